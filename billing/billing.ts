@@ -1,0 +1,390 @@
+// Buying seats: a quote (the exact invoice lines, no side effects, short-lived), then a confirm of
+// that quote that raises the allocation and issues the invoice in one transaction, exactly once.
+import { randomBytes } from 'node:crypto';
+import type { DateTime } from 'luxon';
+import type { Clock } from '../domain/clock.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  QuoteError,
+  ValidationError,
+} from '../domain/errors.js';
+import { hasRole, type Actor } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
+import type { Member } from '../db/queries/members.js';
+import type { Quote, QuoteBasis, QuoteRequest, UpgradeRequest } from '../db/queries/quotes.js';
+import type { PoolTier } from '../db/queries/seat-pools.js';
+import type { Store } from '../db/store.js';
+import { requireOpenContract, requireOrganisation, type OpenContract } from '../seats/contract-state.js';
+import { snapshot } from '../seats/seat-pool.js';
+import { issueInvoice, line, remainderOfTerm } from './invoicing.js';
+
+/** What a buyer asks for, before validation. */
+export interface PurchaseInput {
+  readonly add?: Readonly<Record<string, number>>;
+  readonly upgrades?: readonly {
+    readonly from: string;
+    readonly to: string;
+    readonly quantity: number;
+    readonly moveMemberIds?: readonly number[];
+  }[];
+}
+
+export interface BillingDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** How long a quote can be confirmed; it also ends at midnight in the contract's zone. */
+  readonly quoteTtlSeconds: number;
+}
+
+export type Billing = ReturnType<typeof createBilling>;
+
+export function createBilling({ store, clock, quoteTtlSeconds }: BillingDeps) {
+  return {
+    /**
+     * Prices a purchase without changing anything. The same idempotency key returns the quote it
+     * first produced (a different request under the same key is refused).
+     */
+    quote(organisationId: number, input: PurchaseInput, actor: Actor, idempotencyKey?: string): Quote {
+      return store.write((q) => {
+        const now = clock.now();
+        const open = requireOpenContract(q, organisationId, now);
+        requireBuyer(q, organisationId, actor);
+        const pool = q.seatPools.list(organisationId);
+        const request = normaliseRequest(input, pool);
+        if (idempotencyKey !== undefined) {
+          const earlier = q.quotes.byIdempotencyKey(organisationId, idempotencyKey);
+          if (earlier) {
+            if (JSON.stringify(earlier.request) !== JSON.stringify(request)) {
+              throw new ConflictError(
+                'This idempotency key was used for a different purchase.',
+                {},
+                'idempotency_key_reused',
+              );
+            }
+            return earlier;
+          }
+        }
+        checkFeasible(q, open, pool, request);
+        const lines = priceLines(open, pool, request, now);
+        return q.quotes.insert({
+          id: `q_${randomBytes(16).toString('base64url')}`,
+          organisationId,
+          termNumber: open.contract.termNumber,
+          actor,
+          createdAt: now.toISO()!,
+          expiresAt: quoteExpiry(now, open, quoteTtlSeconds).toISO()!,
+          request,
+          basis: basisOf(open, pool),
+          lines,
+          currency: open.contract.currency,
+          idempotencyKey: idempotencyKey ?? null,
+        });
+      });
+    },
+
+    /**
+     * Buys what the quote priced: raises the allocation, moves the named members, issues the
+     * invoice, audits it all, in one transaction. Confirming a confirmed quote returns its invoice.
+     */
+    confirm(organisationId: number, quoteId: string, actor: Actor): Invoice {
+      return store.write((q) => {
+        const now = clock.now();
+        const quote = q.quotes.byId(organisationId, quoteId);
+        if (!quote) throw new NotFoundError(`No quote ${quoteId} for this organisation.`);
+        requireBuyer(q, organisationId, actor);
+        const done = q.invoices.byQuote(quote.id);
+        if (done) return done;
+
+        if (now.toISO()! >= quote.expiresAt) {
+          throw new QuoteError(
+            'quote_expired',
+            `Quote ${quote.id} expired at ${quote.expiresAt}; review a new quote.`,
+          );
+        }
+        const open = requireOpenContract(q, organisationId, now);
+        const pool = q.seatPools.list(organisationId);
+        if (!sameAllocation(quote.basis, basisOf(open, pool))) {
+          throw new QuoteError(
+            'quote_stale',
+            'The seats changed since this quote was made (another purchase or a renewal); review a new quote.',
+          );
+        }
+        try {
+          checkFeasible(q, open, pool, quote.request);
+        } catch (error) {
+          if (error instanceof ValidationError || error instanceof ConflictError) {
+            throw new QuoteError('quote_stale', `This quote can no longer be applied: ${error.message}`);
+          }
+          throw error;
+        }
+        const before = allocationOf(pool);
+        applyPurchase(q, open, quote.request, actor, now);
+        const after = allocationOf(q.seatPools.list(organisationId));
+        const invoice = issueInvoice(q, {
+          organisation: open.organisation,
+          contract: open.contract,
+          kind: 'purchase',
+          lines: quote.lines,
+          quoteId: quote.id,
+          actor,
+          at: now,
+        });
+        q.audit.append({
+          organisationId,
+          at: now.toISO()!,
+          actor,
+          action: 'allocation.changed',
+          subjectType: 'seat_pool',
+          subjectId: organisationId,
+          before: { allocation: before },
+          after: { allocation: after },
+          invoiceId: invoice.id,
+        });
+        return invoice;
+      });
+    },
+
+    invoices(organisationId: number, actor: Actor): Invoice[] {
+      return store.read((q) => {
+        requireOrganisation(q, organisationId);
+        requireBuyer(q, organisationId, actor);
+        return q.invoices.list(organisationId);
+      });
+    },
+
+    invoice(organisationId: number, number: string, actor: Actor): Invoice {
+      return store.read((q) => {
+        requireBuyer(q, organisationId, actor);
+        const invoice = q.invoices.byNumber(organisationId, number);
+        if (!invoice) throw new NotFoundError(`No invoice ${number} for this organisation.`);
+        return invoice;
+      });
+    },
+  };
+}
+
+/** Product rule: only owners and the primary owner buy seats or see billing; so may the operator. */
+export function requireBuyer(q: Queries, organisationId: number, actor: Actor): void {
+  if (actor.type === 'operator' || actor.type === 'system') return;
+  if (actor.type === 'member') {
+    const member = q.members.byId(organisationId, actor.memberId);
+    if (member && member.seatState === 'seated' && hasRole(member.role, 'owner')) return;
+  }
+  throw new ForbiddenError('Only owners and the primary owner may buy seats or see billing.', {
+    requiredRole: 'owner',
+  });
+}
+
+/** Validates the request against the organisation's tiers and returns it in its stored form. */
+export function normaliseRequest(input: PurchaseInput, pool: readonly PoolTier[]): QuoteRequest {
+  const tiers = new Map(pool.map((t) => [t.tierId, t]));
+  const tierNamed = (id: string): PoolTier => {
+    const tier = tiers.get(id);
+    if (!tier) throw new ValidationError(`There is no seat tier "${id}".`, { tier: id }, 'unknown_tier');
+    return tier;
+  };
+  const count = (n: unknown, what: string): number => {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+      throw new ValidationError(`${what} must be a whole number of seats, 0 or more.`, { value: n });
+    }
+    return n;
+  };
+
+  const add: Record<string, number> = {};
+  for (const [tierId, n] of Object.entries(input.add ?? {})) {
+    tierNamed(tierId);
+    if (count(n, `Seats to add to ${tierId}`) > 0) add[tierId] = n;
+  }
+  const seenPairs = new Set<string>();
+  const seenMembers = new Set<number>();
+  const upgrades: UpgradeRequest[] = [];
+  for (const u of input.upgrades ?? []) {
+    const from = tierNamed(u.from);
+    const to = tierNamed(u.to);
+    if (to.rank <= from.rank) {
+      throw new ValidationError(
+        `Seats can only be upgraded to a higher tier; ${u.to} is not above ${u.from}.`,
+        {},
+        'not_an_upgrade',
+      );
+    }
+    if (seenPairs.has(`${u.from}>${u.to}`))
+      throw new ValidationError(`The upgrade ${u.from} → ${u.to} is listed twice.`);
+    seenPairs.add(`${u.from}>${u.to}`);
+    const quantity = count(u.quantity, `Seats to upgrade from ${u.from}`);
+    const moveMemberIds = [...(u.moveMemberIds ?? [])];
+    for (const id of moveMemberIds) {
+      if (!Number.isSafeInteger(id) || seenMembers.has(id))
+        throw new ValidationError(`Member ${id} is named twice or is not a member id.`);
+      seenMembers.add(id);
+    }
+    if (moveMemberIds.length > quantity) {
+      throw new ValidationError(
+        `${moveMemberIds.length} members named to move, but only ${quantity} seats upgraded.`,
+      );
+    }
+    if (quantity > 0) upgrades.push({ from: u.from, to: u.to, quantity, moveMemberIds });
+  }
+  if (Object.keys(add).length === 0 && upgrades.length === 0) {
+    throw new ValidationError('Nothing to buy: add seats to a tier or upgrade seats.', {}, 'empty_purchase');
+  }
+  return { add, upgrades };
+}
+
+/**
+ * An upgrade converts unclaimed seats of the lower tier first; the rest must be seats of members
+ * named to move up. Refuses, naming the shortfall, when neither covers the quantity.
+ */
+function checkFeasible(
+  q: Queries,
+  open: OpenContract,
+  pool: readonly PoolTier[],
+  request: QuoteRequest,
+): void {
+  const unclaimed = new Map(pool.map((t) => [t.tierId, t.allocation - t.held]));
+  for (const u of request.upgrades) {
+    for (const id of u.moveMemberIds) {
+      const member = q.members.byId(open.organisation.id, id);
+      if (!member || member.tierId !== u.from) {
+        throw new ConflictError(
+          `Member ${id} does not hold a ${u.from} seat, so cannot be moved to ${u.to}.`,
+          {},
+          'member_not_in_tier',
+        );
+      }
+    }
+    const fromUnclaimed = u.quantity - u.moveMemberIds.length;
+    const left = unclaimed.get(u.from) ?? 0;
+    if (fromUnclaimed > left) {
+      throw new ConflictError(
+        `Upgrading ${u.quantity} ${u.from} seats needs ${fromUnclaimed} unclaimed ${u.from} seats, but ${left} are unclaimed: ` +
+          `name ${fromUnclaimed - left} more ${u.from} member(s) to move to ${u.to}.`,
+        { tier: u.from, unclaimed: left, membersNeeded: fromUnclaimed - left },
+        'upgrade_needs_members',
+      );
+    }
+    unclaimed.set(u.from, left - fromUnclaimed);
+  }
+}
+
+function priceLines(
+  open: OpenContract,
+  pool: readonly PoolTier[],
+  request: QuoteRequest,
+  at: DateTime,
+): InvoiceLine[] {
+  const { contract } = open;
+  const rest = remainderOfTerm(contract, at);
+  const tier = (id: string) => pool.find((t) => t.tierId === id)!;
+  const lines: InvoiceLine[] = [];
+  // Lines in tier order (highest first), adds before upgrades: the same request always prints alike.
+  for (const t of pool) {
+    const n = request.add[t.tierId];
+    if (n !== undefined) {
+      lines.push(
+        line(
+          {
+            tier: t,
+            action: 'add',
+            quantity: n,
+            unitPriceMinor: t.unitPriceMinor,
+            ...rest,
+            label: `Add ${t.tierName} seats`,
+          },
+          contract.currency,
+        ),
+      );
+    }
+  }
+  for (const u of request.upgrades) {
+    const from = tier(u.from);
+    const to = tier(u.to);
+    lines.push(
+      line(
+        {
+          tier: to,
+          action: 'upgrade',
+          quantity: u.quantity,
+          unitPriceMinor: to.unitPriceMinor - from.unitPriceMinor,
+          ...rest,
+          label: `Upgrade ${from.tierName} seats to ${to.tierName}`,
+        },
+        contract.currency,
+      ),
+    );
+  }
+  return lines;
+}
+
+function applyPurchase(
+  q: Queries,
+  open: OpenContract,
+  request: QuoteRequest,
+  actor: Actor,
+  at: DateTime,
+): void {
+  const orgId = open.organisation.id;
+  for (const [tierId, n] of Object.entries(request.add)) q.seatPools.raiseAllocation(orgId, tierId, n);
+  for (const u of request.upgrades) {
+    q.seatPools.raiseAllocation(orgId, u.to, u.quantity);
+    for (const id of u.moveMemberIds) moveUp(q, q.members.byId(orgId, id)!, u.to, actor, at);
+    if (!q.seatPools.lowerAllocation(orgId, u.from, u.quantity)) {
+      throw new QuoteError(
+        'quote_stale',
+        `Too few unclaimed ${u.from} seats remain to upgrade; review a new quote.`,
+      );
+    }
+  }
+}
+
+function moveUp(q: Queries, member: Member, to: string, actor: Actor, at: DateTime): void {
+  const when = at.toISO()!;
+  if (
+    !q.seatPools.claim(member.organisationId, to) ||
+    !q.seatPools.release(member.organisationId, member.tierId!)
+  ) {
+    throw new Error(`seat pool out of step while moving member ${member.id} to ${to}`);
+  }
+  if (!q.members.setSeat(member, member.seatState, member.seatState, to, when)) {
+    throw new QuoteError('quote_stale', `Member ${member.email} changed meanwhile; review a new quote.`);
+  }
+  q.audit.append({
+    organisationId: member.organisationId,
+    at: when,
+    actor,
+    action: 'seat.tier_changed',
+    subjectType: 'member',
+    subjectId: member.id,
+    before: snapshot(member),
+    after: snapshot({ ...member, tierId: to }),
+  });
+}
+
+function quoteExpiry(now: DateTime, open: OpenContract, ttlSeconds: number): DateTime {
+  // The price depends on the day in the contract's zone, so a quote never outlives that day.
+  const midnight = now.setZone(open.contract.timeZone).startOf('day').plus({ days: 1 }).toUTC();
+  const ttl = now.plus({ seconds: ttlSeconds });
+  return ttl < midnight ? ttl : midnight;
+}
+
+function allocationOf(pool: readonly PoolTier[]): Record<string, number> {
+  return Object.fromEntries(pool.map((t) => [t.tierId, t.allocation]));
+}
+
+function basisOf(open: OpenContract, pool: readonly PoolTier[]): QuoteBasis {
+  return {
+    termNumber: open.contract.termNumber,
+    pool: Object.fromEntries(pool.map((t) => [t.tierId, { allocation: t.allocation, held: t.held }])),
+  };
+}
+
+/** Held seats may move while a quote waits; only another purchase or a renewal makes it stale. */
+function sameAllocation(a: QuoteBasis, b: QuoteBasis): boolean {
+  const tiers = new Set([...Object.keys(a.pool), ...Object.keys(b.pool)]);
+  return (
+    a.termNumber === b.termNumber && [...tiers].every((t) => a.pool[t]?.allocation === b.pool[t]?.allocation)
+  );
+}

@@ -1,0 +1,69 @@
+// Queries on annual contracts (one row per organisation, rolled forward term by term).
+import type { Db } from '../connection.js';
+import { mapOptional } from './organisations.js';
+
+export interface Contract {
+  readonly organisationId: number;
+  readonly currency: string;
+  readonly timeZone: string;
+  readonly autoRenew: boolean;
+  readonly termNumber: number;
+  /** ISO date of the current term's first day, in timeZone. */
+  readonly termStart: string;
+  readonly status: 'active' | 'expired';
+  readonly createdAt: string;
+}
+
+interface ContractRow {
+  organisation_id: number;
+  currency: string;
+  time_zone: string;
+  auto_renew: 0 | 1;
+  term_number: number;
+  term_start: string;
+  status: 'active' | 'expired';
+  created_at: string;
+}
+
+const toContract = (r: ContractRow): Contract => ({
+  organisationId: r.organisation_id,
+  currency: r.currency,
+  timeZone: r.time_zone,
+  autoRenew: r.auto_renew === 1,
+  termNumber: r.term_number,
+  termStart: r.term_start,
+  status: r.status,
+  createdAt: r.created_at,
+});
+
+export function createContractQueries(db: Db) {
+  const insert = db.prepare<[number, string, string, number, string, string]>(
+    `INSERT INTO contracts (organisation_id, currency, time_zone, auto_renew, term_number, term_start, status, created_at)
+     VALUES (?, ?, ?, ?, 1, ?, 'active', ?)`,
+  );
+  const byOrg = db.prepare<[number], ContractRow>('SELECT * FROM contracts WHERE organisation_id = ?');
+  const active = db.prepare<[], ContractRow>(
+    "SELECT * FROM contracts WHERE status = 'active' ORDER BY organisation_id",
+  );
+  // Conditional on the term number read by the caller: a second renewer changes nothing.
+  const roll = db.prepare<[string, number, number]>(
+    `UPDATE contracts SET term_number = term_number + 1, term_start = ?
+     WHERE organisation_id = ? AND term_number = ? AND status = 'active'`,
+  );
+  const expire = db.prepare<[number, number]>(
+    `UPDATE contracts SET status = 'expired' WHERE organisation_id = ? AND term_number = ? AND status = 'active'`,
+  );
+
+  return {
+    insert(c: Omit<Contract, 'termNumber' | 'status'>): void {
+      insert.run(c.organisationId, c.currency, c.timeZone, c.autoRenew ? 1 : 0, c.termStart, c.createdAt);
+    },
+    byOrganisation: (organisationId: number) => mapOptional(byOrg.get(organisationId), toContract),
+    active: () => active.all().map(toContract),
+    /** Moves the contract into its next term; false if someone else already did. */
+    rollToNextTerm: (organisationId: number, fromTerm: number, nextStart: string): boolean =>
+      roll.run(nextStart, organisationId, fromTerm).changes === 1,
+    /** Marks the contract expired; false if it was not active in that term. */
+    expire: (organisationId: number, term: number): boolean => expire.run(organisationId, term).changes === 1,
+  };
+}

@@ -1,0 +1,154 @@
+// Queries on invoices and their lines. An invoice is written once, with its lines, and never changed.
+import type { Db } from '../connection.js';
+import { mapOptional } from './organisations.js';
+
+export type InvoiceKind = 'initial' | 'purchase' | 'renewal';
+export type LineAction = 'term' | 'add' | 'upgrade';
+
+export interface InvoiceLine {
+  readonly tierId: string;
+  readonly action: LineAction;
+  readonly description: string;
+  readonly quantity: number;
+  readonly unitPriceMinor: number;
+  readonly monthsNum: number;
+  readonly monthsDen: number;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly amountMinor: number;
+}
+
+export interface Invoice {
+  readonly id: number;
+  readonly organisationId: number;
+  readonly number: string;
+  readonly kind: InvoiceKind;
+  readonly termNumber: number;
+  readonly issuedAt: string;
+  readonly currency: string;
+  readonly totalMinor: number;
+  readonly quoteId: string | null;
+  readonly lines: readonly InvoiceLine[];
+}
+
+export interface NewInvoice {
+  readonly organisationId: number;
+  readonly number: string;
+  readonly kind: InvoiceKind;
+  readonly termNumber: number;
+  readonly issuedAt: string;
+  readonly currency: string;
+  readonly quoteId: string | null;
+  readonly lines: readonly InvoiceLine[];
+}
+
+interface InvoiceRow {
+  id: number;
+  organisation_id: number;
+  number: string;
+  kind: InvoiceKind;
+  term_number: number;
+  issued_at: string;
+  currency: string;
+  total_minor: number;
+  quote_id: string | null;
+}
+
+interface LineRow {
+  tier_id: string;
+  action: LineAction;
+  description: string;
+  quantity: number;
+  unit_price_minor: number;
+  months_num: number;
+  months_den: number;
+  period_start: string;
+  period_end: string;
+  amount_minor: number;
+}
+
+export function createInvoiceQueries(db: Db) {
+  const insert = db.prepare<
+    [number, string, InvoiceKind, number, string, string, number, string | null],
+    { id: number }
+  >(
+    `INSERT INTO invoices (organisation_id, number, kind, term_number, issued_at, currency, total_minor, quote_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+  );
+  const insertLine = db.prepare(
+    `INSERT INTO invoice_lines (invoice_id, line_no, tier_id, action, description, quantity, unit_price_minor,
+       months_num, months_den, period_start, period_end, amount_minor)
+     VALUES (@invoiceId, @lineNo, @tierId, @action, @description, @quantity, @unitPriceMinor,
+       @monthsNum, @monthsDen, @periodStart, @periodEnd, @amountMinor)`,
+  );
+  const byId = db.prepare<[number, number], InvoiceRow>(
+    'SELECT * FROM invoices WHERE organisation_id = ? AND id = ?',
+  );
+  const byNumber = db.prepare<[number, string], InvoiceRow>(
+    'SELECT * FROM invoices WHERE organisation_id = ? AND number = ?',
+  );
+  const byQuote = db.prepare<[string], InvoiceRow>('SELECT * FROM invoices WHERE quote_id = ?');
+  const termInvoice = db.prepare<[number, number], InvoiceRow>(
+    "SELECT * FROM invoices WHERE organisation_id = ? AND term_number = ? AND kind IN ('initial', 'renewal')",
+  );
+  const list = db.prepare<[number], InvoiceRow>(
+    'SELECT * FROM invoices WHERE organisation_id = ? ORDER BY id',
+  );
+  const count = db.prepare<[number], { n: number }>(
+    'SELECT count(*) AS n FROM invoices WHERE organisation_id = ?',
+  );
+  const lines = db.prepare<[number], LineRow>(
+    'SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no',
+  );
+
+  const withLines = (r: InvoiceRow): Invoice => ({
+    id: r.id,
+    organisationId: r.organisation_id,
+    number: r.number,
+    kind: r.kind,
+    termNumber: r.term_number,
+    issuedAt: r.issued_at,
+    currency: r.currency,
+    totalMinor: r.total_minor,
+    quoteId: r.quote_id,
+    lines: lines.all(r.id).map((l) => ({
+      tierId: l.tier_id,
+      action: l.action,
+      description: l.description,
+      quantity: l.quantity,
+      unitPriceMinor: l.unit_price_minor,
+      monthsNum: l.months_num,
+      monthsDen: l.months_den,
+      periodStart: l.period_start,
+      periodEnd: l.period_end,
+      amountMinor: l.amount_minor,
+    })),
+  });
+
+  return {
+    /** Writes the invoice and its lines; the total is the sum of the lines, by construction. */
+    insert(inv: NewInvoice): Invoice {
+      const total = inv.lines.reduce((sum, l) => sum + l.amountMinor, 0);
+      const { id } = insert.get(
+        inv.organisationId,
+        inv.number,
+        inv.kind,
+        inv.termNumber,
+        inv.issuedAt,
+        inv.currency,
+        total,
+        inv.quoteId,
+      )!;
+      inv.lines.forEach((line, i) => insertLine.run({ invoiceId: id, lineNo: i + 1, ...line }));
+      return withLines(byId.get(inv.organisationId, id)!);
+    },
+    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), withLines),
+    byNumber: (organisationId: number, number: string) =>
+      mapOptional(byNumber.get(organisationId, number), withLines),
+    byQuote: (quoteId: string) => mapOptional(byQuote.get(quoteId), withLines),
+    termInvoice: (organisationId: number, term: number) =>
+      mapOptional(termInvoice.get(organisationId, term), withLines),
+    list: (organisationId: number): Invoice[] => list.all(organisationId).map(withLines),
+    count: (organisationId: number): number => count.get(organisationId)!.n,
+  };
+}

@@ -1,0 +1,70 @@
+// Queries on organisations and their email domains.
+import type { Db } from '../connection.js';
+
+export type ProvisioningMode = 'invite_only' | 'jit' | 'scim';
+export type SeatExhaustionPolicy = 'reject' | 'hold';
+
+export interface Organisation {
+  readonly id: number;
+  readonly slug: string;
+  readonly name: string;
+  readonly provisioningMode: ProvisioningMode;
+  readonly seatExhaustion: SeatExhaustionPolicy;
+  readonly createdAt: string;
+}
+
+export interface OrganisationDomain {
+  readonly domain: string;
+  readonly verifiedAt: string | null;
+}
+
+interface OrganisationRow {
+  id: number;
+  slug: string;
+  name: string;
+  provisioning_mode: ProvisioningMode;
+  seat_exhaustion: SeatExhaustionPolicy;
+  created_at: string;
+}
+
+const toOrganisation = (r: OrganisationRow): Organisation => ({
+  id: r.id,
+  slug: r.slug,
+  name: r.name,
+  provisioningMode: r.provisioning_mode,
+  seatExhaustion: r.seat_exhaustion,
+  createdAt: r.created_at,
+});
+
+export function createOrganisationQueries(db: Db) {
+  const insert = db.prepare<[string, string, string], { id: number }>(
+    'INSERT INTO organisations (slug, name, created_at) VALUES (?, ?, ?) RETURNING id',
+  );
+  const byId = db.prepare<[number], OrganisationRow>('SELECT * FROM organisations WHERE id = ?');
+  const bySlug = db.prepare<[string], OrganisationRow>('SELECT * FROM organisations WHERE slug = ?');
+  const all = db.prepare<[], OrganisationRow>('SELECT * FROM organisations ORDER BY slug');
+  const insertDomain = db.prepare<[number, string, string | null]>(
+    'INSERT INTO organisation_domains (organisation_id, domain, verified_at) VALUES (?, ?, ?)',
+  );
+  const domains = db.prepare<[number], { domain: string; verified_at: string | null }>(
+    'SELECT domain, verified_at FROM organisation_domains WHERE organisation_id = ? ORDER BY domain',
+  );
+
+  return {
+    insert(slug: string, name: string, createdAt: string): number {
+      return insert.get(slug, name, createdAt)!.id;
+    },
+    byId: (id: number) => mapOptional(byId.get(id), toOrganisation),
+    bySlug: (slug: string) => mapOptional(bySlug.get(slug), toOrganisation),
+    all: () => all.all().map(toOrganisation),
+    addDomain(organisationId: number, domain: string, verifiedAt: string | null): void {
+      insertDomain.run(organisationId, domain, verifiedAt);
+    },
+    domains: (organisationId: number): OrganisationDomain[] =>
+      domains.all(organisationId).map((r) => ({ domain: r.domain, verifiedAt: r.verified_at })),
+  };
+}
+
+export function mapOptional<R, T>(row: R | undefined, map: (row: R) => T): T | undefined {
+  return row === undefined ? undefined : map(row);
+}

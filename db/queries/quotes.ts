@@ -1,0 +1,121 @@
+// Queries on quotes: priced proposals kept until they expire, so a confirm buys exactly what was shown.
+import type { Db } from '../connection.js';
+import type { Actor } from '../../domain/model.js';
+import { actorId } from './audit.js';
+import type { InvoiceLine } from './invoices.js';
+import { mapOptional } from './organisations.js';
+
+export interface UpgradeRequest {
+  readonly from: string;
+  readonly to: string;
+  readonly quantity: number;
+  /** Members of `from` moved into the new seats of `to`; needed when too few `from` seats are unclaimed. */
+  readonly moveMemberIds: readonly number[];
+}
+
+export interface QuoteRequest {
+  /** Seats to add, per tier. */
+  readonly add: Readonly<Record<string, number>>;
+  /** Seats converted from a lower tier to a higher one. */
+  readonly upgrades: readonly UpgradeRequest[];
+}
+
+/** The pool as it was priced: any difference at confirm time makes the quote stale. */
+export interface QuoteBasis {
+  readonly termNumber: number;
+  readonly pool: Readonly<Record<string, { readonly allocation: number; readonly held: number }>>;
+}
+
+export interface Quote {
+  readonly id: string;
+  readonly organisationId: number;
+  readonly termNumber: number;
+  readonly actorType: Actor['type'];
+  readonly actorId: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly request: QuoteRequest;
+  readonly basis: QuoteBasis;
+  readonly lines: readonly InvoiceLine[];
+  readonly totalMinor: number;
+  readonly currency: string;
+  readonly idempotencyKey: string | null;
+}
+
+export interface NewQuote extends Omit<Quote, 'actorType' | 'actorId' | 'totalMinor'> {
+  readonly actor: Actor;
+}
+
+interface QuoteRow {
+  id: string;
+  organisation_id: number;
+  term_number: number;
+  actor_type: Actor['type'];
+  actor_id: string | null;
+  created_at: string;
+  expires_at: string;
+  request: string;
+  basis: string;
+  lines: string;
+  total_minor: number;
+  currency: string;
+  idempotency_key: string | null;
+}
+
+const toQuote = (r: QuoteRow): Quote => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  termNumber: r.term_number,
+  actorType: r.actor_type,
+  actorId: r.actor_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  request: JSON.parse(r.request) as QuoteRequest,
+  basis: JSON.parse(r.basis) as QuoteBasis,
+  lines: JSON.parse(r.lines) as InvoiceLine[],
+  totalMinor: r.total_minor,
+  currency: r.currency,
+  idempotencyKey: r.idempotency_key,
+});
+
+export function createQuoteQueries(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO quotes (id, organisation_id, term_number, actor_type, actor_id, created_at, expires_at,
+       request, basis, lines, total_minor, currency, idempotency_key)
+     VALUES (@id, @organisationId, @termNumber, @actorType, @actorId, @createdAt, @expiresAt,
+       @request, @basis, @lines, @totalMinor, @currency, @idempotencyKey)`,
+  );
+  const byId = db.prepare<[number, string], QuoteRow>(
+    'SELECT * FROM quotes WHERE organisation_id = ? AND id = ?',
+  );
+  const byAnyOrg = db.prepare<[string], QuoteRow>('SELECT * FROM quotes WHERE id = ?');
+  const byKey = db.prepare<[number, string], QuoteRow>(
+    'SELECT * FROM quotes WHERE organisation_id = ? AND idempotency_key = ?',
+  );
+
+  return {
+    insert(q: NewQuote): Quote {
+      insert.run({
+        id: q.id,
+        organisationId: q.organisationId,
+        termNumber: q.termNumber,
+        actorType: q.actor.type,
+        actorId: actorId(q.actor),
+        createdAt: q.createdAt,
+        expiresAt: q.expiresAt,
+        request: JSON.stringify(q.request),
+        basis: JSON.stringify(q.basis),
+        lines: JSON.stringify(q.lines),
+        totalMinor: q.lines.reduce((sum, l) => sum + l.amountMinor, 0),
+        currency: q.currency,
+        idempotencyKey: q.idempotencyKey,
+      });
+      return toQuote(byId.get(q.organisationId, q.id)!);
+    },
+    byId: (organisationId: number, id: string) => mapOptional(byId.get(organisationId, id), toQuote),
+    /** For the operator, who confirms by quote id alone. */
+    byIdAnyOrganisation: (id: string) => mapOptional(byAnyOrg.get(id), toQuote),
+    byIdempotencyKey: (organisationId: number, key: string) =>
+      mapOptional(byKey.get(organisationId, key), toQuote),
+  };
+}

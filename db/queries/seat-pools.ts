@@ -1,0 +1,86 @@
+// Queries on the seat pool: allocation and held seats per organisation and tier.
+//
+// Every change of `held` is a single conditional UPDATE whose WHERE clause carries the invariant
+// (held < allocation to claim, held > 0 to release), valid as written in SQLite and PostgreSQL.
+// Under concurrent writers the database serialises the row update and re-checks the condition, so
+// no interleaving can push held past allocation; the CHECK constraint backs this up.
+import type { Db } from '../connection.js';
+
+export interface PoolTier {
+  readonly tierId: string;
+  readonly tierName: string;
+  readonly rank: number;
+  readonly unitPriceMinor: number;
+  readonly allocation: number;
+  readonly held: number;
+}
+
+interface PoolRow {
+  tier_id: string;
+  tier_name: string;
+  rank: number;
+  unit_price_minor: number;
+  allocation: number;
+  held: number;
+}
+
+const toPoolTier = (r: PoolRow): PoolTier => ({
+  tierId: r.tier_id,
+  tierName: r.tier_name,
+  rank: r.rank,
+  unitPriceMinor: r.unit_price_minor,
+  allocation: r.allocation,
+  held: r.held,
+});
+
+export function createSeatPoolQueries(db: Db) {
+  const insert = db.prepare<[number, string, number, number]>(
+    'INSERT INTO seat_pools (organisation_id, tier_id, unit_price_minor, allocation) VALUES (?, ?, ?, ?)',
+  );
+  const list = db.prepare<[number], PoolRow>(
+    `SELECT p.tier_id, t.name AS tier_name, t.rank, p.unit_price_minor, p.allocation, p.held
+     FROM seat_pools p JOIN tiers t ON t.id = p.tier_id
+     WHERE p.organisation_id = ? ORDER BY t.rank DESC`,
+  );
+  const claim = db.prepare<[number, string]>(
+    'UPDATE seat_pools SET held = held + 1 WHERE organisation_id = ? AND tier_id = ? AND held < allocation',
+  );
+  const release = db.prepare<[number, string]>(
+    'UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0',
+  );
+  const raise = db.prepare<[number, number, string]>(
+    'UPDATE seat_pools SET allocation = allocation + ? WHERE organisation_id = ? AND tier_id = ?',
+  );
+  // Only unheld seats can leave a tier (an upgrade converts them); the condition keeps held ≤ allocation.
+  const lower = db.prepare<[number, number, string, number]>(
+    'UPDATE seat_pools SET allocation = allocation - ? WHERE organisation_id = ? AND tier_id = ? AND allocation - held >= ?',
+  );
+  const resetToHeld = db.prepare<[number]>(
+    'UPDATE seat_pools SET allocation = held WHERE organisation_id = ?',
+  );
+
+  return {
+    insert(organisationId: number, tierId: string, unitPriceMinor: number, allocation: number): void {
+      insert.run(organisationId, tierId, unitPriceMinor, allocation);
+    },
+    /** The organisation's tiers, highest rank first. */
+    list: (organisationId: number): PoolTier[] => list.all(organisationId).map(toPoolTier),
+    /** Takes one unclaimed seat of the tier; false when none is left. */
+    claim: (organisationId: number, tierId: string): boolean =>
+      claim.run(organisationId, tierId).changes === 1,
+    /** Returns one held seat of the tier to the pool; false if none was held (a broken invariant). */
+    release: (organisationId: number, tierId: string): boolean =>
+      release.run(organisationId, tierId).changes === 1,
+    raiseAllocation(organisationId: number, tierId: string, by: number): void {
+      if (raise.run(by, organisationId, tierId).changes !== 1)
+        throw new Error(`no ${tierId} pool for organisation ${organisationId}`);
+    },
+    /** Removes `by` unclaimed seats from the tier; false when fewer are unclaimed. */
+    lowerAllocation: (organisationId: number, tierId: string, by: number): boolean =>
+      lower.run(by, organisationId, tierId, by).changes === 1,
+    /** Renewal: the new term's allocation is what is in use at the end of the old one. */
+    resetAllocationToHeld(organisationId: number): void {
+      resetToHeld.run(organisationId);
+    },
+  };
+}

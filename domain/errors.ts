@@ -1,0 +1,103 @@
+// The one typed error hierarchy. Every layer throws these; each protocol edge (SCIM, SSO, the admin
+// API, the CLI) maps them to its own response form in exactly one place.
+
+export interface ErrorDetails {
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Base class for every error the service raises on purpose. `code` is stable and machine-readable
+ * (it appears in API bodies, SSO error pages and audit rows); `message` is written for the person
+ * who has to act on it and is safe to show to clients.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  readonly details: ErrorDetails;
+
+  constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+/** The input is malformed or breaks a rule of the request itself. */
+export class ValidationError extends DomainError {
+  readonly code: string;
+  constructor(message: string, details: ErrorDetails = {}, code = 'validation_failed') {
+    super(message, details);
+    this.code = code;
+  }
+}
+
+/** The thing named does not exist (or is not visible to this caller, which is the same to them). */
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+}
+
+/** The request conflicts with the current state: a duplicate, or a state that forbids the change. */
+export class ConflictError extends DomainError {
+  readonly code: string;
+  constructor(message: string, details: ErrorDetails = {}, code = 'conflict') {
+    super(message, details);
+    this.code = code;
+  }
+}
+
+/** The caller is known but may not do this; `details.requiredRole` names who may. */
+export class ForbiddenError extends DomainError {
+  readonly code: string;
+  constructor(message: string, details: ErrorDetails = {}, code = 'forbidden') {
+    super(message, details);
+    this.code = code;
+  }
+}
+
+/** The caller could not be identified. */
+export class AuthError extends DomainError {
+  readonly code: string;
+  constructor(message: string, details: ErrorDetails = {}, code = 'unauthenticated') {
+    super(message, details);
+    this.code = code;
+  }
+}
+
+/**
+ * No seat is left where one was needed. Thrown inside the claiming transaction, so the
+ * transaction rolls back and nothing of the attempt is written.
+ */
+export class SeatLimitError extends DomainError {
+  readonly code = 'seats_exhausted';
+  constructor(
+    readonly organisation: string,
+    readonly tiers: readonly string[],
+  ) {
+    const which = tiers.length === 1 ? `${tiers[0]} tier` : `tiers ${tiers.join(', ')}`;
+    super(
+      `Organisation "${organisation}" has no available seat in the ${which}: every seat bought is held. ` +
+        'An owner must add seats (Billing settings, Seats) before anyone else can be given one.',
+      { organisation, tiers },
+    );
+  }
+}
+
+/** The contract's term has ended without renewal; nothing can be claimed or bought under it. */
+export class ContractExpiredError extends DomainError {
+  readonly code = 'contract_expired';
+  constructor(organisation: string, endedOn: string) {
+    super(
+      `The contract of organisation "${organisation}" ended on ${endedOn} and was not renewed: ` +
+        'no seat can be claimed or bought until the operator starts a new contract.',
+      { organisation, endedOn },
+    );
+  }
+}
+
+/** A quote can no longer be confirmed as it stands; the caller must ask for a new one. */
+export class QuoteError extends DomainError {
+  readonly code: 'quote_expired' | 'quote_stale';
+  constructor(code: 'quote_expired' | 'quote_stale', message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.code = code;
+  }
+}

@@ -1,0 +1,139 @@
+// Bringing people in: a new (or returning) member either takes a seat at once or is invited,
+// which holds a seat until the invitation ends. Each is one transaction with its seat change.
+import type { Clock } from '../domain/clock.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import type { Actor, MemberSource, Role, TierChoice } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Member } from '../db/queries/members.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { snapshot, type SeatPool } from '../seats/seat-pool.js';
+
+export interface MemberInput {
+  readonly email: string;
+  readonly displayName?: string | null;
+  readonly role: Role;
+}
+
+/** RFC 5321-shaped enough to refuse typos; the verified-domain rule does the real gatekeeping. */
+const EMAIL = /^[^\s@]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$/i;
+
+export function emailDomain(email: string): string {
+  const match = EMAIL.exec(email.trim());
+  if (!match) throw new ValidationError(`"${email}" is not an email address.`, { email }, 'invalid_email');
+  return match[1]!.toLowerCase();
+}
+
+export interface MemberServiceDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly seats: SeatPool;
+}
+
+export type MemberService = ReturnType<typeof createMemberService>;
+
+export function createMemberService({ store, clock, seats }: MemberServiceDeps) {
+  /**
+   * The member row for this email: a new one, or a removed one brought back (same id, so the
+   * audit history stays with the person). A current member is a conflict.
+   */
+  function enrol(
+    q: Queries,
+    organisationId: number,
+    input: MemberInput,
+    source: MemberSource,
+    actor: Actor,
+  ): Member {
+    const at = clock.now().toISO()!;
+    const email = input.email.trim();
+    emailDomain(email);
+    const existing = q.members.byEmail(organisationId, email);
+    if (existing && existing.seatState !== 'removed') {
+      throw new ConflictError(
+        `${existing.email} is already a member of this organisation.`,
+        { memberId: existing.id },
+        'member_exists',
+      );
+    }
+    if (existing) {
+      q.members.setRole(existing, input.role, at);
+      return q.members.byId(organisationId, existing.id)!;
+    }
+    const id = q.members.insert({
+      organisationId,
+      email,
+      displayName: input.displayName ?? null,
+      role: input.role,
+      source,
+      at,
+    });
+    const member = q.members.byId(organisationId, id)!;
+    q.audit.append({
+      organisationId,
+      at,
+      actor,
+      action: 'member.created',
+      subjectType: 'member',
+      subjectId: id,
+      after: snapshot(member),
+    });
+    return member;
+  }
+
+  function refusePrimaryOwner(role: Role): void {
+    if (role === 'primary_owner') {
+      throw new ValidationError(
+        'There is one primary owner per organisation; transfer primary ownership instead.',
+        {},
+        'invalid_role',
+      );
+    }
+  }
+
+  return {
+    /** A new member with a seat of the chosen tier at once (SCIM, JIT and operator paths). */
+    admit(
+      organisationId: number,
+      input: MemberInput,
+      source: MemberSource,
+      choice: TierChoice,
+      actor: Actor,
+    ): Member {
+      refusePrimaryOwner(input.role);
+      return store.write((q) => {
+        const member = enrol(q, organisationId, input, source, actor);
+        return seats.claim(organisationId, member.id, choice, actor);
+      });
+    },
+
+    /**
+     * Invites a person on one of the organisation's verified domains; the invitation holds a seat
+     * of the chosen tier (by default the lowest available) for 21 days.
+     */
+    invite(
+      organisationId: number,
+      input: MemberInput,
+      choice: TierChoice,
+      actor: Actor,
+      options: { allowPrimaryOwner?: boolean; tokenHash?: string | null } = {},
+    ): { member: Member; invitationId: number } {
+      if (!options.allowPrimaryOwner) refusePrimaryOwner(input.role);
+      return store.write((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        const domain = emailDomain(input.email);
+        const verified = q.organisations
+          .domains(organisationId)
+          .some((d) => d.domain === domain && d.verifiedAt !== null);
+        if (!verified) {
+          throw new ValidationError(
+            `${input.email} is not on a verified domain of ${organisation.name}; only addresses on its verified domains can be invited.`,
+            { domain },
+            'domain_not_verified',
+          );
+        }
+        const member = enrol(q, organisationId, input, 'manual', actor);
+        return seats.holdForInvitation(organisationId, member.id, choice, actor, options.tokenHash ?? null);
+      });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Whether an organisation's contract lets seats be claimed or bought at a given instant.
+import type { DateTime } from 'luxon';
+import { ContractExpiredError, NotFoundError } from '../domain/errors.js';
+import { termEnd } from '../domain/term.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Contract } from '../db/queries/contracts.js';
+import type { Organisation } from '../db/queries/organisations.js';
+
+export interface OpenContract {
+  readonly organisation: Organisation;
+  readonly contract: Contract;
+}
+
+export function requireOrganisation(q: Queries, organisationId: number): Organisation {
+  const organisation = q.organisations.byId(organisationId);
+  if (!organisation) throw new NotFoundError(`No organisation with id ${organisationId}.`);
+  return organisation;
+}
+
+/**
+ * The organisation and its contract, if seats may be claimed now. A contract that does not renew
+ * stops at its term end even before the renewal job has marked it expired; an auto-renewing one
+ * keeps serving until the job rolls it into the next term.
+ */
+export function requireOpenContract(q: Queries, organisationId: number, now: DateTime): OpenContract {
+  const organisation = requireOrganisation(q, organisationId);
+  const contract = q.contracts.byOrganisation(organisationId);
+  if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
+  const end = termEnd(contract.termStart, contract.timeZone);
+  if (contract.status === 'expired' || (!contract.autoRenew && now >= end)) {
+    throw new ContractExpiredError(organisation.slug, end.minus({ days: 1 }).toISODate()!);
+  }
+  return { organisation, contract };
+}

@@ -1,0 +1,321 @@
+// The tiered seat pool: every operation that takes, moves or gives back a seat.
+//
+// Each operation is one write transaction that changes the pool counter, the member row and the
+// audit log together, or nothing at all. Called inside an enclosing write (a use case that also
+// creates the member, say), it joins that transaction instead.
+import type { DateTime } from 'luxon';
+import type { Clock } from '../domain/clock.js';
+import { ConflictError, NotFoundError, SeatLimitError, ValidationError } from '../domain/errors.js';
+import { type Actor, type SeatState, type TierChoice } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Invitation } from '../db/queries/invitations.js';
+import type { Member } from '../db/queries/members.js';
+import type { PoolTier } from '../db/queries/seat-pools.js';
+import type { Store } from '../db/store.js';
+import { requireOpenContract, type OpenContract } from './contract-state.js';
+
+/** Product rule: a pending invitation holds its seat for 21 days after it was sent. */
+export const INVITATION_TTL_DAYS = 21;
+
+export interface TierUsage {
+  readonly tierId: string;
+  readonly tierName: string;
+  readonly rank: number;
+  readonly unitPriceMinor: number;
+  readonly allocation: number;
+  /** Seats held, by seated members and pending invitations together. */
+  readonly held: number;
+  readonly seated: number;
+  readonly invited: number;
+  readonly available: number;
+}
+
+/** A member as the audit log records it; replaying these rebuilds every member's seat state. */
+export interface MemberSnapshot {
+  readonly email: string;
+  readonly role: Member['role'];
+  readonly seatState: SeatState;
+  readonly tierId: string | null;
+}
+
+export function snapshot(m: Member): MemberSnapshot {
+  return { email: m.email, role: m.role, seatState: m.seatState, tierId: m.tierId };
+}
+
+/** States a seat may be released into. */
+export type SeatlessState = Exclude<SeatState, 'seated' | 'invited'>;
+
+export interface SeatPoolDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+}
+
+export type SeatPool = ReturnType<typeof createSeatPool>;
+
+export function createSeatPool({ store, clock }: SeatPoolDeps) {
+  /** Claims one seat by the choice's rule and returns its tier, or throws SeatLimitError. */
+  function claimTier(q: Queries, open: OpenContract, choice: TierChoice): string {
+    const pool = q.seatPools.list(open.organisation.id);
+    const candidates = tierOrder(pool, choice);
+    for (const tier of candidates) {
+      // One conditional UPDATE per candidate: the database decides, not a count read earlier.
+      if (q.seatPools.claim(open.organisation.id, tier.tierId)) return tier.tierId;
+    }
+    throw new SeatLimitError(
+      open.organisation.slug,
+      candidates.map((t) => t.tierId),
+    );
+  }
+
+  function freeTier(q: Queries, member: Member): void {
+    if (member.tierId === null || !q.seatPools.release(member.organisationId, member.tierId)) {
+      throw new Error(`seat pool out of step: member ${member.id} holds no countable seat`);
+    }
+  }
+
+  /** Moves the member to (state, tier), guarded by the state it was read in, and audits the move. */
+  function move(
+    q: Queries,
+    member: Member,
+    state: SeatState,
+    tierId: string | null,
+    actor: Actor,
+    action: string,
+    at: DateTime,
+  ): Member {
+    const when = at.toISO()!;
+    if (!q.members.setSeat(member, member.seatState, state, tierId, when)) {
+      throw new ConflictError(
+        `Member ${member.email} was changed by another request; try again.`,
+        {},
+        'concurrent_change',
+      );
+    }
+    const after = q.members.byId(member.organisationId, member.id)!;
+    q.audit.append({
+      organisationId: member.organisationId,
+      at: when,
+      actor,
+      action,
+      subjectType: 'member',
+      subjectId: member.id,
+      before: snapshot(member),
+      after: snapshot(after),
+    });
+    return after;
+  }
+
+  function requireMember(q: Queries, organisationId: number, memberId: number): Member {
+    const member = q.members.byId(organisationId, memberId);
+    if (!member) throw new NotFoundError(`No member ${memberId} in this organisation.`);
+    return member;
+  }
+
+  function requireState(member: Member, allowed: readonly SeatState[], doing: string): void {
+    if (!allowed.includes(member.seatState)) {
+      throw new ConflictError(
+        `Cannot ${doing} ${member.email}: the member is ${member.seatState.replace('_', ' ')}.`,
+        { seatState: member.seatState },
+        'invalid_seat_state',
+      );
+    }
+  }
+
+  function requirePendingInvitation(q: Queries, member: Member): Invitation {
+    const invitation = q.invitations.pendingFor(member.organisationId, member.id);
+    if (!invitation) throw new Error(`member ${member.id} is invited but has no pending invitation`);
+    return invitation;
+  }
+
+  /** Frees an invited member's seat and ends the invitation with `status`. */
+  function endInvitation(
+    q: Queries,
+    member: Member,
+    status: 'revoked' | 'expired',
+    to: SeatlessState,
+    actor: Actor,
+    at: DateTime,
+  ): Member {
+    const invitation = requirePendingInvitation(q, member);
+    q.invitations.end(invitation.id, status, at.toISO()!);
+    freeTier(q, member);
+    return move(
+      q,
+      member,
+      to,
+      null,
+      actor,
+      status === 'expired' ? 'invitation.expired' : 'invitation.revoked',
+      at,
+    );
+  }
+
+  return {
+    /** Allocation, held, seated, invited and available seats per tier, highest tier first. */
+    usage(organisationId: number): TierUsage[] {
+      return store.read((q) => {
+        const members = q.members.list(organisationId);
+        return q.seatPools.list(organisationId).map((t) => {
+          const inTier = members.filter((m) => m.tierId === t.tierId);
+          return {
+            ...t,
+            seated: inTier.filter((m) => m.seatState === 'seated').length,
+            invited: inTier.filter((m) => m.seatState === 'invited').length,
+            available: t.allocation - t.held,
+          };
+        });
+      });
+    },
+
+    /** Seats a member who holds none: the highest, the lowest, or a named tier. */
+    claim(organisationId: number, memberId: number, choice: TierChoice, actor: Actor): Member {
+      return store.write((q) => {
+        const now = clock.now();
+        const open = requireOpenContract(q, organisationId, now);
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, ['unassigned', 'deactivated', 'awaiting_seat', 'removed'], 'seat');
+        const tierId = claimTier(q, open, choice);
+        return move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
+      });
+    },
+
+    /**
+     * Gives a seated member's seat back to the pool at once. `to` says what the member becomes:
+     * deactivated (the directory switched them off), removed, or awaiting a seat.
+     */
+    release(
+      organisationId: number,
+      memberId: number,
+      actor: Actor,
+      to: SeatlessState = 'deactivated',
+    ): Member {
+      return store.write((q) => {
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, ['seated'], 'release the seat of');
+        freeTier(q, member);
+        return move(q, member, to, null, actor, 'seat.released', clock.now());
+      });
+    },
+
+    /** Unassigns a seated member: still a member, no seat, no access (used to swap people). */
+    unassign(organisationId: number, memberId: number, actor: Actor): Member {
+      return store.write((q) => {
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, ['seated'], 'unassign');
+        freeTier(q, member);
+        return move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
+      });
+    },
+
+    /**
+     * Moves a member's held seat (seated or invited) to another tier, only into an available seat
+     * of that tier; otherwise SeatLimitError names the tier an owner must buy.
+     */
+    changeTier(organisationId: number, memberId: number, tierId: string, actor: Actor): Member {
+      return store.write((q) => {
+        const now = clock.now();
+        const open = requireOpenContract(q, organisationId, now);
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, ['seated', 'invited'], 'change the tier of');
+        if (member.tierId === tierId) return member;
+        const claimed = claimTier(q, open, { tier: tierId });
+        freeTier(q, member);
+        return move(q, member, member.seatState, claimed, actor, 'seat.tier_changed', now);
+      });
+    },
+
+    /** Holds a seat for a member's pending invitation, which expires after 21 days. */
+    holdForInvitation(
+      organisationId: number,
+      memberId: number,
+      choice: TierChoice,
+      actor: Actor,
+      tokenHash: string | null = null,
+    ): { member: Member; invitationId: number } {
+      return store.write((q) => {
+        const now = clock.now();
+        const open = requireOpenContract(q, organisationId, now);
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, ['unassigned', 'deactivated', 'awaiting_seat', 'removed'], 'invite');
+        const tierId = claimTier(q, open, choice);
+        const expiresAt = now.plus({ days: INVITATION_TTL_DAYS });
+        const invitationId = q.invitations.insert(
+          organisationId,
+          member.id,
+          tokenHash,
+          now.toISO()!,
+          expiresAt.toISO()!,
+        );
+        return {
+          member: move(q, member, 'invited', tierId, actor, 'invitation.seat_held', now),
+          invitationId,
+        };
+      });
+    },
+
+    /** Revokes a pending invitation and frees its seat; the member row stays (as removed) for history. */
+    revokeInvitation(organisationId: number, memberId: number, actor: Actor): Member {
+      return store.write((q) => {
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, ['invited'], 'revoke the invitation of');
+        return endInvitation(q, member, 'revoked', 'removed', actor, clock.now());
+      });
+    },
+
+    /** The invitee accepts: the held seat becomes theirs, no pool change. */
+    acceptInvitation(organisationId: number, memberId: number, actor: Actor): Member {
+      return store.write((q) => {
+        const now = clock.now();
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, ['invited'], 'accept the invitation of');
+        const invitation = requirePendingInvitation(q, member);
+        if (now.toISO()! >= invitation.expiresAt) {
+          throw new ConflictError(
+            'This invitation has expired; ask an administrator to send it again.',
+            {},
+            'invitation_expired',
+          );
+        }
+        q.invitations.end(invitation.id, 'accepted', now.toISO()!);
+        return move(q, member, 'seated', member.tierId, actor, 'invitation.accepted', now);
+      });
+    },
+
+    /**
+     * The clock-driven job: every invitation past its expiry releases its seat. Each one is its own
+     * transaction guarded by the invitation still being pending, so running the job twice, or in two
+     * processes at once, expires each invitation exactly once. Returns how many it expired.
+     */
+    expireInvitations(): number {
+      const now = clock.now();
+      const due = store.read((q) => q.invitations.dueForExpiry(now.toISO()!));
+      let expired = 0;
+      for (const invitation of due) {
+        expired += store.write((q) => {
+          const member = q.members.byId(invitation.organisationId, invitation.memberId);
+          const pending = member && q.invitations.pendingFor(member.organisationId, member.id);
+          if (!member || pending?.id !== invitation.id || member.seatState !== 'invited') return 0;
+          endInvitation(q, member, 'expired', 'removed', { type: 'system', job: 'invitation-expiry' }, now);
+          return 1;
+        });
+      }
+      return expired;
+    },
+  };
+}
+
+/** The order in which a claim tries tiers: highest rank first, lowest first, or just the named one. */
+export function tierOrder(pool: readonly PoolTier[], choice: TierChoice): PoolTier[] {
+  if ('tier' in choice) {
+    const named = pool.find((t) => t.tierId === choice.tier);
+    if (!named)
+      throw new ValidationError(
+        `There is no seat tier "${choice.tier}".`,
+        { tier: choice.tier },
+        'unknown_tier',
+      );
+    return [named];
+  }
+  const highestFirst = [...pool].sort((a, b) => b.rank - a.rank);
+  return 'lowest' in choice ? highestFirst.reverse() : highestFirst;
+}

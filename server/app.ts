@@ -1,0 +1,52 @@
+// The HTTP application: mounts every route over the services it is given. It never listens and
+// never reads the environment, so tests run the real app on an ephemeral port.
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { Container } from './container.js';
+import { notFoundHandler, problemHandler } from './problem.js';
+
+export type AppDeps = Pick<Container, 'store' | 'logger'>;
+
+export function createApp(deps: AppDeps): Express {
+  const { store, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+
+  // A request id on every log line and response, taken from the caller when it sent a sane one.
+  app.use((req, res, next) => {
+    const given = req.get('x-request-id');
+    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    });
+    next();
+  });
+
+  /** Liveness and database reachability in one cheap query. */
+  app.get('/healthz', (_req, res) => {
+    let ok: boolean;
+    try {
+      ok = store.ping();
+    } catch {
+      ok = false;
+    }
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
+  });
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(logger));
+  return app;
+}

@@ -1,0 +1,112 @@
+// Configuration: every key, its default and its meaning, parsed and validated once at start-up.
+// Only server/main.ts (and the CLI's entry point) pass the environment in; everything else gets
+// the frozen result. Every problem is reported at once, so one restart fixes them all.
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** Every key the server reads. `doc` feeds .env.example and the README's table. */
+export const CONFIG_KEYS = {
+  HOST: { default: '127.0.0.1', doc: 'Interface to listen on (0.0.0.0 for all).' },
+  PORT: { default: '3000', doc: 'TCP port to listen on (0 picks a free one).' },
+  PUBLIC_BASE_URL: {
+    default: '',
+    doc: 'Public URL of the server, used in links; defaults to http://HOST:PORT.',
+  },
+  DATA_DIR: { default: './data', doc: 'Directory for the SQLite database and other local files.' },
+  DATABASE_PATH: { default: '', doc: 'SQLite database file; defaults to DATA_DIR/seatkeeper.db.' },
+  DB_BUSY_TIMEOUT_MS: {
+    default: '5000',
+    doc: 'How long a write waits for another process holding the database lock.',
+  },
+  LOG_LEVEL: { default: 'info', doc: `Least severe log level written: ${LOG_LEVELS.join(', ')}.` },
+  SHUTDOWN_GRACE_MS: {
+    default: '10000',
+    doc: 'On SIGTERM/SIGINT, how long in-flight requests may finish before connections are cut.',
+  },
+  QUOTE_TTL_SECONDS: {
+    default: '900',
+    doc: 'How long a seat quote can be confirmed (it also ends at midnight in the contract zone).',
+  },
+  JOBS_INTERVAL_SECONDS: {
+    default: '60',
+    doc: 'How often the server runs renewals and invitation expiry (0 turns the timer off).',
+  },
+} as const;
+
+type Key = keyof typeof CONFIG_KEYS;
+
+const schema = z.object({
+  HOST: z.string().min(1),
+  PORT: integer(0, 65535),
+  PUBLIC_BASE_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]),
+  DATA_DIR: z.string().min(1),
+  DATABASE_PATH: z.string(),
+  DB_BUSY_TIMEOUT_MS: integer(0, 600_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS),
+  SHUTDOWN_GRACE_MS: integer(0, 600_000),
+  QUOTE_TTL_SECONDS: integer(1, 86_400),
+  JOBS_INTERVAL_SECONDS: integer(0, 86_400),
+});
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly publicBaseUrl: string;
+  readonly dataDir: string;
+  readonly databasePath: string;
+  readonly dbBusyTimeoutMs: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly shutdownGraceMs: number;
+  readonly quoteTtlSeconds: number;
+  readonly jobsIntervalSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (or any key/value map) into a deep-frozen Config, or throws ConfigError. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const raw = Object.fromEntries(
+    (Object.keys(CONFIG_KEYS) as Key[]).map((key) => [
+      key,
+      env[key] === undefined || env[key] === '' ? CONFIG_KEYS[key].default : env[key],
+    ]),
+  );
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (i) => `${i.path.join('.')}=${JSON.stringify(raw[String(i.path[0])])}: ${i.message}`,
+      ),
+    );
+  }
+  const v = parsed.data;
+  const dataDir = resolve(v.DATA_DIR);
+  const databasePath = v.DATABASE_PATH === '' ? join(dataDir, 'seatkeeper.db') : v.DATABASE_PATH;
+  return Object.freeze({
+    host: v.HOST,
+    port: v.PORT,
+    publicBaseUrl: (v.PUBLIC_BASE_URL || `http://${v.HOST}:${v.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    databasePath:
+      databasePath === ':memory:' || isAbsolute(databasePath) ? databasePath : resolve(databasePath),
+    dbBusyTimeoutMs: v.DB_BUSY_TIMEOUT_MS,
+    logLevel: v.LOG_LEVEL,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    quoteTtlSeconds: v.QUOTE_TTL_SECONDS,
+    jobsIntervalSeconds: v.JOBS_INTERVAL_SECONDS,
+  });
+}

@@ -1,0 +1,49 @@
+// The composition root: opens the database, applies migrations, and builds every service once.
+import type { Clock } from '../domain/clock.js';
+import { createBilling } from '../billing/billing.js';
+import { createRenewals } from '../billing/renewal.js';
+import { openDatabase } from '../db/connection.js';
+import { migrate } from '../db/migrate.js';
+import { createStore, type Store } from '../db/store.js';
+import { createMemberService } from '../provisioning/members.js';
+import { createOrganisations } from '../provisioning/organisations.js';
+import { createSeatPool } from '../seats/seat-pool.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+
+export interface ContainerOptions {
+  readonly config: Pick<Config, 'databasePath' | 'dbBusyTimeoutMs' | 'quoteTtlSeconds'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export function buildContainer({ config, clock, logger }: ContainerOptions) {
+  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
+  const applied = migrate(db);
+  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  const store: Store = createStore(db, {
+    onBusyRetry: () => logger.warn('database busy; retrying the transaction'),
+  });
+  const seats = createSeatPool({ store, clock });
+  const members = createMemberService({ store, clock, seats });
+  const renewals = createRenewals({ store, clock });
+  return {
+    clock,
+    logger,
+    store,
+    seats,
+    members,
+    organisations: createOrganisations({ store, clock, members }),
+    billing: createBilling({ store, clock, quoteTtlSeconds: config.quoteTtlSeconds }),
+    renewals,
+    /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
+    runJobs(): { renewals: number; expiredInvitations: number } {
+      return { renewals: renewals.run().length, expiredInvitations: seats.expireInvitations() };
+    },
+    close(): void {
+      store.close();
+    },
+  };
+}
+
+export type Container = ReturnType<typeof buildContainer>;

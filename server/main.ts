@@ -1,0 +1,77 @@
+// Entry point: the only module that reads process.env. Parses configuration, builds the services,
+// listens, runs the clock-driven jobs, and shuts down cleanly on SIGTERM/SIGINT: stop accepting,
+// let in-flight requests finish (up to the grace period), then close the database.
+import type { Server } from 'node:http';
+import { systemClock } from '../domain/clock.js';
+import { createApp } from './app.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
+import { buildContainer } from './container.js';
+import { createLogger } from './logger.js';
+
+function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const container = buildContainer({ config, clock: systemClock, logger });
+const app = createApp(container);
+
+function runJobs(): void {
+  try {
+    const done = container.runJobs();
+    if (done.renewals > 0 || done.expiredInvitations > 0) logger.info(done, 'jobs ran');
+  } catch (error) {
+    logger.error({ err: error }, 'jobs failed; they will run again at the next interval');
+  }
+}
+
+const jobs =
+  config.jobsIntervalSeconds > 0 ? setInterval(runJobs, config.jobsIntervalSeconds * 1000) : undefined;
+jobs?.unref();
+
+const server: Server = app.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info(
+    { host: config.host, port, database: config.databasePath },
+    `listening on http://${config.host}:${port}`,
+  );
+  runJobs();
+});
+
+let stopping = false;
+function shutdown(signal: NodeJS.Signals): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  clearInterval(jobs);
+  const force = setTimeout(() => {
+    logger.warn('grace period over; closing remaining connections');
+    server.closeAllConnections();
+  }, config.shutdownGraceMs);
+  force.unref();
+  server.close(() => {
+    container.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exitCode = 0;
+  });
+  // Keep-alive connections with no request in flight would hold close() open until they time out.
+  server.closeIdleConnections();
+}
+
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception; exiting');
+  process.exit(1);
+});

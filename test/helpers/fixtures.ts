@@ -1,0 +1,82 @@
+// Test fixtures: a real SQLite file in a fresh temporary directory, the real services over it, a
+// clock the test controls, and the product's example organisation.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FixedClock } from '../../domain/clock.js';
+import { OPERATOR } from '../../domain/model.js';
+import type { NewOrganisation } from '../../provisioning/organisations.js';
+import { buildContainer, type Container } from '../../server/container.js';
+import { createLogger } from '../../server/logger.js';
+
+export interface TestContext {
+  readonly dir: string;
+  readonly databasePath: string;
+  readonly clock: FixedClock;
+  readonly c: Container;
+  /** Closes the database and deletes the directory. */
+  cleanup(): void;
+}
+
+export function tempDir(prefix = 'seatkeeper-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Real services over a new database file, with the clock set to `now`. */
+export function setup(now = '2026-01-01T09:00:00Z'): TestContext {
+  const dir = tempDir();
+  const databasePath = join(dir, 'seatkeeper.db');
+  const clock = new FixedClock(now);
+  const c = buildContainer({
+    config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+    clock,
+    logger: createLogger('silent'),
+  });
+  return {
+    dir,
+    databasePath,
+    clock,
+    c,
+    cleanup() {
+      c.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The source text's example: a contract from 1 January (Europe/Berlin) with 100 standard seats at
+ * 50.00 a month and premium at 150.00; the primary owner's invitation holds one standard seat.
+ */
+export function exampleOrganisation(
+  overrides: Partial<NewOrganisation['contract']> & { slug?: string } = {},
+): NewOrganisation {
+  const { slug = 'acme', ...contract } = overrides;
+  return {
+    slug,
+    name: 'Acme GmbH',
+    domains: [`${slug}.example`],
+    contract: {
+      termStart: '2026-01-01',
+      timeZone: 'Europe/Berlin',
+      currency: 'EUR',
+      autoRenew: true,
+      prices: { standard: 5000, premium: 15000 },
+      seats: { standard: 100, premium: 0 },
+      ...contract,
+    },
+    primaryOwner: { email: `owner@${slug}.example`, displayName: 'Olga Owner' },
+  };
+}
+
+export function createExample(ctx: TestContext, overrides: Parameters<typeof exampleOrganisation>[0] = {}) {
+  return ctx.c.organisations.create(exampleOrganisation(overrides), OPERATOR);
+}
+
+/** Pool counters and member rows must agree, tier by tier. */
+export function heldMatchesMembers(ctx: TestContext, organisationId: number): boolean {
+  return ctx.c.store.read((q) => {
+    const counted = q.members.heldByTier(organisationId);
+    return q.seatPools.list(organisationId).every((t) => t.held === (counted.get(t.tierId) ?? 0));
+  });
+}
