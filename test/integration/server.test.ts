@@ -1,0 +1,101 @@
+// The HTTP app over real services, and the real entry point as an operating-system process.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import request from 'supertest';
+import { createApp } from '../../server/app.js';
+import { setup, tempDir, type TestContext } from '../helpers/fixtures.js';
+
+describe('The HTTP app', () => {
+  let ctx: TestContext;
+  before(() => {
+    ctx = setup();
+  });
+  after(() => ctx.cleanup());
+
+  test('When /healthz is asked, then it answers 200 after checking the database', async () => {
+    const res = await request(createApp(ctx.c)).get('/healthz');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { status: 'ok', database: 'ok' });
+    assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  });
+
+  test('When the caller sends an X-Request-Id, then the response carries the same id', async () => {
+    const res = await request(createApp(ctx.c)).get('/healthz').set('X-Request-Id', 'abc-123');
+    assert.equal(res.headers['x-request-id'], 'abc-123');
+  });
+
+  test('When a route does not exist, then the answer is a 404 problem document', async () => {
+    const res = await request(createApp(ctx.c)).get('/nowhere');
+    assert.equal(res.status, 404);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(JSON.parse(res.text).code, 'not_found');
+  });
+
+  test('When the database is gone, then /healthz answers 503', async () => {
+    const other = setup();
+    const app = createApp(other.c);
+    other.cleanup();
+    const res = await request(app).get('/healthz');
+    assert.equal(res.status, 503);
+    assert.equal(res.body.database, 'unreachable');
+  });
+});
+
+/** Starts server/main.ts as its own process and resolves with the port it logs. */
+function startServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, PORT: '0', JOBS_INTERVAL_SECONDS: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  return new Promise((resolvePort, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${logs.join('\n')}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      logs.push(line);
+      const entry = JSON.parse(line) as { msg: string; port?: number };
+      if (entry.msg.startsWith('listening') && entry.port) resolvePort({ child, port: entry.port, logs });
+    });
+  });
+}
+
+describe('The entry point', () => {
+  test('When started with no configuration but a data directory, then it creates the database, serves, and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir();
+    try {
+      const { child, port, logs } = await startServer({ DATA_DIR: dir });
+      assert.ok(existsSync(join(dir, 'seatkeeper.db')), 'the SQLite file is created under DATA_DIR');
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(res.status, 200);
+      child.removeAllListeners('exit');
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const messages = logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+      assert.ok(messages.includes('database migrated'));
+      assert.deepEqual(messages.slice(-2), ['shutting down', 'stopped']);
+      assert.ok(
+        !existsSync(join(dir, 'seatkeeper.db-wal')),
+        'the database was closed (its WAL checkpointed away)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('When the configuration is invalid, then the server refuses to start, names every problem and exits 1', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: { ...process.env, PORT: '99999', LOG_LEVEL: 'chatty' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /Invalid configuration/);
+    assert.match(result.stderr, /PORT="99999"/);
+    assert.match(result.stderr, /LOG_LEVEL="chatty"/);
+  });
+});
