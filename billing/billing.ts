@@ -18,7 +18,7 @@ import type { Quote, QuoteBasis, QuoteRequest, UpgradeRequest } from '../db/quer
 import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import { requireOpenContract, requireOrganisation, type OpenContract } from '../seats/contract-state.js';
-import { snapshot } from '../seats/seat-pool.js';
+import { snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, line, remainderOfTerm } from './invoicing.js';
 
 /** What a buyer asks for, before validation. */
@@ -37,11 +37,12 @@ export interface BillingDeps {
   readonly clock: Clock;
   /** How long a quote can be confirmed; it also ends at midnight in the contract's zone. */
   readonly quoteTtlSeconds: number;
+  readonly seats: SeatPool;
 }
 
 export type Billing = ReturnType<typeof createBilling>;
 
-export function createBilling({ store, clock, quoteTtlSeconds }: BillingDeps) {
+export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingDeps) {
   return {
     /**
      * Prices a purchase without changing anything. The same idempotency key returns the quote it
@@ -143,6 +144,8 @@ export function createBilling({ store, clock, quoteTtlSeconds }: BillingDeps) {
           after: { allocation: after },
           invoiceId: invoice.id,
         });
+        // Seats just bought go first to members waiting for one (the `hold` policy).
+        seats.seatWaitingIn(q, organisationId);
         return invoice;
       });
     },

@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Actor } from '../domain/model.js';
 import { termEnd } from '../domain/term.js';
 import type { Store } from '../db/store.js';
+import type { SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, termLines } from './invoicing.js';
 
 export interface RenewalOutcome {
@@ -19,7 +20,15 @@ export interface RenewalOutcome {
 
 const RENEWAL_JOB: Actor = { type: 'system', job: 'renewal' };
 
-export function createRenewals({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
+export function createRenewals({
+  store,
+  clock,
+  seats,
+}: {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly seats: SeatPool;
+}) {
   /** Rolls over one organisation's term if it has ended; undefined when nothing was due. */
   function rollOnce(organisationId: number): RenewalOutcome | undefined {
     return store.write((q) => {
@@ -53,6 +62,9 @@ export function createRenewals({ store, clock }: { readonly store: Store; readon
         };
       }
 
+      // Seats in use at term end: an invitation that lapsed before then no longer holds one,
+      // even if the expiry job has not run yet.
+      seats.expireLapsedInvitations(q, organisationId, end);
       const nextStart = end.toISODate()!;
       if (!q.contracts.rollToNextTerm(organisationId, contract.termNumber, nextStart)) return undefined;
       q.seatPools.resetAllocationToHeld(organisationId);

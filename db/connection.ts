@@ -21,3 +21,19 @@ export function openDatabase(path: string, options: DatabaseOptions): Db {
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
   return db;
 }
+
+/**
+ * Prepares statements whose text depends on the request (a compiled filter), once per distinct
+ * text. Bounded, so hostile variety cannot grow it without limit.
+ */
+export function statementCache(db: Db, limit = 500): (sql: string) => Database.Statement<unknown[]> {
+  const cache = new Map<string, Database.Statement<unknown[]>>();
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = db.prepare<unknown[]>(sql);
+      if (cache.size < limit) cache.set(sql, statement);
+    }
+    return statement;
+  };
+}

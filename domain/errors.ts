@@ -44,6 +44,11 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** The caller's precondition (an ETag in If-Match) no longer holds: the resource changed. */
+export class PreconditionFailedError extends DomainError {
+  readonly code = 'precondition_failed';
+}
+
 /** The caller is known but may not do this; `details.requiredRole` names who may. */
 export class ForbiddenError extends DomainError {
   readonly code: string;

@@ -17,7 +17,9 @@ export function hasRole(role: Role, atLeast: Role): boolean {
 /**
  * Where a member stands with respect to seats. Only `seated` and `invited` hold a seat; login is
  * allowed only while `seated`. `awaiting_seat` is a directory user kept without a seat (the `hold`
- * policy); `removed` keeps the row so that re-adding the same email keeps the member's history.
+ * policy); `unmapped` is a directory user in no role-mapped group while advanced group mappings
+ * are on (known to the directory, not a member); `removed` keeps the row so that re-adding the
+ * same email keeps the member's history.
  */
 export const SEAT_STATES = [
   'seated',
@@ -25,6 +27,7 @@ export const SEAT_STATES = [
   'unassigned',
   'deactivated',
   'awaiting_seat',
+  'unmapped',
   'removed',
 ] as const;
 export type SeatState = (typeof SEAT_STATES)[number];

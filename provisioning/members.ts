@@ -57,7 +57,18 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
     }
     if (existing) {
       q.members.setRole(existing, input.role, at);
-      return q.members.byId(organisationId, existing.id)!;
+      const revived = q.members.byId(organisationId, existing.id)!;
+      q.audit.append({
+        organisationId,
+        at,
+        actor,
+        action: 'member.readded',
+        subjectType: 'member',
+        subjectId: existing.id,
+        before: snapshot(existing),
+        after: snapshot(revived),
+      });
+      return revived;
     }
     const id = q.members.insert({
       organisationId,

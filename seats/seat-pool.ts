@@ -6,7 +6,7 @@
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { ConflictError, NotFoundError, SeatLimitError, ValidationError } from '../domain/errors.js';
-import { type Actor, type SeatState, type TierChoice } from '../domain/model.js';
+import { HIGHEST, type Actor, type SeatState, type TierChoice } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Invitation } from '../db/queries/invitations.js';
 import type { Member } from '../db/queries/members.js';
@@ -16,6 +16,9 @@ import { requireOpenContract, type OpenContract } from './contract-state.js';
 
 /** Product rule: a pending invitation holds its seat for 21 days after it was sent. */
 export const INVITATION_TTL_DAYS = 21;
+
+const SEAT_WAITING_JOB: Actor = { type: 'system', job: 'seat-waiting' };
+const INVITATION_EXPIRY_JOB: Actor = { type: 'system', job: 'invitation-expiry' };
 
 export interface TierUsage {
   readonly tierId: string;
@@ -44,6 +47,15 @@ export function snapshot(m: Member): MemberSnapshot {
 
 /** States a seat may be released into. */
 export type SeatlessState = Exclude<SeatState, 'seated' | 'invited'>;
+
+/** Every state without a seat: a member in one of these may claim or be invited. */
+const SEATLESS: readonly SeatlessState[] = [
+  'unassigned',
+  'deactivated',
+  'awaiting_seat',
+  'unmapped',
+  'removed',
+];
 
 export interface SeatPoolDeps {
   readonly store: Store;
@@ -127,6 +139,28 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
     return invitation;
   }
 
+  /**
+   * Seats members waiting for a seat (the `hold` policy), first come first served, for as long as
+   * seats are available. Runs inside every transaction that frees or adds seats, so a freed seat
+   * goes to the longest-waiting member in the same commit. Returns how many were seated.
+   */
+  function seatWaiting(q: Queries, organisationId: number): number {
+    const waiting = q.directoryUsers.waiting(organisationId);
+    if (waiting.length === 0) return 0;
+    const now = clock.now();
+    requireOpenContract(q, organisationId, now);
+    let seated = 0;
+    for (const member of waiting) {
+      const tier = tierOrder(q.seatPools.list(organisationId), HIGHEST).find((t) =>
+        q.seatPools.claim(organisationId, t.tierId),
+      );
+      if (!tier) break;
+      move(q, member, 'seated', tier.tierId, SEAT_WAITING_JOB, 'seat.claimed', now);
+      seated += 1;
+    }
+    return seated;
+  }
+
   /** Frees an invited member's seat and ends the invitation with `status`. */
   function endInvitation(
     q: Queries,
@@ -139,15 +173,19 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
     const invitation = requirePendingInvitation(q, member);
     q.invitations.end(invitation.id, status, at.toISO()!);
     freeTier(q, member);
-    return move(
-      q,
-      member,
-      to,
-      null,
-      actor,
-      status === 'expired' ? 'invitation.expired' : 'invitation.revoked',
-      at,
-    );
+    const action = status === 'expired' ? 'invitation.expired' : 'invitation.revoked';
+    const ended = move(q, member, to, null, actor, action, at);
+    if (status === 'revoked') seatWaiting(q, member.organisationId);
+    return ended;
+  }
+
+  /** Expires one pending invitation if it still is pending; 1 if it did. */
+  function expireOne(q: Queries, invitation: Invitation, now: DateTime): number {
+    const member = q.members.byId(invitation.organisationId, invitation.memberId);
+    const pending = member && q.invitations.pendingFor(member.organisationId, member.id);
+    if (!member || pending?.id !== invitation.id || member.seatState !== 'invited') return 0;
+    endInvitation(q, member, 'expired', 'removed', INVITATION_EXPIRY_JOB, now);
+    return 1;
   }
 
   return {
@@ -173,7 +211,7 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
         const now = clock.now();
         const open = requireOpenContract(q, organisationId, now);
         const member = requireMember(q, organisationId, memberId);
-        requireState(member, ['unassigned', 'deactivated', 'awaiting_seat', 'removed'], 'seat');
+        requireState(member, SEATLESS, 'seat');
         const tierId = claimTier(q, open, choice);
         return move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
       });
@@ -181,19 +219,22 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
 
     /**
      * Gives a seated member's seat back to the pool at once. `to` says what the member becomes:
-     * deactivated (the directory switched them off), removed, or awaiting a seat.
+     * deactivated (the directory switched them off), removed, or unmapped (out of every
+     * role-mapped group). The freed seat goes to the longest-waiting member, if any.
      */
     release(
       organisationId: number,
       memberId: number,
       actor: Actor,
-      to: SeatlessState = 'deactivated',
+      to: 'deactivated' | 'removed' | 'unmapped' = 'deactivated',
     ): Member {
       return store.write((q) => {
         const member = requireMember(q, organisationId, memberId);
         requireState(member, ['seated'], 'release the seat of');
         freeTier(q, member);
-        return move(q, member, to, null, actor, 'seat.released', clock.now());
+        const released = move(q, member, to, null, actor, 'seat.released', clock.now());
+        seatWaiting(q, organisationId);
+        return released;
       });
     },
 
@@ -203,7 +244,9 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
         const member = requireMember(q, organisationId, memberId);
         requireState(member, ['seated'], 'unassign');
         freeTier(q, member);
-        return move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
+        const unassigned = move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
+        seatWaiting(q, organisationId);
+        return unassigned;
       });
     },
 
@@ -220,7 +263,9 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
         if (member.tierId === tierId) return member;
         const claimed = claimTier(q, open, { tier: tierId });
         freeTier(q, member);
-        return move(q, member, member.seatState, claimed, actor, 'seat.tier_changed', now);
+        const changed = move(q, member, member.seatState, claimed, actor, 'seat.tier_changed', now);
+        seatWaiting(q, organisationId);
+        return changed;
       });
     },
 
@@ -236,7 +281,7 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
         const now = clock.now();
         const open = requireOpenContract(q, organisationId, now);
         const member = requireMember(q, organisationId, memberId);
-        requireState(member, ['unassigned', 'deactivated', 'awaiting_seat', 'removed'], 'invite');
+        requireState(member, SEATLESS, 'invite');
         const tierId = claimTier(q, open, choice);
         const expiresAt = now.plus({ days: INVITATION_TTL_DAYS });
         const invitationId = q.invitations.insert(
@@ -292,14 +337,50 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
       let expired = 0;
       for (const invitation of due) {
         expired += store.write((q) => {
-          const member = q.members.byId(invitation.organisationId, invitation.memberId);
-          const pending = member && q.invitations.pendingFor(member.organisationId, member.id);
-          if (!member || pending?.id !== invitation.id || member.seatState !== 'invited') return 0;
-          endInvitation(q, member, 'expired', 'removed', { type: 'system', job: 'invitation-expiry' }, now);
-          return 1;
+          const n = expireOne(q, invitation, now);
+          if (n > 0) seatWaiting(q, invitation.organisationId);
+          return n;
         });
       }
       return expired;
+    },
+
+    /**
+     * Inside the caller's transaction: expires the organisation's invitations that lapsed by
+     * `instant` (the renewal counts seats in use at term end, and a lapsed invitation is not).
+     */
+    expireLapsedInvitations(q: Queries, organisationId: number, instant: DateTime): number {
+      const lapsed = q.invitations
+        .dueForExpiry(instant.toISO()!)
+        .filter((i) => i.organisationId === organisationId);
+      return lapsed.reduce((n, invitation) => n + expireOne(q, invitation, clock.now()), 0);
+    },
+
+    /** Seats waiting members now, as far as seats allow ("sync now"). */
+    seatWaiting(organisationId: number): number {
+      return store.write((q) => seatWaiting(q, organisationId));
+    },
+
+    /** Inside the caller's transaction: seats waiting members after seats were added. */
+    seatWaitingIn: seatWaiting,
+
+    /**
+     * Moves a member between two seatless states (say awaiting a seat → deactivated), with its
+     * audit row; no pool change.
+     */
+    park(
+      organisationId: number,
+      memberId: number,
+      to: SeatlessState,
+      actor: Actor,
+      action = 'member.state_changed',
+    ): Member {
+      return store.write((q) => {
+        const member = requireMember(q, organisationId, memberId);
+        requireState(member, SEATLESS, 'change the state of');
+        if (member.seatState === to) return member;
+        return move(q, member, to, null, actor, action, clock.now());
+      });
     },
   };
 }

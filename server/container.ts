@@ -26,7 +26,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   });
   const seats = createSeatPool({ store, clock });
   const members = createMemberService({ store, clock, seats });
-  const renewals = createRenewals({ store, clock });
+  const renewals = createRenewals({ store, clock, seats });
   return {
     clock,
     logger,
@@ -34,11 +34,13 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     seats,
     members,
     organisations: createOrganisations({ store, clock, members }),
-    billing: createBilling({ store, clock, quoteTtlSeconds: config.quoteTtlSeconds }),
+    billing: createBilling({ store, clock, quoteTtlSeconds: config.quoteTtlSeconds, seats }),
     renewals,
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
     runJobs(): { renewals: number; expiredInvitations: number } {
-      return { renewals: renewals.run().length, expiredInvitations: seats.expireInvitations() };
+      // Expiry first: seats freed by lapsed invitations are not renewed.
+      const expiredInvitations = seats.expireInvitations();
+      return { renewals: renewals.run().length, expiredInvitations };
     },
     close(): void {
       store.close();

@@ -8,6 +8,7 @@ import {
   DomainError,
   ForbiddenError,
   NotFoundError,
+  PreconditionFailedError,
   QuoteError,
   SeatLimitError,
   ValidationError,
@@ -32,6 +33,7 @@ const STATUS: readonly (readonly [abstract new (...args: never[]) => DomainError
   [ContractExpiredError, 409, 'Contract expired'],
   [QuoteError, 409, 'Quote cannot be confirmed'],
   [NotFoundError, 404, 'Not found'],
+  [PreconditionFailedError, 412, 'Precondition failed'],
   [ConflictError, 409, 'Conflict'],
 ];
 

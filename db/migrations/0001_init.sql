@@ -78,7 +78,7 @@ CREATE TABLE members (
   display_name     TEXT,
   role             TEXT NOT NULL CHECK (role IN ('primary_owner', 'owner', 'admin', 'user')),
   seat_state       TEXT NOT NULL
-                   CHECK (seat_state IN ('seated', 'invited', 'unassigned', 'deactivated', 'awaiting_seat', 'removed')),
+                   CHECK (seat_state IN ('seated', 'invited', 'unassigned', 'deactivated', 'awaiting_seat', 'unmapped', 'removed')),
   /** The tier of the seat held; present exactly when the state holds a seat. */
   tier_id          TEXT REFERENCES tiers (id),
   source           TEXT NOT NULL CHECK (source IN ('manual', 'jit', 'scim')),

@@ -2,13 +2,18 @@
 import type { Db } from '../connection.js';
 import { createAuditQueries } from './audit.js';
 import { createContractQueries } from './contracts.js';
+import { createDirectoryUserQueries } from './directory-users.js';
+import { createGroupMappingQueries } from './group-mappings.js';
+import { createGroupQueries } from './groups.js';
 import { createInvitationQueries } from './invitations.js';
 import { createInvoiceQueries } from './invoices.js';
 import { createMemberQueries } from './members.js';
 import { createOrganisationQueries } from './organisations.js';
 import { createQuoteQueries } from './quotes.js';
+import { createScimTokenQueries } from './scim-tokens.js';
 import { createSeatPoolQueries } from './seat-pools.js';
 import { createTierQueries } from './tiers.js';
+import { createWaitlistQueries } from './waitlist.js';
 
 export function createQueries(db: Db) {
   return {
@@ -21,6 +26,11 @@ export function createQueries(db: Db) {
     quotes: createQuoteQueries(db),
     invoices: createInvoiceQueries(db),
     audit: createAuditQueries(db),
+    directoryUsers: createDirectoryUserQueries(db),
+    groups: createGroupQueries(db),
+    groupMappings: createGroupMappingQueries(db),
+    scimTokens: createScimTokenQueries(db),
+    waitlist: createWaitlistQueries(db),
   };
 }
 

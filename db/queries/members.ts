@@ -1,4 +1,5 @@
 // Queries on members. Every lookup is scoped by organisation: a member id alone never crosses tenants.
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../connection.js';
 import type { MemberSource, Role, SeatState } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
@@ -14,6 +15,15 @@ export interface Member {
   readonly source: MemberSource;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Opaque id used by SCIM and the admin API. */
+  readonly publicId: string;
+  /** SCIM userName as sent, when the member came (or was linked) through SCIM. */
+  readonly userName: string | null;
+  readonly externalId: string | null;
+  /** The SCIM attributes as stored (JSON), or null. */
+  readonly scimResource: Readonly<Record<string, unknown>> | null;
+  readonly version: number;
+  readonly waitingSince: string | null;
 }
 
 export interface NewMember {
@@ -25,7 +35,7 @@ export interface NewMember {
   readonly at: string;
 }
 
-interface MemberRow {
+export interface MemberRow {
   id: number;
   organisation_id: number;
   email: string;
@@ -36,9 +46,15 @@ interface MemberRow {
   source: MemberSource;
   created_at: string;
   updated_at: string;
+  public_id: string;
+  user_name: string | null;
+  external_id: string | null;
+  scim_resource: string | null;
+  version: number;
+  waiting_since: string | null;
 }
 
-const toMember = (r: MemberRow): Member => ({
+export const toMember = (r: MemberRow): Member => ({
   id: r.id,
   organisationId: r.organisation_id,
   email: r.email,
@@ -49,16 +65,22 @@ const toMember = (r: MemberRow): Member => ({
   source: r.source,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  publicId: r.public_id,
+  userName: r.user_name,
+  externalId: r.external_id,
+  scimResource: r.scim_resource === null ? null : (JSON.parse(r.scim_resource) as Record<string, unknown>),
+  version: r.version,
+  waitingSince: r.waiting_since,
 });
 
 export function createMemberQueries(db: Db) {
   // A new member holds no seat until a claim or an invitation hold moves it in the same transaction.
   const insert = db.prepare<
-    [number, string, string, string | null, Role, MemberSource, string, string],
+    [string, number, string, string, string | null, Role, MemberSource, string, string],
     { id: number }
   >(
-    `INSERT INTO members (organisation_id, email, email_key, display_name, role, seat_state, tier_id, source, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 'unassigned', NULL, ?, ?, ?) RETURNING id`,
+    `INSERT INTO members (public_id, organisation_id, email, email_key, display_name, role, seat_state, tier_id, source, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'unassigned', NULL, ?, ?, ?) RETURNING id`,
   );
   const byId = db.prepare<[number, number], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND id = ?',
@@ -73,12 +95,21 @@ export function createMemberQueries(db: Db) {
     "SELECT * FROM members WHERE organisation_id = ? AND seat_state <> 'removed' ORDER BY id",
   );
   // Guarded by the state the caller read: a concurrent change makes this a no-op, never a double move.
-  const setSeat = db.prepare<[SeatState, string | null, string, number, number, SeatState]>(
-    `UPDATE members SET seat_state = ?, tier_id = ?, updated_at = ?
-     WHERE organisation_id = ? AND id = ? AND seat_state = ?`,
+  // A member entering awaiting_seat starts waiting now; one already waiting keeps its place.
+  const setSeat = db.prepare<{
+    state: SeatState;
+    tier: string | null;
+    at: string;
+    org: number;
+    id: number;
+    from: SeatState;
+  }>(
+    `UPDATE members SET seat_state = @state, tier_id = @tier, updated_at = @at, version = version + 1,
+       waiting_since = CASE WHEN @state = 'awaiting_seat' THEN COALESCE(waiting_since, @at) ELSE NULL END
+     WHERE organisation_id = @org AND id = @id AND seat_state = @from`,
   );
   const setRole = db.prepare<[Role, string, number, number]>(
-    'UPDATE members SET role = ?, updated_at = ? WHERE organisation_id = ? AND id = ?',
+    'UPDATE members SET role = ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?',
   );
   const seatCounts = db.prepare<[number], { tier_id: string; held: number }>(
     `SELECT tier_id, count(*) AS held FROM members
@@ -91,6 +122,7 @@ export function createMemberQueries(db: Db) {
   return {
     insert(m: NewMember): number {
       return insert.get(
+        randomUUID(),
         m.organisationId,
         m.email,
         m.email.toLowerCase(),
@@ -108,7 +140,7 @@ export function createMemberQueries(db: Db) {
     list: (organisationId: number): Member[] => list.all(organisationId).map(toMember),
     /** Moves the member from `from` to (state, tier); false if its state was no longer `from`. */
     setSeat: (m: Member, from: SeatState, state: SeatState, tierId: string | null, at: string): boolean =>
-      setSeat.run(state, tierId, at, m.organisationId, m.id, from).changes === 1,
+      setSeat.run({ state, tier: tierId, at, org: m.organisationId, id: m.id, from }).changes === 1,
     setRole(m: Member, role: Role, at: string): void {
       setRole.run(role, at, m.organisationId, m.id);
     },

@@ -1,0 +1,350 @@
+// Command-line words → typed requests: the command table, global options, and the exact parsing of
+// counts and prices. Everything here is syntax; rules that need the database stay in the services.
+import { parseArgs } from 'node:util';
+import { parseInstant } from '../domain/clock.js';
+import { currencyDigits, isCurrency } from '../domain/money.js';
+import type { NewOrganisation } from '../provisioning/organisations.js';
+
+/** Bad arguments: every problem found, so the operator fixes them in one go. Exit code 2. */
+export class UsageError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0] : `bad arguments:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'UsageError';
+  }
+}
+
+// One option table for every command, so that parseArgs knows which options take a value wherever
+// they appear; which options a command accepts is checked afterwards against COMMANDS.
+const OPTIONS = {
+  json: { type: 'boolean' },
+  db: { type: 'string' },
+  now: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  slug: { type: 'string' },
+  name: { type: 'string' },
+  domain: { type: 'string', multiple: true },
+  'term-start': { type: 'string' },
+  'time-zone': { type: 'string' },
+  currency: { type: 'string' },
+  price: { type: 'string', multiple: true },
+  seats: { type: 'string', multiple: true },
+  'owner-email': { type: 'string' },
+  'owner-name': { type: 'string' },
+  'no-auto-renew': { type: 'boolean' },
+  add: { type: 'string', multiple: true },
+  upgrade: { type: 'string', multiple: true },
+  move: { type: 'string', multiple: true },
+  'idempotency-key': { type: 'string' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+export type OptionValues = ReturnType<typeof parseOptions>['values'];
+
+const GLOBAL_OPTIONS: readonly OptionName[] = ['json', 'db', 'now', 'help'];
+
+const ORG_CREATE_OPTIONS: readonly OptionName[] = [
+  'slug',
+  'name',
+  'domain',
+  'term-start',
+  'time-zone',
+  'currency',
+  'price',
+  'seats',
+  'owner-email',
+  'owner-name',
+  'no-auto-renew',
+];
+
+export const COMMANDS = {
+  'org create': { params: [], options: ORG_CREATE_OPTIONS },
+  'org list': { params: [], options: [] },
+  'org show': { params: ['slug'], options: [] },
+  invoices: { params: ['slug'], options: [] },
+  invoice: { params: ['slug', 'number'], options: [] },
+  quote: { params: ['slug'], options: ['add', 'upgrade', 'move', 'idempotency-key'] },
+  confirm: { params: ['slug', 'quote-id'], options: [] },
+  renew: { params: [], options: [] },
+  jobs: { params: [], options: [] },
+} as const satisfies Record<string, { params: readonly string[]; options: readonly OptionName[] }>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export const USAGE = `Usage: seatkeeper <command> [options]
+
+Organisations
+  org create --slug SLUG --name NAME --domain DOMAIN [--domain ...]
+             --term-start YYYY-MM-DD --time-zone ZONE --currency CODE
+             --price TIER=AMOUNT [--price ...] --seats TIER=N [--seats ...]
+             --owner-email EMAIL [--owner-name NAME] [--no-auto-renew]
+                               Provision an organisation, its first annual term, the initial
+                               invoice and the primary owner's invitation. Prices are monthly,
+                               per seat, in major units (50.00).
+  org list                     Every organisation with its term and seats.
+  org show SLUG                Organisation, contract and seats per tier.
+
+Billing
+  invoices SLUG                The organisation's invoices.
+  invoice SLUG NUMBER          One invoice with every line.
+  quote SLUG [--add TIER=N ...] [--upgrade FROM:TO=N ...] [--move EMAIL ...]
+             [--idempotency-key KEY]
+                               Price a purchase without buying; --move names a member to move
+                               into the upgraded seats when too few seats are unclaimed.
+  confirm SLUG QUOTE-ID        Buy what the quote priced and issue its invoice.
+
+Jobs
+  renew                        Roll over every term that has ended (renew or expire).
+  jobs                         Run every clock-driven job: renewals and invitation expiry.
+
+Global options
+  --json                       Machine output: one JSON document on stdout (errors on stderr).
+  --db PATH                    Database file (default: DATABASE_PATH, or DATA_DIR/seatkeeper.db).
+  --now ISO                    Act as if it were this instant (rehearsals and tests).
+  -h, --help, help             This text.
+
+Exit codes: 0 done, 1 refused by a rule, 2 bad arguments.`;
+
+export type CommandLine =
+  | { readonly kind: 'help' }
+  | {
+      readonly kind: 'run';
+      readonly command: CommandName;
+      readonly params: Readonly<Record<string, string>>;
+      readonly values: OptionValues;
+      readonly json: boolean;
+      readonly db: string | undefined;
+      readonly now: string | undefined;
+    };
+
+function parseOptions(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes; keep the first, plain line of each.
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+      const missing = /^Option '(-\S+)(?:, (-\S+))? <value>' argument (?:missing|is ambiguous)/.exec(
+        error.message,
+      );
+      throw new UsageError([
+        unknown
+          ? `unknown option ${unknown[1]}`
+          : missing
+            ? `option ${missing[2] ?? missing[1]} needs a value`
+            : error.message.split('\n')[0]!,
+      ]);
+    }
+    throw error;
+  }
+}
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const { values, positionals, tokens } = parseOptions(argv);
+  if (values.help || positionals[0] === 'help') return { kind: 'help' };
+  if (positionals.length === 0) throw new UsageError(['no command given']);
+
+  const [first = '', second = ''] = positionals;
+  const name = first === 'org' ? `org ${second}` : first;
+  if (!Object.hasOwn(COMMANDS, name)) {
+    throw new UsageError([
+      first !== 'org'
+        ? `unknown command "${first}"`
+        : second === ''
+          ? '"org" needs a subcommand: create, list or show'
+          : `unknown command "org ${second}" (org create, org list or org show)`,
+    ]);
+  }
+  const command = name as CommandName;
+  const spec = COMMANDS[command];
+  const args = positionals.slice(first === 'org' ? 2 : 1);
+  const problems: string[] = [];
+  spec.params.forEach((param, i) => {
+    if (args[i] === undefined) problems.push(`missing ${param.toUpperCase()} for "${command}"`);
+  });
+  if (args.length > spec.params.length) {
+    problems.push(`unexpected argument "${args[spec.params.length]}" for "${command}"`);
+  }
+  const allowed = new Set<string>([...GLOBAL_OPTIONS, ...spec.options]);
+  for (const token of tokens) {
+    if (token.kind === 'option' && !allowed.has(token.name)) {
+      problems.push(`option --${token.name} does not apply to "${command}"`);
+    }
+  }
+  if (values.now !== undefined) {
+    try {
+      parseInstant(values.now);
+    } catch {
+      problems.push(`--now "${values.now}" is not an ISO 8601 instant (e.g. 2026-03-01T10:00:00+01:00)`);
+    }
+  }
+  if (values.db === '') problems.push('--db needs a file path');
+  if (problems.length > 0) throw new UsageError(problems);
+
+  return {
+    kind: 'run',
+    command,
+    params: Object.fromEntries(spec.params.map((p, i) => [p, args[i]!])),
+    values,
+    json: values.json ?? false,
+    db: values.db,
+    now: values.now,
+  };
+}
+
+/** True when the raw arguments ask for JSON, for reporting errors found before parsing finished. */
+export function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json');
+}
+
+/** `org create` options → the service's input, with prices converted to minor units exactly. */
+export function organisationInput(values: OptionValues): NewOrganisation {
+  const problems: string[] = [];
+  const required = (option: OptionName, value: string | undefined): string => {
+    if (value === undefined || value.trim() === '') problems.push(`missing --${option}`);
+    return value ?? '';
+  };
+  const slug = required('slug', values.slug);
+  const name = required('name', values.name);
+  const termStart = required('term-start', values['term-start']);
+  const timeZone = required('time-zone', values['time-zone']);
+  const currency = required('currency', values.currency);
+  const ownerEmail = required('owner-email', values['owner-email']);
+  const domains = values.domain ?? [];
+  if (domains.length === 0) problems.push('missing --domain (at least one verified email domain)');
+  if (termStart !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(termStart)) {
+    problems.push(`--term-start "${termStart}" must be a date, YYYY-MM-DD`);
+  }
+
+  const seatTexts = values.seats ?? [];
+  if (seatTexts.length === 0) problems.push('missing --seats (e.g. --seats standard=100)');
+  const seats = mapOf('seats', seatTexts, problems, (text, tier) => count(`--seats ${tier}=${text}`, text));
+
+  const priceTexts = values.price ?? [];
+  if (priceTexts.length === 0) problems.push('missing --price (e.g. --price standard=50.00)');
+  let prices: Record<string, number> = {};
+  if (currency !== '' && !isCurrency(currency)) {
+    problems.push(`--currency "${currency}" is not an ISO 4217 currency code (e.g. EUR)`);
+  } else if (currency !== '') {
+    prices = mapOf('price', priceTexts, problems, (text, tier) =>
+      toMinor(`--price ${tier}=${text}`, text, currency),
+    );
+  }
+  if (problems.length > 0) throw new UsageError(problems);
+
+  const ownerName = values['owner-name'];
+  return {
+    slug,
+    name,
+    domains,
+    contract: {
+      termStart,
+      timeZone,
+      currency,
+      autoRenew: !(values['no-auto-renew'] ?? false),
+      prices,
+      seats,
+    },
+    primaryOwner:
+      ownerName === undefined ? { email: ownerEmail } : { email: ownerEmail, displayName: ownerName },
+  };
+}
+
+export interface QuoteArgs {
+  readonly add: Readonly<Record<string, number>>;
+  readonly upgrades: readonly { readonly from: string; readonly to: string; readonly quantity: number }[];
+  /** Emails of members to move up; matched to an upgrade by the tier each member holds. */
+  readonly moves: readonly string[];
+  readonly idempotencyKey: string | undefined;
+}
+
+export function quoteArgs(values: OptionValues): QuoteArgs {
+  const problems: string[] = [];
+  const add = mapOf('add', values.add ?? [], problems, (text, tier) => count(`--add ${tier}=${text}`, text));
+  const upgrades: { from: string; to: string; quantity: number }[] = [];
+  for (const text of values.upgrade ?? []) {
+    const match = /^([^:=\s]+):([^:=\s]+)=(.*)$/.exec(text);
+    if (!match) {
+      problems.push(`--upgrade "${text}" must be FROM:TO=N (e.g. --upgrade standard:premium=10)`);
+      continue;
+    }
+    const [, from = '', to = '', n = ''] = match;
+    if (upgrades.some((u) => u.from === from && u.to === to)) {
+      problems.push(`--upgrade ${from}:${to} is given twice`);
+      continue;
+    }
+    const quantity = count(`--upgrade ${text}`, n);
+    if (typeof quantity === 'string') problems.push(quantity);
+    else upgrades.push({ from, to, quantity });
+  }
+  const moves = values.move ?? [];
+  const seen = new Set<string>();
+  for (const email of moves) {
+    if (seen.has(email.toLowerCase())) problems.push(`--move ${email} is given twice`);
+    seen.add(email.toLowerCase());
+  }
+  if (moves.length > 0 && (values.upgrade ?? []).length === 0) {
+    problems.push('--move names a member to move in an upgrade, so it needs an --upgrade');
+  }
+  if (problems.length > 0) throw new UsageError(problems);
+  return { add, upgrades, moves, idempotencyKey: values['idempotency-key'] };
+}
+
+/**
+ * TIER=VALUE pairs → a record, each value converted by `convert`, which returns the value or a
+ * problem text. Problems (malformed pair, tier given twice, bad value) are collected.
+ */
+function mapOf<T>(
+  option: string,
+  texts: readonly string[],
+  problems: string[],
+  convert: (value: string, key: string) => T | string,
+): Record<string, T> {
+  const result: Record<string, T> = {};
+  for (const text of texts) {
+    const match = /^([^=\s]+)=(.*)$/.exec(text);
+    if (!match) {
+      problems.push(`--${option} "${text}" must be TIER=VALUE (e.g. --${option} standard=...)`);
+      continue;
+    }
+    const [, key = '', value = ''] = match;
+    if (key in result) {
+      problems.push(`--${option} ${key} is given twice`);
+      continue;
+    }
+    const converted = convert(value, key);
+    if (typeof converted === 'string') problems.push(converted);
+    else result[key] = converted;
+  }
+  return result;
+}
+
+/** A whole number of seats, 0 or more; or the problem with it. */
+function count(what: string, text: string): number | string {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(n) ? n : `${what}: the number of seats must be a whole number, 0 or more`;
+}
+
+/**
+ * A decimal amount in major units ("50.00") → integer minor units (5000), by string arithmetic:
+ * a binary float cannot hold 0.1 exactly, and money must never be rounded on the way in. More
+ * decimals than the currency has (50.001 EUR, 10.5 JPY) is refused, not rounded.
+ */
+export function toMinor(what: string, text: string, currency: string): number | string {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) return `${what}: the amount must be a decimal number such as 50.00`;
+  const [, whole = '', decimals = ''] = match;
+  const digits = currencyDigits(currency);
+  if (decimals.length > digits) {
+    return digits === 0
+      ? `${what}: ${currency} has no minor unit, so the amount must be whole`
+      : `${what}: ${currency} has ${digits} decimal places, "${text}" has ${decimals.length}`;
+  }
+  const minor = BigInt(whole + decimals.padEnd(digits, '0'));
+  return minor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(minor) : `${what}: the amount is too large`;
+}

@@ -1,0 +1,269 @@
+// The operator's commands, each a call into the services of the container, returning both the
+// machine form (for --json) and the text a person reads. No SQL here: lookups go through the store.
+import type { PurchaseInput } from '../billing/billing.js';
+import type { Organisation } from '../db/queries/organisations.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { OPERATOR } from '../domain/model.js';
+import { formatMinor } from '../domain/money.js';
+import { termEnd } from '../domain/term.js';
+import { INVITATION_TTL_DAYS } from '../seats/seat-pool.js';
+import type { NewOrganisation } from '../provisioning/organisations.js';
+import type { Container } from '../server/container.js';
+import { organisationInput, quoteArgs, type CommandName, type OptionValues, type QuoteArgs } from './args.js';
+import { fields, invoiceText, lineTable, money, table } from './format.js';
+
+export interface Output {
+  /** What --json prints: one document. */
+  readonly data: unknown;
+  readonly text: string;
+}
+
+export interface Invocation {
+  readonly command: CommandName;
+  readonly params: Readonly<Record<string, string>>;
+  readonly values: OptionValues;
+}
+
+/**
+ * Checks the command's own arguments (before any database is opened, so a typo creates nothing)
+ * and returns the step that runs it against the services.
+ */
+export function prepareCommand({ command, params, values }: Invocation): (c: Container) => Output {
+  const slug = params['slug'] ?? '';
+  switch (command) {
+    case 'org create': {
+      const input = organisationInput(values);
+      return (c) => createOrganisation(c, input);
+    }
+    case 'org list':
+      return listOrganisations;
+    case 'org show':
+      return (c) => showOrganisation(c, slug);
+    case 'invoices':
+      return (c) => listInvoices(c, slug);
+    case 'invoice':
+      return (c) => {
+        const invoice = c.billing.invoice(organisationBySlug(c, slug).id, params['number'] ?? '', OPERATOR);
+        return { data: invoice, text: invoiceText(invoice, slug) };
+      };
+    case 'quote': {
+      const args = quoteArgs(values);
+      return (c) => quote(c, slug, args);
+    }
+    case 'confirm':
+      return (c) => {
+        const invoice = c.billing.confirm(organisationBySlug(c, slug).id, params['quote-id'] ?? '', OPERATOR);
+        return { data: invoice, text: invoiceText(invoice, slug) };
+      };
+    case 'renew':
+      return renew;
+    case 'jobs':
+      return (c) => {
+        const done = c.runJobs();
+        return {
+          data: done,
+          text: `Renewals: ${done.renewals}. Expired invitations: ${done.expiredInvitations}.`,
+        };
+      };
+  }
+}
+
+function organisationBySlug(c: Container, slug: string): Organisation {
+  const organisation = c.store.read((q) => q.organisations.bySlug(slug));
+  if (!organisation) throw new NotFoundError(`No organisation with slug "${slug}".`);
+  return organisation;
+}
+
+function createOrganisation(c: Container, input: NewOrganisation): Output {
+  const created = c.organisations.create(input, OPERATOR);
+  const { organisation, primaryOwner, invoice } = created;
+  return {
+    data: created,
+    text: [
+      `Created organisation ${organisation.slug} (${organisation.name}).`,
+      `Invoice ${invoice.number} for the first term: ${money(invoice.totalMinor, invoice.currency)}.`,
+      `Invited the primary owner ${primaryOwner.email}; the invitation holds one ${primaryOwner.tierId ?? ''} seat ` +
+        `for ${INVITATION_TTL_DAYS} days.`,
+    ].join('\n'),
+  };
+}
+
+/** What `org show --json` prints (and `org list --json`, one per organisation). */
+export type OrganisationView = ReturnType<typeof describeOrganisation>;
+
+/** The organisation's contract and seats, as `org show` and `org list` report them. */
+function describeOrganisation(c: Container, organisation: Organisation) {
+  const { contract, domains, members } = c.store.read((q) => ({
+    contract: q.contracts.byOrganisation(organisation.id),
+    domains: q.organisations.domains(organisation.id).map((d) => d.domain),
+    members: q.members.list(organisation.id).length,
+  }));
+  if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
+  const seats = c.seats.usage(organisation.id).map((t) => ({
+    tier: t.tierId,
+    name: t.tierName,
+    unitPriceMinor: t.unitPriceMinor,
+    allocation: t.allocation,
+    held: t.held,
+    seated: t.seated,
+    invited: t.invited,
+    available: t.available,
+  }));
+  return {
+    organisation: { ...organisation, domains },
+    contract: {
+      termNumber: contract.termNumber,
+      termStart: contract.termStart,
+      // The last day of the term (inclusive), as invoices print periods.
+      termEnd: termEnd(contract.termStart, contract.timeZone).minus({ days: 1 }).toISODate()!,
+      timeZone: contract.timeZone,
+      currency: contract.currency,
+      autoRenew: contract.autoRenew,
+      status: contract.status,
+    },
+    seats,
+    members,
+  };
+}
+
+function listOrganisations(c: Container): Output {
+  const all = c.store.read((q) => q.organisations.all()).map((o) => describeOrganisation(c, o));
+  const rows = all.map(({ organisation, contract, seats }) => [
+    organisation.slug,
+    organisation.name,
+    `${contract.termStart} to ${contract.termEnd}`,
+    contract.currency,
+    contract.status,
+    `${seats.reduce((n, t) => n + t.held, 0)}/${seats.reduce((n, t) => n + t.allocation, 0)}`,
+  ]);
+  return {
+    data: all,
+    text:
+      all.length === 0
+        ? 'No organisations yet: create one with seatkeeper org create.'
+        : table(['Slug', 'Name', 'Term', 'Currency', 'Status', 'Seats held'], rows, [
+            'left',
+            'left',
+            'left',
+            'left',
+            'left',
+            'right',
+          ]),
+  };
+}
+
+function showOrganisation(c: Container, slug: string): Output {
+  const shown = describeOrganisation(c, organisationBySlug(c, slug));
+  const { organisation, contract, seats, members } = shown;
+  const head = fields([
+    ['Organisation', `${organisation.slug} (${organisation.name})`],
+    ['Domains', organisation.domains.join(', ')],
+    ['Term', `${contract.termNumber}: ${contract.termStart} to ${contract.termEnd} (${contract.timeZone})`],
+    ['Currency', contract.currency],
+    ['Auto-renew', contract.autoRenew ? 'yes' : 'no'],
+    ['Status', contract.status],
+    ['Members', String(members)],
+  ]);
+  const tiers = table(
+    ['Tier', `Price/month (${contract.currency})`, 'Allocation', 'Held', 'Seated', 'Invited', 'Available'],
+    seats.map((t) => [
+      t.tier,
+      formatMinor(t.unitPriceMinor, contract.currency),
+      ...[t.allocation, t.held, t.seated, t.invited, t.available].map(String),
+    ]),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+  return { data: shown, text: `${head}\n\n${tiers}` };
+}
+
+function listInvoices(c: Container, slug: string): Output {
+  const invoices = c.billing.invoices(organisationBySlug(c, slug).id, OPERATOR);
+  const rows = invoices.map((i) => [
+    i.number,
+    i.kind,
+    String(i.termNumber),
+    i.issuedAt,
+    money(i.totalMinor, i.currency),
+  ]);
+  return {
+    data: invoices,
+    text: table(['Number', 'Kind', 'Term', 'Issued', 'Total'], rows, [
+      'left',
+      'left',
+      'right',
+      'left',
+      'right',
+    ]),
+  };
+}
+
+function quote(c: Container, slug: string, args: QuoteArgs): Output {
+  const organisation = organisationBySlug(c, slug);
+  const input: PurchaseInput = { add: args.add, upgrades: withMoves(c, organisation, args) };
+  const priced = c.billing.quote(organisation.id, input, OPERATOR, args.idempotencyKey);
+  const head = fields([
+    ['Quote', priced.id],
+    ['Organisation', slug],
+    ['Valid until', priced.expiresAt],
+  ]);
+  return {
+    data: priced,
+    text:
+      `${head}\n\n${lineTable(priced.lines, priced.totalMinor, priced.currency)}\n\n` +
+      `To buy: seatkeeper confirm ${slug} ${priced.id}`,
+  };
+}
+
+/**
+ * Attaches each --move member to the upgrade out of the tier that member holds. The operator names
+ * people by email; the service takes member ids.
+ */
+function withMoves(
+  c: Container,
+  organisation: Organisation,
+  args: QuoteArgs,
+): NonNullable<PurchaseInput['upgrades']> {
+  const moves = new Map(args.upgrades.map((u) => [u, [] as number[]]));
+  for (const email of args.moves) {
+    const member = c.store.read((q) => q.members.byEmail(organisation.id, email));
+    if (!member || member.seatState === 'removed') {
+      throw new NotFoundError(`No member ${email} in organisation "${organisation.slug}".`);
+    }
+    if (member.tierId === null) {
+      throw new ValidationError(
+        `${member.email} holds no seat (${member.seatState.replace('_', ' ')}), so cannot be moved in an upgrade.`,
+        {},
+        'invalid_move',
+      );
+    }
+    const from = member.tierId;
+    const candidates = args.upgrades.filter((u) => u.from === from);
+    if (candidates.length !== 1) {
+      throw new ValidationError(
+        candidates.length === 0
+          ? `${member.email} holds a ${from} seat, but no --upgrade moves ${from} seats.`
+          : `${member.email} holds a ${from} seat and several upgrades move ${from} seats ` +
+              `(to ${candidates.map((u) => u.to).join(', ')}); quote them one at a time.`,
+        {},
+        'invalid_move',
+      );
+    }
+    moves.get(candidates[0]!)!.push(member.id);
+  }
+  return args.upgrades.map((u) => ({ ...u, moveMemberIds: moves.get(u) ?? [] }));
+}
+
+function renew(c: Container): Output {
+  const outcomes = c.renewals.run();
+  return {
+    data: { outcomes },
+    text:
+      outcomes.length === 0
+        ? 'Nothing to renew: no term has ended.'
+        : table(
+            ['Organisation', 'Outcome', 'Term', 'Invoice'],
+            outcomes.map((o) => [o.slug, o.outcome, String(o.termNumber), o.invoiceNumber ?? '']),
+            ['left', 'left', 'right', 'left'],
+          ),
+  };
+}

@@ -1,0 +1,104 @@
+// Queries on the directory side of members (their SCIM columns): lookups by SCIM id, userName and
+// externalId, SQL-side listing, and writes of the stored SCIM attributes.
+import { statementCache, type Db } from '../connection.js';
+import { toMember, type Member, type MemberRow } from './members.js';
+import { mapOptional } from './organisations.js';
+
+export interface DirectoryFields {
+  readonly userName: string;
+  readonly externalId: string | null;
+  readonly email: string;
+  readonly displayName: string | null;
+  readonly resource: Readonly<Record<string, unknown>>;
+}
+
+/** A compiled filter: a boolean SQL expression over alias `m` with its parameters. */
+export interface SqlCondition {
+  readonly sql: string;
+  readonly params: readonly (string | number)[];
+}
+
+export interface ListPage {
+  readonly where: SqlCondition | undefined;
+  /** SQL expression to sort by (over alias `m`), or undefined for id order. */
+  readonly orderBy: string | undefined;
+  readonly descending: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** Members the directory sees: those with a userName that have not been deleted. */
+const VISIBLE = "m.organisation_id = ? AND m.user_name_key IS NOT NULL AND m.seat_state <> 'removed'";
+
+export function createDirectoryUserQueries(db: Db) {
+  const byPublicId = db.prepare<[number, string], MemberRow>(
+    `SELECT m.* FROM members m WHERE ${VISIBLE} AND m.public_id = ?`,
+  );
+  const byUserName = db.prepare<[number, string], MemberRow>(
+    'SELECT * FROM members WHERE organisation_id = ? AND user_name_key = ?',
+  );
+  const byExternalId = db.prepare<[number, string], MemberRow>(
+    'SELECT * FROM members WHERE organisation_id = ? AND external_id = ?',
+  );
+  const setFields = db.prepare<{
+    org: number;
+    id: number;
+    userName: string;
+    externalId: string | null;
+    email: string;
+    displayName: string | null;
+    resource: string;
+    at: string;
+  }>(
+    `UPDATE members SET user_name = @userName, user_name_key = lower(@userName), external_id = @externalId,
+       email = @email, email_key = lower(@email), display_name = @displayName, scim_resource = @resource,
+       updated_at = @at, version = version + 1
+     WHERE organisation_id = @org AND id = @id`,
+  );
+  const waiting = db.prepare<[number], MemberRow>(
+    "SELECT * FROM members WHERE organisation_id = ? AND seat_state = 'awaiting_seat' ORDER BY waiting_since, id",
+  );
+  const prepared = statementCache(db);
+
+  return {
+    byPublicId: (organisationId: number, publicId: string) =>
+      mapOptional(byPublicId.get(organisationId, publicId), toMember),
+    /** Any member row with this userName (case-insensitive), deleted ones included. */
+    byUserName: (organisationId: number, userName: string) =>
+      mapOptional(byUserName.get(organisationId, userName.toLowerCase()), toMember),
+    byExternalId: (organisationId: number, externalId: string) =>
+      mapOptional(byExternalId.get(organisationId, externalId), toMember),
+    setFields(member: Member, f: DirectoryFields, at: string): void {
+      setFields.run({
+        org: member.organisationId,
+        id: member.id,
+        userName: f.userName,
+        externalId: f.externalId,
+        email: f.email,
+        displayName: f.displayName,
+        resource: JSON.stringify(f.resource),
+        at,
+      });
+    },
+    /** Members waiting for a seat, first come first served. */
+    waiting: (organisationId: number): Member[] => waiting.all(organisationId).map(toMember),
+    /** One page of the directory and the total matching count, both computed in SQL. */
+    list(organisationId: number, page: ListPage): { total: number; members: Member[] } {
+      const where = page.where ? ` AND (${page.where.sql})` : '';
+      const params = [organisationId, ...(page.where?.params ?? [])];
+      const total = (
+        prepared(`SELECT count(*) AS n FROM members m WHERE ${VISIBLE}${where}`).get(...params) as {
+          n: number;
+        }
+      ).n;
+      if (page.limit === 0 || page.offset >= total) return { total, members: [] };
+      const direction = page.descending ? 'DESC' : 'ASC';
+      // The id tie-break makes the order stable across pages (RFC 7644 §3.4.2.4).
+      const order = page.orderBy ? `${page.orderBy} ${direction}, m.id ${direction}` : `m.id ${direction}`;
+      const rows = prepared(
+        `SELECT m.* FROM members m WHERE ${VISIBLE}${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      ).all(...params, page.limit, page.offset) as MemberRow[];
+      return { total, members: rows.map(toMember) };
+    },
+  };
+}

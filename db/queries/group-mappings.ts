@@ -1,0 +1,46 @@
+// Queries on advanced group mappings: group display name → role and/or tier.
+import type { Db } from '../connection.js';
+import type { Role } from '../../domain/model.js';
+
+export interface GroupMapping {
+  readonly groupName: string;
+  readonly role: Exclude<Role, 'primary_owner'> | null;
+  readonly tierId: string | null;
+}
+
+export function createGroupMappingQueries(db: Db) {
+  const list = db.prepare<
+    [number],
+    { group_name_key: string; role: GroupMapping['role']; tier_id: string | null }
+  >(
+    'SELECT group_name_key, role, tier_id FROM group_mappings WHERE organisation_id = ? ORDER BY group_name_key',
+  );
+  const upsert = db.prepare<[number, string, string | null, string | null]>(
+    `INSERT INTO group_mappings (organisation_id, group_name_key, role, tier_id) VALUES (?, lower(?), ?, ?)
+     ON CONFLICT (organisation_id, group_name_key) DO UPDATE SET role = excluded.role, tier_id = excluded.tier_id`,
+  );
+  const remove = db.prepare<[number, string]>(
+    'DELETE FROM group_mappings WHERE organisation_id = ? AND group_name_key = lower(?)',
+  );
+  const setEnabled = db.prepare<[number, number]>(
+    'UPDATE organisations SET group_mappings_enabled = ? WHERE id = ?',
+  );
+  const enabled = db.prepare<[number], { on: number }>(
+    'SELECT group_mappings_enabled AS "on" FROM organisations WHERE id = ?',
+  );
+
+  return {
+    list: (organisationId: number): GroupMapping[] =>
+      list.all(organisationId).map((r) => ({ groupName: r.group_name_key, role: r.role, tierId: r.tier_id })),
+    set(organisationId: number, m: GroupMapping): void {
+      upsert.run(organisationId, m.groupName, m.role, m.tierId);
+    },
+    remove(organisationId: number, groupName: string): void {
+      remove.run(organisationId, groupName);
+    },
+    enabled: (organisationId: number): boolean => enabled.get(organisationId)?.on === 1,
+    setEnabled(organisationId: number, on: boolean): void {
+      setEnabled.run(on ? 1 : 0, organisationId);
+    },
+  };
+}

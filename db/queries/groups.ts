@@ -1,0 +1,150 @@
+// Queries on directory groups and their memberships. Membership is one row per (group, member),
+// so a change to a huge group touches only the rows it names.
+import { randomUUID } from 'node:crypto';
+import { statementCache, type Db } from '../connection.js';
+import type { ListPage } from './directory-users.js';
+import { mapOptional } from './organisations.js';
+
+export interface Group {
+  readonly id: number;
+  readonly organisationId: number;
+  readonly publicId: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+interface GroupRow {
+  id: number;
+  organisation_id: number;
+  public_id: string;
+  display_name: string;
+  external_id: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const toGroup = (r: GroupRow): Group => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  publicId: r.public_id,
+  displayName: r.display_name,
+  externalId: r.external_id,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export interface GroupMemberRef {
+  readonly memberId: number;
+  readonly publicId: string;
+  readonly display: string | null;
+}
+
+export function createGroupQueries(db: Db) {
+  const insert = db.prepare<[string, number, string, string, string | null, string, string], { id: number }>(
+    `INSERT INTO scim_groups (public_id, organisation_id, display_name, display_name_key, external_id, created_at, updated_at)
+     VALUES (?, ?, ?, lower(?), ?, ?, ?) RETURNING id`,
+  );
+  const byPublicId = db.prepare<[number, string], GroupRow>(
+    'SELECT * FROM scim_groups WHERE organisation_id = ? AND public_id = ?',
+  );
+  const byId = db.prepare<[number, number], GroupRow>(
+    'SELECT * FROM scim_groups WHERE organisation_id = ? AND id = ?',
+  );
+  const byName = db.prepare<[number, string], GroupRow>(
+    'SELECT * FROM scim_groups WHERE organisation_id = ? AND display_name_key = lower(?)',
+  );
+  const update = db.prepare<[string, string, string | null, string, number, number]>(
+    `UPDATE scim_groups SET display_name = ?, display_name_key = lower(?), external_id = ?, updated_at = ?, version = version + 1
+     WHERE organisation_id = ? AND id = ?`,
+  );
+  const touch = db.prepare<[string, number]>(
+    'UPDATE scim_groups SET updated_at = ?, version = version + 1 WHERE id = ?',
+  );
+  const remove = db.prepare<[number]>('DELETE FROM scim_groups WHERE id = ?');
+  // ON CONFLICT DO NOTHING (SQLite ≥ 3.24 and PostgreSQL alike): adding a present member is a no-op.
+  const addMember = db.prepare<[number, number]>(
+    'INSERT INTO scim_group_members (group_id, member_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+  );
+  const removeMember = db.prepare<[number, number]>(
+    'DELETE FROM scim_group_members WHERE group_id = ? AND member_id = ?',
+  );
+  const removeAllMembers = db.prepare<[number]>('DELETE FROM scim_group_members WHERE group_id = ?');
+  const removeFromAll = db.prepare<[number]>('DELETE FROM scim_group_members WHERE member_id = ?');
+  const members = db.prepare<
+    [number],
+    { member_id: number; public_id: string; display_name: string | null; user_name: string | null }
+  >(
+    `SELECT gm.member_id, m.public_id, m.display_name, m.user_name FROM scim_group_members gm
+     JOIN members m ON m.id = gm.member_id WHERE gm.group_id = ? ORDER BY gm.member_id`,
+  );
+  const memberIds = db.prepare<[number], { member_id: number }>(
+    'SELECT member_id FROM scim_group_members WHERE group_id = ?',
+  );
+  const groupsOf = db.prepare<[number], GroupRow>(
+    `SELECT g.* FROM scim_group_members gm JOIN scim_groups g ON g.id = gm.group_id WHERE gm.member_id = ? ORDER BY g.id`,
+  );
+  const prepared = statementCache(db);
+
+  return {
+    insert(organisationId: number, displayName: string, externalId: string | null, at: string): Group {
+      const { id } = insert.get(randomUUID(), organisationId, displayName, displayName, externalId, at, at)!;
+      return toGroup(byId.get(organisationId, id)!);
+    },
+    byPublicId: (organisationId: number, publicId: string) =>
+      mapOptional(byPublicId.get(organisationId, publicId), toGroup),
+    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toGroup),
+    byName: (organisationId: number, displayName: string) =>
+      mapOptional(byName.get(organisationId, displayName), toGroup),
+    update(group: Group, displayName: string, externalId: string | null, at: string): void {
+      update.run(displayName, displayName, externalId, at, group.organisationId, group.id);
+    },
+    /** Bumps the version after a membership change. */
+    touch(group: Group, at: string): void {
+      touch.run(at, group.id);
+    },
+    remove(group: Group): void {
+      removeAllMembers.run(group.id);
+      remove.run(group.id);
+    },
+    /** True when the member was not in the group before. */
+    addMember: (group: Group, memberId: number): boolean => addMember.run(group.id, memberId).changes === 1,
+    /** True when the member was in the group. */
+    removeMember: (group: Group, memberId: number): boolean =>
+      removeMember.run(group.id, memberId).changes === 1,
+    removeAllMembers(group: Group): void {
+      removeAllMembers.run(group.id);
+    },
+    removeFromAllGroups(memberId: number): void {
+      removeFromAll.run(memberId);
+    },
+    members: (group: Group): GroupMemberRef[] =>
+      members.all(group.id).map((r) => ({
+        memberId: r.member_id,
+        publicId: r.public_id,
+        display: r.display_name ?? r.user_name,
+      })),
+    memberIds: (group: Group): number[] => memberIds.all(group.id).map((r) => r.member_id),
+    groupsOf: (memberId: number): Group[] => groupsOf.all(memberId).map(toGroup),
+    list(organisationId: number, page: ListPage): { total: number; groups: Group[] } {
+      const where = page.where ? ` AND (${page.where.sql})` : '';
+      const params = [organisationId, ...(page.where?.params ?? [])];
+      const total = (
+        prepared(`SELECT count(*) AS n FROM scim_groups g WHERE g.organisation_id = ?${where}`).get(
+          ...params,
+        ) as { n: number }
+      ).n;
+      if (page.limit === 0 || page.offset >= total) return { total, groups: [] };
+      const direction = page.descending ? 'DESC' : 'ASC';
+      const order = page.orderBy ? `${page.orderBy} ${direction}, g.id ${direction}` : `g.id ${direction}`;
+      const rows = prepared(
+        `SELECT g.* FROM scim_groups g WHERE g.organisation_id = ?${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      ).all(...params, page.limit, page.offset) as GroupRow[];
+      return { total, groups: rows.map(toGroup) };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Queries on the waiting list of directory users refused for want of a seat.
+import type { Db } from '../connection.js';
+
+export interface WaitlistEntry {
+  readonly userName: string;
+  readonly source: 'scim' | 'jit';
+  readonly firstAttemptAt: string;
+  readonly lastAttemptAt: string;
+  readonly attempts: number;
+}
+
+export function createWaitlistQueries(db: Db) {
+  // One row per person: a retried attempt counts up instead of adding a row.
+  const record = db.prepare<[number, string, string, string, string, string]>(
+    `INSERT INTO seat_waitlist (organisation_id, user_name_key, user_name, source, first_attempt_at, last_attempt_at)
+     VALUES (?, lower(?), ?, ?, ?, ?)
+     ON CONFLICT (organisation_id, user_name_key) DO UPDATE
+       SET attempts = seat_waitlist.attempts + 1, last_attempt_at = excluded.last_attempt_at, resolved_at = NULL`,
+  );
+  const resolve = db.prepare<[string, number, string]>(
+    'UPDATE seat_waitlist SET resolved_at = ? WHERE organisation_id = ? AND user_name_key = lower(?) AND resolved_at IS NULL',
+  );
+  const open = db.prepare<
+    [number],
+    {
+      user_name: string;
+      source: 'scim' | 'jit';
+      first_attempt_at: string;
+      last_attempt_at: string;
+      attempts: number;
+    }
+  >(
+    'SELECT * FROM seat_waitlist WHERE organisation_id = ? AND resolved_at IS NULL ORDER BY first_attempt_at, id',
+  );
+
+  return {
+    record(organisationId: number, userName: string, source: 'scim' | 'jit', at: string): void {
+      record.run(organisationId, userName, userName, source, at, at);
+    },
+    resolve(organisationId: number, userName: string, at: string): void {
+      resolve.run(at, organisationId, userName);
+    },
+    open: (organisationId: number): WaitlistEntry[] =>
+      open.all(organisationId).map((r) => ({
+        userName: r.user_name,
+        source: r.source,
+        firstAttemptAt: r.first_attempt_at,
+        lastAttemptAt: r.last_attempt_at,
+        attempts: r.attempts,
+      })),
+  };
+}

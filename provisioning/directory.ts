@@ -1,0 +1,522 @@
+// Directory sync as the identity provider drives it: users created, replaced, deactivated,
+// reactivated and deleted; groups and their memberships; advanced group mappings. Protocol-free:
+// the SCIM edge hands in plain values and gets members and groups back.
+//
+// Every command is one transaction in which the seat changes with the member. A create or a
+// reactivation claims a seat (the tier the provider asked for, else a tier-mapped group's, else
+// the highest available). With no seat left, policy `reject` refuses the user (nothing stored; the
+// attempt goes on the waiting list) and policy `hold` keeps the user awaiting a seat.
+import type { Clock } from '../domain/clock.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PreconditionFailedError,
+  SeatLimitError,
+  ValidationError,
+} from '../domain/errors.js';
+import { HIGHEST, roleRank, type Actor, type Role, type TierChoice } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+import type { ListPage } from '../db/queries/directory-users.js';
+import type { Group } from '../db/queries/groups.js';
+import type { Member } from '../db/queries/members.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { snapshot, type SeatPool } from '../seats/seat-pool.js';
+import { emailDomain } from './members.js';
+
+/** A directory user as the provider describes it, after the edge has normalised it. */
+export interface DirectoryUserInput {
+  readonly userName: string;
+  readonly externalId: string | null;
+  /** False means deactivated: no seat, no access. */
+  readonly active: boolean;
+  readonly displayName: string | null;
+  /** The address to use: the primary email, else the work email, else the first one. */
+  readonly email: string | null;
+  /** The seat tier the provider asks for, if it sends one. */
+  readonly tier: string | null;
+  /** The provider's attributes as stored, opaque to the engine. */
+  readonly resource: Readonly<Record<string, unknown>>;
+}
+
+export interface DirectoryGroupInput {
+  readonly displayName: string;
+  readonly externalId: string | null;
+  /** Public ids of the members. */
+  readonly members: readonly string[];
+}
+
+/** One step of a group PATCH, applied in order. */
+export type GroupChange =
+  | { readonly kind: 'rename'; readonly displayName: string }
+  | { readonly kind: 'externalId'; readonly externalId: string | null }
+  | { readonly kind: 'add'; readonly members: readonly string[] }
+  | { readonly kind: 'remove'; readonly members: readonly string[] }
+  | { readonly kind: 'replace'; readonly members: readonly string[] }
+  | { readonly kind: 'removeAll' };
+
+export interface DirectoryDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly seats: SeatPool;
+}
+
+export type Directory = ReturnType<typeof createDirectory>;
+
+export function createDirectory({ store, clock, seats }: DirectoryDeps) {
+  const now = () => clock.now().toISO()!;
+
+  function requireUser(q: Queries, organisationId: number, publicId: string): Member {
+    const member = q.directoryUsers.byPublicId(organisationId, publicId);
+    if (!member) throw new NotFoundError(`User ${publicId} not found.`);
+    return member;
+  }
+
+  function requireGroup(q: Queries, organisationId: number, publicId: string): Group {
+    const group = q.groups.byPublicId(organisationId, publicId);
+    if (!group) throw new NotFoundError(`Group ${publicId} not found.`);
+    return group;
+  }
+
+  function checkVersion(current: number, expected: number | undefined): void {
+    if (expected !== undefined && expected !== current) {
+      throw new PreconditionFailedError(
+        'The resource changed since the version given in If-Match; read it again.',
+      );
+    }
+  }
+
+  function addressOf(input: DirectoryUserInput): string {
+    const email = input.email ?? (input.userName.includes('@') ? input.userName : null);
+    if (email === null) {
+      throw new ValidationError(
+        'A user needs an email address: send "emails", or a userName that is an email address.',
+        {},
+        'invalid_value',
+      );
+    }
+    emailDomain(email);
+    return email.trim();
+  }
+
+  /** Refuses a userName, externalId or email that another live member already has. */
+  function checkUnique(
+    q: Queries,
+    organisationId: number,
+    input: DirectoryUserInput,
+    email: string,
+    self: number | null,
+  ): void {
+    const taken = (m: Member | undefined) => m !== undefined && m.id !== self && m.seatState !== 'removed';
+    if (taken(q.directoryUsers.byUserName(organisationId, input.userName))) {
+      throw new ConflictError(`A user with userName "${input.userName}" already exists.`, {}, 'uniqueness');
+    }
+    if (input.externalId !== null && taken(q.directoryUsers.byExternalId(organisationId, input.externalId))) {
+      throw new ConflictError(
+        `A user with externalId "${input.externalId}" already exists.`,
+        {},
+        'uniqueness',
+      );
+    }
+    const byEmail = q.members.byEmail(organisationId, email);
+    if (taken(byEmail) && byEmail!.userName !== null) {
+      throw new ConflictError(`Another user already has the email address ${email}.`, {}, 'uniqueness');
+    }
+  }
+
+  /** Role and tier that the member's groups map to; role null when no role-mapped group holds them. */
+  function mapped(
+    q: Queries,
+    member: Member,
+  ): { role: Exclude<Role, 'primary_owner'> | null; tier: string | null } {
+    const mappings = new Map(q.groupMappings.list(member.organisationId).map((m) => [m.groupName, m]));
+    const ranks = new Map(q.tiers.all().map((t) => [t.id, t.rank]));
+    let role: Exclude<Role, 'primary_owner'> | null = null;
+    let tier: string | null = null;
+    for (const group of q.groups.groupsOf(member.id)) {
+      const m = mappings.get(group.displayName.toLowerCase());
+      if (m?.role && (role === null || roleRank(m.role) > roleRank(role))) role = m.role;
+      if (m?.tierId && (tier === null || (ranks.get(m.tierId) ?? 0) > (ranks.get(tier) ?? 0)))
+        tier = m.tierId;
+    }
+    return { role, tier };
+  }
+
+  /**
+   * Gives an active directory user a seat, or leaves them waiting. Under `reject` a seat shortage
+   * is thrown; under `hold` the user waits (awaiting_seat). A claim that fails rolls back only its
+   * own savepoint.
+   */
+  function seatOrWait(q: Queries, member: Member, choice: TierChoice, actor: Actor): Member {
+    const organisation = requireOrganisation(q, member.organisationId);
+    try {
+      return seats.claim(member.organisationId, member.id, choice, actor);
+    } catch (error) {
+      if (!(error instanceof SeatLimitError) || organisation.seatExhaustion !== 'hold') throw error;
+      return seats.park(member.organisationId, member.id, 'awaiting_seat', actor, 'seat.awaiting');
+    }
+  }
+
+  /** Brings a member's seat in line with `active` (and, with mappings on, with its groups). */
+  function settle(
+    q: Queries,
+    member: Member,
+    active: boolean,
+    requestedTier: string | null,
+    actor: Actor,
+  ): Member {
+    const orgId = member.organisationId;
+    if (!active) {
+      if (member.role === 'primary_owner') {
+        throw new ForbiddenError(
+          'The primary owner cannot be deactivated or deleted through directory sync; transfer primary ownership first.',
+          {},
+          'primary_owner_protected',
+        );
+      }
+      if (member.seatState === 'seated') return seats.release(orgId, member.id, actor, 'deactivated');
+      if (member.seatState === 'invited') {
+        seats.revokeInvitation(orgId, member.id, actor);
+        return seats.park(orgId, member.id, 'deactivated', actor);
+      }
+      return member.seatState === 'deactivated' ? member : seats.park(orgId, member.id, 'deactivated', actor);
+    }
+    const mappingsOn = q.groupMappings.enabled(orgId);
+    const target = mappingsOn ? mapped(q, member) : { role: null, tier: null };
+    if (mappingsOn && member.role !== 'primary_owner') {
+      if (target.role === null) {
+        if (member.seatState === 'seated') return seats.release(orgId, member.id, actor, 'unmapped');
+        if (['deactivated', 'awaiting_seat', 'removed', 'unassigned'].includes(member.seatState)) {
+          return seats.park(orgId, member.id, 'unmapped', actor);
+        }
+        return member;
+      }
+      if (member.role !== target.role) {
+        q.members.setRole(member, target.role, now());
+        const after = q.members.byId(orgId, member.id)!;
+        q.audit.append({
+          organisationId: orgId,
+          at: now(),
+          actor,
+          action: 'member.role_changed',
+          subjectType: 'member',
+          subjectId: member.id,
+          before: snapshot(member),
+          after: snapshot(after),
+        });
+        member = after;
+      }
+    }
+    if (['deactivated', 'removed', 'unmapped'].includes(member.seatState)) {
+      const tier = requestedTier ?? target.tier;
+      return seatOrWait(q, member, tier === null ? HIGHEST : { tier }, actor);
+    }
+    if (member.seatState === 'seated' && requestedTier !== null && requestedTier !== member.tierId) {
+      return seats.changeTier(orgId, member.id, requestedTier, actor);
+    }
+    return member;
+  }
+
+  function writeFields(
+    q: Queries,
+    member: Member,
+    input: DirectoryUserInput,
+    email: string,
+    actor: Actor,
+  ): Member {
+    q.directoryUsers.setFields(
+      member,
+      {
+        userName: input.userName,
+        externalId: input.externalId,
+        email,
+        displayName: input.displayName,
+        resource: input.resource,
+      },
+      now(),
+    );
+    const after = q.members.byId(member.organisationId, member.id)!;
+    if (JSON.stringify(snapshot(member)) !== JSON.stringify(snapshot(after))) {
+      q.audit.append({
+        organisationId: member.organisationId,
+        at: now(),
+        actor,
+        action: 'member.updated',
+        subjectType: 'member',
+        subjectId: member.id,
+        before: snapshot(member),
+        after: snapshot(after),
+      });
+    }
+    return after;
+  }
+
+  /** Re-evaluates the members whose groups changed (mappings on only). */
+  function resettle(q: Queries, organisationId: number, memberIds: Iterable<number>, actor: Actor): void {
+    if (!q.groupMappings.enabled(organisationId)) return;
+    for (const id of new Set(memberIds)) {
+      const member = q.members.byId(organisationId, id);
+      if (
+        member &&
+        member.seatState !== 'removed' &&
+        member.seatState !== 'deactivated' &&
+        member.seatState !== 'invited'
+      ) {
+        settleQuietly(q, member, actor);
+      }
+    }
+  }
+
+  /**
+   * A membership change must not fail a group request for want of a seat: the person waits
+   * instead (on the waiting list under `reject`, awaiting a seat under `hold`).
+   */
+  function settleQuietly(q: Queries, member: Member, actor: Actor): void {
+    try {
+      settle(q, member, true, null, actor);
+    } catch (error) {
+      if (!(error instanceof SeatLimitError)) throw error;
+      q.waitlist.record(member.organisationId, member.userName ?? member.email, 'scim', now());
+    }
+  }
+
+  function memberIdsFor(q: Queries, organisationId: number, publicIds: readonly string[]): number[] {
+    return publicIds.map((publicId) => {
+      const member = q.directoryUsers.byPublicId(organisationId, publicId);
+      if (!member)
+        throw new ValidationError(
+          `Group member "${publicId}" is not a known user.`,
+          { value: publicId },
+          'invalid_value',
+        );
+      return member.id;
+    });
+  }
+
+  function createUserTx(organisationId: number, input: DirectoryUserInput, actor: Actor): Member {
+    return store.write((q) => {
+      requireOrganisation(q, organisationId);
+      const email = addressOf(input);
+      checkUnique(q, organisationId, input, email, null);
+      // The same person may already be here: a deleted directory user, or a member invited or
+      // signed in before the directory knew them. Linking keeps their history and their seat.
+      const existing =
+        q.directoryUsers.byUserName(organisationId, input.userName) ??
+        q.members.byEmail(organisationId, email);
+      let member: Member;
+      if (existing) {
+        member = existing;
+      } else {
+        const id = q.members.insert({
+          organisationId,
+          email,
+          displayName: input.displayName,
+          role: 'user',
+          source: 'scim',
+          at: now(),
+        });
+        member = q.members.byId(organisationId, id)!;
+        q.audit.append({
+          organisationId,
+          at: now(),
+          actor,
+          action: 'member.created',
+          subjectType: 'member',
+          subjectId: id,
+          after: snapshot(member),
+        });
+      }
+      member = writeFields(q, member, input, email, actor);
+      const settled = settle(q, member, input.active, input.tier, actor);
+      q.waitlist.resolve(organisationId, input.userName, now());
+      return settled;
+    });
+  }
+
+  return {
+    createUser(organisationId: number, input: DirectoryUserInput, actor: Actor): Member {
+      try {
+        return createUserTx(organisationId, input, actor);
+      } catch (error) {
+        // The refused create left nothing behind; the attempt itself is recorded for administrators.
+        if (error instanceof SeatLimitError)
+          store.write((q) => q.waitlist.record(organisationId, input.userName, 'scim', now()));
+        throw error;
+      }
+    },
+
+    replaceUser(
+      organisationId: number,
+      publicId: string,
+      input: DirectoryUserInput,
+      actor: Actor,
+      expectedVersion?: number,
+    ): Member {
+      return store.write((q) => {
+        let member = requireUser(q, organisationId, publicId);
+        checkVersion(member.version, expectedVersion);
+        const email = addressOf(input);
+        checkUnique(q, organisationId, input, email, member.id);
+        if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
+        member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
+        return settle(q, member, input.active, input.tier, actor);
+      });
+    },
+
+    deleteUser(organisationId: number, publicId: string, actor: Actor, expectedVersion?: number): void {
+      store.write((q) => {
+        const member = requireUser(q, organisationId, publicId);
+        checkVersion(member.version, expectedVersion);
+        if (member.role === 'primary_owner') settle(q, member, false, null, actor);
+        if (member.seatState === 'seated') seats.release(organisationId, member.id, actor, 'removed');
+        else if (member.seatState === 'invited') seats.revokeInvitation(organisationId, member.id, actor);
+        else seats.park(organisationId, member.id, 'removed', actor, 'member.removed');
+        q.groups.removeFromAllGroups(member.id);
+      });
+    },
+
+    getUser: (organisationId: number, publicId: string): Member =>
+      store.read((q) => requireUser(q, organisationId, publicId)),
+
+    groupsOf: (memberId: number): Group[] => store.read((q) => q.groups.groupsOf(memberId)),
+
+    listUsers: (organisationId: number, page: ListPage) =>
+      store.read((q) => q.directoryUsers.list(organisationId, page)),
+
+    createGroup(organisationId: number, input: DirectoryGroupInput, actor: Actor): Group {
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        if (q.groups.byName(organisationId, input.displayName)) {
+          throw new ConflictError(`A group named "${input.displayName}" already exists.`, {}, 'uniqueness');
+        }
+        const group = q.groups.insert(organisationId, input.displayName, input.externalId, now());
+        const ids = memberIdsFor(q, organisationId, input.members);
+        for (const id of ids) q.groups.addMember(group, id);
+        q.audit.append({
+          organisationId,
+          at: now(),
+          actor,
+          action: 'group.created',
+          subjectType: 'group',
+          subjectId: group.id,
+          after: { displayName: group.displayName, members: ids.length },
+        });
+        resettle(q, organisationId, ids, actor);
+        return q.groups.byId(organisationId, group.id)!;
+      });
+    },
+
+    /** Applies the changes in order; touches only the membership rows they name. */
+    changeGroup(
+      organisationId: number,
+      publicId: string,
+      changes: readonly GroupChange[],
+      actor: Actor,
+      expectedVersion?: number,
+    ): Group {
+      return store.write((q) => {
+        const group = requireGroup(q, organisationId, publicId);
+        checkVersion(group.version, expectedVersion);
+        const touched = new Set<number>();
+        let renamed = false;
+        let { displayName, externalId } = group;
+        for (const change of changes) {
+          switch (change.kind) {
+            case 'rename':
+              if (
+                change.displayName.toLowerCase() !== displayName.toLowerCase() &&
+                q.groups.byName(organisationId, change.displayName)
+              ) {
+                throw new ConflictError(
+                  `A group named "${change.displayName}" already exists.`,
+                  {},
+                  'uniqueness',
+                );
+              }
+              renamed ||= change.displayName.toLowerCase() !== displayName.toLowerCase();
+              displayName = change.displayName;
+              break;
+            case 'externalId':
+              externalId = change.externalId;
+              break;
+            case 'add':
+              for (const id of memberIdsFor(q, organisationId, change.members))
+                if (q.groups.addMember(group, id)) touched.add(id);
+              break;
+            case 'remove':
+              for (const publicId of change.members) {
+                const member = q.directoryUsers.byPublicId(organisationId, publicId);
+                if (member && q.groups.removeMember(group, member.id)) touched.add(member.id);
+              }
+              break;
+            case 'replace': {
+              const wanted = new Set(memberIdsFor(q, organisationId, change.members));
+              for (const id of q.groups.memberIds(group))
+                if (!wanted.has(id) && q.groups.removeMember(group, id)) touched.add(id);
+              for (const id of wanted) if (q.groups.addMember(group, id)) touched.add(id);
+              break;
+            }
+            case 'removeAll':
+              for (const id of q.groups.memberIds(group)) touched.add(id);
+              q.groups.removeAllMembers(group);
+              break;
+          }
+        }
+        if (displayName !== group.displayName || externalId !== group.externalId)
+          q.groups.update(group, displayName, externalId, now());
+        else if (touched.size > 0) q.groups.touch(group, now());
+        if (renamed || touched.size > 0) {
+          q.audit.append({
+            organisationId,
+            at: now(),
+            actor,
+            action: 'group.changed',
+            subjectType: 'group',
+            subjectId: group.id,
+            before: { displayName: group.displayName },
+            after: { displayName, membersChanged: touched.size },
+          });
+        }
+        // A rename can move the whole group in or out of a mapping: every member is re-evaluated.
+        resettle(q, organisationId, renamed ? [...q.groups.memberIds(group), ...touched] : touched, actor);
+        return q.groups.byId(organisationId, group.id)!;
+      });
+    },
+
+    deleteGroup(organisationId: number, publicId: string, actor: Actor, expectedVersion?: number): void {
+      store.write((q) => {
+        const group = requireGroup(q, organisationId, publicId);
+        checkVersion(group.version, expectedVersion);
+        const ids = q.groups.memberIds(group);
+        q.groups.remove(group);
+        q.audit.append({
+          organisationId,
+          at: now(),
+          actor,
+          action: 'group.deleted',
+          subjectType: 'group',
+          subjectId: group.id,
+          before: { displayName: group.displayName, members: ids.length },
+        });
+        resettle(q, organisationId, ids, actor);
+      });
+    },
+
+    getGroup: (organisationId: number, publicId: string): Group =>
+      store.read((q) => requireGroup(q, organisationId, publicId)),
+
+    groupMembers: (group: Group) => store.read((q) => q.groups.members(group)),
+
+    listGroups: (organisationId: number, page: ListPage) =>
+      store.read((q) => q.groups.list(organisationId, page)),
+
+    /** Who is waiting: refused attempts (policy reject) and members awaiting a seat (policy hold). */
+    waiting(organisationId: number) {
+      return store.read((q) => ({
+        refused: q.waitlist.open(organisationId),
+        awaiting: q.directoryUsers.waiting(organisationId),
+      }));
+    },
+  };
+}

@@ -1,0 +1,282 @@
+// The `seatkeeper` operator command as an operating-system process, over a real database file.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RenewalOutcome } from '../../billing/renewal.js';
+import type { OrganisationView } from '../../cli/commands.js';
+import type { Invoice } from '../../db/queries/invoices.js';
+import type { Quote } from '../../db/queries/quotes.js';
+import { tempDir } from '../helpers/fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI with DATA_DIR set to `dir`, so its database is `dir`/seatkeeper.db. */
+function cli(dir: string, ...args: string[]): Run {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dir, DATABASE_PATH: '' },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the CLI, expects success, and parses its --json output (typed as the command's result). */
+function json<T>(dir: string, ...args: string[]): T {
+  const run = cli(dir, ...args, '--json');
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout) as T;
+}
+
+function newDir(): string {
+  const dir = tempDir('seatkeeper-cli-');
+  dirs.push(dir);
+  return dir;
+}
+
+/** The product example's contract: from 1 January, Europe/Berlin, EUR, 100 standard seats. */
+const ACME = [
+  'org',
+  'create',
+  '--slug',
+  'acme',
+  '--name',
+  'Acme GmbH',
+  '--domain',
+  'acme.example',
+  '--term-start',
+  '2026-01-01',
+  '--time-zone',
+  'Europe/Berlin',
+  '--currency',
+  'EUR',
+  '--price',
+  'standard=50.00',
+  '--price',
+  'premium=150.00',
+  '--seats',
+  'standard=100',
+  '--owner-email',
+  'owner@acme.example',
+  '--owner-name',
+  'Olga Owner',
+  '--now',
+  '2026-01-01T09:00:00Z',
+];
+
+/** A new database holding the example organisation. */
+function acme(): string {
+  const dir = newDir();
+  const run = cli(dir, ...ACME);
+  assert.equal(run.status, 0, run.stderr);
+  return dir;
+}
+
+function seatsByTier(shown: OrganisationView): Record<string, OrganisationView['seats'][number]> {
+  return Object.fromEntries(shown.seats.map((t) => [t.tier, t]));
+}
+
+const MARCH_1 = '2026-03-01T10:00:00+01:00';
+const EXAMPLE = ['--add', 'standard=5', '--upgrade', 'standard:premium=10'];
+
+describe('The seatkeeper command', () => {
+  test('When the operator creates an organisation, then it has 100 standard seats, one held by the owner invitation, and an initial 12-month invoice', () => {
+    const dir = newDir();
+    const created = cli(dir, ...ACME);
+    assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stdout, /Created organisation acme \(Acme GmbH\)/);
+    assert.match(created.stdout, /ACME-0001.*60,000\.00 EUR/);
+    assert.equal(created.stderr, '', 'nothing but the result is written');
+
+    const shown = json<OrganisationView>(dir, 'org', 'show', 'acme');
+    assert.equal(shown.organisation.slug, 'acme');
+    assert.deepEqual(shown.organisation.domains, ['acme.example']);
+    assert.deepEqual(shown.contract, {
+      termNumber: 1,
+      termStart: '2026-01-01',
+      termEnd: '2026-12-31',
+      timeZone: 'Europe/Berlin',
+      currency: 'EUR',
+      autoRenew: true,
+      status: 'active',
+    });
+    const seats = seatsByTier(shown);
+    assert.deepEqual(
+      [seats.standard!.allocation, seats.standard!.held, seats.standard!.invited],
+      [100, 1, 1],
+    );
+    assert.equal(seats.premium!.allocation, 0);
+    assert.equal(shown.members, 1);
+
+    const invoices = json<Invoice[]>(dir, 'invoices', 'acme');
+    assert.deepEqual(
+      invoices.map((i) => [i.number, i.kind, i.totalMinor]),
+      [['ACME-0001', 'initial', 6_000_000]],
+    );
+    assert.deepEqual(
+      invoices[0]!.lines.map((l) => [l.tierId, l.quantity, l.monthsNum, l.monthsDen, l.amountMinor]),
+      [['standard', 100, 12, 1, 6_000_000]],
+    );
+
+    // --db names the file directly, whatever DATA_DIR says.
+    const elsewhere = newDir();
+    const list = cli(elsewhere, 'org', 'list', '--db', join(dir, 'seatkeeper.db'));
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /^acme\s+Acme GmbH\s+2026-01-01 to 2026-12-31\s+EUR\s+active\s+1\/100$/m);
+  });
+
+  test('When 5 standard seats are added and 10 upgraded on 1 March, then the quote and the invoice bill 2,500.00 and 10,000.00', () => {
+    const dir = acme();
+    const quote = json<Quote>(dir, 'quote', 'acme', ...EXAMPLE, '--now', MARCH_1);
+    assert.match(quote.id, /^q_/);
+    assert.deepEqual(
+      quote.lines.map((l) => l.amountMinor),
+      [250_000, 1_000_000],
+    );
+    assert.equal(quote.totalMinor, 1_250_000);
+
+    const invoice = json<Invoice>(dir, 'confirm', 'acme', quote.id, '--now', MARCH_1);
+    assert.equal(invoice.kind, 'purchase');
+    assert.equal(invoice.totalMinor, 1_250_000);
+    assert.deepEqual(invoice.lines, quote.lines, 'the invoice is exactly what was reviewed');
+
+    const text = cli(dir, 'invoice', 'acme', invoice.number);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^\s+5\s+50\.00\s+10\s+2,500\.00\s+Add Standard seats/m);
+    assert.match(text.stdout, /^\s+10\s+100\.00\s+10\s+10,000\.00\s+Upgrade Standard seats to Premium/m);
+    assert.match(text.stdout, /Total: 12,500\.00 EUR/);
+
+    const seats = seatsByTier(json<OrganisationView>(dir, 'org', 'show', 'acme'));
+    assert.equal(seats.standard!.allocation, 95);
+    assert.equal(seats.premium!.allocation, 10);
+  });
+
+  test('When the same purchase is quoted on 16 March, then 9 16/31 months are billed: 2,379.03 and 9,516.13', () => {
+    const dir = acme();
+    const run = cli(dir, 'quote', 'acme', ...EXAMPLE, '--now', '2026-03-16T12:00:00+01:00');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^\s+5\s+50\.00\s+9 16\/31\s+2,379\.03\s/m);
+    assert.match(run.stdout, /^\s+10\s+100\.00\s+9 16\/31\s+9,516\.13\s/m);
+    assert.match(run.stdout, /Total: 11,895\.16 EUR/);
+    assert.match(run.stdout, /seatkeeper confirm acme q_/);
+  });
+
+  test('When an upgrade names a member to move, then the member is found by email; an unknown email is refused', () => {
+    const dir = acme();
+    const quote = json<Quote>(
+      dir,
+      'quote',
+      'acme',
+      '--upgrade',
+      'standard:premium=1',
+      '--move',
+      'OWNER@acme.example',
+      '--now',
+      MARCH_1,
+    );
+    assert.equal(quote.request.upgrades[0]!.moveMemberIds.length, 1);
+
+    const unknown = cli(dir, 'quote', 'acme', '--upgrade', 'standard:premium=1', '--move', 'x@acme.example');
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /No member x@acme\.example in organisation "acme"/);
+  });
+
+  test('When the arguments are wrong, then it exits 2 naming each problem, suggests help, and touches no database', () => {
+    const dir = newDir();
+    const expectUsage = (run: Run, ...patterns: RegExp[]) => {
+      assert.equal(run.status, 2, run.stderr);
+      for (const pattern of patterns) assert.match(run.stderr, pattern);
+      assert.match(run.stderr, /seatkeeper help/);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(run.stdout, '');
+    };
+
+    expectUsage(cli(dir, 'frobnicate'), /unknown command "frobnicate"/);
+    const withoutSlug = ACME.filter(
+      (_, i) => i !== ACME.indexOf('--slug') && i !== ACME.indexOf('--slug') + 1,
+    );
+    expectUsage(cli(dir, ...withoutSlug), /missing --slug/);
+    // Every problem of `org create` is reported at once.
+    const broken = ACME.map((a) =>
+      a === 'standard=100' ? 'standard=abc' : a === 'standard=50.00' ? 'standard=50.001' : a,
+    );
+    expectUsage(
+      cli(dir, ...broken),
+      /--seats standard=abc: the number of seats must be a whole number/,
+      /--price standard=50\.001: EUR has 2 decimal places/,
+    );
+    const yen = ACME.map((a) => (a === 'EUR' ? 'JPY' : a === 'standard=50.00' ? 'standard=10.5' : a));
+    expectUsage(cli(dir, ...yen), /--price standard=10\.5: JPY has no minor unit/);
+    assert.deepEqual(readdirSync(dir), [], 'bad arguments create no database');
+  });
+
+  test('When a rule refuses the command, then it exits 1 with the message and no stack trace', () => {
+    const dir = acme();
+    const duplicate = cli(dir, ...ACME);
+    assert.equal(duplicate.status, 1);
+    assert.match(duplicate.stderr, /An organisation with slug "acme" already exists/);
+    assert.doesNotMatch(duplicate.stderr, /\n\s+at /);
+
+    const unknown = cli(dir, 'confirm', 'acme', 'q_nope');
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stderr, 'seatkeeper: No quote q_nope for this organisation.\n');
+
+    const machine = cli(dir, 'confirm', 'acme', 'q_nope', '--json');
+    assert.equal(machine.status, 1);
+    assert.equal(machine.stdout, '');
+    assert.deepEqual(JSON.parse(machine.stderr), {
+      error: { code: 'not_found', message: 'No quote q_nope for this organisation.' },
+    });
+  });
+
+  test('When renew runs after the term end, then an auto-renewing contract rolls into its next term once', () => {
+    const dir = acme();
+    const after = '2027-01-01T00:00:00+01:00';
+    const renewed = json<{ outcomes: RenewalOutcome[] }>(dir, 'renew', '--now', after);
+    assert.deepEqual(renewed.outcomes, [
+      { organisationId: 1, slug: 'acme', outcome: 'renewed', termNumber: 2, invoiceNumber: 'ACME-0002' },
+    ]);
+
+    const again = cli(dir, 'renew', '--now', after);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(again.stdout, 'Nothing to renew: no term has ended.\n');
+
+    const shown = json<OrganisationView>(dir, 'org', 'show', 'acme', '--now', after);
+    assert.equal(shown.contract.termNumber, 2);
+    assert.equal(shown.contract.termStart, '2027-01-01');
+    // Per tier, as many seats as were held when the term ended. The owner's invitation lapsed on
+    // 22 January 2026 (no expiry job ran since), so it no longer holds a seat and is not renewed.
+    assert.equal(seatsByTier(shown).standard!.allocation, 0);
+  });
+
+  test('When help is asked for, then every command and global option is listed', () => {
+    const run = cli(newDir(), 'help');
+    assert.equal(run.status, 0);
+    for (const word of [
+      'org create',
+      'org list',
+      'org show',
+      'invoices',
+      'invoice SLUG NUMBER',
+      'quote',
+      'confirm',
+      'renew',
+      'jobs',
+      '--json',
+      '--db',
+      '--now',
+    ]) {
+      assert.ok(run.stdout.includes(word), `help mentions ${word}`);
+    }
+  });
+});
