@@ -66,6 +66,10 @@ export const COMMANDS = {
   confirm: { params: ['slug', 'quote-id'], options: [] },
   renew: { params: [], options: [] },
   jobs: { params: [], options: [] },
+  'scim-token create': { params: ['slug'], options: ['name'] },
+  'scim-token list': { params: ['slug'], options: [] },
+  'scim-token revoke': { params: ['slug', 'token-id'], options: [] },
+  waiting: { params: ['slug'], options: [] },
 } as const satisfies Record<string, { params: readonly string[]; options: readonly OptionName[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -91,6 +95,14 @@ Billing
                                Price a purchase without buying; --move names a member to move
                                into the upgraded seats when too few seats are unclaimed.
   confirm SLUG QUOTE-ID        Buy what the quote priced and issue its invoice.
+
+Directory sync (SCIM)
+  scim-token create SLUG --name NAME
+                               Create a SCIM bearer token for the identity provider; it is shown
+                               once and stored only as a hash.
+  scim-token list SLUG         The organisation's SCIM tokens (never the secrets).
+  scim-token revoke SLUG ID    Revoke a token at once.
+  waiting SLUG                 Directory users refused for want of a seat, and those awaiting one.
 
 Jobs
   renew                        Roll over every term that has ended (renew or expire).
@@ -150,19 +162,25 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (positionals.length === 0) throw new UsageError(['no command given']);
 
   const [first = '', second = ''] = positionals;
-  const name = first === 'org' ? `org ${second}` : first;
+  // Two-word commands ("org create", "scim-token list") are grouped by their first word.
+  const subcommands = Object.keys(COMMANDS)
+    .filter((c) => c.startsWith(`${first} `))
+    .map((c) => c.slice(first.length + 1));
+  const grouped = subcommands.length > 0;
+  const name = grouped ? `${first} ${second}` : first;
   if (!Object.hasOwn(COMMANDS, name)) {
+    const choices = subcommands.join(', ');
     throw new UsageError([
-      first !== 'org'
+      !grouped
         ? `unknown command "${first}"`
         : second === ''
-          ? '"org" needs a subcommand: create, list or show'
-          : `unknown command "org ${second}" (org create, org list or org show)`,
+          ? `"${first}" needs a subcommand: ${choices}`
+          : `unknown command "${first} ${second}" (${first} ${choices})`,
     ]);
   }
   const command = name as CommandName;
   const spec = COMMANDS[command];
-  const args = positionals.slice(first === 'org' ? 2 : 1);
+  const args = positionals.slice(grouped ? 2 : 1);
   const problems: string[] = [];
   spec.params.forEach((param, i) => {
     if (args[i] === undefined) problems.push(`missing ${param.toUpperCase()} for "${command}"`);

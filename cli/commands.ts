@@ -9,7 +9,14 @@ import { termEnd } from '../domain/term.js';
 import { INVITATION_TTL_DAYS } from '../seats/seat-pool.js';
 import type { NewOrganisation } from '../provisioning/organisations.js';
 import type { Container } from '../server/container.js';
-import { organisationInput, quoteArgs, type CommandName, type OptionValues, type QuoteArgs } from './args.js';
+import {
+  organisationInput,
+  quoteArgs,
+  UsageError,
+  type CommandName,
+  type OptionValues,
+  type QuoteArgs,
+} from './args.js';
 import { fields, invoiceText, lineTable, money, table } from './format.js';
 
 export interface Output {
@@ -57,6 +64,74 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
       };
     case 'renew':
       return renew;
+    case 'scim-token create': {
+      const name = values.name;
+      if (name === undefined)
+        throw new UsageError(['scim-token create needs --name (what the token is for)']);
+      return (c) => {
+        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR);
+        return {
+          data: issued,
+          text: [
+            `SCIM token ${issued.record.id} (${issued.record.name}) created. Copy it now: it is not shown again.`,
+            '',
+            `  ${issued.token}`,
+            '',
+            'In the identity provider: SCIM base URL PUBLIC_BASE_URL/scim/v2, authentication "HTTP header / Bearer token".',
+          ].join('\n'),
+        };
+      };
+    }
+    case 'scim-token list':
+      return (c) => {
+        const tokens = c.scimTokens.list(organisationBySlug(c, slug).id, OPERATOR);
+        return {
+          data: tokens,
+          text: table(
+            ['id', 'name', 'starts with', 'created', 'last used', 'revoked'],
+            tokens.map((t) => [
+              String(t.id),
+              t.name,
+              `${t.prefix}…`,
+              t.createdAt,
+              t.lastUsedAt ?? '',
+              t.revokedAt ?? '',
+            ]),
+          ),
+        };
+      };
+    case 'scim-token revoke': {
+      const id = Number(params['token-id']);
+      if (!Number.isSafeInteger(id) || id < 1)
+        throw new UsageError([`"${params['token-id']}" is not a token id`]);
+      return (c) => {
+        c.scimTokens.revoke(organisationBySlug(c, slug).id, id, OPERATOR);
+        return { data: { revoked: id }, text: `SCIM token ${id} revoked.` };
+      };
+    }
+    case 'waiting':
+      return (c) => {
+        const { refused, awaiting } = c.directory.waiting(organisationBySlug(c, slug).id);
+        return {
+          data: {
+            refused,
+            awaiting: awaiting.map((m) => ({ userName: m.userName, email: m.email, since: m.waitingSince })),
+          },
+          text: [
+            `Refused for want of a seat (${refused.length}):`,
+            table(
+              ['userName', 'first attempt', 'last attempt', 'attempts'],
+              refused.map((r) => [r.userName, r.firstAttemptAt, r.lastAttemptAt, String(r.attempts)]),
+            ),
+            '',
+            `Awaiting a seat, first come first served (${awaiting.length}):`,
+            table(
+              ['userName', 'email', 'waiting since'],
+              awaiting.map((m) => [m.userName ?? '', m.email, m.waitingSince ?? '']),
+            ),
+          ].join('\n'),
+        };
+      };
     case 'jobs':
       return (c) => {
         const done = c.runJobs();

@@ -9,7 +9,7 @@ export type Align = 'left' | 'right';
 export function table(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
-  align: readonly Align[],
+  align: readonly Align[] = [],
 ): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const render = (cells: readonly string[]) =>

@@ -15,15 +15,39 @@ import {
   SeatLimitError,
   ValidationError,
 } from '../domain/errors.js';
-import { HIGHEST, roleRank, type Actor, type Role, type TierChoice } from '../domain/model.js';
+import {
+  hasRole,
+  HIGHEST,
+  holdsSeat,
+  roleRank,
+  type Actor,
+  type Role,
+  type SeatState,
+  type TierChoice,
+} from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { ListPage } from '../db/queries/directory-users.js';
 import type { Group } from '../db/queries/groups.js';
+
+/** The records the directory hands to its edge, so the edge needs nothing from db/. */
+export type { Group, GroupMemberRef } from '../db/queries/groups.js';
+export type { Member } from '../db/queries/members.js';
 import type { Member } from '../db/queries/members.js';
+import type { SeatExhaustionPolicy } from '../db/queries/organisations.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { emailDomain } from './members.js';
+
+/** Seatless states from which an active directory user claims a seat; see settle(). */
+function claimsOnSettle(state: SeatState, assigning: boolean): boolean {
+  return (
+    state === 'deactivated' ||
+    state === 'removed' ||
+    state === 'unmapped' ||
+    (assigning && state === 'unassigned')
+  );
+}
 
 /** A directory user as the provider describes it, after the edge has normalised it. */
 export interface DirectoryUserInput {
@@ -32,7 +56,7 @@ export interface DirectoryUserInput {
   /** False means deactivated: no seat, no access. */
   readonly active: boolean;
   readonly displayName: string | null;
-  /** The address to use: the primary email, else the work email, else the first one. */
+  /** The address to use: the first email address among the primary, the work and the other emails. */
   readonly email: string | null;
   /** The seat tier the provider asks for, if it sends one. */
   readonly tier: string | null;
@@ -79,6 +103,18 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     return group;
   }
 
+  /** Owners and the primary owner configure provisioning; so may the operator. */
+  function requireOwner(q: Queries, organisationId: number, actor: Actor): void {
+    if (actor.type === 'operator') return;
+    if (actor.type === 'member') {
+      const member = q.members.byId(organisationId, actor.memberId);
+      if (member && member.seatState === 'seated' && hasRole(member.role, 'owner')) return;
+    }
+    throw new ForbiddenError('Only owners and the primary owner may change provisioning settings.', {
+      requiredRole: 'owner',
+    });
+  }
+
   function checkVersion(current: number, expected: number | undefined): void {
     if (expected !== undefined && expected !== current) {
       throw new PreconditionFailedError(
@@ -100,7 +136,10 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     return email.trim();
   }
 
-  /** Refuses a userName, externalId or email that another live member already has. */
+  /**
+   * Refuses a userName or email that another live member already has. externalId is not checked:
+   * RFC 7643 §3.1 leaves its uniqueness to the client ("the server does not enforce uniqueness").
+   */
   function checkUnique(
     q: Queries,
     organisationId: number,
@@ -111,13 +150,6 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     const taken = (m: Member | undefined) => m !== undefined && m.id !== self && m.seatState !== 'removed';
     if (taken(q.directoryUsers.byUserName(organisationId, input.userName))) {
       throw new ConflictError(`A user with userName "${input.userName}" already exists.`, {}, 'uniqueness');
-    }
-    if (input.externalId !== null && taken(q.directoryUsers.byExternalId(organisationId, input.externalId))) {
-      throw new ConflictError(
-        `A user with externalId "${input.externalId}" already exists.`,
-        {},
-        'uniqueness',
-      );
     }
     const byEmail = q.members.byEmail(organisationId, email);
     if (taken(byEmail) && byEmail!.userName !== null) {
@@ -158,13 +190,19 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     }
   }
 
-  /** Brings a member's seat in line with `active` (and, with mappings on, with its groups). */
+  /**
+   * Brings a member's seat in line with `active` (and, with mappings on, with its groups).
+   * `assigning` is true when the provider assigns the user (a create): a member it has just
+   * brought in is `unassigned` until this claim. Otherwise `unassigned` is an administrator's
+   * choice (a seat taken away to swap people) that a directory update must not undo.
+   */
   function settle(
     q: Queries,
     member: Member,
     active: boolean,
     requestedTier: string | null,
     actor: Actor,
+    assigning = false,
   ): Member {
     const orgId = member.organisationId;
     if (!active) {
@@ -208,7 +246,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
         member = after;
       }
     }
-    if (['deactivated', 'removed', 'unmapped'].includes(member.seatState)) {
+    if (claimsOnSettle(member.seatState, assigning)) {
       const tier = requestedTier ?? target.tier;
       return seatOrWait(q, member, tier === null ? HIGHEST : { tier }, actor);
     }
@@ -328,7 +366,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
         });
       }
       member = writeFields(q, member, input, email, actor);
-      const settled = settle(q, member, input.active, input.tier, actor);
+      const settled = settle(q, member, input.active, input.tier, actor, true);
       q.waitlist.resolve(organisationId, input.userName, now());
       return settled;
     });
@@ -353,15 +391,24 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
       actor: Actor,
       expectedVersion?: number,
     ): Member {
-      return store.write((q) => {
-        let member = requireUser(q, organisationId, publicId);
-        checkVersion(member.version, expectedVersion);
-        const email = addressOf(input);
-        checkUnique(q, organisationId, input, email, member.id);
-        if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
-        member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
-        return settle(q, member, input.active, input.tier, actor);
-      });
+      try {
+        return store.write((q) => {
+          let member = requireUser(q, organisationId, publicId);
+          checkVersion(member.version, expectedVersion);
+          const email = addressOf(input);
+          checkUnique(q, organisationId, input, email, member.id);
+          if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
+          member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
+          const settled = settle(q, member, input.active, input.tier, actor);
+          if (holdsSeat(settled.seatState)) q.waitlist.resolve(organisationId, input.userName, now());
+          return settled;
+        });
+      } catch (error) {
+        // A reactivation refused for want of a seat is an attempt like a refused create: recorded.
+        if (error instanceof SeatLimitError)
+          store.write((q) => q.waitlist.record(organisationId, input.userName, 'scim', now()));
+        throw error;
+      }
     },
 
     deleteUser(organisationId: number, publicId: string, actor: Actor, expectedVersion?: number): void {
@@ -510,6 +557,36 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
 
     listGroups: (organisationId: number, page: ListPage) =>
       store.read((q) => q.groups.list(organisationId, page)),
+
+    /**
+     * What a directory push does when no seat is free: `reject` refuses the user with 403 (and
+     * records the attempt), `hold` keeps them awaiting a seat. An owner's setting (or the operator's).
+     */
+    setSeatExhaustion(organisationId: number, policy: SeatExhaustionPolicy, actor: Actor): void {
+      if (policy !== 'reject' && policy !== 'hold') {
+        throw new ValidationError(
+          `The seat exhaustion policy must be "reject" or "hold", not "${String(policy)}".`,
+          { policy },
+          'invalid_value',
+        );
+      }
+      store.write((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireOwner(q, organisationId, actor);
+        if (organisation.seatExhaustion === policy) return;
+        q.organisations.setSeatExhaustion(organisationId, policy);
+        q.audit.append({
+          organisationId,
+          at: now(),
+          actor,
+          action: 'organisation.seat_exhaustion_changed',
+          subjectType: 'organisation',
+          subjectId: organisationId,
+          before: { seatExhaustion: organisation.seatExhaustion },
+          after: { seatExhaustion: policy },
+        });
+      });
+    },
 
     /** Who is waiting: refused attempts (policy reject) and members awaiting a seat (policy hold). */
     waiting(organisationId: number) {

@@ -56,7 +56,8 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       );
     }
     if (existing) {
-      q.members.setRole(existing, input.role, at);
+      // A returning primary owner stays primary owner: only a transfer changes who that is.
+      q.members.setRole(existing, existing.role === 'primary_owner' ? 'primary_owner' : input.role, at);
       const revived = q.members.byId(organisationId, existing.id)!;
       q.audit.append({
         organisationId,

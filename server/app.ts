@@ -2,10 +2,14 @@
 // never reads the environment, so tests run the real app on an ephemeral port.
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import { createScimRouter, SCIM_PATH } from '../scim/router.js';
+import type { Config } from './config.js';
 import type { Container } from './container.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 
-export type AppDeps = Pick<Container, 'store' | 'logger'>;
+export type AppDeps = Pick<Container, 'store' | 'logger' | 'directory' | 'scimTokens'> & {
+  readonly config: Pick<Config, 'publicBaseUrl' | 'scimRateLimit'>;
+};
 
 export function createApp(deps: AppDeps): Express {
   const { store, logger } = deps;
@@ -45,6 +49,17 @@ export function createApp(deps: AppDeps): Express {
       .status(ok ? 200 : 503)
       .json({ status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
   });
+
+  app.use(
+    SCIM_PATH,
+    createScimRouter({
+      directory: deps.directory,
+      tokens: deps.scimTokens,
+      logger,
+      publicBaseUrl: deps.config.publicBaseUrl,
+      rateLimit: deps.config.scimRateLimit,
+    }),
+  );
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

@@ -40,6 +40,14 @@ export const CONFIG_KEYS = {
     default: '60',
     doc: 'How often the server runs renewals and invitation expiry (0 turns the timer off).',
   },
+  SCIM_RATE_LIMIT_PER_SECOND: {
+    default: '500',
+    doc: 'SCIM requests per second allowed per token and process (0 turns the limit off).',
+  },
+  SCIM_RATE_LIMIT_BURST: {
+    default: '1000',
+    doc: 'SCIM requests a token may send at once before the per-second rate applies.',
+  },
 } as const;
 
 type Key = keyof typeof CONFIG_KEYS;
@@ -55,6 +63,8 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: integer(0, 600_000),
   QUOTE_TTL_SECONDS: integer(1, 86_400),
   JOBS_INTERVAL_SECONDS: integer(0, 86_400),
+  SCIM_RATE_LIMIT_PER_SECOND: integer(0, 1_000_000),
+  SCIM_RATE_LIMIT_BURST: integer(1, 1_000_000),
 });
 
 export interface Config {
@@ -68,6 +78,7 @@ export interface Config {
   readonly shutdownGraceMs: number;
   readonly quoteTtlSeconds: number;
   readonly jobsIntervalSeconds: number;
+  readonly scimRateLimit: { readonly perSecond: number; readonly burst: number };
 }
 
 export class ConfigError extends Error {
@@ -108,5 +119,6 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     quoteTtlSeconds: v.QUOTE_TTL_SECONDS,
     jobsIntervalSeconds: v.JOBS_INTERVAL_SECONDS,
+    scimRateLimit: Object.freeze({ perSecond: v.SCIM_RATE_LIMIT_PER_SECOND, burst: v.SCIM_RATE_LIMIT_BURST }),
   });
 }

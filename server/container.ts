@@ -5,8 +5,10 @@ import { createRenewals } from '../billing/renewal.js';
 import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { createStore, type Store } from '../db/store.js';
+import { createDirectory } from '../provisioning/directory.js';
 import { createMemberService } from '../provisioning/members.js';
 import { createOrganisations } from '../provisioning/organisations.js';
+import { createScimTokens } from '../provisioning/scim-tokens.js';
 import { createSeatPool } from '../seats/seat-pool.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -36,6 +38,8 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     organisations: createOrganisations({ store, clock, members }),
     billing: createBilling({ store, clock, quoteTtlSeconds: config.quoteTtlSeconds, seats }),
     renewals,
+    directory: createDirectory({ store, clock, seats }),
+    scimTokens: createScimTokens({ store, clock }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
     runJobs(): { renewals: number; expiredInvitations: number } {
       // Expiry first: seats freed by lapsed invitations are not renewed.

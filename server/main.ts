@@ -23,7 +23,7 @@ function loadConfig(): Config {
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const container = buildContainer({ config, clock: systemClock, logger });
-const app = createApp(container);
+const app = createApp({ ...container, config });
 
 function runJobs(): void {
   try {

@@ -73,8 +73,8 @@ CREATE TABLE members (
   id               INTEGER PRIMARY KEY,
   organisation_id  INTEGER NOT NULL REFERENCES organisations (id),
   email            TEXT NOT NULL,
-  /** lower(email): addresses are compared case-insensitively. */
-  email_key        TEXT NOT NULL CHECK (email_key = lower(email)),
+  /** foldKey(email) (domain/fold.ts): addresses are compared case-insensitively. */
+  email_key        TEXT NOT NULL,
   display_name     TEXT,
   role             TEXT NOT NULL CHECK (role IN ('primary_owner', 'owner', 'admin', 'user')),
   seat_state       TEXT NOT NULL

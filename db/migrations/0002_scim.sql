@@ -5,7 +5,7 @@
 ALTER TABLE members ADD COLUMN public_id TEXT;
 /** SCIM userName exactly as sent; NULL for members who never came through SCIM. */
 ALTER TABLE members ADD COLUMN user_name TEXT;
-/** lower(user_name): userName is caseExact=false (RFC 7643 §4.1.1), so uniqueness ignores case. */
+/** foldKey(user_name): userName is caseExact=false (RFC 7643 §4.1.1), so uniqueness ignores case. */
 ALTER TABLE members ADD COLUMN user_name_key TEXT;
 /** The identity provider's own id for the user (caseExact, RFC 7643 §3.1). */
 ALTER TABLE members ADD COLUMN external_id TEXT;
@@ -33,7 +33,7 @@ CREATE TABLE scim_groups (
   organisation_id   INTEGER NOT NULL REFERENCES organisations (id),
   public_id         TEXT NOT NULL UNIQUE,
   display_name      TEXT NOT NULL,
-  /** lower(display_name): group mappings and identity providers match groups by name. */
+  /** foldKey(display_name): group mappings and identity providers match groups by name. */
   display_name_key  TEXT NOT NULL,
   external_id       TEXT,
   version           INTEGER NOT NULL DEFAULT 1,
@@ -59,7 +59,8 @@ ALTER TABLE organisations ADD COLUMN group_mappings_enabled INTEGER NOT NULL DEF
 /** Group display name → role and/or tier. */
 CREATE TABLE group_mappings (
   organisation_id  INTEGER NOT NULL REFERENCES organisations (id),
-  group_name_key   TEXT NOT NULL CHECK (group_name_key = lower(group_name_key)),
+  /** foldKey(group display name). */
+  group_name_key   TEXT NOT NULL,
   role             TEXT CHECK (role IN ('owner', 'admin', 'user')),
   tier_id          TEXT REFERENCES tiers (id),
   PRIMARY KEY (organisation_id, group_name_key),

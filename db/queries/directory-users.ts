@@ -1,6 +1,9 @@
 // Queries on the directory side of members (their SCIM columns): lookups by SCIM id, userName and
 // externalId, SQL-side listing, and writes of the stored SCIM attributes.
 import { statementCache, type Db } from '../connection.js';
+import { foldKey } from '../../domain/fold.js';
+import { compileUserFilter, userSortExpression } from '../scim-filter-sql.js';
+import type { AttributePath, FilterNode } from '../../domain/directory-query.js';
 import { toMember, type Member, type MemberRow } from './members.js';
 import { mapOptional } from './organisations.js';
 
@@ -12,17 +15,12 @@ export interface DirectoryFields {
   readonly resource: Readonly<Record<string, unknown>>;
 }
 
-/** A compiled filter: a boolean SQL expression over alias `m` with its parameters. */
-export interface SqlCondition {
-  readonly sql: string;
-  readonly params: readonly (string | number)[];
-}
-
+/** One page of a directory listing: filter, order and slice, all applied in SQL. */
 export interface ListPage {
-  readonly where: SqlCondition | undefined;
-  /** SQL expression to sort by (over alias `m`), or undefined for id order. */
-  readonly orderBy: string | undefined;
+  readonly filter: FilterNode | undefined;
+  readonly sortBy: AttributePath | undefined;
   readonly descending: boolean;
+  /** Rows to skip (startIndex - 1). */
   readonly offset: number;
   readonly limit: number;
 }
@@ -44,14 +42,16 @@ export function createDirectoryUserQueries(db: Db) {
     org: number;
     id: number;
     userName: string;
+    userNameKey: string;
+    emailKey: string;
     externalId: string | null;
     email: string;
     displayName: string | null;
     resource: string;
     at: string;
   }>(
-    `UPDATE members SET user_name = @userName, user_name_key = lower(@userName), external_id = @externalId,
-       email = @email, email_key = lower(@email), display_name = @displayName, scim_resource = @resource,
+    `UPDATE members SET user_name = @userName, user_name_key = @userNameKey, external_id = @externalId,
+       email = @email, email_key = @emailKey, display_name = @displayName, scim_resource = @resource,
        updated_at = @at, version = version + 1
      WHERE organisation_id = @org AND id = @id`,
   );
@@ -65,7 +65,7 @@ export function createDirectoryUserQueries(db: Db) {
       mapOptional(byPublicId.get(organisationId, publicId), toMember),
     /** Any member row with this userName (case-insensitive), deleted ones included. */
     byUserName: (organisationId: number, userName: string) =>
-      mapOptional(byUserName.get(organisationId, userName.toLowerCase()), toMember),
+      mapOptional(byUserName.get(organisationId, foldKey(userName)), toMember),
     byExternalId: (organisationId: number, externalId: string) =>
       mapOptional(byExternalId.get(organisationId, externalId), toMember),
     setFields(member: Member, f: DirectoryFields, at: string): void {
@@ -73,6 +73,8 @@ export function createDirectoryUserQueries(db: Db) {
         org: member.organisationId,
         id: member.id,
         userName: f.userName,
+        userNameKey: foldKey(f.userName),
+        emailKey: foldKey(f.email),
         externalId: f.externalId,
         email: f.email,
         displayName: f.displayName,
@@ -84,8 +86,9 @@ export function createDirectoryUserQueries(db: Db) {
     waiting: (organisationId: number): Member[] => waiting.all(organisationId).map(toMember),
     /** One page of the directory and the total matching count, both computed in SQL. */
     list(organisationId: number, page: ListPage): { total: number; members: Member[] } {
-      const where = page.where ? ` AND (${page.where.sql})` : '';
-      const params = [organisationId, ...(page.where?.params ?? [])];
+      const compiled = page.filter ? compileUserFilter(page.filter) : undefined;
+      const where = compiled ? ` AND (${compiled.sql})` : '';
+      const params = [organisationId, ...(compiled?.params ?? [])];
       const total = (
         prepared(`SELECT count(*) AS n FROM members m WHERE ${VISIBLE}${where}`).get(...params) as {
           n: number;
@@ -94,7 +97,9 @@ export function createDirectoryUserQueries(db: Db) {
       if (page.limit === 0 || page.offset >= total) return { total, members: [] };
       const direction = page.descending ? 'DESC' : 'ASC';
       // The id tie-break makes the order stable across pages (RFC 7644 §3.4.2.4).
-      const order = page.orderBy ? `${page.orderBy} ${direction}, m.id ${direction}` : `m.id ${direction}`;
+      const order = page.sortBy
+        ? `${userSortExpression(page.sortBy)} ${direction}, m.id ${direction}`
+        : `m.id ${direction}`;
       const rows = prepared(
         `SELECT m.* FROM members m WHERE ${VISIBLE}${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
       ).all(...params, page.limit, page.offset) as MemberRow[];

@@ -2,6 +2,8 @@
 // so a change to a huge group touches only the rows it names.
 import { randomUUID } from 'node:crypto';
 import { statementCache, type Db } from '../connection.js';
+import { foldKey } from '../../domain/fold.js';
+import { compileGroupFilter, groupSortExpression } from '../scim-filter-sql.js';
 import type { ListPage } from './directory-users.js';
 import { mapOptional } from './organisations.js';
 
@@ -47,7 +49,7 @@ export interface GroupMemberRef {
 export function createGroupQueries(db: Db) {
   const insert = db.prepare<[string, number, string, string, string | null, string, string], { id: number }>(
     `INSERT INTO scim_groups (public_id, organisation_id, display_name, display_name_key, external_id, created_at, updated_at)
-     VALUES (?, ?, ?, lower(?), ?, ?, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
   const byPublicId = db.prepare<[number, string], GroupRow>(
     'SELECT * FROM scim_groups WHERE organisation_id = ? AND public_id = ?',
@@ -56,10 +58,10 @@ export function createGroupQueries(db: Db) {
     'SELECT * FROM scim_groups WHERE organisation_id = ? AND id = ?',
   );
   const byName = db.prepare<[number, string], GroupRow>(
-    'SELECT * FROM scim_groups WHERE organisation_id = ? AND display_name_key = lower(?)',
+    'SELECT * FROM scim_groups WHERE organisation_id = ? AND display_name_key = ?',
   );
   const update = db.prepare<[string, string, string | null, string, number, number]>(
-    `UPDATE scim_groups SET display_name = ?, display_name_key = lower(?), external_id = ?, updated_at = ?, version = version + 1
+    `UPDATE scim_groups SET display_name = ?, display_name_key = ?, external_id = ?, updated_at = ?, version = version + 1
      WHERE organisation_id = ? AND id = ?`,
   );
   const touch = db.prepare<[string, number]>(
@@ -92,16 +94,24 @@ export function createGroupQueries(db: Db) {
 
   return {
     insert(organisationId: number, displayName: string, externalId: string | null, at: string): Group {
-      const { id } = insert.get(randomUUID(), organisationId, displayName, displayName, externalId, at, at)!;
+      const { id } = insert.get(
+        randomUUID(),
+        organisationId,
+        displayName,
+        foldKey(displayName),
+        externalId,
+        at,
+        at,
+      )!;
       return toGroup(byId.get(organisationId, id)!);
     },
     byPublicId: (organisationId: number, publicId: string) =>
       mapOptional(byPublicId.get(organisationId, publicId), toGroup),
     byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toGroup),
     byName: (organisationId: number, displayName: string) =>
-      mapOptional(byName.get(organisationId, displayName), toGroup),
+      mapOptional(byName.get(organisationId, foldKey(displayName)), toGroup),
     update(group: Group, displayName: string, externalId: string | null, at: string): void {
-      update.run(displayName, displayName, externalId, at, group.organisationId, group.id);
+      update.run(displayName, foldKey(displayName), externalId, at, group.organisationId, group.id);
     },
     /** Bumps the version after a membership change. */
     touch(group: Group, at: string): void {
@@ -131,8 +141,9 @@ export function createGroupQueries(db: Db) {
     memberIds: (group: Group): number[] => memberIds.all(group.id).map((r) => r.member_id),
     groupsOf: (memberId: number): Group[] => groupsOf.all(memberId).map(toGroup),
     list(organisationId: number, page: ListPage): { total: number; groups: Group[] } {
-      const where = page.where ? ` AND (${page.where.sql})` : '';
-      const params = [organisationId, ...(page.where?.params ?? [])];
+      const compiled = page.filter ? compileGroupFilter(page.filter) : undefined;
+      const where = compiled ? ` AND (${compiled.sql})` : '';
+      const params = [organisationId, ...(compiled?.params ?? [])];
       const total = (
         prepared(`SELECT count(*) AS n FROM scim_groups g WHERE g.organisation_id = ?${where}`).get(
           ...params,
@@ -140,7 +151,9 @@ export function createGroupQueries(db: Db) {
       ).n;
       if (page.limit === 0 || page.offset >= total) return { total, groups: [] };
       const direction = page.descending ? 'DESC' : 'ASC';
-      const order = page.orderBy ? `${page.orderBy} ${direction}, g.id ${direction}` : `g.id ${direction}`;
+      const order = page.sortBy
+        ? `${groupSortExpression(page.sortBy)} ${direction}, g.id ${direction}`
+        : `g.id ${direction}`;
       const rows = prepared(
         `SELECT g.* FROM scim_groups g WHERE g.organisation_id = ?${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
       ).all(...params, page.limit, page.offset) as GroupRow[];

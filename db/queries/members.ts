@@ -1,6 +1,7 @@
 // Queries on members. Every lookup is scoped by organisation: a member id alone never crosses tenants.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../connection.js';
+import { foldKey } from '../../domain/fold.js';
 import type { MemberSource, Role, SeatState } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
 
@@ -125,7 +126,7 @@ export function createMemberQueries(db: Db) {
         randomUUID(),
         m.organisationId,
         m.email,
-        m.email.toLowerCase(),
+        foldKey(m.email),
         m.displayName,
         m.role,
         m.source,
@@ -135,7 +136,7 @@ export function createMemberQueries(db: Db) {
     },
     byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toMember),
     byEmail: (organisationId: number, email: string) =>
-      mapOptional(byEmail.get(organisationId, email.toLowerCase()), toMember),
+      mapOptional(byEmail.get(organisationId, foldKey(email)), toMember),
     primaryOwner: (organisationId: number) => mapOptional(primaryOwner.get(organisationId), toMember),
     list: (organisationId: number): Member[] => list.all(organisationId).map(toMember),
     /** Moves the member from `from` to (state, tier); false if its state was no longer `from`. */

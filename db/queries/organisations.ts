@@ -46,6 +46,9 @@ export function createOrganisationQueries(db: Db) {
   const insertDomain = db.prepare<[number, string, string | null]>(
     'INSERT INTO organisation_domains (organisation_id, domain, verified_at) VALUES (?, ?, ?)',
   );
+  const setSeatExhaustion = db.prepare<[SeatExhaustionPolicy, number]>(
+    'UPDATE organisations SET seat_exhaustion = ? WHERE id = ?',
+  );
   const domains = db.prepare<[number], { domain: string; verified_at: string | null }>(
     'SELECT domain, verified_at FROM organisation_domains WHERE organisation_id = ? ORDER BY domain',
   );
@@ -59,6 +62,10 @@ export function createOrganisationQueries(db: Db) {
     all: () => all.all().map(toOrganisation),
     addDomain(organisationId: number, domain: string, verifiedAt: string | null): void {
       insertDomain.run(organisationId, domain, verifiedAt);
+    },
+    /** What a directory push does when no seat is free; false if there is no such organisation. */
+    setSeatExhaustion(organisationId: number, policy: SeatExhaustionPolicy): boolean {
+      return setSeatExhaustion.run(policy, organisationId).changes === 1;
     },
     domains: (organisationId: number): OrganisationDomain[] =>
       domains.all(organisationId).map((r) => ({ domain: r.domain, verifiedAt: r.verified_at })),

@@ -1,5 +1,6 @@
 // Queries on the waiting list of directory users refused for want of a seat.
 import type { Db } from '../connection.js';
+import { foldKey } from '../../domain/fold.js';
 
 export interface WaitlistEntry {
   readonly userName: string;
@@ -13,12 +14,12 @@ export function createWaitlistQueries(db: Db) {
   // One row per person: a retried attempt counts up instead of adding a row.
   const record = db.prepare<[number, string, string, string, string, string]>(
     `INSERT INTO seat_waitlist (organisation_id, user_name_key, user_name, source, first_attempt_at, last_attempt_at)
-     VALUES (?, lower(?), ?, ?, ?, ?)
+     VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (organisation_id, user_name_key) DO UPDATE
        SET attempts = seat_waitlist.attempts + 1, last_attempt_at = excluded.last_attempt_at, resolved_at = NULL`,
   );
   const resolve = db.prepare<[string, number, string]>(
-    'UPDATE seat_waitlist SET resolved_at = ? WHERE organisation_id = ? AND user_name_key = lower(?) AND resolved_at IS NULL',
+    'UPDATE seat_waitlist SET resolved_at = ? WHERE organisation_id = ? AND user_name_key = ? AND resolved_at IS NULL',
   );
   const open = db.prepare<
     [number],
@@ -35,10 +36,10 @@ export function createWaitlistQueries(db: Db) {
 
   return {
     record(organisationId: number, userName: string, source: 'scim' | 'jit', at: string): void {
-      record.run(organisationId, userName, userName, source, at, at);
+      record.run(organisationId, foldKey(userName), userName, source, at, at);
     },
     resolve(organisationId: number, userName: string, at: string): void {
-      resolve.run(at, organisationId, userName);
+      resolve.run(at, organisationId, foldKey(userName));
     },
     open: (organisationId: number): WaitlistEntry[] =>
       open.all(organisationId).map((r) => ({

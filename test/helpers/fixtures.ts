@@ -1,11 +1,15 @@
 // Test fixtures: a real SQLite file in a fresh temporary directory, the real services over it, a
 // clock the test controls, and the product's example organisation.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FixedClock } from '../../domain/clock.js';
 import { OPERATOR } from '../../domain/model.js';
 import type { NewOrganisation } from '../../provisioning/organisations.js';
+import { createApp } from '../../server/app.js';
+import type { Config } from '../../server/config.js';
 import { buildContainer, type Container } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 
@@ -79,4 +83,46 @@ export function heldMatchesMembers(ctx: TestContext, organisationId: number): bo
     const counted = q.members.heldByTier(organisationId);
     return q.seatPools.list(organisationId).every((t) => t.held === (counted.get(t.tierId) ?? 0));
   });
+}
+
+/** The real HTTP app over the test's services (SCIM rate limit off unless asked). */
+export function testApp(
+  ctx: TestContext,
+  config: Partial<Pick<Config, 'publicBaseUrl' | 'scimRateLimit'>> = {},
+) {
+  return createApp({
+    ...ctx.c,
+    config: { publicBaseUrl: 'http://127.0.0.1', scimRateLimit: { perSecond: 0, burst: 1 }, ...config },
+  });
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** The real app listening on an ephemeral port on 127.0.0.1, with links that point at it. */
+export async function listen(
+  ctx: TestContext,
+  config: Partial<Pick<Config, 'scimRateLimit'>> = {},
+): Promise<RunningServer> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  server.on('request', testApp(ctx, { publicBaseUrl: url, ...config }));
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** A SCIM token for the organisation, as an owner would create it. */
+export function scimToken(ctx: TestContext, organisationId: number): string {
+  return ctx.c.scimTokens.create(organisationId, 'test', OPERATOR).token;
 }

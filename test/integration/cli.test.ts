@@ -1,6 +1,8 @@
 // The `seatkeeper` operator command as an operating-system process, over a real database file.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -257,6 +259,40 @@ describe('The seatkeeper command', () => {
     // Per tier, as many seats as were held when the term ended. The owner's invitation lapsed on
     // 22 January 2026 (no expiry job ran since), so it no longer holds a seat and is not renewed.
     assert.equal(seatsByTier(shown).standard!.allocation, 0);
+  });
+
+  test('When an owner creates a SCIM token, then it is shown once, stored only as its hash, listed without its secret, and revoked once', () => {
+    const dir = acme();
+    const created = json<{ token: string; record: { id: number; name: string; prefix: string } }>(
+      dir,
+      'scim-token',
+      'create',
+      'acme',
+      '--name',
+      'Okta',
+    );
+    assert.match(created.token, /^skscim_[\w-]{43}$/);
+    assert.equal(created.record.name, 'Okta');
+    assert.ok(created.token.startsWith(created.record.prefix));
+
+    const db = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
+    const stored = db.prepare('SELECT token_hash FROM scim_tokens').get() as { token_hash: string };
+    db.close();
+    assert.notEqual(stored.token_hash, created.token, 'only a hash is stored');
+    assert.equal(stored.token_hash, createHash('sha256').update(created.token).digest('hex'));
+
+    const listed = cli(dir, 'scim-token', 'list', 'acme', '--json');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.ok(!listed.stdout.includes(created.token), 'the secret never appears again');
+    assert.equal((JSON.parse(listed.stdout) as { revokedAt: string | null }[])[0]!.revokedAt, null);
+
+    const revoked = cli(dir, 'scim-token', 'revoke', 'acme', String(created.record.id));
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.match(cli(dir, 'scim-token', 'list', 'acme').stdout, /Okta .*\d{4}-\d{2}-\d{2}T.*Z\s*$/m);
+    const again = cli(dir, 'scim-token', 'revoke', 'acme', String(created.record.id));
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /No active SCIM token/);
+    assert.equal(cli(dir, 'scim-token', 'create', 'acme').status, 2, '--name is required');
   });
 
   test('When help is asked for, then every command and global option is listed', () => {

@@ -6,8 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import request from 'supertest';
-import { createApp } from '../../server/app.js';
-import { setup, tempDir, type TestContext } from '../helpers/fixtures.js';
+import { setup, tempDir, testApp, type TestContext } from '../helpers/fixtures.js';
 
 describe('The HTTP app', () => {
   let ctx: TestContext;
@@ -17,19 +16,19 @@ describe('The HTTP app', () => {
   after(() => ctx.cleanup());
 
   test('When /healthz is asked, then it answers 200 after checking the database', async () => {
-    const res = await request(createApp(ctx.c)).get('/healthz');
+    const res = await request(testApp(ctx)).get('/healthz');
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { status: 'ok', database: 'ok' });
     assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
   });
 
   test('When the caller sends an X-Request-Id, then the response carries the same id', async () => {
-    const res = await request(createApp(ctx.c)).get('/healthz').set('X-Request-Id', 'abc-123');
+    const res = await request(testApp(ctx)).get('/healthz').set('X-Request-Id', 'abc-123');
     assert.equal(res.headers['x-request-id'], 'abc-123');
   });
 
   test('When a route does not exist, then the answer is a 404 problem document', async () => {
-    const res = await request(createApp(ctx.c)).get('/nowhere');
+    const res = await request(testApp(ctx)).get('/nowhere');
     assert.equal(res.status, 404);
     assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
     assert.equal(JSON.parse(res.text).code, 'not_found');
@@ -37,7 +36,7 @@ describe('The HTTP app', () => {
 
   test('When the database is gone, then /healthz answers 503', async () => {
     const other = setup();
-    const app = createApp(other.c);
+    const app = testApp(other);
     other.cleanup();
     const res = await request(app).get('/healthz');
     assert.equal(res.status, 503);
@@ -56,7 +55,7 @@ function startServer(
   const logs: string[] = [];
   return new Promise((resolvePort, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${logs.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       logs.push(line);
       const entry = JSON.parse(line) as { msg: string; port?: number };
       if (entry.msg.startsWith('listening') && entry.port) resolvePort({ child, port: entry.port, logs });

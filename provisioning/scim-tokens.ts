@@ -1,0 +1,126 @@
+// SCIM bearer tokens: created by owners (or the operator), shown once, stored only as SHA-256
+// hashes, compared in constant time, revocable. A token belongs to one organisation, which is how
+// a SCIM request finds its organisation: never from the URL.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
+import { AuthError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { hasRole, type Actor } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+import type { ScimToken } from '../db/queries/scim-tokens.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+
+const PREFIX = 'skscim_';
+
+export interface IssuedToken {
+  /** The secret: shown once, never stored. */
+  readonly token: string;
+  readonly record: Omit<ScimToken, 'tokenHash'>;
+}
+
+export interface ScimCaller {
+  readonly organisationId: number;
+  readonly tokenId: number;
+}
+
+function hash(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+function publicView({ tokenHash: _hidden, ...rest }: ScimToken): Omit<ScimToken, 'tokenHash'> {
+  return rest;
+}
+
+/** Owners and the primary owner configure SCIM; so may the operator. */
+function requireOwner(q: Queries, organisationId: number, actor: Actor): void {
+  if (actor.type === 'operator') return;
+  if (actor.type === 'member') {
+    const member = q.members.byId(organisationId, actor.memberId);
+    if (member && member.seatState === 'seated' && hasRole(member.role, 'owner')) return;
+  }
+  throw new ForbiddenError('Only owners and the primary owner may manage SCIM tokens.', {
+    requiredRole: 'owner',
+  });
+}
+
+/** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
+const LAST_USED_PRECISION_MS = 60_000;
+
+export function createScimTokens({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
+  return {
+    create(organisationId: number, name: string, actor: Actor): IssuedToken {
+      const label = name.trim();
+      if (label === '' || label.length > 100)
+        throw new ValidationError('A token needs a name of 1 to 100 characters.');
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireOwner(q, organisationId, actor);
+        // 256 bits of randomness: guessing is not an attack worth rate limiting for.
+        const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
+        const at = clock.now().toISO()!;
+        const id = q.scimTokens.insert(
+          organisationId,
+          label,
+          hash(token),
+          token.slice(0, PREFIX.length + 6),
+          at,
+        );
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'scim_token.created',
+          subjectType: 'scim_token',
+          subjectId: id,
+          after: { name: label },
+        });
+        return { token, record: publicView(q.scimTokens.byId(organisationId, id)!) };
+      });
+    },
+
+    list(organisationId: number, actor: Actor): Omit<ScimToken, 'tokenHash'>[] {
+      return store.read((q) => {
+        requireOwner(q, organisationId, actor);
+        return q.scimTokens.list(organisationId).map(publicView);
+      });
+    },
+
+    revoke(organisationId: number, tokenId: number, actor: Actor): void {
+      store.write((q) => {
+        requireOwner(q, organisationId, actor);
+        const at = clock.now().toISO()!;
+        if (!q.scimTokens.revoke(organisationId, tokenId, at))
+          throw new NotFoundError(`No active SCIM token ${tokenId}.`);
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'scim_token.revoked',
+          subjectType: 'scim_token',
+          subjectId: tokenId,
+        });
+      });
+    },
+
+    /** The organisation a presented secret belongs to, or AuthError. */
+    authenticate(secret: string): ScimCaller {
+      const presented = hash(secret);
+      const token = store.read((q) => q.scimTokens.activeByHash(presented));
+      // The lookup is by hash, so timing reveals nothing about the secret; the comparison is
+      // constant-time anyway, so correctness never rests on how the index compares strings.
+      if (!token || !timingSafeEqual(Buffer.from(token.tokenHash, 'hex'), Buffer.from(presented, 'hex'))) {
+        throw new AuthError('The bearer token is missing, unknown or revoked.');
+      }
+      const now = clock.now();
+      if (
+        token.lastUsedAt === null ||
+        now.toMillis() - Date.parse(token.lastUsedAt) >= LAST_USED_PRECISION_MS
+      ) {
+        store.write((q) => q.scimTokens.markUsed(token.id, now.toISO()!));
+      }
+      return { organisationId: token.organisationId, tokenId: token.id };
+    },
+  };
+}
+
+export type ScimTokens = ReturnType<typeof createScimTokens>;

@@ -1,0 +1,436 @@
+// The SCIM 2.0 service provider (RFC 7644), mounted at one fixed path. The organisation comes from
+// the bearer token, never from the URL. This edge only translates: SCIM JSON in, a directory call,
+// SCIM JSON out; every rule about seats and members lives in provisioning/directory.ts.
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Actor } from '../domain/model.js';
+import { AuthError, PreconditionFailedError, SeatLimitError } from '../domain/errors.js';
+import type { Directory } from '../provisioning/directory.js';
+import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
+import type { Logger } from '../server/logger.js';
+import { errorBody, ScimError, toScimError } from './errors.js';
+import { parseAttributePath, parseFilter, type FilterNode } from './filter.js';
+import { applyUserPatch, groupChanges, isObject, normalisePatch, normaliseResource } from './normalise.js';
+import { createRateLimiter, type RateLimit } from './rate-limit.js';
+import {
+  etag,
+  fromScimGroup,
+  fromScimUser,
+  project,
+  toScimGroup,
+  toScimUser,
+  versionFromHeader,
+} from './representation.js';
+import { declareScim, LIST_SCHEMA, MAX_PAYLOAD, MAX_RESULTS, SCIMMY } from './schemas.js';
+
+export const SCIM_PATH = '/scim/v2';
+const SCIM_TYPE = 'application/scim+json';
+const DEFAULT_COUNT = 100;
+
+export interface ScimDeps {
+  readonly directory: Directory;
+  readonly tokens: ScimTokens;
+  readonly logger: Logger;
+  /** Public URL of the server, without the SCIM path. */
+  readonly publicBaseUrl: string;
+  readonly rateLimit: RateLimit;
+}
+
+type Json = Record<string, unknown>;
+
+interface Query {
+  readonly filter: FilterNode | undefined;
+  readonly sortBy: ReturnType<typeof parseAttributePath> | undefined;
+  readonly descending: boolean;
+  readonly startIndex: number;
+  readonly count: number;
+  readonly attributes: string | undefined;
+  readonly excludedAttributes: string | undefined;
+}
+
+function send(res: Response, status: number, body?: unknown): void {
+  res.status(status).type(SCIM_TYPE);
+  if (body === undefined) res.end();
+  else res.send(JSON.stringify(body));
+}
+
+function caller(res: Response): ScimCaller {
+  return res.locals.caller as ScimCaller;
+}
+
+function actorOf(res: Response): Actor {
+  return { type: 'scim_token', tokenId: caller(res).tokenId };
+}
+
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string')
+    throw new ScimError(400, 'invalidValue', `"${name}" must be a single string.`);
+  return value;
+}
+
+function integer(value: unknown, name: string): number | undefined {
+  const raw = typeof value === 'number' ? String(value) : text(value, name);
+  if (raw === undefined) return undefined;
+  if (!/^-?\d{1,9}$/.test(raw.trim()))
+    throw new ScimError(400, 'invalidValue', `"${name}" must be an integer.`);
+  return Number(raw);
+}
+
+/** Query parameters (GET) or a SearchRequest body (POST .search), RFC 7644 §3.4.2 and §3.4.3. */
+function readQuery(source: Json): Query {
+  const attributes = Array.isArray(source.attributes)
+    ? source.attributes.join(',')
+    : text(source.attributes, 'attributes');
+  const excluded = Array.isArray(source.excludedAttributes)
+    ? source.excludedAttributes.join(',')
+    : text(source.excludedAttributes, 'excludedAttributes');
+  const filterText = text(source.filter, 'filter');
+  const sortByText = text(source.sortBy, 'sortBy');
+  const order = text(source.sortOrder, 'sortOrder')?.toLowerCase();
+  if (order !== undefined && order !== 'ascending' && order !== 'descending') {
+    throw new ScimError(400, 'invalidValue', '"sortOrder" must be "ascending" or "descending".');
+  }
+  // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1; a negative count as 0; and the server
+  // may return fewer than asked (never more than MAX_RESULTS).
+  const startIndex = Math.max(1, integer(source.startIndex, 'startIndex') ?? 1);
+  const count = Math.min(MAX_RESULTS, Math.max(0, integer(source.count, 'count') ?? DEFAULT_COUNT));
+  return {
+    filter: filterText === undefined ? undefined : parseFilter(filterText),
+    sortBy: sortByText === undefined ? undefined : parseAttributePath(sortByText),
+    descending: order === 'descending',
+    startIndex,
+    count,
+    attributes,
+    excludedAttributes: excluded,
+  };
+}
+
+function listResponse(total: number, startIndex: number, resources: Json[]): Json {
+  return {
+    schemas: [LIST_SCHEMA],
+    totalResults: total,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
+}
+
+/** If-Match (RFC 7644 §3.14, RFC 7232 §3.1): the version the caller last saw, if it said. */
+function ifMatch(req: Request): number | undefined {
+  const version = versionFromHeader(req.get('if-match'));
+  if (version === 'unparseable')
+    throw new PreconditionFailedError('If-Match must be an entity tag such as W/"3".');
+  return version;
+}
+
+function notModified(req: Request, version: number): boolean {
+  const header = req.get('if-none-match');
+  return (
+    header !== undefined &&
+    header.split(',').some((tag) => tag.trim() === '*' || versionFromHeader(tag) === version)
+  );
+}
+
+export function createScimRouter(deps: ScimDeps): Router {
+  const { directory, tokens, logger } = deps;
+  const base = `${deps.publicBaseUrl}${SCIM_PATH}`;
+  declareScim(base);
+  const limiter = createRateLimiter(deps.rateLimit);
+  const router = express.Router();
+
+  const userJson = (publicId: string, organisationId: number): Json => {
+    const member = directory.getUser(organisationId, publicId);
+    return toScimUser(member, directory.groupsOf(member.id), base);
+  };
+
+  // Authentication first: nothing, not even discovery, answers an unknown caller (RFC 7644 §2).
+  router.use((req, res, next) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    try {
+      if (!match) throw new AuthError('Send the SCIM token as "Authorization: Bearer <token>".');
+      res.locals.caller = tokens.authenticate(match[1]!);
+    } catch (error) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="seatkeeper-scim"');
+      next(error);
+      return;
+    }
+    const wait = limiter.take(String(caller(res).tokenId));
+    if (wait > 0) {
+      // RFC 6585 §4; Okta and Entra both back off on Retry-After.
+      res.setHeader('Retry-After', String(Math.ceil(wait)));
+      next(
+        new ScimError(429, undefined, `Too many requests for this token; retry after ${Math.ceil(wait)} s.`),
+      );
+      return;
+    }
+    next();
+  });
+
+  router.use(
+    express.json({ type: ['application/scim+json', 'application/json'], limit: MAX_PAYLOAD, strict: true }),
+  );
+
+  // Discovery (RFC 7644 §4), generated from the declared schemas so it never claims more than is done.
+  const discovery = (read: () => Promise<unknown>) => async (_req: Request, res: Response) =>
+    send(res, 200, await read());
+  router.get(
+    '/ServiceProviderConfig',
+    discovery(() => new SCIMMY.Resources.ServiceProviderConfig().read()),
+  );
+  router.get(
+    '/ResourceTypes',
+    discovery(() => new SCIMMY.Resources.ResourceType().read()),
+  );
+  router.get('/ResourceTypes/:id', (req, res, next) => {
+    discovery(() => new SCIMMY.Resources.ResourceType(req.params.id).read())(req, res).catch(next);
+  });
+  router.get(
+    '/Schemas',
+    discovery(() => new SCIMMY.Resources.Schema().read()),
+  );
+  router.get('/Schemas/:id', (req, res, next) => {
+    discovery(() => new SCIMMY.Resources.Schema(req.params.id).read())(req, res).catch(next);
+  });
+
+  // --- Users --------------------------------------------------------------------------------------
+
+  const listUsers = (res: Response, q: Query) => {
+    const { total, members } = directory.listUsers(caller(res).organisationId, {
+      filter: q.filter,
+      sortBy: q.sortBy,
+      descending: q.descending,
+      offset: q.startIndex - 1,
+      limit: q.count,
+    });
+    const resources = members.map((m) =>
+      project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes),
+    );
+    send(res, 200, listResponse(total, q.startIndex, resources));
+  };
+  router.get('/Users', (req, res) => listUsers(res, readQuery(req.query as Json)));
+  router.post('/Users/.search', (req, res) => listUsers(res, readQuery(searchBody(req))));
+
+  router.get('/Users/:id', (req, res) => {
+    const user = userJson(req.params.id!, caller(res).organisationId);
+    const version = Number(/\d+/.exec(String((user.meta as Json).version))![0]);
+    if (notModified(req, version)) {
+      res.status(304).setHeader('ETag', etag(version));
+      res.end();
+      return;
+    }
+    res.setHeader('ETag', etag(version));
+    send(
+      res,
+      200,
+      project(
+        user,
+        text(req.query.attributes, 'attributes'),
+        text(req.query.excludedAttributes, 'excludedAttributes'),
+      ),
+    );
+  });
+
+  router.post('/Users', (req, res) => {
+    const input = fromScimUser(normaliseResource(req.body));
+    let member;
+    try {
+      member = directory.createUser(caller(res).organisationId, input, actorOf(res));
+    } catch (error) {
+      if (error instanceof SeatLimitError) {
+        throw new ScimError(
+          403,
+          undefined,
+          `${error.message} The attempt to provision ${input.userName} was recorded in the organisation's waiting list.`,
+        );
+      }
+      throw error;
+    }
+    const user = toScimUser(member, [], base);
+    res.setHeader('Location', String((user.meta as Json).location)); // RFC 7644 §3.3: SHALL
+    res.setHeader('ETag', etag(member.version));
+    send(res, 201, user);
+  });
+
+  router.put('/Users/:id', (req, res) => {
+    const input = fromScimUser(normaliseResource(req.body));
+    const member = directory.replaceUser(
+      caller(res).organisationId,
+      req.params.id!,
+      input,
+      actorOf(res),
+      ifMatch(req),
+    );
+    res.setHeader('ETag', etag(member.version));
+    send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
+  });
+
+  router.patch('/Users/:id', async (req, res) => {
+    const operations = normalisePatch(req.body);
+    const organisationId = caller(res).organisationId;
+    const expected = ifMatch(req);
+    // Read, patch in memory, write back guarded by the version read: a concurrent change makes the
+    // write fail and the PATCH is applied again to the newer state (or 412 if the caller pinned one).
+    for (let attempt = 1; ; attempt++) {
+      const current = userJson(req.params.id!, organisationId);
+      const version = Number(/\d+/.exec(String((current.meta as Json).version))![0]);
+      const patched = await applyUserPatch(current, operations);
+      try {
+        const member = directory.replaceUser(
+          organisationId,
+          req.params.id!,
+          fromScimUser(patched),
+          actorOf(res),
+          expected ?? version,
+        );
+        res.setHeader('ETag', etag(member.version));
+        send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailedError) || expected !== undefined || attempt >= 3)
+          throw error;
+      }
+    }
+  });
+
+  router.delete('/Users/:id', (req, res) => {
+    directory.deleteUser(caller(res).organisationId, req.params.id!, actorOf(res), ifMatch(req));
+    send(res, 204);
+  });
+
+  // --- Groups -------------------------------------------------------------------------------------
+
+  const groupJson = (organisationId: number, publicId: string, withMembers: boolean): Json => {
+    const group = directory.getGroup(organisationId, publicId);
+    return toScimGroup(group, withMembers ? directory.groupMembers(group) : undefined, base);
+  };
+  const wantsMembers = (q: { attributes: string | undefined; excludedAttributes: string | undefined }) =>
+    !/(^|,)\s*members\s*(,|$)/i.test(q.excludedAttributes ?? '') &&
+    (q.attributes === undefined || /(^|,)\s*members/i.test(q.attributes));
+
+  const listGroups = (res: Response, q: Query) => {
+    const { total, groups } = directory.listGroups(caller(res).organisationId, {
+      filter: q.filter,
+      sortBy: q.sortBy,
+      descending: q.descending,
+      offset: q.startIndex - 1,
+      limit: q.count,
+    });
+    const withMembers = wantsMembers(q);
+    const resources = groups.map((g) =>
+      project(
+        toScimGroup(g, withMembers ? directory.groupMembers(g) : undefined, base),
+        q.attributes,
+        q.excludedAttributes,
+      ),
+    );
+    send(res, 200, listResponse(total, q.startIndex, resources));
+  };
+  router.get('/Groups', (req, res) => listGroups(res, readQuery(req.query as Json)));
+  router.post('/Groups/.search', (req, res) => listGroups(res, readQuery(searchBody(req))));
+
+  router.get('/Groups/:id', (req, res) => {
+    const attributes = text(req.query.attributes, 'attributes');
+    const excludedAttributes = text(req.query.excludedAttributes, 'excludedAttributes');
+    const group = groupJson(
+      caller(res).organisationId,
+      req.params.id!,
+      wantsMembers({ attributes, excludedAttributes }),
+    );
+    const version = Number(/\d+/.exec(String((group.meta as Json).version))![0]);
+    res.setHeader('ETag', etag(version));
+    if (notModified(req, version)) {
+      res.status(304).end();
+      return;
+    }
+    send(res, 200, project(group, attributes, excludedAttributes));
+  });
+
+  router.post('/Groups', (req, res) => {
+    const group = directory.createGroup(
+      caller(res).organisationId,
+      fromScimGroup(normaliseResource(req.body)),
+      actorOf(res),
+    );
+    const body = toScimGroup(group, directory.groupMembers(group), base);
+    res.setHeader('Location', String((body.meta as Json).location));
+    res.setHeader('ETag', etag(group.version));
+    send(res, 201, body);
+  });
+
+  router.put('/Groups/:id', (req, res) => {
+    const input = fromScimGroup(normaliseResource(req.body));
+    const group = directory.changeGroup(
+      caller(res).organisationId,
+      req.params.id!,
+      [
+        { kind: 'rename', displayName: input.displayName },
+        { kind: 'externalId', externalId: input.externalId },
+        { kind: 'replace', members: input.members },
+      ],
+      actorOf(res),
+      ifMatch(req),
+    );
+    res.setHeader('ETag', etag(group.version));
+    send(res, 200, toScimGroup(group, directory.groupMembers(group), base));
+  });
+
+  // 204 on success: Entra expects it, and RFC 7644 §3.5.2 allows it.
+  router.patch('/Groups/:id', (req, res) => {
+    const group = directory.changeGroup(
+      caller(res).organisationId,
+      req.params.id!,
+      groupChanges(normalisePatch(req.body)),
+      actorOf(res),
+      ifMatch(req),
+    );
+    res.setHeader('ETag', etag(group.version));
+    send(res, 204);
+  });
+
+  router.delete('/Groups/:id', (req, res) => {
+    directory.deleteGroup(caller(res).organisationId, req.params.id!, actorOf(res), ifMatch(req));
+    send(res, 204);
+  });
+
+  router.use((req, _res, next) =>
+    next(new ScimError(404, undefined, `No SCIM endpoint ${req.method} ${req.path}.`)),
+  );
+
+  // The one place SCIM errors are written (RFC 7644 §3.12).
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = isObject(error) && typeof error.status === 'number' ? error.status : undefined;
+    const scimError =
+      toScimError(error) ??
+      (status === 413
+        ? new ScimError(413, undefined, `The request body is larger than ${MAX_PAYLOAD} bytes.`)
+        : status === 400 && isObject(error) && error.type === 'entity.parse.failed'
+          ? new ScimError(400, 'invalidSyntax', 'The request body is not valid JSON.')
+          : scimmyError(error));
+    if (scimError) {
+      send(res, scimError.status, errorBody(scimError));
+      return;
+    }
+    logger.error({ err: error, method: req.method, path: req.path }, 'SCIM request failed');
+    send(res, 500, errorBody(new ScimError(500, undefined, 'Internal server error.')));
+  });
+
+  return router;
+}
+
+/** A SearchRequest body (RFC 7644 §3.4.3). */
+function searchBody(req: Request): Json {
+  if (!isObject(req.body))
+    throw new ScimError(400, 'invalidSyntax', 'A search needs a SearchRequest JSON object.');
+  return req.body;
+}
+
+/** scimmy's own errors (discovery lookups) carry a status and scimType. */
+function scimmyError(error: unknown): ScimError | undefined {
+  if (!isObject(error) || typeof error.status !== 'number' || error.status < 400 || error.status >= 500)
+    return undefined;
+  return new ScimError(
+    error.status,
+    undefined,
+    typeof error.message === 'string' ? error.message : 'Request refused.',
+  );
+}
