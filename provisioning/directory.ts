@@ -140,21 +140,50 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
    * Refuses a userName or email that another live member already has. externalId is not checked:
    * RFC 7643 §3.1 leaves its uniqueness to the client ("the server does not enforce uniqueness").
    */
+  /**
+   * userName is the one unique key (RFC 7644 §3.3, case-insensitive by RFC 7643 §4.1.1). A deleted
+   * user keeps its userName with its history: creating it again restores that user, but renaming
+   * someone else onto it is refused, saying why.
+   */
   function checkUnique(
     q: Queries,
     organisationId: number,
     input: DirectoryUserInput,
-    email: string,
     self: number | null,
   ): void {
-    const taken = (m: Member | undefined) => m !== undefined && m.id !== self && m.seatState !== 'removed';
-    if (taken(q.directoryUsers.byUserName(organisationId, input.userName))) {
+    const holder = q.directoryUsers.byUserName(organisationId, input.userName);
+    if (!holder || holder.id === self) return;
+    if (holder.seatState !== 'removed') {
       throw new ConflictError(`A user with userName "${input.userName}" already exists.`, {}, 'uniqueness');
     }
-    const byEmail = q.members.byEmail(organisationId, email);
-    if (taken(byEmail) && byEmail!.userName !== null) {
-      throw new ConflictError(`Another user already has the email address ${email}.`, {}, 'uniqueness');
+    if (self !== null) {
+      throw new ConflictError(
+        `The userName "${input.userName}" belongs to a user deleted from the directory, whose history is kept under it. ` +
+          'Provision that user again to restore them, or use another userName.',
+        {},
+        'uniqueness',
+      );
     }
+  }
+
+  /**
+   * The member a create lands on: the same userName (a deleted user, restored with its history),
+   * else the one current member with this address whom no directory user is linked to yet (invited
+   * or signed in before the directory knew them: linking keeps their seat). Addresses are not
+   * unique among directory users, so two candidates, or none, mean a new member.
+   */
+  function linkTarget(
+    q: Queries,
+    organisationId: number,
+    userName: string,
+    email: string,
+  ): Member | undefined {
+    const sameName = q.directoryUsers.byUserName(organisationId, userName);
+    if (sameName) return sameName;
+    const unlinked = q.members
+      .withEmail(organisationId, email)
+      .filter((m) => m.seatState !== 'removed' && m.userName === null);
+    return unlinked.length === 1 ? unlinked[0] : undefined;
   }
 
   /** Role and tier that the member's groups map to; role null when no role-mapped group holds them. */
@@ -310,12 +339,17 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
    * A membership change must not fail a group request for want of a seat: the person waits
    * instead (on the waiting list under `reject`, awaiting a seat under `hold`).
    */
-  function settleQuietly(q: Queries, member: Member, actor: Actor): void {
+  function settleQuietly(q: Queries, member: Member, actor: Actor): Member {
+    const key = member.userName ?? member.email;
     try {
-      settle(q, member, true, null, actor);
+      const settled = settle(q, member, true, null, actor);
+      // Seated at last (a later membership change, or "sync now"): the attempt is no longer open.
+      if (holdsSeat(settled.seatState)) q.waitlist.resolve(member.organisationId, key, now());
+      return settled;
     } catch (error) {
       if (!(error instanceof SeatLimitError)) throw error;
-      q.waitlist.record(member.organisationId, member.userName ?? member.email, 'scim', now());
+      q.waitlist.record(member.organisationId, key, 'scim', now());
+      return q.members.byId(member.organisationId, member.id)!;
     }
   }
 
@@ -336,12 +370,8 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     return store.write((q) => {
       requireOrganisation(q, organisationId);
       const email = addressOf(input);
-      checkUnique(q, organisationId, input, email, null);
-      // The same person may already be here: a deleted directory user, or a member invited or
-      // signed in before the directory knew them. Linking keeps their history and their seat.
-      const existing =
-        q.directoryUsers.byUserName(organisationId, input.userName) ??
-        q.members.byEmail(organisationId, email);
+      checkUnique(q, organisationId, input, null);
+      const existing = linkTarget(q, organisationId, input.userName, email);
       let member: Member;
       if (existing) {
         member = existing;
@@ -396,7 +426,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
           let member = requireUser(q, organisationId, publicId);
           checkVersion(member.version, expectedVersion);
           const email = addressOf(input);
-          checkUnique(q, organisationId, input, email, member.id);
+          checkUnique(q, organisationId, input, member.id);
           if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
           member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
           const settled = settle(q, member, input.active, input.tier, actor);
@@ -594,6 +624,28 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
         refused: q.waitlist.open(organisationId),
         awaiting: q.directoryUsers.waiting(organisationId),
       }));
+    },
+
+    /**
+     * "Sync now": seats what waits, as far as seats allow. Members awaiting a seat (policy hold)
+     * first come, first served; then, with mappings on, members of a role-mapped group whom a
+     * membership change could not seat (policy reject), in the order they were refused. The
+     * provider will not send that membership again (its request succeeded, and Entra never re-reads
+     * membership), so without this they would stay unseated after seats are bought.
+     * Returns how many were seated.
+     */
+    syncNow(organisationId: number, actor: Actor): number {
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        let seated = seats.seatWaitingIn(q, organisationId);
+        if (!q.groupMappings.enabled(organisationId)) return seated;
+        for (const entry of q.waitlist.open(organisationId)) {
+          const member = linkTarget(q, organisationId, entry.userName, entry.userName);
+          if (member?.seatState !== 'unmapped' || mapped(q, member).role === null) continue;
+          if (holdsSeat(settleQuietly(q, member, actor).seatState)) seated += 1;
+        }
+        return seated;
+      });
     },
   };
 }

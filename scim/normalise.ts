@@ -35,7 +35,7 @@ export function normaliseResource(body: unknown, depth = 0): Json {
     if (BOOLEANS.has(key.toLowerCase())) out[key] = asBoolean(value);
     else if (key.toLowerCase() === 'manager' && typeof value === 'string') out[key] = { value };
     else if (Array.isArray(value))
-      out[key] = value
+      out[key] = (value as unknown[])
         .filter((v) => v !== null)
         .map((v) => (isObject(v) ? normaliseResource(v, depth + 1) : v));
     else if (isObject(value)) out[key] = normaliseResource(value, depth + 1);
@@ -103,7 +103,9 @@ function normaliseValue(path: string | undefined, value: unknown): unknown {
   if (leaf === 'manager' && typeof value === 'string') return { value };
   if (isObject(value)) return normaliseResource(value);
   if (Array.isArray(value))
-    return value.filter((v) => v !== null).map((v) => (isObject(v) ? normaliseResource(v) : v));
+    return (value as unknown[])
+      .filter((v) => v !== null)
+      .map((v) => (isObject(v) ? normaliseResource(v) : v));
   return value;
 }
 

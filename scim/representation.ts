@@ -1,8 +1,13 @@
 // Members and groups as SCIM resources (RFC 7643 §4), in both directions, with attribute
 // projection (RFC 7644 §3.9) and versions (RFC 7644 §3.14).
-import type { DirectoryGroupInput, DirectoryUserInput } from '../provisioning/directory.js';
-import type { Group, GroupMemberRef } from '../db/queries/groups.js';
-import type { Member } from '../db/queries/members.js';
+import type {
+  DirectoryGroupInput,
+  DirectoryUserInput,
+  Group,
+  GroupMemberRef,
+  Member,
+} from '../provisioning/directory.js';
+import { emailDomain } from '../provisioning/members.js';
 import { ScimError } from './errors.js';
 import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, SCIMMY, SEAT_SCHEMA, USER_SCHEMA } from './schemas.js';
 
@@ -136,11 +141,27 @@ function displayNameOf(user: Json): string | null {
   return parts.length > 0 ? parts.join(' ') : null;
 }
 
-/** The primary email, else the work email, else the first (RFC 7643 §4.1.2 "primary"). */
+/**
+ * The member's address: the primary email, else the work email, else the first (RFC 7643 §4.1.2
+ * "primary"), skipping values that are not addresses. RFC 7643 §4.1.2 only says a value SHOULD be
+ * an RFC 5321 address, and Entra's test collection sends `"value": "emailName357"` as the primary
+ * next to a real home address; the value is still stored as sent, it is just not the one we mail.
+ */
 function primaryEmail(user: Json): string | null {
-  const emails = Array.isArray(user.emails) ? (user.emails as Json[]) : [];
+  const emails = (Array.isArray(user.emails) ? (user.emails as Json[]) : []).filter(
+    (e): e is Json & { value: string } => typeof e.value === 'string' && isAddress(e.value),
+  );
   const pick = emails.find((e) => e.primary === true) ?? emails.find((e) => e.type === 'work') ?? emails[0];
-  return typeof pick?.value === 'string' ? pick.value : null;
+  return pick?.value ?? null;
+}
+
+function isAddress(value: string): boolean {
+  try {
+    emailDomain(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function fromScimGroup(body: Json): DirectoryGroupInput {
@@ -217,7 +238,10 @@ function paths(list: string): Map<string, true | Set<string>> {
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
-    let path = raw;
+    // RFC 7644 §3.10 attribute notation has no value filter, but Entra's test collection asks for
+    // `attributes=emails[type eq "work"]`: read it as the attribute it filters (`emails`), so
+    // the caller gets more than it asked for rather than nothing.
+    let path = raw.replace(/\[[^\]]*\]/g, '');
     // A core-schema URN prefix names a core attribute; an extension URN prefix names its key.
     if (path.toLowerCase().startsWith(`${USER_SCHEMA.toLowerCase()}:`))
       path = path.slice(USER_SCHEMA.length + 1);

@@ -211,7 +211,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   router.post('/Users/.search', (req, res) => listUsers(res, readQuery(searchBody(req))));
 
   router.get('/Users/:id', (req, res) => {
-    const user = userJson(req.params.id!, caller(res).organisationId);
+    const user = userJson(req.params.id, caller(res).organisationId);
     const version = Number(/\d+/.exec(String((user.meta as Json).version))![0]);
     if (notModified(req, version)) {
       res.status(304).setHeader('ETag', etag(version));
@@ -232,19 +232,9 @@ export function createScimRouter(deps: ScimDeps): Router {
 
   router.post('/Users', (req, res) => {
     const input = fromScimUser(normaliseResource(req.body));
-    let member;
-    try {
-      member = directory.createUser(caller(res).organisationId, input, actorOf(res));
-    } catch (error) {
-      if (error instanceof SeatLimitError) {
-        throw new ScimError(
-          403,
-          undefined,
-          `${error.message} The attempt to provision ${input.userName} was recorded in the organisation's waiting list.`,
-        );
-      }
-      throw error;
-    }
+    const member = recordedRefusal(input.userName, () =>
+      directory.createUser(caller(res).organisationId, input, actorOf(res)),
+    );
     const user = toScimUser(member, [], base);
     res.setHeader('Location', String((user.meta as Json).location)); // RFC 7644 §3.3: SHALL
     res.setHeader('ETag', etag(member.version));
@@ -253,12 +243,8 @@ export function createScimRouter(deps: ScimDeps): Router {
 
   router.put('/Users/:id', (req, res) => {
     const input = fromScimUser(normaliseResource(req.body));
-    const member = directory.replaceUser(
-      caller(res).organisationId,
-      req.params.id!,
-      input,
-      actorOf(res),
-      ifMatch(req),
+    const member = recordedRefusal(input.userName, () =>
+      directory.replaceUser(caller(res).organisationId, req.params.id, input, actorOf(res), ifMatch(req)),
     );
     res.setHeader('ETag', etag(member.version));
     send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
@@ -271,16 +257,13 @@ export function createScimRouter(deps: ScimDeps): Router {
     // Read, patch in memory, write back guarded by the version read: a concurrent change makes the
     // write fail and the PATCH is applied again to the newer state (or 412 if the caller pinned one).
     for (let attempt = 1; ; attempt++) {
-      const current = userJson(req.params.id!, organisationId);
+      const current = userJson(req.params.id, organisationId);
       const version = Number(/\d+/.exec(String((current.meta as Json).version))![0]);
       const patched = await applyUserPatch(current, operations);
+      const input = fromScimUser(patched);
       try {
-        const member = directory.replaceUser(
-          organisationId,
-          req.params.id!,
-          fromScimUser(patched),
-          actorOf(res),
-          expected ?? version,
+        const member = recordedRefusal(input.userName, () =>
+          directory.replaceUser(organisationId, req.params.id, input, actorOf(res), expected ?? version),
         );
         res.setHeader('ETag', etag(member.version));
         send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
@@ -293,7 +276,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   router.delete('/Users/:id', (req, res) => {
-    directory.deleteUser(caller(res).organisationId, req.params.id!, actorOf(res), ifMatch(req));
+    directory.deleteUser(caller(res).organisationId, req.params.id, actorOf(res), ifMatch(req));
     send(res, 204);
   });
 
@@ -333,7 +316,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     const excludedAttributes = text(req.query.excludedAttributes, 'excludedAttributes');
     const group = groupJson(
       caller(res).organisationId,
-      req.params.id!,
+      req.params.id,
       wantsMembers({ attributes, excludedAttributes }),
     );
     const version = Number(/\d+/.exec(String((group.meta as Json).version))![0]);
@@ -361,7 +344,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     const input = fromScimGroup(normaliseResource(req.body));
     const group = directory.changeGroup(
       caller(res).organisationId,
-      req.params.id!,
+      req.params.id,
       [
         { kind: 'rename', displayName: input.displayName },
         { kind: 'externalId', externalId: input.externalId },
@@ -378,7 +361,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   router.patch('/Groups/:id', (req, res) => {
     const group = directory.changeGroup(
       caller(res).organisationId,
-      req.params.id!,
+      req.params.id,
       groupChanges(normalisePatch(req.body)),
       actorOf(res),
       ifMatch(req),
@@ -388,7 +371,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   router.delete('/Groups/:id', (req, res) => {
-    directory.deleteGroup(caller(res).organisationId, req.params.id!, actorOf(res), ifMatch(req));
+    directory.deleteGroup(caller(res).organisationId, req.params.id, actorOf(res), ifMatch(req));
     send(res, 204);
   });
 
@@ -415,6 +398,25 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Runs a create or replace; a refusal for want of a seat says, besides the fix, that the directory
+ * engine recorded the attempt on the waiting list (Okta shows the detail to the administrator).
+ */
+function recordedRefusal<T>(userName: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    if (error instanceof SeatLimitError) {
+      throw new ScimError(
+        403,
+        undefined,
+        `${error.message} The attempt to provision ${userName} was recorded in the organisation's waiting list.`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** A SearchRequest body (RFC 7644 §3.4.3). */

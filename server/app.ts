@@ -15,6 +15,9 @@ export function createApp(deps: AppDeps): Express {
   const { store, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Entity tags are resource versions (RFC 7644 §3.14), set by the routes that have them; express's
+  // automatic body-hash ETag would label lists and errors too, and answer 304 on its own.
+  app.set('etag', false);
 
   // A request id on every log line and response, taken from the caller when it sent a sane one.
   app.use((req, res, next) => {

@@ -84,9 +84,13 @@ CREATE TABLE members (
   source           TEXT NOT NULL CHECK (source IN ('manual', 'jit', 'scim')),
   created_at       TEXT NOT NULL,
   updated_at       TEXT NOT NULL,
-  UNIQUE (organisation_id, email_key),
   CHECK ((seat_state IN ('seated', 'invited')) = (tier_id IS NOT NULL))
 );
+/**
+ * Not unique: identity providers may give two directory users one address (RFC 7644 makes only
+ * userName unique). Invitations refuse an address a live member already has (provisioning/members.ts).
+ */
+CREATE INDEX members_by_email ON members (organisation_id, email_key);
 CREATE UNIQUE INDEX members_one_primary_owner ON members (organisation_id) WHERE role = 'primary_owner';
 CREATE INDEX members_by_seat ON members (organisation_id, seat_state, tier_id);
 

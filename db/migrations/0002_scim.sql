@@ -23,7 +23,11 @@ ALTER TABLE members ADD COLUMN waiting_since TEXT;
 UPDATE members SET public_id = lower(hex(randomblob(16))) WHERE public_id IS NULL;
 CREATE UNIQUE INDEX members_public_id ON members (public_id);
 CREATE UNIQUE INDEX members_user_name ON members (organisation_id, user_name_key) WHERE user_name_key IS NOT NULL;
-CREATE UNIQUE INDEX members_external_id ON members (organisation_id, external_id) WHERE external_id IS NOT NULL;
+/**
+ * Not unique: RFC 7643 §3.1 leaves externalId's uniqueness to the client, and Entra's own test
+ * collection gives several users one externalId. Indexed for Entra's `externalId eq` matching.
+ */
+CREATE INDEX members_external_id ON members (organisation_id, external_id) WHERE external_id IS NOT NULL;
 /** Paging in id order within an organisation. */
 CREATE INDEX members_by_org ON members (organisation_id, id);
 CREATE INDEX members_waiting ON members (organisation_id, waiting_since) WHERE seat_state = 'awaiting_seat';
@@ -41,7 +45,7 @@ CREATE TABLE scim_groups (
   updated_at        TEXT NOT NULL,
   UNIQUE (organisation_id, display_name_key)
 );
-CREATE UNIQUE INDEX scim_groups_external_id ON scim_groups (organisation_id, external_id) WHERE external_id IS NOT NULL;
+CREATE INDEX scim_groups_external_id ON scim_groups (organisation_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX scim_groups_by_org ON scim_groups (organisation_id, id);
 
 /** One row per membership, so adding one member to a huge group writes one row. */

@@ -1,6 +1,7 @@
 // Queries on members. Every lookup is scoped by organisation: a member id alone never crosses tenants.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../connection.js';
+import { ConflictError } from '../../domain/errors.js';
 import { foldKey } from '../../domain/fold.js';
 import type { MemberSource, Role, SeatState } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
@@ -86,8 +87,8 @@ export function createMemberQueries(db: Db) {
   const byId = db.prepare<[number, number], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND id = ?',
   );
-  const byEmail = db.prepare<[number, string], MemberRow>(
-    'SELECT * FROM members WHERE organisation_id = ? AND email_key = ?',
+  const withEmail = db.prepare<[number, string], MemberRow>(
+    'SELECT * FROM members WHERE organisation_id = ? AND email_key = ? ORDER BY id',
   );
   const primaryOwner = db.prepare<[number], MemberRow>(
     "SELECT * FROM members WHERE organisation_id = ? AND role = 'primary_owner'",
@@ -135,8 +136,25 @@ export function createMemberQueries(db: Db) {
       )!.id;
     },
     byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toMember),
-    byEmail: (organisationId: number, email: string) =>
-      mapOptional(byEmail.get(organisationId, foldKey(email)), toMember),
+    /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
+    withEmail: (organisationId: number, email: string): Member[] =>
+      withEmail.all(organisationId, foldKey(email)).map(toMember),
+    /**
+     * The one current (not removed) member with this address, else the most recently removed one.
+     * Several current members may share an address (directory users); then this refuses to guess.
+     */
+    byEmail(organisationId: number, email: string): Member | undefined {
+      const rows = withEmail.all(organisationId, foldKey(email)).map(toMember);
+      const live = rows.filter((m) => m.seatState !== 'removed');
+      if (live.length > 1) {
+        throw new ConflictError(
+          `${live.length} members share the address ${email}; name the member another way.`,
+          {},
+          'ambiguous_email',
+        );
+      }
+      return live[0] ?? rows.at(-1);
+    },
     primaryOwner: (organisationId: number) => mapOptional(primaryOwner.get(organisationId), toMember),
     list: (organisationId: number): Member[] => list.all(organisationId).map(toMember),
     /** Moves the member from `from` to (state, tier); false if its state was no longer `from`. */
