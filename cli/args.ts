@@ -35,6 +35,12 @@ const OPTIONS = {
   upgrade: { type: 'string', multiple: true },
   move: { type: 'string', multiple: true },
   'idempotency-key': { type: 'string' },
+  'seat-exhaustion': { type: 'string' },
+  enable: { type: 'boolean' },
+  disable: { type: 'boolean' },
+  group: { type: 'string' },
+  role: { type: 'string' },
+  tier: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -70,6 +76,11 @@ export const COMMANDS = {
   'scim-token list': { params: ['slug'], options: [] },
   'scim-token revoke': { params: ['slug', 'token-id'], options: [] },
   waiting: { params: ['slug'], options: [] },
+  'sync-now': { params: ['slug'], options: [] },
+  'org set': { params: ['slug'], options: ['seat-exhaustion'] },
+  'mapping list': { params: ['slug'], options: ['enable', 'disable'] },
+  'mapping set': { params: ['slug'], options: ['group', 'role', 'tier'] },
+  'mapping remove': { params: ['slug'], options: ['group'] },
 } as const satisfies Record<string, { params: readonly string[]; options: readonly OptionName[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -103,6 +114,15 @@ Directory sync (SCIM)
   scim-token list SLUG         The organisation's SCIM tokens (never the secrets).
   scim-token revoke SLUG ID    Revoke a token at once.
   waiting SLUG                 Directory users refused for want of a seat, and those awaiting one.
+  sync-now SLUG                Seat waiting users now, first come first served, as seats allow.
+  org set SLUG --seat-exhaustion reject|hold
+                               When no seat is free: refuse a pushed user (403, recorded), or keep
+                               the user awaiting a seat.
+  mapping list SLUG [--enable | --disable]
+                               Advanced group mappings, and turn them on or off.
+  mapping set SLUG --group NAME [--role owner|admin|user] [--tier TIER]
+  mapping remove SLUG --group NAME
+                               Change a mapping; every directory user is re-evaluated at once.
 
 Jobs
   renew                        Roll over every term that has ended (renew or expire).

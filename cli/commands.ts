@@ -1,6 +1,7 @@
 // The operator's commands, each a call into the services of the container, returning both the
 // machine form (for --json) and the text a person reads. No SQL here: lookups go through the store.
 import type { PurchaseInput } from '../billing/billing.js';
+import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { OPERATOR } from '../domain/model.js';
@@ -132,6 +133,39 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
           ].join('\n'),
         };
       };
+    case 'sync-now':
+      return (c) => {
+        const seated = c.directory.syncNow(organisationBySlug(c, slug).id, OPERATOR);
+        return { data: { seated }, text: `Seated ${seated} waiting user(s).` };
+      };
+    case 'org set': {
+      const policy = values['seat-exhaustion'];
+      if (policy !== 'reject' && policy !== 'hold') {
+        throw new UsageError(['org set needs --seat-exhaustion reject or --seat-exhaustion hold']);
+      }
+      return (c) => {
+        c.directory.setSeatExhaustion(organisationBySlug(c, slug).id, policy, OPERATOR);
+        return { data: { seatExhaustion: policy }, text: `Seat exhaustion policy of ${slug}: ${policy}.` };
+      };
+    }
+    case 'mapping list':
+    case 'mapping set':
+    case 'mapping remove': {
+      const change = mappingChange(command, values);
+      return (c) => {
+        const result = c.directory.configureGroupMappings(organisationBySlug(c, slug).id, change, OPERATOR);
+        return {
+          data: result,
+          text: [
+            `Advanced group mappings: ${result.enabled ? 'on' : 'off'}.`,
+            table(
+              ['group', 'role', 'tier'],
+              result.mappings.map((m) => [m.groupName, m.role ?? '', m.tierId ?? '']),
+            ),
+          ].join('\n'),
+        };
+      };
+    }
     case 'jobs':
       return (c) => {
         const done = c.runJobs();
@@ -141,6 +175,29 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
         };
       };
   }
+}
+
+type MappingChange = Parameters<Container['directory']['configureGroupMappings']>[1];
+
+/** The mapping options of one command → the change the directory applies (syntax only). */
+function mappingChange(
+  command: 'mapping list' | 'mapping set' | 'mapping remove',
+  values: OptionValues,
+): MappingChange {
+  if (command === 'mapping list') {
+    if (values.enable && values.disable) throw new UsageError(['--enable and --disable exclude each other']);
+    return values.enable ? { enabled: true } : values.disable ? { enabled: false } : {};
+  }
+  const group = values.group;
+  if (group === undefined || group.trim() === '') throw new UsageError([`${command} needs --group NAME`]);
+  if (command === 'mapping remove') return { remove: [group] };
+  const role = values.role as GroupMapping['role'] | undefined;
+  if (role !== undefined && role !== 'owner' && role !== 'admin' && role !== 'user') {
+    throw new UsageError([`--role must be owner, admin or user, not "${role}"`]);
+  }
+  if (role === undefined && values.tier === undefined)
+    throw new UsageError(['mapping set needs --role, --tier, or both']);
+  return { set: [{ groupName: group, role: role ?? null, tierId: values.tier ?? null }] };
 }
 
 function organisationBySlug(c: Container, slug: string): Organisation {

@@ -19,6 +19,9 @@ import { ValidationError } from '../domain/errors.js';
 import { foldKey } from '../domain/fold.js';
 import { DateTime } from 'luxon';
 
+/** details.reason of the error for an attribute the resource type does not have. */
+export const UNKNOWN_ATTRIBUTE = 'unknown_attribute';
+
 /** A boolean SQL expression and its positional parameters, in order. */
 export interface CompiledFilter {
   readonly sql: string;
@@ -294,7 +297,10 @@ const failWith = (code: string, where: string): Fail =>
 function resolve(resource: Resource, path: AttributePath, fail: Fail): Attribute {
   const name = path.attribute.toLowerCase();
   const unknown = () =>
-    fail(`Unknown attribute "${formatPath(path)}" in ${fail.where}`, { attribute: formatPath(path) });
+    fail(`Unknown attribute "${formatPath(path)}" in ${fail.where}`, {
+      attribute: formatPath(path),
+      reason: UNKNOWN_ATTRIBUTE,
+    });
   if (path.schema !== undefined) {
     return resource.schemas.get(path.schema.toLowerCase())?.get(name) ?? unknown();
   }

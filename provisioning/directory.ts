@@ -25,6 +25,8 @@ import {
   type SeatState,
   type TierChoice,
 } from '../domain/model.js';
+import { foldKey } from '../domain/fold.js';
+import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Queries } from '../db/queries/index.js';
 import type { ListPage } from '../db/queries/directory-users.js';
 import type { Group } from '../db/queries/groups.js';
@@ -196,7 +198,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     let role: Exclude<Role, 'primary_owner'> | null = null;
     let tier: string | null = null;
     for (const group of q.groups.groupsOf(member.id)) {
-      const m = mappings.get(group.displayName.toLowerCase());
+      const m = mappings.get(foldKey(group.displayName));
       if (m?.role && (role === null || roleRank(m.role) > roleRank(role))) role = m.role;
       if (m?.tierId && (tier === null || (ranks.get(m.tierId) ?? 0) > (ranks.get(tier) ?? 0)))
         tier = m.tierId;
@@ -615,6 +617,76 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
           before: { seatExhaustion: organisation.seatExhaustion },
           after: { seatExhaustion: policy },
         });
+      });
+    },
+
+    /**
+     * Advanced group mappings: turn them on or off, set or remove mappings (group display name →
+     * role and/or tier), then re-evaluate every directory user in the same transaction, so nobody
+     * keeps a seat or a role that the new mappings no longer give. The primary owner is never
+     * demoted or deprovisioned. An owner's setting (or the operator's).
+     */
+    configureGroupMappings(
+      organisationId: number,
+      change: {
+        readonly enabled?: boolean;
+        readonly set?: readonly GroupMapping[];
+        readonly remove?: readonly string[];
+      },
+      actor: Actor,
+    ): { enabled: boolean; mappings: GroupMapping[] } {
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireOwner(q, organisationId, actor);
+        const tiers = new Set(q.tiers.all().map((t) => t.id));
+        for (const m of change.set ?? []) {
+          if (m.groupName.trim() === '')
+            throw new ValidationError('A group mapping needs a group name.', {}, 'invalid_value');
+          if (m.role === null && m.tierId === null) {
+            throw new ValidationError(
+              `The mapping of "${m.groupName}" needs a role, a tier, or both.`,
+              {},
+              'invalid_value',
+            );
+          }
+          if (m.role !== null && !['owner', 'admin', 'user'].includes(m.role)) {
+            throw new ValidationError(
+              `A group maps to owner, admin or user, not "${m.role}".`,
+              {},
+              'invalid_value',
+            );
+          }
+          if (m.tierId !== null && !tiers.has(m.tierId)) {
+            throw new ValidationError(`There is no seat tier "${m.tierId}".`, {}, 'unknown_tier');
+          }
+        }
+        const before = {
+          enabled: q.groupMappings.enabled(organisationId),
+          mappings: q.groupMappings.list(organisationId),
+        };
+        for (const name of change.remove ?? []) q.groupMappings.remove(organisationId, name);
+        for (const m of change.set ?? []) q.groupMappings.set(organisationId, m);
+        if (change.enabled !== undefined) q.groupMappings.setEnabled(organisationId, change.enabled);
+        const after = {
+          enabled: q.groupMappings.enabled(organisationId),
+          mappings: q.groupMappings.list(organisationId),
+        };
+        q.audit.append({
+          organisationId,
+          at: now(),
+          actor,
+          action: 'organisation.group_mappings_changed',
+          subjectType: 'organisation',
+          subjectId: organisationId,
+          before,
+          after,
+        });
+        for (const id of q.directoryUsers.ids(organisationId)) {
+          const member = q.members.byId(organisationId, id)!;
+          if (!['deactivated', 'invited', 'removed'].includes(member.seatState))
+            settleQuietly(q, member, actor);
+        }
+        return after;
       });
     },
 

@@ -3,7 +3,7 @@
 // SCIM JSON out; every rule about seats and members lives in provisioning/directory.ts.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/model.js';
-import { AuthError, PreconditionFailedError, SeatLimitError } from '../domain/errors.js';
+import { AuthError, PreconditionFailedError, SeatLimitError, ValidationError } from '../domain/errors.js';
 import type { Directory } from '../provisioning/directory.js';
 import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
 import type { Logger } from '../server/logger.js';
@@ -375,6 +375,48 @@ export function createScimRouter(deps: ScimDeps): Router {
     send(res, 204);
   });
 
+  // A search at the root covers every resource type (RFC 7644 §3.4.3): Users, then Groups, paged as
+  // one list. A filter or sortBy naming an attribute that one type lacks matches none of that type.
+  router.post('/.search', (req, res) => {
+    const q = readQuery(searchBody(req));
+    const organisationId = caller(res).organisationId;
+    const page = (offset: number, limit: number) => ({
+      filter: q.filter,
+      sortBy: q.sortBy,
+      descending: q.descending,
+      offset,
+      limit,
+    });
+    const userTotal = unlessUnknownAttribute(() => directory.listUsers(organisationId, page(0, 0)).total);
+    const groupTotal = unlessUnknownAttribute(() => directory.listGroups(organisationId, page(0, 0)).total);
+    if (userTotal === undefined && groupTotal === undefined) directory.listUsers(organisationId, page(0, 0)); // throws its 400
+    const offset = q.startIndex - 1;
+    const users =
+      userTotal && offset < userTotal
+        ? directory.listUsers(organisationId, page(offset, q.count)).members
+        : [];
+    const groupLimit = q.count - users.length;
+    const groups =
+      groupTotal && groupLimit > 0
+        ? directory.listGroups(organisationId, page(Math.max(0, offset - (userTotal ?? 0)), groupLimit))
+            .groups
+        : [];
+    const withMembers = wantsMembers(q);
+    const resources = [
+      ...users.map((m) =>
+        project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes),
+      ),
+      ...groups.map((g) =>
+        project(
+          toScimGroup(g, withMembers ? directory.groupMembers(g) : undefined, base),
+          q.attributes,
+          q.excludedAttributes,
+        ),
+      ),
+    ];
+    send(res, 200, listResponse((userTotal ?? 0) + (groupTotal ?? 0), q.startIndex, resources));
+  });
+
   router.use((req, _res, next) =>
     next(new ScimError(404, undefined, `No SCIM endpoint ${req.method} ${req.path}.`)),
   );
@@ -414,6 +456,19 @@ function recordedRefusal<T>(userName: string, write: () => T): T {
         undefined,
         `${error.message} The attempt to provision ${userName} was recorded in the organisation's waiting list.`,
       );
+    }
+    throw error;
+  }
+}
+
+/** The result, or undefined when the filter or sort names an attribute this resource type lacks. */
+function unlessUnknownAttribute<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    // The storage's compiler marks an attribute the resource type does not have.
+    if (error instanceof ValidationError && error.details.reason === 'unknown_attribute') {
+      return undefined;
     }
     throw error;
   }

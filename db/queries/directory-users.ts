@@ -55,6 +55,9 @@ export function createDirectoryUserQueries(db: Db) {
        updated_at = @at, version = version + 1
      WHERE organisation_id = @org AND id = @id`,
   );
+  const ids = db.prepare<[number], { id: number }>(
+    `SELECT m.id FROM members m WHERE ${VISIBLE} ORDER BY m.id`,
+  );
   const waiting = db.prepare<[number], MemberRow>(
     "SELECT * FROM members WHERE organisation_id = ? AND seat_state = 'awaiting_seat' ORDER BY waiting_since, id",
   );
@@ -82,6 +85,8 @@ export function createDirectoryUserQueries(db: Db) {
         at,
       });
     },
+    /** Ids of every member the directory sees, oldest first. */
+    ids: (organisationId: number): number[] => ids.all(organisationId).map((r) => r.id),
     /** Members waiting for a seat, first come first served. */
     waiting: (organisationId: number): Member[] => waiting.all(organisationId).map(toMember),
     /** One page of the directory and the total matching count, both computed in SQL. */

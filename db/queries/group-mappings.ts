@@ -1,5 +1,6 @@
 // Queries on advanced group mappings: group display name → role and/or tier.
 import type { Db } from '../connection.js';
+import { foldKey } from '../../domain/fold.js';
 import type { Role } from '../../domain/model.js';
 
 export interface GroupMapping {
@@ -16,11 +17,11 @@ export function createGroupMappingQueries(db: Db) {
     'SELECT group_name_key, role, tier_id FROM group_mappings WHERE organisation_id = ? ORDER BY group_name_key',
   );
   const upsert = db.prepare<[number, string, string | null, string | null]>(
-    `INSERT INTO group_mappings (organisation_id, group_name_key, role, tier_id) VALUES (?, lower(?), ?, ?)
+    `INSERT INTO group_mappings (organisation_id, group_name_key, role, tier_id) VALUES (?, ?, ?, ?)
      ON CONFLICT (organisation_id, group_name_key) DO UPDATE SET role = excluded.role, tier_id = excluded.tier_id`,
   );
   const remove = db.prepare<[number, string]>(
-    'DELETE FROM group_mappings WHERE organisation_id = ? AND group_name_key = lower(?)',
+    'DELETE FROM group_mappings WHERE organisation_id = ? AND group_name_key = ?',
   );
   const setEnabled = db.prepare<[number, number]>(
     'UPDATE organisations SET group_mappings_enabled = ? WHERE id = ?',
@@ -33,10 +34,10 @@ export function createGroupMappingQueries(db: Db) {
     list: (organisationId: number): GroupMapping[] =>
       list.all(organisationId).map((r) => ({ groupName: r.group_name_key, role: r.role, tierId: r.tier_id })),
     set(organisationId: number, m: GroupMapping): void {
-      upsert.run(organisationId, m.groupName, m.role, m.tierId);
+      upsert.run(organisationId, foldKey(m.groupName), m.role, m.tierId);
     },
     remove(organisationId: number, groupName: string): void {
-      remove.run(organisationId, groupName);
+      remove.run(organisationId, foldKey(groupName));
     },
     enabled: (organisationId: number): boolean => enabled.get(organisationId)?.on === 1,
     setEnabled(organisationId: number, on: boolean): void {

@@ -235,3 +235,56 @@ describe('Advanced group mappings with a full pool (policy reject)', () => {
     assert.equal(ctx.c.directory.syncNow(orgId, OPERATOR), 0, 'nothing left to do');
   });
 });
+
+describe('Turning advanced group mappings on and off', () => {
+  test('When mappings are turned on, then directory users in no role-mapped group lose their seat at once; turned off, they get one back', async () => {
+    const ctx = setup('2026-03-01T10:00:00Z');
+    const { organisation } = createExample(ctx, { seats: { standard: 5, premium: 0 } });
+    const orgId = organisation.id;
+    const server = await listen(ctx);
+    try {
+      const scim = scimClient(server, scimToken(ctx, orgId));
+      const ann = (await scim.send(oktaCreateUser('ann@acme.example'))).body.id as string;
+      const bob = (await scim.send(oktaCreateUser('bob@acme.example'))).body.id as string;
+      const staff = (await scim.send(entraCreateGroup('Staff'))).body.id as string;
+      expectStatus(await scim.send(entraAddMembers(staff, [ann])), 204);
+      expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }); // + the owner's invitation
+
+      const on = ctx.c.directory.configureGroupMappings(
+        orgId,
+        { enabled: true, set: [{ groupName: 'staff', role: 'admin', tierId: null }] },
+        OPERATOR,
+      );
+      assert.deepEqual(on, {
+        enabled: true,
+        mappings: [{ groupName: 'staff', role: 'admin', tierId: null }],
+      });
+      assert.deepEqual(seatOf((await scim.send(oktaGetUser(ann))).body), {
+        tier: 'standard',
+        seatState: 'seated',
+        role: 'admin',
+      });
+      assert.equal(seatOf((await scim.send(oktaGetUser(bob))).body).seatState, 'unmapped');
+      expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
+
+      ctx.c.directory.configureGroupMappings(orgId, { enabled: false }, OPERATOR);
+      assert.equal(seatOf((await scim.send(oktaGetUser(bob))).body).seatState, 'seated');
+      expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
+      const audit = ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000));
+      assert.equal(audit.filter((a) => a.action === 'organisation.group_mappings_changed').length, 2);
+
+      assert.throws(
+        () =>
+          ctx.c.directory.configureGroupMappings(
+            orgId,
+            { set: [{ groupName: 'x', role: null, tierId: 'gold' }] },
+            OPERATOR,
+          ),
+        /no seat tier "gold"/,
+      );
+    } finally {
+      await server.close();
+      ctx.cleanup();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+// POST /.search at the root (RFC 7644 §3.4.3) and per resource type: one paged result across types.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createExample,
+  listen,
+  scimToken,
+  setup,
+  type RunningServer,
+  type TestContext,
+} from '../../helpers/fixtures.js';
+import { expectStatus, scimClient, type ScimClient } from './harness.js';
+import { entraCreateGroup, oktaCreateUser, type ScimRequest } from './requests.js';
+
+const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+const search = (path: string, body: Record<string, unknown>): ScimRequest => ({
+  method: 'POST',
+  path,
+  body: { schemas: [SEARCH], ...body },
+});
+
+describe('Searching with POST', () => {
+  let ctx: TestContext;
+  let server: RunningServer;
+  let scim: ScimClient;
+
+  before(async () => {
+    ctx = setup('2026-03-01T10:00:00Z');
+    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 0 } });
+    server = await listen(ctx);
+    scim = scimClient(server, scimToken(ctx, organisation.id));
+    for (const name of ['ada', 'alan', 'grace'])
+      expectStatus(await scim.send(oktaCreateUser(`${name}@acme.example`)), 201);
+    for (const name of ['Engineering', 'Sales']) expectStatus(await scim.send(entraCreateGroup(name)), 201);
+  });
+  after(async () => {
+    await server.close();
+    ctx.cleanup();
+  });
+
+  const kinds = (body: { Resources: { meta: { resourceType: string } }[] }) =>
+    body.Resources.map((r) => r.meta.resourceType);
+
+  test('When the root is searched with no filter, then users and groups are listed as one result, users first', async () => {
+    const res = await scim.send(search('/.search', {}));
+    expectStatus(res, 200);
+    assert.equal(res.body.totalResults, 5);
+    assert.deepEqual(kinds(res.body), ['User', 'User', 'User', 'Group', 'Group']);
+  });
+
+  test('When a page straddles the two types, then it continues from the last users into the first groups', async () => {
+    const res = await scim.send(search('/.search', { startIndex: 3, count: 2 }));
+    assert.deepEqual([res.body.totalResults, res.body.startIndex, res.body.itemsPerPage], [5, 3, 2]);
+    assert.deepEqual(kinds(res.body), ['User', 'Group']);
+    assert.equal(res.body.Resources[1].displayName, 'Engineering');
+    const past = await scim.send(search('/.search', { startIndex: 9 }));
+    assert.deepEqual([past.body.totalResults, past.body.Resources.length], [5, 0]);
+  });
+
+  test('When the filter names an attribute only one type has, then only that type matches', async () => {
+    const users = await scim.send(search('/.search', { filter: 'userName sw "a"' }));
+    assert.deepEqual([users.body.totalResults, ...kinds(users.body)], [2, 'User', 'User']);
+    const groups = await scim.send(
+      search('/.search', { filter: 'displayName eq "sales"', attributes: ['displayName'] }),
+    );
+    assert.deepEqual(groups.body.Resources, [
+      {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        id: groups.body.Resources[0].id,
+        displayName: 'Sales',
+      },
+    ]);
+  });
+
+  test('When the filter names an attribute no type has, or is malformed, then 400 invalidFilter', async () => {
+    for (const filter of ['shoeSize eq 42', 'userName eq']) {
+      const res = await scim.send(search('/.search', { filter }));
+      expectStatus(res, 400);
+      assert.equal(res.body.scimType, 'invalidFilter');
+    }
+  });
+
+  test('When /Users/.search is asked with attributes and a sort, then it answers like GET /Users', async () => {
+    const res = await scim.send(
+      search('/Users/.search', {
+        sortBy: 'userName',
+        sortOrder: 'descending',
+        attributes: ['userName'],
+        count: 2,
+      }),
+    );
+    assert.deepEqual(
+      res.body.Resources.map((r: { userName: string }) => r.userName),
+      ['grace@acme.example', 'alan@acme.example'],
+    );
+    assert.deepEqual(Object.keys(res.body.Resources[0]).sort(), ['id', 'schemas', 'userName']);
+  });
+});
