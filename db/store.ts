@@ -28,13 +28,15 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   const queries = createQueries(db);
   const attempts = Math.max(1, options.busyAttempts ?? 3);
 
+  // Built once: better-sqlite3 transaction functions are reusable, and writes are a hot path.
+  const transaction = db.transaction((work: (q: Queries) => unknown) => work(queries));
+
   function write<T>(work: (q: Queries) => T): T {
-    const tx = db.transaction(() => work(queries));
     // Inside an enclosing write this becomes a savepoint of it; retrying is the outer write's job.
-    if (db.inTransaction) return run(() => tx());
+    if (db.inTransaction) return run(() => transaction(work) as T);
     for (let attempt = 1; ; attempt++) {
       try {
-        return run(() => tx.immediate());
+        return run(() => transaction.immediate(work) as T);
       } catch (error) {
         if (!isBusy(error) || attempt >= attempts) throw error;
         options.onBusyRetry?.();
@@ -46,7 +48,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     queries,
     write,
     read: <T>(work: (q: Queries) => T): T =>
-      db.inTransaction ? work(queries) : db.transaction(() => work(queries)).deferred(),
+      db.inTransaction ? work(queries) : (transaction.deferred(work) as T),
     ping: () => (db.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined)?.ok === 1,
     close: () => db.close(),
   };

@@ -32,9 +32,19 @@ export function monthBoundary(termStart: string, zone: string, k: number): DateT
   return start.plus({ months: k }).startOf('day');
 }
 
+const ends = new Map<string, DateTime>();
+
 /** End of the term (exclusive): the start of its first day after 12 months. */
 export function termEnd(termStart: string, zone: string): DateTime {
-  return monthBoundary(termStart, zone, TERM_MONTHS);
+  // A term's end never changes and is asked for on hot paths; DateTime is immutable, so share it.
+  const key = `${termStart} ${zone}`;
+  let end = ends.get(key);
+  if (!end) {
+    end = monthBoundary(termStart, zone, TERM_MONTHS);
+    if (ends.size >= 10_000) ends.clear();
+    ends.set(key, end);
+  }
+  return end;
 }
 
 /**

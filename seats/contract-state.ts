@@ -26,9 +26,13 @@ export function requireOpenContract(q: Queries, organisationId: number, now: Dat
   const organisation = requireOrganisation(q, organisationId);
   const contract = q.contracts.byOrganisation(organisationId);
   if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
-  const end = termEnd(contract.termStart, contract.timeZone);
-  if (contract.status === 'expired' || (!contract.autoRenew && now >= end)) {
-    throw new ContractExpiredError(organisation.slug, end.minus({ days: 1 }).toISODate()!);
+  // Every claim passes here, and calendar arithmetic in a time zone is dear: only a contract that
+  // can have ended (expired, or not renewing) needs its term end.
+  if (contract.status === 'expired' || !contract.autoRenew) {
+    const end = termEnd(contract.termStart, contract.timeZone);
+    if (contract.status === 'expired' || now >= end) {
+      throw new ContractExpiredError(organisation.slug, end.minus({ days: 1 }).toISODate()!);
+    }
   }
   return { organisation, contract };
 }

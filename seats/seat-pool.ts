@@ -192,16 +192,13 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
     /** Allocation, held, seated, invited and available seats per tier, highest tier first. */
     usage(organisationId: number): TierUsage[] {
       return store.read((q) => {
-        const members = q.members.list(organisationId);
-        return q.seatPools.list(organisationId).map((t) => {
-          const inTier = members.filter((m) => m.tierId === t.tierId);
-          return {
-            ...t,
-            seated: inTier.filter((m) => m.seatState === 'seated').length,
-            invited: inTier.filter((m) => m.seatState === 'invited').length,
-            available: t.allocation - t.held,
-          };
-        });
+        const holders = q.members.holdersByTier(organisationId);
+        return q.seatPools.list(organisationId).map((t) => ({
+          ...t,
+          seated: holders.get(t.tierId)?.seated ?? 0,
+          invited: holders.get(t.tierId)?.invited ?? 0,
+          available: t.allocation - t.held,
+        }));
       });
     },
 

@@ -117,6 +117,13 @@ export function createMemberQueries(db: Db) {
     `SELECT tier_id, count(*) AS held FROM members
      WHERE organisation_id = ? AND seat_state IN ('seated', 'invited') GROUP BY tier_id`,
   );
+  const holdersByTier = db.prepare<
+    [number],
+    { tier_id: string; seat_state: 'seated' | 'invited'; n: number }
+  >(
+    `SELECT tier_id, seat_state, count(*) AS n FROM members
+     WHERE organisation_id = ? AND seat_state IN ('seated', 'invited') GROUP BY tier_id, seat_state`,
+  );
   const seatedInTier = db.prepare<[number, string], MemberRow>(
     "SELECT * FROM members WHERE organisation_id = ? AND tier_id = ? AND seat_state = 'seated' ORDER BY id",
   );
@@ -166,6 +173,16 @@ export function createMemberQueries(db: Db) {
     /** Seats held per tier, counted from member rows (the pool's `held` must always equal this). */
     heldByTier(organisationId: number): Map<string, number> {
       return new Map(seatCounts.all(organisationId).map((r) => [r.tier_id, r.held]));
+    },
+    /** Seated and invited members per tier, counted in SQL. */
+    holdersByTier(organisationId: number): Map<string, { seated: number; invited: number }> {
+      const counts = new Map<string, { seated: number; invited: number }>();
+      for (const r of holdersByTier.all(organisationId)) {
+        const c = counts.get(r.tier_id) ?? { seated: 0, invited: 0 };
+        c[r.seat_state] = r.n;
+        counts.set(r.tier_id, c);
+      }
+      return counts;
     },
     seatedInTier: (organisationId: number, tierId: string): Member[] =>
       seatedInTier.all(organisationId, tierId).map(toMember),
