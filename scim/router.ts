@@ -214,8 +214,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     const user = userJson(req.params.id, caller(res).organisationId);
     const version = Number(/\d+/.exec(String((user.meta as Json).version))![0]);
     if (notModified(req, version)) {
-      res.status(304).setHeader('ETag', etag(version));
-      res.end();
+      send(res.setHeader('ETag', etag(version)), 304);
       return;
     }
     res.setHeader('ETag', etag(version));
@@ -322,7 +321,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     const version = Number(/\d+/.exec(String((group.meta as Json).version))![0]);
     res.setHeader('ETag', etag(version));
     if (notModified(req, version)) {
-      res.status(304).end();
+      send(res, 304);
       return;
     }
     send(res, 200, project(group, attributes, excludedAttributes));
