@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { foldKey } from '../domain/fold.js';
 
 export type Db = Database.Database;
 
@@ -19,6 +20,11 @@ export function openDatabase(path: string, options: DatabaseOptions): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
+  // Case-insensitive comparisons in SQL use the application's own fold (SQLite's lower() folds
+  // ASCII only), so a filter on a JSON attribute folds exactly like the indexed key columns.
+  db.function('fold_key', { deterministic: true }, (text: unknown) =>
+    typeof text === 'string' ? foldKey(text) : text,
+  );
   return db;
 }
 

@@ -179,7 +179,7 @@ const USER: Resource = {
       byName<Attribute>([
         scalar('id', 'string', 'm.public_id', true),
         scalar('externalId', 'string', 'm.external_id', true),
-        // caseExact=false (RFC 7643 §4.1.1); the column holds lower(user_name), so `eq` is a plain
+        // caseExact=false (RFC 7643 §4.1.1); the column holds foldKey(user_name), so `eq` is a plain
         // `user_name_key = ?` that the unique index (organisation_id, user_name_key) answers.
         scalar('userName', 'string', 'm.user_name_key', false, { folded: true }),
         // Entra and Okta deactivate instead of deleting (reference §2.1, §2.2): active is "not deactivated".
@@ -253,7 +253,7 @@ const GROUP: Resource = {
       CORE_GROUP.toLowerCase(),
       byName<Attribute>([
         scalar('id', 'string', 'g.public_id', true, { nullable: false }),
-        // caseExact=false (RFC 7643 §4.2); the column holds lower(display_name), unique per organisation.
+        // caseExact=false (RFC 7643 §4.2); the column holds foldKey(display_name), unique per organisation.
         scalar('displayName', 'string', 'g.display_name_key', false, { nullable: false, folded: true }),
         scalar('externalId', 'string', 'g.external_id', true),
         {
@@ -515,14 +515,10 @@ class Compiler {
     const text = this.string(attr, label, value);
     // caseExact=false: fold both sides. A *_key column already holds foldKey(value) (written by the
     // application, Unicode-aware); the literal gets the same fold, so `user_name_key = ?` stays an
-    // index lookup. Attributes kept only in the JSON document are folded by lower() on both sides.
-    const lhs = attr.caseExact || attr.folded ? attr.sql : `lower(${attr.sql})`;
-    const rhs = (): string =>
-      attr.caseExact
-        ? this.param(text)
-        : attr.folded
-          ? this.param(foldKey(text))
-          : `lower(${this.param(text)})`;
+    // index lookup. Attributes kept only in the JSON document are folded by fold_key(), the same
+    // function registered on the connection (db/connection.ts), so every comparison folds alike.
+    const lhs = attr.caseExact || attr.folded ? attr.sql : `fold_key(${attr.sql})`;
+    const rhs = (): string => (attr.caseExact ? this.param(text) : this.param(foldKey(text)));
     switch (op) {
       case 'eq':
         return guard(`${lhs} = ${rhs()}`);
@@ -604,7 +600,7 @@ function sortExpression(resource: Resource, path: AttributePath): string {
   const fail = failWith('invalid_sort', 'sortBy');
   const attribute = resolve(resource, path, fail);
   const key = (attr: Scalar) =>
-    attr.type === 'string' && !attr.caseExact && !attr.folded ? `lower(${attr.sql})` : attr.sql;
+    attr.type === 'string' && !attr.caseExact && !attr.folded ? `fold_key(${attr.sql})` : attr.sql;
   if (attribute.kind === 'scalar') {
     if (path.subAttribute !== undefined) fail(`"${attribute.name}" has no sub-attributes`);
     return key(attribute);

@@ -77,11 +77,14 @@ export function toScimError(error: unknown): ScimError | undefined {
   return new ScimError(400, undefined, error.message);
 }
 
+/** Details quote the caller's input (a filter, a path); a hostile one is not echoed back whole. */
+const MAX_DETAIL = 1000;
+
 export function errorBody(e: ScimError): ScimErrorBody {
   return {
     schemas: [ERROR_SCHEMA],
     status: String(e.status),
     ...(e.scimType ? { scimType: e.scimType } : {}),
-    detail: e.detail,
+    detail: e.detail.length > MAX_DETAIL ? `${e.detail.slice(0, MAX_DETAIL)}…` : e.detail,
   };
 }

@@ -31,7 +31,9 @@ export function normaliseResource(body: unknown, depth = 0): Json {
   if (depth > MAX_DEPTH) throw new ScimError(400, 'invalidValue', 'The resource is nested too deeply.');
   const out: Json = {};
   for (const [key, value] of Object.entries(body)) {
-    if (value === null) continue;
+    // JSON.parse keeps "__proto__" as a plain key, but assigning it would set the prototype; no
+    // SCIM attribute can have that name (RFC 7643 §2.1 ATTRNAME starts with a letter).
+    if (value === null || key === '__proto__') continue;
     if (BOOLEANS.has(key.toLowerCase())) out[key] = asBoolean(value);
     else if (key.toLowerCase() === 'manager' && typeof value === 'string') out[key] = { value };
     else if (Array.isArray(value))

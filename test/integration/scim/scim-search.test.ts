@@ -90,7 +90,7 @@ describe('Searching with POST', () => {
       }),
     );
     assert.deepEqual(
-      res.body.Resources.map((r: { userName: string }) => r.userName),
+      (res.body.Resources as { userName: string }[]).map((r) => r.userName),
       ['grace@acme.example', 'alan@acme.example'],
     );
     assert.deepEqual(Object.keys(res.body.Resources[0]).sort(), ['id', 'schemas', 'userName']);

@@ -5,7 +5,7 @@
 // Reproduce a property failure with FC_SEED=<seed>; change the number of runs with FC_RUNS=<n>.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../../db/connection.js';
 import fc from 'fast-check';
 import { ValidationError } from '../../../domain/errors.js';
 import { migrate } from '../../../db/migrate.js';
@@ -560,7 +560,7 @@ describe('SCIM filter properties', () => {
   test('When any parsed filter is compiled, then it is refused as invalid_filter or its SQL runs with every value as a parameter', () => {
     // A migrated in-memory database: the compiled SQL must also prepare and run, with the right
     // number of parameters, not just look right.
-    const db = new Database(':memory:');
+    const db = openDatabase(':memory:', { busyTimeoutMs: 0 });
     migrate(db);
     const MARK = '\u2603';
     try {
