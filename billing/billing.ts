@@ -3,14 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  QuoteError,
-  ValidationError,
-} from '../domain/errors.js';
-import { hasRole, type Actor } from '../domain/model.js';
+import { ConflictError, NotFoundError, QuoteError, ValidationError } from '../domain/errors.js';
+import type { Actor } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
 import type { Member } from '../db/queries/members.js';
@@ -18,6 +12,7 @@ import type { Quote, QuoteBasis, QuoteRequest, UpgradeRequest } from '../db/quer
 import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import { requireOpenContract, requireOrganisation, type OpenContract } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, line, remainderOfTerm } from './invoicing.js';
 
@@ -52,7 +47,7 @@ export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingD
       return store.write((q) => {
         const now = clock.now();
         const open = requireOpenContract(q, organisationId, now);
-        requireBuyer(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
         const pool = q.seatPools.list(organisationId);
         const request = normaliseRequest(input, pool);
         if (idempotencyKey !== undefined) {
@@ -95,7 +90,7 @@ export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingD
         const now = clock.now();
         const quote = q.quotes.byId(organisationId, quoteId);
         if (!quote) throw new NotFoundError(`No quote ${quoteId} for this organisation.`);
-        requireBuyer(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
         const done = q.invoices.byQuote(quote.id);
         if (done) return done;
 
@@ -153,32 +148,20 @@ export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingD
     invoices(organisationId: number, actor: Actor): Invoice[] {
       return store.read((q) => {
         requireOrganisation(q, organisationId);
-        requireBuyer(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
         return q.invoices.list(organisationId);
       });
     },
 
     invoice(organisationId: number, number: string, actor: Actor): Invoice {
       return store.read((q) => {
-        requireBuyer(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
         const invoice = q.invoices.byNumber(organisationId, number);
         if (!invoice) throw new NotFoundError(`No invoice ${number} for this organisation.`);
         return invoice;
       });
     },
   };
-}
-
-/** Product rule: only owners and the primary owner buy seats or see billing; so may the operator. */
-export function requireBuyer(q: Queries, organisationId: number, actor: Actor): void {
-  if (actor.type === 'operator' || actor.type === 'system') return;
-  if (actor.type === 'member') {
-    const member = q.members.byId(organisationId, actor.memberId);
-    if (member && member.seatState === 'seated' && hasRole(member.role, 'owner')) return;
-  }
-  throw new ForbiddenError('Only owners and the primary owner may buy seats or see billing.', {
-    requiredRole: 'owner',
-  });
 }
 
 /** Validates the request against the organisation's tiers and returns it in its stored form. */

@@ -16,7 +16,6 @@ import {
   ValidationError,
 } from '../domain/errors.js';
 import {
-  hasRole,
   HIGHEST,
   holdsSeat,
   roleRank,
@@ -38,6 +37,7 @@ import type { Member } from '../db/queries/members.js';
 import type { SeatExhaustionPolicy } from '../db/queries/organisations.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { emailDomain } from './members.js';
 
@@ -103,18 +103,6 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     const group = q.groups.byPublicId(organisationId, publicId);
     if (!group) throw new NotFoundError(`Group ${publicId} not found.`);
     return group;
-  }
-
-  /** Owners and the primary owner configure provisioning; so may the operator. */
-  function requireOwner(q: Queries, organisationId: number, actor: Actor): void {
-    if (actor.type === 'operator') return;
-    if (actor.type === 'member') {
-      const member = q.members.byId(organisationId, actor.memberId);
-      if (member && member.seatState === 'seated' && hasRole(member.role, 'owner')) return;
-    }
-    throw new ForbiddenError('Only owners and the primary owner may change provisioning settings.', {
-      requiredRole: 'owner',
-    });
   }
 
   function checkVersion(current: number, expected: number | undefined): void {
@@ -604,7 +592,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
       }
       store.write((q) => {
         const organisation = requireOrganisation(q, organisationId);
-        requireOwner(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
         if (organisation.seatExhaustion === policy) return;
         q.organisations.setSeatExhaustion(organisationId, policy);
         q.audit.append({
@@ -637,7 +625,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     ): { enabled: boolean; mappings: GroupMapping[] } {
       return store.write((q) => {
         requireOrganisation(q, organisationId);
-        requireOwner(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
         const tiers = new Set(q.tiers.all().map((t) => t.id));
         for (const m of change.set ?? []) {
           if (m.groupName.trim() === '')

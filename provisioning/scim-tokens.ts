@@ -3,12 +3,12 @@
 // a SCIM request finds its organisation: never from the URL.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
-import { AuthError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { hasRole, type Actor } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
+import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Actor } from '../domain/model.js';
 import type { ScimToken } from '../db/queries/scim-tokens.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
 
 const PREFIX = 'skscim_';
 
@@ -31,18 +31,6 @@ function publicView({ tokenHash: _hidden, ...rest }: ScimToken): Omit<ScimToken,
   return rest;
 }
 
-/** Owners and the primary owner configure SCIM; so may the operator. */
-function requireOwner(q: Queries, organisationId: number, actor: Actor): void {
-  if (actor.type === 'operator') return;
-  if (actor.type === 'member') {
-    const member = q.members.byId(organisationId, actor.memberId);
-    if (member && member.seatState === 'seated' && hasRole(member.role, 'owner')) return;
-  }
-  throw new ForbiddenError('Only owners and the primary owner may manage SCIM tokens.', {
-    requiredRole: 'owner',
-  });
-}
-
 /** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
 const LAST_USED_PRECISION_MS = 60_000;
 
@@ -54,7 +42,7 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
         throw new ValidationError('A token needs a name of 1 to 100 characters.');
       return store.write((q) => {
         requireOrganisation(q, organisationId);
-        requireOwner(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
         // 256 bits of randomness: guessing is not an attack worth rate limiting for.
         const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
         const at = clock.now().toISO()!;
@@ -80,14 +68,14 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
 
     list(organisationId: number, actor: Actor): Omit<ScimToken, 'tokenHash'>[] {
       return store.read((q) => {
-        requireOwner(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
         return q.scimTokens.list(organisationId).map(publicView);
       });
     },
 
     revoke(organisationId: number, tokenId: number, actor: Actor): void {
       store.write((q) => {
-        requireOwner(q, organisationId, actor);
+        requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
         const at = clock.now().toISO()!;
         if (!q.scimTokens.revoke(organisationId, tokenId, at))
           throw new NotFoundError(`No active SCIM token ${tokenId}.`);

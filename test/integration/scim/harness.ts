@@ -1,7 +1,15 @@
 // Sends the providers' requests (requests.ts) to a real listening server, and asserts in the
 // protocol's and the seat pool's own terms.
 import assert from 'node:assert/strict';
-import { heldMatchesMembers, type RunningServer, type TestContext } from '../../helpers/fixtures.js';
+import {
+  createExample,
+  heldMatchesMembers,
+  listen,
+  scimToken,
+  setup,
+  type RunningServer,
+  type TestContext,
+} from '../../helpers/fixtures.js';
 import { ERROR_SCHEMA, SEATKEEPER, type ScimRequest } from './requests.js';
 
 export interface ScimResponse {
@@ -105,4 +113,24 @@ export function refValues(list: unknown): string[] {
 /** A ListResponse's resources. */
 export function resourcesOf<T = { id: string; [key: string]: unknown }>(res: ScimResponse): T[] {
   return (res.body?.Resources ?? []) as T[];
+}
+
+export interface World {
+  ctx: TestContext;
+  server: RunningServer;
+  scim: ScimClient;
+  orgId: number;
+}
+
+/** An organisation inside its term, a server, and a SCIM client for it. */
+export async function world(seats: { standard: number; premium: number }): Promise<World> {
+  const ctx = setup('2026-03-01T10:00:00Z');
+  const { organisation } = createExample(ctx, { seats });
+  const server = await listen(ctx);
+  return { ctx, server, orgId: organisation.id, scim: scimClient(server, scimToken(ctx, organisation.id)) };
+}
+
+export async function close(w: World): Promise<void> {
+  await w.server.close();
+  w.ctx.cleanup();
 }

@@ -1,15 +1,7 @@
 // POST /.search at the root (RFC 7644 §3.4.3) and per resource type: one paged result across types.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createExample,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../../helpers/fixtures.js';
-import { expectStatus, scimClient, type ScimClient } from './harness.js';
+import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
 import { entraCreateGroup, oktaCreateUser, type ScimRequest } from './requests.js';
 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -20,23 +12,17 @@ const search = (path: string, body: Record<string, unknown>): ScimRequest => ({
 });
 
 describe('Searching with POST', () => {
-  let ctx: TestContext;
-  let server: RunningServer;
+  let w: World;
   let scim: ScimClient;
 
   before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 0 } });
-    server = await listen(ctx);
-    scim = scimClient(server, scimToken(ctx, organisation.id));
+    w = await world({ standard: 10, premium: 0 });
+    scim = w.scim;
     for (const name of ['ada', 'alan', 'grace'])
       expectStatus(await scim.send(oktaCreateUser(`${name}@acme.example`)), 201);
     for (const name of ['Engineering', 'Sales']) expectStatus(await scim.send(entraCreateGroup(name)), 201);
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  after(() => close(w));
 
   const kinds = (body: { Resources: { meta: { resourceType: string } }[] }) =>
     body.Resources.map((r) => r.meta.resourceType);

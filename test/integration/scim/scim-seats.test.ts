@@ -4,24 +4,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OPERATOR } from '../../../domain/model.js';
-import {
-  createExample,
-  heldMatchesMembers,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../../helpers/fixtures.js';
+import { heldMatchesMembers } from '../../helpers/fixtures.js';
 import {
   expectEmptyList,
   expectScimError,
   expectSeats,
+  close,
   expectStatus,
-  scimClient,
   seatOf,
-  type ScimClient,
+  world,
   type ScimResponse,
+  type World,
 } from './harness.js';
 import {
   deleteUser,
@@ -40,26 +33,6 @@ import {
 } from './requests.js';
 
 const userName = (i: number) => `user${String(i).padStart(3, '0')}@acme.example`;
-
-interface World {
-  ctx: TestContext;
-  server: RunningServer;
-  scim: ScimClient;
-  orgId: number;
-}
-
-/** An organisation inside its term, a server, and a SCIM client for it. */
-async function world(seats: { standard: number; premium: number }): Promise<World> {
-  const ctx = setup('2026-03-01T10:00:00Z');
-  const { organisation } = createExample(ctx, { seats });
-  const server = await listen(ctx);
-  return { ctx, server, orgId: organisation.id, scim: scimClient(server, scimToken(ctx, organisation.id)) };
-}
-
-async function close(w: World): Promise<void> {
-  await w.server.close();
-  w.ctx.cleanup();
-}
 
 /** An owner buys `n` standard seats: quote, then confirm (the two-step purchase). */
 function buyStandardSeats(w: World, n: number): void {

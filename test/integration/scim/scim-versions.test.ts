@@ -2,15 +2,7 @@
 // DELETE with 412 on a stale version, If-None-Match answers 304 while nothing changed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createExample,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../../helpers/fixtures.js';
-import { expectStatus, scimClient, type ScimClient } from './harness.js';
+import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
 import {
   entraAddMembers,
   entraCreateGroup,
@@ -20,20 +12,14 @@ import {
 } from './requests.js';
 
 describe('Resource versions', () => {
-  let ctx: TestContext;
-  let server: RunningServer;
+  let w: World;
   let scim: ScimClient;
 
   before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 0 } });
-    server = await listen(ctx);
-    scim = scimClient(server, scimToken(ctx, organisation.id));
+    w = await world({ standard: 10, premium: 0 });
+    scim = w.scim;
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  after(() => close(w));
 
   const rename = (id: string, displayName: string): ScimRequest => ({
     method: 'PATCH',

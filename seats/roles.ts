@@ -1,0 +1,32 @@
+// Who may do what: the product's roles table, checked in one place for every use case.
+import { ForbiddenError } from '../domain/errors.js';
+import { hasRole, type Actor, type Role } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+
+const WHO: Readonly<Record<Role, string>> = {
+  primary_owner: 'the primary owner',
+  owner: 'owners and the primary owner',
+  admin: 'admins, owners and the primary owner',
+  user: 'members',
+};
+
+/**
+ * Refuses unless the actor is a seated member with `role` or above, or the operator (the vendor
+ * acting for the organisation). System jobs pass only where `allowSystem` says so. The refusal
+ * names who may, so the caller knows whom to ask.
+ */
+export function requireRole(
+  q: Queries,
+  organisationId: number,
+  actor: Actor,
+  role: Role,
+  doing: string,
+  options: { readonly allowSystem?: boolean } = {},
+): void {
+  if (actor.type === 'operator' || (actor.type === 'system' && options.allowSystem === true)) return;
+  if (actor.type === 'member') {
+    const member = q.members.byId(organisationId, actor.memberId);
+    if (member && member.seatState === 'seated' && hasRole(member.role, role)) return;
+  }
+  throw new ForbiddenError(`Only ${WHO[role]} may ${doing}.`, { requiredRole: role });
+}
