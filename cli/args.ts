@@ -36,6 +36,7 @@ const OPTIONS = {
   move: { type: 'string', multiple: true },
   'idempotency-key': { type: 'string' },
   'seat-exhaustion': { type: 'string' },
+  'provisioning-mode': { type: 'string' },
   enable: { type: 'boolean' },
   disable: { type: 'boolean' },
   group: { type: 'string' },
@@ -77,7 +78,7 @@ export const COMMANDS = {
   'scim-token revoke': { params: ['slug', 'token-id'], options: [] },
   waiting: { params: ['slug'], options: [] },
   'sync-now': { params: ['slug'], options: [] },
-  'org set': { params: ['slug'], options: ['seat-exhaustion'] },
+  'org set': { params: ['slug'], options: ['seat-exhaustion', 'provisioning-mode'] },
   'mapping list': { params: ['slug'], options: ['enable', 'disable'] },
   'mapping set': { params: ['slug'], options: ['group', 'role', 'tier'] },
   'mapping remove': { params: ['slug'], options: ['group'] },
@@ -115,9 +116,9 @@ Directory sync (SCIM)
   scim-token revoke SLUG ID    Revoke a token at once.
   waiting SLUG                 Directory users refused for want of a seat, and those awaiting one.
   sync-now SLUG                Seat waiting users now, first come first served, as seats allow.
-  org set SLUG --seat-exhaustion reject|hold
+  org set SLUG [--seat-exhaustion reject|hold] [--provisioning-mode invite_only|jit|scim]
                                When no seat is free: refuse a pushed user (403, recorded), or keep
-                               the user awaiting a seat.
+                               the user awaiting a seat. How members arrive besides invitations.
   mapping list SLUG [--enable | --disable]
                                Advanced group mappings, and turn them on or off.
   mapping set SLUG --group NAME [--role owner|admin|user] [--tier TIER]

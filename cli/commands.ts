@@ -140,12 +140,29 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
       };
     case 'org set': {
       const policy = values['seat-exhaustion'];
-      if (policy !== 'reject' && policy !== 'hold') {
-        throw new UsageError(['org set needs --seat-exhaustion reject or --seat-exhaustion hold']);
+      const mode = values['provisioning-mode'];
+      const problems: string[] = [];
+      if (policy === undefined && mode === undefined)
+        problems.push('org set needs --seat-exhaustion or --provisioning-mode');
+      if (policy !== undefined && policy !== 'reject' && policy !== 'hold')
+        problems.push('--seat-exhaustion must be reject or hold');
+      if (mode !== undefined && mode !== 'invite_only' && mode !== 'jit' && mode !== 'scim') {
+        problems.push('--provisioning-mode must be invite_only, jit or scim');
       }
+      if (problems.length > 0) throw new UsageError(problems);
       return (c) => {
-        c.directory.setSeatExhaustion(organisationBySlug(c, slug).id, policy, OPERATOR);
-        return { data: { seatExhaustion: policy }, text: `Seat exhaustion policy of ${slug}: ${policy}.` };
+        const id = organisationBySlug(c, slug).id;
+        if (policy === 'reject' || policy === 'hold') c.directory.setSeatExhaustion(id, policy, OPERATOR);
+        if (mode === 'invite_only' || mode === 'jit' || mode === 'scim')
+          c.directory.setProvisioningMode(id, mode, OPERATOR);
+        const organisation = organisationBySlug(c, slug);
+        return {
+          data: {
+            seatExhaustion: organisation.seatExhaustion,
+            provisioningMode: organisation.provisioningMode,
+          },
+          text: `${slug}: seat exhaustion ${organisation.seatExhaustion}, provisioning mode ${organisation.provisioningMode}.`,
+        };
       };
     }
     case 'mapping list':

@@ -86,6 +86,30 @@ export class SeatLimitError extends DomainError {
   }
 }
 
+/**
+ * A sign-in is refused for a reason the person can act on (ask an owner for a seat, ask to be
+ * invited). `code` is stable: it names the refusal on the error page and in the audit log.
+ */
+export class SignInRefusedError extends DomainError {
+  constructor(
+    readonly code:
+      | 'connection_disabled'
+      | 'not_provisioned'
+      | 'email_unverified'
+      | 'no_seats'
+      | 'member_deactivated'
+      | 'seat_unassigned'
+      | 'awaiting_seat'
+      | 'not_in_mapped_group'
+      | 'groups_unknown'
+      | 'contract_expired',
+    message: string,
+    details: ErrorDetails = {},
+  ) {
+    super(message, details);
+  }
+}
+
 /** The contract's term has ended without renewal; nothing can be claimed or bought under it. */
 export class ContractExpiredError extends DomainError {
   readonly code = 'contract_expired';

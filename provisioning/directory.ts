@@ -34,7 +34,7 @@ import type { Group } from '../db/queries/groups.js';
 export type { Group, GroupMemberRef } from '../db/queries/groups.js';
 export type { Member } from '../db/queries/members.js';
 import type { Member } from '../db/queries/members.js';
-import type { SeatExhaustionPolicy } from '../db/queries/organisations.js';
+import type { ProvisioningMode, SeatExhaustionPolicy } from '../db/queries/organisations.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
@@ -675,6 +675,36 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
             settleQuietly(q, member, actor);
         }
         return after;
+      });
+    },
+
+    /**
+     * How members arrive besides manual invitations: `invite_only`, `jit` (first SSO sign-in
+     * creates the account) or `scim` (the directory pushes them). An owner's setting.
+     */
+    setProvisioningMode(organisationId: number, mode: ProvisioningMode, actor: Actor): void {
+      if (!['invite_only', 'jit', 'scim'].includes(mode)) {
+        throw new ValidationError(
+          `The provisioning mode must be invite_only, jit or scim, not "${String(mode)}".`,
+          { mode },
+          'invalid_value',
+        );
+      }
+      store.write((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
+        if (organisation.provisioningMode === mode) return;
+        q.organisations.setProvisioningMode(organisationId, mode);
+        q.audit.append({
+          organisationId,
+          at: now(),
+          actor,
+          action: 'organisation.provisioning_mode_changed',
+          subjectType: 'organisation',
+          subjectId: organisationId,
+          before: { provisioningMode: organisation.provisioningMode },
+          after: { provisioningMode: mode },
+        });
       });
     },
 

@@ -9,6 +9,7 @@ import { createDirectory } from '../provisioning/directory.js';
 import { createMemberService } from '../provisioning/members.js';
 import { createOrganisations } from '../provisioning/organisations.js';
 import { createScimTokens } from '../provisioning/scim-tokens.js';
+import { createSignIn } from '../provisioning/sign-in.js';
 import { createSeatPool } from '../seats/seat-pool.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -40,6 +41,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     renewals,
     directory: createDirectory({ store, clock, seats }),
     scimTokens: createScimTokens({ store, clock }),
+    signIn: createSignIn({ store, clock, seats, members }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
     runJobs(): { renewals: number; expiredInvitations: number } {
       // Expiry first: seats freed by lapsed invitations are not renewed.

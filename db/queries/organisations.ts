@@ -46,6 +46,9 @@ export function createOrganisationQueries(db: Db) {
   const insertDomain = db.prepare<[number, string, string | null]>(
     'INSERT INTO organisation_domains (organisation_id, domain, verified_at) VALUES (?, ?, ?)',
   );
+  const setProvisioningMode = db.prepare<[ProvisioningMode, number]>(
+    'UPDATE organisations SET provisioning_mode = ? WHERE id = ?',
+  );
   const setSeatExhaustion = db.prepare<[SeatExhaustionPolicy, number]>(
     'UPDATE organisations SET seat_exhaustion = ? WHERE id = ?',
   );
@@ -64,6 +67,9 @@ export function createOrganisationQueries(db: Db) {
       insertDomain.run(organisationId, domain, verifiedAt);
     },
     /** What a directory push does when no seat is free; false if there is no such organisation. */
+    setProvisioningMode(organisationId: number, mode: ProvisioningMode): boolean {
+      return setProvisioningMode.run(mode, organisationId).changes === 1;
+    },
     setSeatExhaustion(organisationId: number, policy: SeatExhaustionPolicy): boolean {
       return setSeatExhaustion.run(policy, organisationId).changes === 1;
     },

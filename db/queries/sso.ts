@@ -1,0 +1,119 @@
+// Queries on SSO connections, the identities they link, and owner notices.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../connection.js';
+import { mapOptional } from './organisations.js';
+
+export interface SsoConnection {
+  readonly id: number;
+  readonly organisationId: number;
+  readonly publicId: string;
+  readonly protocol: 'saml' | 'oidc';
+  readonly name: string;
+  readonly enabled: boolean;
+  /** Protocol settings (no secret). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+interface ConnectionRow {
+  id: number;
+  organisation_id: number;
+  public_id: string;
+  protocol: 'saml' | 'oidc';
+  name: string;
+  enabled: 0 | 1;
+  config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const toConnection = (r: ConnectionRow): SsoConnection => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  publicId: r.public_id,
+  protocol: r.protocol,
+  name: r.name,
+  enabled: r.enabled === 1,
+  config: JSON.parse(r.config) as Record<string, unknown>,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+// The secret column is named in no SELECT below but `secret()`: it cannot leak through a listing.
+const COLUMNS = 'id, organisation_id, public_id, protocol, name, enabled, config, created_at, updated_at';
+
+export function createSsoQueries(db: Db) {
+  const insert = db.prepare<
+    [string, number, string, string, string, string | null, string, string],
+    { id: number }
+  >(
+    `INSERT INTO sso_connections (public_id, organisation_id, protocol, name, config, secret, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+  );
+  const byId = db.prepare<[number], ConnectionRow>(`SELECT ${COLUMNS} FROM sso_connections WHERE id = ?`);
+  const byPublicId = db.prepare<[string], ConnectionRow>(
+    `SELECT ${COLUMNS} FROM sso_connections WHERE public_id = ?`,
+  );
+  const forOrg = db.prepare<[number], ConnectionRow>(
+    `SELECT ${COLUMNS} FROM sso_connections WHERE organisation_id = ? ORDER BY id`,
+  );
+  const secret = db.prepare<[number], { secret: string | null }>(
+    'SELECT secret FROM sso_connections WHERE id = ?',
+  );
+  const identity = db.prepare<[number, string], { member_id: number }>(
+    'SELECT member_id FROM sso_identities WHERE connection_id = ? AND subject = ?',
+  );
+  const link = db.prepare<[number, string, number, string]>(
+    'INSERT INTO sso_identities (connection_id, subject, member_id, created_at) VALUES (?, ?, ?, ?)',
+  );
+  const signedIn = db.prepare<[string, number, string]>(
+    'UPDATE sso_identities SET last_sign_in_at = ? WHERE connection_id = ? AND subject = ?',
+  );
+  // Conditional on the last notice being old enough: two refusals at once send one notice.
+  const notice = db.prepare<[number, string, string, string]>(
+    `INSERT INTO owner_notices (organisation_id, kind, last_sent_at) VALUES (?, ?, ?)
+     ON CONFLICT (organisation_id, kind) DO UPDATE SET last_sent_at = excluded.last_sent_at
+     WHERE owner_notices.last_sent_at <= ?`,
+  );
+
+  return {
+    insertConnection(c: {
+      organisationId: number;
+      protocol: 'saml' | 'oidc';
+      name: string;
+      config: Readonly<Record<string, unknown>>;
+      secret: string | null;
+      at: string;
+    }): SsoConnection {
+      const { id } = insert.get(
+        randomUUID(),
+        c.organisationId,
+        c.protocol,
+        c.name,
+        JSON.stringify(c.config),
+        c.secret,
+        c.at,
+        c.at,
+      )!;
+      return toConnection(byId.get(id)!);
+    },
+    connection: (id: number) => mapOptional(byId.get(id), toConnection),
+    connectionByPublicId: (publicId: string) => mapOptional(byPublicId.get(publicId), toConnection),
+    connections: (organisationId: number): SsoConnection[] => forOrg.all(organisationId).map(toConnection),
+    /** The OIDC client secret, for talking to the provider only. */
+    secret: (connectionId: number): string | null => secret.get(connectionId)?.secret ?? null,
+    /** The member a (connection, subject) is linked to. */
+    linkedMember: (connectionId: number, subject: string): number | undefined =>
+      identity.get(connectionId, subject)?.member_id,
+    link(connectionId: number, subject: string, memberId: number, at: string): void {
+      link.run(connectionId, subject, memberId, at);
+    },
+    recordSignIn(connectionId: number, subject: string, at: string): void {
+      signedIn.run(at, connectionId, subject);
+    },
+    /** True when a notice of this kind may go out now (none since `notBefore`), recording it. */
+    claimNotice: (organisationId: number, kind: string, at: string, notBefore: string): boolean =>
+      notice.run(organisationId, kind, at, notBefore).changes === 1,
+  };
+}

@@ -1,0 +1,317 @@
+// Signing in through an organisation's identity provider, and the account it creates on first
+// sign-in (just in time). Protocol-free: the SSO edge validates the assertion or ID token and hands
+// in an ExternalIdentity.
+//
+// Identity resolution, in this order and no other:
+//   1. (connection, subject) already linked → that member;
+//   2. a current member of this organisation with the same address, only when the address is on a
+//      domain verified for the organisation and the provider vouches for it → link, then 1;
+//   3. JIT creation, when the organisation's provisioning mode is `jit` and the address is on a
+//      verified domain: the member (role `user`, or the highest mapped role), a seat of the highest
+//      available tier, and the link, in one transaction;
+//   4. otherwise refused: "you have not been given access".
+// Every lookup is scoped to the connection's organisation: an identity never links across
+// organisations. Network I/O is done before this is called; everything here is one transaction.
+import type { Clock } from '../domain/clock.js';
+import { ContractExpiredError, SeatLimitError, SignInRefusedError } from '../domain/errors.js';
+import { foldKey } from '../domain/fold.js';
+import { HIGHEST, roleRank, type Actor, type Role } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Member } from '../db/queries/members.js';
+import type { Organisation } from '../db/queries/organisations.js';
+import type { SsoConnection } from '../db/queries/sso.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { snapshot, type SeatPool } from '../seats/seat-pool.js';
+import type { ExternalIdentity } from './identity.js';
+import { emailDomain, type MemberService } from './members.js';
+
+/** Product rule: owners hear about sign-ins refused for want of a seat at most once an hour. */
+const NOTICE_INTERVAL_HOURS = 1;
+export const NO_SEATS_NOTICE = 'no_seats_for_sign_in';
+
+export interface SignedIn {
+  readonly member: Member;
+  readonly organisation: Organisation;
+  /** How the person got here this time. */
+  readonly outcome: 'signed_in' | 'linked' | 'created' | 'invitation_accepted';
+}
+
+export interface SignInDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly seats: SeatPool;
+  readonly members: MemberService;
+}
+
+export type SignIn = ReturnType<typeof createSignIn>;
+
+export function createSignIn({ store, clock, seats, members }: SignInDeps) {
+  const now = () => clock.now().toISO()!;
+
+  function refuse(code: SignInRefusedError['code'], organisation: Organisation, message: string): never {
+    throw new SignInRefusedError(code, message, { organisation: organisation.slug });
+  }
+
+  /** True when the address is on a domain the operator verified for this organisation. */
+  function onVerifiedDomain(q: Queries, organisationId: number, email: string | null): email is string {
+    if (email === null) return false;
+    let domain: string;
+    try {
+      domain = emailDomain(email);
+    } catch {
+      return false;
+    }
+    return q.organisations.domains(organisationId).some((d) => d.domain === domain && d.verifiedAt !== null);
+  }
+
+  /** The highest role the person's groups map to; null for none; undefined when mappings are off. */
+  function mappedRole(
+    q: Queries,
+    organisation: Organisation,
+    identity: ExternalIdentity,
+  ): Exclude<Role, 'primary_owner'> | null | undefined {
+    if (!q.groupMappings.enabled(organisation.id)) return undefined;
+    if (identity.groups === 'unknown') {
+      refuse(
+        'groups_unknown',
+        organisation,
+        `Your identity provider did not list your groups, so ${organisation.name} cannot tell which access you have. Ask an administrator to check the groups sent to this application.`,
+      );
+    }
+    const groups = new Set(identity.groups.map(foldKey));
+    let role: Exclude<Role, 'primary_owner'> | null = null;
+    for (const m of q.groupMappings.list(organisation.id)) {
+      if (m.role !== null && groups.has(m.groupName) && (role === null || roleRank(m.role) > roleRank(role)))
+        role = m.role;
+    }
+    return role;
+  }
+
+  /** Lets a linked member in, or says plainly why not. Roles follow the groups at every sign-in. */
+  function admitMember(
+    q: Queries,
+    organisation: Organisation,
+    member: Member,
+    identity: ExternalIdentity,
+    actor: Actor,
+  ): { member: Member; accepted: boolean } {
+    // The primary owner is never demoted or refused by a mapping; with groups unknown, roles stay.
+    if (
+      member.role !== 'primary_owner' &&
+      !(identity.groups === 'unknown' && q.groupMappings.enabled(organisation.id))
+    ) {
+      const role = mappedRole(q, organisation, identity);
+      if (role === null) {
+        refuse(
+          'not_in_mapped_group',
+          organisation,
+          `You are in none of the groups that give access to ${organisation.name}. Ask an administrator to add you to one.`,
+        );
+      }
+      if (role !== undefined && role !== member.role) {
+        q.members.setRole(member, role, now());
+        const after = q.members.byId(organisation.id, member.id)!;
+        q.audit.append({
+          organisationId: organisation.id,
+          at: now(),
+          actor,
+          action: 'member.role_changed',
+          subjectType: 'member',
+          subjectId: member.id,
+          before: snapshot(member),
+          after: snapshot(after),
+        });
+        member = after;
+      }
+    }
+    switch (member.seatState) {
+      case 'seated':
+        return { member, accepted: false };
+      case 'invited':
+        return { member: seats.acceptInvitation(organisation.id, member.id, actor), accepted: true };
+      case 'unmapped':
+        // Mapped again (the check above passed): they get a seat like any arrival.
+        return { member: seats.claim(organisation.id, member.id, HIGHEST, actor), accepted: false };
+      case 'deactivated':
+        return refuse(
+          'member_deactivated',
+          organisation,
+          `Your account in ${organisation.name} is deactivated. Ask an administrator to reactivate it.`,
+        );
+      case 'unassigned':
+        return refuse(
+          'seat_unassigned',
+          organisation,
+          `Your account in ${organisation.name} has no seat assigned. Ask an administrator to assign you one.`,
+        );
+      case 'awaiting_seat':
+        return refuse(
+          'awaiting_seat',
+          organisation,
+          `Your account in ${organisation.name} is waiting for a seat. An owner must add seats before you can sign in.`,
+        );
+      case 'removed':
+        return refuse(
+          'not_provisioned',
+          organisation,
+          `You have not been given access to ${organisation.name}. Ask an administrator to invite you.`,
+        );
+    }
+  }
+
+  function signInTx(identity: ExternalIdentity): SignedIn {
+    return store.write((q) => {
+      const connection: SsoConnection | undefined = q.sso.connection(identity.connectionId);
+      const organisation = requireOrganisation(q, connection?.organisationId ?? -1);
+      if (!connection?.enabled) {
+        refuse(
+          'connection_disabled',
+          organisation,
+          `Sign-in through this identity provider is turned off for ${organisation.name}.`,
+        );
+      }
+      const actor: Actor = { type: 'jit', connectionId: connection.id };
+      const at = now();
+
+      // 1. Already linked.
+      const linkedId = q.sso.linkedMember(connection.id, identity.subject);
+      let member = linkedId === undefined ? undefined : q.members.byId(organisation.id, linkedId);
+      let outcome: SignedIn['outcome'] = 'signed_in';
+
+      // 2. Link by address: verified domain, vouched-for address, exactly one current member.
+      if (!member && identity.emailVerified && onVerifiedDomain(q, organisation.id, identity.email)) {
+        const current = q.members
+          .withEmail(organisation.id, identity.email)
+          .filter((m) => m.seatState !== 'removed');
+        if (current.length === 1) {
+          member = current[0]!;
+          q.sso.link(connection.id, identity.subject, member.id, at);
+          outcome = 'linked';
+        }
+      }
+
+      if (member && member.seatState !== 'removed') {
+        const admitted = admitMember(q, organisation, member, identity, actor);
+        member = admitted.member;
+        if (admitted.accepted) outcome = 'invitation_accepted';
+      } else if (
+        organisation.provisioningMode === 'jit' &&
+        onVerifiedDomain(q, organisation.id, identity.email)
+      ) {
+        // 3. Just in time: member, seat (highest available tier) and link, in this transaction.
+        // An address a current member already has is theirs: without the provider vouching for
+        // it, it must not become a second account (nor be linked to theirs).
+        if (q.members.withEmail(organisation.id, identity.email).some((m) => m.seatState !== 'removed')) {
+          refuse(
+            'email_unverified',
+            organisation,
+            `An account with the address ${identity.email} exists in ${organisation.name}, but your identity provider did not confirm that the address is yours, so it cannot be used to sign you in. Ask an administrator.`,
+          );
+        }
+        const role = mappedRole(q, organisation, identity);
+        if (role === null) {
+          refuse(
+            'not_in_mapped_group',
+            organisation,
+            `You are in none of the groups that give access to ${organisation.name}. Ask an administrator to add you to one.`,
+          );
+        }
+        member = members.admit(
+          organisation.id,
+          { email: identity.email, displayName: identity.displayName, role: role ?? 'user' },
+          'jit',
+          HIGHEST,
+          actor,
+        );
+        if (q.sso.linkedMember(connection.id, identity.subject) === undefined)
+          q.sso.link(connection.id, identity.subject, member.id, at);
+        outcome = 'created';
+      } else {
+        // 4. Nobody gave this person access.
+        refuse(
+          'not_provisioned',
+          organisation,
+          `You have not been given access to ${organisation.name}. Ask an administrator to invite you.`,
+        );
+      }
+
+      q.sso.recordSignIn(connection.id, identity.subject, at);
+      q.audit.append({
+        organisationId: organisation.id,
+        at,
+        actor,
+        action: 'member.signed_in',
+        subjectType: 'member',
+        subjectId: member.id,
+        after: { outcome },
+      });
+      return { member, organisation, outcome };
+    });
+  }
+
+  /** Audits a refusal after its transaction rolled back; a seat shortage also tells the owners, hourly at most. */
+  function recordRefusal(identity: ExternalIdentity, code: string): void {
+    store.write((q) => {
+      const connection = q.sso.connection(identity.connectionId);
+      if (!connection) return;
+      const organisationId = connection.organisationId;
+      const at = clock.now();
+      const actor: Actor = { type: 'jit', connectionId: connection.id };
+      q.audit.append({
+        organisationId,
+        at: at.toISO()!,
+        actor,
+        action: 'sign_in.refused',
+        subjectType: 'sso_identity',
+        subjectId: identity.subject,
+        after: { code, email: identity.email },
+      });
+      if (code !== 'no_seats') return;
+      q.waitlist.record(organisationId, identity.email ?? identity.subject, 'jit', at.toISO()!);
+      if (
+        q.sso.claimNotice(
+          organisationId,
+          NO_SEATS_NOTICE,
+          at.toISO()!,
+          at.minus({ hours: NOTICE_INTERVAL_HOURS }).toISO()!,
+        )
+      ) {
+        q.audit.append({
+          organisationId,
+          at: at.toISO()!,
+          actor,
+          action: 'owner_notice.no_seats',
+          subjectType: 'organisation',
+          subjectId: organisationId,
+          after: { reason: 'A sign-in was refused: no seat is available.' },
+        });
+      }
+    });
+  }
+
+  return {
+    /** Signs the person in (creating the account on first sign-in where allowed), or throws SignInRefusedError. */
+    signIn(identity: ExternalIdentity): SignedIn {
+      try {
+        return signInTx(identity);
+      } catch (error) {
+        let refusal = error;
+        if (error instanceof SeatLimitError) {
+          refusal = new SignInRefusedError(
+            'no_seats',
+            'Your organisation has no available seats. Ask an owner of your organisation to add seats, then sign in again.',
+            { organisation: error.organisation },
+          );
+        } else if (error instanceof ContractExpiredError) {
+          refusal = new SignInRefusedError('contract_expired', error.message, error.details);
+        }
+        if (refusal instanceof SignInRefusedError) {
+          recordRefusal(identity, refusal.code);
+          throw refusal;
+        }
+        throw error;
+      }
+    },
+  };
+}
