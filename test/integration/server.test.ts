@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import request from 'supertest';
@@ -81,6 +83,95 @@ describe('The entry point', () => {
       assert.ok(
         !existsSync(join(dir, 'seatkeeper.db-wal')),
         'the database was closed (its WAL checkpointed away)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('When SIGTERM arrives while a request is still being received, then that request completes and the server then exits 0', async () => {
+    const dir = tempDir();
+    try {
+      // An organisation and a SCIM token in the same database file, made by the operator's CLI.
+      const cli = (...args: string[]) =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--json', ...args], {
+          env: { ...process.env, DATA_DIR: dir },
+          encoding: 'utf8',
+        });
+      const today = new Date().toISOString().slice(0, 10);
+      assert.equal(
+        cli(
+          'org',
+          'create',
+          '--slug',
+          'acme',
+          '--name',
+          'Acme',
+          '--domain',
+          'acme.example',
+          '--term-start',
+          today,
+          '--time-zone',
+          'UTC',
+          '--currency',
+          'EUR',
+          '--price',
+          'standard=50',
+          '--price',
+          'premium=150',
+          '--seats',
+          'standard=5',
+          '--owner-email',
+          'owner@acme.example',
+        ).status,
+        0,
+      );
+      const { token } = JSON.parse(cli('scim-token', 'create', 'acme', '--name', 'test').stdout) as {
+        token: string;
+      };
+
+      const { child, port } = await startServer({ DATA_DIR: dir });
+      child.removeAllListeners('exit');
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const body = JSON.stringify({
+        userName: 'inflight@acme.example',
+        emails: [{ value: 'inflight@acme.example', primary: true }],
+      });
+      const response = new Promise<{ status: number; text: string }>((resolveResponse, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/scim/v2/Users',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolveResponse({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        // Half the body now; the signal; the rest after the server has begun shutting down.
+        req.write(body.slice(0, 20));
+        setTimeout(() => {
+          child.kill('SIGTERM');
+          setTimeout(() => req.end(body.slice(20)), 300);
+        }, 200);
+      });
+      const answered = await response;
+      assert.equal(answered.status, 201, answered.text);
+      assert.equal(await exited, 0);
+      const check = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
+      const stored = check
+        .prepare("SELECT seat_state FROM members WHERE user_name = 'inflight@acme.example'")
+        .get() as { seat_state: string };
+      check.close();
+      assert.equal(
+        stored.seat_state,
+        'seated',
+        'the in-flight create was committed before the database closed',
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
