@@ -12,6 +12,7 @@ import { createOrganisationQueries } from './organisations.js';
 import { createQuoteQueries } from './quotes.js';
 import { createScimTokenQueries } from './scim-tokens.js';
 import { createSeatPoolQueries } from './seat-pools.js';
+import { createSsoStateQueries } from './sso-state.js';
 import { createSsoQueries } from './sso.js';
 import { createTierQueries } from './tiers.js';
 import { createWaitlistQueries } from './waitlist.js';
@@ -33,6 +34,7 @@ export function createQueries(db: Db) {
     scimTokens: createScimTokenQueries(db),
     waitlist: createWaitlistQueries(db),
     sso: createSsoQueries(db),
+    ssoState: createSsoStateQueries(db),
   };
 }
 

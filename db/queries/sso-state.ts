@@ -1,0 +1,103 @@
+// Queries on the short-lived state of sign-ins: the SAML request ids awaiting a response (the
+// InResponseTo cache), assertion ids already consumed, sign-ins in flight, and sessions. Every
+// "take" is a single DELETE … RETURNING, so a value is handed out once even to concurrent callers
+// (and in PostgreSQL too, which has the same statement).
+import type { Db } from '../connection.js';
+
+export interface Session {
+  readonly organisationId: number;
+  readonly memberId: number;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+export function createSsoStateQueries(db: Db) {
+  const saveRequest = db.prepare<[number, string, string]>(
+    'INSERT INTO saml_requests (connection_id, request_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  const takeRequest = db.prepare<[number, string, string], { request_id: string }>(
+    'DELETE FROM saml_requests WHERE connection_id = ? AND request_id = ? AND created_at >= ? RETURNING request_id',
+  );
+  const pruneRequests = db.prepare<[string]>('DELETE FROM saml_requests WHERE created_at < ?');
+  const consume = db.prepare<[number, string, string]>(
+    'INSERT INTO saml_consumed_assertions (connection_id, assertion_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+  );
+  const pruneAssertions = db.prepare<[string]>('DELETE FROM saml_consumed_assertions WHERE expires_at < ?');
+  const putState = db.prepare<[string, number, string, string]>(
+    'INSERT INTO sso_login_states (state, connection_id, data, expires_at) VALUES (?, ?, ?, ?)',
+  );
+  const takeState = db.prepare<[string], { connection_id: number; data: string; expires_at: string }>(
+    'DELETE FROM sso_login_states WHERE state = ? RETURNING connection_id, data, expires_at',
+  );
+  const pruneStates = db.prepare<[string]>('DELETE FROM sso_login_states WHERE expires_at < ?');
+  const createSession = db.prepare<[string, number, number, string, string]>(
+    'INSERT INTO sessions (id_hash, organisation_id, member_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const session = db.prepare<
+    [string, string],
+    { organisation_id: number; member_id: number; created_at: string; expires_at: string }
+  >('SELECT * FROM sessions WHERE id_hash = ? AND revoked_at IS NULL AND expires_at > ?');
+  const revokeSession = db.prepare<[string, string]>(
+    'UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL',
+  );
+
+  return {
+    saveSamlRequest(connectionId: number, requestId: string, at: string): void {
+      saveRequest.run(connectionId, requestId, at);
+    },
+    /** One-time: true only for a request id of this connection made at or after `notBefore`. */
+    takeSamlRequest: (connectionId: number, requestId: string, notBefore: string): boolean =>
+      takeRequest.get(connectionId, requestId, notBefore) !== undefined,
+    /** True the first time an assertion id is seen for the connection; kept until it expires. */
+    consumeAssertion: (connectionId: number, assertionId: string, expiresAt: string): boolean =>
+      consume.run(connectionId, assertionId, expiresAt).changes === 1,
+    putLoginState(
+      state: string,
+      connectionId: number,
+      data: Readonly<Record<string, unknown>>,
+      expiresAt: string,
+    ): void {
+      putState.run(state, connectionId, JSON.stringify(data), expiresAt);
+    },
+    /** The sign-in in flight under `state`, once; undefined if unknown, used or expired. */
+    takeLoginState(
+      state: string,
+      now: string,
+    ): { connectionId: number; data: Record<string, unknown> } | undefined {
+      const row = takeState.get(state);
+      if (!row || row.expires_at <= now) return undefined;
+      return { connectionId: row.connection_id, data: JSON.parse(row.data) as Record<string, unknown> };
+    },
+    createSession(
+      idHash: string,
+      organisationId: number,
+      memberId: number,
+      at: string,
+      expiresAt: string,
+    ): void {
+      createSession.run(idHash, organisationId, memberId, at, expiresAt);
+    },
+    session(idHash: string, now: string): Session | undefined {
+      const row = session.get(idHash, now);
+      return (
+        row && {
+          organisationId: row.organisation_id,
+          memberId: row.member_id,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
+        }
+      );
+    },
+    revokeSession(idHash: string, at: string): void {
+      revokeSession.run(at, idHash);
+    },
+    /** Drops what can no longer be used (the jobs run it). */
+    prune(now: string, requestsBefore: string): number {
+      return (
+        pruneRequests.run(requestsBefore).changes +
+        pruneAssertions.run(now).changes +
+        pruneStates.run(now).changes
+      );
+    },
+  };
+}
