@@ -1,0 +1,690 @@
+// SAML 2.0 service provider for one connection: builds the AuthnRequest, validates the IdP's Response
+// (node-saml plus the checks node-saml leaves to us) and turns the signed assertion into an
+// ExternalIdentity. Storage is behind two small interfaces; nothing here touches the database.
+import { randomBytes } from 'node:crypto';
+import {
+  SAML,
+  SamlStatusError,
+  ValidateInResponseTo,
+  generateServiceProviderMetadata,
+  type CacheItem,
+  type CacheProvider,
+  type Profile,
+  type SamlConfig,
+} from '@node-saml/passport-saml';
+// A dependency of @node-saml/node-saml (0.8.x, ≥ 0.8.4 for CVE-2022-39353); the same parser node-saml uses.
+import { DOMParser } from '@xmldom/xmldom';
+import { DateTime } from 'luxon';
+import type { Clock } from '../domain/clock.js';
+import type { ExternalIdentity } from '../provisioning/identity.js';
+import { SsoError, type SsoErrorCode } from './errors.js';
+
+/** One SAML connection as the adapter needs it (the stored JSON config plus ids and URLs). */
+export interface SamlConnectionConfig {
+  readonly connectionId: number;
+  /** Our entity id for this connection; also the required Audience. */
+  readonly spEntityId: string;
+  /** Our Assertion Consumer Service URL; the required Recipient and Destination. */
+  readonly acsUrl: string;
+  /** The IdP's entity id; the required Issuer. */
+  readonly idpEntityId: string;
+  /** Where the AuthnRequest is sent (HTTP-Redirect binding). */
+  readonly idpSsoUrl: string;
+  /** Signing certificates (PEM or the base64 body); several while the IdP rotates its key. */
+  readonly idpCerts: readonly string[];
+  /**
+   * Whether the Response itself must be signed as well as the assertion (which always must be).
+   * Entra signs only the assertion by default; prefer "Sign SAML response and assertion".
+   */
+  readonly responseSigned: boolean;
+  /** NameIDPolicy Format to request, or null to let the IdP choose. */
+  readonly nameIdFormat: string | null;
+  /** Attribute names to read; unset entries fall back to common names (see DEFAULT_ATTRIBUTES). */
+  readonly attributeMap: {
+    readonly email?: string;
+    readonly displayName?: string;
+    readonly givenName?: string;
+    readonly familyName?: string;
+    readonly groups?: string;
+  };
+  /** Accept unsolicited (IdP-initiated) responses. Off unless an administrator turns it on. */
+  readonly idpInitiated: boolean;
+}
+
+/** The InResponseTo cache: AuthnRequest ids we issued, per connection, each usable once. */
+export interface SamlRequestCache {
+  save(connectionId: number, requestId: string, at: DateTime): void;
+  /**
+   * Removes the id and says whether it was there and saved at or after `notBefore`. One-time: a
+   * second take of the same id is false. Ids of one connection are invisible to another.
+   */
+  take(connectionId: number, requestId: string, notBefore: DateTime): boolean;
+}
+
+/** Assertion ids already accepted, per connection, kept until `expiresAt`. */
+export interface ConsumedAssertions {
+  /** Records the id; false if it was already recorded (and has not expired). */
+  consume(connectionId: number, assertionId: string, expiresAt: DateTime): boolean;
+}
+
+export interface SamlDeps {
+  readonly clock: Clock;
+  readonly requests: SamlRequestCache;
+  readonly consumedAssertions: ConsumedAssertions;
+}
+
+/** Clock skew allowed on every NotBefore / NotOnOrAfter (both ours and node-saml's). */
+export const SAML_CLOCK_SKEW_MS = 60_000;
+/** How long an AuthnRequest id stays answerable. */
+export const SAML_REQUEST_TTL_MS = 10 * 60_000;
+/** IdP-initiated responses must have been issued this recently (there is no request to bound them). */
+export const SAML_IDP_INITIATED_MAX_AGE_MS = 5 * 60_000;
+/** Largest SAMLResponse accepted, counted in base64 characters as posted. */
+export const SAML_MAX_RESPONSE_BASE64 = 256 * 1024;
+
+const NS = {
+  protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
+  assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
+  metadata: 'urn:oasis:names:tc:SAML:2.0:metadata',
+  dsig: 'http://www.w3.org/2000/09/xmldsig#',
+} as const;
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+/** Entra sends this instead of the groups when a user is in too many (> 150) groups. */
+export const ENTRA_GROUPS_OVERAGE = 'http://schemas.microsoft.com/claims/groups.link';
+
+/** Only SHA-2 signatures and digests (node-saml verifies whatever xml-crypto supports, SHA-1 included). */
+const ALLOWED_SIGNATURE_METHODS = new Set([
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+]);
+const ALLOWED_DIGEST_METHODS = new Set([
+  'http://www.w3.org/2001/04/xmlenc#sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#sha384',
+  'http://www.w3.org/2001/04/xmlenc#sha512',
+]);
+
+/**
+ * Attribute names tried, in order, when the connection's map names none (Okta/ADFS short names, the
+ * WS-Fed claim URIs Entra uses, and the eduPerson/LDAP OIDs). Groups have no fallback: a connection
+ * that maps no groups attribute reports its groups as 'unknown'.
+ */
+export const DEFAULT_ATTRIBUTES = {
+  email: [
+    'email',
+    'mail',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+    'urn:oid:0.9.2342.19200300.100.1.3',
+  ],
+  displayName: [
+    'displayName',
+    'http://schemas.microsoft.com/identity/claims/displayname',
+    'urn:oid:2.16.840.1.113730.3.1.241',
+  ],
+  givenName: [
+    'givenName',
+    'firstName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname',
+    'urn:oid:2.5.4.42',
+  ],
+  familyName: [
+    'sn',
+    'surname',
+    'lastName',
+    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname',
+    'urn:oid:2.5.4.4',
+  ],
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// node-saml, bound to the injected clock and to our per-connection request cache
+
+/**
+ * node-saml reads `new Date()` for every timestamp check and cannot be given a clock. Its one
+ * timestamp rule, `checkTimestampsValidityError` (Conditions, SubjectConfirmationData, max age), is
+ * a protected method: we run it with the injected clock's "now" instead, and remember which way it
+ * failed so the error can name the rule.
+ */
+class ClockedSaml extends SAML {
+  timeFailure: 'saml_expired' | 'saml_not_yet_valid' | null = null;
+  private readonly clock: Clock;
+
+  constructor(options: SamlConfig, clock: Clock) {
+    super(options);
+    this.clock = clock;
+  }
+
+  protected override checkTimestampsValidityError(
+    _systemNowMs: number,
+    notBefore: string,
+    notOnOrAfter: string,
+    maxTimeLimitMs?: number,
+  ): Error | null {
+    const err = super.checkTimestampsValidityError(
+      this.clock.now().toMillis(),
+      notBefore,
+      notOnOrAfter,
+      maxTimeLimitMs,
+    );
+    if (err) this.timeFailure = /not yet valid/.test(err.message) ? 'saml_not_yet_valid' : 'saml_expired';
+    return err;
+  }
+}
+
+/**
+ * node-saml's CacheProvider over SamlRequestCache, namespaced by connection (passport-saml#334: a
+ * shared cache lets one connection's response answer another's request). One bridge per call.
+ *
+ * node-saml calls getAsync for Response/@InResponseTo and again for the SubjectConfirmationData's,
+ * then removeAsync. The first getAsync takes the id (one-time, age checked with the injected clock
+ * against SAML_REQUEST_TTL_MS); later calls in the same validation see the remembered answer, and
+ * removeAsync has nothing left to do. node-saml then compares the value returned with *system*
+ * time and `requestIdExpirationPeriodMs`; that period is unbounded because the age was already
+ * checked here, with the right clock.
+ */
+class RequestCacheBridge implements CacheProvider {
+  private readonly answers = new Map<string, boolean>();
+
+  constructor(
+    private readonly connectionId: number,
+    private readonly requests: SamlRequestCache,
+    private readonly clock: Clock,
+  ) {}
+
+  saveAsync(key: string, value: string): Promise<CacheItem | null> {
+    const at = this.clock.now();
+    this.requests.save(this.connectionId, key, at);
+    return Promise.resolve({ value, createdAt: at.toMillis() });
+  }
+
+  getAsync(key: string): Promise<string | null> {
+    return Promise.resolve(this.take(key) ? (this.clock.now().toISO() ?? '') : null);
+  }
+
+  removeAsync(key: string | null): Promise<string | null> {
+    return Promise.resolve(key);
+  }
+
+  /** Takes the id once per validation; the same answer afterwards. */
+  take(key: string): boolean {
+    let answer = this.answers.get(key);
+    if (answer === undefined) {
+      const notBefore = this.clock.now().minus({ milliseconds: SAML_REQUEST_TTL_MS });
+      answer = this.requests.take(this.connectionId, key, notBefore);
+      this.answers.set(key, answer);
+    }
+    return answer;
+  }
+}
+
+function samlOptions(
+  config: SamlConnectionConfig,
+  cacheProvider: CacheProvider,
+  validateInResponseTo: ValidateInResponseTo,
+  generateUniqueId?: () => string,
+): SamlConfig {
+  return {
+    issuer: config.spEntityId,
+    audience: config.spEntityId,
+    callbackUrl: config.acsUrl,
+    entryPoint: config.idpSsoUrl,
+    idpCert: config.idpCerts.map(normaliseCert),
+    // Both signatures by default; the assertion's is required whatever the connection says.
+    wantAssertionsSigned: true,
+    wantAuthnResponseSigned: config.responseSigned,
+    validateInResponseTo,
+    requestIdExpirationPeriodMs: Number.MAX_SAFE_INTEGER, // age checked by RequestCacheBridge.take
+    cacheProvider,
+    acceptedClockSkewMs: SAML_CLOCK_SKEW_MS,
+    identifierFormat: config.nameIdFormat,
+    // Entra/ADFS refuse MFA / certificate sign-ins against the default exact PasswordProtectedTransport (AADSTS75011).
+    disableRequestedAuthnContext: true,
+    signatureAlgorithm: 'sha256',
+    digestAlgorithm: 'sha256',
+    ...(generateUniqueId ? { generateUniqueId } : {}),
+  };
+}
+
+function normaliseCert(cert: string): string {
+  const trimmed = cert.trim();
+  return trimmed.startsWith('-----BEGIN') ? trimmed : trimmed.replace(/\s+/g, '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starting a sign-in
+
+/**
+ * Builds the HTTP-Redirect AuthnRequest URL and records its id in the request cache (the only
+ * proof, later, that a response answers a sign-in started here). The caller stores its own login
+ * state keyed by `relayState`, which the IdP sends back unchanged.
+ */
+export async function startSamlLogin(
+  config: SamlConnectionConfig,
+  relayState: string,
+  deps: Pick<SamlDeps, 'clock' | 'requests'>,
+): Promise<{ redirectUrl: string; requestId: string }> {
+  // SAML core §1.3.4: an xs:ID must not start with a digit.
+  const requestId = `_${randomBytes(20).toString('hex')}`;
+  const bridge = new RequestCacheBridge(config.connectionId, deps.requests, deps.clock);
+  const saml = new ClockedSaml(
+    samlOptions(config, bridge, ValidateInResponseTo.always, () => requestId),
+    deps.clock,
+  );
+  const redirectUrl = await saml.getAuthorizeUrlAsync(relayState, undefined, {});
+  return { redirectUrl, requestId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validating a response
+
+/**
+ * Validates a posted SAMLResponse and returns who it says signed in. Every rule that fails throws
+ * an SsoError naming it. In order:
+ *
+ * 1. size (SAML_MAX_RESPONSE_BASE64 → saml_too_large) and well-formed XML with a Response root;
+ * 2. SHA-2 only for every signature and digest (saml_signature_invalid);
+ * 3. node-saml 5.1: InResponseTo against our request cache ("always"; "ifPresent" only when the
+ *    connection accepts IdP-initiated sign-ins), the assertion signature (and the Response's when
+ *    `responseSigned`), one assertion only, Audience = spEntityId, Conditions and
+ *    SubjectConfirmationData times with SAML_CLOCK_SKEW_MS — all times on the injected clock;
+ * 4. from the *signed* assertion (profile.getAssertionXml(), never the posted document): Issuer =
+ *    idpEntityId (node-saml does not check it), a bearer SubjectConfirmationData with Recipient =
+ *    acsUrl (node-saml#405) that is in its time window (node-saml#436: node-saml skips this when it
+ *    does not validate InResponseTo), Conditions times again, and its InResponseTo equal to the
+ *    Response's (node-saml#433: with an unsigned Response only the assertion's copy is signed);
+ * 5. Response/@Destination, when present, = acsUrl (node-saml#437; it is covered by the Response
+ *    signature when `responseSigned`);
+ * 6. an unsolicited response only when `idpInitiated`, issued within SAML_IDP_INITIATED_MAX_AGE_MS;
+ * 7. the assertion id is consumed until its latest NotOnOrAfter (+ skew): a second use is
+ *    saml_replayed, SP- or IdP-initiated.
+ *
+ * IdP-initiated sign-ins carry no proof that this browser asked for them (login CSRF). The caller
+ * must not open a session from one directly: it stores the identity server-side and bounces the
+ * browser into a normal SP-initiated sign-in (startSamlLogin) for the same connection, completing
+ * only when that one returns.
+ *
+ * `emailVerified` is true whenever an email is present: the organisation's own identity provider
+ * asserts it. Whether that provider may speak for the address's domain (the organisation verified
+ * the domain) is the JIT rules' decision, not this adapter's.
+ *
+ * `RelayState` is not interpreted here: the caller uses it to find its login state first.
+ */
+export async function validateSamlResponse(
+  config: SamlConnectionConfig,
+  body: { readonly SAMLResponse?: unknown; readonly RelayState?: unknown },
+  deps: SamlDeps,
+): Promise<ExternalIdentity> {
+  const fail = (code: SsoErrorCode, cause?: unknown): SsoError =>
+    new SsoError(code, { cause, details: { connectionId: config.connectionId } });
+
+  // 1. Size and shape, before any parsing.
+  const posted = body.SAMLResponse;
+  if (typeof posted !== 'string' || posted.length === 0) throw fail('saml_malformed');
+  if (posted.length > SAML_MAX_RESPONSE_BASE64) throw fail('saml_too_large');
+  const compact = posted.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) throw fail('saml_malformed');
+  const postedXml = Buffer.from(compact, 'base64').toString('utf8');
+  const postedDoc = parseXml(postedXml, () => fail('saml_malformed'));
+  const response = postedDoc.documentElement;
+  if (!response || response.namespaceURI !== NS.protocol || response.localName !== 'Response') {
+    throw fail('saml_malformed');
+  }
+
+  // 2. Algorithms: reject SHA-1 (and anything else) before node-saml verifies with it.
+  for (const method of elements(postedDoc, NS.dsig, 'SignatureMethod')) {
+    if (!ALLOWED_SIGNATURE_METHODS.has(method.getAttribute('Algorithm') ?? '')) {
+      throw fail('saml_signature_invalid');
+    }
+  }
+  for (const method of elements(postedDoc, NS.dsig, 'DigestMethod')) {
+    if (!ALLOWED_DIGEST_METHODS.has(method.getAttribute('Algorithm') ?? ''))
+      throw fail('saml_signature_invalid');
+  }
+  if (config.idpCerts.length === 0) throw fail('saml_signature_invalid');
+
+  const responseInResponseTo = nonEmpty(response.getAttribute('InResponseTo'));
+  const destination = nonEmpty(response.getAttribute('Destination'));
+
+  // 3. node-saml.
+  const bridge = new RequestCacheBridge(config.connectionId, deps.requests, deps.clock);
+  const saml = new ClockedSaml(
+    samlOptions(
+      config,
+      bridge,
+      config.idpInitiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
+    ),
+    deps.clock,
+  );
+  let profile: Profile | null;
+  try {
+    ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: compact }));
+  } catch (err) {
+    const code = nodeSamlErrorCode(err, saml.timeFailure);
+    if (code === 'saml_unknown_request' && (await wasAlreadyConsumed(config, compact, deps))) {
+      throw fail('saml_replayed', err);
+    }
+    throw fail(code, err);
+  }
+  if (!profile) throw fail('saml_invalid');
+  const signedXml = profile.getAssertionXml?.();
+  if (!signedXml) throw fail('saml_invalid');
+  const assertion = parseXml(signedXml, () => fail('saml_invalid')).documentElement;
+  if (!assertion || assertion.namespaceURI !== NS.assertion || assertion.localName !== 'Assertion') {
+    throw fail('saml_invalid');
+  }
+
+  // 4. The signed assertion.
+  const now = deps.clock.now();
+  if (textOf(child(assertion, NS.assertion, 'Issuer')) !== config.idpEntityId)
+    throw fail('saml_issuer_mismatch');
+  const responseIssuer = child(response, NS.assertion, 'Issuer');
+  if (responseIssuer && textOf(responseIssuer) !== config.idpEntityId) throw fail('saml_issuer_mismatch');
+
+  const subject = child(assertion, NS.assertion, 'Subject');
+  const bearers = children(subject, NS.assertion, 'SubjectConfirmation')
+    .filter((sc) => sc.getAttribute('Method') === BEARER)
+    .map((sc) => child(sc, NS.assertion, 'SubjectConfirmationData'))
+    .filter((data): data is Element => data !== null);
+  if (bearers.length === 0) throw fail('saml_invalid');
+  const addressed = bearers.filter((data) => data.getAttribute('Recipient') === config.acsUrl);
+  if (addressed.length === 0) throw fail('saml_recipient_mismatch');
+  let confirmation: Element | null = null;
+  let timeError: SsoErrorCode | null = null;
+  for (const data of addressed) {
+    // SAML profiles §4.1.4.2: a bearer SubjectConfirmationData must carry NotOnOrAfter.
+    if (!data.hasAttribute('NotOnOrAfter')) {
+      timeError ??= 'saml_invalid';
+      continue;
+    }
+    const problem = windowError(now, data, () => fail('saml_invalid'));
+    if (problem === null) {
+      confirmation = data;
+      break;
+    }
+    timeError ??= problem;
+  }
+  if (!confirmation) throw fail(timeError ?? 'saml_invalid');
+  const conditions = children(assertion, NS.assertion, 'Conditions');
+  if (conditions.length > 1) throw fail('saml_invalid');
+  const conditionsProblem = conditions[0]
+    ? windowError(now, conditions[0], () => fail('saml_invalid'))
+    : null;
+  if (conditionsProblem) throw fail(conditionsProblem);
+
+  // 5. Destination.
+  if (destination !== null && destination !== config.acsUrl) throw fail('saml_destination_mismatch');
+
+  // 6. Solicited (answers a request of ours) or unsolicited.
+  const confirmedInResponseTo = nonEmpty(confirmation.getAttribute('InResponseTo'));
+  if (responseInResponseTo !== null || confirmedInResponseTo !== null) {
+    if (confirmedInResponseTo === null) throw fail('saml_unknown_request');
+    if (responseInResponseTo !== null && responseInResponseTo !== confirmedInResponseTo) {
+      throw fail('saml_unknown_request');
+    }
+    // Already taken by node-saml for Response/@InResponseTo; taken here if only the assertion had one.
+    if (!bridge.take(confirmedInResponseTo)) throw fail('saml_unknown_request');
+  } else {
+    if (!config.idpInitiated) throw fail('saml_unsolicited');
+    const issued = parseTime(assertion.getAttribute('IssueInstant'), () => fail('saml_invalid'));
+    if (issued === null) throw fail('saml_invalid');
+    if (now.toMillis() - SAML_CLOCK_SKEW_MS >= issued.toMillis() + SAML_IDP_INITIATED_MAX_AGE_MS) {
+      throw fail('saml_expired');
+    }
+  }
+
+  // 7. Replay.
+  const assertionId = nonEmpty(assertion.getAttribute('ID'));
+  if (assertionId === null) throw fail('saml_invalid');
+  const expiries = [confirmation, ...conditions]
+    .map((el) => parseTime(el.getAttribute('NotOnOrAfter'), () => fail('saml_invalid')))
+    .filter((t): t is DateTime => t !== null);
+  // The confirmation's NotOnOrAfter is always there (checked above); the latest one bounds any reuse.
+  const latest = expiries.reduce((a, b) => (b > a ? b : a), now);
+  const expiresAt = latest.plus({ milliseconds: SAML_CLOCK_SKEW_MS });
+  if (!deps.consumedAssertions.consume(config.connectionId, assertionId, expiresAt)) {
+    throw fail('saml_replayed');
+  }
+
+  return identityFrom(config, profile, fail);
+}
+
+/**
+ * After an unknown-InResponseTo failure: is this a replay of a response we already accepted?
+ * Verifies signature, audience and times (not InResponseTo) and asks the consumed-assertion store.
+ * Recording the id here is harmless: the response is rejected either way, and so is any later use.
+ */
+async function wasAlreadyConsumed(config: SamlConnectionConfig, samlResponse: string, deps: SamlDeps) {
+  const verifier = new ClockedSaml(
+    samlOptions(
+      config,
+      new RequestCacheBridge(config.connectionId, NO_REQUESTS, deps.clock),
+      ValidateInResponseTo.never,
+    ),
+    deps.clock,
+  );
+  try {
+    const { profile } = await verifier.validatePostResponseAsync({ SAMLResponse: samlResponse });
+    const xml = profile?.getAssertionXml?.();
+    const signedId = xml
+      ? parseXml(xml, () => new Error('unreadable')).documentElement?.getAttribute('ID')
+      : null;
+    if (!signedId) return false;
+    const until = deps.clock.now().plus({ milliseconds: SAML_REQUEST_TTL_MS });
+    return !deps.consumedAssertions.consume(config.connectionId, signedId, until);
+  } catch {
+    return false;
+  }
+}
+
+const NO_REQUESTS: SamlRequestCache = { save: () => undefined, take: () => false };
+
+/** Maps node-saml's plain Error messages (5.1.0) to our codes. Unknown messages are saml_invalid. */
+function nodeSamlErrorCode(err: unknown, timeFailure: SsoErrorCode | null): SsoErrorCode {
+  if (err instanceof SamlStatusError) return 'saml_idp_refused';
+  const message = err instanceof Error ? err.message : '';
+  if (/signature/i.test(message) || message === 'Cannot obtain assertion from signed data') {
+    return 'saml_signature_invalid';
+  }
+  if (message === 'InResponseTo is missing from response') return 'saml_unsolicited';
+  if (/InResponseTo/.test(message)) return 'saml_unknown_request';
+  if (/not yet valid/.test(message)) return 'saml_not_yet_valid';
+  if (/expired/.test(message)) return 'saml_expired';
+  if (/No valid subject confirmation/.test(message)) return timeFailure ?? 'saml_invalid';
+  if (/audience|AudienceRestriction/i.test(message)) return 'saml_audience_mismatch';
+  if (/idpCert|PEM|base64 format/.test(message)) return 'saml_signature_invalid';
+  return 'saml_invalid';
+}
+
+/** NotBefore / NotOnOrAfter of an element against `now`, with the skew; null when inside. */
+function windowError(now: DateTime, el: Element, invalid: () => Error): SsoErrorCode | null {
+  const notBefore = parseTime(el.getAttribute('NotBefore'), invalid);
+  const notOnOrAfter = parseTime(el.getAttribute('NotOnOrAfter'), invalid);
+  const nowMs = now.toMillis();
+  if (notBefore && nowMs + SAML_CLOCK_SKEW_MS < notBefore.toMillis()) return 'saml_not_yet_valid';
+  if (notOnOrAfter && nowMs - SAML_CLOCK_SKEW_MS >= notOnOrAfter.toMillis()) return 'saml_expired';
+  return null;
+}
+
+function parseTime(value: string | null, invalid: () => Error): DateTime | null {
+  if (value === null || value === '') return null;
+  const parsed = DateTime.fromISO(value, { zone: 'utc' });
+  if (!parsed.isValid) throw invalid();
+  return parsed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attributes → ExternalIdentity (only from node-saml's profile, which is built from signed bytes)
+
+function identityFrom(
+  config: SamlConnectionConfig,
+  profile: Profile,
+  fail: (code: SsoErrorCode) => SsoError,
+): ExternalIdentity {
+  const subject = typeof profile.nameID === 'string' ? profile.nameID.trim() : '';
+  // A transient NameID changes every sign-in: it cannot identify anyone (use persistent or an attribute).
+  if (subject === '' || profile.nameIDFormat === TRANSIENT) throw fail('saml_subject_unusable');
+  const attributes = isRecord(profile.attributes) ? profile.attributes : {};
+  const map = config.attributeMap;
+
+  const first = (names: readonly string[]): string | null => {
+    for (const name of names) {
+      const value = values(attributes[name])[0]?.trim();
+      if (value) return value;
+    }
+    return null;
+  };
+  const pick = (key: keyof typeof DEFAULT_ATTRIBUTES) => {
+    const mapped = map[key];
+    return first(mapped ? [mapped] : DEFAULT_ATTRIBUTES[key]);
+  };
+
+  let email = pick('email');
+  if (email === null && !map.email && profile.nameIDFormat === EMAIL_FORMAT && subject.includes('@')) {
+    email = subject;
+  }
+  const given = pick('givenName');
+  const family = pick('familyName');
+  const displayName = pick('displayName') ?? ([given, family].filter(Boolean).join(' ') || null);
+
+  let groups: readonly string[] | 'unknown';
+  if (!map.groups || map.groups === ENTRA_GROUPS_OVERAGE) groups = 'unknown';
+  else if (attributes[map.groups] === undefined && attributes[ENTRA_GROUPS_OVERAGE] !== undefined)
+    groups = 'unknown';
+  else
+    groups = [
+      ...new Set(
+        values(attributes[map.groups])
+          .map((g) => g.trim())
+          .filter(Boolean),
+      ),
+    ];
+
+  return {
+    connectionId: config.connectionId,
+    subject,
+    email,
+    emailVerified: email !== null,
+    displayName,
+    groups,
+  };
+}
+
+/** node-saml gives one value as a string, several as an array, complex values as objects (skipped). */
+function values(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata
+
+/** Our SP metadata for one connection: entity id, the ACS (HTTP-POST), WantAssertionsSigned="true". */
+export function samlServiceProviderMetadata(config: SamlConnectionConfig): string {
+  return generateServiceProviderMetadata({
+    issuer: config.spEntityId,
+    callbackUrl: config.acsUrl,
+    identifierFormat: config.nameIdFormat,
+    wantAssertionsSigned: true,
+  });
+}
+
+export interface ImportedIdpMetadata {
+  readonly idpEntityId: string;
+  readonly idpSsoUrl: string;
+  readonly idpCerts: string[];
+}
+
+/**
+ * Reads an IdP's metadata (an EntityDescriptor, or an EntitiesDescriptor holding exactly one IdP):
+ * entity id, the HTTP-Redirect SingleSignOnService, and every signing certificate (base64 bodies).
+ * Anything unusable is an SsoError 'saml_metadata_invalid' whose `details.problem` says what.
+ */
+export function parseIdpMetadata(xml: string): ImportedIdpMetadata {
+  const invalid = (problem: string) => new SsoError('saml_metadata_invalid', { details: { problem } });
+  if (typeof xml !== 'string' || xml.trim() === '') throw invalid('The metadata is empty.');
+  const doc = parseXml(xml, () => invalid('The metadata is not well-formed XML.'));
+  const root = doc.documentElement;
+  if (!root || root.namespaceURI !== NS.metadata) throw invalid('This is not SAML 2.0 metadata.');
+  const entities = (
+    root.localName === 'EntityDescriptor' ? [root] : elements(doc, NS.metadata, 'EntityDescriptor')
+  )
+    .map((entity) => ({ entity, idp: child(entity, NS.metadata, 'IDPSSODescriptor') }))
+    .filter((e): e is { entity: Element; idp: Element } => e.idp !== null);
+  if (entities.length === 0) throw invalid('The metadata describes no identity provider (IDPSSODescriptor).');
+  if (entities.length > 1) throw invalid('The metadata describes several identity providers; import one.');
+  const { entity, idp } = entities[0]!;
+
+  const idpEntityId = nonEmpty(entity.getAttribute('entityID'));
+  if (idpEntityId === null) throw invalid('The metadata has no entityID.');
+  const sso = children(idp, NS.metadata, 'SingleSignOnService').find(
+    (s) => s.getAttribute('Binding') === REDIRECT_BINDING,
+  );
+  const idpSsoUrl = nonEmpty(sso?.getAttribute('Location') ?? null);
+  if (idpSsoUrl === null) throw invalid('The metadata has no HTTP-Redirect SingleSignOnService.');
+  try {
+    new URL(idpSsoUrl);
+  } catch {
+    throw invalid('The SingleSignOnService location is not a URL.');
+  }
+  const idpCerts = children(idp, NS.metadata, 'KeyDescriptor')
+    .filter((kd) => (kd.getAttribute('use') ?? 'signing') === 'signing')
+    .flatMap((kd) => elements(kd, NS.dsig, 'X509Certificate'))
+    .map((cert) => textOf(cert).replace(/\s+/g, ''))
+    .filter((cert) => cert !== '');
+  if (idpCerts.length === 0) throw invalid('The metadata has no signing certificate.');
+  return { idpEntityId, idpSsoUrl, idpCerts: [...new Set(idpCerts)] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers (xmldom, namespace-aware)
+
+function parseXml(xml: string, onError: () => Error): Document {
+  let failed = false;
+  const doc = new DOMParser({
+    errorHandler: {
+      warning: () => undefined,
+      error: () => {
+        failed = true;
+      },
+      fatalError: () => {
+        failed = true;
+      },
+    },
+  }).parseFromString(xml, 'text/xml');
+  if (failed || !doc?.documentElement) throw onError();
+  return doc;
+}
+
+function elements(scope: Document | Element, ns: string, localName: string): Element[] {
+  return Array.from(scope.getElementsByTagNameNS(ns, localName));
+}
+
+function children(parent: Element | null, ns: string, localName: string): Element[] {
+  if (!parent) return [];
+  return Array.from(parent.childNodes).filter(
+    (node): node is Element =>
+      node.nodeType === 1 &&
+      (node as Element).namespaceURI === ns &&
+      (node as Element).localName === localName,
+  );
+}
+
+function child(parent: Element | null, ns: string, localName: string): Element | null {
+  return children(parent, ns, localName)[0] ?? null;
+}
+
+function textOf(el: Element | null): string {
+  return (el?.textContent ?? '').trim();
+}
+
+function nonEmpty(value: string | null): string | null {
+  return value === null || value.trim() === '' ? null : value;
+}

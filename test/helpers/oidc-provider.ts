@@ -1,0 +1,196 @@
+// An offline OpenID Provider for tests: panva's oidc-provider (the certified implementation) in
+// process on 127.0.0.1:0, with its development login form driven by fetch and a small cookie jar
+// (without one the provider answers SessionNotFound). Knobs for negative tests: any claims per
+// account (email_verified false, Entra's groups overage `_claim_names`), several clients, and a
+// hook that re-signs ID tokens with the provider's own key after changing their claims.
+import { generateKeyPairSync, sign as rsaSign, randomBytes, type JsonWebKey } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface OidcTestClient {
+  readonly client_id: string;
+  readonly client_secret: string;
+  readonly redirect_uris: readonly string[];
+}
+
+export interface StartOidcProviderOptions {
+  /** accountId → claims (sub is the accountId). Only claims of granted scopes are released. */
+  readonly accounts: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly clients: readonly OidcTestClient[];
+  /** ID token lifetime in seconds (oidc-provider's default is 3600). */
+  readonly idTokenTtlSeconds?: number;
+}
+
+export interface OidcTestProvider {
+  /** http://127.0.0.1:<port> */
+  readonly issuer: string;
+  /**
+   * Plays the browser: opens the authorization URL, signs in as `accountId` on the provider's
+   * login form, and returns the URL the provider redirects back to (the client's redirect_uri with
+   * code, state and iss). The provider grants every scope asked for, without a consent screen.
+   */
+  login(authorizationUrl: string | URL, accountId: string): Promise<URL>;
+  /**
+   * From now on, ID tokens are re-signed with the provider's key after `change` edits their claims
+   * (e.g. another `aud` or `iss`): a token the real issuer signed, with the wrong contents. With
+   * `foreignKey`, they are signed by another key under the provider's kid instead. null turns it off.
+   */
+  tamperIdTokens(
+    change: ((claims: Record<string, unknown>) => Record<string, unknown>) | null,
+    options?: { foreignKey?: boolean },
+  ): void;
+  close(): Promise<void>;
+}
+
+/** The part of oidc-provider this helper uses (the package ships no types). */
+interface ProviderInstance {
+  callback(): (req: unknown, res: unknown) => void;
+  IdToken: { prototype: { issue: (this: unknown, options?: { use?: string }) => Promise<string> } };
+  Grant: new (init: { clientId: string; accountId: string }) => {
+    addOIDCScope(scope: string): void;
+    save(): Promise<string>;
+  };
+}
+type ProviderConstructor = new (issuer: string, configuration: Record<string, unknown>) => ProviderInstance;
+interface InteractionContext {
+  oidc: {
+    client: { clientId: string };
+    session?: { accountId?: string };
+    params?: { scope?: unknown };
+    provider: ProviderInstance;
+  };
+}
+
+const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  email: ['email', 'email_verified', 'xms_edov'],
+  profile: ['name', 'given_name', 'family_name'],
+  groups: ['groups'],
+};
+
+export async function startOidcProvider(options: StartOidcProviderOptions): Promise<OidcTestProvider> {
+  // oidc-provider is ESM without type declarations: import it through a widened specifier.
+  const specifier: string = 'oidc-provider';
+  const { default: Provider } = (await import(specifier)) as { default: ProviderConstructor };
+
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = randomBytes(8).toString('hex');
+  const jwk: JsonWebKey = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+
+  const provider = new Provider(issuer, {
+    clients: options.clients.map((c) => ({ ...c, redirect_uris: [...c.redirect_uris] })),
+    jwks: { keys: [jwk] },
+    claims: SCOPE_CLAIMS,
+    scopes: Object.keys(SCOPE_CLAIMS),
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    features: { devInteractions: { enabled: true } },
+    // Put the scopes' claims into the ID token as well (many enterprise IdPs do).
+    conformIdTokenClaims: false,
+    ...(options.idTokenTtlSeconds ? { ttl: { IdToken: options.idTokenTtlSeconds } } : {}),
+    // A first-party test client: grant what was asked, no consent screen.
+    async loadExistingGrant(ctx: InteractionContext) {
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId });
+      const asked = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope : 'openid';
+      grant.addOIDCScope(asked);
+      await grant.save();
+      return grant;
+    },
+    findAccount(_ctx: unknown, id: string) {
+      const claims = options.accounts[id];
+      if (!claims) return undefined;
+      return { accountId: id, claims: () => ({ ...claims, sub: id }) };
+    },
+  });
+
+  let tamper: ((claims: Record<string, unknown>) => Record<string, unknown>) | null = null;
+  let tamperKey = privateKey;
+  const issue = provider.IdToken.prototype.issue;
+  provider.IdToken.prototype.issue = async function (this: unknown, issueOptions?: { use?: string }) {
+    const token = await issue.call(this, issueOptions);
+    if (!tamper || issueOptions?.use !== 'idtoken') return token;
+    const [, payload] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid })).toString('base64url');
+    const body = Buffer.from(JSON.stringify(tamper(claims))).toString('base64url');
+    const signature = rsaSign('sha256', Buffer.from(`${header}.${body}`), tamperKey).toString('base64url');
+    return `${header}.${body}.${signature}`;
+  };
+
+  server.on('request', provider.callback());
+
+  return {
+    issuer,
+    login: (authorizationUrl, accountId) => drive(issuer, new URL(authorizationUrl), accountId),
+    tamperIdTokens(change, tamperOptions = {}) {
+      tamper = change;
+      tamperKey = tamperOptions.foreignKey
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+        : privateKey;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** The browser: redirects by hand, a cookie jar for the provider's origin, the dev login form. */
+async function drive(issuer: string, start: URL, accountId: string): Promise<URL> {
+  const origin = new URL(issuer).origin;
+  const jar = new Map<string, string>();
+  const remember = (res: Response) => {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = /expires=Thu, 01 Jan 1970/i.test(line) || value === '';
+      if (expired) jar.delete(name);
+      else jar.set(name, value);
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+
+  let url = start;
+  let method: 'GET' | 'POST' = 'GET';
+  let body: string | undefined;
+  for (let hop = 0; hop < 20; hop++) {
+    if (url.origin !== origin) return url; // back at the client: the callback
+    const res = await fetch(url, {
+      method,
+      redirect: 'manual',
+      headers: {
+        cookie: cookie(),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      ...(body ? { body } : {}),
+    });
+    remember(res);
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      url = new URL(location, url);
+      method = 'GET';
+      body = undefined;
+      await res.arrayBuffer();
+      continue;
+    }
+    const page = await res.text();
+    if (res.status === 200 && /name="prompt" value="login"/.test(page)) {
+      method = 'POST';
+      body = new URLSearchParams({ prompt: 'login', login: accountId, password: 'any' }).toString();
+      continue; // the form posts back to the same /interaction/:uid
+    }
+    throw new Error(`test OP: unexpected ${res.status} at ${url.pathname}: ${page.slice(0, 300)}`);
+  }
+  throw new Error('test OP: too many redirects');
+}
