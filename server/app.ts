@@ -3,11 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { createScimRouter, SCIM_PATH } from '../scim/router.js';
+import { createSsoRouter, SSO_PATH } from '../sso/router.js';
 import type { Config } from './config.js';
 import type { Container } from './container.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 
-export type AppDeps = Pick<Container, 'store' | 'logger' | 'directory' | 'scimTokens'> & {
+export type AppDeps = Pick<
+  Container,
+  'store' | 'logger' | 'clock' | 'directory' | 'scimTokens' | 'sso' | 'signIn'
+> & {
   readonly config: Pick<Config, 'publicBaseUrl' | 'scimRateLimit'>;
 };
 
@@ -61,6 +65,17 @@ export function createApp(deps: AppDeps): Express {
       logger,
       publicBaseUrl: deps.config.publicBaseUrl,
       rateLimit: deps.config.scimRateLimit,
+    }),
+  );
+
+  app.use(
+    SSO_PATH,
+    createSsoRouter({
+      sso: deps.sso,
+      signIn: deps.signIn,
+      clock: deps.clock,
+      logger,
+      publicBaseUrl: deps.config.publicBaseUrl,
     }),
   );
 

@@ -10,6 +10,7 @@ import { createMemberService } from '../provisioning/members.js';
 import { createOrganisations } from '../provisioning/organisations.js';
 import { createScimTokens } from '../provisioning/scim-tokens.js';
 import { createSignIn } from '../provisioning/sign-in.js';
+import { createSsoService } from '../provisioning/sso.js';
 import { createSeatPool } from '../seats/seat-pool.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -42,6 +43,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     directory: createDirectory({ store, clock, seats }),
     scimTokens: createScimTokens({ store, clock }),
     signIn: createSignIn({ store, clock, seats, members }),
+    sso: createSsoService({ store, clock }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
     runJobs(): { renewals: number; expiredInvitations: number } {
       // Expiry first: seats freed by lapsed invitations are not renewed.

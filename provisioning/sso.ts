@@ -1,0 +1,248 @@
+// What the SSO edge needs from storage, and nothing more: connections (created by owners), where a
+// sign-in starts (organisation slug, or the email's verified domain), the one-time state of
+// sign-ins in flight, and sessions. The edge never reaches db/ itself.
+import { createHash, randomBytes } from 'node:crypto';
+import type { DateTime } from 'luxon';
+import type { Clock } from '../domain/clock.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Actor } from '../domain/model.js';
+import type { SsoConnection } from '../db/queries/sso.js';
+import type { Session } from '../db/queries/sso-state.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
+import { emailDomain } from './members.js';
+
+export type { SsoConnection } from '../db/queries/sso.js';
+export type { Session } from '../db/queries/sso-state.js';
+
+export interface SamlConnectionInput {
+  readonly protocol: 'saml';
+  readonly name: string;
+  readonly idpEntityId: string;
+  readonly idpSsoUrl: string;
+  readonly idpCerts: readonly string[];
+  readonly responseSigned?: boolean;
+  readonly nameIdFormat?: string | null;
+  readonly attributeMap?: Readonly<Record<string, string>>;
+  readonly idpInitiated?: boolean;
+}
+
+export interface OidcConnectionInput {
+  readonly protocol: 'oidc';
+  readonly name: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes?: readonly string[];
+  readonly claimMap?: Readonly<Record<string, string>>;
+}
+
+/** How long a sign-in may take between leaving for the provider and coming back. */
+export const LOGIN_STATE_TTL_MINUTES = 10;
+/** How long a session lasts after sign-in. */
+export const SESSION_TTL_HOURS = 12;
+
+const hash = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+function requireUrl(value: string, what: string, problems: string[]): void {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      problems.push(`${what} must be an http(s) URL`);
+  } catch {
+    problems.push(`${what} must be a URL, not "${value}"`);
+  }
+}
+
+export function createSsoService({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
+  const now = () => clock.now();
+
+  return {
+    /** Adds a connection (owners and the operator). The OIDC client secret is stored apart and never returned. */
+    createConnection(
+      organisationId: number,
+      input: SamlConnectionInput | OidcConnectionInput,
+      actor: Actor,
+    ): SsoConnection {
+      const problems: string[] = [];
+      if (input.name.trim() === '') problems.push('a connection needs a name');
+      let config: Record<string, unknown>;
+      let secret: string | null = null;
+      if (input.protocol === 'saml') {
+        if (input.idpEntityId.trim() === '') problems.push('the IdP entity id is required');
+        requireUrl(input.idpSsoUrl, 'the IdP sign-in URL', problems);
+        if (input.idpCerts.length === 0) problems.push('at least one IdP signing certificate is required');
+        config = {
+          idpEntityId: input.idpEntityId,
+          idpSsoUrl: input.idpSsoUrl,
+          idpCerts: [...input.idpCerts],
+          responseSigned: input.responseSigned ?? true,
+          nameIdFormat: input.nameIdFormat ?? null,
+          attributeMap: input.attributeMap ?? {},
+          idpInitiated: input.idpInitiated ?? false,
+        };
+      } else {
+        requireUrl(input.issuer, 'the issuer', problems);
+        if (input.clientId.trim() === '') problems.push('the client id is required');
+        if (input.clientSecret === '') problems.push('the client secret is required');
+        config = {
+          issuer: input.issuer,
+          clientId: input.clientId,
+          scopes: [...(input.scopes ?? ['openid', 'email', 'profile'])],
+          claimMap: input.claimMap ?? {},
+        };
+        secret = input.clientSecret;
+      }
+      if (problems.length > 0)
+        throw new ValidationError(`Cannot add the connection:\n- ${problems.join('\n- ')}`, { problems });
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const at = now().toISO()!;
+        const connection = q.sso.insertConnection({
+          organisationId,
+          protocol: input.protocol,
+          name: input.name.trim(),
+          config,
+          secret,
+          at,
+        });
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'sso_connection.created',
+          subjectType: 'sso_connection',
+          subjectId: connection.id,
+          after: { name: connection.name, protocol: connection.protocol, config },
+        });
+        return connection;
+      });
+    },
+
+    connections: (organisationId: number): SsoConnection[] =>
+      store.read((q) => q.sso.connections(organisationId)),
+
+    connection(publicId: string): SsoConnection {
+      const connection = store.read((q) => q.sso.connectionByPublicId(publicId));
+      if (!connection) throw new NotFoundError('There is no such sign-in connection.');
+      return connection;
+    },
+
+    connectionById(id: number): SsoConnection {
+      const connection = store.read((q) => q.sso.connection(id));
+      if (!connection) throw new NotFoundError('There is no such sign-in connection.');
+      return connection;
+    },
+
+    /** The OIDC client secret, to talk to the provider; never shown. */
+    secret: (connectionId: number): string | null => store.read((q) => q.sso.secret(connectionId)),
+
+    /**
+     * Where a sign-in starts: the organisation named by its slug, or the one whose verified domain
+     * the email is on; its first enabled connection.
+     */
+    connectionFor(start: { readonly slug?: string; readonly email?: string }): SsoConnection {
+      return store.read((q) => {
+        let organisationId: number | undefined;
+        if (start.slug) organisationId = q.organisations.bySlug(start.slug)?.id;
+        else if (start.email) {
+          const domain = emailDomain(start.email);
+          organisationId = q.organisations
+            .all()
+            .find((o) =>
+              q.organisations.domains(o.id).some((d) => d.domain === domain && d.verifiedAt !== null),
+            )?.id;
+        }
+        const connection =
+          organisationId === undefined ? undefined : q.sso.connections(organisationId).find((c) => c.enabled);
+        if (!connection)
+          throw new NotFoundError('No single sign-on is set up for that organisation or address.');
+        return connection;
+      });
+    },
+
+    /** SamlRequestCache over SQL (one-time, per connection). */
+    samlRequests: {
+      save: (connectionId: number, requestId: string, at: DateTime) =>
+        store.write((q) => q.ssoState.saveSamlRequest(connectionId, requestId, at.toUTC().toISO()!)),
+      take: (connectionId: number, requestId: string, notBefore: DateTime) =>
+        store.write((q) => q.ssoState.takeSamlRequest(connectionId, requestId, notBefore.toUTC().toISO()!)),
+    },
+
+    /** ConsumedAssertions over SQL (kept until they expire). */
+    consumedAssertions: {
+      consume: (connectionId: number, assertionId: string, expiresAt: DateTime) =>
+        store.write((q) =>
+          q.ssoState.consumeAssertion(connectionId, assertionId, expiresAt.toUTC().toISO()!),
+        ),
+    },
+
+    /**
+     * Keeps a sign-in's state server-side under `state` (a fresh random key unless the protocol
+     * made one), which travels as OIDC state or SAML RelayState.
+     */
+    saveLoginState(connectionId: number, data: Readonly<Record<string, unknown>>, key?: string): string {
+      const state = key ?? randomBytes(24).toString('base64url');
+      const expires = now().plus({ minutes: LOGIN_STATE_TTL_MINUTES }).toUTC().toISO()!;
+      store.write((q) => q.ssoState.putLoginState(state, connectionId, data, expires));
+      return state;
+    },
+
+    /** The sign-in state saved under `state`, once. */
+    takeLoginState: (state: string) =>
+      store.write((q) => q.ssoState.takeLoginState(state, now().toUTC().toISO()!)),
+
+    /** A new session for the member; returns the cookie's secret (only its hash is stored). */
+    startSession(organisationId: number, memberId: number): { secret: string; expiresAt: DateTime } {
+      const secret = randomBytes(32).toString('base64url');
+      const expiresAt = now().plus({ hours: SESSION_TTL_HOURS });
+      store.write((q) =>
+        q.ssoState.createSession(
+          hash(secret),
+          organisationId,
+          memberId,
+          now().toUTC().toISO()!,
+          expiresAt.toUTC().toISO()!,
+        ),
+      );
+      return { secret, expiresAt };
+    },
+
+    session: (secret: string): Session | undefined =>
+      store.read((q) => q.ssoState.session(hash(secret), now().toUTC().toISO()!)),
+
+    /** Who a session belongs to, for the signed-in pages. */
+    whoIs(secret: string) {
+      return store.read((q) => {
+        const session = q.ssoState.session(hash(secret), now().toUTC().toISO()!);
+        if (!session) return undefined;
+        const member = q.members.byId(session.organisationId, session.memberId);
+        const organisation = q.organisations.byId(session.organisationId);
+        return member && organisation ? { member, organisation } : undefined;
+      });
+    },
+
+    endSession(secret: string): void {
+      store.write((q) => q.ssoState.revokeSession(hash(secret), now().toUTC().toISO()!));
+    },
+
+    /** Audits a sign-in rejected before any identity was known (a forged or stale response). */
+    recordRejection(connection: SsoConnection, code: string): void {
+      store.write((q) =>
+        q.audit.append({
+          organisationId: connection.organisationId,
+          at: now().toISO()!,
+          actor: { type: 'jit', connectionId: connection.id },
+          action: 'sign_in.rejected',
+          subjectType: 'sso_connection',
+          subjectId: connection.id,
+          after: { code },
+        }),
+      );
+    },
+  };
+}
+
+export type SsoService = ReturnType<typeof createSsoService>;

@@ -1,0 +1,254 @@
+// Single sign-on end to end over HTTP: the real server on 127.0.0.1, a real OpenID Provider and a
+// real signing SAML IdP, the first sign-in creating the account (JIT) with a seat.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OPERATOR } from '../../../domain/model.js';
+import {
+  createExample,
+  heldMatchesMembers,
+  listen,
+  setup,
+  type RunningServer,
+  type TestContext,
+} from '../../helpers/fixtures.js';
+import { startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { startSamlIdp, type SamlIdp } from '../../helpers/saml-idp.js';
+
+const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
+
+/** A request that does not follow redirects, carrying a cookie if given. */
+async function hop(url: string, init: RequestInit & { cookie?: string } = {}) {
+  const { cookie, ...rest } = init;
+  const res = await fetch(url, {
+    ...rest,
+    redirect: 'manual',
+    headers: { ...(cookie ? { cookie } : {}), ...(rest.headers as Record<string, string> | undefined) },
+  });
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    setCookie: res.headers.getSetCookie(),
+    text: await res.text(),
+  };
+}
+
+const sessionCookie = (setCookie: string[]) => setCookie.find((c) => c.startsWith('seatkeeper_session='));
+
+describe('OpenID Connect sign-in over HTTP', () => {
+  let ctx: TestContext;
+  let server: RunningServer;
+  let provider: OidcTestProvider;
+  let orgId: number;
+
+  before(async () => {
+    ctx = setup(new Date().toISOString());
+    orgId = createExample(ctx, {
+      termStart: new Date().toISOString().slice(0, 10),
+      seats: { standard: 2, premium: 1 },
+    }).organisation.id;
+    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    server = await listen(ctx);
+    provider = await startOidcProvider({
+      accounts: Object.fromEntries(
+        ['ada', 'bob', 'cyd'].map((id) => [
+          id,
+          { email: `${id}@acme.example`, email_verified: true, name: id },
+        ]),
+      ),
+      clients: [
+        {
+          client_id: 'seatkeeper',
+          client_secret: 'test-secret',
+          redirect_uris: [`${server.url}/sso/oidc/callback`],
+        },
+      ],
+    });
+    ctx.c.sso.createConnection(
+      orgId,
+      {
+        protocol: 'oidc',
+        name: 'Acme OIDC',
+        issuer: provider.issuer,
+        clientId: 'seatkeeper',
+        clientSecret: 'test-secret',
+      },
+      OPERATOR,
+    );
+  });
+  after(async () => {
+    await provider.close();
+    await server.close();
+    ctx.cleanup();
+  });
+
+  async function signIn(account: string, start = '/sso/start?org=acme') {
+    const started = await hop(`${server.url}${start}`);
+    assert.equal(started.status, 303);
+    const authorization = new URL(started.location!);
+    assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
+    assert.ok(authorization.searchParams.get('state') && authorization.searchParams.get('nonce'));
+    const callback = await provider.login(authorization, account);
+    return hop(callback.toString());
+  }
+
+  test('When a new employee signs in, then the account is created with the highest available seat and a Lax, httpOnly session cookie', async () => {
+    const back = await signIn('ada');
+    assert.equal(back.status, 303, back.text);
+    assert.equal(back.location, '/sso/me');
+    const cookie = sessionCookie(back.setCookie)!;
+    assert.match(cookie, /HttpOnly/i);
+    assert.match(cookie, /SameSite=Lax/i);
+    const me = await fetch(`${server.url}/sso/me`, {
+      headers: { cookie: cookie.split(';')[0]!, accept: 'application/json' },
+    });
+    assert.deepEqual(await me.json(), {
+      email: 'ada@acme.example',
+      role: 'user',
+      seatState: 'seated',
+      tier: 'premium',
+      organisation: 'acme',
+    });
+    assert.ok(heldMatchesMembers(ctx, orgId));
+
+    const again = await signIn('ada', '/sso/start?email=ada@acme.example');
+    assert.notEqual(sessionCookie(again.setCookie), cookie, 'a new session at every sign-in');
+  });
+
+  test('When the seats run out, then the next employee gets a 403 page that says so, and no account', async () => {
+    assert.equal((await signIn('bob')).status, 303); // the last standard seat (the owner's invitation holds one)
+    const refused = await signIn('cyd');
+    assert.equal(refused.status, 403);
+    assert.match(refused.text, /no available seats/i);
+    assert.match(refused.text, /no_seats/);
+    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'cyd@acme.example')).length, 0);
+  });
+
+  test('When the callback carries a state the server never issued, then 401 and an audit event', async () => {
+    const forged = await hop(`${server.url}/sso/oidc/callback?code=abc&state=forged`);
+    assert.equal(forged.status, 401);
+    assert.match(forged.text, /oidc_state_mismatch/);
+  });
+});
+
+describe('SAML sign-in over HTTP', () => {
+  let ctx: TestContext;
+  let server: RunningServer;
+  let idp: SamlIdp;
+  let orgId: number;
+  let acs: string;
+  let spEntityId: string;
+
+  before(async () => {
+    ctx = setup(new Date().toISOString());
+    orgId = createExample(ctx, {
+      termStart: new Date().toISOString().slice(0, 10),
+      seats: { standard: 51, premium: 0 },
+    }).organisation.id;
+    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    server = await listen(ctx);
+    // The IdP is started first (its certificate goes into the connection); responses are then
+    // addressed to the connection's real entity id and ACS.
+    idp = startSamlIdp({
+      spMetadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="placeholder"><SPSSODescriptor WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${server.url}/placeholder" index="0"/></SPSSODescriptor></EntityDescriptor>`,
+      now: () => ctx.clock.now(),
+    });
+    const connection = ctx.c.sso.createConnection(
+      orgId,
+      {
+        protocol: 'saml',
+        name: 'Acme SAML',
+        idpEntityId: idp.entityId,
+        idpSsoUrl: idp.ssoUrl,
+        idpCerts: [idp.certPem],
+      },
+      OPERATOR,
+    );
+    spEntityId = `${server.url}/sso/saml/${connection.publicId}`;
+    acs = `${spEntityId}/acs`;
+  });
+  after(async () => {
+    idp.close();
+    await server.close();
+    ctx.cleanup();
+  });
+
+  const addressed = { audience: '', recipient: '', destination: '' };
+  async function samlResponse(user: string, start = '/sso/start?org=acme') {
+    const started = await hop(`${server.url}${start}`);
+    assert.equal(started.status, 303);
+    Object.assign(addressed, { audience: spEntityId, recipient: acs, destination: acs });
+    return idp.respond(
+      started.location!,
+      { nameId: `${user}-id`, attributes: { [EMAIL]: `${user}@acme.example` } },
+      addressed,
+    );
+  }
+  const post = (form: { SAMLResponse: string; RelayState?: string }) =>
+    hop(acs, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  test('When the IdP posts a signed response to our real AuthnRequest, then the employee is signed in with a new seat', async () => {
+    const back = await post(await samlResponse('eve'));
+    assert.equal(back.status, 303, back.text);
+    const me = await fetch(`${server.url}/sso/me`, {
+      headers: { cookie: sessionCookie(back.setCookie)!.split(';')[0]!, accept: 'application/json' },
+    });
+    assert.deepEqual(await me.json(), {
+      email: 'eve@acme.example',
+      role: 'user',
+      seatState: 'seated',
+      tier: 'standard',
+      organisation: 'acme',
+    });
+  });
+
+  test('When the same response is posted twice, or tampered with, then 401 pages and audit events, nothing signed in', async () => {
+    const response = await samlResponse('fay');
+    assert.equal((await post(response)).status, 303);
+    const replay = await post(response);
+    assert.equal(replay.status, 401);
+    assert.match(replay.text, /saml_replayed/);
+    const tampered = await post({
+      ...response,
+      SAMLResponse: Buffer.from(
+        Buffer.from(response.SAMLResponse, 'base64')
+          .toString()
+          .replace('fay@acme.example', 'ceo@acme.example'),
+      ).toString('base64'),
+    });
+    assert.equal(tampered.status, 401);
+    const rejected = ctx.c.store
+      .read((q) => q.audit.list(orgId, 0, 100_000))
+      .filter((a) => a.action === 'sign_in.rejected');
+    assert.ok(rejected.length >= 2, 'each rejection is audited');
+    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'ceo@acme.example')).length, 0);
+  });
+
+  test('When the SP metadata is asked for, then it names the ACS and wants signed assertions', async () => {
+    const res = await fetch(spEntityId);
+    const xml = await res.text();
+    assert.equal(res.status, 200);
+    assert.ok(xml.includes(acs));
+    assert.match(xml, /WantAssertionsSigned="true"/);
+  });
+
+  test('When 200 people sign in for the first time at once against the remaining seats, then exactly that many accounts and clean refusals for the rest', async () => {
+    const free = ctx.c.seats.usage(orgId).reduce((n, t) => n + t.available, 0);
+    const responses = [];
+    for (let i = 0; i < 200; i++) responses.push(await samlResponse(`rush${i}`));
+    const results = await Promise.all(responses.map((r) => post(r)));
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 303).length, free);
+    assert.equal(statuses.filter((s) => s === 403).length, 200 - free);
+    assert.ok(results.filter((r) => r.status === 403).every((r) => /no_seats/.test(r.text)));
+    const usage = ctx.c.seats.usage(orgId);
+    assert.deepEqual(
+      usage.map((t) => t.available),
+      [0, 0],
+    );
+    assert.ok(heldMatchesMembers(ctx, orgId));
+  });
+});
