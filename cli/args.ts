@@ -42,6 +42,18 @@ const OPTIONS = {
   group: { type: 'string' },
   role: { type: 'string' },
   tier: { type: 'string' },
+  metadata: { type: 'string' },
+  'entity-id': { type: 'string' },
+  'sso-url': { type: 'string' },
+  cert: { type: 'string', multiple: true },
+  'response-unsigned': { type: 'boolean' },
+  'idp-initiated': { type: 'boolean' },
+  'email-attribute': { type: 'string' },
+  'groups-attribute': { type: 'string' },
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  scope: { type: 'string', multiple: true },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -82,6 +94,25 @@ export const COMMANDS = {
   'mapping list': { params: ['slug'], options: ['enable', 'disable'] },
   'mapping set': { params: ['slug'], options: ['group', 'role', 'tier'] },
   'mapping remove': { params: ['slug'], options: ['group'] },
+  'sso add-saml': {
+    params: ['slug'],
+    options: [
+      'name',
+      'metadata',
+      'entity-id',
+      'sso-url',
+      'cert',
+      'response-unsigned',
+      'idp-initiated',
+      'email-attribute',
+      'groups-attribute',
+    ],
+  },
+  'sso add-oidc': {
+    params: ['slug'],
+    options: ['name', 'issuer', 'client-id', 'client-secret', 'scope', 'email-attribute', 'groups-attribute'],
+  },
+  'sso list': { params: ['slug'], options: [] },
 } as const satisfies Record<string, { params: readonly string[]; options: readonly OptionName[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -124,6 +155,15 @@ Directory sync (SCIM)
   mapping set SLUG --group NAME [--role owner|admin|user] [--tier TIER]
   mapping remove SLUG --group NAME
                                Change a mapping; every directory user is re-evaluated at once.
+
+Single sign-on
+  sso add-saml SLUG --name NAME (--metadata IDP-METADATA.xml | --entity-id ID --sso-url URL --cert CERT.pem ...)
+               [--response-unsigned] [--idp-initiated] [--email-attribute A] [--groups-attribute A]
+                               Add a SAML connection (from the IdP's metadata, or by hand).
+  sso add-oidc SLUG --name NAME --issuer URL --client-id ID --client-secret SECRET [--scope S ...]
+               [--email-attribute CLAIM] [--groups-attribute CLAIM]
+                               Add an OpenID Connect connection; the secret is never shown again.
+  sso list SLUG                The connections, with the URLs to give the identity provider.
 
 Jobs
   renew                        Roll over every term that has ended (renew or expire).

@@ -3,6 +3,9 @@
 import type { PurchaseInput } from '../billing/billing.js';
 import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Organisation } from '../db/queries/organisations.js';
+import type { OidcConnectionInput, SamlConnectionInput, SsoConnection } from '../provisioning/sso.js';
+import { parseIdpMetadata } from '../sso/saml.js';
+import { readFileSync } from 'node:fs';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { OPERATOR } from '../domain/model.js';
 import { formatMinor } from '../domain/money.js';
@@ -183,6 +186,33 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
         };
       };
     }
+    case 'sso add-saml':
+    case 'sso add-oidc': {
+      const input = connectionInput(command, values);
+      return (c) => {
+        const connection = c.sso.createConnection(organisationBySlug(c, slug).id, input, OPERATOR);
+        return {
+          data: connection,
+          text: `Added ${connection.protocol.toUpperCase()} connection "${connection.name}".\n${connectionUrls(connection)}`,
+        };
+      };
+    }
+    case 'sso list':
+      return (c) => {
+        const connections = c.sso.connections(organisationBySlug(c, slug).id);
+        return {
+          data: connections,
+          text:
+            connections.length === 0
+              ? 'No single sign-on connections.'
+              : connections
+                  .map(
+                    (k) =>
+                      `${k.protocol.toUpperCase()}  ${k.name}${k.enabled ? '' : ' (off)'}\n${connectionUrls(k)}`,
+                  )
+                  .join('\n\n'),
+        };
+      };
     case 'jobs':
       return (c) => {
         const done = c.runJobs();
@@ -215,6 +245,16 @@ function mappingChange(
   if (role === undefined && values.tier === undefined)
     throw new UsageError(['mapping set needs --role, --tier, or both']);
   return { set: [{ groupName: group, role: role ?? null, tierId: values.tier ?? null }] };
+}
+
+/** What the administrator gives the identity provider, below PUBLIC_BASE_URL. */
+function connectionUrls(connection: SsoConnection): string {
+  return connection.protocol === 'saml'
+    ? [
+        `  SP entity id and metadata: PUBLIC_BASE_URL/sso/saml/${connection.publicId}`,
+        `  Assertion Consumer Service: PUBLIC_BASE_URL/sso/saml/${connection.publicId}/acs`,
+      ].join('\n')
+    : '  Redirect URI: PUBLIC_BASE_URL/sso/oidc/callback';
 }
 
 function organisationBySlug(c: Container, slug: string): Organisation {
@@ -414,5 +454,78 @@ function renew(c: Container): Output {
             outcomes.map((o) => [o.slug, o.outcome, String(o.termNumber), o.invoiceNumber ?? '']),
             ['left', 'left', 'right', 'left'],
           ),
+  };
+}
+
+/** `sso add-saml` / `sso add-oidc` options → the connection to create (files are read here). */
+export function connectionInput(
+  command: 'sso add-saml' | 'sso add-oidc',
+  values: OptionValues,
+): SamlConnectionInput | OidcConnectionInput {
+  const problems: string[] = [];
+  const name = values.name ?? '';
+  if (name.trim() === '') problems.push(`${command} needs --name`);
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      problems.push(`cannot read ${path}`);
+      return '';
+    }
+  };
+  if (command === 'sso add-oidc') {
+    for (const option of ['issuer', 'client-id', 'client-secret'] as const)
+      if (!values[option]) problems.push(`sso add-oidc needs --${option}`);
+    if (problems.length > 0) throw new UsageError(problems);
+    return {
+      protocol: 'oidc',
+      name,
+      issuer: values.issuer!,
+      clientId: values['client-id']!,
+      clientSecret: values['client-secret']!,
+      ...(values.scope ? { scopes: ['openid', ...values.scope.filter((s) => s !== 'openid')] } : {}),
+      claimMap: {
+        ...(values['email-attribute'] ? { email: values['email-attribute'] } : {}),
+        ...(values['groups-attribute'] ? { groups: values['groups-attribute'] } : {}),
+      },
+    };
+  }
+  let idp: { idpEntityId: string; idpSsoUrl: string; idpCerts: string[] } | undefined;
+  if (values.metadata) {
+    const xml = read(values.metadata);
+    if (xml !== '') {
+      try {
+        const imported = parseIdpMetadata(xml);
+        idp = {
+          idpEntityId: imported.idpEntityId,
+          idpSsoUrl: imported.idpSsoUrl,
+          idpCerts: [...imported.idpCerts],
+        };
+      } catch (error) {
+        problems.push(`${values.metadata}: ${error instanceof Error ? error.message : 'not IdP metadata'}`);
+      }
+    }
+  } else {
+    if (!values['entity-id'])
+      problems.push('sso add-saml needs --metadata, or --entity-id, --sso-url and --cert');
+    if (!values['sso-url']) problems.push('sso add-saml needs --sso-url (or --metadata)');
+    if (!values.cert?.length) problems.push('sso add-saml needs at least one --cert (or --metadata)');
+    idp = {
+      idpEntityId: values['entity-id'] ?? '',
+      idpSsoUrl: values['sso-url'] ?? '',
+      idpCerts: (values.cert ?? []).map(read),
+    };
+  }
+  if (problems.length > 0 || !idp) throw new UsageError(problems);
+  return {
+    protocol: 'saml',
+    name,
+    ...idp,
+    responseSigned: !values['response-unsigned'],
+    idpInitiated: values['idp-initiated'] === true,
+    attributeMap: {
+      ...(values['email-attribute'] ? { email: values['email-attribute'] } : {}),
+      ...(values['groups-attribute'] ? { groups: values['groups-attribute'] } : {}),
+    },
   };
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RenewalOutcome } from '../../billing/renewal.js';
@@ -12,6 +12,11 @@ import type { OrganisationView } from '../../cli/commands.js';
 import type { Invoice } from '../../db/queries/invoices.js';
 import type { Quote } from '../../db/queries/quotes.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { startSamlIdp } from '../helpers/saml-idp.js';
+import { DateTime } from 'luxon';
+
+const SP_PLACEHOLDER =
+  '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="sp"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="http://127.0.0.1/acs" index="0"/></SPSSODescriptor></EntityDescriptor>';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dirs: string[] = [];
@@ -293,6 +298,56 @@ describe('The seatkeeper command', () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /No active SCIM token/);
     assert.equal(cli(dir, 'scim-token', 'create', 'acme').status, 2, '--name is required');
+  });
+
+  test('When an owner adds SSO connections, then SAML is imported from IdP metadata, the OIDC secret is never shown, and bad arguments exit 2', () => {
+    const dir = acme();
+    const idp = startSamlIdp({ spMetadata: SP_PLACEHOLDER, now: () => DateTime.utc() });
+    try {
+      const metadata = join(dir, 'idp.xml');
+      writeFileSync(metadata, idp.metadataXml);
+      const saml = json<{ protocol: string; config: { idpEntityId: string; idpCerts: string[] } }>(
+        dir,
+        'sso',
+        'add-saml',
+        'acme',
+        '--name',
+        'Okta',
+        '--metadata',
+        metadata,
+        '--groups-attribute',
+        'groups',
+      );
+      assert.equal(saml.protocol, 'saml');
+      assert.equal(saml.config.idpEntityId, idp.entityId);
+      assert.equal(saml.config.idpCerts.length, 1);
+    } finally {
+      idp.close();
+    }
+    const oidc = cli(
+      dir,
+      'sso',
+      'add-oidc',
+      'acme',
+      '--name',
+      'Entra',
+      '--issuer',
+      'https://login.example/tenant/v2.0',
+      '--client-id',
+      'app',
+      '--client-secret',
+      'sup3r-s3cret',
+    );
+    assert.equal(oidc.status, 0, oidc.stderr);
+    assert.match(oidc.stdout, /Redirect URI: PUBLIC_BASE_URL\/sso\/oidc\/callback/);
+    const listed = cli(dir, 'sso', 'list', 'acme', '--json');
+    assert.equal((JSON.parse(listed.stdout) as unknown[]).length, 2);
+    for (const out of [oidc.stdout, listed.stdout, cli(dir, 'sso', 'list', 'acme').stdout])
+      assert.ok(!out.includes('sup3r-s3cret'));
+    const bad = cli(dir, 'sso', 'add-saml', 'acme', '--name', 'X', '--entity-id', 'urn:x');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--sso-url/);
+    assert.match(bad.stderr, /--cert/);
   });
 
   test('When help is asked for, then every command and global option is listed', () => {
