@@ -35,9 +35,6 @@ export function createDirectoryUserQueries(db: Db) {
   const byUserName = db.prepare<[number, string], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND user_name_key = ?',
   );
-  const byExternalId = db.prepare<[number, string], MemberRow>(
-    'SELECT * FROM members WHERE organisation_id = ? AND external_id = ?',
-  );
   const setFields = db.prepare<{
     org: number;
     id: number;
@@ -69,8 +66,6 @@ export function createDirectoryUserQueries(db: Db) {
     /** Any member row with this userName (case-insensitive), deleted ones included. */
     byUserName: (organisationId: number, userName: string) =>
       mapOptional(byUserName.get(organisationId, foldKey(userName)), toMember),
-    byExternalId: (organisationId: number, externalId: string) =>
-      mapOptional(byExternalId.get(organisationId, externalId), toMember),
     setFields(member: Member, f: DirectoryFields, at: string): void {
       setFields.run({
         org: member.organisationId,

@@ -88,9 +88,6 @@ export function createInvoiceQueries(db: Db) {
     'SELECT * FROM invoices WHERE organisation_id = ? AND number = ?',
   );
   const byQuote = db.prepare<[string], InvoiceRow>('SELECT * FROM invoices WHERE quote_id = ?');
-  const termInvoice = db.prepare<[number, number], InvoiceRow>(
-    "SELECT * FROM invoices WHERE organisation_id = ? AND term_number = ? AND kind IN ('initial', 'renewal')",
-  );
   const list = db.prepare<[number], InvoiceRow>(
     'SELECT * FROM invoices WHERE organisation_id = ? ORDER BY id',
   );
@@ -146,8 +143,6 @@ export function createInvoiceQueries(db: Db) {
     byNumber: (organisationId: number, number: string) =>
       mapOptional(byNumber.get(organisationId, number), withLines),
     byQuote: (quoteId: string) => mapOptional(byQuote.get(quoteId), withLines),
-    termInvoice: (organisationId: number, term: number) =>
-      mapOptional(termInvoice.get(organisationId, term), withLines),
     list: (organisationId: number): Invoice[] => list.all(organisationId).map(withLines),
     count: (organisationId: number): number => count.get(organisationId)!.n,
   };

@@ -124,9 +124,6 @@ export function createMemberQueries(db: Db) {
     `SELECT tier_id, seat_state, count(*) AS n FROM members
      WHERE organisation_id = ? AND seat_state IN ('seated', 'invited') GROUP BY tier_id, seat_state`,
   );
-  const seatedInTier = db.prepare<[number, string], MemberRow>(
-    "SELECT * FROM members WHERE organisation_id = ? AND tier_id = ? AND seat_state = 'seated' ORDER BY id",
-  );
 
   return {
     insert(m: NewMember): number {
@@ -184,7 +181,5 @@ export function createMemberQueries(db: Db) {
       }
       return counts;
     },
-    seatedInTier: (organisationId: number, tierId: string): Member[] =>
-      seatedInTier.all(organisationId, tierId).map(toMember),
   };
 }

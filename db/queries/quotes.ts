@@ -88,7 +88,6 @@ export function createQuoteQueries(db: Db) {
   const byId = db.prepare<[number, string], QuoteRow>(
     'SELECT * FROM quotes WHERE organisation_id = ? AND id = ?',
   );
-  const byAnyOrg = db.prepare<[string], QuoteRow>('SELECT * FROM quotes WHERE id = ?');
   const byKey = db.prepare<[number, string], QuoteRow>(
     'SELECT * FROM quotes WHERE organisation_id = ? AND idempotency_key = ?',
   );
@@ -113,8 +112,6 @@ export function createQuoteQueries(db: Db) {
       return toQuote(byId.get(q.organisationId, q.id)!);
     },
     byId: (organisationId: number, id: string) => mapOptional(byId.get(organisationId, id), toQuote),
-    /** For the operator, who confirms by quote id alone. */
-    byIdAnyOrganisation: (id: string) => mapOptional(byAnyOrg.get(id), toQuote),
     byIdempotencyKey: (organisationId: number, key: string) =>
       mapOptional(byKey.get(organisationId, key), toQuote),
   };
