@@ -105,13 +105,17 @@ export interface RunningServer {
 /** The real app listening on an ephemeral port on 127.0.0.1, with links that point at it. */
 export async function listen(
   ctx: TestContext,
-  config: Partial<Pick<Config, 'scimRateLimit'>> = {},
+  config: Partial<Pick<Config, 'scimRateLimit'>> & {
+    /** The name links use for this server: `localhost` makes it another site than 127.0.0.1 (browser tests). */
+    readonly publicHost?: string;
+  } = {},
 ): Promise<RunningServer> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  server.on('request', testApp(ctx, { publicBaseUrl: url, ...config }));
+  const { publicHost = '127.0.0.1', ...rest } = config;
+  const url = `http://${publicHost}:${port}`;
+  server.on('request', testApp(ctx, { publicBaseUrl: url, ...rest }));
   return {
     url,
     close: () =>
