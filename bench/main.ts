@@ -51,13 +51,32 @@ async function main(): Promise<number> {
   );
 
   const results: ScenarioResult[] = [];
+  const failures: string[] = [];
   for (const scenario of selected) {
     process.stderr.write(`running: ${scenario.name} …\n`);
-    results.push(await scenario.run({ quick: args.quick }));
+    const started = performance.now();
+    try {
+      const result = await scenario.run({ quick: args.quick });
+      results.push(
+        ...(Array.isArray(result) ? (result as readonly ScenarioResult[]) : [result as ScenarioResult]),
+      );
+    } catch (error) {
+      // A scenario that finds the server wrong (a 5xx, counts that disagree) fails loudly, and the
+      // others still run.
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      failures.push(`${scenario.name}: ${message}`);
+      process.stderr.write(`FAILED: ${scenario.name}: ${message}\n`);
+    }
+    process.stderr.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   }
   console.log(formatTable(results));
   const met = results.filter((r) => r.goal.met).length;
   console.log(`\n${met} of ${results.length} goals met`);
+  if (failures.length > 0) {
+    console.log(
+      `\n${failures.length} scenario(s) FAILED:\n${failures.map((f) => `  ${f.split('\n')[0]}`).join('\n')}`,
+    );
+  }
 
   if (args.json !== undefined) {
     const file = resolve(args.json);
@@ -65,7 +84,7 @@ async function main(): Promise<number> {
     writeFileSync(file, `${JSON.stringify(toJson(results), null, 2)}\n`);
     console.log(`figures written to ${file}`);
   }
-  return 0;
+  return failures.length > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

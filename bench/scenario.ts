@@ -21,7 +21,10 @@ export interface ScenarioResult {
 
 export interface Scenario {
   readonly name: string;
-  run(options: RunOptions): Promise<ScenarioResult> | ScenarioResult;
+  /** One row of the table, or several when a scenario measures more than one figure. */
+  run(
+    options: RunOptions,
+  ): Promise<ScenarioResult | readonly ScenarioResult[]> | ScenarioResult | readonly ScenarioResult[];
 }
 
 export interface Timing {

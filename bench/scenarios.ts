@@ -1,5 +1,7 @@
 // Every benchmark scenario, in the order `npm run bench` runs them. Add new ones here.
 import { admissions, seatClaims } from './claims.js';
 import type { Scenario } from './scenario.js';
+import { ssoScenarios } from './sso.js';
+import { scimScenarios } from './scim.js';
 
-export const scenarios: readonly Scenario[] = [seatClaims, admissions];
+export const scenarios: readonly Scenario[] = [seatClaims, admissions, ...scimScenarios, ...ssoScenarios];

@@ -1,0 +1,171 @@
+// The server under test, in its own process: the real container and createApp over a database file
+// given by the parent, SCIM rate limit off, clock-driven jobs never started (server/main.ts starts
+// them; this entry does not). Request logging stays at the production level (info), serialised by
+// the real pino logger into an in-process sink that counts lines and passes warnings and errors on
+// to stderr, so its CPU cost is measured but no log file is written.
+//
+// argv[2]: JSON { databasePath, organisation?: { slug, standardSeats } }. With an organisation, it
+// is created with a SCIM token before the announcement, which then carries organisationId and token.
+// Commands (IPC): seedUsers, seedGroup, counts, checkpoint, exit.
+import { DateTime } from 'luxon';
+import { openDatabase } from '../../db/connection.js';
+import { systemClock } from '../../domain/clock.js';
+import { OPERATOR, type Actor } from '../../domain/model.js';
+import { parseFilter } from '../../scim/filter.js';
+import { normaliseResource } from '../../scim/normalise.js';
+import { fromScimUser } from '../../scim/representation.js';
+import { createApp } from '../../server/app.js';
+import { buildContainer } from '../../server/container.js';
+import { createLogger } from '../../server/logger.js';
+import { DOMAIN, oktaUserBody } from './bodies.js';
+import { announce, listenLocal, serveCommands, statusCounter } from './child-side.js';
+
+interface Options {
+  readonly databasePath: string;
+  readonly organisation?: { readonly slug: string; readonly standardSeats: number };
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as Options;
+
+const log = { lines: 0, problems: 0 };
+const sink = {
+  write(line: string): void {
+    log.lines++;
+    const level = /"level":(\d+)/.exec(line);
+    if (level && Number(level[1]) >= 40) {
+      log.problems++;
+      process.stderr.write(`[seatkeeper] ${line}`);
+    }
+  },
+};
+
+const c = buildContainer({
+  config: { databasePath: options.databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+  clock: systemClock,
+  logger: createLogger('info', sink),
+});
+const { server, port, url } = await listenLocal();
+const statuses = statusCounter();
+server.on(
+  'request',
+  statuses.wrap(
+    createApp({ ...c, config: { publicBaseUrl: url, scimRateLimit: { perSecond: 0, burst: 1 } } }),
+  ),
+);
+
+let created: { organisationId: number; token: string; tokenId: number } | undefined;
+if (options.organisation) {
+  // A term that starts today in the contract's zone, so the real clock is inside it.
+  const termStart = DateTime.now().setZone('Europe/Berlin').toISODate()!;
+  const { organisation } = c.organisations.create(
+    {
+      slug: options.organisation.slug,
+      name: 'Bench GmbH',
+      domains: [DOMAIN],
+      contract: {
+        termStart,
+        timeZone: 'Europe/Berlin',
+        currency: 'EUR',
+        autoRenew: true,
+        prices: { standard: 5000, premium: 15000 },
+        seats: { standard: options.organisation.standardSeats, premium: 0 },
+      },
+      primaryOwner: { email: `owner@${DOMAIN}`, displayName: 'Olga Owner' },
+    },
+    OPERATOR,
+  );
+  const issued = c.scimTokens.create(organisation.id, 'bench', OPERATOR);
+  created = { organisationId: organisation.id, token: issued.token, tokenId: issued.record.id };
+}
+
+const num = (args: Record<string, unknown>, key: string): number => {
+  const value = args[key];
+  if (typeof value !== 'number') throw new Error(`${key} must be a number`);
+  return value;
+};
+
+/**
+ * Directory users 0..count-1 (userName user<i>@bench.example), created by the directory engine
+ * exactly as POST /Users creates them (member, seat claim, audit), in transactions of BATCH users.
+ * The engine's input is what the SCIM edge makes of an Okta body (normaliseResource + fromScimUser);
+ * scimmy's coercion runs once on a template whose placeholders are then filled in per user, and
+ * every 1,000th user is converted for real and compared, so the shortcut cannot drift.
+ */
+function seedUsers(args: Record<string, unknown>): { publicIds: string[]; seconds: number } {
+  const organisationId = num(args, 'organisationId');
+  const count = num(args, 'count');
+  const actor: Actor = { type: 'scim_token', tokenId: num(args, 'tokenId') };
+  const BATCH = 5000;
+  const PLACEHOLDER = '__n__';
+  const template = JSON.stringify(fromScimUser(normaliseResource(oktaUserBody(`user${PLACEHOLDER}`))));
+  const inputFor = (i: number) => {
+    const input = JSON.parse(template.replaceAll(PLACEHOLDER, String(i))) as ReturnType<typeof fromScimUser>;
+    if (i % 1000 === 0) {
+      const real = JSON.stringify(fromScimUser(normaliseResource(oktaUserBody(`user${i}`))));
+      if (real !== JSON.stringify(input)) throw new Error(`seed input drifted for user ${i}: ${real}`);
+    }
+    return input;
+  };
+  const started = performance.now();
+  const publicIds: string[] = [];
+  for (let from = 0; from < count; from += BATCH) {
+    c.store.write(() => {
+      for (let i = from; i < Math.min(count, from + BATCH); i++)
+        publicIds.push(c.directory.createUser(organisationId, inputFor(i), actor).publicId);
+    });
+  }
+  return { publicIds, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A group whose members are the given users, created by the directory engine in one transaction. */
+function seedGroup(args: Record<string, unknown>): { groupId: string; seconds: number } {
+  const organisationId = num(args, 'organisationId');
+  const members = args.members as string[];
+  const started = performance.now();
+  const group = c.directory.createGroup(
+    organisationId,
+    { displayName: String(args.displayName), externalId: null, members },
+    OPERATOR,
+  );
+  return { groupId: group.publicId, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Everything a scenario checks afterwards, read in one snapshot. */
+function counts(args: Record<string, unknown>) {
+  const organisationId = num(args, 'organisationId');
+  const page = { sortBy: undefined, descending: false, offset: 0, limit: 0 };
+  return c.store.read((q) => {
+    const group =
+      typeof args.groupId === 'string' ? q.groups.byPublicId(organisationId, args.groupId) : undefined;
+    return {
+      users: q.directoryUsers.list(organisationId, { ...page, filter: undefined }).total,
+      deactivated: q.directoryUsers.list(organisationId, { ...page, filter: parseFilter('active eq false') })
+        .total,
+      tiers: q.seatPools.list(organisationId).map((t) => {
+        const holders = q.members.holdersByTier(organisationId).get(t.tierId) ?? { seated: 0, invited: 0 };
+        return { tierId: t.tierId, held: t.held, seated: holders.seated, invited: holders.invited };
+      }),
+      groupMembers: group ? q.groups.memberIds(group).length : null,
+      statuses: { ...statuses.counts },
+      log: { ...log },
+    };
+  });
+}
+
+/** Moves the write-ahead log into the database file, as a long-running server's checkpoints would. */
+function checkpoint(): null {
+  const db = openDatabase(options.databasePath, { busyTimeoutMs: 5000 });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  return null;
+}
+
+serveCommands({ seedUsers, seedGroup, counts, checkpoint }, () => {
+  server.closeAllConnections();
+  server.close();
+  c.close();
+});
+announce({ port, ...(created ?? {}) });

@@ -1,0 +1,806 @@
+// SCIM scenarios over HTTP: the real server (container + createApp over a SQLite file, SCIM rate
+// limit off, jobs never started) in its own process, the load generator (autocannon, or a keep-alive
+// node:http client where a request depends on the previous answer) in this one, and the baselines
+// ("echo", a bare express 5 JSON server; "scimmy in-memory", a plain scimmy store) each in their own
+// process too, measured with the same settings in the same run. See bench/http/ for the processes.
+//
+// Every scenario checks the server afterwards, from inside its process (counts in one snapshot),
+// and throws — failing loudly — on a 5xx, a connection error, or counts that disagree with the
+// responses the client saw.
+import { randomInt } from 'node:crypto';
+import {
+  DOMAIN,
+  ENTRA_CHANGES,
+  entraAddMember,
+  entraUserPatch,
+  oktaFindPath,
+  oktaUserBody,
+  SCIM_BASE,
+  seededUserName,
+} from './http/bodies.js';
+import { Servers, type ChildServer } from './http/child.js';
+import {
+  asTiming,
+  cannon,
+  countOf,
+  describeStatuses,
+  httpClient,
+  merge,
+  ratePerSecond,
+  scimHeaders,
+  type LoadResult,
+  type NextRequest,
+} from './http/load.js';
+import {
+  announced,
+  freshServer,
+  seededTemplate,
+  serverFromTemplate,
+  type Template,
+} from './http/templates.js';
+import { latencySummary, quantile, type RunOptions, type Scenario, type ScenarioResult } from './scenario.js';
+
+const CONNECTIONS = 20;
+
+interface Sizes {
+  /** Warm-up before each measured server (JIT, statement caches), seconds. */
+  readonly warmupSeconds: number;
+  /** Create: measured slices per server, alternating echo, scimmy, Seatkeeper, and their length. */
+  readonly createRounds: number;
+  readonly createSeconds: number;
+  /** Filter lookup: the large and the small directory, alternating slices and their length. */
+  readonly bigUsers: number;
+  readonly smallUsers: number;
+  readonly lookupRounds: number;
+  readonly lookupSeconds: number;
+  /** Pages: sequential requests per page per round, alternating first and last page. */
+  readonly pageRounds: number;
+  readonly pageRequests: number;
+  /** Group: members seeded, then sequential add-member PATCHes (after a warm-up of a few). */
+  readonly groupMembers: number;
+  readonly groupAdds: number;
+  readonly groupWarmup: number;
+  /** Okta import: users imported (one GET + one POST each). */
+  readonly importUsers: number;
+  /** Entra cycle: users seeded, each PATCHed once; warm-up PATCHes before. */
+  readonly cycleUsers: number;
+  readonly cycleWarmup: number;
+}
+
+const FULL: Sizes = {
+  warmupSeconds: 2,
+  createRounds: 4,
+  createSeconds: 2.5,
+  bigUsers: 100_000,
+  smallUsers: 1_000,
+  lookupRounds: 4,
+  lookupSeconds: 2.5,
+  pageRounds: 2,
+  pageRequests: 150,
+  groupMembers: 50_000,
+  groupAdds: 200,
+  groupWarmup: 20,
+  importUsers: 100_000,
+  cycleUsers: 10_000,
+  cycleWarmup: 500,
+};
+
+const QUICK: Sizes = {
+  warmupSeconds: 1,
+  createRounds: 1,
+  createSeconds: 3,
+  bigUsers: 10_000,
+  smallUsers: 1_000,
+  lookupRounds: 1,
+  lookupSeconds: 2,
+  pageRounds: 1,
+  pageRequests: 40,
+  groupMembers: 5_000,
+  groupAdds: 50,
+  groupWarmup: 10,
+  importUsers: 5_000,
+  cycleUsers: 1_000,
+  cycleWarmup: 100,
+};
+
+const sizesFor = ({ quick }: RunOptions): Sizes => (quick ? QUICK : FULL);
+
+// --- checks -------------------------------------------------------------------------------------
+
+class BenchCheckFailed extends Error {
+  override name = 'BenchCheckFailed';
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new BenchCheckFailed(message);
+}
+
+interface ServerCounts {
+  readonly users: number;
+  readonly deactivated: number;
+  readonly tiers: readonly { tierId: string; held: number; seated: number; invited: number }[];
+  readonly groupMembers: number | null;
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly log: { readonly lines: number; readonly problems: number };
+}
+
+async function countsOf(
+  server: ChildServer,
+  organisationId: number,
+  groupId?: string,
+): Promise<ServerCounts> {
+  return server.call<ServerCounts>('counts', { organisationId, ...(groupId ? { groupId } : {}) });
+}
+
+const serverStatus = (counts: ServerCounts, status: number): number => counts.statuses[String(status)] ?? 0;
+
+/** No 5xx, no warning or error logged, and every tier's pool counter equals its seat holders. */
+function checkServer(name: string, counts: ServerCounts): void {
+  const fivexx = Object.entries(counts.statuses).filter(([s]) => s.startsWith('5'));
+  check(fivexx.length === 0, `${name} answered ${fivexx.map(([s, n]) => `${s} × ${n}`).join(', ')}`);
+  check(counts.log.problems === 0, `${name} logged ${counts.log.problems} warnings or errors (see stderr)`);
+  for (const t of counts.tiers) {
+    check(
+      t.held === t.seated + t.invited,
+      `${name}: ${t.tierId} pool holds ${t.held} but ${t.seated} members are seated and ${t.invited} invited`,
+    );
+  }
+}
+
+/** Only `expected` statuses, and no connection errors. */
+function checkClient(name: string, result: LoadResult, ...expected: number[]): void {
+  const others = [...result.statuses.entries()].filter(([s]) => !expected.includes(s));
+  check(
+    others.length === 0,
+    `${name}: unexpected answers ${describeStatuses(new Map(others))} (expected ${expected.join('/')})`,
+  );
+  check(result.errors === 0, `${name}: ${result.errors} connection errors or timeouts`);
+}
+
+const standardTier = (counts: ServerCounts) => counts.tiers.find((t) => t.tierId === 'standard')!;
+
+// --- formatting ---------------------------------------------------------------------------------
+
+const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+const median = (r: LoadResult): number => quantile(r.latenciesMs, 0.5);
+const mb = (x: number): string => `${x.toFixed(0)} MB`;
+
+function memoryNote(name: string, memory: { peakSampledMb: number; hwmMb: number }): string {
+  return `${name} memory: peak VmRSS sampled ${mb(memory.peakSampledMb)}, VmHWM ${mb(memory.hwmMb)}`;
+}
+
+interface ListBody {
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly itemsPerPage: number;
+  readonly Resources: readonly {
+    readonly id: string;
+    readonly userName?: string;
+    readonly displayName?: string;
+    readonly active?: boolean;
+    readonly emails?: readonly { value: string; type?: string }[];
+  }[];
+}
+
+// --- 1. create ----------------------------------------------------------------------------------
+
+/**
+ * POST /Users with a unique Okta-shaped body per request, 20 connections, against Seatkeeper (each
+ * create claims a standard seat), the echo server and the scimmy in-memory store, in alternating
+ * slices after a warm-up each. Value: Seatkeeper's 201s per second.
+ */
+export const scimCreate: Scenario = {
+  name: 'SCIM create with seat claim',
+  async run(options): Promise<ScenarioResult> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      const seatkeeper = await freshServer(servers, 'seatkeeper');
+      const org = announced(seatkeeper);
+      const sides = [
+        { label: 'echo', server: await servers.start('echo', 'echo'), token: 'unused' },
+        { label: 'scimmy', server: await servers.start('scimmy', 'scimmy'), token: 'unused' },
+        { label: 'seatkeeper', server: seatkeeper, token: org.token },
+      ] as const;
+      let n = 0;
+      const next = (): NextRequest => ({
+        method: 'POST',
+        path: `${SCIM_BASE}/Users`,
+        body: JSON.stringify(oktaUserBody(`create${n++}`)),
+      });
+      const run = (side: (typeof sides)[number], seconds: number) =>
+        cannon({
+          url: side.server.url,
+          connections: CONNECTIONS,
+          seconds,
+          headers: scimHeaders(side.token),
+          next,
+        });
+
+      const warm = new Map<string, LoadResult>();
+      for (const side of sides) warm.set(side.label, await run(side, z.warmupSeconds));
+      const slices = new Map<string, LoadResult[]>(sides.map((s) => [s.label, []]));
+      seatkeeper.startSampling();
+      for (let round = 0; round < z.createRounds; round++)
+        for (const side of sides) slices.get(side.label)!.push(await run(side, z.createSeconds));
+      const memory = seatkeeper.stopSampling();
+      const [echo, scimmy, ours] = sides.map((s) => merge(slices.get(s.label)!)) as [
+        LoadResult,
+        LoadResult,
+        LoadResult,
+      ];
+
+      checkClient('echo', merge([warm.get('echo')!, echo]), 201);
+      checkClient('scimmy in-memory', merge([warm.get('scimmy')!, scimmy]), 201);
+      const all = merge([warm.get('seatkeeper')!, ours]);
+      check(all.errors === 0, `seatkeeper: ${all.errors} connection errors or timeouts`);
+      const counts = await countsOf(seatkeeper, org.organisationId);
+      checkServer('seatkeeper', counts);
+      // autocannon stops with requests in flight: the server may have answered (and created) a few
+      // that the client never saw, never more than one per connection per run.
+      const serverCreated = serverStatus(counts, 201);
+      const clientCreated = countOf(all, 201);
+      const runs = 1 + z.createRounds; // the warm-up and the measured slices
+      check(
+        counts.users === serverCreated,
+        `seatkeeper holds ${counts.users} directory users but answered 201 ${serverCreated} times`,
+      );
+      check(
+        clientCreated <= serverCreated && serverCreated <= clientCreated + CONNECTIONS * runs,
+        `seatkeeper answered 201 ${serverCreated} times; the client saw ${clientCreated}`,
+      );
+      check(
+        standardTier(counts).seated === counts.users,
+        `${counts.users} users created but ${standardTier(counts).seated} standard seats seated`,
+      );
+
+      const value = ratePerSecond(ours, 201);
+      const baseline = ratePerSecond(echo, 201);
+      const scimmyRate = ratePerSecond(scimmy, 201);
+      const non201 = [...ours.statuses.entries()].filter(([s]) => s !== 201);
+      const ratio = value / baseline;
+      return {
+        name: this.name,
+        unit: 'creates/s',
+        value,
+        baseline: { name: 'echo POST (express 5)', value: baseline },
+        ratio,
+        goal: { description: '>= 50 % of echo, no errors', met: ratio >= 0.5 && non201.length === 0 },
+        notes: [
+          `${z.createRounds} × ${z.createSeconds} s per server after ${z.warmupSeconds} s warm-up, ${CONNECTIONS} connections (autocannon); slices alternate echo, scimmy, Seatkeeper; unique Okta-shaped bodies; every 201 claimed a standard seat`,
+          `scimmy in-memory: ${int(scimmyRate)} creates/s = ${((scimmyRate / baseline) * 100).toFixed(1)} % of echo (the issue says about 20 %); Seatkeeper = ${(value / scimmyRate).toFixed(2)} × scimmy in-memory`,
+          `latency under load: Seatkeeper ${latencySummary(asTiming(ours))}; echo ${latencySummary(asTiming(echo))}; scimmy ${latencySummary(asTiming(scimmy))}`,
+          `Seatkeeper answers: ${describeStatuses(ours.statuses)}; non-201 (errors): ${non201.length === 0 ? 'none' : describeStatuses(new Map(non201))}`,
+          `checked in the server: ${int(counts.users)} directory users = ${int(serverCreated)} 201s (client saw ${int(clientCreated)}); standard pool held ${int(standardTier(counts).held)} = seated ${int(standardTier(counts).seated)} + invited ${standardTier(counts).invited}; no 5xx`,
+          memoryNote('Seatkeeper', memory),
+        ],
+      };
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
+// --- 2. filter lookup ---------------------------------------------------------------------------
+
+/** Ten random lookups answered with exactly the seeded user. */
+async function probeLookups(server: ChildServer, template: Template): Promise<void> {
+  const client = httpClient(server.url, scimHeaders(template.token), 1);
+  try {
+    for (let k = 0; k < 10; k++) {
+      const i = randomInt(template.users);
+      const answer = await client.send('GET', oktaFindPath(seededUserName(i).toUpperCase()));
+      check(answer.status === 200, `lookup of user ${i}: ${answer.status} ${answer.text}`);
+      const body = JSON.parse(answer.text) as ListBody;
+      check(
+        body.totalResults === 1 && body.Resources[0]?.id === template.publicIds[i],
+        `lookup of user ${i} (upper-cased) found ${body.totalResults} users, not ${template.publicIds[i]}`,
+      );
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * GET /Users?filter=userName eq "<random existing user>" (Okta's existence check), 20 connections,
+ * against two servers: one whose database holds 100,000 directory users, one with 1,000 (both
+ * seeded by the engine, copied from templates). Alternating slices after a warm-up each.
+ * Value: median latency at 100k; baseline: at 1k.
+ */
+export const filterLookup: Scenario = {
+  name: 'filter lookup at 100k vs 1k',
+  async run(options): Promise<ScenarioResult> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      const bigTemplate = await seededTemplate(z.bigUsers);
+      const smallTemplate = await seededTemplate(z.smallUsers);
+      const big = {
+        template: bigTemplate,
+        server: await serverFromTemplate(servers, 'seatkeeper-big', bigTemplate),
+      };
+      const small = {
+        template: smallTemplate,
+        server: await serverFromTemplate(servers, 'seatkeeper-small', smallTemplate),
+      };
+      const sides = [small, big];
+      const run = (side: (typeof sides)[number], seconds: number) =>
+        cannon({
+          url: side.server.url,
+          connections: CONNECTIONS,
+          seconds,
+          headers: scimHeaders(side.template.token),
+          next: () => ({ method: 'GET', path: oktaFindPath(seededUserName(randomInt(side.template.users))) }),
+        });
+      for (const side of sides) {
+        await probeLookups(side.server, side.template);
+        await run(side, z.warmupSeconds);
+      }
+      const slices = new Map(sides.map((s) => [s, [] as LoadResult[]]));
+      for (let round = 0; round < z.lookupRounds; round++)
+        for (const side of sides) slices.get(side)!.push(await run(side, z.lookupSeconds));
+      const [smallResult, bigResult] = sides.map((s) => merge(slices.get(s)!)) as [LoadResult, LoadResult];
+      checkClient('lookups at the small directory', smallResult, 200);
+      checkClient('lookups at the large directory', bigResult, 200);
+      for (const side of sides) {
+        const counts = await countsOf(side.server, side.template.organisationId);
+        checkServer(side.server.name, counts);
+        check(counts.users === side.template.users, `${side.server.name} holds ${counts.users} users`);
+      }
+      const value = median(bigResult);
+      const baseline = median(smallResult);
+      const ratio = value / baseline;
+      return {
+        name: this.name,
+        unit: 'ms (p50)',
+        value,
+        baseline: { name: `p50 at ${int(z.smallUsers)} users`, value: baseline },
+        ratio,
+        goal: { description: '<= 1.5 × the 1k latency', met: ratio <= 1.5 },
+        notes: [
+          `${int(z.bigUsers)} vs ${int(z.smallUsers)} directory users, one server (process, database) each; ${CONNECTIONS} connections, ${z.lookupRounds} × ${z.lookupSeconds} s alternating slices after ${z.warmupSeconds} s warm-up; a random existing userName per request`,
+          `at ${int(z.bigUsers)}: ${int(ratePerSecond(bigResult, 200))} lookups/s, ${latencySummary(asTiming(bigResult))}`,
+          `at ${int(z.smallUsers)}: ${int(ratePerSecond(smallResult, 200))} lookups/s, ${latencySummary(asTiming(smallResult))}`,
+          `checked: 10 random upper-cased lookups per server return exactly the seeded user; all ${int(bigResult.latenciesMs.length + smallResult.latenciesMs.length)} answers 200; no 5xx`,
+          `seeding (set-up, not measured): ${int(z.bigUsers)} users in ${bigTemplate.seedSeconds.toFixed(1)} s by the directory engine in transactions of 5,000`,
+        ],
+      };
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
+// --- 3. pages -----------------------------------------------------------------------------------
+
+/**
+ * GET /Users?startIndex=1&count=100 and GET /Users?startIndex=<last 100>&count=100 on the 100k
+ * directory, sequentially (one connection, so each latency is one request's service time, not
+ * queueing), alternating slices. Value: median of the last page; baseline: of the first.
+ */
+export const pages: Scenario = {
+  name: 'last page vs first page at 100k',
+  async run(options): Promise<ScenarioResult> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      const template = await seededTemplate(z.bigUsers);
+      const smallTemplate = await seededTemplate(z.smallUsers);
+      const server = await serverFromTemplate(servers, 'seatkeeper-big', template);
+      const smallServer = await serverFromTemplate(servers, 'seatkeeper-small', smallTemplate);
+      const lastStart = template.users - 99;
+      const pagePath = (startIndex: number) => `${SCIM_BASE}/Users?startIndex=${startIndex}&count=100`;
+      const client = httpClient(server.url, scimHeaders(template.token), 1);
+      try {
+        for (const [startIndex, first] of [
+          [1, 0],
+          [lastStart, template.users - 100],
+        ] as const) {
+          const answer = await client.send('GET', pagePath(startIndex));
+          check(answer.status === 200, `page at ${startIndex}: ${answer.status}`);
+          const body = JSON.parse(answer.text) as ListBody;
+          check(
+            body.totalResults === template.users &&
+              body.itemsPerPage === 100 &&
+              body.Resources.length === 100 &&
+              body.Resources[0]?.id === template.publicIds[first] &&
+              body.Resources[99]?.id === template.publicIds[first + 99],
+            `page at ${startIndex}: totalResults ${body.totalResults}, itemsPerPage ${body.itemsPerPage}, first ${body.Resources[0]?.id} (expected ${template.publicIds[first]})`,
+          );
+        }
+      } finally {
+        client.close();
+      }
+      const run = (startIndex: number, amount: number, target = server, token = template.token) =>
+        cannon({
+          url: target.url,
+          connections: 1,
+          amount,
+          headers: scimHeaders(token),
+          next: () => ({ method: 'GET', path: pagePath(startIndex) }),
+        });
+      await run(1, 10);
+      await run(lastStart, 10);
+      await run(1, 10, smallServer, smallTemplate.token);
+      const firsts: LoadResult[] = [];
+      const lasts: LoadResult[] = [];
+      const smallFirsts: LoadResult[] = [];
+      for (let round = 0; round < z.pageRounds; round++) {
+        firsts.push(await run(1, z.pageRequests));
+        lasts.push(await run(lastStart, z.pageRequests));
+        smallFirsts.push(await run(1, z.pageRequests, smallServer, smallTemplate.token));
+      }
+      const first = merge(firsts);
+      const last = merge(lasts);
+      const smallFirst = merge(smallFirsts);
+      checkClient('first page', first, 200);
+      checkClient('last page', last, 200);
+      checkClient('first page of the small directory', smallFirst, 200);
+      const counts = await countsOf(server, template.organisationId);
+      checkServer('seatkeeper', counts);
+      const value = median(last);
+      const baseline = median(first);
+      const ratio = value / baseline;
+      return {
+        name: this.name,
+        unit: 'ms (p50)',
+        value,
+        baseline: { name: 'first page p50', value: baseline },
+        ratio,
+        goal: { description: '<= 2 × the first page', met: ratio <= 2 },
+        notes: [
+          `${int(template.users)} directory users; sequential (1 connection), ${z.pageRounds} × ${z.pageRequests} requests per page in alternating slices after 10 warm-up each; startIndex=1 vs startIndex=${int(lastStart)}, count=100`,
+          `first page ${latencySummary(asTiming(first))}; last page ${latencySummary(asTiming(last))}`,
+          `for scale: the first page of a ${int(smallTemplate.users)}-user directory (same requests, its own server) ${latencySummary(asTiming(smallFirst))}; at ${int(template.users)} users the first page costs ${(median(first) / median(smallFirst)).toFixed(1)} × as much`,
+          `checked: both pages hold the expected 100 users in creation order, totalResults ${int(template.users)}, itemsPerPage 100; no 5xx`,
+        ],
+      };
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
+// --- 4. group add -------------------------------------------------------------------------------
+
+/**
+ * A group of 50,000 members (created by the engine in the server process), then one Entra-shaped
+ * PATCH adding one member at a time, sequentially, for 200 different users. Value: median latency;
+ * baseline: the echo server's median for the same PATCH requests, sequential too.
+ */
+export const groupAdd: Scenario = {
+  name: 'one member added to a 50,000-member group',
+  async run(options): Promise<ScenarioResult> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      const template = await seededTemplate(z.bigUsers);
+      check(
+        template.users >= z.groupMembers + z.groupWarmup + z.groupAdds,
+        'template too small for the group',
+      );
+      const server = await serverFromTemplate(servers, 'seatkeeper-group', template);
+      const echo = await servers.start('echo', 'echo');
+      const { groupId, seconds: groupSeconds } = await server.call<{ groupId: string; seconds: number }>(
+        'seedGroup',
+        {
+          organisationId: template.organisationId,
+          displayName: 'Everyone',
+          members: template.publicIds.slice(0, z.groupMembers),
+        },
+      );
+      // A long-running server would have checkpointed the seeding's write-ahead log long ago.
+      await server.call('checkpoint');
+      const before = await countsOf(server, template.organisationId, groupId);
+      check(before.groupMembers === z.groupMembers, `group seeded with ${before.groupMembers} members`);
+
+      let nextUser = z.groupMembers;
+      const next = (): NextRequest => ({
+        method: 'PATCH',
+        path: `${SCIM_BASE}/Groups/${groupId}`,
+        body: entraAddMember(template.publicIds[nextUser++]!),
+      });
+      const run = (target: ChildServer, amount: number) =>
+        cannon({ url: target.url, connections: 1, amount, headers: scimHeaders(template.token), next });
+      const warmOurs = await run(server, z.groupWarmup);
+      const ours = await run(server, z.groupAdds);
+      const warmEcho = await run(echo, z.groupWarmup);
+      const echoed = await run(echo, z.groupAdds);
+      checkClient('group PATCH', merge([warmOurs, ours]), 204);
+      checkClient('echo PATCH', merge([warmEcho, echoed]), 200);
+      const counts = await countsOf(server, template.organisationId, groupId);
+      checkServer('seatkeeper', counts);
+      const added = countOf(warmOurs, 204) + countOf(ours, 204);
+      check(
+        counts.groupMembers === z.groupMembers + added,
+        `the group has ${counts.groupMembers} members after ${added} adds to ${z.groupMembers}`,
+      );
+      const value = median(ours);
+      const baseline = median(echoed);
+      return {
+        name: this.name,
+        unit: 'ms (p50)',
+        value,
+        baseline: { name: 'echo PATCH p50, sequential', value: baseline },
+        ratio: value / baseline,
+        goal: { description: '<= 20 ms', met: value <= 20 },
+        notes: [
+          `group of ${int(z.groupMembers)} seeded in ${groupSeconds.toFixed(1)} s (engine createGroup); then ${z.groupAdds} PATCH add-member requests, each a different user, sequential (1 connection) after ${z.groupWarmup} warm-up; the echo server got the same requests`,
+          `Seatkeeper ${latencySummary(asTiming(ours))}; echo ${latencySummary(asTiming(echoed))}`,
+          `checked: all answered 204; the group has ${int(counts.groupMembers ?? 0)} members = ${int(z.groupMembers)} + ${added} added; no 5xx`,
+        ],
+      };
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
+// --- 5. Okta import -----------------------------------------------------------------------------
+
+interface ImportRun {
+  readonly seconds: number;
+  /** Users per second over the first and the last tenth of the import. */
+  readonly firstTenthRate: number;
+  readonly lastTenthRate: number;
+  readonly getMs: Float64Array;
+  readonly postMs: Float64Array;
+  readonly failures: readonly string[];
+  readonly failed: number;
+}
+
+/**
+ * Okta's create sequence for `users` new users, 20 workers at once: GET the userName (expect an
+ * empty list), then POST it (expect 201 with a body).
+ */
+async function oktaImport(
+  server: ChildServer,
+  token: string,
+  users: number,
+  keyPrefix: string,
+): Promise<ImportRun> {
+  const client = httpClient(server.url, scimHeaders(token), CONNECTIONS);
+  const getMs: number[] = [];
+  const postMs: number[] = [];
+  const failures: string[] = [];
+  const doneAt: number[] = [];
+  let failed = 0;
+  const fail = (message: string) => {
+    failed++;
+    if (failures.length < 5) failures.push(message);
+  };
+  let next = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        for (let i = next++; i < users; i = next++) {
+          const key = `${keyPrefix}${i}`;
+          const found = await client.send('GET', oktaFindPath(`${key}@${DOMAIN}`));
+          getMs.push(found.ms);
+          if (found.status !== 200 || (JSON.parse(found.text) as ListBody).totalResults !== 0) {
+            fail(`GET ${key}: ${found.status} ${found.text.slice(0, 200)}`);
+            continue;
+          }
+          const made = await client.send('POST', `${SCIM_BASE}/Users`, JSON.stringify(oktaUserBody(key)));
+          postMs.push(made.ms);
+          doneAt.push(performance.now());
+          if (made.status !== 201 || made.text.length === 0)
+            fail(`POST ${key}: ${made.status} ${made.text.slice(0, 200)}`);
+        }
+      }),
+    );
+  } finally {
+    client.close();
+  }
+  const finished = performance.now();
+  const tenth = Math.max(1, Math.floor(doneAt.length / 10));
+  return {
+    seconds: (finished - started) / 1000,
+    firstTenthRate: tenth / ((doneAt[tenth - 1]! - started) / 1000),
+    lastTenthRate: tenth / ((finished - doneAt[doneAt.length - tenth - 1]!) / 1000),
+    getMs: Float64Array.from(getMs),
+    postMs: Float64Array.from(postMs),
+    failures,
+    failed,
+  };
+}
+
+const timing = (latenciesMs: Float64Array, seconds: number) => ({
+  ops: latenciesMs.length,
+  seconds,
+  latenciesMs,
+});
+
+/**
+ * Okta's import of 100,000 users into a fresh organisation (GET filter, then POST, 20 workers),
+ * against Seatkeeper and the echo server (the same number of GET + POST pairs). Two rows: the
+ * time, and Seatkeeper's peak RSS (VmHWM) over the import.
+ */
+export const oktaImportScenario: Scenario = {
+  name: 'Okta-style import of 100,000 users',
+  async run(options): Promise<ScenarioResult[]> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      const echo = await servers.start('echo', 'echo');
+      echo.startSampling();
+      const echoRun = await oktaImport(echo, 'unused', z.importUsers, 'import');
+      const echoMemory = echo.stopSampling();
+      check(echoRun.failed === 0, `echo: ${echoRun.failed} failures: ${echoRun.failures.join('; ')}`);
+
+      const seatkeeper = await freshServer(servers, 'seatkeeper');
+      const org = announced(seatkeeper);
+      const startMemory = seatkeeper.memory();
+      seatkeeper.startSampling(250);
+      const ours = await oktaImport(seatkeeper, org.token, z.importUsers, 'import');
+      const memory = seatkeeper.stopSampling();
+      check(ours.failed === 0, `seatkeeper: ${ours.failed} failures: ${ours.failures.join('; ')}`);
+      const counts = await countsOf(seatkeeper, org.organisationId);
+      checkServer('seatkeeper', counts);
+      check(
+        counts.users === z.importUsers,
+        `imported ${z.importUsers} users; the server holds ${counts.users}`,
+      );
+      check(
+        serverStatus(counts, 201) === z.importUsers && serverStatus(counts, 200) === z.importUsers,
+        `server answered ${serverStatus(counts, 200)} × 200 and ${serverStatus(counts, 201)} × 201 for ${z.importUsers} pairs`,
+      );
+      check(
+        standardTier(counts).seated === z.importUsers,
+        `${standardTier(counts).seated} standard seats seated for ${z.importUsers} users`,
+      );
+
+      const rssGoal = 300;
+      const sizeNote = `${int(z.importUsers)} users, ${CONNECTIONS} concurrent workers (keep-alive node:http in the parent), each user GET filter userName eq (empty list) then POST (201)`;
+      return [
+        {
+          name: this.name,
+          unit: 's',
+          value: ours.seconds,
+          baseline: { name: 'echo, same GET+POST pairs', value: echoRun.seconds },
+          ratio: ours.seconds / echoRun.seconds,
+          goal: { description: 'none (report)', met: true },
+          notes: [
+            sizeNote,
+            `Seatkeeper ${int(z.importUsers / ours.seconds)} users/s (${int((2 * z.importUsers) / ours.seconds)} requests/s; first tenth ${int(ours.firstTenthRate)} users/s, last tenth ${int(ours.lastTenthRate)} users/s); echo ${int(z.importUsers / echoRun.seconds)} pairs/s`,
+            `Seatkeeper GET ${latencySummary(timing(ours.getMs, ours.seconds))}; POST ${latencySummary(timing(ours.postMs, ours.seconds))}`,
+            `checked: ${int(counts.users)} directory users, ${int(standardTier(counts).seated)} seated; server answered 200 × ${int(serverStatus(counts, 200))}, 201 × ${int(serverStatus(counts, 201))}; no 5xx`,
+          ],
+        },
+        {
+          name: 'import peak RSS',
+          unit: 'MB',
+          value: memory.hwmMb,
+          baseline: { name: 'echo VmHWM, same pairs', value: echoMemory.hwmMb },
+          ratio: memory.hwmMb / echoMemory.hwmMb,
+          goal: { description: `< ${rssGoal} MB`, met: memory.hwmMb < rssGoal },
+          notes: [
+            `VmHWM of the Seatkeeper process after the import (fresh process: start ${mb(startMemory.rssMb)}); VmRSS sampled every 250 ms peaked at ${mb(memory.peakSampledMb)}; both processes run under tsx (its loader thread included)`,
+          ],
+        },
+      ];
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
+// --- 6. Entra cycle -----------------------------------------------------------------------------
+
+/**
+ * 10,000 seeded users, then one Entra-shaped PATCH per user (rotating: Replace displayName, Replace
+ * active "False", Replace emails[type eq "work"].value), 20 connections, after a warm-up of
+ * displayName PATCHes. The echo server gets the same requests. Value: PATCHes per second.
+ */
+export const entraCycle: Scenario = {
+  name: 'Entra-style incremental cycle over 10,000 users',
+  async run(options): Promise<ScenarioResult> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      const template = await seededTemplate(z.cycleUsers);
+      const server = await serverFromTemplate(servers, 'seatkeeper-cycle', template);
+      const echo = await servers.start('echo', 'echo');
+      const headers = scimHeaders(template.token);
+      const path = (i: number) => `${SCIM_BASE}/Users/${template.publicIds[i]}`;
+
+      const warmup = (target: ChildServer) => {
+        let w = 0;
+        return cannon({
+          url: target.url,
+          connections: CONNECTIONS,
+          amount: z.cycleWarmup,
+          headers,
+          next: () => {
+            const i = w++ % z.cycleUsers;
+            return { method: 'PATCH', path: path(i), body: entraUserPatch('displayName', i) };
+          },
+        });
+      };
+      const cycle = async (target: ChildServer) => {
+        let i = 0;
+        const result = await cannon({
+          url: target.url,
+          connections: CONNECTIONS,
+          amount: z.cycleUsers,
+          headers,
+          next: () => {
+            const k = i++;
+            return { method: 'PATCH', path: path(k), body: entraUserPatch(ENTRA_CHANGES[k % 3]!, k) };
+          },
+        });
+        check(i === z.cycleUsers, `autocannon built ${i} requests for ${z.cycleUsers}`);
+        return result;
+      };
+      const warmOurs = await warmup(server);
+      server.startSampling();
+      const ours = await cycle(server);
+      const memory = server.stopSampling();
+      const warmEcho = await warmup(echo);
+      const echoed = await cycle(echo);
+      checkClient('seatkeeper PATCH', merge([warmOurs, ours]), 200);
+      checkClient('echo PATCH', merge([warmEcho, echoed]), 200);
+
+      const counts = await countsOf(server, template.organisationId);
+      checkServer('seatkeeper', counts);
+      const deactivations = Math.floor((z.cycleUsers + 1) / 3);
+      check(counts.users === z.cycleUsers, `${counts.users} users after the cycle`);
+      check(
+        counts.deactivated === deactivations,
+        `${counts.deactivated} users deactivated; ${deactivations} "False" PATCHes were answered 200`,
+      );
+      check(
+        standardTier(counts).seated === z.cycleUsers - deactivations,
+        `${standardTier(counts).seated} seated after ${deactivations} of ${z.cycleUsers} deactivated`,
+      );
+      // One user per kind of change, read back over SCIM.
+      const client = httpClient(server.url, headers, 1);
+      try {
+        for (const i of [0, 1, 2]) {
+          const answer = await client.send('GET', path(i));
+          check(answer.status === 200, `GET user ${i}: ${answer.status}`);
+          const user = JSON.parse(answer.text) as ListBody['Resources'][number];
+          const ok =
+            i === 0
+              ? user.displayName === 'Renamed User 0'
+              : i === 1
+                ? user.active === false
+                : user.emails?.find((e) => e.type === 'work')?.value === `moved2@${DOMAIN}`;
+          check(ok, `user ${i} does not show its ${ENTRA_CHANGES[i]} change: ${answer.text.slice(0, 300)}`);
+        }
+      } finally {
+        client.close();
+      }
+
+      const value = ratePerSecond(ours, 200);
+      const baseline = ratePerSecond(echoed, 200);
+      return {
+        name: this.name,
+        unit: 'PATCH/s',
+        value,
+        baseline: { name: 'echo PATCH', value: baseline },
+        ratio: value / baseline,
+        goal: { description: 'none (report)', met: true },
+        notes: [
+          `${int(z.cycleUsers)} seeded users, one PATCH each (Replace displayName / active "False" / emails[type eq "work"].value in turn), ${CONNECTIONS} connections (autocannon), after ${int(z.cycleWarmup)} displayName PATCHes warm-up; echo got the same requests`,
+          `Seatkeeper ${latencySummary(asTiming(ours))}, ${ours.seconds.toFixed(1)} s; echo ${latencySummary(asTiming(echoed))}`,
+          `checked: all 200; ${int(counts.deactivated)} deactivated (seats released), ${int(standardTier(counts).seated)} seated, pool held = seated + invited; one user of each change read back; no 5xx`,
+          memoryNote('Seatkeeper', memory),
+        ],
+      };
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
+export const scimScenarios: readonly Scenario[] = [
+  scimCreate,
+  filterLookup,
+  pages,
+  groupAdd,
+  oktaImportScenario,
+  entraCycle,
+];
