@@ -93,7 +93,7 @@ CREATE TABLE members (
 CREATE INDEX members_by_email ON members (organisation_id, email_key);
 CREATE UNIQUE INDEX members_one_primary_owner ON members (organisation_id) WHERE role = 'primary_owner';
 -- (no index on seat_state: every claim and release would rewrite it; per-tier counts scan the
--- organisation's rows through members_by_org, and only administrators ask for them)
+-- organisation's rows through members_by_email, and only administrators ask for them)
 
 /** An invitation holds its member's seat (state 'invited') until accepted, revoked or expired. */
 CREATE TABLE invitations (

@@ -28,8 +28,12 @@ CREATE UNIQUE INDEX members_user_name ON members (organisation_id, user_name_key
  * collection gives several users one externalId. Indexed for Entra's `externalId eq` matching.
  */
 CREATE INDEX members_external_id ON members (organisation_id, external_id) WHERE external_id IS NOT NULL;
-/** Paging in id order within an organisation. */
-CREATE INDEX members_by_org ON members (organisation_id, id);
+/**
+ * The directory's members in id order: exactly the rows a SCIM listing shows, so an unfiltered
+ * page and its total read this index alone, at any depth of the directory.
+ */
+CREATE INDEX members_directory ON members (organisation_id, id)
+  WHERE user_name_key IS NOT NULL AND seat_state <> 'removed';
 CREATE INDEX members_waiting ON members (organisation_id, waiting_since) WHERE seat_state = 'awaiting_seat';
 
 CREATE TABLE scim_groups (
