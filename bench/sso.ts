@@ -20,17 +20,13 @@
 //
 // BENCH_CPU_PROF=<dir> starts the server child with --cpu-prof; its profile lands in <dir> when the
 // scenario stops it.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { startOidcProvider, type OidcTestProvider } from '../test/helpers/oidc-provider.js';
 import { startSamlIdp, type SamlIdp } from '../test/helpers/saml-idp.js';
-import { ChildServer } from './http/child.js';
-import { READY_KEY } from './http/child-side.js';
+import { startScript, type ChildServer } from './http/child.js';
 import { describeStatuses, httpClient, type HttpAnswer, type HttpClient } from './http/load.js';
 import {
   latencySummary,
@@ -40,9 +36,7 @@ import {
   type Timing,
 } from './scenario.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_SCRIPT = 'bench/sso-server.ts';
-const STARTUP_TIMEOUT_MS = 60_000;
 
 /** Requests in flight, for the server and the baseline alike. */
 const CONCURRENCY = 20;
@@ -71,40 +65,8 @@ type ChildOptions =
   { readonly mode: 'seatkeeper'; readonly databasePath: string } | { readonly mode: 'echo' };
 
 /** Starts bench/sso-server.ts and waits for its announcement (the protocol of bench/http/child.ts). */
-async function startChild(name: string, options: ChildOptions): Promise<ChildServer> {
-  const profileDir = process.env.BENCH_CPU_PROF;
-  const profile =
-    options.mode === 'seatkeeper' && profileDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`]
-      : [];
-  if (profile.length > 0) mkdirSync(resolve(profileDir!), { recursive: true });
-  const proc = spawn(
-    process.execPath,
-    [...profile, '--import', 'tsx', SERVER_SCRIPT, JSON.stringify(options)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
-  );
-  const lines = createInterface({ input: proc.stdout! });
-  const info = await new Promise<ChildServer['info']>((resolveInfo, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`${name} did not start within ${STARTUP_TIMEOUT_MS / 1000} s`));
-    }, STARTUP_TIMEOUT_MS);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before it announced itself`));
-    };
-    proc.once('exit', onExit);
-    lines.on('line', (line) => {
-      if (line.includes(`"${READY_KEY}":true`)) {
-        clearTimeout(timer);
-        proc.off('exit', onExit);
-        resolveInfo(JSON.parse(line) as ChildServer['info']);
-      } else {
-        process.stderr.write(`[${name}] ${line}\n`);
-      }
-    });
-  });
-  return new ChildServer(name, proc, info);
+function startChild(name: string, options: ChildOptions): Promise<ChildServer> {
+  return startScript(SERVER_SCRIPT, name, options, options.mode === 'seatkeeper');
 }
 
 /** User + system CPU seconds a live process has used, from /proc (Linux; USER_HZ is 100). */

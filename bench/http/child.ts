@@ -142,21 +142,32 @@ export class ChildServer {
   }
 }
 
-/** Starts a server process and waits for its announcement. */
-export async function startServer(
+/** Starts one of the bench servers and waits for its announcement. */
+export function startServer(
   kind: ServerKind,
   name: string,
   options: Record<string, unknown> = {},
 ): Promise<ChildServer> {
+  return startScript(SCRIPTS[kind], name, options, kind === 'seatkeeper');
+}
+
+/**
+ * Starts `script` (a path below the repository) as a server process speaking the announcement
+ * protocol of child-side.ts, and waits for it; `profiled` honours BENCH_CPU_PROF.
+ */
+export async function startScript(
+  script: string,
+  name: string,
+  options: Readonly<Record<string, unknown>>,
+  profiled: boolean,
+): Promise<ChildServer> {
   const profileDir = process.env.BENCH_CPU_PROF;
-  const profile =
-    kind === 'seatkeeper' && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
+  const profile = profiled && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
   if (profile.length > 0) mkdirSync(resolve(profileDir!), { recursive: true });
-  const proc = spawn(
-    process.execPath,
-    [...profile, '--import', 'tsx', SCRIPTS[kind], JSON.stringify(options)],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
-  );
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', script, JSON.stringify(options)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   const lines = createInterface({ input: proc.stdout! });
   const info = await new Promise<ChildServer['info']>((resolve, reject) => {
     const timer = setTimeout(() => {
