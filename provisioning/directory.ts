@@ -15,16 +15,7 @@ import {
   SeatLimitError,
   ValidationError,
 } from '../domain/errors.js';
-import {
-  HIGHEST,
-  holdsSeat,
-  roleRank,
-  type Actor,
-  type Role,
-  type SeatState,
-  type TierChoice,
-} from '../domain/model.js';
-import { foldKey } from '../domain/fold.js';
+import { HIGHEST, holdsSeat, type Actor, type SeatState, type TierChoice } from '../domain/model.js';
 import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Queries } from '../db/queries/index.js';
 import type { ListPage } from '../db/queries/directory-users.js';
@@ -39,7 +30,7 @@ import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
-import { emailDomain } from './members.js';
+import { changeRole, emailDomain, mappedAccess } from './members.js';
 
 /** Seatless states from which an active directory user claims a seat; see settle(). */
 function claimsOnSettle(state: SeatState, assigning: boolean): boolean {
@@ -177,21 +168,12 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
   }
 
   /** Role and tier that the member's groups map to; role null when no role-mapped group holds them. */
-  function mapped(
-    q: Queries,
-    member: Member,
-  ): { role: Exclude<Role, 'primary_owner'> | null; tier: string | null } {
-    const mappings = new Map(q.groupMappings.list(member.organisationId).map((m) => [m.groupName, m]));
-    const ranks = new Map(q.tiers.all().map((t) => [t.id, t.rank]));
-    let role: Exclude<Role, 'primary_owner'> | null = null;
-    let tier: string | null = null;
-    for (const group of q.groups.groupsOf(member.id)) {
-      const m = mappings.get(foldKey(group.displayName));
-      if (m?.role && (role === null || roleRank(m.role) > roleRank(role))) role = m.role;
-      if (m?.tierId && (tier === null || (ranks.get(m.tierId) ?? 0) > (ranks.get(tier) ?? 0)))
-        tier = m.tierId;
-    }
-    return { role, tier };
+  function mapped(q: Queries, member: Member) {
+    return mappedAccess(
+      q,
+      member.organisationId,
+      q.groups.groupsOf(member.id).map((g) => g.displayName),
+    );
   }
 
   /**
@@ -249,21 +231,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
         }
         return member;
       }
-      if (member.role !== target.role) {
-        q.members.setRole(member, target.role, now());
-        const after = q.members.byId(orgId, member.id)!;
-        q.audit.append({
-          organisationId: orgId,
-          at: now(),
-          actor,
-          action: 'member.role_changed',
-          subjectType: 'member',
-          subjectId: member.id,
-          before: snapshot(member),
-          after: snapshot(after),
-        });
-        member = after;
-      }
+      member = changeRole(q, member, target.role, actor, now());
     }
     if (claimsOnSettle(member.seatState, assigning)) {
       const tier = requestedTier ?? target.tier;

@@ -2,7 +2,8 @@
 // which holds a seat until the invitation ends. Each is one transaction with its seat change.
 import type { Clock } from '../domain/clock.js';
 import { ConflictError, ValidationError } from '../domain/errors.js';
-import type { Actor, MemberSource, Role, TierChoice } from '../domain/model.js';
+import { roleRank, type Actor, type MemberSource, type Role, type TierChoice } from '../domain/model.js';
+import { foldKey } from '../domain/fold.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Member } from '../db/queries/members.js';
 import type { Store } from '../db/store.js';
@@ -148,4 +149,43 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       });
     },
   };
+}
+
+/**
+ * What a set of group names maps to under the organisation's advanced group mappings: the highest
+ * mapped role and the highest mapped tier, each null when no group maps one.
+ */
+export function mappedAccess(
+  q: Queries,
+  organisationId: number,
+  groupNames: Iterable<string>,
+): { role: Exclude<Role, 'primary_owner'> | null; tier: string | null } {
+  const mappings = new Map(q.groupMappings.list(organisationId).map((m) => [m.groupName, m]));
+  const ranks = new Map(q.tiers.all().map((t) => [t.id, t.rank]));
+  let role: Exclude<Role, 'primary_owner'> | null = null;
+  let tier: string | null = null;
+  for (const name of groupNames) {
+    const m = mappings.get(foldKey(name));
+    if (m?.role && (role === null || roleRank(m.role) > roleRank(role))) role = m.role;
+    if (m?.tierId && (tier === null || (ranks.get(m.tierId) ?? 0) > (ranks.get(tier) ?? 0))) tier = m.tierId;
+  }
+  return { role, tier };
+}
+
+/** Gives the member `role` and audits the change, inside the caller's transaction. */
+export function changeRole(q: Queries, member: Member, role: Role, actor: Actor, at: string): Member {
+  if (member.role === role) return member;
+  q.members.setRole(member, role, at);
+  const after = q.members.byId(member.organisationId, member.id)!;
+  q.audit.append({
+    organisationId: member.organisationId,
+    at,
+    actor,
+    action: 'member.role_changed',
+    subjectType: 'member',
+    subjectId: member.id,
+    before: snapshot(member),
+    after: snapshot(after),
+  });
+  return after;
 }

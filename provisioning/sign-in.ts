@@ -14,17 +14,16 @@
 // organisations. Network I/O is done before this is called; everything here is one transaction.
 import type { Clock } from '../domain/clock.js';
 import { ContractExpiredError, SeatLimitError, SignInRefusedError } from '../domain/errors.js';
-import { foldKey } from '../domain/fold.js';
-import { HIGHEST, roleRank, type Actor, type Role } from '../domain/model.js';
+import { HIGHEST, type Actor, type Role } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Member } from '../db/queries/members.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import type { SsoConnection } from '../db/queries/sso.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
-import { snapshot, type SeatPool } from '../seats/seat-pool.js';
+import type { SeatPool } from '../seats/seat-pool.js';
 import type { ExternalIdentity } from './identity.js';
-import { emailDomain, type MemberService } from './members.js';
+import { changeRole, emailDomain, mappedAccess, type MemberService } from './members.js';
 
 /** Product rule: owners hear about sign-ins refused for want of a seat at most once an hour. */
 const NOTICE_INTERVAL_HOURS = 1;
@@ -53,6 +52,14 @@ export function createSignIn({ store, clock, seats, members }: SignInDeps) {
     throw new SignInRefusedError(code, message, { organisation: organisation.slug });
   }
 
+  function refuseUnmapped(organisation: Organisation): never {
+    refuse(
+      'not_in_mapped_group',
+      organisation,
+      `You are in none of the groups that give access to ${organisation.name}. Ask an administrator to add you to one.`,
+    );
+  }
+
   /** True when the address is on a domain the operator verified for this organisation. */
   function onVerifiedDomain(q: Queries, organisationId: number, email: string | null): email is string {
     if (email === null) return false;
@@ -79,13 +86,7 @@ export function createSignIn({ store, clock, seats, members }: SignInDeps) {
         `Your identity provider did not list your groups, so ${organisation.name} cannot tell which access you have. Ask an administrator to check the groups sent to this application.`,
       );
     }
-    const groups = new Set(identity.groups.map(foldKey));
-    let role: Exclude<Role, 'primary_owner'> | null = null;
-    for (const m of q.groupMappings.list(organisation.id)) {
-      if (m.role !== null && groups.has(m.groupName) && (role === null || roleRank(m.role) > roleRank(role)))
-        role = m.role;
-    }
-    return role;
+    return mappedAccess(q, organisation.id, identity.groups).role;
   }
 
   /** Lets a linked member in, or says plainly why not. Roles follow the groups at every sign-in. */
@@ -103,27 +104,9 @@ export function createSignIn({ store, clock, seats, members }: SignInDeps) {
     ) {
       const role = mappedRole(q, organisation, identity);
       if (role === null) {
-        refuse(
-          'not_in_mapped_group',
-          organisation,
-          `You are in none of the groups that give access to ${organisation.name}. Ask an administrator to add you to one.`,
-        );
+        refuseUnmapped(organisation);
       }
-      if (role !== undefined && role !== member.role) {
-        q.members.setRole(member, role, now());
-        const after = q.members.byId(organisation.id, member.id)!;
-        q.audit.append({
-          organisationId: organisation.id,
-          at: now(),
-          actor,
-          action: 'member.role_changed',
-          subjectType: 'member',
-          subjectId: member.id,
-          before: snapshot(member),
-          after: snapshot(after),
-        });
-        member = after;
-      }
+      if (role !== undefined) member = changeRole(q, member, role, actor, now());
     }
     switch (member.seatState) {
       case 'seated':
@@ -211,11 +194,7 @@ export function createSignIn({ store, clock, seats, members }: SignInDeps) {
         }
         const role = mappedRole(q, organisation, identity);
         if (role === null) {
-          refuse(
-            'not_in_mapped_group',
-            organisation,
-            `You are in none of the groups that give access to ${organisation.name}. Ask an administrator to add you to one.`,
-          );
+          refuseUnmapped(organisation);
         }
         member = members.admit(
           organisation.id,
