@@ -12,12 +12,12 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import { openDatabase, type Db } from '../db/connection.js';
 import { systemClock } from '../domain/clock.js';
 import { HIGHEST, OPERATOR } from '../domain/model.js';
 import { buildContainer, type Container } from '../server/container.js';
 import { createLogger } from '../server/logger.js';
+import { benchOrganisation } from './fixture.js';
 import {
   combine,
   latencySummary,
@@ -53,23 +53,8 @@ function claimSide(databasePath: string, claims: number, operation: Operation) {
     clock: systemClock,
     logger: createLogger('silent'),
   });
-  // A term that starts today in the contract's zone, so the real clock is inside it.
-  const termStart = DateTime.now().setZone('Europe/Berlin').toISODate()!;
   const { organisation } = c.organisations.create(
-    {
-      slug: 'bench',
-      name: 'Bench GmbH',
-      domains: ['bench.example'],
-      contract: {
-        termStart,
-        timeZone: 'Europe/Berlin',
-        currency: 'EUR',
-        autoRenew: true,
-        prices: { standard: 5000, premium: 15000 },
-        seats: { standard: 10, premium: claims + 10 },
-      },
-      primaryOwner: { email: 'owner@bench.example', displayName: 'Olga Owner' },
-    },
+    benchOrganisation('bench', 'bench.example', { standard: 10, premium: claims + 10 }),
     OPERATOR,
   );
   const orgId = organisation.id;

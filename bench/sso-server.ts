@@ -15,7 +15,7 @@
 //
 // Started with BENCH_CPU_PROF=<dir> set, the parent adds --cpu-prof to the seatkeeper process; the
 // profile is written when the scenario stops it (the built-in `exit` command).
-import { DateTime } from 'luxon';
+import { benchOrganisation, countingLogSink } from './fixture.js';
 import express from 'express';
 import { openDatabase } from '../db/connection.js';
 import { systemClock } from '../domain/clock.js';
@@ -48,17 +48,7 @@ if (options.mode === 'echo') {
   });
 } else {
   const { databasePath } = options;
-  const log = { lines: 0, problems: 0 };
-  const sink = {
-    write(line: string): void {
-      log.lines++;
-      const level = /"level":(\d+)/.exec(line);
-      if (level && Number(level[1]) >= 40) {
-        log.problems++;
-        process.stderr.write(`[seatkeeper] ${line}`);
-      }
-    },
-  };
+  const { log, sink } = countingLogSink('seatkeeper');
   const c = buildContainer({
     config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
     clock: systemClock,
@@ -87,22 +77,8 @@ if (options.mode === 'echo') {
   const organisation = (args: Record<string, unknown>) => {
     const slug = str(args, 'slug');
     const domain = str(args, 'domain');
-    const termStart = DateTime.now().setZone('Europe/Berlin').toISODate()!;
     const { organisation } = c.organisations.create(
-      {
-        slug,
-        name: 'Bench SSO GmbH',
-        domains: [domain],
-        contract: {
-          termStart,
-          timeZone: 'Europe/Berlin',
-          currency: 'EUR',
-          autoRenew: true,
-          prices: { standard: 5000, premium: 15000 },
-          seats: { standard: num(args, 'seats'), premium: 0 },
-        },
-        primaryOwner: { email: `owner@${domain}`, displayName: 'Olga Owner' },
-      },
+      benchOrganisation(slug, domain, { standard: num(args, 'seats'), premium: 0 }, 'Bench SSO GmbH'),
       OPERATOR,
     );
     c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);

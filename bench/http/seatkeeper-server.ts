@@ -7,7 +7,7 @@
 // argv[2]: JSON { databasePath, organisation?: { slug, standardSeats } }. With an organisation, it
 // is created with a SCIM token before the announcement, which then carries organisationId and token.
 // Commands (IPC): seedUsers, seedGroup, counts, checkpoint, exit.
-import { DateTime } from 'luxon';
+import { benchOrganisation, countingLogSink } from '../fixture.js';
 import { openDatabase } from '../../db/connection.js';
 import { systemClock } from '../../domain/clock.js';
 import { OPERATOR, type Actor } from '../../domain/model.js';
@@ -27,17 +27,7 @@ interface Options {
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 
-const log = { lines: 0, problems: 0 };
-const sink = {
-  write(line: string): void {
-    log.lines++;
-    const level = /"level":(\d+)/.exec(line);
-    if (level && Number(level[1]) >= 40) {
-      log.problems++;
-      process.stderr.write(`[seatkeeper] ${line}`);
-    }
-  },
-};
+const { log, sink } = countingLogSink('seatkeeper');
 
 const c = buildContainer({
   config: { databasePath: options.databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
@@ -55,23 +45,11 @@ server.on(
 
 let created: { organisationId: number; token: string; tokenId: number } | undefined;
 if (options.organisation) {
-  // A term that starts today in the contract's zone, so the real clock is inside it.
-  const termStart = DateTime.now().setZone('Europe/Berlin').toISODate()!;
   const { organisation } = c.organisations.create(
-    {
-      slug: options.organisation.slug,
-      name: 'Bench GmbH',
-      domains: [DOMAIN],
-      contract: {
-        termStart,
-        timeZone: 'Europe/Berlin',
-        currency: 'EUR',
-        autoRenew: true,
-        prices: { standard: 5000, premium: 15000 },
-        seats: { standard: options.organisation.standardSeats, premium: 0 },
-      },
-      primaryOwner: { email: `owner@${DOMAIN}`, displayName: 'Olga Owner' },
-    },
+    benchOrganisation(options.organisation.slug, DOMAIN, {
+      standard: options.organisation.standardSeats,
+      premium: 0,
+    }),
     OPERATOR,
   );
   const issued = c.scimTokens.create(organisation.id, 'bench', OPERATOR);
