@@ -42,6 +42,7 @@ export type MemberSource = (typeof MEMBER_SOURCES)[number];
 /** Who performed an action, as the audit log records it. */
 export type Actor =
   | { readonly type: 'member'; readonly memberId: number }
+  | { readonly type: 'api_token'; readonly tokenId: number }
   | { readonly type: 'scim_token'; readonly tokenId: number }
   | { readonly type: 'jit'; readonly connectionId: number }
   | { readonly type: 'operator'; readonly name?: string }

@@ -21,6 +21,7 @@ import type { Organisation } from '../db/queries/organisations.js';
 import type { SsoConnection } from '../db/queries/sso.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
+import type { OwnerNotices } from '../seats/notices.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import type { ExternalIdentity } from './identity.js';
 import { changeRole, emailDomain, mappedAccess, type MemberService } from './members.js';
@@ -41,11 +42,13 @@ export interface SignInDeps {
   readonly clock: Clock;
   readonly seats: SeatPool;
   readonly members: MemberService;
+  /** Mails the owners' notices; absent, the notice is audited only. */
+  readonly notices?: OwnerNotices;
 }
 
 export type SignIn = ReturnType<typeof createSignIn>;
 
-export function createSignIn({ store, clock, seats, members }: SignInDeps) {
+export function createSignIn({ store, clock, seats, members, notices }: SignInDeps) {
   const now = () => clock.now().toISO()!;
 
   function refuse(code: SignInRefusedError['code'], organisation: Organisation, message: string): never {
@@ -265,6 +268,8 @@ export function createSignIn({ store, clock, seats, members }: SignInDeps) {
           subjectId: organisationId,
           after: { reason: 'A sign-in was refused: no seat is available.' },
         });
+        // The mail to every seated owner commits with the claim on the hourly slot, or not at all.
+        notices?.noSeatsForSignIn(q, organisationId, at.toISO()!);
       }
     });
   }

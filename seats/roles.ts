@@ -10,8 +10,13 @@ const WHO: Readonly<Record<Role, string>> = {
   user: 'members',
 };
 
+/** Who may do each thing, in the product's words; the API and its errors name the same roles. */
+export function whoMay(role: Role): string {
+  return WHO[role];
+}
+
 /**
- * Refuses unless the actor is a seated member with `role` or above, or the operator (the vendor
+ * Refuses unless the actor is a seated member (or an API token) with `role` or above, or the operator (the vendor
  * acting for the organisation). System jobs pass only where `allowSystem` says so. The refusal
  * names who may, so the caller knows whom to ask.
  */
@@ -27,6 +32,11 @@ export function requireRole(
   if (actor.type === 'member') {
     const member = q.members.byId(organisationId, actor.memberId);
     if (member && member.seatState === 'seated' && hasRole(member.role, role)) return;
+  }
+  if (actor.type === 'api_token') {
+    // A token acts with its own role, read afresh: a revoked token stops at once.
+    const token = q.apiTokens.active(organisationId, actor.tokenId);
+    if (token && hasRole(token.role, role)) return;
   }
   throw new ForbiddenError(`Only ${WHO[role]} may ${doing}.`, { requiredRole: role });
 }

@@ -13,6 +13,7 @@ import type { Member } from '../db/queries/members.js';
 import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import { requireOpenContract, type OpenContract } from './contract-state.js';
+import type { OwnerNotices } from './notices.js';
 
 /** Product rule: a pending invitation holds its seat for 21 days after it was sent. */
 export const INVITATION_TTL_DAYS = 21;
@@ -60,18 +61,31 @@ const SEATLESS: readonly SeatlessState[] = [
 export interface SeatPoolDeps {
   readonly store: Store;
   readonly clock: Clock;
+  /** Told of every change of a held counter, in its transaction (seat-threshold notices). */
+  readonly notices?: OwnerNotices;
 }
 
 export type SeatPool = ReturnType<typeof createSeatPool>;
 
-export function createSeatPool({ store, clock }: SeatPoolDeps) {
+export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
+  /**
+   * Takes one seat of the tier, false when none is left. One conditional UPDATE decides and
+   * returns the new count, from which a reached usage threshold is announced in this transaction.
+   */
+  function take(q: Queries, organisationId: number, tierId: string): boolean {
+    const count = q.seatPools.claimCounted(organisationId, tierId);
+    if (count === undefined) return false;
+    notices?.seatTaken(q, organisationId, tierId, count);
+    return true;
+  }
+
   /** Claims one seat by the choice's rule and returns its tier, or throws SeatLimitError. */
   function claimTier(q: Queries, open: OpenContract, choice: TierChoice): string {
     const pool = q.seatPools.list(open.organisation.id);
     const candidates = tierOrder(pool, choice);
     for (const tier of candidates) {
       // One conditional UPDATE per candidate: the database decides, not a count read earlier.
-      if (q.seatPools.claim(open.organisation.id, tier.tierId)) return tier.tierId;
+      if (take(q, open.organisation.id, tier.tierId)) return tier.tierId;
     }
     throw new SeatLimitError(
       open.organisation.slug,
@@ -80,9 +94,12 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
   }
 
   function freeTier(q: Queries, member: Member): void {
-    if (member.tierId === null || !q.seatPools.release(member.organisationId, member.tierId)) {
+    const { tierId } = member;
+    const count = tierId === null ? undefined : q.seatPools.releaseCounted(member.organisationId, tierId);
+    if (tierId === null || count === undefined) {
       throw new Error(`seat pool out of step: member ${member.id} holds no countable seat`);
     }
+    notices?.seatFreed(q, member.organisationId, tierId, count);
   }
 
   /** Moves the member to (state, tier), guarded by the state it was read in, and audits the move. */
@@ -152,7 +169,7 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
     let seated = 0;
     for (const member of waiting) {
       const tier = tierOrder(q.seatPools.list(organisationId), HIGHEST).find((t) =>
-        q.seatPools.claim(organisationId, t.tierId),
+        take(q, organisationId, t.tierId),
       );
       if (!tier) break;
       move(q, member, 'seated', tier.tierId, SEAT_WAITING_JOB, 'seat.claimed', now);
@@ -358,8 +375,14 @@ export function createSeatPool({ store, clock }: SeatPoolDeps) {
       return store.write((q) => seatWaiting(q, organisationId));
     },
 
-    /** Inside the caller's transaction: seats waiting members after seats were added. */
-    seatWaitingIn: seatWaiting,
+    /**
+     * Inside the caller's transaction: after seats were added (or on demand), re-arms the usage
+     * notices the new allocation falls below, then seats waiting members.
+     */
+    seatWaitingIn(q: Queries, organisationId: number): number {
+      notices?.allocationChanged(q, organisationId);
+      return seatWaiting(q, organisationId);
+    },
 
     /**
      * Moves a member between two seatless states (say awaiting a seat → deactivated), with its

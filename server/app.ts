@@ -2,16 +2,16 @@
 // never reads the environment, so tests run the real app on an ephemeral port.
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import { createAuthenticator } from '../api/auth.js';
+import { API_PATH, createApiRouter } from '../api/router.js';
+import { allRoutes } from '../api/routes.js';
 import { createScimRouter, SCIM_PATH } from '../scim/router.js';
 import { createSsoRouter, SSO_PATH } from '../sso/router.js';
 import type { Config } from './config.js';
 import type { Container } from './container.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 
-export type AppDeps = Pick<
-  Container,
-  'store' | 'logger' | 'clock' | 'directory' | 'scimTokens' | 'sso' | 'signIn'
-> & {
+export type AppDeps = Container & {
   readonly config: Pick<Config, 'publicBaseUrl' | 'scimRateLimit'>;
 };
 
@@ -76,6 +76,19 @@ export function createApp(deps: AppDeps): Express {
       clock: deps.clock,
       logger,
       publicBaseUrl: deps.config.publicBaseUrl,
+    }),
+  );
+
+  app.use(
+    API_PATH,
+    createApiRouter({
+      routes: allRoutes({ ...deps, publicBaseUrl: deps.config.publicBaseUrl }),
+      authenticator: createAuthenticator({
+        sso: deps.sso,
+        apiTokens: deps.apiTokens,
+        publicOrigin: new URL(deps.config.publicBaseUrl).origin,
+      }),
+      logger,
     }),
   );
 

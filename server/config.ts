@@ -1,6 +1,7 @@
 // Configuration: every key, its default and its meaning, parsed and validated once at start-up.
 // Only server/main.ts (and the CLI's entry point) pass the environment in; everything else gets
 // the frozen result. Every problem is reported at once, so one restart fixes them all.
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -27,6 +28,10 @@ export const CONFIG_KEYS = {
     default: '5000',
     doc: 'How long a write waits for another process holding the database lock.',
   },
+  WORKERS: {
+    default: '1',
+    doc: 'Server processes sharing the port and the database file; `auto` is one per core.',
+  },
   LOG_LEVEL: { default: 'info', doc: `Least severe log level written: ${LOG_LEVELS.join(', ')}.` },
   SHUTDOWN_GRACE_MS: {
     default: '10000',
@@ -48,6 +53,23 @@ export const CONFIG_KEYS = {
     default: '1000',
     doc: 'SCIM requests a token may send at once before the per-second rate applies.',
   },
+  SMTP_URL: {
+    default: '',
+    doc: 'SMTP server for outgoing mail, smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; unset: mail is written to MAIL_DIR.',
+  },
+  MAIL_FROM: { default: 'Seatkeeper <no-reply@localhost>', doc: 'Sender (From) of every mail.' },
+  MAIL_DIR: {
+    default: '',
+    doc: 'Where mail is written as .eml files when SMTP_URL is unset; defaults to DATA_DIR/mail.',
+  },
+  MAIL_POLL_INTERVAL_SECONDS: {
+    default: '5',
+    doc: 'How often the mail worker looks for mail due (0 turns the timer off).',
+  },
+  MAIL_MAX_ATTEMPTS: {
+    default: '20',
+    doc: 'Delivery attempts per mail before it is marked failed (retries back off to once an hour).',
+  },
 } as const;
 
 type Key = keyof typeof CONFIG_KEYS;
@@ -63,11 +85,30 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: integer(0, 600_000),
   QUOTE_TTL_SECONDS: integer(1, 86_400),
   JOBS_INTERVAL_SECONDS: integer(0, 86_400),
+  WORKERS: z.union([z.literal('auto'), integer(1, 64)]),
   SCIM_RATE_LIMIT_PER_SECOND: integer(0, 1_000_000),
   SCIM_RATE_LIMIT_BURST: integer(1, 1_000_000),
+  SMTP_URL: z.union([
+    z.literal(''),
+    z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }),
+  ]),
+  MAIL_FROM: z
+    .string()
+    .regex(
+      /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/,
+      'must be an address or Name <address>',
+    ),
+  MAIL_DIR: z.string(),
+  MAIL_POLL_INTERVAL_SECONDS: integer(0, 3_600),
+  MAIL_MAX_ATTEMPTS: integer(1, 1_000),
 });
 
+/** Keys whose values may hold credentials: never echoed, not even in an error. */
+const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL']);
+
 export interface Config {
+  /** Server processes (cluster workers) on the one database file; 1 runs a single process. */
+  readonly workers: number;
   readonly host: string;
   readonly port: number;
   readonly publicBaseUrl: string;
@@ -79,6 +120,16 @@ export interface Config {
   readonly quoteTtlSeconds: number;
   readonly jobsIntervalSeconds: number;
   readonly scimRateLimit: { readonly perSecond: number; readonly burst: number };
+  readonly mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** null: no SMTP, mail is written to `dir`. Holds credentials: log `smtpHost` only. */
+  readonly smtpUrl: string | null;
+  readonly from: string;
+  readonly dir: string;
+  readonly pollIntervalSeconds: number;
+  readonly maxAttempts: number;
 }
 
 export class ConfigError extends Error {
@@ -100,7 +151,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map(
-        (i) => `${i.path.join('.')}=${JSON.stringify(raw[String(i.path[0])])}: ${i.message}`,
+        (i) =>
+          `${i.path.join('.')}=${SECRET_KEYS.has(String(i.path[0])) ? '(hidden)' : JSON.stringify(raw[String(i.path[0])])}: ${i.message}`,
       ),
     );
   }
@@ -108,6 +160,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const dataDir = resolve(v.DATA_DIR);
   const databasePath = v.DATABASE_PATH === '' ? join(dataDir, 'seatkeeper.db') : v.DATABASE_PATH;
   return Object.freeze({
+    workers: v.WORKERS === 'auto' ? availableParallelism() : v.WORKERS,
     host: v.HOST,
     port: v.PORT,
     publicBaseUrl: (v.PUBLIC_BASE_URL || `http://${v.HOST}:${v.PORT}`).replace(/\/+$/, ''),
@@ -120,5 +173,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     quoteTtlSeconds: v.QUOTE_TTL_SECONDS,
     jobsIntervalSeconds: v.JOBS_INTERVAL_SECONDS,
     scimRateLimit: Object.freeze({ perSecond: v.SCIM_RATE_LIMIT_PER_SECOND, burst: v.SCIM_RATE_LIMIT_BURST }),
+    mail: Object.freeze({
+      smtpUrl: v.SMTP_URL === '' ? null : v.SMTP_URL,
+      from: v.MAIL_FROM,
+      dir: v.MAIL_DIR === '' ? join(dataDir, 'mail') : resolve(v.MAIL_DIR),
+      pollIntervalSeconds: v.MAIL_POLL_INTERVAL_SECONDS,
+      maxAttempts: v.MAIL_MAX_ATTEMPTS,
+    }),
   });
 }

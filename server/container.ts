@@ -1,22 +1,34 @@
 // The composition root: opens the database, applies migrations, and builds every service once.
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import { createBilling } from '../billing/billing.js';
 import { createRenewals } from '../billing/renewal.js';
 import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { createStore, type Store } from '../db/store.js';
+import { createTransport } from '../mail/transport.js';
+import { createMailWorker, MAIL_RETRY } from '../mail/worker.js';
+import { createApiTokens } from '../provisioning/api-tokens.js';
+import { createAuditLog } from '../provisioning/audit-log.js';
 import { createDirectory } from '../provisioning/directory.js';
 import { createMemberService } from '../provisioning/members.js';
 import { createOrganisations } from '../provisioning/organisations.js';
 import { createScimTokens } from '../provisioning/scim-tokens.js';
 import { createSignIn } from '../provisioning/sign-in.js';
 import { createSsoService } from '../provisioning/sso.js';
+import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
-import type { Config } from './config.js';
+import type { Config, MailConfig } from './config.js';
 import type { Logger } from './logger.js';
 
 export interface ContainerOptions {
-  readonly config: Pick<Config, 'databasePath' | 'dbBusyTimeoutMs' | 'quoteTtlSeconds'>;
+  readonly config: Pick<Config, 'databasePath' | 'dbBusyTimeoutMs' | 'quoteTtlSeconds'> & {
+    /** For links in mail; tests and tools may leave it out. */
+    readonly publicBaseUrl?: string;
+    /** Missing keys: no SMTP, files under the database's directory (`mail/`). */
+    readonly mail?: Partial<MailConfig>;
+  };
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -28,7 +40,30 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   const store: Store = createStore(db, {
     onBusyRetry: () => logger.warn('database busy; retrying the transaction'),
   });
-  const seats = createSeatPool({ store, clock });
+  const mailConfig: MailConfig = {
+    smtpUrl: null,
+    from: 'Seatkeeper <no-reply@localhost>',
+    dir: join(config.databasePath === ':memory:' ? tmpdir() : dirname(config.databasePath), 'mail'),
+    pollIntervalSeconds: 5,
+    maxAttempts: MAIL_RETRY.maxAttempts,
+    ...config.mail,
+  };
+  const mailTransport = createTransport(mailConfig);
+  // Built here, started by server/main.ts; tests and the CLI call runOnce() instead.
+  const mail = createMailWorker({
+    store,
+    clock,
+    transport: mailTransport,
+    logger,
+    maxAttempts: mailConfig.maxAttempts,
+    pollIntervalMs: mailConfig.pollIntervalSeconds * 1000,
+  });
+  const notices = createOwnerNotices({
+    store,
+    clock,
+    publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:3000',
+  });
+  const seats = createSeatPool({ store, clock, notices });
   const members = createMemberService({ store, clock, seats });
   const renewals = createRenewals({ store, clock, seats });
   return {
@@ -42,7 +77,14 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     renewals,
     directory: createDirectory({ store, clock, seats }),
     scimTokens: createScimTokens({ store, clock }),
-    signIn: createSignIn({ store, clock, seats, members }),
+    apiTokens: createApiTokens({ store, clock }),
+    /** Reading the audit log: filtered pages and the CSV export. */
+    auditLog: createAuditLog({ store }),
+    signIn: createSignIn({ store, clock, seats, members, notices }),
+    /** The owners' notices and their thresholds (setNoticeThresholds). */
+    notices,
+    /** The mail delivery worker: start()/stop() in the server, runOnce() anywhere. */
+    mail,
     sso: createSsoService({ store, clock }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
     runJobs(): { renewals: number; expiredInvitations: number } {
@@ -51,6 +93,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
       return { renewals: renewals.run().length, expiredInvitations };
     },
     close(): void {
+      mailTransport.close();
       store.close();
     },
   };

@@ -1,6 +1,7 @@
 // Entry point: the only module that reads process.env. Parses configuration, builds the services,
-// listens, runs the clock-driven jobs, and shuts down cleanly on SIGTERM/SIGINT: stop accepting,
-// let in-flight requests finish (up to the grace period), then close the database.
+// listens, runs the clock-driven jobs and the mail worker, and shuts down cleanly on SIGTERM/SIGINT:
+// stop accepting, let in-flight requests and the mail in flight finish (up to the grace period),
+// then close the database.
 import type { Server } from 'node:http';
 import { systemClock } from '../domain/clock.js';
 import { createApp } from './app.js';
@@ -46,6 +47,7 @@ const server: Server = app.listen(config.port, config.host, () => {
     `listening on http://${config.host}:${port}`,
   );
   runJobs();
+  container.mail.start();
 });
 
 let stopping = false;
@@ -54,16 +56,24 @@ function shutdown(signal: NodeJS.Signals): void {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   clearInterval(jobs);
+  // No new delivery starts; the one in flight may finish within the grace period. If it cannot,
+  // its row keeps its lease and is sent again after the next start (at least once).
+  const mailStopped = Promise.race([
+    container.mail.stop(),
+    new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref()),
+  ]);
   const force = setTimeout(() => {
     logger.warn('grace period over; closing remaining connections');
     server.closeAllConnections();
   }, config.shutdownGraceMs);
   force.unref();
   server.close(() => {
-    container.close();
-    logger.info('stopped');
-    logger.flush();
-    process.exitCode = 0;
+    void mailStopped.then(() => {
+      container.close();
+      logger.info('stopped');
+      logger.flush();
+      process.exitCode = 0;
+    });
   });
   // Keep-alive connections with no request in flight would hold close() open until they time out.
   server.closeIdleConnections();

@@ -1,5 +1,5 @@
 // The append-only audit log. Rows are written inside the transaction of the change they record.
-import type { Db } from '../connection.js';
+import { statementCache, type Db } from '../connection.js';
 import type { Actor } from '../../domain/model.js';
 
 export interface AuditEntry {
@@ -28,6 +28,21 @@ export interface AuditRecord {
   readonly invoiceId: number | null;
 }
 
+/** What the audit log page filters by; every field narrows, absent fields do not. */
+export interface AuditFilter {
+  readonly actorType?: Actor['type'];
+  readonly actorId?: string;
+  /** One action exactly (`member.created`). */
+  readonly action?: string;
+  /** Every action that starts with this text (`member.`). */
+  readonly actionPrefix?: string;
+  readonly subjectType?: string;
+  readonly subjectId?: string;
+  /** ISO 8601 instants in UTC (as `at` is stored): from inclusive, to exclusive. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
 interface AuditRow {
   id: number;
   organisation_id: number;
@@ -47,6 +62,7 @@ export function actorId(actor: Actor): string | null {
   switch (actor.type) {
     case 'member':
       return String(actor.memberId);
+    case 'api_token':
     case 'scim_token':
       return String(actor.tokenId);
     case 'jit':
@@ -67,6 +83,22 @@ export function createAuditQueries(db: Db) {
     'SELECT * FROM audit_log WHERE organisation_id = ? AND id > ? ORDER BY id LIMIT ?',
   );
 
+  const prepared = statementCache(db, 64);
+
+  const toRecord = (r: AuditRow): AuditRecord => ({
+    id: r.id,
+    organisationId: r.organisation_id,
+    at: r.at,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    action: r.action,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+    after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+    invoiceId: r.invoice_id,
+  });
+
   return {
     append(e: AuditEntry): void {
       insert.run({
@@ -84,19 +116,41 @@ export function createAuditQueries(db: Db) {
     },
     /** Entries after `afterId`, oldest first. */
     list(organisationId: number, afterId = 0, limit = 1000): AuditRecord[] {
-      return list.all(organisationId, afterId, limit).map((r) => ({
-        id: r.id,
-        organisationId: r.organisation_id,
-        at: r.at,
-        actorType: r.actor_type,
-        actorId: r.actor_id,
-        action: r.action,
-        subjectType: r.subject_type,
-        subjectId: r.subject_id,
-        before: r.before === null ? null : (JSON.parse(r.before) as unknown),
-        after: r.after === null ? null : (JSON.parse(r.after) as unknown),
-        invoiceId: r.invoice_id,
-      }));
+      return list.all(organisationId, afterId, limit).map(toRecord);
+    },
+    /**
+     * One page of the entries matching `filter`, newest first, older than `beforeId` (keyset
+     * paging: a page never shifts when entries are added meanwhile, as new entries have higher
+     * ids). The conditions only ever add `AND`s with bound parameters; an exact action uses
+     * audit_log_by_action, a subject audit_log_by_subject, anything else audit_log_by_org.
+     */
+    search(
+      organisationId: number,
+      filter: AuditFilter,
+      page: { readonly beforeId?: number; readonly limit: number },
+    ): AuditRecord[] {
+      const where = ['organisation_id = ?'];
+      const params: unknown[] = [organisationId];
+      const add = (sql: string, ...values: unknown[]) => {
+        where.push(sql);
+        params.push(...values);
+      };
+      if (filter.actorType !== undefined) add('actor_type = ?', filter.actorType);
+      if (filter.actorId !== undefined) add('actor_id = ?', filter.actorId);
+      if (filter.action !== undefined) add('action = ?', filter.action);
+      if (filter.actionPrefix !== undefined && filter.actionPrefix !== '') {
+        // A range, not LIKE: it uses the action index and has no wildcard to escape. The upper
+        // bound is the prefix with its last character incremented (BINARY collation, code order).
+        const p = filter.actionPrefix;
+        add('action >= ? AND action < ?', p, p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1));
+      }
+      if (filter.subjectType !== undefined) add('subject_type = ?', filter.subjectType);
+      if (filter.subjectId !== undefined) add('subject_id = ?', filter.subjectId);
+      if (filter.from !== undefined) add('at >= ?', filter.from);
+      if (filter.to !== undefined) add('at < ?', filter.to);
+      if (page.beforeId !== undefined) add('id < ?', page.beforeId);
+      const sql = `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
+      return (prepared(sql).all(...params, page.limit) as AuditRow[]).map(toRecord);
     },
   };
 }

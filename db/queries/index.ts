@@ -1,5 +1,6 @@
 // The Queries aggregate: every table's query module, built once over one database handle.
 import type { Db } from '../connection.js';
+import { createApiTokenQueries } from './api-tokens.js';
 import { createAuditQueries } from './audit.js';
 import { createContractQueries } from './contracts.js';
 import { createDirectoryUserQueries } from './directory-users.js';
@@ -8,7 +9,9 @@ import { createGroupQueries } from './groups.js';
 import { createInvitationQueries } from './invitations.js';
 import { createInvoiceQueries } from './invoices.js';
 import { createMemberQueries } from './members.js';
+import { createNoticeQueries } from './notices.js';
 import { createOrganisationQueries } from './organisations.js';
+import { createOutboxQueries } from './outbox.js';
 import { createQuoteQueries } from './quotes.js';
 import { createScimTokenQueries } from './scim-tokens.js';
 import { createSeatPoolQueries } from './seat-pools.js';
@@ -35,6 +38,9 @@ export function createQueries(db: Db) {
     waitlist: createWaitlistQueries(db),
     sso: createSsoQueries(db),
     ssoState: createSsoStateQueries(db),
+    outbox: createOutboxQueries(db),
+    notices: createNoticeQueries(db),
+    apiTokens: createApiTokenQueries(db),
   };
 }
 

@@ -15,6 +15,14 @@ export interface PoolTier {
   readonly held: number;
 }
 
+/** A tier's counter as a claim or release left it, with the organisation's notice thresholds. */
+export interface HeldCount {
+  readonly held: number;
+  readonly allocation: number;
+  /** organisations.notice_thresholds (JSON), read by the same statement: no extra round trip. */
+  readonly thresholds: string;
+}
+
 interface PoolRow {
   tier_id: string;
   tier_name: string;
@@ -33,6 +41,9 @@ const toPoolTier = (r: PoolRow): PoolTier => ({
   held: r.held,
 });
 
+const toHeldCount = (r: [number, number, string] | undefined): HeldCount | undefined =>
+  r === undefined ? undefined : { held: r[0], allocation: r[1], thresholds: r[2] };
+
 export function createSeatPoolQueries(db: Db) {
   const insert = db.prepare<[number, string, number, number]>(
     'INSERT INTO seat_pools (organisation_id, tier_id, unit_price_minor, allocation) VALUES (?, ?, ?, ?)',
@@ -48,6 +59,21 @@ export function createSeatPoolQueries(db: Db) {
   const release = db.prepare<[number, string]>(
     'UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0',
   );
+  // The same conditional UPDATEs, returning the counter they left (RETURNING: SQLite ≥ 3.35 and
+  // PostgreSQL), so the seat-threshold notice needs no read of its own on the hot path. Positional
+  // parameters and rows as arrays: this is every claim's statement, and both are measurably cheaper.
+  const COUNTED =
+    'RETURNING held, allocation, (SELECT notice_thresholds FROM organisations o WHERE o.id = seat_pools.organisation_id)';
+  const claimCounted = db
+    .prepare<[number, string], [number, number, string]>(
+      `UPDATE seat_pools SET held = held + 1 WHERE organisation_id = ? AND tier_id = ? AND held < allocation ${COUNTED}`,
+    )
+    .raw(true);
+  const releaseCounted = db
+    .prepare<[number, string], [number, number, string]>(
+      `UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0 ${COUNTED}`,
+    )
+    .raw(true);
   const raise = db.prepare<[number, number, string]>(
     'UPDATE seat_pools SET allocation = allocation + ? WHERE organisation_id = ? AND tier_id = ?',
   );
@@ -68,6 +94,12 @@ export function createSeatPoolQueries(db: Db) {
     /** Takes one unclaimed seat of the tier; false when none is left. */
     claim: (organisationId: number, tierId: string): boolean =>
       claim.run(organisationId, tierId).changes === 1,
+    /** claim(), returning the tier's new count; undefined when no seat is left. */
+    claimCounted: (organisationId: number, tierId: string): HeldCount | undefined =>
+      toHeldCount(claimCounted.get(organisationId, tierId)),
+    /** release(), returning the tier's new count; undefined if none was held (a broken invariant). */
+    releaseCounted: (organisationId: number, tierId: string): HeldCount | undefined =>
+      toHeldCount(releaseCounted.get(organisationId, tierId)),
     /** Returns one held seat of the tier to the pool; false if none was held (a broken invariant). */
     release: (organisationId: number, tierId: string): boolean =>
       release.run(organisationId, tierId).changes === 1,

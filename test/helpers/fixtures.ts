@@ -10,7 +10,7 @@ import { OPERATOR } from '../../domain/model.js';
 import type { NewOrganisation } from '../../provisioning/organisations.js';
 import { createApp } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
-import { buildContainer, type Container } from '../../server/container.js';
+import { buildContainer, type Container, type ContainerOptions } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 
 export interface TestContext {
@@ -26,13 +26,19 @@ export function tempDir(prefix = 'seatkeeper-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Real services over a new database file, with the clock set to `now`. */
-export function setup(now = '2026-01-01T09:00:00Z'): TestContext {
+/**
+ * Real services over a new database file, with the clock set to `now`. Mail goes to `dir/mail` as
+ * files unless `config.mail.smtpUrl` names a server (test/helpers/smtp.ts starts one).
+ */
+export function setup(
+  now = '2026-01-01T09:00:00Z',
+  config: Pick<ContainerOptions['config'], 'publicBaseUrl' | 'mail'> = {},
+): TestContext {
   const dir = tempDir();
   const databasePath = join(dir, 'seatkeeper.db');
   const clock = new FixedClock(now);
   const c = buildContainer({
-    config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+    config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900, ...config },
     clock,
     logger: createLogger('silent'),
   });

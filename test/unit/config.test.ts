@@ -46,3 +46,30 @@ test('When .env.example is read, then it lists every configuration key with its 
     assert.match(example, new RegExp(`^${key}=${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'), key);
   }
 });
+
+test('When mail is not configured, then mail goes to files under DATA_DIR/mail from Seatkeeper <no-reply@localhost>', () => {
+  const config = parseConfig({ DATA_DIR: '/srv/seatkeeper' });
+  assert.deepEqual(config.mail, {
+    smtpUrl: null,
+    from: 'Seatkeeper <no-reply@localhost>',
+    dir: '/srv/seatkeeper/mail',
+    pollIntervalSeconds: 5,
+    maxAttempts: 20,
+  });
+  assert.equal(
+    parseConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465' }).mail.smtpUrl,
+    'smtps://u:p@mail.example.com:465',
+  );
+});
+
+test('When SMTP_URL or MAIL_FROM is wrong, then the error names the key, and never shows the SMTP URL, which may hold a password', () => {
+  try {
+    parseConfig({ SMTP_URL: 'http://user:hunter2@mail.example.com', MAIL_FROM: 'not an address' });
+    assert.fail('expected a ConfigError');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.problems.map((p) => p.split('=')[0]).sort(), ['MAIL_FROM', 'SMTP_URL']);
+    assert.doesNotMatch(error.message, /hunter2/);
+    assert.match(error.message, /SMTP_URL=\(hidden\): must be an smtp:\/\/ or smtps:\/\/ URL/);
+  }
+});

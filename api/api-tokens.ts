@@ -1,0 +1,50 @@
+// Organisation-scoped API tokens: owners create them with a role, see them listed (never the
+// secret again) and revoke them.
+import { z } from 'zod';
+import type { ApiTokens } from '../provisioning/api-tokens.js';
+import { created, noContent, ok, route, type Route } from './route.js';
+
+const TokenId = z.strictObject({ tokenId: z.coerce.number().int().positive() });
+
+export function apiTokenRoutes({ apiTokens }: { readonly apiTokens: ApiTokens }): Route[] {
+  return [
+    route({
+      method: 'get',
+      path: '/api-tokens',
+      tag: 'Identity and access',
+      summary: 'List API tokens',
+      role: 'owner',
+      responses: { 200: 'Every token of the organisation, revoked ones included, without secrets.' },
+      handle: ({ caller }) => ok({ tokens: apiTokens.list(caller.organisationId, caller.actor) }),
+    }),
+    route({
+      method: 'post',
+      path: '/api-tokens',
+      tag: 'Identity and access',
+      summary: 'Create an API token',
+      role: 'owner',
+      body: z.strictObject({
+        name: z.string().trim().min(1).max(100),
+        role: z.enum(['owner', 'admin', 'user']),
+      }),
+      responses: { 201: 'The token; `token` is the secret, shown this once.' },
+      handle: ({ caller, body }) => {
+        const issued = apiTokens.create(caller.organisationId, body, caller.actor);
+        return created({ token: issued.token, ...issued.record }, `/api/v1/api-tokens/${issued.record.id}`);
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/api-tokens/:tokenId',
+      tag: 'Identity and access',
+      summary: 'Revoke an API token',
+      role: 'owner',
+      params: TokenId,
+      responses: { 204: 'Revoked; it stops working at once.', 404: 'No active token with that id.' },
+      handle: ({ caller, params }) => {
+        apiTokens.revoke(caller.organisationId, params.tokenId, caller.actor);
+        return noContent;
+      },
+    }),
+  ];
+}

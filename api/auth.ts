@@ -1,0 +1,122 @@
+// Who is calling the admin API, and whether a state-changing request may be trusted.
+//
+// Two credentials: the console's session cookie (set at SSO sign-in, or by an emailed one-time
+// link), or an organisation's API token in `Authorization: Bearer` (RFC 6750 §2.1). Tokens are
+// never sent automatically by a browser, so only cookie-authenticated requests need protection
+// against cross-site request forgery: every unsafe method must carry `X-CSRF-Token`, a value
+// derived from the session secret that another site can neither read nor compute (the
+// synchronizer-token pattern), and, when the browser sends an Origin, it must be ours.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { AuthError, ForbiddenError } from '../domain/errors.js';
+import type { ApiTokens } from '../provisioning/api-tokens.js';
+import type { SsoService } from '../provisioning/sso.js';
+import type { ApiCaller } from './route.js';
+
+export const SESSION_COOKIE = 'seatkeeper_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** The anti-forgery token of a session: a one-way function of its secret, so nothing is stored. */
+export function csrfToken(sessionSecret: string): string {
+  return createHash('sha256').update(`csrf\0${sessionSecret}`, 'utf8').digest('base64url');
+}
+
+export function cookieValue(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) {
+      try {
+        return decodeURIComponent(value.join('='));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface Authenticator {
+  /** The caller, or AuthError (401) / ForbiddenError (403: a forged or cross-site request). */
+  authenticate(req: Request): ApiCaller;
+}
+
+export function createAuthenticator(deps: {
+  readonly sso: SsoService;
+  readonly apiTokens: ApiTokens;
+  readonly publicOrigin: string;
+}): Authenticator {
+  const { sso, apiTokens, publicOrigin } = deps;
+
+  function fromToken(header: string): ApiCaller {
+    const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(header);
+    if (!match) throw new AuthError('The Authorization header must be "Bearer <API token>".');
+    const token = apiTokens.authenticate(match[1]!);
+    return {
+      organisationId: token.organisationId,
+      actor: { type: 'api_token', tokenId: token.id },
+      role: token.role,
+      memberId: null,
+      via: 'token',
+    };
+  }
+
+  function fromSession(req: Request, secret: string): ApiCaller {
+    const who = sso.whoIs(secret);
+    // Login is allowed only while seated (product rule); a session outliving the seat ends with it.
+    if (!who || who.member.seatState !== 'seated') {
+      throw new AuthError('Your session has ended; sign in again.', {}, 'session_expired');
+    }
+    if (!SAFE_METHODS.has(req.method)) {
+      const origin = req.get('origin');
+      if (origin !== undefined && origin !== publicOrigin) {
+        throw new ForbiddenError('Cross-site requests are refused.', {}, 'cross_site_request');
+      }
+      const presented = Buffer.from(req.get(CSRF_HEADER) ?? '', 'utf8');
+      const expected = Buffer.from(csrfToken(secret), 'utf8');
+      if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+        throw new ForbiddenError(
+          `A state-changing request must carry the session's ${CSRF_HEADER} header (from GET /api/v1/session).`,
+          {},
+          'csrf_token_invalid',
+        );
+      }
+    }
+    return {
+      organisationId: who.organisation.id,
+      actor: { type: 'member', memberId: who.member.id },
+      role: who.member.role,
+      memberId: who.member.id,
+      via: 'session',
+    };
+  }
+
+  return {
+    authenticate(req) {
+      const authorization = req.get('authorization');
+      if (authorization !== undefined) return fromToken(authorization);
+      const secret = cookieValue(req, SESSION_COOKIE);
+      if (secret) return fromSession(req, secret);
+      throw new AuthError('Sign in, or send an API token as "Authorization: Bearer <token>".');
+    },
+  };
+}
+
+/**
+ * Sets a new session's cookie: httpOnly (scripts never see it), SameSite=Lax (not sent on
+ * cross-site subrequests), Secure whenever the public URL is https.
+ */
+export function setSessionCookie(
+  res: Response,
+  session: { readonly secret: string; readonly expiresAt: { toJSDate(): Date } },
+  secure: boolean,
+): void {
+  res.cookie(SESSION_COOKIE, session.secret, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    expires: session.expiresAt.toJSDate(),
+  });
+}

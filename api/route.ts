@@ -1,0 +1,86 @@
+// How an admin API endpoint is declared: method, path, the lowest role that may call it, request
+// schemas, and every status it may answer. The router enforces the declaration (authentication,
+// role, strict input validation) before the handler runs, and the OpenAPI document is generated
+// from the same declarations, so the documentation cannot drift from what the server does.
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import type { Actor, Role } from '../domain/model.js';
+
+/** Who is calling: a signed-in member (console session) or an organisation's API token. */
+export interface ApiCaller {
+  readonly organisationId: number;
+  readonly actor: Actor;
+  /** The member's role, or the token's. */
+  readonly role: Role;
+  /** The signed-in member; null for a token. */
+  readonly memberId: number | null;
+  readonly via: 'session' | 'token';
+}
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface Reply {
+  readonly status: number;
+  /** JSON unless `type` says otherwise; absent for 204. */
+  readonly body?: unknown;
+  readonly type?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface HandlerContext<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly req: Request;
+  readonly res: Response;
+}
+
+interface BaseRoute<P, Q, B> {
+  readonly method: Method;
+  /** Express-style path under /api/v1, e.g. `/members/:memberId`. */
+  readonly path: string;
+  /** One line for the OpenAPI document. */
+  readonly summary: string;
+  /** The OpenAPI tag: the console page or resource it belongs to. */
+  readonly tag: string;
+  readonly params?: z.ZodType<P>;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  /**
+   * Every status this route answers on purpose, with what it means. The router adds the statuses
+   * every route shares (400 bad input, 401, 403 for a role, 413, 415); answering anything not
+   * declared is a bug the tests catch.
+   */
+  readonly responses: Readonly<Record<number, string>>;
+}
+
+/** Anyone may call it (signing in, accepting an invitation): the handler gets no caller. */
+export interface PublicRoute<P = unknown, Q = unknown, B = unknown> extends BaseRoute<P, Q, B> {
+  readonly role: 'public';
+  handle(ctx: HandlerContext<P, Q, B>): Reply | Promise<Reply>;
+}
+
+/** A caller with `role` or above (the product's roles table); `user` means any signed-in member. */
+export interface GuardedRoute<P = unknown, Q = unknown, B = unknown> extends BaseRoute<P, Q, B> {
+  readonly role: Role;
+  /** Members only: API tokens are refused (e.g. transferring primary ownership, a member's own profile). */
+  readonly sessionOnly?: boolean;
+  handle(ctx: HandlerContext<P, Q, B> & { readonly caller: ApiCaller }): Reply | Promise<Reply>;
+}
+
+export type Route = PublicRoute<never, never, never> | GuardedRoute<never, never, never>;
+
+/** Declares a route; the type parameters come from the schemas, so handlers see parsed input. */
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  spec: GuardedRoute<P, Q, B> | PublicRoute<P, Q, B>,
+): Route {
+  return spec as unknown as Route;
+}
+
+export const ok = (body: unknown): Reply => ({ status: 200, body });
+export const created = (body: unknown, location?: string): Reply => ({
+  status: 201,
+  body,
+  ...(location ? { headers: { location } } : {}),
+});
+export const noContent: Reply = { status: 204 };

@@ -1,0 +1,92 @@
+// Queries on admin API tokens. Only the SHA-256 of a secret is stored; a lookup is by that hash.
+import type { Db } from '../connection.js';
+import type { Role } from '../../domain/model.js';
+import { mapOptional } from './organisations.js';
+
+export type TokenRole = Exclude<Role, 'primary_owner'>;
+
+export interface ApiToken {
+  readonly id: number;
+  readonly organisationId: number;
+  readonly name: string;
+  readonly role: TokenRole;
+  readonly tokenHash: string;
+  readonly prefix: string;
+  readonly createdByMemberId: number | null;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+interface TokenRow {
+  id: number;
+  organisation_id: number;
+  name: string;
+  role: TokenRole;
+  token_hash: string;
+  prefix: string;
+  created_by_member_id: number | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const toToken = (r: TokenRow): ApiToken => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  name: r.name,
+  role: r.role,
+  tokenHash: r.token_hash,
+  prefix: r.prefix,
+  createdByMemberId: r.created_by_member_id,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+});
+
+export interface NewApiToken {
+  readonly organisationId: number;
+  readonly name: string;
+  readonly role: TokenRole;
+  readonly tokenHash: string;
+  readonly prefix: string;
+  readonly createdByMemberId: number | null;
+  readonly at: string;
+}
+
+export function createApiTokenQueries(db: Db) {
+  const insert = db.prepare<[number, string, string, string, string, number | null, string], { id: number }>(
+    `INSERT INTO api_tokens (organisation_id, name, role, token_hash, prefix, created_by_member_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+  );
+  const byHash = db.prepare<[string], TokenRow>(
+    'SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL',
+  );
+  const active = db.prepare<[number, number], TokenRow>(
+    'SELECT * FROM api_tokens WHERE organisation_id = ? AND id = ? AND revoked_at IS NULL',
+  );
+  const byId = db.prepare<[number, number], TokenRow>(
+    'SELECT * FROM api_tokens WHERE organisation_id = ? AND id = ?',
+  );
+  const list = db.prepare<[number], TokenRow>(
+    'SELECT * FROM api_tokens WHERE organisation_id = ? ORDER BY id',
+  );
+  const revoke = db.prepare<[string, number, number]>(
+    'UPDATE api_tokens SET revoked_at = ? WHERE organisation_id = ? AND id = ? AND revoked_at IS NULL',
+  );
+  const used = db.prepare<[string, number]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?');
+
+  return {
+    insert: (t: NewApiToken): number =>
+      insert.get(t.organisationId, t.name, t.role, t.tokenHash, t.prefix, t.createdByMemberId, t.at)!.id,
+    activeByHash: (tokenHash: string) => mapOptional(byHash.get(tokenHash), toToken),
+    active: (organisationId: number, id: number) => mapOptional(active.get(organisationId, id), toToken),
+    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toToken),
+    list: (organisationId: number): ApiToken[] => list.all(organisationId).map(toToken),
+    revoke: (organisationId: number, id: number, at: string): boolean =>
+      revoke.run(at, organisationId, id).changes === 1,
+    markUsed(id: number, at: string): void {
+      used.run(at, id);
+    },
+  };
+}

@@ -1,0 +1,174 @@
+// Queries on the mail outbox: enqueue, the worker's due list, lease, and the delivery outcome.
+//
+// Every state change of a row is one conditional UPDATE whose WHERE clause says which state it
+// may change from, valid as written in SQLite and PostgreSQL: two workers (in one process or two)
+// cannot both lease a row, and a late outcome cannot overwrite a row another worker took over.
+import type { Db } from '../connection.js';
+
+export type OutboxState = 'pending' | 'delivered' | 'failed';
+
+export interface OutboxRow {
+  readonly id: number;
+  readonly organisationId: number | null;
+  readonly kind: string;
+  readonly recipient: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  /** RFC 5322 Message-ID, with its angle brackets. */
+  readonly messageId: string;
+  readonly createdAt: string;
+  readonly nextAttemptAt: string;
+  readonly attempts: number;
+  readonly leaseUntil: string | null;
+  readonly deliveredAt: string | null;
+  readonly failedAt: string | null;
+  readonly lastError: string | null;
+  readonly state: OutboxState;
+}
+
+export interface NewOutboxRow {
+  readonly organisationId: number | null;
+  readonly kind: string;
+  readonly recipient: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  readonly messageId: string;
+  readonly at: string;
+}
+
+interface Row {
+  id: number;
+  organisation_id: number | null;
+  kind: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  message_id: string;
+  created_at: string;
+  next_attempt_at: string;
+  attempts: number;
+  lease_until: string | null;
+  delivered_at: string | null;
+  failed_at: string | null;
+  last_error: string | null;
+}
+
+const toOutboxRow = (r: Row): OutboxRow => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  kind: r.kind,
+  recipient: r.recipient,
+  subject: r.subject,
+  text: r.text_body,
+  html: r.html_body,
+  messageId: r.message_id,
+  createdAt: r.created_at,
+  nextAttemptAt: r.next_attempt_at,
+  attempts: r.attempts,
+  leaseUntil: r.lease_until,
+  deliveredAt: r.delivered_at,
+  failedAt: r.failed_at,
+  lastError: r.last_error,
+  state: r.delivered_at !== null ? 'delivered' : r.failed_at !== null ? 'failed' : 'pending',
+});
+
+const COLUMNS =
+  'id, organisation_id, kind, recipient, subject, text_body, html_body, message_id, created_at, next_attempt_at, attempts, lease_until, delivered_at, failed_at, last_error';
+
+/** The row may be leased: not finished, due, and no other worker's lease still running. */
+const LEASABLE =
+  'delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)';
+
+export function createOutboxQueries(db: Db) {
+  const insert = db.prepare<NewOutboxRow, { id: number }>(
+    `INSERT INTO outbox (organisation_id, kind, recipient, subject, text_body, html_body, message_id, created_at, next_attempt_at)
+     VALUES (@organisationId, @kind, @recipient, @subject, @text, @html, @messageId, @at, @at) RETURNING id`,
+  );
+  const byId = db.prepare<[number], Row>(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`);
+  // Served by the partial index outbox_due.
+  const due = db.prepare<{ now: string; limit: number }, { id: number }>(
+    `SELECT id FROM outbox WHERE ${LEASABLE} ORDER BY next_attempt_at, id LIMIT @limit`,
+  );
+  const nextDue = db.prepare<[], { next_attempt_at: string; lease_until: string | null }>(
+    `SELECT next_attempt_at, lease_until FROM outbox
+     WHERE delivered_at IS NULL AND failed_at IS NULL ORDER BY next_attempt_at, id LIMIT 1`,
+  );
+  // The lease: one conditional UPDATE, so of two workers racing for a row exactly one changes it.
+  // The attempt is counted here, before sending, so a message that kills the process mid-send
+  // still runs out of attempts instead of being retried for ever.
+  const lease = db.prepare<{ id: number; now: string; until: string }, Row>(
+    `UPDATE outbox SET lease_until = @until, attempts = attempts + 1
+     WHERE id = @id AND ${LEASABLE} RETURNING ${COLUMNS}`,
+  );
+  // Outcomes apply only while the caller still holds its lease (lease_until unchanged).
+  const delivered = db.prepare<{ id: number; now: string; lease: string }>(
+    `UPDATE outbox SET delivered_at = @now, lease_until = NULL, last_error = NULL
+     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
+  );
+  const retry = db.prepare<{ id: number; next: string; error: string; lease: string }>(
+    `UPDATE outbox SET next_attempt_at = @next, lease_until = NULL, last_error = @error
+     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
+  );
+  const failed = db.prepare<{ id: number; now: string; error: string; lease: string }>(
+    `UPDATE outbox SET failed_at = @now, lease_until = NULL, last_error = @error
+     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
+  );
+  const forOrg = db.prepare<[number, number, number], Row>(
+    `SELECT ${COLUMNS} FROM outbox WHERE organisation_id = ? AND id > ? ORDER BY id LIMIT ?`,
+  );
+  const all = db.prepare<[number, number], Row>(
+    `SELECT ${COLUMNS} FROM outbox WHERE id > ? ORDER BY id LIMIT ?`,
+  );
+  const counts = db.prepare<[], { pending: number; delivered: number; failed: number }>(
+    `SELECT
+       COALESCE(SUM(CASE WHEN delivered_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending,
+       COALESCE(SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS delivered,
+       COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed
+     FROM outbox`,
+  );
+
+  return {
+    /** Writes one mail, due at once; returns its id. */
+    insert: (row: NewOutboxRow): number => insert.get(row)!.id,
+    byId: (id: number): OutboxRow | undefined => {
+      const row = byId.get(id);
+      return row === undefined ? undefined : toOutboxRow(row);
+    },
+    /** Ids of rows a worker may lease at `now`, the longest due first. */
+    due: (now: string, limit: number): number[] => due.all({ now, limit }).map((r) => r.id),
+    /**
+     * When the next unfinished row becomes leasable (its due time, or the end of a running
+     * lease, whichever is later); undefined when nothing is unfinished.
+     */
+    nextDueAt(): string | undefined {
+      const row = nextDue.get();
+      if (!row) return undefined;
+      return row.lease_until !== null && row.lease_until > row.next_attempt_at
+        ? row.lease_until
+        : row.next_attempt_at;
+    },
+    /** Takes the row for one delivery attempt until `until`; undefined if it is not leasable now. */
+    lease(id: number, now: string, until: string): OutboxRow | undefined {
+      const row = lease.get({ id, now, until });
+      return row === undefined ? undefined : toOutboxRow(row);
+    },
+    /** Records delivery; false when the lease `lease` was lost meanwhile (another worker took over). */
+    markDelivered: (id: number, lease: string, now: string): boolean =>
+      delivered.run({ id, now, lease }).changes === 1,
+    /** Releases the lease and schedules the next attempt at `next`. */
+    markRetry: (id: number, lease: string, next: string, error: string): boolean =>
+      retry.run({ id, next, error, lease }).changes === 1,
+    /** Gives the row up for good; it stays, with its last error, for the operator to see. */
+    markFailed: (id: number, lease: string, now: string, error: string): boolean =>
+      failed.run({ id, now, error, lease }).changes === 1,
+    /** The organisation's mail, oldest first, after id `after`. */
+    forOrganisation: (organisationId: number, after = 0, limit = 100): OutboxRow[] =>
+      forOrg.all(organisationId, after, limit).map(toOutboxRow),
+    /** Every mail, oldest first, after id `after`. */
+    list: (after = 0, limit = 100): OutboxRow[] => all.all(after, limit).map(toOutboxRow),
+    counts: (): { pending: number; delivered: number; failed: number } => counts.get()!,
+  };
+}

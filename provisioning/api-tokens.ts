@@ -1,0 +1,116 @@
+// Admin API tokens: created by owners for an organisation with a role no higher than their own
+// (never primary owner), shown once, stored only as hashes, revocable; a revoked token stops at once.
+import type { Clock } from '../domain/clock.js';
+import { AuthError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { hasRole, type Actor } from '../domain/model.js';
+import { hashSecret, matchesHash, newSecret } from '../domain/secrets.js';
+import type { ApiToken, TokenRole } from '../db/queries/api-tokens.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
+
+const PREFIX = 'skapi_';
+/** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
+const LAST_USED_PRECISION_MS = 60_000;
+
+export type ApiTokenView = Omit<ApiToken, 'tokenHash'>;
+
+export interface IssuedApiToken {
+  /** The secret: shown once, never stored. */
+  readonly token: string;
+  readonly record: ApiTokenView;
+}
+
+function publicView({ tokenHash: _hidden, ...rest }: ApiToken): ApiTokenView {
+  return rest;
+}
+
+/** A token may not act above the member who made it: the role is capped at creation. */
+function requireDelegable(q: Queries, organisationId: number, actor: Actor, role: TokenRole): void {
+  if (actor.type !== 'member') return;
+  const creator = q.members.byId(organisationId, actor.memberId);
+  if (!creator || !hasRole(creator.role, role)) {
+    throw new ForbiddenError(`A token cannot be given a role above your own.`, { requiredRole: role });
+  }
+}
+
+export function createApiTokens({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
+  return {
+    create(organisationId: number, input: { name: string; role: TokenRole }, actor: Actor): IssuedApiToken {
+      const name = input.name.trim();
+      if (name === '' || name.length > 100)
+        throw new ValidationError('A token needs a name of 1 to 100 characters.', { field: 'name' });
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
+        requireDelegable(q, organisationId, actor, input.role);
+        const token = newSecret(PREFIX);
+        const at = clock.now().toISO()!;
+        const id = q.apiTokens.insert({
+          organisationId,
+          name,
+          role: input.role,
+          tokenHash: hashSecret(token),
+          prefix: token.slice(0, PREFIX.length + 6),
+          createdByMemberId: actor.type === 'member' ? actor.memberId : null,
+          at,
+        });
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'api_token.created',
+          subjectType: 'api_token',
+          subjectId: id,
+          after: { name, role: input.role },
+        });
+        return { token, record: publicView(q.apiTokens.byId(organisationId, id)!) };
+      });
+    },
+
+    list(organisationId: number, actor: Actor): ApiTokenView[] {
+      return store.read((q) => {
+        requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
+        return q.apiTokens.list(organisationId).map(publicView);
+      });
+    },
+
+    revoke(organisationId: number, tokenId: number, actor: Actor): void {
+      store.write((q) => {
+        requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
+        const at = clock.now().toISO()!;
+        if (!q.apiTokens.revoke(organisationId, tokenId, at))
+          throw new NotFoundError(`No active API token ${tokenId}.`);
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'api_token.revoked',
+          subjectType: 'api_token',
+          subjectId: tokenId,
+        });
+      });
+    },
+
+    /** The token a presented secret is, or AuthError. */
+    authenticate(secret: string): ApiTokenView {
+      const token = secret.startsWith(PREFIX)
+        ? store.read((q) => q.apiTokens.activeByHash(hashSecret(secret)))
+        : undefined;
+      if (!token || !matchesHash(secret, token.tokenHash)) {
+        throw new AuthError('The API token is missing, unknown or revoked.');
+      }
+      const now = clock.now();
+      if (
+        token.lastUsedAt === null ||
+        now.toMillis() - Date.parse(token.lastUsedAt) >= LAST_USED_PRECISION_MS
+      ) {
+        store.write((q) => q.apiTokens.markUsed(token.id, now.toISO()!));
+      }
+      return publicView(token);
+    },
+  };
+}
+
+export type ApiTokens = ReturnType<typeof createApiTokens>;

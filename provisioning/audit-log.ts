@@ -1,0 +1,167 @@
+// Reading the audit log (admins and above): filtered by actor, action, member and time, newest
+// first, in keyset pages that never shift while entries are added; each entry names its actor and
+// subject in words (an email, a token's name) as well as by id, for the console and the CSV export.
+import { ValidationError } from '../domain/errors.js';
+import type { Actor } from '../domain/model.js';
+import type { AuditFilter, AuditRecord } from '../db/queries/audit.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
+
+/** What a caller filters by. `action` ending in "." is a prefix (`member.`), otherwise exact. */
+export interface AuditQuery {
+  readonly actorType?: Actor['type'];
+  readonly actorId?: string;
+  readonly action?: string;
+  /** Entries whose subject is this member. */
+  readonly memberId?: number;
+  /** ISO 8601 instants in UTC: from inclusive, to exclusive. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface AuditView {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: { readonly type: Actor['type']; readonly id: string | null; readonly label: string | null };
+  readonly action: string;
+  readonly subject: { readonly type: string; readonly id: string; readonly label: string | null };
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly invoiceId: number | null;
+}
+
+export interface AuditPage {
+  readonly entries: AuditView[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export const MAX_AUDIT_PAGE = 500;
+const DOING = 'see the audit log';
+
+function toFilter(query: AuditQuery): AuditFilter {
+  const { action } = query;
+  const prefix = action?.endsWith('.') === true;
+  if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+    throw new ValidationError('The time range is empty: "from" must be before "to".', {
+      errors: [{ in: 'query', pointer: '/to', detail: 'Must be after "from".' }],
+    });
+  }
+  return {
+    ...(query.actorType !== undefined ? { actorType: query.actorType } : {}),
+    ...(query.actorId !== undefined ? { actorId: query.actorId } : {}),
+    ...(action !== undefined ? (prefix ? { actionPrefix: action } : { action }) : {}),
+    ...(query.memberId !== undefined ? { subjectType: 'member', subjectId: String(query.memberId) } : {}),
+    ...(query.from !== undefined ? { from: query.from } : {}),
+    ...(query.to !== undefined ? { to: query.to } : {}),
+  };
+}
+
+/** Names for the ids of one page, looked up once each. */
+function labeller(q: Queries, organisationId: number) {
+  const cache = new Map<string, string | null>();
+  const once = (key: string, find: () => string | null | undefined): string | null => {
+    if (!cache.has(key)) cache.set(key, find() ?? null);
+    return cache.get(key)!;
+  };
+  const num = (id: string | null): number => (id !== null && /^\d+$/.test(id) ? Number(id) : -1);
+  const of = (type: string, id: string | null): string | null => {
+    switch (type) {
+      case 'member':
+        return once(`m${id}`, () => q.members.byId(organisationId, num(id))?.email);
+      case 'api_token':
+        return once(`a${id}`, () => q.apiTokens.byId(organisationId, num(id))?.name);
+      case 'scim_token':
+        return once(`s${id}`, () => q.scimTokens.byId(organisationId, num(id))?.name);
+      case 'jit':
+      case 'sso_connection':
+        return once(`c${id}`, () => {
+          const connection = q.sso.connection(num(id));
+          return connection?.organisationId === organisationId ? connection.name : undefined;
+        });
+      case 'operator':
+        return id ?? 'operator';
+      case 'system':
+        return id;
+      default:
+        return null;
+    }
+  };
+  return (r: AuditRecord): AuditView => ({
+    id: r.id,
+    at: r.at,
+    actor: { type: r.actorType, id: r.actorId, label: of(r.actorType, r.actorId) },
+    action: r.action,
+    subject: { type: r.subjectType, id: r.subjectId, label: of(r.subjectType, r.subjectId) },
+    before: r.before,
+    after: r.after,
+    invoiceId: r.invoiceId,
+  });
+}
+
+export function createAuditLog({ store }: { readonly store: Store }) {
+  function page(
+    organisationId: number,
+    query: AuditQuery,
+    paging: { readonly cursor?: number; readonly limit: number },
+    actor: Actor,
+  ): AuditPage {
+    const filter = toFilter(query);
+    const limit = Math.min(Math.max(1, Math.trunc(paging.limit)), MAX_AUDIT_PAGE);
+    return store.read((q) => {
+      requireOrganisation(q, organisationId);
+      requireRole(q, organisationId, actor, 'admin', DOING);
+      // One more than asked says whether an older page exists without a second query.
+      const rows = q.audit.search(organisationId, filter, {
+        ...(paging.cursor !== undefined ? { beforeId: paging.cursor } : {}),
+        limit: limit + 1,
+      });
+      const entries = rows.slice(0, limit).map(labeller(q, organisationId));
+      return {
+        entries,
+        nextCursor: rows.length > limit ? String(entries[entries.length - 1]!.id) : null,
+      };
+    });
+  }
+
+  return {
+    /** One page, newest first; `cursor` is the previous page's `nextCursor`. */
+    page,
+
+    /**
+     * Every matching entry, newest first, one page (its own short read) at a time, so an export of
+     * a large log never holds it in memory or keeps a read open between pages. The entries are
+     * those present when the first page was read: later ones have higher ids and are never reached.
+     * The caller's role is checked again for each page, so a revoked token stops the export.
+     */
+    async *export(
+      organisationId: number,
+      query: AuditQuery,
+      actor: Actor,
+      pageSize = MAX_AUDIT_PAGE,
+    ): AsyncGenerator<AuditView[]> {
+      let cursor: number | undefined;
+      for (;;) {
+        const next = page(organisationId, query, { ...(cursor !== undefined ? { cursor } : {}), limit: pageSize }, actor);
+        if (next.entries.length > 0) yield next.entries;
+        if (next.nextCursor === null) return;
+        cursor = Number(next.nextCursor);
+        // Let other requests run between pages.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+
+    /** Checks the caller may read the log, before an export starts answering. */
+    authorise(organisationId: number, query: AuditQuery, actor: Actor): void {
+      toFilter(query);
+      store.read((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'admin', DOING);
+      });
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

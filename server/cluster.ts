@@ -1,0 +1,69 @@
+// Several server processes on one database file (WORKERS > 1). The primary applies migrations
+// once, then forks workers that share the listening socket; each worker opens the database itself
+// and runs the ordinary single-process server. SQLite serialises writers with its file lock and
+// every seat claim is one conditional UPDATE inside a BEGIN IMMEDIATE transaction, so the seat
+// invariants hold across processes exactly as they hold across requests. The clock-driven jobs
+// and the mail worker run in every process: each is safe to run concurrently (idempotent jobs,
+// leased mail).
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from './logger.js';
+
+/** A worker that dies this soon after starting is crash-looping; give up instead of spinning. */
+const EARLY_EXIT_MS = 5_000;
+const MAX_EARLY_EXITS = 5;
+
+export interface PrimaryOptions {
+  readonly workers: number;
+  readonly shutdownGraceMs: number;
+  readonly logger: Logger;
+}
+
+/** Runs the primary: forks `workers`, replaces any that die, and stops them all on SIGTERM/SIGINT. */
+export function runPrimary({ workers, shutdownGraceMs, logger }: PrimaryOptions): void {
+  let stopping = false;
+  let earlyExits = 0;
+  const startedAt = new Map<number, number>();
+
+  function fork(): void {
+    const worker = cluster.fork();
+    startedAt.set(worker.id, Date.now());
+  }
+
+  cluster.on('exit', (worker: Worker, code, signal) => {
+    const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
+    startedAt.delete(worker.id);
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        logger.info('every worker stopped');
+        logger.flush();
+        process.exit(0);
+      }
+      return;
+    }
+    logger.error({ worker: worker.process.pid, code, signal }, 'worker exited; starting another');
+    if (lived < EARLY_EXIT_MS && ++earlyExits >= MAX_EARLY_EXITS) {
+      logger.fatal({ earlyExits }, 'workers keep dying at start-up; stopping');
+      logger.flush();
+      process.exit(1);
+    }
+    fork();
+  });
+
+  function shutdown(signal: NodeJS.Signals): void {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    // Each worker drains within its own grace period; this only catches one that hangs.
+    setTimeout(() => {
+      logger.warn('workers did not stop in time; exiting');
+      logger.flush();
+      process.exit(1);
+    }, shutdownGraceMs + 5_000).unref();
+  }
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  logger.info({ workers }, 'starting workers');
+  for (let i = 0; i < workers; i++) fork();
+}
