@@ -17,7 +17,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
-      base: { service: 'seatkeeper' },
+      // The process id tells the processes of a cluster (WORKERS > 1) apart.
+      base: { service: 'seatkeeper', pid: process.pid },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

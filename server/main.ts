@@ -1,14 +1,13 @@
-// Entry point: the only module that reads process.env. Parses configuration, builds the services,
-// listens, runs the clock-driven jobs and the mail worker, and shuts down cleanly on SIGTERM/SIGINT:
-// stop accepting, let in-flight requests and the mail in flight finish (up to the grace period),
-// then close the database.
-import type { Server } from 'node:http';
-import { systemClock } from '../domain/clock.js';
-import { createApp } from './app.js';
+// Entry point: the only module that reads process.env. Parses configuration once, then runs one
+// server process, or (WORKERS > 1) a cluster primary that migrates the database once and forks
+// that many server processes sharing the port and the database file.
+import cluster from 'node:cluster';
+import { openDatabase } from '../db/connection.js';
+import { migrate } from '../db/migrate.js';
+import { runPrimary } from './cluster.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
-import { buildContainer } from './container.js';
 import { createLogger } from './logger.js';
-
+import { serve } from './serve.js';
 function loadConfig(): Config {
   try {
     return parseConfig(process.env);
@@ -23,65 +22,13 @@ function loadConfig(): Config {
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-const container = buildContainer({ config, clock: systemClock, logger });
-const app = createApp({ ...container, config });
-
-function runJobs(): void {
-  try {
-    const done = container.runJobs();
-    if (done.renewals > 0 || done.expiredInvitations > 0) logger.info(done, 'jobs ran');
-  } catch (error) {
-    logger.error({ err: error }, 'jobs failed; they will run again at the next interval');
-  }
+if (config.workers > 1 && cluster.isPrimary) {
+  // Migrations run here, once, so workers start on the current schema instead of queueing on it.
+  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
+  const applied = migrate(db);
+  db.close();
+  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  runPrimary({ workers: config.workers, shutdownGraceMs: config.shutdownGraceMs, logger });
+} else {
+  serve(config, logger);
 }
-
-const jobs =
-  config.jobsIntervalSeconds > 0 ? setInterval(runJobs, config.jobsIntervalSeconds * 1000) : undefined;
-jobs?.unref();
-
-const server: Server = app.listen(config.port, config.host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info(
-    { host: config.host, port, database: config.databasePath },
-    `listening on http://${config.host}:${port}`,
-  );
-  runJobs();
-  container.mail.start();
-});
-
-let stopping = false;
-function shutdown(signal: NodeJS.Signals): void {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  clearInterval(jobs);
-  // No new delivery starts; the one in flight may finish within the grace period. If it cannot,
-  // its row keeps its lease and is sent again after the next start (at least once).
-  const mailStopped = Promise.race([
-    container.mail.stop(),
-    new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref()),
-  ]);
-  const force = setTimeout(() => {
-    logger.warn('grace period over; closing remaining connections');
-    server.closeAllConnections();
-  }, config.shutdownGraceMs);
-  force.unref();
-  server.close(() => {
-    void mailStopped.then(() => {
-      container.close();
-      logger.info('stopped');
-      logger.flush();
-      process.exitCode = 0;
-    });
-  });
-  // Keep-alive connections with no request in flight would hold close() open until they time out.
-  server.closeIdleConnections();
-}
-
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
-process.on('uncaughtException', (error) => {
-  logger.fatal({ err: error }, 'uncaught exception; exiting');
-  process.exit(1);
-});

@@ -1,14 +1,14 @@
 // The HTTP app over real services, and the real entry point as an operating-system process.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import request from 'supertest';
 import { setup, tempDir, testApp, type TestContext } from '../helpers/fixtures.js';
+import { organisationWithToken, startServer } from '../helpers/server-process.js';
 
 describe('The HTTP app', () => {
   let ctx: TestContext;
@@ -46,38 +46,17 @@ describe('The HTTP app', () => {
   });
 });
 
-/** Starts server/main.ts as its own process and resolves with the port it logs. */
-function startServer(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, PORT: '0', JOBS_INTERVAL_SECONDS: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  return new Promise((resolvePort, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${logs.join('\n')}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      logs.push(line);
-      const entry = JSON.parse(line) as { msg: string; port?: number };
-      if (entry.msg.startsWith('listening') && entry.port) resolvePort({ child, port: entry.port, logs });
-    });
-  });
-}
-
 describe('The entry point', () => {
   test('When started with no configuration but a data directory, then it creates the database, serves, and stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     try {
-      const { child, port, logs } = await startServer({ DATA_DIR: dir });
+      const { child, port, logs, exited } = await startServer({ DATA_DIR: dir });
       assert.ok(existsSync(join(dir, 'seatkeeper.db')), 'the SQLite file is created under DATA_DIR');
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(res.status, 200);
-      child.removeAllListeners('exit');
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
-      const messages = logs.map((l) => (JSON.parse(l) as { msg: string }).msg);
+      const messages = logs.map((l) => l.msg);
       assert.ok(messages.includes('database migrated'));
       assert.deepEqual(messages.slice(-2), ['shutting down', 'stopped']);
       assert.ok(
@@ -93,46 +72,9 @@ describe('The entry point', () => {
     const dir = tempDir();
     try {
       // An organisation and a SCIM token in the same database file, made by the operator's CLI.
-      const cli = (...args: string[]) =>
-        spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--json', ...args], {
-          env: { ...process.env, DATA_DIR: dir },
-          encoding: 'utf8',
-        });
-      const today = new Date().toISOString().slice(0, 10);
-      assert.equal(
-        cli(
-          'org',
-          'create',
-          '--slug',
-          'acme',
-          '--name',
-          'Acme',
-          '--domain',
-          'acme.example',
-          '--term-start',
-          today,
-          '--time-zone',
-          'UTC',
-          '--currency',
-          'EUR',
-          '--price',
-          'standard=50',
-          '--price',
-          'premium=150',
-          '--seats',
-          'standard=5',
-          '--owner-email',
-          'owner@acme.example',
-        ).status,
-        0,
-      );
-      const { token } = JSON.parse(cli('scim-token', 'create', 'acme', '--name', 'test').stdout) as {
-        token: string;
-      };
+      const token = organisationWithToken(dir, 5);
 
-      const { child, port } = await startServer({ DATA_DIR: dir });
-      child.removeAllListeners('exit');
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const { child, port, exited } = await startServer({ DATA_DIR: dir });
       const body = JSON.stringify({
         userName: 'inflight@acme.example',
         emails: [{ value: 'inflight@acme.example', primary: true }],

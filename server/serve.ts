@@ -1,0 +1,76 @@
+// One server process: builds the services over the database, listens, runs the clock-driven jobs
+// and the mail worker, and shuts down cleanly on SIGTERM/SIGINT: stop accepting, let in-flight
+// requests and the mail in flight finish (up to the grace period), then close the database.
+import type { Server } from 'node:http';
+import { systemClock } from '../domain/clock.js';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { buildContainer } from './container.js';
+import type { Logger } from './logger.js';
+
+export function serve(config: Config, logger: Logger): void {
+  const container = buildContainer({ config, clock: systemClock, logger });
+  const app = createApp({ ...container, config });
+
+  function runJobs(): void {
+    try {
+      const done = container.runJobs();
+      if (done.renewals > 0 || done.expiredInvitations > 0) logger.info(done, 'jobs ran');
+    } catch (error) {
+      logger.error({ err: error }, 'jobs failed; they will run again at the next interval');
+    }
+  }
+
+  const jobs =
+    config.jobsIntervalSeconds > 0 ? setInterval(runJobs, config.jobsIntervalSeconds * 1000) : undefined;
+  jobs?.unref();
+
+  const server: Server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info(
+      { host: config.host, port, database: config.databasePath },
+      `listening on http://${config.host}:${port}`,
+    );
+    runJobs();
+    container.mail.start();
+  });
+
+  let stopping = false;
+  function shutdown(signal: NodeJS.Signals): void {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    clearInterval(jobs);
+    // No new delivery starts; the one in flight may finish within the grace period. If it cannot,
+    // its row keeps its lease and is sent again after the next start (at least once).
+    const mailStopped = Promise.race([
+      container.mail.stop(),
+      new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref()),
+    ]);
+    const force = setTimeout(() => {
+      logger.warn('grace period over; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    force.unref();
+    server.close(() => {
+      void mailStopped.then(() => {
+        container.close();
+        logger.info('stopped');
+        logger.flush();
+        process.exitCode = 0;
+        // A cluster worker's channel to the primary would keep it alive; closing it lets it exit.
+        process.disconnect?.();
+      });
+    });
+    // Keep-alive connections with no request in flight would hold close() open until they time out.
+    server.closeIdleConnections();
+  }
+
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+}
