@@ -268,6 +268,7 @@ export const scimCreate: Scenario = {
         goal: { description: '>= 50 % of echo, no errors', met: ratio >= 0.5 && non201.length === 0 },
         notes: [
           `${z.createRounds} × ${z.createSeconds} s per server after ${z.warmupSeconds} s warm-up, ${CONNECTIONS} connections (autocannon); slices alternate echo, scimmy, Seatkeeper; unique Okta-shaped bodies; every 201 claimed a standard seat`,
+          `Seatkeeper answers each create after its transaction committed (synchronous=FULL); creates that arrive together share one commit (group commit), each in its own savepoint`,
           `scimmy in-memory: ${int(scimmyRate)} creates/s = ${((scimmyRate / baseline) * 100).toFixed(1)} % of echo (the issue says about 20 %); Seatkeeper = ${(value / scimmyRate).toFixed(2)} × scimmy in-memory`,
           `latency under load: Seatkeeper ${latencySummary(asTiming(ours))}; echo ${latencySummary(asTiming(echo))}; scimmy ${latencySummary(asTiming(scimmy))}`,
           `Seatkeeper answers: ${describeStatuses(ours.statuses)}; non-201 (errors): ${non201.length === 0 ? 'none' : describeStatuses(new Map(non201))}`,

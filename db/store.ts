@@ -2,6 +2,10 @@
 // BEGIN IMMEDIATE transaction (the write lock is taken up front, so two processes never deadlock
 // upgrading a read lock), is retried whole if the lock stays busy, and nests as a savepoint inside
 // an enclosing write, so use cases compose (create a member + claim a seat + audit = one commit).
+//
+// A batched write (writeBatched) is the same unit of work with a group commit: the writes queued in
+// one turn of the event loop share one BEGIN IMMEDIATE … COMMIT, and so one fsync, each in its own
+// savepoint, and each caller hears of its result only after that COMMIT returned.
 import type { Db } from './connection.js';
 import { translateSqliteError } from './errors.js';
 import { createQueries, type Queries } from './queries/index.js';
@@ -10,10 +14,23 @@ export interface Store {
   readonly queries: Queries;
   /** Runs `work` in one write transaction and returns its result; any throw rolls everything back. */
   write<T>(work: (q: Queries) => T): T;
+  /**
+   * Runs `work` (synchronous) as one write of a group commit: the batched writes queued in the same
+   * turn of the event loop run, in the order queued, in one BEGIN IMMEDIATE … COMMIT, each in its
+   * own savepoint. Each sees the effects of those before it, exactly as if they had run one after
+   * another; a throw rolls back only its own savepoint and rejects only its own promise. Every
+   * promise settles after the shared COMMIT returned: a resolved write is on disk (synchronous
+   * FULL), and a refusal that rests on an earlier write of the batch is told only once that write
+   * is. If the COMMIT fails, every write of the batch rejects with that error and none is stored. A busy lock retries the whole batch,
+   * like `write`. Nested writes inside `work` are savepoints, as always. Called inside an enclosing
+   * write, it is a savepoint of that write, which decides its durability.
+   */
+  writeBatched<T>(work: (q: Queries) => T): Promise<T>;
   /** Runs `work` against a consistent snapshot. */
   read<T>(work: (q: Queries) => T): T;
   /** True when the database answers. */
   ping(): boolean;
+  /** Runs the batched writes still queued, then closes the database. */
   close(): void;
 }
 
@@ -22,14 +39,35 @@ export interface StoreOptions {
   readonly busyAttempts?: number;
   /** Told of every busy retry (for metrics). */
   readonly onBusyRetry?: () => void;
+  /**
+   * Most batched writes in one transaction; more wait for the next. Bounds how long one commit holds
+   * the event loop and the write lock.
+   */
+  readonly maxBatch?: number;
 }
+
+/** Default batch size cap: above the concurrency of a provider's push (the benchmark uses 20). */
+const MAX_BATCH = 64;
+
+interface Queued {
+  readonly work: (q: Queries) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 export function createStore(db: Db, options: StoreOptions = {}): Store {
   const queries = createQueries(db);
   const attempts = Math.max(1, options.busyAttempts ?? 3);
+  const maxBatch = Math.max(1, Math.trunc(options.maxBatch ?? MAX_BATCH));
 
   // Built once: better-sqlite3 transaction functions are reusable, and writes are a hot path.
   const transaction = db.transaction((work: (q: Queries) => unknown) => work(queries));
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
 
   function write<T>(work: (q: Queries) => T): T {
     // Inside an enclosing write this becomes a savepoint of it; retrying is the outer write's job.
@@ -44,13 +82,93 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     }
   }
 
+  let queue: Queued[] = [];
+  let scheduled = false;
+
+  function writeBatched<T>(work: (q: Queries) => T): Promise<T> {
+    // Inside an enclosing write: a savepoint of it, run now (a throw rejects the promise).
+    if (db.inTransaction) return new Promise<T>((resolve) => resolve(write(work)));
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!scheduled) {
+        scheduled = true;
+        // The check phase runs after the poll phase has read every request that arrived: all of
+        // them have queued their writes by then, and they share this commit.
+        setImmediate(flush);
+      }
+    });
+  }
+
+  function flush(): void {
+    scheduled = false;
+    if (queue.length === 0) return;
+    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+    if (queue.length > 0) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    let outcomes: Outcome[];
+    try {
+      outcomes = runBatch(batch);
+    } catch (error) {
+      const failure = translateSqliteError(error);
+      for (const queued of batch) queued.reject(failure);
+      return;
+    }
+    // Only now, after COMMIT: each caller learns its own result.
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) batch[i]!.resolve(outcome.value);
+      else batch[i]!.reject(outcome.error);
+    }
+  }
+
+  function runBatch(batch: readonly Queued[]): Outcome[] {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return runBatchOnce(batch);
+      } catch (error) {
+        if (!isBusy(error) || attempt >= attempts) throw error;
+        options.onBusyRetry?.();
+      }
+    }
+  }
+
+  /** One transaction for the whole batch; throws (having rolled back) if the batch as a whole fails. */
+  function runBatchOnce(batch: readonly Queued[]): Outcome[] {
+    if (db.inTransaction) throw new Error('A batched write found a transaction left open on the connection.');
+    begin.run();
+    try {
+      const outcomes = batch.map(({ work }): Outcome => {
+        try {
+          return { ok: true, value: transaction(work) };
+        } catch (error) {
+          // SQLite ends the whole transaction on some errors (a full disk, an I/O error): then the
+          // writes before this one are gone too, and the batch fails as a whole.
+          if (!db.inTransaction) throw error;
+          return { ok: false, error: translateSqliteError(error) };
+        }
+      });
+      commit.run();
+      return outcomes;
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      throw error;
+    }
+  }
+
   return {
     queries,
     write,
+    writeBatched,
     read: <T>(work: (q: Queries) => T): T =>
       db.inTransaction ? work(queries) : (transaction.deferred(work) as T),
     ping: () => (db.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined)?.ok === 1,
-    close: () => db.close(),
+    close: () => {
+      while (queue.length > 0) flush();
+      db.close();
+    },
   };
 }
 

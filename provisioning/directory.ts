@@ -31,6 +31,9 @@ import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { changeRole, emailDomain, mappedAccess } from './members.js';
+import { foldKey } from '../domain/fold.js';
+import { DEFAULT_NOTICE_THRESHOLDS, validateNoticeThresholds } from '../seats/notices.js';
+import { watchMappingChange, type MappingConsequences } from './group-mapping-consequences.js';
 
 /** Seatless states from which an active directory user claims a seat; see settle(). */
 function claimsOnSettle(state: SeatState, assigning: boolean): boolean {
@@ -80,6 +83,32 @@ export interface DirectoryDeps {
 }
 
 export type Directory = ReturnType<typeof createDirectory>;
+
+/** A change of advanced group mappings: `replace` is the whole new list (a PUT), else set/remove. */
+export interface MappingChange {
+  readonly enabled?: boolean;
+  readonly set?: readonly GroupMapping[];
+  readonly remove?: readonly string[];
+  readonly replace?: readonly GroupMapping[];
+}
+
+/** The stored thresholds; a hand-edited row reads as the default, as the notices themselves do. */
+function noticeThresholdsOf(json: string | undefined): readonly number[] {
+  try {
+    return validateNoticeThresholds(JSON.parse(json ?? 'null'));
+  } catch {
+    return DEFAULT_NOTICE_THRESHOLDS;
+  }
+}
+
+function describeReasons(c: MappingConsequences): string {
+  const words = {
+    demotes_you: 'lowers your own role',
+    unseats_you: 'takes away your own seat',
+    primary_owner: `changes what the mappings give the primary owner (${c.primaryOwner?.email ?? ''}), who keeps their role and seat regardless`,
+  } as const;
+  return c.reasons.map((r) => words[r]).join(', and ');
+}
 
 export function createDirectory({ store, clock, seats }: DirectoryDeps) {
   const now = () => clock.now().toISO()!;
@@ -159,8 +188,13 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     userName: string,
     email: string,
   ): Member | undefined {
-    const sameName = q.directoryUsers.byUserName(organisationId, userName);
-    if (sameName) return sameName;
+    return (
+      q.directoryUsers.byUserName(organisationId, userName) ?? unlinkedWithAddress(q, organisationId, email)
+    );
+  }
+
+  /** The one current member with this address whom no directory user is linked to yet, if exactly one. */
+  function unlinkedWithAddress(q: Queries, organisationId: number, email: string): Member | undefined {
     const unlinked = q.members
       .withEmail(organisationId, email)
       .filter((m) => m.seatState !== 'removed' && m.userName === null);
@@ -182,11 +216,13 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
    * own savepoint.
    */
   function seatOrWait(q: Queries, member: Member, choice: TierChoice, actor: Actor): Member {
-    const organisation = requireOrganisation(q, member.organisationId);
     try {
       return seats.claim(member.organisationId, member.id, choice, actor);
     } catch (error) {
-      if (!(error instanceof SeatLimitError) || organisation.seatExhaustion !== 'hold') throw error;
+      // The policy matters only when no seat was left; read in this transaction, it is the one
+      // in force when the claim failed.
+      if (!(error instanceof SeatLimitError)) throw error;
+      if (requireOrganisation(q, member.organisationId).seatExhaustion !== 'hold') throw error;
       return seats.park(member.organisationId, member.id, 'awaiting_seat', actor, 'seat.awaiting');
     }
   }
@@ -324,52 +360,109 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     });
   }
 
-  function createUserTx(organisationId: number, input: DirectoryUserInput, actor: Actor): Member {
-    return store.write((q) => {
-      requireOrganisation(q, organisationId);
-      const email = addressOf(input);
-      checkUnique(q, organisationId, input, null);
-      const existing = linkTarget(q, organisationId, input.userName, email);
-      let member: Member;
-      if (existing) {
-        member = existing;
-      } else {
-        const id = q.members.insert({
-          organisationId,
+  /** A create, inside the caller's write. */
+  function createUserWork(
+    q: Queries,
+    organisationId: number,
+    input: DirectoryUserInput,
+    actor: Actor,
+  ): Member {
+    requireOrganisation(q, organisationId);
+    const email = addressOf(input);
+    const at = now();
+    // One read serves both checkUnique and linkTarget: a live holder of the userName refuses
+    // the create (RFC 7644 §3.3, 409 uniqueness), a deleted one is restored with its history.
+    const sameName = q.directoryUsers.byUserName(organisationId, input.userName);
+    if (sameName && sameName.seatState !== 'removed') {
+      throw new ConflictError(`A user with userName "${input.userName}" already exists.`, {}, 'uniqueness');
+    }
+    const existing = sameName ?? unlinkedWithAddress(q, organisationId, email);
+    let member: Member;
+    if (existing) {
+      member = writeFields(q, existing, input, email, actor);
+    } else {
+      // The row is written with its directory fields at once, so the audit's snapshot (email,
+      // role, seat state, tier) is the same as for a member created, then described.
+      member = q.directoryUsers.insert(
+        organisationId,
+        {
+          userName: input.userName,
+          externalId: input.externalId,
           email,
           displayName: input.displayName,
-          role: 'user',
-          source: 'scim',
-          at: now(),
-        });
-        member = q.members.byId(organisationId, id)!;
-        q.audit.append({
-          organisationId,
-          at: now(),
-          actor,
-          action: 'member.created',
-          subjectType: 'member',
-          subjectId: id,
-          after: snapshot(member),
-        });
-      }
-      member = writeFields(q, member, input, email, actor);
-      const settled = settle(q, member, input.active, input.tier, actor, true);
-      q.waitlist.resolve(organisationId, input.userName, now());
-      return settled;
-    });
+          resource: input.resource,
+        },
+        at,
+      );
+      q.audit.append({
+        organisationId,
+        at,
+        actor,
+        action: 'member.created',
+        subjectType: 'member',
+        subjectId: member.id,
+        after: snapshot(member),
+      });
+    }
+    const settled = settle(q, member, input.active, input.tier, actor, true);
+    q.waitlist.resolve(organisationId, input.userName, at);
+    return settled;
   }
 
-  return {
+  /** A replace (PUT, or a PATCH applied), inside the caller's write. */
+  function replaceUserWork(
+    q: Queries,
+    organisationId: number,
+    publicId: string,
+    input: DirectoryUserInput,
+    actor: Actor,
+    expectedVersion: number | undefined,
+  ): Member {
+    let member = requireUser(q, organisationId, publicId);
+    checkVersion(member.version, expectedVersion);
+    const email = addressOf(input);
+    checkUnique(q, organisationId, input, member.id);
+    if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
+    member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
+    const settled = settle(q, member, input.active, input.tier, actor);
+    if (holdsSeat(settled.seatState)) q.waitlist.resolve(organisationId, input.userName, now());
+    return settled;
+  }
+
+  /**
+   * A create or reactivation refused for want of a seat left nothing behind (its write rolled
+   * back); the attempt itself is recorded for administrators, in a write of its own.
+   */
+  function recordingRefusal<T>(organisationId: number, userName: string, write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if (error instanceof SeatLimitError)
+        store.write((q) => q.waitlist.record(organisationId, userName, 'scim', now()));
+      throw error;
+    }
+  }
+
+  /** The same for a batched write: the record is a batched write too, answered after its commit. */
+  async function recordingRefusalBatched<T>(
+    organisationId: number,
+    userName: string,
+    write: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof SeatLimitError)
+        await store.writeBatched((q) => q.waitlist.record(organisationId, userName, 'scim', now()));
+      throw error;
+    }
+  }
+
+  const directory = {
     createUser(organisationId: number, input: DirectoryUserInput, actor: Actor): Member {
-      try {
-        return createUserTx(organisationId, input, actor);
-      } catch (error) {
-        // The refused create left nothing behind; the attempt itself is recorded for administrators.
-        if (error instanceof SeatLimitError)
-          store.write((q) => q.waitlist.record(organisationId, input.userName, 'scim', now()));
-        throw error;
-      }
+      return recordingRefusal(organisationId, input.userName, () =>
+        store.write((q) => createUserWork(q, organisationId, input, actor)),
+      );
     },
 
     replaceUser(
@@ -379,24 +472,10 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
       actor: Actor,
       expectedVersion?: number,
     ): Member {
-      try {
-        return store.write((q) => {
-          let member = requireUser(q, organisationId, publicId);
-          checkVersion(member.version, expectedVersion);
-          const email = addressOf(input);
-          checkUnique(q, organisationId, input, member.id);
-          if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
-          member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
-          const settled = settle(q, member, input.active, input.tier, actor);
-          if (holdsSeat(settled.seatState)) q.waitlist.resolve(organisationId, input.userName, now());
-          return settled;
-        });
-      } catch (error) {
-        // A reactivation refused for want of a seat is an attempt like a refused create: recorded.
-        if (error instanceof SeatLimitError)
-          store.write((q) => q.waitlist.record(organisationId, input.userName, 'scim', now()));
-        throw error;
-      }
+      // A reactivation refused for want of a seat is an attempt like a refused create: recorded.
+      return recordingRefusal(organisationId, input.userName, () =>
+        store.write((q) => replaceUserWork(q, organisationId, publicId, input, actor, expectedVersion)),
+      );
     },
 
     deleteUser(organisationId: number, publicId: string, actor: Actor, expectedVersion?: number): void {
@@ -584,16 +663,36 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
      */
     configureGroupMappings(
       organisationId: number,
-      change: {
-        readonly enabled?: boolean;
-        readonly set?: readonly GroupMapping[];
-        readonly remove?: readonly string[];
-      },
+      change: MappingChange,
       actor: Actor,
+      options: { readonly confirm?: boolean } = {},
     ): { enabled: boolean; mappings: GroupMapping[] } {
+      const { enabled, mappings } = directory.changeGroupMappings(organisationId, change, actor, options);
+      return { enabled, mappings };
+    },
+
+    /**
+     * As configureGroupMappings, also saying what it did to whom. A member or API token making a
+     * change that demotes or unseats the member making it, or that changes what the mappings say
+     * about the primary owner, must send `confirm: true`; without it the change is made, measured
+     * and rolled back, and refused with 409 `confirmation_required` listing the consequences. The
+     * operator's command is its own confirmation.
+     */
+    changeGroupMappings(
+      organisationId: number,
+      change: MappingChange,
+      actor: Actor,
+      options: { readonly confirm?: boolean } = {},
+    ): { enabled: boolean; mappings: GroupMapping[]; consequences: MappingConsequences } {
       return store.write((q) => {
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
+        const watch = watchMappingChange(q, organisationId, actor);
+        if (change.replace) {
+          const kept = new Set(change.replace.map((m) => foldKey(m.groupName)));
+          const gone = q.groupMappings.list(organisationId).filter((m) => !kept.has(m.groupName));
+          change = { ...change, set: change.replace, remove: gone.map((m) => m.groupName) };
+        }
         const tiers = new Set(q.tiers.all().map((t) => t.id));
         for (const m of change.set ?? []) {
           if (m.groupName.trim() === '')
@@ -642,7 +741,17 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
           if (!['deactivated', 'invited', 'removed'].includes(member.seatState))
             settleQuietly(q, member, actor);
         }
-        return after;
+        const consequences = watch.finish();
+        const confirmed = options.confirm === true || actor.type === 'operator' || actor.type === 'system';
+        if (consequences.reasons.length > 0 && !confirmed) {
+          // Thrown inside the transaction: everything above rolls back, nothing is written.
+          throw new ConflictError(
+            `This change ${describeReasons(consequences)}; send it again with "confirm": true to make it.`,
+            { reasons: consequences.reasons, consequences },
+            'confirmation_required',
+          );
+        }
+        return { ...after, consequences };
       });
     },
 
@@ -676,6 +785,74 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
       });
     },
 
+    /**
+     * Seat usage for administrators, from one snapshot: per tier (highest first) allocation, held,
+     * seated, held by invitations and available; who is waiting (members awaiting a seat, first
+     * come first served, and refused directory attempts); and the owners' notice thresholds.
+     */
+    usage(organisationId: number, actor: Actor) {
+      return store.read((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'admin', 'see seat usage');
+        const holders = q.members.holdersByTier(organisationId);
+        return {
+          tiers: q.seatPools.list(organisationId).map((t) => ({
+            ...t,
+            seated: holders.get(t.tierId)?.seated ?? 0,
+            invited: holders.get(t.tierId)?.invited ?? 0,
+            available: t.allocation - t.held,
+          })),
+          awaiting: q.directoryUsers.waiting(organisationId),
+          refused: q.waitlist.open(organisationId),
+          noticeThresholds: noticeThresholdsOf(q.notices.thresholdsJson(organisationId)),
+        };
+      });
+    },
+
+    /** The identity settings page: how people arrive, what happens without a seat, the domains. */
+    identitySettings(organisationId: number, actor: Actor) {
+      return store.read((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
+        return {
+          provisioningMode: organisation.provisioningMode,
+          seatExhaustion: organisation.seatExhaustion,
+          groupMappingsEnabled: q.groupMappings.enabled(organisationId),
+          domains: q.organisations.domains(organisationId),
+        };
+      });
+    },
+
+    /** Changes provisioning mode and seat exhaustion policy together: both or neither. */
+    configureIdentity(
+      organisationId: number,
+      change: {
+        readonly provisioningMode?: ProvisioningMode;
+        readonly seatExhaustion?: SeatExhaustionPolicy;
+      },
+      actor: Actor,
+    ) {
+      return store.write(() => {
+        if (change.provisioningMode !== undefined)
+          directory.setProvisioningMode(organisationId, change.provisioningMode, actor);
+        if (change.seatExhaustion !== undefined)
+          directory.setSeatExhaustion(organisationId, change.seatExhaustion, actor);
+        return directory.identitySettings(organisationId, actor);
+      });
+    },
+
+    /** Whether advanced group mappings are on, and every mapping (group names folded). */
+    groupMappings(organisationId: number, actor: Actor): { enabled: boolean; mappings: GroupMapping[] } {
+      return store.read((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
+        return {
+          enabled: q.groupMappings.enabled(organisationId),
+          mappings: q.groupMappings.list(organisationId),
+        };
+      });
+    },
+
     /** Who is waiting: refused attempts (policy reject) and members awaiting a seat (policy hold). */
     waiting(organisationId: number) {
       return store.read((q) => ({
@@ -695,6 +872,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     syncNow(organisationId: number, actor: Actor): number {
       return store.write((q) => {
         requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'admin', 'seat waiting members', { allowSystem: true });
         let seated = seats.seatWaitingIn(q, organisationId);
         if (!q.groupMappings.enabled(organisationId)) return seated;
         for (const entry of q.waitlist.open(organisationId)) {
@@ -704,6 +882,60 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
         }
         return seated;
       });
+    },
+  };
+
+  return {
+    ...directory,
+    /**
+     * The SCIM edge's write commands, each one write of a group commit (store.writeBatched):
+     * requests that arrive together share one transaction and one fsync, each in its own savepoint,
+     * and each promise settles only after the shared COMMIT returned. Same rules, same results and
+     * same errors as the synchronous commands of the same name.
+     */
+    batched: {
+      createUser: (organisationId: number, input: DirectoryUserInput, actor: Actor): Promise<Member> =>
+        recordingRefusalBatched(organisationId, input.userName, () =>
+          store.writeBatched((q) => createUserWork(q, organisationId, input, actor)),
+        ),
+      replaceUser: (
+        organisationId: number,
+        publicId: string,
+        input: DirectoryUserInput,
+        actor: Actor,
+        expectedVersion?: number,
+      ): Promise<Member> =>
+        recordingRefusalBatched(organisationId, input.userName, () =>
+          store.writeBatched((q) =>
+            replaceUserWork(q, organisationId, publicId, input, actor, expectedVersion),
+          ),
+        ),
+      deleteUser: (
+        organisationId: number,
+        publicId: string,
+        actor: Actor,
+        expectedVersion?: number,
+      ): Promise<void> =>
+        store.writeBatched(() => directory.deleteUser(organisationId, publicId, actor, expectedVersion)),
+      createGroup: (organisationId: number, input: DirectoryGroupInput, actor: Actor): Promise<Group> =>
+        store.writeBatched(() => directory.createGroup(organisationId, input, actor)),
+      changeGroup: (
+        organisationId: number,
+        publicId: string,
+        changes: readonly GroupChange[],
+        actor: Actor,
+        expectedVersion?: number,
+      ): Promise<Group> =>
+        store.writeBatched(() =>
+          directory.changeGroup(organisationId, publicId, changes, actor, expectedVersion),
+        ),
+      deleteGroup: (
+        organisationId: number,
+        publicId: string,
+        actor: Actor,
+        expectedVersion?: number,
+      ): Promise<void> =>
+        store.writeBatched(() => directory.deleteGroup(organisationId, publicId, actor, expectedVersion)),
     },
   };
 }

@@ -9,7 +9,8 @@ import type {
 } from '../provisioning/directory.js';
 import { emailDomain } from '../provisioning/members.js';
 import { ScimError } from './errors.js';
-import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, SCIMMY, SEAT_SCHEMA, USER_SCHEMA } from './schemas.js';
+import { ENTERPRISE_SCHEMA, GROUP_SCHEMA, SEAT_SCHEMA, USER_SCHEMA } from './schemas.js';
+import { coerceUserBySchema, coerceUserFast } from './user-attributes.js';
 
 type Json = Record<string, unknown>;
 
@@ -99,14 +100,15 @@ export function toScimGroup(
 }
 
 /**
- * A SCIM User body (already normalised) → what the engine needs. scimmy checks every attribute's
- * type against the schema; read-only and computed attributes are dropped, and the rest is stored
- * as sent (Entra's rule: "values are stored exactly as sent").
+ * A SCIM User body (already normalised) → what the engine needs. Every attribute's type is checked
+ * against the schema (scimmy's coercion, or user-attributes.ts's equivalent for the everyday
+ * shapes); read-only and computed attributes are dropped, and the rest is stored as sent (Entra's
+ * rule: "values are stored exactly as sent").
  */
 export function fromScimUser(body: Json): DirectoryUserInput {
   let coerced: Json;
   try {
-    coerced = JSON.parse(JSON.stringify(new SCIMMY.Schemas.User(body, 'in'))) as Json;
+    coerced = coerceUserFast(body) ?? coerceUserBySchema(body);
   } catch (error) {
     throw new ScimError(400, 'invalidValue', error instanceof Error ? error.message : 'Invalid user.');
   }

@@ -1,5 +1,6 @@
 // Queries on the directory side of members (their SCIM columns): lookups by SCIM id, userName and
 // externalId, SQL-side listing, and writes of the stored SCIM attributes.
+import { randomUUID } from 'node:crypto';
 import { statementCache, type Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import { compileUserFilter, userSortExpression } from '../scim-filter-sql.js';
@@ -35,6 +36,17 @@ export function createDirectoryUserQueries(db: Db) {
   const byUserName = db.prepare<[number, string], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND user_name_key = ?',
   );
+  // A new directory user with its SCIM attributes in one statement. Like members.insert, it holds
+  // no seat until a claim moves it in the same transaction. No RETURNING: SQLite passes returned
+  // rows through a temporary table, which made this insert half as dear again, and every column's
+  // value is known already.
+  const insert = db.prepare<
+    [string, number, string, string, string | null, string, string, string, string, string | null, string]
+  >(
+    `INSERT INTO members (public_id, organisation_id, email, email_key, display_name, role, seat_state, tier_id,
+       source, created_at, updated_at, user_name, user_name_key, external_id, scim_resource)
+     VALUES (?, ?, ?, ?, ?, 'user', 'unassigned', NULL, 'scim', ?, ?, ?, ?, ?, ?)`,
+  );
   const setFields = db.prepare<{
     org: number;
     id: number;
@@ -66,6 +78,43 @@ export function createDirectoryUserQueries(db: Db) {
     /** Any member row with this userName (case-insensitive), deleted ones included. */
     byUserName: (organisationId: number, userName: string) =>
       mapOptional(byUserName.get(organisationId, foldKey(userName)), toMember),
+    /** A new member (role user, source scim, no seat) with these directory fields, as stored. */
+    insert(organisationId: number, f: DirectoryFields, at: string): Member {
+      const publicId = randomUUID();
+      const resource = JSON.stringify(f.resource);
+      const { lastInsertRowid } = insert.run(
+        publicId,
+        organisationId,
+        f.email,
+        foldKey(f.email),
+        f.displayName,
+        at,
+        at,
+        f.userName,
+        foldKey(f.userName),
+        f.externalId,
+        resource,
+      );
+      // The row as toMember would read it back (the column defaults: version 1, not waiting).
+      return {
+        id: Number(lastInsertRowid),
+        organisationId,
+        email: f.email,
+        displayName: f.displayName,
+        role: 'user',
+        seatState: 'unassigned',
+        tierId: null,
+        source: 'scim',
+        createdAt: at,
+        updatedAt: at,
+        publicId,
+        userName: f.userName,
+        externalId: f.externalId,
+        scimResource: JSON.parse(resource) as Record<string, unknown>,
+        version: 1,
+        waitingSince: null,
+      };
+    },
     setFields(member: Member, f: DirectoryFields, at: string): void {
       setFields.run({
         org: member.organisationId,

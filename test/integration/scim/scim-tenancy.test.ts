@@ -4,6 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OPERATOR } from '../../../domain/model.js';
+import { TOKEN_RECHECK_MS } from '../../../provisioning/scim-tokens.js';
+import { buildContainer } from '../../../server/container.js';
+import { createLogger } from '../../../server/logger.js';
 import {
   createExample,
   listen,
@@ -145,6 +148,25 @@ describe('Tenancy and authentication', () => {
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
     expectScimError(await send(client, oktaDeactivate(acme.user)), 401);
     expectStatus(await send(acme.scim, entraGetUser(acme.user)), 200);
+  });
+
+  test("When a token is revoked by another process (the operator's command line), then this server refuses it within TOKEN_RECHECK_MS", async () => {
+    const issued = ctx.c.scimTokens.create(acme.id, 'revoked elsewhere', OPERATOR);
+    const client = scimClient(server, issued.token);
+    expectStatus(await send(client, oktaListUsers()), 200); // now remembered as valid
+    // Another connection to the same file, as the command line opens it.
+    const cli = buildContainer({
+      config: { databasePath: ctx.databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+      clock: ctx.clock,
+      logger: createLogger('silent'),
+    });
+    try {
+      cli.scimTokens.revoke(acme.id, issued.record.id, OPERATOR);
+    } finally {
+      cli.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_RECHECK_MS + 50));
+    expectScimError(await send(client, oktaListUsers()), 401, /missing, unknown or revoked/);
   });
 
   test('When the Authorization header is missing or garbled, then 401 with the SCIM error schema', async () => {

@@ -1,0 +1,118 @@
+// Two server processes on one database file, each answering SCIM creates with group commit
+// (concurrent requests share a transaction): together they never give out more seats than the
+// pool has, every 201 is a stored, seated user, and every refusal is a 403 for want of a seat.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { WORKER_NOW } from '../workers/protocol.js';
+import {
+  createExample,
+  heldMatchesMembers,
+  scimToken,
+  setup,
+  type TestContext,
+} from '../../helpers/fixtures.js';
+import { oktaUserBody } from './requests.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SERVER = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+
+interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcessWithoutNullStreams;
+  stderr(): string;
+}
+
+async function startServer(databasePath: string): Promise<ServerProcess> {
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT; // the server is a plain program, not a test file
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, databasePath], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 30_000);
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child, stderr: () => stderr };
+}
+
+async function stop(server: ServerProcess): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.stdin.end();
+  await exited;
+}
+
+describe('SCIM creates from two server processes on one database file', () => {
+  const STANDARD_SEATS = 40; // the primary owner's invitation holds one of them
+  const PER_SERVER = 45;
+  const IN_FLIGHT = 15;
+  let ctx: TestContext;
+  let organisationId: number;
+  let token: string;
+  const servers: ServerProcess[] = [];
+
+  before(async () => {
+    ctx = setup(WORKER_NOW);
+    organisationId = createExample(ctx, { seats: { standard: STANDARD_SEATS, premium: 0 } }).organisation.id;
+    token = scimToken(ctx, organisationId);
+    servers.push(...(await Promise.all([startServer(ctx.databasePath), startServer(ctx.databasePath)])));
+  });
+  after(async () => {
+    await Promise.all(servers.map(stop));
+    ctx.cleanup();
+  });
+
+  test('When both answer concurrent creates for more users than seats, then exactly the free seats are given, each 201 is stored and seated, and the rest are refused with 403', async () => {
+    const statuses: number[] = [];
+    const created: string[] = [];
+    await Promise.all(
+      servers.map(async (server, s) => {
+        let next = 0;
+        // IN_FLIGHT requests at a time per server, so that each server commits them in groups.
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < PER_SERVER) {
+              const userName = `p${s}-${next++}@acme.example`;
+              const res = await fetch(`${server.url}/scim/v2/Users`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+                body: JSON.stringify(oktaUserBody(userName)),
+              });
+              const body = (await res.json()) as { detail?: string };
+              statuses.push(res.status);
+              if (res.status === 201) created.push(userName);
+              else assert.match(body.detail ?? '', /seat/i, `${res.status}: ${JSON.stringify(body)}`);
+            }
+          }),
+        );
+      }),
+    );
+    const free = STANDARD_SEATS - 1;
+    assert.equal(statuses.length, 2 * PER_SERVER);
+    assert.equal(statuses.filter((s) => s === 201).length, free);
+    assert.equal(statuses.filter((s) => s === 403).length, 2 * PER_SERVER - free);
+    // What the file holds, read by a third connection: the pool is full, never over.
+    const usage = ctx.c.seats.usage(organisationId).find((t) => t.tierId === 'standard')!;
+    assert.equal(usage.held, STANDARD_SEATS);
+    assert.equal(usage.seated, free);
+    assert.ok(heldMatchesMembers(ctx, organisationId));
+    const stored = ctx.c.store.read((q) =>
+      created.map((userName) => q.directoryUsers.byUserName(organisationId, userName)?.seatState),
+    );
+    assert.deepEqual(new Set(stored), new Set(['seated']));
+    const refusedRecorded = ctx.c.directory.waiting(organisationId).refused.length;
+    assert.equal(refusedRecorded, 2 * PER_SERVER - free, 'every refusal is on the waiting list');
+  });
+});
