@@ -6,6 +6,7 @@ import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
 import type { SsoConnection } from '../db/queries/sso.js';
 import type { Session } from '../db/queries/sso-state.js';
 import type { Store } from '../db/store.js';
@@ -38,12 +39,97 @@ export interface OidcConnectionInput {
   readonly claimMap?: Readonly<Record<string, string>>;
 }
 
+/** A connection as owners see it: never the secret, only whether one is set. */
+export interface SsoConnectionView extends SsoConnection {
+  readonly clientSecretSet: boolean;
+  /** People linked to an identity at this provider (unlinked if the connection is deleted). */
+  readonly linkedIdentities: number;
+}
+
+/** A change to a connection: any of its own protocol's settings; absent ones are kept. */
+export interface SsoConnectionPatch {
+  readonly name?: string;
+  readonly enabled?: boolean;
+  readonly idpEntityId?: string;
+  readonly idpSsoUrl?: string;
+  readonly idpCerts?: readonly string[];
+  readonly responseSigned?: boolean;
+  readonly nameIdFormat?: string | null;
+  readonly attributeMap?: Readonly<Record<string, string>>;
+  readonly idpInitiated?: boolean;
+  readonly issuer?: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly scopes?: readonly string[];
+  readonly claimMap?: Readonly<Record<string, string>>;
+}
+
+const SETTINGS = {
+  saml: [
+    'idpEntityId',
+    'idpSsoUrl',
+    'idpCerts',
+    'responseSigned',
+    'nameIdFormat',
+    'attributeMap',
+    'idpInitiated',
+  ],
+  oidc: ['issuer', 'clientId', 'clientSecret', 'scopes', 'claimMap'],
+} as const;
+
+/** The connection's settings with the patch applied, checked as createConnection checks new ones. */
+function mergeConfig(current: SsoConnection, patch: SsoConnectionPatch): Record<string, unknown> {
+  const other = current.protocol === 'saml' ? SETTINGS.oidc : SETTINGS.saml;
+  const foreign = other.filter((key) => patch[key] !== undefined);
+  if (foreign.length > 0) {
+    throw new ValidationError(
+      `${foreign.join(', ')} ${foreign.length === 1 ? 'is not a setting' : 'are not settings'} of ${current.protocol.toUpperCase()} connections.`,
+      {
+        errors: foreign.map((key) => ({
+          in: 'body',
+          pointer: `/${key}`,
+          detail: `Not a setting of ${current.protocol.toUpperCase()} connections.`,
+        })),
+      },
+    );
+  }
+  const config: Record<string, unknown> = { ...current.config };
+  for (const key of SETTINGS[current.protocol]) {
+    if (key !== 'clientSecret' && patch[key] !== undefined) config[key] = patch[key];
+  }
+  const problems: string[] = [];
+  if (current.protocol === 'saml') {
+    if (text(config.idpEntityId).trim() === '') problems.push('the IdP entity id is required');
+    requireUrl(text(config.idpSsoUrl), 'the IdP sign-in URL', problems);
+    if (!Array.isArray(config.idpCerts) || config.idpCerts.length === 0)
+      problems.push('at least one IdP signing certificate is required');
+  } else {
+    requireUrl(text(config.issuer), 'the issuer', problems);
+    if (text(config.clientId).trim() === '') problems.push('the client id is required');
+    if (patch.clientSecret === '') problems.push('the client secret cannot be empty');
+  }
+  if (problems.length > 0)
+    throw new ValidationError(`Cannot change the connection:\n- ${problems.join('\n- ')}`, { problems });
+  return config;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+function viewOf(q: Queries, organisationId: number, c: SsoConnection): SsoConnectionView {
+  return {
+    ...c,
+    clientSecretSet: q.sso.withSecret(organisationId).has(c.id),
+    linkedIdentities: q.sso.identityCounts(organisationId).get(c.id) ?? 0,
+  };
+}
+
 /** How long a sign-in may take between leaving for the provider and coming back. */
 export const LOGIN_STATE_TTL_MINUTES = 10;
 /** How long a session lasts after sign-in. */
 export const SESSION_TTL_HOURS = 12;
 
 const hash = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+const loginStateKey = () => randomBytes(24).toString('base64url');
 
 function requireUrl(value: string, what: string, problems: string[]): void {
   try {
@@ -124,6 +210,104 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
     connections: (organisationId: number): SsoConnection[] =>
       store.read((q) => q.sso.connections(organisationId)),
 
+    /** The connections as owners see them: settings, whether a client secret is set, linked identities. */
+    listConnections(organisationId: number, actor: Actor): SsoConnectionView[] {
+      return store.read((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const secrets = q.sso.withSecret(organisationId);
+        const identities = q.sso.identityCounts(organisationId);
+        return q.sso.connections(organisationId).map((c) => ({
+          ...c,
+          clientSecretSet: secrets.has(c.id),
+          linkedIdentities: identities.get(c.id) ?? 0,
+        }));
+      });
+    },
+
+    /**
+     * Changes a connection's name, enabled flag or protocol settings (owners and the operator).
+     * Settings not given keep their value; the result is checked as a new connection would be. A
+     * new OIDC client secret replaces the old one and is never returned; the audit row says only
+     * that it changed. Turning a connection off (`enabled: false`) stops sign-ins through it at once.
+     */
+    updateConnection(
+      organisationId: number,
+      connectionId: number,
+      patch: SsoConnectionPatch,
+      actor: Actor,
+    ): SsoConnectionView {
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const current = q.sso.connection(connectionId);
+        if (current?.organisationId !== organisationId)
+          throw new NotFoundError(`No sign-in connection ${connectionId}.`);
+        const config = mergeConfig(current, patch);
+        const name = patch.name?.trim() ?? current.name;
+        if (name === '') throw new ValidationError('A connection needs a name.', { field: 'name' });
+        const enabled = patch.enabled ?? current.enabled;
+        const secretChanged = patch.clientSecret !== undefined;
+        const settingsChanged = JSON.stringify(config) !== JSON.stringify(current.config);
+        const at = now().toISO()!;
+        if (name === current.name && enabled === current.enabled && !settingsChanged && !secretChanged) {
+          return viewOf(q, organisationId, current);
+        }
+        const updated = q.sso.updateConnection(connectionId, { name, enabled, config }, at);
+        if (patch.clientSecret !== undefined) q.sso.setSecret(connectionId, patch.clientSecret);
+        const onlyToggled = name === current.name && !settingsChanged && !secretChanged;
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: onlyToggled
+            ? `sso_connection.${enabled ? 'enabled' : 'disabled'}`
+            : 'sso_connection.updated',
+          subjectType: 'sso_connection',
+          subjectId: connectionId,
+          before: { name: current.name, enabled: current.enabled, config: current.config },
+          after: { name, enabled, config, ...(secretChanged ? { clientSecretChanged: true } : {}) },
+        });
+        return viewOf(q, organisationId, updated);
+      });
+    },
+
+    /**
+     * Deletes a connection (owners and the operator). Its linked identities go with it; the members
+     * stay, with their seats and roles, and a later sign-in through another connection links them
+     * again by verified address (docs/sso.md, "Who gets in"). Sign-ins in flight through it fail.
+     */
+    deleteConnection(
+      organisationId: number,
+      connectionId: number,
+      actor: Actor,
+    ): { unlinkedIdentities: number } {
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const current = q.sso.connection(connectionId);
+        if (current?.organisationId !== organisationId)
+          throw new NotFoundError(`No sign-in connection ${connectionId}.`);
+        const unlinkedIdentities = q.sso.deleteConnection(connectionId);
+        q.audit.append({
+          organisationId,
+          at: now().toISO()!,
+          actor,
+          action: 'sso_connection.deleted',
+          subjectType: 'sso_connection',
+          subjectId: connectionId,
+          before: {
+            name: current.name,
+            protocol: current.protocol,
+            enabled: current.enabled,
+            config: current.config,
+          },
+          after: { unlinkedIdentities },
+        });
+        return { unlinkedIdentities };
+      });
+    },
+
     connection(publicId: string): SsoConnection {
       const connection = store.read((q) => q.sso.connectionByPublicId(publicId));
       if (!connection) throw new NotFoundError('There is no such sign-in connection.');
@@ -180,11 +364,21 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
     },
 
     /**
+     * Runs `work` as one write transaction: a sign-in's steps (the login state, the SAML request id,
+     * the assertion id, the account, the session) commit together or not at all, with one commit.
+     * This service's writes inside it, and the sign-in engine's, are savepoints of it.
+     */
+    atomically: <T>(work: () => T): T => store.write(() => work()),
+
+    /** A fresh key for saveLoginState, when the caller needs it before the state is saved. */
+    newLoginStateKey: loginStateKey,
+
+    /**
      * Keeps a sign-in's state server-side under `state` (a fresh random key unless the protocol
      * made one), which travels as OIDC state or SAML RelayState.
      */
     saveLoginState(connectionId: number, data: Readonly<Record<string, unknown>>, key?: string): string {
-      const state = key ?? randomBytes(24).toString('base64url');
+      const state = key ?? loginStateKey();
       const expires = now().plus({ minutes: LOGIN_STATE_TTL_MINUTES }).toUTC().toISO()!;
       store.write((q) => q.ssoState.putLoginState(state, connectionId, data, expires));
       return state;

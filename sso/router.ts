@@ -1,24 +1,34 @@
 // Single sign-on over HTTP: where a sign-in starts, where the identity provider sends the person
 // back (SAML ACS, OIDC callback), the SP metadata, and sign-out. Each route is a short list of
-// named steps: load the connection, take the server-side state, validate with the protocol
-// adapter, hand the identity to the sign-in engine, start a session.
+// named steps: load the connection, validate with the protocol adapter, then in one transaction
+// take the server-side state, hand the identity to the sign-in engine and start a session.
 //
 // State lives on the server, looked up by RelayState / state: the session cookie is SameSite=Lax,
 // and a Lax cookie is not sent on the identity provider's cross-site POST to the ACS.
+//
+// A SAML response is verified (signatures, addressing, times) in a pool of worker threads: that is
+// nearly all of a sign-in's CPU, and it needs no state. Everything that changes state stays on this
+// thread, in the one transaction.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { DomainError, NotFoundError, SignInRefusedError, ValidationError } from '../domain/errors.js';
-import type { SignIn } from '../provisioning/sign-in.js';
+import type { ExternalIdentity } from '../provisioning/identity.js';
+import type { SignIn, SignedIn } from '../provisioning/sign-in.js';
 import type { SsoConnection, SsoService } from '../provisioning/sso.js';
 import type { Logger } from '../server/logger.js';
 import { SsoError } from './errors.js';
 import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig } from './oidc.js';
 import {
+  acceptSamlResponse,
+  inThreadSamlVerifier,
+  readSamlResponse,
   samlServiceProviderMetadata,
   startSamlLogin,
-  validateSamlResponse,
   type SamlConnectionConfig,
+  type SamlVerifier,
 } from './saml.js';
+import { createSamlVerifierPool, type SamlVerifierPool } from './saml-verifier-pool.js';
 
 export const SSO_PATH = '/sso';
 export const SESSION_COOKIE = 'seatkeeper_session';
@@ -29,6 +39,11 @@ export interface SsoDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly publicBaseUrl: string;
+  /**
+   * Worker threads that verify SAML responses; default one per core. 0 verifies them on the event
+   * loop (one core, and every other request waits while a response is verified).
+   */
+  readonly samlVerifyThreads?: number;
 }
 
 const escapeHtml = (text: string) =>
@@ -61,8 +76,16 @@ function cookieValue(req: Request, name: string): string | undefined {
 export function createSsoRouter(deps: SsoDeps): Router {
   const { sso, signIn, clock, logger } = deps;
   const base = deps.publicBaseUrl;
+  // Secure when the public URL is https, or this request came over https (directly, or through a
+  // proxy that TRUST_PROXY believes: req.secure).
   const secure = base.startsWith('https:');
   const router = express.Router();
+  // Workers start with the first SAML sign-in, stop when idle, and never keep the process alive.
+  const samlPool: SamlVerifierPool | undefined =
+    deps.samlVerifyThreads === 0
+      ? undefined
+      : createSamlVerifierPool(deps.samlVerifyThreads === undefined ? {} : { size: deps.samlVerifyThreads });
+  const samlVerifier: SamlVerifier = samlPool ?? inThreadSamlVerifier;
 
   const samlConfig = (c: SsoConnection): SamlConnectionConfig => {
     const cfg = c.config as Omit<SamlConnectionConfig, 'connectionId' | 'spEntityId' | 'acsUrl'>;
@@ -96,20 +119,35 @@ export function createSsoRouter(deps: SsoDeps): Router {
     };
   };
 
-  /** Signs the identity in and starts a fresh session (a new cookie at every sign-in). */
-  async function finish(
+  type Started = { readonly signed: SignedIn; readonly session: { secret: string; expiresAt: DateTime } };
+
+  /**
+   * Signs the identity in and starts a fresh session (a new cookie at every sign-in), ending the
+   * one the browser had. Run inside sso.atomically: a refusal is returned, not thrown, so that what
+   * the attempt used up (login state, request and assertion ids) and its audit event commit.
+   */
+  function signInAndStartSession(
     req: Request,
-    res: Response,
-    identity: Parameters<SignIn['signIn']>[0],
-  ): Promise<void> {
-    const signed = signIn.signIn(identity);
+    identity: ExternalIdentity,
+  ): Started | { readonly refused: SignInRefusedError } {
+    let signed: SignedIn;
+    try {
+      signed = signIn.signIn(identity);
+    } catch (error) {
+      if (error instanceof SignInRefusedError) return { refused: error };
+      throw error;
+    }
     const previous = cookieValue(req, SESSION_COOKIE);
     if (previous) sso.endSession(previous);
-    const session = sso.startSession(signed.organisation.id, signed.member.id);
+    return { signed, session: sso.startSession(signed.organisation.id, signed.member.id) };
+  }
+
+  /** The answer to a sign-in: the session cookie, and on to the signed-in page. */
+  function finish(res: Response, { signed, session }: Started): void {
     res.cookie(SESSION_COOKIE, session.secret, {
       httpOnly: true,
       sameSite: 'lax',
-      secure,
+      secure: secure || res.req.secure,
       path: '/',
       expires: session.expiresAt.toJSDate(),
     });
@@ -117,8 +155,10 @@ export function createSsoRouter(deps: SsoDeps): Router {
       { organisation: signed.organisation.slug, memberId: signed.member.id, outcome: signed.outcome },
       'signed in',
     );
+    // For the request's log line (server/operations.ts).
+    res.locals.organisationId = signed.organisation.id;
+    res.locals.actor = { type: 'member', memberId: signed.member.id };
     res.redirect(303, `${SSO_PATH}/me`);
-    await Promise.resolve();
   }
 
   router.get('/start', async (req, res) => {
@@ -134,10 +174,18 @@ export function createSsoRouter(deps: SsoDeps): Router {
       ? sso.connection(named)
       : sso.connectionFor({ ...(slug ? { slug } : {}), ...(email ? { email } : {}) });
     if (connection.protocol === 'saml') {
-      const relayState = sso.saveLoginState(connection.id, { protocol: 'saml' });
+      // The response follows within seconds: have the verifying workers ready for it.
+      samlPool?.warm();
+      // The login state and the AuthnRequest id are written together, once the request is built.
+      const relayState = sso.newLoginStateKey();
+      const issued: { requestId: string; at: DateTime }[] = [];
       const { redirectUrl } = await startSamlLogin(samlConfig(connection), relayState, {
         clock,
-        requests: sso.samlRequests,
+        requests: { save: (_connectionId, requestId, at) => void issued.push({ requestId, at }) },
+      });
+      sso.atomically(() => {
+        sso.saveLoginState(connection.id, { protocol: 'saml' }, relayState);
+        for (const { requestId, at } of issued) sso.samlRequests.save(connection.id, requestId, at);
       });
       res.redirect(303, redirectUrl);
     } else {
@@ -169,26 +217,40 @@ export function createSsoRouter(deps: SsoDeps): Router {
       res.locals.connection = connection;
       const body = (req.body ?? {}) as Record<string, unknown>;
       const relayState = typeof body.RelayState === 'string' ? body.RelayState : undefined;
-      const saved = relayState === undefined ? undefined : sso.takeLoginState(relayState);
+      const config = samlConfig(connection);
+
+      // 1. Signatures, addressing and times, off the event loop. Nothing is used up yet: a response
+      //    that fails here leaves the sign-in it claims to answer as it was.
+      const verified = await samlVerifier.verify(config, readSamlResponse(config, body), clock.now());
+
+      // 2. One transaction: the login state, the request id (InResponseTo), the assertion id, the
+      //    account and the session, all or nothing. A rejection commits what it used up.
       const samlDeps = { clock, requests: sso.samlRequests, consumedAssertions: sso.consumedAssertions };
-      const posted = {
-        ...(typeof body.SAMLResponse === 'string' ? { SAMLResponse: body.SAMLResponse } : {}),
-        ...(relayState !== undefined ? { RelayState: relayState } : {}),
-      };
-      if (saved === undefined || saved.connectionId !== connection.id) {
-        // No sign-in of ours is waiting for this response. Validate it anyway, so a replay or a
-        // forgery is refused for what it is (and audited so); even a valid one does not sign in:
-        // unsolicited (IdP-initiated) responses, where the connection allows them, are checked once
-        // (replay cache) and then sent through an SP-initiated sign-in, which restores the
-        // protection against login CSRF that an unsolicited response lacks.
-        await validateSamlResponse(samlConfig(connection), posted, samlDeps);
-        if (!(connection.config as { idpInitiated?: boolean }).idpInitiated)
-          throw new SsoError('login_state_unknown');
+      const outcome = sso.atomically(() => {
+        const saved = relayState === undefined ? undefined : sso.takeLoginState(relayState);
+        let identity: ExternalIdentity;
+        try {
+          identity = acceptSamlResponse(config, verified, samlDeps);
+        } catch (error) {
+          if (error instanceof SsoError) return { refused: error };
+          throw error;
+        }
+        if (saved === undefined || saved.connectionId !== connection.id) {
+          // No sign-in of ours is waiting for this response. It was checked anyway, so a replay or
+          // a forgery is refused for what it is (and audited so); even a valid one does not sign
+          // in: unsolicited (IdP-initiated) responses, where the connection allows them, are
+          // checked once (replay cache) and then sent through an SP-initiated sign-in, which
+          // restores the protection against login CSRF that an unsolicited response lacks.
+          return config.idpInitiated ? { restart: true } : { refused: new SsoError('login_state_unknown') };
+        }
+        return signInAndStartSession(req, identity);
+      });
+      if ('refused' in outcome) throw outcome.refused;
+      if ('restart' in outcome) {
         res.redirect(303, `${SSO_PATH}/start?connection=${connection.publicId}`);
         return;
       }
-      const identity = await validateSamlResponse(samlConfig(connection), posted, samlDeps);
-      await finish(req, res, identity);
+      finish(res, outcome);
     },
   );
 
@@ -204,7 +266,9 @@ export function createSsoRouter(deps: SsoDeps): Router {
       { state, nonce: String(saved.data.nonce), codeVerifier: String(saved.data.codeVerifier) },
       { clock },
     );
-    await finish(req, res, identity);
+    const outcome = sso.atomically(() => signInAndStartSession(req, identity));
+    if ('refused' in outcome) throw outcome.refused;
+    finish(res, outcome);
   });
 
   /** The signed-in person, as a page (the console takes this over). */
@@ -239,7 +303,12 @@ export function createSsoRouter(deps: SsoDeps): Router {
   router.post('/sign-out', (req, res) => {
     const secret = cookieValue(req, SESSION_COOKIE);
     if (secret) sso.endSession(secret);
-    res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+    res.clearCookie(SESSION_COOKIE, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secure || req.secure,
+    });
     page(res, 200, 'Signed out', '<p>You are signed out.</p>');
   });
 
@@ -257,7 +326,9 @@ export function createSsoRouter(deps: SsoDeps): Router {
       return;
     }
     if (error instanceof SsoError) {
-      if (connection) sso.recordRejection(connection, error.code);
+      // Too busy to check the response: nothing was rejected, and no write is added to the load.
+      if (error.code === 'sso_busy') res.set('Retry-After', '1');
+      else if (connection) sso.recordRejection(connection, error.code);
       logger.warn(
         {
           code: error.code,

@@ -1,7 +1,13 @@
 // SAML 2.0 service provider for one connection: builds the AuthnRequest, validates the IdP's Response
 // (node-saml plus the checks node-saml leaves to us) and turns the signed assertion into an
 // ExternalIdentity. Storage is behind two small interfaces; nothing here touches the database.
-import { randomBytes } from 'node:crypto';
+//
+// Validation is two steps. verifySamlResponse is pure (the document and "now" in, a verdict out):
+// signatures, addressing and times, which is nearly all of the work and runs in a worker thread where
+// the caller has a pool (saml-verifier-pool.ts). acceptSamlResponse is the stateful rest, the
+// InResponseTo cache and the consumed assertion ids, on the caller's thread, where the caller can
+// make it part of the sign-in's transaction. validateSamlResponse runs both.
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import {
   SAML,
   SamlStatusError,
@@ -67,10 +73,36 @@ export interface ConsumedAssertions {
   consume(connectionId: number, assertionId: string, expiresAt: DateTime): boolean;
 }
 
+/**
+ * What a response proves once its signatures, addressing and times are checked (everything but the
+ * InResponseTo cache and the replay cache, which acceptSamlResponse consults). Plain data: it is
+ * passed to and from worker threads.
+ */
+export interface VerifiedSamlResponse {
+  readonly identity: ExternalIdentity;
+  /** The signed assertion's ID (SAML core §2.3.3), used once. */
+  readonly assertionId: string;
+  /** How long the assertion id is kept: its latest NotOnOrAfter plus the skew (ISO 8601, UTC). */
+  readonly keepUntil: string;
+  /** The AuthnRequest it answers (SAML profiles §4.1.4.2); null for an unsolicited response. */
+  readonly inResponseTo: string | null;
+}
+
+/** Runs verifySamlResponse somewhere: in this thread, or in a pool of worker threads. */
+export interface SamlVerifier {
+  /**
+   * Verifies `samlResponse` (as readSamlResponse returned it) as of `now`; rejects with an
+   * SsoError naming the rule that broke.
+   */
+  verify(config: SamlConnectionConfig, samlResponse: string, now: DateTime): Promise<VerifiedSamlResponse>;
+}
+
 export interface SamlDeps {
   readonly clock: Clock;
   readonly requests: SamlRequestCache;
   readonly consumedAssertions: ConsumedAssertions;
+  /** Where signatures are verified; this thread when absent. */
+  readonly verifier?: SamlVerifier;
 }
 
 /** Clock skew allowed on every NotBefore / NotOnOrAfter (both ours and node-saml's). */
@@ -140,21 +172,27 @@ export const DEFAULT_ATTRIBUTES = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------
-// node-saml, bound to the injected clock and to our per-connection request cache
+// node-saml, on a given "now", with the trusted keys parsed once
+
+/** Trusted public keys by certificate PEM, parsed once per thread (see ClockedSaml.getKeyInfosAsPem). */
+const publicKeys = new Map<string, KeyObject>();
+/** Bounds publicKeys: certificates of connections since deleted or rotated do not pile up. */
+const PUBLIC_KEYS_MAX = 1_000;
 
 /**
  * node-saml reads `new Date()` for every timestamp check and cannot be given a clock. Its one
  * timestamp rule, `checkTimestampsValidityError` (Conditions, SubjectConfirmationData, max age), is
- * a protected method: we run it with the injected clock's "now" instead, and remember which way it
- * failed so the error can name the rule.
+ * a protected method: we run it with the given "now" instead, and remember which way it failed so
+ * the error can name the rule.
  */
 class ClockedSaml extends SAML {
   timeFailure: 'saml_expired' | 'saml_not_yet_valid' | null = null;
-  private readonly clock: Clock;
 
-  constructor(options: SamlConfig, clock: Clock) {
+  constructor(
+    options: SamlConfig,
+    private readonly nowMs: number,
+  ) {
     super(options);
-    this.clock = clock;
   }
 
   protected override checkTimestampsValidityError(
@@ -163,34 +201,50 @@ class ClockedSaml extends SAML {
     notOnOrAfter: string,
     maxTimeLimitMs?: number,
   ): Error | null {
-    const err = super.checkTimestampsValidityError(
-      this.clock.now().toMillis(),
-      notBefore,
-      notOnOrAfter,
-      maxTimeLimitMs,
-    );
+    const err = super.checkTimestampsValidityError(this.nowMs, notBefore, notOnOrAfter, maxTimeLimitMs);
     if (err) this.timeFailure = /not yet valid/.test(err.message) ? 'saml_not_yet_valid' : 'saml_expired';
     return err;
+  }
+
+  /**
+   * The trusted certificates as public keys. node-saml hands each entry, unchanged, to xml-crypto as
+   * the verification key (`SignedXml.publicCert`, a crypto.KeyLike), which passes it to
+   * crypto.verify. Given the PEM certificate, crypto.verify parses the X.509 structure again at
+   * every signature (about 0.2 ms, two per sign-in); a KeyObject is parsed once. It is the same key
+   * from the same certificate, and a KeyObject is refused where xml-crypto wants raw key bytes
+   * (HMAC, RSA-PSS), algorithms we do not allow anyway. node-saml's own checks of the PEMs still run
+   * first (super), with their errors; a certificate node:crypto cannot read stays a PEM string, so
+   * it fails exactly as before.
+   */
+  protected override async getKeyInfosAsPem(): Promise<string[]> {
+    const pems = await super.getKeyInfosAsPem();
+    return pems.map((pem) => {
+      let key = publicKeys.get(pem);
+      if (key === undefined) {
+        try {
+          key = createPublicKey(pem);
+        } catch {
+          return pem;
+        }
+        if (publicKeys.size >= PUBLIC_KEYS_MAX) publicKeys.clear();
+        publicKeys.set(pem, key);
+      }
+      return key as unknown as string;
+    });
   }
 }
 
 /**
- * node-saml's CacheProvider over SamlRequestCache, namespaced by connection (passport-saml#334: a
- * shared cache lets one connection's response answer another's request). One bridge per call.
- *
- * node-saml calls getAsync for Response/@InResponseTo and again for the SubjectConfirmationData's,
- * then removeAsync. The first getAsync takes the id (one-time, age checked with the injected clock
- * against SAML_REQUEST_TTL_MS); later calls in the same validation see the remembered answer, and
- * removeAsync has nothing left to do. node-saml then compares the value returned with *system*
- * time and `requestIdExpirationPeriodMs`; that period is unbounded because the age was already
- * checked here, with the right clock.
+ * node-saml's CacheProvider, for the one thing we let node-saml do with it: record the id of the
+ * AuthnRequest it builds (namespaced by connection: passport-saml#334, a shared cache lets one
+ * connection's response answer another's request). node-saml never looks an id up through it:
+ * responses are validated with ValidateInResponseTo.never, and acceptSamlResponse takes the id
+ * itself, once, with the age checked on the injected clock.
  */
 class RequestCacheBridge implements CacheProvider {
-  private readonly answers = new Map<string, boolean>();
-
   constructor(
     private readonly connectionId: number,
-    private readonly requests: SamlRequestCache,
+    private readonly requests: Pick<SamlRequestCache, 'save'>,
     private readonly clock: Clock,
   ) {}
 
@@ -200,25 +254,21 @@ class RequestCacheBridge implements CacheProvider {
     return Promise.resolve({ value, createdAt: at.toMillis() });
   }
 
-  getAsync(key: string): Promise<string | null> {
-    return Promise.resolve(this.take(key) ? (this.clock.now().toISO() ?? '') : null);
+  getAsync(): Promise<string | null> {
+    return Promise.resolve(null);
   }
 
   removeAsync(key: string | null): Promise<string | null> {
     return Promise.resolve(key);
   }
-
-  /** Takes the id once per validation; the same answer afterwards. */
-  take(key: string): boolean {
-    let answer = this.answers.get(key);
-    if (answer === undefined) {
-      const notBefore = this.clock.now().minus({ milliseconds: SAML_REQUEST_TTL_MS });
-      answer = this.requests.take(this.connectionId, key, notBefore);
-      this.answers.set(key, answer);
-    }
-    return answer;
-  }
 }
+
+/** For verification, which never records or looks up a request id (see RequestCacheBridge). */
+const NO_REQUEST_CACHE: CacheProvider = {
+  saveAsync: () => Promise.resolve(null),
+  getAsync: () => Promise.resolve(null),
+  removeAsync: (key) => Promise.resolve(key),
+};
 
 function samlOptions(
   config: SamlConnectionConfig,
@@ -236,7 +286,6 @@ function samlOptions(
     wantAssertionsSigned: true,
     wantAuthnResponseSigned: config.responseSigned,
     validateInResponseTo,
-    requestIdExpirationPeriodMs: Number.MAX_SAFE_INTEGER, // age checked by RequestCacheBridge.take
     cacheProvider,
     acceptedClockSkewMs: SAML_CLOCK_SKEW_MS,
     identifierFormat: config.nameIdFormat,
@@ -264,14 +313,15 @@ function normaliseCert(cert: string): string {
 export async function startSamlLogin(
   config: SamlConnectionConfig,
   relayState: string,
-  deps: Pick<SamlDeps, 'clock' | 'requests'>,
+  deps: { readonly clock: Clock; readonly requests: Pick<SamlRequestCache, 'save'> },
 ): Promise<{ redirectUrl: string; requestId: string }> {
   // SAML core §1.3.4: an xs:ID must not start with a digit.
   const requestId = `_${randomBytes(20).toString('hex')}`;
   const bridge = new RequestCacheBridge(config.connectionId, deps.requests, deps.clock);
+  // "always": node-saml records the request id only when it would validate InResponseTo.
   const saml = new ClockedSaml(
     samlOptions(config, bridge, ValidateInResponseTo.always, () => requestId),
-    deps.clock,
+    deps.clock.now().toMillis(),
   );
   const redirectUrl = await saml.getAuthorizeUrlAsync(relayState, undefined, {});
   return { redirectUrl, requestId };
@@ -281,51 +331,89 @@ export async function startSamlLogin(
 // Validating a response
 
 /**
- * Validates a posted SAMLResponse and returns who it says signed in. Every rule that fails throws
- * an SsoError naming it. In order:
- *
- * 1. size (SAML_MAX_RESPONSE_BASE64 → saml_too_large) and well-formed XML with a Response root;
- * 2. SHA-2 only for every signature and digest (saml_signature_invalid);
- * 3. node-saml 5.1: InResponseTo against our request cache ("always"; "ifPresent" only when the
- *    connection accepts IdP-initiated sign-ins), the assertion signature (and the Response's when
- *    `responseSigned`), one assertion only, Audience = spEntityId, Conditions and
- *    SubjectConfirmationData times with SAML_CLOCK_SKEW_MS — all times on the injected clock;
- * 4. from the *signed* assertion (profile.getAssertionXml(), never the posted document): Issuer =
- *    idpEntityId (node-saml does not check it), a bearer SubjectConfirmationData with Recipient =
- *    acsUrl (node-saml#405) that is in its time window (node-saml#436: node-saml skips this when it
- *    does not validate InResponseTo), Conditions times again, and its InResponseTo equal to the
- *    Response's (node-saml#433: with an unsigned Response only the assertion's copy is signed);
- * 5. Response/@Destination, when present, = acsUrl (node-saml#437; it is covered by the Response
- *    signature when `responseSigned`);
- * 6. an unsolicited response only when `idpInitiated`, issued within SAML_IDP_INITIATED_MAX_AGE_MS;
- * 7. the assertion id is consumed until its latest NotOnOrAfter (+ skew): a second use is
- *    saml_replayed, SP- or IdP-initiated.
+ * Validates a posted SAMLResponse and returns who it says signed in: verifySamlResponse (where
+ * `deps.verifier` runs it, else in this thread), then acceptSamlResponse. Every rule that fails
+ * throws an SsoError naming it; the rules are listed on those two.
  *
  * IdP-initiated sign-ins carry no proof that this browser asked for them (login CSRF). The caller
  * must not open a session from one directly: it stores the identity server-side and bounces the
  * browser into a normal SP-initiated sign-in (startSamlLogin) for the same connection, completing
  * only when that one returns.
  *
- * `emailVerified` is true whenever an email is present: the organisation's own identity provider
- * asserts it. Whether that provider may speak for the address's domain (the organisation verified
- * the domain) is the JIT rules' decision, not this adapter's.
- *
- * `RelayState` is not interpreted here: the caller uses it to find its login state first.
+ * `RelayState` is not interpreted here: the caller uses it to find its login state.
  */
 export async function validateSamlResponse(
   config: SamlConnectionConfig,
   body: { readonly SAMLResponse?: unknown; readonly RelayState?: unknown },
   deps: SamlDeps,
 ): Promise<ExternalIdentity> {
-  const fail = (code: SsoErrorCode, cause?: unknown): SsoError =>
-    new SsoError(code, { cause, details: { connectionId: config.connectionId } });
+  const samlResponse = readSamlResponse(config, body);
+  const verified = await (deps.verifier ?? inThreadSamlVerifier).verify(
+    config,
+    samlResponse,
+    deps.clock.now(),
+  );
+  return acceptSamlResponse(config, verified, deps);
+}
 
-  // 1. Size and shape, before any parsing.
+/** Verifies in the calling thread. */
+export const inThreadSamlVerifier: SamlVerifier = {
+  verify: (config, samlResponse, now) => verifySamlResponse(config, samlResponse, now.toMillis()),
+};
+
+/**
+ * The posted SAMLResponse (HTTP-POST binding, SAML bindings §3.5.4) as compact base64, or an
+ * SsoError: missing or not base64 (saml_malformed), larger than SAML_MAX_RESPONSE_BASE64
+ * (saml_too_large). Cheap, and before any parsing.
+ */
+export function readSamlResponse(
+  config: Pick<SamlConnectionConfig, 'connectionId'>,
+  body: { readonly SAMLResponse?: unknown },
+): string {
+  const fail = (code: SsoErrorCode) => new SsoError(code, { details: { connectionId: config.connectionId } });
   const posted = body.SAMLResponse;
   if (typeof posted !== 'string' || posted.length === 0) throw fail('saml_malformed');
   if (posted.length > SAML_MAX_RESPONSE_BASE64) throw fail('saml_too_large');
   const compact = posted.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) throw fail('saml_malformed');
+  return compact;
+}
+
+/**
+ * Everything about a response that needs no storage, as of `nowMs`; pure, so it can run in a
+ * worker thread. In order:
+ *
+ * 1. the shape again (readSamlResponse) and well-formed XML with a Response root;
+ * 2. SHA-2 only for every signature and digest (saml_signature_invalid);
+ * 3. node-saml 5.1: the assertion signature (and the Response's when `responseSigned`), one
+ *    assertion only, Audience = spEntityId, Conditions times with SAML_CLOCK_SKEW_MS, all on
+ *    `nowMs`. InResponseTo is not node-saml's to check here (ValidateInResponseTo.never): it is
+ *    checked below and taken from the cache by acceptSamlResponse. Like node-saml's "always", a
+ *    Response without InResponseTo is unsolicited unless the connection accepts those;
+ * 4. from the *signed* assertion (profile.getAssertionXml(), never the posted document): Issuer =
+ *    idpEntityId (node-saml does not check it), a bearer SubjectConfirmationData with Recipient =
+ *    acsUrl (node-saml#405) that has a NotOnOrAfter and is in its time window (node-saml#436),
+ *    Conditions times again, and its InResponseTo equal to the Response's (node-saml#433: with an
+ *    unsigned Response only the assertion's copy is signed);
+ * 5. Response/@Destination, when present, = acsUrl (node-saml#437; it is covered by the Response
+ *    signature when `responseSigned`);
+ * 6. an unsolicited response only when `idpInitiated`, issued within SAML_IDP_INITIATED_MAX_AGE_MS;
+ * 7. a usable subject (no transient NameID) and the identity from the signed attributes.
+ *
+ * `emailVerified` is true whenever an email is present: the organisation's own identity provider
+ * asserts it. Whether that provider may speak for the address's domain (the organisation verified
+ * the domain) is the JIT rules' decision, not this adapter's.
+ */
+export async function verifySamlResponse(
+  config: SamlConnectionConfig,
+  samlResponse: string,
+  nowMs: number,
+): Promise<VerifiedSamlResponse> {
+  const fail = (code: SsoErrorCode, cause?: unknown): SsoError =>
+    new SsoError(code, { cause, details: { connectionId: config.connectionId } });
+
+  // 1. Shape.
+  const compact = readSamlResponse(config, { SAMLResponse: samlResponse });
   const postedXml = Buffer.from(compact, 'base64').toString('utf8');
   const postedDoc = parseXml(postedXml, () => fail('saml_malformed'));
   const response = postedDoc.documentElement;
@@ -349,26 +437,16 @@ export async function validateSamlResponse(
   const destination = nonEmpty(response.getAttribute('Destination'));
 
   // 3. node-saml.
-  const bridge = new RequestCacheBridge(config.connectionId, deps.requests, deps.clock);
-  const saml = new ClockedSaml(
-    samlOptions(
-      config,
-      bridge,
-      config.idpInitiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
-    ),
-    deps.clock,
-  );
+  const saml = new ClockedSaml(samlOptions(config, NO_REQUEST_CACHE, ValidateInResponseTo.never), nowMs);
   let profile: Profile | null;
   try {
     ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: compact }));
   } catch (err) {
-    const code = nodeSamlErrorCode(err, saml.timeFailure);
-    if (code === 'saml_unknown_request' && (await wasAlreadyConsumed(config, compact, deps))) {
-      throw fail('saml_replayed', err);
-    }
-    throw fail(code, err);
+    throw fail(nodeSamlErrorCode(err, saml.timeFailure), err);
   }
   if (!profile) throw fail('saml_invalid');
+  // SAML profiles §4.1.4.2: a response to an AuthnRequest carries its id in InResponseTo.
+  if (responseInResponseTo === null && !config.idpInitiated) throw fail('saml_unsolicited');
   const signedXml = profile.getAssertionXml?.();
   if (!signedXml) throw fail('saml_invalid');
   const assertion = parseXml(signedXml, () => fail('saml_invalid')).documentElement;
@@ -377,7 +455,7 @@ export async function validateSamlResponse(
   }
 
   // 4. The signed assertion.
-  const now = deps.clock.now();
+  const now = DateTime.fromMillis(nowMs, { zone: 'utc' });
   if (textOf(child(assertion, NS.assertion, 'Issuer')) !== config.idpEntityId)
     throw fail('saml_issuer_mismatch');
   const responseIssuer = child(response, NS.assertion, 'Issuer');
@@ -417,15 +495,13 @@ export async function validateSamlResponse(
   // 5. Destination.
   if (destination !== null && destination !== config.acsUrl) throw fail('saml_destination_mismatch');
 
-  // 6. Solicited (answers a request of ours) or unsolicited.
+  // 6. Solicited (names a request of ours, which acceptSamlResponse takes) or unsolicited.
   const confirmedInResponseTo = nonEmpty(confirmation.getAttribute('InResponseTo'));
   if (responseInResponseTo !== null || confirmedInResponseTo !== null) {
     if (confirmedInResponseTo === null) throw fail('saml_unknown_request');
     if (responseInResponseTo !== null && responseInResponseTo !== confirmedInResponseTo) {
       throw fail('saml_unknown_request');
     }
-    // Already taken by node-saml for Response/@InResponseTo; taken here if only the assertion had one.
-    if (!bridge.take(confirmedInResponseTo)) throw fail('saml_unknown_request');
   } else {
     if (!config.idpInitiated) throw fail('saml_unsolicited');
     const issued = parseTime(assertion.getAttribute('IssueInstant'), () => fail('saml_invalid'));
@@ -435,7 +511,7 @@ export async function validateSamlResponse(
     }
   }
 
-  // 7. Replay.
+  // 7. Who, and how long the assertion id must be remembered.
   const assertionId = nonEmpty(assertion.getAttribute('ID'));
   if (assertionId === null) throw fail('saml_invalid');
   const expiries = [confirmation, ...conditions]
@@ -443,43 +519,42 @@ export async function validateSamlResponse(
     .filter((t): t is DateTime => t !== null);
   // The confirmation's NotOnOrAfter is always there (checked above); the latest one bounds any reuse.
   const latest = expiries.reduce((a, b) => (b > a ? b : a), now);
-  const expiresAt = latest.plus({ milliseconds: SAML_CLOCK_SKEW_MS });
-  if (!deps.consumedAssertions.consume(config.connectionId, assertionId, expiresAt)) {
-    throw fail('saml_replayed');
-  }
-
-  return identityFrom(config, profile, fail);
+  return {
+    identity: identityFrom(config, profile, fail),
+    assertionId,
+    keepUntil: latest.plus({ milliseconds: SAML_CLOCK_SKEW_MS }).toUTC().toISO()!,
+    inResponseTo: confirmedInResponseTo,
+  };
 }
 
 /**
- * After an unknown-InResponseTo failure: is this a replay of a response we already accepted?
- * Verifies signature, audience and times (not InResponseTo) and asks the consumed-assertion store.
- * Recording the id here is harmless: the response is rejected either way, and so is any later use.
+ * The stateful rest of a verified response; run it in the caller's transaction, so a sign-in
+ * commits with the ids it used up:
+ *
+ * 1. a solicited response takes its InResponseTo from the request cache (one-time, per connection,
+ *    issued within SAML_REQUEST_TTL_MS on `deps.clock`), else saml_unknown_request;
+ * 2. the assertion id is consumed until `keepUntil`: a second use is saml_replayed, SP- or
+ *    IdP-initiated. A replayed solicited response fails step 1 (its request id is used up); the
+ *    consumed ids tell that apart from a response to a request we never made, and record the id
+ *    either way, so a later use is refused as well.
  */
-async function wasAlreadyConsumed(config: SamlConnectionConfig, samlResponse: string, deps: SamlDeps) {
-  const verifier = new ClockedSaml(
-    samlOptions(
-      config,
-      new RequestCacheBridge(config.connectionId, NO_REQUESTS, deps.clock),
-      ValidateInResponseTo.never,
-    ),
-    deps.clock,
-  );
-  try {
-    const { profile } = await verifier.validatePostResponseAsync({ SAMLResponse: samlResponse });
-    const xml = profile?.getAssertionXml?.();
-    const signedId = xml
-      ? parseXml(xml, () => new Error('unreadable')).documentElement?.getAttribute('ID')
-      : null;
-    if (!signedId) return false;
-    const until = deps.clock.now().plus({ milliseconds: SAML_REQUEST_TTL_MS });
-    return !deps.consumedAssertions.consume(config.connectionId, signedId, until);
-  } catch {
-    return false;
+export function acceptSamlResponse(
+  config: Pick<SamlConnectionConfig, 'connectionId'>,
+  verified: VerifiedSamlResponse,
+  deps: Pick<SamlDeps, 'clock' | 'requests' | 'consumedAssertions'>,
+): ExternalIdentity {
+  const fail = (code: SsoErrorCode) => new SsoError(code, { details: { connectionId: config.connectionId } });
+  const keepUntil = DateTime.fromISO(verified.keepUntil, { zone: 'utc' });
+  const consume = () => deps.consumedAssertions.consume(config.connectionId, verified.assertionId, keepUntil);
+  if (verified.inResponseTo !== null) {
+    const notBefore = deps.clock.now().minus({ milliseconds: SAML_REQUEST_TTL_MS });
+    if (!deps.requests.take(config.connectionId, verified.inResponseTo, notBefore)) {
+      throw fail(consume() ? 'saml_unknown_request' : 'saml_replayed');
+    }
   }
+  if (!consume()) throw fail('saml_replayed');
+  return verified.identity;
 }
-
-const NO_REQUESTS: SamlRequestCache = { save: () => undefined, take: () => false };
 
 /** Maps node-saml's plain Error messages (5.1.0) to our codes. Unknown messages are saml_invalid. */
 function nodeSamlErrorCode(err: unknown, timeFailure: SsoErrorCode | null): SsoErrorCode {
@@ -488,8 +563,6 @@ function nodeSamlErrorCode(err: unknown, timeFailure: SsoErrorCode | null): SsoE
   if (/signature/i.test(message) || message === 'Cannot obtain assertion from signed data') {
     return 'saml_signature_invalid';
   }
-  if (message === 'InResponseTo is missing from response') return 'saml_unsolicited';
-  if (/InResponseTo/.test(message)) return 'saml_unknown_request';
   if (/not yet valid/.test(message)) return 'saml_not_yet_valid';
   if (/expired/.test(message)) return 'saml_expired';
   if (/No valid subject confirmation/.test(message)) return timeFailure ?? 'saml_invalid';

@@ -43,6 +43,25 @@ const toConnection = (r: ConnectionRow): SsoConnection => ({
 // The secret column is named in no SELECT below but `secret()`: it cannot leak through a listing.
 const COLUMNS = 'id, organisation_id, public_id, protocol, name, enabled, config, created_at, updated_at';
 
+/** An identity provider's name for a member, as the members page shows it. */
+export interface MemberIdentity {
+  readonly connectionId: number;
+  readonly connectionName: string;
+  readonly protocol: 'saml' | 'oidc';
+  readonly subject: string;
+  readonly createdAt: string;
+  readonly lastSignInAt: string | null;
+}
+
+interface MemberIdentityRow {
+  connection_id: number;
+  connection_name: string;
+  protocol: 'saml' | 'oidc';
+  subject: string;
+  created_at: string;
+  last_sign_in_at: string | null;
+}
+
 export function createSsoQueries(db: Db) {
   const insert = db.prepare<
     [string, number, string, string, string, string | null, string, string],
@@ -70,6 +89,11 @@ export function createSsoQueries(db: Db) {
   const signedIn = db.prepare<[string, number, string]>(
     'UPDATE sso_identities SET last_sign_in_at = ? WHERE connection_id = ? AND subject = ?',
   );
+  const identitiesOf = db.prepare<[number, number], MemberIdentityRow>(
+    `SELECT i.connection_id, c.name AS connection_name, c.protocol, i.subject, i.created_at, i.last_sign_in_at
+     FROM sso_identities i JOIN sso_connections c ON c.id = i.connection_id
+     WHERE c.organisation_id = ? AND i.member_id = ? ORDER BY i.created_at, i.connection_id`,
+  );
   // Conditional on the last notice being old enough: two refusals at once send one notice.
   const notice = db.prepare<[number, string, string, string]>(
     `INSERT INTO owner_notices (organisation_id, kind, last_sent_at) VALUES (?, ?, ?)
@@ -77,7 +101,58 @@ export function createSsoQueries(db: Db) {
      WHERE owner_notices.last_sent_at <= ?`,
   );
 
+  const update = db.prepare<[string, number, string, string, number]>(
+    'UPDATE sso_connections SET name = ?, enabled = ?, config = ?, updated_at = ? WHERE id = ?',
+  );
+  const setSecret = db.prepare<[string, number]>('UPDATE sso_connections SET secret = ? WHERE id = ?');
+  const withSecret = db.prepare<[number], { id: number }>(
+    'SELECT id FROM sso_connections WHERE organisation_id = ? AND secret IS NOT NULL',
+  );
+  const identityCounts = db.prepare<[number], { connection_id: number; n: number }>(
+    `SELECT i.connection_id, count(*) AS n FROM sso_identities i
+     JOIN sso_connections c ON c.id = i.connection_id
+     WHERE c.organisation_id = ? GROUP BY i.connection_id`,
+  );
+  // Everything that references a connection, then the connection: the order foreign keys require.
+  const removeDependents = [
+    'DELETE FROM sso_identities WHERE connection_id = ?',
+    'DELETE FROM sso_login_states WHERE connection_id = ?',
+    'DELETE FROM saml_requests WHERE connection_id = ?',
+    'DELETE FROM saml_consumed_assertions WHERE connection_id = ?',
+  ].map((sql) => db.prepare<[number]>(sql));
+  const removeConnection = db.prepare<[number]>('DELETE FROM sso_connections WHERE id = ?');
+
   return {
+    /** Writes a connection's name, enabled flag and settings; the secret is set apart (setSecret). */
+    updateConnection(
+      id: number,
+      c: { name: string; enabled: boolean; config: Readonly<Record<string, unknown>> },
+      at: string,
+    ): SsoConnection {
+      update.run(c.name, c.enabled ? 1 : 0, JSON.stringify(c.config), at, id);
+      return toConnection(byId.get(id)!);
+    },
+    /** Replaces the OIDC client secret. */
+    setSecret(id: number, secret: string): void {
+      setSecret.run(secret, id);
+    },
+    /** Ids of the organisation's connections that hold a secret (never the secret itself). */
+    withSecret: (organisationId: number): Set<number> =>
+      new Set(withSecret.all(organisationId).map((r) => r.id)),
+    /** Linked identities per connection of the organisation. */
+    identityCounts: (organisationId: number): Map<number, number> =>
+      new Map(identityCounts.all(organisationId).map((r) => [r.connection_id, r.n] as const)),
+    /**
+     * Deletes the connection with its linked identities, sign-ins in flight and replay caches;
+     * returns how many identities were unlinked.
+     */
+    deleteConnection(id: number): number {
+      const [identities, ...rest] = removeDependents;
+      const unlinked = identities!.run(id).changes;
+      for (const statement of rest) statement.run(id);
+      removeConnection.run(id);
+      return unlinked;
+    },
     insertConnection(c: {
       organisationId: number;
       protocol: 'saml' | 'oidc';
@@ -104,6 +179,16 @@ export function createSsoQueries(db: Db) {
     /** The OIDC client secret, for talking to the provider only. */
     secret: (connectionId: number): string | null => secret.get(connectionId)?.secret ?? null,
     /** The member a (connection, subject) is linked to. */
+    /** The identities linked to a member, with the connection each came through. */
+    identitiesOf: (organisationId: number, memberId: number): MemberIdentity[] =>
+      identitiesOf.all(organisationId, memberId).map((r) => ({
+        connectionId: r.connection_id,
+        connectionName: r.connection_name,
+        protocol: r.protocol,
+        subject: r.subject,
+        createdAt: r.created_at,
+        lastSignInAt: r.last_sign_in_at,
+      })),
     linkedMember: (connectionId: number, subject: string): number | undefined =>
       identity.get(connectionId, subject)?.member_id,
     link(connectionId: number, subject: string, memberId: number, at: string): void {

@@ -227,6 +227,23 @@ describe('SAML sign-in over HTTP', () => {
     assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'ceo@acme.example')).length, 0);
   });
 
+  test('When a forged response arrives first, then the sign-in it claims to answer stays open: the genuine response still completes it', async () => {
+    const genuine = await samlResponse('gus');
+    const forged = await post({
+      ...genuine,
+      SAMLResponse: Buffer.from(
+        Buffer.from(genuine.SAMLResponse, 'base64')
+          .toString()
+          .replace('gus@acme.example', 'ceo@acme.example'),
+      ).toString('base64'),
+    });
+    assert.equal(forged.status, 401);
+    assert.match(forged.text, /saml_signature_invalid/);
+    const back = await post(genuine);
+    assert.equal(back.status, 303, back.text);
+    assert.equal(back.location, '/sso/me');
+  });
+
   test('When the SP metadata is asked for, then it names the ACS and wants signed assertions', async () => {
     const res = await fetch(spEntityId);
     const xml = await res.text();
@@ -250,5 +267,19 @@ describe('SAML sign-in over HTTP', () => {
       [0, 0],
     );
     assert.ok(heldMatchesMembers(ctx, orgId));
+  });
+
+  test('When a sign-in is refused for want of a seat, then its response is used up all the same: posting it again is saml_replayed', async () => {
+    const response = await samlResponse('late');
+    const refused = await post(response);
+    assert.equal(refused.status, 403);
+    assert.match(refused.text, /no_seats/);
+    const again = await post(response);
+    assert.equal(again.status, 401);
+    assert.match(again.text, /saml_replayed/);
+    const audited = ctx.c.store
+      .read((q) => q.audit.list(orgId, 0, 100_000))
+      .filter((a) => a.action === 'sign_in.refused' && a.subjectId === 'late-id');
+    assert.equal(audited.length, 1, 'the refusal is audited once');
   });
 });
