@@ -105,7 +105,8 @@ export function createAuthenticator(deps: {
 
 /**
  * Sets a new session's cookie: httpOnly (scripts never see it), SameSite=Lax (not sent on
- * cross-site subrequests), Secure whenever the public URL is https.
+ * cross-site subrequests), Secure whenever the public URL is https or the request came over https
+ * (directly, or through a proxy that TRUST_PROXY believes).
  */
 export function setSessionCookie(
   res: Response,
@@ -115,7 +116,7 @@ export function setSessionCookie(
   res.cookie(SESSION_COOKIE, session.secret, {
     httpOnly: true,
     sameSite: 'lax',
-    secure,
+    secure: secure || res.req.secure,
     path: '/',
     expires: session.expiresAt.toJSDate(),
   });

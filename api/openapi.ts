@@ -24,7 +24,7 @@ const PROBLEM = {
             items: {
               type: 'object',
               properties: {
-                in: { enum: ['body', 'query', 'path'] },
+                in: { enum: ['body', 'query', 'path', 'header'] },
                 pointer: { type: 'string' },
                 detail: { type: 'string' },
               },

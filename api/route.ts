@@ -25,6 +25,8 @@ export interface Reply {
   readonly body?: unknown;
   readonly type?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Instead of `body`: chunks sent as they come, with backpressure (exports too large to hold). */
+  readonly stream?: AsyncIterable<string>;
 }
 
 export interface HandlerContext<P, Q, B> {

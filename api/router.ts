@@ -2,6 +2,8 @@
 // a declaration (api/route.ts) run through the same named steps: authenticate → role → parse
 // params, query and body strictly → handle → answer. The OpenAPI document is built from the same
 // declarations and served at /api/v1/openapi.json.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
@@ -22,6 +24,8 @@ export interface ApiRouterDeps {
   readonly routes: readonly Route[];
   readonly authenticator: Authenticator;
   readonly logger: Logger;
+  /** Called after a change succeeded (e.g. to deliver the mail it queued now rather than at the next poll). */
+  readonly afterChange?: () => void;
 }
 
 /** The statuses every route may answer, whatever it declares. */
@@ -55,10 +59,15 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'body
   );
 }
 
-function send(res: Response, reply: Reply): void {
+async function send(res: Response, reply: Reply): Promise<void> {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   res.status(reply.status);
-  if (reply.status === 204 || reply.body === undefined) {
+  if (reply.stream) {
+    // A failure mid-stream cannot become a problem any more: the connection is cut instead, so
+    // the client sees a truncated transfer, never a complete-looking one.
+    if (reply.type) res.type(reply.type);
+    await pipeline(Readable.from(reply.stream), res);
+  } else if (reply.status === 204 || reply.body === undefined) {
     res.end();
   } else if (reply.type) {
     res.type(reply.type).send(reply.body);
@@ -67,7 +76,7 @@ function send(res: Response, reply: Reply): void {
   }
 }
 
-export function createApiRouter({ routes, authenticator, logger }: ApiRouterDeps): Router {
+export function createApiRouter({ routes, authenticator, logger, afterChange }: ApiRouterDeps): Router {
   const router = express.Router();
   // Caches must not keep one member's answers for another (RFC 9111 §5.2.2.5).
   router.use((_req, res, next) => {
@@ -121,7 +130,8 @@ export function createApiRouter({ routes, authenticator, logger }: ApiRouterDeps
             'undeclared status',
           );
         }
-        send(res, reply);
+        await send(res, reply);
+        if (req.method !== 'GET' && reply.status < 300) afterChange?.();
       })().catch(next);
     });
   }

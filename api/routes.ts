@@ -1,12 +1,29 @@
 // Every admin API route, grouped by the console page or resource it serves.
 import type { Container } from '../server/container.js';
+import { accessRoutes } from './access.js';
 import { apiTokenRoutes } from './api-tokens.js';
+import { auditRoutes } from './audit.js';
+import { billingRoutes } from './billing.js';
+import { identityRoutes } from './identity.js';
+import { invitationRoutes } from './invitations.js';
+import { memberRoutes } from './members.js';
 import type { Route } from './route.js';
 import { sessionRoutes } from './session.js';
+import { usageRoutes } from './usage.js';
 
 /** What the routes need: the services of the composition root, and where links point. */
 export type RouteDeps = Container & { readonly publicBaseUrl: string };
 
 export function allRoutes(deps: RouteDeps): Route[] {
-  return [...sessionRoutes(deps), ...apiTokenRoutes(deps)];
+  return [
+    ...sessionRoutes(deps),
+    ...apiTokenRoutes(deps),
+    ...accessRoutes(deps),
+    ...memberRoutes(deps),
+    ...invitationRoutes(deps),
+    ...billingRoutes(deps),
+    ...usageRoutes(deps),
+    ...identityRoutes(deps),
+    ...auditRoutes(deps),
+  ];
 }

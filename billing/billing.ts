@@ -3,8 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
+import { currencyDigits } from '../domain/money.js';
+import { termEnd } from '../domain/term.js';
 import { ConflictError, NotFoundError, QuoteError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
+import type { Contract } from '../db/queries/contracts.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
 import type { Member } from '../db/queries/members.js';
@@ -15,6 +18,7 @@ import { requireOpenContract, requireOrganisation, type OpenContract } from '../
 import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, line, remainderOfTerm } from './invoicing.js';
+import { previewRenewal, type RenewalPreview } from './renewal.js';
 
 /** What a buyer asks for, before validation. */
 export interface PurchaseInput {
@@ -37,7 +41,87 @@ export interface BillingDeps {
 
 export type Billing = ReturnType<typeof createBilling>;
 
+/** The billing page: the contract (with its last day) and every tier's price and seats. */
+export interface BillingOverview {
+  readonly contract: Contract & {
+    /** Last day of the current term (inclusive), an ISO date in the contract's zone. */
+    readonly termEnd: string;
+    /** ISO 4217 minor-unit digits of the currency (2 for EUR, 0 for JPY). */
+    readonly currencyDigits: number;
+  };
+  readonly tiers: readonly (PoolTier & { readonly available: number })[];
+}
+
 export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingDeps) {
+  /**
+   * Buys what the quote priced, once: a second confirm of the same quote (a retry, a double click,
+   * two processes) finds its invoice and returns it with `issued: false`; the invoice's unique
+   * quote_id makes a second purchase impossible even if two confirms race.
+   */
+  function confirmQuote(
+    organisationId: number,
+    quoteId: string,
+    actor: Actor,
+  ): { invoice: Invoice; issued: boolean } {
+    return store.write((q) => {
+      const now = clock.now();
+      const quote = q.quotes.byId(organisationId, quoteId);
+      if (!quote) throw new NotFoundError(`No quote ${quoteId} for this organisation.`);
+      requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
+      const done = q.invoices.byQuote(quote.id);
+      if (done) return { invoice: done, issued: false };
+
+      if (now.toISO()! >= quote.expiresAt) {
+        throw new QuoteError(
+          'quote_expired',
+          `Quote ${quote.id} expired at ${quote.expiresAt}; review a new quote.`,
+        );
+      }
+      const open = requireOpenContract(q, organisationId, now);
+      const pool = q.seatPools.list(organisationId);
+      if (!sameAllocation(quote.basis, basisOf(open, pool))) {
+        throw new QuoteError(
+          'quote_stale',
+          'The seats changed since this quote was made (another purchase or a renewal); review a new quote.',
+        );
+      }
+      try {
+        checkFeasible(q, open, pool, quote.request);
+      } catch (error) {
+        if (error instanceof ValidationError || error instanceof ConflictError) {
+          throw new QuoteError('quote_stale', `This quote can no longer be applied: ${error.message}`);
+        }
+        throw error;
+      }
+      const before = allocationOf(pool);
+      applyPurchase(q, open, quote.request, actor, now);
+      const after = allocationOf(q.seatPools.list(organisationId));
+      const invoice = issueInvoice(q, {
+        organisation: open.organisation,
+        contract: open.contract,
+        kind: 'purchase',
+        lines: quote.lines,
+        quoteId: quote.id,
+        actor,
+        at: now,
+      });
+      q.audit.append({
+        organisationId,
+        at: now.toISO()!,
+        actor,
+        action: 'allocation.changed',
+        subjectType: 'seat_pool',
+        subjectId: organisationId,
+        before: { allocation: before },
+        after: { allocation: after },
+        invoiceId: invoice.id,
+      });
+      // Seats just bought go first to members waiting for one (the `hold` policy).
+      seats.seatWaitingIn(q, organisationId);
+      return { invoice, issued: true };
+    });
+  }
+
   return {
     /**
      * Prices a purchase without changing anything. The same idempotency key returns the quote it
@@ -86,62 +170,38 @@ export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingD
      * invoice, audits it all, in one transaction. Confirming a confirmed quote returns its invoice.
      */
     confirm(organisationId: number, quoteId: string, actor: Actor): Invoice {
-      return store.write((q) => {
-        const now = clock.now();
-        const quote = q.quotes.byId(organisationId, quoteId);
-        if (!quote) throw new NotFoundError(`No quote ${quoteId} for this organisation.`);
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        const done = q.invoices.byQuote(quote.id);
-        if (done) return done;
+      return confirmQuote(organisationId, quoteId, actor).invoice;
+    },
 
-        if (now.toISO()! >= quote.expiresAt) {
-          throw new QuoteError(
-            'quote_expired',
-            `Quote ${quote.id} expired at ${quote.expiresAt}; review a new quote.`,
-          );
-        }
-        const open = requireOpenContract(q, organisationId, now);
-        const pool = q.seatPools.list(organisationId);
-        if (!sameAllocation(quote.basis, basisOf(open, pool))) {
-          throw new QuoteError(
-            'quote_stale',
-            'The seats changed since this quote was made (another purchase or a renewal); review a new quote.',
-          );
-        }
-        try {
-          checkFeasible(q, open, pool, quote.request);
-        } catch (error) {
-          if (error instanceof ValidationError || error instanceof ConflictError) {
-            throw new QuoteError('quote_stale', `This quote can no longer be applied: ${error.message}`);
-          }
-          throw error;
-        }
-        const before = allocationOf(pool);
-        applyPurchase(q, open, quote.request, actor, now);
-        const after = allocationOf(q.seatPools.list(organisationId));
-        const invoice = issueInvoice(q, {
-          organisation: open.organisation,
-          contract: open.contract,
-          kind: 'purchase',
-          lines: quote.lines,
-          quoteId: quote.id,
-          actor,
-          at: now,
-        });
-        q.audit.append({
-          organisationId,
-          at: now.toISO()!,
-          actor,
-          action: 'allocation.changed',
-          subjectType: 'seat_pool',
-          subjectId: organisationId,
-          before: { allocation: before },
-          after: { allocation: after },
-          invoiceId: invoice.id,
-        });
-        // Seats just bought go first to members waiting for one (the `hold` policy).
-        seats.seatWaitingIn(q, organisationId);
-        return invoice;
+    /** As `confirm`, saying whether this call issued the invoice or found it issued already. */
+    confirmQuote,
+
+    /** The contract and, per tier, price, allocation, held and available seats. */
+    overview(organisationId: number, actor: Actor): BillingOverview {
+      return store.read((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
+        const contract = q.contracts.byOrganisation(organisationId);
+        if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
+        return {
+          contract: {
+            ...contract,
+            termEnd: termEnd(contract.termStart, contract.timeZone).minus({ days: 1 }).toISODate()!,
+            currencyDigits: currencyDigits(contract.currency),
+          },
+          tiers: q.seatPools.list(organisationId).map((t) => ({ ...t, available: t.allocation - t.held })),
+        };
+      });
+    },
+
+    /** What the renewal job would invoice if the term ended now (billing/renewal.ts, previewRenewal). */
+    renewalPreview(organisationId: number, actor: Actor): RenewalPreview {
+      return store.read((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
+        const contract = q.contracts.byOrganisation(organisationId);
+        if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
+        return previewRenewal(contract, q.seatPools.list(organisationId));
       });
     },
 

@@ -6,6 +6,9 @@
 import type { Clock } from '../domain/clock.js';
 import type { Actor } from '../domain/model.js';
 import { termEnd } from '../domain/term.js';
+import type { Contract } from '../db/queries/contracts.js';
+import type { InvoiceLine } from '../db/queries/invoices.js';
+import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, termLines } from './invoicing.js';
@@ -16,6 +19,46 @@ export interface RenewalOutcome {
   readonly outcome: 'renewed' | 'expired';
   readonly termNumber: number;
   readonly invoiceNumber?: string;
+}
+
+export interface RenewalPreview {
+  /** False when the contract does not auto-renew or has expired: it ends, nothing is billed. */
+  readonly renews: boolean;
+  readonly nextTerm: { readonly number: number; readonly start: string; readonly end: string };
+  readonly currency: string;
+  /** Per tier with seats in use: seats held × the tier's monthly price × 12 months. */
+  readonly lines: readonly InvoiceLine[];
+  readonly totalMinor: number;
+}
+
+/**
+ * What the roll-over below would invoice if the current term ended with the pool as it is now:
+ * the next term, with each tier's allocation set to the seats held (seated members and pending
+ * invitations), billed for 12 months at the term's prices. Pure: the same lines, from the same
+ * `termLines`, as the renewal invoice the job issues.
+ */
+export function previewRenewal(contract: Contract, pool: readonly PoolTier[]): RenewalPreview {
+  const start = termEnd(contract.termStart, contract.timeZone);
+  const next: Contract = { ...contract, termNumber: contract.termNumber + 1, termStart: start.toISODate()! };
+  const renews = contract.autoRenew && contract.status === 'active';
+  const lines = renews
+    ? termLines(
+        next,
+        pool.map((t) => ({ ...t, allocation: t.held })),
+        'Renewal:',
+      )
+    : [];
+  return {
+    renews,
+    nextTerm: {
+      number: next.termNumber,
+      start: next.termStart,
+      end: termEnd(next.termStart, next.timeZone).minus({ days: 1 }).toISODate()!,
+    },
+    currency: contract.currency,
+    lines,
+    totalMinor: lines.reduce((sum, l) => sum + l.amountMinor, 0),
+  };
 }
 
 const RENEWAL_JOB: Actor = { type: 'system', job: 'renewal' };

@@ -44,6 +44,18 @@ export class ConflictError extends DomainError {
   }
 }
 
+/**
+ * What a single-use link stood for is over for good (used, expired, revoked): asking again will
+ * not help, a new link might.
+ */
+export class GoneError extends DomainError {
+  readonly code: string;
+  constructor(message: string, details: ErrorDetails = {}, code = 'gone') {
+    super(message, details);
+    this.code = code;
+  }
+}
+
 /** The caller's precondition (an ETag in If-Match) no longer holds: the resource changed. */
 export class PreconditionFailedError extends DomainError {
   readonly code = 'precondition_failed';

@@ -45,6 +45,8 @@ export interface MailWorkerOptions {
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
   /** Source of jitter in [0, 1); tests fix it. */
   readonly random?: () => number;
+  /** Told of every attempt's outcome, with the mail's kind (for metrics). */
+  readonly onOutcome?: (kind: string, outcome: 'delivered' | 'retried' | 'failed') => void;
 }
 
 export interface MailRunResult {
@@ -125,11 +127,13 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
       if (isPermanentFailure(error) || row.attempts >= maxAttempts) {
         store.write((q) => q.outbox.markFailed(row.id, lease, iso(now), why));
         logger.error({ ...context, err: error }, 'mail given up; it stays in the outbox as failed');
+        options.onOutcome?.(row.kind, 'failed');
         return 'failed';
       }
       const next = now.plus({ milliseconds: retryDelayMs(row.attempts, random, backoff) });
       store.write((q) => q.outbox.markRetry(row.id, lease, iso(next), why));
       logger.warn({ ...context, err: error, nextAttemptAt: iso(next) }, 'mail not delivered; will retry');
+      options.onOutcome?.(row.kind, 'retried');
       return 'retried';
     }
     // Accepted by the server. If this write is lost (crash, lease overtaken), the row is sent
@@ -137,6 +141,7 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     const marked = store.write((q) => q.outbox.markDelivered(row.id, lease, iso(clock.now())));
     if (!marked) logger.warn(context, 'mail delivered after its lease ran out; it may be delivered twice');
     logger.debug(context, 'mail delivered');
+    options.onOutcome?.(row.kind, 'delivered');
     return 'delivered';
   }
 

@@ -144,7 +144,12 @@ export function createAuditLog({ store }: { readonly store: Store }) {
     ): AsyncGenerator<AuditView[]> {
       let cursor: number | undefined;
       for (;;) {
-        const next = page(organisationId, query, { ...(cursor !== undefined ? { cursor } : {}), limit: pageSize }, actor);
+        const next = page(
+          organisationId,
+          query,
+          { ...(cursor !== undefined ? { cursor } : {}), limit: pageSize },
+          actor,
+        );
         if (next.entries.length > 0) yield next.entries;
         if (next.nextCursor === null) return;
         cursor = Number(next.nextCursor);

@@ -11,6 +11,8 @@ import type { Member } from '../db/queries/members.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import type { Store } from '../db/store.js';
 import { issueInvoice, termLines } from '../billing/invoicing.js';
+import { hashSecret, newSecret } from '../domain/secrets.js';
+import { INVITATION_SECRET_PREFIX, mailInvitation } from './invitations.js';
 import { emailDomain, type MemberService } from './members.js';
 
 export interface NewOrganisation {
@@ -45,8 +47,10 @@ export function createOrganisations(deps: {
   readonly store: Store;
   readonly clock: Clock;
   readonly members: MemberService;
+  /** Where the link in the primary owner's invitation points. */
+  readonly publicBaseUrl: string;
 }) {
-  const { store, clock, members } = deps;
+  const { store, clock, members, publicBaseUrl } = deps;
 
   return {
     create(input: NewOrganisation, actor: Actor): CreatedOrganisation {
@@ -113,7 +117,9 @@ export function createOrganisations(deps: {
           after: { allocation: Object.fromEntries(tiers.map((t) => [t.id, c.seats[t.id] ?? 0])) },
           invoiceId: invoice.id,
         });
-        const { member } = members.invite(
+        // The primary owner's way in: an invitation with a mailed single-use link, like any other.
+        const secret = newSecret(INVITATION_SECRET_PREFIX);
+        const { member, invitationId } = members.invite(
           id,
           {
             email: input.primaryOwner.email,
@@ -122,8 +128,9 @@ export function createOrganisations(deps: {
           },
           LOWEST,
           actor,
-          { allowPrimaryOwner: true },
+          { allowPrimaryOwner: true, tokenHash: hashSecret(secret) },
         );
+        mailInvitation(publicBaseUrl, q, organisation, q.invitations.byId(id, invitationId)!, secret, actor);
         return { organisation, primaryOwner: member, invoice };
       });
     },

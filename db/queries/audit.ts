@@ -142,7 +142,11 @@ export function createAuditQueries(db: Db) {
         // A range, not LIKE: it uses the action index and has no wildcard to escape. The upper
         // bound is the prefix with its last character incremented (BINARY collation, code order).
         const p = filter.actionPrefix;
-        add('action >= ? AND action < ?', p, p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1));
+        add(
+          'action >= ? AND action < ?',
+          p,
+          p.slice(0, -1) + String.fromCharCode(p.charCodeAt(p.length - 1) + 1),
+        );
       }
       if (filter.subjectType !== undefined) add('subject_type = ?', filter.subjectType);
       if (filter.subjectId !== undefined) add('subject_id = ?', filter.subjectId);

@@ -12,9 +12,11 @@ import { createMemberQueries } from './members.js';
 import { createNoticeQueries } from './notices.js';
 import { createOrganisationQueries } from './organisations.js';
 import { createOutboxQueries } from './outbox.js';
+import { createOwnershipTransferQueries } from './ownership-transfers.js';
 import { createQuoteQueries } from './quotes.js';
 import { createScimTokenQueries } from './scim-tokens.js';
 import { createSeatPoolQueries } from './seat-pools.js';
+import { createSignInLinkQueries } from './sign-in-links.js';
 import { createSsoStateQueries } from './sso-state.js';
 import { createSsoQueries } from './sso.js';
 import { createTierQueries } from './tiers.js';
@@ -41,6 +43,8 @@ export function createQueries(db: Db) {
     outbox: createOutboxQueries(db),
     notices: createNoticeQueries(db),
     apiTokens: createApiTokenQueries(db),
+    signInLinks: createSignInLinkQueries(db),
+    ownershipTransfers: createOwnershipTransferQueries(db),
   };
 }
 

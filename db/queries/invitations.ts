@@ -1,5 +1,6 @@
 // Queries on invitations: the pending one holds its member's seat until it ends.
 import type { Db } from '../connection.js';
+import type { Role } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
@@ -34,6 +35,38 @@ const toInvitation = (r: InvitationRow): Invitation => ({
   endedAt: r.ended_at,
 });
 
+/** An invitation with the person it invites, as administrators list them. */
+export interface InvitationListing extends Invitation {
+  readonly email: string;
+  readonly displayName: string | null;
+  readonly role: Role;
+  /** The tier of the seat held while the invitation is pending; null once it has ended. */
+  readonly tierId: string | null;
+}
+
+/** Which invitations a listing shows: one status, or the pending ones and those ended since `endedSince`. */
+export type InvitationFilter =
+  { readonly status: InvitationStatus } | { readonly status?: undefined; readonly endedSince: string };
+
+const LISTING = `SELECT i.*, m.email, m.display_name, m.role,
+       CASE WHEN i.status = 'pending' THEN m.tier_id END AS tier_id
+     FROM invitations i JOIN members m ON m.id = i.member_id AND m.organisation_id = i.organisation_id`;
+
+interface ListingRow extends InvitationRow {
+  email: string;
+  display_name: string | null;
+  role: Role;
+  tier_id: string | null;
+}
+
+const toListing = (r: ListingRow): InvitationListing => ({
+  ...toInvitation(r),
+  email: r.email,
+  displayName: r.display_name,
+  role: r.role,
+  tierId: r.tier_id,
+});
+
 export function createInvitationQueries(db: Db) {
   const insert = db.prepare<[number, number, string | null, string, string], { id: number }>(
     `INSERT INTO invitations (organisation_id, member_id, token_hash, sent_at, expires_at, status)
@@ -49,7 +82,59 @@ export function createInvitationQueries(db: Db) {
     "SELECT * FROM invitations WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id",
   );
 
+  const byId = db.prepare<[number, number], InvitationRow>(
+    'SELECT * FROM invitations WHERE organisation_id = ? AND id = ?',
+  );
+  const byTokenHash = db.prepare<[string], InvitationRow>('SELECT * FROM invitations WHERE token_hash = ?');
+  const latestFor = db.prepare<[number, number], InvitationRow>(
+    'SELECT * FROM invitations WHERE organisation_id = ? AND member_id = ? ORDER BY id DESC LIMIT 1',
+  );
+  // A resent invitation gets a new secret and a new term; the old secret stops matching at once.
+  const renew = db.prepare<[string, string, string, number]>(
+    "UPDATE invitations SET token_hash = ?, sent_at = ?, expires_at = ? WHERE id = ? AND status = 'pending'",
+  );
+  // Two listings: one status, or the pending ones with those ended recently.
+  const byStatus = {
+    page: db.prepare<[number, string, number, number], ListingRow>(
+      `${LISTING} WHERE i.organisation_id = ? AND i.status = ? ORDER BY i.sent_at DESC, i.id DESC LIMIT ? OFFSET ?`,
+    ),
+    count: db.prepare<[number, string], { n: number }>(
+      'SELECT count(*) AS n FROM invitations i WHERE i.organisation_id = ? AND i.status = ?',
+    ),
+  };
+  const recent = {
+    page: db.prepare<[number, string, number, number], ListingRow>(
+      `${LISTING} WHERE i.organisation_id = ? AND (i.status = 'pending' OR i.ended_at >= ?)
+       ORDER BY i.sent_at DESC, i.id DESC LIMIT ? OFFSET ?`,
+    ),
+    count: db.prepare<[number, string], { n: number }>(
+      "SELECT count(*) AS n FROM invitations i WHERE i.organisation_id = ? AND (i.status = 'pending' OR i.ended_at >= ?)",
+    ),
+  };
+
   return {
+    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toInvitation),
+    /** The invitation whose link carries this secret's hash, whatever its status. */
+    byTokenHash: (tokenHash: string) => mapOptional(byTokenHash.get(tokenHash), toInvitation),
+    /** The member's most recent invitation. */
+    latestFor: (organisationId: number, memberId: number) =>
+      mapOptional(latestFor.get(organisationId, memberId), toInvitation),
+    /** Gives a pending invitation a new secret and a new term; false if it is no longer pending. */
+    renew: (id: number, tokenHash: string, sentAt: string, expiresAt: string): boolean =>
+      renew.run(tokenHash, sentAt, expiresAt, id).changes === 1,
+    /** One page of the organisation's invitations, most recently sent first, and how many match. */
+    list(
+      organisationId: number,
+      filter: InvitationFilter,
+      page: { readonly limit: number; readonly offset: number },
+    ): { invitations: InvitationListing[]; total: number } {
+      const { page: pageOf, count } = filter.status !== undefined ? byStatus : recent;
+      const value = filter.status ?? filter.endedSince;
+      return {
+        invitations: pageOf.all(organisationId, value, page.limit, page.offset).map(toListing),
+        total: count.get(organisationId, value)!.n,
+      };
+    },
     insert(
       organisationId: number,
       memberId: number,

@@ -1,6 +1,6 @@
 // Queries on members. Every lookup is scoped by organisation: a member id alone never crosses tenants.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../connection.js';
+import { statementCache, type Db } from '../connection.js';
 import { ConflictError } from '../../domain/errors.js';
 import { foldKey } from '../../domain/fold.js';
 import type { MemberSource, Role, SeatState } from '../../domain/model.js';
@@ -26,6 +26,22 @@ export interface Member {
   readonly scimResource: Readonly<Record<string, unknown>> | null;
   readonly version: number;
   readonly waitingSince: string | null;
+}
+
+/** What the members page filters by; every field narrows, absent fields do not. */
+export interface MemberFilter {
+  readonly role?: Role;
+  readonly tierId?: string;
+  /** Without it, removed members are left out. */
+  readonly seatState?: SeatState;
+  readonly source?: MemberSource;
+  /** Text to find in the email or display name, compared through foldKey. */
+  readonly text?: string;
+}
+
+/** `text` as a LIKE pattern matching it anywhere, its wildcards escaped (with `\`). */
+function containing(text: string): string {
+  return `%${foldKey(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export interface NewMember {
@@ -125,7 +141,48 @@ export function createMemberQueries(db: Db) {
      WHERE organisation_id = ? AND seat_state IN ('seated', 'invited') GROUP BY tier_id, seat_state`,
   );
 
+  const prepared = statementCache(db, 64);
+
   return {
+    /**
+     * One page of the members matching `filter`, ordered by folded email then id (a stable order:
+     * paging never repeats or skips a row that did not change), and how many match in all. The
+     * conditions only add `AND`s with bound parameters. Names are compared through fold_key(), the
+     * same fold as email_key, so the match is case-insensitive the same way on every backend.
+     */
+    search(
+      organisationId: number,
+      filter: MemberFilter,
+      page: { readonly limit: number; readonly offset: number },
+    ): { members: Member[]; total: number } {
+      const where = ['organisation_id = ?'];
+      const params: unknown[] = [organisationId];
+      const add = (sql: string, ...values: unknown[]) => {
+        where.push(sql);
+        params.push(...values);
+      };
+      if (filter.seatState !== undefined) add('seat_state = ?', filter.seatState);
+      else where.push("seat_state <> 'removed'");
+      if (filter.role !== undefined) add('role = ?', filter.role);
+      if (filter.tierId !== undefined) add('tier_id = ?', filter.tierId);
+      if (filter.source !== undefined) add('source = ?', filter.source);
+      if (filter.text !== undefined && filter.text !== '') {
+        const pattern = containing(filter.text);
+        add(
+          "(email_key LIKE ? ESCAPE '\\' OR fold_key(coalesce(display_name, '')) LIKE ? ESCAPE '\\')",
+          pattern,
+          pattern,
+        );
+      }
+      const conditions = where.join(' AND ');
+      const rows = prepared(
+        `SELECT * FROM members WHERE ${conditions} ORDER BY email_key, id LIMIT ? OFFSET ?`,
+      ).all(...params, page.limit, page.offset) as MemberRow[];
+      const { n } = prepared(`SELECT count(*) AS n FROM members WHERE ${conditions}`).get(...params) as {
+        n: number;
+      };
+      return { members: rows.map(toMember), total: n };
+    },
     insert(m: NewMember): number {
       return insert.get(
         randomUUID(),

@@ -46,9 +46,13 @@ function caller(app: ApiWorld['app'], headers: Readonly<Record<string, string>>)
   };
 }
 
-/** The example organisation (clock at `now`) with a seated primary owner, owner, admin and user. */
-export function apiWorld(now = '2026-03-01T09:00:00Z'): ApiWorld {
-  const ctx = setup(now);
+/**
+ * The example organisation (clock at `now`) with a seated primary owner, owner, admin and user.
+ * `options.mail` sends mail through an SMTP server (test/helpers/smtp.ts); `options.publicBaseUrl`
+ * is where the app's links point.
+ */
+export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeof setup>[1] = {}): ApiWorld {
+  const ctx = setup(now, options);
   const { organisation, primaryOwner } = createExample(ctx);
   const organisationId = organisation.id;
   ctx.c.seats.acceptInvitation(organisationId, primaryOwner.id, OPERATOR);
@@ -66,7 +70,7 @@ export function apiWorld(now = '2026-03-01T09:00:00Z'): ApiWorld {
       OPERATOR,
     ).id;
   }
-  const app = testApp(ctx);
+  const app = testApp(ctx, options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {});
   const emails = new Map(
     ctx.c.store.read((q) => q.members.list(organisationId)).map((m) => [m.id, m.email] as const),
   );

@@ -1,0 +1,244 @@
+// Billing for owners: the contract and seats per tier, quotes for adding and upgrading seats, their
+// confirmation into an invoice (once, however often it is sent), invoices, and a preview of the
+// renewal invoice. Money is integer minor units of the contract's currency everywhere.
+import { z } from 'zod';
+import { formatMonths } from '../billing/invoicing.js';
+import type { Billing } from '../billing/billing.js';
+import type { RenewalPreview } from '../billing/renewal.js';
+import { ValidationError } from '../domain/errors.js';
+import { fraction } from '../domain/money.js';
+import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
+import type { Quote } from '../db/queries/quotes.js';
+import { created, ok, route, type Route } from './route.js';
+
+const TAG = 'Billing';
+
+/** A tier id as stored (`standard`, `premium`); unknown ones are refused by the service. */
+const TierId = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'A tier id, such as "standard".');
+/** Seats in one line: whole, not negative, and below anything an organisation could mean. */
+const Seats = z.number().int().min(0).max(1_000_000);
+/** Printable ASCII without spaces at the ends, as an HTTP header value can carry it. */
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'Printable ASCII, at most 200 characters.');
+
+const QuoteBody = z.strictObject({
+  /** Seats to add, per tier: `{ "standard": 5 }`. */
+  add: z.record(TierId, Seats).optional(),
+  /** Seats converted to a higher tier, billed at the price difference. */
+  upgrades: z
+    .array(
+      z.strictObject({
+        from: TierId,
+        to: TierId,
+        quantity: Seats,
+        /** Members of `from` who move into the new seats (needed when too few are unclaimed). */
+        moveMemberIds: z.array(z.number().int().positive()).max(10_000).optional(),
+      }),
+    )
+    .max(20)
+    .optional(),
+  /** The same key returns the same quote; also accepted as the `Idempotency-Key` header. */
+  idempotencyKey: IdempotencyKey.optional(),
+});
+
+const QuoteId = z.strictObject({ quoteId: z.string().regex(/^q_[\w-]{1,64}$/, 'A quote id (q_…).') });
+const InvoiceNumber = z.strictObject({
+  number: z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,79}$/, 'An invoice number, such as ACME-0002.'),
+});
+
+/** One invoice line: months as the exact fraction that was billed, amount rounded once. */
+export function lineView(l: InvoiceLine) {
+  return {
+    tier: l.tierId,
+    action: l.action,
+    description: l.description,
+    quantity: l.quantity,
+    unitPriceMinor: l.unitPriceMinor,
+    months: {
+      numerator: l.monthsNum,
+      denominator: l.monthsDen,
+      text: formatMonths(fraction(l.monthsNum, l.monthsDen)),
+    },
+    periodStart: l.periodStart,
+    periodEnd: l.periodEnd,
+    amountMinor: l.amountMinor,
+  };
+}
+
+function quoteView(q: Quote) {
+  return {
+    id: q.id,
+    createdAt: q.createdAt,
+    expiresAt: q.expiresAt,
+    termNumber: q.termNumber,
+    currency: q.currency,
+    request: q.request,
+    lines: q.lines.map(lineView),
+    totalMinor: q.totalMinor,
+  };
+}
+
+function invoiceSummary(i: Invoice) {
+  return {
+    id: i.id,
+    number: i.number,
+    kind: i.kind,
+    termNumber: i.termNumber,
+    issuedAt: i.issuedAt,
+    currency: i.currency,
+    totalMinor: i.totalMinor,
+    quoteId: i.quoteId,
+  };
+}
+
+const invoiceView = (i: Invoice) => ({ ...invoiceSummary(i), lines: i.lines.map(lineView) });
+
+function renewalView(p: RenewalPreview) {
+  return { ...p, lines: p.lines.map(lineView) };
+}
+
+/** The key from the body or the `Idempotency-Key` header; both must agree when both are sent. */
+function idempotencyKeyOf(body: string | undefined, header: string | undefined): string | undefined {
+  if (header === undefined) return body;
+  const parsed = IdempotencyKey.safeParse(header);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Invalid header: Idempotency-Key must be printable ASCII, at most 200 characters.',
+      {
+        errors: [
+          { in: 'header', pointer: '/idempotency-key', detail: 'Printable ASCII, at most 200 characters.' },
+        ],
+      },
+    );
+  }
+  if (body !== undefined && body !== header) {
+    throw new ValidationError('The Idempotency-Key header and the body idempotencyKey differ.', {
+      errors: [
+        { in: 'body', pointer: '/idempotencyKey', detail: 'Differs from the Idempotency-Key header.' },
+      ],
+    });
+  }
+  return header;
+}
+
+export function billingRoutes({ billing }: { readonly billing: Billing }): Route[] {
+  return [
+    route({
+      method: 'get',
+      path: '/billing',
+      tag: TAG,
+      summary: 'Show the contract and seats per tier',
+      role: 'owner',
+      responses: {
+        200: 'The contract (currency, time zone, term, auto-renew, status) and per tier: price, allocation, held, available.',
+      },
+      handle: ({ caller }) => {
+        const { contract, tiers } = billing.overview(caller.organisationId, caller.actor);
+        return ok({
+          contract: {
+            currency: contract.currency,
+            currencyDigits: contract.currencyDigits,
+            timeZone: contract.timeZone,
+            termNumber: contract.termNumber,
+            termStart: contract.termStart,
+            termEnd: contract.termEnd,
+            autoRenew: contract.autoRenew,
+            status: contract.status,
+          },
+          tiers: tiers.map((t) => ({
+            id: t.tierId,
+            name: t.tierName,
+            rank: t.rank,
+            unitPriceMinor: t.unitPriceMinor,
+            allocation: t.allocation,
+            held: t.held,
+            available: t.available,
+          })),
+        });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/billing/quotes',
+      tag: TAG,
+      summary: 'Price adding or upgrading seats',
+      role: 'owner',
+      body: QuoteBody,
+      responses: {
+        200: 'The quote: every invoice line it would issue, the total and when it expires. Nothing is bought.',
+        409: 'The purchase cannot be made as asked (an upgrade needs members named, the contract has ended, the idempotency key was used for another purchase).',
+      },
+      handle: ({ caller, body, req }) => {
+        const key = idempotencyKeyOf(body.idempotencyKey, req.get('idempotency-key'));
+        const input = {
+          ...(body.add ? { add: body.add } : {}),
+          ...(body.upgrades
+            ? {
+                upgrades: body.upgrades.map((u) => ({
+                  from: u.from,
+                  to: u.to,
+                  quantity: u.quantity,
+                  ...(u.moveMemberIds ? { moveMemberIds: u.moveMemberIds } : {}),
+                })),
+              }
+            : {}),
+        };
+        return ok(quoteView(billing.quote(caller.organisationId, input, caller.actor, key)));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/billing/quotes/:quoteId/confirm',
+      tag: TAG,
+      summary: 'Buy what a quote priced',
+      role: 'owner',
+      params: QuoteId,
+      responses: {
+        201: 'Bought: the invoice, issued now.',
+        200: 'This quote was confirmed before: the same invoice, nothing bought again.',
+        404: 'No such quote for this organisation.',
+        409: 'The quote expired or went stale (the seats changed since); ask for a new one.',
+      },
+      handle: ({ caller, params }) => {
+        const { invoice, issued } = billing.confirmQuote(caller.organisationId, params.quoteId, caller.actor);
+        const body = invoiceView(invoice);
+        return issued ? created(body, `/api/v1/invoices/${encodeURIComponent(invoice.number)}`) : ok(body);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/billing/renewal-preview',
+      tag: TAG,
+      summary: 'Preview the renewal invoice',
+      role: 'owner',
+      responses: {
+        200: 'What the renewal would invoice if the term ended now: per tier, seats in use × 12 months.',
+      },
+      handle: ({ caller }) => ok(renewalView(billing.renewalPreview(caller.organisationId, caller.actor))),
+    }),
+    route({
+      method: 'get',
+      path: '/invoices',
+      tag: TAG,
+      summary: 'List invoices',
+      role: 'owner',
+      responses: { 200: 'Every invoice, oldest first, without lines.' },
+      handle: ({ caller }) =>
+        ok({ invoices: billing.invoices(caller.organisationId, caller.actor).map(invoiceSummary) }),
+    }),
+    route({
+      method: 'get',
+      path: '/invoices/:number',
+      tag: TAG,
+      summary: 'Show an invoice',
+      role: 'owner',
+      params: InvoiceNumber,
+      responses: { 200: 'The invoice with every line.', 404: 'No such invoice for this organisation.' },
+      handle: ({ caller, params }) =>
+        ok(invoiceView(billing.invoice(caller.organisationId, params.number, caller.actor))),
+    }),
+  ];
+}

@@ -1,0 +1,416 @@
+// Identity and access for owners: how people arrive (provisioning mode, what happens when seats run
+// out, verified domains), single sign-on connections (SAML from IdP metadata or by hand, OpenID
+// Connect), SCIM tokens, and advanced group mappings, whose changes are confirmed when they would
+// demote the owner making them or concern the primary owner.
+import { z } from 'zod';
+import { foldKey } from '../domain/fold.js';
+import { ValidationError } from '../domain/errors.js';
+import type { Directory } from '../provisioning/directory.js';
+import type { ScimTokens } from '../provisioning/scim-tokens.js';
+import type { SsoConnectionPatch, SsoConnectionView, SsoService } from '../provisioning/sso.js';
+import { SCIM_PATH } from '../scim/router.js';
+import { SsoError } from '../sso/errors.js';
+import { SSO_PATH } from '../sso/router.js';
+import { parseIdpMetadata } from '../sso/saml.js';
+import { created, noContent, ok, route, type Route } from './route.js';
+
+const TAG = 'Identity and access';
+
+const Name = z.string().trim().min(1).max(100);
+const Url = z.string().min(1).max(2048);
+const Certificate = z.string().trim().min(1).max(16_384);
+/** Attribute (SAML) or claim (OIDC) names to read instead of the usual ones. */
+const names = (m: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => e[1] !== undefined));
+const AttributeNames = z
+  .strictObject({
+    email: z.string().min(1).max(256).optional(),
+    displayName: z.string().min(1).max(256).optional(),
+    givenName: z.string().min(1).max(256).optional(),
+    familyName: z.string().min(1).max(256).optional(),
+    groups: z.string().min(1).max(256).optional(),
+  })
+  .transform(names);
+const ClaimNames = z
+  .strictObject({
+    email: z.string().min(1).max(256).optional(),
+    displayName: z.string().min(1).max(256).optional(),
+    groups: z.string().min(1).max(256).optional(),
+  })
+  .transform(names);
+/** OAuth scope tokens (RFC 6749 §3.3); `openid` must be among them (OIDC Core §3.1.2.1). */
+const Scopes = z
+  .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'A scope token.'))
+  .min(1)
+  .max(20)
+  .refine((s) => s.includes('openid'), 'OpenID Connect needs the "openid" scope.');
+
+const SAML_BY_HAND = ['idpEntityId', 'idpSsoUrl', 'idpCerts'] as const;
+
+const SamlSettings = {
+  /** The identity provider's metadata XML; gives idpEntityId, idpSsoUrl and idpCerts. */
+  metadata: z.string().min(1).max(60_000).optional(),
+  idpEntityId: z.string().trim().min(1).max(1024).optional(),
+  idpSsoUrl: Url.optional(),
+  idpCerts: z.array(Certificate).min(1).max(5).optional(),
+  responseSigned: z.boolean().optional(),
+  nameIdFormat: z.string().min(1).max(256).nullable().optional(),
+  attributeMap: AttributeNames.optional(),
+  idpInitiated: z.boolean().optional(),
+};
+
+const NewSaml = z
+  .strictObject({ protocol: z.literal('saml'), name: Name, ...SamlSettings })
+  .superRefine((v, ctx) => {
+    for (const key of SAML_BY_HAND) {
+      if (v.metadata === undefined && v[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'Required unless metadata is given.' });
+      }
+      if (v.metadata !== undefined && v[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'Give the metadata or this setting, not both.',
+        });
+      }
+    }
+  });
+
+const NewOidc = z.strictObject({
+  protocol: z.literal('oidc'),
+  name: Name,
+  issuer: Url,
+  clientId: z.string().trim().min(1).max(512),
+  /** Write-only: stored apart, never returned, listed or logged. */
+  clientSecret: z.string().min(1).max(4096),
+  scopes: Scopes.optional(),
+  claimMap: ClaimNames.optional(),
+});
+
+const ConnectionPatch = z
+  .strictObject({
+    name: Name.optional(),
+    enabled: z.boolean().optional(),
+    ...SamlSettings,
+    issuer: Url.optional(),
+    clientId: z.string().trim().min(1).max(512).optional(),
+    clientSecret: z.string().min(1).max(4096).optional(),
+    scopes: Scopes.optional(),
+    claimMap: ClaimNames.optional(),
+  })
+  .superRefine((v, ctx) => {
+    for (const key of SAML_BY_HAND) {
+      if (v.metadata !== undefined && v[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'Give the metadata or this setting, not both.',
+        });
+      }
+    }
+  });
+
+const ConnectionId = z.strictObject({ connectionId: z.coerce.number().int().positive() });
+const TokenId = z.strictObject({ tokenId: z.coerce.number().int().positive() });
+
+const Mappings = z
+  .array(
+    z.strictObject({
+      /** The group's display name at the identity provider (compared case-insensitively). */
+      groupName: z.string().trim().min(1).max(256),
+      role: z.enum(['owner', 'admin', 'user']).nullable(),
+      tier: z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]{0,31}$/)
+        .nullable(),
+    }),
+  )
+  .max(500)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((m, i) => {
+      const key = foldKey(m.groupName);
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'groupName'], message: 'Listed twice.' });
+      seen.add(key);
+      if (m.role === null && m.tier === null) {
+        ctx.addIssue({ code: 'custom', path: [i], message: 'A mapping needs a role, a tier, or both.' });
+      }
+    });
+  });
+
+/** Metadata XML → the three settings it gives, or a 400 pointing at `metadata`. */
+function fromMetadata(xml: string | undefined) {
+  if (xml === undefined) return {};
+  try {
+    const { idpEntityId, idpSsoUrl, idpCerts } = parseIdpMetadata(xml);
+    return { idpEntityId, idpSsoUrl, idpCerts };
+  } catch (error) {
+    if (!(error instanceof SsoError)) throw error;
+    const problem = typeof error.details.problem === 'string' ? error.details.problem : error.message;
+    throw new ValidationError(`Invalid body: metadata: ${problem}`, {
+      errors: [{ in: 'body', pointer: '/metadata', detail: problem }],
+    });
+  }
+}
+
+/** Drops undefined members, which `exactOptionalPropertyTypes` keeps apart from absent ones. */
+function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+export function identityRoutes(deps: {
+  readonly directory: Directory;
+  readonly sso: SsoService;
+  readonly scimTokens: ScimTokens;
+  readonly publicBaseUrl: string;
+}): Route[] {
+  const { directory, sso, scimTokens } = deps;
+  const base = deps.publicBaseUrl.replace(/\/+$/, '');
+
+  /** A connection as the console shows it, with what to give the identity provider. */
+  const connectionView = (c: SsoConnectionView) => ({
+    id: c.id,
+    publicId: c.publicId,
+    protocol: c.protocol,
+    name: c.name,
+    enabled: c.enabled,
+    settings: c.config,
+    clientSecretSet: c.clientSecretSet,
+    linkedIdentities: c.linkedIdentities,
+    serviceProvider:
+      c.protocol === 'saml'
+        ? {
+            entityId: `${base}${SSO_PATH}/saml/${c.publicId}`,
+            metadataUrl: `${base}${SSO_PATH}/saml/${c.publicId}`,
+            acsUrl: `${base}${SSO_PATH}/saml/${c.publicId}/acs`,
+          }
+        : { redirectUri: `${base}${SSO_PATH}/oidc/callback` },
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  });
+
+  const identityView = (s: ReturnType<Directory['identitySettings']>) => ({
+    provisioningMode: s.provisioningMode,
+    seatExhaustion: s.seatExhaustion,
+    groupMappingsEnabled: s.groupMappingsEnabled,
+    domains: s.domains.map((d) => ({
+      domain: d.domain,
+      verified: d.verifiedAt !== null,
+      verifiedAt: d.verifiedAt,
+    })),
+  });
+
+  const mappingView = (m: { groupName: string; role: string | null; tierId: string | null }) => ({
+    groupName: m.groupName,
+    role: m.role,
+    tier: m.tierId,
+  });
+
+  return [
+    route({
+      method: 'get',
+      path: '/identity',
+      tag: TAG,
+      summary: 'Show provisioning settings',
+      role: 'owner',
+      responses: {
+        200: 'Provisioning mode, seat exhaustion policy, whether group mappings are on, and the domains.',
+      },
+      handle: ({ caller }) =>
+        ok(identityView(directory.identitySettings(caller.organisationId, caller.actor))),
+    }),
+    route({
+      method: 'patch',
+      path: '/identity',
+      tag: TAG,
+      summary: 'Change provisioning settings',
+      role: 'owner',
+      body: z.strictObject({
+        provisioningMode: z.enum(['invite_only', 'jit', 'scim']).optional(),
+        seatExhaustion: z.enum(['reject', 'hold']).optional(),
+      }),
+      responses: { 200: 'The settings now in force.' },
+      handle: ({ caller, body }) =>
+        ok(identityView(directory.configureIdentity(caller.organisationId, defined(body), caller.actor))),
+    }),
+
+    route({
+      method: 'get',
+      path: '/sso-connections',
+      tag: TAG,
+      summary: 'List single sign-on connections',
+      role: 'owner',
+      responses: {
+        200: 'Every connection with its settings and what to give the identity provider; never a client secret.',
+      },
+      handle: ({ caller }) =>
+        ok({ connections: sso.listConnections(caller.organisationId, caller.actor).map(connectionView) }),
+    }),
+    route({
+      method: 'post',
+      path: '/sso-connections',
+      tag: TAG,
+      summary: 'Add a single sign-on connection',
+      role: 'owner',
+      body: z.discriminatedUnion('protocol', [NewSaml, NewOidc]),
+      responses: { 201: 'The connection, enabled; for OIDC, `clientSecretSet` but never the secret.' },
+      handle: ({ caller, body }) => {
+        const made =
+          body.protocol === 'saml'
+            ? (() => {
+                const { metadata, idpEntityId, idpSsoUrl, idpCerts, ...rest } = body;
+                const idp =
+                  metadata === undefined ? { idpEntityId, idpSsoUrl, idpCerts } : fromMetadata(metadata);
+                return sso.createConnection(
+                  caller.organisationId,
+                  {
+                    ...defined(rest),
+                    protocol: 'saml',
+                    idpEntityId: idp.idpEntityId ?? '',
+                    idpSsoUrl: idp.idpSsoUrl ?? '',
+                    idpCerts: idp.idpCerts ?? [],
+                  },
+                  caller.actor,
+                );
+              })()
+            : sso.createConnection(caller.organisationId, defined(body), caller.actor);
+        // New: nothing is linked yet, and an OIDC connection always has its secret.
+        const view = { ...made, clientSecretSet: made.protocol === 'oidc', linkedIdentities: 0 };
+        return created(connectionView(view), `/api/v1/sso-connections/${made.id}`);
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/sso-connections/:connectionId',
+      tag: TAG,
+      summary: 'Change, enable or disable a single sign-on connection',
+      role: 'owner',
+      params: ConnectionId,
+      body: ConnectionPatch,
+      responses: {
+        200: 'The connection as changed.',
+        404: 'No such connection in this organisation.',
+      },
+      handle: ({ caller, params, body }) => {
+        const { metadata, ...rest } = body;
+        const patch: SsoConnectionPatch = { ...defined(rest), ...fromMetadata(metadata) };
+        return ok(
+          connectionView(
+            sso.updateConnection(caller.organisationId, params.connectionId, patch, caller.actor),
+          ),
+        );
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/sso-connections/:connectionId',
+      tag: TAG,
+      summary: 'Delete a single sign-on connection',
+      role: 'owner',
+      params: ConnectionId,
+      responses: {
+        204: 'Deleted, with the identities linked through it; the members keep their seats and roles.',
+        404: 'No such connection in this organisation.',
+      },
+      handle: ({ caller, params }) => {
+        sso.deleteConnection(caller.organisationId, params.connectionId, caller.actor);
+        return noContent;
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/scim-tokens',
+      tag: TAG,
+      summary: 'List SCIM tokens',
+      role: 'owner',
+      responses: { 200: 'The SCIM base URL, and every token (revoked ones too) without its secret.' },
+      handle: ({ caller }) =>
+        ok({
+          scimBaseUrl: `${base}${SCIM_PATH}`,
+          tokens: scimTokens.list(caller.organisationId, caller.actor),
+        }),
+    }),
+    route({
+      method: 'post',
+      path: '/scim-tokens',
+      tag: TAG,
+      summary: 'Create a SCIM token',
+      role: 'owner',
+      body: z.strictObject({ name: Name }),
+      responses: { 201: 'The token; `token` is the secret, shown this once.' },
+      handle: ({ caller, body }) => {
+        const issued = scimTokens.create(caller.organisationId, body.name, caller.actor);
+        return created(
+          { token: issued.token, scimBaseUrl: `${base}${SCIM_PATH}`, ...issued.record },
+          `/api/v1/scim-tokens/${issued.record.id}`,
+        );
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/scim-tokens/:tokenId',
+      tag: TAG,
+      summary: 'Revoke a SCIM token',
+      role: 'owner',
+      params: TokenId,
+      responses: {
+        204: 'Revoked; the identity provider is refused with it at once.',
+        404: 'No active token with that id.',
+      },
+      handle: ({ caller, params }) => {
+        scimTokens.revoke(caller.organisationId, params.tokenId, caller.actor);
+        return noContent;
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/group-mappings',
+      tag: TAG,
+      summary: 'Show advanced group mappings',
+      role: 'owner',
+      responses: { 200: 'Whether mappings are on, and every mapping: group name → role and/or tier.' },
+      handle: ({ caller }) => {
+        const { enabled, mappings } = directory.groupMappings(caller.organisationId, caller.actor);
+        return ok({ enabled, mappings: mappings.map(mappingView) });
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/group-mappings',
+      tag: TAG,
+      summary: 'Replace advanced group mappings',
+      role: 'owner',
+      body: z.strictObject({
+        enabled: z.boolean(),
+        /** The whole list: mappings not in it are removed. */
+        mappings: Mappings,
+        /** Needed when the change lowers your role or seat, or concerns the primary owner. */
+        confirm: z.boolean().optional(),
+      }),
+      responses: {
+        200: 'Applied: the mappings, and `consequences` (every member whose role, seat or tier changed).',
+        409: '`confirmation_required`: the change would demote or unseat you, or concerns the primary owner; `consequences` lists what it would do. Nothing was changed.',
+      },
+      handle: ({ caller, body }) => {
+        const result = directory.changeGroupMappings(
+          caller.organisationId,
+          {
+            enabled: body.enabled,
+            replace: body.mappings.map((m) => ({ groupName: m.groupName, role: m.role, tierId: m.tier })),
+          },
+          caller.actor,
+          { confirm: body.confirm === true },
+        );
+        return ok({
+          enabled: result.enabled,
+          mappings: result.mappings.map(mappingView),
+          consequences: result.consequences,
+        });
+      },
+    }),
+  ];
+}

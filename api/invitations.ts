@@ -1,0 +1,159 @@
+// Invitations: invite, list, re-send, revoke (administrators), and accepting one by the secret from
+// the mailed link (anyone holding it), which signs the invitee in. Rules: provisioning/invitations.ts.
+import { z } from 'zod';
+import {
+  createInvitationService,
+  MAX_INVITATIONS_PER_PAGE,
+  type InvitationListing,
+} from '../provisioning/invitations.js';
+import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
+import { memberJson, organisationJson, paging, TierId } from './members.js';
+import { created, noContent, ok, route, type Route } from './route.js';
+import type { RouteDeps } from './routes.js';
+
+/** An invitation as the admin API shows it (docs/api.md, "Invitation"). */
+export function invitationJson(i: InvitationListing) {
+  return {
+    id: i.id,
+    memberId: i.memberId,
+    email: i.email,
+    displayName: i.displayName,
+    role: i.role,
+    tier: i.tierId,
+    status: i.status,
+    sentAt: i.sentAt,
+    expiresAt: i.expiresAt,
+    endedAt: i.endedAt,
+  };
+}
+
+const InvitationId = z.strictObject({
+  invitationId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
+/** A secret from a mailed link: 256 bits in base64url behind a short prefix. */
+export const LinkToken = z.strictObject({ token: z.string().min(1).max(200) });
+
+export function invitationRoutes(deps: RouteDeps): Route[] {
+  const invitations = createInvitationService(deps);
+  const secure = deps.publicBaseUrl.startsWith('https:');
+  return [
+    route({
+      method: 'get',
+      path: '/invitations',
+      tag: 'Invitations',
+      summary: 'List invitations',
+      role: 'admin',
+      query: z.strictObject({
+        status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional(),
+        ...paging(MAX_INVITATIONS_PER_PAGE),
+      }),
+      responses: {
+        200: 'One page of invitations, most recently sent first: by default the pending ones and those ended in the last 30 days.',
+      },
+      handle: ({ caller, query }) => {
+        const { status, page, perPage } = query;
+        const result = invitations.list(
+          caller.organisationId,
+          status ? { status } : {},
+          { page, perPage },
+          caller.actor,
+        );
+        return ok({
+          invitations: result.invitations.map(invitationJson),
+          total: result.total,
+          page: result.page,
+          perPage: result.perPage,
+        });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/invitations',
+      tag: 'Invitations',
+      summary: 'Invite a member',
+      role: 'admin',
+      body: z.strictObject({
+        email: z.string().trim().min(3).max(254),
+        displayName: z.string().trim().max(200).nullable().optional(),
+        role: z.enum(['owner', 'admin', 'user']),
+        tier: TierId.optional(),
+      }),
+      responses: {
+        201: 'The pending invitation; its seat is held and its link mailed.',
+        400: 'Not an email address (`invalid_email`), not on a verified domain (`domain_not_verified`), or no such tier (`unknown_tier`).',
+        403: 'Inviting an owner needs an owner (`requiredRole: owner`).',
+        409: 'Already a member (`member_exists`), no seat free (`seats_exhausted`: an owner must add seats), or the contract ended.',
+      },
+      handle: ({ caller, body }) => {
+        const invitation = invitations.create(
+          caller.organisationId,
+          {
+            email: body.email,
+            displayName: body.displayName ?? null,
+            role: body.role,
+            ...(body.tier === undefined ? {} : { tier: body.tier }),
+          },
+          caller.actor,
+        );
+        return created(invitationJson(invitation), `/api/v1/members/${invitation.memberId}`);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/invitations/accept',
+      tag: 'Invitations',
+      summary: 'Accept an invitation',
+      role: 'public',
+      body: LinkToken,
+      responses: {
+        200: 'The invitee is a seated member and signed in (a session cookie is set); `member` and `organisation`.',
+        400: 'Not an invitation link (`invitation_invalid`), or one replaced by a re-send.',
+        410: 'The invitation was accepted already (`invitation_used`), revoked (`invitation_revoked`) or has expired (`invitation_expired`).',
+      },
+      handle: ({ body, req, res }) => {
+        const previous = cookieValue(req, SESSION_COOKIE);
+        const accepted = invitations.accept(body.token, previous ? { currentSession: previous } : {});
+        if (accepted.session) setSessionCookie(res, accepted.session, secure);
+        return ok({
+          member: memberJson(accepted.member),
+          organisation: organisationJson(accepted.organisation),
+        });
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/invitations/:invitationId/resend',
+      tag: 'Invitations',
+      summary: 'Re-send an invitation',
+      role: 'admin',
+      params: InvitationId,
+      responses: {
+        200: 'The invitation with a new link (mailed) and a new 21 days; the old link no longer works. An expired or revoked invitation comes back as a new one (a new `id`) holding a seat again.',
+        403: "An owner's invitation needs an owner.",
+        404: 'No such invitation.',
+        409: 'Accepted already (`invitation_accepted`), superseded by a newer invitation or membership (`invitation_superseded`), or no seat free (`seats_exhausted`).',
+      },
+      handle: ({ caller, params }) =>
+        ok(invitationJson(invitations.resend(caller.organisationId, params.invitationId, caller.actor))),
+    }),
+    route({
+      method: 'delete',
+      path: '/invitations/:invitationId',
+      tag: 'Invitations',
+      summary: 'Revoke an invitation',
+      role: 'admin',
+      params: InvitationId,
+      responses: {
+        204: 'Revoked: the seat is released and the link stops working.',
+        403: "An owner's invitation needs an owner; the primary owner's cannot be revoked (`primary_owner_protected`).",
+        404: 'No such invitation.',
+        409: 'The invitation is not pending (`invitation_not_pending`).',
+      },
+      handle: ({ caller, params }) => {
+        invitations.revoke(caller.organisationId, params.invitationId, caller.actor);
+        return noContent;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,181 @@
+// The members page: list (filters, search, paging), one member in full, and an administrator's
+// changes to a member: role, seat tier, unassign, remove. Rules live in provisioning/member-admin.ts.
+import { z } from 'zod';
+import { MEMBER_SOURCES, ROLES, SEAT_STATES } from '../domain/model.js';
+import type { Invitation } from '../db/queries/invitations.js';
+import type { Member } from '../db/queries/members.js';
+import type { Organisation } from '../db/queries/organisations.js';
+import { createMemberAdmin, MAX_MEMBERS_PER_PAGE } from '../provisioning/member-admin.js';
+import { noContent, ok, route, type Route } from './route.js';
+import type { RouteDeps } from './routes.js';
+
+/** A member as every admin API answer shows one (docs/api.md, "Member"). */
+export function memberJson(m: Member) {
+  return {
+    id: m.id,
+    email: m.email,
+    displayName: m.displayName,
+    role: m.role,
+    seatState: m.seatState,
+    tier: m.tierId,
+    source: m.source,
+    createdAt: m.createdAt,
+    updatedAt: m.updatedAt,
+  };
+}
+
+export function organisationJson(o: Organisation) {
+  return { id: o.id, slug: o.slug, name: o.name };
+}
+
+function invitationJson(i: Invitation) {
+  return { id: i.id, status: i.status, sentAt: i.sentAt, expiresAt: i.expiresAt };
+}
+
+export const MemberId = z.strictObject({
+  memberId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
+/** A tier id as tiers are named (`standard`, `premium`); whether it exists is the service's to say. */
+export const TierId = z.string().trim().min(1).max(64);
+
+/** Page numbers of every listing: `page` from 1, `perPage` up to the listing's limit. */
+export function paging(maxPerPage: number) {
+  return {
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    perPage: z.coerce.number().int().min(1).max(maxPerPage).default(50),
+  };
+}
+
+export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
+  const admin = createMemberAdmin({ store, clock, seats });
+  return [
+    route({
+      method: 'get',
+      path: '/members',
+      tag: 'Members',
+      summary: 'List members',
+      role: 'admin',
+      query: z.strictObject({
+        role: z.enum(ROLES).optional(),
+        tier: TierId.optional(),
+        seatState: z.enum(SEAT_STATES).optional(),
+        source: z.enum(MEMBER_SOURCES).optional(),
+        q: z.string().trim().max(200).optional(),
+        ...paging(MAX_MEMBERS_PER_PAGE),
+      }),
+      responses: {
+        200: 'One page of members ordered by email, and how many match (`total`); removed members only with `seatState=removed`.',
+      },
+      handle: ({ caller, query }) => {
+        const { page, perPage, tier, q, role, seatState, source } = query;
+        const result = admin.list(
+          caller.organisationId,
+          {
+            ...(role ? { role } : {}),
+            ...(tier ? { tierId: tier } : {}),
+            ...(seatState ? { seatState } : {}),
+            ...(source ? { source } : {}),
+            ...(q ? { text: q } : {}),
+          },
+          { page, perPage },
+          caller.actor,
+        );
+        return ok({
+          members: result.members.map(memberJson),
+          total: result.total,
+          page: result.page,
+          perPage: result.perPage,
+        });
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/members/:memberId',
+      tag: 'Members',
+      summary: 'Show a member',
+      role: 'admin',
+      params: MemberId,
+      responses: {
+        200: 'The member, its pending invitation (or null) and its linked SSO identities.',
+        404: 'No such member in this organisation.',
+      },
+      handle: ({ caller, params }) => {
+        const detail = admin.show(caller.organisationId, params.memberId, caller.actor);
+        return ok({
+          ...memberJson(detail.member),
+          invitation: detail.invitation ? invitationJson(detail.invitation) : null,
+          identities: detail.identities,
+        });
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/members/:memberId/role',
+      tag: 'Members',
+      summary: "Change a member's role",
+      role: 'owner',
+      params: MemberId,
+      body: z.strictObject({ role: z.enum(['owner', 'admin', 'user']) }),
+      responses: {
+        200: 'The member with the new role.',
+        403: 'Not an owner, the primary owner (`primary_owner_protected`: transfer instead), or yourself (`self_action`).',
+        404: 'No such member.',
+        409: 'The member was removed (`invalid_seat_state`).',
+      },
+      handle: ({ caller, params, body }) =>
+        ok(memberJson(admin.changeRole(caller.organisationId, params.memberId, body.role, caller.actor))),
+    }),
+    route({
+      method: 'patch',
+      path: '/members/:memberId/tier',
+      tag: 'Members',
+      summary: "Change a member's seat tier",
+      role: 'admin',
+      params: MemberId,
+      body: z.strictObject({ tier: TierId }),
+      responses: {
+        200: 'The member in a seat of the new tier.',
+        400: 'No such tier (`unknown_tier`).',
+        403: 'The member is an owner and the caller is not (`requiredRole: owner`).',
+        404: 'No such member.',
+        409: 'No seat of that tier is free (`seats_exhausted`: the detail and `purchase` name what an owner must buy), the member holds no seat (`invalid_seat_state`), or the contract ended.',
+      },
+      handle: ({ caller, params, body }) =>
+        ok(memberJson(admin.changeTier(caller.organisationId, params.memberId, body.tier, caller.actor))),
+    }),
+    route({
+      method: 'post',
+      path: '/members/:memberId/unassign',
+      tag: 'Members',
+      summary: "Unassign a member's seat",
+      role: 'admin',
+      params: MemberId,
+      responses: {
+        200: 'The member, now unassigned: still a member, no seat, no access.',
+        403: 'The primary owner, yourself, or an owner while the caller is not one.',
+        404: 'No such member.',
+        409: 'The member is not seated (`invalid_seat_state`).',
+      },
+      handle: ({ caller, params }) =>
+        ok(memberJson(admin.unassign(caller.organisationId, params.memberId, caller.actor))),
+    }),
+    route({
+      method: 'delete',
+      path: '/members/:memberId',
+      tag: 'Members',
+      summary: 'Remove a member',
+      role: 'admin',
+      params: MemberId,
+      responses: {
+        204: 'Removed (or already removed); a held seat is released at once.',
+        403: 'The primary owner, yourself, or an owner while the caller is not one.',
+        404: 'No such member.',
+      },
+      handle: ({ caller, params }) => {
+        admin.remove(caller.organisationId, params.memberId, caller.actor);
+        return noContent;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,74 @@
+// Queries on primary-ownership transfers awaiting the new owner's confirmation. At most one is
+// pending per organisation (a partial unique index); each ends by one conditional UPDATE.
+import type { Db } from '../connection.js';
+import { mapOptional } from './organisations.js';
+
+export type TransferStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
+
+export interface OwnershipTransfer {
+  readonly id: number;
+  readonly organisationId: number;
+  readonly fromMemberId: number;
+  readonly toMemberId: number;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly status: TransferStatus;
+  readonly endedAt: string | null;
+}
+
+interface TransferRow {
+  id: number;
+  organisation_id: number;
+  from_member_id: number;
+  to_member_id: number;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  status: TransferStatus;
+  ended_at: string | null;
+}
+
+const toTransfer = (r: TransferRow): OwnershipTransfer => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  fromMemberId: r.from_member_id,
+  toMemberId: r.to_member_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  status: r.status,
+  endedAt: r.ended_at,
+});
+
+export interface NewOwnershipTransfer {
+  readonly organisationId: number;
+  readonly fromMemberId: number;
+  readonly toMemberId: number;
+  readonly tokenHash: string;
+  readonly at: string;
+  readonly expiresAt: string;
+}
+
+export function createOwnershipTransferQueries(db: Db) {
+  const insert = db.prepare<[number, number, number, string, string, string], { id: number }>(
+    `INSERT INTO ownership_transfers (organisation_id, from_member_id, to_member_id, token_hash, created_at, expires_at, status)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending') RETURNING id`,
+  );
+  const pending = db.prepare<[number], TransferRow>(
+    "SELECT * FROM ownership_transfers WHERE organisation_id = ? AND status = 'pending'",
+  );
+  const byHash = db.prepare<[string], TransferRow>('SELECT * FROM ownership_transfers WHERE token_hash = ?');
+  const end = db.prepare<[TransferStatus, string, number]>(
+    "UPDATE ownership_transfers SET status = ?, ended_at = ? WHERE id = ? AND status = 'pending'",
+  );
+
+  return {
+    insert: (t: NewOwnershipTransfer): number =>
+      insert.get(t.organisationId, t.fromMemberId, t.toMemberId, t.tokenHash, t.at, t.expiresAt)!.id,
+    /** The organisation's pending transfer, if any (it may be past its expiry: check expiresAt). */
+    pending: (organisationId: number) => mapOptional(pending.get(organisationId), toTransfer),
+    byHash: (tokenHash: string) => mapOptional(byHash.get(tokenHash), toTransfer),
+    /** Ends a pending transfer; false if it had already ended. */
+    end: (id: number, status: Exclude<TransferStatus, 'pending'>, at: string): boolean =>
+      end.run(status, at, id).changes === 1,
+  };
+}

@@ -1,0 +1,63 @@
+// Queries on emailed one-time console sign-in links. Only the SHA-256 of a link's secret is
+// stored; a link is used by one conditional UPDATE, so two clicks can never both sign in.
+import type { Db } from '../connection.js';
+import { mapOptional } from './organisations.js';
+
+export interface SignInLink {
+  readonly tokenHash: string;
+  readonly organisationId: number;
+  readonly memberId: number;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt: string | null;
+}
+
+interface SignInLinkRow {
+  token_hash: string;
+  organisation_id: number;
+  member_id: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+const toLink = (r: SignInLinkRow): SignInLink => ({
+  tokenHash: r.token_hash,
+  organisationId: r.organisation_id,
+  memberId: r.member_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+});
+
+export function createSignInLinkQueries(db: Db) {
+  const insert = db.prepare<[string, number, number, string, string]>(
+    `INSERT INTO sign_in_links (token_hash, organisation_id, member_id, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?)`,
+  );
+  const byHash = db.prepare<[string], SignInLinkRow>('SELECT * FROM sign_in_links WHERE token_hash = ?');
+  const use = db.prepare<[string, string, string]>(
+    'UPDATE sign_in_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?',
+  );
+  const issuedSince = db.prepare<[number, string], { n: number }>(
+    'SELECT count(*) AS n FROM sign_in_links WHERE member_id = ? AND created_at > ?',
+  );
+  const prune = db.prepare<[number, string]>(
+    'DELETE FROM sign_in_links WHERE member_id = ? AND expires_at < ?',
+  );
+
+  return {
+    insert(link: Omit<SignInLink, 'usedAt'>): void {
+      insert.run(link.tokenHash, link.organisationId, link.memberId, link.createdAt, link.expiresAt);
+    },
+    byHash: (tokenHash: string) => mapOptional(byHash.get(tokenHash), toLink),
+    /** Marks an unused, unexpired link used; false when it was used already or has expired. */
+    use: (tokenHash: string, at: string): boolean => use.run(at, tokenHash, at).changes === 1,
+    /** Links issued to the member after `since` (ISO instant), used or not. */
+    issuedSince: (memberId: number, since: string): number => issuedSince.get(memberId, since)!.n,
+    /** Deletes the member's links that expired before `before`: they can only be refused. */
+    prune(memberId: number, before: string): void {
+      prune.run(memberId, before);
+    },
+  };
+}

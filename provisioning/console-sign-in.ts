@@ -1,0 +1,150 @@
+// Signing in to the console by an emailed one-time link, for members without single sign-on (or
+// when it is down). Asking for a link reveals nothing: the answer is the same whether or not the
+// address belongs to anyone, and a link is mailed only to a seated member of that organisation.
+// A link works once, for 15 minutes, and starts a session like an SSO sign-in.
+import type { Clock } from '../domain/clock.js';
+import { DomainError, ForbiddenError, GoneError, ValidationError } from '../domain/errors.js';
+import { hashSecret, newSecret } from '../domain/secrets.js';
+import type { Member } from '../db/queries/members.js';
+import type { Organisation } from '../db/queries/organisations.js';
+import type { Store } from '../db/store.js';
+import { signInLinkMail } from '../mail/messages.js';
+import { enqueueMail, isMailAddress } from '../mail/outbox.js';
+import { consoleLink } from './console-links.js';
+import type { SsoService } from './sso.js';
+
+/** Product rule (docs/rules.md, "Console sign-in links"): a link works once, for 15 minutes. */
+export const SIGN_IN_LINK_TTL_MINUTES = 15;
+/**
+ * Links mailed to one member per 15 minutes, at most. Further requests are answered like every
+ * other (202) and send nothing, so nobody can fill a member's mailbox through the form.
+ */
+export const SIGN_IN_LINKS_PER_WINDOW = 3;
+
+const SECRET_PREFIX = 'sklink_';
+
+export interface LinkSignedIn {
+  readonly member: Member;
+  readonly organisation: Organisation;
+  readonly session: ReturnType<SsoService['startSession']>;
+}
+
+export type ConsoleSignIn = ReturnType<typeof createConsoleSignIn>;
+
+export function createConsoleSignIn({
+  store,
+  clock,
+  sso,
+  publicBaseUrl,
+}: {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly sso: SsoService;
+  readonly publicBaseUrl: string;
+}) {
+  return {
+    /**
+     * Mails a sign-in link to `email` if it is a seated member of the organisation with this slug;
+     * otherwise does nothing. Never says which: the caller answers the same either way.
+     */
+    request(organisationSlug: string, email: string): void {
+      store.write((q) => {
+        const organisation = q.organisations.bySlug(organisationSlug);
+        if (!organisation) return;
+        let member: Member | undefined;
+        try {
+          member = q.members.byEmail(organisation.id, email.trim());
+        } catch (error) {
+          // Two current members share the address (a directory quirk): mail neither.
+          if (error instanceof DomainError) return;
+          throw error;
+        }
+        if (!member || member.seatState !== 'seated' || !isMailAddress(member.email)) return;
+        const now = clock.now();
+        const at = now.toISO()!;
+        const windowStart = now.minus({ minutes: SIGN_IN_LINK_TTL_MINUTES }).toISO()!;
+        if (q.signInLinks.issuedSince(member.id, windowStart) >= SIGN_IN_LINKS_PER_WINDOW) return;
+        q.signInLinks.prune(member.id, at);
+        const secret = newSecret(SECRET_PREFIX);
+        q.signInLinks.insert({
+          tokenHash: hashSecret(secret),
+          organisationId: organisation.id,
+          memberId: member.id,
+          createdAt: at,
+          expiresAt: now.plus({ minutes: SIGN_IN_LINK_TTL_MINUTES }).toISO()!,
+        });
+        const content = signInLinkMail({
+          organisationName: organisation.name,
+          link: consoleLink(publicBaseUrl, 'sign-in', secret),
+          expiresInMinutes: SIGN_IN_LINK_TTL_MINUTES,
+        });
+        enqueueMail(
+          q,
+          { organisationId: organisation.id, kind: 'sign_in_link', to: member.email, ...content },
+          at,
+        );
+      });
+    },
+
+    /**
+     * Uses a link: one conditional UPDATE marks it used, so two clicks never both sign in. The
+     * member must still be seated (login is allowed only while seated). A session the browser
+     * already had is ended, as at every sign-in.
+     */
+    redeem(token: string, options: { readonly currentSession?: string } = {}): LinkSignedIn {
+      const tokenHash = hashSecret(token);
+      return store.write((q) => {
+        const link = q.signInLinks.byHash(tokenHash);
+        if (!link) {
+          throw new ValidationError(
+            'This sign-in link is not valid. Ask for a new one on the sign-in page.',
+            {},
+            'sign_in_link_invalid',
+          );
+        }
+        const now = clock.now().toISO()!;
+        if (link.usedAt !== null) {
+          throw new GoneError(
+            'This sign-in link was used already; each link works once. Ask for a new one.',
+            {},
+            'sign_in_link_used',
+          );
+        }
+        if (now >= link.expiresAt) {
+          throw new GoneError(
+            `This sign-in link has expired (links work for ${SIGN_IN_LINK_TTL_MINUTES} minutes). Ask for a new one.`,
+            {},
+            'sign_in_link_expired',
+          );
+        }
+        const organisation = q.organisations.byId(link.organisationId)!;
+        const member = q.members.byId(link.organisationId, link.memberId);
+        if (member?.seatState !== 'seated') {
+          throw new ForbiddenError(
+            `You no longer have a seat in ${organisation.name}, so you cannot sign in. Ask an administrator.`,
+            {},
+            'not_seated',
+          );
+        }
+        if (!q.signInLinks.use(tokenHash, now)) {
+          throw new GoneError(
+            'This sign-in link was used already; each link works once.',
+            {},
+            'sign_in_link_used',
+          );
+        }
+        q.audit.append({
+          organisationId: organisation.id,
+          at: now,
+          actor: { type: 'member', memberId: member.id },
+          action: 'member.signed_in',
+          subjectType: 'member',
+          subjectId: member.id,
+          after: { outcome: 'signed_in', method: 'email_link' },
+        });
+        if (options.currentSession) sso.endSession(options.currentSession);
+        return { member, organisation, session: sso.startSession(organisation.id, member.id) };
+      });
+    },
+  };
+}

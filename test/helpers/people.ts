@@ -1,0 +1,92 @@
+// Helpers for the admin API's people routes: what the database holds (to prove a refusal wrote
+// nothing), the mail in the outbox and the secrets in its links, fresh members to act on, and API
+// tokens of every role.
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import type { OutboxRow } from '../../db/queries/outbox.js';
+import { HIGHEST, OPERATOR, type Role } from '../../domain/model.js';
+import type { ApiWorld } from './api.js';
+
+/**
+ * A digest of every row of every table, read through a second connection, as another process
+ * would see the committed state. Sessions and API tokens are left out: authenticating a request
+ * starts no change of the organisation, but a token's first use records its `last_used_at`.
+ */
+export function databaseDigest(w: ApiWorld): string {
+  const db = new Database(w.databasePath, { readonly: true, fileMustExist: true });
+  try {
+    const tables = db
+      .prepare<[], { name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'api_tokens') ORDER BY name",
+      )
+      .all();
+    const hash = createHash('sha256');
+    for (const { name } of tables) {
+      hash.update(name);
+      hash.update(JSON.stringify(db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()));
+    }
+    return hash.digest('hex');
+  } finally {
+    db.close();
+  }
+}
+
+/** Every mail in the outbox, oldest first. */
+export function outbox(w: ApiWorld): OutboxRow[] {
+  return w.c.store.read((q) => q.outbox.list(0, 10_000));
+}
+
+/** The secret a mailed link carries in its fragment (`…#token=…`). */
+export function tokenIn(text: string): string {
+  const match = /#token=([\w%-]+)/.exec(text);
+  if (!match) throw new Error(`no link with a token in:\n${text}`);
+  return decodeURIComponent(match[1]!);
+}
+
+/** The newest mail to `to`, of `kind`. */
+export function lastMailTo(w: ApiWorld, to: string, kind?: string): OutboxRow {
+  const mail = outbox(w)
+    .filter((m) => m.recipient === to && (kind === undefined || m.kind === kind))
+    .at(-1);
+  if (!mail) throw new Error(`no mail to ${to}`);
+  return mail;
+}
+
+let counter = 0;
+
+/** A new seated member (added by the operator), to act on without disturbing the world's callers. */
+export function seatedMember(w: ApiWorld, role: Exclude<Role, 'primary_owner'> = 'user', name?: string) {
+  counter += 1;
+  return w.c.members.admit(
+    w.organisationId,
+    { email: `${name ?? `${role}${counter}`}@acme.example`, displayName: name ?? null, role },
+    'manual',
+    HIGHEST,
+    OPERATOR,
+  );
+}
+
+/** An API token of each role an owner can give, created through the API. */
+export async function tokensOfEachRole(w: ApiWorld): Promise<Record<'owner' | 'admin' | 'user', string>> {
+  const tokens = {} as Record<'owner' | 'admin' | 'user', string>;
+  for (const role of ['owner', 'admin', 'user'] as const) {
+    const res = await w.as.owner.post('/api-tokens', { name: `${role} script`, role });
+    if (res.status !== 201) throw new Error(`token: ${res.status} ${res.text}`);
+    tokens[role] = res.body.token as string;
+  }
+  return tokens;
+}
+
+/** The audit rows of the organisation, oldest first. */
+export function auditOf(w: ApiWorld) {
+  return w.c.store.read((q) => q.audit.list(w.organisationId, 0, 100_000));
+}
+
+/** Seats held and allocated per tier. */
+export function pool(w: ApiWorld): Record<string, { allocation: number; held: number }> {
+  return Object.fromEntries(
+    w.c.store
+      .read((q) => q.seatPools.list(w.organisationId))
+      .map((t) => [t.tierId, { allocation: t.allocation, held: t.held }]),
+  );
+}

@@ -1,0 +1,32 @@
+// What the organisation routes' tests compare before and after a refused request: every row those
+// routes could write, read straight from the database file, so "nothing was written" is checked
+// against storage itself rather than through the code under test.
+import Database from 'better-sqlite3';
+import type { ApiWorld } from '../../helpers/api.js';
+
+const QUERIES = {
+  audit: 'SELECT count(*) AS n, max(id) AS last FROM audit_log',
+  quotes: 'SELECT id, total_minor FROM quotes ORDER BY id',
+  invoices: 'SELECT number, total_minor FROM invoices ORDER BY id',
+  pools: 'SELECT organisation_id, tier_id, allocation, held FROM seat_pools ORDER BY 1, 2',
+  members: 'SELECT id, role, seat_state, tier_id FROM members ORDER BY id',
+  organisations:
+    'SELECT id, provisioning_mode, seat_exhaustion, notice_thresholds, group_mappings_enabled FROM organisations ORDER BY id',
+  sso: 'SELECT id, name, enabled, config, secret FROM sso_connections ORDER BY id',
+  identities: 'SELECT connection_id, subject, member_id FROM sso_identities ORDER BY 1, 2',
+  scimTokens: 'SELECT id, name, revoked_at FROM scim_tokens ORDER BY id',
+  mappings: 'SELECT organisation_id, group_name_key, role, tier_id FROM group_mappings ORDER BY 1, 2',
+  outbox: 'SELECT count(*) AS n FROM outbox',
+} as const;
+
+/** A comparable picture of everything the organisation routes write. */
+export function storedState(w: ApiWorld): Record<keyof typeof QUERIES, unknown> {
+  const db = new Database(w.databasePath, { readonly: true, fileMustExist: true });
+  try {
+    return Object.fromEntries(
+      Object.entries(QUERIES).map(([name, sql]) => [name, db.prepare(sql).all()]),
+    ) as Record<keyof typeof QUERIES, unknown>;
+  } finally {
+    db.close();
+  }
+}
