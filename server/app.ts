@@ -1,18 +1,22 @@
 // The HTTP application: mounts every route over the services it is given. It never listens and
 // never reads the environment, so tests run the real app on an ephemeral port.
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { createAuthenticator } from '../api/auth.js';
+import { createAuthenticator, type Authenticator } from '../api/auth.js';
 import { API_PATH, createApiRouter } from '../api/router.js';
 import { allRoutes } from '../api/routes.js';
+import { CONSOLE_PATH, createConsoleRouter } from '../console/server.js';
 import { createScimRouter, SCIM_PATH } from '../scim/router.js';
 import { createSsoRouter, SSO_PATH } from '../sso/router.js';
 import type { Config } from './config.js';
 import type { Container } from './container.js';
+import { createOperationsRouter, noteCaller, observeRequests } from './operations.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 
 export type AppDeps = Container & {
-  readonly config: Pick<Config, 'publicBaseUrl' | 'scimRateLimit'>;
+  readonly config: Pick<Config, 'publicBaseUrl' | 'scimRateLimit'> &
+    Partial<Pick<Config, 'trustProxy'>> & { readonly metrics?: Pick<Config['metrics'], 'token'> };
+  /** What /metrics serves; default this process's registry (a cluster worker asks the primary). */
+  readonly metricsText?: () => Promise<string>;
 };
 
 export function createApp(deps: AppDeps): Express {
@@ -23,26 +27,29 @@ export function createApp(deps: AppDeps): Express {
   // automatic body-hash ETag would label lists and errors too, and answer 304 on its own.
   app.set('etag', false);
 
-  // A request id on every log line and response, taken from the caller when it sent a sane one.
-  app.use((req, res, next) => {
-    const given = req.get('x-request-id');
-    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-    res.setHeader('x-request-id', requestId);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      logger.info(
-        {
-          requestId,
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request',
-      );
-    });
-    next();
-  });
+  // Behind TLS-terminating proxies, which X-Forwarded-For/-Proto to believe: req.ip and req.secure
+  // (and so Secure cookies) follow them only for the configured proxies. Off by default.
+  app.set('trust proxy', deps.config.trustProxy ?? false);
+
+  // A request id on every log line and response; each request counted and logged when answered.
+  app.use(
+    observeRequests({
+      logger,
+      metrics: deps.metrics,
+      mounts: [SCIM_PATH, SSO_PATH, API_PATH, CONSOLE_PATH],
+      scimPath: SCIM_PATH,
+    }),
+  );
+
+  app.use(
+    createOperationsRouter({
+      health: deps.health,
+      metrics: deps.metrics,
+      metricsToken: deps.config.metrics?.token ?? null,
+      logger,
+      ...(deps.metricsText ? { metricsText: deps.metricsText } : {}),
+    }),
+  );
 
   /** Liveness and database reachability in one cheap query. */
   app.get('/healthz', (_req, res) => {
@@ -83,16 +90,32 @@ export function createApp(deps: AppDeps): Express {
     API_PATH,
     createApiRouter({
       routes: allRoutes({ ...deps, publicBaseUrl: deps.config.publicBaseUrl }),
-      authenticator: createAuthenticator({
-        sso: deps.sso,
-        apiTokens: deps.apiTokens,
-        publicOrigin: new URL(deps.config.publicBaseUrl).origin,
-      }),
+      authenticator: recordingCaller(
+        createAuthenticator({
+          sso: deps.sso,
+          apiTokens: deps.apiTokens,
+          publicOrigin: new URL(deps.config.publicBaseUrl).origin,
+        }),
+      ),
       logger,
+      afterChange: () => deps.mail.nudge(),
     }),
   );
+
+  app.use(CONSOLE_PATH, createConsoleRouter());
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;
+}
+
+/** The admin API's authenticator, also noting the caller for the request's log line. */
+function recordingCaller(authenticator: Authenticator): Authenticator {
+  return {
+    authenticate(req) {
+      const caller = authenticator.authenticate(req);
+      if (req.res) noteCaller(req.res, caller.organisationId, caller.actor);
+      return caller;
+    },
+  };
 }

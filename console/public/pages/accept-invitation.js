@@ -1,0 +1,35 @@
+// @ts-check
+// Accepting an invitation from its email (/console/accept-invitation#token=…): one button, then the
+// invitee is a seated member and signed in. The token stays in the URL fragment, never sent to the
+// server except in the body of the accept request.
+/* global history */
+import * as api from '../api.js';
+import { h, notice, onSubmit, replace } from '../dom.js';
+import { BASE, signedIn } from '../shell.js';
+import { fragmentToken } from './sign-in.js';
+
+/** @param {import('../shell.js').PageContext} ctx */
+export async function render(ctx) {
+  const token = fragmentToken();
+  if (!token) {
+    replace(
+      ctx.main,
+      h('h1', {}, 'Accept your invitation'),
+      h('p', { role: 'alert' }, 'This link is incomplete. Open the link from your invitation email again.'),
+    );
+    return;
+  }
+  const form = h(
+    'form',
+    { class: 'card' },
+    h('p', {}, 'You have been invited to join an organisation on Seatkeeper. Accepting signs you in.'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Accept invitation')),
+  );
+  onSubmit(form, async () => {
+    await api.acceptInvitation(token);
+    history.replaceState(null, '', `${BASE}/accept-invitation`);
+    if (await signedIn(undefined)) notice('Welcome! Your invitation is accepted and you are signed in.');
+  });
+  replace(ctx.main, h('h1', {}, 'Accept your invitation'), form);
+  await Promise.resolve();
+}

@@ -1,0 +1,191 @@
+// @ts-check
+// The audit log (administrators): every seat, member, role, billing and configuration change, newest
+// first, filtered by actor, action, member and time, in pages; the same selection as a CSV file.
+// The filters live in the page's URL, so a filtered view can be bookmarked or shared.
+/* global URLSearchParams */
+import * as api from '../api.js';
+import { instant, words } from '../format.js';
+import { field, h, onSubmit, pageProblem, replace, showProblem, table } from '../dom.js';
+import { ApiError } from '../http.js';
+import { BASE, navigate } from '../shell.js';
+
+const FILTERS = /** @type {const} */ (['actorType', 'actorId', 'action', 'member', 'from', 'to']);
+const PER_PAGE = 50;
+
+/** @param {import('../shell.js').PageContext} ctx */
+export async function render(ctx) {
+  /** @type {import('../api.js').AuditFilters} */
+  const filters = {};
+  for (const key of FILTERS) {
+    const value = ctx.search.get(key);
+    if (value) filters[key] = value;
+  }
+  const cursor = ctx.search.get('cursor') ?? undefined;
+  const form = filterForm(filters);
+  /** @type {{ entries: import('../api.js').AuditEntry[], nextCursor: string | null }} */
+  let page;
+  try {
+    page = await api.audit({ ...filters, ...(cursor ? { cursor } : {}), limit: PER_PAGE });
+  } catch (error) {
+    // A filter the server refuses is shown next to that filter.
+    const badFilter = error instanceof ApiError && error.status === 400;
+    replace(ctx.main, h('h1', {}, 'Audit log'), form, badFilter ? null : pageProblem(error));
+    if (badFilter) showProblem(form, error);
+    return;
+  }
+  const rest = new URLSearchParams(/** @type {Record<string, string>} */ (filters));
+  replace(
+    ctx.main,
+    h('h1', {}, 'Audit log'),
+    form,
+    h(
+      'p',
+      {},
+      h('a', { href: api.auditCsvUrl(filters), download: 'audit-log.csv', class: 'button' }, 'Download CSV'),
+      ' ',
+      h('span', { class: 'hint' }, 'Every entry matching the filters, newest first.'),
+    ),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      table(
+        cursor ? 'Older entries' : 'Latest entries',
+        ['When', 'Who', 'What', 'About', 'Change', 'Invoice'],
+        page.entries.map((e) => [
+          h('time', { datetime: e.at }, instant(e.at)),
+          actor(e.actor),
+          h('code', {}, e.action),
+          subject(e.subject),
+          change(e.before, e.after),
+          e.invoiceId === null ? '' : String(e.invoiceId),
+        ]),
+        { empty: 'No entries match.' },
+      ),
+    ),
+    h(
+      'nav',
+      { class: 'pager', 'aria-label': 'Pages' },
+      cursor ? h('a', { href: `${BASE}/audit${rest.size ? `?${rest}` : ''}` }, 'Newest entries') : null,
+      page.nextCursor
+        ? h('a', { href: `${BASE}/audit?${withCursor(rest, page.nextCursor)}`, rel: 'next' }, 'Older entries')
+        : h('span', { class: 'hint' }, 'No older entries.'),
+    ),
+  );
+}
+
+function withCursor(/** @type {URLSearchParams} */ rest, /** @type {string} */ cursor) {
+  const next = new URLSearchParams(rest);
+  next.set('cursor', cursor);
+  return next.toString();
+}
+
+/** A `datetime-local` value (the reader's zone) as an ISO instant, or a date/instant as typed. */
+function toInstant(/** @type {string} */ value) {
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) {
+    const at = new Date(value);
+    if (!Number.isNaN(at.getTime())) return at.toISOString();
+  }
+  return value;
+}
+
+/** An ISO instant as a `datetime-local` value in the reader's zone. */
+function toLocalInput(/** @type {string | undefined} */ iso) {
+  if (!iso) return '';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+}
+
+function filterForm(/** @type {import('../api.js').AuditFilters} */ filters) {
+  const form = h(
+    'form',
+    { novalidate: true, class: 'card', role: 'search', 'aria-label': 'Filter the audit log' },
+    h(
+      'div',
+      { class: 'filters' },
+      field({
+        label: 'Actor type',
+        name: 'actorType',
+        value: filters.actorType ?? '',
+        options: [
+          { value: '', label: 'Anyone' },
+          { value: 'member', label: 'Member' },
+          { value: 'api_token', label: 'API token' },
+          { value: 'scim_token', label: 'SCIM token' },
+          { value: 'jit', label: 'SSO sign-in (JIT)' },
+          { value: 'operator', label: 'Operator' },
+          { value: 'system', label: 'System job' },
+        ],
+      }),
+      field({ label: 'Actor ID', name: 'actorId', value: filters.actorId ?? '' }),
+      field({
+        label: 'Action',
+        name: 'action',
+        value: filters.action ?? '',
+        placeholder: 'member. or member.created',
+      }),
+      field({ label: 'Member ID', name: 'member', type: 'number', min: 1, value: filters.member ?? '' }),
+      field({ label: 'From', name: 'from', type: 'datetime-local', value: toLocalInput(filters.from) }),
+      field({ label: 'To', name: 'to', type: 'datetime-local', value: toLocalInput(filters.to) }),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Apply filters'),
+      h('a', { href: `${BASE}/audit`, class: 'button' }, 'Clear filters'),
+    ),
+  );
+  onSubmit(form, async (v) => {
+    const params = new URLSearchParams();
+    for (const key of FILTERS) {
+      const value = (v[key] ?? '').trim();
+      if (value) params.set(key, key === 'from' || key === 'to' ? toInstant(value) : value);
+    }
+    navigate(`${BASE}/audit${params.size ? `?${params}` : ''}`);
+    await Promise.resolve();
+  });
+  return form;
+}
+
+function actor(/** @type {import('../api.js').AuditEntry['actor']} */ a) {
+  const kind = {
+    member: 'Member',
+    api_token: 'API token',
+    scim_token: 'SCIM token',
+    jit: 'SSO sign-in',
+    operator: 'Operator',
+    system: 'System',
+  }[a.type];
+  return h(
+    'span',
+    {},
+    a.label ?? (a.id ? `#${a.id}` : ''),
+    h('br', {}),
+    h('span', { class: 'hint' }, kind ?? words(a.type)),
+  );
+}
+
+function subject(/** @type {import('../api.js').AuditEntry['subject']} */ s) {
+  const label = s.label ?? `#${s.id}`;
+  return h(
+    'span',
+    {},
+    s.type === 'member' && /^\d+$/.test(s.id) ? h('a', { href: `${BASE}/members/${s.id}` }, label) : label,
+    h('br', {}),
+    h('span', { class: 'hint' }, words(s.type)),
+  );
+}
+
+function change(/** @type {unknown} */ before, /** @type {unknown} */ after) {
+  if (before === null && after === null) return '';
+  return h(
+    'details',
+    {},
+    h('summary', {}, 'Before and after'),
+    h('p', { class: 'hint' }, 'Before'),
+    h('pre', { class: 'json' }, before === null ? '—' : JSON.stringify(before, null, 2)),
+    h('p', { class: 'hint' }, 'After'),
+    h('pre', { class: 'json' }, after === null ? '—' : JSON.stringify(after, null, 2)),
+  );
+}

@@ -1,0 +1,380 @@
+// @ts-check
+// Billing settings (owners): the contract, the seats per tier with a pencil to edit them, and the
+// product's purchase flow: enter increases per tier and upgrades to a higher tier, Review (a quote:
+// every invoice line and the total, nothing bought), then Upgrade (confirms that quote; the invoice
+// is issued at once and shown). Also what the next renewal would invoice.
+import * as api from '../api.js';
+import { count, date, instant, money, perMonth } from '../format.js';
+import { field, h, notice, onSubmit, pageProblem, replace, table } from '../dom.js';
+import { ApiError } from '../http.js';
+
+/** @typedef {import('../api.js').Billing} Billing */
+/** @typedef {import('../api.js').InvoiceLine} InvoiceLine */
+
+/** @param {import('../shell.js').PageContext} ctx */
+export async function render(ctx) {
+  /** @type {Billing} */
+  let overview;
+  try {
+    overview = await api.billing();
+  } catch (error) {
+    replace(ctx.main, h('h1', {}, 'Billing'), pageProblem(error));
+    return;
+  }
+  const seats = h('section', { 'aria-labelledby': 'seats-heading', class: 'card' });
+  const renewal = h('section', { 'aria-labelledby': 'renewal-heading', class: 'card' });
+  replace(ctx.main, h('h1', {}, 'Billing'), contractSection(overview), seats, renewal);
+  // Arriving with a purchase filled in (from a refused tier change): straight to the editor.
+  const prefilled = Object.fromEntries([...ctx.search].filter(([key]) => /^(add|upgrade|move)\./.test(key)));
+  if (Object.keys(prefilled).length > 0) showEditor(seats, overview, prefilled);
+  else showSeats(seats, overview);
+  void showRenewal(renewal);
+}
+
+function contractSection(/** @type {Billing} */ { contract }) {
+  return h(
+    'section',
+    { 'aria-labelledby': 'contract-heading', class: 'card' },
+    h('h2', { id: 'contract-heading' }, 'Contract'),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Current term'),
+      h('dd', {}, `Term ${contract.termNumber}: ${date(contract.termStart)} – ${date(contract.termEnd)}`),
+      h('dt', {}, 'Time zone'),
+      h('dd', {}, contract.timeZone),
+      h('dt', {}, 'Currency'),
+      h('dd', {}, contract.currency),
+      h('dt', {}, 'Renews automatically'),
+      h('dd', {}, contract.autoRenew ? 'Yes' : 'No'),
+      h('dt', {}, 'Status'),
+      h('dd', {}, contract.status),
+    ),
+    h('p', { class: 'hint' }, 'New seats are billed for the rest of the term, prorated to the day.'),
+  );
+}
+
+/** The seats per tier, with the pencil that opens the editor. */
+function showSeats(/** @type {HTMLElement} */ section, /** @type {Billing} */ overview) {
+  const { contract, tiers } = overview;
+  const edit = h(
+    'button',
+    { type: 'button', class: 'icon', 'aria-label': 'Edit seats', title: 'Edit seats' },
+    h('span', { 'aria-hidden': 'true' }, '✎'),
+  );
+  edit.addEventListener('click', () => showEditor(section, overview));
+  replace(
+    section,
+    h('div', { class: 'section-head' }, h('h2', { id: 'seats-heading' }, 'Seats'), edit),
+    table(
+      'Seats bought per tier this term',
+      ['Tier', 'Price per seat', 'Bought', 'In use', 'Available'],
+      tiers.map((t) => [
+        t.name,
+        perMonth(t.unitPriceMinor, contract.currency, contract.currencyDigits),
+        count(t.allocation),
+        count(t.held),
+        count(t.available),
+      ]),
+      { numeric: [1, 2, 3, 4] },
+    ),
+  );
+}
+
+/** Upgrade paths: every tier to each higher-ranked one, lowest first. */
+function upgradePaths(/** @type {Billing['tiers']} */ tiers) {
+  const byRank = [...tiers].sort((a, b) => a.rank - b.rank);
+  return byRank.flatMap((from, i) => byRank.slice(i + 1).map((to) => ({ from, to })));
+}
+
+/** Step one: how many seats to add per tier and to upgrade, then Review. */
+function showEditor(
+  /** @type {HTMLElement} */ section,
+  /** @type {Billing} */ overview,
+  /** @type {Record<string, string>} */ previous = {},
+) {
+  const { tiers } = overview;
+  const paths = upgradePaths(tiers);
+  const form = h(
+    'form',
+    { novalidate: true, class: 'seat-editor' },
+    h('h2', { id: 'seats-heading' }, 'Change seats'),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Add seats'),
+      [...tiers]
+        .sort((a, b) => a.rank - b.rank)
+        .map((t) =>
+          field({
+            label: `Add ${t.name} seats`,
+            name: `add.${t.id}`,
+            pointer: `/add/${t.id}`,
+            type: 'number',
+            min: 0,
+            value: previous[`add.${t.id}`] ?? '0',
+          }),
+        ),
+    ),
+    paths.length > 0
+      ? h(
+          'fieldset',
+          {},
+          h('legend', {}, 'Upgrade seats'),
+          h(
+            'p',
+            { class: 'hint' },
+            'Upgrading converts seats nobody holds first. Billed at the price difference; there is no downgrade.',
+          ),
+          paths.map(({ from, to }) => [
+            field({
+              label: `Upgrade ${from.name} seats to ${to.name}`,
+              name: `upgrade.${from.id}.${to.id}`,
+              type: 'number',
+              min: 0,
+              value: previous[`upgrade.${from.id}.${to.id}`] ?? '0',
+            }),
+            field({
+              label: `Members moving from ${from.name} to ${to.name} (optional)`,
+              name: `move.${from.id}.${to.id}`,
+              rows: 2,
+              value: previous[`move.${from.id}.${to.id}`] ?? '',
+              hint: `Only needed when fewer ${from.name} seats are unclaimed than you upgrade: their emails, one per line. They move into the new seats when you buy.`,
+            }),
+          ]),
+        )
+      : null,
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Review'),
+      h('button', { type: 'button', 'data-cancel': true }, 'Cancel'),
+    ),
+  );
+  form.querySelector('[data-cancel]')?.addEventListener('click', () => showSeats(section, overview));
+  onSubmit(form, async (v) => {
+    /** @type {import('../api.js').QuoteRequest} */
+    const request = {};
+    /** @type {Record<string, number>} */
+    const add = {};
+    for (const t of tiers) {
+      const n = wholeNumber(v[`add.${t.id}`]);
+      if (n !== 0) add[t.id] = n; // the server judges anything but zero
+    }
+    if (Object.keys(add).length > 0) request.add = add;
+    /** @type {NonNullable<import('../api.js').QuoteRequest['upgrades']>} */
+    const upgrades = [];
+    for (const { from, to } of paths) {
+      const name = `upgrade.${from.id}.${to.id}`;
+      const move = `move.${from.id}.${to.id}`;
+      const n = wholeNumber(v[name]);
+      // Errors about this upgrade point at its index in the request that is sent.
+      const at = `/upgrades/${upgrades.length}`;
+      form.querySelector(`[name="${name}"]`)?.setAttribute('data-pointer', `${at}/quantity`);
+      form.querySelector(`[name="${move}"]`)?.setAttribute('data-pointer', `${at}/moveMemberIds`);
+      if (n === 0) continue;
+      const moveMemberIds = await memberIds(v[move] ?? '', `${at}/moveMemberIds`);
+      upgrades.push({
+        from: from.id,
+        to: to.id,
+        quantity: n,
+        ...(moveMemberIds.length ? { moveMemberIds } : {}),
+      });
+    }
+    if (upgrades.length > 0) request.upgrades = upgrades;
+    if (!request.add && !request.upgrades) {
+      throw new ApiError({
+        status: 400,
+        code: 'nothing_to_buy',
+        detail: 'Enter how many seats to add or upgrade.',
+      });
+    }
+    /** @type {import('../api.js').Quote} */
+    let quoted;
+    try {
+      quoted = await api.quote(request);
+    } catch (error) {
+      throw atMoveField(error, upgrades);
+    }
+    showReview(section, overview, quoted, v);
+  });
+  replace(section, form);
+  form.querySelector('input')?.focus();
+}
+
+/**
+ * The members named by email (one per line, or separated by commas), as member ids; an address that
+ * is not a member's is refused at the field it was typed in.
+ * @param {string} text
+ * @param {string} pointer
+ */
+async function memberIds(text, pointer) {
+  const emails = text
+    .split(/[\s,;]+/)
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const ids = [];
+  for (const email of emails) {
+    const { members } = await api.members({ q: email, perPage: 10 });
+    const found = members.find((m) => m.email.toLowerCase() === email.toLowerCase());
+    if (!found) {
+      throw new ApiError({
+        status: 400,
+        code: 'unknown_member',
+        detail: `${email} is not a member.`,
+        errors: [{ pointer, detail: `${email} is not a member of the organisation.` }],
+      });
+    }
+    ids.push(found.id);
+  }
+  return ids;
+}
+
+/**
+ * A refusal about the members an upgrade needs (too few unclaimed seats, or a named member not in
+ * the tier) is shown at that upgrade's members field.
+ * @param {unknown} error
+ * @param {{ from: string }[]} upgrades as sent
+ */
+function atMoveField(error, upgrades) {
+  if (!(error instanceof ApiError) || error.problem.errors?.length) return error;
+  if (error.code !== 'upgrade_needs_members' && error.code !== 'member_not_in_tier') return error;
+  const tier = typeof error.problem.tier === 'string' ? error.problem.tier : upgrades[0]?.from;
+  const index = Math.max(
+    0,
+    upgrades.findIndex((u) => u.from === tier),
+  );
+  return new ApiError({
+    ...error.problem,
+    errors: [{ pointer: `/upgrades/${index}/moveMemberIds`, detail: error.message }],
+  });
+}
+
+/** A field's value as a number of seats: empty is 0, anything else goes to the server to judge. */
+function wholeNumber(/** @type {string | undefined} */ text) {
+  const trimmed = (text ?? '').trim();
+  if (trimmed === '') return 0;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+/** The lines and total of an invoice or quote. */
+export function linesTable(
+  /** @type {string} */ caption,
+  /** @type {InvoiceLine[]} */ lines,
+  /** @type {number} */ totalMinor,
+  /** @type {string} */ currency,
+  /** @type {number | undefined} */ digits,
+) {
+  const t = table(
+    caption,
+    ['Description', 'Seats', 'Monthly price', 'Months', 'Amount'],
+    lines.map((l) => [
+      l.description,
+      count(l.quantity),
+      money(l.unitPriceMinor, currency, digits),
+      l.months.text,
+      h('span', { 'data-testid': 'line-amount' }, money(l.amountMinor, currency, digits)),
+    ]),
+    { numeric: [1, 2, 3, 4], empty: 'No lines.' },
+  );
+  t.append(
+    h(
+      'tfoot',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'row', colspan: 4 }, 'Total'),
+        h('td', { class: 'num', 'data-testid': 'total' }, money(totalMinor, currency, digits)),
+      ),
+    ),
+  );
+  return t;
+}
+
+/** Step two: the quote's lines and total; Upgrade buys exactly that. */
+function showReview(
+  /** @type {HTMLElement} */ section,
+  /** @type {Billing} */ overview,
+  /** @type {import('../api.js').Quote} */ quoted,
+  /** @type {Record<string, string>} */ entered,
+) {
+  const digits = overview.contract.currencyDigits;
+  const form = h(
+    'form',
+    {},
+    h('h2', { id: 'seats-heading' }, 'Review your purchase'),
+    linesTable('The invoice this purchase issues', quoted.lines, quoted.totalMinor, quoted.currency, digits),
+    h(
+      'p',
+      { class: 'hint' },
+      `This price holds until ${instant(quoted.expiresAt)}. The invoice is issued as soon as you upgrade.`,
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, 'Upgrade'),
+      h('button', { type: 'button', 'data-back': true }, 'Change'),
+    ),
+  );
+  form.querySelector('[data-back]')?.addEventListener('click', () => showEditor(section, overview, entered));
+  onSubmit(form, async () => {
+    const issued = await api.confirmQuote(quoted.id);
+    const fresh = await api.billing();
+    showSeats(section, fresh);
+    section.append(
+      h(
+        'div',
+        { class: 'issued', role: 'region', 'aria-labelledby': 'issued-heading' },
+        h('h3', { id: 'issued-heading' }, `Invoice ${issued.number} issued`),
+        linesTable(`Invoice ${issued.number}`, issued.lines, issued.totalMinor, issued.currency, digits),
+        h(
+          'p',
+          {},
+          h(
+            'a',
+            { href: `/console/invoices/${encodeURIComponent(issued.number)}` },
+            `View invoice ${issued.number}`,
+          ),
+        ),
+      ),
+    );
+    notice(`Seats bought. Invoice ${issued.number} is issued.`);
+  });
+  replace(section, form);
+  form.querySelector('button')?.focus();
+}
+
+async function showRenewal(/** @type {HTMLElement} */ section) {
+  replace(
+    section,
+    h('h2', { id: 'renewal-heading' }, 'Next renewal'),
+    h('p', { class: 'loading' }, 'Loading…'),
+  );
+  try {
+    const preview = await api.renewalPreview();
+    replace(
+      section,
+      h('h2', { id: 'renewal-heading' }, 'Next renewal'),
+      preview.renews
+        ? [
+            h(
+              'p',
+              {},
+              `Term ${preview.nextTerm.number} starts on ${date(preview.nextTerm.start)} with the seats in use at the end of this term. If it started today:`,
+            ),
+            linesTable(
+              'Renewal invoice preview',
+              preview.lines,
+              preview.totalMinor,
+              preview.currency,
+              undefined,
+            ),
+          ]
+        : h('p', {}, `The contract does not renew: it ends on ${date(preview.nextTerm.start)}.`),
+    );
+  } catch (error) {
+    replace(section, h('h2', { id: 'renewal-heading' }, 'Next renewal'), pageProblem(error));
+  }
+}

@@ -1,0 +1,346 @@
+// @ts-check
+// Members (administrators): the organisation's members, filtered by role, tier, seat state and
+// source, searched by name or email, in pages; "Add member" (an invitation that holds a seat at
+// once and mails its link); and the invitations still pending or recently ended, with re-send and
+// revoke. Filters and page live in the URL, so back and forward work.
+/* global URLSearchParams */
+import * as api from '../api.js';
+import { count, instant, words } from '../format.js';
+import { confirmDialog, field, h, notice, onSubmit, pageProblem, replace, roleName, table } from '../dom.js';
+import { BASE, may, navigate } from '../shell.js';
+
+const PER_PAGE = 25;
+const FILTERS = /** @type {const} */ (['q', 'role', 'tier', 'seatState', 'source']);
+const SEAT_STATES = [
+  'seated',
+  'invited',
+  'unassigned',
+  'deactivated',
+  'awaiting_seat',
+  'unmapped',
+  'removed',
+];
+
+/** How members arrived, in words. */
+export const SOURCES = { manual: 'Invitation', jit: 'SSO sign-in (JIT)', scim: 'Directory (SCIM)' };
+
+/** Problems about the person invited, shown at the field they concern. */
+export const INVITE_FIELDS = {
+  invalid_email: '/email',
+  domain_not_verified: '/email',
+  member_exists: '/email',
+  unknown_tier: '/tier',
+  seats_exhausted: '/tier',
+  invalid_role: '/role',
+};
+
+/** @param {import('../shell.js').PageContext} ctx */
+export async function render(ctx) {
+  /** @type {import('../api.js').MemberFilters} */
+  const filters = {};
+  for (const key of FILTERS) {
+    const value = ctx.search.get(key);
+    if (value) filters[key] = value;
+  }
+  const page = Math.max(1, Number(ctx.search.get('page')) || 1);
+  /** @type {Awaited<ReturnType<typeof api.members>>} */
+  let list;
+  /** @type {import('../api.js').Usage} */
+  let usage;
+  try {
+    [list, usage] = await Promise.all([api.members({ ...filters, page, perPage: PER_PAGE }), api.usage()]);
+  } catch (error) {
+    replace(ctx.main, h('h1', {}, 'Members'), pageProblem(error));
+    return;
+  }
+  const tiers = usage.tiers;
+  const owner = ctx.session ? may(ctx.session.role, 'owner') : false;
+  const invitations = h('section', { class: 'card', 'aria-labelledby': 'invitations-heading' });
+  const adding = h('section', { class: 'card', 'aria-labelledby': 'add-heading', hidden: true });
+  const addButton = h('button', { type: 'button', class: 'primary', 'aria-expanded': 'false' }, 'Add member');
+  addButton.addEventListener('click', () => {
+    const opening = adding.hidden;
+    adding.hidden = !opening;
+    addButton.setAttribute('aria-expanded', String(opening));
+    if (opening) adding.querySelector('input')?.focus();
+  });
+  // After an invitation, the list and the invitations are drawn again (the invitee is a member now).
+  replace(
+    adding,
+    inviteForm(tiers, owner, () => void render(ctx)),
+  );
+
+  const pages = Math.max(1, Math.ceil(list.total / list.perPage));
+  replace(
+    ctx.main,
+    h('div', { class: 'section-head' }, h('h1', {}, 'Members'), addButton),
+    adding,
+    filterForm(filters, tiers),
+    h(
+      'p',
+      { 'data-testid': 'member-count' },
+      list.total === 1 ? '1 member matches.' : `${count(list.total)} members match.`,
+    ),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      table(
+        'Members',
+        ['Name', 'Email', 'Role', 'Tier', 'Seat', 'Source'],
+        list.members.map((m) => [
+          h('a', { href: `${BASE}/members/${m.id}` }, m.displayName ?? m.email),
+          m.email,
+          roleName(m.role),
+          m.tier ?? '—',
+          words(m.seatState),
+          SOURCES[m.source] ?? words(m.source),
+        ]),
+        { empty: 'No members match.' },
+      ),
+    ),
+    pager(ctx.search, list.page, pages),
+    invitations,
+  );
+  await showInvitations(invitations);
+}
+
+/** @param {import('../api.js').MemberFilters} filters @param {import('../api.js').UsageTier[]} tiers */
+function filterForm(filters, tiers) {
+  const any = { value: '', label: 'Any' };
+  const form = h(
+    'form',
+    { class: 'card', role: 'search', 'aria-label': 'Filter members', novalidate: true },
+    h(
+      'div',
+      { class: 'filters' },
+      grow(
+        field({
+          label: 'Search',
+          name: 'q',
+          type: 'search',
+          value: filters.q ?? '',
+          placeholder: 'Name or email',
+        }),
+      ),
+      field({
+        label: 'Role',
+        name: 'role',
+        value: filters.role ?? '',
+        options: [
+          any,
+          ...['primary_owner', 'owner', 'admin', 'user'].map((r) => ({ value: r, label: roleName(r) })),
+        ],
+      }),
+      field({
+        label: 'Tier',
+        name: 'tier',
+        value: filters.tier ?? '',
+        options: [any, ...tiers.map((t) => ({ value: t.id, label: t.name }))],
+      }),
+      field({
+        label: 'Seat state',
+        name: 'seatState',
+        value: filters.seatState ?? '',
+        options: [any, ...SEAT_STATES.map((s) => ({ value: s, label: words(s) }))],
+      }),
+      field({
+        label: 'Source',
+        name: 'source',
+        value: filters.source ?? '',
+        options: [any, ...Object.entries(SOURCES).map(([value, label]) => ({ value, label }))],
+      }),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit' }, 'Apply filters'),
+      h('a', { href: `${BASE}/members`, class: 'button' }, 'Clear filters'),
+    ),
+  );
+  onSubmit(form, async (v) => {
+    const params = new URLSearchParams();
+    for (const key of FILTERS) {
+      const value = (v[key] ?? '').trim();
+      if (value) params.set(key, value);
+    }
+    navigate(`${BASE}/members${params.size ? `?${params}` : ''}`);
+    await Promise.resolve();
+  });
+  for (const select of Array.from(form.querySelectorAll('select'))) {
+    select.addEventListener('change', () => form.requestSubmit());
+  }
+  return form;
+}
+
+function grow(/** @type {HTMLElement} */ element) {
+  element.classList.add('grow');
+  return element;
+}
+
+function pager(
+  /** @type {URLSearchParams} */ search,
+  /** @type {number} */ page,
+  /** @type {number} */ pages,
+) {
+  if (pages <= 1) return null;
+  const to = (/** @type {number} */ n) => {
+    const params = new URLSearchParams(search);
+    params.set('page', String(n));
+    return `${BASE}/members?${params}`;
+  };
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': 'Pages' },
+    page > 1 ? h('a', { href: to(page - 1), rel: 'prev' }, 'Previous page') : null,
+    h('span', {}, `Page ${page} of ${pages}`),
+    page < pages ? h('a', { href: to(page + 1), rel: 'next' }, 'Next page') : null,
+  );
+}
+
+/**
+ * The "Add member" form: an invitation holding a seat of the chosen tier.
+ * @param {import('../api.js').UsageTier[]} tiers
+ * @param {boolean} owner only owners invite owners
+ * @param {() => void} added
+ */
+function inviteForm(tiers, owner, added) {
+  const form = h(
+    'form',
+    { novalidate: true, 'aria-labelledby': 'add-heading' },
+    h('h2', { id: 'add-heading' }, 'Add member'),
+    h(
+      'p',
+      { class: 'hint' },
+      'They get an email with a link to accept. Their seat is held from now on, for 21 days. Only addresses on your verified domains can be invited.',
+    ),
+    field({ label: 'Email', name: 'email', type: 'email', required: true, autocomplete: 'off' }),
+    field({ label: 'Name (optional)', name: 'displayName', pointer: '/displayName' }),
+    field({
+      label: 'Role',
+      name: 'role',
+      value: 'user',
+      options: [
+        { value: 'user', label: 'User' },
+        { value: 'admin', label: 'Admin' },
+        ...(owner ? [{ value: 'owner', label: 'Owner' }] : []),
+      ],
+    }),
+    field({
+      label: 'Seat tier',
+      name: 'tier',
+      value: '',
+      options: [
+        { value: '', label: 'Lowest tier with a free seat' },
+        ...[...tiers]
+          .sort((a, b) => a.rank - b.rank)
+          .map((t) => ({ value: t.id, label: `${t.name} (${count(t.available)} free)` })),
+      ],
+    }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Send invitation')),
+  );
+  onSubmit(
+    form,
+    async (v) => {
+      const email = (v.email ?? '').trim();
+      const invited = await api.invite({
+        email,
+        ...(v.displayName?.trim() ? { displayName: v.displayName.trim() } : {}),
+        role: v.role ?? 'user',
+        ...(v.tier ? { tier: v.tier } : {}),
+      });
+      form.reset();
+      notice(
+        `Invitation sent to ${invited.email}. A ${invited.tier ?? ''} seat is held until ${instant(invited.expiresAt)}.`,
+      );
+      added();
+    },
+    INVITE_FIELDS,
+  );
+  return form;
+}
+
+/** The invitations pending or ended lately, with re-send and revoke. */
+async function showInvitations(/** @type {HTMLElement} */ section) {
+  const heading = h('h2', { id: 'invitations-heading' }, 'Invitations');
+  /** @type {Awaited<ReturnType<typeof api.invitations>>} */
+  let list;
+  try {
+    list = await api.invitations({ perPage: 50 });
+  } catch (error) {
+    replace(section, heading, pageProblem(error));
+    return;
+  }
+  const reload = () => void showInvitations(section);
+  replace(
+    section,
+    heading,
+    table(
+      'Pending invitations, and those ended in the last 30 days',
+      ['Email', 'Role', 'Tier', 'Status', 'Sent', 'Expires', 'Actions'],
+      list.invitations.map((i) => [
+        h('a', { href: `${BASE}/members/${i.memberId}` }, i.email),
+        roleName(i.role),
+        i.tier ?? '—',
+        words(i.status),
+        instant(i.sentAt),
+        instant(i.expiresAt),
+        invitationActions(i, reload),
+      ]),
+      { empty: 'No invitations.' },
+    ),
+    list.total > list.invitations.length
+      ? h(
+          'p',
+          { class: 'hint' },
+          `Showing the ${list.invitations.length} most recent of ${count(list.total)}.`,
+        )
+      : null,
+  );
+}
+
+/**
+ * Re-send and revoke buttons for an invitation, named after the invitee.
+ * @param {import('../api.js').Invitation} i
+ * @param {() => void} reload
+ */
+export function invitationActions(i, reload) {
+  if (i.status === 'accepted') return '';
+  const resend = h('button', { type: 'button', 'aria-label': `Resend invitation to ${i.email}` }, 'Resend');
+  resend.addEventListener('click', () => {
+    resend.disabled = true;
+    api.resendInvitation(i.id).then(
+      (sent) => {
+        notice(`Invitation sent again to ${sent.email}; it expires ${instant(sent.expiresAt)}.`);
+        reload();
+      },
+      (error) => {
+        resend.disabled = false;
+        notice(error instanceof Error ? error.message : 'Re-sending failed.', 'error');
+      },
+    );
+  });
+  if (i.status !== 'pending') return h('div', { class: 'actions' }, resend);
+  const revoke = h(
+    'button',
+    { type: 'button', class: 'danger', 'aria-label': `Revoke invitation to ${i.email}` },
+    'Revoke',
+  );
+  revoke.addEventListener('click', () => {
+    void confirmDialog({
+      title: `Revoke the invitation to ${i.email}?`,
+      body: h('p', {}, 'The link stops working and the seat it holds is released.'),
+      confirm: 'Revoke invitation',
+      danger: true,
+    }).then((yes) => {
+      if (!yes) return;
+      api.revokeInvitation(i.id).then(
+        () => {
+          notice(`The invitation to ${i.email} is revoked; its seat is free.`);
+          reload();
+        },
+        (error) => notice(error instanceof Error ? error.message : 'Revoking failed.', 'error'),
+      );
+    });
+  });
+  return h('div', { class: 'actions' }, resend, revoke);
+}

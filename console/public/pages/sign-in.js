@@ -1,0 +1,123 @@
+// @ts-check
+// Signing in: with the organisation's SSO, or with a one-time link sent by email
+// (POST /sign-in-links); opening that link (/console/sign-in#token=…) redeems it. The token is read
+// from the URL fragment, which browsers never send to a server, and removed from the address bar.
+/* global location, history, URLSearchParams */
+import * as api from '../api.js';
+import { field, h, notice, onSubmit, pageProblem, replace } from '../dom.js';
+import { BASE, home, navigate, signedIn } from '../shell.js';
+
+/** A console path to return to after signing in; anything else (another site) is ignored. */
+export function safeNext(/** @type {string | null} */ next) {
+  return next && /^\/console(\/[\w\-/?=&%.]*)?$/.test(next) && !next.startsWith('//') ? next : undefined;
+}
+
+/** The token in the URL fragment (`#token=…`), or null. */
+export function fragmentToken() {
+  return new URLSearchParams(location.hash.slice(1)).get('token');
+}
+
+/** @param {import('../shell.js').PageContext} ctx */
+export async function render(ctx) {
+  const token = fragmentToken();
+  const next = safeNext(ctx.search.get('next'));
+  if (token) {
+    await redeem(ctx, token, next);
+    return;
+  }
+  if (ctx.session) {
+    navigate(next ?? home(ctx.session), { replace: true });
+    return;
+  }
+  replace(
+    ctx.main,
+    h('h1', {}, 'Sign in'),
+    h('p', {}, 'Sign in with your organisation’s single sign-on, or get a one-time sign-in link by email.'),
+    signInForms(ctx.search.get('org') ?? ''),
+  );
+}
+
+function signInForms(/** @type {string} */ slug) {
+  const sent = h('div', { class: 'sent', 'aria-live': 'polite' });
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true, 'aria-label': 'Sign in' },
+    h('h2', {}, 'Your organisation'),
+    field({
+      label: 'Organisation',
+      name: 'organisation',
+      value: slug,
+      required: true,
+      autocomplete: 'organization',
+      hint: 'The short name of your organisation in Seatkeeper, such as “acme”.',
+    }),
+    h('p', {}, h('a', { class: 'button primary', href: '/sso/start', 'data-sso': true }, 'Sign in with SSO')),
+    h('h2', {}, 'Or by email'),
+    field({ label: 'Email', name: 'email', type: 'email', required: true, autocomplete: 'email' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Email me a sign-in link')),
+    sent,
+  );
+  const orgInput = /** @type {HTMLInputElement} */ (form.querySelector('input[name="organisation"]'));
+  const sso = /** @type {HTMLAnchorElement} */ (form.querySelector('a[data-sso]'));
+  const updateSso = () => {
+    const value = orgInput.value.trim();
+    sso.href = value ? `/sso/start?org=${encodeURIComponent(value)}` : '/sso/start';
+  };
+  orgInput.addEventListener('input', updateSso);
+  updateSso();
+  sso.addEventListener('click', (event) => {
+    if (orgInput.value.trim()) return;
+    event.preventDefault();
+    fieldError(orgInput, 'Enter your organisation first.');
+  });
+  onSubmit(form, async (v) => {
+    replace(sent);
+    const organisation = (v.organisation ?? '').trim();
+    const email = (v.email ?? '').trim();
+    if (!organisation) return fieldError(orgInput, 'Enter your organisation.');
+    await api.requestSignInLink({ organisation, email });
+    replace(
+      sent,
+      h(
+        'p',
+        { class: 'notice ok' },
+        `If ${email} is a member of “${organisation}” with a seat, a sign-in link is on its way. It works once and expires in 15 minutes.`,
+      ),
+    );
+  });
+  return form;
+}
+
+/** Marks one field invalid with a message, as the server's field errors are shown. */
+function fieldError(/** @type {HTMLInputElement} */ input, /** @type {string} */ message) {
+  const slot = input.ownerDocument.getElementById(`${input.id}-error`);
+  if (slot) {
+    slot.textContent = message;
+    slot.hidden = false;
+  }
+  input.setAttribute('aria-invalid', 'true');
+  input.focus();
+}
+
+/**
+ * @param {import('../shell.js').PageContext} ctx
+ * @param {string} token
+ * @param {string | undefined} next
+ */
+async function redeem(ctx, token, next) {
+  // The secret leaves the address bar (and the history) before anything else happens.
+  history.replaceState(null, '', `${BASE}/sign-in${location.search}`);
+  try {
+    await api.redeemSignInLink(token);
+  } catch (error) {
+    replace(
+      ctx.main,
+      h('h1', {}, 'This sign-in link does not work'),
+      pageProblem(error),
+      h('p', {}, 'Links work once and for 15 minutes. Ask for a new one:'),
+      signInForms(''),
+    );
+    return;
+  }
+  if (await signedIn(next)) notice('You are signed in.');
+}

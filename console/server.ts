@@ -1,0 +1,81 @@
+// Serves the admin web console at /console: its static files, and its page shell for every path
+// the console routes in the browser, each with a strict Content-Security-Policy. The console is a
+// client of the admin API only; nothing here reads data.
+import { fileURLToPath } from 'node:url';
+import express, { type Response, type Router } from 'express';
+
+export const CONSOLE_PATH = '/console';
+
+/** The browser files (HTML, CSS, ES modules); dist/console/public after a build. */
+const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+
+/**
+ * The console's own pages (paths below /console), as its client-side router knows them
+ * (public/shell.js, ROUTES): the shell answers them with 200, any other path with 404 (and the
+ * shell then says "not found"), so a bookmark or a reload of any console page works.
+ */
+const PAGES: readonly RegExp[] = [
+  /^\/?$/,
+  /^\/(sign-in|accept-invitation|confirm-transfer|profile)\/?$/,
+  /^\/(members|billing|invoices|usage|identity|audit)\/?$/,
+  /^\/members\/\d+\/?$/,
+  /^\/invoices\/[\w-]+\/?$/,
+];
+
+/**
+ * No script, style, image or connection from anywhere but this origin, no inline script, no
+ * framing (clickjacking), no <base> or plugin tricks, forms post only here (CSP Level 3).
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function securityHeaders(res: Response): void {
+  res.setHeader('content-security-policy', CONSOLE_CSP);
+  res.setHeader('x-content-type-options', 'nosniff');
+  // Sign-in and invitation secrets travel in URL fragments, which are never sent in a Referer;
+  // sending no Referer at all keeps even the paths to ourselves.
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+}
+
+export function createConsoleRouter(): Router {
+  const router = express.Router({ strict: false });
+  router.use((_req, res, next) => {
+    securityHeaders(res);
+    next();
+  });
+  // Files change only with a release and carry no hash in their names: revalidate every time.
+  router.use(
+    '/assets',
+    express.static(PUBLIC_DIR, {
+      index: false,
+      fallthrough: true,
+      redirect: false,
+      setHeaders: (res) => res.setHeader('cache-control', 'no-cache'),
+    }),
+  );
+  router.get(/.*/, (req, res, next) => {
+    if (req.path.startsWith('/assets/')) {
+      next();
+      return;
+    }
+    const known = PAGES.some((page) => page.test(req.path));
+    res.status(known ? 200 : 404);
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile('index.html', { root: PUBLIC_DIR }, (error) => {
+      if (error) next(error);
+    });
+  });
+  return router;
+}
