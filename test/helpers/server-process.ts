@@ -45,6 +45,28 @@ export function startServer(env: Record<string, string>, listeners = 1): Promise
   });
 }
 
+/**
+ * Resolves once `count` log lines satisfy `match`. A response reaches the client before its
+ * request's log line has come through the process's stdout pipe (in a cluster, through the
+ * primary's), so a test that counts log lines right after the responses must wait for them.
+ */
+export async function waitForLogs(
+  server: ServerProcess,
+  match: (entry: LogEntry) => boolean,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<LogEntry[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = server.logs.filter(match);
+    if (found.length >= count) return found;
+    if (Date.now() > deadline) {
+      throw new Error(`waited ${timeoutMs} ms for ${count} log lines, saw ${found.length}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Runs the operator's CLI with `--json` on the data directory; returns its parsed output. */
 export function cli(
   dir: string,

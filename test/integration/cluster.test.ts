@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../helpers/fixtures.js';
-import { organisationWithToken, startServer } from '../helpers/server-process.js';
+import { organisationWithToken, startServer, waitForLogs } from '../helpers/server-process.js';
 
 test('When two workers race SCIM creates for the last seats, then exactly the free seats are claimed, both workers serve, and SIGTERM stops them all', async (t) => {
   const dir = tempDir();
@@ -38,7 +38,8 @@ test('When two workers race SCIM creates for the last seats, then exactly the fr
     assert.equal(statuses.filter((s) => s === 201).length, 11, `statuses: ${statuses.join(',')}`);
     assert.equal(statuses.filter((s) => s === 403).length, attempts - 11);
 
-    const served = new Set(server.logs.filter((l) => l.msg === 'request').map((l) => l.pid));
+    const requests = await waitForLogs(server, (l) => l.msg === 'request', attempts);
+    const served = new Set(requests.map((l) => l.pid));
     assert.equal(served.size, 2, 'both workers answered requests');
 
     server.child.kill('SIGTERM');
