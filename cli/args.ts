@@ -113,9 +113,18 @@ export const COMMANDS = {
     options: ['name', 'issuer', 'client-id', 'client-secret', 'scope', 'email-attribute', 'groups-attribute'],
   },
   'sso list': { params: ['slug'], options: [] },
+  backup: { params: ['file'], options: [] },
+  restore: { params: ['file'], options: [] },
 } as const satisfies Record<string, { params: readonly string[]; options: readonly OptionName[] }>;
 
 export type CommandName = keyof typeof COMMANDS;
+
+/** Commands on the database file itself rather than through the services (cli/backup.ts). */
+export type FileCommandName = 'backup' | 'restore';
+
+export function isFileCommand(command: CommandName): command is FileCommandName {
+  return command === 'backup' || command === 'restore';
+}
 
 export const USAGE = `Usage: seatkeeper <command> [options]
 
@@ -168,6 +177,14 @@ Single sign-on
 Jobs
   renew                        Roll over every term that has ended (renew or expire).
   jobs                         Run every clock-driven job: renewals and invitation expiry.
+
+Database
+  backup FILE                  Copy the database to FILE while the server keeps serving: one
+                               consistent snapshot, checked, written whole or not at all.
+  restore FILE                 With every server process stopped: check the backup FILE
+                               (integrity, schema no newer than this release, seat counts), keep
+                               the current database as <database>.before-restore-<time>, and
+                               replace it with the backup.
 
 Global options
   --json                       Machine output: one JSON document on stdout (errors on stderr).

@@ -18,6 +18,7 @@ import {
   quoteArgs,
   UsageError,
   type CommandName,
+  type FileCommandName,
   type OptionValues,
   type QuoteArgs,
 } from './args.js';
@@ -30,7 +31,8 @@ export interface Output {
 }
 
 export interface Invocation {
-  readonly command: CommandName;
+  /** The backup and restore commands work on the file, not the services: cli/backup.ts. */
+  readonly command: Exclude<CommandName, FileCommandName>;
   readonly params: Readonly<Record<string, string>>;
   readonly values: OptionValues;
 }

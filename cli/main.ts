@@ -2,6 +2,7 @@
 // Entry point of the `seatkeeper` operator command: the only CLI module that reads process.argv and
 // process.env. Parses the command line, builds the services, runs one command as the operator, and
 // maps every outcome to output and an exit code (0 done, 1 refused by a rule, 2 bad arguments).
+// Backup and restore work on the database file and build no services (cli/backup.ts).
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { FixedClock, systemClock } from '../domain/clock.js';
@@ -9,15 +10,16 @@ import { DomainError } from '../domain/errors.js';
 import { ConfigError, parseConfig } from '../server/config.js';
 import { buildContainer } from '../server/container.js';
 import { createLogger } from '../server/logger.js';
-import { parseCommandLine, UsageError, USAGE, wantsJson } from './args.js';
-import { prepareCommand } from './commands.js';
+import { isFileCommand, parseCommandLine, UsageError, USAGE, wantsJson } from './args.js';
+import { runFileCommand } from './backup.js';
+import { prepareCommand, type Output } from './commands.js';
 
 const EXIT_REFUSED = 1;
 const EXIT_USAGE = 2;
 /** A bug, not something the operator did (sysexits EX_SOFTWARE). */
 const EXIT_INTERNAL = 70;
 
-function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
+async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const json = wantsJson(argv);
   try {
     const line = parseCommandLine(argv);
@@ -25,7 +27,21 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const run = prepareCommand(line);
+    const print = (output: Output) =>
+      process.stdout.write(`${json ? JSON.stringify(output.data, null, 2) : output.text}\n`);
+    if (isFileCommand(line.command)) {
+      const config = parseConfig(env);
+      print(
+        await runFileCommand({
+          command: line.command,
+          params: line.params,
+          databasePath: line.db === undefined ? config.databasePath : resolve(line.db),
+          busyTimeoutMs: config.dbBusyTimeoutMs,
+        }),
+      );
+      return 0;
+    }
+    const run = prepareCommand({ command: line.command, params: line.params, values: line.values });
     const config = parseConfig(env);
     const container = buildContainer({
       config: { ...config, databasePath: line.db === undefined ? config.databasePath : resolve(line.db) },
@@ -35,8 +51,7 @@ function main(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       logger: createLogger('warn', pino.destination({ dest: 2, sync: true })),
     });
     try {
-      const output = run(container);
-      process.stdout.write(`${json ? JSON.stringify(output.data, null, 2) : output.text}\n`);
+      print(run(container));
     } finally {
       container.close();
     }
@@ -63,4 +78,4 @@ function report(error: unknown, json: boolean): number {
   return fail('internal_error', `unexpected error: ${detail}`, '', EXIT_INTERNAL);
 }
 
-process.exitCode = main(process.argv.slice(2), process.env);
+process.exitCode = await main(process.argv.slice(2), process.env);

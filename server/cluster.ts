@@ -5,8 +5,12 @@
 // invariants hold across processes exactly as they hold across requests. The clock-driven jobs
 // and the mail worker run in every process: each is safe to run concurrently (idempotent jobs,
 // leased mail).
+//
+// Metrics: each worker counts its own requests; a scrape, which reaches one worker, is answered
+// with every worker's metrics, gathered here (server/metrics.ts).
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './logger.js';
+import { serveClusterMetrics } from './metrics.js';
 
 /** A worker that dies this soon after starting is crash-looping; give up instead of spinning. */
 const EARLY_EXIT_MS = 5_000;
@@ -15,11 +19,13 @@ const MAX_EARLY_EXITS = 5;
 export interface PrimaryOptions {
   readonly workers: number;
   readonly shutdownGraceMs: number;
+  /** How long each worker keeps serving, not ready, after SIGTERM before it drains. */
+  readonly shutdownDelayMs?: number;
   readonly logger: Logger;
 }
 
 /** Runs the primary: forks `workers`, replaces any that die, and stops them all on SIGTERM/SIGINT. */
-export function runPrimary({ workers, shutdownGraceMs, logger }: PrimaryOptions): void {
+export function runPrimary({ workers, shutdownGraceMs, shutdownDelayMs = 0, logger }: PrimaryOptions): void {
   let stopping = false;
   let earlyExits = 0;
   const startedAt = new Map<number, number>();
@@ -55,15 +61,19 @@ export function runPrimary({ workers, shutdownGraceMs, logger }: PrimaryOptions)
     logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, 'stopping workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     // Each worker drains within its own grace period; this only catches one that hangs.
-    setTimeout(() => {
-      logger.warn('workers did not stop in time; exiting');
-      logger.flush();
-      process.exit(1);
-    }, shutdownGraceMs + 5_000).unref();
+    setTimeout(
+      () => {
+        logger.warn('workers did not stop in time; exiting');
+        logger.flush();
+        process.exit(1);
+      },
+      shutdownDelayMs + shutdownGraceMs + 5_000,
+    ).unref();
   }
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 
+  serveClusterMetrics(logger);
   logger.info({ workers }, 'starting workers');
   for (let i = 0; i < workers; i++) fork();
 }

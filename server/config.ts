@@ -1,6 +1,7 @@
 // Configuration: every key, its default and its meaning, parsed and validated once at start-up.
 // Only server/main.ts (and the CLI's entry point) pass the environment in; everything else gets
 // the frozen result. Every problem is reported at once, so one restart fixes them all.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -22,6 +23,10 @@ export const CONFIG_KEYS = {
     default: '',
     doc: 'Public URL of the server, used in links; defaults to http://HOST:PORT.',
   },
+  TRUST_PROXY: {
+    default: '',
+    doc: 'Proxies whose X-Forwarded-For/-Proto are believed: a hop count (1 = the nearest), or a comma-separated list of addresses and CIDR ranges; empty believes none.',
+  },
   DATA_DIR: { default: './data', doc: 'Directory for the SQLite database and other local files.' },
   DATABASE_PATH: { default: '', doc: 'SQLite database file; defaults to DATA_DIR/seatkeeper.db.' },
   DB_BUSY_TIMEOUT_MS: {
@@ -33,6 +38,18 @@ export const CONFIG_KEYS = {
     doc: 'Server processes sharing the port and the database file; `auto` is one per core.',
   },
   LOG_LEVEL: { default: 'info', doc: `Least severe log level written: ${LOG_LEVELS.join(', ')}.` },
+  METRICS_TOKEN: {
+    default: '',
+    doc: 'Bearer token GET /metrics requires (16 characters or more); empty: /metrics is open.',
+  },
+  METRICS_ORGANISATION_LABEL: {
+    default: 'true',
+    doc: 'Label seat gauges with the organisation (true), or sum them over organisations (false).',
+  },
+  SHUTDOWN_DELAY_MS: {
+    default: '0',
+    doc: 'On SIGTERM/SIGINT, how long to keep serving with /readyz answering 503 before draining.',
+  },
   SHUTDOWN_GRACE_MS: {
     default: '10000',
     doc: 'On SIGTERM/SIGINT, how long in-flight requests may finish before connections are cut.',
@@ -78,10 +95,24 @@ const schema = z.object({
   HOST: z.string().min(1),
   PORT: integer(0, 65535),
   PUBLIC_BASE_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]),
+  TRUST_PROXY: z.string().transform((text, ctx) => {
+    const trust = parseTrustProxy(text);
+    if (typeof trust === 'string') {
+      ctx.addIssue({ code: 'custom', message: trust });
+      return z.NEVER;
+    }
+    return trust;
+  }),
   DATA_DIR: z.string().min(1),
   DATABASE_PATH: z.string(),
   DB_BUSY_TIMEOUT_MS: integer(0, 600_000),
   LOG_LEVEL: z.enum(LOG_LEVELS),
+  METRICS_TOKEN: z.union([
+    z.literal(''),
+    z.string().regex(/^[\x21-\x7e]{16,}$/, 'must be 16 or more printable characters, no spaces'),
+  ]),
+  METRICS_ORGANISATION_LABEL: z.enum(['true', 'false'], 'must be true or false'),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000),
   SHUTDOWN_GRACE_MS: integer(0, 600_000),
   QUOTE_TTL_SECONDS: integer(1, 86_400),
   JOBS_INTERVAL_SECONDS: integer(0, 86_400),
@@ -104,7 +135,41 @@ const schema = z.object({
 });
 
 /** Keys whose values may hold credentials: never echoed, not even in an error. */
-const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL', 'METRICS_TOKEN']);
+
+/** The names express (proxy-addr) gives to the private and local address ranges. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY → express's `trust proxy` setting: false (no proxy: the peer is the client), a hop
+ * count, or the proxies' addresses and ranges. `true` (believe any peer) is not offered: a client
+ * could then claim any address and https; a hop count says the same for a known chain of proxies.
+ * Returns a problem text for a value it refuses.
+ */
+export function parseTrustProxy(text: string): TrustProxy | string {
+  const value = text.trim();
+  if (value === '') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops >= 1 && hops <= 32 ? hops : 'a hop count must be from 1 to 32';
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  const bad = entries.filter((entry) => {
+    if (NAMED_RANGES.has(entry)) return false;
+    const [address = '', prefix, ...more] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || more.length > 0) return true;
+    if (prefix === undefined) return false;
+    const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+    return !(bits >= 0 && bits <= (family === 4 ? 32 : 128));
+  });
+  return bad.length === 0
+    ? Object.freeze(entries)
+    : `not an address, CIDR range, loopback, linklocal or uniquelocal: ${bad.map((b) => JSON.stringify(b)).join(', ')}`;
+}
+
+/** Which peers may tell the client's address and protocol (X-Forwarded-For, X-Forwarded-Proto). */
+export type TrustProxy = false | number | readonly string[];
 
 export interface Config {
   /** Server processes (cluster workers) on the one database file; 1 runs a single process. */
@@ -112,15 +177,25 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly publicBaseUrl: string;
+  readonly trustProxy: TrustProxy;
   readonly dataDir: string;
   readonly databasePath: string;
   readonly dbBusyTimeoutMs: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly metrics: MetricsConfig;
+  readonly shutdownDelayMs: number;
   readonly shutdownGraceMs: number;
   readonly quoteTtlSeconds: number;
   readonly jobsIntervalSeconds: number;
   readonly scimRateLimit: { readonly perSecond: number; readonly burst: number };
   readonly mail: MailConfig;
+}
+
+export interface MetricsConfig {
+  /** null: /metrics is open (it is on HOST, 127.0.0.1 unless configured otherwise). */
+  readonly token: string | null;
+  /** Seat gauges per organisation (true) or summed over organisations. */
+  readonly perOrganisation: boolean;
 }
 
 export interface MailConfig {
@@ -164,11 +239,17 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     host: v.HOST,
     port: v.PORT,
     publicBaseUrl: (v.PUBLIC_BASE_URL || `http://${v.HOST}:${v.PORT}`).replace(/\/+$/, ''),
+    trustProxy: v.TRUST_PROXY,
     dataDir,
     databasePath:
       databasePath === ':memory:' || isAbsolute(databasePath) ? databasePath : resolve(databasePath),
     dbBusyTimeoutMs: v.DB_BUSY_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL,
+    metrics: Object.freeze({
+      token: v.METRICS_TOKEN === '' ? null : v.METRICS_TOKEN,
+      perOrganisation: v.METRICS_ORGANISATION_LABEL === 'true',
+    }),
+    shutdownDelayMs: v.SHUTDOWN_DELAY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     quoteTtlSeconds: v.QUOTE_TTL_SECONDS,
     jobsIntervalSeconds: v.JOBS_INTERVAL_SECONDS,

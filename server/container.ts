@@ -6,6 +6,7 @@ import { createBilling } from '../billing/billing.js';
 import { createRenewals } from '../billing/renewal.js';
 import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
+import { createStats } from '../db/stats.js';
 import { createStore, type Store } from '../db/store.js';
 import { createTransport } from '../mail/transport.js';
 import { createMailWorker, MAIL_RETRY } from '../mail/worker.js';
@@ -20,7 +21,9 @@ import { createSsoService } from '../provisioning/sso.js';
 import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
 import type { Config, MailConfig } from './config.js';
+import { createHealth } from './health.js';
 import type { Logger } from './logger.js';
+import { createMetrics, instrumentSeats, instrumentSignIn, instrumentSso } from './metrics.js';
 
 export interface ContainerOptions {
   readonly config: Pick<Config, 'databasePath' | 'dbBusyTimeoutMs' | 'quoteTtlSeconds'> & {
@@ -28,6 +31,8 @@ export interface ContainerOptions {
     readonly publicBaseUrl?: string;
     /** Missing keys: no SMTP, files under the database's directory (`mail/`). */
     readonly mail?: Partial<MailConfig>;
+    /** Missing: seat gauges per organisation. */
+    readonly metrics?: { readonly perOrganisation?: boolean };
   };
   readonly clock: Clock;
   readonly logger: Logger;
@@ -37,8 +42,20 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
   const applied = migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  const stats = createStats(db);
+  // Metrics are this container's own registry: counted by the services wrapped below and by the
+  // HTTP edge, the database's gauges read from `stats` when scraped.
+  const metrics = createMetrics({
+    stats,
+    clock,
+    logger,
+    perOrganisation: config.metrics?.perOrganisation ?? true,
+  });
   const store: Store = createStore(db, {
-    onBusyRetry: () => logger.warn('database busy; retrying the transaction'),
+    onBusyRetry: () => {
+      metrics.busyRetry();
+      logger.warn('database busy; retrying the transaction');
+    },
   });
   const mailConfig: MailConfig = {
     smtpUrl: null,
@@ -57,13 +74,12 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     logger,
     maxAttempts: mailConfig.maxAttempts,
     pollIntervalMs: mailConfig.pollIntervalSeconds * 1000,
+    onOutcome: (kind, outcome) => metrics.mailDelivery(kind, outcome),
   });
-  const notices = createOwnerNotices({
-    store,
-    clock,
-    publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:3000',
-  });
-  const seats = createSeatPool({ store, clock, notices });
+  const publicBaseUrl = config.publicBaseUrl ?? 'http://127.0.0.1:3000';
+  const notices = createOwnerNotices({ store, clock, publicBaseUrl });
+  // Every service gets the counting seat pool, so each invitation is counted wherever it starts.
+  const seats = instrumentSeats(createSeatPool({ store, clock, notices }), metrics);
   const members = createMemberService({ store, clock, seats });
   const renewals = createRenewals({ store, clock, seats });
   return {
@@ -72,7 +88,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     store,
     seats,
     members,
-    organisations: createOrganisations({ store, clock, members }),
+    organisations: createOrganisations({ store, clock, members, publicBaseUrl }),
     billing: createBilling({ store, clock, quoteTtlSeconds: config.quoteTtlSeconds, seats }),
     renewals,
     directory: createDirectory({ store, clock, seats }),
@@ -80,12 +96,16 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     apiTokens: createApiTokens({ store, clock }),
     /** Reading the audit log: filtered pages and the CSV export. */
     auditLog: createAuditLog({ store }),
-    signIn: createSignIn({ store, clock, seats, members, notices }),
+    signIn: instrumentSignIn(createSignIn({ store, clock, seats, members, notices }), metrics),
     /** The owners' notices and their thresholds (setNoticeThresholds). */
     notices,
     /** The mail delivery worker: start()/stop() in the server, runOnce() anywhere. */
     mail,
-    sso: createSsoService({ store, clock }),
+    sso: instrumentSso(createSsoService({ store, clock }), metrics),
+    /** Prometheus metrics: the registry /metrics serves, and what the edges count. */
+    metrics,
+    /** Liveness and readiness; the server marks it shutting down at SIGTERM. */
+    health: createHealth({ ping: () => store.ping(), stats }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
     runJobs(): { renewals: number; expiredInvitations: number } {
       // Expiry first: seats freed by lapsed invitations are not renewed.

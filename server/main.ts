@@ -28,7 +28,12 @@ if (config.workers > 1 && cluster.isPrimary) {
   const applied = migrate(db);
   db.close();
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
-  runPrimary({ workers: config.workers, shutdownGraceMs: config.shutdownGraceMs, logger });
+  runPrimary({
+    workers: config.workers,
+    shutdownGraceMs: config.shutdownGraceMs,
+    shutdownDelayMs: config.shutdownDelayMs,
+    logger,
+  });
 } else {
   serve(config, logger);
 }

@@ -7,6 +7,7 @@ import {
   ContractExpiredError,
   DomainError,
   ForbiddenError,
+  GoneError,
   NotFoundError,
   PreconditionFailedError,
   QuoteError,
@@ -33,6 +34,7 @@ const STATUS: readonly (readonly [abstract new (...args: never[]) => DomainError
   [ContractExpiredError, 409, 'Contract expired'],
   [QuoteError, 409, 'Quote cannot be confirmed'],
   [NotFoundError, 404, 'Not found'],
+  [GoneError, 410, 'Gone'],
   [PreconditionFailedError, 412, 'Precondition failed'],
   [ConflictError, 409, 'Conflict'],
 ];

@@ -1,16 +1,24 @@
 // One server process: builds the services over the database, listens, runs the clock-driven jobs
-// and the mail worker, and shuts down cleanly on SIGTERM/SIGINT: stop accepting, let in-flight
-// requests and the mail in flight finish (up to the grace period), then close the database.
+// and the mail worker, and shuts down cleanly on SIGTERM/SIGINT: report not ready at once, keep
+// serving for the shutdown delay (a load balancer takes a few probes to notice), then stop
+// accepting, let in-flight requests and the mail in flight finish (up to the grace period), and
+// close the database.
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { systemClock } from '../domain/clock.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { buildContainer } from './container.js';
 import type { Logger } from './logger.js';
+import { clusterMetricsText } from './metrics.js';
 
 export function serve(config: Config, logger: Logger): void {
   const container = buildContainer({ config, clock: systemClock, logger });
-  const app = createApp({ ...container, config });
+  container.metrics.collectProcessMetrics();
+  // A cluster worker's /metrics answers for every worker (they share the port, so a scrape cannot
+  // choose one); the primary gathers them.
+  const metricsText = cluster.isWorker ? clusterMetricsText(container.metrics.registry) : undefined;
+  const app = createApp({ ...container, config, ...(metricsText ? { metricsText } : {}) });
 
   function runJobs(): void {
     try {
@@ -40,6 +48,8 @@ export function serve(config: Config, logger: Logger): void {
   function shutdown(signal: NodeJS.Signals): void {
     if (stopping) return;
     stopping = true;
+    // Not ready from this instant: /readyz answers 503 while requests are still served.
+    container.health.shuttingDown();
     logger.info({ signal }, 'shutting down');
     clearInterval(jobs);
     // No new delivery starts; the one in flight may finish within the grace period. If it cannot,
@@ -48,6 +58,16 @@ export function serve(config: Config, logger: Logger): void {
       container.mail.stop(),
       new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref()),
     ]);
+    if (config.shutdownDelayMs > 0) {
+      logger.debug({ delayMs: config.shutdownDelayMs }, 'serving on until load balancers notice');
+      setTimeout(() => drain(mailStopped), config.shutdownDelayMs);
+    } else {
+      drain(mailStopped);
+    }
+  }
+
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  function drain(mailStopped: Promise<void>): void {
     const force = setTimeout(() => {
       logger.warn('grace period over; closing remaining connections');
       server.closeAllConnections();

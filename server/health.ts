@@ -1,0 +1,47 @@
+// Liveness and readiness of one server process, for the probes of a load balancer or an
+// orchestrator. Live: the process answers. Ready: it should be sent requests: the database answers,
+// its schema is the one this build expects, and the process is not shutting down.
+import type { DatabaseStats } from '../db/stats.js';
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly database: 'ok' | 'unreachable';
+  /** current: migrated to this build's schema; behind or ahead: another build's database. */
+  readonly schema: 'current' | 'behind' | 'ahead' | 'unknown';
+  readonly shuttingDown: boolean;
+}
+
+export interface Health {
+  readiness(): Readiness;
+  /** From now on the process is not ready: called at SIGTERM, before in-flight requests drain. */
+  shuttingDown(): void;
+}
+
+export function createHealth(deps: { readonly ping: () => boolean; readonly stats: DatabaseStats }): Health {
+  let stopping = false;
+  return {
+    readiness() {
+      let database: Readiness['database'] = 'unreachable';
+      let schema: Readiness['schema'] = 'unknown';
+      try {
+        if (deps.ping()) {
+          database = 'ok';
+          const version = deps.stats.schemaVersion();
+          const latest = deps.stats.latestSchemaVersion;
+          schema = version === latest ? 'current' : version < latest ? 'behind' : 'ahead';
+        }
+      } catch {
+        // unreachable: a closed or vanished database file
+      }
+      return {
+        ready: !stopping && database === 'ok' && schema === 'current',
+        database,
+        schema,
+        shuttingDown: stopping,
+      };
+    },
+    shuttingDown() {
+      stopping = true;
+    },
+  };
+}
