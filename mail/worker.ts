@@ -9,6 +9,13 @@
 // §3.6.4), so the receiver can recognise the repeat. Nothing is lost: a row stays until it is
 // delivered or given up, and a given-up row is kept with its last error.
 import type { DateTime } from 'luxon';
+import { retryDelayMs as backoffDelayMs, type Backoff } from '../domain/backoff.js';
+import {
+  createDeliveryLoop,
+  type DeliveryLoop,
+  type DeliveryOutcome,
+  type DeliveryRunResult,
+} from '../domain/delivery-loop.js';
 import type { Clock } from '../domain/clock.js';
 import type { OutboxRow } from '../db/queries/outbox.js';
 import type { Store } from '../db/store.js';
@@ -42,45 +49,24 @@ export interface MailWorkerOptions {
   readonly leaseMs?: number;
   /** Rows read per due query. */
   readonly batchSize?: number;
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  readonly backoff?: Backoff;
   /** Source of jitter in [0, 1); tests fix it. */
   readonly random?: () => number;
   /** Told of every attempt's outcome, with the mail's kind (for metrics). */
   readonly onOutcome?: (kind: string, outcome: 'delivered' | 'retried' | 'failed') => void;
 }
 
-export interface MailRunResult {
-  readonly delivered: number;
-  /** Given up for good in this run. */
-  readonly failed: number;
-  /** Failed this time, scheduled again. */
-  readonly retried: number;
-}
+export type MailRunResult = DeliveryRunResult;
 
-export interface MailWorker {
-  /** Delivers every mail due now, one at a time, and says what happened. No timer needed. */
-  runOnce(): Promise<MailRunResult>;
-  /** Polls every pollIntervalMs, and at once. */
-  start(): void;
-  /** Looks for due mail now rather than at the next poll (after a commit that enqueued some). */
-  nudge(): void;
-  /** Stops polling and waits for the delivery in flight, if any, to finish and be recorded. */
-  stop(): Promise<void>;
-}
+export type MailWorker = DeliveryLoop;
 
-/**
- * The delay before attempt `attempts + 1`, after `attempts` failures: base × 2^(attempts−1),
- * capped, with "equal jitter" (a random point in its upper half) so that mail refused during one
- * outage does not come back all at once.
- */
+/** The mail outbox's backoff (domain/backoff.ts); `random` and `backoff` default to the real ones. */
 export function retryDelayMs(
   attempts: number,
   random: () => number = Math.random,
-  backoff: { readonly baseMs: number; readonly maxMs: number } = MAIL_RETRY,
+  backoff: Backoff = MAIL_RETRY,
 ): number {
-  const exponent = Math.min(Math.max(attempts - 1, 0), 30);
-  const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** exponent);
-  return Math.round(delay / 2 + random() * (delay / 2));
+  return backoffDelayMs(attempts, random, backoff);
 }
 
 const iso = (t: DateTime): string => t.toISO()!;
@@ -102,18 +88,8 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
   const backoff = options.backoff ?? MAIL_RETRY;
   const random = options.random ?? Math.random;
 
-  let stopping = false;
-  let started = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  /** Every run in flight, whether the timer or a caller started it: stop() waits for them all. */
-  const inflight = new Set<Promise<unknown>>();
-
-  type Outcome = 'delivered' | 'failed' | 'retried' | 'skipped';
-
   /** One attempt at one row: lease, send, record. */
-  async function attempt(id: number): Promise<Outcome> {
+  async function attempt(id: number): Promise<DeliveryOutcome> {
     const leasedAt = clock.now();
     const lease = iso(leasedAt.plus({ milliseconds: leaseMs }));
     const row: OutboxRow | undefined = store.write((q) => q.outbox.lease(id, iso(leasedAt), lease));
@@ -145,76 +121,12 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     return 'delivered';
   }
 
-  function runOnce(): Promise<MailRunResult> {
-    const run = runAll();
-    inflight.add(run);
-    void run.finally(() => inflight.delete(run)).catch(() => undefined);
-    return run;
-  }
-
-  async function runAll(): Promise<MailRunResult> {
-    const counts = { delivered: 0, failed: 0, retried: 0 };
-    const seen = new Set<number>();
-    for (;;) {
-      const due = store.read((q) => q.outbox.due(iso(clock.now()), batchSize)).filter((id) => !seen.has(id));
-      if (due.length === 0) break;
-      for (const id of due) {
-        if (stopping) return counts;
-        seen.add(id); // one attempt per row per run, however quickly a retry falls due
-        let outcome: Outcome;
-        try {
-          outcome = await attempt(id);
-        } catch (error) {
-          // The database refused a write (busy past its retries, closed): the row keeps its lease
-          // and is tried again once that runs out.
-          logger.error({ outboxId: id, err: error }, 'mail outbox could not be updated');
-          continue;
-        }
-        if (outcome !== 'skipped') counts[outcome] += 1;
-      }
-    }
-    return counts;
-  }
-
-  function kick(): void {
-    if (stopping || !started) return;
-    if (running) {
-      again = true; // the run in flight may have read the due list before the new mail
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          const result = await runOnce();
-          if (result.delivered + result.failed + result.retried > 0) logger.info(result, 'mail sent');
-        } catch (error) {
-          logger.error({ err: error }, 'mail delivery run failed; it runs again at the next poll');
-        }
-      } while (again && !stopping);
-    })().finally(() => {
-      running = undefined;
-    });
-  }
-
-  return {
-    runOnce,
-    start() {
-      if (started || stopping) return;
-      started = true;
-      logger.info({ transport: transport.description }, 'mail worker started');
-      if (pollIntervalMs > 0) {
-        timer = setInterval(kick, pollIntervalMs);
-        timer.unref();
-      }
-      kick();
-    },
-    nudge: kick,
-    async stop() {
-      stopping = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await Promise.allSettled([running, ...inflight]);
-    },
-  };
+  return createDeliveryLoop({
+    due: () => store.read((q) => q.outbox.due(iso(clock.now()), batchSize)),
+    attempt,
+    pollIntervalMs,
+    log: logger,
+    name: 'mail',
+    startDetails: { transport: transport.description },
+  });
 }
