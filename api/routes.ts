@@ -10,6 +10,7 @@ import { memberRoutes } from './members.js';
 import type { Route } from './route.js';
 import { sessionRoutes } from './session.js';
 import { usageRoutes } from './usage.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** What the routes need: the services of the composition root, and where links point. */
 export type RouteDeps = Container & { readonly publicBaseUrl: string };
@@ -25,5 +26,6 @@ export function allRoutes(deps: RouteDeps): Route[] {
     ...usageRoutes(deps),
     ...identityRoutes(deps),
     ...auditRoutes(deps),
+    ...webhookRoutes(deps),
   ];
 }

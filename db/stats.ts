@@ -31,6 +31,8 @@ export interface DatabaseStats {
   readonly latestSchemaVersion: number;
   seats(): SeatTotals[];
   outbox(): OutboxTotals;
+  /** The webhook deliveries' outbox, counted the same way. */
+  webhooks(): OutboxTotals;
 }
 
 export function createStats(db: Db): DatabaseStats {
@@ -51,10 +53,15 @@ export function createStats(db: Db): DatabaseStats {
     `SELECT count(*) AS pending, count(last_error) AS retrying, min(created_at) AS oldestPendingAt
      FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL`,
   );
+  const webhooks = db.prepare<[], OutboxTotals>(
+    `SELECT count(*) AS pending, count(last_error) AS retrying, min(created_at) AS oldestPendingAt
+     FROM webhook_deliveries WHERE delivered_at IS NULL AND failed_at IS NULL`,
+  );
   return {
     schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
     latestSchemaVersion: loadMigrations().length,
     seats: () => seats.all(),
     outbox: () => outbox.get()!,
+    webhooks: () => webhooks.get()!,
   };
 }

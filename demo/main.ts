@@ -95,6 +95,7 @@ async function main(): Promise<void> {
 
   server.on('request', createApp({ ...container, config }));
   container.mail.start();
+  container.webhookWorker.start();
   const jobs = setInterval(() => {
     try {
       container.runJobs();
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     clearInterval(jobs);
     server.closeAllConnections();
     server.close();
-    void Promise.allSettled([container.mail.stop(), provider.close()]).then(() => {
+    void Promise.allSettled([container.mail.stop(), container.webhookWorker.stop(), provider.close()]).then(() => {
       container.close();
       say('Demo stopped.');
     });

@@ -87,6 +87,18 @@ export const CONFIG_KEYS = {
     default: '20',
     doc: 'Delivery attempts per mail before it is marked failed (retries back off to once an hour).',
   },
+  WEBHOOKS_ALLOW_HTTP: {
+    default: 'false',
+    doc: 'Let owners give http:// webhook URLs (development); false accepts https:// only.',
+  },
+  WEBHOOK_POLL_INTERVAL_SECONDS: {
+    default: '5',
+    doc: 'How often the webhook worker looks for deliveries due, besides right after each change (0 turns the timer off).',
+  },
+  WEBHOOK_MAX_ATTEMPTS: {
+    default: '30',
+    doc: 'Delivery attempts per webhook event and endpoint before it is given up (retries back off to once an hour).',
+  },
 } as const;
 
 type Key = keyof typeof CONFIG_KEYS;
@@ -132,6 +144,9 @@ const schema = z.object({
   MAIL_DIR: z.string(),
   MAIL_POLL_INTERVAL_SECONDS: integer(0, 3_600),
   MAIL_MAX_ATTEMPTS: integer(1, 1_000),
+  WEBHOOKS_ALLOW_HTTP: z.enum(['true', 'false'], 'must be true or false'),
+  WEBHOOK_POLL_INTERVAL_SECONDS: integer(0, 3_600),
+  WEBHOOK_MAX_ATTEMPTS: integer(1, 1_000),
 });
 
 /** Keys whose values may hold credentials: never echoed, not even in an error. */
@@ -189,6 +204,7 @@ export interface Config {
   readonly jobsIntervalSeconds: number;
   readonly scimRateLimit: { readonly perSecond: number; readonly burst: number };
   readonly mail: MailConfig;
+  readonly webhooks: WebhookConfig;
 }
 
 export interface MetricsConfig {
@@ -203,6 +219,13 @@ export interface MailConfig {
   readonly smtpUrl: string | null;
   readonly from: string;
   readonly dir: string;
+  readonly pollIntervalSeconds: number;
+  readonly maxAttempts: number;
+}
+
+export interface WebhookConfig {
+  /** http:// receivers allowed besides https:// (development and tests). */
+  readonly allowHttp: boolean;
   readonly pollIntervalSeconds: number;
   readonly maxAttempts: number;
 }
@@ -260,6 +283,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       dir: v.MAIL_DIR === '' ? join(dataDir, 'mail') : resolve(v.MAIL_DIR),
       pollIntervalSeconds: v.MAIL_POLL_INTERVAL_SECONDS,
       maxAttempts: v.MAIL_MAX_ATTEMPTS,
+    }),
+    webhooks: Object.freeze({
+      allowHttp: v.WEBHOOKS_ALLOW_HTTP === 'true',
+      pollIntervalSeconds: v.WEBHOOK_POLL_INTERVAL_SECONDS,
+      maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,
     }),
   });
 }

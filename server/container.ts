@@ -20,7 +20,10 @@ import { createSignIn } from '../provisioning/sign-in.js';
 import { createSsoService } from '../provisioning/sso.js';
 import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
-import type { Config, MailConfig } from './config.js';
+import { createWebhooks } from '../provisioning/webhooks.js';
+import { recordEvents } from '../webhooks/events.js';
+import { createWebhookWorker, WEBHOOK_RETRY } from '../webhooks/worker.js';
+import type { Config, MailConfig, WebhookConfig } from './config.js';
 import { createHealth } from './health.js';
 import type { Logger } from './logger.js';
 import { createMetrics, instrumentSeats, instrumentSignIn, instrumentSso } from './metrics.js';
@@ -31,6 +34,8 @@ export interface ContainerOptions {
     readonly publicBaseUrl?: string;
     /** Missing keys: no SMTP, files under the database's directory (`mail/`). */
     readonly mail?: Partial<MailConfig>;
+    /** Missing keys: https receivers only, polled every 5 s. */
+    readonly webhooks?: Partial<WebhookConfig>;
     /** Missing: seat gauges per organisation. */
     readonly metrics?: { readonly perOrganisation?: boolean };
   };
@@ -76,6 +81,33 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     pollIntervalMs: mailConfig.pollIntervalSeconds * 1000,
     onOutcome: (kind, outcome) => metrics.mailDelivery(kind, outcome),
   });
+  const webhookConfig: WebhookConfig = {
+    allowHttp: false,
+    pollIntervalSeconds: 5,
+    maxAttempts: WEBHOOK_RETRY.maxAttempts,
+    ...config.webhooks,
+  };
+  const webhookWorker = createWebhookWorker({
+    store,
+    clock,
+    logger,
+    maxAttempts: webhookConfig.maxAttempts,
+    pollIntervalMs: webhookConfig.pollIntervalSeconds * 1000,
+    onOutcome: (outcome) => metrics.webhookDelivery(outcome),
+  });
+  // Events are derived from the audit rows as they are written, in the same transaction. The
+  // nudge waits for the end of the current turn, by when that transaction has committed (or
+  // rolled back, and the worker finds nothing new).
+  let nudgeQueued = false;
+  const nudgeWebhooks = () => {
+    if (nudgeQueued) return;
+    nudgeQueued = true;
+    setImmediate(() => {
+      nudgeQueued = false;
+      webhookWorker.nudge();
+    });
+  };
+  store.queries.audit.onAppend((entry) => recordEvents(store.queries, entry, nudgeWebhooks));
   const publicBaseUrl = config.publicBaseUrl ?? 'http://127.0.0.1:3000';
   const notices = createOwnerNotices({ store, clock, publicBaseUrl });
   // Every service gets the counting seat pool, so each invitation is counted wherever it starts.
@@ -102,6 +134,10 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     /** The mail delivery worker: start()/stop() in the server, runOnce() anywhere. */
     mail,
     sso: instrumentSso(createSsoService({ store, clock }), metrics),
+    /** Webhook endpoints for owners: configuration, delivery log, redelivery. */
+    webhooks: createWebhooks({ store, clock, settings: { allowHttp: webhookConfig.allowHttp } }),
+    /** The webhook delivery worker: start()/stop() in the server, runOnce() anywhere. */
+    webhookWorker,
     /** Prometheus metrics: the registry /metrics serves, and what the edges count. */
     metrics,
     /** Liveness and readiness; the server marks it shutting down at SIGTERM. */

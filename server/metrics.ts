@@ -77,6 +77,12 @@ export function createMetrics({ stats, clock, logger, perOrganisation = true }: 
     labelNames: ['kind', 'outcome'] as const,
     registers,
   });
+  const webhookDeliveries = new Counter({
+    name: 'seatkeeper_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retried (failed, tried again later), failed (given up).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const busyRetries = new Counter({
     name: 'seatkeeper_db_busy_retries_total',
     help: 'Write transactions retried because another process held the database lock past the busy timeout.',
@@ -108,34 +114,34 @@ export function createMetrics({ stats, clock, logger, perOrganisation = true }: 
     'People who want a seat and have none: awaiting_seat (kept by the hold policy) and refused (on the waiting list).',
     waitingLabels,
   );
-  const outboxGauges = {
-    pending: gauge('seatkeeper_mail_outbox_pending', 'Mail neither delivered nor given up.', []),
-    retrying: gauge(
-      'seatkeeper_mail_outbox_retrying',
-      'Pending mail whose last delivery attempt failed.',
-      [],
-    ),
+  /** Depth, retrying and oldest age of a durable outbox (mail, webhook deliveries). */
+  const outboxGaugesFor = (prefix: string, what: string) => ({
+    pending: gauge(`${prefix}_pending`, `${what} neither delivered nor given up.`, []),
+    retrying: gauge(`${prefix}_retrying`, `Pending ${what.toLowerCase()} whose last attempt failed.`, []),
     oldest: gauge(
-      'seatkeeper_mail_outbox_oldest_pending_seconds',
-      'Age of the oldest pending mail (0 when none is pending).',
+      `${prefix}_oldest_pending_seconds`,
+      `Age of the oldest pending ${what.toLowerCase()} (0 when none is pending).`,
       [],
     ),
-  };
+  });
+  const outboxGauges = outboxGaugesFor('seatkeeper_mail_outbox', 'Mail');
+  const webhookGauges = outboxGaugesFor('seatkeeper_webhook_outbox', 'Webhook deliveries');
 
   // prom-client calls every metric's collect() in one synchronous pass per scrape; the database is
   // read once for all of them and the result forgotten before the next scrape.
-  let snapshot: { seats: SeatTotals[]; outbox: OutboxTotals } | null | undefined;
+  let snapshot: { seats: SeatTotals[]; outbox: OutboxTotals; webhooks: OutboxTotals } | null | undefined;
   function collect(): void {
     if (snapshot !== undefined) return;
     try {
-      snapshot = { seats: stats.seats(), outbox: stats.outbox() };
+      snapshot = { seats: stats.seats(), outbox: stats.outbox(), webhooks: stats.webhooks() };
     } catch (error) {
       snapshot = null;
       collectErrors.inc();
       logger.warn({ err: error }, 'metrics: the database gauges could not be read');
     }
     setImmediate(() => (snapshot = undefined));
-    for (const g of [...Object.values(seatGauges), waiting, ...Object.values(outboxGauges)]) g.reset();
+    const all = [seatGauges, { waiting }, outboxGauges, webhookGauges].flatMap((set) => Object.values(set));
+    for (const g of all) g.reset();
     if (snapshot === null) return;
     const seen = new Set<string>();
     for (const row of snapshot.seats) {
@@ -152,11 +158,16 @@ export function createMetrics({ stats, clock, logger, perOrganisation = true }: 
         waiting.inc(perOrganisation ? { organisation: row.organisation, reason } : { reason }, count);
       }
     }
-    const { pending, retrying, oldestPendingAt } = snapshot.outbox;
-    outboxGauges.pending.set(pending);
-    outboxGauges.retrying.set(retrying);
-    const age = oldestPendingAt === null ? 0 : clock.now().toMillis() - Date.parse(oldestPendingAt);
-    outboxGauges.oldest.set(Math.max(0, age / 1000));
+    setOutbox(outboxGauges, snapshot.outbox);
+    setOutbox(webhookGauges, snapshot.webhooks);
+  }
+
+  function setOutbox(gauges: ReturnType<typeof outboxGaugesFor>, totals: OutboxTotals): void {
+    gauges.pending.set(totals.pending);
+    gauges.retrying.set(totals.retrying);
+    const oldest = totals.oldestPendingAt;
+    const age = oldest === null ? 0 : clock.now().toMillis() - Date.parse(oldest);
+    gauges.oldest.set(Math.max(0, age / 1000));
   }
 
   let processMetrics = false;
@@ -183,6 +194,9 @@ export function createMetrics({ stats, clock, logger, perOrganisation = true }: 
     },
     mailDelivery(kind: string, outcome: MailOutcome): void {
       mailDeliveries.inc({ kind, outcome });
+    },
+    webhookDelivery(outcome: 'delivered' | 'retried' | 'failed'): void {
+      webhookDeliveries.inc({ outcome });
     },
     busyRetry(): void {
       busyRetries.inc();

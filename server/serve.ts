@@ -42,6 +42,7 @@ export function serve(config: Config, logger: Logger): void {
     );
     runJobs();
     container.mail.start();
+    container.webhookWorker.start();
   });
 
   let stopping = false;
@@ -55,7 +56,7 @@ export function serve(config: Config, logger: Logger): void {
     // No new delivery starts; the one in flight may finish within the grace period. If it cannot,
     // its row keeps its lease and is sent again after the next start (at least once).
     const mailStopped = Promise.race([
-      container.mail.stop(),
+      Promise.all([container.mail.stop(), container.webhookWorker.stop()]).then(() => undefined),
       new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref()),
     ]);
     if (config.shutdownDelayMs > 0) {

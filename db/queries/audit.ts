@@ -99,7 +99,18 @@ export function createAuditQueries(db: Db) {
     invoiceId: r.invoice_id,
   });
 
+  /** Told of every entry, inside the transaction that appends it (webhooks/events.ts). */
+  const listeners: ((entry: AuditEntry) => void)[] = [];
+
   return {
+    /**
+     * Registers `listener` for every entry appended from now on. It runs inside the appending
+     * transaction, after the row is written: what it writes commits or rolls back with the change,
+     * and a throw rolls the change back.
+     */
+    onAppend(listener: (entry: AuditEntry) => void): void {
+      listeners.push(listener);
+    },
     append(e: AuditEntry): void {
       insert.run({
         organisationId: e.organisationId,
@@ -113,6 +124,7 @@ export function createAuditQueries(db: Db) {
         after: e.after === undefined ? null : JSON.stringify(e.after),
         invoiceId: e.invoiceId ?? null,
       });
+      for (const listener of listeners) listener(e);
     },
     /** Entries after `afterId`, oldest first. */
     list(organisationId: number, afterId = 0, limit = 1000): AuditRecord[] {

@@ -21,6 +21,7 @@ import { createSsoStateQueries } from './sso-state.js';
 import { createSsoQueries } from './sso.js';
 import { createTierQueries } from './tiers.js';
 import { createWaitlistQueries } from './waitlist.js';
+import { createWebhookQueries } from './webhooks.js';
 
 export function createQueries(db: Db) {
   return {
@@ -45,6 +46,7 @@ export function createQueries(db: Db) {
     apiTokens: createApiTokenQueries(db),
     signInLinks: createSignInLinkQueries(db),
     ownershipTransfers: createOwnershipTransferQueries(db),
+    webhooks: createWebhookQueries(db),
   };
 }
 

@@ -1,4 +1,4 @@
-// Who may call the organisation routes (billing, usage, identity and access, audit): every role in
+// Who may call the organisation routes (billing, usage, identity and access, webhooks, audit): every role in
 // a console session and an API token of each role, against every route. A refusal is 403 naming
 // the role needed and writes nothing; an allowed call is never refused for its role.
 import assert from 'node:assert/strict';
@@ -68,6 +68,40 @@ const CALLS: readonly Call[] = [
   { method: 'delete', path: '/scim-tokens/999999', declared: '/scim-tokens/{tokenId}', role: 'owner' },
   { method: 'get', path: '/group-mappings', role: 'owner' },
   { method: 'put', path: '/group-mappings', role: 'owner', body: { enabled: false, mappings: [] } },
+  { method: 'get', path: '/webhooks', role: 'owner' },
+  {
+    method: 'post',
+    path: '/webhooks',
+    role: 'owner',
+    body: { url: 'https://hooks.example/seatkeeper', events: ['member.created'] },
+  },
+  { method: 'get', path: '/webhooks/999999', declared: '/webhooks/{endpointId}', role: 'owner' },
+  {
+    method: 'patch',
+    path: '/webhooks/999999',
+    declared: '/webhooks/{endpointId}',
+    role: 'owner',
+    body: { enabled: false },
+  },
+  { method: 'delete', path: '/webhooks/999999', declared: '/webhooks/{endpointId}', role: 'owner' },
+  {
+    method: 'post',
+    path: '/webhooks/999999/rotate-secret',
+    declared: '/webhooks/{endpointId}/rotate-secret',
+    role: 'owner',
+  },
+  {
+    method: 'get',
+    path: '/webhooks/999999/deliveries',
+    declared: '/webhooks/{endpointId}/deliveries',
+    role: 'owner',
+  },
+  {
+    method: 'post',
+    path: '/webhooks/999999/deliveries/1/redeliver',
+    declared: '/webhooks/{endpointId}/deliveries/{deliveryId}/redeliver',
+    role: 'owner',
+  },
   { method: 'get', path: '/audit', role: 'admin' },
   { method: 'get', path: '/audit.csv', role: 'admin' },
 ];

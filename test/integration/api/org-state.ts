@@ -17,6 +17,8 @@ const QUERIES = {
   scimTokens: 'SELECT id, name, revoked_at FROM scim_tokens ORDER BY id',
   mappings: 'SELECT organisation_id, group_name_key, role, tier_id FROM group_mappings ORDER BY 1, 2',
   outbox: 'SELECT count(*) AS n FROM outbox',
+  webhookEndpoints: 'SELECT id, url, events, secret, enabled, deleted_at FROM webhook_endpoints ORDER BY id',
+  webhookDeliveries: 'SELECT id, event_id, next_attempt_at, failed_at FROM webhook_deliveries ORDER BY id',
 } as const;
 
 /** A comparable picture of everything the organisation routes write. */

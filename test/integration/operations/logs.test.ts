@@ -17,6 +17,7 @@ import { serveApp } from '../../helpers/operations.js';
 import { tokenIn } from '../../helpers/people.js';
 import { startSamlIdp, type SamlIdp } from '../../helpers/saml-idp.js';
 import { startSmtp, type TestSmtpServer } from '../../helpers/smtp.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 const OIDC_CLIENT_SECRET = 'oidc-client-secret-7f3a9c';
@@ -34,6 +35,7 @@ let smtp: TestSmtpServer;
 let provider: OidcTestProvider;
 let idp: SamlIdp;
 let log = '';
+let receiver: WebhookReceiver;
 /** Every secret the scenario handled, by what it is. */
 const secrets: Record<string, string> = {};
 
@@ -59,6 +61,7 @@ before(async () => {
       dbBusyTimeoutMs: 5000,
       quoteTtlSeconds: 900,
       mail: { smtpUrl: smtp.url },
+      webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
     },
     clock,
     logger: createLogger('trace', { write: (chunk: string) => void (log += chunk) }),
@@ -124,6 +127,15 @@ before(async () => {
   // 2. A script invites someone through the admin API with an API token.
   const api = c.apiTokens.create(organisation.id, { name: 'script', role: 'owner' }, OPERATOR);
   secrets['API token'] = api.token;
+  receiver = await startWebhookReceiver();
+  const hook = await fetch(`${server.url}/api/v1/webhooks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: receiver.url, events: ['*'] }),
+  });
+  const hookBody = await hook.text();
+  assert.equal(hook.status, 201, hookBody);
+  secrets['webhook signing secret'] = (JSON.parse(hookBody) as { secret: string }).secret;
   const invited = await fetch(`${server.url}/api/v1/invitations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
@@ -168,6 +180,12 @@ before(async () => {
   assert.equal(run.delivered, 2, JSON.stringify(run));
   for (const mail of smtp.messages)
     secrets[`link in the mail to ${mail.envelopeTo.join()}`] = tokenIn(mail.text);
+  // 6. Webhooks: refused once by the receiver (logged as a warning), then delivered.
+  receiver.answer(500);
+  assert.ok((await c.webhookWorker.runOnce()).retried > 0);
+  receiver.answer(200);
+  clock.advance({ hours: 2 });
+  assert.ok((await c.webhookWorker.runOnce()).delivered > 0);
   secrets['OIDC client secret'] = OIDC_CLIENT_SECRET;
   secrets['SMTP password'] = SMTP_PASSWORD;
 });
@@ -177,6 +195,7 @@ after(async () => {
   await provider.close();
   await server.close();
   await smtp.close();
+  await receiver.close();
   c.close();
   rmSync(dir, { recursive: true, force: true });
 });

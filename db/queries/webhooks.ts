@@ -1,0 +1,362 @@
+// Queries on webhooks: owners' endpoints, the events, their deliveries (the worker's due list,
+// lease and outcome) and every attempt's log line.
+//
+// As in the mail outbox, every state change of a delivery is one conditional UPDATE whose WHERE
+// clause names the state it may change from, valid in SQLite and PostgreSQL as written: two
+// workers cannot both lease a delivery, and a late outcome cannot overwrite another worker's.
+import type { Db } from '../connection.js';
+
+export interface WebhookEndpoint {
+  readonly id: number;
+  readonly organisationId: number;
+  readonly url: string;
+  readonly description: string;
+  /** Event types, or ['*'] for all. */
+  readonly events: readonly string[];
+  readonly secret: string;
+  readonly enabled: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface NewWebhookEndpoint {
+  readonly organisationId: number;
+  readonly url: string;
+  readonly description: string;
+  readonly events: readonly string[];
+  readonly secret: string;
+  readonly at: string;
+}
+
+export interface WebhookEndpointPatch {
+  readonly url?: string;
+  readonly description?: string;
+  readonly events?: readonly string[];
+  readonly enabled?: boolean;
+  readonly secret?: string;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** A delivery with what the worker needs to send it. */
+export interface WebhookDelivery {
+  readonly id: number;
+  readonly endpointId: number;
+  readonly eventId: number;
+  readonly eventPublicId: string;
+  readonly eventType: string;
+  readonly memberId: number | null;
+  readonly createdAt: string;
+  readonly nextAttemptAt: string;
+  readonly attempts: number;
+  readonly leaseUntil: string | null;
+  readonly deliveredAt: string | null;
+  readonly failedAt: string | null;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly state: DeliveryState;
+}
+
+/** A leased delivery: the delivery, its body and where and with which key to send it. */
+export interface LeasedDelivery extends WebhookDelivery {
+  readonly body: string;
+  readonly url: string;
+  readonly secret: string;
+}
+
+export interface WebhookAttempt {
+  readonly id: number;
+  readonly deliveryId: number;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly status: number | null;
+  readonly error: string | null;
+}
+
+interface EndpointRow {
+  id: number;
+  organisation_id: number;
+  url: string;
+  description: string;
+  events: string;
+  secret: string;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface DeliveryRow {
+  id: number;
+  endpoint_id: number;
+  event_id: number;
+  event_public_id: string;
+  event_type: string;
+  member_id: number | null;
+  created_at: string;
+  next_attempt_at: string;
+  attempts: number;
+  lease_until: string | null;
+  delivered_at: string | null;
+  failed_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+interface LeasedRow extends DeliveryRow {
+  body: string;
+  url: string;
+  secret: string;
+}
+
+interface AttemptRow {
+  id: number;
+  delivery_id: number;
+  started_at: string;
+  duration_ms: number;
+  status: number | null;
+  error: string | null;
+}
+
+const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  url: r.url,
+  description: r.description,
+  events: JSON.parse(r.events) as string[],
+  secret: r.secret,
+  enabled: r.enabled === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id,
+  endpointId: r.endpoint_id,
+  eventId: r.event_id,
+  eventPublicId: r.event_public_id,
+  eventType: r.event_type,
+  memberId: r.member_id,
+  createdAt: r.created_at,
+  nextAttemptAt: r.next_attempt_at,
+  attempts: r.attempts,
+  leaseUntil: r.lease_until,
+  deliveredAt: r.delivered_at,
+  failedAt: r.failed_at,
+  lastStatus: r.last_status,
+  lastError: r.last_error,
+  state: r.delivered_at !== null ? 'delivered' : r.failed_at !== null ? 'failed' : 'pending',
+});
+
+const ENDPOINT_COLUMNS =
+  'id, organisation_id, url, description, events, secret, enabled, created_at, updated_at';
+
+const DELIVERY_COLUMNS = `d.id, d.endpoint_id, d.event_id, e.public_id AS event_public_id, e.type AS event_type,
+  d.member_id, d.created_at, d.next_attempt_at, d.attempts, d.lease_until, d.delivered_at, d.failed_at,
+  d.last_status, d.last_error`;
+
+const UNFINISHED = 'd.delivered_at IS NULL AND d.failed_at IS NULL';
+
+/**
+ * A delivery may be leased: unfinished, due, no other worker's lease running, its endpoint live
+ * and enabled (a disabled endpoint's deliveries wait, in order, until it is enabled again), and no
+ * earlier unfinished delivery of the same member to the same endpoint (per-member order).
+ */
+const LEASABLE = `${UNFINISHED} AND d.next_attempt_at <= @now
+  AND (d.lease_until IS NULL OR d.lease_until < @now)
+  AND EXISTS (SELECT 1 FROM webhook_endpoints w
+              WHERE w.id = d.endpoint_id AND w.enabled = 1 AND w.deleted_at IS NULL)
+  AND (d.member_id IS NULL OR NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries p
+        WHERE p.endpoint_id = d.endpoint_id AND p.member_id = d.member_id AND p.id < d.id
+          AND p.delivered_at IS NULL AND p.failed_at IS NULL))`;
+
+export function createWebhookQueries(db: Db) {
+  const insertEndpoint = db.prepare<Omit<NewWebhookEndpoint, 'events'> & { events: string }, { id: number }>(
+    `INSERT INTO webhook_endpoints (organisation_id, url, description, events, secret, created_at, updated_at)
+     VALUES (@organisationId, @url, @description, @events, @secret, @at, @at) RETURNING id`,
+  );
+  const endpoint = db.prepare<[number, number], EndpointRow>(
+    `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE organisation_id = ? AND id = ? AND deleted_at IS NULL`,
+  );
+  const endpoints = db.prepare<[number], EndpointRow>(
+    `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE organisation_id = ? AND deleted_at IS NULL ORDER BY id`,
+  );
+  // On the path of every audited change: served by webhook_endpoints_live, and it reads no secret.
+  const subscriptions = db.prepare<[number], { id: number; events: string }>(
+    `SELECT id, events FROM webhook_endpoints WHERE organisation_id = ? AND deleted_at IS NULL AND enabled = 1`,
+  );
+  const updateEndpoint = db.prepare<{
+    id: number;
+    organisationId: number;
+    url: string;
+    description: string;
+    events: string;
+    enabled: number;
+    secret: string;
+    at: string;
+  }>(
+    `UPDATE webhook_endpoints SET url = @url, description = @description, events = @events,
+       enabled = @enabled, secret = @secret, updated_at = @at
+     WHERE id = @id AND organisation_id = @organisationId AND deleted_at IS NULL`,
+  );
+  const deleteEndpoint = db.prepare<{ id: number; organisationId: number; at: string }>(
+    `UPDATE webhook_endpoints SET deleted_at = @at, updated_at = @at
+     WHERE id = @id AND organisation_id = @organisationId AND deleted_at IS NULL`,
+  );
+  // A deleted endpoint is sent nothing more; what it had not received is given up, with a reason.
+  const abandon = db.prepare<{ endpointId: number; at: string }>(
+    `UPDATE webhook_deliveries SET failed_at = @at, lease_until = NULL, last_error = 'endpoint deleted'
+     WHERE endpoint_id = @endpointId AND delivered_at IS NULL AND failed_at IS NULL`,
+  );
+
+  const insertEvent = db.prepare<
+    {
+      publicId: string;
+      organisationId: number;
+      type: string;
+      memberId: number | null;
+      body: string;
+      at: string;
+    },
+    { id: number }
+  >(
+    `INSERT INTO webhook_events (public_id, organisation_id, type, member_id, body, created_at)
+     VALUES (@publicId, @organisationId, @type, @memberId, @body, @at) RETURNING id`,
+  );
+  const insertDelivery = db.prepare<
+    { endpointId: number; eventId: number; memberId: number | null; at: string },
+    { id: number }
+  >(
+    `INSERT INTO webhook_deliveries (endpoint_id, event_id, member_id, created_at, next_attempt_at)
+     VALUES (@endpointId, @eventId, @memberId, @at, @at) RETURNING id`,
+  );
+  const delivery = db.prepare<[number], DeliveryRow>(
+    `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.id = ?`,
+  );
+  const deliveriesOf = db.prepare<[number, number, number], DeliveryRow>(
+    `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+     WHERE d.endpoint_id = ? AND d.id < ? ORDER BY d.id DESC LIMIT ?`,
+  );
+  // Served by webhook_deliveries_due; the order check by webhook_deliveries_unfinished.
+  const due = db.prepare<{ now: string; limit: number }, { id: number }>(
+    `SELECT d.id FROM webhook_deliveries d WHERE ${LEASABLE} ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
+  );
+  // The lease: one conditional UPDATE, so of two workers racing for a delivery exactly one takes
+  // it. The attempt is counted here, before sending, so a receiver that hangs the process still
+  // runs the delivery out of attempts.
+  const lease = db.prepare<{ id: number; now: string; until: string }, { id: number }>(
+    `UPDATE webhook_deliveries SET lease_until = @until, attempts = attempts + 1
+     WHERE id = (SELECT d.id FROM webhook_deliveries d WHERE d.id = @id AND ${LEASABLE}) RETURNING id`,
+  );
+  const leased = db.prepare<[number], LeasedRow>(
+    `SELECT ${DELIVERY_COLUMNS}, e.body, w.url, w.secret
+     FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
+     WHERE d.id = ?`,
+  );
+  // Outcomes apply only while the caller still holds its lease (lease_until unchanged).
+  const delivered = db.prepare<{ id: number; now: string; lease: string; status: number }>(
+    `UPDATE webhook_deliveries SET delivered_at = @now, lease_until = NULL, last_status = @status, last_error = NULL
+     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
+  );
+  const retry = db.prepare<{ id: number; next: string; lease: string; status: number | null; error: string }>(
+    `UPDATE webhook_deliveries SET next_attempt_at = @next, lease_until = NULL, last_status = @status, last_error = @error
+     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
+  );
+  const failed = db.prepare<{ id: number; now: string; lease: string; status: number | null; error: string }>(
+    `UPDATE webhook_deliveries SET failed_at = @now, lease_until = NULL, last_status = @status, last_error = @error
+     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
+  );
+  const insertAttempt = db.prepare<Omit<WebhookAttempt, 'id'>>(
+    `INSERT INTO webhook_attempts (delivery_id, started_at, duration_ms, status, error)
+     VALUES (@deliveryId, @startedAt, @durationMs, @status, @error)`,
+  );
+  const attempts = db.prepare<[number], AttemptRow>(
+    'SELECT id, delivery_id, started_at, duration_ms, status, error FROM webhook_attempts WHERE delivery_id = ? ORDER BY id',
+  );
+  const eventBody = db.prepare<[number], { body: string }>('SELECT body FROM webhook_events WHERE id = ?');
+  const counts = db.prepare<[], { pending: number; failed: number }>(
+    `SELECT
+       COALESCE(SUM(CASE WHEN delivered_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending,
+       COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed
+     FROM webhook_deliveries`,
+  );
+
+  return {
+    insertEndpoint: (e: NewWebhookEndpoint): number =>
+      insertEndpoint.get({ ...e, events: JSON.stringify(e.events) })!.id,
+    /** A live (not deleted) endpoint of the organisation. */
+    endpoint(organisationId: number, id: number): WebhookEndpoint | undefined {
+      const row = endpoint.get(organisationId, id);
+      return row === undefined ? undefined : toEndpoint(row);
+    },
+    endpoints: (organisationId: number): WebhookEndpoint[] => endpoints.all(organisationId).map(toEndpoint),
+    /** The organisation's enabled endpoints and the event types each wants. */
+    subscriptions: (organisationId: number): { id: number; events: readonly string[] }[] =>
+      subscriptions.all(organisationId).map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] })),
+    updateEndpoint(current: WebhookEndpoint, patch: WebhookEndpointPatch, at: string): void {
+      updateEndpoint.run({
+        id: current.id,
+        organisationId: current.organisationId,
+        url: patch.url ?? current.url,
+        description: patch.description ?? current.description,
+        events: JSON.stringify(patch.events ?? current.events),
+        enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
+        secret: patch.secret ?? current.secret,
+        at,
+      });
+    },
+    /** Deletes the endpoint and gives up what it had not received; false if there was none. */
+    deleteEndpoint(organisationId: number, id: number, at: string): boolean {
+      if (deleteEndpoint.run({ id, organisationId, at }).changes !== 1) return false;
+      abandon.run({ endpointId: id, at });
+      return true;
+    },
+
+    insertEvent: (e: {
+      publicId: string;
+      organisationId: number;
+      type: string;
+      memberId: number | null;
+      body: string;
+      at: string;
+    }): number => insertEvent.get(e)!.id,
+    /** A delivery of the event to the endpoint, due at once; returns its id. */
+    insertDelivery: (endpointId: number, eventId: number, memberId: number | null, at: string): number =>
+      insertDelivery.get({ endpointId, eventId, memberId, at })!.id,
+    eventBody: (eventId: number): string | undefined => eventBody.get(eventId)?.body,
+    delivery(id: number): WebhookDelivery | undefined {
+      const row = delivery.get(id);
+      return row === undefined ? undefined : toDelivery(row);
+    },
+    /** The endpoint's deliveries, newest first, older than id `before`. */
+    deliveries: (endpointId: number, before: number, limit: number): WebhookDelivery[] =>
+      deliveriesOf.all(endpointId, before, limit).map(toDelivery),
+    attempts: (deliveryId: number): WebhookAttempt[] =>
+      attempts.all(deliveryId).map((r) => ({
+        id: r.id,
+        deliveryId: r.delivery_id,
+        startedAt: r.started_at,
+        durationMs: r.duration_ms,
+        status: r.status,
+        error: r.error,
+      })),
+
+    /** Ids of deliveries a worker may lease at `now`, the longest due first. */
+    due: (now: string, limit: number): number[] => due.all({ now, limit }).map((r) => r.id),
+    /** Takes the delivery for one attempt until `until`; undefined if it is not leasable now. */
+    lease(id: number, now: string, until: string): LeasedDelivery | undefined {
+      if (lease.get({ id, now, until }) === undefined) return undefined;
+      const row = leased.get(id)!;
+      return { ...toDelivery(row), body: row.body, url: row.url, secret: row.secret };
+    },
+    recordAttempt: (a: Omit<WebhookAttempt, 'id'>): void => void insertAttempt.run(a),
+    /** Records a 2xx answer; false when the lease was lost meanwhile. */
+    markDelivered: (id: number, lease: string, now: string, status: number): boolean =>
+      delivered.run({ id, now, lease, status }).changes === 1,
+    markRetry: (id: number, lease: string, next: string, status: number | null, error: string): boolean =>
+      retry.run({ id, next, lease, status, error }).changes === 1,
+    markFailed: (id: number, lease: string, now: string, status: number | null, error: string): boolean =>
+      failed.run({ id, now, lease, status, error }).changes === 1,
+    counts: (): { pending: number; failed: number } => counts.get()!,
+  };
+}

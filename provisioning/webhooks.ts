@@ -1,0 +1,260 @@
+// Webhook endpoints for owners: where the organisation's events go, which types each receives, the
+// delivery log, and redelivery. The signing secret is shown once, at creation or rotation.
+import type { Clock } from '../domain/clock.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Actor } from '../domain/model.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../db/queries/webhooks.js';
+import type { Queries } from '../db/queries/index.js';
+import type { Store } from '../db/store.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
+import { ALL_EVENTS, EVENT_TYPES } from '../webhooks/events.js';
+import { newWebhookSecret } from '../webhooks/signature.js';
+
+const DOING = 'manage webhooks';
+/** Endpoints per organisation: enough for every downstream app, few enough to post to each event. */
+export const MAX_WEBHOOK_ENDPOINTS = 10;
+export const MAX_DELIVERY_PAGE = 100;
+
+export interface WebhookSettings {
+  /** Which peers a receiving URL may be: https only (the default), or http too (development). */
+  readonly allowHttp: boolean;
+}
+
+/** An endpoint as owners see it: never the secret. */
+export type WebhookEndpointView = Omit<WebhookEndpoint, 'secret' | 'organisationId'>;
+
+export interface IssuedWebhookEndpoint {
+  /** The signing secret: shown this once. */
+  readonly secret: string;
+  readonly endpoint: WebhookEndpointView;
+}
+
+export interface NewEndpointInput {
+  readonly url: string;
+  readonly description?: string | undefined;
+  readonly events: readonly string[];
+}
+
+export interface EndpointPatchInput {
+  readonly url?: string;
+  readonly description?: string | undefined;
+  readonly events?: readonly string[];
+  readonly enabled?: boolean;
+}
+
+export interface DeliveryView extends WebhookDelivery {
+  readonly attemptLog: readonly WebhookAttempt[];
+}
+
+function view({ secret: _secret, organisationId: _org, ...rest }: WebhookEndpoint): WebhookEndpointView {
+  return rest;
+}
+
+const invalid = (pointer: string, detail: string) =>
+  new ValidationError(`Invalid body: ${pointer.slice(1)}: ${detail}`, {
+    errors: [{ in: 'body', pointer, detail }],
+  });
+
+/** A receiving URL owners may give: absolute, https (or http where allowed), no credentials in it. */
+function checkUrl(text: string, settings: WebhookSettings): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid('/url', 'Not an absolute URL.');
+  }
+  const allowed = settings.allowHttp ? ['https:', 'http:'] : ['https:'];
+  if (!allowed.includes(url.protocol)) {
+    throw invalid('/url', settings.allowHttp ? 'Must be an http or https URL.' : 'Must be an https URL.');
+  }
+  // Credentials in a URL end up in logs and proxies; the signature authenticates us instead.
+  if (url.username !== '' || url.password !== '')
+    throw invalid('/url', 'Must not contain a user name or password.');
+  if (url.hash !== '') throw invalid('/url', 'Must not have a #fragment.');
+  return url.toString();
+}
+
+function checkEvents(events: readonly string[]): string[] {
+  const unique = [...new Set(events)];
+  if (unique.length === 0) throw invalid('/events', 'Name at least one event type, or "*" for all.');
+  if (unique.includes(ALL_EVENTS)) return [ALL_EVENTS];
+  const unknown = unique.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e));
+  if (unknown.length > 0) {
+    throw invalid('/events', `Unknown event type ${unknown.map((u) => JSON.stringify(u)).join(', ')}.`);
+  }
+  return unique;
+}
+
+function requireEndpoint(q: Queries, organisationId: number, endpointId: number): WebhookEndpoint {
+  const endpoint = q.webhooks.endpoint(organisationId, endpointId);
+  if (!endpoint) throw new NotFoundError(`No webhook endpoint ${endpointId} in this organisation.`);
+  return endpoint;
+}
+
+export function createWebhooks({
+  store,
+  clock,
+  settings,
+}: {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly settings: WebhookSettings;
+}) {
+  /** Audits a change of an endpoint; the secret is never in the log. */
+  function audit(
+    q: Queries,
+    organisationId: number,
+    actor: Actor,
+    action: string,
+    id: number,
+    after?: unknown,
+  ) {
+    q.audit.append({
+      organisationId,
+      at: clock.now().toISO()!,
+      actor,
+      action,
+      subjectType: 'webhook_endpoint',
+      subjectId: id,
+      ...(after !== undefined ? { after } : {}),
+    });
+  }
+
+  return {
+    create(organisationId: number, input: NewEndpointInput, actor: Actor): IssuedWebhookEndpoint {
+      const url = checkUrl(input.url, settings);
+      const events = checkEvents(input.events);
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        if (q.webhooks.endpoints(organisationId).length >= MAX_WEBHOOK_ENDPOINTS) {
+          throw new ValidationError(
+            `An organisation has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`,
+            {},
+            'too_many_endpoints',
+          );
+        }
+        const secret = newWebhookSecret();
+        const id = q.webhooks.insertEndpoint({
+          organisationId,
+          url,
+          description: input.description ?? '',
+          events,
+          secret,
+          at: clock.now().toISO()!,
+        });
+        audit(q, organisationId, actor, 'webhook_endpoint.created', id, { url, events });
+        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, id)!) };
+      });
+    },
+
+    list(organisationId: number, actor: Actor): WebhookEndpointView[] {
+      return store.read((q) => {
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        return q.webhooks.endpoints(organisationId).map(view);
+      });
+    },
+
+    show(organisationId: number, endpointId: number, actor: Actor): WebhookEndpointView {
+      return store.read((q) => {
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        return view(requireEndpoint(q, organisationId, endpointId));
+      });
+    },
+
+    update(
+      organisationId: number,
+      endpointId: number,
+      patch: EndpointPatchInput,
+      actor: Actor,
+    ): WebhookEndpointView {
+      const url = patch.url === undefined ? undefined : checkUrl(patch.url, settings);
+      const events = patch.events === undefined ? undefined : checkEvents(patch.events);
+      return store.write((q) => {
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        const current = requireEndpoint(q, organisationId, endpointId);
+        const change = {
+          ...(url !== undefined ? { url } : {}),
+          ...(events !== undefined ? { events } : {}),
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+        };
+        q.webhooks.updateEndpoint(current, change, clock.now().toISO()!);
+        audit(q, organisationId, actor, 'webhook_endpoint.changed', endpointId, change);
+        return view(q.webhooks.endpoint(organisationId, endpointId)!);
+      });
+    },
+
+    /** A new signing secret, in force for the next attempt; the old one stops at once. */
+    rotateSecret(organisationId: number, endpointId: number, actor: Actor): IssuedWebhookEndpoint {
+      return store.write((q) => {
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        const current = requireEndpoint(q, organisationId, endpointId);
+        const secret = newWebhookSecret();
+        q.webhooks.updateEndpoint(current, { secret }, clock.now().toISO()!);
+        audit(q, organisationId, actor, 'webhook_endpoint.secret_rotated', endpointId);
+        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, endpointId)!) };
+      });
+    },
+
+    /** Deletes the endpoint; what it had not yet received is given up (the log keeps it). */
+    remove(organisationId: number, endpointId: number, actor: Actor): void {
+      store.write((q) => {
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        if (!q.webhooks.deleteEndpoint(organisationId, endpointId, clock.now().toISO()!)) {
+          throw new NotFoundError(`No webhook endpoint ${endpointId} in this organisation.`);
+        }
+        audit(q, organisationId, actor, 'webhook_endpoint.deleted', endpointId);
+      });
+    },
+
+    /** The delivery log, newest first, with every attempt; `before` is the previous page's last id. */
+    deliveries(
+      organisationId: number,
+      endpointId: number,
+      page: { readonly before?: number; readonly limit: number },
+      actor: Actor,
+    ): { deliveries: DeliveryView[]; nextCursor: string | null } {
+      const limit = Math.min(Math.max(1, Math.trunc(page.limit)), MAX_DELIVERY_PAGE);
+      return store.read((q) => {
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        requireEndpoint(q, organisationId, endpointId);
+        const rows = q.webhooks.deliveries(endpointId, page.before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+        const deliveries = rows.slice(0, limit).map((d) => ({ ...d, attemptLog: q.webhooks.attempts(d.id) }));
+        return {
+          deliveries,
+          nextCursor: rows.length > limit ? String(deliveries[deliveries.length - 1]!.id) : null,
+        };
+      });
+    },
+
+    /**
+     * Sends a delivery's event again, as a new delivery due now, with the same event id (so a
+     * receiver that had it already can tell). It keeps per-member order behind earlier ones.
+     */
+    redeliver(organisationId: number, endpointId: number, deliveryId: number, actor: Actor): DeliveryView {
+      return store.write((q) => {
+        requireRole(q, organisationId, actor, 'owner', DOING);
+        requireEndpoint(q, organisationId, endpointId);
+        const original = q.webhooks.delivery(deliveryId);
+        if (!original || original.endpointId !== endpointId) {
+          throw new NotFoundError(`No delivery ${deliveryId} to webhook endpoint ${endpointId}.`);
+        }
+        const id = q.webhooks.insertDelivery(
+          endpointId,
+          original.eventId,
+          original.memberId,
+          clock.now().toUTC().toISO()!,
+        );
+        audit(q, organisationId, actor, 'webhook_delivery.redelivered', endpointId, {
+          eventId: original.eventPublicId,
+          delivery: id,
+        });
+        return { ...q.webhooks.delivery(id)!, attemptLog: [] };
+      });
+    },
+  };
+}
+
+export type Webhooks = ReturnType<typeof createWebhooks>;

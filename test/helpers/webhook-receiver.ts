@@ -1,0 +1,65 @@
+// A real HTTP server on 127.0.0.1 that receives webhook deliveries: it keeps every request as it
+// arrived (headers and raw body), and can be told to fail or be taken down and brought back on the
+// same port, so tests can play a downstream app that is away for a while.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  /** The status this receiver answered. */
+  readonly status: number;
+}
+
+export interface WebhookReceiver {
+  readonly url: string;
+  readonly received: Received[];
+  /** What the next requests are answered with (they are recorded whatever the status). */
+  answer(status: number): void;
+  /** Stops listening: connections are refused until up(). */
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: Received[] = [];
+  let status = 200;
+  let server: Server | undefined;
+  let port = 0;
+
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+          res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+        });
+      });
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => {
+        port = (s.address() as AddressInfo).port;
+        server = s;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server) return resolve();
+      server.closeAllConnections();
+      server.close(() => resolve());
+      server = undefined;
+    });
+
+  await listen();
+  return {
+    url: `http://127.0.0.1:${port}/hooks/seatkeeper`,
+    received,
+    answer: (s) => void (status = s),
+    down: stop,
+    up: listen,
+    close: stop,
+  };
+}

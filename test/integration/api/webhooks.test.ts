@@ -1,0 +1,232 @@
+// The webhook endpoints of the admin API: owners add endpoints (the secret shown once), change,
+// disable, rotate and delete them, read the delivery log and redeliver; bad input is a 400 problem
+// that names the field and writes nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { HIGHEST, OPERATOR } from '../../../domain/model.js';
+import { verifySignature } from '../../../webhooks/signature.js';
+import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { storedState } from './org-state.js';
+
+interface EndpointBody {
+  id: number;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  secret?: string;
+}
+
+describe('admin API: webhooks', () => {
+  let receiver: WebhookReceiver;
+  before(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  after(() => receiver.close());
+
+  function world(allowHttp = true): ApiWorld {
+    return apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp, pollIntervalSeconds: 0 } });
+  }
+
+  let n = 0;
+  const admit = (w: ApiWorld) =>
+    w.c.members.admit(
+      w.organisationId,
+      { email: `person${++n}@acme.example`, displayName: `Person ${n}`, role: 'user' },
+      'manual',
+      HIGHEST,
+      OPERATOR,
+    );
+
+  test('When an owner adds an endpoint, then the secret is shown once: never in the list, the endpoint or its log', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    const made = await w.as.owner.post('/webhooks', {
+      url: receiver.url,
+      description: 'HR system',
+      events: ['member.created', 'member.removed', 'member.created'],
+    });
+    assert.equal(made.status, 201, made.text);
+    const body = made.body as EndpointBody;
+    assert.match(body.secret ?? '', /^whsec_[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(body.events, ['member.created', 'member.removed'], 'duplicates dropped');
+    assert.equal(made.headers.location, `/api/v1/webhooks/${body.id}`);
+
+    const listed = await w.as.owner.get('/webhooks');
+    assert.equal(listed.status, 200);
+    assert.ok(!listed.text.includes(body.secret!), 'the list never shows the secret');
+    assert.ok((listed.body.eventTypes as string[]).includes('seats.exhausted'));
+    const shown = await w.as.owner.get(`/webhooks/${body.id}`);
+    assert.equal(shown.status, 200);
+    assert.equal('secret' in shown.body, false);
+    const audit = await w.as.owner.get('/audit?action=webhook_endpoint.');
+    assert.ok(!audit.text.includes(body.secret!), 'nor does the audit log');
+    assert.equal((audit.body.entries as unknown[]).length, 1);
+  });
+
+  test('When the body is wrong, then 400 names the field and nothing is written', async (t) => {
+    const strict = world(false);
+    t.after(() => strict.cleanup());
+    const cases: [unknown, string][] = [
+      [{ url: 'http://hooks.example/x', events: ['*'] }, '/url'],
+      [{ url: 'not a url', events: ['*'] }, '/url'],
+      [{ url: 'https://user:pw@hooks.example/x', events: ['*'] }, '/url'],
+      [{ url: 'ftp://hooks.example/x', events: ['*'] }, '/url'],
+      [{ url: 'https://hooks.example/x', events: ['member.exploded'] }, '/events'],
+      [{ url: 'https://hooks.example/x', events: [] }, '/events'],
+      [{ url: 'https://hooks.example/x' }, '/events'],
+      [{ url: 'https://hooks.example/x', events: ['*'], secret: 'mine' }, ''],
+      [{ url: 42, events: ['*'] }, '/url'],
+    ];
+    for (const [body, pointer] of cases) {
+      const before = storedState(strict);
+      const res = await strict.as.owner.post('/webhooks', body);
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+      const p = problem(res);
+      if (pointer !== '') {
+        const pointers = ((p.errors ?? []) as { pointer: string }[]).map((e) => e.pointer);
+        assert.ok(pointers.includes(pointer), `${JSON.stringify(body)} names ${pointer}: ${res.text}`);
+      }
+      assert.deepEqual(storedState(strict), before, `${JSON.stringify(body)} wrote nothing`);
+    }
+    const https = await strict.as.owner.post('/webhooks', { url: 'https://hooks.example/x', events: ['*'] });
+    assert.equal(https.status, 201, 'https is always accepted');
+  });
+
+  test('When an endpoint is disabled, then its deliveries wait in order and go out when it is enabled again', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    receiver.received.length = 0;
+    receiver.answer(200);
+    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['member.created'] }))
+      .body as EndpointBody;
+    const queued = admit(w);
+    const off = await w.as.owner.patch(`/webhooks/${id}`, { enabled: false });
+    assert.equal(off.status, 200);
+    assert.equal((off.body as EndpointBody).enabled, false);
+    admit(w); // while disabled: not queued for this endpoint
+    assert.equal((await w.c.webhookWorker.runOnce()).delivered, 0, 'what was queued waits');
+    assert.equal(receiver.received.length, 0);
+    await w.as.owner.patch(`/webhooks/${id}`, { enabled: true });
+    const later = admit(w);
+    assert.equal((await w.c.webhookWorker.runOnce()).delivered, 2);
+    const got = receiver.received.map((r) => JSON.parse(r.body) as { data: { member: { id: number } } });
+    assert.deepEqual(
+      got.map((e) => e.data.member.id),
+      [queued.id, later.id],
+      'the queued delivery resumes; a change made while disabled is not queued for the endpoint',
+    );
+  });
+
+  test('When the secret is rotated, then the next delivery is signed with the new secret only', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    receiver.received.length = 0;
+    const made = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['*'] }))
+      .body as EndpointBody;
+    const rotated = await w.as.owner.post(`/webhooks/${made.id}/rotate-secret`);
+    assert.equal(rotated.status, 200);
+    const fresh = (rotated.body as EndpointBody).secret!;
+    assert.notEqual(fresh, made.secret);
+    admit(w);
+    await w.c.webhookWorker.runOnce();
+    const now = Math.floor(w.clock.now().toMillis() / 1000);
+    assert.ok(receiver.received.length > 0);
+    for (const r of receiver.received) {
+      const header = r.headers['seatkeeper-signature'] as string;
+      assert.ok(verifySignature(fresh, header, r.body, now));
+      assert.equal(verifySignature(made.secret!, header, r.body, now), false);
+    }
+  });
+
+  test('When a delivery is redelivered, then the receiver gets the same event id again, and the log shows both deliveries', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    receiver.received.length = 0;
+    receiver.answer(200);
+    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['member.created'] }))
+      .body as EndpointBody;
+    admit(w);
+    await w.c.webhookWorker.runOnce();
+    const log = await w.as.owner.get(`/webhooks/${id}/deliveries`);
+    assert.equal(log.status, 200);
+    const [first] = log.body.deliveries as { id: number; state: string; eventPublicId: string }[];
+    assert.equal(first?.state, 'delivered');
+
+    const again = await w.as.owner.post(`/webhooks/${id}/deliveries/${first.id}/redeliver`);
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.body.eventPublicId, first.eventPublicId);
+    await w.c.webhookWorker.runOnce();
+    assert.equal(receiver.received.length, 2);
+    const ids = receiver.received.map((r) => r.headers['seatkeeper-event-id']);
+    assert.deepEqual(ids, [first.eventPublicId, first.eventPublicId]);
+    assert.notEqual(
+      receiver.received[0]!.headers['seatkeeper-delivery-id'],
+      receiver.received[1]!.headers['seatkeeper-delivery-id'],
+    );
+    const after = (await w.as.owner.get(`/webhooks/${id}/deliveries`)).body.deliveries as { state: string }[];
+    assert.deepEqual(
+      after.map((d) => d.state),
+      ['delivered', 'delivered'],
+    );
+    const elsewhere = await w.as.owner.post(`/webhooks/${id}/deliveries/999999/redeliver`);
+    assert.equal(elsewhere.status, 404);
+    assert.equal(problem(elsewhere).code, 'not_found');
+  });
+
+  test('When an endpoint is deleted, then nothing more is sent to it, what it had not received is given up, and its id is gone', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    receiver.received.length = 0;
+    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['*'] }))
+      .body as EndpointBody;
+    admit(w);
+    const gone = await w.as.owner.delete(`/webhooks/${id}`);
+    assert.equal(gone.status, 204);
+    admit(w);
+    assert.equal((await w.c.webhookWorker.runOnce()).delivered, 0);
+    assert.equal(receiver.received.length, 0);
+    assert.deepEqual(w.c.store.read((q) => q.webhooks.counts()).pending, 0);
+    assert.ok(w.c.store.read((q) => q.webhooks.counts()).failed > 0, 'kept in the log as given up');
+    assert.equal((await w.as.owner.get(`/webhooks/${id}`)).status, 404);
+    assert.equal((await w.as.owner.delete(`/webhooks/${id}`)).status, 404);
+  });
+
+  test('When one organisation has an endpoint, then another organisation’s changes never reach it, nor can its owners see it', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    receiver.received.length = 0;
+    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['*'] }))
+      .body as EndpointBody;
+    const other = w.c.organisations.create(
+      {
+        slug: 'globex',
+        name: 'Globex',
+        domains: ['globex.example'],
+        contract: {
+          termStart: '2026-01-01',
+          timeZone: 'UTC',
+          currency: 'EUR',
+          autoRenew: true,
+          prices: { standard: 5000, premium: 15000 },
+          seats: { standard: 5, premium: 0 },
+        },
+        primaryOwner: { email: 'owner@globex.example', displayName: 'G Owner' },
+      },
+      OPERATOR,
+    );
+    w.c.members.admit(
+      other.organisation.id,
+      { email: 'x@globex.example', displayName: 'X', role: 'user' },
+      'manual',
+      HIGHEST,
+      OPERATOR,
+    );
+    await w.c.webhookWorker.runOnce();
+    assert.equal(receiver.received.length, 0);
+    const token = w.c.apiTokens.create(other.organisation.id, { name: 'globex', role: 'owner' }, OPERATOR);
+    const foreign = w.withToken(token.token);
+    assert.equal((await foreign.get(`/webhooks/${id}`)).status, 404);
+    assert.deepEqual((await foreign.get('/webhooks')).body.endpoints, []);
+  });
+});
