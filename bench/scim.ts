@@ -8,6 +8,7 @@
 // and throws — failing loudly — on a 5xx, a connection error, or counts that disagree with the
 // responses the client saw.
 import { randomInt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import {
   DOMAIN,
   ENTRA_CHANGES,
@@ -19,6 +20,7 @@ import {
   seededUserName,
 } from './http/bodies.js';
 import { Servers, type ChildServer } from './http/child.js';
+import { EntryServer } from './http/entry-server.js';
 import {
   asTiming,
   cannon,
@@ -33,7 +35,9 @@ import {
 } from './http/load.js';
 import {
   announced,
+  copyOfTemplate,
   freshServer,
+  runDir,
   seededTemplate,
   serverFromTemplate,
   type Template,
@@ -65,6 +69,9 @@ interface Sizes {
   /** Entra cycle: users seeded, each PATCHed once; warm-up PATCHes before. */
   readonly cycleUsers: number;
   readonly cycleWarmup: number;
+  /** Cluster create: requests in the warm-up and in each measured slice (counted, not timed). */
+  readonly workersCreateWarmup: number;
+  readonly workersCreateSlice: number;
 }
 
 const FULL: Sizes = {
@@ -83,6 +90,8 @@ const FULL: Sizes = {
   importUsers: 100_000,
   cycleUsers: 10_000,
   cycleWarmup: 500,
+  workersCreateWarmup: 2_000,
+  workersCreateSlice: 4_000,
 };
 
 const QUICK: Sizes = {
@@ -101,6 +110,8 @@ const QUICK: Sizes = {
   importUsers: 5_000,
   cycleUsers: 1_000,
   cycleWarmup: 100,
+  workersCreateWarmup: 500,
+  workersCreateSlice: 2_000,
 };
 
 const sizesFor = ({ quick }: RunOptions): Sizes => (quick ? QUICK : FULL);
@@ -182,6 +193,70 @@ interface ListBody {
   }[];
 }
 
+// --- load shared by the create and lookup scenarios ---------------------------------------------
+
+/** POST /Users with a unique Okta-shaped body per request: create0, create1, … across every run. */
+function createRequests(): () => NextRequest {
+  let n = 0;
+  return () => ({
+    method: 'POST',
+    path: `${SCIM_BASE}/Users`,
+    body: JSON.stringify(oktaUserBody(`create${n++}`)),
+  });
+}
+
+/** Okta's existence check (GET filter userName eq) for a random existing user of the template. */
+const lookupRequests = (template: Template) => (): NextRequest => ({
+  method: 'GET',
+  path: oktaFindPath(seededUserName(randomInt(template.users))),
+});
+
+type Phase = 'warm-up' | 'measured';
+
+interface Slices {
+  readonly warm: LoadResult;
+  /** The measured slices taken as one. */
+  readonly measured: LoadResult;
+  /** CPU seconds over the measured slices: this process (the load generator), and the server's
+   * processes when the caller can read them (NaN otherwise). */
+  readonly loadCpu: number;
+  readonly serverCpu: number;
+}
+
+/**
+ * A warm-up of every side, then `rounds` measured slices of each, the sides taking turns, so that a
+ * change in whatever else the machine is doing falls on every side alike. Results in side order.
+ */
+async function alternate<S>(
+  sides: readonly S[],
+  rounds: number,
+  run: (side: S, phase: Phase) => Promise<LoadResult>,
+  hooks: { readonly beforeMeasured?: () => void; readonly serverCpu?: (side: S) => number } = {},
+): Promise<Slices[]> {
+  const warm: LoadResult[] = [];
+  for (const side of sides) warm.push(await run(side, 'warm-up'));
+  hooks.beforeMeasured?.();
+  const measured = sides.map(() => [] as LoadResult[]);
+  const loadCpu = sides.map(() => 0);
+  const serverCpu = sides.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [k, side] of sides.entries()) {
+      const serverBefore = hooks.serverCpu?.(side) ?? NaN;
+      const ownBefore = process.cpuUsage();
+      measured[k]!.push(await run(side, 'measured'));
+      const own = process.cpuUsage(ownBefore);
+      loadCpu[k]! += (own.user + own.system) / 1e6;
+      serverCpu[k]! += (hooks.serverCpu?.(side) ?? NaN) - serverBefore;
+    }
+  }
+  return sides.map((_, k) => ({
+    warm: warm[k]!,
+    measured: merge(measured[k]!),
+    loadCpu: loadCpu[k]!,
+    serverCpu: serverCpu[k]!,
+  }));
+}
+
 // --- 1. create ----------------------------------------------------------------------------------
 
 /**
@@ -202,37 +277,26 @@ export const scimCreate: Scenario = {
         { label: 'scimmy', server: await servers.start('scimmy', 'scimmy'), token: 'unused' },
         { label: 'seatkeeper', server: seatkeeper, token: org.token },
       ] as const;
-      let n = 0;
-      const next = (): NextRequest => ({
-        method: 'POST',
-        path: `${SCIM_BASE}/Users`,
-        body: JSON.stringify(oktaUserBody(`create${n++}`)),
-      });
-      const run = (side: (typeof sides)[number], seconds: number) =>
-        cannon({
-          url: side.server.url,
-          connections: CONNECTIONS,
-          seconds,
-          headers: scimHeaders(side.token),
-          next,
-        });
-
-      const warm = new Map<string, LoadResult>();
-      for (const side of sides) warm.set(side.label, await run(side, z.warmupSeconds));
-      const slices = new Map<string, LoadResult[]>(sides.map((s) => [s.label, []]));
-      seatkeeper.startSampling();
-      for (let round = 0; round < z.createRounds; round++)
-        for (const side of sides) slices.get(side.label)!.push(await run(side, z.createSeconds));
+      const next = createRequests();
+      const [echoSlices, scimmySlices, ourSlices] = (await alternate(
+        sides,
+        z.createRounds,
+        (side, phase) =>
+          cannon({
+            url: side.server.url,
+            connections: CONNECTIONS,
+            seconds: phase === 'warm-up' ? z.warmupSeconds : z.createSeconds,
+            headers: scimHeaders(side.token),
+            next,
+          }),
+        { beforeMeasured: () => seatkeeper.startSampling() },
+      )) as [Slices, Slices, Slices];
       const memory = seatkeeper.stopSampling();
-      const [echo, scimmy, ours] = sides.map((s) => merge(slices.get(s.label)!)) as [
-        LoadResult,
-        LoadResult,
-        LoadResult,
-      ];
+      const [echo, scimmy, ours] = [echoSlices.measured, scimmySlices.measured, ourSlices.measured];
 
-      checkClient('echo', merge([warm.get('echo')!, echo]), 201);
-      checkClient('scimmy in-memory', merge([warm.get('scimmy')!, scimmy]), 201);
-      const all = merge([warm.get('seatkeeper')!, ours]);
+      checkClient('echo', merge([echoSlices.warm, echo]), 201);
+      checkClient('scimmy in-memory', merge([scimmySlices.warm, scimmy]), 201);
+      const all = merge([ourSlices.warm, ours]);
       check(all.errors === 0, `seatkeeper: ${all.errors} connection errors or timeouts`);
       const counts = await countsOf(seatkeeper, org.organisationId);
       checkServer('seatkeeper', counts);
@@ -285,7 +349,7 @@ export const scimCreate: Scenario = {
 // --- 2. filter lookup ---------------------------------------------------------------------------
 
 /** Ten random lookups answered with exactly the seeded user. */
-async function probeLookups(server: ChildServer, template: Template): Promise<void> {
+async function probeLookups(server: { readonly url: string }, template: Template): Promise<void> {
   const client = httpClient(server.url, scimHeaders(template.token), 1);
   try {
     for (let k = 0; k < 10; k++) {
@@ -326,22 +390,18 @@ export const filterLookup: Scenario = {
         server: await serverFromTemplate(servers, 'seatkeeper-small', smallTemplate),
       };
       const sides = [small, big];
-      const run = (side: (typeof sides)[number], seconds: number) =>
-        cannon({
-          url: side.server.url,
-          connections: CONNECTIONS,
-          seconds,
-          headers: scimHeaders(side.template.token),
-          next: () => ({ method: 'GET', path: oktaFindPath(seededUserName(randomInt(side.template.users))) }),
-        });
-      for (const side of sides) {
-        await probeLookups(side.server, side.template);
-        await run(side, z.warmupSeconds);
-      }
-      const slices = new Map(sides.map((s) => [s, [] as LoadResult[]]));
-      for (let round = 0; round < z.lookupRounds; round++)
-        for (const side of sides) slices.get(side)!.push(await run(side, z.lookupSeconds));
-      const [smallResult, bigResult] = sides.map((s) => merge(slices.get(s)!)) as [LoadResult, LoadResult];
+      for (const side of sides) await probeLookups(side.server, side.template);
+      const [smallResult, bigResult] = (
+        await alternate(sides, z.lookupRounds, (side, phase) =>
+          cannon({
+            url: side.server.url,
+            connections: CONNECTIONS,
+            seconds: phase === 'warm-up' ? z.warmupSeconds : z.lookupSeconds,
+            headers: scimHeaders(side.template.token),
+            next: lookupRequests(side.template),
+          }),
+        )
+      ).map((s) => s.measured) as [LoadResult, LoadResult];
       checkClient('lookups at the small directory', smallResult, 200);
       checkClient('lookups at the large directory', bigResult, 200);
       for (const side of sides) {
@@ -797,6 +857,265 @@ export const entraCycle: Scenario = {
   },
 };
 
+// --- 7. cluster mode ----------------------------------------------------------------------------
+
+/** One side of a WORKERS comparison: the real entry point over its own copy of a template. */
+interface WorkersSide {
+  readonly workers: number;
+  readonly label: string;
+  readonly server: EntryServer;
+}
+
+/** server/main.ts with WORKERS=1 and with WORKERS=2, each over its own copy of the template. */
+async function workersSides(
+  servers: Servers,
+  template: Template,
+  scenario: string,
+): Promise<[WorkersSide, WorkersSide]> {
+  const sides: WorkersSide[] = [];
+  for (const workers of [1, 2]) {
+    const label = `WORKERS=${workers}`;
+    const name = `${scenario} ${label}`;
+    const server = await EntryServer.start(name, {
+      databasePath: copyOfTemplate(name, template),
+      workers,
+      dir: runDir(),
+    });
+    sides.push({ workers, label, server: servers.track(server) });
+  }
+  return sides as [WorkersSide, WorkersSide];
+}
+
+interface StoppedCounts extends ServerCounts {
+  readonly requestsByPid: ReadonlyMap<number, number>;
+  readonly rssMb: number;
+}
+
+const statusList = (statuses: Readonly<Record<string, number>>): string =>
+  describeStatuses(new Map(Object.entries(statuses).map(([s, n]) => [Number(s), n])));
+
+/**
+ * Stops an entry-point server and gathers what checkServer checks: its answers by status from its
+ * own /metrics (scraped just before it stops), the warnings and errors in its log, and its rows,
+ * read by a bench server over the same file once it has exited. Fails unless it shut down cleanly,
+ * its request log agrees with its /metrics, and every one of its serving processes served.
+ */
+async function stopAndCount(
+  servers: Servers,
+  side: WorkersSide,
+  organisationId: number,
+): Promise<StoppedCounts> {
+  const { server } = side;
+  const statuses = await server.statuses();
+  const rssMb = server.rssMb();
+  await server.stop();
+  check(server.exit === 0, `${server.name} exited with ${server.exit} after SIGTERM`);
+  const log = server.log();
+  check(
+    statusList(log.requestStatuses) === statusList(statuses),
+    `${server.name}: its request log counts ${statusList(log.requestStatuses)} but its /metrics ${statusList(statuses)}`,
+  );
+  check(
+    log.requestsByPid.size === side.workers,
+    `${server.name}: ${log.requestsByPid.size} of its ${side.workers} serving processes logged requests`,
+  );
+  const reader = await servers.start('seatkeeper', `${server.name} (reader)`, {
+    databasePath: server.databasePath,
+  });
+  try {
+    const rows = await countsOf(reader, organisationId);
+    return {
+      ...rows,
+      statuses,
+      log: { lines: log.lines, problems: log.problems },
+      requestsByPid: log.requestsByPid,
+      rssMb,
+    };
+  } finally {
+    await reader.stop();
+  }
+}
+
+const pct = (cpuSeconds: number, seconds: number) => `${Math.round((100 * cpuSeconds) / seconds)} %`;
+
+/** "WORKERS=1 <f(0)>; WORKERS=2 <f(1)>" */
+const perSide = (sides: readonly WorkersSide[], f: (k: number) => string): string =>
+  sides.map((side, k) => `${side.label} ${f(k)}`).join('; ');
+
+const poolNote = (c: ServerCounts): string =>
+  `held ${int(standardTier(c).held)} = seated ${int(standardTier(c).seated)} + invited ${standardTier(c).invited}`;
+
+/** The notes both cluster scenarios print: set-up, CPU on the shared cores, workers, memory. */
+function workersNotes(
+  sides: readonly WorkersSide[],
+  slices: readonly Slices[],
+  counts: readonly StoppedCounts[],
+): string[] {
+  const both = (f: (k: number) => string) => perSide(sides, f);
+  const two = counts[1]!;
+  return [
+    `the load generator (autocannon, in this process) shares the machine's ${availableParallelism()} cores with the server's processes (WORKERS=2: a primary and 2 workers), so neither side has a core to itself; CPU over the measured slices in % of one core, server processes + load generator: ${both((k) => `${pct(slices[k]!.serverCpu, slices[k]!.measured.seconds)} + ${pct(slices[k]!.loadCpu, slices[k]!.measured.seconds)}`)}`,
+    `latency: ${both((k) => latencySummary(asTiming(slices[k]!.measured)))}`,
+    `WORKERS=2: requests per worker over the run (its request log) ${[...two.requestsByPid.values()].map(int).join(' / ')}; VmRSS of all its processes at the end ${both((k) => mb(counts[k]!.rssMb))}`,
+  ];
+}
+
+/**
+ * SCIM create with seat claim, as "SCIM create with seat claim" sends it (unique Okta-shaped
+ * bodies, 20 connections, autocannon), against the real entry point started with WORKERS=2 and
+ * with WORKERS=1, alternating slices after a warm-up each. Value: WORKERS=2's creates per second;
+ * baseline: WORKERS=1's.
+ */
+export const workersCreate: Scenario = {
+  name: 'cluster: SCIM create with seat claim, WORKERS=2 vs 1',
+  async run(options): Promise<ScenarioResult> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      // The organisation and its token, no users: what scimCreate's fresh server starts from.
+      const template = await seededTemplate(0);
+      const sides = await workersSides(servers, template, 'create');
+      const next = createRequests();
+      const slices = await alternate(
+        sides,
+        z.createRounds,
+        (side, phase) =>
+          cannon({
+            url: side.server.url,
+            connections: CONNECTIONS,
+            // Counted slices, not timed ones: a timed run ends with requests in flight, and a create
+            // finished for a client that has gone is committed but never counted by the server's
+            // /metrics. With nothing in flight at the end, the check below can be exact.
+            amount: phase === 'warm-up' ? z.workersCreateWarmup : z.workersCreateSlice,
+            headers: scimHeaders(template.token),
+            next,
+          }),
+        { serverCpu: (side) => side.server.cpuSeconds() },
+      );
+      const sent = z.workersCreateWarmup + z.createRounds * z.workersCreateSlice;
+      const counts: StoppedCounts[] = [];
+      for (const [k, side] of sides.entries()) {
+        const name = side.server.name;
+        const all = merge([slices[k]!.warm, slices[k]!.measured]);
+        checkClient(name, all, 201);
+        check(
+          all.latenciesMs.length === sent,
+          `${name}: ${all.latenciesMs.length} answers to ${sent} requests`,
+        );
+        const c = await stopAndCount(servers, side, template.organisationId);
+        checkServer(name, c);
+        const created = serverStatus(c, 201);
+        check(
+          created === countOf(all, 201),
+          `${name} counted ${created} × 201; the client saw ${countOf(all, 201)}`,
+        );
+        check(
+          c.users === template.users + created,
+          `${name} holds ${c.users} directory users after ${created} × 201`,
+        );
+        check(
+          standardTier(c).seated === c.users,
+          `${name}: ${standardTier(c).seated} standard seats seated for ${c.users} directory users`,
+        );
+        counts.push(c);
+      }
+      const [one, two] = slices as [Slices, Slices];
+      const value = ratePerSecond(two.measured, 201);
+      const baseline = ratePerSecond(one.measured, 201);
+      return {
+        name: this.name,
+        unit: 'creates/s',
+        value,
+        baseline: { name: 'WORKERS=1, same entry point', value: baseline },
+        ratio: value / baseline,
+        goal: { description: 'none (report)', met: true },
+        notes: [
+          `server/main.ts (the real entry point, configured by its environment) with WORKERS=2 (a primary forking 2 workers that share the port and the database file) vs WORKERS=1 (one process), each over its own copy of a database holding the organisation and its SCIM token; ${CONNECTIONS} connections (autocannon), ${z.createRounds} × ${int(z.workersCreateSlice)} creates per server in alternating slices after ${int(z.workersCreateWarmup)} warm-up; unique Okta-shaped bodies, every 201 claimed a standard seat`,
+          `slices are counted (exactly ${int(z.workersCreateSlice)} requests), not timed as in "SCIM create with seat claim": a timed slice ends with creates in flight that commit without an answer the server counts, which would leave the check below inexact`,
+          ...workersNotes(sides, slices, counts),
+          `checked in each server: directory users = 201 answers (its /metrics, its request log and the client alike), ${perSide(sides, (k) => int(counts[k]!.users))}; standard pool ${perSide(sides, (k) => poolNote(counts[k]!))}; no 5xx, no warning logged; both shut down cleanly on SIGTERM`,
+        ],
+      };
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
+/**
+ * The SCIM filter lookup, as "filter lookup at 100k vs 1k" sends it (GET /Users?filter=userName eq
+ * "<random existing user>", 20 connections, autocannon, timed slices), on the 100,000-user directory,
+ * against the real entry point started with WORKERS=2 and with WORKERS=1, alternating slices after a
+ * warm-up each. Value: WORKERS=2's lookups per second; baseline: WORKERS=1's.
+ */
+export const workersLookup: Scenario = {
+  name: 'cluster: SCIM filter lookup at 100k, WORKERS=2 vs 1',
+  async run(options): Promise<ScenarioResult> {
+    const z = sizesFor(options);
+    const servers = new Servers();
+    try {
+      const template = await seededTemplate(z.bigUsers);
+      const sides = await workersSides(servers, template, 'lookup');
+      const PROBES = 10; // probeLookups' requests, answered 200 by the server before the load
+      for (const side of sides) await probeLookups(side.server, template);
+      const slices = await alternate(
+        sides,
+        z.lookupRounds,
+        (side, phase) =>
+          cannon({
+            url: side.server.url,
+            connections: CONNECTIONS,
+            seconds: phase === 'warm-up' ? z.warmupSeconds : z.lookupSeconds,
+            headers: scimHeaders(template.token),
+            next: lookupRequests(template),
+          }),
+        { serverCpu: (side) => side.server.cpuSeconds() },
+      );
+      const counts: StoppedCounts[] = [];
+      for (const [k, side] of sides.entries()) {
+        const name = side.server.name;
+        const all = merge([slices[k]!.warm, slices[k]!.measured]);
+        checkClient(name, all, 200);
+        const c = await stopAndCount(servers, side, template.organisationId);
+        checkServer(name, c);
+        const others = Object.keys(c.statuses).filter((s) => s !== '200');
+        check(others.length === 0, `${name} answered ${statusList(c.statuses)}; lookups answer 200 only`);
+        check(
+          c.users === template.users + serverStatus(c, 201),
+          `${name} holds ${c.users} directory users; ${template.users} were seeded and none created`,
+        );
+        // A timed run ends with lookups in flight: the server may have answered a few the client
+        // never read, at most one per connection per run (the warm-up and each slice).
+        const answered = serverStatus(c, 200);
+        const seen = countOf(all, 200) + PROBES;
+        check(
+          seen <= answered && answered <= seen + CONNECTIONS * (1 + z.lookupRounds),
+          `${name} counted ${answered} × 200; the client read ${seen}`,
+        );
+        counts.push(c);
+      }
+      const [one, two] = slices as [Slices, Slices];
+      const value = ratePerSecond(two.measured, 200);
+      const baseline = ratePerSecond(one.measured, 200);
+      return {
+        name: this.name,
+        unit: 'lookups/s',
+        value,
+        baseline: { name: 'WORKERS=1, same entry point', value: baseline },
+        ratio: value / baseline,
+        goal: { description: 'none (report)', met: true },
+        notes: [
+          `server/main.ts (the real entry point, configured by its environment) with WORKERS=2 (a primary forking 2 workers that share the port and the database file) vs WORKERS=1 (one process), each over its own copy of the ${int(template.users)}-user directory; ${CONNECTIONS} connections (autocannon), ${z.lookupRounds} × ${z.lookupSeconds} s alternating slices after ${z.warmupSeconds} s warm-up; a random existing userName per request`,
+          ...workersNotes(sides, slices, counts),
+          `checked in each server: 10 random upper-cased lookups return exactly the seeded user; directory users = ${int(template.users)} seeded + 0 × 201, ${perSide(sides, (k) => int(counts[k]!.users))}; answers 200 only, by its /metrics and request log ${perSide(sides, (k) => `${int(serverStatus(counts[k]!, 200))} (client read ${int(countOf(merge([slices[k]!.warm, slices[k]!.measured]), 200) + PROBES)})`)}; standard pool ${perSide(sides, (k) => poolNote(counts[k]!))}; no 5xx, no warning logged; both shut down cleanly on SIGTERM`,
+        ],
+      };
+    } finally {
+      await servers.stopAll();
+    }
+  },
+};
+
 export const scimScenarios: readonly Scenario[] = [
   scimCreate,
   filterLookup,
@@ -804,4 +1123,6 @@ export const scimScenarios: readonly Scenario[] = [
   groupAdd,
   oktaImportScenario,
   entraCycle,
+  workersCreate,
+  workersLookup,
 ];

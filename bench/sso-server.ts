@@ -118,14 +118,18 @@ if (options.mode === 'echo') {
 
   /** What the scenario checks afterwards. Pool counters against member rows exactly as the test
    * suite's heldMatchesMembers does (the store's own queries); the row counts in plain SQL over a
-   * second connection, in one read transaction. */
+   * second connection, in one read transaction: members, identities, sessions, and the refusals
+   * the sign-in engine recorded (audited by code, and the open waiting list). */
   const counts = (args: Record<string, unknown>) => {
     const organisationId = num(args, 'organisationId');
     const pools = c.store.read((q) => {
       const counted = q.members.heldByTier(organisationId);
-      return q.seatPools
-        .list(organisationId)
-        .map((t) => ({ tierId: t.tierId, held: t.held, memberRows: counted.get(t.tierId) ?? 0 }));
+      return q.seatPools.list(organisationId).map((t) => ({
+        tierId: t.tierId,
+        allocation: t.allocation,
+        held: t.held,
+        memberRows: counted.get(t.tierId) ?? 0,
+      }));
     });
     const db = openDatabase(databasePath, { busyTimeoutMs: 5000 });
     try {
@@ -140,6 +144,18 @@ if (options.mode === 'echo') {
            WHERE s.organisation_id = ?`,
         ),
         sessions: count('SELECT count(*) FROM sessions WHERE organisation_id = ? AND revoked_at IS NULL'),
+        refusals: Object.fromEntries(
+          db
+            .prepare<[number], { code: string; n: number }>(
+              `SELECT json_extract(after, '$.code') AS code, count(*) AS n FROM audit_log
+               WHERE organisation_id = ? AND action = 'sign_in.refused' GROUP BY code`,
+            )
+            .all(organisationId)
+            .map((r) => [r.code, r.n]),
+        ),
+        waitlisted: count(
+          'SELECT count(*) FROM seat_waitlist WHERE organisation_id = ? AND resolved_at IS NULL',
+        ),
       }))();
       return { ...rows, pools, statuses: { ...statuses.counts }, log: { ...log } };
     } finally {

@@ -1,4 +1,6 @@
-// Single sign-on scenarios over HTTP: "SAML sign-ins per second" and "OIDC sign-ins per second".
+// Single sign-on scenarios over HTTP: "SAML sign-ins per second", "OIDC sign-ins per second", and
+// "200 concurrent first sign-ins against 50 seats" (a burst of SAML first sign-ins racing for fewer
+// seats than people: its figure is the burst's wall time, its goal that the seats went exactly).
 //
 // Processes. The server under test (the real container and createApp over a SQLite file, see
 // bench/sso-server.ts) runs in a child process of its own, and so does the baseline ("echo", a bare
@@ -18,15 +20,20 @@
 // one JIT member, seat, identity and session per sign-in, and every tier's pool counter equal to its
 // member rows (the test suite's heldMatchesMembers).
 //
+// The burst differs: all its requests are in flight at once, and a 403 with the no-seats page is an
+// expected answer. Whether the seats went exactly (so many signed in, the rest refused with that
+// page, nothing else) is its goal; a database that disagrees with the answers, a 5xx or a warning
+// logged fails it.
+//
 // BENCH_CPU_PROF=<dir> starts the server child with --cpu-prof; its profile lands in <dir> when the
 // scenario stops it.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { startOidcProvider, type OidcTestProvider } from '../test/helpers/oidc-provider.js';
 import { startSamlIdp, type SamlIdp } from '../test/helpers/saml-idp.js';
-import { startScript, type ChildServer } from './http/child.js';
+import { cpuSecondsOf, startScript, type ChildServer } from './http/child.js';
 import { describeStatuses, httpClient, type HttpAnswer, type HttpClient } from './http/load.js';
 import {
   latencySummary,
@@ -69,25 +76,21 @@ function startChild(name: string, options: ChildOptions): Promise<ChildServer> {
   return startScript(SERVER_SCRIPT, name, options, options.mode === 'seatkeeper');
 }
 
-/** User + system CPU seconds from a /proc stat file (Linux; USER_HZ is 100). */
-function cpuSecondsIn(statFile: string): number {
-  const stat = readFileSync(statFile, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** CPU seconds a live process has used: all its threads (those ended included), and its main thread. */
-function cpuSecondsOf(pid: number): { total: number; main: number } {
-  return { total: cpuSecondsIn(`/proc/${pid}/stat`), main: cpuSecondsIn(`/proc/${pid}/task/${pid}/stat`) };
-}
-
 interface Counts {
   readonly jitMembers: number;
   readonly seatedJitMembers: number;
   readonly identities: number;
   readonly sessions: number;
-  readonly pools: readonly { readonly tierId: string; readonly held: number; readonly memberRows: number }[];
+  readonly pools: readonly {
+    readonly tierId: string;
+    readonly allocation: number;
+    readonly held: number;
+    readonly memberRows: number;
+  }[];
+  /** Sign-ins refused, by the stable code audited with each. */
+  readonly refusals: Readonly<Record<string, number>>;
+  /** People on the organisation's open waiting list (each no_seats refusal puts one there). */
+  readonly waitlisted: number;
   readonly statuses: Readonly<Record<string, number>>;
   readonly log: { readonly lines: number; readonly problems: number };
 }
@@ -223,47 +226,58 @@ async function startSignIn(http: HttpClient, slug: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // SAML
 
-export const samlSignIns: Scenario = {
-  name: 'SAML sign-ins per second',
-  async run(options: RunOptions): Promise<ScenarioResult> {
-    const { count, warmup } = samlSizes(options);
-    const r = new Resources();
-    try {
-      const { seatkeeper, echo } = await startServers(r);
-      const slug = 'bench-saml';
-      const domain = 'saml.bench.example';
-      const { organisationId } = await seatkeeper.call<{ organisationId: number }>('organisation', {
-        slug,
-        domain,
-        seats: count + warmup + 10,
-      });
-      // The IdP first (its certificate goes into the connection); responses are then addressed to
-      // the connection's real entity id and ACS, as in test/integration/sso/sign-in-http.test.ts.
-      const idp: SamlIdp = startSamlIdp({
-        spMetadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="placeholder"><SPSSODescriptor WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${seatkeeper.url}/placeholder" index="0"/></SPSSODescriptor></EntityDescriptor>`,
-        now: () => DateTime.now(),
-      });
-      r.add(() => idp.close());
-      const connection = await seatkeeper.call<{ spEntityId: string; acsUrl: string }>('samlConnection', {
-        organisationId,
-        idpEntityId: idp.entityId,
-        idpSsoUrl: idp.ssoUrl,
-        certPem: idp.certPem,
-      });
-      const acsPath = new URL(connection.acsUrl).pathname;
-      const addressed = {
-        audience: connection.spEntityId,
-        recipient: connection.acsUrl,
-        destination: connection.acsUrl,
-      };
+interface SamlOrganisation {
+  readonly organisationId: number;
+  readonly acsPath: string;
+  /**
+   * Untimed: for `people` distinct people (<prefix><i>@<domain>), a real AuthnRequest and RelayState
+   * each (GET /sso/start), and the IdP's signed answer to it: the form bodies the browser would
+   * POST to the ACS, in person order.
+   */
+  readonly prepare: (people: number, prefix: string) => Promise<string[]>;
+}
 
-      // Untimed: a real AuthnRequest and RelayState per person, and the IdP's signed answer to it,
-      // as the browser would POST it.
-      const starter = client(r, seatkeeper.url, {}, PREPARE_CONCURRENCY);
-      const prepareStarted = performance.now();
-      const { results: bodies } = await timeConcurrent(warmup + count, PREPARE_CONCURRENCY, async (i) => {
+/**
+ * A fresh JIT organisation with `seats` standard seats (the owner's invitation holds one), a SAML
+ * connection, and its own IdP (samlify, in this process; `slug` names its entity id).
+ */
+async function samlOrganisation(
+  r: Resources,
+  seatkeeper: ChildServer,
+  { slug, domain, seats }: { readonly slug: string; readonly domain: string; readonly seats: number },
+): Promise<SamlOrganisation> {
+  const { organisationId } = await seatkeeper.call<{ organisationId: number }>('organisation', {
+    slug,
+    domain,
+    seats,
+  });
+  // The IdP first (its certificate goes into the connection); responses are then addressed to
+  // the connection's real entity id and ACS, as in test/integration/sso/sign-in-http.test.ts.
+  const idp: SamlIdp = startSamlIdp({
+    spMetadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="placeholder"><SPSSODescriptor WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${seatkeeper.url}/placeholder" index="0"/></SPSSODescriptor></EntityDescriptor>`,
+    entityId: `https://idp.test/${slug}`,
+    now: () => DateTime.now(),
+  });
+  r.add(() => idp.close());
+  const connection = await seatkeeper.call<{ spEntityId: string; acsUrl: string }>('samlConnection', {
+    organisationId,
+    idpEntityId: idp.entityId,
+    idpSsoUrl: idp.ssoUrl,
+    certPem: idp.certPem,
+  });
+  const addressed = {
+    audience: connection.spEntityId,
+    recipient: connection.acsUrl,
+    destination: connection.acsUrl,
+  };
+  const starter = client(r, seatkeeper.url, {}, PREPARE_CONCURRENCY);
+  return {
+    organisationId,
+    acsPath: new URL(connection.acsUrl).pathname,
+    prepare: async (people, prefix) => {
+      const { results } = await timeConcurrent(people, PREPARE_CONCURRENCY, async (i) => {
         const redirect = await startSignIn(starter, slug);
-        const user = `user${i}`;
+        const user = `${prefix}${i}`;
         const form = await idp.respond(
           redirect,
           { nameId: `${user}-id`, attributes: { [EMAIL_ATTRIBUTE]: `${user}@${domain}` } },
@@ -271,6 +285,25 @@ export const samlSignIns: Scenario = {
         );
         return new URLSearchParams(form).toString();
       });
+      return results;
+    },
+  };
+}
+
+export const samlSignIns: Scenario = {
+  name: 'SAML sign-ins per second',
+  async run(options: RunOptions): Promise<ScenarioResult> {
+    const { count, warmup } = samlSizes(options);
+    const r = new Resources();
+    try {
+      const { seatkeeper, echo } = await startServers(r);
+      const { organisationId, acsPath, prepare } = await samlOrganisation(r, seatkeeper, {
+        slug: 'bench-saml',
+        domain: 'saml.bench.example',
+        seats: count + warmup + 10,
+      });
+      const prepareStarted = performance.now();
+      const bodies = await prepare(warmup + count, 'user');
       const prepareSeconds = (performance.now() - prepareStarted) / 1000;
       const bodyBytes = bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length;
 
@@ -317,6 +350,174 @@ export const samlSignIns: Scenario = {
           `sign-in latency ${latencySummary(signIns.timing)}; echo ${perSecond(baselineValue)} (before ${perSecond(rate(echoBefore.timing))}, after ${perSecond(rate(echoAfter.timing))}), latency ${latencySummary(echoT)}`,
           `${cpuNote(signIns.timing.seconds, serverCpu, count, 'server')}; this process (load generator): ${share(ownCpu, signIns.timing.seconds)}`,
           checked,
+        ],
+      };
+    } finally {
+      await r.close();
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// A burst of first sign-ins racing for the last seats
+
+/** Everyone signs in for the first time at once, against fewer free seats than people. */
+const BURST = { people: 200, seats: 50 } as const;
+/** Before it, on another organisation of the same server: the same race, smaller (not timed). */
+const burstWarmup = ({ quick }: RunOptions) => (quick ? { people: 20, seats: 5 } : { people: 40, seats: 10 });
+/** What the refusal page for want of a seat names as its stable code (sso/router.ts). */
+const NO_SEATS_CODE = '<code>no_seats</code>';
+
+interface BurstOutcome {
+  /** 303 → /sso/me: signed in, so seated. */
+  readonly seated: number;
+  /** 403 with the no-seats page. */
+  readonly refused: number;
+  /** Anything else. */
+  readonly others: readonly HttpAnswer[];
+}
+
+const isSeated = (a: HttpAnswer) => a.status === 303 && a.headers.location === '/sso/me';
+const isNoSeatsPage = (a: HttpAnswer) => a.status === 403 && a.text.includes(NO_SEATS_CODE);
+
+function outcomeOf(answers: readonly HttpAnswer[]): BurstOutcome {
+  return {
+    seated: answers.filter(isSeated).length,
+    refused: answers.filter(isNoSeatsPage).length,
+    others: answers.filter((a) => !isSeated(a) && !isNoSeatsPage(a)),
+  };
+}
+
+const sample = (a: HttpAnswer) =>
+  `${a.status} ${a.headers.location ?? ''} ${a.text.replace(/\s+/g, ' ').slice(0, 300)}`.trim();
+
+/**
+ * The database after a burst: verify() against the 303s the client saw (one JIT member, seat,
+ * identity and session each; pools agree with member rows; no 5xx, no warning), and one audited
+ * no_seats refusal and one open waiting-list entry per no-seats page. Throws on any disagreement:
+ * that is the server contradicting its own answers, whatever the seat count.
+ */
+function verifyBurst(counts: Counts, outcome: BurstOutcome, seats: number): string {
+  const checked = verify(counts, outcome.seated);
+  const problems: string[] = [];
+  const noSeats = counts.refusals.no_seats ?? 0;
+  if (noSeats !== outcome.refused)
+    problems.push(`${noSeats} no_seats refusals audited for ${outcome.refused} no-seats pages`);
+  if (counts.waitlisted !== outcome.refused)
+    problems.push(`${counts.waitlisted} on the waiting list for ${outcome.refused} no-seats pages`);
+  // The owner's invitation holds one seat; every other held seat is a JIT member's.
+  const held = counts.pools.reduce((n, p) => n + p.held, 0);
+  if (held !== 1 + outcome.seated)
+    problems.push(`pools hold ${held} seats for ${outcome.seated} signed in + 1 invited`);
+  for (const p of counts.pools)
+    if (p.held > p.allocation) problems.push(`pool ${p.tierId} holds ${p.held} of ${p.allocation}`);
+  if (problems.length > 0) throw new Error(`the server's state is wrong:\n  ${problems.join('\n  ')}`);
+  return `${checked}; ${noSeats} no_seats refusals audited and ${counts.waitlisted} people on the waiting list = no-seats pages; ${seats} seats were free, ${counts.pools.map((p) => `${p.tierId} ${p.held} of ${p.allocation} held`).join(', ')}`;
+}
+
+/** Opens `sockets` keep-alive connections at once (GET /livez, which the echo server answers too). */
+async function openConnections(http: HttpClient, sockets: number, what: string): Promise<void> {
+  const answers = await Promise.all(Array.from({ length: sockets }, () => http.send('GET', '/livez')));
+  requireAll(answers, 200, `${what}: opening connections`);
+}
+
+/**
+ * 200 distinct people's first SAML sign-in (prepared and signed beforehand), all in flight at once,
+ * to a JIT organisation with exactly 50 free seats. Value: the burst's wall time; baseline: the echo
+ * server's for the same 200 requests, just before and just after. Goal: exactly 50 signed in and
+ * seated, 150 answered with the no-seats page; the database must agree with the answers, or it fails.
+ */
+export const seatRace: Scenario = {
+  name: `${BURST.people} concurrent first sign-ins against ${BURST.seats} seats`,
+  async run(options: RunOptions): Promise<ScenarioResult> {
+    const warm = burstWarmup(options);
+    const r = new Resources();
+    try {
+      const { seatkeeper, echo } = await startServers(r);
+      // One seat more than free: the owner's invitation holds one.
+      const target = await samlOrganisation(r, seatkeeper, {
+        slug: 'bench-burst',
+        domain: 'burst.bench.example',
+        seats: BURST.seats + 1,
+      });
+      const warmOrg = await samlOrganisation(r, seatkeeper, {
+        slug: 'bench-burst-warm',
+        domain: 'warm.bench.example',
+        seats: warm.seats + 1,
+      });
+      const before = await seatkeeper.call<Counts>('counts', { organisationId: target.organisationId });
+      const free = before.pools.reduce((n, p) => n + p.allocation - p.held, 0);
+      if (free !== BURST.seats || before.jitMembers !== 0)
+        throw new Error(
+          `the organisation starts with ${free} free seats and ${before.jitMembers} JIT members`,
+        );
+
+      const prepareStarted = performance.now();
+      const warmBodies = await warmOrg.prepare(warm.people, 'warm');
+      const bodies = await target.prepare(BURST.people, 'person');
+      const prepareSeconds = (performance.now() - prepareStarted) / 1000;
+
+      // Every connection is open before the burst, so it times sign-ins, not TCP handshakes.
+      const server = client(r, seatkeeper.url, FORM, BURST.people);
+      const baseline = client(r, echo.url, FORM, BURST.people);
+      await openConnections(server, BURST.people, 'seatkeeper');
+      await openConnections(baseline, BURST.people, 'echo');
+      const burst = (http: HttpClient, path: string, forms: readonly string[]) =>
+        timeConcurrent(forms.length, forms.length, (i) => http.send('POST', path, forms[i]));
+
+      // Warm-up: the smaller race on the other organisation (JIT seats and refusals alike), and the
+      // burst's bodies once to the echo server.
+      const warmed = outcomeOf((await burst(server, warmOrg.acsPath, warmBodies)).results);
+      if (warmed.others.length > 0)
+        throw new Error(
+          `warm-up: ${warmed.others.length} unexpected answers:\n  ${warmed.others.slice(0, 3).map(sample).join('\n  ')}`,
+        );
+      const warmChecked = verifyBurst(
+        await seatkeeper.call<Counts>('counts', { organisationId: warmOrg.organisationId }),
+        warmed,
+        warm.seats,
+      );
+      requireAll((await burst(baseline, target.acsPath, bodies)).results, 200, 'echo warm-up');
+
+      // Timed: echo, server, echo, over the same bodies.
+      const echoBefore = await burst(baseline, target.acsPath, bodies);
+      const cpuBefore = cpuSecondsOf(seatkeeper.pid);
+      const ownBefore = process.cpuUsage();
+      const signIns = await burst(server, target.acsPath, bodies);
+      const serverCpu = cpuSince(cpuBefore, seatkeeper.pid);
+      const ownCpu = cpuSeconds(process.cpuUsage(ownBefore));
+      const echoAfter = await burst(baseline, target.acsPath, bodies);
+      requireAll([...echoBefore.results, ...echoAfter.results], 200, 'echo');
+
+      const outcome = outcomeOf(signIns.results);
+      const checked = verifyBurst(
+        await seatkeeper.call<Counts>('counts', { organisationId: target.organisationId }),
+        outcome,
+        BURST.seats,
+      );
+      const correct = outcome.seated === BURST.seats && outcome.refused === BURST.people - BURST.seats;
+      const ms = (t: Timing) => t.seconds * 1000;
+      const value = ms(signIns.timing);
+      const baselineValue = (ms(echoBefore.timing) + ms(echoAfter.timing)) / 2;
+      const fastest = Math.min(...signIns.timing.latenciesMs);
+      return {
+        name: seatRace.name,
+        unit: 'ms',
+        value,
+        baseline: { name: 'express echo, same 200 POSTs at once', value: baselineValue },
+        ratio: value / baselineValue,
+        goal: {
+          description: `exactly ${BURST.seats} seated, ${BURST.people - BURST.seats} clean refusals`,
+          met: correct,
+        },
+        notes: [
+          `${BURST.people} distinct people, each a first sign-in (a SAML POST to the ACS, full validation, no cookie), all ${BURST.people} in flight at once over ${BURST.people} keep-alive connections opened beforehand; the organisation is in JIT mode with exactly ${BURST.seats} free standard seats (allocation ${BURST.seats + 1}, the owner's invitation holds one) and no premium ones; every response was signed beforehand (prepare: ${prepareSeconds.toFixed(1)} s for ${warm.people + BURST.people} GET /sso/start + sign, not timed)`,
+          `answers: ${outcome.seated} × 303 → /sso/me, ${outcome.refused} × 403 no-seats page (Reference: no_seats), ${outcome.others.length} other${outcome.others.length > 0 ? `: ${outcome.others.slice(0, 3).map(sample).join(' | ')}` : ''}; ${correct ? 'correct' : 'NOT CORRECT'}`,
+          `wall time ${value.toFixed(0)} ms; first answer after ${fastest.toFixed(0)} ms, latency ${latencySummary(signIns.timing)}; echo ${ms(echoBefore.timing).toFixed(0)} ms before, ${ms(echoAfter.timing).toFixed(0)} ms after (the same ${BURST.people} bodies over its own ${BURST.people} connections)`,
+          `warm-up (not timed), on a second organisation of the same server: ${warm.people} first sign-ins at once against ${warm.seats} free seats, ${warmed.seated} signed in and ${warmed.refused} refused; then the burst's bodies once to the echo server`,
+          `${cpuNote(signIns.timing.seconds, serverCpu, BURST.people, 'server')}; this process (load generator): ${share(ownCpu, signIns.timing.seconds)}`,
+          checked,
+          `warm-up organisation ${warmChecked}`,
         ],
       };
     } finally {
@@ -461,4 +662,4 @@ export const oidcSignIns: Scenario = {
   },
 };
 
-export const ssoScenarios: readonly Scenario[] = [samlSignIns, oidcSignIns];
+export const ssoScenarios: readonly Scenario[] = [samlSignIns, oidcSignIns, seatRace];

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { CommandReply, CommandRequest } from './child-side.js';
 import { READY_KEY } from './child-side.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository root: every child runs from here. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPTS = {
   seatkeeper: 'bench/http/seatkeeper-server.ts',
   echo: 'bench/http/echo-server.ts',
@@ -29,6 +30,19 @@ export interface Memory {
   readonly rssMb: number;
   /** Peak resident set size over the process's life (VmHWM), MB. */
   readonly hwmMb: number;
+}
+
+/** User + system CPU seconds from a /proc stat file (Linux; USER_HZ is 100). */
+function cpuSecondsIn(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds a live process has used: all its threads (those ended included), and its main thread. */
+export function cpuSecondsOf(pid: number): { total: number; main: number } {
+  return { total: cpuSecondsIn(`/proc/${pid}/stat`), main: cpuSecondsIn(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 /** VmRSS and VmHWM of a live process, from /proc (Linux). */
@@ -151,6 +165,14 @@ export function startServer(
   return startScript(SCRIPTS[kind], name, options, kind === 'seatkeeper');
 }
 
+/** --cpu-prof and its directory when BENCH_CPU_PROF is set and the process is one to profile. */
+export function profileArgs(profiled: boolean): string[] {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  if (!profiled || !profileDir) return [];
+  mkdirSync(resolve(profileDir), { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`];
+}
+
 /**
  * Starts `script` (a path below the repository) as a server process speaking the announcement
  * protocol of child-side.ts, and waits for it; `profiled` honours BENCH_CPU_PROF.
@@ -161,13 +183,14 @@ export async function startScript(
   options: Readonly<Record<string, unknown>>,
   profiled: boolean,
 ): Promise<ChildServer> {
-  const profileDir = process.env.BENCH_CPU_PROF;
-  const profile = profiled && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
-  if (profile.length > 0) mkdirSync(resolve(profileDir!), { recursive: true });
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', script, JSON.stringify(options)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...profileArgs(profiled), '--import', 'tsx', script, JSON.stringify(options)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    },
+  );
   const lines = createInterface({ input: proc.stdout! });
   const info = await new Promise<ChildServer['info']>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -194,10 +217,14 @@ export async function startScript(
 
 /** Children started by a scenario, stopped together however the scenario ends. */
 export class Servers {
-  private readonly started: ChildServer[] = [];
+  private readonly started: { stop(): Promise<void> }[] = [];
 
   async start(kind: ServerKind, name: string, options: Record<string, unknown> = {}): Promise<ChildServer> {
-    const server = await startServer(kind, name, options);
+    return this.track(await startServer(kind, name, options));
+  }
+
+  /** A child started some other way (bench/http/entry-server.ts), stopped with the rest. */
+  track<T extends { stop(): Promise<void> }>(server: T): T {
     this.started.push(server);
     return server;
   }

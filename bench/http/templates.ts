@@ -80,16 +80,20 @@ export function announced(server: ChildServer): Announced {
   return { organisationId, token, tokenId };
 }
 
+/** A fresh copy of the template's database file, for one server to change. */
+export function copyOfTemplate(name: string, template: Template): string {
+  const path = freshDatabasePath(name.replace(/\W+/g, '-'));
+  copyFileSync(template.path, path);
+  return path;
+}
+
 /** A Seatkeeper server over a fresh copy of the template (the WAL checkpointed once it is open). */
 export async function serverFromTemplate(
   servers: Servers,
   name: string,
   template: Template,
 ): Promise<ChildServer> {
-  const path = freshDatabasePath(name.replace(/\W+/g, '-'));
-  copyFileSync(template.path, path);
-  const server = await servers.start('seatkeeper', name, { databasePath: path });
-  return server;
+  return servers.start('seatkeeper', name, { databasePath: copyOfTemplate(name, template) });
 }
 
 /** A Seatkeeper server over a new database with the benchmark organisation and its token. */
