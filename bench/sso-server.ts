@@ -94,6 +94,8 @@ if (options.mode === 'echo') {
         idpEntityId: str(args, 'idpEntityId'),
         idpSsoUrl: str(args, 'idpSsoUrl'),
         idpCerts: [str(args, 'certPem')],
+        // Whether the Response itself must be signed, or the assertion alone (Entra's default).
+        responseSigned: args.responseSigned !== false,
       },
       OPERATOR,
     );
