@@ -36,6 +36,16 @@ export interface WebhookEndpointPatch {
   readonly secret?: string;
 }
 
+/** An event as written: `body` is exactly what every endpoint receives. */
+export interface NewWebhookEvent {
+  readonly publicId: string;
+  readonly organisationId: number;
+  readonly type: string;
+  readonly memberId: number | null;
+  readonly body: string;
+  readonly at: string;
+}
+
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
 /** A delivery with what the worker needs to send it. */
@@ -209,17 +219,7 @@ export function createWebhookQueries(db: Db) {
      WHERE endpoint_id = @endpointId AND delivered_at IS NULL AND failed_at IS NULL`,
   );
 
-  const insertEvent = db.prepare<
-    {
-      publicId: string;
-      organisationId: number;
-      type: string;
-      memberId: number | null;
-      body: string;
-      at: string;
-    },
-    { id: number }
-  >(
+  const insertEvent = db.prepare<NewWebhookEvent, { id: number }>(
     `INSERT INTO webhook_events (public_id, organisation_id, type, member_id, body, created_at)
      VALUES (@publicId, @organisationId, @type, @memberId, @body, @at) RETURNING id`,
   );
@@ -312,14 +312,7 @@ export function createWebhookQueries(db: Db) {
       return true;
     },
 
-    insertEvent: (e: {
-      publicId: string;
-      organisationId: number;
-      type: string;
-      memberId: number | null;
-      body: string;
-      at: string;
-    }): number => insertEvent.get(e)!.id,
+    insertEvent: (e: NewWebhookEvent): number => insertEvent.get(e)!.id,
     /** A delivery of the event to the endpoint, due at once; returns its id. */
     insertDelivery: (endpointId: number, eventId: number, memberId: number | null, at: string): number =>
       insertDelivery.get({ endpointId, eventId, memberId, at })!.id,

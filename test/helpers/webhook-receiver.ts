@@ -3,6 +3,8 @@
 // same port, so tests can play a downstream app that is away for a while.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
+import type { ApiWorld } from './api.js';
 
 export interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -62,4 +64,15 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     up: listen,
     close: stop,
   };
+}
+
+/** An endpoint added by the world's owner through the admin API; its id and its signing secret. */
+export async function addWebhookEndpoint(
+  w: ApiWorld,
+  url: string,
+  events: readonly string[] = ['*'],
+): Promise<{ id: number; secret: string }> {
+  const res = await w.as.owner.post('/webhooks', { url, events });
+  assert.equal(res.status, 201, res.text);
+  return res.body as { id: number; secret: string };
 }

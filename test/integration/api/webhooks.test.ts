@@ -6,7 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { verifySignature } from '../../../webhooks/signature.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import {
+  addWebhookEndpoint,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../helpers/webhook-receiver.js';
 import { storedState } from './org-state.js';
 
 interface EndpointBody {
@@ -98,8 +102,7 @@ describe('admin API: webhooks', () => {
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
-    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['member.created'] }))
-      .body as EndpointBody;
+    const { id } = await addWebhookEndpoint(w, receiver.url, ['member.created']);
     const queued = admit(w);
     const off = await w.as.owner.patch(`/webhooks/${id}`, { enabled: false });
     assert.equal(off.status, 200);
@@ -122,8 +125,7 @@ describe('admin API: webhooks', () => {
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
-    const made = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['*'] }))
-      .body as EndpointBody;
+    const made = await addWebhookEndpoint(w, receiver.url, ['*']);
     const rotated = await w.as.owner.post(`/webhooks/${made.id}/rotate-secret`);
     assert.equal(rotated.status, 200);
     const fresh = (rotated.body as EndpointBody).secret!;
@@ -135,7 +137,7 @@ describe('admin API: webhooks', () => {
     for (const r of receiver.received) {
       const header = r.headers['seatkeeper-signature'] as string;
       assert.ok(verifySignature(fresh, header, r.body, now));
-      assert.equal(verifySignature(made.secret!, header, r.body, now), false);
+      assert.equal(verifySignature(made.secret, header, r.body, now), false);
     }
   });
 
@@ -144,8 +146,7 @@ describe('admin API: webhooks', () => {
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
-    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['member.created'] }))
-      .body as EndpointBody;
+    const { id } = await addWebhookEndpoint(w, receiver.url, ['member.created']);
     admit(w);
     await w.c.webhookWorker.runOnce();
     const log = await w.as.owner.get(`/webhooks/${id}/deliveries`);
@@ -178,8 +179,7 @@ describe('admin API: webhooks', () => {
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
-    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['*'] }))
-      .body as EndpointBody;
+    const { id } = await addWebhookEndpoint(w, receiver.url, ['*']);
     admit(w);
     const gone = await w.as.owner.delete(`/webhooks/${id}`);
     assert.equal(gone.status, 204);
@@ -196,8 +196,7 @@ describe('admin API: webhooks', () => {
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
-    const { id } = (await w.as.owner.post('/webhooks', { url: receiver.url, events: ['*'] }))
-      .body as EndpointBody;
+    const { id } = await addWebhookEndpoint(w, receiver.url, ['*']);
     const other = w.c.organisations.create(
       {
         slug: 'globex',

@@ -7,7 +7,12 @@ import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { verifySignature } from '../../../webhooks/signature.js';
 import { apiWorld, type ApiWorld } from '../../helpers/api.js';
 import { sample } from '../../helpers/operations.js';
-import { startWebhookReceiver, type Received, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import {
+  addWebhookEndpoint,
+  startWebhookReceiver,
+  type Received,
+  type WebhookReceiver,
+} from '../../helpers/webhook-receiver.js';
 
 interface Event {
   id: string;
@@ -22,12 +27,6 @@ const seconds = (w: ApiWorld) => Math.floor(w.clock.now().toMillis() / 1000);
 
 function world(): ApiWorld {
   return apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp: true, pollIntervalSeconds: 0 } });
-}
-
-async function addEndpoint(w: ApiWorld, url: string, events: string[] = ['*']) {
-  const res = await w.as.owner.post('/webhooks', { url, events });
-  assert.equal(res.status, 201, res.text);
-  return res.body as { id: number; secret: string };
 }
 
 function admit(w: ApiWorld, local: string) {
@@ -72,7 +71,7 @@ describe('Webhook delivery', () => {
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
-    const { secret } = await addEndpoint(w, receiver.url);
+    const { secret } = await addWebhookEndpoint(w, receiver.url);
 
     const invited = await w.as.admin.post('/invitations', { email: 'nina@acme.example', role: 'user' });
     assert.equal(invited.status, 201, invited.text);
@@ -118,7 +117,7 @@ describe('Webhook delivery', () => {
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
-    const endpoint = await addEndpoint(w, receiver.url);
+    const endpoint = await addWebhookEndpoint(w, receiver.url);
 
     receiver.answer(503);
     const ann = admit(w, 'ann');
@@ -225,7 +224,7 @@ describe('Webhook delivery', () => {
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
-    await addEndpoint(w, receiver.url, ['member.created']);
+    await addWebhookEndpoint(w, receiver.url, ['member.created']);
     admit(w, 'cara');
     const now = w.clock.now().toISO()!;
     const [id] = w.c.store.read((q) => q.webhooks.due(now, 10));
@@ -248,7 +247,7 @@ describe('Webhook delivery', () => {
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
-    await addEndpoint(w, receiver.url, ['invoice.issued', 'seats.exhausted']);
+    await addWebhookEndpoint(w, receiver.url, ['invoice.issued', 'seats.exhausted']);
 
     const quote = await w.as.owner.post('/billing/quotes', { add: { premium: 1 } });
     assert.equal(quote.status, 200, quote.text);
@@ -283,7 +282,7 @@ describe('Webhook delivery', () => {
   test('When a change rolls back, then no event is recorded for it', async (t) => {
     const w = world();
     t.after(() => w.cleanup());
-    await addEndpoint(w, receiver.url);
+    await addWebhookEndpoint(w, receiver.url);
     assert.throws(() =>
       w.c.store.write(() => {
         admit(w, 'dora');
