@@ -131,10 +131,12 @@ async function main(): Promise<void> {
     clearInterval(jobs);
     server.closeAllConnections();
     server.close();
-    void Promise.allSettled([container.mail.stop(), container.webhookWorker.stop(), provider.close()]).then(() => {
-      container.close();
-      say('Demo stopped.');
-    });
+    void Promise.allSettled([container.mail.stop(), container.webhookWorker.stop(), provider.close()]).then(
+      () => {
+        container.close();
+        say('Demo stopped.');
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
