@@ -12,7 +12,7 @@ const Description = z.string().trim().max(200);
 /** Checked against the known types by the service, which names the unknown ones. */
 const Events = z
   .array(z.string().min(1).max(64))
-  .min(1)
+  .min(1, 'Name at least one event type, or "*" for all.')
   .max(EVENT_TYPES.length + 1);
 const EndpointId = z.strictObject({ endpointId: z.coerce.number().int().positive() });
 const DeliveryId = z.strictObject({

@@ -43,8 +43,37 @@ export interface EndpointPatchInput {
   readonly enabled?: boolean;
 }
 
-export interface DeliveryView extends WebhookDelivery {
-  readonly attemptLog: readonly WebhookAttempt[];
+/** A delivery as owners see it: its state and every attempt, without the worker's bookkeeping. */
+export interface DeliveryView {
+  readonly id: number;
+  readonly eventPublicId: string;
+  readonly eventType: string;
+  readonly state: WebhookDelivery['state'];
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly nextAttemptAt: string | null;
+  readonly deliveredAt: string | null;
+  readonly failedAt: string | null;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly attemptLog: readonly Omit<WebhookAttempt, 'deliveryId'>[];
+}
+
+function deliveryView(q: Queries, d: WebhookDelivery): DeliveryView {
+  return {
+    id: d.id,
+    eventPublicId: d.eventPublicId,
+    eventType: d.eventType,
+    state: d.state,
+    attempts: d.attempts,
+    createdAt: d.createdAt,
+    nextAttemptAt: d.state === 'pending' ? d.nextAttemptAt : null,
+    deliveredAt: d.deliveredAt,
+    failedAt: d.failedAt,
+    lastStatus: d.lastStatus,
+    lastError: d.lastError,
+    attemptLog: q.webhooks.attempts(d.id).map(({ deliveryId: _d, ...attempt }) => attempt),
+  };
 }
 
 function view({ secret: _secret, organisationId: _org, ...rest }: WebhookEndpoint): WebhookEndpointView {
@@ -198,7 +227,10 @@ export function createWebhooks({
       });
     },
 
-    /** Deletes the endpoint; what it had not yet received is given up (the log keeps it). */
+    /**
+     * Deletes the endpoint; what it had not yet received is given up. The rows stay in the
+     * database (for the operator), but the endpoint and its log are no longer shown.
+     */
     remove(organisationId: number, endpointId: number, actor: Actor): void {
       store.write((q) => {
         requireRole(q, organisationId, actor, 'owner', DOING);
@@ -221,7 +253,7 @@ export function createWebhooks({
         requireRole(q, organisationId, actor, 'owner', DOING);
         requireEndpoint(q, organisationId, endpointId);
         const rows = q.webhooks.deliveries(endpointId, page.before ?? Number.MAX_SAFE_INTEGER, limit + 1);
-        const deliveries = rows.slice(0, limit).map((d) => ({ ...d, attemptLog: q.webhooks.attempts(d.id) }));
+        const deliveries = rows.slice(0, limit).map((d) => deliveryView(q, d));
         return {
           deliveries,
           nextCursor: rows.length > limit ? String(deliveries[deliveries.length - 1]!.id) : null,
@@ -251,7 +283,7 @@ export function createWebhooks({
           eventId: original.eventPublicId,
           delivery: id,
         });
-        return { ...q.webhooks.delivery(id)!, attemptLog: [] };
+        return deliveryView(q, q.webhooks.delivery(id)!);
       });
     },
   };

@@ -93,6 +93,8 @@ describe('admin API: webhooks', () => {
       }
       assert.deepEqual(storedState(strict), before, `${JSON.stringify(body)} wrote nothing`);
     }
+    const empty = await strict.as.owner.post('/webhooks', { url: 'https://hooks.example/x', events: [] });
+    assert.match(problem(empty).detail ?? '', /at least one event type, or "\*" for all/);
     const https = await strict.as.owner.post('/webhooks', { url: 'https://hooks.example/x', events: ['*'] });
     assert.equal(https.status, 201, 'https is always accepted');
   });
@@ -153,6 +155,24 @@ describe('admin API: webhooks', () => {
     assert.equal(log.status, 200);
     const [first] = log.body.deliveries as { id: number; state: string; eventPublicId: string }[];
     assert.equal(first?.state, 'delivered');
+    assert.deepEqual(
+      Object.keys(first).sort(),
+      [
+        'attemptLog',
+        'attempts',
+        'createdAt',
+        'deliveredAt',
+        'eventPublicId',
+        'eventType',
+        'failedAt',
+        'id',
+        'lastError',
+        'lastStatus',
+        'nextAttemptAt',
+        'state',
+      ],
+      'what owners see of a delivery: no lease or internal ids',
+    );
 
     const again = await w.as.owner.post(`/webhooks/${id}/deliveries/${first.id}/redeliver`);
     assert.equal(again.status, 201, again.text);
