@@ -354,6 +354,72 @@ export const putGroupMappings = (body) =>
     call('PUT', '/group-mappings', body)
   );
 
+// Webhooks (owners).
+
+/**
+ * @typedef {object} WebhookEndpoint
+ * @property {number} id
+ * @property {string} url
+ * @property {string} description
+ * @property {string[]} events event types, or ['*'] for every type (including later ones)
+ * @property {boolean} enabled
+ * @property {string} createdAt
+ * @property {string} updatedAt
+ */
+/**
+ * @typedef {object} WebhookAttempt
+ * @property {string} startedAt
+ * @property {number} durationMs
+ * @property {number | null} status what the receiver answered; null when it did not
+ * @property {string | null} error
+ */
+/**
+ * @typedef {object} WebhookDelivery
+ * @property {number} id
+ * @property {string} eventPublicId the event's id, the same in every delivery of it
+ * @property {string} eventType
+ * @property {'pending' | 'delivered' | 'failed'} state failed: given up
+ * @property {number} attempts
+ * @property {string} nextAttemptAt
+ * @property {number | null} lastStatus
+ * @property {string | null} lastError
+ * @property {string} createdAt
+ * @property {string | null} deliveredAt
+ * @property {string | null} failedAt
+ * @property {WebhookAttempt[]} attemptLog oldest first
+ */
+/** @typedef {{ url: string, events: string[], description?: string }} NewWebhookEndpoint */
+/** @typedef {{ url?: string, events?: string[], description?: string, enabled?: boolean }} WebhookEndpointPatch */
+
+/** @returns {Promise<{ endpoints: WebhookEndpoint[], eventTypes: string[] }>} */
+export const webhooks = () =>
+  /** @type {Promise<{ endpoints: WebhookEndpoint[], eventTypes: string[] }>} */ (call('GET', '/webhooks'));
+/** @returns {Promise<WebhookEndpoint & { secret: string }>} */
+export const createWebhook = (/** @type {NewWebhookEndpoint} */ body) =>
+  /** @type {Promise<WebhookEndpoint & { secret: string }>} */ (call('POST', '/webhooks', body));
+/** @returns {Promise<WebhookEndpoint>} */
+export const changeWebhook = (/** @type {number} */ id, /** @type {WebhookEndpointPatch} */ body) =>
+  /** @type {Promise<WebhookEndpoint>} */ (call('PATCH', `/webhooks/${id}`, body));
+export const deleteWebhook = (/** @type {number} */ id) => call('DELETE', `/webhooks/${id}`);
+/** @returns {Promise<WebhookEndpoint & { secret: string }>} */
+export const rotateWebhookSecret = (/** @type {number} */ id) =>
+  /** @type {Promise<WebhookEndpoint & { secret: string }>} */ (
+    call('POST', `/webhooks/${id}/rotate-secret`)
+  );
+/** @returns {Promise<{ deliveries: WebhookDelivery[], nextCursor: string | null }>} */
+export const webhookDeliveries = (
+  /** @type {number} */ id,
+  /** @type {{ cursor?: string | undefined, limit?: number }} */ page = {},
+) =>
+  /** @type {Promise<{ deliveries: WebhookDelivery[], nextCursor: string | null }>} */ (
+    call('GET', `/webhooks/${id}/deliveries${query(page)}`)
+  );
+/** @returns {Promise<WebhookDelivery>} */
+export const redeliverWebhook = (/** @type {number} */ endpointId, /** @type {number} */ deliveryId) =>
+  /** @type {Promise<WebhookDelivery>} */ (
+    call('POST', `/webhooks/${endpointId}/deliveries/${deliveryId}/redeliver`)
+  );
+
 // The audit log (admins).
 
 /**

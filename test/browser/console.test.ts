@@ -1,8 +1,9 @@
 // The web console in a real browser: headless Debian Chromium, driven by playwright-core, against the
-// real server on 127.0.0.1 with the clock at 1 March 2026 (the product's example) and mail delivered
-// to a real SMTP server. Members are signed in by a session started for them (the cookie put into a
-// fresh browser context), or through the link mailed to them. Every page visited is kept as a
-// screenshot under test-results/console/. Last, `npm run demo` is walked through as a newcomer would.
+// real server on 127.0.0.1 with the clock at 1 March 2026 (the product's example), mail delivered
+// to a real SMTP server and webhooks posted to a real receiver. Members are signed in by a session
+// started for them (the cookie put into a fresh browser context), or through the link mailed to
+// them. Every page visited is kept as a screenshot under test-results/console/. Last, `npm run demo`
+// is walked through as a newcomer would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ import {
   type TestContext,
 } from '../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
+import { verifySignature } from '../../webhooks/signature.js';
 
 const skip = browserSkipReason();
 const SHOTS = fileURLToPath(new URL('../../test-results/console/', import.meta.url));
@@ -47,7 +50,11 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
 
   before(async () => {
     smtp = await startSmtp();
-    ctx = setup('2026-03-01T09:00:00Z', { mail: { smtpUrl: smtp.url } });
+    // The receiver is plain http on 127.0.0.1; the worker runs when a test says (runOnce).
+    ctx = setup('2026-03-01T09:00:00Z', {
+      mail: { smtpUrl: smtp.url },
+      webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
+    });
     const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 100, premium: 5 } });
     orgId = organisation.id;
     ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
@@ -555,6 +562,94 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
       mappings.map((m) => [m.groupName, m.role, m.tierId]),
       [['engineering', 'user', 'standard']],
     );
+    await context.close();
+  });
+
+  test('When the owner adds a webhook endpoint, then a member change reaches the receiver, the delivery log shows it delivered, and Redeliver sends the same event again', async (t) => {
+    const receiver = await startWebhookReceiver();
+    t.after(() => receiver.close());
+    // An organisation of its own, so other tests' changes queue nothing for this endpoint.
+    const delta = createExample(ctx, { slug: 'delta', seats: { standard: 10, premium: 0 } });
+    const deltaId = delta.organisation.id;
+    ctx.c.seats.acceptInvitation(deltaId, delta.primaryOwner.id, OPERATOR);
+    const { context, page } = await personAt(delta.primaryOwner.id, deltaId);
+    await page.goto(`${server.url}/console/identity`);
+    const section = page.getByRole('region', { name: 'Webhooks', exact: true });
+    await section
+      .getByRole('table', { name: 'Webhook endpoints' })
+      .getByText('No webhook endpoints.')
+      .waitFor();
+
+    // No event type chosen: the server's refusal is shown at the event types.
+    await section.getByLabel('Endpoint URL').fill(receiver.url);
+    await section.getByLabel('Description (optional)').fill('HR system');
+    await section.getByRole('button', { name: 'Add endpoint' }).click();
+    const events = section.getByRole('group', { name: 'Events to send' });
+    await events.and(page.locator('[aria-invalid="true"]')).waitFor();
+    assert.notEqual((await events.locator('.field-error').textContent()) ?? '', '');
+    assert.equal(await events.locator('.field-error').isVisible(), true);
+    await shot(page, 'identity-webhooks-events-error');
+
+    await events.getByLabel('member.created', { exact: true }).check();
+    await section.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = (await section.getByRole('status', { name: 'New signing secret' }).textContent()) ?? '';
+    assert.match(secret, /^whsec_/);
+    const row = section.getByRole('table', { name: 'Webhook endpoints' }).getByRole('row').filter({
+      hasText: receiver.url,
+    });
+    assert.match((await row.textContent()) ?? '', /HR system.*member\.created.*Enabled/);
+    await shot(page, 'identity-webhooks');
+    await page.reload();
+    await row.waitFor();
+    assert.equal(await page.getByTestId('new-secret').count(), 0, 'the secret is shown only once');
+
+    ctx.c.members.admit(
+      deltaId,
+      { email: 'erin@delta.example', displayName: 'Erin Example', role: 'user' },
+      'manual',
+      { tier: 'standard' },
+      OPERATOR,
+    );
+    assert.equal((await ctx.c.webhookWorker.runOnce()).delivered, 1);
+    assert.equal(receiver.received.length, 1);
+    const first = receiver.received[0]!;
+    const eventId = String(first.headers['seatkeeper-event-id']);
+    assert.equal(first.headers['seatkeeper-event-type'], 'member.created');
+    assert.equal(
+      (JSON.parse(first.body) as { data: { member: { email: string } } }).data.member.email,
+      'erin@delta.example',
+    );
+    const signed = String(first.headers['seatkeeper-signature']);
+    assert.ok(
+      verifySignature(secret, signed, first.body, ctx.clock.now().toSeconds()),
+      'signed with the secret shown',
+    );
+
+    await section.getByRole('button', { name: `Delivery log of ${receiver.url}` }).click();
+    const log = page.getByRole('region', { name: 'Webhook delivery log' });
+    const deliveries = log.getByRole('table', { name: 'Latest deliveries' }).getByRole('row').filter({
+      hasText: eventId,
+    });
+    await deliveries.first().waitFor();
+    assert.equal(await deliveries.count(), 1);
+    assert.match((await deliveries.textContent()) ?? '', /member\.created.*Delivered.*HTTP 200/);
+    await shot(page, 'identity-webhook-deliveries');
+
+    await deliveries.getByRole('button', { name: /^Redeliver/ }).click();
+    await page.getByText(`member.created ${eventId} is queued again`).waitFor();
+    await deliveries.filter({ hasText: 'Pending' }).waitFor();
+    assert.equal(await deliveries.count(), 2);
+    assert.equal((await ctx.c.webhookWorker.runOnce()).delivered, 1);
+    assert.equal(receiver.received.length, 2);
+    const again = receiver.received[1]!;
+    assert.equal(again.headers['seatkeeper-event-id'], eventId, 'the same event');
+    assert.notEqual(again.headers['seatkeeper-delivery-id'], first.headers['seatkeeper-delivery-id']);
+    assert.equal(again.body, first.body);
+
+    await log.getByRole('button', { name: 'Refresh' }).click();
+    await deliveries.filter({ hasText: 'Pending' }).waitFor({ state: 'detached' });
+    assert.equal(await deliveries.filter({ hasText: 'Delivered' }).count(), 2);
+    await shot(page, 'identity-webhook-redelivered');
     await context.close();
   });
 

@@ -1,23 +1,15 @@
 // @ts-check
 // Identity and access (owners): how people arrive (provisioning mode, what happens when seats run
 // out, the verified domains), single sign-on connections (SAML from the identity provider's metadata
-// or by hand, OpenID Connect), SCIM tokens and API tokens (each secret shown once), and advanced
-// group mappings, whose risky changes the server asks to confirm with the list of what they do.
+// or by hand, OpenID Connect), SCIM tokens and API tokens (each secret shown once), webhooks
+// (./webhooks-section.js), and advanced group mappings, whose risky changes the server asks to
+// confirm with the list of what they do.
 import * as api from '../api.js';
 import { instant, words } from '../format.js';
-import {
-  confirmDialog,
-  field,
-  h,
-  notice,
-  onSubmit,
-  pageProblem,
-  replace,
-  roleName,
-  table,
-  uid,
-} from '../dom.js';
+import { field, h, notice, onSubmit, pageProblem, replace, roleName, table, uid } from '../dom.js';
 import { ApiError } from '../http.js';
+import { actionButton, card, fill, load, problemText, secretBox } from '../sections.js';
+import { showWebhooks } from './webhooks-section.js';
 
 /** @param {import('../shell.js').PageContext} ctx */
 export async function render(ctx) {
@@ -33,31 +25,30 @@ export async function render(ctx) {
   const sso = card('sso', 'Single sign-on');
   const scim = card('scim', 'SCIM directory sync');
   const tokens = card('api-tokens', 'API tokens');
+  const webhooks = card('webhooks', 'Webhooks');
+  // An endpoint's delivery log, drawn below the endpoints when the owner opens one.
+  const deliveries = card('webhook-deliveries', 'Webhook delivery log');
+  deliveries.hidden = true;
   const mappings = card('group-mappings', 'Advanced group mappings');
-  replace(ctx.main, h('h1', {}, 'Identity and access'), provisioning, sso, scim, tokens, mappings);
+  replace(
+    ctx.main,
+    h('h1', {}, 'Identity and access'),
+    provisioning,
+    sso,
+    scim,
+    tokens,
+    webhooks,
+    deliveries,
+    mappings,
+  );
   showProvisioning(provisioning, settings);
-  await Promise.all([showSso(sso), showScim(scim), showApiTokens(tokens), showMappings(mappings)]);
-}
-
-/** A page section with its heading; its body is drawn by one of the show* functions. */
-function card(/** @type {string} */ id, /** @type {string} */ title) {
-  return h('section', { class: 'card', id, 'aria-labelledby': `${id}-heading`, 'data-title': title });
-}
-
-/** Replaces a section's body, keeping its heading. */
-function fill(/** @type {HTMLElement} */ section, /** @type {import('../dom.js').Children[]} */ ...children) {
-  const title = section.getAttribute('data-title') ?? '';
-  replace(section, h('h2', { id: `${section.id}-heading` }, title), ...children);
-}
-
-/** Loads a section's data and draws it, or draws why it could not. */
-async function load(/** @type {HTMLElement} */ section, /** @type {() => Promise<void>} */ draw) {
-  try {
-    await draw();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) throw error;
-    fill(section, pageProblem(error));
-  }
+  await Promise.all([
+    showSso(sso),
+    showScim(scim),
+    showApiTokens(tokens),
+    showWebhooks(webhooks, deliveries),
+    showMappings(mappings),
+  ]);
 }
 
 // Provisioning mode and policy.
@@ -163,23 +154,18 @@ function connectionActions(
   /** @type {HTMLElement} */ section,
   /** @type {import('../api.js').SsoConnection} */ c,
 ) {
-  const toggle = h(
-    'button',
-    { type: 'button', 'aria-label': `${c.enabled ? 'Disable' : 'Enable'} ${c.name}` },
-    c.enabled ? 'Disable' : 'Enable',
-  );
-  toggle.addEventListener('click', () => {
-    api.changeSsoConnection(c.id, { enabled: !c.enabled }).then(
-      () => {
-        notice(`${c.name} is ${c.enabled ? 'disabled' : 'enabled'}.`);
-        void showSso(section);
-      },
-      (error) => notice(problemText(error), 'error'),
-    );
+  const toggle = actionButton({
+    label: c.enabled ? 'Disable' : 'Enable',
+    name: `${c.enabled ? 'Disable' : 'Enable'} ${c.name}`,
+    run: () => api.changeSsoConnection(c.id, { enabled: !c.enabled }),
+    said: () => `${c.name} is ${c.enabled ? 'disabled' : 'enabled'}.`,
+    then: () => showSso(section),
   });
-  const remove = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${c.name}` }, 'Delete');
-  remove.addEventListener('click', () => {
-    void confirmDialog({
+  const remove = actionButton({
+    label: 'Delete',
+    name: `Delete ${c.name}`,
+    danger: true,
+    ask: {
       title: `Delete ${c.name}?`,
       body: h(
         'p',
@@ -188,16 +174,10 @@ function connectionActions(
       ),
       confirm: 'Delete connection',
       danger: true,
-    }).then((yes) => {
-      if (!yes) return;
-      api.deleteSsoConnection(c.id).then(
-        () => {
-          notice(`${c.name} is deleted.`);
-          void showSso(section);
-        },
-        (error) => notice(problemText(error), 'error'),
-      );
-    });
+    },
+    run: () => api.deleteSsoConnection(c.id),
+    said: () => `${c.name} is deleted.`,
+    then: () => showSso(section),
   });
   return h('div', { class: 'actions' }, toggle, remove);
 }
@@ -279,18 +259,6 @@ function oidcForm(/** @type {HTMLElement} */ section) {
 
 // Tokens: SCIM and API, each shown once.
 
-/** The secret of a new token, with the warning that it is shown only now. */
-function secretBox(/** @type {string} */ what, /** @type {string} */ secret) {
-  const id = uid('secret');
-  return h(
-    'div',
-    { class: 'issued', role: 'region', 'aria-labelledby': id },
-    h('h3', { id }, `New ${what}`),
-    h('p', {}, 'Copy it now: it is shown only this once, and only its hash is kept.'),
-    h('output', { class: 'secret', 'data-testid': 'new-secret', 'aria-label': `New ${what}` }, secret),
-  );
-}
-
 /** @param {{ revokedAt: string | null, lastUsedAt: string | null }} t */
 function tokenStatus(t) {
   return t.revokedAt
@@ -310,29 +278,20 @@ function tokenStatus(t) {
  */
 function revokeButton(what, t, revoke, reload) {
   if (t.revokedAt) return '';
-  const button = h(
-    'button',
-    { type: 'button', class: 'danger', 'aria-label': `Revoke ${what} ${t.name}` },
-    'Revoke',
-  );
-  button.addEventListener('click', () => {
-    void confirmDialog({
+  return actionButton({
+    label: 'Revoke',
+    name: `Revoke ${what} ${t.name}`,
+    danger: true,
+    ask: {
       title: `Revoke ${what} “${t.name}”?`,
       body: h('p', {}, 'It stops working at once. This cannot be undone.'),
       confirm: 'Revoke',
       danger: true,
-    }).then((yes) => {
-      if (!yes) return;
-      revoke(t.id).then(
-        () => {
-          notice(`${t.name} is revoked.`);
-          void reload();
-        },
-        (error) => notice(problemText(error), 'error'),
-      );
-    });
+    },
+    run: () => revoke(t.id),
+    said: () => `${t.name} is revoked.`,
+    then: reload,
   });
-  return button;
 }
 
 async function showScim(/** @type {HTMLElement} */ section, /** @type {HTMLElement | null} */ issued = null) {
@@ -658,8 +617,4 @@ function changesList(/** @type {import('../api.js').MappingConsequences} */ c) {
       ),
     ),
   );
-}
-
-function problemText(/** @type {unknown} */ error) {
-  return error instanceof Error ? error.message : 'Something went wrong.';
 }
