@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseInstant } from '../domain/clock.js';
 import type { AuditEntry } from '../db/queries/audit.js';
 import type { Queries } from '../db/queries/index.js';
+import type { PoolTier } from '../db/queries/seat-pools.js';
 
 /** Every event type an endpoint can subscribe to, in the order the docs list them. */
 export const EVENT_TYPES = [
@@ -93,15 +94,12 @@ function actorOf(entry: AuditEntry): { type: string; id: string | number | null 
 }
 
 /** What an event says, by kind of subject: the member as it is now and was, or the invoice. */
-function dataOf(entry: AuditEntry, type: EventType, q: Queries): Record<string, unknown> {
+function dataOf(entry: AuditEntry, type: EventType, full: PoolTier | undefined): Record<string, unknown> {
   if (entry.subjectType === 'member') {
-    const after = snapshotOf(entry.after);
     const before = snapshotOf(entry.before);
-    const member = { id: Number(entry.subjectId), ...after };
-    if (type === 'seats.exhausted') {
-      const tierId = after?.tierId ?? null;
-      const tier = q.seatPools.list(entry.organisationId).find((t) => t.tierId === tierId);
-      return { tier: tierId, allocation: tier?.allocation ?? null, held: tier?.held ?? null, member };
+    const member = { id: Number(entry.subjectId), ...snapshotOf(entry.after) };
+    if (type === 'seats.exhausted' && full) {
+      return { tier: full.tierId, allocation: full.allocation, held: full.held, member };
     }
     return before === null ? { member } : { member, previous: before };
   }
@@ -111,13 +109,16 @@ function dataOf(entry: AuditEntry, type: EventType, q: Queries): Record<string, 
   return { subject: { type: entry.subjectType, id: entry.subjectId }, after: entry.after ?? null };
 }
 
-/** True when the tier the entry's member now holds has no seat left. */
-function exhausted(entry: AuditEntry, q: Queries): boolean {
-  if (!TAKES_A_SEAT.has(entry.action) || entry.subjectType !== 'member') return false;
+/** The tier the entry's member just took, when that left it with no seat. */
+function exhaustedTier(entry: AuditEntry, q: Queries): PoolTier | undefined {
+  if (!TAKES_A_SEAT.has(entry.action) || entry.subjectType !== 'member') return undefined;
   const tierId = snapshotOf(entry.after)?.tierId;
   const tier = q.seatPools.list(entry.organisationId).find((t) => t.tierId === tierId);
-  return tier !== undefined && tier.held >= tier.allocation;
+  return tier !== undefined && tier.held >= tier.allocation ? tier : undefined;
 }
+
+const wants = (s: { readonly events: readonly string[] }, type: EventType) =>
+  s.events.includes(ALL_EVENTS) || s.events.includes(type);
 
 /**
  * The audit listener: writes the events of `entry` and their deliveries, inside the entry's
@@ -129,15 +130,16 @@ export function recordEvents(q: Queries, entry: AuditEntry, written?: () => void
   if (subscriptions.length === 0) return;
   const types = eventTypesOf(entry);
   // A claim that takes a tier's last seat: once per exhaustion, since the next claim of that
-  // tier is refused until a seat is freed or bought.
-  if (exhausted(entry, q)) types.push('seats.exhausted');
+  // tier is refused until a seat is freed or bought. The pool is read only if someone listens.
+  const full = subscriptions.some((s) => wants(s, 'seats.exhausted')) ? exhaustedTier(entry, q) : undefined;
+  if (full) types.push('seats.exhausted');
   if (types.length === 0) return;
   const organisation = q.organisations.byId(entry.organisationId);
   const memberId = entry.subjectType === 'member' ? Number(entry.subjectId) : null;
   // In UTC, so the worker's text comparisons of instants are time comparisons.
   const at = parseInstant(entry.at).toISO()!;
   for (const type of types) {
-    const receivers = subscriptions.filter((s) => s.events.includes(ALL_EVENTS) || s.events.includes(type));
+    const receivers = subscriptions.filter((s) => wants(s, type));
     if (receivers.length === 0) continue;
     const publicId = `evt_${randomUUID()}`;
     const body = JSON.stringify({
@@ -146,7 +148,7 @@ export function recordEvents(q: Queries, entry: AuditEntry, written?: () => void
       createdAt: at,
       organisation: { id: entry.organisationId, slug: organisation?.slug ?? null },
       actor: actorOf(entry),
-      data: dataOf(entry, type, q),
+      data: dataOf(entry, type, full),
     });
     const eventId = q.webhooks.insertEvent({
       publicId,
