@@ -215,12 +215,16 @@ function client(r: Resources, url: string, headers: Readonly<Record<string, stri
   return c;
 }
 
-/** GET /sso/start for the organisation: the 303's Location (the IdP's sign-in URL). */
-async function startSignIn(http: HttpClient, slug: string): Promise<string> {
+/**
+ * GET /sso/start for the organisation: the 303's Location (the IdP's sign-in URL), and the cookie a
+ * browser would send back to the OpenID Connect callback (it binds the sign-in to the browser).
+ */
+async function startSignIn(http: HttpClient, slug: string): Promise<{ location: string; cookie: string }> {
   const started = await http.send('GET', `/sso/start?org=${slug}`);
   if (started.status !== 303 || typeof started.headers.location !== 'string')
     throw new Error(`GET /sso/start answered ${started.status}: ${started.text.slice(0, 300)}`);
-  return started.headers.location;
+  const cookie = (started.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).join('; ');
+  return { location: started.headers.location, cookie };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,7 +293,7 @@ async function samlOrganisation(
     acsPath: new URL(connection.acsUrl).pathname,
     prepare: async (people, prefix) => {
       const { results } = await timeConcurrent(people, PREPARE_CONCURRENCY, async (i) => {
-        const redirect = await startSignIn(starter, slug);
+        const { location: redirect } = await startSignIn(starter, slug);
         const user = `${prefix}${i}`;
         const form = await idp.respond(
           redirect,
@@ -568,6 +572,12 @@ export const seatRace: Scenario = {
 const CODE_BATCH_MAX = 100;
 const CODE_BATCH_SECONDS = 25;
 
+/** A prepared OpenID Connect callback: the provider's redirect back, and the browser's cookie. */
+interface Callback {
+  readonly path: string;
+  readonly cookie: string;
+}
+
 export const oidcSignIns: Scenario = {
   name: 'OIDC sign-ins per second',
   async run(options: RunOptions): Promise<ScenarioResult> {
@@ -611,17 +621,18 @@ export const oidcSignIns: Scenario = {
       const baseline = client(r, echo.url, {}, CONCURRENCY);
       let prepareSeconds = 0;
       /** Untimed: for people from..from+n-1, GET /sso/start and the provider's login, as a browser
-       * would; the callback's path and query (code, state, iss). Stops early when the batch's time
-       * is up, so every code is redeemed well within its lifetime. */
-      const prepare = async (from: number, n: number): Promise<string[]> => {
+       * would; the callback's path and query (code, state, iss) and the browser's binding cookie.
+       * Stops early when the batch's time is up, so every code is redeemed well within its lifetime. */
+      const prepare = async (from: number, n: number): Promise<Callback[]> => {
         const started = performance.now();
-        const paths: string[] = [];
+        const paths: Callback[] = [];
         let next = from;
         const worker = async () => {
           while (next < from + n && performance.now() - started < CODE_BATCH_SECONDS * 1000) {
             const i = next++;
-            const callback = await provider.login(await startSignIn(starter, slug), accountId(i));
-            paths.push(`${callback.pathname}${callback.search}`);
+            const { location, cookie } = await startSignIn(starter, slug);
+            const callback = await provider.login(location, accountId(i));
+            paths.push({ path: `${callback.pathname}${callback.search}`, cookie });
           }
         };
         await Promise.all(Array.from({ length: PREPARE_CONCURRENCY }, worker));
@@ -632,10 +643,12 @@ export const oidcSignIns: Scenario = {
       // Warm-up (also discovers the provider and fetches its keys once).
       const warmPaths = await prepare(0, warmup);
       if (warmPaths.length !== warmup) throw new Error('could not prepare the warm-up codes in time');
-      const warm = await timeConcurrent(warmup, CONCURRENCY, (i) => server.send('GET', warmPaths[i]!));
+      const get = (http: HttpClient, c: Callback) =>
+        http.send('GET', c.path, undefined, { cookie: c.cookie });
+      const warm = await timeConcurrent(warmup, CONCURRENCY, (i) => get(server, warmPaths[i]!));
       requireAll(warm.results, 303, 'OIDC warm-up sign-ins', '/sso/me');
       requireAll(
-        (await timeConcurrent(warmup, CONCURRENCY, (i) => baseline.send('GET', warmPaths[i]!))).results,
+        (await timeConcurrent(warmup, CONCURRENCY, (i) => get(baseline, warmPaths[i]!))).results,
         200,
         'echo',
       );
@@ -650,7 +663,7 @@ export const oidcSignIns: Scenario = {
       for (let done = 0; done < count;) {
         const paths = await prepare(warmup + done, Math.min(CODE_BATCH_MAX, count - done));
         const timed = (http: HttpClient) =>
-          timeConcurrent(paths.length, CONCURRENCY, (i) => http.send('GET', paths[i]!));
+          timeConcurrent(paths.length, CONCURRENCY, (i) => get(http, paths[i]!));
         const echoBefore = await timed(baseline);
         const cpuBefore = cpuSecondsOf(seatkeeper.pid);
         const ownBefore = process.cpuUsage();

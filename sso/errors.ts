@@ -59,6 +59,7 @@ export const SSO_ERRORS = {
   // Either protocol
   login_state_unknown: [400, 'This sign-in was not started here or has expired. Please sign in again.'],
   sso_busy: [503, 'Sign-in is very busy right now. Please try again in a moment.'],
+  sso_unavailable: [503, 'Your sign-in could not be checked just now. Please try again in a moment.'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type SsoErrorCode = keyof typeof SSO_ERRORS;

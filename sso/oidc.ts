@@ -171,7 +171,9 @@ export async function startOidcLogin(
  * the configured one (a proxy in front of us must not change it).
  *
  * Claims are read from the validated ID token only. `emailVerified` is `email_verified === true`,
- * or Entra's `xms_edov === true` (Entra never sends email_verified for work accounts).
+ * or Entra's `xms_edov === true` (Entra never sends email_verified for work accounts), and only
+ * when the address is the `email` claim itself: both flags speak of that claim (OIDC Core §5.1),
+ * never of another claim a connection maps the address from (`upn`, `preferred_username`).
  * Groups: the mapped claim (a string or a list); absent → []; no claim mapped → 'unknown'; Entra's
  * overage indicator (`_claim_names.groups`) → 'unknown'.
  */
@@ -205,8 +207,12 @@ export async function completeOidcLogin(
 function identityFrom(config: OidcConnectionConfig, claims: client.IDToken): ExternalIdentity {
   const str = (value: unknown): string | null =>
     typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-  const email = str(claims[config.claimMap.email ?? 'email']);
-  const emailVerified = email !== null && (claims.email_verified === true || claims['xms_edov'] === true);
+  const emailClaim = config.claimMap.email ?? 'email';
+  const email = str(claims[emailClaim]);
+  const emailVerified =
+    email !== null &&
+    emailClaim === 'email' &&
+    (claims.email_verified === true || claims['xms_edov'] === true);
   const displayName =
     str(claims[config.claimMap.displayName ?? 'name']) ??
     ([str(claims.given_name), str(claims.family_name)].filter(Boolean).join(' ') || null);

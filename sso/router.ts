@@ -9,13 +9,14 @@
 // A SAML response is verified (signatures, addressing, times) in a pool of worker threads: that is
 // nearly all of a sign-in's CPU, and it needs no state. Everything that changes state stays on this
 // thread, in the one transaction.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { DomainError, NotFoundError, SignInRefusedError, ValidationError } from '../domain/errors.js';
 import type { ExternalIdentity } from '../provisioning/identity.js';
 import type { SignIn, SignedIn } from '../provisioning/sign-in.js';
-import type { SsoConnection, SsoService } from '../provisioning/sso.js';
+import { LOGIN_STATE_TTL_MINUTES, type SsoConnection, type SsoService } from '../provisioning/sso.js';
 import type { Logger } from '../server/logger.js';
 import { SsoError } from './errors.js';
 import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig } from './oidc.js';
@@ -28,10 +29,32 @@ import {
   type SamlConnectionConfig,
   type SamlVerifier,
 } from './saml.js';
-import { createSamlVerifierPool, type SamlVerifierPool } from './saml-verifier-pool.js';
+import {
+  createSamlVerifierPool,
+  type SamlVerifierPool,
+  type SamlVerifierPoolOptions,
+} from './saml-verifier-pool.js';
 
 export const SSO_PATH = '/sso';
 export const SESSION_COOKIE = 'seatkeeper_session';
+/**
+ * Binds an OpenID Connect sign-in to the browser that started it: a hash of its `state`, sent only
+ * to the callback. Without it, a callback URL an attacker obtained for their own sign-in would sign
+ * a victim who opens it in as the attacker (login CSRF; RFC 6749 §10.12, OIDC Core §3.1.2.1). The
+ * IdP's redirect back is a top-level GET, so a SameSite=Lax cookie comes along.
+ */
+export const OIDC_BROWSER_COOKIE = 'seatkeeper_oidc';
+const OIDC_CALLBACK_PATH = `${SSO_PATH}/oidc/callback`;
+
+const stateHash = (state: string) => createHash('sha256').update(state).digest('base64url');
+
+/** True when the cookie's hash is the state's: compared in constant time. */
+function boundToBrowser(cookie: string | undefined, state: string): boolean {
+  if (cookie === undefined) return false;
+  const expected = Buffer.from(stateHash(state));
+  const given = Buffer.from(cookie);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 export interface SsoDeps {
   readonly sso: SsoService;
@@ -44,6 +67,8 @@ export interface SsoDeps {
    * loop (one core, and every other request waits while a response is verified).
    */
   readonly samlVerifyThreads?: number;
+  /** The verifier pool's limits (queue, time, memory); its defaults otherwise. */
+  readonly samlVerifierLimits?: Omit<SamlVerifierPoolOptions, 'size'>;
 }
 
 const escapeHtml = (text: string) =>
@@ -84,7 +109,10 @@ export function createSsoRouter(deps: SsoDeps): Router {
   const samlPool: SamlVerifierPool | undefined =
     deps.samlVerifyThreads === 0
       ? undefined
-      : createSamlVerifierPool(deps.samlVerifyThreads === undefined ? {} : { size: deps.samlVerifyThreads });
+      : createSamlVerifierPool({
+          ...deps.samlVerifierLimits,
+          ...(deps.samlVerifyThreads === undefined ? {} : { size: deps.samlVerifyThreads }),
+        });
   const samlVerifier: SamlVerifier = samlPool ?? inThreadSamlVerifier;
 
   const samlConfig = (c: SsoConnection): SamlConnectionConfig => {
@@ -183,8 +211,10 @@ export function createSsoRouter(deps: SsoDeps): Router {
         clock,
         requests: { save: (_connectionId, requestId, at) => void issued.push({ requestId, at }) },
       });
+      // The state names the request, so a RelayState only ever completes the sign-in it began.
+      const requestId = issued[0]?.requestId ?? null;
       sso.atomically(() => {
-        sso.saveLoginState(connection.id, { protocol: 'saml' }, relayState);
+        sso.saveLoginState(connection.id, { protocol: 'saml', requestId }, relayState);
         for (const { requestId, at } of issued) sso.samlRequests.save(connection.id, requestId, at);
       });
       res.redirect(303, redirectUrl);
@@ -195,6 +225,13 @@ export function createSsoRouter(deps: SsoDeps): Router {
         { protocol: 'oidc', nonce: started.nonce, codeVerifier: started.codeVerifier },
         started.state,
       );
+      res.cookie(OIDC_BROWSER_COOKIE, stateHash(started.state), {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secure || req.secure,
+        path: OIDC_CALLBACK_PATH,
+        maxAge: LOGIN_STATE_TTL_MINUTES * 60_000,
+      });
       res.redirect(303, started.redirectUrl);
     }
   });
@@ -221,7 +258,12 @@ export function createSsoRouter(deps: SsoDeps): Router {
 
       // 1. Signatures, addressing and times, off the event loop. Nothing is used up yet: a response
       //    that fails here leaves the sign-in it claims to answer as it was.
-      const verified = await samlVerifier.verify(config, readSamlResponse(config, body), clock.now());
+      // A verifier that crashed or hung has judged nothing: the person is asked to try again.
+      const verified = await samlVerifier
+        .verify(config, readSamlResponse(config, body), clock.now())
+        .catch((error: unknown) => {
+          throw error instanceof SsoError ? error : new SsoError('sso_unavailable', { cause: error });
+        });
 
       // 2. One transaction: the login state, the request id (InResponseTo), the assertion id, the
       //    account and the session, all or nothing. A rejection commits what it used up.
@@ -235,15 +277,24 @@ export function createSsoRouter(deps: SsoDeps): Router {
           if (error instanceof SsoError) return { refused: error };
           throw error;
         }
-        if (saved === undefined || saved.connectionId !== connection.id) {
-          // No sign-in of ours is waiting for this response. It was checked anyway, so a replay or
-          // a forgery is refused for what it is (and audited so); even a valid one does not sign
-          // in: unsolicited (IdP-initiated) responses, where the connection allows them, are
-          // checked once (replay cache) and then sent through an SP-initiated sign-in, which
-          // restores the protection against login CSRF that an unsolicited response lacks.
-          return config.idpInitiated ? { restart: true } : { refused: new SsoError('login_state_unknown') };
+        // Unsolicited (IdP-initiated) responses, where the connection allows them, are checked once
+        // (replay cache) and then sent through an SP-initiated sign-in, which restores the
+        // protection against login CSRF that an unsolicited response lacks: whatever RelayState
+        // came with it, since anyone can obtain one from /sso/start.
+        if (verified.inResponseTo === null) return { restart: true };
+        // A solicited response signs in only with the login state of the very request it answers.
+        if (
+          saved !== undefined &&
+          saved.connectionId === connection.id &&
+          saved.data.requestId === verified.inResponseTo
+        ) {
+          return signInAndStartSession(req, identity);
         }
-        return signInAndStartSession(req, identity);
+        // No sign-in of ours is waiting for it. It was checked anyway, so a replay or a forgery is
+        // refused for what it is (and audited so); an IdP that dropped the RelayState starts over.
+        return saved === undefined && config.idpInitiated
+          ? { restart: true }
+          : { refused: new SsoError('login_state_unknown') };
       });
       if ('refused' in outcome) throw outcome.refused;
       if ('restart' in outcome) {
@@ -256,6 +307,14 @@ export function createSsoRouter(deps: SsoDeps): Router {
 
   router.get('/oidc/callback', async (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : '';
+    const bound = boundToBrowser(cookieValue(req, OIDC_BROWSER_COOKIE), state);
+    res.clearCookie(OIDC_BROWSER_COOKIE, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secure || req.secure,
+      path: OIDC_CALLBACK_PATH,
+    });
+    if (!bound) throw new SsoError('oidc_state_mismatch');
     const saved = sso.takeLoginState(state);
     if (!saved || saved.data.protocol !== 'oidc') throw new SsoError('oidc_state_mismatch');
     const connection = sso.connectionById(saved.connectionId);
@@ -327,7 +386,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
     }
     if (error instanceof SsoError) {
       // Too busy to check the response: nothing was rejected, and no write is added to the load.
-      if (error.code === 'sso_busy') res.set('Retry-After', '1');
+      if (error.code === 'sso_busy' || error.code === 'sso_unavailable') res.set('Retry-After', '1');
       else if (connection) sso.recordRejection(connection, error.code);
       logger.warn(
         {

@@ -514,7 +514,9 @@ export async function verifySamlResponse(
   // 7. Who, and how long the assertion id must be remembered.
   const assertionId = nonEmpty(assertion.getAttribute('ID'));
   if (assertionId === null) throw fail('saml_invalid');
-  const expiries = [confirmation, ...conditions]
+  // Every addressed confirmation counts, not only the one used now: another one, valid for longer,
+  // could carry the same assertion in later, so the id is kept until the last of them has passed.
+  const expiries = [...addressed, ...conditions]
     .map((el) => parseTime(el.getAttribute('NotOnOrAfter'), () => fail('saml_invalid')))
     .filter((t): t is DateTime => t !== null);
   // The confirmation's NotOnOrAfter is always there (checked above); the latest one bounds any reuse.

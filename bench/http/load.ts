@@ -137,7 +137,12 @@ export function httpClient(baseUrl: string, headers: Readonly<Record<string, str
   const agent = new Agent({ keepAlive: true, maxSockets: sockets });
   const { hostname, port } = new URL(baseUrl);
   return {
-    send(method: NextRequest['method'], path: string, body?: string): Promise<HttpAnswer> {
+    send(
+      method: NextRequest['method'],
+      path: string,
+      body?: string,
+      extra: Readonly<Record<string, string>> = {},
+    ): Promise<HttpAnswer> {
       const started = performance.now();
       return new Promise<HttpAnswer>((resolve, reject) => {
         const req = httpRequest(
@@ -149,6 +154,7 @@ export function httpClient(baseUrl: string, headers: Readonly<Record<string, str
             path,
             headers: {
               ...headers,
+              ...extra,
               ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}),
             },
           },

@@ -194,3 +194,31 @@ async function drive(issuer: string, start: URL, accountId: string): Promise<URL
   }
   throw new Error('test OP: too many redirects');
 }
+
+/**
+ * A browser's OpenID Connect sign-in at Seatkeeper, without the browser: GET `startUrl` (Seatkeeper's
+ * /sso/start), keep the cookie that binds the sign-in to this "browser", sign in as `accountId` at
+ * the provider, and GET the callback with that cookie. Returns Seatkeeper's answer (redirects not
+ * followed) and the callback URL (its code and state).
+ */
+export async function oidcSignIn(
+  provider: OidcTestProvider,
+  startUrl: string,
+  accountId: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<{ response: Response; callback: URL }> {
+  const started = await fetch(startUrl, { redirect: 'manual', headers });
+  await started.arrayBuffer();
+  const location = started.headers.get('location');
+  if (started.status !== 303 || !location) throw new Error(`sign-in start answered ${started.status}`);
+  const binding = started.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith('seatkeeper_oidc='));
+  const callback = await provider.login(location, accountId);
+  const response = await fetch(callback, {
+    redirect: 'manual',
+    headers: { ...headers, ...(binding ? { cookie: binding } : {}) },
+  });
+  return { response, callback };
+}

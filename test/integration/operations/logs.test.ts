@@ -12,7 +12,7 @@ import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer, type Container } from '../../../server/container.js';
 import { createLogger } from '../../../server/logger.js';
 import { exampleOrganisation, tempDir, type RunningServer } from '../../helpers/fixtures.js';
-import { startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { serveApp } from '../../helpers/operations.js';
 import { tokenIn } from '../../helpers/people.js';
 import { startSamlIdp, type SamlIdp } from '../../helpers/saml-idp.js';
@@ -144,10 +144,12 @@ before(async () => {
   assert.equal(invited.status, 201, await invited.text());
 
   // 3. An OpenID Connect sign-in, then the console's session call with the cookie.
-  const start = await fetch(`${server.url}/sso/start?connection=${oidc.publicId}`, { redirect: 'manual' });
-  const callback = await provider.login(start.headers.get('location')!, 'ada');
+  const { response: signedIn, callback } = await oidcSignIn(
+    provider,
+    `${server.url}/sso/start?connection=${oidc.publicId}`,
+    'ada',
+  );
   secrets['OIDC authorization code'] = callback.searchParams.get('code')!;
-  const signedIn = await fetch(callback, { redirect: 'manual' });
   assert.equal(signedIn.status, 303, await signedIn.text());
   const cookie = cookieOf(signedIn);
   secrets['session cookie'] = cookie.split('=')[1]!;

@@ -19,7 +19,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { sample, samples, serveApp } from '../../helpers/operations.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -46,9 +46,7 @@ describe('The metrics after a scenario', () => {
     });
 
   async function jitSignIn(account: string): Promise<number> {
-    const started = await fetch(`${server.url}/sso/start?org=acme`, { redirect: 'manual' });
-    const callback = await provider.login(started.headers.get('location')!, account);
-    const back = await fetch(callback, { redirect: 'manual' });
+    const { response: back } = await oidcSignIn(provider, `${server.url}/sso/start?org=acme`, account);
     await back.arrayBuffer();
     return back.status;
   }

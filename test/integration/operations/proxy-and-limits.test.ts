@@ -10,7 +10,7 @@ import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer, type Container } from '../../../server/container.js';
 import { createLogger } from '../../../server/logger.js';
 import { exampleOrganisation, tempDir, type RunningServer } from '../../helpers/fixtures.js';
-import { startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { serveApp } from '../../helpers/operations.js';
 import { tokenIn } from '../../helpers/people.js';
 import { makeSigningKey } from '../../helpers/saml-idp.js';
@@ -137,11 +137,12 @@ describe('Behind a proxy', () => {
         OPERATOR,
       );
       const signIn = async (server: RunningServer, account: string) => {
-        const start = await fetch(`${server.url}/sso/start?connection=${connection.publicId}`, {
-          redirect: 'manual',
-        });
-        const callback = await provider.login(start.headers.get('location')!, account);
-        const back = await fetch(callback, { redirect: 'manual', headers: viaHttps });
+        const { response: back } = await oidcSignIn(
+          provider,
+          `${server.url}/sso/start?connection=${connection.publicId}`,
+          account,
+          viaHttps,
+        );
         assert.equal(back.status, 303, await back.text());
         return back.headers.getSetCookie().find((h) => h.startsWith('seatkeeper_session='))!;
       };

@@ -36,6 +36,8 @@ const accounts = {
     _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } },
   },
   nogroups: { email: 'erin@acme.test', email_verified: true },
+  // A verified personal address, and a work-looking address in another claim.
+  mapped: { email: 'mallory@personal.test', email_verified: true, name: 'owner@acme.test' },
 };
 
 async function rejects(promise: Promise<unknown>, code: string, status = 401) {
@@ -104,6 +106,14 @@ describe('OIDC adapter against oidc-provider', () => {
       assert.equal(url.searchParams.get('client_id'), 'seatkeeper');
       assert.equal(url.searchParams.get('redirect_uri'), REDIRECT);
       assert.equal(url.searchParams.get('scope'), 'openid email profile groups');
+    });
+
+    test('When the address is mapped from another claim than email, then email_verified does not vouch for it', async () => {
+      const mappedConfig = { ...config, claimMap: { ...config.claimMap, email: 'name' } };
+      const { started, callback } = await signIn('mapped', mappedConfig);
+      const identity = await completeOidcLogin(mappedConfig, callback, started, deps);
+      assert.equal(identity.email, 'owner@acme.test');
+      assert.equal(identity.emailVerified, false, 'email_verified speaks of the email claim only');
     });
 
     test('When the user signs in on the provider’s form, then the callback yields the identity from the ID token', async () => {

@@ -88,7 +88,12 @@ describe('OpenID Connect sign-in over HTTP', () => {
     assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(authorization.searchParams.get('state') && authorization.searchParams.get('nonce'));
     const callback = await provider.login(authorization, account);
-    return hop(callback.toString());
+    // The browser that started the sign-in sends back the cookie that binds it.
+    const binding = started.setCookie
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('seatkeeper_oidc='));
+    assert.ok(binding, 'the start binds the sign-in to this browser');
+    return hop(callback.toString(), { cookie: binding });
   }
 
   test('When a new employee signs in, then the account is created with the highest available seat and a Lax, httpOnly session cookie', async () => {
@@ -121,6 +126,28 @@ describe('OpenID Connect sign-in over HTTP', () => {
     assert.match(refused.text, /no available seats/i);
     assert.match(refused.text, /no_seats/);
     assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'cyd@acme.example')).length, 0);
+  });
+
+  test('When a callback URL made for someone else’s sign-in is opened in another browser, then 401 and nobody is signed in; the browser that started it still completes it', async () => {
+    // An attacker starts a sign-in, signs in at the provider, and hands the callback URL on.
+    const started = await hop(`${server.url}/sso/start?org=acme`);
+    const binding = started.setCookie
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('seatkeeper_oidc='))!;
+    const callback = (await provider.login(started.location!, 'ada')).toString();
+    const victim = await hop(callback);
+    assert.equal(victim.status, 401);
+    assert.match(victim.text, /oidc_state_mismatch/);
+    assert.equal(sessionCookie(victim.setCookie), undefined, 'no session for the victim');
+    const otherStart = await hop(`${server.url}/sso/start?org=acme`);
+    const otherBinding = otherStart.setCookie
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('seatkeeper_oidc='))!;
+    const mixed = await hop(callback, { cookie: otherBinding });
+    assert.equal(mixed.status, 401, 'the cookie of another sign-in does not fit');
+    const own = await hop(callback, { cookie: binding });
+    assert.equal(own.status, 303, own.text);
+    assert.ok(sessionCookie(own.setCookie));
   });
 
   test('When the callback carries a state the server never issued, then 401 and an audit event', async () => {
@@ -242,6 +269,51 @@ describe('SAML sign-in over HTTP', () => {
     const back = await post(genuine);
     assert.equal(back.status, 303, back.text);
     assert.equal(back.location, '/sso/me');
+  });
+
+  test('When a response is posted with the RelayState of another sign-in, then 400 and nobody is signed in', async () => {
+    const hal = await samlResponse('hal');
+    const ian = await samlResponse('ian');
+    const crossed = await post({ SAMLResponse: hal.SAMLResponse, RelayState: ian.RelayState });
+    assert.equal(crossed.status, 400, crossed.text);
+    assert.match(crossed.text, /login_state_unknown/);
+    assert.equal(sessionCookie(crossed.setCookie), undefined);
+    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'hal@acme.example')).length, 0);
+  });
+
+  test('When an unsolicited response comes with a RelayState anyone can get from /sso/start, then it is still sent through an SP-initiated sign-in', async () => {
+    const open = ctx.c.sso.createConnection(
+      orgId,
+      {
+        protocol: 'saml',
+        name: 'Acme SAML (IdP-initiated)',
+        idpEntityId: idp.entityId,
+        idpSsoUrl: idp.ssoUrl,
+        idpCerts: [idp.certPem],
+        idpInitiated: true,
+      },
+      OPERATOR,
+    );
+    const openEntity = `${server.url}/sso/saml/${open.publicId}`;
+    const openAcs = `${openEntity}/acs`;
+    const { RelayState } = {
+      RelayState: new URLSearchParams(
+        new URL((await hop(`${server.url}/sso/start?connection=${open.publicId}`)).location!).search,
+      ).get('RelayState')!,
+    };
+    const unsolicited = await idp.idpInitiated(
+      { nameId: 'mallory-id', attributes: { [EMAIL]: 'mallory@acme.example' } },
+      { audience: openEntity, recipient: openAcs, destination: openAcs },
+    );
+    const posted = await hop(openAcs, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ SAMLResponse: unsolicited.SAMLResponse, RelayState }).toString(),
+    });
+    assert.equal(posted.status, 303, posted.text);
+    assert.equal(posted.location, `/sso/start?connection=${open.publicId}`);
+    assert.equal(sessionCookie(posted.setCookie), undefined, 'not signed in by the unsolicited response');
+    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'mallory@acme.example')).length, 0);
   });
 
   test('When the SP metadata is asked for, then it names the ACS and wants signed assertions', async () => {
