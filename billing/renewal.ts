@@ -151,15 +151,24 @@ export function createRenewals({
     /** Rolls every due contract forward, as many terms as have ended (after a long outage, several). */
     run(): RenewalOutcome[] {
       const outcomes: RenewalOutcome[] = [];
+      // One contract's failure must not hold up every other organisation's renewal.
+      const failures: unknown[] = [];
       for (const contract of store.read((q) => q.contracts.active())) {
-        for (
-          let outcome = rollOnce(contract.organisationId);
-          outcome;
-          outcome = rollOnce(contract.organisationId)
-        ) {
-          outcomes.push(outcome);
-          if (outcome.outcome === 'expired') break;
+        try {
+          for (
+            let outcome = rollOnce(contract.organisationId);
+            outcome;
+            outcome = rollOnce(contract.organisationId)
+          ) {
+            outcomes.push(outcome);
+            if (outcome.outcome === 'expired') break;
+          }
+        } catch (error) {
+          failures.push(error);
         }
+      }
+      if (failures.length > 0) {
+        throw new AggregateError(failures, `${failures.length} contract(s) could not be renewed`);
       }
       return outcomes;
     },

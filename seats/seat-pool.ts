@@ -5,7 +5,13 @@
 // creates the member, say), it joins that transaction instead.
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
-import { ConflictError, NotFoundError, SeatLimitError, ValidationError } from '../domain/errors.js';
+import {
+  ConflictError,
+  ContractExpiredError,
+  NotFoundError,
+  SeatLimitError,
+  ValidationError,
+} from '../domain/errors.js';
 import { HIGHEST, type Actor, type SeatState, type TierChoice } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Invitation } from '../db/queries/invitations.js';
@@ -165,7 +171,14 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
     const waiting = q.directoryUsers.waiting(organisationId);
     if (waiting.length === 0) return 0;
     const now = clock.now();
-    requireOpenContract(q, organisationId, now);
+    // After the term, nobody is seated; but the release that called this must still go through
+    // (seats can always be given back), so an ended contract seats no one instead of refusing.
+    try {
+      requireOpenContract(q, organisationId, now);
+    } catch (error) {
+      if (error instanceof ContractExpiredError) return 0;
+      throw error;
+    }
     let seated = 0;
     for (const member of waiting) {
       const tier = tierOrder(q.seatPools.list(organisationId), HIGHEST).find((t) =>
@@ -349,12 +362,21 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
       const now = clock.now();
       const due = store.read((q) => q.invitations.dueForExpiry(now.toISO()!));
       let expired = 0;
+      // One organisation's failure must not keep every other organisation's seats held.
+      const failures: unknown[] = [];
       for (const invitation of due) {
-        expired += store.write((q) => {
-          const n = expireOne(q, invitation, now);
-          if (n > 0) seatWaiting(q, invitation.organisationId);
-          return n;
-        });
+        try {
+          expired += store.write((q) => {
+            const n = expireOne(q, invitation, now);
+            if (n > 0) seatWaiting(q, invitation.organisationId);
+            return n;
+          });
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+      if (failures.length > 0) {
+        throw new AggregateError(failures, `${failures.length} invitation(s) could not be expired`);
       }
       return expired;
     },
@@ -372,7 +394,11 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
 
     /** Seats waiting members now, as far as seats allow ("sync now"). */
     seatWaiting(organisationId: number): number {
-      return store.write((q) => seatWaiting(q, organisationId));
+      return store.write((q) => {
+        // Asked for on purpose ("sync now"): an ended contract is said to be, not skipped.
+        requireOpenContract(q, organisationId, clock.now());
+        return seatWaiting(q, organisationId);
+      });
     },
 
     /**

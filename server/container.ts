@@ -144,9 +144,21 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     health: createHealth({ ping: () => store.ping(), stats }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
     runJobs(): { renewals: number; expiredInvitations: number } {
-      // Expiry first: seats freed by lapsed invitations are not renewed.
-      const expiredInvitations = seats.expireInvitations();
-      return { renewals: renewals.run().length, expiredInvitations };
+      // Expiry first: seats freed by lapsed invitations are not renewed. Each job runs even if the
+      // other failed; what failed is thrown afterwards, for the caller to log.
+      const failures: unknown[] = [];
+      const attempt = <T>(job: () => T, none: T): T => {
+        try {
+          return job();
+        } catch (error) {
+          failures.push(error);
+          return none;
+        }
+      };
+      const expiredInvitations = attempt(() => seats.expireInvitations(), 0);
+      const renewed = attempt(() => renewals.run().length, 0);
+      if (failures.length > 0) throw new AggregateError(failures, 'some clock-driven jobs failed');
+      return { renewals: renewed, expiredInvitations };
     },
     close(): void {
       mailTransport.close();
