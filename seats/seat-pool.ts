@@ -127,6 +127,11 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
       );
     }
     const after = q.members.byId(member.organisationId, member.id)!;
+    // Losing the seat ends the member's sessions: a session is refused only while unseated, so
+    // one kept would work again on any later re-seating (a laptop left behind, for hours).
+    if (member.seatState === 'seated' && state !== 'seated') {
+      q.ssoState.revokeMemberSessions(member.organisationId, member.id, when);
+    }
     q.audit.append({
       organisationId: member.organisationId,
       at: when,

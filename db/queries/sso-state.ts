@@ -37,6 +37,10 @@ export function createSsoStateQueries(db: Db) {
     [string, string],
     { organisation_id: number; member_id: number; created_at: string; expires_at: string }
   >('SELECT * FROM sessions WHERE id_hash = ? AND revoked_at IS NULL AND expires_at > ?');
+  // Served by sessions_by_member.
+  const revokeMemberSessions = db.prepare<[string, number, number]>(
+    'UPDATE sessions SET revoked_at = ? WHERE member_id = ? AND organisation_id = ? AND revoked_at IS NULL',
+  );
   const revokeSession = db.prepare<[string, string]>(
     'UPDATE sessions SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL',
   );
@@ -87,6 +91,10 @@ export function createSsoStateQueries(db: Db) {
           expiresAt: row.expires_at,
         }
       );
+    },
+    /** Ends every session of the member: signed out everywhere. */
+    revokeMemberSessions(organisationId: number, memberId: number, at: string): void {
+      revokeMemberSessions.run(at, memberId, organisationId);
     },
     revokeSession(idHash: string, at: string): void {
       revokeSession.run(at, idHash);

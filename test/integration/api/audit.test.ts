@@ -280,8 +280,10 @@ describe('admin API: the audit log', () => {
 
   test('When a user asks for the log or its export, then 403 names admin', async () => {
     const stateBefore = storedState(w);
+    // A session of its own: the member was unassigned and seated again above, which ended the world's.
+    const user = w.signedIn(w.as.user.memberId);
     for (const path of ['/audit', '/audit.csv']) {
-      const res = await w.as.user.get(path);
+      const res = await user.get(path);
       assert.equal(res.status, 403);
       assert.equal(problem(res).requiredRole, 'admin');
       assert.ok(String(res.headers['content-type']).startsWith('application/problem+json'));

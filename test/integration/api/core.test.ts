@@ -63,12 +63,13 @@ describe('admin API: authentication and forgery protection', () => {
     assert.equal((await session.get('/session')).status, 401);
   });
 
-  test('When a member loses their seat, then their session stops working at once', async () => {
+  test('When a member loses their seat, then their session stops working at once, for good', async () => {
     const session = w.signedIn(w.as.user.memberId);
     w.c.seats.unassign(w.organisationId, w.as.user.memberId, { type: 'operator' });
     assert.equal((await session.get('/session')).status, 401);
     w.c.seats.claim(w.organisationId, w.as.user.memberId, { highest: true }, { type: 'operator' });
-    assert.equal((await session.get('/session')).status, 200);
+    assert.equal((await session.get('/session')).status, 401, 'seated again, the old session stays ended');
+    assert.equal((await w.signedIn(w.as.user.memberId).get('/session')).status, 200, 'a new one works');
   });
 });
 

@@ -461,3 +461,27 @@ describe('admin API: the profile', () => {
     assert.equal(problem(res).requiredRole, 'admin');
   });
 });
+
+describe('admin API: losing a seat ends the sessions', () => {
+  test('When a member is unassigned or removed, then their sessions end, and re-seating them does not bring an old session back', async (t) => {
+    const w = apiWorld();
+    t.after(() => w.cleanup());
+    const dana = seatedMember(w, 'user', 'dana');
+    const laptop = w.signedIn(dana.id);
+    assert.equal((await laptop.get('/profile')).status, 200);
+
+    assert.equal((await w.as.admin.post(`/members/${dana.id}/unassign`)).status, 200);
+    assert.equal((await laptop.get('/profile')).status, 401);
+    const reseated = await w.as.admin.patch(`/members/${dana.id}/tier`, { tier: 'standard' });
+    assert.equal(reseated.status, 200, reseated.text);
+    assert.equal((await laptop.get('/profile')).status, 401, 'the old session stays ended');
+
+    const phone = w.signedIn(dana.id);
+    assert.equal((await phone.get('/profile')).status, 200, 'a new sign-in works');
+    assert.equal((await w.as.admin.delete(`/members/${dana.id}`)).status, 204);
+    const back = await w.as.admin.post('/invitations', { email: dana.email, role: 'user' });
+    assert.equal(back.status, 201, back.text);
+    w.c.seats.acceptInvitation(w.organisationId, dana.id, OPERATOR);
+    assert.equal((await phone.get('/profile')).status, 401, 'removal ended it for good');
+  });
+});
