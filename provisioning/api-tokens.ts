@@ -53,7 +53,14 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
           role: input.role,
           tokenHash: hashSecret(token),
           prefix: token.slice(0, PREFIX.length + 6),
-          createdByMemberId: actor.type === 'member' ? actor.memberId : null,
+          // A token made by a token answers to the member behind that one, so the chain keeps a
+          // person whose role caps it (seats/roles.ts).
+          createdByMemberId:
+            actor.type === 'member'
+              ? actor.memberId
+              : actor.type === 'api_token'
+                ? (q.apiTokens.active(organisationId, actor.tokenId)?.createdByMemberId ?? null)
+                : null,
           at,
         });
         q.audit.append({

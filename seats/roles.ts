@@ -34,9 +34,15 @@ export function requireRole(
     if (member && member.seatState === 'seated' && hasRole(member.role, role)) return;
   }
   if (actor.type === 'api_token') {
-    // A token acts with its own role, read afresh: a revoked token stops at once.
+    // A token acts with its own role, read afresh: a revoked token stops at once. It never acts
+    // above the member who made it as that member is now: demoting or removing someone takes
+    // their scripts' power with it (else a demoted owner's token could promote its owner back).
     const token = q.apiTokens.active(organisationId, actor.tokenId);
-    if (token && hasRole(token.role, role)) return;
+    if (token && hasRole(token.role, role)) {
+      if (token.createdByMemberId === null) return; // made by the operator: no member above it
+      const maker = q.members.byId(organisationId, token.createdByMemberId);
+      if (maker?.seatState === 'seated' && hasRole(maker.role, role)) return;
+    }
   }
   throw new ForbiddenError(`Only ${WHO[role]} may ${doing}.`, { requiredRole: role });
 }

@@ -284,3 +284,34 @@ describe('admin API: transferring primary ownership', () => {
     assert.equal((await confirm(w, null)).status, 400);
   });
 });
+
+describe('admin API: tokens answer to the member who made them', () => {
+  test('When the owner who made a token is demoted or removed, then the token loses that power at once, and cannot promote its maker back', async (t) => {
+    const w = apiWorld();
+    t.after(() => w.cleanup());
+    const made = await w.as.owner.post('/api-tokens', { name: 'owner script', role: 'owner' });
+    assert.equal(made.status, 201);
+    const script = w.withToken(made.body.token as string);
+    assert.equal((await script.get('/billing')).status, 200);
+
+    const demoted = await w.as.primary_owner.patch(`/members/${w.as.owner.memberId}/role`, { role: 'user' });
+    assert.equal(demoted.status, 200, demoted.text);
+    const billing = await script.get('/billing');
+    assert.equal(billing.status, 403, 'an owner token of a member who is now a user');
+    assert.equal(problem(billing).requiredRole, 'owner');
+    const selfPromotion = await script.patch(`/members/${w.as.owner.memberId}/role`, { role: 'owner' });
+    assert.equal(selfPromotion.status, 403);
+
+    // A token made by a token answers to the same member.
+    const ownerAgain = await w.as.primary_owner.patch(`/members/${w.as.owner.memberId}/role`, {
+      role: 'owner',
+    });
+    assert.equal(ownerAgain.status, 200);
+    const child = await script.post('/api-tokens', { name: 'made by a script', role: 'owner' });
+    assert.equal(child.status, 201, child.text);
+    assert.equal(child.body.createdByMemberId, w.as.owner.memberId);
+    assert.equal((await w.as.primary_owner.delete(`/members/${w.as.owner.memberId}`)).status, 204);
+    assert.equal((await script.get('/billing')).status, 403, 'the removed member’s token stops');
+    assert.equal((await w.withToken(child.body.token as string).get('/billing')).status, 403);
+  });
+});
