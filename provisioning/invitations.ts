@@ -168,6 +168,11 @@ export function createInvitationService({
       return store.write((q) => {
         const organisation = requireOrganisation(q, organisationId);
         requireInviterFor(q, organisationId, actor, role, 'send invitations');
+        // Inviting an address back brings back its member, who keeps a role above the one asked
+        // for (a lapsed primary owner stays primary owner): that takes the inviter the kept role would.
+        for (const member of q.members.withEmail(organisationId, input.email.trim())) {
+          requireInviterFor(q, organisationId, actor, member.role, 'send invitations');
+        }
         const displayName = input.displayName?.trim() || null;
         return invite(
           q,

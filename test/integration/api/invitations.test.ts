@@ -507,3 +507,30 @@ describe("The primary owner's way in", () => {
     assert.equal(owner.seatState, 'seated');
   });
 });
+
+describe("A lapsed primary owner's invitation", () => {
+  test('When the primary owner’s first invitation lapsed, then only an owner can invite that address back, whatever role is asked for', async (t) => {
+    const ctx = setup('2026-03-01T09:00:00Z');
+    t.after(() => ctx.cleanup());
+    const { organisation, primaryOwner } = createExample(ctx);
+    const admin = ctx.c.members.admit(
+      organisation.id,
+      { email: 'adm@acme.example', displayName: 'Adm', role: 'admin' },
+      'manual',
+      { highest: true },
+      OPERATOR,
+    );
+    ctx.clock.advance({ days: 22 });
+    assert.equal(ctx.c.seats.expireInvitations(), 1);
+    const { secret } = ctx.c.sso.startSession(organisation.id, admin.id);
+    const invited = await request(testApp(ctx))
+      .post(`${API_PATH}/invitations`)
+      .set('cookie', `${SESSION_COOKIE}=${secret}`)
+      .set('x-csrf-token', csrfToken(secret))
+      .send({ email: primaryOwner.email, role: 'user' });
+    assert.equal(invited.status, 403, invited.text);
+    assert.equal(problem(invited).requiredRole, 'owner');
+    const row = ctx.c.store.read((q) => q.members.byId(organisation.id, primaryOwner.id))!;
+    assert.equal(row.seatState, 'removed', 'nothing changed');
+  });
+});
