@@ -3,7 +3,13 @@
 // SCIM JSON out; every rule about seats and members lives in provisioning/directory.ts.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/model.js';
-import { AuthError, PreconditionFailedError, SeatLimitError, ValidationError } from '../domain/errors.js';
+import {
+  AuthError,
+  ConflictError,
+  PreconditionFailedError,
+  SeatLimitError,
+  ValidationError,
+} from '../domain/errors.js';
 import type { Directory } from '../provisioning/directory.js';
 import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
 import type { Logger } from '../server/logger.js';
@@ -45,6 +51,27 @@ interface Query {
   readonly count: number;
   readonly attributes: string | undefined;
   readonly excludedAttributes: string | undefined;
+}
+
+/** Re-reads of a PATCHed user before giving up on a user that keeps changing under it. */
+const PATCH_ATTEMPTS = 10;
+
+/**
+ * Runs `work` after every earlier work of the same key has settled: a queue per key, gone once
+ * empty. For read-modify-write requests on one resource within this process.
+ */
+function keyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const run = (tails.get(key) ?? Promise.resolve()).then(work, work);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (tails.get(key) === tail) tails.delete(key);
+    }
+  };
 }
 
 function send(res: Response, status: number, body?: unknown): void {
@@ -132,6 +159,7 @@ function notModified(req: Request, version: number): boolean {
 }
 
 export function createScimRouter(deps: ScimDeps): Router {
+  const oneAtATime = keyedQueue();
   const { directory, tokens, logger } = deps;
   const base = `${deps.publicBaseUrl}${SCIM_PATH}`;
   declareScim(base);
@@ -256,8 +284,26 @@ export function createScimRouter(deps: ScimDeps): Router {
     const operations = normalisePatch(req.body);
     const organisationId = caller(res).organisationId;
     const expected = ifMatch(req);
-    // Read, patch in memory, write back guarded by the version read: a concurrent change makes the
-    // write fail and the PATCH is applied again to the newer state (or 412 if the caller pinned one).
+    // PATCHes of one user in this process run one after another: each reads what the one before
+    // wrote, so they do not collide (they would in a group commit, all reading the same version).
+    await oneAtATime(`${organisationId}/${req.params.id}`, () =>
+      patchUser(req, res, organisationId, operations, expected),
+    );
+  });
+
+  /**
+   * Read, patch in memory, write back guarded by the version read: a concurrent change (another
+   * process, or a group change that re-seated the user) makes the write fail and the PATCH is
+   * applied again to the newer state. 412 only if the caller pinned a version with If-Match
+   * (RFC 7644 §3.14); a user changed under it over and over is a 409 to retry.
+   */
+  async function patchUser(
+    req: Request<{ id: string }>,
+    res: Response,
+    organisationId: number,
+    operations: ReturnType<typeof normalisePatch>,
+    expected: number | undefined,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const current = userJson(req.params.id, organisationId);
       const version = Number(/\d+/.exec(String((current.meta as Json).version))![0]);
@@ -277,11 +323,17 @@ export function createScimRouter(deps: ScimDeps): Router {
         send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
         return;
       } catch (error) {
-        if (!(error instanceof PreconditionFailedError) || expected !== undefined || attempt >= 3)
-          throw error;
+        if (!(error instanceof PreconditionFailedError) || expected !== undefined) throw error;
+        if (attempt >= PATCH_ATTEMPTS) {
+          throw new ConflictError(
+            'The user kept changing while this PATCH was applied; send it again.',
+            {},
+            'concurrent_change',
+          );
+        }
       }
     }
-  });
+  }
 
   router.delete('/Users/:id', async (req, res) => {
     await directory.batched.deleteUser(caller(res).organisationId, req.params.id, actorOf(res), ifMatch(req));

@@ -120,6 +120,8 @@ export interface World {
   server: RunningServer;
   scim: ScimClient;
   orgId: number;
+  /** The SCIM bearer token the client sends. */
+  token: string;
 }
 
 /** An organisation inside its term, a server, and a SCIM client for it. */
@@ -127,7 +129,8 @@ export async function world(seats: { standard: number; premium: number }): Promi
   const ctx = setup('2026-03-01T10:00:00Z');
   const { organisation } = createExample(ctx, { seats });
   const server = await listen(ctx);
-  return { ctx, server, orgId: organisation.id, scim: scimClient(server, scimToken(ctx, organisation.id)) };
+  const token = scimToken(ctx, organisation.id);
+  return { ctx, server, orgId: organisation.id, token, scim: scimClient(server, token) };
 }
 
 export async function close(w: World): Promise<void> {

@@ -2,6 +2,7 @@
 // DELETE with 412 on a stale version, If-None-Match answers 304 while nothing changed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
 import {
   entraAddMembers,
@@ -39,6 +40,32 @@ describe('Resource versions', () => {
     const changed = await scim.send(oktaGetUser(id), { 'if-none-match': tag });
     expectStatus(changed, 200);
     assert.notEqual(changed.headers.get('etag'), tag, 'a change gives a new version');
+  });
+
+  test('When a provider sends many PATCHes of one user at once without If-Match, then every one succeeds and none is lost', async () => {
+    const id = (await scim.send(oktaCreateUser('zara@acme.example'))).body.id as string;
+    const n = 12;
+    const bodies = Array.from({ length: n }, (_, i) =>
+      JSON.stringify({
+        Operations: [{ op: 'add', path: 'phoneNumbers', value: [{ value: `+4930${i}`, type: 'work' }] }],
+      }),
+    );
+    // On connections opened beforehand and written at the same instant, as a provider's parallel
+    // connections deliver them: the server reads them all in one turn.
+    const statuses = await simultaneously(w.server.url, w.token, `/scim/v2/Users/${id}`, bodies);
+    assert.deepEqual(
+      statuses,
+      Array.from({ length: n }, () => 200),
+      'no 412 without If-Match (RFC 7644 §3.14)',
+    );
+    const phones = ((await scim.send(oktaGetUser(id))).body.phoneNumbers as { value: string }[]).map(
+      (p) => p.value,
+    );
+    assert.deepEqual(
+      phones.sort(),
+      Array.from({ length: n }, (_, i) => `+4930${i}`).sort(),
+      'every PATCH applied',
+    );
   });
 
   test('When PATCH, PUT or DELETE carry a stale If-Match, then 412 and nothing changes; the current one succeeds', async () => {
@@ -92,3 +119,45 @@ describe('Resource versions', () => {
     assert.match(res.body.detail, /W\/"3"/);
   });
 });
+
+/** PATCHes `path` with each body on its own connection, all written at once; their statuses. */
+async function simultaneously(
+  base: string,
+  token: string,
+  path: string,
+  bodies: string[],
+): Promise<number[]> {
+  const { hostname, port } = new URL(base);
+  const sockets = await Promise.all(
+    bodies.map(
+      () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect(Number(port), hostname, () => resolve(socket));
+        }),
+    ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50)); // every connection accepted first
+  const answers = sockets.map(
+    (socket) =>
+      new Promise<number>((resolve, reject) => {
+        let head = '';
+        socket.on('data', (chunk: Buffer) => {
+          head += chunk.toString('latin1');
+          const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
+          if (status) {
+            resolve(Number(status[1]));
+            socket.destroy();
+          }
+        });
+        socket.on('error', reject);
+      }),
+  );
+  sockets.forEach((socket, i) => {
+    const body = bodies[i]!;
+    socket.write(
+      `PATCH ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+  return Promise.all(answers);
+}
