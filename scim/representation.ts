@@ -120,12 +120,14 @@ export function fromScimUser(body: Json): DirectoryUserInput {
     if (!COMPUTED.has(key.toLowerCase()) && key !== 'userName' && key !== 'externalId' && value !== undefined)
       resource[key] = value;
   }
-  const seat = (body[SEAT_SCHEMA] ?? undefined) as Json | undefined;
+  // From the coerced body, never the posted one: attribute names are case-insensitive (RFC 7643
+  // §2.1), so "Active": "False" is active = false, and the extension's URN may come in any case.
+  const seat = (coerced[SEAT_SCHEMA] ?? undefined) as Json | undefined;
   const tier = typeof seat?.tier === 'string' && seat.tier !== '' ? seat.tier : null;
   return {
     userName,
     externalId: typeof coerced.externalId === 'string' ? coerced.externalId : null,
-    active: body.active === undefined ? true : body.active === true,
+    active: coerced.active === undefined ? true : coerced.active === true,
     displayName: displayNameOf(coerced),
     email: primaryEmail(coerced),
     tier,

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { scimToken } from '../../helpers/fixtures.js';
 import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
 import { oktaCreateUser } from './requests.js';
+import { SEAT_SCHEMA } from '../../../scim/schemas.js';
 
 describe('Input that must not be taken at face value', () => {
   let w: World;
@@ -30,6 +31,28 @@ describe('Input that must not be taken at face value', () => {
     const group = (await res.json()) as { members?: unknown[] };
     assert.deepEqual(group.members, [], 'members smuggled through __proto__ were not added');
     assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+  });
+
+  test('When attribute names come in another case ("Active", an upper-case extension URN), then they mean what the lower-case ones do', async () => {
+    const inactive = await scim.send({
+      method: 'POST',
+      path: '/Users',
+      body: { userName: 'quinn@acme.example', Active: 'False', emails: [{ value: 'quinn@acme.example' }] },
+    });
+    expectStatus(inactive, 201);
+    assert.equal(inactive.body.active, false);
+    const quinn = w.ctx.c.store.read((q) => q.members.withEmail(w.orgId, 'quinn@acme.example'))[0]!;
+    assert.notEqual(quinn.seatState, 'seated', 'an inactive user takes no seat');
+
+    const premium = await scim.send({
+      method: 'POST',
+      path: '/Users',
+      body: {
+        userName: 'rhea@acme.example',
+        [SEAT_SCHEMA.toUpperCase()]: { tier: 'premium' },
+      },
+    });
+    expectStatus(premium, 403); // the organisation has no premium seat: the tier was read and honoured
   });
 
   test('When an invalid filter is huge, then the error detail quotes at most about a thousand characters of it', async () => {
