@@ -357,7 +357,7 @@ export function identityRoutes(deps: {
       role: 'owner',
       params: TokenId,
       responses: {
-        204: 'Revoked; the identity provider is refused with it at once.',
+        204: 'Revoked; the identity provider is refused with it within a second (at once by the server process that answered).',
         404: 'No active token with that id.',
       },
       handle: ({ caller, params }) => {
