@@ -443,19 +443,27 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     }
   }
 
-  /** The same for a batched write: the record is a batched write too, answered after its commit. */
+  /**
+   * The same for a batched write, in the same transaction: the work runs in a savepoint of its
+   * own, and a refusal is recorded beside it, so the record commits with the batch the caller
+   * waits for (and is not left for a later write a shutdown could cut off).
+   */
   async function recordingRefusalBatched<T>(
     organisationId: number,
     userName: string,
-    write: () => Promise<T>,
+    work: (q: Queries) => T,
   ): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (error instanceof SeatLimitError)
-        await store.writeBatched((q) => q.waitlist.record(organisationId, userName, 'scim', now()));
-      throw error;
-    }
+    const outcome = await store.writeBatched((q): { done: T } | { refused: SeatLimitError } => {
+      try {
+        return { done: store.write(work) };
+      } catch (error) {
+        if (!(error instanceof SeatLimitError)) throw error;
+        q.waitlist.record(organisationId, userName, 'scim', now());
+        return { refused: error };
+      }
+    });
+    if ('refused' in outcome) throw outcome.refused;
+    return outcome.done;
   }
 
   const directory = {
@@ -895,8 +903,8 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
      */
     batched: {
       createUser: (organisationId: number, input: DirectoryUserInput, actor: Actor): Promise<Member> =>
-        recordingRefusalBatched(organisationId, input.userName, () =>
-          store.writeBatched((q) => createUserWork(q, organisationId, input, actor)),
+        recordingRefusalBatched(organisationId, input.userName, (q) =>
+          createUserWork(q, organisationId, input, actor),
         ),
       replaceUser: (
         organisationId: number,
@@ -905,10 +913,8 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
         actor: Actor,
         expectedVersion?: number,
       ): Promise<Member> =>
-        recordingRefusalBatched(organisationId, input.userName, () =>
-          store.writeBatched((q) =>
-            replaceUserWork(q, organisationId, publicId, input, actor, expectedVersion),
-          ),
+        recordingRefusalBatched(organisationId, input.userName, (q) =>
+          replaceUserWork(q, organisationId, publicId, input, actor, expectedVersion),
         ),
       deleteUser: (
         organisationId: number,

@@ -1,0 +1,45 @@
+// A SCIM create refused for want of a seat while the server shuts down: the store's close runs the
+// queued batch, and the refusal is recorded in it, so the waiting list misses no one and the caller
+// hears the refusal, not a closed database.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { openDatabase } from '../../../db/connection.js';
+import { SeatLimitError } from '../../../domain/errors.js';
+import type { DirectoryUserInput } from '../../../provisioning/directory.js';
+import { createExample, setup } from '../../helpers/fixtures.js';
+
+test('When a refused create is still queued as the store closes, then the refusal reaches the caller and the waiting list', async () => {
+  const ctx = setup('2026-03-01T10:00:00Z');
+  // One seat, held by the owner's invitation: every create is refused.
+  const orgId = createExample(ctx, { seats: { standard: 1, premium: 0 } }).organisation.id;
+  const input = (userName: string): DirectoryUserInput => ({
+    userName,
+    externalId: null,
+    active: true,
+    displayName: null,
+    email: userName,
+    tier: null,
+    resource: {},
+  });
+  const actor = { type: 'scim_token', tokenId: 1 } as const;
+
+  await assert.rejects(
+    ctx.c.directory.batched.createUser(orgId, input('early@acme.example'), actor),
+    SeatLimitError,
+  );
+  const late = ctx.c.directory.batched.createUser(orgId, input('late@acme.example'), actor);
+  ctx.c.close(); // shutdown, with the create queued
+  await assert.rejects(late, SeatLimitError);
+
+  const db = openDatabase(ctx.databasePath, { busyTimeoutMs: 1000 });
+  const waiting = db.prepare('SELECT user_name FROM seat_waitlist ORDER BY user_name').all() as {
+    user_name: string;
+  }[];
+  db.close();
+  rmSync(ctx.dir, { recursive: true, force: true });
+  assert.deepEqual(
+    waiting.map((w) => w.user_name),
+    ['early@acme.example', 'late@acme.example'],
+  );
+});
