@@ -16,8 +16,11 @@ export interface MemberInput {
   readonly role: Role;
 }
 
-/** RFC 5321-shaped enough to refuse typos; the verified-domain rule does the real gatekeeping. */
-const EMAIL = /^[^\s@]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$/i;
+/**
+ * RFC 5321-shaped enough to refuse typos; the verified-domain rule does the real gatekeeping. No
+ * control characters (RFC 5322 §3.2.3: not in an atom): such an address could never receive mail.
+ */
+const EMAIL = /^[^\s@\p{Cc}]{1,64}@([a-z0-9-]+(\.[a-z0-9-]+)+)$/iu;
 
 export function emailDomain(email: string): string {
   const match = EMAIL.exec(email.trim());
