@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { verifySignature } from '../../../webhooks/signature.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { createExample } from '../../helpers/fixtures.js';
 import {
   addWebhookEndpoint,
   startWebhookReceiver,
@@ -217,23 +218,7 @@ describe('admin API: webhooks', () => {
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     const { id } = await addWebhookEndpoint(w, receiver.url, ['*']);
-    const other = w.c.organisations.create(
-      {
-        slug: 'globex',
-        name: 'Globex',
-        domains: ['globex.example'],
-        contract: {
-          termStart: '2026-01-01',
-          timeZone: 'UTC',
-          currency: 'EUR',
-          autoRenew: true,
-          prices: { standard: 5000, premium: 15000 },
-          seats: { standard: 5, premium: 0 },
-        },
-        primaryOwner: { email: 'owner@globex.example', displayName: 'G Owner' },
-      },
-      OPERATOR,
-    );
+    const other = createExample(w, { slug: 'globex' });
     w.c.members.admit(
       other.organisation.id,
       { email: 'x@globex.example', displayName: 'X', role: 'user' },
