@@ -43,10 +43,16 @@ export const SESSION_COOKIE = 'seatkeeper_session';
  * a victim who opens it in as the attacker (login CSRF; RFC 6749 §10.12, OIDC Core §3.1.2.1). The
  * IdP's redirect back is a top-level GET, so a SameSite=Lax cookie comes along.
  */
-export const OIDC_BROWSER_COOKIE = 'seatkeeper_oidc';
+export const OIDC_BROWSER_COOKIE = 'seatkeeper_oidc_';
 const OIDC_CALLBACK_PATH = `${SSO_PATH}/oidc/callback`;
 
 const stateHash = (state: string) => createHash('sha256').update(state).digest('base64url');
+/**
+ * One cookie per sign-in in flight, named after its state, so sign-ins started in two tabs do not
+ * overwrite each other's. The name gives nothing away: the state is in the URL anyway, and what
+ * protects is that no other site can set a cookie for this one.
+ */
+const browserCookieName = (state: string) => `${OIDC_BROWSER_COOKIE}${stateHash(state).slice(0, 16)}`;
 
 /** True when the cookie's hash is the state's: compared in constant time. */
 function boundToBrowser(cookie: string | undefined, state: string): boolean {
@@ -225,7 +231,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
         { protocol: 'oidc', nonce: started.nonce, codeVerifier: started.codeVerifier },
         started.state,
       );
-      res.cookie(OIDC_BROWSER_COOKIE, stateHash(started.state), {
+      res.cookie(browserCookieName(started.state), stateHash(started.state), {
         httpOnly: true,
         sameSite: 'lax',
         secure: secure || req.secure,
@@ -307,8 +313,8 @@ export function createSsoRouter(deps: SsoDeps): Router {
 
   router.get('/oidc/callback', async (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : '';
-    const bound = boundToBrowser(cookieValue(req, OIDC_BROWSER_COOKIE), state);
-    res.clearCookie(OIDC_BROWSER_COOKIE, {
+    const bound = boundToBrowser(cookieValue(req, browserCookieName(state)), state);
+    res.clearCookie(browserCookieName(state), {
       httpOnly: true,
       sameSite: 'lax',
       secure: secure || req.secure,

@@ -214,7 +214,7 @@ export async function oidcSignIn(
   const binding = started.headers
     .getSetCookie()
     .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith('seatkeeper_oidc='));
+    .find((c) => c.startsWith('seatkeeper_oidc_'));
   const callback = await provider.login(location, accountId);
   const response = await fetch(callback, {
     redirect: 'manual',
