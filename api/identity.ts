@@ -12,7 +12,7 @@ import { SCIM_PATH } from '../scim/router.js';
 import { SsoError } from '../sso/errors.js';
 import { SSO_PATH } from '../sso/router.js';
 import { parseIdpMetadata } from '../sso/saml.js';
-import { created, noContent, ok, route, type Route } from './route.js';
+import { created, defined, noContent, ok, route, type Route } from './route.js';
 
 const TAG = 'Identity and access';
 
@@ -151,13 +151,6 @@ function fromMetadata(xml: string | undefined) {
       errors: [{ in: 'body', pointer: '/metadata', detail: problem }],
     });
   }
-}
-
-/** Drops undefined members, which `exactOptionalPropertyTypes` keeps apart from absent ones. */
-function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
 }
 
 export function identityRoutes(deps: {

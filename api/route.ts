@@ -86,3 +86,10 @@ export const created = (body: unknown, location?: string): Reply => ({
   ...(location ? { headers: { location } } : {}),
 });
 export const noContent: Reply = { status: 204 };
+
+/** Drops undefined members, which `exactOptionalPropertyTypes` keeps apart from absent ones. */
+export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../webhooks/events.js';
 import { MAX_DELIVERY_PAGE, type Webhooks } from '../provisioning/webhooks.js';
-import { created, noContent, ok, route, type Route } from './route.js';
+import { created, defined, noContent, ok, route, type Route } from './route.js';
 
 const TAG = 'Webhooks';
 
@@ -78,10 +78,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
         200: 'The endpoint as changed. While disabled, its deliveries wait (in order) and resume on enabling.',
         404: 'No such endpoint in this organisation.',
       },
-      handle: ({ caller, params, body }) => {
-        const patch = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
-        return ok(webhooks.update(caller.organisationId, params.endpointId, patch, caller.actor));
-      },
+      handle: ({ caller, params, body }) =>
+        ok(webhooks.update(caller.organisationId, params.endpointId, defined(body), caller.actor)),
     }),
     route({
       method: 'post',
