@@ -46,20 +46,23 @@ export const SESSION_COOKIE = 'seatkeeper_session';
 export const OIDC_BROWSER_COOKIE = 'seatkeeper_oidc_';
 const OIDC_CALLBACK_PATH = `${SSO_PATH}/oidc/callback`;
 
-const stateHash = (state: string) => createHash('sha256').update(state).digest('base64url');
 /**
- * One cookie per sign-in in flight, named after its state, so sign-ins started in two tabs do not
+ * The cookie that binds a sign-in to its browser: its value is the state's hash, and its name is
+ * made from the hash too, one cookie per sign-in in flight, so sign-ins started in two tabs do not
  * overwrite each other's. The name gives nothing away: the state is in the URL anyway, and what
  * protects is that no other site can set a cookie for this one.
  */
-const browserCookieName = (state: string) => `${OIDC_BROWSER_COOKIE}${stateHash(state).slice(0, 16)}`;
+function browserBinding(state: string): { readonly name: string; readonly value: string } {
+  const value = createHash('sha256').update(state).digest('base64url');
+  return { name: `${OIDC_BROWSER_COOKIE}${value.slice(0, 16)}`, value };
+}
 
-/** True when the cookie's hash is the state's: compared in constant time. */
-function boundToBrowser(cookie: string | undefined, state: string): boolean {
+/** True when the cookie holds the expected value: compared in constant time. */
+function sameValue(cookie: string | undefined, expected: string): boolean {
   if (cookie === undefined) return false;
-  const expected = Buffer.from(stateHash(state));
+  const want = Buffer.from(expected);
   const given = Buffer.from(cookie);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 export interface SsoDeps {
@@ -231,7 +234,8 @@ export function createSsoRouter(deps: SsoDeps): Router {
         { protocol: 'oidc', nonce: started.nonce, codeVerifier: started.codeVerifier },
         started.state,
       );
-      res.cookie(browserCookieName(started.state), stateHash(started.state), {
+      const binding = browserBinding(started.state);
+      res.cookie(binding.name, binding.value, {
         httpOnly: true,
         sameSite: 'lax',
         secure: secure || req.secure,
@@ -313,8 +317,9 @@ export function createSsoRouter(deps: SsoDeps): Router {
 
   router.get('/oidc/callback', async (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : '';
-    const bound = boundToBrowser(cookieValue(req, browserCookieName(state)), state);
-    res.clearCookie(browserCookieName(state), {
+    const binding = browserBinding(state);
+    const bound = sameValue(cookieValue(req, binding.name), binding.value);
+    res.clearCookie(binding.name, {
       httpOnly: true,
       sameSite: 'lax',
       secure: secure || req.secure,

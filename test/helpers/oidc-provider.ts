@@ -6,6 +6,7 @@
 import { generateKeyPairSync, sign as rsaSign, randomBytes, type JsonWebKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OIDC_BROWSER_COOKIE } from '../../sso/router.js';
 
 export interface OidcTestClient {
   readonly client_id: string;
@@ -195,6 +196,11 @@ async function drive(issuer: string, start: URL, accountId: string): Promise<URL
   throw new Error('test OP: too many redirects');
 }
 
+/** From /sso/start's Set-Cookie headers, the `name=value` that binds the sign-in to the browser. */
+export function oidcBindingCookie(setCookie: readonly string[]): string | undefined {
+  return setCookie.map((c) => c.split(';')[0]!).find((c) => c.startsWith(OIDC_BROWSER_COOKIE));
+}
+
 /**
  * A browser's OpenID Connect sign-in at Seatkeeper, without the browser: GET `startUrl` (Seatkeeper's
  * /sso/start), keep the cookie that binds the sign-in to this "browser", sign in as `accountId` at
@@ -211,10 +217,7 @@ export async function oidcSignIn(
   await started.arrayBuffer();
   const location = started.headers.get('location');
   if (started.status !== 303 || !location) throw new Error(`sign-in start answered ${started.status}`);
-  const binding = started.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith('seatkeeper_oidc_'));
+  const binding = oidcBindingCookie(started.headers.getSetCookie());
   const callback = await provider.login(location, accountId);
   const response = await fetch(callback, {
     redirect: 'manual',

@@ -11,7 +11,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcBindingCookie, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { startSamlIdp, type SamlIdp } from '../../helpers/saml-idp.js';
 
 const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
@@ -89,9 +89,7 @@ describe('OpenID Connect sign-in over HTTP', () => {
     assert.ok(authorization.searchParams.get('state') && authorization.searchParams.get('nonce'));
     const callback = await provider.login(authorization, account);
     // The browser that started the sign-in sends back the cookie that binds it.
-    const binding = started.setCookie
-      .map((c) => c.split(';')[0]!)
-      .find((c) => c.startsWith('seatkeeper_oidc_'));
+    const binding = oidcBindingCookie(started.setCookie);
     assert.ok(binding, 'the start binds the sign-in to this browser');
     return hop(callback.toString(), { cookie: binding });
   }
@@ -131,18 +129,14 @@ describe('OpenID Connect sign-in over HTTP', () => {
   test('When a callback URL made for someone else’s sign-in is opened in another browser, then 401 and nobody is signed in; the browser that started it still completes it', async () => {
     // An attacker starts a sign-in, signs in at the provider, and hands the callback URL on.
     const started = await hop(`${server.url}/sso/start?org=acme`);
-    const binding = started.setCookie
-      .map((c) => c.split(';')[0]!)
-      .find((c) => c.startsWith('seatkeeper_oidc_'))!;
+    const binding = oidcBindingCookie(started.setCookie)!;
     const callback = (await provider.login(started.location!, 'ada')).toString();
     const victim = await hop(callback);
     assert.equal(victim.status, 401);
     assert.match(victim.text, /oidc_state_mismatch/);
     assert.equal(sessionCookie(victim.setCookie), undefined, 'no session for the victim');
     const otherStart = await hop(`${server.url}/sso/start?org=acme`);
-    const otherBinding = otherStart.setCookie
-      .map((c) => c.split(';')[0]!)
-      .find((c) => c.startsWith('seatkeeper_oidc_'))!;
+    const otherBinding = oidcBindingCookie(otherStart.setCookie)!;
     const mixed = await hop(callback, { cookie: otherBinding });
     assert.equal(mixed.status, 401, 'the cookie of another sign-in does not fit');
     // The starting browser may have begun another sign-in meanwhile (a second tab): both cookies.
