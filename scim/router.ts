@@ -103,14 +103,22 @@ function integer(value: unknown, name: string): number | undefined {
   return Number(raw);
 }
 
+/**
+ * `attributes` / `excludedAttributes`: a comma-separated string, or in a SearchRequest an array of
+ * strings (RFC 7644 §3.4.3). Anything else in the array (an object, a number) is refused here rather
+ * than coerced to text, which for an object without a usable toString would throw.
+ */
+function pathList(value: unknown, name: string): string | undefined {
+  if (!Array.isArray(value)) return text(value, name);
+  if (!value.every((item) => typeof item === 'string'))
+    throw new ScimError(400, 'invalidValue', `"${name}" must be a string or an array of strings.`);
+  return value.join(',');
+}
+
 /** Query parameters (GET) or a SearchRequest body (POST .search), RFC 7644 §3.4.2 and §3.4.3. */
 function readQuery(source: Json): Query {
-  const attributes = Array.isArray(source.attributes)
-    ? source.attributes.join(',')
-    : text(source.attributes, 'attributes');
-  const excluded = Array.isArray(source.excludedAttributes)
-    ? source.excludedAttributes.join(',')
-    : text(source.excludedAttributes, 'excludedAttributes');
+  const attributes = pathList(source.attributes, 'attributes');
+  const excluded = pathList(source.excludedAttributes, 'excludedAttributes');
   const filterText = text(source.filter, 'filter');
   const sortByText = text(source.sortBy, 'sortBy');
   const order = text(source.sortOrder, 'sortOrder')?.toLowerCase();

@@ -1,7 +1,7 @@
 // POST /.search at the root (RFC 7644 §3.4.3) and per resource type: one paged result across types.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
+import { close, expectScimError, expectStatus, world, type ScimClient, type World } from './harness.js';
 import { entraCreateGroup, oktaCreateUser, type ScimRequest } from './requests.js';
 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -63,6 +63,17 @@ describe('Searching with POST', () => {
       const res = await scim.send(search('/.search', { filter }));
       expectStatus(res, 400);
       assert.equal(res.body.scimType, 'invalidFilter');
+    }
+  });
+
+  test('When attributes or excludedAttributes is an array holding anything but strings, then 400 invalidValue', async () => {
+    // An object with a null toString once made Array#join throw: a 500 instead of a SCIM error.
+    for (const value of [[{ toString: null }], [1], ['userName', {}]]) {
+      for (const name of ['attributes', 'excludedAttributes']) {
+        const res = await scim.send(search('/Users/.search', { [name]: value }));
+        expectScimError(res, 400);
+        assert.equal(res.body.scimType, 'invalidValue', `${name}: ${JSON.stringify(value)}`);
+      }
     }
   });
 
