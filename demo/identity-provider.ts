@@ -72,8 +72,9 @@ export async function startIdentityProvider(options: {
     scopes: ['openid', 'email', 'profile'],
     cookies: { keys: [randomBytes(16).toString('hex')] },
     features: { devInteractions: { enabled: true } },
-    // The scopes' claims in the ID token too, as many enterprise providers send them.
-    conformIdTokenClaims: false,
+    // The provider's default, conforming configuration: in the code flow the email and profile
+    // claims come from UserInfo only (OIDC Core §5.4), which Seatkeeper asks when they are not in
+    // the ID token.
     async loadExistingGrant(ctx: GrantContext) {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return undefined;

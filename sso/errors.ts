@@ -52,6 +52,14 @@ export const SSO_ERRORS = {
   oidc_token_invalid: [401, 'The sign-in token from your identity provider is not valid.'],
   oidc_access_denied: [401, 'Your identity provider did not sign you in.'],
   oidc_code_rejected: [401, 'Your identity provider did not accept this sign-in. Please sign in again.'],
+  oidc_userinfo_mismatch: [
+    401,
+    'Your identity provider described someone other than the person who signed in. Please sign in again.',
+  ],
+  oidc_userinfo_failed: [
+    502,
+    'Your identity provider did not say who you are (its UserInfo endpoint failed). Please try again.',
+  ],
   oidc_provider_error: [
     502,
     'Your identity provider could not be reached or answered unexpectedly. Please try again.',

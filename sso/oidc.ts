@@ -170,10 +170,18 @@ export async function startOidcLogin(
  * Only the query of `callbackUrl` is used: the redirect_uri sent to the token endpoint is always
  * the configured one (a proxy in front of us must not change it).
  *
- * Claims are read from the validated ID token only. `emailVerified` is `email_verified === true`,
- * or Entra's `xms_edov === true` (Entra never sends email_verified for work accounts), and only
- * when the address is the `email` claim itself: both flags speak of that claim (OIDC Core §5.1),
- * never of another claim a connection maps the address from (`upn`, `preferred_username`).
+ * Claims are read from the validated ID token and, when a claim the connection reads (address,
+ * name, groups) is not in it, from the UserInfo endpoint: in the code flow a provider may release
+ * the claims of the `email` and `profile` scopes there only (OIDC Core §5.4; oidc-provider does so
+ * by default, Okta and Auth0 in many set-ups). UserInfo is asked with the access token, and its
+ * `sub` must be the ID token's (§5.3.2) → otherwise oidc_userinfo_mismatch; any other failure there
+ * → oidc_userinfo_failed (502). Each claim comes from the ID token when it is there, else from
+ * UserInfo.
+ *
+ * `emailVerified` is `email_verified === true`, or Entra's `xms_edov === true` (Entra never sends
+ * email_verified for work accounts), read from the same source as the address, and only when the
+ * address is the `email` claim itself: both flags speak of that claim (OIDC Core §5.1), never of
+ * another claim a connection maps the address from (`upn`, `preferred_username`).
  * Groups: the mapped claim (a string or a list); absent → []; no claim mapped → 'unknown'; Entra's
  * overage indicator (`_claim_names.groups`) → 'unknown'.
  */
@@ -189,6 +197,7 @@ export async function completeOidcLogin(
   current.hash = '';
 
   let claims: client.IDToken | undefined;
+  let accessToken: string;
   try {
     const tokens = await client.authorizationCodeGrant(configuration, current, {
       expectedState: saved.state,
@@ -197,37 +206,99 @@ export async function completeOidcLogin(
       idTokenExpected: true,
     });
     claims = tokens.claims();
+    accessToken = tokens.access_token;
   } catch (err) {
     throw new SsoError(oidcErrorCode(err), { cause: err, details: { connectionId: config.connectionId } });
   }
   if (!claims) throw new SsoError('oidc_token_invalid', { details: { connectionId: config.connectionId } });
-  return identityFrom(config, claims);
+  const idToken: Claims = claims;
+  const userInfo =
+    missingClaims(config, idToken) && configuration.serverMetadata().userinfo_endpoint
+      ? await fetchClaims(configuration, config, accessToken, claims.sub)
+      : undefined;
+  return identityFrom(config, claims.sub, idToken, userInfo);
 }
 
-function identityFrom(config: OidcConnectionConfig, claims: client.IDToken): ExternalIdentity {
+type Claims = Readonly<Record<string, unknown>>;
+
+const has = (claims: Claims, name: string): boolean =>
+  Object.prototype.hasOwnProperty.call(claims, name) && claims[name] !== undefined && claims[name] !== null;
+
+/** True when the groups claim is announced as left out (Entra's overage: `_claim_names`). */
+function groupsOverage(claims: Claims, groupsClaim: string): boolean {
+  const claimNames = claims[OVERAGE_CLAIM_NAMES];
+  return (
+    typeof claimNames === 'object' &&
+    claimNames !== null &&
+    Object.prototype.hasOwnProperty.call(claimNames, groupsClaim)
+  );
+}
+
+/** True when the ID token lacks a claim the connection reads: the address, a name, or its groups. */
+function missingClaims(config: OidcConnectionConfig, idToken: Claims): boolean {
+  const groupsClaim = config.claimMap.groups;
+  return (
+    !has(idToken, config.claimMap.email ?? 'email') ||
+    (!has(idToken, config.claimMap.displayName ?? 'name') &&
+      !has(idToken, 'given_name') &&
+      !has(idToken, 'family_name')) ||
+    (groupsClaim !== undefined && !has(idToken, groupsClaim) && !groupsOverage(idToken, groupsClaim))
+  );
+}
+
+/** The UserInfo response (OIDC Core §5.3), for the subject the ID token names (§5.3.2). */
+async function fetchClaims(
+  configuration: client.Configuration,
+  config: OidcConnectionConfig,
+  accessToken: string,
+  subject: string,
+): Promise<Claims> {
+  try {
+    return await client.fetchUserInfo(configuration, accessToken, subject);
+  } catch (err) {
+    const mismatch =
+      err instanceof client.ClientError && err.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
+    throw new SsoError(mismatch ? 'oidc_userinfo_mismatch' : 'oidc_userinfo_failed', {
+      cause: err,
+      details: { connectionId: config.connectionId },
+    });
+  }
+}
+
+function identityFrom(
+  config: OidcConnectionConfig,
+  subject: string,
+  idToken: Claims,
+  userInfo: Claims | undefined,
+): ExternalIdentity {
   const str = (value: unknown): string | null =>
     typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+  /** The source of a claim: the ID token when it has it, else UserInfo. */
+  const from = (name: string): Claims => (has(idToken, name) || !userInfo ? idToken : userInfo);
   const emailClaim = config.claimMap.email ?? 'email';
-  const email = str(claims[emailClaim]);
+  const emailSource = from(emailClaim);
+  const email = str(emailSource[emailClaim]);
+  // The flags vouch for the address only where they sit beside it (OIDC Core §5.1, §5.3.2).
   const emailVerified =
     email !== null &&
     emailClaim === 'email' &&
-    (claims.email_verified === true || claims['xms_edov'] === true);
+    (emailSource.email_verified === true || emailSource['xms_edov'] === true);
+  const nameClaim = config.claimMap.displayName ?? 'name';
   const displayName =
-    str(claims[config.claimMap.displayName ?? 'name']) ??
-    ([str(claims.given_name), str(claims.family_name)].filter(Boolean).join(' ') || null);
+    str(from(nameClaim)[nameClaim]) ??
+    ([str(from('given_name').given_name), str(from('family_name').family_name)].filter(Boolean).join(' ') ||
+      null);
 
   let groups: readonly string[] | 'unknown';
   const groupsClaim = config.claimMap.groups;
-  const claimNames = claims[OVERAGE_CLAIM_NAMES];
-  const overage =
-    groupsClaim !== undefined &&
-    typeof claimNames === 'object' &&
-    claimNames !== null &&
-    Object.prototype.hasOwnProperty.call(claimNames, groupsClaim);
-  if (groupsClaim === undefined || overage) groups = 'unknown';
+  // The overage indicator speaks for the source it is in: the ID token's wins, as the claim would.
+  const groupsSource =
+    groupsClaim === undefined || has(idToken, groupsClaim) || groupsOverage(idToken, groupsClaim)
+      ? idToken
+      : (userInfo ?? idToken);
+  if (groupsClaim === undefined || groupsOverage(groupsSource, groupsClaim)) groups = 'unknown';
   else {
-    const raw = claims[groupsClaim];
+    const raw = groupsSource[groupsClaim];
     const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
     groups = [
       ...new Set(
@@ -241,7 +312,7 @@ function identityFrom(config: OidcConnectionConfig, claims: client.IDToken): Ext
 
   return {
     connectionId: config.connectionId,
-    subject: claims.sub,
+    subject,
     email,
     emailVerified,
     displayName,

@@ -1,10 +1,14 @@
 // An offline OpenID Provider for tests: panva's oidc-provider (the certified implementation) in
 // process on 127.0.0.1:0, with its development login form driven by fetch and a small cookie jar
-// (without one the provider answers SessionNotFound). Knobs for negative tests: any claims per
-// account (email_verified false, Entra's groups overage `_claim_names`), several clients, and a
-// hook that re-signs ID tokens with the provider's own key after changing their claims.
+// (without one the provider answers SessionNotFound). It runs in the provider's default, conforming
+// configuration: in the code flow the claims of the email, profile and groups scopes are released by
+// the UserInfo endpoint only (OIDC Core §5.4), as many real providers do; `conformIdTokenClaims:
+// false` puts them in the ID token too. Knobs for negative tests: any claims per account
+// (email_verified false, Entra's groups overage `_claim_names`), several clients, a hook that
+// re-signs ID tokens with the provider's own key after changing their claims, and one that changes
+// what UserInfo says.
 import { generateKeyPairSync, sign as rsaSign, randomBytes, type JsonWebKey } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OIDC_BROWSER_COOKIE } from '../../sso/router.js';
 
@@ -20,6 +24,11 @@ export interface StartOidcProviderOptions {
   readonly clients: readonly OidcTestClient[];
   /** ID token lifetime in seconds (oidc-provider's default is 3600). */
   readonly idTokenTtlSeconds?: number;
+  /**
+   * false: the scopes' claims go into the ID token as well (a lenient provider). Default: the
+   * provider's own, conforming, where the code flow's ID token carries `sub` and little else.
+   */
+  readonly conformIdTokenClaims?: boolean;
 }
 
 export interface OidcTestProvider {
@@ -40,6 +49,13 @@ export interface OidcTestProvider {
     change: ((claims: Record<string, unknown>) => Record<string, unknown>) | null,
     options?: { foreignKey?: boolean },
   ): void;
+  /**
+   * From now on, the UserInfo endpoint's answer is `change` applied to its claims (another `sub`);
+   * a `change` that throws makes it answer 500. null turns it off.
+   */
+  tamperUserInfo(change: ((claims: Record<string, unknown>) => Record<string, unknown>) | null): void;
+  /** UserInfo requests answered so far. */
+  readonly userInfoRequests: number;
   close(): Promise<void>;
 }
 
@@ -89,8 +105,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
     scopes: Object.keys(SCOPE_CLAIMS),
     cookies: { keys: [randomBytes(16).toString('hex')] },
     features: { devInteractions: { enabled: true } },
-    // Put the scopes' claims into the ID token as well (many enterprise IdPs do).
-    conformIdTokenClaims: false,
+    ...(options.conformIdTokenClaims === false ? { conformIdTokenClaims: false } : {}),
     ...(options.idTokenTtlSeconds ? { ttl: { IdToken: options.idTokenTtlSeconds } } : {}),
     // A first-party test client: grant what was asked, no consent screen.
     async loadExistingGrant(ctx: InteractionContext) {
@@ -109,6 +124,8 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
     },
   });
 
+  let tamperUserInfo: ((claims: Record<string, unknown>) => Record<string, unknown>) | null = null;
+  let userInfoRequests = 0;
   let tamper: ((claims: Record<string, unknown>) => Record<string, unknown>) | null = null;
   let tamperKey = privateKey;
   const issue = provider.IdToken.prototype.issue;
@@ -126,10 +143,24 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
     return `${header}.${body}.${signature}`;
   };
 
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // oidc-provider's UserInfo endpoint is /me.
+    if (req.url?.split('?')[0] === '/me') {
+      userInfoRequests++;
+      if (tamperUserInfo) rewriteBody(res, tamperUserInfo);
+    }
+    handle(req, res);
+  });
 
   return {
     issuer,
+    tamperUserInfo(change) {
+      tamperUserInfo = change;
+    },
+    get userInfoRequests() {
+      return userInfoRequests;
+    },
     login: (authorizationUrl, accountId) => drive(issuer, new URL(authorizationUrl), accountId),
     tamperIdTokens(change, tamperOptions = {}) {
       tamper = change;
@@ -143,6 +174,25 @@ export async function startOidcProvider(options: StartOidcProviderOptions): Prom
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** Rewrites a JSON response as it is sent: `change` applied, or a 500 when `change` throws. */
+function rewriteBody(
+  res: ServerResponse,
+  change: (claims: Record<string, unknown>) => Record<string, unknown>,
+): void {
+  const end = res.end.bind(res) as (body: string) => ServerResponse;
+  res.end = ((chunk?: unknown) => {
+    let body = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk.toString() : '';
+    try {
+      body = JSON.stringify(change(JSON.parse(body) as Record<string, unknown>));
+    } catch {
+      res.statusCode = 500;
+      body = JSON.stringify({ error: 'server_error' });
+    }
+    res.setHeader('content-length', Buffer.byteLength(body));
+    return end(body);
+  }) as ServerResponse['end'];
 }
 
 /** The browser: redirects by hand, a cookie jar for the provider's origin, the dev login form. */

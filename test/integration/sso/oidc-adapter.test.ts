@@ -1,5 +1,7 @@
 // The OpenID Connect adapter against a real OpenID Provider (oidc-provider on 127.0.0.1): discovery,
-// the code flow with PKCE through the provider's own login form, and every callback to refuse.
+// the code flow with PKCE through the provider's own login form, and every callback to refuse. The
+// provider runs in its default, conforming configuration (the scopes' claims only from UserInfo,
+// OIDC Core §5.4); one lenient provider puts them in the ID token as well.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -52,6 +54,7 @@ async function rejects(promise: Promise<unknown>, code: string, status = 401) {
 describe('OIDC adapter against oidc-provider', () => {
   let op: OidcTestProvider;
   let other: OidcTestProvider;
+  let lenient: OidcTestProvider;
   let config: OidcConnectionConfig;
   const deps: OidcDeps = { clock: systemClock };
 
@@ -60,9 +63,10 @@ describe('OIDC adapter against oidc-provider', () => {
       { client_id: 'seatkeeper', client_secret: 'seatkeeper-secret', redirect_uris: [REDIRECT] },
       { client_id: 'other-app', client_secret: 'other-secret', redirect_uris: [OTHER_REDIRECT] },
     ];
-    [op, other] = await Promise.all([
+    [op, other, lenient] = await Promise.all([
       startOidcProvider({ accounts, clients }),
       startOidcProvider({ accounts, clients }),
+      startOidcProvider({ accounts, clients, conformIdTokenClaims: false }),
     ]);
     config = {
       connectionId: 1,
@@ -76,7 +80,7 @@ describe('OIDC adapter against oidc-provider', () => {
     };
   });
   after(async () => {
-    await Promise.all([op.close(), other.close()]);
+    await Promise.all([op.close(), other.close(), lenient.close()]);
   });
 
   async function signIn(accountId: string, cfg = config) {
@@ -116,10 +120,11 @@ describe('OIDC adapter against oidc-provider', () => {
       assert.equal(identity.emailVerified, false, 'email_verified speaks of the email claim only');
     });
 
-    test('When the user signs in on the provider’s form, then the callback yields the identity from the ID token', async () => {
+    test('When the provider releases the scopes’ claims by UserInfo only (its default), then the identity comes from UserInfo', async () => {
       const { started, callback } = await signIn('alice');
       assert.equal(callback.origin + callback.pathname, REDIRECT);
       assert.equal(callback.searchParams.get('iss'), op.issuer);
+      const asked = op.userInfoRequests;
       const identity = await completeOidcLogin(config, callback, started, deps);
       assert.deepEqual(identity, {
         connectionId: 1,
@@ -129,6 +134,38 @@ describe('OIDC adapter against oidc-provider', () => {
         displayName: 'Alice Example',
         groups: ['engineering', 'admins'],
       });
+      assert.equal(op.userInfoRequests, asked + 1, 'UserInfo asked once');
+    });
+
+    test('When a lenient provider puts the claims in the ID token, then the identity comes from it and UserInfo is not asked', async () => {
+      const lenientConfig = { ...config, connectionId: 3, issuer: lenient.issuer };
+      const started = await startOidcLogin(lenientConfig, deps);
+      const callback = await lenient.login(started.redirectUrl, 'alice');
+      const identity = await completeOidcLogin(lenientConfig, callback, started, deps);
+      assert.deepEqual(identity, {
+        connectionId: 3,
+        subject: 'alice',
+        email: 'alice@acme.test',
+        emailVerified: true,
+        displayName: 'Alice Example',
+        groups: ['engineering', 'admins'],
+      });
+      assert.equal(lenient.userInfoRequests, 0);
+      forgetOidcConnection(3);
+    });
+
+    test('When the ID token has the address but not email_verified, then UserInfo’s email_verified does not vouch for it', async () => {
+      const { started, callback } = await signIn('alice');
+      // Signed by the provider: the address only, as a provider asked for it by `claims` might send.
+      op.tamperIdTokens((claims) => ({ ...claims, email: 'alice@acme.test' }));
+      try {
+        const identity = await completeOidcLogin(config, callback, started, deps);
+        assert.equal(identity.email, 'alice@acme.test');
+        assert.equal(identity.displayName, 'Alice Example', 'the name from UserInfo');
+        assert.equal(identity.emailVerified, false, 'the flag is read beside the address it speaks of');
+      } finally {
+        op.tamperIdTokens(null);
+      }
     });
 
     test('When the provider says email_verified false, then emailVerified is false (and the name comes from given/family)', async () => {
@@ -245,6 +282,28 @@ describe('OIDC adapter against oidc-provider', () => {
       const { started, callback } = await signIn('alice');
       const late = new FixedClock(DateTime.utc().plus({ hours: 2 }));
       await rejects(completeOidcLogin(config, callback, started, { clock: late }), 'oidc_token_expired');
+    });
+
+    test('When UserInfo describes another subject than the ID token, then oidc_userinfo_mismatch', async () => {
+      const { started, callback } = await signIn('alice');
+      op.tamperUserInfo((claims) => ({ ...claims, sub: 'mallory' }));
+      try {
+        await rejects(completeOidcLogin(config, callback, started, deps), 'oidc_userinfo_mismatch');
+      } finally {
+        op.tamperUserInfo(null);
+      }
+    });
+
+    test('When UserInfo fails, then oidc_userinfo_failed (502)', async () => {
+      const { started, callback } = await signIn('alice');
+      op.tamperUserInfo(() => {
+        throw new Error('directory down');
+      });
+      try {
+        await rejects(completeOidcLogin(config, callback, started, deps), 'oidc_userinfo_failed', 502);
+      } finally {
+        op.tamperUserInfo(null);
+      }
     });
 
     test('When the provider cannot be reached, then oidc_provider_error (502)', async () => {
