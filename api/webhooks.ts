@@ -40,7 +40,7 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
       role: 'owner',
       body: z.strictObject({ url: Url, description: Description.optional(), events: Events }),
       responses: {
-        201: 'The endpoint, enabled; `secret` signs its deliveries and is shown this once.',
+        201: 'The endpoint, enabled; `secret` (`whsec_…`, Standard Webhooks) signs its deliveries and is shown this once.',
       },
       handle: ({ caller, body }) => {
         const issued = webhooks.create(caller.organisationId, body, caller.actor);
@@ -89,7 +89,7 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
       role: 'owner',
       params: EndpointId,
       responses: {
-        200: 'The endpoint with its new `secret`, shown this once; the old secret stops at once.',
+        200: 'The endpoint with its new `secret` (`whsec_…`), shown this once; the old secret stops at once, and with it the earlier `Seatkeeper-Signature` header.',
         404: 'No such endpoint in this organisation.',
       },
       handle: ({ caller, params }) => {

@@ -9,7 +9,7 @@ import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { ALL_EVENTS, EVENT_TYPES } from '../webhooks/events.js';
-import { newWebhookSecret } from '../webhooks/signature.js';
+import { isLegacySecret, newWebhookSecret } from '../webhooks/signature.js';
 
 const DOING = 'manage webhooks';
 /** Endpoints per organisation: enough for every downstream app, few enough to post to each event. */
@@ -22,7 +22,14 @@ export interface WebhookSettings {
 }
 
 /** An endpoint as owners see it: never the secret. */
-export type WebhookEndpointView = Omit<WebhookEndpoint, 'secret' | 'organisationId'>;
+export type WebhookEndpointView = Omit<WebhookEndpoint, 'secret' | 'organisationId'> & {
+  /**
+   * True while the endpoint's secret is of the form issued before the Standard Webhooks format:
+   * its deliveries then also carry the earlier `Seatkeeper-Signature` header. Rotating the secret
+   * ends it (docs/webhooks.md).
+   */
+  readonly legacySignatureHeader: boolean;
+};
 
 export interface IssuedWebhookEndpoint {
   /** The signing secret: shown this once. */
@@ -76,8 +83,8 @@ function deliveryView(q: Queries, d: WebhookDelivery): DeliveryView {
   };
 }
 
-function view({ secret: _secret, organisationId: _org, ...rest }: WebhookEndpoint): WebhookEndpointView {
-  return rest;
+function view({ secret, organisationId: _org, ...rest }: WebhookEndpoint): WebhookEndpointView {
+  return { ...rest, legacySignatureHeader: isLegacySecret(secret) };
 }
 
 const invalid = (pointer: string, detail: string) =>
@@ -215,7 +222,10 @@ export function createWebhooks({
       });
     },
 
-    /** A new signing secret, in force for the next attempt; the old one stops at once. */
+    /**
+     * A new signing secret, in force for the next attempt; the old one stops at once. It is always
+     * of the Standard Webhooks form, so rotating is how an endpoint leaves the earlier header.
+     */
     rotateSecret(organisationId: number, endpointId: number, actor: Actor): IssuedWebhookEndpoint {
       return store.write((q) => {
         requireRole(q, organisationId, actor, 'owner', DOING);

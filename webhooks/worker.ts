@@ -14,13 +14,7 @@ import type { Clock } from '../domain/clock.js';
 import { createDeliveryLoop, type DeliveryLoop, type DeliveryOutcome } from '../domain/delivery-loop.js';
 import type { Store } from '../db/store.js';
 import type { Logger } from '../server/logger.js';
-import {
-  DELIVERY_ID_HEADER,
-  EVENT_ID_HEADER,
-  EVENT_TYPE_HEADER,
-  SIGNATURE_HEADER,
-  signature,
-} from './signature.js';
+import { deliveryHeaders } from './signature.js';
 
 export const WEBHOOK_RETRY = {
   /** The delay after the first failure, doubling with each further one… */
@@ -110,10 +104,14 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       {
         'content-type': 'application/json',
         'user-agent': 'Seatkeeper-Webhooks/1',
-        [SIGNATURE_HEADER]: signature(delivery.secret, timestamp, delivery.body),
-        [EVENT_ID_HEADER]: delivery.eventPublicId,
-        [EVENT_TYPE_HEADER]: delivery.eventType,
-        [DELIVERY_ID_HEADER]: String(delivery.id),
+        ...deliveryHeaders({
+          secret: delivery.secret,
+          eventId: delivery.eventPublicId,
+          eventType: delivery.eventType,
+          deliveryId: delivery.id,
+          timestamp,
+          body: delivery.body,
+        }),
       },
       delivery.body,
     );

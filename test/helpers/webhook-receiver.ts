@@ -4,6 +4,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
+import { mock } from 'node:test';
+import { Webhook } from 'standardwebhooks';
 import type { ApiWorld } from './api.js';
 
 export interface Received {
@@ -75,4 +77,24 @@ export async function addWebhookEndpoint(
   const res = await w.as.owner.post('/webhooks', { url, events });
   assert.equal(res.status, 201, res.text);
   return res.body as { id: number; secret: string };
+}
+
+/**
+ * Checks a delivery as a stock Standard Webhooks receiver does, with the specification's reference
+ * verifier: the `webhook-*` headers, the signature over the raw body, and the timestamp within 5
+ * minutes of `nowSeconds` (the verifier reads Date.now(), so it is set to the world's clock for the
+ * call). Returns the parsed body; throws the verifier's error when the delivery is not genuine.
+ */
+export function verifyDelivery(secret: string, received: Received, nowSeconds: number): unknown {
+  const verifier = new Webhook(secret);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(received.headers)) {
+    if (typeof value === 'string') headers[name] = value;
+  }
+  mock.timers.enable({ apis: ['Date'], now: nowSeconds * 1000 });
+  try {
+    return verifier.verify(received.body, headers);
+  } finally {
+    mock.timers.reset();
+  }
 }

@@ -13,7 +13,7 @@ const ALL_EVENTS = '*';
 const LOG_PAGE = 20;
 /** Unlike a token's, the signing secret is kept as it is (it keys the HMAC), but it is never shown again. */
 const SECRET_NOTE =
-  'Copy it now into your receiver: it is shown only this once. The receiver checks each delivery’s Seatkeeper-Signature header with it.';
+  'Copy it now into your receiver: it is shown only this once. The receiver checks each delivery’s webhook-signature header with it (Standard Webhooks).';
 
 /** @typedef {import('../api.js').WebhookEndpoint} Endpoint */
 /** @typedef {import('../api.js').WebhookDelivery} Delivery */
@@ -33,8 +33,8 @@ export async function showWebhooks(section, log, issued = null) {
         'p',
         { class: 'hint' },
         'Seatkeeper posts each event to the endpoints that subscribe to it, signed with the endpoint’s secret in the ',
-        h('code', {}, 'Seatkeeper-Signature'),
-        ' header.',
+        h('code', {}, 'webhook-signature'),
+        ' header (Standard Webhooks).',
       ),
       issued,
       h(

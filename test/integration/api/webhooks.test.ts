@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
-import { verifySignature } from '../../../webhooks/signature.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
 import {
   addWebhookEndpoint,
   startWebhookReceiver,
+  verifyDelivery,
   type WebhookReceiver,
 } from '../../helpers/webhook-receiver.js';
 import { storedState } from './org-state.js';
@@ -53,7 +53,8 @@ describe('admin API: webhooks', () => {
     });
     assert.equal(made.status, 201, made.text);
     const body = made.body as EndpointBody;
-    assert.match(body.secret ?? '', /^whsec_[A-Za-z0-9_-]{43}$/);
+    assert.match(body.secret ?? '', /^whsec_[A-Za-z0-9+/]{43}=$/, 'Standard Webhooks: whsec_ and base64');
+    assert.equal((made.body as { legacySignatureHeader: boolean }).legacySignatureHeader, false);
     assert.deepEqual(body.events, ['member.created', 'member.removed'], 'duplicates dropped');
     assert.equal(made.headers.location, `/api/v1/webhooks/${body.id}`);
 
@@ -138,9 +139,8 @@ describe('admin API: webhooks', () => {
     const now = Math.floor(w.clock.now().toMillis() / 1000);
     assert.ok(receiver.received.length > 0);
     for (const r of receiver.received) {
-      const header = r.headers['seatkeeper-signature'] as string;
-      assert.ok(verifySignature(fresh, header, r.body, now));
-      assert.equal(verifySignature(made.secret, header, r.body, now), false);
+      assert.ok(verifyDelivery(fresh, r, now));
+      assert.throws(() => verifyDelivery(made.secret, r, now), /No matching signature/);
     }
   });
 
@@ -180,7 +180,7 @@ describe('admin API: webhooks', () => {
     assert.equal(again.body.eventPublicId, first.eventPublicId);
     await w.c.webhookWorker.runOnce();
     assert.equal(receiver.received.length, 2);
-    const ids = receiver.received.map((r) => r.headers['seatkeeper-event-id']);
+    const ids = receiver.received.map((r) => r.headers['webhook-id']);
     assert.deepEqual(ids, [first.eventPublicId, first.eventPublicId]);
     assert.notEqual(
       receiver.received[0]!.headers['seatkeeper-delivery-id'],

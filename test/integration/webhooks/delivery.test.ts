@@ -1,15 +1,24 @@
 // Webhook delivery to a real receiving server on 127.0.0.1: every change an owner subscribed to
-// arrives signed, in order per member; a receiver that is away for a while gets everything later,
+// arrives signed in the Standard Webhooks format (checked with the specification's reference
+// verifier), in order per member; a receiver that is away for a while gets everything later,
 // nothing lost, and anything received twice carries the same event id.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { WebhookVerificationError } from 'standardwebhooks';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
-import { verifySignature } from '../../../webhooks/signature.js';
+import {
+  newWebhookSecret,
+  sign,
+  standardSecret,
+  verifyLegacySignature,
+} from '../../../webhooks/signature.js';
 import { apiWorld, type ApiWorld } from '../../helpers/api.js';
 import { sample } from '../../helpers/operations.js';
 import {
   addWebhookEndpoint,
   startWebhookReceiver,
+  verifyDelivery,
   type Received,
   type WebhookReceiver,
 } from '../../helpers/webhook-receiver.js';
@@ -66,7 +75,7 @@ describe('Webhook delivery', () => {
   });
   after(() => receiver.close());
 
-  test('When members arrive, are invited and lose their seat, then each event arrives signed with the secret, and the signature fails for any other body or secret', async (t) => {
+  test('When members arrive, are invited and lose their seat, then a stock Standard Webhooks verifier accepts each event with the secret shown, and refuses any other body, secret or time', async (t) => {
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -83,15 +92,23 @@ describe('Webhook delivery', () => {
     const events = receiver.received.map(parse);
     assert.equal(run.delivered, events.length);
 
+    assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/, 'whsec_ and the base64 of 32 bytes');
     for (const r of receiver.received) {
-      const header = r.headers['seatkeeper-signature'] as string;
-      assert.ok(verifySignature(secret, header, r.body, seconds(w)), 'signed with the endpoint secret');
-      assert.equal(verifySignature(secret, header, r.body.replace('acme', 'acne'), seconds(w)), false);
-      assert.equal(verifySignature(`${secret}x`, header, r.body, seconds(w)), false);
-      assert.equal(verifySignature(secret, header, r.body, seconds(w) + 301), false, 'too old');
-      assert.equal(r.headers['seatkeeper-event-id'], parse(r).id);
+      assert.deepEqual(verifyDelivery(secret, r, seconds(w)), parse(r), 'signed with the endpoint secret');
+      const tampered = { ...r, body: r.body.replace('acme', 'acne') };
+      assert.throws(() => verifyDelivery(secret, tampered, seconds(w)), WebhookVerificationError);
+      const otherId = { ...r, headers: { ...r.headers, 'webhook-id': 'evt_other' } };
+      assert.throws(() => verifyDelivery(secret, otherId, seconds(w)), WebhookVerificationError);
+      assert.throws(() => verifyDelivery(newWebhookSecret(), r, seconds(w)), /No matching signature/);
+      assert.throws(() => verifyDelivery(secret, r, seconds(w) + 301), /too old/);
+      assert.throws(() => verifyDelivery(secret, r, seconds(w) - 301), /too new/);
+      assert.equal(r.headers['webhook-id'], parse(r).id, 'the event id: what receivers deduplicate by');
+      assert.equal(r.headers['webhook-timestamp'], String(seconds(w)));
+      assert.match(String(r.headers['webhook-signature']), /^v1,[A-Za-z0-9+/]{43}=$/);
       assert.equal(r.headers['seatkeeper-event-type'], parse(r).type);
       assert.equal(r.headers['content-type'], 'application/json');
+      assert.equal(r.headers['seatkeeper-signature'], undefined, 'no earlier header for a new endpoint');
+      assert.equal(r.headers['seatkeeper-event-id'], undefined);
     }
     assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'every event has its own id');
     assert.ok(events.every((e) => /^evt_[0-9a-f-]{36}$/.test(e.id)));
@@ -111,6 +128,72 @@ describe('Webhook delivery', () => {
       events.map((e) => e.id).sort(),
       'exactly the stored events',
     );
+  });
+
+  test('When an endpoint still has a secret of the earlier form, then its deliveries carry the earlier header as before and the Standard headers under the same key, until the secret is rotated', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    receiver.received.length = 0;
+    receiver.answer(200);
+    const { id } = await addWebhookEndpoint(w, receiver.url, ['member.created']);
+    // What endpoints were given before the Standard Webhooks format: whsec_ and 43 base64url characters.
+    const earlier = `whsec_${randomBytes(32).toString('base64url')}`;
+    w.c.store.write((q) =>
+      q.webhooks.updateEndpoint(
+        q.webhooks.endpoint(w.organisationId, id)!,
+        { secret: earlier },
+        w.clock.now().toISO()!,
+      ),
+    );
+    const shown = await w.as.owner.get(`/webhooks/${id}`);
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.body.legacySignatureHeader, true, 'owners can see which endpoints still get it');
+
+    admit(w, 'lea');
+    assert.equal((await w.c.webhookWorker.runOnce()).delivered, 1);
+    const [old] = receiver.received;
+    assert.ok(old);
+    const header = old.headers['seatkeeper-signature'] as string;
+    assert.ok(
+      verifyLegacySignature(earlier, header, old.body, seconds(w)),
+      'an unchanged receiver still works',
+    );
+    assert.equal(old.headers['seatkeeper-event-id'], parse(old).id);
+    // A receiver moving over needs nothing new from the owner: whsec_ and the base64 of its secret.
+    const derived = `whsec_${Buffer.from(earlier, 'utf8').toString('base64')}`;
+    assert.equal(standardSecret(earlier), derived);
+    assert.deepEqual(verifyDelivery(derived, old, seconds(w)), parse(old));
+    assert.throws(
+      () => verifyDelivery(earlier, old, seconds(w)),
+      'the earlier text itself is not a whsec_ key',
+    );
+
+    const rotated = await w.as.owner.post(`/webhooks/${id}/rotate-secret`);
+    assert.equal(rotated.status, 200, rotated.text);
+    const fresh = rotated.body.secret as string;
+    assert.equal(rotated.body.legacySignatureHeader, false);
+    admit(w, 'max');
+    assert.equal((await w.c.webhookWorker.runOnce()).delivered, 1);
+    const next = receiver.received[1]!;
+    assert.equal(next.headers['seatkeeper-signature'], undefined, 'rotating ends the earlier header');
+    assert.deepEqual(verifyDelivery(fresh, next, seconds(w)), parse(next));
+    assert.throws(() => verifyDelivery(derived, next, seconds(w)), /No matching signature/);
+  });
+
+  test('When a delivery is signed with two secrets, then a stock verifier accepts it with either, and no other', () => {
+    const [a, b] = [newWebhookSecret(), newWebhookSecret()];
+    const now = 1_772_355_600;
+    const body = JSON.stringify({ id: 'evt_1', type: 'member.created' });
+    const headers = {
+      'webhook-id': 'evt_1',
+      'webhook-timestamp': String(now),
+      'webhook-signature': sign([a, b], 'evt_1', now, body),
+    };
+    assert.match(headers['webhook-signature'], /^v1,\S+ v1,\S+$/, 'space-separated');
+    const delivery: Received = { headers, body, status: 200 };
+    assert.deepEqual(verifyDelivery(a, delivery, now), JSON.parse(body));
+    assert.deepEqual(verifyDelivery(b, delivery, now), JSON.parse(body));
+    assert.throws(() => verifyDelivery(newWebhookSecret(), delivery, now), /No matching signature/);
   });
 
   test('When the receiver fails and then is down for hours, then every event is delivered once it is back, in order per member, none lost, repeats only with the same event id', async (t) => {
