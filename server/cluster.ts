@@ -12,6 +12,14 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from './logger.js';
 import { serveClusterMetrics } from './metrics.js';
 
+/** A worker that cannot listen says so before it exits; the primary then stops the cluster. */
+export const LISTEN_FAILED = 'seatkeeper:listen-failed';
+export interface ListenFailed {
+  readonly type: typeof LISTEN_FAILED;
+  readonly code: string | undefined;
+  readonly message: string;
+}
+
 /** A worker that dies this soon after starting is crash-looping; give up instead of spinning. */
 const EARLY_EXIT_MS = 5_000;
 const MAX_EARLY_EXITS = 5;
@@ -27,6 +35,8 @@ export interface PrimaryOptions {
 /** Runs the primary: forks `workers`, replaces any that die, and stops them all on SIGTERM/SIGINT. */
 export function runPrimary({ workers, shutdownGraceMs, shutdownDelayMs = 0, logger }: PrimaryOptions): void {
   let stopping = false;
+  /** Set when the cluster stops because it cannot serve: the primary then exits with 1. */
+  let failed = false;
   let earlyExits = 0;
   const startedAt = new Map<number, number>();
 
@@ -42,7 +52,7 @@ export function runPrimary({ workers, shutdownGraceMs, shutdownDelayMs = 0, logg
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info('every worker stopped');
         logger.flush();
-        process.exit(0);
+        process.exit(failed ? 1 : 0);
       }
       return;
     }
@@ -55,10 +65,23 @@ export function runPrimary({ workers, shutdownGraceMs, shutdownDelayMs = 0, logg
     fork();
   });
 
+  // Workers share the primary's listening socket, so when one cannot listen none can: starting
+  // another would fail alike. The reason is logged once, and the whole cluster stops with status 1.
+  cluster.on('message', (_worker, message: Partial<ListenFailed>) => {
+    if (message?.type !== LISTEN_FAILED || stopping) return;
+    failed = true;
+    logger.fatal({ code: message.code }, String(message.message));
+    stopWorkers();
+  });
+
   function shutdown(signal: NodeJS.Signals): void {
     if (stopping) return;
-    stopping = true;
     logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, 'stopping workers');
+    stopWorkers();
+  }
+
+  function stopWorkers(): void {
+    stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
     // Each worker drains within its own grace period; this only catches one that hangs.
     setTimeout(

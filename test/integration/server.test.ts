@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -117,6 +117,116 @@ describe('The entry point', () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('When SIGTERM arrives under steady keep-alive traffic, then the server stops when the requests in flight end, well within the grace period, and keeps every create it answered', async () => {
+    const dir = tempDir();
+    try {
+      const token = organisationWithToken(dir, 5_000);
+      const graceMs = 10_000;
+      const server = await startServer({ DATA_DIR: dir, SHUTDOWN_GRACE_MS: String(graceMs) });
+      // Four connections, each reused back to back: never idle while the client keeps sending.
+      const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+      const create = (userName: string) =>
+        new Promise<number>((resolveStatus, reject) => {
+          const body = JSON.stringify({ userName, emails: [{ value: userName, primary: true }] });
+          const req = httpRequest(
+            {
+              agent,
+              host: '127.0.0.1',
+              port: server.port,
+              method: 'POST',
+              path: '/scim/v2/Users',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolveStatus(res.statusCode ?? 0));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      const answered: string[] = [];
+      let sent = 0;
+      const client = async () => {
+        for (;;) {
+          const userName = `steady${sent++}@acme.example`;
+          try {
+            const status = await create(userName);
+            assert.equal(status, 201);
+            answered.push(userName);
+          } catch {
+            return; // refused or cut: the server has stopped taking requests
+          }
+        }
+      };
+      const clients = Promise.all([client(), client(), client(), client()]);
+      await new Promise((resolveSoon) => setTimeout(resolveSoon, 500));
+      const signalledAt = Date.now();
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+      const drainMs = Date.now() - signalledAt;
+      await clients;
+      agent.destroy();
+
+      assert.ok(drainMs < graceMs / 2, `stopped ${drainMs} ms after SIGTERM (grace ${graceMs} ms)`);
+      assert.ok(!server.logs.some((l) => l.msg.startsWith('grace period over')), 'no connection was cut');
+      assert.ok(answered.length > 10, `steady traffic: ${answered.length} creates answered`);
+      const check = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
+      const kept = new Set(
+        (
+          check.prepare("SELECT user_name FROM members WHERE seat_state = 'seated'").all() as {
+            user_name: string;
+          }[]
+        ).map((r) => r.user_name),
+      );
+      check.close();
+      assert.deepEqual(
+        answered.filter((u) => !kept.has(u)),
+        [],
+        'every create answered 201 was committed',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('When the port is taken, then a second server logs one line saying so and exits 1, alone or as a cluster', async () => {
+    const first = tempDir();
+    const second = tempDir();
+    try {
+      const running = await startServer({ DATA_DIR: first });
+      for (const workers of ['1', '2']) {
+        const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+          env: { ...process.env, DATA_DIR: second, PORT: String(running.port), WORKERS: workers },
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        assert.equal(result.status, 1, `WORKERS=${workers}: ${result.stdout}${result.stderr}`);
+        const lines = result.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { level: number; msg: string });
+        const refusals = lines.filter((l) => l.msg.startsWith('cannot listen'));
+        assert.equal(refusals.length, 1, `WORKERS=${workers}: one line, ${result.stdout}`);
+        assert.equal(refusals[0]!.level, 60, 'fatal');
+        assert.match(
+          refusals[0]!.msg,
+          new RegExp(
+            `^cannot listen on 127\\.0\\.0\\.1:${running.port}: the address is already in use.*\\(EADDRINUSE\\)$`,
+          ),
+        );
+        assert.ok(!lines.some((l) => l.msg.startsWith('listening')), 'it never claims to listen');
+      }
+      const res = await fetch(`http://127.0.0.1:${running.port}/healthz`);
+      assert.equal(res.status, 200, 'the first server serves on');
+      running.child.kill('SIGTERM');
+      assert.equal(await running.exited, 0);
+    } finally {
+      rmSync(first, { recursive: true, force: true });
+      rmSync(second, { recursive: true, force: true });
     }
   });
 
