@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the `seatkeeper` operator command: the only CLI module that reads process.argv and
-// process.env. Parses the command line, builds the services, runs one command as the operator, and
-// maps every outcome to output and an exit code (0 done, 1 refused by a rule, 2 bad arguments).
+// process.env (with ./.env under it, as the server reads it). Parses the command line, builds the
+// services, runs one command as the operator, and maps every outcome to output and an exit code
+// (0 done, 1 refused by a rule, 2 bad arguments).
 // Backup and restore work on the database file and build no services (cli/backup.ts).
 import { resolve } from 'node:path';
 import { pino } from 'pino';
@@ -9,6 +10,7 @@ import { FixedClock, systemClock } from '../domain/clock.js';
 import { DomainError } from '../domain/errors.js';
 import { ConfigError, parseConfig } from '../server/config.js';
 import { buildContainer } from '../server/container.js';
+import { withEnvFile } from '../server/env-file.js';
 import { createLogger } from '../server/logger.js';
 import { isFileCommand, parseCommandLine, UsageError, USAGE, wantsJson } from './args.js';
 import { runFileCommand } from './backup.js';
@@ -30,7 +32,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     const print = (output: Output) =>
       process.stdout.write(`${json ? JSON.stringify(output.data, null, 2) : output.text}\n`);
     if (isFileCommand(line.command)) {
-      const config = parseConfig(env);
+      const config = parseConfig(withEnvFile(env));
       print(
         await runFileCommand({
           command: line.command,
@@ -42,7 +44,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       return 0;
     }
     const run = prepareCommand({ command: line.command, params: line.params, values: line.values });
-    const config = parseConfig(env);
+    const config = parseConfig(withEnvFile(env));
     const container = buildContainer({
       config: { ...config, databasePath: line.db === undefined ? config.databasePath : resolve(line.db) },
       clock: line.now === undefined ? systemClock : new FixedClock(line.now),

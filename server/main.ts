@@ -1,16 +1,18 @@
-// Entry point: the only module that reads process.env. Parses configuration once, then runs one
-// server process, or (WORKERS > 1) a cluster primary that migrates the database once and forks
-// that many server processes sharing the port and the database file.
+// Entry point: the only module that reads process.env, with ./.env under it (server/env-file.ts).
+// Parses configuration once, then runs one server process, or (WORKERS > 1) a cluster primary that
+// migrates the database once and forks that many server processes sharing the port and the
+// database file.
 import cluster from 'node:cluster';
 import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { runPrimary } from './cluster.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
+import { withEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import { serve } from './serve.js';
 function loadConfig(): Config {
   try {
-    return parseConfig(process.env);
+    return parseConfig(withEnvFile(process.env));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
