@@ -2,7 +2,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { Agent, request as httpRequest } from 'node:http';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -227,6 +230,44 @@ describe('The entry point', () => {
     } finally {
       rmSync(first, { recursive: true, force: true });
       rmSync(second, { recursive: true, force: true });
+    }
+  });
+
+  test('When a .env file is in the working directory, then the server reads it, and the environment wins over it', async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, '.env'), '# local settings\nDATA_DIR=./from-env-file\nexport PORT=1\n');
+      const env: Record<string, string | undefined> = {
+        ...process.env,
+        PORT: '0',
+        JOBS_INTERVAL_SECONDS: '0',
+      };
+      delete env.DATA_DIR;
+      delete env.DATABASE_PATH;
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          import.meta.resolve('tsx'),
+          fileURLToPath(new URL('../../server/main.ts', import.meta.url)),
+        ],
+        { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+      const listening = await new Promise<{ port: number; database: string }>((resolveListening, reject) => {
+        void exited.then((code) => reject(new Error(`exited with ${code}`)));
+        createInterface({ input: child.stdout }).on('line', (line) => {
+          const entry = JSON.parse(line) as { msg: string; port: number; database: string };
+          if (entry.msg.startsWith('listening')) resolveListening(entry);
+        });
+      });
+      assert.notEqual(listening.port, 1, 'PORT from the environment, not the file');
+      assert.equal(listening.database, join(dir, 'from-env-file', 'seatkeeper.db'), 'DATA_DIR from the file');
+      assert.ok(existsSync(join(dir, 'from-env-file', 'seatkeeper.db')));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -47,6 +47,20 @@ test('When .env.example is read, then it lists every configuration key with its 
   }
 });
 
+test('When the README and .env.example are read, then each names exactly the keys server/config.ts reads', () => {
+  const keys = Object.keys(CONFIG_KEYS).sort();
+  const readme = readFileSync('README.md', 'utf8');
+  // The table of the "Configuration" section: its rows up to the next heading.
+  const section = /^## Configuration\n([\s\S]*?)^#{2,3} /m.exec(readme)?.[1] ?? '';
+  const documented = [...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` +\|/gm)].map((m) => m[1]!);
+  assert.deepEqual([...documented].sort(), keys, 'README configuration table');
+  assert.equal(new Set(documented).size, documented.length, 'each key once in the README');
+  const example = readFileSync('.env.example', 'utf8');
+  const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!);
+  assert.deepEqual([...listed].sort(), keys, '.env.example');
+  assert.equal(new Set(listed).size, listed.length, 'each key once in .env.example');
+});
+
 test('When mail is not configured, then mail goes to files under DATA_DIR/mail from Seatkeeper <no-reply@localhost>', () => {
   const config = parseConfig({ DATA_DIR: '/srv/seatkeeper' });
   assert.deepEqual(config.mail, {
