@@ -119,9 +119,16 @@ const scalar = (
   more: Partial<Pick<Scalar, 'nullable' | 'folded' | 'ops'>> = {},
 ): Scalar => ({ kind: 'scalar', name, type, sql, caseExact, nullable: true, ...more });
 
-/** A value stored in members.scim_resource; `path` is a JSON path built from our own names only. */
+/**
+ * The member's SCIM attributes as a JSON document: those the provider sent, else (a member it never
+ * pushed) what the listing shows for it, built by the same function (db/scim-shown-user.ts,
+ * registered in db/connection.ts). coalesce() builds it only for rows without a stored one.
+ */
+const USER_DOCUMENT = 'coalesce(m.scim_resource, scim_shown_user(m.email, m.display_name))';
+
+/** A value of the user's document; `path` is a JSON path built from our own names only. */
 const stored = (name: string, path: string, caseExact = false, type: ScalarType = 'string'): Scalar =>
-  scalar(name, type, `json_extract(m.scim_resource, '${path}')`, caseExact);
+  scalar(name, type, `json_extract(${USER_DOCUMENT}, '${path}')`, caseExact);
 
 /**
  * A sub-attribute of an element `e` of json_each. CASE, because json_extract on a non-object element
@@ -132,7 +139,7 @@ const element = (name: string, type: ScalarType = 'string', caseExact = false): 
 
 /** Non-empty sub-attributes of the JSON object at `path`. */
 const someAtom = (path: string) =>
-  `EXISTS (SELECT 1 FROM json_each(m.scim_resource, '${path}') AS e WHERE e.atom IS NOT NULL AND e.atom <> '')`;
+  `EXISTS (SELECT 1 FROM json_each(${USER_DOCUMENT}, '${path}') AS e WHERE e.atom IS NOT NULL AND e.atom <> '')`;
 
 const storedComplex = (name: string, path: string, subs: readonly [string, boolean][]): Complex => ({
   kind: 'complex',
@@ -149,8 +156,8 @@ const storedComplex = (name: string, path: string, subs: readonly [string, boole
 const storedMulti = (name: string, subs: readonly Scalar[]): Multi => ({
   kind: 'multi',
   name,
-  from: `json_each(m.scim_resource, '$.${name}') AS e`,
-  present: `coalesce(json_array_length(m.scim_resource, '$.${name}'), 0) > 0`,
+  from: `json_each(${USER_DOCUMENT}, '$.${name}') AS e`,
+  present: `coalesce(json_array_length(${USER_DOCUMENT}, '$.${name}'), 0) > 0`,
   sub: byName([...subs, element('type'), element('primary', 'boolean')]),
   primaryFirst: `CASE WHEN ${element('primary', 'boolean').sql} = 1 THEN 0 ELSE 1 END, e.key`,
 });
@@ -179,9 +186,13 @@ const USER: Resource = {
       byName<Attribute>([
         scalar('id', 'string', 'm.public_id', true),
         scalar('externalId', 'string', 'm.external_id', true),
-        // caseExact=false (RFC 7643 §4.1.1); the column holds foldKey(user_name), so `eq` is a plain
-        // `user_name_key = ?` that the unique index (organisation_id, user_name_key) answers.
-        scalar('userName', 'string', 'm.user_name_key', false, { folded: true }),
+        // caseExact=false (RFC 7643 §4.1.1). The userName shown: the pushed one, else the address
+        // (both columns hold foldKey() of the value), so `eq` is one lookup in the expression index
+        // members_scim_user_name (organisation_id, coalesce(user_name_key, email_key)).
+        scalar('userName', 'string', 'coalesce(m.user_name_key, m.email_key)', false, {
+          folded: true,
+          nullable: false,
+        }),
         // Entra and Okta deactivate instead of deleting (reference §2.1, §2.2): active is "not deactivated".
         scalar('active', 'boolean', "(m.seat_state <> 'deactivated')", true, { nullable: false }),
         ...['displayName', 'nickName', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone'].map(

@@ -24,6 +24,8 @@ import type { Group } from '../db/queries/groups.js';
 /** The records the directory hands to its edge, so the edge needs nothing from db/. */
 export type { Group, GroupMemberRef } from '../db/queries/groups.js';
 export type { Member } from '../db/queries/members.js';
+export { shownResource, shownUserName } from '../db/queries/directory-users.js';
+import { shownResource } from '../db/queries/directory-users.js';
 import type { Member } from '../db/queries/members.js';
 import type { ProvisioningMode, SeatExhaustionPolicy } from '../db/queries/organisations.js';
 import type { Store } from '../db/store.js';
@@ -162,7 +164,23 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     self: number | null,
   ): void {
     const holder = q.directoryUsers.byUserName(organisationId, input.userName);
-    if (!holder || holder.id === self) return;
+    if (holder?.id === self) return;
+    if (!holder) {
+      // A member the directory does not manage yet shows its address as userName: renaming someone
+      // else onto it would show two users with one userName (RFC 7644 §3.3).
+      const shownAs = q.members
+        .withEmail(organisationId, input.userName)
+        .some((m) => m.seatState !== 'removed' && m.userName === null && m.id !== self);
+      if (shownAs) {
+        throw new ConflictError(
+          `The userName "${input.userName}" is the address of a member who signed in or was invited before the directory managed them. ` +
+            'Create (POST) the user with this userName to link that member, or use another userName.',
+          {},
+          'uniqueness',
+        );
+      }
+      return;
+    }
     if (holder.seatState !== 'removed') {
       throw new ConflictError(`A user with userName "${input.userName}" already exists.`, {}, 'uniqueness');
     }
@@ -178,8 +196,9 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
 
   /**
    * The member a create lands on: the same userName (a deleted user, restored with its history),
-   * else the one current member with this address whom no directory user is linked to yet (invited
-   * or signed in before the directory knew them: linking keeps their seat). Addresses are not
+   * else the one current member not yet managed by the directory (signed in or invited before it
+   * knew them: linking keeps their id and their seat) whose address is the userName, as SCIM shows
+   * it and the provider matched it, else whose address is the user's email. Addresses are not
    * unique among directory users, so two candidates, or none, mean a new member.
    */
   function linkTarget(
@@ -189,7 +208,9 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     email: string,
   ): Member | undefined {
     return (
-      q.directoryUsers.byUserName(organisationId, userName) ?? unlinkedWithAddress(q, organisationId, email)
+      q.directoryUsers.byUserName(organisationId, userName) ??
+      unlinkedWithAddress(q, organisationId, userName) ??
+      unlinkedWithAddress(q, organisationId, email)
     );
   }
 
@@ -298,6 +319,19 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
       now(),
     );
     const after = q.members.byId(member.organisationId, member.id)!;
+    if (member.userName === null) {
+      // The directory takes over a member it did not push: same member, same id, same seat.
+      q.audit.append({
+        organisationId: member.organisationId,
+        at: now(),
+        actor,
+        action: 'member.linked',
+        subjectType: 'member',
+        subjectId: member.id,
+        before: { userName: null, externalId: null, source: member.source },
+        after: { userName: after.userName, externalId: after.externalId, source: member.source },
+      });
+    }
     if (JSON.stringify(snapshot(member)) !== JSON.stringify(snapshot(after))) {
       q.audit.append({
         organisationId: member.organisationId,
@@ -347,7 +381,32 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     }
   }
 
-  function memberIdsFor(q: Queries, organisationId: number, publicIds: readonly string[]): number[] {
+  /**
+   * A member the directory does not manage yet, taken over as SCIM showed it (its address as
+   * userName) when the provider names it without describing it: as a group member, or in a DELETE.
+   * Left as it is when a directory user holds that userName already.
+   */
+  function linkAsShown(q: Queries, member: Member, actor: Actor): Member {
+    if (member.userName !== null || q.directoryUsers.byUserName(member.organisationId, member.email))
+      return member;
+    const input: DirectoryUserInput = {
+      userName: member.email,
+      externalId: null,
+      active: member.seatState !== 'deactivated',
+      displayName: member.displayName,
+      email: member.email,
+      tier: null,
+      resource: shownResource(member),
+    };
+    return writeFields(q, member, input, member.email, actor);
+  }
+
+  function memberIdsFor(
+    q: Queries,
+    organisationId: number,
+    publicIds: readonly string[],
+    actor: Actor,
+  ): number[] {
     return publicIds.map((publicId) => {
       const member = q.directoryUsers.byPublicId(organisationId, publicId);
       if (!member)
@@ -356,7 +415,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
           { value: publicId },
           'invalid_value',
         );
-      return member.id;
+      return linkAsShown(q, member, actor).id;
     });
   }
 
@@ -376,7 +435,11 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
     if (sameName && sameName.seatState !== 'removed') {
       throw new ConflictError(`A user with userName "${input.userName}" already exists.`, {}, 'uniqueness');
     }
-    const existing = sameName ?? unlinkedWithAddress(q, organisationId, email);
+    // A member the provider matched by the userName SCIM showed (their address), else by email.
+    const existing =
+      sameName ??
+      unlinkedWithAddress(q, organisationId, input.userName) ??
+      unlinkedWithAddress(q, organisationId, email);
     let member: Member;
     if (existing) {
       member = writeFields(q, existing, input, email, actor);
@@ -488,9 +551,11 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
 
     deleteUser(organisationId: number, publicId: string, actor: Actor, expectedVersion?: number): void {
       store.write((q) => {
-        const member = requireUser(q, organisationId, publicId);
-        checkVersion(member.version, expectedVersion);
-        if (member.role === 'primary_owner') settle(q, member, false, null, actor);
+        const found = requireUser(q, organisationId, publicId);
+        checkVersion(found.version, expectedVersion);
+        if (found.role === 'primary_owner') settle(q, found, false, null, actor);
+        // Linked first, so that creating the same userName again restores this member's history.
+        const member = linkAsShown(q, found, actor);
         if (member.seatState === 'seated') seats.release(organisationId, member.id, actor, 'removed');
         else if (member.seatState === 'invited') seats.revokeInvitation(organisationId, member.id, actor);
         else seats.park(organisationId, member.id, 'removed', actor, 'member.removed');
@@ -513,7 +578,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
           throw new ConflictError(`A group named "${input.displayName}" already exists.`, {}, 'uniqueness');
         }
         const group = q.groups.insert(organisationId, input.displayName, input.externalId, now());
-        const ids = memberIdsFor(q, organisationId, input.members);
+        const ids = memberIdsFor(q, organisationId, input.members, actor);
         for (const id of ids) q.groups.addMember(group, id);
         q.audit.append({
           organisationId,
@@ -563,7 +628,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
               externalId = change.externalId;
               break;
             case 'add':
-              for (const id of memberIdsFor(q, organisationId, change.members))
+              for (const id of memberIdsFor(q, organisationId, change.members, actor))
                 if (q.groups.addMember(group, id)) touched.add(id);
               break;
             case 'remove':
@@ -573,7 +638,7 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
               }
               break;
             case 'replace': {
-              const wanted = new Set(memberIdsFor(q, organisationId, change.members));
+              const wanted = new Set(memberIdsFor(q, organisationId, change.members, actor));
               for (const id of q.groups.memberIds(group))
                 if (!wanted.has(id) && q.groups.removeMember(group, id)) touched.add(id);
               for (const id of wanted) if (q.groups.addMember(group, id)) touched.add(id);

@@ -1,11 +1,13 @@
 // Members and groups as SCIM resources (RFC 7643 §4), in both directions, with attribute
 // projection (RFC 7644 §3.9) and versions (RFC 7644 §3.14).
-import type {
-  DirectoryGroupInput,
-  DirectoryUserInput,
-  Group,
-  GroupMemberRef,
-  Member,
+import {
+  shownResource,
+  shownUserName,
+  type DirectoryGroupInput,
+  type DirectoryUserInput,
+  type Group,
+  type GroupMemberRef,
+  type Member,
 } from '../provisioning/directory.js';
 import { emailDomain } from '../provisioning/members.js';
 import { ScimError } from './errors.js';
@@ -37,8 +39,13 @@ export function versionFromHeader(header: string | undefined): number | undefine
   return match ? Number(match[1]) : 'unparseable';
 }
 
+/**
+ * Every member is a SCIM User, whether the provider pushed it or not: one it never pushed (signed in
+ * or invited) shows its address as userName and as its primary work email, so an import or a
+ * `userName eq` match finds it (docs/scim.md, "Every member is a SCIM User").
+ */
 export function toScimUser(member: Member, groups: readonly Group[], base: string): Json {
-  const stored = member.scimResource ?? {};
+  const stored = shownResource(member);
   const extensions = Object.keys(stored).filter((k) => k.toLowerCase().startsWith('urn:'));
   const location = `${base}/Users/${member.publicId}`;
   return {
@@ -46,7 +53,7 @@ export function toScimUser(member: Member, groups: readonly Group[], base: strin
     id: member.publicId,
     ...(member.externalId !== null ? { externalId: member.externalId } : {}),
     ...stored,
-    userName: member.userName,
+    userName: shownUserName(member),
     active: member.seatState !== 'deactivated',
     groups: groups.map((g) => ({
       value: g.publicId,

@@ -4,11 +4,12 @@
 -- "Every member is a SCIM User").
 
 /**
- * Every current member in id order: exactly the rows a SCIM listing shows, so an unfiltered page
- * and its total read this index alone. (members_directory stays: it is the rows the directory
- * manages, which group mappings re-evaluate.)
+ * Every current member in id order but pending invitations the directory has not linked: exactly
+ * the rows a SCIM listing shows, so an unfiltered page and its total read this index alone.
+ * (members_directory stays: it is the rows the directory manages, which group mappings re-evaluate.)
  */
-CREATE INDEX members_listed ON members (organisation_id, id) WHERE seat_state <> 'removed';
+CREATE INDEX members_listed ON members (organisation_id, id)
+  WHERE seat_state <> 'removed' AND (user_name_key IS NOT NULL OR seat_state <> 'invited');
 /**
  * The userName SCIM shows, folded: the one the provider sent, else, for a member it never pushed,
  * the address. `userName eq` (Okta's lookup before a create, Entra's matching attribute) reads this

@@ -1,5 +1,5 @@
 // Queries on the directory side of members (their SCIM columns): lookups by SCIM id, userName and
-// externalId, SQL-side listing, and writes of the stored SCIM attributes.
+// externalId, SQL-side listing of every member, and writes of the stored SCIM attributes.
 import { randomUUID } from 'node:crypto';
 import { statementCache, type Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
@@ -7,6 +7,7 @@ import { compileUserFilter, userSortExpression } from '../scim-filter-sql.js';
 import type { AttributePath, FilterNode } from '../../domain/directory-query.js';
 import { toMember, type Member, type MemberRow } from './members.js';
 import { mapOptional } from './organisations.js';
+import { scimShownUser } from '../scim-shown-user.js';
 
 export interface DirectoryFields {
   readonly userName: string;
@@ -24,14 +25,41 @@ export interface ListPage {
   /** Rows to skip (startIndex - 1). */
   readonly offset: number;
   readonly limit: number;
+  /**
+   * Stop reading rows once their stored SCIM documents add up to this many characters (at least
+   * one row is read): a page of large users ends early instead of loading them all.
+   */
+  readonly maxBytes?: number;
 }
 
-/** Members the directory sees: those with a userName that have not been deleted. */
-const VISIBLE = "m.organisation_id = ? AND m.user_name_key IS NOT NULL AND m.seat_state <> 'removed'";
+/**
+ * Members SCIM shows: every current member of the organisation, whether the provider pushed them or
+ * they signed in just in time or accepted an invitation, so an import or a matching query finds
+ * them. A pending invitation is not an account yet: it is shown once the provider links it (a
+ * create with its address does). Exactly the condition of the partial index members_listed.
+ */
+const LISTED =
+  "m.organisation_id = ? AND m.seat_state <> 'removed' AND (m.user_name_key IS NOT NULL OR m.seat_state <> 'invited')";
+
+/** Members the directory manages: those with a userName (pushed or linked) that have not been deleted. */
+const MANAGED = "m.organisation_id = ? AND m.user_name_key IS NOT NULL AND m.seat_state <> 'removed'";
+
+/** The userName SCIM shows for a member: the one the provider sent, else (never pushed) the address. */
+export function shownUserName(member: Member): string {
+  return member.userName ?? member.email;
+}
+
+/**
+ * The member's SCIM attributes: those the provider sent, else (never pushed) what db/scim-shown-user.ts
+ * derives from the address and the name, which filters read the same way in SQL.
+ */
+export function shownResource(member: Member): Readonly<Record<string, unknown>> {
+  return member.scimResource ?? scimShownUser(member.email, member.displayName);
+}
 
 export function createDirectoryUserQueries(db: Db) {
   const byPublicId = db.prepare<[number, string], MemberRow>(
-    `SELECT m.* FROM members m WHERE ${VISIBLE} AND m.public_id = ?`,
+    `SELECT m.* FROM members m WHERE ${LISTED} AND m.public_id = ?`,
   );
   const byUserName = db.prepare<[number, string], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND user_name_key = ?',
@@ -65,7 +93,7 @@ export function createDirectoryUserQueries(db: Db) {
      WHERE organisation_id = @org AND id = @id`,
   );
   const ids = db.prepare<[number], { id: number }>(
-    `SELECT m.id FROM members m WHERE ${VISIBLE} ORDER BY m.id`,
+    `SELECT m.id FROM members m WHERE ${MANAGED} ORDER BY m.id`,
   );
   const waiting = db.prepare<[number], MemberRow>(
     "SELECT * FROM members WHERE organisation_id = ? AND seat_state = 'awaiting_seat' ORDER BY waiting_since, id",
@@ -73,6 +101,7 @@ export function createDirectoryUserQueries(db: Db) {
   const prepared = statementCache(db);
 
   return {
+    /** Any current member by its SCIM id, whether the directory manages it yet or not. */
     byPublicId: (organisationId: number, publicId: string) =>
       mapOptional(byPublicId.get(organisationId, publicId), toMember),
     /** Any member row with this userName (case-insensitive), deleted ones included. */
@@ -129,7 +158,7 @@ export function createDirectoryUserQueries(db: Db) {
         at,
       });
     },
-    /** Ids of every member the directory sees, oldest first. */
+    /** Ids of every member the directory manages (pushed or linked), oldest first. */
     ids: (organisationId: number): number[] => ids.all(organisationId).map((r) => r.id),
     /** Members waiting for a seat, first come first served. */
     waiting: (organisationId: number): Member[] => waiting.all(organisationId).map(toMember),
@@ -138,11 +167,11 @@ export function createDirectoryUserQueries(db: Db) {
       const compiled = page.filter ? compileUserFilter(page.filter) : undefined;
       const where = compiled ? ` AND (${compiled.sql})` : '';
       const params = [organisationId, ...(compiled?.params ?? [])];
-      // Unfiltered and in id order, the listing is the partial index members_directory itself;
-      // SQLite's planner otherwise prefers the userName index and counts through the table rows.
-      const from = !compiled && !page.sortBy ? 'members m INDEXED BY members_directory' : 'members m';
+      // Unfiltered and in id order, the listing is the partial index members_listed itself;
+      // SQLite's planner otherwise prefers another index and counts through the table rows.
+      const from = !compiled && !page.sortBy ? 'members m INDEXED BY members_listed' : 'members m';
       const total = (
-        prepared(`SELECT count(*) AS n FROM ${from} WHERE ${VISIBLE}${where}`).get(...params) as {
+        prepared(`SELECT count(*) AS n FROM ${from} WHERE ${LISTED}${where}`).get(...params) as {
           n: number;
         }
       ).n;
@@ -152,9 +181,15 @@ export function createDirectoryUserQueries(db: Db) {
       const order = page.sortBy
         ? `${userSortExpression(page.sortBy)} ${direction}, m.id ${direction}`
         : `m.id ${direction}`;
-      const rows = prepared(
-        `SELECT m.* FROM ${from} WHERE ${VISIBLE}${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      ).all(...params, page.limit, page.offset) as MemberRow[];
+      const rows: MemberRow[] = [];
+      let bytes = 0;
+      for (const row of prepared(
+        `SELECT m.* FROM ${from} WHERE ${LISTED}${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      ).iterate(...params, page.limit, page.offset) as IterableIterator<MemberRow>) {
+        rows.push(row);
+        bytes += row.scim_resource?.length ?? 0;
+        if (page.maxBytes !== undefined && bytes >= page.maxBytes) break;
+      }
       return { total, members: rows.map(toMember) };
     },
   };
