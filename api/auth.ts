@@ -11,28 +11,15 @@ import type { Request, Response } from 'express';
 import { AuthError, ForbiddenError } from '../domain/errors.js';
 import type { ApiTokens } from '../provisioning/api-tokens.js';
 import type { SsoService } from '../provisioning/sso.js';
+import { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
 import type { ApiCaller } from './route.js';
 
-export const SESSION_COOKIE = 'seatkeeper_session';
 export const CSRF_HEADER = 'x-csrf-token';
+export { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
 
 /** The anti-forgery token of a session: a one-way function of its secret, so nothing is stored. */
 export function csrfToken(sessionSecret: string): string {
   return createHash('sha256').update(`csrf\0${sessionSecret}`, 'utf8').digest('base64url');
-}
-
-export function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) {
-      try {
-        return decodeURIComponent(value.join('='));
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -103,6 +103,8 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(CONSOLE_PATH, createConsoleRouter());
+  // The server's root is for people: on to the console (which sends the signed-out to its sign-in).
+  app.get('/', (_req, res) => res.redirect(302, CONSOLE_PATH));
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

@@ -17,9 +17,11 @@ import { DomainError, NotFoundError, SignInRefusedError, ValidationError } from 
 import type { ExternalIdentity } from '../provisioning/identity.js';
 import type { SignIn, SignedIn } from '../provisioning/sign-in.js';
 import { LOGIN_STATE_TTL_MINUTES, type SsoConnection, type SsoService } from '../provisioning/sso.js';
+import { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
 import type { Logger } from '../server/logger.js';
 import { SsoError } from './errors.js';
 import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig } from './oidc.js';
+import { DEFAULT_RETURN_PATH, returnPath } from './return-path.js';
 import {
   acceptSamlResponse,
   inThreadSamlVerifier,
@@ -36,7 +38,7 @@ import {
 } from './saml-verifier-pool.js';
 
 export const SSO_PATH = '/sso';
-export const SESSION_COOKIE = 'seatkeeper_session';
+export { SESSION_COOKIE } from '../server/cookies.js';
 /**
  * Binds an OpenID Connect sign-in to the browser that started it: a hash of its `state`, sent only
  * to the callback. Without it, a callback URL an attacker obtained for their own sign-in would sign
@@ -99,12 +101,15 @@ function page(res: Response, status: number, title: string, body: string): void 
     );
 }
 
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
+/** Where the console's sign-in page is: the way on from every page here that ends a sign-in. */
+const CONSOLE_SIGN_IN = '/console/sign-in';
+
+/** A link to sign in again, to the organisation's sign-in when it is known. */
+function signInAgain(organisationSlug?: string): string {
+  const href = organisationSlug
+    ? `${CONSOLE_SIGN_IN}?org=${encodeURIComponent(organisationSlug)}`
+    : CONSOLE_SIGN_IN;
+  return `<p><a href="${escapeHtml(href)}" data-testid="sign-in-again">Sign in again</a></p>`;
 }
 
 export function createSsoRouter(deps: SsoDeps): Router {
@@ -179,8 +184,8 @@ export function createSsoRouter(deps: SsoDeps): Router {
     return { signed, session: sso.startSession(signed.organisation.id, signed.member.id) };
   }
 
-  /** The answer to a sign-in: the session cookie, and on to the signed-in page. */
-  function finish(res: Response, { signed, session }: Started): void {
+  /** The answer to a sign-in: the session cookie, and on to where the sign-in was started for. */
+  function finish(res: Response, { signed, session }: Started, returnTo: string): void {
     res.cookie(SESSION_COOKIE, session.secret, {
       httpOnly: true,
       sameSite: 'lax',
@@ -195,13 +200,22 @@ export function createSsoRouter(deps: SsoDeps): Router {
     // For the request's log line (server/operations.ts).
     res.locals.organisationId = signed.organisation.id;
     res.locals.actor = { type: 'member', memberId: signed.member.id };
-    res.redirect(303, `${SSO_PATH}/me`);
+    res.redirect(303, returnTo);
   }
+
+  /** The return path a login state carries (checked when it was saved), or the signed-in page. */
+  const savedReturnPath = (data: Readonly<Record<string, unknown>> | undefined): string =>
+    typeof data?.returnTo === 'string' ? data.returnTo : DEFAULT_RETURN_PATH;
 
   router.get('/start', async (req, res) => {
     const slug = typeof req.query.org === 'string' ? req.query.org : undefined;
     const email = typeof req.query.email === 'string' ? req.query.email : undefined;
     const named = typeof req.query.connection === 'string' ? req.query.connection : undefined;
+    // Checked here and kept in the login state: the callback never takes it from the provider.
+    const asked = req.query.return_to;
+    const returnTo =
+      asked === undefined ? undefined : returnPath(typeof asked === 'string' ? asked : '', base);
+    const returning = returnTo === undefined ? {} : { returnTo };
     if (!slug && !email && !named) {
       throw new ValidationError(
         'Say which organisation to sign in to: ?org=<slug> or ?email=<your address>.',
@@ -223,7 +237,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       // The state names the request, so a RelayState only ever completes the sign-in it began.
       const requestId = issued[0]?.requestId ?? null;
       sso.atomically(() => {
-        sso.saveLoginState(connection.id, { protocol: 'saml', requestId }, relayState);
+        sso.saveLoginState(connection.id, { protocol: 'saml', requestId, ...returning }, relayState);
         for (const { requestId, at } of issued) sso.samlRequests.save(connection.id, requestId, at);
       });
       res.redirect(303, redirectUrl);
@@ -231,7 +245,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       const started = await startOidcLogin(oidcConfig(connection), { clock });
       sso.saveLoginState(
         connection.id,
-        { protocol: 'oidc', nonce: started.nonce, codeVerifier: started.codeVerifier },
+        { protocol: 'oidc', nonce: started.nonce, codeVerifier: started.codeVerifier, ...returning },
         started.state,
       );
       const binding = browserBinding(started.state);
@@ -298,7 +312,8 @@ export function createSsoRouter(deps: SsoDeps): Router {
           saved.connectionId === connection.id &&
           saved.data.requestId === verified.inResponseTo
         ) {
-          return signInAndStartSession(req, identity);
+          const started = signInAndStartSession(req, identity);
+          return 'refused' in started ? started : { ...started, returnTo: savedReturnPath(saved.data) };
         }
         // No sign-in of ours is waiting for it. It was checked anyway, so a replay or a forgery is
         // refused for what it is (and audited so); an IdP that dropped the RelayState starts over.
@@ -311,7 +326,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
         res.redirect(303, `${SSO_PATH}/start?connection=${connection.publicId}`);
         return;
       }
-      finish(res, outcome);
+      finish(res, outcome, outcome.returnTo);
     },
   );
 
@@ -338,7 +353,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
     );
     const outcome = sso.atomically(() => signInAndStartSession(req, identity));
     if ('refused' in outcome) throw outcome.refused;
-    finish(res, outcome);
+    finish(res, outcome, savedReturnPath(saved.data));
   });
 
   /** The signed-in person, as a page (the console takes this over). */
@@ -346,7 +361,12 @@ export function createSsoRouter(deps: SsoDeps): Router {
     const secret = cookieValue(req, SESSION_COOKIE);
     const who = secret ? sso.whoIs(secret) : undefined;
     if (!who) {
-      page(res, 401, 'Not signed in', '<p>Sign in through your organisation to continue.</p>');
+      page(
+        res,
+        401,
+        'Not signed in',
+        `<p>Sign in through your organisation to continue.</p>${signInAgain()}`,
+      );
       return;
     }
     const { member, organisation } = who;
@@ -366,6 +386,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       `Signed in to ${organisation.name}`,
       `<p>You are signed in as <strong>${escapeHtml(member.email)}</strong> (${escapeHtml(member.role.replace('_', ' '))}).</p>` +
         `<p>Your seat: <strong data-testid="tier">${escapeHtml(member.tierId ?? 'none')}</strong>.</p>` +
+        `<p><a href="/console" data-testid="open-console">Open Seatkeeper</a></p>` +
         `<form method="post" action="${SSO_PATH}/sign-out"><button type="submit">Sign out</button></form>`,
     );
   });
@@ -379,7 +400,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       sameSite: 'lax',
       secure: secure || req.secure,
     });
-    page(res, 200, 'Signed out', '<p>You are signed out.</p>');
+    page(res, 200, 'Signed out', `<p>You are signed out.</p>${signInAgain()}`);
   });
 
   // The one place sign-in failures become pages: a clear message, the right status, an audit event.
@@ -391,7 +412,10 @@ export function createSsoRouter(deps: SsoDeps): Router {
         res,
         403,
         'You cannot sign in',
-        `<p>${escapeHtml(error.message)}</p><p>Reference: <code>${error.code}</code></p>`,
+        `<p>${escapeHtml(error.message)}</p><p>Reference: <code>${error.code}</code></p>` +
+          signInAgain(
+            typeof error.details.organisation === 'string' ? error.details.organisation : undefined,
+          ),
       );
       return;
     }
@@ -411,13 +435,13 @@ export function createSsoRouter(deps: SsoDeps): Router {
         res,
         error.status,
         'Sign-in failed',
-        `<p>${escapeHtml(error.message)}</p><p>Reference: <code>${error.code}</code></p>`,
+        `<p>${escapeHtml(error.message)}</p><p>Reference: <code>${error.code}</code></p>${signInAgain()}`,
       );
       return;
     }
     if (error instanceof DomainError) {
       const status = error instanceof NotFoundError ? 404 : error instanceof ValidationError ? 400 : 409;
-      page(res, status, 'Sign-in not possible', `<p>${escapeHtml(error.message)}</p>`);
+      page(res, status, 'Sign-in not possible', `<p>${escapeHtml(error.message)}</p>${signInAgain()}`);
       return;
     }
     const status =
@@ -425,7 +449,12 @@ export function createSsoRouter(deps: SsoDeps): Router {
     if (status === 413 || status === 400) {
       if (connection)
         sso.recordRejection(connection, status === 413 ? 'saml_too_large' : 'malformed_request');
-      page(res, status, 'Sign-in failed', '<p>The identity provider’s answer could not be read.</p>');
+      page(
+        res,
+        status,
+        'Sign-in failed',
+        `<p>The identity provider’s answer could not be read.</p>${signInAgain()}`,
+      );
       return;
     }
     logger.error({ err: error, path: req.path }, 'SSO request failed');

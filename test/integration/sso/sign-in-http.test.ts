@@ -117,12 +117,71 @@ describe('OpenID Connect sign-in over HTTP', () => {
     assert.notEqual(sessionCookie(again.setCookie), cookie, 'a new session at every sign-in');
   });
 
+  test('When a sign-in starts with a return path, then it ends there; one given to the callback instead is ignored', async () => {
+    const back = await signIn('ada', '/sso/start?org=acme&return_to=%2Fconsole%2Fmembers%3Fpage%3D2');
+    assert.equal(back.status, 303, back.text);
+    assert.equal(back.location, '/console/members?page=2');
+
+    const started = await hop(`${server.url}/sso/start?org=acme&return_to=/console`);
+    const callback = await provider.login(started.location!, 'ada');
+    callback.searchParams.set('return_to', '//evil.example');
+    const own = await hop(callback.toString(), { cookie: oidcBindingCookie(started.setCookie)! });
+    assert.equal(own.status, 303, own.text);
+    assert.equal(own.location, '/console', 'the path saved at the start, not the callback’s');
+  });
+
+  test('When the return path leads elsewhere, then the sign-in does not start: 400 invalid_return_to', async () => {
+    for (const raw of [
+      '//evil.example',
+      '/\\evil.example',
+      '/%5Cevil.example',
+      'https://evil.example/',
+      '/console%0d%0aLocation:%20https://evil.example',
+    ]) {
+      const refused = await hop(`${server.url}/sso/start?org=acme&return_to=${encodeURIComponent(raw)}`);
+      assert.equal(refused.status, 400, raw);
+      assert.equal(refused.location, null, raw);
+      assert.match(refused.text, /return_to/, raw);
+      assert.match(refused.text, /href="\/console\/sign-in"/, 'a way on');
+    }
+  });
+
+  test('When the signed-in page is shown, then it leads on to the console; the root leads to the console too', async () => {
+    const back = await signIn('ada');
+    const cookie = sessionCookie(back.setCookie)!.split(';')[0]!;
+    const me = await hop(`${server.url}/sso/me`, { cookie });
+    assert.equal(me.status, 200);
+    assert.match(me.text, /<a href="\/console"/);
+    const root = await hop(`${server.url}/`);
+    assert.equal(root.status, 302);
+    assert.equal(root.location, '/console');
+  });
+
+  test('When the session cookie is malformed, then /sso/me and /api/v1/session both answer 401, not 500', async () => {
+    for (const cookie of [
+      'seatkeeper_session=%E0%A4%A',
+      'seatkeeper_session=%',
+      'seatkeeper_session="unterminated',
+      'seatkeeper_session',
+      '=; seatkeeper_session=%ZZ; ;;',
+    ]) {
+      const me = await hop(`${server.url}/sso/me`, { cookie });
+      assert.equal(me.status, 401, `/sso/me with ${cookie}`);
+      assert.match(me.text, /Not signed in/);
+      assert.match(me.text, /href="\/console\/sign-in"/);
+      const session = await fetch(`${server.url}/api/v1/session`, { headers: { cookie } });
+      assert.equal(session.status, 401, `/api/v1/session with ${cookie}`);
+      assert.equal(session.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    }
+  });
+
   test('When the seats run out, then the next employee gets a 403 page that says so, and no account', async () => {
     assert.equal((await signIn('bob')).status, 303); // the last standard seat (the owner's invitation holds one)
     const refused = await signIn('cyd');
     assert.equal(refused.status, 403);
     assert.match(refused.text, /no available seats/i);
     assert.match(refused.text, /no_seats/);
+    assert.match(refused.text, /href="\/console\/sign-in\?org=acme"/, 'a way on');
     assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'cyd@acme.example')).length, 0);
   });
 
@@ -264,6 +323,12 @@ describe('SAML sign-in over HTTP', () => {
     const back = await post(genuine);
     assert.equal(back.status, 303, back.text);
     assert.equal(back.location, '/sso/me');
+  });
+
+  test('When a SAML sign-in starts with a return path, then it ends there', async () => {
+    const back = await post(await samlResponse('joy', '/sso/start?org=acme&return_to=/console/billing'));
+    assert.equal(back.status, 303, back.text);
+    assert.equal(back.location, '/console/billing');
   });
 
   test('When a response is posted with the RelayState of another sign-in, then 400 and nobody is signed in', async () => {
