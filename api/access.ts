@@ -87,7 +87,7 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       responses: {
         200: 'Signed in: a session cookie is set; `member` and `organisation`.',
         400: 'Not a sign-in link (`sign_in_link_invalid`).',
-        403: 'The member no longer has a seat (`not_seated`).',
+        403: 'The member no longer has a seat (`not_seated`), or the organisation requires single sign-on (`sso_required`).',
         410: 'The link was used already (`sign_in_link_used`) or has expired (`sign_in_link_expired`).',
       },
       handle: ({ body, req, res }) => {

@@ -184,9 +184,10 @@ export function identityRoutes(deps: {
     updatedAt: c.updatedAt,
   });
 
-  const identityView = (s: ReturnType<Directory['identitySettings']>) => ({
+  const identityView = (s: ReturnType<Directory['identitySettings']>, requireSso: boolean) => ({
     provisioningMode: s.provisioningMode,
     seatExhaustion: s.seatExhaustion,
+    requireSso,
     groupMappingsEnabled: s.groupMappingsEnabled,
     domains: s.domains.map((d) => ({
       domain: d.domain,
@@ -209,10 +210,15 @@ export function identityRoutes(deps: {
       summary: 'Show provisioning settings',
       role: 'owner',
       responses: {
-        200: 'Provisioning mode, seat exhaustion policy, whether group mappings are on, and the domains.',
+        200: 'Provisioning mode, seat exhaustion policy, whether single sign-on is required, whether group mappings are on, and the domains.',
       },
       handle: ({ caller }) =>
-        ok(identityView(directory.identitySettings(caller.organisationId, caller.actor))),
+        ok(
+          identityView(
+            directory.identitySettings(caller.organisationId, caller.actor),
+            sso.requiresSso(caller.organisationId, caller.actor),
+          ),
+        ),
     }),
     route({
       method: 'patch',
@@ -223,10 +229,26 @@ export function identityRoutes(deps: {
       body: z.strictObject({
         provisioningMode: z.enum(['invite_only', 'jit', 'scim']).optional(),
         seatExhaustion: z.enum(['reject', 'hold']).optional(),
+        /** Sign-in links and invitation acceptance through the identity provider (docs/sso.md). */
+        requireSso: z.boolean().optional(),
       }),
-      responses: { 200: 'The settings now in force.' },
-      handle: ({ caller, body }) =>
-        ok(identityView(directory.configureIdentity(caller.organisationId, defined(body), caller.actor))),
+      responses: {
+        200: 'The settings now in force.',
+        409: 'Single sign-on cannot be required without an enabled connection (`sso_not_configured`).',
+      },
+      handle: ({ caller, body }) => {
+        const { requireSso, ...provisioning } = body;
+        // One transaction: every setting given changes, or none does.
+        return ok(
+          sso.atomically(() => {
+            if (requireSso !== undefined) sso.setRequireSso(caller.organisationId, requireSso, caller.actor);
+            return identityView(
+              directory.configureIdentity(caller.organisationId, defined(provisioning), caller.actor),
+              sso.requiresSso(caller.organisationId, caller.actor),
+            );
+          }),
+        );
+      },
     }),
 
     route({

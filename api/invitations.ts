@@ -109,6 +109,7 @@ export function invitationRoutes(deps: RouteDeps): Route[] {
       responses: {
         200: 'The invitee is a seated member and signed in (a session cookie is set); `member` and `organisation`.',
         400: 'Not an invitation link (`invitation_invalid`), or one replaced by a re-send.',
+        403: 'The organisation requires single sign-on (`sso_required`, with `organisation`): the invitee accepts by signing in through the identity provider.',
         410: 'The invitation was accepted already (`invitation_used`), revoked (`invitation_revoked`) or has expired (`invitation_expired`).',
       },
       handle: ({ body, req, res }) => {

@@ -1,7 +1,10 @@
 // Signing in to the console by an emailed one-time link, for members without single sign-on (or
 // when it is down). Asking for a link reveals nothing: the answer is the same whether or not the
 // address belongs to anyone, and a link is mailed only to a seated member of that organisation.
-// A link works once, for 15 minutes, and starts a session like an SSO sign-in.
+// A link works once, for 15 minutes, and starts a session like an SSO sign-in. Where the
+// organisation requires single sign-on, addresses on its verified domains get no link (and a link
+// mailed before cannot be used): they sign in through the identity provider, except the primary
+// owner (docs/sso.md, "Require single sign-on").
 import type { Clock } from '../domain/clock.js';
 import { DomainError, ForbiddenError, GoneError, ValidationError } from '../domain/errors.js';
 import { hashSecret, newSecret } from '../domain/secrets.js';
@@ -11,7 +14,7 @@ import type { Store } from '../db/store.js';
 import { signInLinkMail } from '../mail/messages.js';
 import { enqueueMail, isMailAddress } from '../mail/outbox.js';
 import { consoleLink } from './console-links.js';
-import type { SsoService } from './sso.js';
+import { ssoRequiredError, ssoRequiredFor, type SsoService } from './sso.js';
 
 /** Product rule (docs/rules.md, "Console sign-in links"): a link works once, for 15 minutes. */
 export const SIGN_IN_LINK_TTL_MINUTES = 15;
@@ -60,6 +63,7 @@ export function createConsoleSignIn({
           throw error;
         }
         if (!member || member.seatState !== 'seated' || !isMailAddress(member.email)) return;
+        if (ssoRequiredFor(q, organisation, member)) return;
         const now = clock.now();
         const at = now.toISO()!;
         const windowStart = now.minus({ minutes: SIGN_IN_LINK_TTL_MINUTES }).toISO()!;
@@ -126,6 +130,8 @@ export function createConsoleSignIn({
             'not_seated',
           );
         }
+        // Mailed before single sign-on was required: the provider decides now, not the mailbox.
+        if (ssoRequiredFor(q, organisation, member)) throw ssoRequiredError(organisation, 'sign in');
         if (!q.signInLinks.use(tokenHash, now)) {
           throw new GoneError(
             'This sign-in link was used already; each link works once.',

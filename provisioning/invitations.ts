@@ -1,7 +1,9 @@
 // Manual invitations from the admin API: invite (the seat is held at once and a single-use link is
 // mailed in the same transaction), list, re-send, revoke, and accept by the link's secret, which
 // seats the invitee and starts their console session. Expiry after 21 days is the clock-driven job
-// in seats/seat-pool.ts (`expireInvitations`).
+// in seats/seat-pool.ts (`expireInvitations`). Where the organisation requires single sign-on, an
+// invitee on its verified domains accepts by signing in through the identity provider (the sign-in
+// links the invited member by verified address and seats them), not by the link alone.
 import type { Clock } from '../domain/clock.js';
 import {
   ConflictError,
@@ -24,7 +26,7 @@ import { requireRole } from '../seats/roles.js';
 import { INVITATION_TTL_DAYS, snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { consoleLink } from './console-links.js';
 import type { MemberService } from './members.js';
-import type { SsoService } from './sso.js';
+import { ssoRequiredError, ssoRequiredFor, type SsoService } from './sso.js';
 
 export type { InvitationListing } from '../db/queries/invitations.js';
 
@@ -344,6 +346,10 @@ export function createInvitationService({
             { expiredAt: invitation.expiresAt },
             'invitation_expired',
           );
+        }
+        // Someone the identity provider has disabled must not get in by the mailed link alone.
+        if (ssoRequiredFor(q, organisation, member)) {
+          throw ssoRequiredError(organisation, 'accept this invitation by signing in');
         }
         const seated = seats.acceptInvitation(organisation.id, member.id, {
           type: 'member',

@@ -4,9 +4,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
-import type { Actor } from '../domain/model.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { Actor, Role } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
+import type { Organisation } from '../db/queries/organisations.js';
 import type { SsoConnection } from '../db/queries/sso.js';
 import type { Session } from '../db/queries/sso-state.js';
 import type { Store } from '../db/store.js';
@@ -121,6 +122,53 @@ function viewOf(q: Queries, organisationId: number, c: SsoConnection): SsoConnec
     clientSecretSet: q.sso.withSecret(organisationId).has(c.id),
     linkedIdentities: q.sso.identityCounts(organisationId).get(c.id) ?? 0,
   };
+}
+
+/**
+ * True when this person must sign in through the identity provider, not by mail: the organisation
+ * requires single sign-on and the address is on one of its verified domains (the addresses its
+ * provider speaks for). The primary owner is exempt: a mailed link is the documented way back in
+ * when the provider itself is broken or misconfigured (docs/sso.md, "Require single sign-on").
+ */
+export function ssoRequiredFor(
+  q: Queries,
+  organisation: Organisation,
+  person: { readonly email: string; readonly role: Role },
+): boolean {
+  if (!organisation.requireSso || person.role === 'primary_owner') return false;
+  let domain: string;
+  try {
+    domain = emailDomain(person.email);
+  } catch {
+    return false;
+  }
+  return q.organisations.domains(organisation.id).some((d) => d.domain === domain && d.verifiedAt !== null);
+}
+
+/** The refusal of a mailed way in (sign-in link, invitation) while single sign-on is required. */
+export function ssoRequiredError(organisation: Organisation, what: string): ForbiddenError {
+  return new ForbiddenError(
+    `${organisation.name} requires single sign-on: ${what} through your identity provider (Sign in with SSO).`,
+    { organisation: organisation.slug },
+    'sso_required',
+  );
+}
+
+/** Refuses to leave an organisation that requires single sign-on without an enabled connection. */
+function keepOneConnectionWhileRequired(
+  q: Queries,
+  organisationId: number,
+  without: number,
+  doing: string,
+): void {
+  const organisation = q.organisations.byId(organisationId);
+  if (!organisation?.requireSso) return;
+  if (q.sso.connections(organisationId).some((c) => c.enabled && c.id !== without)) return;
+  throw new ConflictError(
+    `Cannot ${doing}: it is the last enabled sign-in connection and ${organisation.name} requires single sign-on. Turn off "Require single sign-on" first.`,
+    {},
+    'sso_required_in_use',
+  );
 }
 
 /** How long a sign-in may take between leaving for the provider and coming back. */
@@ -247,6 +295,8 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
         const name = patch.name?.trim() ?? current.name;
         if (name === '') throw new ValidationError('A connection needs a name.', { field: 'name' });
         const enabled = patch.enabled ?? current.enabled;
+        if (current.enabled && !enabled)
+          keepOneConnectionWhileRequired(q, organisationId, connectionId, 'turn this connection off');
         const secretChanged = patch.clientSecret !== undefined;
         const settingsChanged = JSON.stringify(config) !== JSON.stringify(current.config);
         const at = now().toISO()!;
@@ -288,6 +338,8 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
         const current = q.sso.connection(connectionId);
         if (current?.organisationId !== organisationId)
           throw new NotFoundError(`No sign-in connection ${connectionId}.`);
+        if (current.enabled)
+          keepOneConnectionWhileRequired(q, organisationId, connectionId, 'delete this connection');
         const unlinkedIdentities = q.sso.deleteConnection(connectionId);
         q.audit.append({
           organisationId,
@@ -305,6 +357,46 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
           after: { unlinkedIdentities },
         });
         return { unlinkedIdentities };
+      });
+    },
+
+    /** Whether the organisation requires single sign-on (owners; the identity settings show it). */
+    requiresSso(organisationId: number, actor: Actor): boolean {
+      return store.read((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
+        return organisation.requireSso;
+      });
+    },
+
+    /**
+     * Requires single sign-on, or stops requiring it (owners and the operator); audited. Turning it
+     * on needs an enabled connection, or nobody on the verified domains could sign in but the
+     * primary owner. Nothing else changes: sessions already open stay open.
+     */
+    setRequireSso(organisationId: number, required: boolean, actor: Actor): void {
+      store.write((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'require single sign-on');
+        if (organisation.requireSso === required) return;
+        if (required && !q.sso.connections(organisationId).some((c) => c.enabled)) {
+          throw new ConflictError(
+            `${organisation.name} has no enabled sign-in connection: add one (and try it) before requiring single sign-on.`,
+            {},
+            'sso_not_configured',
+          );
+        }
+        q.organisations.setRequireSso(organisationId, required);
+        q.audit.append({
+          organisationId,
+          at: now().toISO()!,
+          actor,
+          action: 'organisation.require_sso_changed',
+          subjectType: 'organisation',
+          subjectId: organisationId,
+          before: { requireSso: organisation.requireSso },
+          after: { requireSso: required },
+        });
       });
     },
 

@@ -10,6 +10,8 @@ export interface Organisation {
   readonly name: string;
   readonly provisioningMode: ProvisioningMode;
   readonly seatExhaustion: SeatExhaustionPolicy;
+  /** Sign-in for addresses on verified domains only through the identity provider (docs/sso.md). */
+  readonly requireSso: boolean;
   readonly createdAt: string;
 }
 
@@ -24,6 +26,7 @@ interface OrganisationRow {
   name: string;
   provisioning_mode: ProvisioningMode;
   seat_exhaustion: SeatExhaustionPolicy;
+  require_sso: number;
   created_at: string;
 }
 
@@ -33,6 +36,7 @@ const toOrganisation = (r: OrganisationRow): Organisation => ({
   name: r.name,
   provisioningMode: r.provisioning_mode,
   seatExhaustion: r.seat_exhaustion,
+  requireSso: r.require_sso === 1,
   createdAt: r.created_at,
 });
 
@@ -52,6 +56,7 @@ export function createOrganisationQueries(db: Db) {
   const setSeatExhaustion = db.prepare<[SeatExhaustionPolicy, number]>(
     'UPDATE organisations SET seat_exhaustion = ? WHERE id = ?',
   );
+  const setRequireSso = db.prepare<[number, number]>('UPDATE organisations SET require_sso = ? WHERE id = ?');
   const domains = db.prepare<[number], { domain: string; verified_at: string | null }>(
     'SELECT domain, verified_at FROM organisation_domains WHERE organisation_id = ? ORDER BY domain',
   );
@@ -72,6 +77,9 @@ export function createOrganisationQueries(db: Db) {
     },
     setSeatExhaustion(organisationId: number, policy: SeatExhaustionPolicy): boolean {
       return setSeatExhaustion.run(policy, organisationId).changes === 1;
+    },
+    setRequireSso(organisationId: number, required: boolean): boolean {
+      return setRequireSso.run(required ? 1 : 0, organisationId).changes === 1;
     },
     domains: (organisationId: number): OrganisationDomain[] =>
       domains.all(organisationId).map((r) => ({ domain: r.domain, verifiedAt: r.verified_at })),

@@ -52,6 +52,7 @@ describe('admin API: provisioning settings', () => {
     assert.deepEqual(res.body, {
       provisioningMode: 'invite_only',
       seatExhaustion: 'reject',
+      requireSso: false,
       groupMappingsEnabled: false,
       domains: [{ domain: 'acme.example', verified: true, verifiedAt: '2026-03-01T09:00:00.000Z' }],
     });
