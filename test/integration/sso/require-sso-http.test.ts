@@ -1,0 +1,112 @@
+// "Require single sign-on" end to end: the real server on 127.0.0.1 and a real OpenID Provider in its
+// default, conforming configuration (claims from UserInfo). The invitation link alone no longer
+// seats anyone; signing in through the provider accepts the invitation and ends in the console.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { csrfToken, SESSION_COOKIE } from '../../../api/auth.js';
+import { OPERATOR } from '../../../domain/model.js';
+import {
+  createExample,
+  listen,
+  setup,
+  type RunningServer,
+  type TestContext,
+} from '../../helpers/fixtures.js';
+import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { tokenIn } from '../../helpers/people.js';
+
+describe('Require single sign-on over HTTP', () => {
+  let ctx: TestContext;
+  let server: RunningServer;
+  let provider: OidcTestProvider;
+  let orgId: number;
+  let owner: Record<string, string>;
+
+  before(async () => {
+    ctx = setup(new Date().toISOString());
+    const example = createExample(ctx, { termStart: new Date().toISOString().slice(0, 10) });
+    orgId = example.organisation.id;
+    ctx.c.seats.acceptInvitation(orgId, example.primaryOwner.id, OPERATOR);
+    server = await listen(ctx);
+    provider = await startOidcProvider({
+      accounts: { newcomer: { email: 'newcomer@acme.example', email_verified: true, name: 'New Comer' } },
+      clients: [
+        {
+          client_id: 'seatkeeper',
+          client_secret: 'test-secret',
+          redirect_uris: [`${server.url}/sso/oidc/callback`],
+        },
+      ],
+    });
+    ctx.c.sso.createConnection(
+      orgId,
+      {
+        protocol: 'oidc',
+        name: 'Acme OIDC',
+        issuer: provider.issuer,
+        clientId: 'seatkeeper',
+        clientSecret: 'test-secret',
+      },
+      OPERATOR,
+    );
+    ctx.c.sso.setRequireSso(orgId, true, OPERATOR);
+    const { secret } = ctx.c.sso.startSession(orgId, example.primaryOwner.id);
+    owner = {
+      cookie: `${SESSION_COOKIE}=${secret}`,
+      'x-csrf-token': csrfToken(secret),
+      'content-type': 'application/json',
+    };
+  });
+  after(async () => {
+    await provider.close();
+    await server.close();
+    ctx.cleanup();
+  });
+
+  test('When an invitee opens the link, then sso_required; signing in through the provider accepts the invitation and ends in the console', async () => {
+    const invited = await fetch(`${server.url}/api/v1/invitations`, {
+      method: 'POST',
+      headers: owner,
+      body: JSON.stringify({ email: 'newcomer@acme.example', role: 'user' }),
+    });
+    assert.equal(invited.status, 201, await invited.text());
+    const mail = ctx.c.store
+      .read((q) => q.outbox.list(0, 10_000))
+      .filter((m) => m.recipient === 'newcomer@acme.example')
+      .at(-1)!;
+    const token = tokenIn(mail.text);
+    const accept = () =>
+      fetch(`${server.url}/api/v1/invitations/accept`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+
+    const refused = await accept();
+    assert.equal(refused.status, 403);
+    const problem = (await refused.json()) as { code: string; organisation: string };
+    assert.equal(problem.code, 'sso_required');
+    assert.equal(problem.organisation, 'acme');
+
+    const { response } = await oidcSignIn(
+      provider,
+      `${server.url}/sso/start?org=${problem.organisation}&return_to=%2Fconsole`,
+      'newcomer',
+    );
+    assert.equal(response.status, 303, await response.text());
+    assert.equal(response.headers.get('location'), '/console');
+    const [member] = ctx.c.store.read((q) => q.members.withEmail(orgId, 'newcomer@acme.example'));
+    assert.equal(member?.seatState, 'seated');
+    const invitation = ctx.c.store.read((q) => q.invitations.latestFor(orgId, member.id));
+    assert.equal(invitation?.status, 'accepted');
+    const signedIn = ctx.c.store
+      .read((q) => q.audit.list(orgId, 0, 100_000))
+      .filter((a) => a.action === 'member.signed_in' && a.subjectId === String(member.id));
+    assert.deepEqual(
+      signedIn.map((a) => a.after),
+      [{ outcome: 'invitation_accepted' }],
+    );
+
+    assert.equal((await accept()).status, 410, 'the link is used up: the invitation was accepted');
+  });
+});
