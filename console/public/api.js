@@ -280,6 +280,7 @@ export const syncNow = () => /** @type {Promise<{ seated: number }>} */ (call('P
  * @typedef {object} IdentitySettings
  * @property {'invite_only' | 'jit' | 'scim'} provisioningMode
  * @property {'reject' | 'hold'} seatExhaustion
+ * @property {boolean} requireSso
  * @property {boolean} groupMappingsEnabled
  * @property {{ domain: string, verified: boolean, verifiedAt: string | null }[]} domains
  */
@@ -321,8 +322,9 @@ export const syncNow = () => /** @type {Promise<{ seated: number }>} */ (call('P
 /** @returns {Promise<IdentitySettings>} */
 export const identity = () => /** @type {Promise<IdentitySettings>} */ (call('GET', '/identity'));
 /** @returns {Promise<IdentitySettings>} */
-export const changeIdentity = (/** @type {{ provisioningMode?: string, seatExhaustion?: string }} */ body) =>
-  /** @type {Promise<IdentitySettings>} */ (call('PATCH', '/identity', body));
+export const changeIdentity = (
+  /** @type {{ provisioningMode?: string, seatExhaustion?: string, requireSso?: boolean }} */ body,
+) => /** @type {Promise<IdentitySettings>} */ (call('PATCH', '/identity', body));
 /** @returns {Promise<{ connections: SsoConnection[] }>} */
 export const ssoConnections = () =>
   /** @type {Promise<{ connections: SsoConnection[] }>} */ (call('GET', '/sso-connections'));

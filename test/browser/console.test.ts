@@ -455,7 +455,8 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     await page.getByLabel('Organisation', { exact: true }).fill('acme');
     assert.equal(
       await page.getByRole('link', { name: 'Sign in with SSO' }).getAttribute('href'),
-      '/sso/start?org=acme',
+      '/sso/start?org=acme&return_to=%2Fconsole%2Fmembers',
+      'single sign-on comes back to the page asked for',
     );
     await page.getByLabel('Email').fill('admin@acme.example');
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
@@ -561,6 +562,46 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
       mappings.map((m) => [m.groupName, m.role, m.tierId]),
       [['engineering', 'user', 'standard']],
     );
+    await context.close();
+  });
+
+  test('When an owner requires single sign-on on the identity page, then it needs a connection, is shown, and can be turned off', async () => {
+    // An organisation of its own: the others' members keep their mailed links.
+    const epsilon = createExample(ctx, { slug: 'epsilon', seats: { standard: 10, premium: 0 } });
+    const epsilonId = epsilon.organisation.id;
+    ctx.c.seats.acceptInvitation(epsilonId, epsilon.primaryOwner.id, OPERATOR);
+    const { context, page } = await personAt(epsilon.primaryOwner.id, epsilonId);
+    await page.goto(`${server.url}/console/identity`);
+    const setting = page.getByTestId('require-sso');
+    await setting.getByText('Not required').waitFor();
+    await page.getByRole('button', { name: 'Require single sign-on' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Require single sign-on' }).click();
+    await page.getByText('has no enabled sign-in connection').waitFor();
+    assert.equal(ctx.c.store.read((q) => q.organisations.byId(epsilonId))!.requireSso, false);
+
+    ctx.c.sso.createConnection(
+      epsilonId,
+      {
+        protocol: 'oidc',
+        name: 'Epsilon IdP',
+        issuer: 'https://idp.epsilon.example',
+        clientId: 'seatkeeper',
+        clientSecret: 'client-secret-for-tests',
+      },
+      OPERATOR,
+    );
+    await page.reload();
+    await page.getByRole('button', { name: 'Require single sign-on' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Require single sign-on' }).click();
+    await page.getByText('Single sign-on is now required.').waitFor();
+    await setting.getByText('Required', { exact: true }).waitFor();
+    await shot(page, 'identity-require-sso');
+    assert.equal(ctx.c.store.read((q) => q.organisations.byId(epsilonId))!.requireSso, true);
+
+    await page.getByRole('button', { name: 'Stop requiring single sign-on' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop requiring' }).click();
+    await page.getByText('Single sign-on is no longer required.').waitFor();
+    assert.equal(ctx.c.store.read((q) => q.organisations.byId(epsilonId))!.requireSso, false);
     await context.close();
   });
 
@@ -694,12 +735,15 @@ describe('npm run demo, as a newcomer tries it', { skip, timeout: 90_000 }, () =
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Signs in on the demo identity provider's form, from wherever the page was sent there. */
-  async function providerLogin(page: Page, login: string): Promise<void> {
+  /**
+   * Signs in on the demo identity provider's form, from wherever the page was sent there, and waits
+   * to land on `landing` (the signed-in page unless the sign-in was started for another).
+   */
+  async function providerLogin(page: Page, login: string, landing = /\/sso\/me$/): Promise<void> {
     await page.locator('input[name="login"]').fill(login);
     await page.locator('input[name="password"]').fill('demo');
     await page.locator('button[type="submit"]').click();
-    await page.waitForURL(/\/sso\/me$/);
+    await page.waitForURL(landing);
   }
 
   test('When the employee signs in and then the owner opens the console, then the owner sees the employee, buys a seat and invites someone by mail', async () => {
@@ -738,9 +782,8 @@ describe('npm run demo, as a newcomer tries it', { skip, timeout: 90_000 }, () =
     await ownerPage.goto(`${base}/console/sign-in?org=demo`);
     assert.equal(await ownerPage.getByLabel('Organisation', { exact: true }).inputValue(), 'demo');
     await ownerPage.getByRole('link', { name: 'Sign in with SSO' }).click();
-    await providerLogin(ownerPage, 'olivia');
-    await ownerPage.goto(`${base}/console`);
-    await ownerPage.waitForURL(`${base}/console/members`);
+    // The console's sign-in comes back to the console, which opens on Members for an owner.
+    await providerLogin(ownerPage, 'olivia', new RegExp(`^${base}/console/members$`));
     const row = ownerPage.getByRole('row').filter({ hasText: 'erin@demo.example' });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /SSO sign-in \(JIT\)/);

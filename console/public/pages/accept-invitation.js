@@ -6,7 +6,7 @@
 import * as api from '../api.js';
 import { h, notice, onSubmit, replace } from '../dom.js';
 import { BASE, signedIn } from '../shell.js';
-import { fragmentToken } from './sign-in.js';
+import { fragmentToken, ssoOrganisation, ssoStart } from './sign-in.js';
 
 /** @param {import('../shell.js').PageContext} ctx */
 export async function render(ctx) {
@@ -26,7 +26,29 @@ export async function render(ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Accept invitation')),
   );
   onSubmit(form, async () => {
-    await api.acceptInvitation(token);
+    try {
+      await api.acceptInvitation(token);
+    } catch (error) {
+      // The organisation requires single sign-on: signing in there accepts the invitation.
+      const slug = ssoOrganisation(error);
+      if (!slug) throw error;
+      history.replaceState(null, '', `${BASE}/accept-invitation`);
+      replace(
+        ctx.main,
+        h('h1', {}, 'Accept your invitation'),
+        h('p', {}, /** @type {Error} */ (error).message),
+        h(
+          'p',
+          {},
+          h(
+            'a',
+            { class: 'button primary', href: ssoStart(slug, undefined) },
+            'Continue with single sign-on',
+          ),
+        ),
+      );
+      return;
+    }
     history.replaceState(null, '', `${BASE}/accept-invitation`);
     if (await signedIn(undefined)) notice('Welcome! Your invitation is accepted and you are signed in.');
   });

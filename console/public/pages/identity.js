@@ -111,9 +111,10 @@ function showProvisioning(
 
 async function showSso(/** @type {HTMLElement} */ section) {
   await load(section, async () => {
-    const { connections } = await api.ssoConnections();
+    const [{ connections }, settings] = await Promise.all([api.ssoConnections(), api.identity()]);
     fill(
       section,
+      requireSso(section, settings.requireSso),
       table(
         'Connections',
         ['Name', 'Protocol', 'Status', 'People linked', 'Give your identity provider', 'Actions'],
@@ -131,6 +132,45 @@ async function showSso(/** @type {HTMLElement} */ section) {
       h('details', {}, h('summary', {}, 'Add an OpenID Connect connection'), oidcForm(section)),
     );
   });
+}
+
+/**
+ * Whether single sign-on is required, and the switch. Required: people on the verified domains get
+ * no mailed sign-in link and accept invitations by signing in through the identity provider; the
+ * primary owner keeps a mailed link, to get back in when the provider itself fails.
+ */
+function requireSso(/** @type {HTMLElement} */ section, /** @type {boolean} */ required) {
+  const toggle = actionButton({
+    label: required ? 'Stop requiring single sign-on' : 'Require single sign-on',
+    name: required ? 'Stop requiring single sign-on' : 'Require single sign-on',
+    danger: required,
+    ask: {
+      title: required ? 'Stop requiring single sign-on?' : 'Require single sign-on?',
+      body: h(
+        'p',
+        {},
+        required
+          ? 'People on your verified domains can then sign in with a mailed link and accept invitations without the identity provider again.'
+          : 'People on your verified domains then sign in and accept invitations only through your identity provider: someone disabled there cannot get in by mail. The primary owner can still sign in with a mailed link, to get back in if the identity provider fails.',
+      ),
+      confirm: required ? 'Stop requiring' : 'Require single sign-on',
+      danger: required,
+    },
+    run: () => api.changeIdentity({ requireSso: !required }),
+    said: (s) => (s.requireSso ? 'Single sign-on is now required.' : 'Single sign-on is no longer required.'),
+    then: () => showSso(section),
+  });
+  return h(
+    'div',
+    { class: 'require-sso', 'data-testid': 'require-sso' },
+    h(
+      'p',
+      {},
+      required ? h('span', { class: 'badge ok' }, 'Required') : h('span', { class: 'badge' }, 'Not required'),
+      ' Single sign-on for people on your verified domains: mailed sign-in links and invitation acceptance go through your identity provider. The primary owner keeps a mailed link as the way back in.',
+    ),
+    h('div', { class: 'actions' }, toggle),
+  );
 }
 
 function serviceProvider(/** @type {import('../api.js').SsoConnection} */ c) {

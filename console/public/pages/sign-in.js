@@ -5,6 +5,7 @@
 /* global location, history, URLSearchParams */
 import * as api from '../api.js';
 import { field, h, notice, onSubmit, pageProblem, replace } from '../dom.js';
+import { ApiError } from '../http.js';
 import { BASE, home, navigate, signedIn } from '../shell.js';
 
 /** A console path to return to after signing in; anything else (another site) is ignored. */
@@ -33,11 +34,20 @@ export async function render(ctx) {
     ctx.main,
     h('h1', {}, 'Sign in'),
     h('p', {}, 'Sign in with your organisation’s single sign-on, or get a one-time sign-in link by email.'),
-    signInForms(ctx.search.get('org') ?? ''),
+    signInForms(ctx.search.get('org') ?? '', next),
   );
 }
 
-function signInForms(/** @type {string} */ slug) {
+/**
+ * Where single sign-on starts for the organisation, coming back to `next` (a console path) or the
+ * console; the server checks the return path again and keeps it until the sign-in ends.
+ */
+export function ssoStart(/** @type {string} */ slug, /** @type {string | undefined} */ next) {
+  const params = new URLSearchParams({ org: slug, return_to: next ?? BASE });
+  return `/sso/start?${params}`;
+}
+
+function signInForms(/** @type {string} */ slug, /** @type {string | undefined} */ next) {
   const sent = h('div', { class: 'sent', 'aria-live': 'polite' });
   const form = h(
     'form',
@@ -61,7 +71,7 @@ function signInForms(/** @type {string} */ slug) {
   const sso = /** @type {HTMLAnchorElement} */ (form.querySelector('a[data-sso]'));
   const updateSso = () => {
     const value = orgInput.value.trim();
-    sso.href = value ? `/sso/start?org=${encodeURIComponent(value)}` : '/sso/start';
+    sso.href = value ? ssoStart(value, next) : '/sso/start';
   };
   orgInput.addEventListener('input', updateSso);
   updateSso();
@@ -81,11 +91,19 @@ function signInForms(/** @type {string} */ slug) {
       h(
         'p',
         { class: 'notice ok' },
-        `If ${email} is a member of “${organisation}” with a seat, a sign-in link is on its way. It works once and expires in 15 minutes.`,
+        `If ${email} is a member of “${organisation}” with a seat, a sign-in link is on its way. It works once and expires in 15 minutes. If your organisation requires single sign-on, no link is sent: use Sign in with SSO.`,
       ),
     );
   });
   return form;
+}
+
+/** The organisation of an `sso_required` refusal: it signs in through its identity provider. */
+export function ssoOrganisation(/** @type {unknown} */ error) {
+  const problem = error instanceof ApiError ? error.problem : undefined;
+  return problem?.code === 'sso_required' && typeof problem.organisation === 'string'
+    ? problem.organisation
+    : undefined;
 }
 
 /** Marks one field invalid with a message, as the server's field errors are shown. */
@@ -115,7 +133,7 @@ async function redeem(ctx, token, next) {
       h('h1', {}, 'This sign-in link does not work'),
       pageProblem(error),
       h('p', {}, 'Links work once and for 15 minutes. Ask for a new one:'),
-      signInForms(''),
+      signInForms(ssoOrganisation(error) ?? '', next),
     );
     return;
   }
