@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   say('  2. The owner signs in, sees the employee under Members, and buys seats under Billing:');
   say(`       ${base}/console/sign-in?org=${ORGANISATION.slug}  →  Sign in with SSO`);
   say(`       login: ${OWNER.login}  password: demo    (${OWNER.email}, the primary owner)`);
-  say(`       then open ${base}/console`);
+  say('       and the sign-in comes back to the console');
   say('');
   say(`  Mail (invitations, sign-in links, notices) is written to ${join(shown(config.mail.dir), '*.eml')}.`);
   say(`  Data: ${shown(DATA_DIR)} (fresh at every start). Stop with Ctrl+C.`);
