@@ -158,8 +158,10 @@ export function identityRoutes(deps: {
   readonly sso: SsoService;
   readonly scimTokens: ScimTokens;
   readonly publicBaseUrl: string;
+  /** Refuses an OpenID Provider at this host's own or a private address (net/outbound.ts). */
+  readonly outbound: { check(url: string): Promise<void> };
 }): Route[] {
-  const { directory, sso, scimTokens } = deps;
+  const { directory, sso, scimTokens, outbound } = deps;
   const base = deps.publicBaseUrl.replace(/\/+$/, '');
 
   /** A connection as the console shows it, with what to give the identity provider. */
@@ -271,7 +273,10 @@ export function identityRoutes(deps: {
       role: 'owner',
       body: z.discriminatedUnion('protocol', [NewSaml, NewOidc]),
       responses: { 201: 'The connection, enabled; for OIDC, `clientSecretSet` but never the secret.' },
-      handle: ({ caller, body }) => {
+      handle: async ({ caller, body }) => {
+        // The issuer is called at every sign-in: one this server may not reach is refused now, and
+        // nothing is stored (it would be refused again at each sign-in).
+        if (body.protocol === 'oidc') await outbound.check(body.issuer);
         const made =
           body.protocol === 'saml'
             ? (() => {
@@ -308,8 +313,9 @@ export function identityRoutes(deps: {
         200: 'The connection as changed.',
         404: 'No such connection in this organisation.',
       },
-      handle: ({ caller, params, body }) => {
+      handle: async ({ caller, params, body }) => {
         const { metadata, ...rest } = body;
+        if (rest.issuer !== undefined) await outbound.check(rest.issuer);
         const patch: SsoConnectionPatch = { ...defined(rest), ...fromMetadata(metadata) };
         return ok(
           connectionView(

@@ -42,8 +42,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
       responses: {
         201: 'The endpoint, enabled; `secret` (`whsec_…`, Standard Webhooks) signs its deliveries and is shown this once.',
       },
-      handle: ({ caller, body }) => {
-        const issued = webhooks.create(caller.organisationId, body, caller.actor);
+      handle: async ({ caller, body }) => {
+        const issued = await webhooks.create(caller.organisationId, body, caller.actor);
         return created(
           { secret: issued.secret, ...issued.endpoint },
           `/api/v1/webhooks/${issued.endpoint.id}`,
@@ -78,8 +78,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
         200: 'The endpoint as changed. While disabled, its deliveries wait (in order) and resume on enabling.',
         404: 'No such endpoint in this organisation.',
       },
-      handle: ({ caller, params, body }) =>
-        ok(webhooks.update(caller.organisationId, params.endpointId, defined(body), caller.actor)),
+      handle: async ({ caller, params, body }) =>
+        ok(await webhooks.update(caller.organisationId, params.endpointId, defined(body), caller.actor)),
     }),
     route({
       method: 'post',

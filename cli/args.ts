@@ -113,6 +113,7 @@ export const COMMANDS = {
     options: ['name', 'issuer', 'client-id', 'client-secret', 'scope', 'email-attribute', 'groups-attribute'],
   },
   'sso list': { params: ['slug'], options: [] },
+  'secrets rotate': { params: [], options: [] },
   backup: { params: ['file'], options: [] },
   restore: { params: ['file'], options: [] },
 } as const satisfies Record<string, { params: readonly string[]; options: readonly OptionName[] }>;
@@ -177,6 +178,12 @@ Single sign-on
 Jobs
   renew                        Roll over every term that has ended (renew or expire).
   jobs                         Run every clock-driven job: renewals and invitation expiry.
+
+Secrets
+  secrets rotate               Seal every stored secret (OIDC client and webhook signing secrets)
+                               again under the newest key: with a key file, a new key is added
+                               first in it (the older ones stay, to open older backups); with
+                               SECRETS_KEY, under its first key.
 
 Database
   backup FILE                  Copy the database to FILE while the server keeps serving: one

@@ -13,6 +13,7 @@ import { termEnd } from '../domain/term.js';
 import { INVITATION_TTL_DAYS } from '../seats/seat-pool.js';
 import type { NewOrganisation } from '../provisioning/organisations.js';
 import type { Container } from '../server/container.js';
+import { addKeyToFile } from '../server/secret-keys.js';
 import {
   organisationInput,
   quoteArgs,
@@ -199,6 +200,8 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
         };
       };
     }
+    case 'secrets rotate':
+      return rotateSecrets;
     case 'sso list':
       return (c) => {
         const connections = c.sso.connections(organisationBySlug(c, slug).id);
@@ -442,6 +445,32 @@ function withMoves(
     moves.get(candidates[0]!)!.push(member.id);
   }
   return args.upgrades.map((u) => ({ ...u, moveMemberIds: moves.get(u) ?? [] }));
+}
+
+/**
+ * A new key first in the key file (when the keys come from one), then every stored secret sealed
+ * again under the first key, in one transaction. Running servers pick the new key up when they
+ * meet a value sealed under it (they read the key file again).
+ */
+function rotateSecrets(c: Container): Output {
+  const keyFile = c.secretKeys.keyFile;
+  if (keyFile !== null) {
+    addKeyToFile(keyFile);
+    c.secretKeys.reload?.();
+  }
+  const outcome = c.storedSecrets.rotate();
+  if (outcome.unknownKeys.length > 0) {
+    throw new ValidationError(
+      `Some secrets are sealed under key ${outcome.unknownKeys.join(', ')}, which is not configured; they were left as they are.`,
+      { unknownKeys: outcome.unknownKeys },
+      'secret_key_missing',
+    );
+  }
+  const keyId = c.secretKeys.keys()[0]!.id;
+  return {
+    data: { keyId, keySource: c.secretKeys.origin, resealed: outcome.resealed },
+    text: `Sealed ${outcome.resealed} stored secret${outcome.resealed === 1 ? '' : 's'} under key ${keyId} (${c.secretKeys.origin}).`,
+  };
 }
 
 function renew(c: Container): Output {

@@ -9,6 +9,7 @@
 import type { Db } from './connection.js';
 import { translateSqliteError } from './errors.js';
 import { createQueries, type Queries } from './queries/index.js';
+import { noSecretBox, type SecretBox } from './secret-box.js';
 
 export interface Store {
   readonly queries: Queries;
@@ -35,6 +36,8 @@ export interface Store {
 }
 
 export interface StoreOptions {
+  /** Seals the secrets kept for later use; without it, storing one throws. */
+  readonly secrets?: SecretBox;
   /** Attempts for a write whose lock stays busy past the busy timeout. */
   readonly busyAttempts?: number;
   /** Told of every busy retry (for metrics). */
@@ -59,7 +62,7 @@ type Outcome =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 export function createStore(db: Db, options: StoreOptions = {}): Store {
-  const queries = createQueries(db);
+  const queries = createQueries(db, options.secrets ?? noSecretBox);
   const attempts = Math.max(1, options.busyAttempts ?? 3);
   const maxBatch = Math.max(1, Math.trunc(options.maxBatch ?? MAX_BATCH));
 

@@ -142,3 +142,31 @@ export class QuoteError extends DomainError {
     this.code = code;
   }
 }
+
+/** Why an outbound request was refused (net/outbound.ts): the kind of address, or what was wrong. */
+export type OutboundRefusal =
+  | 'loopback'
+  | 'private'
+  | 'carrier_grade_nat'
+  | 'link_local'
+  | 'unique_local'
+  | 'multicast'
+  | 'unspecified'
+  | 'reserved'
+  | 'not_http';
+
+/**
+ * A request to an address an organisation configured (a webhook receiver, an OpenID Provider) was
+ * refused because the address is this host's own or a private network's, not the internet's.
+ * `details` name the reason and the host, never the address a private name resolved to.
+ */
+export class OutboundRefusedError extends DomainError {
+  readonly code = 'outbound_refused';
+  constructor(
+    readonly reason: OutboundRefusal,
+    readonly host: string,
+    message: string,
+  ) {
+    super(message, { reason, host });
+  }
+}

@@ -21,6 +21,11 @@ export interface WebhookSettings {
   readonly allowHttp: boolean;
 }
 
+/** Where a receiver may be (net/outbound.ts): refuses this host's own and private addresses. */
+export interface WebhookDestinations {
+  check(url: string): Promise<void>;
+}
+
 /** An endpoint as owners see it: never the secret. */
 export type WebhookEndpointView = Omit<WebhookEndpoint, 'secret' | 'organisationId'> & {
   /**
@@ -132,10 +137,12 @@ export function createWebhooks({
   store,
   clock,
   settings,
+  destinations,
 }: {
   readonly store: Store;
   readonly clock: Clock;
   readonly settings: WebhookSettings;
+  readonly destinations: WebhookDestinations;
 }) {
   /** Audits a change of an endpoint; the secret is never in the log. */
   function audit(
@@ -158,9 +165,18 @@ export function createWebhooks({
   }
 
   return {
-    create(organisationId: number, input: NewEndpointInput, actor: Actor): IssuedWebhookEndpoint {
+    /**
+     * Adds an endpoint. A URL whose host is, or resolves to, a loopback, private or link-local
+     * address is refused now (OutboundRefusedError), and again at every delivery.
+     */
+    async create(
+      organisationId: number,
+      input: NewEndpointInput,
+      actor: Actor,
+    ): Promise<IssuedWebhookEndpoint> {
       const url = checkUrl(input.url, settings);
       const events = checkEvents(input.events);
+      await destinations.check(url);
       return store.write((q) => {
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', DOING);
@@ -199,14 +215,16 @@ export function createWebhooks({
       });
     },
 
-    update(
+    /** Changes an endpoint; a new URL is checked as create() checks it. */
+    async update(
       organisationId: number,
       endpointId: number,
       patch: EndpointPatchInput,
       actor: Actor,
-    ): WebhookEndpointView {
+    ): Promise<WebhookEndpointView> {
       const url = patch.url === undefined ? undefined : checkUrl(patch.url, settings);
       const events = patch.events === undefined ? undefined : checkEvents(patch.events);
+      if (url !== undefined) await destinations.check(url);
       return store.write((q) => {
         requireRole(q, organisationId, actor, 'owner', DOING);
         const current = requireEndpoint(q, organisationId, endpointId);

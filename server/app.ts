@@ -83,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
       clock: deps.clock,
       logger,
       publicBaseUrl: deps.config.publicBaseUrl,
+      outboundFetch: deps.outbound.fetch,
     }),
   );
 

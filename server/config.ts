@@ -5,6 +5,8 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseSecretKeys, type SecretKey } from '../db/secret-box.js';
+import { parseOutboundAllowlist } from '../net/outbound.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -99,6 +101,18 @@ export const CONFIG_KEYS = {
     default: '30',
     doc: 'Delivery attempts per webhook event and endpoint before it is given up (retries back off to once an hour).',
   },
+  OUTBOUND_ALLOWLIST: {
+    default: '',
+    doc: 'Host names, addresses and CIDR ranges that webhooks and OpenID Providers may reach although loopback or private (comma-separated); empty allows none.',
+  },
+  SECRETS_KEY: {
+    default: '',
+    doc: 'Key sealing stored OIDC client and webhook secrets: base64 of 32 bytes, or id:base64 entries separated by commas, newest first; empty reads SECRETS_KEY_FILE.',
+  },
+  SECRETS_KEY_FILE: {
+    default: '',
+    doc: 'File holding that key (id:base64 lines, newest first); empty: DATA_DIR/secrets.key, created at the first start.',
+  },
 } as const;
 
 type Key = keyof typeof CONFIG_KEYS;
@@ -147,10 +161,28 @@ const schema = z.object({
   WEBHOOKS_ALLOW_HTTP: z.enum(['true', 'false'], 'must be true or false'),
   WEBHOOK_POLL_INTERVAL_SECONDS: integer(0, 3_600),
   WEBHOOK_MAX_ATTEMPTS: integer(1, 1_000),
+  OUTBOUND_ALLOWLIST: z.string().transform((text, ctx) => {
+    const allowlist = parseOutboundAllowlist(text);
+    if (typeof allowlist === 'string') {
+      ctx.addIssue({ code: 'custom', message: allowlist });
+      return z.NEVER;
+    }
+    return allowlist;
+  }),
+  SECRETS_KEY: z.string().transform((text, ctx): readonly SecretKey[] | null => {
+    if (text.trim() === '') return null;
+    const keys = parseSecretKeys(text);
+    if (typeof keys === 'string') {
+      ctx.addIssue({ code: 'custom', message: keys });
+      return z.NEVER;
+    }
+    return Object.freeze(keys);
+  }),
+  SECRETS_KEY_FILE: z.string(),
 });
 
 /** Keys whose values may hold credentials: never echoed, not even in an error. */
-const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL', 'METRICS_TOKEN']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL', 'METRICS_TOKEN', 'SECRETS_KEY']);
 
 /** The names express (proxy-addr) gives to the private and local address ranges. */
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -205,6 +237,20 @@ export interface Config {
   readonly scimRateLimit: { readonly perSecond: number; readonly burst: number };
   readonly mail: MailConfig;
   readonly webhooks: WebhookConfig;
+  readonly outbound: OutboundConfig;
+  readonly secrets: SecretsConfig;
+}
+
+export interface OutboundConfig {
+  /** Host names, addresses and CIDR ranges reachable although private (net/outbound.ts). */
+  readonly allowlist: readonly string[];
+}
+
+export interface SecretsConfig {
+  /** From SECRETS_KEY, newest first; null: the key file. Never logged. */
+  readonly keys: readonly SecretKey[] | null;
+  /** SECRETS_KEY_FILE; null: DATA_DIR/secrets.key, created at the first start. */
+  readonly keyFile: string | null;
 }
 
 export interface MetricsConfig {
@@ -288,6 +334,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       allowHttp: v.WEBHOOKS_ALLOW_HTTP === 'true',
       pollIntervalSeconds: v.WEBHOOK_POLL_INTERVAL_SECONDS,
       maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,
+    }),
+    outbound: Object.freeze({ allowlist: v.OUTBOUND_ALLOWLIST }),
+    secrets: Object.freeze({
+      keys: v.SECRETS_KEY,
+      keyFile: v.SECRETS_KEY_FILE === '' ? null : resolve(v.SECRETS_KEY_FILE),
     }),
   });
 }

@@ -7,6 +7,7 @@ import { createRenewals } from '../billing/renewal.js';
 import { openDatabase } from '../db/connection.js';
 import { migrate } from '../db/migrate.js';
 import { createStats } from '../db/stats.js';
+import { createSecretBox, newSecretKey } from '../db/secret-box.js';
 import { createStore, type Store } from '../db/store.js';
 import { createTransport } from '../mail/transport.js';
 import { createMailWorker, MAIL_RETRY } from '../mail/worker.js';
@@ -16,6 +17,8 @@ import { createDirectory } from '../provisioning/directory.js';
 import { createMemberService } from '../provisioning/members.js';
 import { createOrganisations } from '../provisioning/organisations.js';
 import { createScimTokens } from '../provisioning/scim-tokens.js';
+import { createStoredSecrets } from '../provisioning/stored-secrets.js';
+import { createOutboundGuard } from '../net/outbound.js';
 import { createSignIn } from '../provisioning/sign-in.js';
 import { createSsoService } from '../provisioning/sso.js';
 import { createOwnerNotices } from '../seats/notices.js';
@@ -23,9 +26,10 @@ import { createSeatPool } from '../seats/seat-pool.js';
 import { createWebhooks } from '../provisioning/webhooks.js';
 import { recordEvents } from '../webhooks/events.js';
 import { createWebhookWorker, WEBHOOK_RETRY } from '../webhooks/worker.js';
-import type { Config, MailConfig, WebhookConfig } from './config.js';
+import type { Config, MailConfig, OutboundConfig, SecretsConfig, WebhookConfig } from './config.js';
 import { createHealth } from './health.js';
 import type { Logger } from './logger.js';
+import { loadSecretKeys, type LoadedKeys } from './secret-keys.js';
 import { createMetrics, instrumentSeats, instrumentSignIn, instrumentSso } from './metrics.js';
 
 export interface ContainerOptions {
@@ -38,6 +42,12 @@ export interface ContainerOptions {
     readonly webhooks?: Partial<WebhookConfig>;
     /** Missing: seat gauges per organisation. */
     readonly metrics?: { readonly perOrganisation?: boolean };
+    /** Missing: no private destination is allowed for webhooks and OpenID Providers. */
+    readonly outbound?: OutboundConfig;
+    /** Missing: the key file `secrets.key` in `dataDir`, created at the first start. */
+    readonly secrets?: SecretsConfig;
+    /** Where the default key file lives; missing: the database's directory. */
+    readonly dataDir?: string;
   };
   readonly clock: Clock;
   readonly logger: Logger;
@@ -47,6 +57,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
   const applied = migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  const secretKeys = secretKeySource(config, logger);
   const stats = createStats(db);
   // Metrics are this container's own registry: counted by the services wrapped below and by the
   // HTTP edge, the database's gauges read from `stats` when scraped.
@@ -61,7 +72,32 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
       metrics.busyRetry();
       logger.warn('database busy; retrying the transaction');
     },
+    secrets: createSecretBox(secretKeys),
   });
+  // Secrets an earlier release stored in plain text are sealed at the first start that finds them.
+  const storedSecrets = createStoredSecrets({ store });
+  const sealed = storedSecrets.sealPlaintext();
+  if (sealed.resealed > 0) {
+    logger.info({ secrets: sealed.resealed }, 'sealed secrets stored in plain text');
+    // The plain values' old bytes may linger in free pages and the write-ahead log: rewrite the
+    // file without them, once, at the upgrade. Another process reading at this instant makes it
+    // fail; the values are sealed either way.
+    try {
+      db.exec('VACUUM');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      logger.warn({ err: error }, 'could not compact the database; run VACUUM to drop plain-text copies');
+    }
+  }
+  if (sealed.unknownKeys.length > 0) {
+    store.close();
+    throw new Error(
+      `Stored secrets are sealed under key ${sealed.unknownKeys.join(', ')}, which ${secretKeys.origin} ` +
+        'does not hold: start with the key that sealed them (SECRETS_KEY or SECRETS_KEY_FILE).',
+    );
+  }
+  // Every request to an address an organisation configured goes through this guard.
+  const outbound = createOutboundGuard({ allowlist: config.outbound?.allowlist ?? [] });
   const mailConfig: MailConfig = {
     smtpUrl: null,
     from: 'Seatkeeper <no-reply@localhost>',
@@ -91,6 +127,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     store,
     clock,
     logger,
+    fetch: outbound.fetch,
     maxAttempts: webhookConfig.maxAttempts,
     pollIntervalMs: webhookConfig.pollIntervalSeconds * 1000,
     onOutcome: (outcome) => metrics.webhookDelivery(outcome),
@@ -135,11 +172,22 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     mail,
     sso: instrumentSso(createSsoService({ store, clock }), metrics),
     /** Webhook endpoints for owners: configuration, delivery log, redelivery. */
-    webhooks: createWebhooks({ store, clock, settings: { allowHttp: webhookConfig.allowHttp } }),
+    webhooks: createWebhooks({
+      store,
+      clock,
+      settings: { allowHttp: webhookConfig.allowHttp },
+      destinations: outbound,
+    }),
     /** The webhook delivery worker: start()/stop() in the server, runOnce() anywhere. */
     webhookWorker,
     /** Prometheus metrics: the registry /metrics serves, and what the edges count. */
     metrics,
+    /** Requests to addresses organisations configure: checked, pinned to the checked address. */
+    outbound,
+    /** Sealing stored secrets: `seatkeeper secrets rotate`. */
+    storedSecrets,
+    /** Where the sealing keys come from (a key file can be given a new key). */
+    secretKeys,
     /** Liveness and readiness; the server marks it shutting down at SIGTERM. */
     health: createHealth({ ping: () => store.ping(), stats }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
@@ -165,6 +213,19 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
       store.close();
     },
   };
+}
+
+/**
+ * The keys that seal stored secrets: SECRETS_KEY, or the key file (created in the data directory at
+ * the first start). An in-memory database without configured keys gets a key that dies with it.
+ */
+function secretKeySource(config: ContainerOptions['config'], logger: Logger): LoadedKeys {
+  const secrets = config.secrets ?? { keys: null, keyFile: null };
+  if (config.databasePath === ':memory:' && secrets.keys === null && secrets.keyFile === null) {
+    const keys = [newSecretKey()];
+    return { origin: 'a key of this process', keyFile: null, keys: () => keys };
+  }
+  return loadSecretKeys(secrets, config.dataDir ?? dirname(config.databasePath), logger);
 }
 
 export type Container = ReturnType<typeof buildContainer>;

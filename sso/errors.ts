@@ -64,6 +64,11 @@ export const SSO_ERRORS = {
     502,
     'Your identity provider could not be reached or answered unexpectedly. Please try again.',
   ],
+  // net/outbound.ts: the issuer is, or resolves to, an address of this host or a private network.
+  oidc_provider_refused: [
+    502,
+    'Your identity provider is at an address this service does not call. An administrator must check the connection.',
+  ],
   // Either protocol
   login_state_unknown: [400, 'This sign-in was not started here or has expired. Please sign in again.'],
   sso_busy: [503, 'Sign-in is very busy right now. Please try again in a moment.'],

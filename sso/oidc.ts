@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Clock } from '../domain/clock.js';
+import { OutboundRefusedError } from '../domain/errors.js';
+import { createOutboundGuard } from '../net/outbound.js';
 import type { ExternalIdentity } from '../provisioning/identity.js';
 import { SsoError, type SsoErrorCode } from './errors.js';
 
@@ -32,6 +34,23 @@ export interface OidcDeps {
   readonly clock: Clock;
   /** Tolerance for those checks, in seconds; openid-client's default is 30. */
   readonly clockToleranceSeconds?: number;
+  /**
+   * Sends every request to the provider (discovery, JWKS, token, UserInfo): the outbound guard's
+   * fetch (net/outbound.ts), which refuses loopback and private addresses unless OUTBOUND_ALLOWLIST
+   * allows them and connects only to the address it checked. Unset: a guard that allows none.
+   */
+  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
+}
+
+/** The guard used when the caller gives none: no private address is allowed. */
+const strictGuard = createOutboundGuard({ allowlist: [] });
+
+/** True when the request was refused by the outbound guard (openid-client may wrap the error). */
+function refusedByGuard(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof OutboundRefusedError) return true;
+  }
+  return false;
 }
 
 /** What the caller must keep server-side (keyed by `state`) between start and callback. */
@@ -50,6 +69,7 @@ const OVERAGE_CLAIM_NAMES = '_claim_names';
 
 interface CachedConfiguration {
   readonly key: string;
+  readonly fetch: NonNullable<OidcDeps['fetch']>;
   readonly configuration: Promise<client.Configuration>;
 }
 const configurations = new Map<number, CachedConfiguration>();
@@ -74,8 +94,11 @@ export async function discover(config: OidcConnectionConfig, deps: OidcDeps): Pr
     skew,
     tolerance,
   ]);
+  const fetch = deps.fetch ?? strictGuard.fetch;
+  // openid-client calls it with (url, options) as fetch() is called; it never follows a redirect.
+  const customFetch = fetch as client.CustomFetch;
   const cached = configurations.get(config.connectionId);
-  if (cached?.key === key) return cached.configuration;
+  if (cached?.key === key && cached.fetch === fetch) return cached.configuration;
 
   const configuration = (async () => {
     let issuer: URL;
@@ -94,6 +117,7 @@ export async function discover(config: OidcConnectionConfig, deps: OidcDeps): Pr
     };
     try {
       const discovered = await client.discovery(issuer, config.clientId, metadata, undefined, {
+        [client.customFetch]: customFetch,
         ...(config.allowInsecureHttp ? { execute: [client.allowInsecureRequests] } : {}),
       });
       // RFC 8414 §2: client_secret_basic when the provider lists nothing; post only if basic is not offered.
@@ -104,18 +128,19 @@ export async function discover(config: OidcConnectionConfig, deps: OidcDeps): Pr
           : client.ClientSecretPost(config.clientSecret);
       const withAuth = new client.Configuration(discovered.serverMetadata(), config.clientId, metadata, auth);
       if (config.allowInsecureHttp) client.allowInsecureRequests(withAuth);
+      withAuth[client.customFetch] = customFetch;
       // openid-client skips the ID token's signature when it comes straight from the token endpoint
       // (OIDC Core §3.1.3.7 lets TLS stand in for it). Verify it against the provider's JWKS anyway.
       client.enableNonRepudiationChecks(withAuth);
       return withAuth;
     } catch (err) {
-      throw new SsoError('oidc_provider_error', {
+      throw new SsoError(refusedByGuard(err) ? 'oidc_provider_refused' : 'oidc_provider_error', {
         cause: err,
         details: { connectionId: config.connectionId },
       });
     }
   })();
-  configurations.set(config.connectionId, { key, configuration });
+  configurations.set(config.connectionId, { key, fetch, configuration });
   configuration.catch(() => {
     if (configurations.get(config.connectionId)?.configuration === configuration) {
       configurations.delete(config.connectionId);
@@ -322,6 +347,7 @@ function identityFrom(
 
 /** openid-client v6 / oauth4webapi errors → our codes (see completeOidcLogin). */
 function oidcErrorCode(err: unknown): SsoErrorCode {
+  if (refusedByGuard(err)) return 'oidc_provider_refused';
   if (err instanceof client.AuthorizationResponseError) return 'oidc_access_denied';
   if (err instanceof client.ResponseBodyError) {
     return err.status >= 500 ? 'oidc_provider_error' : 'oidc_code_rejected';

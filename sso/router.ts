@@ -20,7 +20,7 @@ import { LOGIN_STATE_TTL_MINUTES, type SsoConnection, type SsoService } from '..
 import { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
 import type { Logger } from '../server/logger.js';
 import { SsoError } from './errors.js';
-import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig } from './oidc.js';
+import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig, type OidcDeps } from './oidc.js';
 import { DEFAULT_RETURN_PATH, returnPath } from './return-path.js';
 import {
   acceptSamlResponse,
@@ -80,6 +80,8 @@ export interface SsoDeps {
   readonly samlVerifyThreads?: number;
   /** The verifier pool's limits (queue, time, memory); its defaults otherwise. */
   readonly samlVerifierLimits?: Omit<SamlVerifierPoolOptions, 'size'>;
+  /** How requests to OpenID Providers are sent: the outbound guard's fetch (net/outbound.ts). */
+  readonly outboundFetch?: OidcDeps['fetch'];
 }
 
 const escapeHtml = (text: string) =>
@@ -115,6 +117,7 @@ function signInAgain(organisationSlug?: string): string {
 export function createSsoRouter(deps: SsoDeps): Router {
   const { sso, signIn, clock, logger } = deps;
   const base = deps.publicBaseUrl;
+  const oidcDeps: OidcDeps = { clock, ...(deps.outboundFetch ? { fetch: deps.outboundFetch } : {}) };
   // Secure when the public URL is https, or this request came over https (directly, or through a
   // proxy that TRUST_PROXY believes: req.secure).
   const secure = base.startsWith('https:');
@@ -242,7 +245,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       });
       res.redirect(303, redirectUrl);
     } else {
-      const started = await startOidcLogin(oidcConfig(connection), { clock });
+      const started = await startOidcLogin(oidcConfig(connection), oidcDeps);
       sso.saveLoginState(
         connection.id,
         { protocol: 'oidc', nonce: started.nonce, codeVerifier: started.codeVerifier, ...returning },
@@ -349,7 +352,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       oidcConfig(connection),
       new URL(req.originalUrl, base),
       { state, nonce: String(saved.data.nonce), codeVerifier: String(saved.data.codeVerifier) },
-      { clock },
+      oidcDeps,
     );
     const outcome = sso.atomically(() => signInAndStartSession(req, identity));
     if ('refused' in outcome) throw outcome.refused;

@@ -11,6 +11,7 @@
 import type { DateTime } from 'luxon';
 import { retryDelayMs, type Backoff } from '../domain/backoff.js';
 import type { Clock } from '../domain/clock.js';
+import { OutboundRefusedError } from '../domain/errors.js';
 import { createDeliveryLoop, type DeliveryLoop, type DeliveryOutcome } from '../domain/delivery-loop.js';
 import type { Store } from '../db/store.js';
 import type { Logger } from '../server/logger.js';
@@ -43,6 +44,11 @@ export interface WebhookWorkerOptions {
   readonly random?: () => number;
   /** Told of every attempt's outcome (for metrics). */
   readonly onOutcome?: (outcome: WebhookOutcome) => void;
+  /**
+   * How a delivery is posted: the outbound guard's fetch (net/outbound.ts), which refuses loopback
+   * and private receivers unless allowed and connects only to the address it checked.
+   */
+  readonly fetch: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export type WebhookWorker = DeliveryLoop;
@@ -52,6 +58,7 @@ const iso = (t: DateTime): string => t.toISO()!;
 /** What the log keeps of a failed attempt: short, and never the body or a header. */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error).slice(0, 500);
+  if (error instanceof OutboundRefusedError) return `refused: ${error.message}`.slice(0, 500);
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
   const detail = cause && typeof cause.code === 'string' ? `${cause.code} ` : '';
   return `${detail}${error.name === 'TimeoutError' ? 'no answer in time' : error.message}`.slice(0, 500);
@@ -73,19 +80,20 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     body: string,
   ): Promise<{ status: number | null; error: string | null }> {
     try {
-      const res = await fetch(url, {
+      const res = await options.fetch(url, {
         method: 'POST',
         headers,
         body,
-        // A redirect is not followed: the signed body goes only where the owner said.
+        // A redirect is not followed (nor could it be: the guard follows none): the signed body goes
+        // only where the owner said, and never to an address the guard did not check.
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
       // The answer's body is not needed; reading it frees the connection. Bounded by the timeout.
       await res.arrayBuffer().catch(() => undefined);
-      return res.status >= 200 && res.status < 300
-        ? { status: res.status, error: null }
-        : { status: res.status, error: `answered HTTP ${res.status}` };
+      if (res.status >= 200 && res.status < 300) return { status: res.status, error: null };
+      const redirect = res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : '';
+      return { status: res.status, error: `answered HTTP ${res.status}${redirect}` };
     } catch (error) {
       return { status: null, error: describe(error) };
     }

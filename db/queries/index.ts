@@ -1,5 +1,6 @@
 // The Queries aggregate: every table's query module, built once over one database handle.
 import type { Db } from '../connection.js';
+import type { SecretBox } from '../secret-box.js';
 import { createApiTokenQueries } from './api-tokens.js';
 import { createAuditQueries } from './audit.js';
 import { createContractQueries } from './contracts.js';
@@ -23,7 +24,8 @@ import { createTierQueries } from './tiers.js';
 import { createWaitlistQueries } from './waitlist.js';
 import { createWebhookQueries } from './webhooks.js';
 
-export function createQueries(db: Db) {
+/** `secrets` seals and opens the secrets stored for later use (db/secret-box.ts). */
+export function createQueries(db: Db, secrets: SecretBox) {
   return {
     organisations: createOrganisationQueries(db),
     contracts: createContractQueries(db),
@@ -39,14 +41,14 @@ export function createQueries(db: Db) {
     groupMappings: createGroupMappingQueries(db),
     scimTokens: createScimTokenQueries(db),
     waitlist: createWaitlistQueries(db),
-    sso: createSsoQueries(db),
+    sso: createSsoQueries(db, secrets),
     ssoState: createSsoStateQueries(db),
     outbox: createOutboxQueries(db),
     notices: createNoticeQueries(db),
     apiTokens: createApiTokenQueries(db),
     signInLinks: createSignInLinkQueries(db),
     ownershipTransfers: createOwnershipTransferQueries(db),
-    webhooks: createWebhookQueries(db),
+    webhooks: createWebhookQueries(db, secrets),
   };
 }
 

@@ -1,6 +1,7 @@
 // Queries on SSO connections, the identities they link, and owner notices.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../connection.js';
+import type { SealState, SecretBox } from '../secret-box.js';
 import { mapOptional } from './organisations.js';
 
 export interface SsoConnection {
@@ -62,7 +63,10 @@ interface MemberIdentityRow {
   last_sign_in_at: string | null;
 }
 
-export function createSsoQueries(db: Db) {
+/** What the client secret of a connection is sealed for: its row (db/secret-box.ts). */
+const secretContext = (id: number) => `sso_connections.secret:${id}`;
+
+export function createSsoQueries(db: Db, box: SecretBox) {
   const insert = db.prepare<
     [string, number, string, string, string, string | null, string, string],
     { id: number }
@@ -105,6 +109,9 @@ export function createSsoQueries(db: Db) {
     'UPDATE sso_connections SET name = ?, enabled = ?, config = ?, updated_at = ? WHERE id = ?',
   );
   const setSecret = db.prepare<[string, number]>('UPDATE sso_connections SET secret = ? WHERE id = ?');
+  const allSecrets = db.prepare<[], { id: number; secret: string }>(
+    'SELECT id, secret FROM sso_connections WHERE secret IS NOT NULL ORDER BY id',
+  );
   const withSecret = db.prepare<[number], { id: number }>(
     'SELECT id FROM sso_connections WHERE organisation_id = ? AND secret IS NOT NULL',
   );
@@ -132,9 +139,27 @@ export function createSsoQueries(db: Db) {
       update.run(c.name, c.enabled ? 1 : 0, JSON.stringify(c.config), at, id);
       return toConnection(byId.get(id)!);
     },
-    /** Replaces the OIDC client secret. */
+    /** Replaces the OIDC client secret (stored sealed). */
     setSecret(id: number, secret: string): void {
-      setSecret.run(secret, id);
+      setSecret.run(box.seal(secret, secretContext(id)), id);
+    },
+    /**
+     * Seals again under the current key every stored secret whose state `which` picks (plain text
+     * from before sealing, or sealed under an older key); those under a key not configured are left
+     * and their key ids returned.
+     */
+    resealSecrets(which: (state: SealState) => boolean): { resealed: number; unknownKeys: string[] } {
+      let resealed = 0;
+      const unknownKeys: string[] = [];
+      for (const row of allSecrets.all()) {
+        const state = box.state(row.secret);
+        if (state === 'unknown_key') unknownKeys.push(row.secret.split(':')[1] ?? '');
+        else if (which(state)) {
+          setSecret.run(box.seal(box.open(row.secret, secretContext(row.id)), secretContext(row.id)), row.id);
+          resealed += 1;
+        }
+      }
+      return { resealed, unknownKeys };
     },
     /** Ids of the organisation's connections that hold a secret (never the secret itself). */
     withSecret: (organisationId: number): Set<number> =>
@@ -161,23 +186,28 @@ export function createSsoQueries(db: Db) {
       secret: string | null;
       at: string;
     }): SsoConnection {
+      // Inserted without the secret, which is then sealed for the row's id (in the caller's transaction).
       const { id } = insert.get(
         randomUUID(),
         c.organisationId,
         c.protocol,
         c.name,
         JSON.stringify(c.config),
-        c.secret,
+        null,
         c.at,
         c.at,
       )!;
+      if (c.secret !== null) setSecret.run(box.seal(c.secret, secretContext(id)), id);
       return toConnection(byId.get(id)!);
     },
     connection: (id: number) => mapOptional(byId.get(id), toConnection),
     connectionByPublicId: (publicId: string) => mapOptional(byPublicId.get(publicId), toConnection),
     connections: (organisationId: number): SsoConnection[] => forOrg.all(organisationId).map(toConnection),
     /** The OIDC client secret, for talking to the provider only. */
-    secret: (connectionId: number): string | null => secret.get(connectionId)?.secret ?? null,
+    secret(connectionId: number): string | null {
+      const stored = secret.get(connectionId)?.secret ?? null;
+      return stored === null ? null : box.open(stored, secretContext(connectionId));
+    },
     /** The member a (connection, subject) is linked to. */
     /** The identities linked to a member, with the connection each came through. */
     identitiesOf: (organisationId: number, memberId: number): MemberIdentity[] =>

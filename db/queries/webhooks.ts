@@ -5,6 +5,7 @@
 // clause names the state it may change from, valid in SQLite and PostgreSQL as written: two
 // workers cannot both lease a delivery, and a late outcome cannot overwrite another worker's.
 import type { Db } from '../connection.js';
+import type { SealState, SecretBox } from '../secret-box.js';
 
 export interface WebhookEndpoint {
   readonly id: number;
@@ -127,13 +128,16 @@ interface AttemptRow {
   error: string | null;
 }
 
-const toEndpoint = (r: EndpointRow): WebhookEndpoint => ({
+/** What an endpoint's signing secret is sealed for: its row (db/secret-box.ts). */
+const secretContext = (endpointId: number) => `webhook_endpoints.secret:${endpointId}`;
+
+const toEndpoint = (r: EndpointRow, box: SecretBox): WebhookEndpoint => ({
   id: r.id,
   organisationId: r.organisation_id,
   url: r.url,
   description: r.description,
   events: JSON.parse(r.events) as string[],
-  secret: r.secret,
+  secret: box.open(r.secret, secretContext(r.id)),
   enabled: r.enabled === 1,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -180,7 +184,7 @@ const LEASABLE = `${UNFINISHED} AND d.next_attempt_at <= @now
         WHERE p.endpoint_id = d.endpoint_id AND p.member_id = d.member_id AND p.id < d.id
           AND p.delivered_at IS NULL AND p.failed_at IS NULL))`;
 
-export function createWebhookQueries(db: Db) {
+export function createWebhookQueries(db: Db, box: SecretBox) {
   const insertEndpoint = db.prepare<Omit<NewWebhookEndpoint, 'events'> & { events: string }, { id: number }>(
     `INSERT INTO webhook_endpoints (organisation_id, url, description, events, secret, created_at, updated_at)
      VALUES (@organisationId, @url, @description, @events, @secret, @at, @at) RETURNING id`,
@@ -202,11 +206,11 @@ export function createWebhookQueries(db: Db) {
     description: string;
     events: string;
     enabled: number;
-    secret: string;
+    secret: string | null;
     at: string;
   }>(
     `UPDATE webhook_endpoints SET url = @url, description = @description, events = @events,
-       enabled = @enabled, secret = @secret, updated_at = @at
+       enabled = @enabled, secret = COALESCE(@secret, secret), updated_at = @at
      WHERE id = @id AND organisation_id = @organisationId AND deleted_at IS NULL`,
   );
   const deleteEndpoint = db.prepare<{ id: number; organisationId: number; at: string }>(
@@ -274,6 +278,10 @@ export function createWebhookQueries(db: Db) {
     'SELECT id, delivery_id, started_at, duration_ms, status, error FROM webhook_attempts WHERE delivery_id = ? ORDER BY id',
   );
   const eventBody = db.prepare<[number], { body: string }>('SELECT body FROM webhook_events WHERE id = ?');
+  const setSecret = db.prepare<[string, number]>('UPDATE webhook_endpoints SET secret = ? WHERE id = ?');
+  const allSecrets = db.prepare<[], { id: number; secret: string }>(
+    "SELECT id, secret FROM webhook_endpoints WHERE secret <> '' ORDER BY id",
+  );
   const counts = db.prepare<[], { pending: number; failed: number }>(
     `SELECT
        COALESCE(SUM(CASE WHEN delivered_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending,
@@ -282,14 +290,19 @@ export function createWebhookQueries(db: Db) {
   );
 
   return {
-    insertEndpoint: (e: NewWebhookEndpoint): number =>
-      insertEndpoint.get({ ...e, events: JSON.stringify(e.events) })!.id,
+    /** Inserts the endpoint; its secret is sealed for the new row's id (in the caller's transaction). */
+    insertEndpoint(e: NewWebhookEndpoint): number {
+      const { id } = insertEndpoint.get({ ...e, events: JSON.stringify(e.events), secret: '' })!;
+      setSecret.run(box.seal(e.secret, secretContext(id)), id);
+      return id;
+    },
     /** A live (not deleted) endpoint of the organisation. */
     endpoint(organisationId: number, id: number): WebhookEndpoint | undefined {
       const row = endpoint.get(organisationId, id);
-      return row === undefined ? undefined : toEndpoint(row);
+      return row === undefined ? undefined : toEndpoint(row, box);
     },
-    endpoints: (organisationId: number): WebhookEndpoint[] => endpoints.all(organisationId).map(toEndpoint),
+    endpoints: (organisationId: number): WebhookEndpoint[] =>
+      endpoints.all(organisationId).map((r) => toEndpoint(r, box)),
     /** The organisation's enabled endpoints and the event types each wants. */
     subscriptions: (organisationId: number): { id: number; events: readonly string[] }[] =>
       subscriptions.all(organisationId).map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] })),
@@ -301,7 +314,7 @@ export function createWebhookQueries(db: Db) {
         description: patch.description ?? current.description,
         events: JSON.stringify(patch.events ?? current.events),
         enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
-        secret: patch.secret ?? current.secret,
+        secret: patch.secret === undefined ? null : box.seal(patch.secret, secretContext(current.id)),
         at,
       });
     },
@@ -340,7 +353,12 @@ export function createWebhookQueries(db: Db) {
     lease(id: number, now: string, until: string): LeasedDelivery | undefined {
       if (lease.get({ id, now, until }) === undefined) return undefined;
       const row = leased.get(id)!;
-      return { ...toDelivery(row), body: row.body, url: row.url, secret: row.secret };
+      return {
+        ...toDelivery(row),
+        body: row.body,
+        url: row.url,
+        secret: box.open(row.secret, secretContext(row.endpoint_id)),
+      };
     },
     recordAttempt: (a: Omit<WebhookAttempt, 'id'>): void => void insertAttempt.run(a),
     /** Records a 2xx answer; false when the lease was lost meanwhile. */
@@ -351,5 +369,23 @@ export function createWebhookQueries(db: Db) {
     markFailed: (id: number, lease: string, now: string, status: number | null, error: string): boolean =>
       failed.run({ id, now, lease, status, error }).changes === 1,
     counts: (): { pending: number; failed: number } => counts.get()!,
+    /**
+     * Seals again under the current key every stored signing secret whose state `which` picks;
+     * those under a key not configured are left and their key ids returned.
+     */
+    resealSecrets(which: (state: SealState) => boolean): { resealed: number; unknownKeys: string[] } {
+      let resealed = 0;
+      const unknownKeys: string[] = [];
+      for (const row of allSecrets.all()) {
+        const state = box.state(row.secret);
+        if (state === 'unknown_key') unknownKeys.push(row.secret.split(':')[1] ?? '');
+        else if (which(state)) {
+          const context = secretContext(row.id);
+          setSecret.run(box.seal(box.open(row.secret, context), context), row.id);
+          resealed += 1;
+        }
+      }
+      return { resealed, unknownKeys };
+    },
   };
 }

@@ -22,6 +22,13 @@ export interface TestContext {
   cleanup(): void;
 }
 
+/**
+ * OUTBOUND_ALLOWLIST for tests: the webhook receivers (webhook-receiver.ts) and OpenID Providers
+ * (oidc-provider.ts) they start listen on 127.0.0.1, which the outbound guard otherwise refuses.
+ * Tests of the guard itself pass `outbound: { allowlist: [] }`.
+ */
+export const TEST_OUTBOUND = Object.freeze({ allowlist: Object.freeze(['127.0.0.1']) });
+
 export function tempDir(prefix = 'seatkeeper-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -32,13 +39,19 @@ export function tempDir(prefix = 'seatkeeper-test-'): string {
  */
 export function setup(
   now = '2026-01-01T09:00:00Z',
-  config: Pick<ContainerOptions['config'], 'publicBaseUrl' | 'mail' | 'webhooks'> = {},
+  config: Pick<ContainerOptions['config'], 'publicBaseUrl' | 'mail' | 'webhooks' | 'outbound'> = {},
 ): TestContext {
   const dir = tempDir();
   const databasePath = join(dir, 'seatkeeper.db');
   const clock = new FixedClock(now);
   const c = buildContainer({
-    config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900, ...config },
+    config: {
+      databasePath,
+      dbBusyTimeoutMs: 5000,
+      quoteTtlSeconds: 900,
+      outbound: TEST_OUTBOUND,
+      ...config,
+    },
     clock,
     logger: createLogger('silent'),
   });

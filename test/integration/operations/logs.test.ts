@@ -11,7 +11,7 @@ import { FixedClock } from '../../../domain/clock.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer, type Container } from '../../../server/container.js';
 import { createLogger } from '../../../server/logger.js';
-import { exampleOrganisation, tempDir, type RunningServer } from '../../helpers/fixtures.js';
+import { exampleOrganisation, tempDir, TEST_OUTBOUND, type RunningServer } from '../../helpers/fixtures.js';
 import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { serveApp } from '../../helpers/operations.js';
 import { tokenIn } from '../../helpers/people.js';
@@ -62,6 +62,7 @@ before(async () => {
       quoteTtlSeconds: 900,
       mail: { smtpUrl: smtp.url },
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
+      outbound: TEST_OUTBOUND,
     },
     clock,
     logger: createLogger('trace', { write: (chunk: string) => void (log += chunk) }),

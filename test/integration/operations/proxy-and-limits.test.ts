@@ -9,7 +9,7 @@ import { FixedClock } from '../../../domain/clock.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer, type Container } from '../../../server/container.js';
 import { createLogger } from '../../../server/logger.js';
-import { exampleOrganisation, tempDir, type RunningServer } from '../../helpers/fixtures.js';
+import { exampleOrganisation, tempDir, TEST_OUTBOUND, type RunningServer } from '../../helpers/fixtures.js';
 import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { serveApp } from '../../helpers/operations.js';
 import { tokenIn } from '../../helpers/people.js';
@@ -27,7 +27,12 @@ let proxied: RunningServer;
 before(async () => {
   dir = tempDir();
   c = buildContainer({
-    config: { databasePath: join(dir, 'seatkeeper.db'), dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+    config: {
+      databasePath: join(dir, 'seatkeeper.db'),
+      dbBusyTimeoutMs: 5000,
+      quoteTtlSeconds: 900,
+      outbound: TEST_OUTBOUND,
+    },
     clock: new FixedClock(new Date().toISOString()),
     logger: createLogger('info', { write: (chunk: string) => void (log += chunk) }),
   });

@@ -17,6 +17,8 @@ import {
   type OidcConnectionConfig,
   type OidcDeps,
 } from '../../../sso/oidc.js';
+import { createOutboundGuard } from '../../../net/outbound.js';
+import { TEST_OUTBOUND } from '../../helpers/fixtures.js';
 import { startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 
 const REDIRECT = 'http://127.0.0.1:9/sso/oidc/1/callback'; // never called: the test reads the URL
@@ -56,7 +58,8 @@ describe('OIDC adapter against oidc-provider', () => {
   let other: OidcTestProvider;
   let lenient: OidcTestProvider;
   let config: OidcConnectionConfig;
-  const deps: OidcDeps = { clock: systemClock };
+  // The provider listens on 127.0.0.1: allowed as the tests' OUTBOUND_ALLOWLIST allows it.
+  const deps: OidcDeps = { clock: systemClock, fetch: createOutboundGuard(TEST_OUTBOUND).fetch };
 
   before(async () => {
     const clients = [
@@ -281,7 +284,10 @@ describe('OIDC adapter against oidc-provider', () => {
     test('When the injected clock is past the ID token’s expiry, then oidc_token_expired', async () => {
       const { started, callback } = await signIn('alice');
       const late = new FixedClock(DateTime.utc().plus({ hours: 2 }));
-      await rejects(completeOidcLogin(config, callback, started, { clock: late }), 'oidc_token_expired');
+      await rejects(
+        completeOidcLogin(config, callback, started, { ...deps, clock: late }),
+        'oidc_token_expired',
+      );
     });
 
     test('When UserInfo describes another subject than the ID token, then oidc_userinfo_mismatch', async () => {
