@@ -361,7 +361,10 @@ export function identityRoutes(deps: {
       summary: 'Create a SCIM token',
       role: 'owner',
       body: z.strictObject({ name: Name }),
-      responses: { 201: 'The token; `token` is the secret, shown this once.' },
+      responses: {
+        201: 'The token; `token` is the secret, shown this once.',
+        409: 'The organisation already holds the most live tokens it may (`scim_token_limit`); revoke one first.',
+      },
       handle: ({ caller, body }) => {
         const issued = scimTokens.create(caller.organisationId, body.name, caller.actor);
         return created(

@@ -3,7 +3,7 @@
 // a SCIM request finds its organisation: never from the URL.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
-import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { AuthError, ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
 import type { ScimToken } from '../db/queries/scim-tokens.js';
 import type { Store } from '../db/store.js';
@@ -30,6 +30,14 @@ function hash(secret: string): string {
 function publicView({ tokenHash: _hidden, ...rest }: ScimToken): Omit<ScimToken, 'tokenHash'> {
   return rest;
 }
+
+/**
+ * Live (unrevoked) tokens an organisation may hold: one per identity provider connection, and room
+ * to rotate each (create the new one, switch the provider over, revoke the old). The SCIM rate
+ * limit is per token and per organisation; the cap keeps the number of tokens, and with it what an
+ * organisation's secrets can be spread over, bounded too.
+ */
+export const MAX_LIVE_TOKENS = 10;
 
 /** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
 const LAST_USED_PRECISION_MS = 60_000;
@@ -72,6 +80,15 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
       return store.write((q) => {
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
+        // Counted in the transaction that inserts, so two concurrent creates cannot both pass.
+        const live = q.scimTokens.list(organisationId).filter((t) => t.revokedAt === null).length;
+        if (live >= MAX_LIVE_TOKENS) {
+          throw new ConflictError(
+            `This organisation has ${live} SCIM tokens, the most it may hold; revoke one it no longer uses first.`,
+            { limit: MAX_LIVE_TOKENS },
+            'scim_token_limit',
+          );
+        }
         // 256 bits of randomness: guessing is not an attack worth rate limiting for.
         const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
         const at = clock.now().toISO()!;

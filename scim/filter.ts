@@ -2,6 +2,7 @@
 // Protocol level only: no SQL and no schema knowledge. Whether an attribute exists, and what it
 // means, is decided by whoever compiles the AST (db/scim-filter-sql.ts for SQLite).
 import { ValidationError } from '../domain/errors.js';
+import { MAX_FILTER_TERMS } from './limits.js';
 
 export type { AttributePath, CompareOp, FilterNode, FilterValue } from '../domain/directory-query.js';
 import type { AttributePath, CompareOp, FilterNode, FilterValue } from '../domain/directory-query.js';
@@ -108,6 +109,8 @@ function describe(t: Token): string {
 class Parser {
   token: Token;
   private pos = 0;
+  /** attrExps read so far: each becomes a condition every candidate row is tested against. */
+  private terms = 0;
 
   constructor(private readonly text: string) {
     this.token = this.read();
@@ -272,6 +275,14 @@ class Parser {
 
   private parseComparison(path: AttributePath, pathText: string): FilterNode {
     const t = this.token;
+    // Counted as they are read, so a long chain is refused before it is parsed to the end, let
+    // alone compiled and run: the cost of a filter grows with its terms times the rows it scans.
+    if (++this.terms > MAX_FILTER_TERMS) {
+      this.fail(
+        `The filter has more than ${MAX_FILTER_TERMS} comparisons (the ${this.terms}th is at position ${t.pos}); at most ${MAX_FILTER_TERMS} are accepted`,
+        t.pos,
+      );
+    }
     const op = t.type === 'word' ? t.text.toLowerCase() : '';
     if (op === 'pr') {
       this.next();

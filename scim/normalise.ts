@@ -1,6 +1,15 @@
 // What identity providers really send, made into what RFC 7644 describes, before anything else
 // reads it. Each rule names the provider behaviour it exists for.
 import { ScimError } from './errors.js';
+import {
+  checkString,
+  checkUserName,
+  checkValues,
+  MAX_GROUP_PATCH_OPERATIONS,
+  MAX_VALUES,
+  MAX_USER_BYTES,
+  MAX_USER_PATCH_OPERATIONS,
+} from './limits.js';
 import { memberValues } from './representation.js';
 import { PATCH_SCHEMA, SCIMMY } from './schemas.js';
 import type { GroupChange } from '../provisioning/directory.js';
@@ -9,7 +18,6 @@ type Json = Record<string, unknown>;
 
 /** Attribute names whose values are booleans wherever they appear (RFC 7643 §4.1, §2.4). */
 const BOOLEANS = new Set(['active', 'primary']);
-const MAX_OPERATIONS = 1000;
 const MAX_DEPTH = 8;
 
 export function isObject(value: unknown): value is Json {
@@ -25,25 +33,52 @@ function asBoolean(value: unknown): unknown {
 /**
  * A resource body: `null` means absent (older Entra payloads send `"addresses": null`), string
  * booleans become booleans, and the enterprise `manager` given as a bare id becomes `{value}`.
+ * The limits (scim/limits.ts) are checked on the way: string lengths, well-formed text, userName,
+ * values per multi-valued attribute (a Group's `members` excepted), no lists of lists, and a
+ * schema extension given as a list rather than an object (RFC 7643 §3.3).
  */
-export function normaliseResource(body: unknown, depth = 0): Json {
+export function normaliseResource(body: unknown, kind: 'User' | 'Group' = 'User'): Json {
   if (!isObject(body)) throw new ScimError(400, 'invalidSyntax', 'The request body must be a JSON object.');
+  const out = normaliseObject(body, 0, '');
+  for (const [key, value] of Object.entries(out)) {
+    const name = key.toLowerCase();
+    if (kind === 'User' && name === 'username') checkUserName(value);
+    if (Array.isArray(value) && !(kind === 'Group' && name === 'members')) checkValues(value, key);
+    if (name.startsWith('urn:') && Array.isArray(value))
+      throw new ScimError(400, 'invalidValue', `The schema extension "${key}" must be an object.`);
+  }
+  return out;
+}
+
+function normaliseObject(body: Json, depth: number, parent: string): Json {
   if (depth > MAX_DEPTH) throw new ScimError(400, 'invalidValue', 'The resource is nested too deeply.');
   const out: Json = {};
   for (const [key, value] of Object.entries(body)) {
+    const where = parent === '' ? key : `${parent}.${key}`;
+    checkString(key, `The attribute name ${where.slice(0, 40)}`);
     // JSON.parse keeps "__proto__" as a plain key, but assigning it would set the prototype; no
     // SCIM attribute can have that name (RFC 7643 §2.1 ATTRNAME starts with a letter).
     if (value === null || key === '__proto__') continue;
     if (BOOLEANS.has(key.toLowerCase())) out[key] = asBoolean(value);
     else if (key.toLowerCase() === 'manager' && typeof value === 'string') out[key] = { value };
-    else if (Array.isArray(value))
-      out[key] = (value as unknown[])
-        .filter((v) => v !== null)
-        .map((v) => (isObject(v) ? normaliseResource(v, depth + 1) : v));
-    else if (isObject(value)) out[key] = normaliseResource(value, depth + 1);
+    else if (Array.isArray(value)) out[key] = normaliseList(value, depth, where);
+    else if (isObject(value)) out[key] = normaliseObject(value, depth + 1, where);
     else out[key] = value;
+    if (typeof value === 'string') checkString(value, where);
   }
   return out;
+}
+
+/** The values of a multi-valued attribute; nested lists are refused (checkValues). */
+function normaliseList(values: readonly unknown[], depth: number, where: string): unknown[] {
+  if (values.some(Array.isArray))
+    throw new ScimError(400, 'invalidValue', `${where} is a list of lists; send a list of values.`);
+  return values
+    .filter((v) => v !== null)
+    .map((v) => {
+      if (typeof v === 'string') checkString(v, where);
+      return isObject(v) ? normaliseObject(v, depth + 1, where) : v;
+    });
 }
 
 export interface PatchOperation {
@@ -56,14 +91,21 @@ export interface PatchOperation {
  * A PatchOp body (RFC 7644 §3.5.2), leniently: `schemas` may be missing (Okta's documented
  * example), `op` may be capitalised (Entra), and values get the resource normalisation.
  */
-export function normalisePatch(body: unknown): PatchOperation[] {
+export function normalisePatch(body: unknown, kind: 'User' | 'Group'): PatchOperation[] {
   if (!isObject(body)) throw new ScimError(400, 'invalidSyntax', 'The PATCH body must be a JSON object.');
   const operations = body.Operations ?? body.operations;
   if (!Array.isArray(operations) || operations.length === 0) {
     throw new ScimError(400, 'invalidSyntax', 'A PATCH request needs a non-empty "Operations" list.');
   }
-  if (operations.length > MAX_OPERATIONS)
-    throw new ScimError(400, 'tooMany', `At most ${MAX_OPERATIONS} operations per PATCH.`);
+  // Counted before any is read, let alone applied.
+  const max = kind === 'User' ? MAX_USER_PATCH_OPERATIONS : MAX_GROUP_PATCH_OPERATIONS;
+  if (operations.length > max) {
+    throw new ScimError(
+      400,
+      'tooMany',
+      `This PATCH has ${operations.length} operations; at most ${max} are accepted for a ${kind}.`,
+    );
+  }
   return operations.map((raw: unknown, i): PatchOperation => {
     if (!isObject(raw) || typeof raw.op !== 'string')
       throw new ScimError(400, 'invalidSyntax', `Operation ${i + 1} needs an "op".`);
@@ -93,21 +135,26 @@ export function normalisePatch(body: unknown): PatchOperation[] {
     return {
       op,
       ...(path !== undefined ? { path } : {}),
-      ...(raw.value !== undefined ? { value: normaliseValue(path, raw.value) } : {}),
+      ...(raw.value !== undefined ? { value: normaliseValue(path, raw.value, kind) } : {}),
     };
   });
 }
 
-function normaliseValue(path: string | undefined, value: unknown): unknown {
+function normaliseValue(path: string | undefined, value: unknown, kind: 'User' | 'Group'): unknown {
   const leaf = path?.split(/[.:]/).pop()?.replace(/\].*$/, '').toLowerCase();
+  const where = path ?? 'The value';
+  if (typeof value === 'string') {
+    if (kind === 'User' && leaf === 'username') checkUserName(value);
+    checkString(value, where);
+  }
   if (leaf && BOOLEANS.has(leaf)) return asBoolean(value);
   // Entra sends the manager reference as a bare string for a complex attribute.
   if (leaf === 'manager' && typeof value === 'string') return { value };
-  if (isObject(value)) return normaliseResource(value);
-  if (Array.isArray(value))
-    return (value as unknown[])
-      .filter((v) => v !== null)
-      .map((v) => (isObject(v) ? normaliseResource(v) : v));
+  if (isObject(value)) return normaliseResource(value, kind);
+  if (Array.isArray(value)) {
+    if (!(kind === 'Group' && leaf === 'members')) checkValues(value, where);
+    return normaliseList(value, 0, where);
+  }
   return value;
 }
 
@@ -135,22 +182,91 @@ function createMissingTypedEntry(resource: Json, op: PatchOperation): PatchOpera
   return { op: 'add', path: key, value: [entry] };
 }
 
-/** Applies a user PATCH to the user's current representation with scimmy's PatchOp. */
+/**
+ * How long one slice of a user PATCH may hold the event loop before other requests are served.
+ * scimmy applies each operation to the whole user in memory (a value filter is evaluated over
+ * every value), a few milliseconds each on a user at the limits; a PATCH of many operations would
+ * otherwise hold the loop, for every organisation, for the whole of its work.
+ */
+const PATCH_SLICE_MS = 20;
+/** Operations in the first slice: every everyday PATCH (a handful) is applied in one go. */
+const FIRST_SLICE = 10;
+
+type ScimmyUser = InstanceType<typeof SCIMMY.Schemas.User>;
+
+/**
+ * Applies a user PATCH to the user's current representation with scimmy's PatchOp: in slices of
+ * operations, each applied to what the slice before left (as one message applies them, in order),
+ * yielding between slices, and checking the limits after each, so a PATCH that grows the user
+ * beyond MAX_VALUES or MAX_USER_BYTES stops there.
+ */
 export async function applyUserPatch(current: Json, operations: readonly PatchOperation[]): Promise<Json> {
-  const ops = operations.map((op) => createMissingTypedEntry(current, op));
   const resource = { ...current };
   delete resource.groups; // read-only, and not ours to patch
+  let user = await scimmyStep(0, () => new SCIMMY.Schemas.User(resource, 'out'));
+  let changed = false;
+  let size = FIRST_SLICE;
+  for (let from = 0; from < operations.length;) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const slice = operations.slice(from, from + size);
+    const started = performance.now();
+    const patched = await applySlice(user, slice, from);
+    const took = performance.now() - started;
+    if (patched !== undefined) [user, changed] = [patched, true];
+    from += slice.length;
+    size = Math.max(1, Math.floor((slice.length * PATCH_SLICE_MS) / Math.max(took, 0.1)));
+  }
+  return normaliseResource(changed ? (JSON.parse(JSON.stringify(user)) as unknown) : resource);
+}
+
+/** Operations offset+1… applied to `user` in one scimmy message; undefined when nothing changed. */
+async function applySlice(
+  user: ScimmyUser,
+  operations: readonly PatchOperation[],
+  offset: number,
+): Promise<ScimmyUser | undefined> {
+  const view = user as unknown as Json;
+  const ops = operations.map((op) => createMissingTypedEntry(view, op));
+  const message = new SCIMMY.Messages.PatchOp({ schemas: [PATCH_SCHEMA], Operations: ops });
+  const patched = await scimmyStep(offset, () => message.apply(user));
+  if (patched === undefined) return undefined;
+  const last = offset + operations.length;
+  for (const [key, value] of Object.entries(patched as unknown as Json)) {
+    if (Array.isArray(value) && value.length > MAX_VALUES) {
+      throw new ScimError(
+        400,
+        'invalidValue',
+        `${key} would have ${value.length} values after operation ${last}; at most ${MAX_VALUES} are accepted.`,
+      );
+    }
+  }
+  const bytes = JSON.stringify(patched).length;
+  if (bytes > MAX_USER_BYTES) {
+    throw new ScimError(
+      400,
+      'invalidValue',
+      `The user would be ${bytes} bytes of JSON after operation ${last}; at most ${MAX_USER_BYTES} are accepted.`,
+    );
+  }
+  return patched;
+}
+
+/** Runs a step of scimmy's; its errors become SCIM errors, with operations numbered in the whole PATCH. */
+async function scimmyStep<T>(offset: number, step: () => T | Promise<T>): Promise<T> {
   try {
-    const message = new SCIMMY.Messages.PatchOp({ schemas: [PATCH_SCHEMA], Operations: ops });
-    const patched = await message.apply(new SCIMMY.Schemas.User(resource, 'out'));
-    return normaliseResource(JSON.parse(JSON.stringify(patched ?? resource)) as unknown);
+    return await step();
   } catch (error) {
     if (error instanceof ScimError) throw error;
     const e = error as { status?: number; scimType?: string; message?: string };
     const scimType = (
       ['invalidPath', 'noTarget', 'invalidValue', 'mutability', 'invalidSyntax'] as const
     ).find((t) => t === e.scimType);
-    throw new ScimError(400, scimType ?? 'invalidValue', e.message ?? 'The PATCH could not be applied.');
+    // scimmy numbers the operations of the slice it was given; the caller numbers them all.
+    const message = (e.message ?? 'The PATCH could not be applied.').replace(
+      /\boperation (\d+)\b/g,
+      (_, n: string) => `operation ${Number(n) + offset}`,
+    );
+    throw new ScimError(400, scimType ?? 'invalidValue', message);
   }
 }
 

@@ -1,6 +1,7 @@
 // The SCIM 2.0 service provider (RFC 7644), mounted at one fixed path. The organisation comes from
 // the bearer token, never from the URL. This edge only translates: SCIM JSON in, a directory call,
 // SCIM JSON out; every rule about seats and members lives in provisioning/directory.ts.
+import { isUtf8 } from 'node:buffer';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/model.js';
 import {
@@ -10,12 +11,13 @@ import {
   SeatLimitError,
   ValidationError,
 } from '../domain/errors.js';
-import type { Directory } from '../provisioning/directory.js';
+import type { Directory, Group } from '../provisioning/directory.js';
 import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
 import type { Logger } from '../server/logger.js';
 import { errorBody, ScimError, toScimError } from './errors.js';
 import { parseAttributePath, parseFilter, type FilterNode } from './filter.js';
 import { applyUserPatch, groupChanges, isObject, normalisePatch, normaliseResource } from './normalise.js';
+import { MAX_PAGE_BYTES, MAX_USER_BYTES } from './limits.js';
 import { createRateLimiter, type RateLimit } from './rate-limit.js';
 import {
   etag,
@@ -31,6 +33,8 @@ import { declareScim, LIST_SCHEMA, MAX_PAYLOAD, MAX_RESULTS, SCIMMY } from './sc
 export const SCIM_PATH = '/scim/v2';
 const SCIM_TYPE = 'application/scim+json';
 const DEFAULT_COUNT = 100;
+/** The paths whose POST or PUT body is one User: /Users and /Users/{id}, not /Users/.search. */
+const USER_BODY = /^\/Users(?:\/(?!\.search(?:[/?]|$))[^/?]+)?\/?(?:\?.*)?$/i;
 
 export interface ScimDeps {
   readonly directory: Directory;
@@ -38,7 +42,13 @@ export interface ScimDeps {
   readonly logger: Logger;
   /** Public URL of the server, without the SCIM path. */
   readonly publicBaseUrl: string;
+  /** Per token: one identity provider's connection. */
   readonly rateLimit: RateLimit;
+  /**
+   * Per organisation, over all its tokens, so that more tokens do not buy more capacity. Absent:
+   * none (the tests and benchmarks that measure the server itself).
+   */
+  readonly organisationRateLimit?: RateLimit;
 }
 
 type Json = Record<string, unknown>;
@@ -140,14 +150,43 @@ function readQuery(source: Json): Query {
   };
 }
 
-function listResponse(total: number, startIndex: number, resources: Json[]): Json {
-  return {
-    schemas: [LIST_SCHEMA],
-    totalResults: total,
-    startIndex,
-    itemsPerPage: resources.length,
-    Resources: resources,
-  };
+/**
+ * The resources of one list page, serialised as they are added, up to MAX_PAGE_BYTES: past it the
+ * page ends, and itemsPerPage says how many it holds (RFC 7644 §3.4.2.4: fewer than `count` is
+ * allowed; the client's next page starts at startIndex + itemsPerPage). The first resource is
+ * always taken, so paging always advances.
+ */
+class Page {
+  private readonly parts: string[] = [];
+  private bytes = 0;
+
+  get full(): boolean {
+    return this.bytes >= MAX_PAGE_BYTES;
+  }
+
+  /** Adds one resource; false once the page is full (the resource is then not added). */
+  add(resource: Json): boolean {
+    if (this.full) return false;
+    const json = JSON.stringify(resource);
+    this.parts.push(json);
+    this.bytes += json.length;
+    return true;
+  }
+
+  /** The ListResponse (RFC 7644 §3.4.2), as JSON text. */
+  body(total: number, startIndex: number): string {
+    const head = JSON.stringify({
+      schemas: [LIST_SCHEMA],
+      totalResults: total,
+      startIndex,
+      itemsPerPage: this.parts.length,
+    });
+    return `${head.slice(0, -1)},"Resources":[${this.parts.join(',')}]}`;
+  }
+}
+
+function sendPage(res: Response, page: Page, total: number, startIndex: number): void {
+  res.status(200).type(SCIM_TYPE).send(page.body(total, startIndex));
 }
 
 /** If-Match (RFC 7644 §3.14, RFC 7232 §3.1): the version the caller last saw, if it said. */
@@ -172,6 +211,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   const base = `${deps.publicBaseUrl}${SCIM_PATH}`;
   declareScim(base);
   const limiter = createRateLimiter(deps.rateLimit);
+  const organisationLimiter = createRateLimiter(deps.organisationRateLimit ?? { perSecond: 0, burst: 1 });
   const router = express.Router();
 
   const userJson = (publicId: string, organisationId: number): Json => {
@@ -190,12 +230,15 @@ export function createScimRouter(deps: ScimDeps): Router {
       next(error);
       return;
     }
-    const wait = limiter.take(String(caller(res).tokenId));
+    const { tokenId, organisationId } = caller(res);
+    const tokenWait = limiter.take(String(tokenId));
+    const wait = tokenWait > 0 ? tokenWait : organisationLimiter.take(String(organisationId));
     if (wait > 0) {
       // RFC 6585 §4; Okta and Entra both back off on Retry-After.
       res.setHeader('Retry-After', String(Math.ceil(wait)));
+      const whose = tokenWait > 0 ? 'this token' : 'this organisation (all its tokens)';
       next(
-        new ScimError(429, undefined, `Too many requests for this token; retry after ${Math.ceil(wait)} s.`),
+        new ScimError(429, undefined, `Too many requests for ${whose}; retry after ${Math.ceil(wait)} s.`),
       );
       return;
     }
@@ -203,7 +246,27 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   router.use(
-    express.json({ type: ['application/scim+json', 'application/json'], limit: MAX_PAYLOAD, strict: true }),
+    express.json({
+      type: ['application/scim+json', 'application/json'],
+      limit: MAX_PAYLOAD,
+      strict: true,
+      // RFC 8259 §8.1: JSON text is UTF-8. The parser would turn invalid bytes into U+FFFD and
+      // store that silently; the client's data is refused instead (400 invalidSyntax).
+      verify: (req, _res, buffer) => {
+        if (!isUtf8(buffer))
+          throw new ScimError(400, 'invalidSyntax', 'The request body is not valid UTF-8 (RFC 8259 §8.1).');
+        // Measured before it is parsed: a User larger than this is refused at no cost.
+        if ((req.method === 'POST' || req.method === 'PUT') && USER_BODY.test(req.url ?? '')) {
+          if (buffer.length > MAX_USER_BYTES) {
+            throw new ScimError(
+              413,
+              undefined,
+              `A User is at most ${MAX_USER_BYTES} bytes of JSON; this one is ${buffer.length}.`,
+            );
+          }
+        }
+      },
+    }),
   );
 
   // Discovery (RFC 7644 §4), generated from the declared schemas so it never claims more than is done.
@@ -230,18 +293,21 @@ export function createScimRouter(deps: ScimDeps): Router {
 
   // --- Users --------------------------------------------------------------------------------------
 
-  const listUsers = (res: Response, q: Query) => {
-    const { total, members } = directory.listUsers(caller(res).organisationId, {
+  const listUsers = async (res: Response, q: Query) => {
+    const { total, members } = await directory.listUsers(caller(res).organisationId, {
       filter: q.filter,
       sortBy: q.sortBy,
       descending: q.descending,
       offset: q.startIndex - 1,
       limit: q.count,
+      maxBytes: MAX_PAGE_BYTES,
     });
-    const resources = members.map((m) =>
-      project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes),
-    );
-    send(res, 200, listResponse(total, q.startIndex, resources));
+    const page = new Page();
+    for (const m of members) {
+      const user = project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes);
+      if (!page.add(user)) break;
+    }
+    sendPage(res, page, total, q.startIndex);
   };
   router.get('/Users', (req, res) => listUsers(res, readQuery(req.query as Json)));
   router.post('/Users/.search', (req, res) => listUsers(res, readQuery(searchBody(req))));
@@ -289,7 +355,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   router.patch('/Users/:id', async (req, res) => {
-    const operations = normalisePatch(req.body);
+    const operations = normalisePatch(req.body, 'User');
     const organisationId = caller(res).organisationId;
     const expected = ifMatch(req);
     // PATCHes of one user in this process run one after another: each reads what the one before
@@ -354,12 +420,18 @@ export function createScimRouter(deps: ScimDeps): Router {
     const group = directory.getGroup(organisationId, publicId);
     return toScimGroup(group, withMembers ? directory.groupMembers(group) : undefined, base);
   };
+  const groupResource = (g: Group, withMembers: boolean, q: Query): Json =>
+    project(
+      toScimGroup(g, withMembers ? directory.groupMembers(g) : undefined, base),
+      q.attributes,
+      q.excludedAttributes,
+    );
   const wantsMembers = (q: { attributes: string | undefined; excludedAttributes: string | undefined }) =>
     !/(^|,)\s*members\s*(,|$)/i.test(q.excludedAttributes ?? '') &&
     (q.attributes === undefined || /(^|,)\s*members/i.test(q.attributes));
 
-  const listGroups = (res: Response, q: Query) => {
-    const { total, groups } = directory.listGroups(caller(res).organisationId, {
+  const listGroups = async (res: Response, q: Query) => {
+    const { total, groups } = await directory.listGroups(caller(res).organisationId, {
       filter: q.filter,
       sortBy: q.sortBy,
       descending: q.descending,
@@ -367,14 +439,13 @@ export function createScimRouter(deps: ScimDeps): Router {
       limit: q.count,
     });
     const withMembers = wantsMembers(q);
-    const resources = groups.map((g) =>
-      project(
-        toScimGroup(g, withMembers ? directory.groupMembers(g) : undefined, base),
-        q.attributes,
-        q.excludedAttributes,
-      ),
-    );
-    send(res, 200, listResponse(total, q.startIndex, resources));
+    const page = new Page();
+    for (const g of groups) {
+      // Checked before the members are read: one group of 50,000 members fills a page alone.
+      if (page.full) break;
+      page.add(groupResource(g, withMembers, q));
+    }
+    sendPage(res, page, total, q.startIndex);
   };
   router.get('/Groups', (req, res) => listGroups(res, readQuery(req.query as Json)));
   router.post('/Groups/.search', (req, res) => listGroups(res, readQuery(searchBody(req))));
@@ -399,7 +470,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   router.post('/Groups', async (req, res) => {
     const group = await directory.batched.createGroup(
       caller(res).organisationId,
-      fromScimGroup(normaliseResource(req.body)),
+      fromScimGroup(normaliseResource(req.body, 'Group')),
       actorOf(res),
     );
     const body = toScimGroup(group, directory.groupMembers(group), base);
@@ -409,7 +480,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   router.put('/Groups/:id', async (req, res) => {
-    const input = fromScimGroup(normaliseResource(req.body));
+    const input = fromScimGroup(normaliseResource(req.body, 'Group'));
     const group = await directory.batched.changeGroup(
       caller(res).organisationId,
       req.params.id,
@@ -430,7 +501,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     const group = await directory.batched.changeGroup(
       caller(res).organisationId,
       req.params.id,
-      groupChanges(normalisePatch(req.body)),
+      groupChanges(normalisePatch(req.body, 'Group')),
       actorOf(res),
       ifMatch(req),
     );
@@ -450,7 +521,7 @@ export function createScimRouter(deps: ScimDeps): Router {
 
   // A search at the root covers every resource type (RFC 7644 §3.4.3): Users, then Groups, paged as
   // one list. A filter or sortBy naming an attribute that one type lacks matches none of that type.
-  router.post('/.search', (req, res) => {
+  router.post('/.search', async (req, res) => {
     const q = readQuery(searchBody(req));
     const organisationId = caller(res).organisationId;
     const page = (offset: number, limit: number) => ({
@@ -460,34 +531,44 @@ export function createScimRouter(deps: ScimDeps): Router {
       offset,
       limit,
     });
-    const userTotal = unlessUnknownAttribute(() => directory.listUsers(organisationId, page(0, 0)).total);
-    const groupTotal = unlessUnknownAttribute(() => directory.listGroups(organisationId, page(0, 0)).total);
-    if (userTotal === undefined && groupTotal === undefined) directory.listUsers(organisationId, page(0, 0)); // throws its 400
+    const [userTotal, groupTotal] = await Promise.all([
+      unlessUnknownAttribute(async () => (await directory.listUsers(organisationId, page(0, 0))).total),
+      unlessUnknownAttribute(async () => (await directory.listGroups(organisationId, page(0, 0))).total),
+    ]);
+    if (userTotal === undefined && groupTotal === undefined)
+      await directory.listUsers(organisationId, page(0, 0)); // throws its 400
     const offset = q.startIndex - 1;
     const users =
       userTotal && offset < userTotal
-        ? directory.listUsers(organisationId, page(offset, q.count)).members
+        ? (await directory.listUsers(organisationId, { ...page(offset, q.count), maxBytes: MAX_PAGE_BYTES }))
+            .members
         : [];
-    const groupLimit = q.count - users.length;
+    const list = new Page();
+    let added = 0;
+    for (const m of users) {
+      const user = project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes);
+      if (!list.add(user)) break;
+      added++;
+    }
+    // Groups follow only a page that took every user left: a page cut short by its size ends in
+    // the users, so the next one (at startIndex + itemsPerPage) goes on with them.
+    const usersLeft = Math.max(0, (userTotal ?? 0) - offset);
+    const groupLimit = q.count - added;
     const groups =
-      groupTotal && groupLimit > 0
-        ? directory.listGroups(organisationId, page(Math.max(0, offset - (userTotal ?? 0)), groupLimit))
-            .groups
+      groupTotal && groupLimit > 0 && added >= usersLeft && !list.full
+        ? (
+            await directory.listGroups(
+              organisationId,
+              page(Math.max(0, offset - (userTotal ?? 0)), groupLimit),
+            )
+          ).groups
         : [];
     const withMembers = wantsMembers(q);
-    const resources = [
-      ...users.map((m) =>
-        project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes),
-      ),
-      ...groups.map((g) =>
-        project(
-          toScimGroup(g, withMembers ? directory.groupMembers(g) : undefined, base),
-          q.attributes,
-          q.excludedAttributes,
-        ),
-      ),
-    ];
-    send(res, 200, listResponse((userTotal ?? 0) + (groupTotal ?? 0), q.startIndex, resources));
+    for (const g of groups) {
+      if (list.full) break;
+      list.add(groupResource(g, withMembers, q));
+    }
+    sendPage(res, list, (userTotal ?? 0) + (groupTotal ?? 0), q.startIndex);
   });
 
   router.use((req, _res, next) =>
@@ -535,9 +616,9 @@ async function recordedRefusal<T>(userName: string, write: () => Promise<T>): Pr
 }
 
 /** The result, or undefined when the filter or sort names an attribute this resource type lacks. */
-function unlessUnknownAttribute<T>(read: () => T): T | undefined {
+async function unlessUnknownAttribute<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return read();
+    return await read();
   } catch (error) {
     // The storage's compiler marks an attribute the resource type does not have.
     if (error instanceof ValidationError && error.details.reason === 'unknown_attribute') {

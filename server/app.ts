@@ -14,7 +14,9 @@ import { notFoundHandler, problemHandler } from './problem.js';
 
 export type AppDeps = Container & {
   readonly config: Pick<Config, 'publicBaseUrl' | 'scimRateLimit'> &
-    Partial<Pick<Config, 'trustProxy'>> & { readonly metrics?: Pick<Config['metrics'], 'token'> };
+    Partial<Pick<Config, 'trustProxy' | 'scimOrganisationRateLimit'>> & {
+      readonly metrics?: Pick<Config['metrics'], 'token'>;
+    };
   /** What /metrics serves; default this process's registry (a cluster worker asks the primary). */
   readonly metricsText?: () => Promise<string>;
 };
@@ -72,6 +74,9 @@ export function createApp(deps: AppDeps): Express {
       logger,
       publicBaseUrl: deps.config.publicBaseUrl,
       rateLimit: deps.config.scimRateLimit,
+      ...(deps.config.scimOrganisationRateLimit
+        ? { organisationRateLimit: deps.config.scimOrganisationRateLimit }
+        : {}),
     }),
   );
 

@@ -72,6 +72,14 @@ export const CONFIG_KEYS = {
     default: '1000',
     doc: 'SCIM requests a token may send at once before the per-second rate applies.',
   },
+  SCIM_ORG_RATE_PER_SECOND: {
+    default: '1000',
+    doc: 'SCIM requests per second allowed per organisation (all its tokens together) and process (0 turns the limit off).',
+  },
+  SCIM_ORG_RATE_BURST: {
+    default: '2000',
+    doc: 'SCIM requests an organisation may send at once, over all its tokens, before its per-second rate applies.',
+  },
   SMTP_URL: {
     default: '',
     doc: 'SMTP server for outgoing mail, smtp://user:pass@host:587 (STARTTLS) or smtps://…:465; unset: mail is written to MAIL_DIR.',
@@ -145,6 +153,8 @@ const schema = z.object({
   WORKERS: z.union([z.literal('auto'), integer(1, 64)]),
   SCIM_RATE_LIMIT_PER_SECOND: integer(0, 1_000_000),
   SCIM_RATE_LIMIT_BURST: integer(1, 1_000_000),
+  SCIM_ORG_RATE_PER_SECOND: integer(0, 1_000_000),
+  SCIM_ORG_RATE_BURST: integer(1, 1_000_000),
   SMTP_URL: z.union([
     z.literal(''),
     z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }),
@@ -235,6 +245,8 @@ export interface Config {
   readonly quoteTtlSeconds: number;
   readonly jobsIntervalSeconds: number;
   readonly scimRateLimit: { readonly perSecond: number; readonly burst: number };
+  /** Over all of one organisation's tokens, so that more tokens buy no more capacity. */
+  readonly scimOrganisationRateLimit: { readonly perSecond: number; readonly burst: number };
   readonly mail: MailConfig;
   readonly webhooks: WebhookConfig;
   readonly outbound: OutboundConfig;
@@ -323,6 +335,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     quoteTtlSeconds: v.QUOTE_TTL_SECONDS,
     jobsIntervalSeconds: v.JOBS_INTERVAL_SECONDS,
     scimRateLimit: Object.freeze({ perSecond: v.SCIM_RATE_LIMIT_PER_SECOND, burst: v.SCIM_RATE_LIMIT_BURST }),
+    scimOrganisationRateLimit: Object.freeze({
+      perSecond: v.SCIM_ORG_RATE_PER_SECOND,
+      burst: v.SCIM_ORG_RATE_BURST,
+    }),
     mail: Object.freeze({
       smtpUrl: v.SMTP_URL === '' ? null : v.SMTP_URL,
       from: v.MAIL_FROM,

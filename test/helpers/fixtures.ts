@@ -107,7 +107,7 @@ export function heldMatchesMembers(ctx: TestContext, organisationId: number): bo
 /** The real HTTP app over the test's services (SCIM rate limit off unless asked). */
 export function testApp(
   ctx: TestContext,
-  config: Partial<Pick<Config, 'publicBaseUrl' | 'scimRateLimit'>> = {},
+  config: Partial<Pick<Config, 'publicBaseUrl' | 'scimRateLimit' | 'scimOrganisationRateLimit'>> = {},
 ) {
   return createApp({
     ...ctx.c,
@@ -124,7 +124,7 @@ export interface RunningServer {
 /** The real app listening on an ephemeral port on 127.0.0.1, with links that point at it. */
 export async function listen(
   ctx: TestContext,
-  config: Partial<Pick<Config, 'scimRateLimit'>> & {
+  config: Partial<Pick<Config, 'scimRateLimit' | 'scimOrganisationRateLimit'>> & {
     /** The name links use for this server: `localhost` makes it another site than 127.0.0.1 (browser tests). */
     readonly publicHost?: string;
   } = {},

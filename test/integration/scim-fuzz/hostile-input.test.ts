@@ -15,7 +15,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { OPERATOR } from '../../../domain/model.js';
-import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from '../../../scim/filter.js';
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseFilter } from '../../../scim/filter.js';
+import { MAX_USER_BYTES } from '../../../scim/limits.js';
 import {
   ENTERPRISE_SCHEMA,
   ERROR_SCHEMA,
@@ -650,7 +651,17 @@ function validFilter(resource: 'Users' | 'Groups'): fc.Arbitrary<string> {
       tie('node').map((f) => `not (${f})`),
       tie('node').map((f) => `(${f})`),
     ),
-  })).node;
+  })).node.filter(withinTermLimit);
+}
+
+/** Valid filters stay within MAX_FILTER_TERMS comparisons; longer ones are refused (tested above). */
+function withinTermLimit(text: string): boolean {
+  try {
+    parseFilter(text);
+  } catch (error) {
+    if (error instanceof Error && /more than \d+ comparisons/.test(error.message)) return false;
+  }
+  return true;
 }
 
 // --- generators: bodies ---------------------------------------------------------------------------
@@ -1531,14 +1542,28 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
       ),
       runs(12),
     );
-    // The limit itself is accepted: the body is read and judged (here: a user without an email → 400).
-    const head = '{"userName":"exact","x":"';
+    // The limit itself is accepted: the body is read and judged (here: a group whose unknown
+    // attribute is a string over MAX_STRING_LENGTH → 400). A User has its own, smaller limit
+    // (MAX_USER_BYTES, checked before parsing): one byte over it is 413, at it the body is read.
+    const head = '{"displayName":"exact","x":"';
     const body = head + 'a'.repeat(MAX_PAYLOAD - head.length - 2) + '"}';
     assert.equal(Buffer.byteLength(body), MAX_PAYLOAD);
-    const req: Request = { method: 'POST', path: '/Users', body };
+    const req: Request = { method: 'POST', path: '/Groups', body };
     const reply = await send(req);
     assert.notEqual(reply.status, 413, show(req, reply));
     expectOutcome('body: oversized', req, reply, [201]);
+    for (const [bytes, tooLarge] of [
+      [MAX_USER_BYTES, false],
+      [MAX_USER_BYTES + 1, true],
+    ] as const) {
+      const userHead = '{"userName":"exact@acme.example","x":"';
+      const userBody = userHead + 'a'.repeat(bytes - userHead.length - 2) + '"}';
+      assert.equal(Buffer.byteLength(userBody), bytes);
+      const userReq: Request = { method: 'POST', path: '/Users', body: userBody };
+      const userReply = await send(userReq);
+      assert.equal(userReply.status === 413, tooLarge, show(userReq, userReply));
+      expectOutcome('body: oversized', userReq, userReply, [201]);
+    }
   });
 
   test('When JSON nests up to 300,000 levels (arrays, objects, under any attribute or operation), then 2xx or a 4xx SCIM Error, never a crash', async () => {

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { ValidationError } from '../../../domain/errors.js';
 import { migrate } from '../../../db/migrate.js';
 import { compileGroupFilter, compileUserFilter } from '../../../db/scim-filter-sql.js';
+import { MAX_FILTER_TERMS } from '../../../scim/limits.js';
 import {
   MAX_FILTER_DEPTH,
   MAX_FILTER_LENGTH,
@@ -320,6 +321,25 @@ describe('SCIM filter parser', () => {
       assert.doesNotThrow(() => parseFilter(`title eq "${'x'.repeat(MAX_FILTER_LENGTH - 12)}"`));
     });
 
+    test('When a filter has more than MAX_FILTER_TERMS comparisons, then it is refused where the first one too many starts', () => {
+      const terms = (n: number) => Array.from({ length: n }, () => 'emails[value co "q"]').join(' or ');
+      assert.doesNotThrow(() => parseFilter(terms(MAX_FILTER_TERMS)));
+      const e = invalid(() => parseFilter(terms(MAX_FILTER_TERMS + 1)));
+      assert.match(e.message, new RegExp(`more than ${MAX_FILTER_TERMS} comparisons`));
+      assert.equal(e.details.position, terms(MAX_FILTER_TERMS).length + ' or emails[value '.length);
+      // Presence tests and the condition after a value filter count too.
+      invalid(() =>
+        parseFilter(Array.from({ length: MAX_FILTER_TERMS + 1 }, () => 'title pr').join(' and ')),
+      );
+      invalid(() =>
+        parseFilter(
+          Array.from({ length: MAX_FILTER_TERMS / 2 + 1 }, () => 'emails[type eq "w"].value eq "x"').join(
+            ' or ',
+          ),
+        ),
+      );
+    });
+
     test('When a filter is not a string at all, then it is refused', () => {
       invalid(() => parseFilter(['userName eq "a"'] as unknown as string));
     });
@@ -483,7 +503,24 @@ function filters(leafPath: fc.Arbitrary<AttributePath>, withValuePaths: boolean)
   })).filter;
 }
 
-const filter: fc.Arbitrary<FilterNode> = filters(attributePath, true);
+/** attrExps in a filter: what MAX_FILTER_TERMS counts. */
+function termsOf(node: FilterNode): number {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return termsOf(node.left) + termsOf(node.right);
+    case 'not':
+    case 'valuePath':
+      return termsOf(node.filter);
+    default:
+      return 1;
+  }
+}
+
+/** Filters the parser accepts: up to MAX_FILTER_TERMS terms (longer ones are refused, tested above). */
+const filter: fc.Arbitrary<FilterNode> = filters(attributePath, true).filter(
+  (f) => termsOf(f) <= MAX_FILTER_TERMS,
+);
 
 /** Text that looks like filters: the tokens of the language in random order, plus noise. */
 const filterLike = fc
