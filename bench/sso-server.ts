@@ -50,7 +50,13 @@ if (options.mode === 'echo') {
   const { databasePath } = options;
   const { log, sink } = countingLogSink('seatkeeper');
   const c = buildContainer({
-    config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+    // The benchmark's OpenID Provider listens on 127.0.0.1, which the outbound guard refuses otherwise.
+    config: {
+      databasePath,
+      dbBusyTimeoutMs: 5000,
+      quoteTtlSeconds: 900,
+      outbound: { allowlist: ['127.0.0.1'] },
+    },
     clock: systemClock,
     logger: createLogger('info', sink),
   });

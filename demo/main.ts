@@ -49,6 +49,8 @@ async function main(): Promise<void> {
     DATA_DIR,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     MAIL_POLL_INTERVAL_SECONDS: '2',
+    // The demo's OpenID Provider listens on 127.0.0.1, which the outbound guard refuses otherwise.
+    OUTBOUND_ALLOWLIST: '127.0.0.1',
   });
   const base = config.publicBaseUrl;
   const logger = createLogger(config.logLevel);
