@@ -32,6 +32,16 @@ export interface SamlVerifierPoolOptions {
   readonly timeoutMs?: number;
   /** Old-generation heap limit per worker, MB; reaching it stops that worker. Default 256. */
   readonly maxHeapMb?: number;
+  /**
+   * The SAML libraries' speed-ups (saml-speedups.ts) in the workers. Default on; off runs the
+   * libraries' own code, for comparisons: the verdicts are the same either way.
+   */
+  readonly speedups?: boolean;
+}
+
+/** What each worker is started with. */
+export interface VerifierWorkerData {
+  readonly speedups: boolean;
 }
 
 export interface SamlVerifierPool extends SamlVerifier {
@@ -94,6 +104,7 @@ export function createSamlVerifierPool(options: SamlVerifierPoolOptions = {}): S
   const idleMs = options.idleMs ?? DEFAULTS.idleMs;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const maxHeapMb = options.maxHeapMb ?? DEFAULTS.maxHeapMb;
+  const workerData: VerifierWorkerData = { speedups: options.speedups ?? true };
 
   const slots: Slot[] = [];
   const queue: Job[] = [];
@@ -104,6 +115,7 @@ export function createSamlVerifierPool(options: SamlVerifierPoolOptions = {}): S
     const { filename, workerOptions } = workerEntry();
     const worker = new Worker(filename, {
       ...workerOptions,
+      workerData,
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
     });
     const slot: Slot = { worker, jobs: [], failure: null, idleTimer: undefined, answerTimer: undefined };

@@ -2,13 +2,16 @@
 // and answers with the verdict, matched by the request's id. It holds no state and touches no
 // storage.
 import { inspect } from 'node:util';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { SsoError } from './errors.js';
 import { verifySamlResponse } from './saml.js';
-import type { VerifyReply, VerifyRequest } from './saml-verifier-pool.js';
+import { setSamlSpeedups } from './saml-speedups.js';
+import type { VerifierWorkerData, VerifyReply, VerifyRequest } from './saml-verifier-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('saml-verifier-worker runs as a worker thread of the SAML verifier pool.');
+// Loading saml.js installed and switched on the speed-ups; the pool may ask for the libraries' own code.
+if ((workerData as VerifierWorkerData | undefined)?.speedups === false) setSamlSpeedups(false);
 
 port.on('message', (request: VerifyRequest) => {
   const reply = (message: VerifyReply) => port.postMessage(message);

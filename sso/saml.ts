@@ -24,6 +24,11 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import type { ExternalIdentity } from '../provisioning/identity.js';
 import { SsoError, type SsoErrorCode } from './errors.js';
+import { installSamlSpeedups } from './saml-speedups.js';
+
+// Wherever this module runs SAML (this thread, each verifier worker), the libraries' speed-ups are
+// in place; the results are the same with or without them (saml-speedups.ts).
+installSamlSpeedups();
 
 /** One SAML connection as the adapter needs it (the stored JSON config plus ids and URLs). */
 export interface SamlConnectionConfig {
