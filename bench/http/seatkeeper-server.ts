@@ -6,7 +6,8 @@
 //
 // argv[2]: JSON { databasePath, organisation?: { slug, standardSeats } }. With an organisation, it
 // is created with a SCIM token before the announcement, which then carries organisationId and token.
-// Commands (IPC): seedUsers, seedGroup, counts, checkpoint, exit.
+// Commands (IPC): seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop, exit.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { benchOrganisation, countingLogSink } from '../fixture.js';
 import { openDatabase } from '../../db/connection.js';
 import { systemClock } from '../../domain/clock.js';
@@ -141,7 +142,46 @@ function checkpoint(): null {
   return null;
 }
 
-serveCommands({ seedUsers, seedGroup, counts, checkpoint }, () => {
+/** Another organisation in the same server (a second tenant), with its own SCIM token. */
+function createOrganisation(args: Record<string, unknown>) {
+  const { organisation } = c.organisations.create(
+    benchOrganisation(String(args.slug), String(args.domain), {
+      standard: num(args, 'standardSeats'),
+      premium: 0,
+    }),
+    OPERATOR,
+  );
+  const issued = c.scimTokens.create(organisation.id, 'bench', OPERATOR);
+  return { organisationId: organisation.id, token: issued.token, tokenId: issued.record.id };
+}
+
+let loop: IntervalHistogram | undefined;
+
+/**
+ * This process's event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution): `start`
+ * begins a histogram, `stop` ends it and returns how long the loop was held, in milliseconds.
+ */
+function eventLoop(args: Record<string, unknown>) {
+  if (args.action === 'start') {
+    loop?.disable();
+    loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    return null;
+  }
+  if (!loop) throw new Error('eventLoop stop without start');
+  loop.disable();
+  const ms = (ns: number) => ns / 1e6;
+  const result = {
+    p50Ms: ms(loop.percentile(50)),
+    p99Ms: ms(loop.percentile(99)),
+    maxMs: ms(loop.max),
+    samples: loop.count,
+  };
+  loop = undefined;
+  return result;
+}
+
+serveCommands({ seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop }, () => {
   server.closeAllConnections();
   server.close();
   c.close();
