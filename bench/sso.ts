@@ -1,6 +1,8 @@
 // Single sign-on scenarios over HTTP: "SAML sign-ins per second", "OIDC sign-ins per second", and
 // "200 concurrent first sign-ins against 50 seats" (a burst of SAML first sign-ins racing for fewer
 // seats than people: its figure is the burst's wall time, its goal that the seats went exactly).
+// One scenario is not over HTTP: a SAML verification in this thread with the libraries' speed-ups
+// on and off, round-robin, which a noisy machine disturbs less than a throughput figure.
 //
 // Processes. The server under test (the real container and createApp over a SQLite file, see
 // bench/sso-server.ts) runs in a child process of its own, and so does the baseline ("echo", a bare
@@ -32,6 +34,15 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { startOidcProvider, type OidcTestProvider } from '../test/helpers/oidc-provider.js';
+import { FixedClock } from '../domain/clock.js';
+import {
+  readSamlResponse,
+  samlServiceProviderMetadata,
+  startSamlLogin,
+  verifySamlResponse,
+  type SamlConnectionConfig,
+} from '../sso/saml.js';
+import { installSamlSpeedups, setSamlSpeedups } from '../sso/saml-speedups.js';
 import { startSamlIdp, type SamlIdp } from '../test/helpers/saml-idp.js';
 import { cpuSecondsOf, startScript, type ChildServer } from './http/child.js';
 import { describeStatuses, httpClient, type HttpAnswer, type HttpClient } from './http/load.js';
@@ -706,4 +717,114 @@ export const oidcSignIns: Scenario = {
   },
 };
 
-export const ssoScenarios: readonly Scenario[] = [samlSignIns, samlAssertionSignIns, oidcSignIns, seatRace];
+// ---------------------------------------------------------------------------------------------
+// One verification, with and without the libraries' speed-ups (sso/saml-speedups.ts)
+
+/**
+ * verifySamlResponse in this thread on the same responses (both signatures, as in "SAML sign-ins per
+ * second"), round-robin: each round verifies every response with the speed-ups on, then with the
+ * libraries' own code, so a noisy neighbour slows both alike. The first rounds warm up and are not
+ * counted. Every verdict is checked: each response must be accepted, with the same identity, both ways.
+ */
+const samlVerifyRoundRobin: Scenario = {
+  name: 'SAML verification in one thread, speed-ups on vs off (round-robin)',
+  async run({ quick }: RunOptions): Promise<ScenarioResult> {
+    const { responses, rounds, warmRounds } = quick
+      ? { responses: 10, rounds: 6, warmRounds: 2 }
+      : { responses: 40, rounds: 24, warmRounds: 4 };
+    const clock = new FixedClock(DateTime.utc().toISO());
+    const sp: SamlConnectionConfig = {
+      connectionId: 1,
+      spEntityId: 'https://bench.seatkeeper.test/sso/saml/1',
+      acsUrl: 'https://bench.seatkeeper.test/sso/saml/1/acs',
+      idpEntityId: 'https://idp.test/bench-verify',
+      idpSsoUrl: 'https://idp.test/bench-verify/sso',
+      idpCerts: [],
+      responseSigned: true,
+      nameIdFormat: null,
+      attributeMap: {},
+      idpInitiated: false,
+    };
+    const idp = startSamlIdp({
+      spMetadata: samlServiceProviderMetadata(sp),
+      entityId: sp.idpEntityId,
+      now: () => clock.now(),
+    });
+    const statuses = installSamlSpeedups();
+    try {
+      const config = { ...sp, idpCerts: [idp.certPem] };
+      const bodies: string[] = [];
+      for (let i = 0; i < responses; i++) {
+        const { redirectUrl } = await startSamlLogin(config, 'bench', {
+          clock,
+          requests: { save: () => {} },
+        });
+        const posted = await idp.respond(redirectUrl, {
+          nameId: `verify-${i}-id`,
+          attributes: { [EMAIL_ATTRIBUTE]: `verify-${i}@saml.bench.example` },
+        });
+        bodies.push(readSamlResponse(config, posted));
+      }
+      const nowMs = clock.now().toMillis();
+      const spent = { on: 0, off: 0 };
+      const latencies = { on: [] as number[], off: [] as number[] };
+      for (let round = 0; round < rounds; round++) {
+        for (const mode of ['on', 'off'] as const) {
+          setSamlSpeedups(mode === 'on');
+          for (const [i, body] of bodies.entries()) {
+            const t0 = performance.now();
+            const verified = await verifySamlResponse(config, body, nowMs);
+            const ms = performance.now() - t0;
+            if (verified.identity.subject !== `verify-${i}-id`)
+              throw new Error(`response ${i} verified as ${verified.identity.subject}`);
+            if (round < warmRounds) continue;
+            spent[mode] += ms;
+            latencies[mode].push(ms);
+          }
+        }
+      }
+      setSamlSpeedups(true);
+      const timing = (mode: 'on' | 'off'): Timing => ({
+        ops: latencies[mode].length,
+        seconds: spent[mode] / 1000,
+        latenciesMs: Float64Array.from(latencies[mode]),
+      });
+      const on = timing('on');
+      const off = timing('off');
+      const value = rate(on);
+      const baselineValue = rate(off);
+      const installed = statuses.filter((s) => s.installed).map((s) => s.name);
+      return {
+        name: samlVerifyRoundRobin.name,
+        unit: 'verifications/s',
+        value,
+        baseline: { name: "the libraries' own code, same responses", value: baselineValue },
+        ratio: value / baselineValue,
+        goal: { description: ">= 1.5x the libraries' own code", met: value >= 1.5 * baselineValue },
+        notes: [
+          `${responses} responses (both the Response and its assertion signed, RSA-2048/SHA-256, exc-c14n; ${Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length).toLocaleString('en-US')} base64 characters) verified ${rounds - warmRounds} times each way after ${warmRounds} warm-up rounds, alternating on/off each round, one at a time in this thread`,
+          `speed-ups on: ${(spent.on / on.ops).toFixed(2)} ms per verification (${latencySummary(on)}); off: ${(spent.off / off.ops).toFixed(2)} ms (${latencySummary(off)}); on/off time ${(spent.on / on.ops / (spent.off / off.ops)).toFixed(2)}`,
+          `installed: ${installed.join(', ') || 'none'}${
+            statuses.some((s) => !s.installed)
+              ? `; not installed: ${statuses
+                  .filter((s) => !s.installed)
+                  .map((s) => `${s.name} (${s.reason})`)
+                  .join('; ')}`
+              : ''
+          }`,
+        ],
+      };
+    } finally {
+      setSamlSpeedups(true);
+      idp.close();
+    }
+  },
+};
+
+export const ssoScenarios: readonly Scenario[] = [
+  samlSignIns,
+  samlAssertionSignIns,
+  samlVerifyRoundRobin,
+  oidcSignIns,
+  seatRace,
+];

@@ -24,6 +24,7 @@ import { createSsoService } from '../provisioning/sso.js';
 import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
 import { createWebhooks } from '../provisioning/webhooks.js';
+import { installSamlSpeedups } from '../sso/saml-speedups.js';
 import { recordEvents } from '../webhooks/events.js';
 import { createWebhookWorker, WEBHOOK_RETRY } from '../webhooks/worker.js';
 import type { Config, MailConfig, OutboundConfig, SecretsConfig, WebhookConfig } from './config.js';
@@ -57,6 +58,10 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
   const applied = migrate(db);
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  // SAML verification's library speed-ups (sso/saml-speedups.ts): one written for another version
+  // of its package is left out, and the library's own (slower) code runs.
+  for (const speedup of installSamlSpeedups().filter((s) => !s.installed))
+    logger.warn({ speedup: speedup.name, reason: speedup.reason }, 'SAML library speed-up not installed');
   const secretKeys = secretKeySource(config, logger);
   const stats = createStats(db);
   // Metrics are this container's own registry: counted by the services wrapped below and by the
