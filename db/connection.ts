@@ -3,7 +3,6 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { foldKey } from '../domain/fold.js';
-import { scimShownUser } from './scim-shown-user.js';
 
 export type Db = Database.Database;
 
@@ -25,11 +24,6 @@ export function openDatabase(path: string, options: DatabaseOptions): Db {
   // ASCII only), so a filter on a JSON attribute folds exactly like the indexed key columns.
   db.function('fold_key', { deterministic: true }, (text: unknown) =>
     typeof text === 'string' ? foldKey(text) : text,
-  );
-  // What SCIM shows for a member the identity provider never pushed, as JSON: SCIM filters read it
-  // in SQL exactly as the listing builds it (db/scim-shown-user.ts).
-  db.function('scim_shown_user', { deterministic: true }, (email: unknown, displayName: unknown) =>
-    JSON.stringify(scimShownUser(String(email), typeof displayName === 'string' ? displayName : null)),
   );
   return db;
 }

@@ -17,6 +17,7 @@
 import type { AttributePath, CompareOp, FilterNode, FilterValue } from '../domain/directory-query.js';
 import { ValidationError } from '../domain/errors.js';
 import { foldKey } from '../domain/fold.js';
+import { scimShownUserSql } from './scim-shown-user.js';
 import { DateTime } from 'luxon';
 
 /** details.reason of the error for an attribute the resource type does not have. */
@@ -121,10 +122,10 @@ const scalar = (
 
 /**
  * The member's SCIM attributes as a JSON document: those the provider sent, else (a member it never
- * pushed) what the listing shows for it, built by the same function (db/scim-shown-user.ts,
- * registered in db/connection.ts). coalesce() builds it only for rows without a stored one.
+ * pushed) what the listing shows for it (db/scim-shown-user.ts). coalesce() builds it only for rows
+ * without a stored one.
  */
-const USER_DOCUMENT = 'coalesce(m.scim_resource, scim_shown_user(m.email, m.display_name))';
+const USER_DOCUMENT = `coalesce(m.scim_resource, ${scimShownUserSql('m')})`;
 
 /** A value of the user's document; `path` is a JSON path built from our own names only. */
 const stored = (name: string, path: string, caseExact = false, type: ScalarType = 'string'): Scalar =>
