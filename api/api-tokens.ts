@@ -4,6 +4,9 @@ import { z } from 'zod';
 import type { ApiTokens } from '../provisioning/api-tokens.js';
 import { created, noContent, ok, route, type Route } from './route.js';
 
+/** When a token stops working: an instant with an offset (RFC 3339); absent or null, when revoked. */
+export const ExpiresAt = z.iso.datetime({ offset: true }).nullable().optional();
+
 const TokenId = z.strictObject({ tokenId: z.coerce.number().int().positive() });
 
 export function apiTokenRoutes({ apiTokens }: { readonly apiTokens: ApiTokens }): Route[] {
@@ -26,8 +29,11 @@ export function apiTokenRoutes({ apiTokens }: { readonly apiTokens: ApiTokens })
       body: z.strictObject({
         name: z.string().trim().min(1).max(100),
         role: z.enum(['owner', 'admin', 'user']),
+        expiresAt: ExpiresAt,
       }),
-      responses: { 201: 'The token; `token` is the secret, shown this once.' },
+      responses: {
+        201: 'The token; `token` is the secret, shown this once. With `expiresAt` it stops working then (401 `token_expired`).',
+      },
       handle: ({ caller, body }) => {
         const issued = apiTokens.create(caller.organisationId, body, caller.actor);
         return created({ token: issued.token, ...issued.record }, `/api/v1/api-tokens/${issued.record.id}`);

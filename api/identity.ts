@@ -12,6 +12,7 @@ import { SCIM_PATH } from '../scim/router.js';
 import { SsoError } from '../sso/errors.js';
 import { SSO_PATH } from '../sso/router.js';
 import { parseIdpMetadata } from '../sso/saml.js';
+import { ExpiresAt } from './api-tokens.js';
 import { created, defined, noContent, ok, route, type Route } from './route.js';
 
 const TAG = 'Identity and access';
@@ -360,13 +361,15 @@ export function identityRoutes(deps: {
       tag: TAG,
       summary: 'Create a SCIM token',
       role: 'owner',
-      body: z.strictObject({ name: Name }),
+      body: z.strictObject({ name: Name, expiresAt: ExpiresAt }),
       responses: {
-        201: 'The token; `token` is the secret, shown this once.',
+        201: 'The token; `token` is the secret, shown this once. With `expiresAt` it stops working then (SCIM 401).',
         409: 'The organisation already holds the most live tokens it may (`scim_token_limit`); revoke one first.',
       },
       handle: ({ caller, body }) => {
-        const issued = scimTokens.create(caller.organisationId, body.name, caller.actor);
+        const issued = scimTokens.create(caller.organisationId, body.name, caller.actor, {
+          expiresAt: body.expiresAt,
+        });
         return created(
           { token: issued.token, scimBaseUrl: `${base}${SCIM_PATH}`, ...issued.record },
           `/api/v1/scim-tokens/${issued.record.id}`,

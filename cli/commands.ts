@@ -76,7 +76,9 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
       if (name === undefined)
         throw new UsageError(['scim-token create needs --name (what the token is for)']);
       return (c) => {
-        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR);
+        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR, {
+          expiresAt: values['expires-at'],
+        });
         return {
           data: issued,
           text: [

@@ -9,6 +9,7 @@ import type { ScimToken } from '../db/queries/scim-tokens.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
+import { tokenExpired, tokenExpiry } from './token-expiry.js';
 
 const PREFIX = 'skscim_';
 
@@ -59,6 +60,8 @@ interface CachedToken {
   readonly checkedAt: number;
   /** When the token was last marked used (ms since the epoch), or null. */
   lastUsedMs: number | null;
+  /** When it stops working (UTC ISO), or null. */
+  readonly expiresAt: string | null;
 }
 
 export function createScimTokens({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
@@ -73,10 +76,17 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
   }
 
   return {
-    create(organisationId: number, name: string, actor: Actor): IssuedToken {
+    /** `expiresAt`: when it stops working (an instant with an offset); absent: when revoked. */
+    create(
+      organisationId: number,
+      name: string,
+      actor: Actor,
+      options: { readonly expiresAt?: string | null | undefined } = {},
+    ): IssuedToken {
       const label = name.trim();
       if (label === '' || label.length > 100)
         throw new ValidationError('A token needs a name of 1 to 100 characters.');
+      const expiresAt = tokenExpiry(options.expiresAt, clock.now());
       return store.write((q) => {
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
@@ -98,6 +108,7 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
           hash(token),
           token.slice(0, PREFIX.length + 6),
           at,
+          expiresAt,
         );
         q.audit.append({
           organisationId,
@@ -106,7 +117,7 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
           action: 'scim_token.created',
           subjectType: 'scim_token',
           subjectId: id,
-          after: { name: label },
+          after: { name: label, ...(expiresAt ? { expiresAt } : {}) },
         });
         return { token, record: publicView(q.scimTokens.byId(organisationId, id)!) };
       });
@@ -155,11 +166,20 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
           caller: { organisationId: token.organisationId, tokenId: token.id },
           checkedAt: at,
           lastUsedMs: token.lastUsedAt === null ? null : Date.parse(token.lastUsedAt),
+          expiresAt: token.expiresAt,
         };
         if (cache.size >= MAX_CACHED) cache.clear();
         cache.set(presented, entry);
       }
       const now = clock.now();
+      // Checked on every request, cached or not: an expired token stops at its instant.
+      if (tokenExpired(entry.expiresAt, now)) {
+        throw new AuthError(
+          `The bearer token expired at ${entry.expiresAt}; an owner can create a new one.`,
+          {},
+          'token_expired',
+        );
+      }
       if (entry.lastUsedMs === null || now.toMillis() - entry.lastUsedMs >= LAST_USED_PRECISION_MS) {
         const { tokenId } = entry.caller;
         store.write((q) => q.scimTokens.markUsed(tokenId, now.toISO()!));

@@ -16,6 +16,8 @@ export interface ApiToken {
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
   readonly revokedAt: string | null;
+  /** When it stops working (UTC); null: when revoked. */
+  readonly expiresAt: string | null;
 }
 
 interface TokenRow {
@@ -29,6 +31,7 @@ interface TokenRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 
 const toToken = (r: TokenRow): ApiToken => ({
@@ -42,6 +45,7 @@ const toToken = (r: TokenRow): ApiToken => ({
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at,
   revokedAt: r.revoked_at,
+  expiresAt: r.expires_at,
 });
 
 export interface NewApiToken {
@@ -52,12 +56,16 @@ export interface NewApiToken {
   readonly prefix: string;
   readonly createdByMemberId: number | null;
   readonly at: string;
+  readonly expiresAt?: string | null;
 }
 
 export function createApiTokenQueries(db: Db) {
-  const insert = db.prepare<[number, string, string, string, string, number | null, string], { id: number }>(
-    `INSERT INTO api_tokens (organisation_id, name, role, token_hash, prefix, created_by_member_id, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+  const insert = db.prepare<
+    [number, string, string, string, string, number | null, string, string | null],
+    { id: number }
+  >(
+    `INSERT INTO api_tokens (organisation_id, name, role, token_hash, prefix, created_by_member_id, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
   const byHash = db.prepare<[string], TokenRow>(
     'SELECT * FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL',
@@ -78,7 +86,16 @@ export function createApiTokenQueries(db: Db) {
 
   return {
     insert: (t: NewApiToken): number =>
-      insert.get(t.organisationId, t.name, t.role, t.tokenHash, t.prefix, t.createdByMemberId, t.at)!.id,
+      insert.get(
+        t.organisationId,
+        t.name,
+        t.role,
+        t.tokenHash,
+        t.prefix,
+        t.createdByMemberId,
+        t.at,
+        t.expiresAt ?? null,
+      )!.id,
     activeByHash: (tokenHash: string) => mapOptional(byHash.get(tokenHash), toToken),
     active: (organisationId: number, id: number) => mapOptional(active.get(organisationId, id), toToken),
     byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toToken),

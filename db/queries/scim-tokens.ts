@@ -11,6 +11,8 @@ export interface ScimToken {
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
   readonly revokedAt: string | null;
+  /** When it stops working (UTC); null: when revoked. */
+  readonly expiresAt: string | null;
 }
 
 interface TokenRow {
@@ -22,6 +24,7 @@ interface TokenRow {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 
 const toToken = (r: TokenRow): ScimToken => ({
@@ -33,11 +36,12 @@ const toToken = (r: TokenRow): ScimToken => ({
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at,
   revokedAt: r.revoked_at,
+  expiresAt: r.expires_at,
 });
 
 export function createScimTokenQueries(db: Db) {
-  const insert = db.prepare<[number, string, string, string, string], { id: number }>(
-    'INSERT INTO scim_tokens (organisation_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+  const insert = db.prepare<[number, string, string, string, string, string | null], { id: number }>(
+    'INSERT INTO scim_tokens (organisation_id, name, token_hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
   );
   const byHash = db.prepare<[string], TokenRow>(
     'SELECT * FROM scim_tokens WHERE token_hash = ? AND revoked_at IS NULL',
@@ -54,8 +58,14 @@ export function createScimTokenQueries(db: Db) {
   const used = db.prepare<[string, number]>('UPDATE scim_tokens SET last_used_at = ? WHERE id = ?');
 
   return {
-    insert: (organisationId: number, name: string, tokenHash: string, prefix: string, at: string): number =>
-      insert.get(organisationId, name, tokenHash, prefix, at)!.id,
+    insert: (
+      organisationId: number,
+      name: string,
+      tokenHash: string,
+      prefix: string,
+      at: string,
+      expiresAt: string | null = null,
+    ): number => insert.get(organisationId, name, tokenHash, prefix, at, expiresAt)!.id,
     activeByHash: (tokenHash: string) => mapOptional(byHash.get(tokenHash), toToken),
     byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toToken),
     list: (organisationId: number): ScimToken[] => list.all(organisationId).map(toToken),

@@ -299,15 +299,18 @@ function oidcForm(/** @type {HTMLElement} */ section) {
 
 // Tokens: SCIM and API, each shown once.
 
-/** @param {{ revokedAt: string | null, lastUsedAt: string | null }} t */
+/**
+ * Revoked, expired, or active with when it was last used and when it ends, so an owner can spot a
+ * stale token and revoke it.
+ * @param {{ revokedAt: string | null, lastUsedAt: string | null, expiresAt?: string | null }} t
+ */
 function tokenStatus(t) {
-  return t.revokedAt
-    ? h('span', { class: 'badge' }, `Revoked ${instant(t.revokedAt)}`)
-    : h(
-        'span',
-        { class: 'badge ok' },
-        t.lastUsedAt ? `Active, last used ${instant(t.lastUsedAt)}` : 'Active, never used',
-      );
+  if (t.revokedAt) return h('span', { class: 'badge' }, `Revoked ${instant(t.revokedAt)}`);
+  if (t.expiresAt && Date.parse(t.expiresAt) <= Date.now()) {
+    return h('span', { class: 'badge' }, `Expired ${instant(t.expiresAt)}`);
+  }
+  const used = t.lastUsedAt ? `Active, last used ${instant(t.lastUsedAt)}` : 'Active, never used';
+  return h('span', { class: 'badge ok' }, t.expiresAt ? `${used}; expires ${instant(t.expiresAt)}` : used);
 }
 
 /**
