@@ -360,3 +360,39 @@ describe('Groups and deletes that name members the directory did not push', () =
     expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
   });
 });
+
+describe('Members who signed in are sorted and paged among pushed users', () => {
+  let w: World;
+
+  before(async () => {
+    w = await world(['cleo']);
+  });
+  after(() => close(w));
+
+  test('When the provider sorts by userName and pages, then a member who signed in takes its place by address, with a stable total', async () => {
+    for (const name of ['bea', 'dora']) {
+      expectStatus(await w.scim.send(oktaCreateUser(`${name}@acme.example`)), 201);
+    }
+    const cleo = await signIn(w, 'cleo');
+    const page = async (startIndex: number, order = 'ascending') => {
+      const res = await w.scim.send({
+        method: 'GET',
+        path: `/Users?sortBy=userName&sortOrder=${order}&startIndex=${startIndex}&count=2`,
+      });
+      expectStatus(res, 200);
+      assert.equal(res.body.totalResults, 3);
+      return resourcesOf(res).map((u) => u.userName as string);
+    };
+    assert.deepEqual(await page(1), ['bea@acme.example', 'cleo@acme.example']);
+    assert.deepEqual(await page(3), ['dora@acme.example']);
+    assert.deepEqual(await page(1, 'descending'), ['dora@acme.example', 'cleo@acme.example']);
+    const sw = await w.scim.send({
+      method: 'GET',
+      path: `/Users?filter=${encodeURIComponent('userName sw "C"')}`,
+    });
+    assert.deepEqual(
+      resourcesOf(sw).map((u) => u.id),
+      [cleo.publicId],
+    );
+  });
+});
