@@ -28,6 +28,7 @@ export { shownResource, shownUserName } from '../db/queries/directory-users.js';
 import { shownResource } from '../db/queries/directory-users.js';
 import type { Member } from '../db/queries/members.js';
 import type { ProvisioningMode, SeatExhaustionPolicy } from '../db/queries/organisations.js';
+import type { DirectoryReader } from '../db/directory-reader.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
@@ -82,6 +83,11 @@ export interface DirectoryDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly seats: SeatPool;
+  /**
+   * Runs SCIM lists off the event loop (db/directory-reader.ts), so that a filter scanning a whole
+   * directory does not stall every other organisation. Absent (an in-memory database): in process.
+   */
+  readonly reader?: DirectoryReader;
 }
 
 export type Directory = ReturnType<typeof createDirectory>;
@@ -112,7 +118,7 @@ function describeReasons(c: MappingConsequences): string {
   return c.reasons.map((r) => words[r]).join(', and ');
 }
 
-export function createDirectory({ store, clock, seats }: DirectoryDeps) {
+export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) {
   const now = () => clock.now().toISO()!;
 
   function requireUser(q: Queries, organisationId: number, publicId: string): Member {
@@ -568,8 +574,14 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
 
     groupsOf: (memberId: number): Group[] => store.read((q) => q.groups.groupsOf(memberId)),
 
-    listUsers: (organisationId: number, page: ListPage) =>
-      store.read((q) => q.directoryUsers.list(organisationId, page)),
+    /** One page of the directory's users and the total, filtered, sorted and paged in SQL. */
+    listUsers: async (
+      organisationId: number,
+      page: ListPage,
+    ): Promise<{ total: number; members: Member[] }> =>
+      reader
+        ? reader.listUsers(organisationId, page)
+        : store.read((q) => q.directoryUsers.list(organisationId, page)),
 
     createGroup(organisationId: number, input: DirectoryGroupInput, actor: Actor): Group {
       return store.write((q) => {
@@ -695,8 +707,14 @@ export function createDirectory({ store, clock, seats }: DirectoryDeps) {
 
     groupMembers: (group: Group) => store.read((q) => q.groups.members(group)),
 
-    listGroups: (organisationId: number, page: ListPage) =>
-      store.read((q) => q.groups.list(organisationId, page)),
+    /** One page of the groups and the total, as listUsers. */
+    listGroups: async (
+      organisationId: number,
+      page: ListPage,
+    ): Promise<{ total: number; groups: Group[] }> =>
+      reader
+        ? reader.listGroups(organisationId, page)
+        : store.read((q) => q.groups.list(organisationId, page)),
 
     /**
      * What a directory push does when no seat is free: `reject` refuses the user with 403 (and

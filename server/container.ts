@@ -14,6 +14,7 @@ import { createMailWorker, MAIL_RETRY } from '../mail/worker.js';
 import { createApiTokens } from '../provisioning/api-tokens.js';
 import { createAuditLog } from '../provisioning/audit-log.js';
 import { createDirectory } from '../provisioning/directory.js';
+import { createDirectoryReader } from '../db/directory-reader.js';
 import { createMemberService } from '../provisioning/members.js';
 import { createOrganisations } from '../provisioning/organisations.js';
 import { createScimTokens } from '../provisioning/scim-tokens.js';
@@ -57,6 +58,12 @@ export interface ContainerOptions {
 export function buildContainer({ config, clock, logger }: ContainerOptions) {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
   const applied = migrate(db);
+  // SCIM lists read on a thread of their own, so a directory-wide filter never holds the event loop
+  // (db/directory-reader.ts); an in-memory database exists only on this connection.
+  const reader =
+    config.databasePath === ':memory:'
+      ? undefined
+      : createDirectoryReader({ databasePath: config.databasePath, busyTimeoutMs: config.dbBusyTimeoutMs });
   if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
   // SAML verification's library speed-ups (sso/saml-speedups.ts): one written for another version
   // of its package is left out, and the library's own (slower) code runs.
@@ -165,7 +172,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     organisations: createOrganisations({ store, clock, members, publicBaseUrl }),
     billing: createBilling({ store, clock, quoteTtlSeconds: config.quoteTtlSeconds, seats }),
     renewals,
-    directory: createDirectory({ store, clock, seats }),
+    directory: createDirectory({ store, clock, seats, ...(reader ? { reader } : {}) }),
     scimTokens: createScimTokens({ store, clock }),
     apiTokens: createApiTokens({ store, clock }),
     /** Reading the audit log: filtered pages and the CSV export. */
@@ -214,6 +221,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
       return { renewals: renewed, expiredInvitations };
     },
     close(): void {
+      void reader?.close();
       mailTransport.close();
       store.close();
     },

@@ -1,0 +1,44 @@
+// The worker thread of db/directory-reader.ts: its own read-only use of the database file, on which
+// it runs SCIM list queries (filter, order, page and count, all in SQL) one after another. A filter
+// that scans a whole directory holds this thread, not the server's event loop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from './connection.js';
+import { createDirectoryUserQueries } from './queries/directory-users.js';
+import { createGroupQueries } from './queries/groups.js';
+import type { ReaderReply, ReaderRequest, ReaderWorkerData } from './directory-reader.js';
+
+const { databasePath, busyTimeoutMs } = workerData as ReaderWorkerData;
+const db = openDatabase(databasePath, { busyTimeoutMs });
+const users = createDirectoryUserQueries(db);
+const groups = createGroupQueries(db);
+// The count and the page in one read transaction: one snapshot, so totalResults and the page agree.
+const listUsers = db.transaction((request: ReaderRequest) =>
+  users.list(request.organisationId, request.page),
+);
+const listGroups = db.transaction((request: ReaderRequest) =>
+  groups.list(request.organisationId, request.page),
+);
+
+parentPort!.on('message', (request: ReaderRequest) => {
+  let reply: ReaderReply;
+  try {
+    const result = request.kind === 'users' ? listUsers(request) : listGroups(request);
+    reply = { id: request.id, ok: true, result };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const { code, details } = e as { code?: unknown; details?: unknown };
+    reply = {
+      id: request.id,
+      ok: false,
+      error: {
+        name: e.name,
+        message: e.message,
+        ...(typeof code === 'string' ? { code } : {}),
+        ...(typeof details === 'object' && details !== null
+          ? { details: details as Record<string, unknown> }
+          : {}),
+      },
+    };
+  }
+  parentPort!.postMessage(reply);
+});
