@@ -188,9 +188,9 @@ function createMissingTypedEntry(resource: Json, op: PatchOperation): PatchOpera
  * every value), a few milliseconds each on a user at the limits; a PATCH of many operations would
  * otherwise hold the loop, for every organisation, for the whole of its work.
  */
-const PATCH_SLICE_MS = 20;
-/** Operations in the first slice: every everyday PATCH (a handful) is applied in one go. */
-const FIRST_SLICE = 10;
+const PATCH_SLICE_MS = 10;
+/** Operations in the first slice; the next slices are sized from how long it took. */
+const FIRST_SLICE = 2;
 
 type ScimmyUser = InstanceType<typeof SCIMMY.Schemas.User>;
 
