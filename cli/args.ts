@@ -54,7 +54,6 @@ const OPTIONS = {
   'client-id': { type: 'string' },
   'client-secret': { type: 'string' },
   scope: { type: 'string', multiple: true },
-  'expires-at': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -86,9 +85,10 @@ export const COMMANDS = {
   confirm: { params: ['slug', 'quote-id'], options: [] },
   renew: { params: [], options: [] },
   jobs: { params: [], options: [] },
-  'scim-token create': { params: ['slug'], options: ['name', 'expires-at'] },
+  'scim-token create': { params: ['slug'], options: ['name'] },
   'scim-token list': { params: ['slug'], options: [] },
   'scim-token revoke': { params: ['slug', 'token-id'], options: [] },
+  'api-token create': { params: ['slug'], options: ['role', 'name'] },
   waiting: { params: ['slug'], options: [] },
   'sync-now': { params: ['slug'], options: [] },
   'org set': { params: ['slug'], options: ['seat-exhaustion', 'provisioning-mode'] },
@@ -151,10 +151,9 @@ Billing
   confirm SLUG QUOTE-ID        Buy what the quote priced and issue its invoice.
 
 Directory sync (SCIM)
-  scim-token create SLUG --name NAME [--expires-at ISO]
+  scim-token create SLUG --name NAME
                                Create a SCIM bearer token for the identity provider; it is shown
-                               once and stored only as a hash. --expires-at: when it stops
-                               working (an instant with an offset, e.g. 2027-01-31T00:00:00Z).
+                               once and stored only as a hash.
   scim-token list SLUG         The organisation's SCIM tokens (never the secrets).
   scim-token revoke SLUG ID    Revoke a token at once.
   waiting SLUG                 Directory users refused for want of a seat, and those awaiting one.
@@ -167,6 +166,14 @@ Directory sync (SCIM)
   mapping set SLUG --group NAME [--role owner|admin|user] [--tier TIER]
   mapping remove SLUG --group NAME
                                Change a mapping; every directory user is re-evaluated at once.
+
+Admin API
+  api-token create SLUG --role owner|admin [--name NAME]
+                               Create an admin API token for the organisation without a member's
+                               sign-in (a first token for its scripts, or for the primary owner
+                               before the invitation is accepted). Shown once, stored only as a
+                               hash, audited as the operator's; it answers to no member (owners
+                               see and revoke it with their other tokens).
 
 Single sign-on
   sso add-saml SLUG --name NAME (--metadata IDP-METADATA.xml | --entity-id ID --sso-url URL --cert CERT.pem ...)

@@ -1,14 +1,15 @@
 // The operator's commands, each a call into the services of the container, returning both the
-// machine form (for --json) and the text a person reads. No SQL here: lookups go through the store.
+// machine form (for --json, in the admin API's shapes: cli/views.ts) and the text a person reads,
+// with URLs below PUBLIC_BASE_URL. No SQL here: lookups go through the store.
 import type { PurchaseInput } from '../billing/billing.js';
 import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Organisation } from '../db/queries/organisations.js';
-import type { OidcConnectionInput, SamlConnectionInput, SsoConnection } from '../provisioning/sso.js';
+import type { OidcConnectionInput, SamlConnectionInput } from '../provisioning/sso.js';
 import { parseIdpMetadata } from '../sso/saml.js';
 import { readFileSync } from 'node:fs';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { OPERATOR } from '../domain/model.js';
-import { formatMinor } from '../domain/money.js';
+import { currencyDigits, formatMinor } from '../domain/money.js';
 import { termEnd } from '../domain/term.js';
 import { INVITATION_TTL_DAYS } from '../seats/seat-pool.js';
 import type { NewOrganisation } from '../provisioning/organisations.js';
@@ -24,6 +25,19 @@ import {
   type QuoteArgs,
 } from './args.js';
 import { fields, invoiceText, lineTable, money, table } from './format.js';
+import {
+  connectionView,
+  invoiceSummary,
+  invoiceView,
+  issuedApiTokenView,
+  mappingView,
+  memberJson,
+  organisationView,
+  quoteView,
+  tierView,
+  waitingView,
+  type Urls,
+} from './views.js';
 
 export interface Output {
   /** What --json prints: one document. */
@@ -38,11 +52,14 @@ export interface Invocation {
   readonly values: OptionValues;
 }
 
+/** Runs a command against the services; `at` makes its URLs (server/config.ts's PUBLIC_BASE_URL). */
+export type Step = (c: Container, at: Urls) => Output;
+
 /**
  * Checks the command's own arguments (before any database is opened, so a typo creates nothing)
  * and returns the step that runs it against the services.
  */
-export function prepareCommand({ command, params, values }: Invocation): (c: Container) => Output {
+export function prepareCommand({ command, params, values }: Invocation): Step {
   const slug = params['slug'] ?? '';
   switch (command) {
     case 'org create': {
@@ -58,7 +75,7 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
     case 'invoice':
       return (c) => {
         const invoice = c.billing.invoice(organisationBySlug(c, slug).id, params['number'] ?? '', OPERATOR);
-        return { data: invoice, text: invoiceText(invoice, slug) };
+        return { data: invoiceView(invoice), text: invoiceText(invoice, slug) };
       };
     case 'quote': {
       const args = quoteArgs(values);
@@ -67,7 +84,7 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
     case 'confirm':
       return (c) => {
         const invoice = c.billing.confirm(organisationBySlug(c, slug).id, params['quote-id'] ?? '', OPERATOR);
-        return { data: invoice, text: invoiceText(invoice, slug) };
+        return { data: invoiceView(invoice), text: invoiceText(invoice, slug) };
       };
     case 'renew':
       return renew;
@@ -75,28 +92,26 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
       const name = values.name;
       if (name === undefined)
         throw new UsageError(['scim-token create needs --name (what the token is for)']);
-      return (c) => {
-        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR, {
-          expiresAt: values['expires-at'],
-        });
+      return (c, at) => {
+        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR);
         return {
-          data: issued,
+          data: { token: issued.token, scimBaseUrl: at.scimBaseUrl, ...issued.record },
           text: [
             `SCIM token ${issued.record.id} (${issued.record.name}) created. Copy it now: it is not shown again.`,
             '',
             `  ${issued.token}`,
             '',
-            'In the identity provider: SCIM base URL PUBLIC_BASE_URL/scim/v2, authentication "HTTP header / Bearer token".',
+            `In the identity provider: SCIM base URL ${at.scimBaseUrl}, authentication "HTTP header / Bearer token".`,
           ].join('\n'),
         };
       };
     }
     case 'scim-token list':
-      return (c) => {
+      return (c, at) => {
         const tokens = c.scimTokens.list(organisationBySlug(c, slug).id, OPERATOR);
         return {
-          data: tokens,
-          text: table(
+          data: { scimBaseUrl: at.scimBaseUrl, tokens },
+          text: `SCIM base URL: ${at.scimBaseUrl}\n\n${table(
             ['id', 'name', 'starts with', 'created', 'last used', 'revoked'],
             tokens.map((t) => [
               String(t.id),
@@ -106,7 +121,7 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
               t.lastUsedAt ?? '',
               t.revokedAt ?? '',
             ]),
-          ),
+          )}`,
         };
       };
     case 'scim-token revoke': {
@@ -118,14 +133,38 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
         return { data: { revoked: id }, text: `SCIM token ${id} revoked.` };
       };
     }
+    case 'api-token create': {
+      const role = values.role;
+      const problems: string[] = [];
+      if (role !== 'owner' && role !== 'admin')
+        problems.push(
+          role === undefined
+            ? 'api-token create needs --role owner or --role admin'
+            : `--role must be owner or admin, not "${role}"`,
+        );
+      const name = values.name ?? OPERATOR_TOKEN_NAME;
+      if (name.trim() === '') problems.push('--name needs a name for the token');
+      if (problems.length > 0 || (role !== 'owner' && role !== 'admin')) throw new UsageError(problems);
+      return (c, at) => {
+        // Made by the operator, the token answers to no member (docs/rules.md, "Who may do what").
+        const issued = c.apiTokens.create(organisationBySlug(c, slug).id, { name, role }, OPERATOR);
+        return {
+          data: issuedApiTokenView(issued.token, issued.record, at),
+          text: [
+            `API token ${issued.record.id} (${issued.record.name}, ${issued.record.role}) created for ${slug}. Copy it now: it is not shown again.`,
+            '',
+            `  ${issued.token}`,
+            '',
+            `Send it as "Authorization: Bearer <token>" to ${at.apiBaseUrl}; owners see and revoke it among the organisation's API tokens.`,
+          ].join('\n'),
+        };
+      };
+    }
     case 'waiting':
       return (c) => {
         const { refused, awaiting } = c.directory.waiting(organisationBySlug(c, slug).id);
         return {
-          data: {
-            refused,
-            awaiting: awaiting.map((m) => ({ userName: m.userName, email: m.email, since: m.waitingSince })),
-          },
+          data: waitingView(awaiting, refused),
           text: [
             `Refused for want of a seat (${refused.length}):`,
             table(
@@ -180,7 +219,7 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
       return (c) => {
         const result = c.directory.configureGroupMappings(organisationBySlug(c, slug).id, change, OPERATOR);
         return {
-          data: result,
+          data: { enabled: result.enabled, mappings: result.mappings.map(mappingView) },
           text: [
             `Advanced group mappings: ${result.enabled ? 'on' : 'off'}.`,
             table(
@@ -194,8 +233,13 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
     case 'sso add-saml':
     case 'sso add-oidc': {
       const input = connectionInput(command, values);
-      return (c) => {
-        const connection = c.sso.createConnection(organisationBySlug(c, slug).id, input, OPERATOR);
+      return (c, at) => {
+        const made = c.sso.createConnection(organisationBySlug(c, slug).id, input, OPERATOR);
+        // New: nothing is linked yet, and an OIDC connection always has its secret.
+        const connection = connectionView(
+          { ...made, clientSecretSet: made.protocol === 'oidc', linkedIdentities: 0 },
+          at,
+        );
         return {
           data: connection,
           text: `Added ${connection.protocol.toUpperCase()} connection "${connection.name}".\n${connectionUrls(connection)}`,
@@ -205,10 +249,12 @@ export function prepareCommand({ command, params, values }: Invocation): (c: Con
     case 'secrets rotate':
       return rotateSecrets;
     case 'sso list':
-      return (c) => {
-        const connections = c.sso.connections(organisationBySlug(c, slug).id);
+      return (c, at) => {
+        const connections = c.sso
+          .listConnections(organisationBySlug(c, slug).id, OPERATOR)
+          .map((k) => connectionView(k, at));
         return {
-          data: connections,
+          data: { connections },
           text:
             connections.length === 0
               ? 'No single sign-on connections.'
@@ -254,15 +300,15 @@ function mappingChange(
   return { set: [{ groupName: group, role: role ?? null, tierId: values.tier ?? null }] };
 }
 
-/** What the administrator gives the identity provider, below PUBLIC_BASE_URL. */
-function connectionUrls(connection: SsoConnection): string {
-  return connection.protocol === 'saml'
-    ? [
-        `  SP entity id and metadata: PUBLIC_BASE_URL/sso/saml/${connection.publicId}`,
-        `  Assertion Consumer Service: PUBLIC_BASE_URL/sso/saml/${connection.publicId}/acs`,
-      ].join('\n')
-    : '  Redirect URI: PUBLIC_BASE_URL/sso/oidc/callback';
+/** What the administrator gives the identity provider. */
+function connectionUrls({ serviceProvider: sp }: ReturnType<typeof connectionView>): string {
+  return 'redirectUri' in sp
+    ? `  Redirect URI: ${sp.redirectUri}`
+    : `  SP entity id and metadata: ${sp.entityId}\n  Assertion Consumer Service: ${sp.acsUrl}`;
 }
+
+/** The name of a token the operator makes without --name. */
+const OPERATOR_TOKEN_NAME = 'Operator';
 
 function organisationBySlug(c: Container, slug: string): Organisation {
   const organisation = c.store.read((q) => q.organisations.bySlug(slug));
@@ -271,10 +317,14 @@ function organisationBySlug(c: Container, slug: string): Organisation {
 }
 
 function createOrganisation(c: Container, input: NewOrganisation): Output {
-  const created = c.organisations.create(input, OPERATOR);
-  const { organisation, primaryOwner, invoice } = created;
+  const { organisation, primaryOwner, invoice } = c.organisations.create(input, OPERATOR);
+  const domains = c.store.read((q) => q.organisations.domains(organisation.id));
   return {
-    data: created,
+    data: {
+      organisation: organisationView(organisation, domains),
+      primaryOwner: memberJson(primaryOwner),
+      invoice: invoiceView(invoice),
+    },
     text: [
       `Created organisation ${organisation.slug} (${organisation.name}).`,
       `Invoice ${invoice.number} for the first term: ${money(invoice.totalMinor, invoice.currency)}.`,
@@ -291,40 +341,32 @@ export type OrganisationView = ReturnType<typeof describeOrganisation>;
 function describeOrganisation(c: Container, organisation: Organisation) {
   const { contract, domains, members } = c.store.read((q) => ({
     contract: q.contracts.byOrganisation(organisation.id),
-    domains: q.organisations.domains(organisation.id).map((d) => d.domain),
+    domains: q.organisations.domains(organisation.id),
     members: q.members.list(organisation.id).length,
   }));
   if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
-  const seats = c.seats.usage(organisation.id).map((t) => ({
-    tier: t.tierId,
-    name: t.tierName,
-    unitPriceMinor: t.unitPriceMinor,
-    allocation: t.allocation,
-    held: t.held,
-    seated: t.seated,
-    invited: t.invited,
-    available: t.available,
-  }));
   return {
-    organisation: { ...organisation, domains },
+    organisation: organisationView(organisation, domains),
+    // As GET /api/v1/billing shows the contract.
     contract: {
+      currency: contract.currency,
+      currencyDigits: currencyDigits(contract.currency),
+      timeZone: contract.timeZone,
       termNumber: contract.termNumber,
       termStart: contract.termStart,
       // The last day of the term (inclusive), as invoices print periods.
       termEnd: termEnd(contract.termStart, contract.timeZone).minus({ days: 1 }).toISODate()!,
-      timeZone: contract.timeZone,
-      currency: contract.currency,
       autoRenew: contract.autoRenew,
       status: contract.status,
     },
-    seats,
+    tiers: c.seats.usage(organisation.id).map(tierView),
     members,
   };
 }
 
 function listOrganisations(c: Container): Output {
   const all = c.store.read((q) => q.organisations.all()).map((o) => describeOrganisation(c, o));
-  const rows = all.map(({ organisation, contract, seats }) => [
+  const rows = all.map(({ organisation, contract, tiers: seats }) => [
     organisation.slug,
     organisation.name,
     `${contract.termStart} to ${contract.termEnd}`,
@@ -333,7 +375,7 @@ function listOrganisations(c: Container): Output {
     `${seats.reduce((n, t) => n + t.held, 0)}/${seats.reduce((n, t) => n + t.allocation, 0)}`,
   ]);
   return {
-    data: all,
+    data: { organisations: all },
     text:
       all.length === 0
         ? 'No organisations yet: create one with seatkeeper org create.'
@@ -350,10 +392,10 @@ function listOrganisations(c: Container): Output {
 
 function showOrganisation(c: Container, slug: string): Output {
   const shown = describeOrganisation(c, organisationBySlug(c, slug));
-  const { organisation, contract, seats, members } = shown;
+  const { organisation, contract, tiers: seats, members } = shown;
   const head = fields([
     ['Organisation', `${organisation.slug} (${organisation.name})`],
-    ['Domains', organisation.domains.join(', ')],
+    ['Domains', organisation.domains.map((d) => d.domain).join(', ')],
     ['Term', `${contract.termNumber}: ${contract.termStart} to ${contract.termEnd} (${contract.timeZone})`],
     ['Currency', contract.currency],
     ['Auto-renew', contract.autoRenew ? 'yes' : 'no'],
@@ -363,7 +405,7 @@ function showOrganisation(c: Container, slug: string): Output {
   const tiers = table(
     ['Tier', `Price/month (${contract.currency})`, 'Allocation', 'Held', 'Seated', 'Invited', 'Available'],
     seats.map((t) => [
-      t.tier,
+      t.id,
       formatMinor(t.unitPriceMinor, contract.currency),
       ...[t.allocation, t.held, t.seated, t.invited, t.available].map(String),
     ]),
@@ -382,7 +424,7 @@ function listInvoices(c: Container, slug: string): Output {
     money(i.totalMinor, i.currency),
   ]);
   return {
-    data: invoices,
+    data: { invoices: invoices.map(invoiceSummary) },
     text: table(['Number', 'Kind', 'Term', 'Issued', 'Total'], rows, [
       'left',
       'left',
@@ -403,7 +445,7 @@ function quote(c: Container, slug: string, args: QuoteArgs): Output {
     ['Valid until', priced.expiresAt],
   ]);
   return {
-    data: priced,
+    data: quoteView(priced),
     text:
       `${head}\n\n${lineTable(priced.lines, priced.totalMinor, priced.currency)}\n\n` +
       `To buy: seatkeeper confirm ${slug} ${priced.id}`,

@@ -15,6 +15,7 @@ import { createLogger } from '../server/logger.js';
 import { isFileCommand, parseCommandLine, UsageError, USAGE, wantsJson } from './args.js';
 import { runFileCommand } from './backup.js';
 import { prepareCommand, type Output } from './commands.js';
+import { urls } from './views.js';
 
 const EXIT_REFUSED = 1;
 const EXIT_USAGE = 2;
@@ -53,7 +54,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       logger: createLogger('warn', pino.destination({ dest: 2, sync: true })),
     });
     try {
-      print(run(container));
+      print(run(container, urls(config.publicBaseUrl)));
     } finally {
       container.close();
     }

@@ -1,5 +1,8 @@
 // Admin API tokens: created by owners for an organisation with a role no higher than their own
 // (never primary owner), shown once, stored only as hashes, revocable; a revoked token stops at once.
+// The operator makes one with `seatkeeper api-token create` when no member can yet (the primary
+// owner's invitation is still open): it records no maker (createdByMemberId null), so it answers to
+// no member and acts with its own role alone, owner at most (docs/rules.md, "Members and roles").
 import type { Clock } from '../domain/clock.js';
 import { AuthError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { hasRole, type Actor } from '../domain/model.js';
@@ -9,7 +12,6 @@ import type { Queries } from '../db/queries/index.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
-import { tokenExpired, tokenExpiry } from './token-expiry.js';
 
 const PREFIX = 'skapi_';
 /** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
@@ -27,7 +29,11 @@ function publicView({ tokenHash: _hidden, ...rest }: ApiToken): ApiTokenView {
   return rest;
 }
 
-/** A token may not act above the member who made it: the role is capped at creation. */
+/**
+ * A token may not act above the member who made it: the role is capped at creation. The operator,
+ * and a token (which requireRole has just found to be an owner answering to a seated owner, or to
+ * no member), are not capped here: owner, what managing tokens takes, is the most a token may be.
+ */
 function requireDelegable(q: Queries, organisationId: number, actor: Actor, role: TokenRole): void {
   if (actor.type !== 'member') return;
   const creator = q.members.byId(organisationId, actor.memberId);
@@ -38,15 +44,10 @@ function requireDelegable(q: Queries, organisationId: number, actor: Actor, role
 
 export function createApiTokens({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   return {
-    create(
-      organisationId: number,
-      input: { name: string; role: TokenRole; expiresAt?: string | null | undefined },
-      actor: Actor,
-    ): IssuedApiToken {
+    create(organisationId: number, input: { name: string; role: TokenRole }, actor: Actor): IssuedApiToken {
       const name = input.name.trim();
       if (name === '' || name.length > 100)
         throw new ValidationError('A token needs a name of 1 to 100 characters.', { field: 'name' });
-      const expiresAt = tokenExpiry(input.expiresAt, clock.now());
       return store.write((q) => {
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
@@ -68,7 +69,6 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
                 ? (q.apiTokens.active(organisationId, actor.tokenId)?.createdByMemberId ?? null)
                 : null,
           at,
-          expiresAt,
         });
         q.audit.append({
           organisationId,
@@ -77,7 +77,7 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
           action: 'api_token.created',
           subjectType: 'api_token',
           subjectId: id,
-          after: { name, role: input.role, ...(expiresAt ? { expiresAt } : {}) },
+          after: { name, role: input.role },
         });
         return { token, record: publicView(q.apiTokens.byId(organisationId, id)!) };
       });
@@ -116,13 +116,6 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
         throw new AuthError('The API token is missing, unknown or revoked.');
       }
       const now = clock.now();
-      if (tokenExpired(token.expiresAt, now)) {
-        throw new AuthError(
-          `The API token expired at ${token.expiresAt}; an owner can create a new one.`,
-          {},
-          'token_expired',
-        );
-      }
       if (
         token.lastUsedAt === null ||
         now.toMillis() - Date.parse(token.lastUsedAt) >= LAST_USED_PRECISION_MS

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RenewalOutcome } from '../../billing/renewal.js';
 import type { OrganisationView } from '../../cli/commands.js';
-import type { Invoice } from '../../db/queries/invoices.js';
-import type { Quote } from '../../db/queries/quotes.js';
+import type { connectionView, invoiceSummary, invoiceView, quoteView } from '../../cli/views.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { startServer } from '../helpers/server-process.js';
 import { startSamlIdp } from '../helpers/saml-idp.js';
 import { DateTime } from 'luxon';
 
@@ -28,11 +28,26 @@ interface Run {
   readonly stderr: string;
 }
 
+type Invoice = ReturnType<typeof invoiceView>;
+type Quote = ReturnType<typeof quoteView>;
+type Connection = ReturnType<typeof connectionView>;
+
+/** Configuration for one run besides DATA_DIR; PUBLIC_BASE_URL, HOST and PORT unset by default. */
+let runEnv: Record<string, string> = {};
+
 /** Runs the CLI with DATA_DIR set to `dir`, so its database is `dir`/seatkeeper.db. */
 function cli(dir: string, ...args: string[]): Run {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dir, DATABASE_PATH: '' },
+    env: {
+      ...process.env,
+      PUBLIC_BASE_URL: '',
+      HOST: '',
+      PORT: '',
+      ...runEnv,
+      DATA_DIR: dir,
+      DATABASE_PATH: '',
+    },
     encoding: 'utf8',
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -43,6 +58,16 @@ function json<T>(dir: string, ...args: string[]): T {
   const run = cli(dir, ...args, '--json');
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout) as T;
+}
+
+/** Runs `body` with these configuration keys in the CLI's environment. */
+function withEnv<T>(env: Record<string, string>, body: () => T): T {
+  runEnv = env;
+  try {
+    return body();
+  } finally {
+    runEnv = {};
+  }
 }
 
 function newDir(): string {
@@ -89,8 +114,8 @@ function acme(): string {
   return dir;
 }
 
-function seatsByTier(shown: OrganisationView): Record<string, OrganisationView['seats'][number]> {
-  return Object.fromEntries(shown.seats.map((t) => [t.tier, t]));
+function seatsByTier(shown: OrganisationView): Record<string, OrganisationView['tiers'][number]> {
+  return Object.fromEntries(shown.tiers.map((t) => [t.id, t]));
 }
 
 const MARCH_1 = '2026-03-01T10:00:00+01:00';
@@ -107,8 +132,12 @@ describe('The seatkeeper command', () => {
 
     const shown = json<OrganisationView>(dir, 'org', 'show', 'acme');
     assert.equal(shown.organisation.slug, 'acme');
-    assert.deepEqual(shown.organisation.domains, ['acme.example']);
+    assert.deepEqual(
+      shown.organisation.domains.map((d) => [d.domain, d.verified]),
+      [['acme.example', true]],
+    );
     assert.deepEqual(shown.contract, {
+      currencyDigits: 2,
       termNumber: 1,
       termStart: '2026-01-01',
       termEnd: '2026-12-31',
@@ -125,14 +154,15 @@ describe('The seatkeeper command', () => {
     assert.equal(seats.premium!.allocation, 0);
     assert.equal(shown.members, 1);
 
-    const invoices = json<Invoice[]>(dir, 'invoices', 'acme');
+    const { invoices } = json<{ invoices: ReturnType<typeof invoiceSummary>[] }>(dir, 'invoices', 'acme');
     assert.deepEqual(
       invoices.map((i) => [i.number, i.kind, i.totalMinor]),
       [['ACME-0001', 'initial', 6_000_000]],
     );
+    const initial = json<Invoice>(dir, 'invoice', 'acme', 'ACME-0001');
     assert.deepEqual(
-      invoices[0]!.lines.map((l) => [l.tierId, l.quantity, l.monthsNum, l.monthsDen, l.amountMinor]),
-      [['standard', 100, 12, 1, 6_000_000]],
+      initial.lines.map((l) => [l.tier, l.quantity, l.months, l.amountMinor]),
+      [['standard', 100, { numerator: 12, denominator: 1, text: '12' }, 6_000_000]],
     );
 
     // --db names the file directly, whatever DATA_DIR says.
@@ -268,7 +298,7 @@ describe('The seatkeeper command', () => {
 
   test('When an owner creates a SCIM token, then it is shown once, stored only as its hash, listed without its secret, and revoked once', () => {
     const dir = acme();
-    const created = json<{ token: string; record: { id: number; name: string; prefix: string } }>(
+    const created = json<{ token: string; scimBaseUrl: string; id: number; name: string; prefix: string }>(
       dir,
       'scim-token',
       'create',
@@ -277,8 +307,10 @@ describe('The seatkeeper command', () => {
       'Okta',
     );
     assert.match(created.token, /^skscim_[\w-]{43}$/);
-    assert.equal(created.record.name, 'Okta');
-    assert.ok(created.token.startsWith(created.record.prefix));
+    assert.equal(created.name, 'Okta');
+    assert.ok(created.token.startsWith(created.prefix));
+    // No PUBLIC_BASE_URL: the server's own address from HOST and PORT, as the server resolves it.
+    assert.equal(created.scimBaseUrl, 'http://127.0.0.1:3000/scim/v2');
 
     const db = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
     const stored = db.prepare('SELECT token_hash FROM scim_tokens').get() as { token_hash: string };
@@ -289,12 +321,24 @@ describe('The seatkeeper command', () => {
     const listed = cli(dir, 'scim-token', 'list', 'acme', '--json');
     assert.equal(listed.status, 0, listed.stderr);
     assert.ok(!listed.stdout.includes(created.token), 'the secret never appears again');
-    assert.equal((JSON.parse(listed.stdout) as { revokedAt: string | null }[])[0]!.revokedAt, null);
+    const { scimBaseUrl, tokens } = JSON.parse(listed.stdout) as {
+      scimBaseUrl: string;
+      tokens: { revokedAt: string | null }[];
+    };
+    assert.equal(scimBaseUrl, 'http://127.0.0.1:3000/scim/v2');
+    assert.equal(tokens[0]!.revokedAt, null);
 
-    const revoked = cli(dir, 'scim-token', 'revoke', 'acme', String(created.record.id));
+    const text = withEnv({ HOST: '0.0.0.0', PORT: '8443' }, () =>
+      cli(dir, 'scim-token', 'create', 'acme', '--name', 'Entra'),
+    );
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /SCIM base URL http:\/\/0\.0\.0\.0:8443\/scim\/v2,/);
+    assert.doesNotMatch(text.stdout, /PUBLIC_BASE_URL/);
+
+    const revoked = cli(dir, 'scim-token', 'revoke', 'acme', String(created.id));
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.match(cli(dir, 'scim-token', 'list', 'acme').stdout, /Okta .*\d{4}-\d{2}-\d{2}T.*Z\s*$/m);
-    const again = cli(dir, 'scim-token', 'revoke', 'acme', String(created.record.id));
+    const again = cli(dir, 'scim-token', 'revoke', 'acme', String(created.id));
     assert.equal(again.status, 1);
     assert.match(again.stderr, /No active SCIM token/);
     assert.equal(cli(dir, 'scim-token', 'create', 'acme').status, 2, '--name is required');
@@ -306,21 +350,28 @@ describe('The seatkeeper command', () => {
     try {
       const metadata = join(dir, 'idp.xml');
       writeFileSync(metadata, idp.metadataXml);
-      const saml = json<{ protocol: string; config: { idpEntityId: string; idpCerts: string[] } }>(
-        dir,
-        'sso',
-        'add-saml',
-        'acme',
-        '--name',
-        'Okta',
-        '--metadata',
-        metadata,
-        '--groups-attribute',
-        'groups',
+      const saml = withEnv({ PUBLIC_BASE_URL: 'https://seats.example.com/' }, () =>
+        json<Connection & { settings: { idpEntityId: string; idpCerts: string[] } }>(
+          dir,
+          'sso',
+          'add-saml',
+          'acme',
+          '--name',
+          'Okta',
+          '--metadata',
+          metadata,
+          '--groups-attribute',
+          'groups',
+        ),
       );
       assert.equal(saml.protocol, 'saml');
-      assert.equal(saml.config.idpEntityId, idp.entityId);
-      assert.equal(saml.config.idpCerts.length, 1);
+      assert.equal(saml.settings.idpEntityId, idp.entityId);
+      assert.equal(saml.settings.idpCerts.length, 1);
+      assert.deepEqual(saml.serviceProvider, {
+        entityId: `https://seats.example.com/sso/saml/${saml.publicId}`,
+        metadataUrl: `https://seats.example.com/sso/saml/${saml.publicId}`,
+        acsUrl: `https://seats.example.com/sso/saml/${saml.publicId}/acs`,
+      });
     } finally {
       idp.close();
     }
@@ -339,15 +390,179 @@ describe('The seatkeeper command', () => {
       'sup3r-s3cret',
     );
     assert.equal(oidc.status, 0, oidc.stderr);
-    assert.match(oidc.stdout, /Redirect URI: PUBLIC_BASE_URL\/sso\/oidc\/callback/);
-    const listed = cli(dir, 'sso', 'list', 'acme', '--json');
-    assert.equal((JSON.parse(listed.stdout) as unknown[]).length, 2);
+    assert.match(oidc.stdout, /Redirect URI: http:\/\/127\.0\.0\.1:3000\/sso\/oidc\/callback$/m);
+    const listed = withEnv({ PUBLIC_BASE_URL: 'https://seats.example.com' }, () =>
+      cli(dir, 'sso', 'list', 'acme', '--json'),
+    );
+    const { connections } = JSON.parse(listed.stdout) as { connections: Connection[] };
+    assert.deepEqual(
+      connections.map((k) => [k.protocol, k.clientSecretSet, k.serviceProvider]),
+      [
+        [
+          'saml',
+          false,
+          {
+            entityId: `https://seats.example.com/sso/saml/${connections[0]!.publicId}`,
+            metadataUrl: `https://seats.example.com/sso/saml/${connections[0]!.publicId}`,
+            acsUrl: `https://seats.example.com/sso/saml/${connections[0]!.publicId}/acs`,
+          },
+        ],
+        ['oidc', true, { redirectUri: 'https://seats.example.com/sso/oidc/callback' }],
+      ],
+    );
+    const shown = withEnv({ PUBLIC_BASE_URL: 'https://seats.example.com' }, () =>
+      cli(dir, 'sso', 'list', 'acme'),
+    );
+    assert.match(
+      shown.stdout,
+      /Assertion Consumer Service: https:\/\/seats\.example\.com\/sso\/saml\/\S+\/acs$/m,
+    );
+    assert.match(shown.stdout, /Redirect URI: https:\/\/seats\.example\.com\/sso\/oidc\/callback$/m);
     for (const out of [oidc.stdout, listed.stdout, cli(dir, 'sso', 'list', 'acme').stdout])
       assert.ok(!out.includes('sup3r-s3cret'));
     const bad = cli(dir, 'sso', 'add-saml', 'acme', '--name', 'X', '--entity-id', 'urn:x');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--sso-url/);
     assert.match(bad.stderr, /--cert/);
+  });
+
+  test('When the operator creates an API token, then it is shown once, stored as its hash, audited as the operator, and works against the admin API as its role allows, before the primary owner has accepted', async () => {
+    const dir = acme();
+    const base = 'https://seats.example.com';
+    type Issued = {
+      token: string;
+      id: number;
+      name: string;
+      role: string;
+      createdByMemberId: number | null;
+      apiBaseUrl: string;
+    };
+    const owner = withEnv({ PUBLIC_BASE_URL: base }, () =>
+      json<Issued>(dir, 'api-token', 'create', 'acme', '--role', 'owner'),
+    );
+    assert.match(owner.token, /^skapi_[\w-]{43}$/);
+    assert.deepEqual(
+      [owner.name, owner.role, owner.createdByMemberId, owner.apiBaseUrl],
+      ['Operator', 'owner', null, `${base}/api/v1`],
+    );
+    const admin = json<Issued>(dir, 'api-token', 'create', 'acme', '--role', 'admin', '--name', 'Reports');
+    assert.deepEqual([admin.name, admin.role], ['Reports', 'admin']);
+    const text = cli(dir, 'api-token', 'create', 'acme', '--role', 'admin');
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^ {2}skapi_[\w-]{43}$/m);
+    assert.match(text.stdout, /Authorization: Bearer <token>" to http:\/\/127\.0\.0\.1:3000\/api\/v1;/);
+
+    const db = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
+    const stored = db.prepare('SELECT token_hash FROM api_tokens WHERE id = ?').get(owner.id) as {
+      token_hash: string;
+    };
+    const audited = db
+      .prepare(
+        "SELECT actor_type, subject_id, after FROM audit_log WHERE action = 'api_token.created' ORDER BY id",
+      )
+      .all() as { actor_type: string; subject_id: string; after: string }[];
+    const member = db.prepare("SELECT seat_state FROM members WHERE email = 'owner@acme.example'").get() as {
+      seat_state: string;
+    };
+    db.close();
+    assert.equal(stored.token_hash, createHash('sha256').update(owner.token).digest('hex'), 'only a hash');
+    assert.deepEqual(
+      audited.map((a) => [a.actor_type, Number(a.subject_id), JSON.parse(a.after) as unknown]),
+      [
+        ['operator', owner.id, { name: 'Operator', role: 'owner' }],
+        ['operator', admin.id, { name: 'Reports', role: 'admin' }],
+        ['operator', admin.id + 1, { name: 'Operator', role: 'admin' }],
+      ],
+    );
+    assert.equal(member.seat_state, 'invited', 'no member has signed in yet');
+
+    for (const bad of [
+      ['--role', 'user'],
+      ['--role', 'primary_owner'],
+      [],
+      ['--role', 'owner', '--name', ' '],
+    ]) {
+      const refused = cli(dir, 'api-token', 'create', 'acme', ...bad);
+      assert.equal(refused.status, 2, `${bad.join(' ')}: ${refused.stderr}`);
+      assert.match(refused.stderr, /--role|--name/);
+    }
+
+    const server = await startServer({ DATA_DIR: dir, DATABASE_PATH: '', PUBLIC_BASE_URL: base });
+    try {
+      const get = async (path: string, token: string) => {
+        const res = await fetch(`http://127.0.0.1:${server.port}/api/v1${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const listed = await get('/api-tokens', owner.token);
+      assert.equal(listed.status, 200);
+      assert.deepEqual(
+        (listed.body.tokens as { id: number }[]).map((t) => t.id),
+        [owner.id, admin.id, admin.id + 1],
+      );
+      assert.equal((await get('/invoices', admin.token)).status, 403, 'an admin token is not an owner');
+      assert.equal((await get('/usage', admin.token)).status, 200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  test('When a command prints --json, then it is what the admin API answers for the same thing', async () => {
+    const dir = acme();
+    const base = 'https://seats.example.com';
+    const env = { PUBLIC_BASE_URL: base };
+    const { token } = withEnv(env, () =>
+      json<{ token: string }>(dir, 'api-token', 'create', 'acme', '--role', 'owner'),
+    );
+    const quote = json<Quote>(dir, 'quote', 'acme', ...EXAMPLE, '--now', MARCH_1);
+    json<Invoice>(dir, 'confirm', 'acme', quote.id, '--now', MARCH_1);
+    withEnv(env, () => json(dir, 'scim-token', 'create', 'acme', '--name', 'Okta'));
+    withEnv(env, () =>
+      json(
+        dir,
+        ...['sso', 'add-oidc', 'acme', '--name', 'Entra', '--issuer', 'https://login.example/t/v2.0'],
+        ...['--client-id', 'app', '--client-secret', 'sup3r-s3cret'],
+      ),
+    );
+    json(dir, 'mapping', 'set', 'acme', '--group', 'Engineering', '--tier', 'premium');
+
+    const server = await startServer({ DATA_DIR: dir, DATABASE_PATH: '', PUBLIC_BASE_URL: base });
+    try {
+      const api = async (path: string) => {
+        const res = await fetch(`http://127.0.0.1:${server.port}/api/v1${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(res.status, 200, path);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      // Every answer first: a command's run blocks this process for a while, and a kept-alive
+      // connection could meanwhile time out under the next request.
+      const answers = {
+        invoices: await api('/invoices'),
+        invoice: await api('/invoices/ACME-0002'),
+        connections: await api('/sso-connections'),
+        scimTokens: await api('/scim-tokens'),
+        mappings: await api('/group-mappings'),
+        usage: await api('/usage'),
+      };
+      const same = (args: string[], body: unknown) =>
+        assert.deepEqual(
+          withEnv(env, () => json<unknown>(dir, ...args)),
+          body,
+          args.join(' '),
+        );
+      same(['invoices', 'acme'], answers.invoices);
+      same(['invoice', 'acme', 'ACME-0002'], answers.invoice);
+      same(['sso', 'list', 'acme'], answers.connections);
+      same(['scim-token', 'list', 'acme'], answers.scimTokens);
+      same(['mapping', 'list', 'acme'], answers.mappings);
+      same(['waiting', 'acme'], answers.usage.waiting);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 
   test('When help is asked for, then every command and global option is listed', () => {
@@ -363,6 +578,7 @@ describe('The seatkeeper command', () => {
       'confirm',
       'renew',
       'jobs',
+      'api-token create SLUG --role owner|admin',
       '--json',
       '--db',
       '--now',
