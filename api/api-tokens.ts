@@ -2,12 +2,12 @@
 // secret again) and revoke them.
 import { z } from 'zod';
 import type { ApiTokens } from '../provisioning/api-tokens.js';
-import { created, noContent, ok, route, type Route } from './route.js';
+import { created, Id, noContent, ok, route, type Route } from './route.js';
 
 /** When a token stops working: an instant with an offset (RFC 3339); absent or null, when revoked. */
 export const ExpiresAt = z.iso.datetime({ offset: true }).nullable().optional();
 
-const TokenId = z.strictObject({ tokenId: z.coerce.number().int().positive() });
+const TokenId = z.strictObject({ tokenId: Id });
 
 export function apiTokenRoutes({ apiTokens }: { readonly apiTokens: ApiTokens }): Route[] {
   return [

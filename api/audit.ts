@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { parseInstant } from '../domain/clock.js';
 import type { AuditLog, AuditQuery, AuditView } from '../provisioning/audit-log.js';
-import { ok, route, type Route } from './route.js';
+import { Id, ok, route, type Route } from './route.js';
 
 const TAG = 'Audit log';
 
@@ -31,7 +31,7 @@ const Filters = {
     )
     .optional(),
   /** Entries about this member. */
-  member: z.coerce.number().int().positive().optional(),
+  member: Id.optional(),
   /** From this instant (inclusive). */
   from: Instant.optional(),
   /** Up to this instant (exclusive). */

@@ -13,7 +13,7 @@ import { SsoError } from '../sso/errors.js';
 import { SSO_PATH } from '../sso/router.js';
 import { parseIdpMetadata } from '../sso/saml.js';
 import { ExpiresAt } from './api-tokens.js';
-import { created, defined, noContent, ok, route, type Route } from './route.js';
+import { created, defined, Id, noContent, ok, route, type Route } from './route.js';
 
 const TAG = 'Identity and access';
 
@@ -111,8 +111,8 @@ const ConnectionPatch = z
     }
   });
 
-const ConnectionId = z.strictObject({ connectionId: z.coerce.number().int().positive() });
-const TokenId = z.strictObject({ tokenId: z.coerce.number().int().positive() });
+const ConnectionId = z.strictObject({ connectionId: Id });
+const TokenId = z.strictObject({ tokenId: Id });
 
 const Mappings = z
   .array(

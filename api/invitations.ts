@@ -8,7 +8,7 @@ import {
 } from '../provisioning/invitations.js';
 import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
 import { memberJson, organisationJson, paging, TierId } from './members.js';
-import { created, noContent, ok, route, type Route } from './route.js';
+import { created, Id, noContent, ok, route, type Route } from './route.js';
 import type { RouteDeps } from './routes.js';
 
 /** An invitation as the admin API shows it (docs/api.md, "Invitation"). */
@@ -28,7 +28,7 @@ export function invitationJson(i: InvitationListing) {
 }
 
 const InvitationId = z.strictObject({
-  invitationId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  invitationId: Id,
 });
 
 /** A secret from a mailed link: 256 bits in base64url behind a short prefix. */

@@ -6,7 +6,7 @@ import type { Invitation } from '../db/queries/invitations.js';
 import type { Member } from '../db/queries/members.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import { createMemberAdmin, MAX_MEMBERS_PER_PAGE } from '../provisioning/member-admin.js';
-import { noContent, ok, route, type Route } from './route.js';
+import { Id, noContent, ok, route, type Route } from './route.js';
 import type { RouteDeps } from './routes.js';
 
 /** A member as every admin API answer shows one (docs/api.md, "Member"). */
@@ -33,7 +33,7 @@ function invitationJson(i: Invitation) {
 }
 
 export const MemberId = z.strictObject({
-  memberId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  memberId: Id,
 });
 
 /** A tier id as tiers are named (`standard`, `premium`); whether it exists is the service's to say. */

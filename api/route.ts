@@ -3,7 +3,7 @@
 // role, strict input validation) before the handler runs, and the OpenAPI document is generated
 // from the same declarations, so the documentation cannot drift from what the server does.
 import type { Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Actor, Role } from '../domain/model.js';
 
 /** Who is calling: a signed-in member (console session) or an organisation's API token. */
@@ -86,6 +86,17 @@ export const created = (body: unknown, location?: string): Reply => ({
   ...(location ? { headers: { location } } : {}),
 });
 export const noContent: Reply = { status: 204 };
+
+/**
+ * A resource id in a path: digits only, no sign, no leading zero, at most 16 of them (below 2^53).
+ * Number() would read `0x10`, `1e1` and ` 16` as 16 and so reach another resource than the one
+ * named; these are refused (400) instead.
+ */
+export const Id = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'must be a whole number from 1, in plain digits')
+  .transform(Number)
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
 
 /** Drops undefined members, which `exactOptionalPropertyTypes` keeps apart from absent ones. */
 export function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

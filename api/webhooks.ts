@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../webhooks/events.js';
 import { MAX_DELIVERY_PAGE, type Webhooks } from '../provisioning/webhooks.js';
-import { created, defined, noContent, ok, route, type Route } from './route.js';
+import { created, defined, Id, noContent, ok, route, type Route } from './route.js';
 
 const TAG = 'Webhooks';
 
@@ -14,10 +14,10 @@ const Events = z
   .array(z.string().min(1).max(64))
   .min(1, 'Name at least one event type, or "*" for all.')
   .max(EVENT_TYPES.length + 1);
-const EndpointId = z.strictObject({ endpointId: z.coerce.number().int().positive() });
+const EndpointId = z.strictObject({ endpointId: Id });
 const DeliveryId = z.strictObject({
-  endpointId: z.coerce.number().int().positive(),
-  deliveryId: z.coerce.number().int().positive(),
+  endpointId: Id,
+  deliveryId: Id,
 });
 
 export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Route[] {

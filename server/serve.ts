@@ -8,6 +8,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { systemClock } from '../domain/clock.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
+import { answerClientErrors } from './client-errors.js';
 import { buildContainer } from './container.js';
 import type { Logger } from './logger.js';
 import { clusterMetricsText } from './metrics.js';
@@ -50,6 +51,8 @@ export function serve(config: Config, logger: Logger): void {
   jobs?.unref();
 
   const server: Server = createServer(app);
+  // Oversized headers (431) and malformed requests get a body and a log line, not a bare status.
+  answerClientErrors(server, logger);
   // Until it listens, an error is a failure to listen (port taken, no permission, unknown host):
   // the process cannot serve, so it says why in one line and exits non-zero rather than linger.
   const cannotListen = (error: NodeJS.ErrnoException) => {
