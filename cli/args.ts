@@ -54,6 +54,7 @@ const OPTIONS = {
   'client-id': { type: 'string' },
   'client-secret': { type: 'string' },
   scope: { type: 'string', multiple: true },
+  'expires-at': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -85,7 +86,7 @@ export const COMMANDS = {
   confirm: { params: ['slug', 'quote-id'], options: [] },
   renew: { params: [], options: [] },
   jobs: { params: [], options: [] },
-  'scim-token create': { params: ['slug'], options: ['name'] },
+  'scim-token create': { params: ['slug'], options: ['name', 'expires-at'] },
   'scim-token list': { params: ['slug'], options: [] },
   'scim-token revoke': { params: ['slug', 'token-id'], options: [] },
   'api-token create': { params: ['slug'], options: ['role', 'name'] },
@@ -151,9 +152,10 @@ Billing
   confirm SLUG QUOTE-ID        Buy what the quote priced and issue its invoice.
 
 Directory sync (SCIM)
-  scim-token create SLUG --name NAME
+  scim-token create SLUG --name NAME [--expires-at ISO]
                                Create a SCIM bearer token for the identity provider; it is shown
-                               once and stored only as a hash.
+                               once and stored only as a hash. --expires-at: when it stops
+                               working (an instant with an offset, e.g. 2027-01-31T00:00:00Z).
   scim-token list SLUG         The organisation's SCIM tokens (never the secrets).
   scim-token revoke SLUG ID    Revoke a token at once.
   waiting SLUG                 Directory users refused for want of a seat, and those awaiting one.

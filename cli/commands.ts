@@ -93,7 +93,9 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       if (name === undefined)
         throw new UsageError(['scim-token create needs --name (what the token is for)']);
       return (c, at) => {
-        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR);
+        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR, {
+          expiresAt: values['expires-at'],
+        });
         return {
           data: { token: issued.token, scimBaseUrl: at.scimBaseUrl, ...issued.record },
           text: [

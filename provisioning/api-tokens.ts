@@ -12,6 +12,7 @@ import type { Queries } from '../db/queries/index.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
+import { tokenExpired, tokenExpiry } from './token-expiry.js';
 
 const PREFIX = 'skapi_';
 /** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
@@ -44,10 +45,15 @@ function requireDelegable(q: Queries, organisationId: number, actor: Actor, role
 
 export function createApiTokens({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   return {
-    create(organisationId: number, input: { name: string; role: TokenRole }, actor: Actor): IssuedApiToken {
+    create(
+      organisationId: number,
+      input: { name: string; role: TokenRole; expiresAt?: string | null | undefined },
+      actor: Actor,
+    ): IssuedApiToken {
       const name = input.name.trim();
       if (name === '' || name.length > 100)
         throw new ValidationError('A token needs a name of 1 to 100 characters.', { field: 'name' });
+      const expiresAt = tokenExpiry(input.expiresAt, clock.now());
       return store.write((q) => {
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
@@ -69,6 +75,7 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
                 ? (q.apiTokens.active(organisationId, actor.tokenId)?.createdByMemberId ?? null)
                 : null,
           at,
+          expiresAt,
         });
         q.audit.append({
           organisationId,
@@ -77,7 +84,7 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
           action: 'api_token.created',
           subjectType: 'api_token',
           subjectId: id,
-          after: { name, role: input.role },
+          after: { name, role: input.role, ...(expiresAt ? { expiresAt } : {}) },
         });
         return { token, record: publicView(q.apiTokens.byId(organisationId, id)!) };
       });
@@ -116,6 +123,13 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
         throw new AuthError('The API token is missing, unknown or revoked.');
       }
       const now = clock.now();
+      if (tokenExpired(token.expiresAt, now)) {
+        throw new AuthError(
+          `The API token expired at ${token.expiresAt}; an owner can create a new one.`,
+          {},
+          'token_expired',
+        );
+      }
       if (
         token.lastUsedAt === null ||
         now.toMillis() - Date.parse(token.lastUsedAt) >= LAST_USED_PRECISION_MS
