@@ -6,9 +6,11 @@
 // 1. xpath-context: xpath builds a whole XPathContext (`new XPathContext()`, whose FunctionResolver
 //    registers the 27 core functions of XPath 1.0 §4) for every path step, predicate list and
 //    filter, then overwrites every one of its fields with the caller's (`assign(new XPathContext(),
-//    c)` in PathExpr.prototype.evaluate, `XPathContext.prototype.extend`). The replacements make the
-//    same object (same prototype, same own fields in the same order) without building what is
-//    overwritten; a default resolver is still made when the caller's context lacks one.
+//    c)` in PathExpr.prototype.evaluate, `XPathContext.prototype.extend`). The replacement extend
+//    makes the same object (same prototype, same own fields in the same order) without building
+//    what is overwritten. PathExpr's copy is only ever written one field (contextNode, by
+//    PathExpr.applyStep), so the replacement evaluate lends the caller's context and puts that
+//    field back. Either falls back to the original for a context without resolvers of its own.
 // 2. xpath-parse: every `xpath.select` builds a new XPathParser (50 reduce closures, the same for
 //    every parser) and parses the expression again. The replacements share one reduce table and
 //    reuse the parsed tree of an expression seen before (bounded; a parsed tree is never changed by
@@ -217,15 +219,25 @@ function xpathContextSwaps(xpath: XPathModule): Swap[] {
   const extend: Method = function (this: unknown, newProps: unknown) {
     return bringsResolvers(this) ? copyContext(this, newProps) : originalExtend.call(this, newProps);
   };
+  const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
   const evaluate: Method = function (this: unknown, c: unknown) {
-    if (!bringsResolvers(c)) return originalEvaluate.call(this, c);
+    if (!bringsResolvers(c) || Object.getPrototypeOf(c) !== XPathContext.prototype)
+      return originalEvaluate.call(this, c);
     const expr = this as PathExpr;
-    const xpc = copyContext(c, null);
-    const filtered = expr.applyFilter(c, xpc);
+    const filtered = expr.applyFilter(c, c);
     if ('nonNodes' in filtered) return filtered.nonNodes;
-    const nodes = new XNodeSet();
-    nodes.addArray(PathExpr.applyLocationPath(expr.locationPath, xpc, filtered.nodes));
-    return nodes;
+    // The copy of `c` only ever had its contextNode written (PathExpr.applyStep); `c` lends itself
+    // instead and gets its contextNode back, so the caller sees it as before.
+    const had = hasOwn(c, 'contextNode');
+    const contextNode = c.contextNode;
+    try {
+      const nodes = new XNodeSet();
+      nodes.addArray(PathExpr.applyLocationPath(expr.locationPath, c, filtered.nodes));
+      return nodes;
+    } finally {
+      if (had) c.contextNode = contextNode;
+      else delete c.contextNode;
+    }
   };
   return [
     { target: XPathContext.prototype, key: 'extend', original: originalExtend, replacement: extend },

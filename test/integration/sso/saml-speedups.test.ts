@@ -276,6 +276,35 @@ describe('SAML library speed-ups', () => {
         assert.deepEqual(on, off);
       });
 
+      test(`When ${name} evaluates a path with a context, then the caller's context is left as it was, with or without a context node`, () => {
+        const doc = new dom.DOMParser().parseFromString(signedXml, 'text/xml');
+        const { off, on } = bothWays(() =>
+          ["//*[local-name(.)='Issuer']", "./*[local-name(.)='Issuer']", 'count(./*)'].flatMap((e) =>
+            [true, false].map((withNode) => {
+              const path = (
+                xpath.parse(e).expression as unknown as { expression: { evaluate(c: object): unknown } }
+              ).expression;
+              const c = new xpath.XPathContext();
+              c.expressionContextNode = doc.documentElement;
+              if (withNode) c.contextNode = doc.documentElement;
+              let answer: unknown;
+              try {
+                const value = path.evaluate(c) as { toArray?: () => XNode[]; numberValue?: () => number };
+                answer = value.toArray ? value.toArray().map(serialize) : value.numberValue?.();
+              } catch (error) {
+                answer = (error as Error).message;
+              }
+              return {
+                answer,
+                after: Object.keys(c).map((k) => [k, c[k] === doc.documentElement ? 'root' : typeof c[k]]),
+              };
+            }),
+          ),
+        );
+        assert.deepEqual(on, off);
+        assert.equal((off[0]!.answer as string[]).length, 2, 'both Issuers found');
+      });
+
       test(`When ${name} parses an expression, a bad one, and more distinct ones than it keeps, then it answers as before`, () => {
         const doc = new dom.DOMParser().parseFromString(signedXml, 'text/xml');
         const { off, on } = bothWays(() => {
