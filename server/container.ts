@@ -28,7 +28,14 @@ import { createWebhooks } from '../provisioning/webhooks.js';
 import { installSamlSpeedups } from '../sso/saml-speedups.js';
 import { recordEvents } from '../webhooks/events.js';
 import { createWebhookWorker, WEBHOOK_RETRY } from '../webhooks/worker.js';
-import type { Config, MailConfig, OutboundConfig, SecretsConfig, WebhookConfig } from './config.js';
+import {
+  ConfigError,
+  type Config,
+  type MailConfig,
+  type OutboundConfig,
+  type SecretsConfig,
+  type WebhookConfig,
+} from './config.js';
 import { createHealth } from './health.js';
 import type { Logger } from './logger.js';
 import { loadSecretKeys, type LoadedKeys } from './secret-keys.js';
@@ -103,10 +110,11 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   }
   if (sealed.unknownKeys.length > 0) {
     store.close();
-    throw new Error(
+    // A configuration problem: the operator must give the key (the CLI exits 2, the server 1).
+    throw new ConfigError([
       `Stored secrets are sealed under key ${sealed.unknownKeys.join(', ')}, which ${secretKeys.origin} ` +
         'does not hold: start with the key that sealed them (SECRETS_KEY or SECRETS_KEY_FILE).',
-    );
+    ]);
   }
   // Every request to an address an organisation configured goes through this guard.
   const outbound = createOutboundGuard({ allowlist: config.outbound?.allowlist ?? [] });
