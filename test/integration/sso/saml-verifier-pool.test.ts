@@ -160,7 +160,9 @@ describe('SAML verifier pool', () => {
   });
 
   test('When a worker dies (here: its memory limit is too small to start), then the response it held fails instead of hanging, and so does the next one, on a new worker', async () => {
-    const verifier = pool({ size: 1, maxHeapMb: 2 });
+    // 8 MB: too little to load the SAML libraries, enough to start the thread. Below about 3 MB,
+    // Node.js 24 cannot even set up the thread's heap and aborts the whole process instead.
+    const verifier = pool({ size: 1, maxHeapMb: 8 });
     const body = await response(13);
     for (let attempt = 0; attempt < 2; attempt++) {
       await rejectsWith(

@@ -33,8 +33,9 @@ test('When the SAML verifier fails, then the sign-in gets a 503 try-again page, 
       logger: createLogger('silent'),
       publicBaseUrl: url,
       samlVerifyThreads: 1,
-      // Too little memory for a worker to start: every verification fails, as in a crash.
-      samlVerifierLimits: { maxHeapMb: 1 },
+      // Too little memory for a worker to load the SAML libraries: every verification fails, as in
+      // a crash. Not less: below about 3 MB, Node.js 24 aborts the whole process instead.
+      samlVerifierLimits: { maxHeapMb: 8 },
     }),
   );
   server.on('request', app);
