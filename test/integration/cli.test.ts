@@ -565,6 +565,44 @@ describe('The seatkeeper command', () => {
     }
   });
 
+  test('When a .env file is in the working directory, then the command reads it as the server does, the environment winning', () => {
+    const dir = acme();
+    const cwd = newDir();
+    writeFileSync(
+      join(cwd, '.env'),
+      `# the server's settings\nDATA_DIR=${dir}\nPUBLIC_BASE_URL="https://from-file.example"\nexport PORT=1\n`,
+    );
+    const env: Record<string, string | undefined> = { ...process.env, PORT: '8080', HOST: '' };
+    delete env.DATA_DIR;
+    delete env.DATABASE_PATH;
+    delete env.PUBLIC_BASE_URL;
+    /** The SCIM base URL `scim-token list` prints when run in `cwd` with `extra` in the environment. */
+    const scimBaseUrl = (extra: Record<string, string>) => {
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          import.meta.resolve('tsx'),
+          join(ROOT, 'cli/main.ts'),
+          'scim-token',
+          'list',
+          'acme',
+          '--json',
+        ],
+        { cwd, env: { ...env, ...extra }, encoding: 'utf8' },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      return (JSON.parse(run.stdout) as { scimBaseUrl: string }).scimBaseUrl;
+    };
+    // The organisation is found, so DATA_DIR came from the file, as did PUBLIC_BASE_URL.
+    assert.equal(scimBaseUrl({}), 'https://from-file.example/scim/v2');
+    assert.equal(
+      scimBaseUrl({ PUBLIC_BASE_URL: '' }),
+      'http://127.0.0.1:8080/scim/v2',
+      'set in the environment, even empty, wins over the file; so does PORT',
+    );
+  });
+
   test('When help is asked for, then every command and global option is listed', () => {
     const run = cli(newDir(), 'help');
     assert.equal(run.status, 0);
