@@ -76,6 +76,9 @@ interface HostileStats {
   itemsPerPage: number[];
 }
 
+/** Users created by the hostile side so far: each create is a new userName, across rounds. */
+let created = 0;
+
 /** One worst request of `kind`; `n` and `lane` make its users and values differ between requests. */
 function sendHostile(
   client: ReturnType<typeof httpClient>,
@@ -105,7 +108,7 @@ function sendHostile(
   if (kind === 'page') return client.send('GET', `${SCIM_BASE}/Users?startIndex=${firstFat}&count=1000`);
   if (kind === 'search')
     return client.send('POST', `${SCIM_BASE}/.search`, JSON.stringify({ startIndex: firstFat, count: 1000 }));
-  return client.send('POST', `${SCIM_BASE}/Users`, JSON.stringify(fatUser(`more${lane}x${n}`)));
+  return client.send('POST', `${SCIM_BASE}/Users`, JSON.stringify(fatUser(`more${++created}`)));
 }
 
 /** Sends the worst requests in turn over one connection until `stop.done`. */

@@ -4,8 +4,10 @@
 // SQLite in WAL mode lets the worker read while the main thread writes; each list is one read
 // transaction, so it sees what was committed before it started, like any read of another process.
 //
-// One worker, started on first use, answering in order. It is unref'd: it never keeps the process
-// alive. A worker that dies fails the lists it held, and the next list starts a new one.
+// Two worker threads, started at the first list, each running one list at a time; an organisation
+// has at most one list running, so one organisation's scans never queue another's lookups. Idle
+// workers are unref'd: they never keep the process alive. A worker that dies fails the list it
+// held, and the next list starts a new one.
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -52,53 +54,90 @@ export interface DirectoryReader {
   close(): Promise<void>;
 }
 
-interface Pending {
+interface Job {
+  readonly request: ReaderRequest;
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
-export function createDirectoryReader(data: ReaderWorkerData): DirectoryReader {
-  let worker: Worker | undefined;
-  const pending = new Map<number, Pending>();
+interface Slot {
+  readonly worker: Worker;
+  /** The list it is running, if any: one at a time, so a job is never queued behind another's scan. */
+  job: Job | undefined;
+}
+
+/**
+ * Worker threads. Two: one organisation runs at most one list at a time (see pump), so a scan of a
+ * large directory occupies one thread while every other organisation's lists use the other.
+ */
+const THREADS = 2;
+
+export function createDirectoryReader(data: ReaderWorkerData, threads = THREADS): DirectoryReader {
+  const slots: Slot[] = [];
+  const queue: Job[] = [];
   let nextId = 1;
+  let closed = false;
 
-  function failAll(error: Error): void {
-    for (const p of pending.values()) p.reject(error);
-    pending.clear();
-  }
-
-  function start(): Worker {
+  function start(): Slot {
     const { filename, workerOptions } = workerEntry();
-    const w = new Worker(filename, { ...workerOptions, workerData: data });
-    w.unref();
+    const worker = new Worker(filename, { ...workerOptions, workerData: data });
+    worker.unref();
+    const slot: Slot = { worker, job: undefined };
     let failure: string | undefined;
-    w.on('message', (reply: ReaderReply) => {
-      const p = pending.get(reply.id);
-      if (!p) return;
-      pending.delete(reply.id);
-      if (pending.size === 0) w.unref();
-      if (reply.ok) p.resolve(reply.result);
-      else p.reject(rebuild(reply.error));
+    worker.on('message', (reply: ReaderReply) => {
+      const job = slot.job;
+      if (!job || job.request.id !== reply.id) return;
+      slot.job = undefined;
+      worker.unref();
+      if (reply.ok) job.resolve(reply.result);
+      else job.reject(rebuild(reply.error));
+      pump();
     });
-    w.on('error', (error) => {
+    worker.on('error', (error) => {
       failure = error.message;
     });
-    w.on('exit', (code) => {
-      if (worker === w) worker = undefined;
-      failAll(new Error(`The directory reader stopped (${failure ?? `exit code ${code}`}).`));
+    worker.on('exit', (code) => {
+      slots.splice(slots.indexOf(slot), 1);
+      slot.job?.reject(new Error(`The directory reader stopped (${failure ?? `exit code ${code}`}).`));
+      slot.job = undefined;
+      if (!closed) pump();
     });
-    return w;
+    slots.push(slot);
+    return slot;
+  }
+
+  /**
+   * Hands queued lists to idle threads, oldest first, skipping an organisation that already has one
+   * running: its next list waits for its own, not other organisations' for it.
+   */
+  function pump(): void {
+    for (;;) {
+      const busy = new Set(slots.flatMap((s) => (s.job ? [s.job.request.organisationId] : [])));
+      const at = queue.findIndex((job) => !busy.has(job.request.organisationId));
+      if (at < 0) return;
+      const slot =
+        slots.find((s) => s.job === undefined) ?? (slots.length < threads && !closed ? start() : undefined);
+      if (!slot) return;
+      const [job] = queue.splice(at, 1);
+      slot.job = job;
+      // Referenced while it has work, so a list in flight keeps the process alive until answered.
+      slot.worker.ref();
+      slot.worker.postMessage(job!.request);
+    }
   }
 
   function ask<T>(kind: ReaderRequest['kind'], organisationId: number, page: ListPage): Promise<T> {
-    worker ??= start();
-    const w = worker;
-    const id = nextId++;
+    if (closed) return Promise.reject(new Error('The directory reader is closed.'));
+    // Every thread at the first list: a thread takes a moment to start, which a list that could
+    // have run beside another's long scan should not have to wait for.
+    while (slots.length < threads) start();
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
-      // Referenced while it has work, so a list in flight keeps the process alive until answered.
-      w.ref();
-      w.postMessage({ id, kind, organisationId, page } satisfies ReaderRequest);
+      queue.push({
+        request: { id: nextId++, kind, organisationId, page },
+        resolve: resolve as (result: unknown) => void,
+        reject,
+      });
+      pump();
     });
   }
 
@@ -106,10 +145,9 @@ export function createDirectoryReader(data: ReaderWorkerData): DirectoryReader {
     listUsers: (organisationId, page) => ask('users', organisationId, page),
     listGroups: (organisationId, page) => ask('groups', organisationId, page),
     async close() {
-      const w = worker;
-      worker = undefined;
-      if (w) await w.terminate();
-      failAll(new Error('The directory reader is closed.'));
+      closed = true;
+      for (const job of queue.splice(0)) job.reject(new Error('The directory reader is closed.'));
+      await Promise.all(slots.map((s) => s.worker.terminate()));
     },
   };
 }

@@ -21,7 +21,9 @@ import {
 import { apiWorld, problem } from '../../helpers/api.js';
 import { createExample, listen, scimToken, setup, tempDir } from '../../helpers/fixtures.js';
 import { close, expectScimError, expectStatus, scimClient, world, type World } from './harness.js';
-import { oktaCreateUser, oktaUserBody, PATCH_OP } from './requests.js';
+import { oktaCreateUser, oktaFindUser as oktaFindUserRequest, oktaUserBody, PATCH_OP } from './requests.js';
+import { normaliseResource } from '../../../scim/normalise.js';
+import { fromScimUser } from '../../../scim/representation.js';
 
 type Json = Record<string, unknown>;
 
@@ -469,6 +471,51 @@ describe('Rate limit per organisation and live tokens per organisation', () => {
     } finally {
       ctx.cleanup();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Lists of one organisation do not hold up another's", () => {
+  test("When one organisation runs a filter that scans its whole directory, then another organisation's lookup is answered before it, and the first organisation's next list waits its turn", async () => {
+    const ctx = setup('2026-03-01T10:00:00Z');
+    const big = createExample(ctx, { seats: { standard: 10_000, premium: 0 } }).organisation;
+    const small = createExample(ctx, { slug: 'globex' }).organisation;
+    const server = await listen(ctx);
+    try {
+      // 6,000 users for the scan to look at, made by the directory engine as POST /Users makes them.
+      const actor = { type: 'scim_token', tokenId: 0 } as const;
+      ctx.c.store.write(() => {
+        for (let i = 0; i < 6000; i++) {
+          const input = fromScimUser(normaliseResource(oktaUserBody(`u${i}@acme.example`)));
+          ctx.c.directory.createUser(big.id, input, actor);
+        }
+      });
+      const bigClient = scimClient(server, scimToken(ctx, big.id));
+      const smallClient = scimClient(server, scimToken(ctx, small.id));
+      // Both reader threads up: two lists at once, one per organisation, take one each.
+      for (const res of await Promise.all([
+        smallClient.send({ method: 'GET', path: '/Users?count=1' }),
+        bigClient.send({ method: 'GET', path: '/Users?count=1' }),
+      ]))
+        expectStatus(res, 200);
+      const scan = Array.from({ length: MAX_FILTER_TERMS }, (_, i) => `emails[value co "q${i}"]`).join(
+        ' or ',
+      );
+      const order: string[] = [];
+      const sent = (name: string, request: Promise<{ status: number }>) =>
+        request.then((res) => {
+          assert.equal(res.status, 200, name);
+          order.push(name);
+        });
+      await Promise.all([
+        sent('scan', bigClient.send({ method: 'GET', path: `/Users?filter=${encodeURIComponent(scan)}` })),
+        sent('next of the same organisation', bigClient.send({ method: 'GET', path: '/Users?count=1' })),
+        sent('lookup of another organisation', smallClient.send(oktaFindUserRequest('owner@globex.example'))),
+      ]);
+      assert.deepEqual(order, ['lookup of another organisation', 'scan', 'next of the same organisation']);
+    } finally {
+      await server.close();
+      ctx.cleanup();
     }
   });
 });
