@@ -54,8 +54,13 @@ export npm_config_nodedir="$node_root"
   exit 1
 }
 
-work="$cache/project-node$version"
+# The copy gets the project's neighbour ../shared too (the identity providers'
+# conformance suites: test/conformance/provider-server.ts).
+work="$cache/node-$version-work/$(basename "$root")"
 mkdir -p "$work"
+if [ -d "$root/../shared" ]; then
+  ln -sfn "$(cd "$root/../shared" && pwd)" "$(dirname "$work")/shared"
+fi
 find "$work" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
 tar -C "$root" --exclude=./node_modules --exclude=./dist --exclude=./data --exclude=./.git \
   --exclude=./test-results --exclude=./bench-results -cf - . | tar -C "$work" -xf -
