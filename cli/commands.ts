@@ -148,7 +148,7 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       if (name.trim() === '') problems.push('--name needs a name for the token');
       if (problems.length > 0 || (role !== 'owner' && role !== 'admin')) throw new UsageError(problems);
       return (c, at) => {
-        // Made by the operator, the token answers to no member (docs/rules.md, "Who may do what").
+        // Made by the operator, the token answers to no member (docs/rules.md, "Members and roles").
         const issued = c.apiTokens.create(organisationBySlug(c, slug).id, { name, role }, OPERATOR);
         return {
           data: issuedApiTokenView(issued.token, issued.record, at),
