@@ -643,15 +643,17 @@ function validFilter(resource: 'Users' | 'Groups'): fc.Arbitrary<string> {
         ]
       : []),
   );
-  return fc.letrec<{ node: string }>((tie) => ({
-    node: fc.oneof(
-      { depthSize: 'small', maxDepth: 5, withCrossShrink: true },
-      leaf,
-      fc.tuple(tie('node'), caseOf(['and', 'or']), tie('node')).map(([l, o, r]) => `${l} ${o} ${r}`),
-      tie('node').map((f) => `not (${f})`),
-      tie('node').map((f) => `(${f})`),
-    ),
-  })).node.filter(withinTermLimit);
+  return fc
+    .letrec<{ node: string }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', maxDepth: 5, withCrossShrink: true },
+        leaf,
+        fc.tuple(tie('node'), caseOf(['and', 'or']), tie('node')).map(([l, o, r]) => `${l} ${o} ${r}`),
+        tie('node').map((f) => `not (${f})`),
+        tie('node').map((f) => `(${f})`),
+      ),
+    }))
+    .node.filter(withinTermLimit);
 }
 
 /** Valid filters stay within MAX_FILTER_TERMS comparisons; longer ones are refused (tested above). */
