@@ -8,21 +8,31 @@ import { createGroupQueries } from './queries/groups.js';
 import type { ReaderReply, ReaderRequest, ReaderWorkerData } from './directory-reader.js';
 
 const { databasePath, busyTimeoutMs } = workerData as ReaderWorkerData;
-const db = openDatabase(databasePath, { busyTimeoutMs });
-const users = createDirectoryUserQueries(db);
-const groups = createGroupQueries(db);
-// The count and the page in one read transaction: one snapshot, so totalResults and the page agree.
-const listUsers = db.transaction((request: ReaderRequest) =>
-  users.list(request.organisationId, request.page),
-);
-const listGroups = db.transaction((request: ReaderRequest) =>
-  groups.list(request.organisationId, request.page),
-);
+
+/**
+ * The connection, opened at the first list rather than at start: a thread started beside a busy
+ * one is often terminated (the server closing) before it ever runs a list, and a thread terminated
+ * while SQLite reports an error (the file already removed, say) takes the whole process down with
+ * a fatal V8 error. Untouched, it has nothing to report.
+ */
+let opened: ReturnType<typeof open> | undefined;
+function open() {
+  const db = openDatabase(databasePath, { busyTimeoutMs });
+  const users = createDirectoryUserQueries(db);
+  const groups = createGroupQueries(db);
+  return {
+    db,
+    // The count and the page in one read transaction: one snapshot, so totalResults and the page agree.
+    listUsers: db.transaction((request: ReaderRequest) => users.list(request.organisationId, request.page)),
+    listGroups: db.transaction((request: ReaderRequest) => groups.list(request.organisationId, request.page)),
+  };
+}
 
 parentPort!.on('message', (request: ReaderRequest) => {
   let reply: ReaderReply;
   try {
-    const result = request.kind === 'users' ? listUsers(request) : listGroups(request);
+    opened ??= open();
+    const result = request.kind === 'users' ? opened.listUsers(request) : opened.listGroups(request);
     reply = { id: request.id, ok: true, result };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
