@@ -63,7 +63,14 @@ if (options.mode === 'echo') {
   server.on(
     'request',
     statuses.wrap(
-      createApp({ ...c, config: { publicBaseUrl: url, scimRateLimit: { perSecond: 0, burst: 1 } } }),
+      createApp({
+        ...c,
+        config: {
+          publicBaseUrl: url,
+          scimRateLimit: { perSecond: 0, burst: 1 },
+          scimOrganisationRateLimit: { perSecond: 0, burst: 1 },
+        },
+      }),
     ),
   );
 

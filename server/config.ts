@@ -72,11 +72,11 @@ export const CONFIG_KEYS = {
     default: '1000',
     doc: 'SCIM requests a token may send at once before the per-second rate applies.',
   },
-  SCIM_ORG_RATE_PER_SECOND: {
+  SCIM_ORG_RATE_LIMIT_PER_SECOND: {
     default: '1000',
     doc: 'SCIM requests per second allowed per organisation (all its tokens together) and process (0 turns the limit off).',
   },
-  SCIM_ORG_RATE_BURST: {
+  SCIM_ORG_RATE_LIMIT_BURST: {
     default: '2000',
     doc: 'SCIM requests an organisation may send at once, over all its tokens, before its per-second rate applies.',
   },
@@ -153,8 +153,8 @@ const schema = z.object({
   WORKERS: z.union([z.literal('auto'), integer(1, 64)]),
   SCIM_RATE_LIMIT_PER_SECOND: integer(0, 1_000_000),
   SCIM_RATE_LIMIT_BURST: integer(1, 1_000_000),
-  SCIM_ORG_RATE_PER_SECOND: integer(0, 1_000_000),
-  SCIM_ORG_RATE_BURST: integer(1, 1_000_000),
+  SCIM_ORG_RATE_LIMIT_PER_SECOND: integer(0, 1_000_000),
+  SCIM_ORG_RATE_LIMIT_BURST: integer(1, 1_000_000),
   SMTP_URL: z.union([
     z.literal(''),
     z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }),
@@ -336,8 +336,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     jobsIntervalSeconds: v.JOBS_INTERVAL_SECONDS,
     scimRateLimit: Object.freeze({ perSecond: v.SCIM_RATE_LIMIT_PER_SECOND, burst: v.SCIM_RATE_LIMIT_BURST }),
     scimOrganisationRateLimit: Object.freeze({
-      perSecond: v.SCIM_ORG_RATE_PER_SECOND,
-      burst: v.SCIM_ORG_RATE_BURST,
+      perSecond: v.SCIM_ORG_RATE_LIMIT_PER_SECOND,
+      burst: v.SCIM_ORG_RATE_LIMIT_BURST,
     }),
     mail: Object.freeze({
       smtpUrl: v.SMTP_URL === '' ? null : v.SMTP_URL,

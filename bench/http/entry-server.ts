@@ -113,6 +113,7 @@ export class EntryServer {
       MAIL_DIR: join(options.dir, 'mail'),
       LOG_LEVEL: 'info',
       SCIM_RATE_LIMIT_PER_SECOND: '0',
+      SCIM_ORG_RATE_LIMIT_PER_SECOND: '0',
       JOBS_INTERVAL_SECONDS: '0',
       // Every background worker's poll timer (mail, and any added later) off, as in the bench server.
       ...Object.fromEntries(

@@ -40,7 +40,14 @@ const statuses = statusCounter();
 server.on(
   'request',
   statuses.wrap(
-    createApp({ ...c, config: { publicBaseUrl: url, scimRateLimit: { perSecond: 0, burst: 1 } } }),
+    createApp({
+      ...c,
+      config: {
+        publicBaseUrl: url,
+        scimRateLimit: { perSecond: 0, burst: 1 },
+        scimOrganisationRateLimit: { perSecond: 0, burst: 1 },
+      },
+    }),
   ),
 );
 
