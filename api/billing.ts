@@ -68,7 +68,8 @@ export function lineView(l: InvoiceLine) {
   };
 }
 
-function quoteView(q: Quote) {
+/** A quote as the API answers it (and the command line's --json prints it). */
+export function quoteView(q: Quote) {
   return {
     id: q.id,
     createdAt: q.createdAt,
@@ -81,7 +82,8 @@ function quoteView(q: Quote) {
   };
 }
 
-function invoiceSummary(i: Invoice) {
+/** An invoice without its lines, as GET /invoices lists it. */
+export function invoiceSummary(i: Invoice) {
   return {
     id: i.id,
     number: i.number,
@@ -94,7 +96,8 @@ function invoiceSummary(i: Invoice) {
   };
 }
 
-const invoiceView = (i: Invoice) => ({ ...invoiceSummary(i), lines: i.lines.map(lineView) });
+/** An invoice with every line, as GET /invoices/:number answers it. */
+export const invoiceView = (i: Invoice) => ({ ...invoiceSummary(i), lines: i.lines.map(lineView) });
 
 function renewalView(p: RenewalPreview) {
   return { ...p, lines: p.lines.map(lineView) };

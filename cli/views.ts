@@ -2,13 +2,11 @@
 // script reads one vocabulary whichever it calls. Tiers are `tier` (or `id` in a list of tiers),
 // never `tierId`; months are `{ numerator, denominator, text }`; URLs are absolute, below
 // PUBLIC_BASE_URL resolved as the server resolves it.
-import { lineView } from '../api/billing.js';
+import { invoiceSummary, invoiceView, quoteView } from '../api/billing.js';
 import { memberJson } from '../api/members.js';
 import type { GroupMapping } from '../db/queries/group-mappings.js';
-import type { Invoice } from '../db/queries/invoices.js';
 import type { Member } from '../db/queries/members.js';
 import type { Organisation, OrganisationDomain } from '../db/queries/organisations.js';
-import type { Quote } from '../db/queries/quotes.js';
 import type { ApiTokenView } from '../provisioning/api-tokens.js';
 import type { SsoConnection, SsoConnectionView } from '../provisioning/sso.js';
 import { API_PATH } from '../api/router.js';
@@ -16,7 +14,7 @@ import { SCIM_PATH } from '../scim/router.js';
 import { SSO_PATH } from '../sso/router.js';
 import type { TierUsage } from '../seats/seat-pool.js';
 
-export { memberJson };
+export { invoiceSummary, invoiceView, memberJson, quoteView };
 
 /** The absolute URLs a command prints, below PUBLIC_BASE_URL (no trailing slash). */
 export function urls(publicBaseUrl: string) {
@@ -38,39 +36,6 @@ export function urls(publicBaseUrl: string) {
 }
 
 export type Urls = ReturnType<typeof urls>;
-
-/** An invoice without its lines, as GET /api/v1/invoices lists it. */
-export function invoiceSummary(i: Invoice) {
-  return {
-    id: i.id,
-    number: i.number,
-    kind: i.kind,
-    termNumber: i.termNumber,
-    issuedAt: i.issuedAt,
-    currency: i.currency,
-    totalMinor: i.totalMinor,
-    quoteId: i.quoteId,
-  };
-}
-
-/** An invoice with every line, as GET /api/v1/invoices/:number answers. */
-export function invoiceView(i: Invoice) {
-  return { ...invoiceSummary(i), lines: i.lines.map(lineView) };
-}
-
-/** A quote, as POST /api/v1/billing/quotes answers. */
-export function quoteView(q: Quote) {
-  return {
-    id: q.id,
-    createdAt: q.createdAt,
-    expiresAt: q.expiresAt,
-    termNumber: q.termNumber,
-    currency: q.currency,
-    request: q.request,
-    lines: q.lines.map(lineView),
-    totalMinor: q.totalMinor,
-  };
-}
 
 /** A connection as GET /api/v1/sso-connections lists it, with what to give the identity provider. */
 export function connectionView(c: SsoConnectionView, at: Urls) {
