@@ -38,6 +38,9 @@ const BY_ACTION: Readonly<Record<string, readonly EventType[]>> = {
   'member.readded': ['member.created'],
   'member.updated': ['member.updated'],
   'member.role_changed': ['member.updated'],
+  // The directory took over a member who signed in or was invited first: its userName and
+  // externalId are the provider's from now on (docs/scim.md, "Every member is a SCIM User").
+  'member.linked': ['member.updated'],
   'seat.claimed': ['seat.claimed'],
   'seat.released': ['seat.released'],
   'seat.unassigned': ['seat.released'],
