@@ -117,6 +117,10 @@ while (performance.now() < deadline) {
   }
   ops++;
   if (ops % 10 === 0) send({ type: 'progress', ops, created });
+  // Writes to a pipe the parent is not reading (it is blocked in a command it runs) queue in this
+  // process on some Node.js releases (24) instead of blocking it; they go out only when this loop
+  // lets the event loop run, so the parent would see the churner stuck.
+  if (process.stdout.writableLength > 0) await new Promise((resolve) => setImmediate(resolve));
 }
 c.close();
 process.exit(0);
