@@ -16,7 +16,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../helpers/fixtures.js';
-import { startOidcProvider, type OidcTestProvider } from '../helpers/oidc-provider.js';
+import { startOidcConnection, type OidcTestProvider } from '../helpers/oidc-provider.js';
 
 const skip = browserSkipReason();
 
@@ -36,30 +36,15 @@ describe('Signing in with OpenID Connect in a browser', { skip, timeout: 30_000 
     }).organisation.id;
     ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx, { publicHost: 'localhost' });
-    provider = await startOidcProvider({
+    ({ provider } = await startOidcConnection({
+      sso: ctx.c.sso,
+      organisationId: orgId,
+      serverUrls: [server.url],
       accounts: {
         ada: { email: 'ada@acme.example', email_verified: true, name: 'Ada' },
         bob: { email: 'bob@acme.example', email_verified: true, name: 'Bob' },
       },
-      clients: [
-        {
-          client_id: 'seatkeeper',
-          client_secret: 'test-secret',
-          redirect_uris: [`${server.url}/sso/oidc/callback`],
-        },
-      ],
-    });
-    ctx.c.sso.createConnection(
-      orgId,
-      {
-        protocol: 'oidc',
-        name: 'Acme OIDC',
-        issuer: provider.issuer,
-        clientId: 'seatkeeper',
-        clientSecret: 'test-secret',
-      },
-      OPERATOR,
-    );
+    }));
     browser = await launchChromium();
   });
   after(async () => {

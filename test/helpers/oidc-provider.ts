@@ -10,6 +10,8 @@
 import { generateKeyPairSync, sign as rsaSign, randomBytes, type JsonWebKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Container } from '../../server/container.js';
+import { OPERATOR } from '../../domain/model.js';
 import { OIDC_BROWSER_COOKIE } from '../../sso/router.js';
 
 export interface OidcTestClient {
@@ -247,6 +249,46 @@ async function drive(issuer: string, start: URL, accountId: string): Promise<URL
 }
 
 /** From /sso/start's Set-Cookie headers, the `name=value` that binds the sign-in to the browser. */
+export interface StartOidcConnectionOptions extends Omit<StartOidcProviderOptions, 'clients'> {
+  readonly sso: Pick<Container['sso'], 'createConnection'>;
+  readonly organisationId: number;
+  /** The Seatkeeper servers the provider sends people back to (their /sso/oidc/callback). */
+  readonly serverUrls: readonly string[];
+  readonly clientSecret?: string;
+  readonly name?: string;
+}
+
+/**
+ * A test OpenID Provider with one client, `seatkeeper`, and the organisation's OIDC connection to
+ * it, made by the operator: what every sign-in test over OIDC starts from.
+ */
+export async function startOidcConnection(options: StartOidcConnectionOptions) {
+  const {
+    sso,
+    organisationId,
+    serverUrls,
+    clientSecret = 'test-secret',
+    name = 'Acme OIDC',
+    ...rest
+  } = options;
+  const provider = await startOidcProvider({
+    ...rest,
+    clients: [
+      {
+        client_id: 'seatkeeper',
+        client_secret: clientSecret,
+        redirect_uris: serverUrls.map((url) => `${url}/sso/oidc/callback`),
+      },
+    ],
+  });
+  const connection = sso.createConnection(
+    organisationId,
+    { protocol: 'oidc', name, issuer: provider.issuer, clientId: 'seatkeeper', clientSecret },
+    OPERATOR,
+  );
+  return { provider, connection };
+}
+
 export function oidcBindingCookie(setCookie: readonly string[]): string | undefined {
   return setCookie.map((c) => c.split(';')[0]!).find((c) => c.startsWith(OIDC_BROWSER_COOKIE));
 }

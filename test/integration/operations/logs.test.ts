@@ -12,7 +12,7 @@ import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer, type Container } from '../../../server/container.js';
 import { createLogger } from '../../../server/logger.js';
 import { exampleOrganisation, tempDir, TEST_OUTBOUND, type RunningServer } from '../../helpers/fixtures.js';
-import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcSignIn, startOidcConnection, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { serveApp } from '../../helpers/operations.js';
 import { tokenIn } from '../../helpers/people.js';
 import { startSamlIdp, type SamlIdp } from '../../helpers/saml-idp.js';
@@ -78,27 +78,15 @@ before(async () => {
   c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
   server = await serveApp(c);
 
-  provider = await startOidcProvider({
+  const started = await startOidcConnection({
+    sso: c.sso,
+    organisationId: organisation.id,
+    serverUrls: [server.url],
     accounts: { ada: { email: 'ada@acme.example', email_verified: true } },
-    clients: [
-      {
-        client_id: 'seatkeeper',
-        client_secret: OIDC_CLIENT_SECRET,
-        redirect_uris: [`${server.url}/sso/oidc/callback`],
-      },
-    ],
+    clientSecret: OIDC_CLIENT_SECRET,
   });
-  const oidc = c.sso.createConnection(
-    organisation.id,
-    {
-      protocol: 'oidc',
-      name: 'Acme OIDC',
-      issuer: provider.issuer,
-      clientId: 'seatkeeper',
-      clientSecret: OIDC_CLIENT_SECRET,
-    },
-    OPERATOR,
-  );
+  provider = started.provider;
+  const oidc = started.connection;
   idp = startSamlIdp({
     spMetadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="sp"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${server.url}/acs" index="0"/></SPSSODescriptor></EntityDescriptor>`,
     now: () => clock.now(),

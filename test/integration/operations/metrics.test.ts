@@ -19,7 +19,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcSignIn, startOidcConnection, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { sample, samples, serveApp } from '../../helpers/operations.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -67,29 +67,16 @@ describe('The metrics after a scenario', () => {
     ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     token = scimToken(ctx, orgId);
     server = await serveApp(ctx.c);
-    provider = await startOidcProvider({
+    ({ provider } = await startOidcConnection({
+      sso: ctx.c.sso,
+      organisationId: orgId,
+      serverUrls: [server.url],
       accounts: Object.fromEntries(
         ['ada', 'bob'].map((id) => [id, { email: `${id}@acme.example`, email_verified: true }]),
       ),
-      clients: [
-        {
-          client_id: 'seatkeeper',
-          client_secret: 'secret-1',
-          redirect_uris: [`${server.url}/sso/oidc/callback`],
-        },
-      ],
-    });
-    ctx.c.sso.createConnection(
-      orgId,
-      {
-        protocol: 'oidc',
-        name: 'Acme',
-        issuer: provider.issuer,
-        clientId: 'seatkeeper',
-        clientSecret: 'secret-1',
-      },
-      OPERATOR,
-    );
+      clientSecret: 'secret-1',
+      name: 'Acme',
+    }));
 
     const first = await scimCreate('one@acme.example');
     const second = await scimCreate('two@acme.example');

@@ -13,7 +13,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcSignIn, startOidcConnection, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import {
   expectEmptyList,
   expectScimError,
@@ -65,29 +65,14 @@ async function world(people: readonly string[]): Promise<World> {
   }).organisation.id;
   ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
   const server = await listen(ctx);
-  const provider = await startOidcProvider({
+  const { provider } = await startOidcConnection({
+    sso: ctx.c.sso,
+    organisationId: orgId,
+    serverUrls: [server.url],
     accounts: Object.fromEntries(
       people.map((id) => [id, { email: `${id}@acme.example`, email_verified: true, name: `${id} Person` }]),
     ),
-    clients: [
-      {
-        client_id: 'seatkeeper',
-        client_secret: 'test-secret',
-        redirect_uris: [`${server.url}/sso/oidc/callback`],
-      },
-    ],
   });
-  ctx.c.sso.createConnection(
-    orgId,
-    {
-      protocol: 'oidc',
-      name: 'Acme OIDC',
-      issuer: provider.issuer,
-      clientId: 'seatkeeper',
-      clientSecret: 'test-secret',
-    },
-    OPERATOR,
-  );
   return { ctx, server, provider, orgId, scim: scimClient(server, scimToken(ctx, orgId)) };
 }
 

@@ -12,7 +12,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { oidcSignIn, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { oidcSignIn, startOidcConnection, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { tokenIn } from '../../helpers/people.js';
 
 describe('Require single sign-on over HTTP', () => {
@@ -28,27 +28,12 @@ describe('Require single sign-on over HTTP', () => {
     orgId = example.organisation.id;
     ctx.c.seats.acceptInvitation(orgId, example.primaryOwner.id, OPERATOR);
     server = await listen(ctx);
-    provider = await startOidcProvider({
+    ({ provider } = await startOidcConnection({
+      sso: ctx.c.sso,
+      organisationId: orgId,
+      serverUrls: [server.url],
       accounts: { newcomer: { email: 'newcomer@acme.example', email_verified: true, name: 'New Comer' } },
-      clients: [
-        {
-          client_id: 'seatkeeper',
-          client_secret: 'test-secret',
-          redirect_uris: [`${server.url}/sso/oidc/callback`],
-        },
-      ],
-    });
-    ctx.c.sso.createConnection(
-      orgId,
-      {
-        protocol: 'oidc',
-        name: 'Acme OIDC',
-        issuer: provider.issuer,
-        clientId: 'seatkeeper',
-        clientSecret: 'test-secret',
-      },
-      OPERATOR,
-    );
+    }));
     ctx.c.sso.setRequireSso(orgId, true, OPERATOR);
     const { secret } = ctx.c.sso.startSession(orgId, example.primaryOwner.id);
     owner = {

@@ -11,7 +11,11 @@ import {
   type RunningServer,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { oidcBindingCookie, startOidcProvider, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import {
+  oidcBindingCookie,
+  startOidcConnection,
+  type OidcTestProvider,
+} from '../../helpers/oidc-provider.js';
 import { startSamlIdp, type SamlIdp } from '../../helpers/saml-idp.js';
 
 const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
@@ -48,32 +52,17 @@ describe('OpenID Connect sign-in over HTTP', () => {
     }).organisation.id;
     ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx);
-    provider = await startOidcProvider({
+    ({ provider } = await startOidcConnection({
+      sso: ctx.c.sso,
+      organisationId: orgId,
+      serverUrls: [server.url],
       accounts: Object.fromEntries(
         ['ada', 'bob', 'cyd'].map((id) => [
           id,
           { email: `${id}@acme.example`, email_verified: true, name: id },
         ]),
       ),
-      clients: [
-        {
-          client_id: 'seatkeeper',
-          client_secret: 'test-secret',
-          redirect_uris: [`${server.url}/sso/oidc/callback`],
-        },
-      ],
-    });
-    ctx.c.sso.createConnection(
-      orgId,
-      {
-        protocol: 'oidc',
-        name: 'Acme OIDC',
-        issuer: provider.issuer,
-        clientId: 'seatkeeper',
-        clientSecret: 'test-secret',
-      },
-      OPERATOR,
-    );
+    }));
   });
   after(async () => {
     await provider.close();
