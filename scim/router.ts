@@ -245,6 +245,25 @@ export function createScimRouter(deps: ScimDeps): Router {
     next();
   });
 
+  // RFC 8259 §8.1: JSON exchanged between systems is UTF-8. The body parser would otherwise decode
+  // a body labelled UTF-16 (or any "utf-" charset) under that label, and a byte it cannot read
+  // becomes nothing: "{" sent as UTF-16 read as an empty SearchRequest listed every user. A
+  // declared charset other than UTF-8 is refused before the body is read, whatever the body.
+  router.use((req, _res, next) => {
+    const charset = declaredCharset(req.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8') {
+      next(
+        new ScimError(
+          415,
+          undefined,
+          `A SCIM request body is UTF-8 JSON (RFC 8259 §8.1); charset "${charset}" is not accepted.`,
+        ),
+      );
+      return;
+    }
+    next();
+  });
+
   router.use(
     express.json({
       type: ['application/scim+json', 'application/json'],
@@ -644,4 +663,12 @@ function scimmyError(error: unknown): ScimError | undefined {
     undefined,
     typeof error.message === 'string' ? error.message : 'Request refused.',
   );
+}
+
+/** The charset parameter of a Content-Type (RFC 9110 §8.3.2), lower-cased; undefined when none. */
+function declaredCharset(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
+  if (match === null) return undefined;
+  return (match[1] ?? match[2] ?? '').toLowerCase();
 }

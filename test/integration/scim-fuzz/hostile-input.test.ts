@@ -1512,7 +1512,8 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
           if (encoding !== '') headers['content-encoding'] = encoding;
           const req: Request = { method, path, body, headers };
           // A JSON media type: body-parser is lenient about stray parameters, and reads an empty
-          // body as {} (enough for a SearchRequest with defaults) whatever charset or encoding.
+          // body as {} (enough for a SearchRequest with defaults) whatever the encoding. A charset
+          // other than UTF-8 is refused whatever the body (RFC 8259 §8.1).
           const jsonMedia = /^application\/(scim\+)?json\s*(;|$)/i.test(contentType);
           const utf8 = !/charset=(?!utf-8\s*(;|$))/i.test(contentType);
           let json = true;
@@ -1525,6 +1526,7 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
           // Brotli stream, RFC 7932 §9.2) decodes to an empty body, which is read as {} too.
           const mayPass =
             jsonMedia &&
+            utf8 &&
             (body === '' ||
               decodesToNothing(body, encoding) ||
               (json && utf8 && (encoding === '' || encoding === 'identity')));

@@ -274,6 +274,35 @@ describe('Limits on one SCIM request', () => {
     assert.deepEqual(await userNames(), before, 'nothing stored');
   });
 
+  test('When a body declares a charset other than UTF-8, then 415 whatever the body, and nothing is listed or stored', async () => {
+    const before = await userNames();
+    const cases: [string, string, Buffer | string][] = [
+      // A lone "{" read as UTF-16 decoded to nothing, and an empty SearchRequest listed every user.
+      ['/Users/.search', 'application/json; charset=utf-16', '{'],
+      ['/Users/.search', 'application/scim+json; charset="UTF-16LE"', Buffer.from('{}', 'utf16le')],
+      ['/Users', 'application/scim+json; charset=latin1', JSON.stringify(oktaUserBody('latin@acme.example'))],
+    ];
+    for (const [path, contentType, body] of cases) {
+      const res = await fetch(`${w.server.url}/scim/v2${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${w.token}`, 'content-type': contentType },
+        body,
+      });
+      const answer = { status: res.status, headers: res.headers, body: (await res.json()) as Json };
+      expectScimError(answer, 415, /UTF-8/);
+    }
+    assert.deepEqual(await userNames(), before, 'nothing stored');
+    const utf8 = await fetch(`${w.server.url}/scim/v2/Users/.search`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${w.token}`,
+        'content-type': 'application/scim+json; charset="utf-8"',
+      },
+      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], count: 1 }),
+    });
+    assert.equal(utf8.status, 200, 'a quoted UTF-8 charset is UTF-8');
+  });
+
   test('When a filter has more terms than the limit, then 400 invalidFilter; at the limit it runs', async () => {
     const filter = (n: number) =>
       encodeURIComponent(Array.from({ length: n }, () => 'emails[value co "q"]').join(' or '));
