@@ -1,0 +1,2 @@
+-- Languages: the language a member reads the console, their pages and their mail in, and the
+-- organisation's default for members who chose none (docs/console.md, "Languages").
