@@ -8,15 +8,18 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import type { Actor, Role } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Organisation } from '../db/queries/organisations.js';
+import type { SpKey } from '../db/queries/saml-sp-keys.js';
 import type { SsoConnection } from '../db/queries/sso.js';
 import type { Session } from '../db/queries/sso-state.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
+import { makeSpKeyPair, type SpKeyPair } from '../sso/sp-certificate.js';
 import { emailDomain } from './members.js';
 
 export type { SsoConnection } from '../db/queries/sso.js';
 export type { Session } from '../db/queries/sso-state.js';
+export type { SpKey } from '../db/queries/saml-sp-keys.js';
 
 export interface SamlConnectionInput {
   readonly protocol: 'saml';
@@ -28,6 +31,10 @@ export interface SamlConnectionInput {
   readonly nameIdFormat?: string | null;
   readonly attributeMap?: Readonly<Record<string, string>>;
   readonly idpInitiated?: boolean;
+  /** Sign AuthnRequests with the connection's SP key (SAML bindings §3.4.4.1). */
+  readonly signAuthnRequests?: boolean;
+  /** Refuse assertions that were not encrypted to the connection's SP key (SAML core §2.3.4). */
+  readonly requireEncryptedAssertions?: boolean;
 }
 
 export interface OidcConnectionInput {
@@ -58,6 +65,8 @@ export interface SsoConnectionPatch {
   readonly nameIdFormat?: string | null;
   readonly attributeMap?: Readonly<Record<string, string>>;
   readonly idpInitiated?: boolean;
+  readonly signAuthnRequests?: boolean;
+  readonly requireEncryptedAssertions?: boolean;
   readonly issuer?: string;
   readonly clientId?: string;
   readonly clientSecret?: string;
@@ -74,6 +83,8 @@ const SETTINGS = {
     'nameIdFormat',
     'attributeMap',
     'idpInitiated',
+    'signAuthnRequests',
+    'requireEncryptedAssertions',
   ],
   oidc: ['issuer', 'clientId', 'clientSecret', 'scopes', 'claimMap'],
 } as const;
@@ -171,10 +182,36 @@ function keepOneConnectionWhileRequired(
   );
 }
 
+/** Who creates a SAML connection's first key pair when it is first needed (docs/sso.md). */
+const SP_KEY_JOB: Actor = { type: 'system', job: 'saml-sp-key' };
+/** Default overlap after a key is promoted, during which the replaced key still decrypts. */
+export const SP_KEY_OVERLAP_HOURS = 24;
+/** Longest overlap an owner may ask for. */
+export const SP_KEY_MAX_OVERLAP_HOURS = 720;
+
+/** The SAML connection of this organisation, or NotFoundError. */
+function samlConnectionOf(q: Queries, organisationId: number, connectionId: number): SsoConnection {
+  const connection = q.sso.connection(connectionId);
+  if (connection?.organisationId !== organisationId || connection.protocol !== 'saml')
+    throw new NotFoundError(`No SAML connection ${connectionId}.`);
+  return connection;
+}
+
+/** What the audit log says of a key: never the private key. */
+const keyAudit = (k: SpKey) => ({
+  keyId: k.id,
+  status: k.status,
+  fingerprint: k.fingerprint,
+  notAfter: k.notAfter,
+});
+
 /** How long a sign-in may take between leaving for the provider and coming back. */
 export const LOGIN_STATE_TTL_MINUTES = 10;
 /** How long a session lasts after sign-in. */
 export const SESSION_TTL_HOURS = 12;
+
+/** The subject of a connection's certificates: says whose key it is, in any IdP's key list. */
+const spCommonName = (c: SsoConnection) => `Seatkeeper SAML SP ${c.publicId}`;
 
 const hash = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
 const loginStateKey = () => randomBytes(24).toString('base64url');
@@ -191,6 +228,39 @@ function requireUrl(value: string, what: string, problems: string[]): void {
 
 export function createSsoService({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   const now = () => clock.now();
+  /** Key pairs being made, per connection: two first requests at once make one. */
+  const keysInFlight = new Map<number, Promise<void>>();
+
+  /** Stores a new key pair of `status` and audits it (in the caller's transaction). */
+  function storeKey(
+    q: Queries,
+    connection: SsoConnection,
+    status: 'current' | 'next',
+    pair: SpKeyPair,
+    actor: Actor,
+    action: string,
+  ): SpKey {
+    const at = now().toISO()!;
+    const key = q.samlSpKeys.insert({
+      connectionId: connection.id,
+      status,
+      certificate: pair.certificatePem,
+      fingerprint: pair.fingerprint,
+      notAfter: pair.notAfter,
+      privateKeyPem: pair.privateKeyPem,
+      at,
+    });
+    q.audit.append({
+      organisationId: connection.organisationId,
+      at,
+      actor,
+      action,
+      subjectType: 'sso_connection',
+      subjectId: connection.id,
+      after: keyAudit(key),
+    });
+    return key;
+  }
 
   return {
     /** Adds a connection (owners and the operator). The OIDC client secret is stored apart and never returned. */
@@ -215,6 +285,8 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
           nameIdFormat: input.nameIdFormat ?? null,
           attributeMap: input.attributeMap ?? {},
           idpInitiated: input.idpInitiated ?? false,
+          signAuthnRequests: input.signAuthnRequests ?? false,
+          requireEncryptedAssertions: input.requireEncryptedAssertions ?? false,
         };
       } else {
         requireUrl(input.issuer, 'the issuer', problems);
@@ -397,6 +469,134 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
           before: { requireSso: organisation.requireSso },
           after: { requireSso: required },
         });
+      });
+    },
+
+    /** The SAML connection's service provider keys as owners see them (never a private key). */
+    serviceProviderKeys(organisationId: number, connectionId: number, actor: Actor): SpKey[] {
+      return store.read((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        samlConnectionOf(q, organisationId, connectionId);
+        return q.samlSpKeys.keys(connectionId);
+      });
+    },
+
+    /** The connection's keys, current first (for the metadata; no private key). */
+    spKeys: (connectionId: number): SpKey[] => store.read((q) => q.samlSpKeys.keys(connectionId)),
+
+    /**
+     * Gives a SAML connection its first key pair if it has none (connections made before keys
+     * existed, or by the command line): when its metadata is first asked for or a sign-in starts.
+     * The key is made outside the transaction (it takes a while); whoever stores one first wins.
+     */
+    async ensureServiceProviderKey(connectionId: number): Promise<void> {
+      const has = () =>
+        store.read((q) => q.samlSpKeys.keys(connectionId).some((k) => k.status === 'current'));
+      if (has()) return;
+      let pending = keysInFlight.get(connectionId);
+      if (!pending) {
+        pending = (async () => {
+          const connection = store.read((q) => q.sso.connection(connectionId));
+          if (connection?.protocol !== 'saml') return;
+          const pair = await makeSpKeyPair(spCommonName(connection), now().toJSDate());
+          store.write((q) => {
+            if (!q.sso.connection(connectionId)) return;
+            if (q.samlSpKeys.keys(connectionId).some((k) => k.status === 'current')) return;
+            storeKey(q, connection, 'current', pair, SP_KEY_JOB, 'sso_connection.sp_key_created');
+          });
+        })().finally(() => keysInFlight.delete(connectionId));
+        keysInFlight.set(connectionId, pending);
+      }
+      await pending;
+    },
+
+    /**
+     * Starts a key rotation (owners): a new key pair as `next`, published in the metadata beside
+     * the current one so the IdP can take it up; `promoteServiceProviderKey` finishes. A
+     * connection without a key gets its current one. Refused while a next key waits
+     * (sp_key_rotation_pending).
+     */
+    async addServiceProviderKey(organisationId: number, connectionId: number, actor: Actor): Promise<SpKey> {
+      const check = (q: Queries) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const connection = samlConnectionOf(q, organisationId, connectionId);
+        if (q.samlSpKeys.keys(connectionId).some((k) => k.status === 'next'))
+          throw new ConflictError(
+            'A next key is already published for this connection: promote it before adding another.',
+            {},
+            'sp_key_rotation_pending',
+          );
+        return connection;
+      };
+      const connection = store.read(check);
+      const pair = await makeSpKeyPair(spCommonName(connection), now().toJSDate());
+      return store.write((q) => {
+        check(q);
+        const status = q.samlSpKeys.keys(connectionId).some((k) => k.status === 'current')
+          ? 'next'
+          : 'current';
+        return storeKey(q, connection, status, pair, actor, 'sso_connection.sp_key_added');
+      });
+    },
+
+    /**
+     * Finishes a rotation (owners): the next key becomes current (it signs AuthnRequests and is
+     * the one the metadata publishes), and the key it replaces decrypts for `overlapHours` more
+     * (responses already on their way to us, IdPs that re-read metadata late), then no longer.
+     * Refused without a next key (sp_key_no_next).
+     */
+    promoteServiceProviderKey(
+      organisationId: number,
+      connectionId: number,
+      overlapHours: number,
+      actor: Actor,
+    ): SpKey[] {
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const connection = samlConnectionOf(q, organisationId, connectionId);
+        const before = q.samlSpKeys.keys(connectionId);
+        const at = now();
+        const retireAt = at.plus({ milliseconds: Math.round(overlapHours * 3_600_000) });
+        if (!q.samlSpKeys.promote(connectionId, at.toUTC().toISO()!, retireAt.toUTC().toISO()!))
+          throw new ConflictError('There is no next key to promote: add one first.', {}, 'sp_key_no_next');
+        const after = q.samlSpKeys.keys(connectionId);
+        q.audit.append({
+          organisationId,
+          at: at.toISO()!,
+          actor,
+          action: 'sso_connection.sp_key_promoted',
+          subjectType: 'sso_connection',
+          subjectId: connection.id,
+          before: { keys: before.map(keyAudit) },
+          after: { keys: after.map(keyAudit), retireAt: retireAt.toUTC().toISO() },
+        });
+        return after;
+      });
+    },
+
+    /**
+     * The private keys that may decrypt an assertion for this connection now: current, next and a
+     * previous one until its retire_at. For the verifier only; never shown or logged.
+     */
+    decryptionKeys(connectionId: number): string[] {
+      const at = now().toUTC().toISO()!;
+      return store.read((q) =>
+        q.samlSpKeys
+          .keys(connectionId)
+          .filter((k) => k.status !== 'previous' || (k.retireAt !== null && k.retireAt > at))
+          .map((k) => q.samlSpKeys.privateKey(k.id))
+          .filter((pem): pem is string => pem !== null),
+      );
+    },
+
+    /** The current private key, which signs AuthnRequests; null before the connection has one. */
+    signingKey(connectionId: number): string | null {
+      return store.read((q) => {
+        const current = q.samlSpKeys.keys(connectionId).find((k) => k.status === 'current');
+        return current ? q.samlSpKeys.privateKey(current.id) : null;
       });
     },
 

@@ -1,4 +1,5 @@
-// The secrets Seatkeeper keeps to use later (OIDC client secrets, webhook signing secrets), sealed
+// The secrets Seatkeeper keeps to use later (OIDC client secrets, SAML service provider private
+// keys, webhook signing secrets), sealed
 // at rest (db/secret-box.ts): sealing what an older release stored in plain text, at every start,
 // and re-sealing everything under the newest key, for `seatkeeper secrets rotate`. Each is one
 // write transaction, so a crash leaves every value either as it was or re-sealed, never lost.
@@ -15,7 +16,11 @@ export interface ResealOutcome {
 export function createStoredSecrets({ store }: { readonly store: Store }) {
   function reseal(which: (state: SealState) => boolean): ResealOutcome {
     return store.write((q) => {
-      const outcomes = [q.sso.resealSecrets(which), q.webhooks.resealSecrets(which)];
+      const outcomes = [
+        q.sso.resealSecrets(which),
+        q.samlSpKeys.resealSecrets(which),
+        q.webhooks.resealSecrets(which),
+      ];
       return {
         resealed: outcomes.reduce((n, o) => n + o.resealed, 0),
         unknownKeys: [...new Set(outcomes.flatMap((o) => o.unknownKeys))],

@@ -15,6 +15,7 @@ import { createOrganisationQueries } from './organisations.js';
 import { createOutboxQueries } from './outbox.js';
 import { createOwnershipTransferQueries } from './ownership-transfers.js';
 import { createQuoteQueries } from './quotes.js';
+import { createSamlSpKeyQueries } from './saml-sp-keys.js';
 import { createScimTokenQueries } from './scim-tokens.js';
 import { createSeatPoolQueries } from './seat-pools.js';
 import { createSignInLinkQueries } from './sign-in-links.js';
@@ -42,6 +43,7 @@ export function createQueries(db: Db, secrets: SecretBox) {
     scimTokens: createScimTokenQueries(db),
     waitlist: createWaitlistQueries(db),
     sso: createSsoQueries(db, secrets),
+    samlSpKeys: createSamlSpKeyQueries(db, secrets),
     ssoState: createSsoStateQueries(db),
     outbox: createOutboxQueries(db),
     notices: createNoticeQueries(db),
