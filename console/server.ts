@@ -1,6 +1,7 @@
 // Serves the admin web console at /console: its static files, and its page shell for every path
 // the console routes in the browser, each with a strict Content-Security-Policy. The console is a
 // client of the admin API only; nothing here reads data.
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express, { type Response, type Router } from 'express';
 
@@ -8,6 +9,16 @@ export const CONSOLE_PATH = '/console';
 
 /** The browser files (HTML, CSS, ES modules); dist/console/public after a build. */
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+
+/**
+ * Browser bundles served from node_modules as they are installed, no copy kept in the tree: the
+ * ICU MessageFormat library (one self-contained ES module) the console's i18n.js imports.
+ */
+const VENDOR: Readonly<Record<string, string>> = {
+  'intl-messageformat.js': createRequire(import.meta.url).resolve(
+    'intl-messageformat/intl-messageformat.esm.js',
+  ),
+};
 
 /**
  * The console's own pages (paths below /console), as its client-side router knows them
@@ -56,6 +67,18 @@ export function createConsoleRouter(): Router {
     next();
   });
   // Files change only with a release and carry no hash in their names: revalidate every time.
+  router.get('/assets/vendor/:file', (req, res, next) => {
+    const file = VENDOR[req.params.file];
+    if (!file) {
+      next();
+      return;
+    }
+    res.setHeader('cache-control', 'no-cache');
+    res.type('text/javascript');
+    res.sendFile(file, (error) => {
+      if (error) next(error);
+    });
+  });
   router.use(
     '/assets',
     express.static(PUBLIC_DIR, {

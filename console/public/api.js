@@ -13,6 +13,8 @@ import { call, query } from './http.js';
  * @property {{ id: number, email: string, displayName: string | null, role: Role, tier: string | null,
  *   seatState: string } | null} member
  * @property {string | null} csrfToken
+ * @property {string} [locale] the language the console speaks to the caller (docs/console.md, "Languages")
+ * @property {string | null} [language] the member's own choice of language, null for automatic
  */
 
 /** @returns {Promise<Session>} */
@@ -243,6 +245,24 @@ export const invoices = () =>
 /** @returns {Promise<Invoice>} */
 export const invoice = (/** @type {string} */ number) =>
   /** @type {Promise<Invoice>} */ (call('GET', `/invoices/${encodeURIComponent(number)}`));
+/** Where the browser downloads an invoice as PDF (the session cookie goes with it). */
+export const invoicePdfUrl = (/** @type {string} */ number) =>
+  `/api/v1/invoices/${encodeURIComponent(number)}/pdf`;
+/**
+ * @typedef {object} BillingContact
+ * @property {string} name
+ * @property {string} email
+ * @property {string[]} addressLines
+ * @property {string} country ISO 3166-1 alpha-2
+ * @property {string | null} vatId
+ * @property {string} [updatedAt]
+ */
+/** @returns {Promise<{ contact: BillingContact | null }>} */
+export const billingContact = () =>
+  /** @type {Promise<{ contact: BillingContact | null }>} */ (call('GET', '/billing/contact'));
+/** @returns {Promise<{ contact: BillingContact }>} */
+export const setBillingContact = (/** @type {Omit<BillingContact, 'updatedAt'>} */ body) =>
+  /** @type {Promise<{ contact: BillingContact }>} */ (call('PUT', '/billing/contact', body));
 
 // Seat usage (admins; thresholds: owners).
 

@@ -3,6 +3,7 @@
 // text, never parsed as HTML), labelled form fields with a place for their error, problem documents
 // shown next to the field each error points at, confirmation dialogs, and status messages.
 /* global document, HTMLElement, HTMLInputElement, HTMLSelectElement, HTMLTextAreaElement */
+import { t } from './i18n.js';
 
 /** @typedef {string | number | Node | null | undefined | false} Child */
 /** @typedef {Child | (Child | Child[] | (Child | Child[])[])[]} Children nested lists are flattened */
@@ -347,10 +348,9 @@ export function pageProblem(/** @type {unknown} */ error) {
 
 /** How the console names a role. */
 export function roleName(/** @type {string} */ role) {
-  return (
-    { primary_owner: 'Primary owner', owner: 'Owner', admin: 'Admin', user: 'User' }[role] ??
-    role.replace(/_/g, ' ')
-  );
+  const key = `role.${role}`;
+  const said = t(key);
+  return said === key ? role.replace(/_/g, ' ') : said;
 }
 
 /** A simple table: caption, headers, rows of cells. */

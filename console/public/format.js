@@ -1,12 +1,10 @@
 // @ts-check
-// How the console writes money, dates and counts for people: money from integer minor units in the
-// contract's currency (ISO 4217), instants in the reader's time zone, calendar dates as they are.
-/* global navigator */
+// How the console writes money, dates and counts for people, in the language in use (i18n.js):
+// money from integer minor units in the contract's currency (ISO 4217), instants in the reader's
+// time zone or a zone given (the contract's), calendar dates as they are.
+import { locale, t } from './i18n.js';
 
-/** The reader's language, so numbers and dates look as they expect. */
-export function locale() {
-  return navigator.languages?.[0] ?? navigator.language ?? 'en';
-}
+export { locale };
 
 /** The minor-unit digits of a currency (2 for EUR, 0 for JPY, 3 for BHD). */
 export function currencyDigits(/** @type {string} */ currency) {
@@ -38,15 +36,25 @@ export function perMonth(
   /** @type {string} */ currency,
   /** @type {number} [digits] */ digits,
 ) {
-  return `${money(minor, currency, digits)} a month`;
+  return t('format.perMonth', { amount: money(minor, currency, digits) });
 }
 
-/** An ISO 8601 instant as a date and time in the reader's zone; '' for null. */
-export function instant(/** @type {string | null | undefined} */ iso) {
+/**
+ * An ISO 8601 instant as a date and time in the reader's zone, or in `timeZone` (an IANA zone, e.g.
+ * the contract's) with the zone named; '' for null.
+ * @param {string | null | undefined} iso
+ * @param {string} [timeZone]
+ */
+export function instant(iso, timeZone) {
   if (!iso) return '';
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+  return new Intl.DateTimeFormat(
+    locale(),
+    timeZone
+      ? { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }
+      : { dateStyle: 'medium', timeStyle: 'short' },
+  ).format(at);
 }
 
 /** A calendar date (YYYY-MM-DD, or the date part of an instant written in its own zone). */
@@ -63,7 +71,14 @@ export function count(/** @type {number} */ n) {
   return new Intl.NumberFormat(locale()).format(n);
 }
 
-/** A seat state or source as words: "awaiting_seat" → "awaiting seat". */
+/**
+ * A seat state, source, status or tier as words in the language in use ("awaiting_seat" →
+ * "awaiting seat", "in Erwartung eines Platzes"), from the catalogue's `value.<name>` messages;
+ * a value it has no word for is shown with spaces for underscores.
+ */
 export function words(/** @type {string | null | undefined} */ value) {
-  return value ? value.replace(/_/g, ' ') : '';
+  if (!value) return '';
+  const key = `value.${value}`;
+  const said = t(key);
+  return said === key ? value.replace(/_/g, ' ') : said;
 }

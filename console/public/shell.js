@@ -6,6 +6,7 @@
 import * as api from './api.js';
 import { ApiError, useCsrfToken, whenSessionEnds } from './http.js';
 import { clearNotice, h, notice, pageProblem, replace, roleName } from './dom.js';
+import { browserLocale, t, useLocale } from './i18n.js';
 
 export const BASE = '/console';
 
@@ -28,7 +29,7 @@ export const BASE = '/console';
  * @property {RegExp} path below /console
  * @property {() => Promise<PageModule>} load
  * @property {Role | 'public'} role the least role the navigation offers it to
- * @property {string} [nav] the navigation label, when it is in the navigation
+ * @property {string} [nav] the navigation label's message key (locales/*.json), when it is in the navigation
  * @property {string} [href] the navigation link, below /console
  */
 
@@ -41,7 +42,7 @@ const ROUTES = [
     path: /^\/members$/,
     href: '/members',
     role: 'admin',
-    nav: 'Members',
+    nav: 'nav.members',
     load: () => import('./pages/members.js'),
   },
   { path: /^\/members\/(\d+)$/, role: 'admin', load: () => import('./pages/member.js') },
@@ -49,21 +50,21 @@ const ROUTES = [
     path: /^\/usage$/,
     href: '/usage',
     role: 'admin',
-    nav: 'Seat usage',
+    nav: 'nav.usage',
     load: () => import('./pages/usage.js'),
   },
   {
     path: /^\/billing$/,
     href: '/billing',
     role: 'owner',
-    nav: 'Billing',
+    nav: 'nav.billing',
     load: () => import('./pages/billing.js'),
   },
   {
     path: /^\/invoices$/,
     href: '/invoices',
     role: 'owner',
-    nav: 'Invoices',
+    nav: 'nav.invoices',
     load: () => import('./pages/invoices.js'),
   },
   { path: /^\/invoices\/([\w-]+)$/, role: 'owner', load: () => import('./pages/invoice.js') },
@@ -71,21 +72,21 @@ const ROUTES = [
     path: /^\/identity$/,
     href: '/identity',
     role: 'owner',
-    nav: 'Identity and access',
+    nav: 'nav.identity',
     load: () => import('./pages/identity.js'),
   },
   {
     path: /^\/audit$/,
     href: '/audit',
     role: 'admin',
-    nav: 'Audit log',
+    nav: 'nav.audit',
     load: () => import('./pages/audit.js'),
   },
   {
     path: /^\/profile$/,
     href: '/profile',
     role: 'user',
-    nav: 'My profile',
+    nav: 'nav.profile',
     load: () => import('./pages/profile.js'),
   },
 ];
@@ -133,10 +134,7 @@ export async function signedIn(to) {
   // The server signed the person in, but this browser did not keep the session cookie (cookies
   // blocked, or a clock far off): say so rather than leave them on a page that worked.
   navigate(`${BASE}/sign-in`, { replace: true });
-  notice(
-    'You were signed in, but this browser did not keep the session. Allow cookies for this site, then sign in.',
-    'error',
-  );
+  notice(t('app.cookiesBlocked'), 'error');
   return false;
 }
 
@@ -149,6 +147,8 @@ async function loadSession() {
   }
   sessionKnown = true;
   useCsrfToken(current?.csrfToken ?? null);
+  // The server chose the member's language (their preference, Accept-Language, the organisation's).
+  await useLocale(current?.locale ?? browserLocale());
   drawFrame();
 }
 
@@ -189,13 +189,13 @@ function drawFrame() {
               useCsrfToken(null);
               drawFrame();
               navigate(`${BASE}/sign-in`, { replace: true });
-              notice('You are signed out.');
+              notice(t('app.signedOut'));
             },
-            (error) => notice(error instanceof Error ? error.message : 'Sign-out failed.', 'error'),
+            (error) => notice(error instanceof Error ? error.message : t('app.signOutFailed'), 'error'),
           );
         },
       },
-      'Sign out',
+      t('app.signOut'),
     ),
   );
   replace(
@@ -204,7 +204,7 @@ function drawFrame() {
       'ul',
       {},
       ROUTES.filter((r) => r.nav && r.role !== 'public' && may(s.role, r.role)).map((r) =>
-        h('li', {}, h('a', { href: `${BASE}${r.href}` }, r.nav)),
+        h('li', {}, h('a', { href: `${BASE}${r.href}` }, t(r.nav ?? ''))),
       ),
     ),
   );
@@ -237,8 +237,12 @@ async function draw() {
   }
   const match = ROUTES.map((r) => ({ route: r, found: r.path.exec(path) })).find((m) => m.found);
   if (!match) {
-    document.title = 'Not found · Seatkeeper';
-    replace(main, h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: BASE }, 'Go to the console')));
+    document.title = t('app.title', { page: t('app.notFound.title') });
+    replace(
+      main,
+      h('h1', {}, t('app.notFound.heading')),
+      h('p', {}, h('a', { href: BASE }, t('app.notFound.back'))),
+    );
     return;
   }
   if (match.route.role !== 'public' && !current) {
@@ -249,7 +253,7 @@ async function draw() {
     return;
   }
   markCurrent();
-  replace(main, h('p', { class: 'loading' }, 'Loading…'));
+  replace(main, h('p', { class: 'loading' }, t('app.loading')));
   main.setAttribute('aria-busy', 'true');
   try {
     const page = await match.route.load();
@@ -266,12 +270,12 @@ async function draw() {
   } catch (error) {
     if (ticket !== drawing) return;
     if (error instanceof ApiError && error.status === 401) return; // the sign-in page is on its way
-    replace(main, h('h1', {}, 'Something went wrong'), pageProblem(error));
+    replace(main, h('h1', {}, t('app.failed')), pageProblem(error));
   } finally {
     if (ticket === drawing) main.removeAttribute('aria-busy');
   }
   const heading = main.querySelector('h1');
-  document.title = `${heading?.textContent ?? 'Console'} · Seatkeeper`;
+  document.title = t('app.title', { page: heading?.textContent ?? t('app.console') });
   if (heading) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({ preventScroll: true });
@@ -311,8 +315,14 @@ export function start() {
     navigate(`${BASE}/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, {
       replace: true,
     });
-    notice('Your session has ended. Sign in again.', 'error');
+    notice(t('app.sessionEnded'), 'error');
   });
   interceptLinks();
-  void draw();
+  // The browser's language until the session says the member's; the page's fixed texts follow it.
+  void useLocale(browserLocale()).then(() => {
+    const skip = document.querySelector('.skip-link');
+    if (skip) skip.textContent = t('app.skipLink');
+    document.getElementById('nav')?.setAttribute('aria-label', t('app.navLabel'));
+    return draw();
+  });
 }
