@@ -6,8 +6,10 @@ import { auditRoutes } from './audit.js';
 import { billingRoutes } from './billing.js';
 import { identityRoutes } from './identity.js';
 import { invitationRoutes } from './invitations.js';
+import { memberCsvRoutes } from './member-csv.js';
 import { memberRoutes } from './members.js';
 import type { Route } from './route.js';
+import { seatRequestRoutes } from './seat-requests.js';
 import { sessionRoutes } from './session.js';
 import { usageRoutes } from './usage.js';
 import { webhookRoutes } from './webhooks.js';
@@ -20,8 +22,10 @@ export function allRoutes(deps: RouteDeps): Route[] {
     ...sessionRoutes(deps),
     ...apiTokenRoutes(deps),
     ...accessRoutes(deps),
+    ...memberCsvRoutes(deps),
     ...memberRoutes(deps),
     ...invitationRoutes(deps),
+    ...seatRequestRoutes(deps),
     ...billingRoutes(deps),
     ...usageRoutes(deps),
     ...identityRoutes(deps),

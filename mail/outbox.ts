@@ -8,7 +8,13 @@ import type { Queries } from '../db/queries/index.js';
 
 /** What a mail is; stored with it, so the outbox can be read by kind. */
 export type MailKind =
-  'invitation' | 'sign_in_link' | 'ownership_transfer' | 'seat_threshold' | 'no_seats_for_sign_in';
+  | 'invitation'
+  | 'sign_in_link'
+  | 'ownership_transfer'
+  | 'seat_threshold'
+  | 'no_seats_for_sign_in'
+  | 'seat_request'
+  | 'seat_request_decided';
 
 export interface OutgoingMail {
   /** The organisation the mail is about, or null. */

@@ -9,6 +9,7 @@ import { createGroupMappingQueries } from './group-mappings.js';
 import { createGroupQueries } from './groups.js';
 import { createInvitationQueries } from './invitations.js';
 import { createInvoiceQueries } from './invoices.js';
+import { createMemberImportQueries } from './member-imports.js';
 import { createMemberQueries } from './members.js';
 import { createNoticeQueries } from './notices.js';
 import { createOrganisationQueries } from './organisations.js';
@@ -18,6 +19,7 @@ import { createQuoteQueries } from './quotes.js';
 import { createSamlSpKeyQueries } from './saml-sp-keys.js';
 import { createScimTokenQueries } from './scim-tokens.js';
 import { createSeatPoolQueries } from './seat-pools.js';
+import { createSeatRequestQueries } from './seat-requests.js';
 import { createSignInLinkQueries } from './sign-in-links.js';
 import { createSsoStateQueries } from './sso-state.js';
 import { createSsoQueries } from './sso.js';
@@ -51,6 +53,8 @@ export function createQueries(db: Db, secrets: SecretBox) {
     signInLinks: createSignInLinkQueries(db),
     ownershipTransfers: createOwnershipTransferQueries(db),
     webhooks: createWebhookQueries(db, secrets),
+    memberImports: createMemberImportQueries(db),
+    seatRequests: createSeatRequestQueries(db),
   };
 }
 

@@ -1,0 +1,137 @@
+// Seat requests: a member asks for a seat of a tier; administrators list, grant and decline them.
+// Rules: provisioning/seat-requests.ts and docs/rules.md, "Seat requests".
+import { z } from 'zod';
+import { createInvitationService } from '../provisioning/invitations.js';
+import { createMemberAdmin } from '../provisioning/member-admin.js';
+import { createSeatRequests, MAX_NOTE_LENGTH, type SeatRequest } from '../provisioning/seat-requests.js';
+import { TierId } from './members.js';
+import { created, Id, ok, route, type Route } from './route.js';
+import type { RouteDeps } from './routes.js';
+
+const TAG = 'Seat requests';
+
+/** A seat request as the admin API shows it (docs/api.md, "Seat request"). */
+export function seatRequestJson(r: SeatRequest) {
+  return {
+    id: r.id,
+    memberId: r.memberId,
+    email: r.email,
+    displayName: r.displayName,
+    tier: r.tierId,
+    note: r.note,
+    origin: r.origin,
+    status: r.status,
+    createdAt: r.createdAt,
+    decidedAt: r.decidedAt,
+    reason: r.reason,
+  };
+}
+
+const RequestId = z.strictObject({ requestId: Id });
+const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullable()
+    .optional()
+    .transform((v) => (v ? v : null));
+
+export function createSeatRequestService(deps: RouteDeps) {
+  return createSeatRequests({
+    store: deps.store,
+    clock: deps.clock,
+    invitations: createInvitationService(deps),
+    memberAdmin: createMemberAdmin({ store: deps.store, clock: deps.clock, seats: deps.seats }),
+    publicBaseUrl: deps.publicBaseUrl,
+  });
+}
+
+export function seatRequestRoutes(deps: RouteDeps): Route[] {
+  const requests = createSeatRequestService(deps);
+  return [
+    route({
+      method: 'get',
+      path: '/seat-requests',
+      tag: TAG,
+      summary: 'List seat requests',
+      role: 'admin',
+      query: z.strictObject({ status: z.enum(['open', 'granted', 'declined']).optional() }),
+      responses: {
+        200: '`{ requests }`: with `status`, those oldest first; without, the open ones first, then the decided ones newest first (at most 500).',
+      },
+      handle: ({ caller, query }) =>
+        ok({
+          requests: requests.list(caller.organisationId, caller.actor, query.status).map(seatRequestJson),
+        }),
+    }),
+    route({
+      method: 'get',
+      path: '/seat-requests/mine',
+      tag: TAG,
+      summary: 'List my seat requests',
+      role: 'user',
+      sessionOnly: true,
+      responses: { 200: "`{ requests }`: the caller's own requests, newest first." },
+      handle: ({ caller }) =>
+        ok({ requests: requests.mine(caller.organisationId, caller.actor).map(seatRequestJson) }),
+    }),
+    route({
+      method: 'post',
+      path: '/seat-requests',
+      tag: TAG,
+      summary: 'Ask for a seat',
+      role: 'user',
+      sessionOnly: true,
+      body: z.strictObject({ tier: TierId, note: Text(MAX_NOTE_LENGTH) }),
+      responses: {
+        201: 'The open request; the owners are mailed.',
+        400: 'No such tier (`unknown_tier`).',
+        409: 'A request for that tier is open already (`seat_request_open`, with `requestId`), or the caller holds a seat of that tier (`seat_held`).',
+      },
+      handle: ({ caller, body }) => {
+        const request = requests.ask(caller.organisationId, caller.actor, {
+          tierId: body.tier,
+          note: body.note,
+        });
+        return created(seatRequestJson(request), `/api/v1/seat-requests/${request.id}`);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/seat-requests/:requestId/grant',
+      tag: TAG,
+      summary: 'Grant a seat request',
+      role: 'admin',
+      params: RequestId,
+      responses: {
+        200: 'Granted: the member holds a seat of the tier (or, without an account, was invited holding one); the person is mailed.',
+        403: 'The requester is an owner and the caller is not (`requiredRole: owner`).',
+        404: 'No such request.',
+        409: 'No seat of the tier is free (`seats_exhausted`, with `purchase` for a billing quote), the request was decided already (`seat_request_decided`), or the directory manages the member (`invalid_seat_state`).',
+      },
+      handle: ({ caller, params }) =>
+        ok(seatRequestJson(requests.grant(caller.organisationId, params.requestId, caller.actor))),
+    }),
+    route({
+      method: 'post',
+      path: '/seat-requests/:requestId/decline',
+      tag: TAG,
+      summary: 'Decline a seat request',
+      role: 'admin',
+      params: RequestId,
+      body: z.strictObject({ reason: Text(MAX_NOTE_LENGTH) }),
+      responses: {
+        200: 'Declined; the person is mailed, with the reason if one was given.',
+        404: 'No such request.',
+        409: 'The request was decided already (`seat_request_decided`).',
+      },
+      handle: ({ caller, params, body }) =>
+        ok(
+          seatRequestJson(
+            requests.decline(caller.organisationId, params.requestId, caller.actor, body.reason),
+          ),
+        ),
+    }),
+  ];
+}

@@ -1,0 +1,131 @@
+// Queries on seat requests: a person asking the administrators for a seat of a tier. At most one
+// request per person and tier is open (a partial unique index), so asking twice is one request.
+import type { Db } from '../connection.js';
+import { foldKey } from '../../domain/fold.js';
+import { mapOptional } from './organisations.js';
+
+export type SeatRequestStatus = 'open' | 'granted' | 'declined';
+export type SeatRequestOrigin = 'member' | 'sign_in';
+
+export interface SeatRequest {
+  readonly id: number;
+  readonly organisationId: number;
+  readonly memberId: number | null;
+  readonly email: string;
+  readonly displayName: string | null;
+  readonly tierId: string;
+  readonly note: string | null;
+  readonly origin: SeatRequestOrigin;
+  readonly status: SeatRequestStatus;
+  readonly createdAt: string;
+  readonly decidedAt: string | null;
+  readonly reason: string | null;
+}
+
+interface Row {
+  id: number;
+  organisation_id: number;
+  member_id: number | null;
+  email: string;
+  display_name: string | null;
+  tier_id: string;
+  note: string | null;
+  origin: SeatRequestOrigin;
+  status: SeatRequestStatus;
+  created_at: string;
+  decided_at: string | null;
+  reason: string | null;
+}
+
+const toRequest = (r: Row): SeatRequest => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  memberId: r.member_id,
+  email: r.email,
+  displayName: r.display_name,
+  tierId: r.tier_id,
+  note: r.note,
+  origin: r.origin,
+  status: r.status,
+  createdAt: r.created_at,
+  decidedAt: r.decided_at,
+  reason: r.reason,
+});
+
+export interface NewSeatRequest {
+  readonly organisationId: number;
+  readonly memberId: number | null;
+  readonly email: string;
+  readonly displayName: string | null;
+  readonly tierId: string;
+  readonly note: string | null;
+  readonly origin: SeatRequestOrigin;
+  readonly at: string;
+}
+
+export function createSeatRequestQueries(db: Db) {
+  const insert = db.prepare<
+    [number, number | null, string, string, string | null, string, string | null, SeatRequestOrigin, string],
+    { id: number }
+  >(
+    `INSERT INTO seat_requests (organisation_id, member_id, email, email_key, display_name, tier_id, note, origin, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+  );
+  const openFor = db.prepare<[number, string, string], Row>(
+    "SELECT * FROM seat_requests WHERE organisation_id = ? AND email_key = ? AND tier_id = ? AND status = 'open'",
+  );
+  const byId = db.prepare<[number, number], Row>(
+    'SELECT * FROM seat_requests WHERE organisation_id = ? AND id = ?',
+  );
+  const list = db.prepare<[number, string], Row>(
+    'SELECT * FROM seat_requests WHERE organisation_id = ? AND status = ? ORDER BY created_at, id LIMIT 500',
+  );
+  const listAll = db.prepare<[number], Row>(
+    `SELECT * FROM seat_requests WHERE organisation_id = ?
+     ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, created_at DESC, id DESC LIMIT 500`,
+  );
+  const byMember = db.prepare<[number, number], Row>(
+    'SELECT * FROM seat_requests WHERE organisation_id = ? AND member_id = ? ORDER BY created_at DESC, id DESC LIMIT 50',
+  );
+  const countSince = db.prepare<[number, SeatRequestOrigin, string], { n: number }>(
+    'SELECT count(*) AS n FROM seat_requests WHERE organisation_id = ? AND origin = ? AND created_at >= ?',
+  );
+  // Conditional on the request still being open: two decisions never both apply.
+  const decide = db.prepare<[SeatRequestStatus, string, string, string | null, number, number]>(
+    "UPDATE seat_requests SET status = ?, decided_at = ?, decided_by = ?, reason = ? WHERE organisation_id = ? AND id = ? AND status = 'open'",
+  );
+
+  return {
+    insert(r: NewSeatRequest): number {
+      return insert.get(
+        r.organisationId,
+        r.memberId,
+        r.email,
+        foldKey(r.email),
+        r.displayName,
+        r.tierId,
+        r.note,
+        r.origin,
+        r.at,
+      )!.id;
+    },
+    openFor: (organisationId: number, email: string, tierId: string) =>
+      mapOptional(openFor.get(organisationId, foldKey(email), tierId), toRequest),
+    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toRequest),
+    /** With a status: oldest first (a queue). Without: open ones first, then the rest newest first. */
+    list: (organisationId: number, status?: SeatRequestStatus): SeatRequest[] =>
+      (status === undefined ? listAll.all(organisationId) : list.all(organisationId, status)).map(toRequest),
+    byMember: (organisationId: number, memberId: number): SeatRequest[] =>
+      byMember.all(organisationId, memberId).map(toRequest),
+    countSince: (organisationId: number, origin: SeatRequestOrigin, since: string): number =>
+      countSince.get(organisationId, origin, since)!.n,
+    decide: (
+      organisationId: number,
+      id: number,
+      status: 'granted' | 'declined',
+      at: string,
+      decidedBy: unknown,
+      reason: string | null,
+    ): boolean => decide.run(status, at, JSON.stringify(decidedBy), reason, organisationId, id).changes === 1,
+  };
+}

@@ -1,0 +1,379 @@
+// Seat requests: a member asks the administrators for a seat of a tier (with an optional note), or a
+// person refused at sign-in for want of a seat asks from the refusal page; administrators grant
+// (the seat change is made in the same transaction as the decision) or decline (with an optional
+// reason). The owners are mailed when a request arrives, the person when it is decided; every step
+// is audited. One request per person and tier is open at a time.
+import type { Clock } from '../domain/clock.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  SeatLimitError,
+  ValidationError,
+} from '../domain/errors.js';
+import { type Actor } from '../domain/model.js';
+import type { Queries } from '../db/queries/index.js';
+import type { SeatRequest, SeatRequestStatus } from '../db/queries/seat-requests.js';
+import type { Store } from '../db/store.js';
+import { enqueueMail } from '../mail/outbox.js';
+import {
+  seatRequestDeclinedMail,
+  seatRequestedMail,
+  seatRequestGrantedMail,
+} from '../mail/seat-request-messages.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
+import type { InvitationService } from './invitations.js';
+import type { MemberAdmin } from './member-admin.js';
+
+export type { SeatRequest } from '../db/queries/seat-requests.js';
+
+/** Most requests recorded from sign-in refusals per organisation per hour (the page is public-facing). */
+export const SIGN_IN_REQUESTS_PER_HOUR = 20;
+export const MAX_NOTE_LENGTH = 500;
+
+export interface SeatRequestDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly invitations: InvitationService;
+  readonly memberAdmin: MemberAdmin;
+  readonly publicBaseUrl: string;
+}
+
+export type SeatRequests = ReturnType<typeof createSeatRequests>;
+
+const base = (url: string) => url.replace(/\/+$/, '');
+
+export function createSeatRequests({
+  store,
+  clock,
+  invitations,
+  memberAdmin,
+  publicBaseUrl,
+}: SeatRequestDeps) {
+  function tierName(q: Queries, tierId: string): string {
+    return q.tiers.all().find((t) => t.id === tierId)?.name ?? tierId;
+  }
+
+  function requireTier(q: Queries, organisationId: number, tierId: string): void {
+    if (!q.seatPools.list(organisationId).some((t) => t.tierId === tierId)) {
+      const known = q.seatPools
+        .list(organisationId)
+        .map((t) => t.tierId)
+        .join(', ');
+      throw new ValidationError(
+        `No tier "${tierId}"; the tiers are ${known}.`,
+        { tier: tierId },
+        'unknown_tier',
+      );
+    }
+  }
+
+  function requireRequest(q: Queries, organisationId: number, id: number): SeatRequest {
+    const request = q.seatRequests.byId(organisationId, id);
+    if (!request) throw new NotFoundError(`No seat request ${id} in this organisation.`);
+    return request;
+  }
+
+  function requireOpen(request: SeatRequest): void {
+    if (request.status !== 'open') {
+      throw new ConflictError(
+        `This request was ${request.status} already.`,
+        { requestStatus: request.status },
+        'seat_request_decided',
+      );
+    }
+  }
+
+  /** Records a request, audits it and mails the owners, inside the caller's transaction. */
+  function record(
+    q: Queries,
+    input: {
+      organisationId: number;
+      memberId: number | null;
+      email: string;
+      displayName: string | null;
+      tierId: string;
+      note: string | null;
+      origin: 'member' | 'sign_in';
+    },
+    actor: Actor,
+  ): SeatRequest {
+    const organisation = requireOrganisation(q, input.organisationId);
+    const open = q.seatRequests.openFor(input.organisationId, input.email, input.tierId);
+    if (open) {
+      throw new ConflictError(
+        `A request for a ${tierName(q, input.tierId)} seat is open already; the administrators will answer it.`,
+        { requestId: open.id },
+        'seat_request_open',
+      );
+    }
+    const at = clock.now().toISO()!;
+    const id = q.seatRequests.insert({ ...input, at });
+    const request = q.seatRequests.byId(input.organisationId, id)!;
+    q.audit.append({
+      organisationId: input.organisationId,
+      at,
+      actor,
+      action: 'seat_request.created',
+      subjectType: input.memberId === null ? 'seat_request' : 'member',
+      subjectId: input.memberId ?? id,
+      after: {
+        requestId: id,
+        email: input.email,
+        tier: input.tierId,
+        origin: input.origin,
+        note: input.note,
+      },
+    });
+    const content = seatRequestedMail({
+      organisationName: organisation.name,
+      requester: input.displayName ? `${input.displayName} (${input.email})` : input.email,
+      tierName: tierName(q, input.tierId),
+      note: input.note,
+      refusedAtSignIn: input.origin === 'sign_in',
+      requestsLink: `${base(publicBaseUrl)}/console/seat-requests`,
+    });
+    for (const owner of q.notices.owners(input.organisationId)) {
+      enqueueMail(
+        q,
+        { organisationId: input.organisationId, kind: 'seat_request', to: owner.email, ...content },
+        at,
+      );
+    }
+    return request;
+  }
+
+  function decided(q: Queries, organisationId: number, id: number): SeatRequest {
+    return q.seatRequests.byId(organisationId, id)!;
+  }
+
+  return {
+    /**
+     * A signed-in member asks for a seat of `tierId`: one they do not hold now (a member without
+     * premium asks for premium). One open request per person and tier.
+     */
+    ask(organisationId: number, actor: Actor, input: { tierId: string; note: string | null }): SeatRequest {
+      if (actor.type !== 'member') {
+        throw new ForbiddenError(
+          'A member asks for a seat for themselves; an API token cannot.',
+          {},
+          'member_only',
+        );
+      }
+      return store.write((q) => {
+        requireTier(q, organisationId, input.tierId);
+        const member = q.members.byId(organisationId, actor.memberId);
+        if (!member) throw new NotFoundError('No such member.');
+        if (member.seatState === 'seated' && member.tierId === input.tierId) {
+          throw new ConflictError(
+            `You have a ${tierName(q, input.tierId)} seat already.`,
+            { tier: input.tierId },
+            'seat_held',
+          );
+        }
+        return record(
+          q,
+          {
+            organisationId,
+            memberId: member.id,
+            email: member.email,
+            displayName: member.displayName,
+            tierId: input.tierId,
+            note: input.note,
+            origin: 'member',
+          },
+          actor,
+        );
+      });
+    },
+
+    /**
+     * A person refused at sign-in for want of a seat asks for one. `identity` is what the identity
+     * provider asserted in that refused sign-in (never typed by the person); the caller has checked
+     * the one-time ticket that carries it. Rate-limited per organisation.
+     */
+    askFromSignIn(
+      organisationId: number,
+      identity: { email: string; displayName: string | null; connectionId: number },
+      note: string | null,
+    ): SeatRequest {
+      return store.write((q) => {
+        const since = clock.now().minus({ hours: 1 }).toISO()!;
+        if (q.seatRequests.countSince(organisationId, 'sign_in', since) >= SIGN_IN_REQUESTS_PER_HOUR) {
+          throw new ConflictError(
+            'Many people have asked for a seat in the last hour; your administrators have been told. Please try again later.',
+            {},
+            'too_many_requests',
+          );
+        }
+        // The lowest tier: any seat lets the person in; the administrator may grant another.
+        const lowest = [...q.seatPools.list(organisationId)].sort((a, b) => a.rank - b.rank)[0];
+        if (!lowest) throw new NotFoundError('This organisation has no seats.');
+        const member = q.members
+          .withEmail(organisationId, identity.email)
+          .find((m) => m.seatState !== 'removed');
+        return record(
+          q,
+          {
+            organisationId,
+            memberId: member?.id ?? null,
+            email: identity.email,
+            displayName: identity.displayName,
+            tierId: lowest.tierId,
+            note,
+            origin: 'sign_in',
+          },
+          { type: 'jit', connectionId: identity.connectionId },
+        );
+      });
+    },
+
+    /** Requests for administrators: open ones first (oldest first), then decided ones, newest first. */
+    list(organisationId: number, actor: Actor, status?: SeatRequestStatus): SeatRequest[] {
+      return store.read((q) => {
+        requireRole(q, organisationId, actor, 'admin', 'see seat requests');
+        return q.seatRequests.list(organisationId, status);
+      });
+    },
+
+    /** The caller's own requests. */
+    mine(organisationId: number, actor: Actor): SeatRequest[] {
+      if (actor.type !== 'member') return [];
+      return store.read((q) => q.seatRequests.byMember(organisationId, actor.memberId));
+    },
+
+    /**
+     * Grants a request: the seat change and the decision are one transaction. A member is moved to
+     * (or seated in) the tier by the same rules as an administrator's tier change; a person with no
+     * account is invited, the invitation holding the seat. No seat free: refused (409
+     * `seats_exhausted` naming the purchase), the request stays open.
+     */
+    grant(organisationId: number, id: number, actor: Actor, options: { tierId?: string } = {}): SeatRequest {
+      return store.write((q) => {
+        requireRole(q, organisationId, actor, 'admin', 'grant seat requests');
+        const organisation = requireOrganisation(q, organisationId);
+        const request = requireRequest(q, organisationId, id);
+        requireOpen(request);
+        const tierId = options.tierId ?? request.tierId;
+        requireTier(q, organisationId, tierId);
+        const at = clock.now().toISO()!;
+        const member = q.members
+          .withEmail(organisationId, request.email)
+          .find((m) => m.seatState !== 'removed');
+        let invited = false;
+        if (
+          member &&
+          (member.seatState === 'seated' ||
+            member.seatState === 'invited' ||
+            member.seatState === 'unassigned')
+        ) {
+          if (!(member.seatState === 'seated' && member.tierId === tierId)) {
+            memberAdmin.changeTier(organisationId, member.id, tierId, actor);
+          }
+        } else if (member) {
+          throw new ConflictError(
+            `${request.email} is ${member.seatState.replace('_', ' ')}: the directory decides their seat.`,
+            { seatState: member.seatState },
+            'invalid_seat_state',
+          );
+        } else {
+          try {
+            invitations.create(
+              organisationId,
+              { email: request.email, displayName: request.displayName, role: 'user', tier: tierId },
+              actor,
+            );
+          } catch (error) {
+            if (error instanceof SeatLimitError) {
+              const name = tierName(q, tierId).toLowerCase();
+              throw new ConflictError(
+                `No ${name} seat is available: an owner must add 1 ${name} seat (Billing settings, Seats) or free one before this request can be granted.`,
+                { tier: tierId, purchase: { add: { [tierId]: 1 } } },
+                'seats_exhausted',
+              );
+            }
+            throw error;
+          }
+          invited = true;
+        }
+        if (!q.seatRequests.decide(organisationId, id, 'granted', at, actor, null)) {
+          throw new ConflictError(
+            'The request was decided by another administrator meanwhile.',
+            {},
+            'concurrent_change',
+          );
+        }
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'seat_request.granted',
+          subjectType: member ? 'member' : 'seat_request',
+          subjectId: member?.id ?? id,
+          before: { requestId: id, status: 'open', tier: request.tierId },
+          after: { requestId: id, status: 'granted', tier: tierId, invited },
+        });
+        enqueueMail(
+          q,
+          {
+            organisationId,
+            kind: 'seat_request_decided',
+            to: request.email,
+            ...seatRequestGrantedMail({
+              organisationName: organisation.name,
+              tierName: tierName(q, tierId),
+              invited,
+              consoleLink: `${base(publicBaseUrl)}/console/sign-in?org=${encodeURIComponent(organisation.slug)}`,
+            }),
+          },
+          at,
+        );
+        return decided(q, organisationId, id);
+      });
+    },
+
+    /** Declines a request, with an optional reason that is mailed to the person. */
+    decline(organisationId: number, id: number, actor: Actor, reason: string | null): SeatRequest {
+      return store.write((q) => {
+        requireRole(q, organisationId, actor, 'admin', 'decline seat requests');
+        const organisation = requireOrganisation(q, organisationId);
+        const request = requireRequest(q, organisationId, id);
+        requireOpen(request);
+        const at = clock.now().toISO()!;
+        if (!q.seatRequests.decide(organisationId, id, 'declined', at, actor, reason)) {
+          throw new ConflictError(
+            'The request was decided by another administrator meanwhile.',
+            {},
+            'concurrent_change',
+          );
+        }
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'seat_request.declined',
+          subjectType: request.memberId === null ? 'seat_request' : 'member',
+          subjectId: request.memberId ?? id,
+          before: { requestId: id, status: 'open', tier: request.tierId },
+          after: { requestId: id, status: 'declined', tier: request.tierId, reason },
+        });
+        enqueueMail(
+          q,
+          {
+            organisationId,
+            kind: 'seat_request_decided',
+            to: request.email,
+            ...seatRequestDeclinedMail({
+              organisationName: organisation.name,
+              tierName: tierName(q, request.tierId),
+              reason,
+            }),
+          },
+          at,
+        );
+        return decided(q, organisationId, id);
+      });
+    },
+  };
+}
