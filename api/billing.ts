@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { formatMonths } from '../billing/invoicing.js';
 import type { Billing } from '../billing/billing.js';
+import { renderInvoicePdf } from '../billing/invoice-pdf.js';
+import type { BillingContact } from '../db/queries/billing-contacts.js';
 import type { RenewalPreview } from '../billing/renewal.js';
 import { ValidationError } from '../domain/errors.js';
 import { fraction } from '../domain/money.js';
@@ -47,6 +49,54 @@ const QuoteBody = z.strictObject({
 const QuoteId = z.strictObject({ quoteId: z.string().regex(/^q_[\w-]{1,64}$/, 'A quote id (q_…).') });
 const InvoiceNumber = z.strictObject({
   number: z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,79}$/, 'An invoice number, such as ACME-0002.'),
+});
+
+/** One line of text on an invoice: no control characters, no blank ends. */
+const Line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'Must not be empty.')
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'Must be one line of text.');
+
+const BillingContactBody = z.strictObject({
+  /** The person or department invoices are for. */
+  name: Line(200),
+  email: z.string().trim().max(254).pipe(z.email('An email address, such as billing@acme.example.')),
+  /** The postal address, line by line: street, postcode and city, and so on. */
+  addressLines: z.array(Line(200)).min(1, 'Give at least one address line.').max(5, 'At most 5 lines.'),
+  /** ISO 3166-1 alpha-2: `DE`, `IT`. */
+  country: z
+    .string()
+    .trim()
+    .transform((c) => c.toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{2}$/, 'A two-letter country code (ISO 3166-1), such as DE.')),
+  /** The buyer's VAT identification number, if it has one; null or absent for none. */
+  vatId: z
+    .string()
+    .trim()
+    .max(30)
+    .regex(/^[A-Za-z0-9 .-]*$/, 'Letters, digits, spaces, dots and hyphens, such as DE123456789.')
+    .nullable()
+    .optional(),
+});
+
+const BillingContactSchema = z
+  .object({
+    name: z.string(),
+    email: z.string(),
+    addressLines: z.array(z.string()),
+    country: z.string(),
+    vatId: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'BillingContact' });
+
+const BillingContactAnswer = z.object({ contact: BillingContactSchema.nullable() });
+
+const contactView = (c: BillingContact | null) => ({
+  contact: c === null ? null : { ...c, addressLines: [...c.addressLines] },
 });
 
 /** One invoice line: months as the exact fraction that was billed, amount rounded once. */
@@ -127,7 +177,15 @@ function idempotencyKeyOf(body: string | undefined, header: string | undefined):
   return header;
 }
 
-export function billingRoutes({ billing }: { readonly billing: Billing }): Route[] {
+export function billingRoutes({
+  billing,
+  publicBaseUrl,
+}: {
+  readonly billing: Billing;
+  /** Printed under the seller's name on invoice documents. */
+  readonly publicBaseUrl?: string;
+}): Route[] {
+  const seller = { name: 'Seatkeeper', lines: publicBaseUrl ? [publicBaseUrl] : [] };
   return [
     route({
       method: 'get',
@@ -242,6 +300,63 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
       responses: { 200: 'The invoice with every line.', 404: 'No such invoice for this organisation.' },
       handle: ({ caller, params }) =>
         ok(invoiceView(billing.invoice(caller.organisationId, params.number, caller.actor))),
+    }),
+    route({
+      method: 'get',
+      path: '/invoices/:number/pdf',
+      operationId: 'getInvoicePdf',
+      tag: TAG,
+      summary: 'Download an invoice as PDF',
+      role: 'owner',
+      params: InvoiceNumber,
+      responseType: 'application/pdf',
+      responses: {
+        200: 'application/pdf: the invoice with seller, billing contact and address, every line and the total.',
+        404: 'No such invoice for this organisation.',
+      },
+      handle: async ({ caller, params }) => {
+        const document = billing.invoiceDocument(caller.organisationId, params.number, caller.actor);
+        return {
+          status: 200,
+          type: 'application/pdf',
+          headers: { 'content-disposition': `attachment; filename="invoice-${document.invoice.number}.pdf"` },
+          body: await renderInvoicePdf(document, seller),
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/billing/contact',
+      operationId: 'getBillingContact',
+      tag: TAG,
+      summary: 'Show the billing contact and address',
+      role: 'owner',
+      response: BillingContactAnswer,
+      responses: { 200: 'Whom invoices are addressed to: `contact`, null until an owner saved one.' },
+      handle: ({ caller }) => ok(contactView(billing.billingContact(caller.organisationId, caller.actor))),
+    }),
+    route({
+      method: 'put',
+      path: '/billing/contact',
+      operationId: 'setBillingContact',
+      tag: TAG,
+      summary: 'Set the billing contact and address',
+      role: 'owner',
+      body: BillingContactBody,
+      response: BillingContactAnswer,
+      responses: {
+        200: 'Saved (the whole contact is replaced): shown on every invoice, page and PDF, from now on.',
+      },
+      handle: ({ caller, body }) =>
+        ok(
+          contactView(
+            billing.setBillingContact(
+              caller.organisationId,
+              { ...body, vatId: body.vatId === undefined || body.vatId === '' ? null : body.vatId },
+              caller.actor,
+            ),
+          ),
+        ),
     }),
   ];
 }

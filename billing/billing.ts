@@ -7,10 +7,12 @@ import { currencyDigits } from '../domain/money.js';
 import { termEnd } from '../domain/term.js';
 import { ConflictError, NotFoundError, QuoteError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
+import type { BillingContact } from '../db/queries/billing-contacts.js';
 import type { Contract } from '../db/queries/contracts.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
 import type { Member } from '../db/queries/members.js';
+import type { Organisation } from '../db/queries/organisations.js';
 import type { Quote, QuoteBasis, QuoteRequest, UpgradeRequest } from '../db/queries/quotes.js';
 import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
@@ -40,6 +42,23 @@ export interface BillingDeps {
 }
 
 export type Billing = ReturnType<typeof createBilling>;
+
+/** A billing contact as an owner enters it (validated by the API's schema). */
+export interface BillingContactInput {
+  readonly name: string;
+  readonly email: string;
+  readonly addressLines: readonly string[];
+  readonly country: string;
+  readonly vatId?: string | null;
+}
+
+/** Everything an invoice document shows: the invoice, whom it is for, and the contract's zone. */
+export interface InvoiceDocument {
+  readonly invoice: Invoice;
+  readonly organisation: Organisation;
+  readonly timeZone: string;
+  readonly contact: BillingContact | null;
+}
 
 /** The billing page: the contract (with its last day) and every tier's price and seats. */
 export interface BillingOverview {
@@ -210,6 +229,72 @@ export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingD
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
         return q.invoices.list(organisationId);
+      });
+    },
+
+    /** Whom the organisation's invoices are addressed to; null until an owner saved it. */
+    billingContact(organisationId: number, actor: Actor): BillingContact | null {
+      return store.read((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
+        return q.billingContacts.get(organisationId);
+      });
+    },
+
+    /** Saves the billing contact (the whole of it), audited with what it was before. */
+    setBillingContact(organisationId: number, input: BillingContactInput, actor: Actor): BillingContact {
+      return store.write((q) => {
+        requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'change the billing contact', { allowSystem: true });
+        const before = q.billingContacts.get(organisationId);
+        const at = clock.now().toISO()!;
+        const contact: BillingContact = {
+          name: input.name,
+          email: input.email,
+          addressLines: [...input.addressLines],
+          country: input.country,
+          vatId: input.vatId ?? null,
+          updatedAt: at,
+        };
+        // What the audit log keeps: the contact without the time it was saved.
+        const shown = (c: BillingContact) => ({
+          name: c.name,
+          email: c.email,
+          addressLines: c.addressLines,
+          country: c.country,
+          vatId: c.vatId,
+        });
+        if (before !== null && JSON.stringify(shown(before)) === JSON.stringify(shown(contact)))
+          return before;
+        q.billingContacts.put(organisationId, contact);
+        q.audit.append({
+          organisationId,
+          at,
+          actor,
+          action: 'billing_contact.changed',
+          subjectType: 'organisation',
+          subjectId: organisationId,
+          ...(before !== null ? { before: shown(before) } : {}),
+          after: shown(contact),
+        });
+        return contact;
+      });
+    },
+
+    /** An invoice with what its document shows besides the lines (billing/invoice-pdf.ts). */
+    invoiceDocument(organisationId: number, number: string, actor: Actor): InvoiceDocument {
+      return store.read((q) => {
+        const organisation = requireOrganisation(q, organisationId);
+        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
+        const invoice = q.invoices.byNumber(organisationId, number);
+        if (!invoice) throw new NotFoundError(`No invoice ${number} for this organisation.`);
+        const contract = q.contracts.byOrganisation(organisationId);
+        return {
+          invoice,
+          organisation,
+          timeZone: contract?.timeZone ?? 'UTC',
+          contact: q.billingContacts.get(organisationId),
+        };
       });
     },
 

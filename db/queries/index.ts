@@ -3,6 +3,7 @@ import type { Db } from '../connection.js';
 import type { SecretBox } from '../secret-box.js';
 import { createApiTokenQueries } from './api-tokens.js';
 import { createAuditQueries } from './audit.js';
+import { createBillingContactQueries } from './billing-contacts.js';
 import { createContractQueries } from './contracts.js';
 import { createDirectoryUserQueries } from './directory-users.js';
 import { createGroupMappingQueries } from './group-mappings.js';
@@ -38,6 +39,7 @@ export function createQueries(db: Db, secrets: SecretBox) {
     invitations: createInvitationQueries(db),
     quotes: createQuoteQueries(db),
     invoices: createInvoiceQueries(db),
+    billingContacts: createBillingContactQueries(db),
     audit: createAuditQueries(db),
     directoryUsers: createDirectoryUserQueries(db),
     groups: createGroupQueries(db),
