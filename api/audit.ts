@@ -1,7 +1,9 @@
-// The audit log for administrators: filtered by actor, action, member and time, newest first, in
-// stable pages; and the same selection as a CSV file (RFC 4180), streamed page by page.
+// The audit log for administrators: filtered by actor, action (event type), member, person (name or
+// email) and time, newest first, in stable pages; the same selection as a CSV file (RFC 4180),
+// streamed page by page; and the event types in words, for a filter to offer.
 import { z } from 'zod';
 import { parseInstant } from '../domain/clock.js';
+import { AUDIT_EVENTS } from '../provisioning/audit-events.js';
 import type { AuditLog, AuditQuery, AuditView } from '../provisioning/audit-log.js';
 import { Id, ok, route, type Route } from './route.js';
 
@@ -32,6 +34,8 @@ const Filters = {
     .optional(),
   /** Entries about this member. */
   member: Id.optional(),
+  /** Entries by or about members whose name or email contains this text (case-insensitive). */
+  person: z.string().max(200).optional(),
   /** From this instant (inclusive). */
   from: Instant.optional(),
   /** Up to this instant (exclusive). */
@@ -62,10 +66,15 @@ function toQuery(q: z.output<typeof ExportQuery>): AuditQuery {
     ...(q.actorId !== undefined ? { actorId: q.actorId } : {}),
     ...(q.action !== undefined ? { action: q.action } : {}),
     ...(q.member !== undefined ? { memberId: q.member } : {}),
+    ...(q.person !== undefined ? { person: q.person } : {}),
     ...(q.from !== undefined ? { from: q.from } : {}),
     ...(q.to !== undefined ? { to: q.to } : {}),
   };
 }
+
+const EventTypes = z.object({
+  eventTypes: z.array(z.object({ action: z.string(), text: z.string() }).meta({ id: 'AuditEventType' })),
+});
 
 export const CSV_COLUMNS = [
   'id',
@@ -80,6 +89,10 @@ export const CSV_COLUMNS = [
   'before',
   'after',
   'invoiceId',
+  'event',
+  'actorName',
+  'subjectName',
+  'invoiceNumber',
 ] as const;
 
 function csvCells(e: AuditView): (string | number | null)[] {
@@ -96,6 +109,10 @@ function csvCells(e: AuditView): (string | number | null)[] {
     e.before === null ? null : JSON.stringify(e.before),
     e.after === null ? null : JSON.stringify(e.after),
     e.invoiceId,
+    e.event,
+    e.actor.name,
+    e.subject.name,
+    e.invoiceNumber,
   ];
 }
 
@@ -135,6 +152,20 @@ export function auditRoutes({ auditLog }: { readonly auditLog: AuditLog }): Rout
             caller.actor,
           ),
         ),
+    }),
+    route({
+      method: 'get',
+      path: '/audit/event-types',
+      operationId: 'listAuditEventTypes',
+      tag: TAG,
+      summary: 'List audit event types',
+      role: 'admin',
+      response: EventTypes,
+      responses: {
+        200: '`eventTypes`: every action the log records, with its words ("seat.claimed": "Seat claimed"), to filter by.',
+      },
+      handle: () =>
+        ok({ eventTypes: Object.entries(AUDIT_EVENTS).map(([action, text]) => ({ action, text })) }),
     }),
     route({
       method: 'get',

@@ -1,6 +1,9 @@
 // Reading the audit log (admins and above): filtered by actor, action, member and time, newest
 // first, in keyset pages that never shift while entries are added; each entry names its actor and
-// subject in words (an email, a token's name) as well as by id, for the console and the CSV export.
+// subject in words (a member's name and email, a token's name) as well as by id, and its action in
+// words ("Seat claimed"), for the console and the CSV export. A person filter finds the entries by
+// or about members whose name or email contains the text typed.
+import { eventText } from './audit-events.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
 import type { AuditFilter, AuditRecord } from '../db/queries/audit.js';
@@ -16,6 +19,8 @@ export interface AuditQuery {
   readonly action?: string;
   /** Entries whose subject is this member. */
   readonly memberId?: number;
+  /** Entries by or about a member whose email or name contains this text. */
+  readonly person?: string;
   /** ISO 8601 instants in UTC: from inclusive, to exclusive. */
   readonly from?: string;
   readonly to?: string;
@@ -24,12 +29,27 @@ export interface AuditQuery {
 export interface AuditView {
   readonly id: number;
   readonly at: string;
-  readonly actor: { readonly type: Actor['type']; readonly id: string | null; readonly label: string | null };
+  /** `label`: an email, a token's or connection's name; `name`: a member's display name, if any. */
+  readonly actor: {
+    readonly type: Actor['type'];
+    readonly id: string | null;
+    readonly label: string | null;
+    readonly name: string | null;
+  };
   readonly action: string;
-  readonly subject: { readonly type: string; readonly id: string; readonly label: string | null };
+  /** The action in words: "Seat claimed". */
+  readonly event: string;
+  readonly subject: {
+    readonly type: string;
+    readonly id: string;
+    readonly label: string | null;
+    readonly name: string | null;
+  };
   readonly before: unknown;
   readonly after: unknown;
   readonly invoiceId: number | null;
+  /** The invoice's number (ACME-0002) when `invoiceId` is set. */
+  readonly invoiceNumber: string | null;
 }
 
 export interface AuditPage {
@@ -54,6 +74,7 @@ function toFilter(query: AuditQuery): AuditFilter {
     ...(query.actorId !== undefined ? { actorId: query.actorId } : {}),
     ...(action !== undefined ? (prefix ? { actionPrefix: action } : { action }) : {}),
     ...(query.memberId !== undefined ? { subjectType: 'member', subjectId: String(query.memberId) } : {}),
+    ...(query.person !== undefined && query.person.trim() !== '' ? { person: query.person.trim() } : {}),
     ...(query.from !== undefined ? { from: query.from } : {}),
     ...(query.to !== undefined ? { to: query.to } : {}),
   };
@@ -67,6 +88,18 @@ function labeller(q: Queries, organisationId: number) {
     return cache.get(key)!;
   };
   const num = (id: string | null): number => (id !== null && /^\d+$/.test(id) ? Number(id) : -1);
+  const names = new Map<string, string | null>();
+  const memberName = (id: string | null): string | null => {
+    const key = id ?? '';
+    if (!names.has(key)) names.set(key, q.members.byId(organisationId, num(id))?.displayName ?? null);
+    return names.get(key)!;
+  };
+  const numbers = new Map<number, string | null>();
+  const invoiceNumber = (id: number | null): string | null => {
+    if (id === null) return null;
+    if (!numbers.has(id)) numbers.set(id, q.invoices.byId(organisationId, id)?.number ?? null);
+    return numbers.get(id)!;
+  };
   const of = (type: string, id: string | null): string | null => {
     switch (type) {
       case 'member':
@@ -92,12 +125,24 @@ function labeller(q: Queries, organisationId: number) {
   return (r: AuditRecord): AuditView => ({
     id: r.id,
     at: r.at,
-    actor: { type: r.actorType, id: r.actorId, label: of(r.actorType, r.actorId) },
+    actor: {
+      type: r.actorType,
+      id: r.actorId,
+      label: of(r.actorType, r.actorId),
+      name: r.actorType === 'member' ? memberName(r.actorId) : null,
+    },
     action: r.action,
-    subject: { type: r.subjectType, id: r.subjectId, label: of(r.subjectType, r.subjectId) },
+    event: eventText(r.action),
+    subject: {
+      type: r.subjectType,
+      id: r.subjectId,
+      label: of(r.subjectType, r.subjectId),
+      name: r.subjectType === 'member' ? memberName(r.subjectId) : null,
+    },
     before: r.before,
     after: r.after,
     invoiceId: r.invoiceId,
+    invoiceNumber: invoiceNumber(r.invoiceId),
   });
 }
 

@@ -1,5 +1,6 @@
 // The append-only audit log. Rows are written inside the transaction of the change they record.
 import { statementCache, type Db } from '../connection.js';
+import { foldKey } from '../../domain/fold.js';
 import type { Actor } from '../../domain/model.js';
 
 export interface AuditEntry {
@@ -38,6 +39,11 @@ export interface AuditFilter {
   readonly actionPrefix?: string;
   readonly subjectType?: string;
   readonly subjectId?: string;
+  /**
+   * Entries by or about a person: the actor or the subject is a member (present or removed) whose
+   * email or name contains this text, compared through fold_key() as the members list does.
+   */
+  readonly person?: string;
   /** ISO 8601 instants in UTC (as `at` is stored): from inclusive, to exclusive. */
   readonly from?: string;
   readonly to?: string;
@@ -162,6 +168,20 @@ export function createAuditQueries(db: Db) {
       }
       if (filter.subjectType !== undefined) add('subject_type = ?', filter.subjectType);
       if (filter.subjectId !== undefined) add('subject_id = ?', filter.subjectId);
+      if (filter.person !== undefined && filter.person !== '') {
+        const pattern = `%${foldKey(filter.person).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const people = `SELECT CAST(id AS TEXT) FROM members WHERE organisation_id = ?
+          AND (email_key LIKE ? ESCAPE '\\' OR fold_key(coalesce(display_name, '')) LIKE ? ESCAPE '\\')`;
+        add(
+          `((actor_type = 'member' AND actor_id IN (${people})) OR (subject_type = 'member' AND subject_id IN (${people})))`,
+          organisationId,
+          pattern,
+          pattern,
+          organisationId,
+          pattern,
+          pattern,
+        );
+      }
       if (filter.from !== undefined) add('at >= ?', filter.from);
       if (filter.to !== undefined) add('at < ?', filter.to);
       if (page.beforeId !== undefined) add('id < ?', page.beforeId);

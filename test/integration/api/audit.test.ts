@@ -1,5 +1,6 @@
-// The audit log routes: filters (actor, action or action prefix, member, time), newest first,
-// stable keyset pages, and the CSV export, parsed back here and compared with the JSON listing.
+// The audit log routes: filters (actor, action or action prefix, member, person, time), newest
+// first, with names and event words, stable keyset pages, and the CSV export, parsed back here and
+// compared with the JSON listing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OPERATOR } from '../../../domain/model.js';
@@ -9,12 +10,14 @@ import { storedState } from './org-state.js';
 interface Entry {
   id: number;
   at: string;
-  actor: { type: string; id: string | null; label: string | null };
+  actor: { type: string; id: string | null; label: string | null; name: string | null };
   action: string;
-  subject: { type: string; id: string; label: string | null };
+  event: string;
+  subject: { type: string; id: string; label: string | null; name: string | null };
   before: unknown;
   after: unknown;
   invoiceId: number | null;
+  invoiceNumber: string | null;
 }
 
 /** Every entry the JSON listing gives for `query`, following nextCursor page by page. */
@@ -82,6 +85,10 @@ function asCsvRow(e: Entry): string[] {
     e.before === null ? '' : JSON.stringify(e.before),
     e.after === null ? '' : JSON.stringify(e.after),
     text(e.invoiceId),
+    e.event,
+    text(e.actor.name),
+    text(e.subject.name),
+    text(e.invoiceNumber),
   ];
 }
 
@@ -132,7 +139,9 @@ describe('admin API: the audit log', () => {
       type: 'member',
       id: String(w.as.owner.memberId),
       label: 'co-owner@acme.example',
+      name: 'Owner Person',
     });
+    assert.equal(newest.event, 'Seat exhaustion policy changed');
     assert.deepEqual(newest.after, { seatExhaustion: 'hold' });
     const created = entries.find(
       (e) => e.action === 'api_token.created' && e.subject.id === String(tricky.id),
@@ -162,6 +171,44 @@ describe('admin API: the audit log', () => {
     assert.ok(about.every((e) => e.subject.type === 'member' && e.subject.id === String(w.as.user.memberId)));
     assert.ok(about.some((e) => e.action === 'seat.unassigned'));
     assert.equal(about[0]!.subject.label, 'user@acme.example');
+  });
+
+  test('When filtered by person, then entries by or about members whose name or email contains the text come back', async () => {
+    const all = await everything(w.as.admin, '', 500);
+    const byName = await everything(w.as.admin, '&person=user%20pers');
+    const userId = String(w.as.user.memberId);
+    const isUser = (e: Entry) =>
+      (e.actor.type === 'member' && e.actor.id === userId) ||
+      (e.subject.type === 'member' && e.subject.id === userId);
+    assert.ok(byName.length >= 3);
+    assert.deepEqual(
+      byName.map((e) => e.id),
+      all.filter(isUser).map((e) => e.id),
+    );
+    assert.ok(byName.some((e) => e.event === 'Seat unassigned' && e.subject.name === 'User Person'));
+    const byEmail = await everything(w.as.admin, '&person=USER%40ACME');
+    assert.deepEqual(
+      byEmail.map((e) => e.id),
+      byName.map((e) => e.id),
+    );
+    // The owner acted (API tokens, the identity change): entries by them count too.
+    const owner = await everything(w.as.admin, '&person=co-owner');
+    assert.ok(owner.some((e) => e.action === 'api_token.created' && e.actor.name === 'Owner Person'));
+    assert.deepEqual(await everything(w.as.admin, '&person=nobody-at-all'), []);
+    assert.deepEqual(await everything(w.as.admin, '&person=%25'), [], 'a % is a character, not a wildcard');
+  });
+
+  test('When an admin asks for the event types, then each action comes with its words', async () => {
+    const res = await w.as.admin.get('/audit/event-types');
+    assert.equal(res.status, 200);
+    const types = res.body.eventTypes as { action: string; text: string }[];
+    const text = Object.fromEntries(types.map((t) => [t.action, t.text]));
+    assert.equal(text['seat.claimed'], 'Seat claimed');
+    assert.equal(text['seat.tier_changed'], 'Tier changed');
+    // Every action in this log has words of its own, not made from its name.
+    const all = await everything(w.as.admin, '', 500);
+    for (const e of all) assert.equal(text[e.action], e.event, e.action);
+    assert.equal((await w.signedIn(w.as.user.memberId).get('/audit/event-types')).status, 403);
   });
 
   test('When filtered by actor, then only that actor’s entries come back', async () => {
@@ -228,6 +275,10 @@ describe('admin API: the audit log', () => {
       'before',
       'after',
       'invoiceId',
+      'event',
+      'actorName',
+      'subjectName',
+      'invoiceNumber',
     ]);
     const body = rows.slice(1);
     assert.equal(body.length, json.length);
