@@ -276,11 +276,15 @@ describe('Limits on one SCIM request', () => {
 
   test('When a body declares a charset other than UTF-8, then 415 whatever the body, and nothing is listed or stored', async () => {
     const before = await userNames();
-    const cases: [string, string, Buffer | string][] = [
+    const cases: [string, string, Buffer][] = [
       // A lone "{" read as UTF-16 decoded to nothing, and an empty SearchRequest listed every user.
-      ['/Users/.search', 'application/json; charset=utf-16', '{'],
+      ['/Users/.search', 'application/json; charset=utf-16', Buffer.from('{')],
       ['/Users/.search', 'application/scim+json; charset="UTF-16LE"', Buffer.from('{}', 'utf16le')],
-      ['/Users', 'application/scim+json; charset=latin1', JSON.stringify(oktaUserBody('latin@acme.example'))],
+      [
+        '/Users',
+        'application/scim+json; charset=latin1',
+        Buffer.from(JSON.stringify(oktaUserBody('latin@acme.example'))),
+      ],
     ];
     for (const [path, contentType, body] of cases) {
       const res = await fetch(`${w.server.url}/scim/v2${path}`, {
