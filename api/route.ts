@@ -19,15 +19,26 @@ export interface ApiCaller {
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface Reply {
+/** An answer; `T` is the JSON body the route's `response` schema describes. */
+export interface Reply<T = unknown> {
   readonly status: number;
   /** JSON unless `type` says otherwise; absent for 204. */
-  readonly body?: unknown;
+  readonly body?: T;
   readonly type?: string;
   readonly headers?: Readonly<Record<string, string>>;
   /** Instead of `body`: chunks sent as they come, with backpressure (exports too large to hold). */
   readonly stream?: AsyncIterable<string>;
 }
+
+/**
+ * A response schema's type as a handler may answer it: read-only throughout, so the services'
+ * read-only lists and records can be answered as they are.
+ */
+export type Answer<T> = T extends readonly (infer U)[]
+  ? readonly Answer<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Answer<T[K]> }
+    : T;
 
 export interface HandlerContext<P, Q, B> {
   readonly params: P;
@@ -37,12 +48,17 @@ export interface HandlerContext<P, Q, B> {
   readonly res: Response;
 }
 
-interface BaseRoute<P, Q, B> {
+interface BaseRoute<P, Q, B, R> {
   readonly method: Method;
   /** Express-style path under /api/v1, e.g. `/members/:memberId`. */
   readonly path: string;
   /** One line for the OpenAPI document. */
   readonly summary: string;
+  /**
+   * The OpenAPI `operationId` (camelCase, unique): generated clients name their methods after it,
+   * so it must not change once published. Without it, it is made from `summary`.
+   */
+  readonly operationId?: string;
   /** The OpenAPI tag: the console page or resource it belongs to. */
   readonly tag: string;
   readonly params?: z.ZodType<P>;
@@ -54,38 +70,62 @@ interface BaseRoute<P, Q, B> {
    * declared is a bug the tests catch.
    */
   readonly responses: Readonly<Record<number, string>>;
+  /**
+   * The JSON body of every success answer but 204, as a zod schema: the OpenAPI document describes
+   * it (a schema with `.meta({ id })` becomes a shared component) and the handler's reply is typed
+   * by it, so a handler answering another shape fails type checking.
+   */
+  readonly response?: z.ZodType<R>;
+  /** The media type of the success body when it is not JSON (with `response` a string schema). */
+  readonly responseType?: string;
 }
 
 /** Anyone may call it (signing in, accepting an invitation): the handler gets no caller. */
-export interface PublicRoute<P = unknown, Q = unknown, B = unknown> extends BaseRoute<P, Q, B> {
+export interface PublicRoute<P = unknown, Q = unknown, B = unknown, R = unknown> extends BaseRoute<
+  P,
+  Q,
+  B,
+  R
+> {
   readonly role: 'public';
-  handle(ctx: HandlerContext<P, Q, B>): Reply | Promise<Reply>;
+  // NoInfer: the reply's type comes from `response` alone, so a wrong body is an error, not a widening.
+  handle(ctx: HandlerContext<P, Q, B>): Reply<NoInfer<Answer<R>>> | Promise<Reply<NoInfer<Answer<R>>>>;
 }
 
 /** A caller with `role` or above (the product's roles table); `user` means any signed-in member. */
-export interface GuardedRoute<P = unknown, Q = unknown, B = unknown> extends BaseRoute<P, Q, B> {
+export interface GuardedRoute<P = unknown, Q = unknown, B = unknown, R = unknown> extends BaseRoute<
+  P,
+  Q,
+  B,
+  R
+> {
   readonly role: Role;
   /** Members only: API tokens are refused (e.g. transferring primary ownership, a member's own profile). */
   readonly sessionOnly?: boolean;
-  handle(ctx: HandlerContext<P, Q, B> & { readonly caller: ApiCaller }): Reply | Promise<Reply>;
+  handle(
+    ctx: HandlerContext<P, Q, B> & { readonly caller: ApiCaller },
+  ): Reply<NoInfer<Answer<R>>> | Promise<Reply<NoInfer<Answer<R>>>>;
 }
 
-export type Route = PublicRoute<never, never, never> | GuardedRoute<never, never, never>;
+export type Route = PublicRoute<never, never, never, unknown> | GuardedRoute<never, never, never, unknown>;
 
-/** Declares a route; the type parameters come from the schemas, so handlers see parsed input. */
-export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
-  spec: GuardedRoute<P, Q, B> | PublicRoute<P, Q, B>,
+/**
+ * Declares a route; the type parameters come from the schemas, so handlers see parsed input and
+ * must answer what `response` describes.
+ */
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined, R = unknown>(
+  spec: GuardedRoute<P, Q, B, R> | PublicRoute<P, Q, B, R>,
 ): Route {
   return spec as unknown as Route;
 }
 
-export const ok = (body: unknown): Reply => ({ status: 200, body });
-export const created = (body: unknown, location?: string): Reply => ({
+export const ok = <T>(body: T): Reply<T> => ({ status: 200, body });
+export const created = <T>(body: T, location?: string): Reply<T> => ({
   status: 201,
   body,
   ...(location ? { headers: { location } } : {}),
 });
-export const noContent: Reply = { status: 204 };
+export const noContent: Reply<never> = { status: 204 };
 
 /**
  * A resource id in a path: digits only, no sign, no leading zero, at most 16 of them (below 2^53).
