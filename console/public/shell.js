@@ -47,6 +47,13 @@ const ROUTES = [
   },
   { path: /^\/members\/(\d+)$/, role: 'admin', load: () => import('./pages/member.js') },
   {
+    path: /^\/seat-requests$/,
+    href: '/seat-requests',
+    role: 'admin',
+    nav: 'nav.seatRequests',
+    load: () => import('./pages/seat-requests.js'),
+  },
+  {
     path: /^\/usage$/,
     href: '/usage',
     role: 'admin',

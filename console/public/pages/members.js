@@ -8,6 +8,7 @@ import * as api from '../api.js';
 import { count, instant, words } from '../format.js';
 import { confirmDialog, field, h, notice, onSubmit, pageProblem, replace, roleName, table } from '../dom.js';
 import { BASE, may, navigate } from '../shell.js';
+import { exportLink, importPanel } from './member-csv.js';
 
 const PER_PAGE = 25;
 const FILTERS = /** @type {const} */ (['q', 'role', 'tier', 'seatState', 'source']);
@@ -33,6 +34,12 @@ export const INVITE_FIELDS = {
   seats_exhausted: '/tier',
   invalid_role: '/role',
 };
+
+/**
+ * The import panel, kept across the redraw its own "Send" causes, so its result stays in view.
+ * @type {HTMLElement | null}
+ */
+let keptImport = null;
 
 /** @param {import('../shell.js').PageContext} ctx */
 export async function render(ctx) {
@@ -64,6 +71,23 @@ export async function render(ctx) {
     addButton.setAttribute('aria-expanded', String(opening));
     if (opening) adding.querySelector('input')?.focus();
   });
+  // The CSV import: a dry run first, then "Send N invitations"; the list is drawn again after.
+  const importing =
+    keptImport ??
+    importPanel(() => {
+      keptImport = importing;
+      void render(ctx);
+    });
+  keptImport = null;
+  const importToggle = h(
+    'button',
+    { type: 'button', 'aria-expanded': String(!importing.hidden) },
+    'Import CSV',
+  );
+  importToggle.addEventListener('click', () => {
+    importing.hidden = !importing.hidden;
+    importToggle.setAttribute('aria-expanded', String(!importing.hidden));
+  });
   // After an invitation, the list and the invitations are drawn again (the invitee is a member now).
   replace(
     adding,
@@ -73,8 +97,20 @@ export async function render(ctx) {
   const pages = Math.max(1, Math.ceil(list.total / list.perPage));
   replace(
     ctx.main,
-    h('div', { class: 'section-head' }, h('h1', {}, 'Members'), addButton),
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h1', {}, 'Members'),
+      h(
+        'div',
+        { class: 'actions' },
+        exportLink(/** @type {Record<string, string>} */ (filters)),
+        importToggle,
+        addButton,
+      ),
+    ),
     adding,
+    importing,
     filterForm(filters, tiers),
     h(
       'p',

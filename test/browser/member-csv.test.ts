@@ -1,0 +1,188 @@
+// The members page's CSV tools and the seat requests page in headless Chromium: the export
+// downloads the filtered list (BOM, quoted, CRLF), an import shows its dry run row by row and
+// "Send N invitations" sends them, and administrators grant and decline seat requests.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { SESSION_COOKIE } from '../../api/auth.js';
+import { OPERATOR } from '../../domain/model.js';
+import { createInvitationService } from '../../provisioning/invitations.js';
+import { createMemberAdmin } from '../../provisioning/member-admin.js';
+import { createSeatRequests } from '../../provisioning/seat-requests.js';
+import { browserSkipReason, launchChromium } from '../helpers/browser.js';
+import {
+  createExample,
+  heldMatchesMembers,
+  listen,
+  setup,
+  type RunningServer,
+  type TestContext,
+} from '../helpers/fixtures.js';
+
+const skip = browserSkipReason();
+const SHOTS = fileURLToPath(new URL('../../test-results/console/', import.meta.url));
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+describe('Member CSV and seat requests in the console', { skip, timeout: 120_000 }, () => {
+  let ctx: TestContext;
+  let server: RunningServer;
+  let browser: Browser | undefined;
+  let orgId = 0;
+  const ids = { admin: 0, user: 0, dana: 0 };
+
+  before(async () => {
+    ctx = setup('2026-03-01T09:00:00Z');
+    // Six standard seats (four taken below) and one premium seat.
+    const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 6, premium: 1 } });
+    orgId = organisation.id;
+    ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+    const admit = (email: string, displayName: string, role: 'admin' | 'user') =>
+      ctx.c.members.admit(orgId, { email, displayName, role }, 'manual', { tier: 'standard' }, OPERATOR).id;
+    ids.admin = admit('admin@acme.example', 'Ada Admin', 'admin');
+    ids.user = admit('user@acme.example', 'Uma User', 'user');
+    ids.dana = admit('dana@acme.example', '=Dana "D" Developer', 'user');
+    server = await listen(ctx);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    ctx?.cleanup();
+  });
+
+  async function adminPage(): Promise<Page> {
+    const context = await browser!.newContext({
+      viewport: { width: 1280, height: 900 },
+      locale: 'en-GB',
+      acceptDownloads: true,
+    });
+    context.setDefaultTimeout(10_000);
+    const { secret } = ctx.c.sso.startSession(orgId, ids.admin);
+    await context.addCookies([
+      { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
+    ]);
+    return context.newPage();
+  }
+
+  test('When an administrator downloads the members as CSV, then the file is the filtered list', async () => {
+    const page = await adminPage();
+    await page.goto(`${server.url}/console/members?role=user`);
+    await page.getByTestId('members-csv').waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('members-csv').click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'members.csv');
+    const text = readFileSync((await download.path()), 'utf8');
+    assert.ok(
+      text.startsWith(
+        '\uFEFF"email","name","role","seatState","tier","source","lastActiveAt","createdAt"\r\n',
+      ),
+    );
+    const lines = text.trimEnd().split('\r\n');
+    assert.equal(lines.length, 3, 'the two users only');
+    assert.ok(
+      lines[1]!.startsWith(`"dana@acme.example","'=Dana ""D"" Developer","user","seated","standard"`),
+    );
+    await shot(page, 'members-csv-export');
+    await page.context().close();
+  });
+
+  test('When an administrator imports a CSV, then the dry run is shown and sending invites exactly the rows it promised', async () => {
+    const page = await adminPage();
+    await page.goto(`${server.url}/console/members`);
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    const csv = [
+      'email,name,role,tier',
+      'new1@acme.example,New One,user,',
+      'new2@acme.example,New Two,user,premium',
+      'user@acme.example,,user,',
+      'new3@acme.example,,user,',
+      'new4@acme.example,,user,',
+      'nobody@elsewhere.example,,user,',
+    ].join('\r\n');
+    await page.setInputFiles('#import-file', {
+      name: 'people.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    const rows = page.getByTestId('import-rows').locator('tbody tr');
+    await rows.first().waitFor();
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-outcome'))), [
+      'invite',
+      'invite',
+      'already_member',
+      'invite',
+      'no_seat',
+      'domain_not_verified',
+    ]);
+    await shot(page, 'members-import-dry-run');
+    await page.getByRole('button', { name: 'Send 3 invitations' }).click();
+    await page.getByText('3 invitations sent; 3 rows not invited.').waitFor();
+    await shot(page, 'members-import-sent');
+    const pools = ctx.c.store.read((q) => q.seatPools.list(orgId));
+    assert.deepEqual(
+      pools.map((t) => [t.tierId, t.held, t.allocation]),
+      [
+        ['premium', 1, 1],
+        ['standard', 6, 6],
+      ],
+    );
+    assert.ok(heldMatchesMembers(ctx, orgId));
+    await page.context().close();
+  });
+
+  test('When an administrator grants and declines seat requests, then the seat moves and the declined one stays', async () => {
+    const requests = createSeatRequests({
+      store: ctx.c.store,
+      clock: ctx.clock,
+      invitations: createInvitationService({ ...ctx.c, publicBaseUrl: server.url }),
+      memberAdmin: createMemberAdmin({ store: ctx.c.store, clock: ctx.clock, seats: ctx.c.seats }),
+      publicBaseUrl: server.url,
+    });
+    // Free the premium seat the import took, so one grant can succeed.
+    const invited = ctx.c.store.read((q) => q.members.byEmail(orgId, 'new2@acme.example'))!;
+    ctx.c.seats.revokeInvitation(orgId, invited.id, OPERATOR);
+    const uma = requests.ask(
+      orgId,
+      { type: 'member', memberId: ids.user },
+      { tierId: 'premium', note: 'For the coding tool' },
+    );
+    const dana = requests.ask(
+      orgId,
+      { type: 'member', memberId: ids.dana },
+      { tierId: 'premium', note: null },
+    );
+    const page = await adminPage();
+    await page.goto(`${server.url}/console/seat-requests`);
+    const umaRow = page.locator(`tr[data-request="${uma.id}"]`);
+    await umaRow.waitFor();
+    await shot(page, 'seat-requests-open');
+    await umaRow.getByRole('button', { name: 'Grant' }).click();
+    await page.getByText('Granted: user@acme.example has a premium seat.').waitFor();
+    const danaRow = page.locator(`tr[data-request="${dana.id}"]`);
+    await danaRow.getByRole('textbox').fill('Premium is full this quarter');
+    await danaRow.getByRole('button', { name: 'Decline' }).click();
+    await page.getByText('Declined the request of dana@acme.example.').waitFor();
+    await page
+      .locator(`tr[data-request="${dana.id}"]`)
+      .getByText('Reason: Premium is full this quarter')
+      .waitFor();
+    await shot(page, 'seat-requests-decided');
+    const [umaNow, danaNow] = ctx.c.store.read((q) => [
+      q.members.byId(orgId, ids.user)!,
+      q.members.byId(orgId, ids.dana)!,
+    ]);
+    assert.equal(umaNow.tierId, 'premium');
+    assert.equal(danaNow.tierId, 'standard');
+    assert.ok(heldMatchesMembers(ctx, orgId));
+    await page.context().close();
+  });
+});
