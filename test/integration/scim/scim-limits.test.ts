@@ -276,7 +276,7 @@ describe('Limits on one SCIM request', () => {
 
   test('When a body declares a charset other than UTF-8, then 415 whatever the body, and nothing is listed or stored', async () => {
     const before = await userNames();
-    const cases: [string, string, Buffer][] = [
+    const cases: [string, string, Buffer<ArrayBuffer>][] = [
       // A lone "{" read as UTF-16 decoded to nothing, and an empty SearchRequest listed every user.
       ['/Users/.search', 'application/json; charset=utf-16', Buffer.from('{')],
       ['/Users/.search', 'application/scim+json; charset="UTF-16LE"', Buffer.from('{}', 'utf16le')],
