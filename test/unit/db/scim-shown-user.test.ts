@@ -43,7 +43,9 @@ describe('The SCIM attributes shown for a member the provider never pushed', () 
     const insert = db.prepare('INSERT INTO members (email, display_name) VALUES (?, ?)');
     NAMES.forEach((name, i) => insert.run(`person-${i}@acme.example`, name));
   });
-  after(() => db.close());
+  after(() => {
+    db.close();
+  });
 
   test('When the SQL and the listing build the document for the same rows, then they agree', () => {
     const rows = db
