@@ -6,16 +6,46 @@ import { createMemberAdmin } from '../provisioning/member-admin.js';
 import { createOwnershipService, type TransferView } from '../provisioning/ownership.js';
 import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
 import { LinkToken } from './invitations.js';
-import { MemberId, memberJson, organisationJson } from './members.js';
+import {
+  MemberId,
+  memberJson,
+  MemberSchema,
+  organisationJson,
+  OrganisationSchema,
+  SignedInSchema,
+} from './members.js';
 import { created, noContent, ok, route, type Route } from './route.js';
 import type { RouteDeps } from './routes.js';
+import { Instant, RowId } from './schemas.js';
 
-function person(m: TransferView['from']) {
+const PersonSchema = z.object({ id: RowId, email: z.string(), displayName: z.string().nullable() });
+
+const TransferSchema = z
+  .object({
+    id: RowId,
+    from: PersonSchema,
+    to: PersonSchema,
+    status: z.enum(['pending', 'confirmed', 'cancelled', 'expired']),
+    createdAt: Instant,
+    expiresAt: Instant,
+  })
+  .meta({ id: 'OwnershipTransfer' });
+
+const TransferConfirmedSchema = z.object({
+  organisation: OrganisationSchema,
+  primaryOwner: MemberSchema,
+  previousPrimaryOwner: MemberSchema,
+});
+
+/** What a request answered later (by mail) says at once. */
+const AcceptedSchema = z.object({ detail: z.string() });
+
+function person(m: TransferView['from']): z.infer<typeof PersonSchema> {
   return { id: m.id, email: m.email, displayName: m.displayName };
 }
 
 /** A pending ownership transfer as the admin API shows it (docs/api.md, "Ownership transfer"). */
-function transferJson(t: TransferView) {
+function transferJson(t: TransferView): z.infer<typeof TransferSchema> {
   return {
     id: t.id,
     from: person(t.from),
@@ -42,8 +72,10 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       path: '/profile',
       tag: 'Session',
       summary: 'Show your own member record',
+      operationId: 'getProfile',
       role: 'user',
       sessionOnly: true,
+      response: SignedInSchema,
       responses: { 200: '`member` (the caller) and `organisation`.' },
       handle: ({ caller }) => {
         const profile = admin.profile(caller.organisationId, caller.actor);
@@ -58,13 +90,16 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       path: '/sign-in-links',
       tag: 'Session',
       summary: 'Email a one-time sign-in link',
+      operationId: 'requestSignInLink',
       role: 'public',
       body: z.strictObject({
         organisation: z.string().trim().min(1).max(63),
         email: z.string().trim().min(1).max(254),
       }),
+      response: AcceptedSchema,
       responses: {
         202: 'Always, whether or not the address is a seated member (nothing is revealed); a link is mailed only if it is.',
+        400: 'A field is missing, empty, too long or unknown; `errors` points at it.',
       },
       handle: ({ body }) => {
         links.request(body.organisation, body.email);
@@ -82,8 +117,10 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       path: '/sign-in-links/redeem',
       tag: 'Session',
       summary: 'Sign in with a one-time link',
+      operationId: 'redeemSignInLink',
       role: 'public',
       body: LinkToken,
+      response: SignedInSchema,
       responses: {
         200: 'Signed in: a session cookie is set; `member` and `organisation`.',
         400: 'Not a sign-in link (`sign_in_link_invalid`).',
@@ -102,9 +139,11 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       path: '/members/:memberId/ownership-transfer',
       tag: 'Members',
       summary: 'Transfer primary ownership',
+      operationId: 'startOwnershipTransfer',
       role: 'primary_owner',
       sessionOnly: true,
       params: MemberId,
+      response: TransferSchema,
       responses: {
         201: 'The pending transfer; the member is mailed a confirmation link valid for 72 hours. A transfer already pending is replaced.',
         400: 'The member is the caller (`transfer_to_self`).',
@@ -119,7 +158,9 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       path: '/ownership-transfer',
       tag: 'Members',
       summary: 'Show the pending ownership transfer',
+      operationId: 'getOwnershipTransfer',
       role: 'owner',
+      response: z.object({ transfer: TransferSchema.nullable() }),
       responses: { 200: '`transfer`: the pending transfer, or null.' },
       handle: ({ caller }) => {
         const pending = ownership.pending(caller.organisationId, caller.actor);
@@ -131,6 +172,7 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       path: '/ownership-transfer',
       tag: 'Members',
       summary: 'Cancel the pending ownership transfer',
+      operationId: 'cancelOwnershipTransfer',
       role: 'primary_owner',
       sessionOnly: true,
       responses: { 204: 'Cancelled; its link no longer works.', 404: 'No transfer is pending.' },
@@ -144,8 +186,10 @@ export function accessRoutes(deps: RouteDeps): Route[] {
       path: '/ownership-transfers/confirm',
       tag: 'Members',
       summary: 'Confirm an ownership transfer',
+      operationId: 'confirmOwnershipTransfer',
       role: 'public',
       body: LinkToken,
+      response: TransferConfirmedSchema,
       responses: {
         200: '`organisation`, `primaryOwner` (the confirming member) and `previousPrimaryOwner` (now an owner).',
         400: 'Not a transfer link (`transfer_invalid`).',

@@ -11,7 +11,8 @@ import { ValidationError } from '../domain/errors.js';
 import { fraction } from '../domain/money.js';
 import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
 import type { Quote } from '../db/queries/quotes.js';
-import { created, ok, route, type Route } from './route.js';
+import { created, ok, route, type Answer, type Route } from './route.js';
+import { CalendarDate, Currency, Instant, Minor, RowId } from './schemas.js';
 
 const TAG = 'Billing';
 
@@ -26,25 +27,29 @@ const IdempotencyKey = z
   .max(200)
   .regex(/^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/, 'Printable ASCII, at most 200 characters.');
 
-const QuoteBody = z.strictObject({
-  /** Seats to add, per tier: `{ "standard": 5 }`. */
-  add: z.record(TierId, Seats).optional(),
-  /** Seats converted to a higher tier, billed at the price difference. */
-  upgrades: z
-    .array(
-      z.strictObject({
-        from: TierId,
-        to: TierId,
-        quantity: Seats,
-        /** Members of `from` who move into the new seats (needed when too few are unclaimed). */
-        moveMemberIds: z.array(z.number().int().positive()).max(10_000).optional(),
-      }),
-    )
-    .max(20)
-    .optional(),
-  /** The same key returns the same quote; also accepted as the `Idempotency-Key` header. */
-  idempotencyKey: IdempotencyKey.optional(),
-});
+const QuoteBody = z
+  .strictObject({
+    /** Seats to add, per tier: `{ "standard": 5 }`. */
+    add: z.record(TierId, Seats).optional(),
+    /** Seats converted to a higher tier, billed at the price difference. */
+    upgrades: z
+      .array(
+        z.strictObject({
+          from: TierId,
+          to: TierId,
+          quantity: Seats,
+          /** Members of `from` who move into the new seats (needed when too few are unclaimed). */
+          moveMemberIds: z.array(z.number().int().positive()).max(10_000).optional(),
+        }),
+      )
+      .max(20)
+      .optional(),
+    /** The same key returns the same quote; also accepted as the `Idempotency-Key` header. */
+    idempotencyKey: IdempotencyKey.optional(),
+  })
+  .meta({
+    examples: [{ add: { standard: 5 }, upgrades: [{ from: 'standard', to: 'premium', quantity: 10 }] }],
+  });
 
 const QuoteId = z.strictObject({ quoteId: z.string().regex(/^q_[\w-]{1,64}$/, 'A quote id (q_…).') });
 const InvoiceNumber = z.strictObject({
@@ -99,8 +104,112 @@ const contactView = (c: BillingContact | null) => ({
   contact: c === null ? null : { ...c, addressLines: [...c.addressLines] },
 });
 
+const Count = z.number().int().min(0);
+
+const LineSchema = z
+  .object({
+    tier: z.string(),
+    action: z.enum(['term', 'add', 'upgrade']),
+    description: z.string(),
+    quantity: Count,
+    unitPriceMinor: Minor.meta({ description: 'Monthly per seat, or the price difference of an upgrade.' }),
+    months: z.object({
+      numerator: z.number().int(),
+      denominator: z.number().int().min(1),
+      text: z.string().meta({ examples: ['9 16/31'] }),
+    }),
+    periodStart: CalendarDate,
+    periodEnd: CalendarDate,
+    amountMinor: Minor,
+  })
+  .meta({
+    id: 'InvoiceLine',
+    examples: [
+      {
+        tier: 'standard',
+        action: 'add',
+        description: '5 standard seats',
+        quantity: 5,
+        unitPriceMinor: 5000,
+        months: { numerator: 10, denominator: 1, text: '10' },
+        periodStart: '2026-03-01',
+        periodEnd: '2026-12-31',
+        amountMinor: 250000,
+      },
+    ],
+  });
+
+const QuoteSchema = z
+  .object({
+    id: z.string(),
+    createdAt: Instant,
+    expiresAt: Instant,
+    termNumber: z.number().int().min(1),
+    currency: Currency,
+    request: z.object({
+      add: z.record(z.string(), Count),
+      upgrades: z.array(
+        z.object({ from: z.string(), to: z.string(), quantity: Count, moveMemberIds: z.array(RowId) }),
+      ),
+    }),
+    lines: z.array(LineSchema),
+    totalMinor: Minor,
+  })
+  .meta({ id: 'Quote' });
+
+const InvoiceSummarySchema = z
+  .object({
+    id: RowId,
+    number: z.string(),
+    kind: z.enum(['initial', 'purchase', 'renewal']),
+    termNumber: z.number().int().min(1),
+    issuedAt: Instant,
+    currency: Currency,
+    totalMinor: Minor,
+    quoteId: z.string().nullable(),
+  })
+  .meta({ id: 'InvoiceSummary' });
+
+const InvoiceSchema = InvoiceSummarySchema.extend({ lines: z.array(LineSchema) }).meta({ id: 'Invoice' });
+
+const BillingSchema = z
+  .object({
+    contract: z.object({
+      currency: Currency,
+      currencyDigits: z.number().int().min(0),
+      timeZone: z.string(),
+      termNumber: z.number().int().min(1),
+      termStart: CalendarDate,
+      termEnd: CalendarDate.meta({ description: 'The last day of the term.' }),
+      autoRenew: z.boolean(),
+      status: z.enum(['active', 'expired']),
+    }),
+    tiers: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        rank: z.number().int(),
+        unitPriceMinor: Minor,
+        allocation: Count,
+        held: Count,
+        available: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'Billing' });
+
+const RenewalPreviewSchema = z
+  .object({
+    renews: z.boolean(),
+    nextTerm: z.object({ number: z.number().int().min(1), start: CalendarDate, end: CalendarDate }),
+    currency: Currency,
+    lines: z.array(LineSchema),
+    totalMinor: Minor,
+  })
+  .meta({ id: 'RenewalPreview' });
+
 /** One invoice line: months as the exact fraction that was billed, amount rounded once. */
-export function lineView(l: InvoiceLine) {
+export function lineView(l: InvoiceLine): z.infer<typeof LineSchema> {
   return {
     tier: l.tierId,
     action: l.action,
@@ -119,7 +228,7 @@ export function lineView(l: InvoiceLine) {
 }
 
 /** A quote as the API answers it (and the command line's --json prints it). */
-export function quoteView(q: Quote) {
+export function quoteView(q: Quote): Answer<z.infer<typeof QuoteSchema>> {
   return {
     id: q.id,
     createdAt: q.createdAt,
@@ -133,7 +242,7 @@ export function quoteView(q: Quote) {
 }
 
 /** An invoice without its lines, as GET /invoices lists it. */
-export function invoiceSummary(i: Invoice) {
+export function invoiceSummary(i: Invoice): z.infer<typeof InvoiceSummarySchema> {
   return {
     id: i.id,
     number: i.number,
@@ -147,9 +256,12 @@ export function invoiceSummary(i: Invoice) {
 }
 
 /** An invoice with every line, as GET /invoices/:number answers it. */
-export const invoiceView = (i: Invoice) => ({ ...invoiceSummary(i), lines: i.lines.map(lineView) });
+export const invoiceView = (i: Invoice): z.infer<typeof InvoiceSchema> => ({
+  ...invoiceSummary(i),
+  lines: i.lines.map(lineView),
+});
 
-function renewalView(p: RenewalPreview) {
+function renewalView(p: RenewalPreview): z.infer<typeof RenewalPreviewSchema> {
   return { ...p, lines: p.lines.map(lineView) };
 }
 
@@ -192,7 +304,9 @@ export function billingRoutes({
       path: '/billing',
       tag: TAG,
       summary: 'Show the contract and seats per tier',
+      operationId: 'getBilling',
       role: 'owner',
+      response: BillingSchema,
       responses: {
         200: 'The contract (currency, time zone, term, auto-renew, status) and per tier: price, allocation, held, available.',
       },
@@ -226,8 +340,10 @@ export function billingRoutes({
       path: '/billing/quotes',
       tag: TAG,
       summary: 'Price adding or upgrading seats',
+      operationId: 'createQuote',
       role: 'owner',
       body: QuoteBody,
+      response: QuoteSchema,
       responses: {
         200: 'The quote: every invoice line it would issue, the total and when it expires. Nothing is bought.',
         409: 'The purchase cannot be made as asked (an upgrade needs members named, the contract has ended, the idempotency key was used for another purchase).',
@@ -255,8 +371,10 @@ export function billingRoutes({
       path: '/billing/quotes/:quoteId/confirm',
       tag: TAG,
       summary: 'Buy what a quote priced',
+      operationId: 'confirmQuote',
       role: 'owner',
       params: QuoteId,
+      response: InvoiceSchema,
       responses: {
         201: 'Bought: the invoice, issued now.',
         200: 'This quote was confirmed before: the same invoice, nothing bought again.',
@@ -274,7 +392,9 @@ export function billingRoutes({
       path: '/billing/renewal-preview',
       tag: TAG,
       summary: 'Preview the renewal invoice',
+      operationId: 'previewRenewal',
       role: 'owner',
+      response: RenewalPreviewSchema,
       responses: {
         200: 'What the renewal would invoice if the term ended now: per tier, seats in use × 12 months.',
       },
@@ -285,7 +405,9 @@ export function billingRoutes({
       path: '/invoices',
       tag: TAG,
       summary: 'List invoices',
+      operationId: 'listInvoices',
       role: 'owner',
+      response: z.object({ invoices: z.array(InvoiceSummarySchema) }),
       responses: { 200: 'Every invoice, oldest first, without lines.' },
       handle: ({ caller }) =>
         ok({ invoices: billing.invoices(caller.organisationId, caller.actor).map(invoiceSummary) }),
@@ -295,8 +417,10 @@ export function billingRoutes({
       path: '/invoices/:number',
       tag: TAG,
       summary: 'Show an invoice',
+      operationId: 'getInvoice',
       role: 'owner',
       params: InvoiceNumber,
+      response: InvoiceSchema,
       responses: { 200: 'The invoice with every line.', 404: 'No such invoice for this organisation.' },
       handle: ({ caller, params }) =>
         ok(invoiceView(billing.invoice(caller.organisationId, params.number, caller.actor))),

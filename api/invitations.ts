@@ -7,12 +7,47 @@ import {
   type InvitationListing,
 } from '../provisioning/invitations.js';
 import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
-import { memberJson, organisationJson, paging, TierId } from './members.js';
+import { memberJson, organisationJson, paging, SignedInSchema, TierId } from './members.js';
 import { created, Id, noContent, ok, route, type Route } from './route.js';
 import type { RouteDeps } from './routes.js';
+import { Instant, PageInfo, RoleName, RowId } from './schemas.js';
+
+export const InvitationSchema = z
+  .object({
+    id: RowId,
+    memberId: RowId,
+    email: z.string(),
+    displayName: z.string().nullable(),
+    role: RoleName,
+    tier: z
+      .string()
+      .nullable()
+      .meta({ description: 'The tier of the seat it holds while pending; null once ended.' }),
+    status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+    sentAt: Instant,
+    expiresAt: Instant,
+    endedAt: Instant.nullable(),
+  })
+  .meta({
+    id: 'Invitation',
+    examples: [
+      {
+        id: 7,
+        memberId: 42,
+        email: 'erin@acme.example',
+        displayName: 'Erin Example',
+        role: 'user',
+        tier: 'standard',
+        status: 'pending',
+        sentAt: '2026-03-01T09:00:00.000Z',
+        expiresAt: '2026-03-22T09:00:00.000Z',
+        endedAt: null,
+      },
+    ],
+  });
 
 /** An invitation as the admin API shows it (docs/api.md, "Invitation"). */
-export function invitationJson(i: InvitationListing) {
+export function invitationJson(i: InvitationListing): z.infer<typeof InvitationSchema> {
   return {
     id: i.id,
     memberId: i.memberId,
@@ -43,11 +78,13 @@ export function invitationRoutes(deps: RouteDeps): Route[] {
       path: '/invitations',
       tag: 'Invitations',
       summary: 'List invitations',
+      operationId: 'listInvitations',
       role: 'admin',
       query: z.strictObject({
         status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional(),
         ...paging(MAX_INVITATIONS_PER_PAGE),
       }),
+      response: z.object({ invitations: z.array(InvitationSchema), ...PageInfo }),
       responses: {
         200: 'One page of invitations, most recently sent first: by default the pending ones and those ended in the last 30 days.',
       },
@@ -72,13 +109,21 @@ export function invitationRoutes(deps: RouteDeps): Route[] {
       path: '/invitations',
       tag: 'Invitations',
       summary: 'Invite a member',
+      operationId: 'inviteMember',
       role: 'admin',
-      body: z.strictObject({
-        email: z.string().trim().min(3).max(254),
-        displayName: z.string().trim().max(200).nullable().optional(),
-        role: z.enum(['owner', 'admin', 'user']),
-        tier: TierId.optional(),
-      }),
+      body: z
+        .strictObject({
+          email: z.string().trim().min(3).max(254),
+          displayName: z.string().trim().max(200).nullable().optional(),
+          role: z.enum(['owner', 'admin', 'user']),
+          tier: TierId.optional(),
+        })
+        .meta({
+          examples: [
+            { email: 'erin@acme.example', displayName: 'Erin Example', role: 'user', tier: 'standard' },
+          ],
+        }),
+      response: InvitationSchema,
       responses: {
         201: 'The pending invitation; its seat is held and its link mailed.',
         400: 'Not an email address (`invalid_email`), not on a verified domain (`domain_not_verified`), or no such tier (`unknown_tier`).',
@@ -104,8 +149,10 @@ export function invitationRoutes(deps: RouteDeps): Route[] {
       path: '/invitations/accept',
       tag: 'Invitations',
       summary: 'Accept an invitation',
+      operationId: 'acceptInvitation',
       role: 'public',
       body: LinkToken,
+      response: SignedInSchema,
       responses: {
         200: 'The invitee is a seated member and signed in (a session cookie is set); `member` and `organisation`.',
         400: 'Not an invitation link (`invitation_invalid`), or one replaced by a re-send.',
@@ -127,8 +174,10 @@ export function invitationRoutes(deps: RouteDeps): Route[] {
       path: '/invitations/:invitationId/resend',
       tag: 'Invitations',
       summary: 'Re-send an invitation',
+      operationId: 'resendInvitation',
       role: 'admin',
       params: InvitationId,
+      response: InvitationSchema,
       responses: {
         200: 'The invitation with a new link (mailed) and a new 21 days; the old link no longer works. An expired or revoked invitation comes back as a new one (a new `id`) holding a seat again.',
         403: "An owner's invitation needs an owner.",
@@ -143,6 +192,7 @@ export function invitationRoutes(deps: RouteDeps): Route[] {
       path: '/invitations/:invitationId',
       tag: 'Invitations',
       summary: 'Revoke an invitation',
+      operationId: 'revokeInvitation',
       role: 'admin',
       params: InvitationId,
       responses: {

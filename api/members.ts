@@ -8,9 +8,72 @@ import type { Organisation } from '../db/queries/organisations.js';
 import { createMemberAdmin, MAX_MEMBERS_PER_PAGE } from '../provisioning/member-admin.js';
 import { Id, noContent, ok, route, type Route } from './route.js';
 import type { RouteDeps } from './routes.js';
+import { Instant, PageInfo, RoleName, RowId } from './schemas.js';
 
 /** A member as every admin API answer shows one (docs/api.md, "Member"). */
-export function memberJson(m: Member) {
+export const MemberSchema = z
+  .object({
+    id: RowId,
+    email: z.string(),
+    displayName: z.string().nullable(),
+    role: RoleName,
+    seatState: z.enum(SEAT_STATES),
+    tier: z
+      .string()
+      .nullable()
+      .meta({ description: 'The seat tier held (seated or invited); null without a seat.' }),
+    source: z.enum(MEMBER_SOURCES),
+    createdAt: Instant,
+    updatedAt: Instant,
+  })
+  .meta({
+    id: 'Member',
+    examples: [
+      {
+        id: 42,
+        email: 'erin@acme.example',
+        displayName: 'Erin Example',
+        role: 'user',
+        seatState: 'seated',
+        tier: 'premium',
+        source: 'jit',
+        createdAt: '2026-03-01T09:00:00.000Z',
+        updatedAt: '2026-03-01T09:00:00.000Z',
+      },
+    ],
+  });
+
+export const OrganisationSchema = z
+  .object({ id: RowId, slug: z.string(), name: z.string() })
+  .meta({ id: 'Organisation', examples: [{ id: 1, slug: 'acme', name: 'Acme GmbH' }] });
+
+/** `member` and `organisation`: the answer of every way of signing in. */
+export const SignedInSchema = z.object({ member: MemberSchema, organisation: OrganisationSchema });
+
+const MemberPageSchema = z.object({ members: z.array(MemberSchema), ...PageInfo });
+
+const MemberDetailSchema = MemberSchema.extend({
+  invitation: z
+    .object({
+      id: RowId,
+      status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+      sentAt: Instant,
+      expiresAt: Instant,
+    })
+    .nullable(),
+  identities: z.array(
+    z.object({
+      connectionId: RowId,
+      connectionName: z.string(),
+      protocol: z.enum(['saml', 'oidc']),
+      subject: z.string(),
+      createdAt: Instant,
+      lastSignInAt: Instant.nullable(),
+    }),
+  ),
+}).meta({ id: 'MemberDetail' });
+
+export function memberJson(m: Member): z.infer<typeof MemberSchema> {
   return {
     id: m.id,
     email: m.email,
@@ -24,7 +87,7 @@ export function memberJson(m: Member) {
   };
 }
 
-export function organisationJson(o: Organisation) {
+export function organisationJson(o: Organisation): z.infer<typeof OrganisationSchema> {
   return { id: o.id, slug: o.slug, name: o.name };
 }
 
@@ -55,6 +118,7 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
       path: '/members',
       tag: 'Members',
       summary: 'List members',
+      operationId: 'listMembers',
       role: 'admin',
       query: z.strictObject({
         role: z.enum(ROLES).optional(),
@@ -64,6 +128,7 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
         q: z.string().trim().max(200).optional(),
         ...paging(MAX_MEMBERS_PER_PAGE),
       }),
+      response: MemberPageSchema,
       responses: {
         200: 'One page of members ordered by email, and how many match (`total`); removed members only with `seatState=removed`.',
       },
@@ -94,8 +159,10 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
       path: '/members/:memberId',
       tag: 'Members',
       summary: 'Show a member',
+      operationId: 'getMember',
       role: 'admin',
       params: MemberId,
+      response: MemberDetailSchema,
       responses: {
         200: 'The member, its pending invitation (or null) and its linked SSO identities.',
         404: 'No such member in this organisation.',
@@ -114,9 +181,11 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
       path: '/members/:memberId/role',
       tag: 'Members',
       summary: "Change a member's role",
+      operationId: 'changeMemberRole',
       role: 'owner',
       params: MemberId,
       body: z.strictObject({ role: z.enum(['owner', 'admin', 'user']) }),
+      response: MemberSchema,
       responses: {
         200: 'The member with the new role.',
         403: 'Not an owner, the primary owner (`primary_owner_protected`: transfer instead), or yourself (`self_action`).',
@@ -131,9 +200,11 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
       path: '/members/:memberId/tier',
       tag: 'Members',
       summary: "Change a member's seat tier",
+      operationId: 'changeMemberTier',
       role: 'admin',
       params: MemberId,
       body: z.strictObject({ tier: TierId }),
+      response: MemberSchema,
       responses: {
         200: 'The member in a seat of the new tier.',
         400: 'No such tier (`unknown_tier`).',
@@ -149,8 +220,10 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
       path: '/members/:memberId/unassign',
       tag: 'Members',
       summary: "Unassign a member's seat",
+      operationId: 'unassignMemberSeat',
       role: 'admin',
       params: MemberId,
+      response: MemberSchema,
       responses: {
         200: 'The member, now unassigned: still a member, no seat, no access.',
         403: 'The primary owner, yourself, or an owner while the caller is not one.',
@@ -165,6 +238,7 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
       path: '/members/:memberId',
       tag: 'Members',
       summary: 'Remove a member',
+      operationId: 'removeMember',
       role: 'admin',
       params: MemberId,
       responses: {

@@ -6,6 +6,7 @@ import { auditRoutes } from './audit.js';
 import { billingRoutes } from './billing.js';
 import { identityRoutes } from './identity.js';
 import { invitationRoutes } from './invitations.js';
+import { languageRoutes } from './languages.js';
 import { memberCsvRoutes } from './member-csv.js';
 import { memberRoutes } from './members.js';
 import type { Route } from './route.js';
@@ -22,6 +23,7 @@ export function allRoutes(deps: RouteDeps): Route[] {
     ...sessionRoutes(deps),
     ...apiTokenRoutes(deps),
     ...accessRoutes(deps),
+    ...languageRoutes(deps),
     ...memberCsvRoutes(deps),
     ...memberRoutes(deps),
     ...invitationRoutes(deps),

@@ -1,21 +1,71 @@
 // The caller's own session: who they are, their organisation, and the anti-forgery token the
 // console sends with every state-changing request; and signing out.
+import { z } from 'zod';
+import { SEAT_STATES } from '../domain/model.js';
+import type { Store } from '../db/store.js';
+import type { Clock } from '../domain/clock.js';
+import { LANGUAGES } from '../i18n/index.js';
+import { createLanguageService } from '../provisioning/languages.js';
 import type { SsoService } from '../provisioning/sso.js';
 import { cookieValue, csrfToken, SESSION_COOKIE } from './auth.js';
 import { noContent, ok, route, type Route } from './route.js';
+import { RoleName, RowId } from './schemas.js';
 
-export function sessionRoutes({ sso }: { readonly sso: SsoService }): Route[] {
+const SessionSchema = z
+  .object({
+    via: z.enum(['session', 'token']),
+    role: RoleName,
+    organisation: z.object({
+      id: RowId,
+      /** Absent for an API token, which names only its organisation's id. */
+      slug: z.string().optional(),
+      name: z.string().optional(),
+    }),
+    member: z
+      .object({
+        id: RowId,
+        email: z.string(),
+        displayName: z.string().nullable(),
+        role: RoleName,
+        tier: z.string().nullable(),
+        seatState: z.enum(SEAT_STATES),
+      })
+      .nullable(),
+    csrfToken: z.string().nullable(),
+    /** The member's own language; null: automatic (docs/console.md, "Languages"). */
+    language: z.enum(LANGUAGES).nullable(),
+    /** The organisation's default language. */
+    defaultLanguage: z.enum(LANGUAGES),
+    /** The language the console speaks to the caller: their choice, Accept-Language, the default. */
+    locale: z.enum(LANGUAGES),
+  })
+  .meta({ id: 'Session' });
+
+export function sessionRoutes({
+  sso,
+  store,
+  clock,
+}: {
+  readonly sso: SsoService;
+  readonly store: Store;
+  readonly clock: Clock;
+}): Route[] {
+  const languages = createLanguageService({ store, clock });
   return [
     route({
       method: 'get',
       path: '/session',
       tag: 'Session',
       summary: 'Show who is signed in',
+      operationId: 'getSession',
       role: 'user',
+      response: SessionSchema,
       responses: { 200: 'The caller, its organisation and role; for a console session, the CSRF token.' },
       handle: ({ caller, req }) => {
         const secret = caller.via === 'session' ? cookieValue(req, SESSION_COOKIE) : undefined;
         const who = secret ? sso.whoIs(secret) : undefined;
+        // The console speaks `locale` (docs/console.md, "Languages").
+        const spoken = languages.of(caller.organisationId, caller.memberId, req.get('accept-language'));
         return ok({
           via: caller.via,
           role: caller.role,
@@ -33,6 +83,9 @@ export function sessionRoutes({ sso }: { readonly sso: SsoService }): Route[] {
               }
             : null,
           csrfToken: secret ? csrfToken(secret) : null,
+          language: spoken.language,
+          defaultLanguage: spoken.defaultLanguage,
+          locale: spoken.locale,
         });
       },
     }),
@@ -41,6 +94,7 @@ export function sessionRoutes({ sso }: { readonly sso: SsoService }): Route[] {
       path: '/session',
       tag: 'Session',
       summary: 'Sign out',
+      operationId: 'signOut',
       role: 'user',
       sessionOnly: true,
       responses: { 204: 'Signed out; the cookie is cleared.' },

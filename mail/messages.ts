@@ -1,7 +1,18 @@
-// The words of every mail the server sends: plain functions from facts to subject, text and HTML.
-// The text part is complete on its own (many people read mail as text); the HTML part says the
-// same, with every interpolated value escaped. Links are absolute URLs the caller builds.
-import { DateTime } from 'luxon';
+// The words of every mail the server sends: plain functions from facts to subject, text and HTML,
+// in the reader's language (i18n/locales/*.json; English when none is given) with instants in the
+// contract's time zone. The text part is complete on its own (many people read mail as text); the
+// HTML part says the same, with every interpolated value escaped. Links are absolute URLs the
+// caller builds.
+import { formatInstant, intlLocale, t, type Language } from '../i18n/index.js';
+
+export { formatInstant };
+
+/** Whom a mail speaks to: their language and the contract's time zone (instants are shown in it). */
+export interface Reader {
+  readonly language?: Language;
+  /** An IANA zone; UTC when absent. */
+  readonly timeZone?: string;
+}
 
 export interface MailContent {
   readonly subject: string;
@@ -24,13 +35,6 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n\t]+/g, ' ').trim();
 }
 
-/** An instant as people read it, unambiguously: "22 January 2026 at 09:00 UTC". */
-export function formatInstant(iso: string): string {
-  const at = DateTime.fromISO(iso, { setZone: true }).toUTC();
-  if (!at.isValid) throw new RangeError(`"${iso}" is not an ISO 8601 instant`);
-  return at.setLocale('en-GB').toFormat("d MMMM yyyy 'at' HH:mm 'UTC'");
-}
-
 /** Only http(s) links are written into a mail: anything else is a caller's bug, not content. */
 function requireLink(link: string): string {
   const url = new URL(link);
@@ -43,7 +47,7 @@ function requireLink(link: string): string {
 type Block = { readonly p: string } | { readonly link: string; readonly label: string };
 
 /** Builds both parts from one list of paragraphs and links, so they cannot say different things. */
-function compose(subject: string, blocks: readonly Block[]): MailContent {
+function compose(subject: string, blocks: readonly Block[], language: Language = 'en'): MailContent {
   const text = blocks.map((b) => ('p' in b ? b.p : `${b.label}:\n${b.link}`)).join('\n\n') + '\n';
   const body = blocks
     .map((b) =>
@@ -53,7 +57,7 @@ function compose(subject: string, blocks: readonly Block[]): MailContent {
     )
     .join('\n');
   const html =
-    '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>' +
+    `<!DOCTYPE html>\n<html lang="${language}">\n<head><meta charset="utf-8"><title>` +
     escapeHtml(subject) +
     '</title></head>\n<body style="font-family:sans-serif;line-height:1.5">\n' +
     body +
@@ -61,105 +65,147 @@ function compose(subject: string, blocks: readonly Block[]): MailContent {
   return { subject, text, html };
 }
 
-const IGNORE = 'If you did not expect this email, you can ignore it.';
+/** A percentage as the language writes it: 80 → "80%", "80 %". */
+function percent(value: number, language: Language): string {
+  return new Intl.NumberFormat(intlLocale(language), { style: 'percent', maximumFractionDigits: 0 }).format(
+    value / 100,
+  );
+}
 
-export function invitationMail(input: {
-  readonly organisationName: string;
-  readonly inviterName: string | null;
-  readonly link: string;
-  /** ISO 8601 instant. */
-  readonly expiresAt: string;
-}): MailContent {
-  const org = oneLine(input.organisationName);
+export function invitationMail(
+  input: {
+    readonly organisationName: string;
+    readonly inviterName: string | null;
+    readonly link: string;
+    /** ISO 8601 instant. */
+    readonly expiresAt: string;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
   const inviter = input.inviterName === null ? null : oneLine(input.inviterName);
-  return compose(`You are invited to join ${org}`, [
-    {
-      p: inviter ? `${inviter} invited you to join ${org}.` : `You have been invited to join ${org}.`,
-    },
-    { label: 'Accept the invitation', link: requireLink(input.link) },
-    {
-      p: `The link works once and expires on ${formatInstant(input.expiresAt)}. A seat is kept for you until then; after that, ask for a new invitation.`,
-    },
-    { p: IGNORE },
-  ]);
+  return compose(
+    t(lang, 'mail.invitation.subject', { organisation }),
+    [
+      {
+        p: inviter
+          ? t(lang, 'mail.invitation.byInviter', { inviter, organisation })
+          : t(lang, 'mail.invitation.anonymous', { organisation }),
+      },
+      { label: t(lang, 'mail.invitation.accept'), link: requireLink(input.link) },
+      {
+        p: t(lang, 'mail.invitation.expiry', {
+          expires: formatInstant(input.expiresAt, lang, input.timeZone),
+        }),
+      },
+      { p: t(lang, 'mail.ignore') },
+    ],
+    lang,
+  );
 }
 
-export function signInLinkMail(input: {
-  readonly organisationName: string;
-  readonly link: string;
-  readonly expiresInMinutes: number;
-}): MailContent {
-  const org = oneLine(input.organisationName);
-  const minutes = input.expiresInMinutes === 1 ? '1 minute' : `${input.expiresInMinutes} minutes`;
-  return compose(`Your sign-in link for ${org}`, [
-    { p: `Use this link to sign in to ${org}.` },
-    { label: 'Sign in', link: requireLink(input.link) },
-    { p: `The link works once and expires in ${minutes}. Do not forward it: it signs in whoever opens it.` },
-    { p: `${IGNORE} Nobody can sign in without the link.` },
-  ]);
+export function signInLinkMail(
+  input: {
+    readonly organisationName: string;
+    readonly link: string;
+    readonly expiresInMinutes: number;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
+  return compose(
+    t(lang, 'mail.signInLink.subject', { organisation }),
+    [
+      { p: t(lang, 'mail.signInLink.intro', { organisation }) },
+      { label: t(lang, 'mail.signInLink.action'), link: requireLink(input.link) },
+      { p: t(lang, 'mail.signInLink.expiry', { minutes: input.expiresInMinutes }) },
+      { p: t(lang, 'mail.signInLink.ignore') },
+    ],
+    lang,
+  );
 }
 
-export function ownershipTransferMail(input: {
-  readonly organisationName: string;
-  readonly fromName: string;
-  readonly link: string;
-  /** ISO 8601 instant. */
-  readonly expiresAt: string;
-}): MailContent {
-  const org = oneLine(input.organisationName);
+export function ownershipTransferMail(
+  input: {
+    readonly organisationName: string;
+    readonly fromName: string;
+    readonly link: string;
+    /** ISO 8601 instant. */
+    readonly expiresAt: string;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
   const from = oneLine(input.fromName);
-  return compose(`${from} wants to make you the primary owner of ${org}`, [
-    {
-      p: `${from} asked to hand over the primary ownership of ${org} to you. As primary owner you are responsible for the organisation's contract and seats; ${from} stays an owner.`,
-    },
-    { label: 'Confirm the transfer', link: requireLink(input.link) },
-    {
-      p: `Nothing changes until you confirm. The link works once and expires on ${formatInstant(input.expiresAt)}.`,
-    },
-    { p: IGNORE },
-  ]);
+  return compose(
+    t(lang, 'mail.ownership.subject', { from, organisation }),
+    [
+      { p: t(lang, 'mail.ownership.body', { from, organisation }) },
+      { label: t(lang, 'mail.ownership.action'), link: requireLink(input.link) },
+      {
+        p: t(lang, 'mail.ownership.expiry', {
+          expires: formatInstant(input.expiresAt, lang, input.timeZone),
+        }),
+      },
+      { p: t(lang, 'mail.ignore') },
+    ],
+    lang,
+  );
 }
 
-export function seatThresholdMail(input: {
-  readonly organisationName: string;
-  readonly tierName: string;
-  /** Percent of the allocation. */
-  readonly threshold: number;
-  readonly held: number;
-  readonly allocation: number;
-  readonly billingLink: string;
-}): MailContent {
-  const org = oneLine(input.organisationName);
+export function seatThresholdMail(
+  input: {
+    readonly organisationName: string;
+    readonly tierName: string;
+    /** Percent of the allocation. */
+    readonly threshold: number;
+    readonly held: number;
+    readonly allocation: number;
+    readonly billingLink: string;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
   const tier = oneLine(input.tierName);
   const left = input.allocation - input.held;
+  const share = percent(input.threshold, lang);
   const state =
-    left <= 0
-      ? `Every ${tier} seat is now in use: nobody else can be given one until seats are added or freed.`
-      : `${left} ${tier} ${left === 1 ? 'seat is' : 'seats are'} left.`;
-  return compose(`${org}: ${input.threshold}% of ${tier} seats in use`, [
-    {
-      p: `${org} now uses ${input.held} of its ${input.allocation} ${tier} seats (${input.threshold}% or more). ${state}`,
-    },
-    { p: 'Seats held by pending invitations count as in use.' },
-    { label: 'Add seats', link: requireLink(input.billingLink) },
-    {
-      p: `You receive this as an owner of ${org}. It is sent once each time usage reaches ${input.threshold}%, and again only after usage has fallen below it.`,
-    },
-  ]);
+    left <= 0 ? t(lang, 'mail.threshold.full', { tier }) : t(lang, 'mail.threshold.left', { left, tier });
+  return compose(
+    t(lang, 'mail.threshold.subject', { organisation, percent: share, tier }),
+    [
+      {
+        p: `${t(lang, 'mail.threshold.usage', {
+          organisation,
+          held: input.held,
+          allocation: input.allocation,
+          tier,
+          percent: share,
+        })} ${state}`,
+      },
+      { p: t(lang, 'mail.threshold.held') },
+      { label: t(lang, 'mail.addSeats'), link: requireLink(input.billingLink) },
+      { p: t(lang, 'mail.threshold.footer', { organisation, percent: share }) },
+    ],
+    lang,
+  );
 }
 
-export function noSeatsForSignInMail(input: {
-  readonly organisationName: string;
-  readonly billingLink: string;
-}): MailContent {
-  const org = oneLine(input.organisationName);
-  return compose(`${org}: a sign-in was refused, no seats are left`, [
-    {
-      p: `Someone tried to sign in to ${org} for the first time through single sign-on, and was refused because no seat is available. They were told to ask an owner.`,
-    },
-    { label: 'Add seats', link: requireLink(input.billingLink) },
-    {
-      p: `Everyone refused is listed among the people waiting for a seat. You receive this as an owner of ${org}, at most once an hour however many sign-ins are refused.`,
-    },
-  ]);
+export function noSeatsForSignInMail(
+  input: {
+    readonly organisationName: string;
+    readonly billingLink: string;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
+  return compose(
+    t(lang, 'mail.noSeats.subject', { organisation }),
+    [
+      { p: t(lang, 'mail.noSeats.body', { organisation }) },
+      { label: t(lang, 'mail.addSeats'), link: requireLink(input.billingLink) },
+      { p: t(lang, 'mail.noSeats.footer', { organisation }) },
+    ],
+    lang,
+  );
 }

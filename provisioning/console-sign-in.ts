@@ -13,6 +13,7 @@ import type { Organisation } from '../db/queries/organisations.js';
 import type { Store } from '../db/store.js';
 import { signInLinkMail } from '../mail/messages.js';
 import { enqueueMail, isMailAddress } from '../mail/outbox.js';
+import { readerOf } from '../mail/reader.js';
 import { consoleLink } from './console-links.js';
 import { ssoRequiredError, ssoRequiredFor, type SsoService } from './sso.js';
 
@@ -81,6 +82,7 @@ export function createConsoleSignIn({
           organisationName: organisation.name,
           link: consoleLink(publicBaseUrl, 'sign-in', secret),
           expiresInMinutes: SIGN_IN_LINK_TTL_MINUTES,
+          ...readerOf(q, organisation.id, member.id),
         });
         enqueueMail(
           q,

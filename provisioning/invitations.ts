@@ -21,6 +21,7 @@ import type { Organisation } from '../db/queries/organisations.js';
 import type { Store } from '../db/store.js';
 import { invitationMail } from '../mail/messages.js';
 import { enqueueMail } from '../mail/outbox.js';
+import { readerOf } from '../mail/reader.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { INVITATION_TTL_DAYS, snapshot, type SeatPool } from '../seats/seat-pool.js';
@@ -84,6 +85,7 @@ export function mailInvitation(
     inviterName: inviter ? (inviter.displayName ?? inviter.email) : null,
     link: consoleLink(publicBaseUrl, 'accept-invitation', secret),
     expiresAt: invitation.expiresAt,
+    ...readerOf(q, organisation.id, member.id),
   });
   enqueueMail(
     q,

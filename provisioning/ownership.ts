@@ -12,6 +12,7 @@ import type { OwnershipTransfer } from '../db/queries/ownership-transfers.js';
 import type { Store } from '../db/store.js';
 import { ownershipTransferMail } from '../mail/messages.js';
 import { enqueueMail } from '../mail/outbox.js';
+import { readerOf } from '../mail/reader.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { consoleLink } from './console-links.js';
@@ -147,6 +148,7 @@ export function createOwnershipService({
           fromName: from.displayName ?? from.email,
           link: consoleLink(publicBaseUrl, 'confirm-transfer', secret),
           expiresAt,
+          ...readerOf(q, organisationId, to.id),
         });
         enqueueMail(q, { organisationId, kind: 'ownership_transfer', to: to.email, ...content }, at);
         return view(q, q.ownershipTransfers.pending(organisationId)!);

@@ -8,7 +8,8 @@ import type { Queries } from '../db/queries/index.js';
 import type { HeldCount } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import { enqueueMail, type MailKind } from '../mail/outbox.js';
-import { noSeatsForSignInMail, seatThresholdMail, type MailContent } from '../mail/messages.js';
+import { noSeatsForSignInMail, seatThresholdMail, type MailContent, type Reader } from '../mail/messages.js';
+import { readerOf } from '../mail/reader.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import { requireOrganisation } from './contract-state.js';
 import { requireRole } from './roles.js';
@@ -87,17 +88,18 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
     return list;
   }
 
-  /** Enqueues one mail per seated owner and primary owner; returns how many. */
+  /** Enqueues one mail per seated owner and primary owner, each in their language; returns how many. */
   function mailOwners(
     q: Queries,
     organisation: Organisation,
     kind: MailKind,
-    content: MailContent,
+    content: (reader: Reader) => MailContent,
     at: string,
   ): number {
     const owners = q.notices.owners(organisation.id);
     for (const owner of owners) {
-      enqueueMail(q, { organisationId: organisation.id, kind, to: owner.email, ...content }, at);
+      const mail = content(readerOf(q, organisation.id, owner.memberId));
+      enqueueMail(q, { organisationId: organisation.id, kind, to: owner.email, ...mail }, at);
     }
     return owners.length;
   }
@@ -121,14 +123,16 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
       q,
       organisation,
       'seat_threshold',
-      seatThresholdMail({
-        organisationName: organisation.name,
-        tierName,
-        threshold,
-        held: count.held,
-        allocation: count.allocation,
-        billingLink: billingLink(publicBaseUrl),
-      }),
+      (reader) =>
+        seatThresholdMail({
+          organisationName: organisation.name,
+          tierName,
+          threshold,
+          held: count.held,
+          allocation: count.allocation,
+          billingLink: billingLink(publicBaseUrl),
+          ...reader,
+        }),
       at,
     );
     q.audit.append({
@@ -182,10 +186,12 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
         q,
         organisation,
         'no_seats_for_sign_in',
-        noSeatsForSignInMail({
-          organisationName: organisation.name,
-          billingLink: billingLink(publicBaseUrl),
-        }),
+        (reader) =>
+          noSeatsForSignInMail({
+            organisationName: organisation.name,
+            billingLink: billingLink(publicBaseUrl),
+            ...reader,
+          }),
         at,
       );
     },

@@ -10,6 +10,7 @@ import { createGroupMappingQueries } from './group-mappings.js';
 import { createGroupQueries } from './groups.js';
 import { createInvitationQueries } from './invitations.js';
 import { createInvoiceQueries } from './invoices.js';
+import { createLanguageQueries } from './languages.js';
 import { createMemberImportQueries } from './member-imports.js';
 import { createMemberQueries } from './members.js';
 import { createNoticeQueries } from './notices.js';
@@ -36,6 +37,7 @@ export function createQueries(db: Db, secrets: SecretBox) {
     tiers: createTierQueries(db),
     seatPools: createSeatPoolQueries(db),
     members: createMemberQueries(db),
+    languages: createLanguageQueries(db),
     invitations: createInvitationQueries(db),
     quotes: createQuoteQueries(db),
     invoices: createInvoiceQueries(db),

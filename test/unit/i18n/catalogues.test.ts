@@ -12,6 +12,7 @@ const LANGUAGES = ['en', 'de', 'it', 'es', 'pt'];
 /** The catalogues: the console's (served to the browser) and the server's (mail, SSO pages). */
 const CATALOGUES = [
   { name: 'console', dir: fileURLToPath(new URL('../../../console/public/locales/', import.meta.url)) },
+  { name: 'server', dir: fileURLToPath(new URL('../../../i18n/locales/', import.meta.url)) },
 ];
 
 type Catalogue = Record<string, string>;

@@ -1,0 +1,16 @@
+// Whom a mail speaks to: a member's language (their own choice, else their organisation's default;
+// a mail has no Accept-Language) and the contract's time zone, in which instants are shown.
+import type { Queries } from '../db/queries/index.js';
+import type { Reader } from './messages.js';
+
+export function readerOf(
+  q: Pick<Queries, 'languages' | 'contracts'>,
+  organisationId: number,
+  memberId: number | null,
+): Required<Reader> {
+  const chosen = memberId === null ? undefined : q.languages.ofMember(organisationId, memberId);
+  return {
+    language: chosen ? (chosen.own ?? chosen.fallback) : q.languages.ofOrganisation(organisationId),
+    timeZone: q.contracts.byOrganisation(organisationId)?.timeZone ?? 'UTC',
+  };
+}

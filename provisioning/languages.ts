@@ -1,0 +1,90 @@
+// Languages: the language a member chooses for themselves and the organisation's default, and which
+// one a reader is spoken to in (docs/console.md, "Languages"). Any member sets only their own;
+// owners set the organisation's default.
+import type { Clock } from '../domain/clock.js';
+import { ForbiddenError, NotFoundError } from '../domain/errors.js';
+import type { Actor } from '../domain/model.js';
+import type { Store } from '../db/store.js';
+import { chooseLanguage, type Language } from '../i18n/index.js';
+import { requireOrganisation } from '../seats/contract-state.js';
+import { requireRole } from '../seats/roles.js';
+
+export interface Languages {
+  /** The member's own choice; null: automatic. Null for an API token, which has no member. */
+  readonly language: Language | null;
+  /** The organisation's default. */
+  readonly defaultLanguage: Language;
+  /** The language spoken to the caller: their choice, else Accept-Language, else the default. */
+  readonly locale: Language;
+}
+
+export function createLanguageService({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
+  return {
+    /** The caller's languages; `acceptLanguage` is their browser's header, if any. */
+    of(organisationId: number, memberId: number | null, acceptLanguage: string | undefined): Languages {
+      return store.read((q) => {
+        const member = memberId === null ? undefined : q.languages.ofMember(organisationId, memberId);
+        const defaultLanguage = q.languages.ofOrganisation(organisationId);
+        const language = member?.own ?? null;
+        return {
+          language,
+          defaultLanguage,
+          locale: chooseLanguage({ own: language, acceptLanguage, fallback: defaultLanguage }),
+        };
+      });
+    },
+
+    /** A member chooses their own language (null: automatic). Nobody sets another member's. */
+    setOwn(organisationId: number, actor: Actor, language: Language | null): void {
+      store.write((q) => {
+        if (actor.type !== 'member') {
+          throw new ForbiddenError(
+            'A language is chosen by a signed-in member for themselves; an API token has none.',
+            {
+              requiredRole: 'user',
+            },
+          );
+        }
+        requireRole(q, organisationId, actor, 'user', 'choose their language');
+        const before = q.languages.ofMember(organisationId, actor.memberId);
+        if (!before) throw new NotFoundError('No such member.');
+        if (before.own === language) return;
+        q.languages.setMember(organisationId, actor.memberId, language);
+        q.audit.append({
+          organisationId,
+          at: clock.now().toISO()!,
+          actor,
+          action: 'member.language_changed',
+          subjectType: 'member',
+          subjectId: actor.memberId,
+          before: { language: before.own },
+          after: { language },
+        });
+      });
+    },
+
+    /** Owners set the language of members who chose none, and of mail to them. */
+    setDefault(organisationId: number, actor: Actor, language: Language): Language {
+      return store.write((q) => {
+        requireRole(q, organisationId, actor, 'owner', "set the organisation's default language");
+        requireOrganisation(q, organisationId);
+        const before = q.languages.ofOrganisation(organisationId);
+        if (before === language) return language;
+        q.languages.setOrganisation(organisationId, language);
+        q.audit.append({
+          organisationId,
+          at: clock.now().toISO()!,
+          actor,
+          action: 'organisation.default_language_changed',
+          subjectType: 'organisation',
+          subjectId: organisationId,
+          before: { defaultLanguage: before },
+          after: { defaultLanguage: language },
+        });
+        return language;
+      });
+    },
+  };
+}
+
+export type LanguageService = ReturnType<typeof createLanguageService>;
