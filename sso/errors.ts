@@ -35,6 +35,14 @@ export const SSO_ERRORS = {
     'Your identity provider did not send a stable user identifier. An administrator must change the NameID format.',
   ],
   saml_idp_refused: [401, 'Your identity provider did not sign you in.'],
+  saml_decryption_failed: [
+    401,
+    'The encrypted sign-in response could not be decrypted with this connection’s keys, or what it holds is not valid.',
+  ],
+  saml_assertion_not_encrypted: [
+    401,
+    'This connection accepts only encrypted sign-in responses. An administrator must turn on assertion encryption at the identity provider.',
+  ],
   saml_invalid: [401, 'The sign-in response from your identity provider is not valid.'],
   saml_metadata_invalid: [400, 'The identity provider metadata could not be read.'],
   // OpenID Connect

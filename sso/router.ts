@@ -26,11 +26,11 @@ import {
   acceptSamlResponse,
   inThreadSamlVerifier,
   readSamlResponse,
-  samlServiceProviderMetadata,
   startSamlLogin,
   type SamlConnectionConfig,
   type SamlVerifier,
 } from './saml.js';
+import { serviceProviderMetadata } from './saml-metadata.js';
 import {
   createSamlVerifierPool,
   type SamlVerifierPool,
@@ -132,13 +132,19 @@ export function createSsoRouter(deps: SsoDeps): Router {
         });
   const samlVerifier: SamlVerifier = samlPool ?? inThreadSamlVerifier;
 
-  const samlConfig = (c: SsoConnection): SamlConnectionConfig => {
+  /**
+   * A SAML connection as the adapter needs it. `keys` adds the SP private keys: the ones that may
+   * decrypt (to verify a response) or the one that signs (to start a sign-in); never logged.
+   */
+  const samlConfig = (c: SsoConnection, keys: 'none' | 'decrypt' | 'sign' = 'none'): SamlConnectionConfig => {
     const cfg = c.config as Omit<SamlConnectionConfig, 'connectionId' | 'spEntityId' | 'acsUrl'>;
     return {
       ...cfg,
       connectionId: c.id,
       spEntityId: `${base}${SSO_PATH}/saml/${c.publicId}`,
       acsUrl: `${base}${SSO_PATH}/saml/${c.publicId}/acs`,
+      ...(keys === 'decrypt' ? { decryptionKeys: sso.decryptionKeys(c.id) } : {}),
+      ...(keys === 'sign' && cfg.signAuthnRequests ? { signingKey: sso.signingKey(c.id) } : {}),
     };
   };
   const oidcConfig = (c: SsoConnection): OidcConnectionConfig => {
@@ -233,7 +239,10 @@ export function createSsoRouter(deps: SsoDeps): Router {
       // The login state and the AuthnRequest id are written together, once the request is built.
       const relayState = sso.newLoginStateKey();
       const issued: { requestId: string; at: DateTime }[] = [];
-      const { redirectUrl } = await startSamlLogin(samlConfig(connection), relayState, {
+      // A connection made before SP keys existed gets its key now, if it signs its requests.
+      if ((connection.config as { signAuthnRequests?: boolean }).signAuthnRequests)
+        await sso.ensureServiceProviderKey(connection.id);
+      const { redirectUrl } = await startSamlLogin(samlConfig(connection, 'sign'), relayState, {
         clock,
         requests: { save: (_connectionId, requestId, at) => void issued.push({ requestId, at }) },
       });
@@ -263,10 +272,26 @@ export function createSsoRouter(deps: SsoDeps): Router {
     }
   });
 
-  router.get('/saml/:connection', (req, res) => {
+  router.get('/saml/:connection', async (req, res) => {
     const connection = sso.connection(req.params.connection);
     if (connection.protocol !== 'saml') throw new NotFoundError('There is no such SAML connection.');
-    res.type('application/samlmetadata+xml').send(samlServiceProviderMetadata(samlConfig(connection)));
+    // Connections made before SP keys existed (or by the command line) get theirs when first asked.
+    await sso.ensureServiceProviderKey(connection.id);
+    const config = samlConfig(connection);
+    res.type('application/samlmetadata+xml').send(
+      serviceProviderMetadata({
+        spEntityId: config.spEntityId,
+        acsUrl: config.acsUrl,
+        nameIdFormat: config.nameIdFormat,
+        signAuthnRequests: config.signAuthnRequests === true,
+        // The current key, and a next one during a rotation; a previous key only decrypts.
+        certificates: sso
+          .spKeys(connection.id)
+          .filter((k) => k.status !== 'previous')
+          .map((k) => k.certificate),
+        now: clock.now(),
+      }),
+    );
   });
   router.get('/saml/:connection/metadata', (req, res) =>
     res.redirect(301, `${SSO_PATH}/saml/${req.params.connection}`),
@@ -281,7 +306,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       res.locals.connection = connection;
       const body = (req.body ?? {}) as Record<string, unknown>;
       const relayState = typeof body.RelayState === 'string' ? body.RelayState : undefined;
-      const config = samlConfig(connection);
+      const config = samlConfig(connection, 'decrypt');
 
       // 1. Signatures, addressing and times, off the event loop. Nothing is used up yet: a response
       //    that fails here leaves the sign-in it claims to answer as it was.

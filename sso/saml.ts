@@ -12,7 +12,6 @@ import {
   SAML,
   SamlStatusError,
   ValidateInResponseTo,
-  generateServiceProviderMetadata,
   type CacheItem,
   type CacheProvider,
   type Profile,
@@ -24,6 +23,8 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import type { ExternalIdentity } from '../provisioning/identity.js';
 import { SsoError, type SsoErrorCode } from './errors.js';
+import { openEncryptedAssertion } from './saml-encryption.js';
+import { serviceProviderMetadata } from './saml-metadata.js';
 import { installSamlSpeedups } from './saml-speedups.js';
 
 // Wherever this module runs SAML (this thread, each verifier worker), the libraries' speed-ups are
@@ -60,6 +61,17 @@ export interface SamlConnectionConfig {
   };
   /** Accept unsolicited (IdP-initiated) responses. Off unless an administrator turns it on. */
   readonly idpInitiated: boolean;
+  /**
+   * The connection's SP private keys (PKCS#8 PEM) that may decrypt an EncryptedAssertion: the
+   * current key, a next one, and a previous one during its overlap (saml-encryption.ts).
+   */
+  readonly decryptionKeys?: readonly string[];
+  /** Refuse a response whose assertion is not encrypted (saml_assertion_not_encrypted). */
+  readonly requireEncryptedAssertions?: boolean;
+  /** Sign AuthnRequests (HTTP-Redirect: SigAlg and Signature, SAML bindings §3.4.4.1). */
+  readonly signAuthnRequests?: boolean;
+  /** The current SP private key (PKCS#8 PEM), which signs AuthnRequests. */
+  readonly signingKey?: string | null;
 }
 
 /** The InResponseTo cache: AuthnRequest ids we issued, per connection, each usable once. */
@@ -324,10 +336,14 @@ export async function startSamlLogin(
   const requestId = `_${randomBytes(20).toString('hex')}`;
   const bridge = new RequestCacheBridge(config.connectionId, deps.requests, deps.clock);
   // "always": node-saml records the request id only when it would validate InResponseTo.
-  const saml = new ClockedSaml(
-    samlOptions(config, bridge, ValidateInResponseTo.always, () => requestId),
-    deps.clock.now().toMillis(),
-  );
+  const options = samlOptions(config, bridge, ValidateInResponseTo.always, () => requestId);
+  // SAML bindings §3.4.4.1: node-saml adds SigAlg and Signature (RSA-SHA256, signatureAlgorithm
+  // above) over SAMLRequest, RelayState and SigAlg when it has a private key.
+  if (config.signAuthnRequests) {
+    if (!config.signingKey) throw new Error('SAML connection has no SP key to sign its AuthnRequest with');
+    options.privateKey = config.signingKey;
+  }
+  const saml = new ClockedSaml(options, deps.clock.now().toMillis());
   const redirectUrl = await saml.getAuthorizeUrlAsync(relayState, undefined, {});
   return { redirectUrl, requestId };
 }
@@ -433,21 +449,38 @@ export async function verifySamlResponse(
     }
   }
   for (const method of elements(postedDoc, NS.dsig, 'DigestMethod')) {
+    // An RSA-OAEP key transport's digest (xenc:EncryptionMethod) is saml-encryption.ts's to judge.
+    if (isEncryptionMethodDigest(method)) continue;
     if (!ALLOWED_DIGEST_METHODS.has(method.getAttribute('Algorithm') ?? ''))
       throw fail('saml_signature_invalid');
   }
   if (config.idpCerts.length === 0) throw fail('saml_signature_invalid');
 
+  // 2b. An EncryptedAssertion (SAML core §2.3.4): opened with whichever of the connection's keys it
+  //     was made for, that key handed to node-saml; its signature held to SHA-2 as any other.
+  const decryption = encryptedAssertionKey(config, response, fail);
+
   const responseInResponseTo = nonEmpty(response.getAttribute('InResponseTo'));
   const destination = nonEmpty(response.getAttribute('Destination'));
 
   // 3. node-saml.
-  const saml = new ClockedSaml(samlOptions(config, NO_REQUEST_CACHE, ValidateInResponseTo.never), nowMs);
+  const saml = new ClockedSaml(
+    {
+      ...samlOptions(config, NO_REQUEST_CACHE, ValidateInResponseTo.never),
+      ...(decryption.key === null ? {} : { decryptionPvk: decryption.key }),
+    },
+    nowMs,
+  );
   let profile: Profile | null;
   try {
     ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: compact }));
   } catch (err) {
-    throw fail(nodeSamlErrorCode(err, saml.timeFailure), err);
+    throw fail(
+      decryption.key === null
+        ? nodeSamlErrorCode(err, saml.timeFailure)
+        : encryptedFailureCode(err, saml.timeFailure),
+      err,
+    );
   }
   if (!profile) throw fail('saml_invalid');
   // SAML profiles §4.1.4.2: a response to an AuthnRequest carries its id in InResponseTo.
@@ -578,6 +611,59 @@ function nodeSamlErrorCode(err: unknown, timeFailure: SsoErrorCode | null): SsoE
   return 'saml_invalid';
 }
 
+/**
+ * The key for the response's EncryptedAssertion, if it has one (else `key: null`), with the checks
+ * an encrypted assertion needs before node-saml sees it: the connection has keys, one of them opens
+ * it, and the signature inside uses only SHA-2. A connection that requires encryption refuses a
+ * plain assertion. Every failure to open is the one code saml_decryption_failed (see
+ * openEncryptedAssertion on why they are not told apart).
+ */
+function encryptedAssertionKey(
+  config: SamlConnectionConfig,
+  response: Element,
+  fail: (code: SsoErrorCode) => SsoError,
+): { readonly key: string | null } {
+  const encrypted = children(response, NS.assertion, 'EncryptedAssertion');
+  if (encrypted.length === 0) {
+    if (config.requireEncryptedAssertions) throw fail('saml_assertion_not_encrypted');
+    return { key: null };
+  }
+  // More than one (or one beside a plain Assertion) node-saml refuses as a wrapping attempt.
+  if (encrypted.length > 1) throw fail('saml_invalid');
+  const opened = openEncryptedAssertion(encrypted[0]!, config.decryptionKeys ?? []);
+  if (opened === null) throw fail('saml_decryption_failed');
+  for (const method of elements(opened.assertion, NS.dsig, 'SignatureMethod')) {
+    if (!ALLOWED_SIGNATURE_METHODS.has(method.getAttribute('Algorithm') ?? ''))
+      throw fail('saml_decryption_failed');
+  }
+  for (const method of elements(opened.assertion, NS.dsig, 'DigestMethod')) {
+    if (!ALLOWED_DIGEST_METHODS.has(method.getAttribute('Algorithm') ?? ''))
+      throw fail('saml_decryption_failed');
+  }
+  return { key: opened.key };
+}
+
+/** A ds:DigestMethod inside an xenc:EncryptionMethod (RSA-OAEP's digest), not a signature's. */
+function isEncryptionMethodDigest(method: Element): boolean {
+  const parent = method.parentNode as Element | null;
+  return (
+    parent?.localName === 'EncryptionMethod' && parent.namespaceURI === 'http://www.w3.org/2001/04/xmlenc#'
+  );
+}
+
+/**
+ * node-saml's failure on a response with an encrypted assertion. The Response signature is checked
+ * before anything is decrypted, and the times and audience only after the assertion's signature
+ * held: those keep their codes. Anything between (decryption, the assertion inside, its signature)
+ * is saml_decryption_failed, so altered ciphertext tells its sender nothing (saml-encryption.ts).
+ */
+function encryptedFailureCode(err: unknown, timeFailure: SsoErrorCode | null): SsoErrorCode {
+  const message = err instanceof Error ? err.message : '';
+  if (message === 'Invalid document signature') return 'saml_signature_invalid';
+  const code = nodeSamlErrorCode(err, timeFailure);
+  return code === 'saml_signature_invalid' || code === 'saml_invalid' ? 'saml_decryption_failed' : code;
+}
+
 /** NotBefore / NotOnOrAfter of an element against `now`, with the skew; null when inside. */
 function windowError(now: DateTime, el: Element, invalid: () => Error): SsoErrorCode | null {
   const notBefore = parseTime(el.getAttribute('NotBefore'), invalid);
@@ -666,13 +752,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // Metadata
 
-/** Our SP metadata for one connection: entity id, the ACS (HTTP-POST), WantAssertionsSigned="true". */
-export function samlServiceProviderMetadata(config: SamlConnectionConfig): string {
-  return generateServiceProviderMetadata({
-    issuer: config.spEntityId,
-    callbackUrl: config.acsUrl,
-    identifierFormat: config.nameIdFormat,
-    wantAssertionsSigned: true,
+/**
+ * Our SP metadata for one connection (saml-metadata.ts): entity id, the ACS (HTTP-POST),
+ * WantAssertionsSigned="true", the name id formats, and a KeyDescriptor pair for each of
+ * `certificates` (PEM: the current SP key's, and a next one's during a rotation).
+ */
+export function samlServiceProviderMetadata(
+  config: SamlConnectionConfig,
+  certificates: readonly string[] = [],
+  now: DateTime = DateTime.utc(),
+): string {
+  return serviceProviderMetadata({
+    spEntityId: config.spEntityId,
+    acsUrl: config.acsUrl,
+    nameIdFormat: config.nameIdFormat,
+    signAuthnRequests: config.signAuthnRequests === true,
+    certificates,
+    now,
   });
 }
 

@@ -5,8 +5,22 @@
 // Keys: the RSA key pair comes from node:crypto (generateKeyPairSync); node:crypto cannot write an
 // X.509 certificate, so the self-signed certificate over that key is made by `openssl req -x509`
 // (child_process, into a temporary directory that close() removes).
+//
+// As a real IdP does with the SP's metadata, it encrypts assertions to the SP's certificate
+// (KeyDescriptor use="encryption"), and checks the SP's AuthnRequest signatures with its signing
+// certificate when the metadata says AuthnRequestsSigned="true". Both are written here with
+// node:crypto from XML Encryption 1.1 and SAML bindings §3.4.4.1, not with the libraries the
+// service provider uses, so the two sides are independent implementations.
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  constants,
+  createCipheriv,
+  createPublicKey,
+  createVerify,
+  generateKeyPairSync,
+  publicEncrypt,
+  randomBytes,
+} from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +38,30 @@ const RSA_SHA1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
 const NS_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const NS_ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const NS_DSIG = 'http://www.w3.org/2000/09/xmldsig#';
+const NS_XENC = 'http://www.w3.org/2001/04/xmlenc#';
+const NS_METADATA = 'urn:oasis:names:tc:SAML:2.0:metadata';
+
+/** Content encryption the test IdP can use (XML Encryption 1.1 §5.2.2 CBC, §5.2.4 GCM). */
+export const CONTENT_ALGORITHMS = {
+  'aes256-gcm': { uri: 'http://www.w3.org/2009/xmlenc11#aes256-gcm', cipher: 'aes-256-gcm', keyBytes: 32 },
+  'aes128-gcm': { uri: 'http://www.w3.org/2009/xmlenc11#aes128-gcm', cipher: 'aes-128-gcm', keyBytes: 16 },
+  'aes256-cbc': { uri: 'http://www.w3.org/2001/04/xmlenc#aes256-cbc', cipher: 'aes-256-cbc', keyBytes: 32 },
+  'aes128-cbc': { uri: 'http://www.w3.org/2001/04/xmlenc#aes128-cbc', cipher: 'aes-128-cbc', keyBytes: 16 },
+} as const;
+
+/** How the test IdP encrypts an assertion (SAML core §2.3.4). */
+export interface EncryptionOverrides {
+  readonly algorithm: keyof typeof CONTENT_ALGORITHMS;
+  /**
+   * The certificate to encrypt to (PEM or base64 body); default: the first KeyDescriptor
+   * use="encryption" of the SP metadata the IdP holds.
+   */
+  readonly cert?: string;
+  /** Key transport: RSA-OAEP (the default) or RSA PKCS#1 v1.5, which an SP must refuse. */
+  readonly keyTransport?: 'rsa-oaep' | 'rsa-1_5';
+  /** After encrypting: flip the ciphertext bit that changes the NameID's last character. */
+  readonly tamperCiphertext?: boolean;
+}
 
 export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 export const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -70,6 +108,13 @@ export interface ResponseOverrides {
   readonly wrap?: 'extra-assertion' | 'moved-signature';
   /** Applied to the final XML before base64 (e.g. to pad it). */
   readonly rewrite?: (xml: string) => string;
+  /**
+   * Encrypt the assertion (signed first, the Response signed after: sign, encrypt, sign). `tamper`
+   * and `wrap: 'moved-signature'` then happen to the assertion before it is encrypted, as an
+   * attacker who encrypts to the SP's public certificate would do; `wrap: 'extra-assertion'` adds a
+   * forged plain assertion beside the EncryptedAssertion.
+   */
+  readonly encrypt?: EncryptionOverrides;
 }
 
 export interface SamlIdpOptions {
@@ -104,8 +149,16 @@ export interface SamlIdp {
     user: SamlUser,
     overrides?: ResponseOverrides,
   ): Promise<{ SAMLResponse: string; RelayState: string }>;
-  /** The AuthnRequest as this IdP parsed it (id, ACS URL, issuer), for assertions. */
-  parseRequest(authnRequestRedirectUrl: string): Promise<{ id: string; issuer: string; acsUrl: string }>;
+  /**
+   * The AuthnRequest as this IdP parsed it (id, ACS URL, issuer), for assertions. Like respond(),
+   * it refuses (throws) a request whose signature does not verify with the SP metadata's signing
+   * certificates, or that is unsigned, when the metadata says AuthnRequestsSigned="true".
+   */
+  parseRequest(
+    authnRequestRedirectUrl: string,
+  ): Promise<{ id: string; issuer: string; acsUrl: string; signed: boolean }>;
+  /** Reads the SP's metadata again (after a key rotation, or an option that changes it). */
+  useSpMetadata(xml: string): void;
   close(): void;
 }
 
@@ -162,12 +215,14 @@ export function startSamlIdp(options: SamlIdpOptions): SamlIdp {
   const idp = idpFor(RSA_SHA256);
   const idpSha1 = idpFor(RSA_SHA1);
   // The SP as the administrator registered it: from its metadata.
-  const sp = samlify.ServiceProvider({ metadata: options.spMetadata });
-  const spEntityId = sp.entityMeta.getEntityID();
-  const acsFromMetadata = String(sp.entityMeta.getAssertionConsumerService('post'));
+  let sp = samlify.ServiceProvider({ metadata: options.spMetadata });
+  let spMetadataXml = options.spMetadata;
+  let spEntityId = sp.entityMeta.getEntityID();
+  let acsFromMetadata = String(sp.entityMeta.getAssertionConsumerService('post'));
 
   async function parseRequest(redirectUrl: string) {
     const url = new URL(redirectUrl);
+    const signed = verifyRequestSignature(url, spMetadataXml);
     const query = Object.fromEntries(url.searchParams);
     const parsed = await idp.parseLoginRequest(sp, 'redirect', { query, octetString: url.search.slice(1) });
     const extract = parsed.extract as {
@@ -181,7 +236,32 @@ export function startSamlIdp(options: SamlIdpOptions): SamlIdp {
       issuer: String(extract.issuer ?? ''),
       acsUrl: extract.request?.assertionConsumerServiceUrl ?? acsFromMetadata,
       relayState: url.searchParams.get('RelayState') ?? '',
+      signed,
     };
+  }
+
+  /** samlify signs the Assertion and/or the Response of `xml` (a throwaway SP entity says which). */
+  async function samlifySign(
+    xml: string,
+    requestId: string | null,
+    acsUrl: string,
+    which: { readonly assertion: boolean; readonly response: boolean },
+    algorithm: ResponseOverrides['signatureAlgorithm'],
+  ): Promise<string> {
+    const signer = samlify.ServiceProvider({
+      entityID: spEntityId,
+      assertionConsumerService: [{ Binding: samlify.Constants.namespace.binding.post, Location: acsUrl }],
+      wantAssertionsSigned: which.assertion,
+      wantMessageSigned: which.response,
+    });
+    const result = await (algorithm === 'rsa-sha1' ? idpSha1 : idp).createLoginResponse(
+      signer,
+      { extract: { request: { id: requestId ?? '' } } },
+      'post',
+      { email: '' },
+      { customTagReplacement: () => ({ id: '', context: xml }) },
+    );
+    return Buffer.from(String(result.context), 'base64').toString('utf8');
   }
 
   async function build(
@@ -217,6 +297,34 @@ export function startSamlIdp(options: SamlIdpOptions): SamlIdp {
     });
 
     const sign = o.sign ?? 'both';
+    if (o.encrypt) {
+      // Sign the assertion, encrypt it, then sign the Response over the EncryptedAssertion.
+      let inner =
+        sign === 'both' || sign === 'assertion'
+          ? await samlifySign(
+              xml,
+              request.id,
+              request.acsUrl,
+              { assertion: true, response: false },
+              o.signatureAlgorithm,
+            )
+          : xml;
+      if (o.tamper) inner = tamper(inner, user);
+      if (o.wrap === 'moved-signature') inner = wrap(inner, 'moved-signature');
+      const cert = o.encrypt.cert ?? encryptionCertificates(spMetadataXml)[0];
+      if (!cert) throw new Error('test IdP: the SP metadata has no encryption certificate');
+      let encrypted = encryptAssertionIn(inner, cert, o.encrypt, o.wrap === 'extra-assertion');
+      if (sign === 'both' || sign === 'response')
+        encrypted = await samlifySign(
+          encrypted,
+          request.id,
+          request.acsUrl,
+          { assertion: false, response: true },
+          o.signatureAlgorithm,
+        );
+      if (o.rewrite) encrypted = o.rewrite(encrypted);
+      return Buffer.from(encrypted, 'utf8').toString('base64');
+    }
     // samlify signs the assertion when the SP wants signed assertions, and the Response when the SP
     // wants signed messages (or does not want signed assertions). A throwaway SP entity says which.
     const signer = samlify.ServiceProvider({
@@ -260,8 +368,14 @@ export function startSamlIdp(options: SamlIdpOptions): SamlIdp {
       };
     },
     async parseRequest(authnRequestRedirectUrl) {
-      const { id, issuer, acsUrl } = await parseRequest(authnRequestRedirectUrl);
-      return { id, issuer, acsUrl };
+      const { id, issuer, acsUrl, signed } = await parseRequest(authnRequestRedirectUrl);
+      return { id, issuer, acsUrl, signed };
+    },
+    useSpMetadata(xml) {
+      sp = samlify.ServiceProvider({ metadata: xml });
+      spMetadataXml = xml;
+      spEntityId = sp.entityMeta.getEntityID();
+      acsFromMetadata = String(sp.entityMeta.getAssertionConsumerService('post'));
     },
     close: key.cleanup,
   };
@@ -319,6 +433,152 @@ function responseXml(f: ResponseFields): string {
     (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '') +
     `</saml:Assertion></samlp:Response>`
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an IdP reads from SP metadata, encryption, and AuthnRequest signatures
+
+/** The certificates (base64 bodies) of KeyDescriptors with `use` (or no `use`: both) in SP metadata. */
+function metadataCertificates(metadataXml: string, use: 'signing' | 'encryption'): string[] {
+  const doc = new DOMParser().parseFromString(metadataXml, 'text/xml');
+  return Array.from(doc.getElementsByTagNameNS(NS_METADATA, 'KeyDescriptor'))
+    .filter((kd) => (kd.getAttribute('use') || use) === use)
+    .flatMap((kd) => Array.from(kd.getElementsByTagNameNS(NS_DSIG, 'X509Certificate')))
+    .map((c) => (c.textContent ?? '').replace(/\s+/g, ''))
+    .filter((c) => c !== '');
+}
+
+/** The encryption certificates of SP metadata, in document order (what an IdP encrypts to). */
+export const encryptionCertificates = (metadataXml: string) =>
+  metadataCertificates(metadataXml, 'encryption');
+/** The signing certificates of SP metadata (what an IdP checks AuthnRequest signatures with). */
+export const signingCertificates = (metadataXml: string) => metadataCertificates(metadataXml, 'signing');
+
+const pemOf = (cert: string) =>
+  cert.includes('BEGIN CERTIFICATE')
+    ? cert
+    : `-----BEGIN CERTIFICATE-----\n${cert.replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+
+/**
+ * SAML bindings §3.4.4.1: the signature is over `SAMLRequest=…&RelayState=…&SigAlg=…` exactly as
+ * the parameters appear, URL-encoded, in the query. Required when the SP metadata says
+ * AuthnRequestsSigned="true" (metadata §2.4.4); checked whenever present. Returns whether it was
+ * signed; throws when a signature is required and missing, or does not verify.
+ */
+function verifyRequestSignature(url: URL, spMetadataXml: string): boolean {
+  const raw = new Map(
+    url.search
+      .slice(1)
+      .split('&')
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] as const),
+  );
+  const doc = new DOMParser().parseFromString(spMetadataXml, 'text/xml');
+  const descriptor = doc.getElementsByTagNameNS(NS_METADATA, 'SPSSODescriptor')[0];
+  const required = descriptor?.getAttribute('AuthnRequestsSigned') === 'true';
+  const signature = raw.get('Signature');
+  const sigAlg = raw.get('SigAlg');
+  if (signature === undefined || sigAlg === undefined) {
+    if (required) throw new Error('test IdP: the AuthnRequest is not signed, and the SP metadata says it is');
+    return false;
+  }
+  if (decodeURIComponent(sigAlg) !== RSA_SHA256)
+    throw new Error('test IdP: AuthnRequest SigAlg is not RSA-SHA256');
+  const octets = ['SAMLRequest', 'RelayState', 'SigAlg']
+    .filter((name) => raw.has(name))
+    .map((name) => `${name}=${raw.get(name)}`)
+    .join('&');
+  const signatureBytes = Buffer.from(decodeURIComponent(signature), 'base64');
+  const verifies = signingCertificates(spMetadataXml).some((cert) =>
+    createVerify('RSA-SHA256')
+      .update(octets)
+      .verify(createPublicKey(pemOf(cert)), signatureBytes),
+  );
+  if (!verifies) throw new Error('test IdP: the AuthnRequest signature does not verify');
+  return true;
+}
+
+/**
+ * Replaces the Response's Assertion with an EncryptedAssertion (SAML core §2.3.4): the assertion
+ * encrypted under a fresh content key, which is encrypted to `cert` (XML Encryption 1.1 §5.5.2
+ * RSA-OAEP, SHA-1 digest and MGF1, the rsa-oaep-mgf1p default). `extraAssertion` adds a forged,
+ * unsigned plain assertion beside it.
+ */
+function encryptAssertionIn(
+  xml: string,
+  cert: string,
+  e: EncryptionOverrides,
+  extraAssertion: boolean,
+): string {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const response = doc.documentElement;
+  const assertion = Array.from(response.childNodes).find(
+    (n): n is Element => n.nodeType === 1 && (n as Element).localName === 'Assertion',
+  );
+  if (!assertion) throw new Error('test IdP: no assertion to encrypt');
+  const plaintext = Buffer.from(new XMLSerializer().serializeToString(assertion), 'utf8');
+  const algorithm = CONTENT_ALGORITHMS[e.algorithm];
+  const contentKey = randomBytes(algorithm.keyBytes);
+  let ciphertext: Buffer;
+  if (algorithm.cipher.endsWith('gcm')) {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv(algorithm.cipher as 'aes-256-gcm', contentKey, iv, { authTagLength: 16 });
+    ciphertext = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  } else {
+    // §5.2.2: padded to the block size; the last octet is the padding's length, the others random.
+    const iv = randomBytes(16);
+    const padLength = 16 - (plaintext.length % 16);
+    const padding = Buffer.concat([randomBytes(padLength - 1), Buffer.from([padLength])]);
+    const cipher = createCipheriv(algorithm.cipher, contentKey, iv);
+    cipher.setAutoPadding(false);
+    ciphertext = Buffer.concat([iv, cipher.update(Buffer.concat([plaintext, padding])), cipher.final()]);
+  }
+  if (e.tamperCiphertext) {
+    // The classic malleability attack: flip the bit that lands on the NameID's last character (in
+    // CBC the same bit of the previous ciphertext block, garbling that block; in GCM the keystream
+    // position itself, which the tag catches). A flip in an unsigned part (the signature's KeyInfo)
+    // would go unnoticed by design of XML Signature, and prove nothing.
+    const at = plaintext.indexOf('</saml:NameID>') - 1;
+    if (at < 0) throw new Error('test IdP: no NameID to tamper with');
+    ciphertext[algorithm.cipher.endsWith('gcm') ? 12 + at : at]! ^= 0x01;
+  }
+  const oaep = (e.keyTransport ?? 'rsa-oaep') === 'rsa-oaep';
+  const wrappedKey = publicEncrypt(
+    {
+      key: createPublicKey(pemOf(cert)),
+      padding: oaep ? constants.RSA_PKCS1_OAEP_PADDING : constants.RSA_PKCS1_PADDING,
+      ...(oaep ? { oaepHash: 'sha1' } : {}),
+    },
+    contentKey,
+  );
+  const keyMethod = oaep
+    ? `<xenc:EncryptionMethod Algorithm="${NS_XENC}rsa-oaep-mgf1p"><ds:DigestMethod Algorithm="${NS_DSIG}sha1"/></xenc:EncryptionMethod>`
+    : `<xenc:EncryptionMethod Algorithm="${NS_XENC}rsa-1_5"/>`;
+  const encryptedXml =
+    `<saml:EncryptedAssertion xmlns:saml="${NS_ASSERTION}">` +
+    `<xenc:EncryptedData xmlns:xenc="${NS_XENC}" xmlns:ds="${NS_DSIG}" Type="${NS_XENC}Element">` +
+    `<xenc:EncryptionMethod Algorithm="${algorithm.uri}"/>` +
+    `<ds:KeyInfo><xenc:EncryptedKey>${keyMethod}` +
+    `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemOf(cert).replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+    `<xenc:CipherData><xenc:CipherValue>${wrappedKey.toString('base64')}</xenc:CipherValue></xenc:CipherData>` +
+    `</xenc:EncryptedKey></ds:KeyInfo>` +
+    `<xenc:CipherData><xenc:CipherValue>${ciphertext.toString('base64')}</xenc:CipherValue></xenc:CipherData>` +
+    `</xenc:EncryptedData></saml:EncryptedAssertion>`;
+  const encrypted = new DOMParser().parseFromString(encryptedXml, 'text/xml').documentElement;
+  response.replaceChild(doc.importNode(encrypted, true), assertion);
+  if (extraAssertion) {
+    const forged = assertion.cloneNode(true) as Element;
+    forged.setAttribute('ID', `_forged${randomBytes(8).toString('hex')}`);
+    for (const sig of Array.from(forged.childNodes)) {
+      if (sig.nodeType === 1 && (sig as Element).localName === 'Signature') forged.removeChild(sig);
+    }
+    const nameId = forged.getElementsByTagNameNS(NS_ASSERTION, 'NameID')[0];
+    if (nameId) nameId.textContent = 'mallory';
+    response.insertBefore(
+      doc.importNode(forged, true),
+      response.getElementsByTagNameNS(NS_ASSERTION, 'EncryptedAssertion')[0] ?? null,
+    );
+  }
+  return new XMLSerializer().serializeToString(doc);
 }
 
 function removeSignatures(xml: string): string {
