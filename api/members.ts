@@ -25,6 +25,9 @@ export const MemberSchema = z
     source: z.enum(MEMBER_SOURCES),
     createdAt: Instant,
     updatedAt: Instant,
+    lastActiveAt: Instant.nullable().meta({
+      description: 'Last sign-in, or last change the directory (SCIM) made to the member; null: never.',
+    }),
   })
   .meta({
     id: 'Member',
@@ -39,6 +42,7 @@ export const MemberSchema = z
         source: 'jit',
         createdAt: '2026-03-01T09:00:00.000Z',
         updatedAt: '2026-03-01T09:00:00.000Z',
+        lastActiveAt: '2026-03-02T08:15:00.000Z',
       },
     ],
   });
@@ -84,6 +88,7 @@ export function memberJson(m: Member): z.infer<typeof MemberSchema> {
     source: m.source,
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
+    lastActiveAt: m.lastActiveAt,
   };
 }
 
@@ -126,14 +131,17 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
         seatState: z.enum(SEAT_STATES).optional(),
         source: z.enum(MEMBER_SOURCES).optional(),
         q: z.string().trim().max(200).optional(),
+        /** Only members not active (signed in, or changed by the directory) for this many days. */
+        inactiveDays: z.coerce.number().int().min(1).max(3650).optional(),
+        sort: z.enum(['email', 'lastActive', '-lastActive']).default('email'),
         ...paging(MAX_MEMBERS_PER_PAGE),
       }),
       response: MemberPageSchema,
       responses: {
-        200: 'One page of members ordered by email, and how many match (`total`); removed members only with `seatState=removed`.',
+        200: 'One page of members ordered by email (or `sort`: `lastActive`, `-lastActive`), and how many match (`total`); removed members only with `seatState=removed`.',
       },
       handle: ({ caller, query }) => {
-        const { page, perPage, tier, q, role, seatState, source } = query;
+        const { page, perPage, tier, q, role, seatState, source, inactiveDays, sort } = query;
         const result = admin.list(
           caller.organisationId,
           {
@@ -142,9 +150,11 @@ export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
             ...(seatState ? { seatState } : {}),
             ...(source ? { source } : {}),
             ...(q ? { text: q } : {}),
+            ...(inactiveDays ? { inactiveSince: clock.now().minus({ days: inactiveDays }).toISO()! } : {}),
           },
           { page, perPage },
           caller.actor,
+          sort,
         );
         return ok({
           members: result.members.map(memberJson),

@@ -19,7 +19,7 @@ import {
 import { hasRole, type Actor, type Role } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Invitation } from '../db/queries/invitations.js';
-import type { Member, MemberFilter } from '../db/queries/members.js';
+import type { Member, MemberFilter, MemberSort } from '../db/queries/members.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import type { MemberIdentity } from '../db/queries/sso.js';
 import type { Store } from '../db/store.js';
@@ -126,13 +126,14 @@ export function createMemberAdmin({
   return {
     /**
      * One page of the organisation's members matching the filter (removed members only when
-     * `seatState` asks for them), ordered by email, with the total that match.
+     * `seatState` asks for them), ordered by email (or last activity), with the total that match.
      */
     list(
       organisationId: number,
       filter: MemberFilter,
       paging: { readonly page: number; readonly perPage: number },
       actor: Actor,
+      sort: MemberSort = 'email',
     ): MemberPage {
       const perPage = Math.min(Math.max(Math.trunc(paging.perPage), 1), MAX_MEMBERS_PER_PAGE);
       const page = Math.max(Math.trunc(paging.page), 1);
@@ -146,10 +147,12 @@ export function createMemberAdmin({
             'unknown_tier',
           );
         }
-        const { members, total } = q.members.search(organisationId, filter, {
-          limit: perPage,
-          offset: (page - 1) * perPage,
-        });
+        const { members, total } = q.members.search(
+          organisationId,
+          filter,
+          { limit: perPage, offset: (page - 1) * perPage },
+          sort,
+        );
         return { members, total, page, perPage };
       });
     },

@@ -1,5 +1,46 @@
 -- When each member was last active: their last sign-in (SSO, a mailed link, accepting an
--- invitation) or the last change the directory (SCIM) made to them. The members page shows and
+-- invitation) or the last time the directory (SCIM) wrote them. The members page shows and
 -- sorts by it, and filters members inactive for N days, to reclaim idle seats.
 
+/** UTC instant (ISO 8601, as audit_log.at) of the member's last activity; null: never active. */
 ALTER TABLE members ADD COLUMN last_active_at TEXT;
+
+/**
+ * Kept by the audit log itself: every sign-in and every directory change is audited in its own
+ * transaction, so the row and this column commit together, whichever path (SSO, a mailed link,
+ * an invitation accepted, SCIM) wrote it. Not a change of the member: updated_at and version (the
+ * SCIM ETag) stay as they are. Never moves back (a rehearsal at an earlier instant).
+ */
+CREATE TRIGGER members_last_active AFTER INSERT ON audit_log
+WHEN NEW.subject_type = 'member'
+  AND (NEW.action IN ('member.signed_in', 'invitation.accepted') OR NEW.actor_type = 'scim_token')
+BEGIN
+  UPDATE members SET last_active_at = NEW.at
+  WHERE organisation_id = NEW.organisation_id
+    AND id = CAST(NEW.subject_id AS INTEGER)
+    AND (last_active_at IS NULL OR last_active_at < NEW.at);
+END;
+
+/**
+ * Every write of the directory's attributes (a SCIM create, replace, patch or link) is activity too,
+ * also one that changes nothing the audit log records (a new display name, a repeated PUT): it
+ * stamps the member's updated_at in the same statement.
+ */
+CREATE TRIGGER members_scim_activity AFTER UPDATE OF scim_resource ON members
+WHEN NEW.scim_resource IS NOT NULL
+BEGIN
+  UPDATE members SET last_active_at = NEW.updated_at
+  WHERE id = NEW.id AND (last_active_at IS NULL OR last_active_at < NEW.updated_at);
+END;
+
+-- What the log already knows.
+UPDATE members SET last_active_at = (
+  SELECT max(a.at) FROM audit_log a
+  WHERE a.organisation_id = members.organisation_id
+    AND a.subject_type = 'member'
+    AND a.subject_id = CAST(members.id AS TEXT)
+    AND (a.action IN ('member.signed_in', 'invitation.accepted') OR a.actor_type = 'scim_token')
+);
+
+/** The members page sorted by last activity, and the "inactive for N days" filter. */
+CREATE INDEX members_last_active ON members (organisation_id, last_active_at);

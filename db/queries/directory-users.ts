@@ -142,6 +142,7 @@ export function createDirectoryUserQueries(db: Db) {
         scimResource: JSON.parse(resource) as Record<string, unknown>,
         version: 1,
         waitingSince: null,
+        lastActiveAt: null,
       };
     },
     setFields(member: Member, f: DirectoryFields, at: string): void {

@@ -26,6 +26,8 @@ export interface Member {
   readonly scimResource: Readonly<Record<string, unknown>> | null;
   readonly version: number;
   readonly waitingSince: string | null;
+  /** Last sign-in or directory (SCIM) change, a UTC instant; null: never active (migration 0014). */
+  readonly lastActiveAt: string | null;
 }
 
 /** What the members page filters by; every field narrows, absent fields do not. */
@@ -37,7 +39,19 @@ export interface MemberFilter {
   readonly source?: MemberSource;
   /** Text to find in the email or display name, compared through foldKey. */
   readonly text?: string;
+  /** Only members not active since this UTC instant (never active counts as inactive). */
+  readonly inactiveSince?: string;
 }
+
+/** The members page's orders: by email (the default), or by last activity, never-active first. */
+export type MemberSort = 'email' | 'lastActive' | '-lastActive';
+
+/** ORDER BY per sort; each ends in id, so paging is stable. Never active sorts as the oldest. */
+const ORDER_BY: Readonly<Record<MemberSort, string>> = {
+  email: 'email_key, id',
+  lastActive: 'last_active_at IS NOT NULL, last_active_at, email_key, id',
+  '-lastActive': 'last_active_at IS NULL, last_active_at DESC, email_key, id',
+};
 
 /** `text` as a LIKE pattern matching it anywhere, its wildcards escaped (with `\`). */
 function containing(text: string): string {
@@ -70,6 +84,7 @@ export interface MemberRow {
   scim_resource: string | null;
   version: number;
   waiting_since: string | null;
+  last_active_at: string | null;
 }
 
 export const toMember = (r: MemberRow): Member => ({
@@ -89,6 +104,7 @@ export const toMember = (r: MemberRow): Member => ({
   scimResource: r.scim_resource === null ? null : (JSON.parse(r.scim_resource) as Record<string, unknown>),
   version: r.version,
   waitingSince: r.waiting_since,
+  lastActiveAt: r.last_active_at ?? null,
 });
 
 export function createMemberQueries(db: Db) {
@@ -145,15 +161,17 @@ export function createMemberQueries(db: Db) {
 
   return {
     /**
-     * One page of the members matching `filter`, ordered by folded email then id (a stable order:
-     * paging never repeats or skips a row that did not change), and how many match in all. The
-     * conditions only add `AND`s with bound parameters. Names are compared through fold_key(), the
-     * same fold as email_key, so the match is case-insensitive the same way on every backend.
+     * One page of the members matching `filter`, ordered by `sort` (folded email by default), then
+     * id (a stable order: paging never repeats or skips a row that did not change), and how many
+     * match in all. The conditions only add `AND`s with bound parameters. Names are compared
+     * through fold_key(), the same fold as email_key, so the match is case-insensitive the same way
+     * on every backend.
      */
     search(
       organisationId: number,
       filter: MemberFilter,
       page: { readonly limit: number; readonly offset: number },
+      sort: MemberSort = 'email',
     ): { members: Member[]; total: number } {
       const where = ['organisation_id = ?'];
       const params: unknown[] = [organisationId];
@@ -174,9 +192,12 @@ export function createMemberQueries(db: Db) {
           pattern,
         );
       }
+      if (filter.inactiveSince !== undefined) {
+        add('(last_active_at IS NULL OR last_active_at < ?)', filter.inactiveSince);
+      }
       const conditions = where.join(' AND ');
       const rows = prepared(
-        `SELECT * FROM members WHERE ${conditions} ORDER BY email_key, id LIMIT ? OFFSET ?`,
+        `SELECT * FROM members WHERE ${conditions} ORDER BY ${ORDER_BY[sort]} LIMIT ? OFFSET ?`,
       ).all(...params, page.limit, page.offset) as MemberRow[];
       const { n } = prepared(`SELECT count(*) AS n FROM members WHERE ${conditions}`).get(...params) as {
         n: number;

@@ -53,6 +53,7 @@ describe('admin API: listing members', () => {
       'displayName',
       'email',
       'id',
+      'lastActiveAt',
       'role',
       'seatState',
       'source',
@@ -104,9 +105,9 @@ describe('admin API: listing members', () => {
     const tooMany = await w.as.admin.get('/members?perPage=500');
     assert.equal(tooMany.status, 400);
     assert.equal((problem(tooMany).errors as { pointer: string }[])[0]!.pointer, '/perPage');
-    const unknown = await w.as.admin.get('/members?sort=email');
+    const unknown = await w.as.admin.get('/members?order=email');
     assert.equal(unknown.status, 400);
-    assert.deepEqual(problem(unknown).errors, [{ in: 'query', pointer: '/sort', detail: 'Unknown field.' }]);
+    assert.deepEqual(problem(unknown).errors, [{ in: 'query', pointer: '/order', detail: 'Unknown field.' }]);
     const state = await w.as.admin.get('/members?seatState=sleeping');
     assert.equal(state.status, 400);
     const tier = await w.as.admin.get('/members?tier=gold');
