@@ -8,8 +8,10 @@ import { identityRoutes } from './identity.js';
 import { invitationRoutes } from './invitations.js';
 import { languageRoutes } from './languages.js';
 import { memberCsvRoutes } from './member-csv.js';
+import { memberBulkRoutes } from './members-bulk.js';
 import { memberRoutes } from './members.js';
 import type { Route } from './route.js';
+import { seatUsageRoutes } from './seat-usage.js';
 import { seatRequestRoutes } from './seat-requests.js';
 import { sessionRoutes } from './session.js';
 import { usageRoutes } from './usage.js';
@@ -26,10 +28,12 @@ export function allRoutes(deps: RouteDeps): Route[] {
     ...languageRoutes(deps),
     ...memberCsvRoutes(deps),
     ...memberRoutes(deps),
+    ...memberBulkRoutes(deps),
     ...invitationRoutes(deps),
     ...seatRequestRoutes(deps),
     ...billingRoutes(deps),
     ...usageRoutes(deps),
+    ...seatUsageRoutes(deps),
     ...identityRoutes(deps),
     ...auditRoutes(deps),
     ...webhookRoutes(deps),

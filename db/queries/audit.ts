@@ -63,6 +63,25 @@ interface AuditRow {
   invoice_id: number | null;
 }
 
+/** A seat change as the audit log recorded it: one member's seat, or every tier's allocation. */
+export type SeatChange =
+  | {
+      readonly at: string;
+      readonly memberId: string;
+      readonly seatState: string;
+      readonly tierId: string | null;
+    }
+  | { readonly at: string; readonly allocation: Readonly<Record<string, number>> };
+
+interface SeatChangeRow {
+  at: string;
+  subject_type: string;
+  subject_id: string;
+  seat_state: string | null;
+  tier_id: string | null;
+  allocation: string | null;
+}
+
 /** The identifier stored for an actor: whom to ask about the change. */
 export function actorId(actor: Actor): string | null {
   switch (actor.type) {
@@ -105,6 +124,20 @@ export function createAuditQueries(db: Db) {
     invoiceId: r.invoice_id,
   });
 
+  // Every entry whose `after` is a member's seat (a MemberSnapshot) or a tier allocation: what the
+  // seat usage history replays (seats/usage-history.ts). Read through audit_log_by_org.
+  const seatChanges = db.prepare<[number], SeatChangeRow>(
+    `SELECT at, subject_type, subject_id,
+            json_extract(after, '$.seatState') AS seat_state,
+            json_extract(after, '$.tierId') AS tier_id,
+            CASE json_type(after, '$.allocation') WHEN 'object' THEN json_extract(after, '$.allocation') END
+              AS allocation
+     FROM audit_log
+     WHERE organisation_id = ? AND after IS NOT NULL
+       AND (json_type(after, '$.seatState') = 'text' OR json_type(after, '$.allocation') = 'object')
+     ORDER BY id`,
+  );
+
   /** Told of every entry, inside the transaction that appends it (webhooks/events.ts). */
   const listeners: ((entry: AuditEntry) => void)[] = [];
 
@@ -131,6 +164,20 @@ export function createAuditQueries(db: Db) {
         invoiceId: e.invoiceId ?? null,
       });
       for (const listener of listeners) listener(e);
+    },
+    /**
+     * The organisation's seat changes in the order they were made, one at a time (a long log is
+     * never held in memory): a member's seat state and tier after the change, or every tier's
+     * allocation after it.
+     */
+    *seatChanges(organisationId: number): Generator<SeatChange> {
+      for (const r of seatChanges.iterate(organisationId)) {
+        if (r.allocation !== null) {
+          yield { at: r.at, allocation: JSON.parse(r.allocation) as Record<string, number> };
+        } else if (r.subject_type === 'member' && r.seat_state !== null) {
+          yield { at: r.at, memberId: r.subject_id, seatState: r.seat_state, tierId: r.tier_id };
+        }
+      }
     },
     /** Entries after `afterId`, oldest first. */
     list(organisationId: number, afterId = 0, limit = 1000): AuditRecord[] {
