@@ -2,6 +2,7 @@
 // Pages made of sections (Identity and access): each section a card with its heading, loaded on its
 // own (one that fails says why in its place, the others still work), buttons that make one change
 // through the API (asking first when it cannot be undone) and say how it went, and a secret shown once.
+import { copyButton } from './copy.js';
 import { confirmDialog, h, notice, pageProblem, replace, uid } from './dom.js';
 import { ApiError } from './http.js';
 
@@ -36,7 +37,7 @@ export function problemText(/** @type {unknown} */ error) {
 }
 
 /**
- * A new secret, with the warning that it is shown only now.
+ * A new secret, with the warning that it is shown only now, and a button to copy it.
  * @param {string} what e.g. "API token"
  * @param {string} secret
  * @param {string} [note] why it cannot be shown again
@@ -52,7 +53,12 @@ export function secretBox(
     { class: 'issued', role: 'region', 'aria-labelledby': id },
     h('h3', { id }, `New ${what}`),
     h('p', {}, note),
-    h('output', { class: 'secret', 'data-testid': 'new-secret', 'aria-label': `New ${what}` }, secret),
+    h(
+      'div',
+      { class: 'copyable' },
+      h('output', { class: 'secret', 'data-testid': 'new-secret', 'aria-label': `New ${what}` }, secret),
+      copyButton(secret, what),
+    ),
   );
 }
 

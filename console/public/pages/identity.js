@@ -4,10 +4,12 @@
 // or by hand, OpenID Connect), SCIM tokens and API tokens (each secret shown once), webhooks
 // (./webhooks-section.js), and advanced group mappings, whose risky changes the server asks to
 // confirm with the list of what they do.
+/* global location */
 import * as api from '../api.js';
 import { instant, words } from '../format.js';
 import { field, h, notice, onSubmit, pageProblem, replace, roleName, table, uid } from '../dom.js';
 import { ApiError } from '../http.js';
+import { copyable } from '../copy.js';
 import { actionButton, card, fill, load, problemText, secretBox } from '../sections.js';
 import { showWebhooks } from './webhooks-section.js';
 
@@ -186,7 +188,10 @@ function serviceProvider(/** @type {import('../api.js').SsoConnection} */ c) {
   return h(
     'dl',
     { class: 'facts' },
-    rows.flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, h('code', {}, value ?? ''))]),
+    rows.flatMap(([label, value]) => [
+      h('dt', {}, label),
+      h('dd', {}, value ? copyable(value, `${label} of ${c.name}`) : ''),
+    ]),
   );
 }
 
@@ -357,7 +362,7 @@ async function showScim(/** @type {HTMLElement} */ section, /** @type {HTMLEleme
         'p',
         {},
         'SCIM base URL for your identity provider: ',
-        h('code', { 'data-testid': 'scim-base-url' }, scimBaseUrl),
+        copyable(scimBaseUrl, 'SCIM base URL', { 'data-testid': 'scim-base-url' }),
       ),
       issued,
       table(
@@ -410,7 +415,9 @@ async function showApiTokens(
       h(
         'p',
         { class: 'hint' },
-        'Scripts call the admin API with ',
+        'Scripts call the admin API at ',
+        copyable(`${location.origin}/api/v1`, 'admin API base URL'),
+        ' with ',
         h('code', {}, 'Authorization: Bearer <token>'),
         '.',
       ),
