@@ -4,18 +4,13 @@
 import { z } from 'zod';
 import { MEMBER_SOURCES, ROLES, SEAT_STATES } from '../domain/model.js';
 import type { Member } from '../db/queries/members.js';
-import {
-  createMemberCsv,
-  ImportTooLargeError,
-  MAX_IMPORT_BYTES,
-  MAX_IMPORT_ROWS,
-} from '../provisioning/member-csv.js';
+import { createMemberCsv, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from '../provisioning/member-csv.js';
 import { createInvitationService } from '../provisioning/invitations.js';
-import { toProblem } from '../server/problem.js';
 import { csvField } from './audit.js';
 import { TierId } from './members.js';
-import { created, ok, route, type Reply, type Route } from './route.js';
+import { created, ok, route, type Route } from './route.js';
 import type { RouteDeps } from './routes.js';
+import { Instant, RowId } from './schemas.js';
 
 const TAG = 'Members';
 
@@ -47,14 +42,61 @@ export function memberCsvLine(m: Member): string {
   return `${cells.map(csvField).join(',')}\r\n`;
 }
 
-/** 413 with the limits: the file must be split. */
-function tooLarge(error: ImportTooLargeError): Reply {
-  return {
-    status: 413,
-    type: 'application/problem+json',
-    body: JSON.stringify({ ...toProblem(error), status: 413, title: 'Import too large' }),
-  };
-}
+const DRY_RUN_OUTCOMES = [
+  'invite',
+  'already_member',
+  'already_invited',
+  'duplicate',
+  'invalid_email',
+  'domain_not_verified',
+  'invalid_role',
+  'unknown_tier',
+  'not_allowed',
+  'no_seat',
+] as const;
+
+const ImportReportSchema = z
+  .object({
+    id: z.string().meta({ description: 'Applies the report: `POST /members/import/{id}/apply`.' }),
+    createdAt: Instant,
+    expiresAt: Instant,
+    rows: z.array(
+      z.object({
+        line: z.number().int().min(2),
+        email: z.string(),
+        name: z.string().nullable(),
+        role: z.string(),
+        tier: z.string().nullable(),
+        outcome: z.enum(DRY_RUN_OUTCOMES),
+        seatTier: z.string().nullable(),
+        detail: z.string(),
+      }),
+    ),
+    summary: z.record(z.string(), z.number().int()),
+    invitations: z.number().int().min(0),
+  })
+  .meta({ id: 'MemberImportReport' });
+
+const ImportResultSchema = z
+  .object({
+    id: z.string(),
+    appliedAt: Instant,
+    invited: z.number().int().min(0),
+    refused: z.number().int().min(0),
+    repeated: z.boolean(),
+    rows: z.array(
+      z.object({
+        line: z.number().int().min(2),
+        email: z.string(),
+        outcome: z.enum(['invited', 'contract_expired', ...DRY_RUN_OUTCOMES.filter((o) => o !== 'invite')]),
+        memberId: RowId.nullable(),
+        invitationId: RowId.nullable(),
+        tier: z.string().nullable(),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'MemberImportResult' });
 
 export function memberCsvRoutes(deps: RouteDeps): Route[] {
   const memberCsv = createMemberCsv({
@@ -68,6 +110,7 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
       path: '/members.csv',
       tag: TAG,
       summary: 'Export members as CSV',
+      operationId: 'exportMembersCsv',
       role: 'admin',
       query: z.strictObject({
         role: z.enum(ROLES).optional(),
@@ -76,6 +119,8 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
         source: z.enum(MEMBER_SOURCES).optional(),
         q: z.string().trim().max(200).optional(),
       }),
+      response: z.string(),
+      responseType: 'text/csv',
       responses: {
         200: `text/csv (RFC 4180, UTF-8 with a byte order mark): a header row (${MEMBER_CSV_COLUMNS.join(', ')}), then every matching member ordered by email; CRLF line ends, every field quoted, formulas neutralised.`,
       },
@@ -106,6 +151,7 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
       path: '/members/import',
       tag: TAG,
       summary: 'Dry-run a member CSV import',
+      operationId: 'dryRunMemberImport',
       role: 'admin',
       body: z.strictObject({
         csv: z
@@ -113,6 +159,7 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
           .min(1)
           .max(MAX_IMPORT_BYTES * 2),
       }),
+      response: ImportReportSchema,
       responses: {
         201: 'The report: per row what would happen (`invite`, or why not), counting the seats the rows above take; its `id` applies it within the hour. Nothing is sent.',
         400: 'The file is not CSV with an `email` column (`csv_invalid`).',
@@ -120,13 +167,8 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
         413: `More than ${MAX_IMPORT_ROWS} rows or ${MAX_IMPORT_BYTES} bytes (\`import_too_large\`).`,
       },
       handle: ({ caller, body }) => {
-        try {
-          const report = memberCsv.dryRun(caller.organisationId, body.csv, caller.actor);
-          return created(report, `/api/v1/members/import/${report.id}`);
-        } catch (error) {
-          if (error instanceof ImportTooLargeError) return tooLarge(error);
-          throw error;
-        }
+        const report = memberCsv.dryRun(caller.organisationId, body.csv, caller.actor);
+        return created(report, `/api/v1/members/import/${report.id}`);
       },
     }),
     route({
@@ -134,10 +176,12 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
       path: '/members/import/:importId/apply',
       tag: TAG,
       summary: 'Send the invitations of a member import',
+      operationId: 'applyMemberImport',
       role: 'admin',
       params: z.strictObject({
         importId: z.string().regex(/^imp_[A-Za-z0-9_-]{22}$/, 'An import report id.'),
       }),
+      response: ImportResultSchema,
       responses: {
         200: 'What was done per row: `invited` (a seat held), or why not; `repeated: true` when the report had been applied already (nothing sent again).',
         404: 'No such report.',

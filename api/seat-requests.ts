@@ -7,11 +7,32 @@ import { createSeatRequests, MAX_NOTE_LENGTH, type SeatRequest } from '../provis
 import { TierId } from './members.js';
 import { created, Id, ok, route, type Route } from './route.js';
 import type { RouteDeps } from './routes.js';
+import { Instant, RowId } from './schemas.js';
 
 const TAG = 'Seat requests';
 
+const SeatRequestSchema = z
+  .object({
+    id: RowId,
+    memberId: RowId.nullable().meta({
+      description: 'Null for a person refused at sign-in, who has no account.',
+    }),
+    email: z.string(),
+    displayName: z.string().nullable(),
+    tier: z.string(),
+    note: z.string().nullable(),
+    origin: z.enum(['member', 'sign_in']),
+    status: z.enum(['open', 'granted', 'declined']),
+    createdAt: Instant,
+    decidedAt: Instant.nullable(),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'SeatRequest' });
+
+const SeatRequestListSchema = z.object({ requests: z.array(SeatRequestSchema) });
+
 /** A seat request as the admin API shows it (docs/api.md, "Seat request"). */
-export function seatRequestJson(r: SeatRequest) {
+export function seatRequestJson(r: SeatRequest): z.infer<typeof SeatRequestSchema> {
   return {
     id: r.id,
     memberId: r.memberId,
@@ -55,6 +76,8 @@ export function seatRequestRoutes(deps: RouteDeps): Route[] {
       path: '/seat-requests',
       tag: TAG,
       summary: 'List seat requests',
+      operationId: 'listSeatRequests',
+      response: SeatRequestListSchema,
       role: 'admin',
       query: z.strictObject({ status: z.enum(['open', 'granted', 'declined']).optional() }),
       responses: {
@@ -70,6 +93,8 @@ export function seatRequestRoutes(deps: RouteDeps): Route[] {
       path: '/seat-requests/mine',
       tag: TAG,
       summary: 'List my seat requests',
+      operationId: 'listMySeatRequests',
+      response: SeatRequestListSchema,
       role: 'user',
       sessionOnly: true,
       responses: { 200: "`{ requests }`: the caller's own requests, newest first." },
@@ -81,6 +106,8 @@ export function seatRequestRoutes(deps: RouteDeps): Route[] {
       path: '/seat-requests',
       tag: TAG,
       summary: 'Ask for a seat',
+      operationId: 'createSeatRequest',
+      response: SeatRequestSchema,
       role: 'user',
       sessionOnly: true,
       body: z.strictObject({ tier: TierId, note: Text(MAX_NOTE_LENGTH) }),
@@ -102,6 +129,8 @@ export function seatRequestRoutes(deps: RouteDeps): Route[] {
       path: '/seat-requests/:requestId/grant',
       tag: TAG,
       summary: 'Grant a seat request',
+      operationId: 'grantSeatRequest',
+      response: SeatRequestSchema,
       role: 'admin',
       params: RequestId,
       responses: {
@@ -118,6 +147,8 @@ export function seatRequestRoutes(deps: RouteDeps): Route[] {
       path: '/seat-requests/:requestId/decline',
       tag: TAG,
       summary: 'Decline a seat request',
+      operationId: 'declineSeatRequest',
+      response: SeatRequestSchema,
       role: 'admin',
       params: RequestId,
       body: z.strictObject({ reason: Text(MAX_NOTE_LENGTH) }),

@@ -56,6 +56,15 @@ export class GoneError extends DomainError {
   }
 }
 
+/** What was sent is larger than the rule for it allows (an import's rows or bytes); `details` name the limits. */
+export class TooLargeError extends DomainError {
+  readonly code: string;
+  constructor(message: string, details: ErrorDetails = {}, code = 'too_large') {
+    super(message, details);
+    this.code = code;
+  }
+}
+
 /** The caller's precondition (an ETag in If-Match) no longer holds: the resource changed. */
 export class PreconditionFailedError extends DomainError {
   readonly code = 'precondition_failed';

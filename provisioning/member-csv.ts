@@ -11,6 +11,7 @@ import {
   GoneError,
   NotFoundError,
   SeatLimitError,
+  TooLargeError,
   ValidationError,
 } from '../domain/errors.js';
 import { foldKey } from '../domain/fold.js';
@@ -92,9 +93,11 @@ export interface ImportResult {
   readonly rows: AppliedRow[];
 }
 
-/** The CSV is larger than an import may be: answered 413 with the limit. */
-export class ImportTooLargeError extends DomainError {
-  readonly code = 'import_too_large';
+/** The CSV is larger than an import may be: answered 413 with the limits. */
+export class ImportTooLargeError extends TooLargeError {
+  constructor(message: string, details: { maxBytes: number; maxRows: number }) {
+    super(message, details, 'import_too_large');
+  }
 }
 
 /** A field a spreadsheet would run as a formula was written with a leading apostrophe; undo it. */

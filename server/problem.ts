@@ -12,6 +12,7 @@ import {
   PreconditionFailedError,
   QuoteError,
   SeatLimitError,
+  TooLargeError,
   ValidationError,
 } from '../domain/errors.js';
 import type { Logger } from './logger.js';
@@ -35,6 +36,7 @@ const STATUS: readonly (readonly [abstract new (...args: never[]) => DomainError
   [QuoteError, 409, 'Quote cannot be confirmed'],
   [NotFoundError, 404, 'Not found'],
   [GoneError, 410, 'Gone'],
+  [TooLargeError, 413, 'Too large'],
   [PreconditionFailedError, 412, 'Precondition failed'],
   [ConflictError, 409, 'Conflict'],
 ];
