@@ -183,44 +183,82 @@ function createMissingTypedEntry(resource: Json, op: PatchOperation): PatchOpera
 }
 
 /**
- * How long one slice of a user PATCH may hold the event loop before other requests are served.
- * scimmy applies each operation to the whole user in memory (a value filter is evaluated over
- * every value), a few milliseconds each on a user at the limits; a PATCH of many operations would
- * otherwise hold the loop, for every organisation, for the whole of its work.
+ * Operations applied in one scimmy message. scimmy copies and converts the whole user for every
+ * message (RFC 7644 §3.5.2 applies the operations to the resource as a whole), so fewer, longer
+ * slices cost less; but the limits are checked between slices, so a slice bounds how far a PATCH
+ * can grow a user (a hundred values per `add`) before it is stopped. Twenty keeps a slice of
+ * `add`s within a few thousand values and the copies to five for a PATCH at the limit.
  */
-const PATCH_SLICE_MS = 10;
-/** Operations in the first slice; the next slices are sized from how long it took. */
-const FIRST_SLICE = 2;
+export const PATCH_SLICE_OPERATIONS = 20;
 
 type ScimmyUser = InstanceType<typeof SCIMMY.Schemas.User>;
 
 /**
  * Applies a user PATCH to the user's current representation with scimmy's PatchOp: in slices of
  * operations, each applied to what the slice before left (as one message applies them, in order),
- * yielding between slices, and checking the limits after each, so a PATCH that grows the user
- * beyond MAX_VALUES or MAX_USER_BYTES stops there.
+ * checking the limits after each, so a PATCH that grows the user beyond MAX_VALUES or
+ * MAX_USER_BYTES stops there, and the error names the operation that passed the limit.
+ *
+ * A whole PATCH at the limits takes a few hundred milliseconds of CPU: the server runs it on a
+ * thread of its own (scim/patch-pool.ts), never on the event loop every organisation shares.
  */
 export async function applyUserPatch(current: Json, operations: readonly PatchOperation[]): Promise<Json> {
   const resource = { ...current };
   delete resource.groups; // read-only, and not ours to patch
   let user = await scimmyStep(0, () => new SCIMMY.Schemas.User(resource, 'out'));
   let changed = false;
-  let size = FIRST_SLICE;
-  for (let from = 0; from < operations.length;) {
-    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const slice = operations.slice(from, from + size);
-    const started = performance.now();
+  for (const [from, slice] of slices(operations)) {
     const patched = await applySlice(user, slice, from);
-    const took = performance.now() - started;
     if (patched !== undefined) [user, changed] = [patched, true];
-    from += slice.length;
-    size = Math.max(1, Math.floor((slice.length * PATCH_SLICE_MS) / Math.max(took, 0.1)));
   }
   return normaliseResource(changed ? (JSON.parse(JSON.stringify(user)) as unknown) : resource);
 }
 
-/** Operations offset+1… applied to `user` in one scimmy message; undefined when nothing changed. */
+/**
+ * The operations in slices of at most PATCH_SLICE_OPERATIONS, each with the index of its first
+ * operation. An Entra typed-entry path (createMissingTypedEntry) always starts a slice: whether it
+ * names an existing entry depends on what the operations before it did, so it is read against the
+ * user they left, never against an older copy.
+ */
+function slices(operations: readonly PatchOperation[]): [number, readonly PatchOperation[]][] {
+  const out: [number, readonly PatchOperation[]][] = [];
+  let from = 0;
+  for (let i = 1; i <= operations.length; i++) {
+    const typed = i < operations.length && TYPED_ENTRY.test(operations[i]!.path ?? '');
+    if (i === operations.length || i - from >= PATCH_SLICE_OPERATIONS || typed) {
+      out.push([from, operations.slice(from, i)]);
+      from = i;
+    }
+  }
+  return out;
+}
+
+/**
+ * Operations offset+1… applied to `user` in one scimmy message; undefined when nothing changed.
+ * When the result passes a limit, the slice's operations are applied again one at a time (the rare
+ * refusal costs that, never a PATCH that is accepted) so the error names the one that passed it.
+ */
 async function applySlice(
+  user: ScimmyUser,
+  operations: readonly PatchOperation[],
+  offset: number,
+): Promise<ScimmyUser | undefined> {
+  const patched = await applyMessage(user, operations, offset);
+  if (patched === undefined) return undefined;
+  const refusal = limitRefusal(patched);
+  if (refusal === undefined) return patched;
+  let state = user;
+  for (let i = 0; operations.length > 1 && i < operations.length; i++) {
+    const next = await applyMessage(state, [operations[i]!], offset + i);
+    if (next === undefined) continue;
+    const early = limitRefusal(next);
+    if (early !== undefined) throw early(offset + i + 1);
+    state = next;
+  }
+  throw refusal(offset + operations.length);
+}
+
+async function applyMessage(
   user: ScimmyUser,
   operations: readonly PatchOperation[],
   offset: number,
@@ -228,27 +266,31 @@ async function applySlice(
   const view = user as unknown as Json;
   const ops = operations.map((op) => createMissingTypedEntry(view, op));
   const message = new SCIMMY.Messages.PatchOp({ schemas: [PATCH_SCHEMA], Operations: ops });
-  const patched = await scimmyStep(offset, () => message.apply(user));
-  if (patched === undefined) return undefined;
-  const last = offset + operations.length;
-  for (const [key, value] of Object.entries(patched as unknown as Json)) {
+  return scimmyStep(offset, () => message.apply(user));
+}
+
+/** The error for a user past MAX_VALUES or MAX_USER_BYTES, given the operation that did it; undefined if within. */
+function limitRefusal(user: ScimmyUser): ((operation: number) => ScimError) | undefined {
+  for (const [key, value] of Object.entries(user as unknown as Json)) {
     if (Array.isArray(value) && value.length > MAX_VALUES) {
-      throw new ScimError(
-        400,
-        'invalidValue',
-        `${key} would have ${value.length} values after operation ${last}; at most ${MAX_VALUES} are accepted.`,
-      );
+      return (operation) =>
+        new ScimError(
+          400,
+          'invalidValue',
+          `${key} would have ${value.length} values after operation ${operation}; at most ${MAX_VALUES} are accepted.`,
+        );
     }
   }
-  const bytes = JSON.stringify(patched).length;
+  const bytes = JSON.stringify(user).length;
   if (bytes > MAX_USER_BYTES) {
-    throw new ScimError(
-      400,
-      'invalidValue',
-      `The user would be ${bytes} bytes of JSON after operation ${last}; at most ${MAX_USER_BYTES} are accepted.`,
-    );
+    return (operation) =>
+      new ScimError(
+        400,
+        'invalidValue',
+        `The user would be ${bytes} bytes of JSON after operation ${operation}; at most ${MAX_USER_BYTES} are accepted.`,
+      );
   }
-  return patched;
+  return undefined;
 }
 
 /** Runs a step of scimmy's; its errors become SCIM errors, with operations numbered in the whole PATCH. */

@@ -16,7 +16,8 @@ import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
 import type { Logger } from '../server/logger.js';
 import { errorBody, ScimError, toScimError } from './errors.js';
 import { parseAttributePath, parseFilter, type FilterNode } from './filter.js';
-import { applyUserPatch, groupChanges, isObject, normalisePatch, normaliseResource } from './normalise.js';
+import { groupChanges, isObject, normalisePatch, normaliseResource } from './normalise.js';
+import { sharedPatchPool, type PatchPool } from './patch-pool.js';
 import { MAX_PAGE_BYTES, MAX_USER_BYTES } from './limits.js';
 import { createRateLimiter, type RateLimit } from './rate-limit.js';
 import {
@@ -49,6 +50,8 @@ export interface ScimDeps {
    * none (the tests and benchmarks that measure the server itself).
    */
   readonly organisationRateLimit?: RateLimit;
+  /** Where user PATCHes are applied, off the event loop; absent: the process's shared pool. */
+  readonly patchPool?: PatchPool;
 }
 
 type Json = Record<string, unknown>;
@@ -210,6 +213,21 @@ export function createScimRouter(deps: ScimDeps): Router {
   const { directory, tokens, logger } = deps;
   const base = `${deps.publicBaseUrl}${SCIM_PATH}`;
   declareScim(base);
+  const patches = deps.patchPool ?? sharedPatchPool({ baseUrl: base });
+  // An organisation's heavy work runs one piece at a time: a list (on a reader thread,
+  // db/directory-reader.ts) or a user PATCH (on a PATCH thread, scim/patch-pool.ts). Each pool
+  // already runs one job per organisation; together they would still let one organisation keep
+  // a reader and a PATCH thread busy at once, both cores of a small server, and every other
+  // organisation's lookups would wait for CPU. Its own requests queue behind each other instead.
+  const oneHeavyAtATime = keyedQueue();
+  const heavy = {
+    listUsers: (organisationId: number, page: Parameters<Directory['listUsers']>[1]) =>
+      oneHeavyAtATime(String(organisationId), () => directory.listUsers(organisationId, page)),
+    listGroups: (organisationId: number, page: Parameters<Directory['listGroups']>[1]) =>
+      oneHeavyAtATime(String(organisationId), () => directory.listGroups(organisationId, page)),
+    patchUser: (organisationId: number, current: Json, operations: ReturnType<typeof normalisePatch>) =>
+      oneHeavyAtATime(String(organisationId), () => patches.apply(organisationId, current, operations)),
+  };
   const limiter = createRateLimiter(deps.rateLimit);
   const organisationLimiter = createRateLimiter(deps.organisationRateLimit ?? { perSecond: 0, burst: 1 });
   const router = express.Router();
@@ -313,7 +331,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   // --- Users --------------------------------------------------------------------------------------
 
   const listUsers = async (res: Response, q: Query) => {
-    const { total, members } = await directory.listUsers(caller(res).organisationId, {
+    const { total, members } = await heavy.listUsers(caller(res).organisationId, {
       filter: q.filter,
       sortBy: q.sortBy,
       descending: q.descending,
@@ -400,7 +418,8 @@ export function createScimRouter(deps: ScimDeps): Router {
     for (let attempt = 1; ; attempt++) {
       const current = userJson(req.params.id, organisationId);
       const version = Number(/\d+/.exec(String((current.meta as Json).version))![0]);
-      const patched = await applyUserPatch(current, operations);
+      // On a pool thread: the operations are applied while this loop serves other requests.
+      const patched = await heavy.patchUser(organisationId, current, operations);
       const input = fromScimUser(patched);
       try {
         const member = await recordedRefusal(input.userName, () =>
@@ -450,7 +469,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     (q.attributes === undefined || /(^|,)\s*members/i.test(q.attributes));
 
   const listGroups = async (res: Response, q: Query) => {
-    const { total, groups } = await directory.listGroups(caller(res).organisationId, {
+    const { total, groups } = await heavy.listGroups(caller(res).organisationId, {
       filter: q.filter,
       sortBy: q.sortBy,
       descending: q.descending,
@@ -551,15 +570,15 @@ export function createScimRouter(deps: ScimDeps): Router {
       limit,
     });
     const [userTotal, groupTotal] = await Promise.all([
-      unlessUnknownAttribute(async () => (await directory.listUsers(organisationId, page(0, 0))).total),
-      unlessUnknownAttribute(async () => (await directory.listGroups(organisationId, page(0, 0))).total),
+      unlessUnknownAttribute(async () => (await heavy.listUsers(organisationId, page(0, 0))).total),
+      unlessUnknownAttribute(async () => (await heavy.listGroups(organisationId, page(0, 0))).total),
     ]);
     if (userTotal === undefined && groupTotal === undefined)
-      await directory.listUsers(organisationId, page(0, 0)); // throws its 400
+      await heavy.listUsers(organisationId, page(0, 0)); // throws its 400
     const offset = q.startIndex - 1;
     const users =
       userTotal && offset < userTotal
-        ? (await directory.listUsers(organisationId, { ...page(offset, q.count), maxBytes: MAX_PAGE_BYTES }))
+        ? (await heavy.listUsers(organisationId, { ...page(offset, q.count), maxBytes: MAX_PAGE_BYTES }))
             .members
         : [];
     const list = new Page();
@@ -575,12 +594,8 @@ export function createScimRouter(deps: ScimDeps): Router {
     const groupLimit = q.count - added;
     const groups =
       groupTotal && groupLimit > 0 && added >= usersLeft && !list.full
-        ? (
-            await directory.listGroups(
-              organisationId,
-              page(Math.max(0, offset - (userTotal ?? 0)), groupLimit),
-            )
-          ).groups
+        ? (await heavy.listGroups(organisationId, page(Math.max(0, offset - (userTotal ?? 0)), groupLimit)))
+            .groups
         : [];
     const withMembers = wantsMembers(q);
     for (const g of groups) {
