@@ -96,6 +96,49 @@ export function t(language: Language, key: MessageKey, params: MessageParams = {
   return String(format.format(params));
 }
 
+/**
+ * A message whose key is made at run time (an error code's), or `fallback` when the catalogue has
+ * no such message (a code newer than its translations).
+ */
+export function tOr(language: Language, key: string, fallback: string, params: MessageParams = {}): string {
+  return key in en ? t(language, key as MessageKey, params) : fallback;
+}
+
+/**
+ * A message with HTML tags (`<strong>{email}</strong>`) as HTML: its text and every parameter
+ * escaped, each tag written by `tags` (which gets the escaped inside).
+ */
+export function tHtml(
+  language: Language,
+  key: MessageKey,
+  params: MessageParams,
+  tags: Readonly<Record<string, (inside: string) => string>>,
+): string {
+  const source = CATALOGUES[language][key] ?? en[key];
+  const escaped: Record<string, string | number | ((chunks: string[]) => string)> = {};
+  for (const [name, value] of Object.entries(params)) {
+    escaped[name] = typeof value === 'string' ? escapeHtml(value) : value;
+  }
+  for (const [name, wrap] of Object.entries(tags)) escaped[name] = (chunks) => wrap(chunks.join(''));
+  // The literal text is escaped too: the message's own characters are text, never markup.
+  const format = new IntlMessageFormat(escapeLiterals(source), INTL_LOCALE[language]);
+  const out = format.format<string>(escaped);
+  return Array.isArray(out) ? out.join('') : String(out);
+}
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+/** `&`, `"` and `'` in a message's text as entities (its tags' `<` and `>` stay markup). */
+function escapeLiterals(message: string): string {
+  return message.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+}
+
 /** The Intl locale a language writes dates and numbers in. */
 export function intlLocale(language: Language): string {
   return INTL_LOCALE[language];

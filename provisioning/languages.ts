@@ -34,6 +34,45 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
       });
     },
 
+    /**
+     * The language of a page for someone perhaps not signed in (the SSO pages): the member's choice
+     * when known, else Accept-Language, else the organisation's default when the organisation is
+     * known (by id or slug); with the organisation's name, for the page's words.
+     */
+    forPage(input: {
+      readonly organisationId?: number | undefined;
+      readonly organisationSlug?: string | undefined;
+      readonly memberId?: number | null | undefined;
+      readonly acceptLanguage: string | undefined;
+    }): { readonly language: Language; readonly organisationName: string | null } {
+      return store.read((q) => {
+        const organisation =
+          input.organisationId !== undefined
+            ? q.organisations.byId(input.organisationId)
+            : input.organisationSlug !== undefined
+              ? q.organisations.bySlug(input.organisationSlug)
+              : undefined;
+        if (!organisation) {
+          return {
+            language: chooseLanguage({ acceptLanguage: input.acceptLanguage }),
+            organisationName: null,
+          };
+        }
+        const member =
+          input.memberId === undefined || input.memberId === null
+            ? undefined
+            : q.languages.ofMember(organisation.id, input.memberId);
+        return {
+          language: chooseLanguage({
+            own: member?.own,
+            acceptLanguage: input.acceptLanguage,
+            fallback: q.languages.ofOrganisation(organisation.id),
+          }),
+          organisationName: organisation.name,
+        };
+      });
+    },
+
     /** A member chooses their own language (null: automatic). Nobody sets another member's. */
     setOwn(organisationId: number, actor: Actor, language: Language | null): void {
       store.write((q) => {

@@ -5,6 +5,7 @@ import { createAuthenticator, type Authenticator } from '../api/auth.js';
 import { API_PATH, createApiRouter } from '../api/router.js';
 import { allRoutes } from '../api/routes.js';
 import { CONSOLE_PATH, createConsoleRouter } from '../console/server.js';
+import { createLanguageService } from '../provisioning/languages.js';
 import { createScimRouter, SCIM_PATH } from '../scim/router.js';
 import { createSsoRouter, SSO_PATH } from '../sso/router.js';
 import type { Config } from './config.js';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
       sso: deps.sso,
       signIn: deps.signIn,
       clock: deps.clock,
+      languages: createLanguageService({ store: deps.store, clock: deps.clock }),
       logger,
       publicBaseUrl: deps.config.publicBaseUrl,
       outboundFetch: deps.outbound.fetch,

@@ -14,7 +14,9 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { DomainError, NotFoundError, SignInRefusedError, ValidationError } from '../domain/errors.js';
+import { chooseLanguage, escapeHtml, t, tHtml, tOr, type Language } from '../i18n/index.js';
 import type { ExternalIdentity } from '../provisioning/identity.js';
+import type { LanguageService } from '../provisioning/languages.js';
 import type { SignIn, SignedIn } from '../provisioning/sign-in.js';
 import { LOGIN_STATE_TTL_MINUTES, type SsoConnection, type SsoService } from '../provisioning/sso.js';
 import { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
@@ -69,6 +71,8 @@ function sameValue(cookie: string | undefined, expected: string): boolean {
 
 export interface SsoDeps {
   readonly sso: SsoService;
+  /** The language of each page (docs/console.md, "Languages"); without it, Accept-Language alone. */
+  readonly languages?: Pick<LanguageService, 'forPage'>;
   readonly signIn: SignIn;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -84,18 +88,12 @@ export interface SsoDeps {
   readonly outboundFetch?: OidcDeps['fetch'];
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-function page(res: Response, status: number, title: string, body: string): void {
+function page(res: Response, status: number, title: string, body: string, lang: Language = 'en'): void {
   res
     .status(status)
     .type('html')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+      `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
         '<meta name="viewport" content="width=device-width, initial-scale=1">' +
         '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1d1d1f}' +
         'h1{font-size:1.4rem}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:.2rem}</style></head>' +
@@ -107,15 +105,28 @@ function page(res: Response, status: number, title: string, body: string): void 
 const CONSOLE_SIGN_IN = '/console/sign-in';
 
 /** A link to sign in again, to the organisation's sign-in when it is known. */
-function signInAgain(organisationSlug?: string): string {
+function signInAgain(lang: Language, organisationSlug?: string): string {
   const href = organisationSlug
     ? `${CONSOLE_SIGN_IN}?org=${encodeURIComponent(organisationSlug)}`
     : CONSOLE_SIGN_IN;
-  return `<p><a href="${escapeHtml(href)}" data-testid="sign-in-again">Sign in again</a></p>`;
+  return `<p><a href="${escapeHtml(href)}" data-testid="sign-in-again">${escapeHtml(t(lang, 'sso.page.signInAgain'))}</a></p>`;
 }
 
 export function createSsoRouter(deps: SsoDeps): Router {
   const { sso, signIn, clock, logger } = deps;
+  /** A page's language and the organisation's name, from whatever the request tells of the reader. */
+  const speak = (
+    req: Request,
+    about: { organisationId?: number; organisationSlug?: string; memberId?: number } = {},
+  ): { language: Language; organisationName: string | null } => {
+    const acceptLanguage = req.get('accept-language');
+    return (
+      deps.languages?.forPage({ ...about, acceptLanguage }) ?? {
+        language: chooseLanguage({ acceptLanguage }),
+        organisationName: null,
+      }
+    );
+  };
   const base = deps.publicBaseUrl;
   const oidcDeps: OidcDeps = { clock, ...(deps.outboundFetch ? { fetch: deps.outboundFetch } : {}) };
   // Secure when the public URL is https, or this request came over https (directly, or through a
@@ -389,11 +400,13 @@ export function createSsoRouter(deps: SsoDeps): Router {
     const secret = cookieValue(req, SESSION_COOKIE);
     const who = secret ? sso.whoIs(secret) : undefined;
     if (!who) {
+      const { language: lang } = speak(req);
       page(
         res,
         401,
-        'Not signed in',
-        `<p>Sign in through your organisation to continue.</p>${signInAgain()}`,
+        t(lang, 'sso.page.notSignedIn'),
+        `<p>${escapeHtml(t(lang, 'sso.page.signInThroughOrganisation'))}</p>${signInAgain(lang)}`,
+        lang,
       );
       return;
     }
@@ -408,14 +421,26 @@ export function createSsoRouter(deps: SsoDeps): Router {
       });
       return;
     }
+    const { language: lang } = speak(req, { organisationId: organisation.id, memberId: member.id });
+    const strong = (inside: string) => `<strong>${inside}</strong>`;
     page(
       res,
       200,
-      `Signed in to ${organisation.name}`,
-      `<p>You are signed in as <strong>${escapeHtml(member.email)}</strong> (${escapeHtml(member.role.replace('_', ' '))}).</p>` +
-        `<p>Your seat: <strong data-testid="tier">${escapeHtml(member.tierId ?? 'none')}</strong>.</p>` +
-        `<p><a href="/console" data-testid="open-console">Open Seatkeeper</a></p>` +
-        `<form method="post" action="${SSO_PATH}/sign-out"><button type="submit">Sign out</button></form>`,
+      t(lang, 'sso.page.signedInTo', { organisation: organisation.name }),
+      `<p>${tHtml(lang, 'sso.page.signedInAs', { email: member.email, role: t(lang, `role.${member.role}`) }, { strong })}</p>` +
+        `<p>${tHtml(
+          lang,
+          'sso.page.yourSeat',
+          {
+            tier: member.tierId
+              ? tOr(lang, `tier.${member.tierId}`, member.tierId)
+              : t(lang, 'sso.page.noSeat'),
+          },
+          { seat: (inside) => `<strong data-testid="tier">${inside}</strong>` },
+        )}</p>` +
+        `<p><a href="/console" data-testid="open-console">${escapeHtml(t(lang, 'sso.page.openConsole'))}</a></p>` +
+        `<form method="post" action="${SSO_PATH}/sign-out"><button type="submit">${escapeHtml(t(lang, 'sso.page.signOut'))}</button></form>`,
+      lang,
     );
   });
 
@@ -428,25 +453,42 @@ export function createSsoRouter(deps: SsoDeps): Router {
       sameSite: 'lax',
       secure: secure || req.secure,
     });
-    page(res, 200, 'Signed out', `<p>You are signed out.</p>${signInAgain()}`);
+    const { language: lang } = speak(req);
+    page(
+      res,
+      200,
+      t(lang, 'sso.page.signedOut'),
+      `<p>${escapeHtml(t(lang, 'sso.page.youAreSignedOut'))}</p>${signInAgain(lang)}`,
+      lang,
+    );
   });
 
   // The one place sign-in failures become pages: a clear message, the right status, an audit event.
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const connection = res.locals.connection as SsoConnection | undefined;
+    const reference = (lang: Language, code: string) =>
+      `<p>${escapeHtml(t(lang, 'sso.page.reference'))} <code>${escapeHtml(code)}</code></p>`;
     if (error instanceof SignInRefusedError) {
       // Audited by the sign-in engine.
+      const slug = typeof error.details.organisation === 'string' ? error.details.organisation : undefined;
+      const { language: lang, organisationName } = speak(
+        req,
+        slug === undefined ? {} : { organisationSlug: slug },
+      );
+      const message =
+        organisationName === null
+          ? error.message
+          : tOr(lang, `sso.refused.${error.code}`, error.message, { organisation: organisationName });
       page(
         res,
         403,
-        'You cannot sign in',
-        `<p>${escapeHtml(error.message)}</p><p>Reference: <code>${error.code}</code></p>` +
-          signInAgain(
-            typeof error.details.organisation === 'string' ? error.details.organisation : undefined,
-          ),
+        t(lang, 'sso.page.cannotSignIn'),
+        `<p>${escapeHtml(message)}</p>${reference(lang, error.code)}${signInAgain(lang, slug)}`,
+        lang,
       );
       return;
     }
+    const { language: lang } = speak(req, connection ? { organisationId: connection.organisationId } : {});
     if (error instanceof SsoError) {
       // Too busy to check the response: nothing was rejected, and no write is added to the load.
       if (error.code === 'sso_busy' || error.code === 'sso_unavailable') res.set('Retry-After', '1');
@@ -462,14 +504,22 @@ export function createSsoRouter(deps: SsoDeps): Router {
       page(
         res,
         error.status,
-        'Sign-in failed',
-        `<p>${escapeHtml(error.message)}</p><p>Reference: <code>${error.code}</code></p>${signInAgain()}`,
+        t(lang, 'sso.page.signInFailed'),
+        `<p>${escapeHtml(tOr(lang, `sso.error.${error.code}`, error.message))}</p>` +
+          `${reference(lang, error.code)}${signInAgain(lang)}`,
+        lang,
       );
       return;
     }
     if (error instanceof DomainError) {
       const status = error instanceof NotFoundError ? 404 : error instanceof ValidationError ? 400 : 409;
-      page(res, status, 'Sign-in not possible', `<p>${escapeHtml(error.message)}</p>${signInAgain()}`);
+      page(
+        res,
+        status,
+        t(lang, 'sso.page.signInNotPossible'),
+        `<p>${escapeHtml(error.message)}</p>${signInAgain(lang)}`,
+        lang,
+      );
       return;
     }
     const status =
@@ -480,8 +530,9 @@ export function createSsoRouter(deps: SsoDeps): Router {
       page(
         res,
         status,
-        'Sign-in failed',
-        `<p>The identity provider’s answer could not be read.</p>${signInAgain()}`,
+        t(lang, 'sso.page.signInFailed'),
+        `<p>${escapeHtml(t(lang, 'sso.page.unreadable'))}</p>${signInAgain(lang)}`,
+        lang,
       );
       return;
     }
@@ -489,8 +540,9 @@ export function createSsoRouter(deps: SsoDeps): Router {
     page(
       res,
       500,
-      'Something went wrong',
-      '<p>Please try again. If it keeps happening, tell your administrator.</p>',
+      t(lang, 'sso.page.somethingWrong'),
+      `<p>${escapeHtml(t(lang, 'sso.page.tryAgain'))}</p>`,
+      lang,
     );
   });
 

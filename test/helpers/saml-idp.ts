@@ -154,9 +154,12 @@ export interface SamlIdp {
    * it refuses (throws) a request whose signature does not verify with the SP metadata's signing
    * certificates, or that is unsigned, when the metadata says AuthnRequestsSigned="true".
    */
-  parseRequest(
-    authnRequestRedirectUrl: string,
-  ): Promise<{ id: string; issuer: string; acsUrl: string; signed: boolean }>;
+  parseRequest(authnRequestRedirectUrl: string): Promise<{ id: string; issuer: string; acsUrl: string }>;
+  /**
+   * Whether the AuthnRequest (the redirect URL) is signed, as parseRequest checks it: true when the
+   * signature verifies with a signing certificate of the SP metadata; throws as parseRequest does.
+   */
+  requestSigned(authnRequestRedirectUrl: string): boolean;
   /** Reads the SP's metadata again (after a key rotation, or an option that changes it). */
   useSpMetadata(xml: string): void;
   close(): void;
@@ -368,9 +371,11 @@ export function startSamlIdp(options: SamlIdpOptions): SamlIdp {
       };
     },
     async parseRequest(authnRequestRedirectUrl) {
-      const { id, issuer, acsUrl, signed } = await parseRequest(authnRequestRedirectUrl);
-      return { id, issuer, acsUrl, signed };
+      const { id, issuer, acsUrl } = await parseRequest(authnRequestRedirectUrl);
+      return { id, issuer, acsUrl };
     },
+    requestSigned: (authnRequestRedirectUrl) =>
+      verifyRequestSignature(new URL(authnRequestRedirectUrl), spMetadataXml),
     useSpMetadata(xml) {
       sp = samlify.ServiceProvider({ metadata: xml });
       spMetadataXml = xml;
