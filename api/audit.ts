@@ -6,6 +6,7 @@ import { parseInstant } from '../domain/clock.js';
 import { AUDIT_EVENTS } from '../provisioning/audit-events.js';
 import type { AuditLog, AuditQuery, AuditView } from '../provisioning/audit-log.js';
 import { Id, ok, route, type Route } from './route.js';
+import { Instant as InstantText, RowId } from './schemas.js';
 
 const TAG = 'Audit log';
 
@@ -76,6 +77,39 @@ const EventTypes = z.object({
   eventTypes: z.array(z.object({ action: z.string(), text: z.string() }).meta({ id: 'AuditEventType' })),
 });
 
+const AuditEntrySchema = z
+  .object({
+    id: RowId,
+    at: InstantText,
+    actor: z.object({
+      type: z.enum(['member', 'api_token', 'scim_token', 'jit', 'operator', 'system']),
+      id: z.string().nullable(),
+      label: z.string().nullable().meta({ description: "An email, or a token's or connection's name." }),
+      name: z.string().nullable().meta({ description: "A member's display name, if any." }),
+    }),
+    action: z.string(),
+    event: z.string().meta({ description: 'The action in words: "Seat claimed".' }),
+    subject: z.object({
+      type: z.string(),
+      id: z.string(),
+      label: z.string().nullable(),
+      name: z.string().nullable(),
+    }),
+    before: z.unknown().meta({ description: 'What changed, as it was; null when nothing was before.' }),
+    after: z.unknown().meta({ description: 'What changed, as it is now; null when nothing is after.' }),
+    invoiceId: RowId.nullable(),
+    invoiceNumber: z.string().nullable(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+const AuditPageSchema = z.object({
+  entries: z.array(AuditEntrySchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .meta({ description: 'Pass as `cursor` for the next (older) page; null on the last.' }),
+});
+
 export const CSV_COLUMNS = [
   'id',
   'at',
@@ -138,8 +172,10 @@ export function auditRoutes({ auditLog }: { readonly auditLog: AuditLog }): Rout
       path: '/audit',
       tag: TAG,
       summary: 'List audit log entries',
+      operationId: 'listAuditEntries',
       role: 'admin',
       query: ListQuery,
+      response: AuditPageSchema,
       responses: {
         200: 'Entries newest first, each with actor and subject (ids and names), before and after; `nextCursor` for the next page.',
       },
@@ -172,8 +208,11 @@ export function auditRoutes({ auditLog }: { readonly auditLog: AuditLog }): Rout
       path: '/audit.csv',
       tag: TAG,
       summary: 'Export audit log entries as CSV',
+      operationId: 'exportAuditEntries',
       role: 'admin',
       query: ExportQuery,
+      response: z.string().meta({ description: 'RFC 4180 CSV.' }),
+      responseType: 'text/csv',
       responses: {
         200: 'text/csv (RFC 4180): a header row, then every matching entry newest first; CRLF line ends, every field quoted.',
       },

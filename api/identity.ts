@@ -4,7 +4,9 @@
 // demote the owner making them or concern the primary owner.
 import { z } from 'zod';
 import { foldKey } from '../domain/fold.js';
+import { SEAT_STATES } from '../domain/model.js';
 import { ValidationError } from '../domain/errors.js';
+import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Directory } from '../provisioning/directory.js';
 import type { ScimTokens } from '../provisioning/scim-tokens.js';
 import type { SsoConnectionPatch, SsoConnectionView, SsoService } from '../provisioning/sso.js';
@@ -14,6 +16,7 @@ import { SSO_PATH } from '../sso/router.js';
 import { parseIdpMetadata } from '../sso/saml.js';
 import { ExpiresAt } from './api-tokens.js';
 import { created, defined, Id, noContent, ok, route, type Route } from './route.js';
+import { Instant, RoleName, RowId } from './schemas.js';
 
 const TAG = 'Identity and access';
 
@@ -111,6 +114,85 @@ const ConnectionPatch = z
     }
   });
 
+const SsoConnectionSchema = z
+  .object({
+    id: RowId,
+    publicId: z.string(),
+    protocol: z.enum(['saml', 'oidc']),
+    name: z.string(),
+    enabled: z.boolean(),
+    settings: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "The protocol's settings as stored (never the client secret)." }),
+    clientSecretSet: z.boolean(),
+    linkedIdentities: z.number().int().min(0),
+    serviceProvider: z.union([
+      z.object({ entityId: z.string(), metadataUrl: z.string(), acsUrl: z.string() }),
+      z.object({ redirectUri: z.string() }),
+    ]),
+    createdAt: Instant,
+    updatedAt: Instant,
+  })
+  .meta({ id: 'SsoConnection' });
+
+const IdentitySettingsSchema = z
+  .object({
+    provisioningMode: z.enum(['invite_only', 'jit', 'scim']),
+    seatExhaustion: z.enum(['reject', 'hold']),
+    requireSso: z.boolean(),
+    groupMappingsEnabled: z.boolean(),
+    domains: z.array(z.object({ domain: z.string(), verified: z.boolean(), verifiedAt: Instant.nullable() })),
+  })
+  .meta({ id: 'IdentitySettings' });
+
+const ScimTokenSchema = z
+  .object({
+    id: RowId,
+    organisationId: RowId,
+    name: z.string(),
+    prefix: z.string(),
+    createdAt: Instant,
+    lastUsedAt: Instant.nullable(),
+    revokedAt: Instant.nullable(),
+    expiresAt: Instant.nullable(),
+  })
+  .meta({ id: 'ScimToken' });
+
+const IssuedScimTokenSchema = ScimTokenSchema.extend({
+  token: z.string().meta({ description: 'The secret, shown this once.' }),
+  scimBaseUrl: z.string(),
+}).meta({ id: 'IssuedScimToken' });
+
+const MappingSchema = z
+  .object({
+    groupName: z.string(),
+    role: z.enum(['owner', 'admin', 'user']).nullable(),
+    tier: z.string().nullable(),
+  })
+  .meta({ id: 'GroupMapping' });
+
+const SeatStateName = z.enum(SEAT_STATES);
+const Mapped = z.object({ role: RoleName.nullable(), tier: z.string().nullable() });
+const ConsequencesSchema = z
+  .object({
+    changes: z.array(
+      z.object({
+        memberId: RowId,
+        email: z.string(),
+        you: z.boolean(),
+        primaryOwner: z.boolean(),
+        role: z.object({ from: RoleName, to: RoleName }).nullable(),
+        seatState: z.object({ from: SeatStateName, to: SeatStateName }).nullable(),
+        tier: z.object({ from: z.string().nullable(), to: z.string().nullable() }).nullable(),
+      }),
+    ),
+    reasons: z.array(z.enum(['demotes_you', 'unseats_you', 'primary_owner'])),
+    primaryOwner: z
+      .object({ memberId: RowId, email: z.string(), mappedBefore: Mapped, mappedAfter: Mapped })
+      .nullable(),
+  })
+  .meta({ id: 'GroupMappingConsequences' });
+
 const ConnectionId = z.strictObject({ connectionId: Id });
 const TokenId = z.strictObject({ tokenId: Id });
 
@@ -199,7 +281,7 @@ export function identityRoutes(deps: {
     })),
   });
 
-  const mappingView = (m: { groupName: string; role: string | null; tierId: string | null }) => ({
+  const mappingView = (m: GroupMapping): z.infer<typeof MappingSchema> => ({
     groupName: m.groupName,
     role: m.role,
     tier: m.tierId,
@@ -211,7 +293,9 @@ export function identityRoutes(deps: {
       path: '/identity',
       tag: TAG,
       summary: 'Show provisioning settings',
+      operationId: 'getIdentitySettings',
       role: 'owner',
+      response: IdentitySettingsSchema,
       responses: {
         200: 'Provisioning mode, seat exhaustion policy, whether single sign-on is required, whether group mappings are on, and the domains.',
       },
@@ -228,6 +312,7 @@ export function identityRoutes(deps: {
       path: '/identity',
       tag: TAG,
       summary: 'Change provisioning settings',
+      operationId: 'changeIdentitySettings',
       role: 'owner',
       body: z.strictObject({
         provisioningMode: z.enum(['invite_only', 'jit', 'scim']).optional(),
@@ -235,6 +320,7 @@ export function identityRoutes(deps: {
         /** Sign-in links and invitation acceptance through the identity provider (docs/sso.md). */
         requireSso: z.boolean().optional(),
       }),
+      response: IdentitySettingsSchema,
       responses: {
         200: 'The settings now in force.',
         409: 'Single sign-on cannot be required without an enabled connection (`sso_not_configured`).',
@@ -259,7 +345,9 @@ export function identityRoutes(deps: {
       path: '/sso-connections',
       tag: TAG,
       summary: 'List single sign-on connections',
+      operationId: 'listSsoConnections',
       role: 'owner',
+      response: z.object({ connections: z.array(SsoConnectionSchema) }),
       responses: {
         200: 'Every connection with its settings and what to give the identity provider; never a client secret.',
       },
@@ -271,8 +359,10 @@ export function identityRoutes(deps: {
       path: '/sso-connections',
       tag: TAG,
       summary: 'Add a single sign-on connection',
+      operationId: 'createSsoConnection',
       role: 'owner',
       body: z.discriminatedUnion('protocol', [NewSaml, NewOidc]),
+      response: SsoConnectionSchema,
       responses: { 201: 'The connection, enabled; for OIDC, `clientSecretSet` but never the secret.' },
       handle: async ({ caller, body }) => {
         // The issuer is called at every sign-in: one this server may not reach is refused now, and
@@ -307,9 +397,11 @@ export function identityRoutes(deps: {
       path: '/sso-connections/:connectionId',
       tag: TAG,
       summary: 'Change, enable or disable a single sign-on connection',
+      operationId: 'updateSsoConnection',
       role: 'owner',
       params: ConnectionId,
       body: ConnectionPatch,
+      response: SsoConnectionSchema,
       responses: {
         200: 'The connection as changed.',
         404: 'No such connection in this organisation.',
@@ -330,6 +422,7 @@ export function identityRoutes(deps: {
       path: '/sso-connections/:connectionId',
       tag: TAG,
       summary: 'Delete a single sign-on connection',
+      operationId: 'deleteSsoConnection',
       role: 'owner',
       params: ConnectionId,
       responses: {
@@ -347,7 +440,9 @@ export function identityRoutes(deps: {
       path: '/scim-tokens',
       tag: TAG,
       summary: 'List SCIM tokens',
+      operationId: 'listScimTokens',
       role: 'owner',
+      response: z.object({ scimBaseUrl: z.string(), tokens: z.array(ScimTokenSchema) }),
       responses: { 200: 'The SCIM base URL, and every token (revoked ones too) without its secret.' },
       handle: ({ caller }) =>
         ok({
@@ -360,8 +455,10 @@ export function identityRoutes(deps: {
       path: '/scim-tokens',
       tag: TAG,
       summary: 'Create a SCIM token',
+      operationId: 'createScimToken',
       role: 'owner',
       body: z.strictObject({ name: Name, expiresAt: ExpiresAt }),
+      response: IssuedScimTokenSchema,
       responses: {
         201: 'The token; `token` is the secret, shown this once. With `expiresAt` it stops working then (SCIM 401).',
         409: 'The organisation already holds the most live tokens it may (`scim_token_limit`); revoke one first.',
@@ -381,6 +478,7 @@ export function identityRoutes(deps: {
       path: '/scim-tokens/:tokenId',
       tag: TAG,
       summary: 'Revoke a SCIM token',
+      operationId: 'revokeScimToken',
       role: 'owner',
       params: TokenId,
       responses: {
@@ -398,7 +496,9 @@ export function identityRoutes(deps: {
       path: '/group-mappings',
       tag: TAG,
       summary: 'Show advanced group mappings',
+      operationId: 'getGroupMappings',
       role: 'owner',
+      response: z.object({ enabled: z.boolean(), mappings: z.array(MappingSchema) }),
       responses: { 200: 'Whether mappings are on, and every mapping: group name → role and/or tier.' },
       handle: ({ caller }) => {
         const { enabled, mappings } = directory.groupMappings(caller.organisationId, caller.actor);
@@ -410,6 +510,7 @@ export function identityRoutes(deps: {
       path: '/group-mappings',
       tag: TAG,
       summary: 'Replace advanced group mappings',
+      operationId: 'replaceGroupMappings',
       role: 'owner',
       body: z.strictObject({
         enabled: z.boolean(),
@@ -417,6 +518,11 @@ export function identityRoutes(deps: {
         mappings: Mappings,
         /** Needed when the change lowers your role or seat, or concerns the primary owner. */
         confirm: z.boolean().optional(),
+      }),
+      response: z.object({
+        enabled: z.boolean(),
+        mappings: z.array(MappingSchema),
+        consequences: ConsequencesSchema,
       }),
       responses: {
         200: 'Applied: the mappings, and `consequences` (every member whose role, seat or tier changed).',
