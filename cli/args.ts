@@ -115,6 +115,7 @@ export const COMMANDS = {
     options: ['name', 'issuer', 'client-id', 'client-secret', 'scope', 'email-attribute', 'groups-attribute'],
   },
   'sso list': { params: ['slug'], options: [] },
+  'sso require-off': { params: ['slug'], options: [] },
   'secrets rotate': { params: [], options: [] },
   backup: { params: ['file'], options: [] },
   restore: { params: ['file'], options: [] },
@@ -185,6 +186,9 @@ Single sign-on
                [--email-attribute CLAIM] [--groups-attribute CLAIM]
                                Add an OpenID Connect connection; the secret is never shown again.
   sso list SLUG                The connections, with the URLs to give the identity provider.
+  sso require-off SLUG         Stop requiring single sign-on (when the identity provider is broken
+                               and nobody can reach the console): mailed sign-in links and
+                               invitations work again. Audited as the operator's.
 
 Jobs
   renew                        Roll over every term that has ended (renew or expire).

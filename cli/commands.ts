@@ -268,6 +268,21 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
                   .join('\n\n'),
         };
       };
+    case 'sso require-off':
+      // The operator's way back in for an organisation whose identity provider is broken, besides
+      // the primary owner's mailed link (docs/sso.md, "Require single sign-on"). Turning it on stays
+      // an owner's choice, made in the console or the API, after trying a connection.
+      return (c) => {
+        const organisation = organisationBySlug(c, slug);
+        const was = organisation.requireSso;
+        c.sso.setRequireSso(organisation.id, false, OPERATOR);
+        return {
+          data: { requireSso: false },
+          text: was
+            ? `${slug} no longer requires single sign-on: mailed sign-in links and invitations work again.`
+            : `${slug} did not require single sign-on; nothing changed.`,
+        };
+      };
     case 'jobs':
       return (c) => {
         const done = c.runJobs();

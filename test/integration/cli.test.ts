@@ -426,6 +426,80 @@ describe('The seatkeeper command', () => {
     assert.match(bad.stderr, /--cert/);
   });
 
+  test('When the operator turns "Require SSO" off, then the organisation no longer requires it, audited as the operator, a second run changes nothing, and an unknown organisation exits 1', async () => {
+    const dir = acme();
+    const oidc = cli(
+      dir,
+      'sso',
+      'add-oidc',
+      'acme',
+      '--name',
+      'Entra',
+      '--issuer',
+      'https://login.example/tenant/v2.0',
+      '--client-id',
+      'app',
+      '--client-secret',
+      'sup3r-s3cret',
+    );
+    assert.equal(oidc.status, 0, oidc.stderr);
+    const owner = json<{ token: string }>(dir, 'api-token', 'create', 'acme', '--role', 'owner');
+    // An owner requires single sign-on through the admin API, as the console does.
+    const server = await startServer({ DATA_DIR: dir, DATABASE_PATH: '' });
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.port}/api/v1/identity`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ requireSso: true }),
+      });
+      assert.equal(res.status, 200, await res.text());
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    const requireSso = () => {
+      const db = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
+      try {
+        return (
+          db.prepare("SELECT require_sso FROM organisations WHERE slug = 'acme'").get() as {
+            require_sso: number;
+          }
+        ).require_sso;
+      } finally {
+        db.close();
+      }
+    };
+    assert.equal(requireSso(), 1);
+
+    const off = cli(dir, 'sso', 'require-off', 'acme');
+    assert.equal(off.status, 0, off.stderr);
+    assert.match(off.stdout, /acme no longer requires single sign-on/);
+    assert.equal(requireSso(), 0);
+    assert.deepEqual(json(dir, 'sso', 'require-off', 'acme'), { requireSso: false });
+    const again = cli(dir, 'sso', 'require-off', 'acme');
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /did not require single sign-on; nothing changed/);
+
+    const db = new Database(join(dir, 'seatkeeper.db'), { readonly: true });
+    const audited = db
+      .prepare(
+        "SELECT actor_type, before, after FROM audit_log WHERE action = 'organisation.require_sso_changed' ORDER BY id",
+      )
+      .all() as { actor_type: string; before: string; after: string }[];
+    db.close();
+    assert.deepEqual(
+      audited.map((a) => [a.actor_type, JSON.parse(a.before) as unknown, JSON.parse(a.after) as unknown]),
+      [
+        ['api_token', { requireSso: false }, { requireSso: true }],
+        ['operator', { requireSso: true }, { requireSso: false }],
+      ],
+    );
+
+    const unknown = cli(dir, 'sso', 'require-off', 'nosuch');
+    assert.equal(unknown.status, 1, unknown.stderr);
+    assert.equal(cli(dir, 'sso', 'require-off').status, 2);
+  });
+
   test('When the operator creates an API token, then it is shown once, stored as its hash, audited as the operator, and works against the admin API as its role allows, before the primary owner has accepted', async () => {
     const dir = acme();
     const base = 'https://seats.example.com';
