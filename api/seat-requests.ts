@@ -94,12 +94,18 @@ export function seatRequestRoutes(deps: RouteDeps): Route[] {
       tag: TAG,
       summary: 'List my seat requests',
       operationId: 'listMySeatRequests',
-      response: SeatRequestListSchema,
+      response: SeatRequestListSchema.extend({
+        tiers: z.array(z.object({ id: z.string(), name: z.string() })),
+      }),
       role: 'user',
       sessionOnly: true,
-      responses: { 200: "`{ requests }`: the caller's own requests, newest first." },
-      handle: ({ caller }) =>
-        ok({ requests: requests.mine(caller.organisationId, caller.actor).map(seatRequestJson) }),
+      responses: {
+        200: "`{ requests, tiers }`: the caller's own requests, newest first, and the tiers one can ask for (`{ id, name }`, highest first).",
+      },
+      handle: ({ caller }) => {
+        const mine = requests.mine(caller.organisationId, caller.actor);
+        return ok({ requests: mine.requests.map(seatRequestJson), tiers: mine.tiers });
+      },
     }),
     route({
       method: 'post',

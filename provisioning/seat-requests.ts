@@ -237,10 +237,15 @@ export function createSeatRequests({
       });
     },
 
-    /** The caller's own requests. */
-    mine(organisationId: number, actor: Actor): SeatRequest[] {
-      if (actor.type !== 'member') return [];
-      return store.read((q) => q.seatRequests.byMember(organisationId, actor.memberId));
+    /** The caller's own requests, and the tiers one can ask for (highest first). */
+    mine(
+      organisationId: number,
+      actor: Actor,
+    ): { requests: SeatRequest[]; tiers: { id: string; name: string }[] } {
+      return store.read((q) => ({
+        requests: actor.type === 'member' ? q.seatRequests.byMember(organisationId, actor.memberId) : [],
+        tiers: q.seatPools.list(organisationId).map((t) => ({ id: t.tierId, name: t.tierName })),
+      }));
     },
 
     /**

@@ -57,6 +57,16 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     ctx?.cleanup();
   });
 
+  async function pageAs(memberId: number): Promise<Page> {
+    const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    context.setDefaultTimeout(10_000);
+    const { secret } = ctx.c.sso.startSession(orgId, memberId);
+    await context.addCookies([
+      { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
+    ]);
+    return context.newPage();
+  }
+
   async function adminPage(): Promise<Page> {
     const context = await browser!.newContext({
       viewport: { width: 1280, height: 900 },
@@ -80,7 +90,7 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
       page.getByTestId('members-csv').click(),
     ]);
     assert.equal(download.suggestedFilename(), 'members.csv');
-    const text = readFileSync((await download.path()), 'utf8');
+    const text = readFileSync(await download.path(), 'utf8');
     assert.ok(
       text.startsWith(
         '\uFEFF"email","name","role","seatState","tier","source","lastActiveAt","createdAt"\r\n',
@@ -183,6 +193,27 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     assert.equal(umaNow.tierId, 'premium');
     assert.equal(danaNow.tierId, 'standard');
     assert.ok(heldMatchesMembers(ctx, orgId));
+    await page.context().close();
+  });
+
+  test('When a member asks for a seat on their profile, then the request is open for the administrators', async () => {
+    const page = await pageAs(ids.dana);
+    await page.goto(`${server.url}/console/profile`);
+    await page.getByLabel('Tier').selectOption('premium');
+    await page.getByLabel('Note for your administrators (optional)').fill('Second try: new project');
+    await page.getByRole('button', { name: 'Ask for a seat' }).click();
+    await page.getByText('Your request was sent to your administrators.').waitFor();
+    await page.getByTestId('my-seat-requests').getByText('premium: waiting for an answer').waitFor();
+    await page
+      .getByTestId('my-seat-requests')
+      .getByText('premium: declined (“Premium is full this quarter”)')
+      .waitFor();
+    await shot(page, 'seat-request-asked-390');
+    const open = ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'));
+    assert.deepEqual(
+      open.map((r) => [r.email, r.tierId, r.note]),
+      [['dana@acme.example', 'premium', 'Second try: new project']],
+    );
     await page.context().close();
   });
 });
