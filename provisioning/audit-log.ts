@@ -114,6 +114,14 @@ function labeller(q: Queries, organisationId: number) {
           const connection = q.sso.connection(num(id));
           return connection?.organisationId === organisationId ? connection.name : undefined;
         });
+      case 'organisation':
+        return once(`o${id}`, () =>
+          num(id) === organisationId ? q.organisations.byId(organisationId)?.name : undefined,
+        );
+      case 'seat_pool':
+        return 'Seats';
+      case 'invoice':
+        return once(`i${id}`, () => q.invoices.byId(organisationId, num(id))?.number);
       case 'operator':
         return id ?? 'operator';
       case 'system':

@@ -448,12 +448,14 @@ export const redeliverWebhook = (/** @type {number} */ endpointId, /** @type {nu
  * @typedef {object} AuditEntry
  * @property {number} id
  * @property {string} at
- * @property {{ type: string, id: string | null, label: string | null }} actor
+ * @property {{ type: string, id: string | null, label: string | null, name: string | null }} actor
  * @property {string} action
- * @property {{ type: string, id: string, label: string | null }} subject
+ * @property {string} event the action in words ("Seat claimed")
+ * @property {{ type: string, id: string, label: string | null, name: string | null }} subject
  * @property {unknown} before
  * @property {unknown} after
  * @property {number | null} invoiceId
+ * @property {string | null} invoiceNumber
  */
 /**
  * @typedef {object} AuditFilters
@@ -461,6 +463,7 @@ export const redeliverWebhook = (/** @type {number} */ endpointId, /** @type {nu
  * @property {string} [actorId]
  * @property {string} [action]
  * @property {string} [member]
+ * @property {string} [person] text in a member's name or email: entries by or about them
  * @property {string} [from]
  * @property {string} [to]
  */
@@ -469,6 +472,11 @@ export const redeliverWebhook = (/** @type {number} */ endpointId, /** @type {nu
 export const audit = (/** @type {AuditFilters & { cursor?: string, limit?: number }} */ filters) =>
   /** @type {Promise<{ entries: AuditEntry[], nextCursor: string | null }>} */ (
     call('GET', `/audit${query(filters)}`)
+  );
+/** @returns {Promise<{ eventTypes: { action: string, text: string }[] }>} */
+export const auditEventTypes = () =>
+  /** @type {Promise<{ eventTypes: { action: string, text: string }[] }>} */ (
+    call('GET', '/audit/event-types')
   );
 /** Where the browser downloads the same selection as CSV (the session cookie goes with it). */
 export const auditCsvUrl = (/** @type {AuditFilters} */ filters) => `/api/v1/audit.csv${query(filters)}`;

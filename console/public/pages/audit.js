@@ -1,7 +1,8 @@
 // @ts-check
 // The audit log (administrators): every seat, member, role, billing and configuration change, newest
-// first, filtered by actor, action, member and time, in pages; the same selection as a CSV file.
-// The filters live in the page's URL, so a filtered view can be bookmarked or shared.
+// first, in words (who by name, what as "Seat claimed"), filtered by person (name or email), event,
+// kind of actor and time, in pages; the same selection as a CSV file. The filters live in the page's
+// URL, so a filtered view can be bookmarked or shared.
 /* global URLSearchParams */
 import * as api from '../api.js';
 import { instant, words } from '../format.js';
@@ -9,7 +10,7 @@ import { field, h, onSubmit, pageProblem, replace, showProblem, table } from '..
 import { ApiError } from '../http.js';
 import { BASE, navigate } from '../shell.js';
 
-const FILTERS = /** @type {const} */ (['actorType', 'actorId', 'action', 'member', 'from', 'to']);
+const FILTERS = /** @type {const} */ (['person', 'action', 'actorType', 'actorId', 'member', 'from', 'to']);
 const PER_PAGE = 50;
 
 /** @param {import('../shell.js').PageContext} ctx */
@@ -21,7 +22,12 @@ export async function render(ctx) {
     if (value) filters[key] = value;
   }
   const cursor = ctx.search.get('cursor') ?? undefined;
-  const form = filterForm(filters);
+  // The event types in words, for the Event select; without them the select offers none.
+  const eventTypes = await api.auditEventTypes().then(
+    (r) => r.eventTypes,
+    () => [],
+  );
+  const form = filterForm(filters, eventTypes);
   /** @type {{ entries: import('../api.js').AuditEntry[], nextCursor: string | null }} */
   let page;
   try {
@@ -54,10 +60,12 @@ export async function render(ctx) {
         page.entries.map((e) => [
           h('time', { datetime: e.at }, instant(e.at)),
           actor(e.actor),
-          h('code', {}, e.action),
+          h('span', { title: e.action }, e.event ?? words(e.action)),
           subject(e.subject),
           change(e.before, e.after),
-          e.invoiceId === null ? '' : String(e.invoiceId),
+          e.invoiceNumber
+            ? h('a', { href: `${BASE}/invoices/${encodeURIComponent(e.invoiceNumber)}` }, e.invoiceNumber)
+            : '',
         ]),
         { empty: 'No entries match.' },
       ),
@@ -97,7 +105,11 @@ function toLocalInput(/** @type {string | undefined} */ iso) {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
 }
 
-function filterForm(/** @type {import('../api.js').AuditFilters} */ filters) {
+function filterForm(
+  /** @type {import('../api.js').AuditFilters} */ filters,
+  /** @type {{ action: string, text: string }[]} */ eventTypes,
+) {
+  const known = eventTypes.some((t) => t.action === filters.action);
   const form = h(
     'form',
     { novalidate: true, class: 'card', role: 'search', 'aria-label': 'Filter the audit log' },
@@ -105,7 +117,27 @@ function filterForm(/** @type {import('../api.js').AuditFilters} */ filters) {
       'div',
       { class: 'filters' },
       field({
-        label: 'Actor type',
+        label: 'Person',
+        name: 'person',
+        type: 'search',
+        value: filters.person ?? '',
+        hint: 'Name or email: entries by or about them.',
+      }),
+      field({
+        label: 'Event',
+        name: 'action',
+        value: filters.action ?? '',
+        options: [
+          { value: '', label: 'Any event' },
+          // An action from a bookmark that the list does not know stays selectable.
+          ...(filters.action && !known ? [{ value: filters.action, label: words(filters.action) }] : []),
+          ...[...eventTypes]
+            .sort((a, b) => a.text.localeCompare(b.text))
+            .map((t) => ({ value: t.action, label: t.text })),
+        ],
+      }),
+      field({
+        label: 'Done by',
         name: 'actorType',
         value: filters.actorType ?? '',
         options: [
@@ -118,14 +150,9 @@ function filterForm(/** @type {import('../api.js').AuditFilters} */ filters) {
           { value: 'system', label: 'System job' },
         ],
       }),
-      field({ label: 'Actor ID', name: 'actorId', value: filters.actorId ?? '' }),
-      field({
-        label: 'Action',
-        name: 'action',
-        value: filters.action ?? '',
-        placeholder: 'member. or member.created',
-      }),
-      field({ label: 'Member ID', name: 'member', type: 'number', min: 1, value: filters.member ?? '' }),
+      // Narrowing by id comes from links (a member's page); it is kept, not typed.
+      filters.actorId ? h('input', { type: 'hidden', name: 'actorId', value: filters.actorId }) : null,
+      filters.member ? h('input', { type: 'hidden', name: 'member', value: filters.member }) : null,
       field({ label: 'From', name: 'from', type: 'datetime-local', value: toLocalInput(filters.from) }),
       field({ label: 'To', name: 'to', type: 'datetime-local', value: toLocalInput(filters.to) }),
     ),
@@ -148,6 +175,16 @@ function filterForm(/** @type {import('../api.js').AuditFilters} */ filters) {
   return form;
 }
 
+/** A member as their name with their email under it, or the email alone. */
+function person(
+  /** @type {string | null} */ name,
+  /** @type {string | null} */ label,
+  /** @type {string} */ id,
+) {
+  if (name && label) return [h('span', {}, name), h('br', {}), h('span', { class: 'hint' }, label)];
+  return label ?? `#${id}`;
+}
+
 function actor(/** @type {import('../api.js').AuditEntry['actor']} */ a) {
   const kind = {
     member: 'Member',
@@ -160,18 +197,19 @@ function actor(/** @type {import('../api.js').AuditEntry['actor']} */ a) {
   return h(
     'span',
     {},
-    a.label ?? (a.id ? `#${a.id}` : ''),
+    a.type === 'member' ? person(a.name, a.label, a.id ?? '') : (a.label ?? (a.id ? `#${a.id}` : '')),
     h('br', {}),
     h('span', { class: 'hint' }, kind ?? words(a.type)),
   );
 }
 
 function subject(/** @type {import('../api.js').AuditEntry['subject']} */ s) {
-  const label = s.label ?? `#${s.id}`;
+  const label = s.type === 'member' ? (s.name ?? s.label ?? `#${s.id}`) : (s.label ?? `#${s.id}`);
   return h(
     'span',
     {},
     s.type === 'member' && /^\d+$/.test(s.id) ? h('a', { href: `${BASE}/members/${s.id}` }, label) : label,
+    s.type === 'member' && s.name && s.label ? [h('br', {}), h('span', { class: 'hint' }, s.label)] : null,
     h('br', {}),
     h('span', { class: 'hint' }, words(s.type)),
   );
