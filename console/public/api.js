@@ -46,6 +46,7 @@ export const confirmOwnershipTransfer = (token) => call('POST', '/ownership-tran
  * @property {'manual' | 'jit' | 'scim'} source
  * @property {string} createdAt
  * @property {string} updatedAt
+ * @property {string | null} lastActiveAt last sign-in or directory (SCIM) write; null: never
  */
 /**
  * @typedef {object} MemberDetail
@@ -73,6 +74,8 @@ export const confirmOwnershipTransfer = (token) => call('POST', '/ownership-tran
  * @property {string} [seatState]
  * @property {string} [source]
  * @property {string} [q]
+ * @property {number | string} [inactiveDays] only members not active for this many days
+ * @property {'email' | 'lastActive' | '-lastActive'} [sort]
  * @property {number} [page]
  * @property {number} [perPage]
  */
@@ -293,6 +296,44 @@ export const setThresholds = (/** @type {number[]} */ thresholds) =>
   /** @type {Promise<{ noticeThresholds: number[] }>} */ (call('PUT', '/usage/thresholds', { thresholds }));
 /** @returns {Promise<{ seated: number }>} */
 export const syncNow = () => /** @type {Promise<{ seated: number }>} */ (call('POST', '/usage/sync-now'));
+
+/**
+ * @typedef {object} UsageDay
+ * @property {string} date
+ * @property {number} bought
+ * @property {number} held
+ * @property {number} seated
+ * @property {number} invited
+ * @property {number} available
+ */
+/**
+ * @typedef {object} UsageHistory
+ * @property {{ number: number, start: string, end: string }} term
+ * @property {string} timeZone
+ * @property {string | null} through the last day listed (today)
+ * @property {{ id: string, name: string, rank: number, days: UsageDay[] }[]} tiers highest first
+ */
+/** @returns {Promise<UsageHistory>} */
+export const usageHistory = () => /** @type {Promise<UsageHistory>} */ (call('GET', '/usage/history'));
+/** The CSV of the same history (one row per day per tier), for a download link. */
+export const usageHistoryCsvUrl = () => '/api/v1/usage/history.csv';
+
+/**
+ * @typedef {object} BulkResult
+ * @property {number} memberId
+ * @property {boolean} ok
+ * @property {Member} [member] as it is now, when changed
+ * @property {import('./http.js').Problem} [problem] why this member was not changed
+ */
+/**
+ * Changes the tier of, unassigns or removes several members, each on its own.
+ * @param {{ action: 'change_tier' | 'unassign' | 'remove', memberIds: number[], tier?: string }} body
+ * @returns {Promise<{ action: string, tier: string | null, changed: number, refused: number, results: BulkResult[] }>}
+ */
+export const bulkMembers = (body) =>
+  /** @type {Promise<{ action: string, tier: string | null, changed: number, refused: number, results: BulkResult[] }>} */ (
+    call('POST', '/members/bulk', body)
+  );
 
 // Identity and access (owners).
 

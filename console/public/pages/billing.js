@@ -7,6 +7,7 @@ import * as api from '../api.js';
 import { count, date, instant, money, perMonth } from '../format.js';
 import { field, h, notice, onSubmit, pageProblem, replace, table } from '../dom.js';
 import { ApiError } from '../http.js';
+import { loadSeatSummary } from '../seat-summary.js';
 
 /** @typedef {import('../api.js').Billing} Billing */
 /** @typedef {import('../api.js').InvoiceLine} InvoiceLine */
@@ -23,7 +24,7 @@ export async function render(ctx) {
   }
   const seats = h('section', { 'aria-labelledby': 'seats-heading', class: 'card' });
   const renewal = h('section', { 'aria-labelledby': 'renewal-heading', class: 'card' });
-  replace(ctx.main, h('h1', {}, 'Billing'), contractSection(overview), seats, renewal);
+  replace(ctx.main, h('h1', {}, 'Billing'), contractSection(overview), loadSeatSummary(), seats, renewal);
   // Arriving with a purchase filled in (from a refused tier change): straight to the editor.
   const prefilled = Object.fromEntries([...ctx.search].filter(([key]) => /^(add|upgrade|move)\./.test(key)));
   if (Object.keys(prefilled).length > 0) showEditor(seats, overview, prefilled);

@@ -9,9 +9,14 @@ import { count, instant, words } from '../format.js';
 import { confirmDialog, field, h, notice, onSubmit, pageProblem, replace, roleName, table } from '../dom.js';
 import { BASE, may, navigate } from '../shell.js';
 import { exportLink, importPanel } from './member-csv.js';
+import { t } from '../i18n.js';
+import { bulkActions } from '../member-bulk.js';
+import { seatSummary } from '../seat-summary.js';
 
 const PER_PAGE = 25;
-const FILTERS = /** @type {const} */ (['q', 'role', 'tier', 'seatState', 'source']);
+const FILTERS = /** @type {const} */ (['q', 'role', 'tier', 'seatState', 'source', 'inactiveDays', 'sort']);
+/** The idle seats: seated members nobody has seen for 30 days, longest idle first. */
+const IDLE_SEATS = '?seatState=seated&inactiveDays=30&sort=lastActive';
 const SEAT_STATES = [
   'seated',
   'invited',
@@ -47,7 +52,7 @@ export async function render(ctx) {
   const filters = {};
   for (const key of FILTERS) {
     const value = ctx.search.get(key);
-    if (value) filters[key] = value;
+    if (value) /** @type {Record<string, string>} */ (filters)[key] = value;
   }
   const page = Math.max(1, Number(ctx.search.get('page')) || 1);
   /** @type {Awaited<ReturnType<typeof api.members>>} */
@@ -95,6 +100,29 @@ export async function render(ctx) {
   );
 
   const pages = Math.max(1, Math.ceil(list.total / list.perPage));
+  // Select members on this page, then change their tier, unassign or remove them together.
+  const bulk = bulkActions({ members: list.members, tiers, done: () => void render(ctx) });
+  const memberTable = table(
+    'Members',
+    ['', 'Name', 'Email', 'Role', 'Tier', 'Seat', 'Source', t('members.lastActive')],
+    list.members.map((m) => [
+      '',
+      h('a', { href: `${BASE}/members/${m.id}` }, m.displayName ?? m.email),
+      m.email,
+      roleName(m.role),
+      m.tier ?? '—',
+      words(m.seatState),
+      SOURCES[m.source] ?? words(m.source),
+      h(
+        'span',
+        { 'data-last-active': m.lastActiveAt ?? '' },
+        m.lastActiveAt ? instant(m.lastActiveAt) : t('members.never'),
+      ),
+    ]),
+    { empty: 'No members match.' },
+  );
+  bulk.attach(memberTable);
+  sortHeader(memberTable, ctx.search);
   replace(
     ctx.main,
     h(
@@ -109,6 +137,7 @@ export async function render(ctx) {
         addButton,
       ),
     ),
+    seatSummary(usage),
     adding,
     importing,
     filterForm(filters, tiers),
@@ -117,23 +146,8 @@ export async function render(ctx) {
       { 'data-testid': 'member-count' },
       list.total === 1 ? '1 member matches.' : `${count(list.total)} members match.`,
     ),
-    h(
-      'div',
-      { class: 'table-scroll' },
-      table(
-        'Members',
-        ['Name', 'Email', 'Role', 'Tier', 'Seat', 'Source'],
-        list.members.map((m) => [
-          h('a', { href: `${BASE}/members/${m.id}` }, m.displayName ?? m.email),
-          m.email,
-          roleName(m.role),
-          m.tier ?? '—',
-          words(m.seatState),
-          SOURCES[m.source] ?? words(m.source),
-        ]),
-        { empty: 'No members match.' },
-      ),
-    ),
+    list.members.length > 0 ? bulk.bar : null,
+    h('div', { class: 'table-scroll' }, memberTable),
     pager(ctx.search, list.page, pages),
     invitations,
   );
@@ -185,12 +199,26 @@ function filterForm(filters, tiers) {
         value: filters.source ?? '',
         options: [any, ...Object.entries(SOURCES).map(([value, label]) => ({ value, label }))],
       }),
+      field({
+        label: t('members.inactiveDays'),
+        name: 'inactiveDays',
+        type: 'number',
+        min: 1,
+        value: filters.inactiveDays ?? '',
+        hint: t('members.inactiveHint'),
+      }),
+      h('input', { type: 'hidden', name: 'sort', value: filters.sort ?? '' }),
     ),
     h(
       'div',
       { class: 'actions' },
       h('button', { type: 'submit' }, 'Apply filters'),
       h('a', { href: `${BASE}/members`, class: 'button' }, 'Clear filters'),
+      h(
+        'a',
+        { href: `${BASE}/members${IDLE_SEATS}`, class: 'button', 'data-testid': 'idle-seats' },
+        t('members.idleSeats'),
+      ),
     ),
   );
   onSubmit(form, async (v) => {
@@ -206,6 +234,35 @@ function filterForm(filters, tiers) {
     select.addEventListener('change', () => form.requestSubmit());
   }
   return form;
+}
+
+/**
+ * The "Last active" header becomes a link that sorts by it: never active and longest idle first,
+ * then most recent first, then back to the order by email.
+ * @param {HTMLTableElement} tableElement
+ * @param {URLSearchParams} search
+ */
+function sortHeader(tableElement, search) {
+  const header = tableElement.querySelector('thead th:last-child');
+  if (!header) return;
+  const current = search.get('sort');
+  const next = current === 'lastActive' ? '-lastActive' : current === '-lastActive' ? null : 'lastActive';
+  const params = new URLSearchParams(search);
+  params.delete('page');
+  if (next) params.set('sort', next);
+  else params.delete('sort');
+  header.setAttribute(
+    'aria-sort',
+    current === 'lastActive' ? 'ascending' : current === '-lastActive' ? 'descending' : 'none',
+  );
+  header.replaceChildren(
+    h(
+      'a',
+      { href: `${BASE}/members${params.size ? `?${params}` : ''}`, 'data-testid': 'sort-last-active' },
+      t('members.lastActive'),
+      current === 'lastActive' ? ' ↑' : current === '-lastActive' ? ' ↓' : '',
+    ),
+  );
 }
 
 function grow(/** @type {HTMLElement} */ element) {

@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { count, instant, words } from '../format.js';
 import { field, h, notice, onSubmit, pageProblem, replace, table } from '../dom.js';
 import { may } from '../shell.js';
+import { usageHistorySection } from '../usage-chart.js';
 
 /** @param {import('../shell.js').PageContext} ctx */
 export async function render(ctx) {
@@ -120,6 +121,7 @@ function sections(usage, owner, reload) {
         : null,
       sync,
     ),
+    usageHistorySection(),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'thresholds-heading' },
