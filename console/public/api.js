@@ -15,6 +15,7 @@ import { call, query } from './http.js';
  * @property {string | null} csrfToken
  * @property {string} [locale] the language the console speaks to the caller (docs/console.md, "Languages")
  * @property {string | null} [language] the member's own choice of language, null for automatic
+ * @property {string} [defaultLanguage] the organisation's default language
  */
 
 /** @returns {Promise<Session>} */
@@ -93,6 +94,16 @@ export const confirmOwnershipTransfer = (token) => call('POST', '/ownership-tran
 /** @returns {Promise<{ member: Member, organisation: Organisation }>} */
 export const profile = () =>
   /** @type {Promise<{ member: Member, organisation: Organisation }>} */ (call('GET', '/profile'));
+/** Your own language; null: automatic (the browser's, else the organisation's default). */
+export const setLanguage = (/** @type {string | null} */ language) =>
+  /** @type {Promise<{ language: string | null, locale: string }>} */ (
+    call('PATCH', '/profile', { language })
+  );
+/** Owners: the organisation's default language. */
+export const setOrganisationLanguage = (/** @type {string} */ defaultLanguage) =>
+  /** @type {Promise<Organisation & { defaultLanguage: string }>} */ (
+    call('PATCH', '/organisation', { defaultLanguage })
+  );
 /** @returns {Promise<{ members: Member[], total: number, page: number, perPage: number }>} */
 export const members = (/** @type {MemberFilters} */ filters) =>
   /** @type {Promise<{ members: Member[], total: number, page: number, perPage: number }>} */ (
