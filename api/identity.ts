@@ -3,17 +3,27 @@
 // Connect), SCIM tokens, and advanced group mappings, whose changes are confirmed when they would
 // demote the owner making them or concern the primary owner.
 import { z } from 'zod';
+import type { Clock } from '../domain/clock.js';
 import { foldKey } from '../domain/fold.js';
+import type { Actor } from '../domain/model.js';
 import { SEAT_STATES } from '../domain/model.js';
 import { ValidationError } from '../domain/errors.js';
 import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Directory } from '../provisioning/directory.js';
 import type { ScimTokens } from '../provisioning/scim-tokens.js';
-import type { SsoConnectionPatch, SsoConnectionView, SsoService } from '../provisioning/sso.js';
+import {
+  SP_KEY_MAX_OVERLAP_HOURS,
+  SP_KEY_OVERLAP_HOURS,
+  type SpKey,
+  type SsoConnectionPatch,
+  type SsoConnectionView,
+  type SsoService,
+} from '../provisioning/sso.js';
 import { SCIM_PATH } from '../scim/router.js';
 import { SsoError } from '../sso/errors.js';
 import { SSO_PATH } from '../sso/router.js';
 import { parseIdpMetadata } from '../sso/saml.js';
+import { serviceProviderMetadata } from '../sso/saml-metadata.js';
 import { ExpiresAt } from './api-tokens.js';
 import { created, defined, Id, noContent, ok, route, type Route } from './route.js';
 import { Instant, RoleName, RowId } from './schemas.js';
@@ -61,6 +71,10 @@ const SamlSettings = {
   nameIdFormat: z.string().min(1).max(256).nullable().optional(),
   attributeMap: AttributeNames.optional(),
   idpInitiated: z.boolean().optional(),
+  /** Sign AuthnRequests with the connection's SP key (RSA-SHA256, SAML bindings §3.4.4.1). */
+  signAuthnRequests: z.boolean().optional(),
+  /** Refuse assertions that are not encrypted to the connection's SP key (SAML core §2.3.4). */
+  requireEncryptedAssertions: z.boolean().optional(),
 };
 
 const NewSaml = z
@@ -193,6 +207,37 @@ const ConsequencesSchema = z
   })
   .meta({ id: 'GroupMappingConsequences' });
 
+const SpKeySchema = z
+  .object({
+    id: RowId,
+    status: z.enum(['current', 'next', 'previous']).meta({
+      description:
+        'current: signs AuthnRequests, published, decrypts. next: published beside it, decrypts. previous: decrypts until `retireAt`.',
+    }),
+    certificate: z
+      .string()
+      .meta({ description: 'The self-signed X.509 certificate, PEM. Never the private key.' }),
+    fingerprint: z.string().meta({ description: "SHA-256 of the certificate's DER, hex." }),
+    notAfter: Instant,
+    createdAt: Instant,
+    promotedAt: Instant.nullable(),
+    retireAt: Instant.nullable(),
+    published: z.boolean().meta({ description: 'Listed in the metadata.' }),
+  })
+  .meta({ id: 'SamlServiceProviderKey' });
+
+const ServiceProviderSchema = z
+  .object({
+    entityId: z.string(),
+    metadataUrl: z.string(),
+    acsUrl: z.string(),
+    signAuthnRequests: z.boolean(),
+    requireEncryptedAssertions: z.boolean(),
+    metadata: z.string().meta({ description: 'The SP metadata XML, as served at `metadataUrl`.' }),
+    keys: z.array(SpKeySchema),
+  })
+  .meta({ id: 'SamlServiceProvider' });
+
 const ConnectionId = z.strictObject({ connectionId: Id });
 const TokenId = z.strictObject({ tokenId: Id });
 
@@ -241,6 +286,8 @@ export function identityRoutes(deps: {
   readonly sso: SsoService;
   readonly scimTokens: ScimTokens;
   readonly publicBaseUrl: string;
+  /** What "now" is for the metadata's validUntil. */
+  readonly clock: Clock;
   /** Refuses an OpenID Provider at this host's own or a private address (net/outbound.ts). */
   readonly outbound: { check(url: string): Promise<void> };
 }): Route[] {
@@ -268,6 +315,48 @@ export function identityRoutes(deps: {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   });
+
+  /** A SAML connection's service provider side: URLs, options, metadata, keys (never a private key). */
+  const serviceProviderView = (
+    publicId: string,
+    settings: Readonly<Record<string, unknown>>,
+    keys: readonly SpKey[],
+  ): z.infer<typeof ServiceProviderSchema> => {
+    const entityId = `${base}${SSO_PATH}/saml/${publicId}`;
+    const signAuthnRequests = settings.signAuthnRequests === true;
+    return {
+      entityId,
+      metadataUrl: entityId,
+      acsUrl: `${entityId}/acs`,
+      signAuthnRequests,
+      requireEncryptedAssertions: settings.requireEncryptedAssertions === true,
+      metadata: serviceProviderMetadata({
+        spEntityId: entityId,
+        acsUrl: `${entityId}/acs`,
+        nameIdFormat: typeof settings.nameIdFormat === 'string' ? settings.nameIdFormat : null,
+        signAuthnRequests,
+        certificates: keys.filter((k) => k.status !== 'previous').map((k) => k.certificate),
+        now: deps.clock.now(),
+      }),
+      keys: keys.map((k) => ({
+        id: k.id,
+        status: k.status,
+        certificate: k.certificate,
+        fingerprint: k.fingerprint,
+        notAfter: k.notAfter,
+        createdAt: k.createdAt,
+        promotedAt: k.promotedAt,
+        retireAt: k.retireAt,
+        published: k.status !== 'previous',
+      })),
+    };
+  };
+  /** The connection's service provider view, for an owner. */
+  const serviceProviderOf = (caller: { organisationId: number; actor: Actor }, connectionId: number) => {
+    const keys = sso.serviceProviderKeys(caller.organisationId, connectionId, caller.actor);
+    const connection = sso.connectionById(connectionId);
+    return serviceProviderView(connection.publicId, connection.config, keys);
+  };
 
   const identityView = (s: ReturnType<Directory['identitySettings']>, requireSso: boolean) => ({
     provisioningMode: s.provisioningMode,
@@ -387,6 +476,8 @@ export function identityRoutes(deps: {
                 );
               })()
             : sso.createConnection(caller.organisationId, defined(body), caller.actor);
+        // A SAML connection gets its SP key pair now (encrypted assertions, signed requests).
+        if (made.protocol === 'saml') await sso.ensureServiceProviderKey(made.id);
         // New: nothing is linked yet, and an OIDC connection always has its secret.
         const view = { ...made, clientSecretSet: made.protocol === 'oidc', linkedIdentities: 0 };
         return created(connectionView(view), `/api/v1/sso-connections/${made.id}`);
@@ -432,6 +523,76 @@ export function identityRoutes(deps: {
       handle: ({ caller, params }) => {
         sso.deleteConnection(caller.organisationId, params.connectionId, caller.actor);
         return noContent;
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/sso-connections/:connectionId/service-provider',
+      tag: TAG,
+      summary: "Show a SAML connection's service provider metadata and keys",
+      operationId: 'getSamlServiceProvider',
+      role: 'owner',
+      params: ConnectionId,
+      response: ServiceProviderSchema,
+      responses: {
+        200: 'The SP entity id, ACS and metadata URL, the options, the metadata XML, and every key (certificates only; a private key is never returned). A connection without a key gets one first.',
+        404: 'No such SAML connection in this organisation.',
+      },
+      handle: async ({ caller, params }) => {
+        // Checked (role, connection) before a key is made for it.
+        sso.serviceProviderKeys(caller.organisationId, params.connectionId, caller.actor);
+        await sso.ensureServiceProviderKey(params.connectionId);
+        return ok(serviceProviderOf(caller, params.connectionId));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/sso-connections/:connectionId/service-provider/keys',
+      tag: TAG,
+      summary: 'Start a SAML service provider key rotation: publish a next key',
+      operationId: 'addSamlServiceProviderKey',
+      role: 'owner',
+      params: ConnectionId,
+      response: ServiceProviderSchema,
+      responses: {
+        201: 'A new key pair, `next`, published in the metadata beside the current key and decrypting already; give the IdP the new metadata, then promote it. Audited (`sso_connection.sp_key_added`).',
+        404: 'No such SAML connection in this organisation.',
+        409: 'A next key is already waiting (`sp_key_rotation_pending`): promote it first.',
+      },
+      handle: async ({ caller, params }) => {
+        const key = await sso.addServiceProviderKey(caller.organisationId, params.connectionId, caller.actor);
+        return created(
+          serviceProviderOf(caller, params.connectionId),
+          `/api/v1/sso-connections/${params.connectionId}/service-provider#key-${key.id}`,
+        );
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/sso-connections/:connectionId/service-provider/keys/promote',
+      tag: TAG,
+      summary: 'Finish a SAML service provider key rotation: promote the next key',
+      operationId: 'promoteSamlServiceProviderKey',
+      role: 'owner',
+      params: ConnectionId,
+      body: z.strictObject({
+        /** How long the replaced key still decrypts (default 24 hours; 0 ends it at once). */
+        overlapHours: z.number().min(0).max(SP_KEY_MAX_OVERLAP_HOURS).optional(),
+      }),
+      response: ServiceProviderSchema,
+      responses: {
+        200: 'The next key is current (it signs, and the metadata publishes it alone); the one it replaced is `previous` and decrypts until `retireAt`. Audited (`sso_connection.sp_key_promoted`).',
+        404: 'No such SAML connection in this organisation.',
+        409: 'There is no next key to promote (`sp_key_no_next`).',
+      },
+      handle: ({ caller, params, body }) => {
+        sso.promoteServiceProviderKey(
+          caller.organisationId,
+          params.connectionId,
+          body.overlapHours ?? SP_KEY_OVERLAP_HOURS,
+          caller.actor,
+        );
+        return ok(serviceProviderOf(caller, params.connectionId));
       },
     }),
 

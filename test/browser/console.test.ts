@@ -165,7 +165,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     await page.getByRole('table', { name: 'Seats bought per tier this term' }).waitFor();
     await shot(page, 'billing');
 
-    await page.getByRole('button', { name: 'Edit seats' }).click();
+    await page.getByRole('button', { name: 'Add seats' }).click();
     await page.getByLabel('Add Standard seats').fill('5');
     await page.getByLabel('Upgrade Standard seats to Premium').fill('10');
     await shot(page, 'billing-edit');
@@ -187,7 +187,8 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     // Reviewing bought nothing.
     assert.equal(ctx.c.store.read((q) => q.invoices.list(orgId)).length, 1);
 
-    await page.getByRole('button', { name: 'Upgrade' }).click();
+    // The confirm button says what it buys and for how much, the amount from the quote.
+    await page.getByRole('button', { name: 'Buy 5 seats and upgrade 10 seats for €12,500.00' }).click();
     const issued = page.getByRole('heading', { name: /^Invoice ACME-\d+ issued$/ });
     await issued.waitFor();
     const number = /ACME-\d+/.exec((await issued.textContent()) ?? '')![0];
@@ -350,7 +351,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     const standard = ctx.c.seats.usage(orgId).find((t) => t.tierId === 'standard')!;
     const unclaimed = standard.allocation - standard.held;
     await page.goto(`${server.url}/console/billing`);
-    await page.getByRole('button', { name: 'Edit seats' }).click();
+    await page.getByRole('button', { name: 'Upgrade seats' }).click();
     await page.getByLabel('Upgrade Standard seats to Premium').fill(String(unclaimed + 1));
     await page.getByRole('button', { name: 'Review' }).click();
     const moving = page.getByLabel('Members moving from Standard to Premium (optional)');
@@ -793,11 +794,11 @@ describe('npm run demo, as a newcomer tries it', { skip, timeout: 90_000 }, () =
       .getByRole('navigation', { name: 'Console' })
       .getByRole('link', { name: 'Billing' })
       .click();
-    await ownerPage.getByRole('button', { name: 'Edit seats' }).click();
+    await ownerPage.getByRole('button', { name: 'Add seats' }).click();
     await ownerPage.getByLabel('Add Standard seats').fill('1');
     await ownerPage.getByRole('button', { name: 'Review' }).click();
     await ownerPage.getByRole('heading', { name: 'Review your purchase' }).waitFor();
-    await ownerPage.getByRole('button', { name: 'Upgrade' }).click();
+    await ownerPage.getByRole('button', { name: /^Buy 1 seat for / }).click();
     await ownerPage.getByRole('heading', { name: /^Invoice DEMO-\d+ issued$/ }).waitFor();
     await shot(ownerPage, 'demo-owner-bought');
 

@@ -1,12 +1,14 @@
 // @ts-check
-// Billing settings (owners): the contract, the seats per tier with a pencil to edit them, and the
-// product's purchase flow: enter increases per tier and upgrades to a higher tier, Review (a quote:
-// every invoice line and the total, nothing bought), then Upgrade (confirms that quote; the invoice
-// is issued at once and shown). Also what the next renewal would invoice.
+// Billing settings (owners): the contract, the seats per tier with "Add seats" and "Upgrade seats",
+// and the product's purchase flow: enter increases per tier and upgrades to a higher tier, Review (a
+// quote: every invoice line and the total, nothing bought), then confirm with a button that says
+// what it buys and for how much (the invoice is issued at once and shown). Also what the next
+// renewal would invoice, refreshed after each purchase, and whom invoices are addressed to.
 import * as api from '../api.js';
 import { count, date, instant, money, perMonth } from '../format.js';
 import { field, h, notice, onSubmit, pageProblem, replace, table } from '../dom.js';
 import { ApiError } from '../http.js';
+import { billingContactSection } from './billing-contact.js';
 import { loadSeatSummary } from '../seat-summary.js';
 
 /** @typedef {import('../api.js').Billing} Billing */
@@ -24,7 +26,16 @@ export async function render(ctx) {
   }
   const seats = h('section', { 'aria-labelledby': 'seats-heading', class: 'card' });
   const renewal = h('section', { 'aria-labelledby': 'renewal-heading', class: 'card' });
-  replace(ctx.main, h('h1', {}, 'Billing'), contractSection(overview), loadSeatSummary(), seats, renewal);
+  renewalOf.set(seats, renewal);
+  replace(
+    ctx.main,
+    h('h1', {}, 'Billing'),
+    contractSection(overview),
+    loadSeatSummary(),
+    seats,
+    renewal,
+    billingContactSection(),
+  );
   // Arriving with a purchase filled in (from a refused tier change): straight to the editor.
   const prefilled = Object.fromEntries([...ctx.search].filter(([key]) => /^(add|upgrade|move)\./.test(key)));
   if (Object.keys(prefilled).length > 0) showEditor(seats, overview, prefilled);
@@ -55,18 +66,24 @@ function contractSection(/** @type {Billing} */ { contract }) {
   );
 }
 
-/** The seats per tier, with the pencil that opens the editor. */
+/** The renewal section of the page a seats section is on: refreshed after a purchase. */
+const renewalOf = new WeakMap();
+
+/** The seats per tier, with the buttons that open the editor at adding or at upgrading. */
 function showSeats(/** @type {HTMLElement} */ section, /** @type {Billing} */ overview) {
   const { contract, tiers } = overview;
-  const edit = h(
-    'button',
-    { type: 'button', class: 'icon', 'aria-label': 'Edit seats', title: 'Edit seats' },
-    h('span', { 'aria-hidden': 'true' }, '✎'),
-  );
-  edit.addEventListener('click', () => showEditor(section, overview));
+  const add = h('button', { type: 'button' }, 'Add seats');
+  add.addEventListener('click', () => showEditor(section, overview, {}, 'add'));
+  const upgrade = upgradePaths(tiers).length > 0 ? h('button', { type: 'button' }, 'Upgrade seats') : null;
+  upgrade?.addEventListener('click', () => showEditor(section, overview, {}, 'upgrade'));
   replace(
     section,
-    h('div', { class: 'section-head' }, h('h2', { id: 'seats-heading' }, 'Seats'), edit),
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h2', { id: 'seats-heading' }, 'Seats'),
+      h('div', { class: 'actions' }, add, upgrade),
+    ),
     table(
       'Seats bought per tier this term',
       ['Tier', 'Price per seat', 'Bought', 'In use', 'Available'],
@@ -93,16 +110,17 @@ function showEditor(
   /** @type {HTMLElement} */ section,
   /** @type {Billing} */ overview,
   /** @type {Record<string, string>} */ previous = {},
+  /** @type {'add' | 'upgrade'} */ start = 'add',
 ) {
   const { tiers } = overview;
   const paths = upgradePaths(tiers);
   const form = h(
     'form',
     { novalidate: true, class: 'seat-editor' },
-    h('h2', { id: 'seats-heading' }, 'Change seats'),
+    h('h2', { id: 'seats-heading' }, 'Add or upgrade seats'),
     h(
       'fieldset',
-      {},
+      { 'data-part': 'add' },
       h('legend', {}, 'Add seats'),
       [...tiers]
         .sort((a, b) => a.rank - b.rank)
@@ -120,7 +138,7 @@ function showEditor(
     paths.length > 0
       ? h(
           'fieldset',
-          {},
+          { 'data-part': 'upgrade' },
           h('legend', {}, 'Upgrade seats'),
           h(
             'p',
@@ -184,11 +202,8 @@ function showEditor(
     }
     if (upgrades.length > 0) request.upgrades = upgrades;
     if (!request.add && !request.upgrades) {
-      throw new ApiError({
-        status: 400,
-        code: 'nothing_to_buy',
-        detail: 'Enter how many seats to add or upgrade.',
-      });
+      // Nothing to price: said in words, with no code (nothing was asked of the server).
+      throw new ApiError({ status: 400, code: '', detail: 'Choose how many seats to add or upgrade.' });
     }
     /** @type {import('../api.js').Quote} */
     let quoted;
@@ -200,7 +215,9 @@ function showEditor(
     showReview(section, overview, quoted, v);
   });
   replace(section, form);
-  form.querySelector('input')?.focus();
+  /** @type {HTMLInputElement | null} */ (
+    form.querySelector(`[data-part="${start}"] input`) ?? form.querySelector('input')
+  )?.focus();
 }
 
 /**
@@ -294,7 +311,26 @@ export function linesTable(
   return t;
 }
 
-/** Step two: the quote's lines and total; Upgrade buys exactly that. */
+/**
+ * What the confirm button does, in words: "Buy 5 seats for €2,500.00", "Upgrade 10 seats for …",
+ * or both, with the quote's total.
+ * @param {import('../api.js').Quote} quoted
+ * @param {number} digits
+ */
+export function purchaseLabel(quoted, digits) {
+  const added = quoted.lines.filter((l) => l.action === 'add').reduce((n, l) => n + l.quantity, 0);
+  const upgraded = quoted.lines.filter((l) => l.action === 'upgrade').reduce((n, l) => n + l.quantity, 0);
+  const seats = (/** @type {number} */ n) => `${count(n)} seat${n === 1 ? '' : 's'}`;
+  const what =
+    added > 0 && upgraded > 0
+      ? `Buy ${seats(added)} and upgrade ${seats(upgraded)}`
+      : added > 0
+        ? `Buy ${seats(added)}`
+        : `Upgrade ${seats(upgraded)}`;
+  return `${what} for ${money(quoted.totalMinor, quoted.currency, digits)}`;
+}
+
+/** Step two: the quote's lines and total; the confirm button buys exactly that. */
 function showReview(
   /** @type {HTMLElement} */ section,
   /** @type {Billing} */ overview,
@@ -310,12 +346,12 @@ function showReview(
     h(
       'p',
       { class: 'hint' },
-      `This price holds until ${instant(quoted.expiresAt)}. The invoice is issued as soon as you upgrade.`,
+      `This price holds until ${instant(quoted.expiresAt)}. The invoice is issued as soon as you buy.`,
     ),
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'submit', class: 'primary' }, 'Upgrade'),
+      h('button', { type: 'submit', class: 'primary' }, purchaseLabel(quoted, digits)),
       h('button', { type: 'button', 'data-back': true }, 'Change'),
     ),
   );
@@ -342,6 +378,9 @@ function showReview(
       ),
     );
     notice(`Seats bought. Invoice ${issued.number} is issued.`);
+    // The renewal counts seats in use; refreshed, it never shows a figure from before the purchase.
+    const renewal = renewalOf.get(section);
+    if (renewal) await showRenewal(renewal);
   });
   replace(section, form);
   form.querySelector('button')?.focus();
@@ -363,7 +402,7 @@ async function showRenewal(/** @type {HTMLElement} */ section) {
             h(
               'p',
               {},
-              `Term ${preview.nextTerm.number} starts on ${date(preview.nextTerm.start)} with the seats in use at the end of this term. If it started today:`,
+              `Term ${preview.nextTerm.number} starts on ${date(preview.nextTerm.start)} with the seats in use at the end of this term; seats bought but not yet in use are not counted. If it started today:`,
             ),
             linesTable(
               'Renewal invoice preview',

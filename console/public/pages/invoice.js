@@ -1,17 +1,21 @@
 // @ts-check
-// One invoice (owners): when and why it was issued, every line with its proration, and the total.
+// One invoice (owners): when and why it was issued, whom it is addressed to, every line with its
+// proration, the total, and the same as a PDF to download.
 import * as api from '../api.js';
 import { instant, words } from '../format.js';
 import { h, pageProblem, replace } from '../dom.js';
 import { linesTable } from './billing.js';
+import { contactFacts } from './billing-contact.js';
 
 /** @param {import('../shell.js').PageContext} ctx */
 export async function render(ctx) {
   const number = ctx.params[0] ?? '';
   /** @type {import('../api.js').Invoice} */
   let invoice;
+  /** @type {import('../api.js').BillingContact | null} */
+  let contact;
   try {
-    invoice = await api.invoice(number);
+    [invoice, { contact }] = await Promise.all([api.invoice(number), api.billingContact()]);
   } catch (error) {
     replace(ctx.main, h('h1', {}, `Invoice ${number}`), pageProblem(error));
     return;
@@ -20,6 +24,19 @@ export async function render(ctx) {
     ctx.main,
     h('p', { class: 'breadcrumb' }, h('a', { href: '/console/invoices' }, 'Invoices')),
     h('h1', {}, `Invoice ${invoice.number}`),
+    h(
+      'p',
+      {},
+      h(
+        'a',
+        {
+          href: api.invoicePdfUrl(invoice.number),
+          download: `invoice-${invoice.number}.pdf`,
+          class: 'button',
+        },
+        'Download PDF',
+      ),
+    ),
     h(
       'dl',
       { class: 'facts' },
@@ -31,6 +48,12 @@ export async function render(ctx) {
       h('dd', {}, String(invoice.termNumber)),
       h('dt', {}, 'Currency'),
       h('dd', {}, invoice.currency),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'bill-to-heading' },
+      h('h2', { id: 'bill-to-heading' }, 'Bill to'),
+      contactFacts(contact),
     ),
     linesTable(
       `Lines of invoice ${invoice.number}`,
