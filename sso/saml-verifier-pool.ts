@@ -37,11 +37,17 @@ export interface SamlVerifierPoolOptions {
    * libraries' own code, for comparisons: the verdicts are the same either way.
    */
   readonly speedups?: boolean;
+  /**
+   * The direct verification on one parsed document (saml-direct.ts) in the workers. Default on;
+   * off sends every response through node-saml, for comparisons: the verdicts are the same.
+   */
+  readonly direct?: boolean;
 }
 
 /** What each worker is started with. */
 export interface VerifierWorkerData {
   readonly speedups: boolean;
+  readonly direct: boolean;
 }
 
 export interface SamlVerifierPool extends SamlVerifier {
@@ -104,7 +110,10 @@ export function createSamlVerifierPool(options: SamlVerifierPoolOptions = {}): S
   const idleMs = options.idleMs ?? DEFAULTS.idleMs;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const maxHeapMb = options.maxHeapMb ?? DEFAULTS.maxHeapMb;
-  const workerData: VerifierWorkerData = { speedups: options.speedups ?? true };
+  const workerData: VerifierWorkerData = {
+    speedups: options.speedups ?? true,
+    direct: options.direct ?? true,
+  };
 
   const slots: Slot[] = [];
   const queue: Job[] = [];

@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SsoError } from './errors.js';
 import { verifySamlResponse } from './saml.js';
+import { setSamlDirect } from './saml-direct.js';
 import { setSamlSpeedups } from './saml-speedups.js';
 import type { VerifierWorkerData, VerifyReply, VerifyRequest } from './saml-verifier-pool.js';
 
@@ -12,6 +13,8 @@ const port = parentPort;
 if (!port) throw new Error('saml-verifier-worker runs as a worker thread of the SAML verifier pool.');
 // Loading saml.js installed and switched on the speed-ups; the pool may ask for the libraries' own code.
 if ((workerData as VerifierWorkerData | undefined)?.speedups === false) setSamlSpeedups(false);
+// Likewise the direct verification (saml-direct.ts): on unless the pool asks for node-saml's path.
+if ((workerData as VerifierWorkerData | undefined)?.direct === false) setSamlDirect(false);
 
 port.on('message', (request: VerifyRequest) => {
   const reply = (message: VerifyReply) => port.postMessage(message);

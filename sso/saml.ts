@@ -26,6 +26,7 @@ import { SsoError, type SsoErrorCode } from './errors.js';
 import { openEncryptedAssertion } from './saml-encryption.js';
 import { serviceProviderMetadata } from './saml-metadata.js';
 import { installSamlSpeedups } from './saml-speedups.js';
+import { samlDirectApplies, verifyPostResponseDirect } from './saml-direct.js';
 
 // Wherever this module runs SAML (this thread, each verifier worker), the libraries' speed-ups are
 // in place; the results are the same with or without them (saml-speedups.ts).
@@ -221,6 +222,17 @@ class ClockedSaml extends SAML {
     const err = super.checkTimestampsValidityError(this.nowMs, notBefore, notOnOrAfter, maxTimeLimitMs);
     if (err) this.timeFailure = /not yet valid/.test(err.message) ? 'saml_not_yet_valid' : 'saml_expired';
     return err;
+  }
+
+  /** The keys node-saml would verify with (getKeyInfosAsPem), for the direct path (saml-direct.ts). */
+  trustedKeys(): Promise<string[]> {
+    return this.getKeyInfosAsPem();
+  }
+
+  /** node-saml's time rule as its processValidlySignedAssertionAsync applies it, on this "now". */
+  timesError(notBefore?: string, notOnOrAfter?: string, issueInstant?: string): Error | null {
+    const limit = this.calcMaxAgeAssertionTime(this.options.maxAssertionAgeMs, notOnOrAfter!, issueInstant!);
+    return this.checkTimestampsValidityError(this.nowMs, notBefore!, notOnOrAfter!, limit);
   }
 
   /**
@@ -473,7 +485,17 @@ export async function verifySamlResponse(
   );
   let profile: Profile | null;
   try {
-    ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: compact }));
+    // The same verification on the one parsed document where it applies (saml-direct.ts).
+    ({ profile } = samlDirectApplies(postedXml, response)
+      ? verifyPostResponseDirect({
+          doc: postedDoc,
+          keys: await saml.trustedKeys(),
+          responseSigned: config.responseSigned,
+          audience: config.spEntityId,
+          timesError: (notBefore, notOnOrAfter, issueInstant) =>
+            saml.timesError(notBefore, notOnOrAfter, issueInstant),
+        })
+      : await saml.validatePostResponseAsync({ SAMLResponse: compact }));
   } catch (err) {
     throw fail(
       decryption.key === null

@@ -1,11 +1,14 @@
-// The differential corpus of the SAML libraries' speed-ups (sso/saml-speedups.ts): responses from
-// the samlify test IdP in every shape a service provider meets or must refuse (signature wrapping,
-// tampering, SHA-1, key rotation, audience, Conditions and confirmation times at their edges,
-// attribute quirks, unsolicited), each verified with the speed-ups on and off. The verdict (the
-// whole verified response, or the error code) must be the same both ways, and the one each case
-// expects: a change to either the speed-ups or the libraries that moves one verdict fails here.
+// The differential corpus of the SAML libraries' speed-ups (sso/saml-speedups.ts) and of the direct
+// verification on one parsed document (sso/saml-direct.ts): responses from the samlify test IdP in
+// every shape a service provider meets or must refuse (signature wrapping, tampering, SHA-1, key
+// rotation, audience, Conditions and confirmation times at their edges, attribute quirks,
+// unsolicited), each verified three ways: node-saml with the libraries' own code, node-saml with the
+// speed-ups, and the direct path. The verdict (the whole verified response, or the error code) must
+// be the same every way, and the one each case expects: a change to the speed-ups, the direct path
+// or the libraries that moves one verdict fails here.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DOMParser } from '@xmldom/xmldom';
 import { DateTime } from 'luxon';
 import { FixedClock } from '../../../domain/clock.js';
 import { SsoError } from '../../../sso/errors.js';
@@ -18,6 +21,7 @@ import {
   type SamlConnectionConfig,
   type VerifiedSamlResponse,
 } from '../../../sso/saml.js';
+import { samlDirectApplies, setSamlDirect } from '../../../sso/saml-direct.js';
 import { setSamlSpeedups } from '../../../sso/saml-speedups.js';
 import { createSamlVerifierPool } from '../../../sso/saml-verifier-pool.js';
 import {
@@ -63,6 +67,23 @@ interface Case {
 }
 
 type Verdict = { readonly accepted: VerifiedSamlResponse } | { readonly refused: string };
+
+/** The ways a response is verified: as before the speed work, with the speed-ups, and direct. */
+const WAYS = {
+  'node-saml, libraries own code': { speedups: false, direct: false },
+  'node-saml with the speed-ups': { speedups: true, direct: false },
+  direct: { speedups: true, direct: true },
+} as const;
+
+/** Whether the direct path takes this posted response (else node-saml verifies it). */
+function goesDirect(body: string): boolean {
+  const xml = Buffer.from(body, 'base64').toString('utf8');
+  const root = new DOMParser({ errorHandler: () => undefined }).parseFromString(
+    xml,
+    'text/xml',
+  ).documentElement;
+  return root !== null && root.localName === 'Response' && samlDirectApplies(xml, root);
+}
 
 describe('SAML speed-ups: differential corpus', () => {
   const clock = new FixedClock(NOW);
@@ -130,6 +151,18 @@ describe('SAML speed-ups: differential corpus', () => {
       `<samlp:Extensions><x:Other xmlns:x="urn:x" ID="${id}"/></samlp:Extensions><samlp:Status>`,
     );
   };
+
+  /** The Signature that is a direct child of the element whose start tag matches `open`. */
+  const signatureOf = (xml: string, open: RegExp): string => {
+    const start = open.exec(xml)!.index;
+    return /<ds:Signature[\s\S]*?<\/ds:Signature>/.exec(xml.slice(start))![0];
+  };
+  const responseSignature = (xml: string) => signatureOf(xml, /<samlp:Response /);
+  const assertionSignature = (xml: string) => signatureOf(xml, /<saml:Assertion /);
+  const assertionId = (xml: string) => /<saml:Assertion[^>]* ID="([^"]+)"/.exec(xml)![1]!;
+  /** Puts `extra` into a samlp:Extensions of the (unsigned) Response. */
+  const inExtensions = (xml: string, extra: string) =>
+    xml.replace('<samlp:Status>', `<samlp:Extensions>${extra}</samlp:Extensions><samlp:Status>`);
 
   const cases: Case[] = [
     // Accepted, in the shapes identity providers send.
@@ -341,6 +374,173 @@ describe('SAML speed-ups: differential corpus', () => {
       config: assertionOnly,
       response: solicited({ sign: 'assertion', signatureAlgorithm: 'rsa-sha1' }),
       expect: 'saml_signature_invalid',
+    },
+
+    // The direct path's own guards (node-saml 5.1's getVerifiedXml and xml-crypto 6.3's checks).
+    {
+      name: 'two Signature children of the Response',
+      response: solicited({
+        rewrite: (xml) => {
+          const signature = responseSignature(xml);
+          return xml.replace(signature, signature + signature);
+        },
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: "a third Transform in the Response's signature",
+      response: solicited({
+        rewrite: (xml) => {
+          const signature = responseSignature(xml);
+          return xml.replace(
+            signature,
+            signature.replace(
+              '</ds:Transforms>',
+              '<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>',
+            ),
+          );
+        },
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'a Transform hidden in the KeyInfo makes three',
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) =>
+          xml.replace(
+            '<ds:KeyInfo>',
+            '<ds:KeyInfo><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>',
+          ),
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'Reference URI with a single quote',
+      config: assertionOnly,
+      response: solicited({ sign: 'assertion', rewrite: (xml) => xml.replace('URI="#', 'URI="#\'') }),
+      expect: 'saml_invalid',
+    },
+    {
+      name: 'Reference URI with a double quote',
+      config: assertionOnly,
+      response: solicited({ sign: 'assertion', rewrite: (xml) => xml.replace('URI="#', 'URI="#&quot;') }),
+      expect: 'saml_invalid',
+    },
+    {
+      name: 'empty Reference URI',
+      config: assertionOnly,
+      response: solicited({ sign: 'assertion', rewrite: (xml) => xml.replace(/URI="#[^"]*"/, 'URI=""') }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'two References in the SignedInfo',
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => {
+          const reference = /<ds:Reference[\s\S]*?<\/ds:Reference>/.exec(assertionSignature(xml))![0];
+          return xml.replace(reference, reference + reference);
+        },
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'no CanonicalizationMethod',
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => xml.replace(/<ds:CanonicalizationMethod [^>]*\/>/, ''),
+      }),
+      expect: 'saml_invalid',
+    },
+    {
+      name: "another element carries the assertion's ID as Id (xml-crypto's count)",
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => inExtensions(xml, `<x:Other xmlns:x="urn:x" Id="${assertionId(xml)}"/>`),
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: "another element carries the assertion's ID as a namespaced id",
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => inExtensions(xml, `<x:Other xmlns:x="urn:x" x:id="${assertionId(xml)}"/>`),
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: "a namespace declaration xmlns:ID carries the assertion's ID",
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => inExtensions(xml, `<x:Other xmlns:x="urn:x" xmlns:ID="${assertionId(xml)}"/>`),
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: "a copy of the assertion's signature elsewhere (same SignatureValue)",
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => inExtensions(xml, assertionSignature(xml)),
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'two signed assertions',
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => {
+          const assertion = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)![0];
+          return xml.replace(assertion, assertion + assertion);
+        },
+      }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'unsigned assertion inside a signed Response, connection requires both',
+      response: solicited({ sign: 'response' }),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'signed by a stranger whose certificate is in KeyInfo, assertion-only connection',
+      config: assertionOnly,
+      response: solicited({ sign: 'assertion' }, zoe, () => other),
+      expect: 'saml_signature_invalid',
+    },
+    {
+      name: 'an empty EncryptedAssertion beside the assertion (the connection has no key to open it)',
+      config: assertionOnly,
+      response: solicited({
+        sign: 'assertion',
+        rewrite: (xml) => xml.replace('</samlp:Response>', '<saml:EncryptedAssertion/></samlp:Response>'),
+      }),
+      expect: 'saml_decryption_failed',
+    },
+    {
+      name: 'empty NameID and an attribute named nameID (node-saml takes it as the subject)',
+      response: solicited(
+        {},
+        { nameId: '', attributes: { nameID: 'from-attribute', [EMAIL]: 'n@acme.test' } },
+      ),
+      expect: 'accepted',
+      subject: 'from-attribute',
+    },
+    {
+      name: 'whitespace-only and empty attribute values',
+      config: { attributeMap: { email: 'mail', displayName: 'shown', groups: 'memberOf' } },
+      response: solicited(
+        {},
+        { nameId: 'fay-6', attributes: { mail: '   ', shown: '', memberOf: [' ', 'x'] } },
+      ),
+      expect: 'accepted',
+      subject: 'fay-6',
     },
 
     // Addressing.
@@ -596,6 +796,7 @@ describe('SAML speed-ups: differential corpus', () => {
   });
   after(() => {
     setSamlSpeedups(true);
+    setSamlDirect(true);
     idp.close();
     other.close();
   });
@@ -617,28 +818,53 @@ describe('SAML speed-ups: differential corpus', () => {
     assert.ok(new Set(cases.map((c) => c.expect)).size >= 12);
   });
 
-  test('When every response is verified with the speed-ups on and off, in turn, then the verdicts are the same and the expected ones', async () => {
+  test('When every response is verified through node-saml with and without the speed-ups and through the direct path, in turn, then the verdicts are the same and the expected ones', async () => {
     const differences: string[] = [];
     for (const { c, config, body } of prepared) {
-      setSamlSpeedups(false);
-      const off = await verdict(config, body, c.verifyAt);
+      const verdicts: [string, Verdict][] = [];
+      for (const [way, { speedups, direct }] of Object.entries(WAYS)) {
+        setSamlSpeedups(speedups);
+        setSamlDirect(direct);
+        verdicts.push([way, await verdict(config, body, c.verifyAt)]);
+      }
       setSamlSpeedups(true);
-      const on = await verdict(config, body, c.verifyAt);
-      try {
-        assert.deepEqual(on, off);
-      } catch {
-        differences.push(`${c.name}: on ${JSON.stringify(on)}, off ${JSON.stringify(off)}`);
+      setSamlDirect(true);
+      const [reference, first] = verdicts[0]!;
+      for (const [way, v] of verdicts.slice(1)) {
+        try {
+          assert.deepEqual(v, first);
+        } catch {
+          differences.push(`${c.name}: ${way} ${JSON.stringify(v)}, ${reference} ${JSON.stringify(first)}`);
+        }
       }
       const expected = c.expect === 'accepted' ? `accepted ${c.subject}` : c.expect;
-      if (summary(off) !== expected) differences.push(`${c.name}: ${summary(off)}, expected ${expected}`);
+      if (summary(first) !== expected) differences.push(`${c.name}: ${summary(first)}, expected ${expected}`);
     }
     assert.deepEqual(differences, []);
   });
 
-  test('When the corpus goes through verifier pools with the speed-ups on and off, then their verdicts are the same as in this thread', async () => {
+  test('Every response with an Assertion and no carriage return or EncryptedAssertion goes through the direct path', () => {
+    const direct = prepared.filter(({ body }) => goesDirect(body)).map(({ c }) => c.name);
+    const elsewhere = prepared.filter(({ body }) => !goesDirect(body)).map(({ c }) => c.name);
+    // What node-saml keeps: no Assertion child (an error status, a wrapper, unparseable input), CR,
+    // EncryptedAssertion.
+    assert.deepEqual(elsewhere, [
+      'the signed Response wrapped in an unsigned outer Response',
+      'CRLF written into the signed NameID',
+      'an empty EncryptedAssertion beside the assertion (the connection has no key to open it)',
+      'error status and no assertion',
+      'truncated XML',
+      'an Assertion as the root',
+      'not base64',
+    ]);
+    assert.ok(direct.length >= 70, `${direct.length} responses went direct`);
+  });
+
+  test('When the corpus goes through verifier pools with the speed-ups on and off and the direct path off, then their verdicts are the same as in this thread', async () => {
     const pools = {
       on: createSamlVerifierPool({ size: 1 }),
       off: createSamlVerifierPool({ size: 1, speedups: false }),
+      'on, node-saml only': createSamlVerifierPool({ size: 1, direct: false }),
     };
     try {
       const differences: string[] = [];
