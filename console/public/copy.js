@@ -4,6 +4,7 @@
 // readers, and an accessible name that says what is copied ("Copy SCIM base URL").
 /* global navigator, document, setTimeout, clearTimeout */
 import { h } from './dom.js';
+import { t } from './i18n.js';
 
 /** How long the button says "Copied" before it offers to copy again. */
 const CONFIRM_MS = 2000;
@@ -34,11 +35,11 @@ async function writeClipboard(text) {
  * @param {string} what e.g. "SCIM base URL"
  */
 export function copyButton(text, what) {
-  const label = h('span', {}, 'Copy');
+  const label = h('span', {}, t('copy.copy'));
   const said = h('span', { class: 'visually-hidden', role: 'status' });
   const button = h(
     'button',
-    { type: 'button', class: 'copy', 'aria-label': `Copy ${what}`, 'data-copy': what },
+    { type: 'button', class: 'copy', 'aria-label': t('copy.label', { what }), 'data-copy': what },
     label,
   );
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -46,18 +47,18 @@ export function copyButton(text, what) {
   button.addEventListener('click', () => {
     writeClipboard(text).then(
       () => {
-        label.textContent = 'Copied';
+        label.textContent = t('copy.copied');
         button.classList.add('copied');
-        said.textContent = `${what} copied to the clipboard.`;
+        said.textContent = t('copy.said', { what });
       },
       () => {
-        label.textContent = 'Copy failed';
-        said.textContent = `${what} could not be copied: select it and copy it by hand.`;
+        label.textContent = t('copy.failed');
+        said.textContent = t('copy.saidFailed', { what });
       },
     );
     clearTimeout(timer);
     timer = setTimeout(() => {
-      label.textContent = 'Copy';
+      label.textContent = t('copy.copy');
       button.classList.remove('copied');
       said.textContent = '';
     }, CONFIRM_MS);

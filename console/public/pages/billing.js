@@ -8,6 +8,7 @@ import * as api from '../api.js';
 import { count, date, instant, money, perMonth } from '../format.js';
 import { field, h, notice, onSubmit, pageProblem, replace, table } from '../dom.js';
 import { ApiError } from '../http.js';
+import { t } from '../i18n.js';
 import { billingContactSection } from './billing-contact.js';
 import { loadSeatSummary } from '../seat-summary.js';
 
@@ -72,9 +73,10 @@ const renewalOf = new WeakMap();
 /** The seats per tier, with the buttons that open the editor at adding or at upgrading. */
 function showSeats(/** @type {HTMLElement} */ section, /** @type {Billing} */ overview) {
   const { contract, tiers } = overview;
-  const add = h('button', { type: 'button' }, 'Add seats');
+  const add = h('button', { type: 'button' }, t('billing.addSeats'));
   add.addEventListener('click', () => showEditor(section, overview, {}, 'add'));
-  const upgrade = upgradePaths(tiers).length > 0 ? h('button', { type: 'button' }, 'Upgrade seats') : null;
+  const upgrade =
+    upgradePaths(tiers).length > 0 ? h('button', { type: 'button' }, t('billing.upgradeSeats')) : null;
   upgrade?.addEventListener('click', () => showEditor(section, overview, {}, 'upgrade'));
   replace(
     section,
@@ -117,7 +119,7 @@ function showEditor(
   const form = h(
     'form',
     { novalidate: true, class: 'seat-editor' },
-    h('h2', { id: 'seats-heading' }, 'Add or upgrade seats'),
+    h('h2', { id: 'seats-heading' }, t('billing.changeHeading')),
     h(
       'fieldset',
       { 'data-part': 'add' },
@@ -203,7 +205,7 @@ function showEditor(
     if (upgrades.length > 0) request.upgrades = upgrades;
     if (!request.add && !request.upgrades) {
       // Nothing to price: said in words, with no code (nothing was asked of the server).
-      throw new ApiError({ status: 400, code: '', detail: 'Choose how many seats to add or upgrade.' });
+      throw new ApiError({ status: 400, code: '', detail: t('billing.nothingToBuy') });
     }
     /** @type {import('../api.js').Quote} */
     let quoted;
@@ -320,14 +322,10 @@ export function linesTable(
 export function purchaseLabel(quoted, digits) {
   const added = quoted.lines.filter((l) => l.action === 'add').reduce((n, l) => n + l.quantity, 0);
   const upgraded = quoted.lines.filter((l) => l.action === 'upgrade').reduce((n, l) => n + l.quantity, 0);
-  const seats = (/** @type {number} */ n) => `${count(n)} seat${n === 1 ? '' : 's'}`;
-  const what =
-    added > 0 && upgraded > 0
-      ? `Buy ${seats(added)} and upgrade ${seats(upgraded)}`
-      : added > 0
-        ? `Buy ${seats(added)}`
-        : `Upgrade ${seats(upgraded)}`;
-  return `${what} for ${money(quoted.totalMinor, quoted.currency, digits)}`;
+  const amount = money(quoted.totalMinor, quoted.currency, digits);
+  const key =
+    added > 0 && upgraded > 0 ? 'billing.buy.both' : added > 0 ? 'billing.buy.add' : 'billing.buy.upgrade';
+  return t(key, { added, upgraded, amount });
 }
 
 /** Step two: the quote's lines and total; the confirm button buys exactly that. */

@@ -5,6 +5,7 @@ import * as api from '../api.js';
 import { instant, words } from '../format.js';
 import { h, pageProblem, replace } from '../dom.js';
 import { linesTable } from './billing.js';
+import { t } from '../i18n.js';
 import { contactFacts } from './billing-contact.js';
 
 /** @param {import('../shell.js').PageContext} ctx */
@@ -34,7 +35,7 @@ export async function render(ctx) {
           download: `invoice-${invoice.number}.pdf`,
           class: 'button',
         },
-        'Download PDF',
+        t('invoice.downloadPdf'),
       ),
     ),
     h(
@@ -52,7 +53,7 @@ export async function render(ctx) {
     h(
       'section',
       { 'aria-labelledby': 'bill-to-heading' },
-      h('h2', { id: 'bill-to-heading' }, 'Bill to'),
+      h('h2', { id: 'bill-to-heading' }, t('invoice.billTo')),
       contactFacts(contact),
     ),
     linesTable(
