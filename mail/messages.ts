@@ -3,7 +3,7 @@
 // contract's time zone. The text part is complete on its own (many people read mail as text); the
 // HTML part says the same, with every interpolated value escaped. Links are absolute URLs the
 // caller builds.
-import { formatInstant, intlLocale, t, type Language } from '../i18n/index.js';
+import { formatInstant, intlLocale, t, tOr, type Language } from '../i18n/index.js';
 
 export { formatInstant };
 
@@ -157,6 +157,8 @@ export function seatThresholdMail(
   input: {
     readonly organisationName: string;
     readonly tierName: string;
+    /** The tier's id: its name is then said in the reader's language (`tier.<id>`). */
+    readonly tierId?: string;
     /** Percent of the allocation. */
     readonly threshold: number;
     readonly held: number;
@@ -166,7 +168,9 @@ export function seatThresholdMail(
 ): MailContent {
   const lang = input.language ?? 'en';
   const organisation = oneLine(input.organisationName);
-  const tier = oneLine(input.tierName);
+  const tier = oneLine(
+    input.tierId === undefined ? input.tierName : tOr(lang, `tier.${input.tierId}`, input.tierName),
+  );
   const left = input.allocation - input.held;
   const share = percent(input.threshold, lang);
   const state =

@@ -127,6 +127,7 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
         seatThresholdMail({
           organisationName: organisation.name,
           tierName,
+          tierId,
           threshold,
           held: count.held,
           allocation: count.allocation,
