@@ -42,6 +42,7 @@ import {
   verifySamlResponse,
   type SamlConnectionConfig,
 } from '../sso/saml.js';
+import { samlDirectStatus, setSamlDirect } from '../sso/saml-direct.js';
 import { installSamlSpeedups, setSamlSpeedups } from '../sso/saml-speedups.js';
 import { startSamlIdp, type SamlIdp } from '../test/helpers/saml-idp.js';
 import { cpuSecondsOf, startScript, type ChildServer } from './http/child.js';
@@ -775,6 +776,8 @@ const samlVerifyRoundRobin: Scenario = {
           // machine falls on both alike.
           for (const mode of (round + i) % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
             setSamlSpeedups(mode === 'on');
+            // The speed-ups' own comparison: both ways through node-saml, as before the direct path.
+            setSamlDirect(false);
             const t0 = performance.now();
             const verified = await verifySamlResponse(config, body, nowMs);
             const ms = performance.now() - t0;
@@ -787,6 +790,7 @@ const samlVerifyRoundRobin: Scenario = {
         }
       }
       setSamlSpeedups(true);
+      setSamlDirect(true);
       const timing = (mode: 'on' | 'off'): Timing => ({
         ops: latencies[mode].length,
         seconds: spent[mode] / 1000,
@@ -819,6 +823,118 @@ const samlVerifyRoundRobin: Scenario = {
       };
     } finally {
       setSamlSpeedups(true);
+      setSamlDirect(true);
+      idp.close();
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// One verification: the direct path, node-saml's path, and the code before the speed work
+
+/** How a verification runs: the libraries' speed-ups and the direct path (sso/saml-direct.ts). */
+const VERIFY_MODES = {
+  direct: { speedups: true, direct: true },
+  'node-saml': { speedups: true, direct: false },
+  before: { speedups: false, direct: false },
+} as const;
+type VerifyMode = keyof typeof VERIFY_MODES;
+
+/**
+ * verifySamlResponse in this thread on the same responses (both signatures), round-robin over three
+ * ways: the direct path on one parsed document (with the speed-ups, as the server runs), node-saml's
+ * path with the speed-ups (before the direct path), and node-saml with the libraries' own code
+ * (before the speed work). Each response goes through the three in turn, in a rotating order, so a
+ * noisy neighbour slows them alike; the first rounds warm up and are not counted. Every verdict is
+ * checked: each response must be accepted with the same identity all three ways.
+ */
+const samlDirectRoundRobin: Scenario = {
+  name: 'SAML verification in one thread, direct vs before the speed work (round-robin)',
+  async run({ quick }: RunOptions): Promise<ScenarioResult> {
+    const { responses, rounds, warmRounds } = quick
+      ? { responses: 10, rounds: 6, warmRounds: 2 }
+      : { responses: 40, rounds: 24, warmRounds: 4 };
+    const clock = new FixedClock(DateTime.utc().toISO());
+    const sp: SamlConnectionConfig = {
+      connectionId: 1,
+      spEntityId: 'https://bench.seatkeeper.test/sso/saml/1',
+      acsUrl: 'https://bench.seatkeeper.test/sso/saml/1/acs',
+      idpEntityId: 'https://idp.test/bench-verify',
+      idpSsoUrl: 'https://idp.test/bench-verify/sso',
+      idpCerts: [],
+      responseSigned: true,
+      nameIdFormat: null,
+      attributeMap: {},
+      idpInitiated: false,
+    };
+    const idp = startSamlIdp({
+      spMetadata: samlServiceProviderMetadata(sp),
+      entityId: sp.idpEntityId,
+      now: () => clock.now(),
+    });
+    installSamlSpeedups();
+    const modes = Object.keys(VERIFY_MODES) as VerifyMode[];
+    try {
+      const config = { ...sp, idpCerts: [idp.certPem] };
+      const bodies: string[] = [];
+      for (let i = 0; i < responses; i++) {
+        const { redirectUrl } = await startSamlLogin(config, 'bench', {
+          clock,
+          requests: { save: () => {} },
+        });
+        const posted = await idp.respond(redirectUrl, {
+          nameId: `verify-${i}-id`,
+          attributes: { [EMAIL_ATTRIBUTE]: `verify-${i}@saml.bench.example` },
+        });
+        bodies.push(readSamlResponse(config, posted));
+      }
+      const nowMs = clock.now().toMillis();
+      const latencies: Record<VerifyMode, number[]> = { direct: [], 'node-saml': [], before: [] };
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, body] of bodies.entries()) {
+          const shift = (round + i) % modes.length;
+          for (const mode of [...modes.slice(shift), ...modes.slice(0, shift)]) {
+            setSamlSpeedups(VERIFY_MODES[mode].speedups);
+            setSamlDirect(VERIFY_MODES[mode].direct);
+            const t0 = performance.now();
+            const verified = await verifySamlResponse(config, body, nowMs);
+            const ms = performance.now() - t0;
+            if (verified.identity.subject !== `verify-${i}-id`)
+              throw new Error(`response ${i} verified as ${verified.identity.subject} (${mode})`);
+            if (round >= warmRounds) latencies[mode].push(ms);
+          }
+        }
+      }
+      const timing = (mode: VerifyMode): Timing => ({
+        ops: latencies[mode].length,
+        seconds: latencies[mode].reduce((a, b) => a + b, 0) / 1000,
+        latenciesMs: Float64Array.from(latencies[mode]),
+      });
+      const t = { direct: timing('direct'), 'node-saml': timing('node-saml'), before: timing('before') };
+      const ms = (mode: VerifyMode) => (t[mode].seconds * 1000) / t[mode].ops;
+      const median = (mode: VerifyMode) => quantile(t[mode].latenciesMs, 0.5);
+      const value = rate(t.direct);
+      const baselineValue = rate(t.before);
+      setSamlSpeedups(true);
+      setSamlDirect(true);
+      const status = samlDirectStatus();
+      return {
+        name: samlDirectRoundRobin.name,
+        unit: 'verifications/s',
+        value,
+        baseline: { name: 'node-saml, libraries own code, same responses', value: baselineValue },
+        ratio: value / baselineValue,
+        goal: { description: '>= 1.5x before the speed work', met: value >= 1.5 * baselineValue },
+        notes: [
+          `${responses} responses (the Response and its assertion signed, RSA-2048/SHA-256, exc-c14n) verified ${rounds - warmRounds} times each way after ${warmRounds} warm-up rounds, the three ways in turn for each response, one at a time in this thread`,
+          `direct path (speed-ups on): ${ms('direct').toFixed(2)} ms per verification (${latencySummary(t.direct)}); node-saml with the speed-ups: ${ms('node-saml').toFixed(2)} ms (${latencySummary(t['node-saml'])}); node-saml, libraries' own code: ${ms('before').toFixed(2)} ms (${latencySummary(t.before)})`,
+          `direct / node-saml with speed-ups: time ${(ms('direct') / ms('node-saml')).toFixed(2)}, medians ${(median('direct') / median('node-saml')).toFixed(2)}; direct / before: time ${(ms('direct') / ms('before')).toFixed(2)}, medians ${(median('direct') / median('before')).toFixed(2)}`,
+          `direct path: ${status.reason === null ? 'in use' : `not in use (${status.reason})`}`,
+        ],
+      };
+    } finally {
+      setSamlSpeedups(true);
+      setSamlDirect(true);
       idp.close();
     }
   },
@@ -828,6 +944,7 @@ export const ssoScenarios: readonly Scenario[] = [
   samlSignIns,
   samlAssertionSignIns,
   samlVerifyRoundRobin,
+  samlDirectRoundRobin,
   oidcSignIns,
   seatRace,
 ];
