@@ -76,7 +76,7 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
   /** A browser of its own, signed in as the member, on the server's clock. */
   async function personAt(memberId: number): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(20_000); // a shared, busy machine
     const { secret } = ctx.c.sso.startSession(orgId, memberId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
@@ -130,6 +130,23 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
       },
     );
   }
+
+  test('When the seat pages are opened on a phone (390 px), then nothing makes the page scroll sideways', async () => {
+    const { context, page } = await personAt(ids.owner);
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [path, ready] of [
+      ['/console/members', 'seat-summary'],
+      ['/console/usage', 'usage-history'],
+    ] as const) {
+      await page.goto(`${server.url}${path}`);
+      await page.getByTestId(ready).waitFor();
+      if (ready === 'usage-history') await page.locator('svg.usage-chart').first().waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `${path} is ${width} px wide`);
+      await screenshot(page, `seats-phone${path.replaceAll('/', '-')}`);
+    }
+    await context.close();
+  });
 
   const seatOf = (id: number) => ctx.c.store.read((q) => q.members.byId(orgId, id))!;
 
