@@ -131,9 +131,10 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
     ctx?.cleanup();
   });
 
-  async function signedInPage(width: number, height: number): Promise<Page> {
+  async function signedInPage(width: number, height: number, signedIn = true): Promise<Page> {
     const context = await browser!.newContext({ viewport: { width, height }, locale: 'en-GB' });
     context.setDefaultTimeout(10_000);
+    if (!signedIn) return context.newPage();
     const { secret } = ctx.c.sso.startSession(orgId, ownerId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
@@ -143,7 +144,12 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
   }
 
   const pages = () => [
+    // Before signing in (a fresh browser): the public pages.
+    { path: '/console/sign-in', ready: 'h1', signedIn: false },
+    { path: '/console/accept-invitation', ready: 'h1', signedIn: false },
+    { path: '/console/confirm-transfer', ready: 'h1', signedIn: false },
     { path: '/console/members', ready: 'table' },
+    { path: '/console/seat-requests', ready: 'h1' },
     { path: `/console/members/${memberId}`, ready: 'h1' },
     { path: '/console/usage', ready: 'table' },
     { path: '/console/billing', ready: 'table' },
@@ -157,29 +163,31 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
   for (const viewport of VIEWPORTS) {
     test(`When every console page is shown ${viewport.width} px wide (${viewport.name}), then nothing scrolls the page sideways and no button is cut off`, async () => {
       mkdirSync(SHOTS, { recursive: true });
+      const anonymous = await signedInPage(viewport.width, viewport.height, false);
       const page = await signedInPage(viewport.width, viewport.height);
       const problems: string[] = [];
-      for (const { path, ready } of pages()) {
-        await page.goto(`${server.url}${path}`);
-        await page.locator(`main ${ready}`).first().waitFor();
-        await page
+      for (const { path, ready, signedIn = true } of pages()) {
+        const at = signedIn ? page : anonymous;
+        await at.goto(`${server.url}${path}`);
+        await at.locator(`main ${ready}`).first().waitFor();
+        await at
           .locator('main .loading')
           .first()
           .waitFor({ state: 'detached' })
           .catch(() => undefined);
         // Open every disclosure, so what it holds is measured too.
-        await page.evaluate(
+        await at.evaluate(
           "document.querySelectorAll('main details').forEach((d) => d.setAttribute('open', ''))",
         );
         const name = `${viewport.name}${path.replaceAll('/', '-')}`;
-        await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-        const o = await overflow(page);
+        await at.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+        const o = await overflow(at);
         if (o.scrollWidth > o.innerWidth) {
           problems.push(
             `${path}: page is ${o.scrollWidth} px wide in ${o.innerWidth}: ${o.culprits.join(' | ')}`,
           );
         }
-        const cut = await cutOffButtons(page);
+        const cut = await cutOffButtons(at);
         if (cut.length > 0) problems.push(`${path}: buttons cut off: ${cut.join(', ')}`);
       }
       assert.deepEqual(problems, []);
@@ -193,6 +201,7 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
       await nav.getByRole('link', { name: 'Audit log' }).click();
       await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
       await page.context().close();
+      await anonymous.context().close();
     });
   }
 
