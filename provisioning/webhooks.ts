@@ -27,6 +27,9 @@ export interface WebhookDestinations {
 }
 
 /** An endpoint as owners see it: never the secret. */
+/** How long a rotated-out secret keeps signing deliveries beside the new one (docs/webhooks.md). */
+export const SECRET_OVERLAP_HOURS = 24;
+
 export type WebhookEndpointView = Omit<WebhookEndpoint, 'secret' | 'organisationId'> & {
   /**
    * True while the endpoint's secret is of the form issued before the Standard Webhooks format:
@@ -88,8 +91,17 @@ function deliveryView(q: Queries, d: WebhookDelivery): DeliveryView {
   };
 }
 
-function view({ secret, organisationId: _org, ...rest }: WebhookEndpoint): WebhookEndpointView {
-  return { ...rest, legacySignatureHeader: isLegacySecret(secret) };
+/** `now` decides whether a rotation's overlap still runs: past it, `previousSecretUntil` is null. */
+function view(
+  { secret, organisationId: _org, previousSecretUntil, ...rest }: WebhookEndpoint,
+  now: string,
+): WebhookEndpointView {
+  return {
+    ...rest,
+    previousSecretUntil:
+      previousSecretUntil !== null && previousSecretUntil > now ? previousSecretUntil : null,
+    legacySignatureHeader: isLegacySecret(secret),
+  };
 }
 
 const invalid = (pointer: string, detail: string) =>
@@ -197,21 +209,22 @@ export function createWebhooks({
           at: clock.now().toISO()!,
         });
         audit(q, organisationId, actor, 'webhook_endpoint.created', id, { url, events });
-        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, id)!) };
+        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, id)!, clock.now().toISO()!) };
       });
     },
 
     list(organisationId: number, actor: Actor): WebhookEndpointView[] {
       return store.read((q) => {
         requireRole(q, organisationId, actor, 'owner', DOING);
-        return q.webhooks.endpoints(organisationId).map(view);
+        const now = clock.now().toISO()!;
+        return q.webhooks.endpoints(organisationId).map((e) => view(e, now));
       });
     },
 
     show(organisationId: number, endpointId: number, actor: Actor): WebhookEndpointView {
       return store.read((q) => {
         requireRole(q, organisationId, actor, 'owner', DOING);
-        return view(requireEndpoint(q, organisationId, endpointId));
+        return view(requireEndpoint(q, organisationId, endpointId), clock.now().toISO()!);
       });
     },
 
@@ -236,22 +249,30 @@ export function createWebhooks({
         };
         q.webhooks.updateEndpoint(current, change, clock.now().toISO()!);
         audit(q, organisationId, actor, 'webhook_endpoint.changed', endpointId, change);
-        return view(q.webhooks.endpoint(organisationId, endpointId)!);
+        return view(q.webhooks.endpoint(organisationId, endpointId)!, clock.now().toISO()!);
       });
     },
 
     /**
-     * A new signing secret, in force for the next attempt; the old one stops at once. It is always
-     * of the Standard Webhooks form, so rotating is how an endpoint leaves the earlier header.
+     * A new signing secret, in force for the next attempt. For SECRET_OVERLAP_HOURS the secret it
+     * replaces signs too (two `v1,` signatures, Standard Webhooks "Signature scheme"), so a
+     * receiver can take up the new one without refusing a delivery; then only the new one signs.
+     * It is always of the Standard Webhooks form, so rotating is how an endpoint leaves the earlier
+     * `Seatkeeper-Signature` header, which stops at once.
      */
     rotateSecret(organisationId: number, endpointId: number, actor: Actor): IssuedWebhookEndpoint {
       return store.write((q) => {
         requireRole(q, organisationId, actor, 'owner', DOING);
         const current = requireEndpoint(q, organisationId, endpointId);
         const secret = newWebhookSecret();
-        q.webhooks.updateEndpoint(current, { secret }, clock.now().toISO()!);
-        audit(q, organisationId, actor, 'webhook_endpoint.secret_rotated', endpointId);
-        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, endpointId)!) };
+        const now = clock.now();
+        const until = now.plus({ hours: SECRET_OVERLAP_HOURS }).toUTC().toISO()!;
+        q.webhooks.rotateSecret(current, secret, until, now.toISO()!);
+        // Never a secret in the log: when the old one stops signing is what an owner may need.
+        audit(q, organisationId, actor, 'webhook_endpoint.secret_rotated', endpointId, {
+          previousSecretUntil: until,
+        });
+        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, endpointId)!, now.toISO()!) };
       });
     },
 

@@ -91,6 +91,11 @@ export function legacySignature(secret: string, timestamp: number, body: string)
 
 export interface SignedDelivery {
   readonly secret: string;
+  /**
+   * The secret a rotation replaced, while its overlap runs: it signs too, after the new one, so
+   * a receiver holding either verifies the delivery. Null or absent otherwise.
+   */
+  readonly previousSecret?: string | null;
   readonly eventId: string;
   readonly eventType: string;
   readonly deliveryId: number;
@@ -104,7 +109,12 @@ export function deliveryHeaders(d: SignedDelivery): Record<string, string> {
   return {
     [WEBHOOK_ID_HEADER]: d.eventId,
     [WEBHOOK_TIMESTAMP_HEADER]: String(d.timestamp),
-    [WEBHOOK_SIGNATURE_HEADER]: sign([d.secret], d.eventId, d.timestamp, d.body),
+    [WEBHOOK_SIGNATURE_HEADER]: sign(
+      d.previousSecret ? [d.secret, d.previousSecret] : [d.secret],
+      d.eventId,
+      d.timestamp,
+      d.body,
+    ),
     [EVENT_TYPE_HEADER]: d.eventType,
     [DELIVERY_ID_HEADER]: String(d.deliveryId),
     ...(isLegacySecret(d.secret)

@@ -114,6 +114,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         'user-agent': 'Seatkeeper-Webhooks/1',
         ...deliveryHeaders({
           secret: delivery.secret,
+          previousSecret: delivery.previousSecret,
           eventId: delivery.eventPublicId,
           eventType: delivery.eventType,
           deliveryId: delivery.id,

@@ -18,6 +18,11 @@ export interface WebhookEndpoint {
   readonly enabled: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * Until when (exclusive) deliveries are also signed with the secret the last rotation replaced;
+   * null, or a past instant, when they are not.
+   */
+  readonly previousSecretUntil: string | null;
 }
 
 export interface NewWebhookEndpoint {
@@ -73,6 +78,8 @@ export interface LeasedDelivery extends WebhookDelivery {
   readonly body: string;
   readonly url: string;
   readonly secret: string;
+  /** The secret the last rotation replaced, while its overlap runs at lease time; else null. */
+  readonly previousSecret: string | null;
 }
 
 export interface WebhookAttempt {
@@ -94,6 +101,7 @@ interface EndpointRow {
   enabled: number;
   created_at: string;
   updated_at: string;
+  previous_secret_until: string | null;
 }
 
 interface DeliveryRow {
@@ -117,6 +125,8 @@ interface LeasedRow extends DeliveryRow {
   body: string;
   url: string;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_until: string | null;
 }
 
 interface AttemptRow {
@@ -141,6 +151,7 @@ const toEndpoint = (r: EndpointRow, box: SecretBox): WebhookEndpoint => ({
   enabled: r.enabled === 1,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  previousSecretUntil: r.previous_secret_until,
 });
 
 const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
@@ -162,7 +173,7 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
 });
 
 const ENDPOINT_COLUMNS =
-  'id, organisation_id, url, description, events, secret, enabled, created_at, updated_at';
+  'id, organisation_id, url, description, events, secret, enabled, created_at, updated_at, previous_secret_until';
 
 const DELIVERY_COLUMNS = `d.id, d.endpoint_id, d.event_id, e.public_id AS event_public_id, e.type AS event_type,
   d.member_id, d.created_at, d.next_attempt_at, d.attempts, d.lease_until, d.delivered_at, d.failed_at,
@@ -213,6 +224,18 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
        enabled = @enabled, secret = COALESCE(@secret, secret), updated_at = @at
      WHERE id = @id AND organisation_id = @organisationId AND deleted_at IS NULL`,
   );
+  // The sealed secret moves as it is: both columns are sealed for the same row (secretContext).
+  const rotateSecret = db.prepare<{
+    id: number;
+    organisationId: number;
+    secret: string;
+    until: string;
+    at: string;
+  }>(
+    `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = @until, secret = @secret,
+       updated_at = @at
+     WHERE id = @id AND organisation_id = @organisationId AND deleted_at IS NULL`,
+  );
   const deleteEndpoint = db.prepare<{ id: number; organisationId: number; at: string }>(
     `UPDATE webhook_endpoints SET deleted_at = @at, updated_at = @at
      WHERE id = @id AND organisation_id = @organisationId AND deleted_at IS NULL`,
@@ -253,7 +276,7 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
      WHERE id = (SELECT d.id FROM webhook_deliveries d WHERE d.id = @id AND ${LEASABLE}) RETURNING id`,
   );
   const leased = db.prepare<[number], LeasedRow>(
-    `SELECT ${DELIVERY_COLUMNS}, e.body, w.url, w.secret
+    `SELECT ${DELIVERY_COLUMNS}, e.body, w.url, w.secret, w.previous_secret, w.previous_secret_until
      FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
      WHERE d.id = ?`,
   );
@@ -279,8 +302,11 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
   );
   const eventBody = db.prepare<[number], { body: string }>('SELECT body FROM webhook_events WHERE id = ?');
   const setSecret = db.prepare<[string, number]>('UPDATE webhook_endpoints SET secret = ? WHERE id = ?');
-  const allSecrets = db.prepare<[], { id: number; secret: string }>(
-    "SELECT id, secret FROM webhook_endpoints WHERE secret <> '' ORDER BY id",
+  const allSecrets = db.prepare<[], { id: number; secret: string; previous_secret: string | null }>(
+    "SELECT id, secret, previous_secret FROM webhook_endpoints WHERE secret <> '' ORDER BY id",
+  );
+  const setPreviousSecret = db.prepare<[string, number]>(
+    'UPDATE webhook_endpoints SET previous_secret = ? WHERE id = ?',
   );
   const counts = db.prepare<[], { pending: number; failed: number }>(
     `SELECT
@@ -315,6 +341,19 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
         events: JSON.stringify(patch.events ?? current.events),
         enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
         secret: patch.secret === undefined ? null : box.seal(patch.secret, secretContext(current.id)),
+        at,
+      });
+    },
+    /**
+     * A new signing secret; the one it replaces keeps signing too until `until` (the overlap). A
+     * rotation during an overlap ends the older secret's: only the two latest ever sign.
+     */
+    rotateSecret(current: WebhookEndpoint, secret: string, until: string, at: string): void {
+      rotateSecret.run({
+        id: current.id,
+        organisationId: current.organisationId,
+        secret: box.seal(secret, secretContext(current.id)),
+        until,
         at,
       });
     },
@@ -358,6 +397,12 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
         body: row.body,
         url: row.url,
         secret: box.open(row.secret, secretContext(row.endpoint_id)),
+        previousSecret:
+          row.previous_secret !== null &&
+          row.previous_secret_until !== null &&
+          row.previous_secret_until > now
+            ? box.open(row.previous_secret, secretContext(row.endpoint_id))
+            : null,
       };
     },
     recordAttempt: (a: Omit<WebhookAttempt, 'id'>): void => void insertAttempt.run(a),
@@ -377,12 +422,19 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
       let resealed = 0;
       const unknownKeys: string[] = [];
       for (const row of allSecrets.all()) {
-        const state = box.state(row.secret);
-        if (state === 'unknown_key') unknownKeys.push(row.secret.split(':')[1] ?? '');
-        else if (which(state)) {
-          const context = secretContext(row.id);
-          setSecret.run(box.seal(box.open(row.secret, context), context), row.id);
-          resealed += 1;
+        // The previous secret is resealed too: its overlap must survive a key's retirement.
+        for (const [sealed, set] of [
+          [row.secret, setSecret],
+          [row.previous_secret, setPreviousSecret],
+        ] as const) {
+          if (sealed === null) continue;
+          const state = box.state(sealed);
+          if (state === 'unknown_key') unknownKeys.push(sealed.split(':')[1] ?? '');
+          else if (which(state)) {
+            const context = secretContext(row.id);
+            set.run(box.seal(box.open(sealed, context), context), row.id);
+            resealed += 1;
+          }
         }
       }
       return { resealed, unknownKeys };

@@ -125,7 +125,7 @@ describe('admin API: webhooks', () => {
     );
   });
 
-  test('When the secret is rotated, then the next delivery is signed with the new secret only', async (t) => {
+  test('When the secret is rotated, then for 24 hours deliveries verify with the old secret and the new one, and after only with the new one', async (t) => {
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -134,14 +134,80 @@ describe('admin API: webhooks', () => {
     assert.equal(rotated.status, 200);
     const fresh = (rotated.body as EndpointBody).secret!;
     assert.notEqual(fresh, made.secret);
+    assert.equal(rotated.body.previousSecretUntil, '2026-03-02T09:00:00.000Z');
+    const shown = await w.as.owner.get(`/webhooks/${made.id}`);
+    assert.equal(shown.body.previousSecretUntil, '2026-03-02T09:00:00.000Z');
+    assert.ok(
+      !JSON.stringify(shown.body).includes(fresh) && !JSON.stringify(shown.body).includes(made.secret),
+    );
+
+    const audit = await w.as.owner.get('/audit?action=webhook_endpoint.secret_rotated');
+    assert.equal((audit.body.entries as unknown[]).length, 1);
+    assert.ok(!audit.text.includes(fresh) && !audit.text.includes(made.secret), 'no secret in the log');
+
+    // During the overlap (the last minute of it too): both secrets verify, as two v1 signatures.
+    admit(w);
+    w.clock.advance({ hours: 23, minutes: 59 });
     admit(w);
     await w.c.webhookWorker.runOnce();
-    const now = Math.floor(w.clock.now().toMillis() / 1000);
-    assert.ok(receiver.received.length > 0);
-    for (const r of receiver.received) {
+    let now = Math.floor(w.clock.now().toMillis() / 1000);
+    const during = receiver.received.splice(0);
+    assert.ok(during.length >= 2);
+    for (const r of during) {
+      assert.match(String(r.headers['webhook-signature']), /^v1,\S+ v1,\S+$/);
+      assert.ok(verifyDelivery(fresh, r, now));
+      assert.ok(verifyDelivery(made.secret, r, now));
+    }
+
+    // After it: the new secret alone.
+    w.clock.advance({ minutes: 1 });
+    admit(w);
+    await w.c.webhookWorker.runOnce();
+    now = Math.floor(w.clock.now().toMillis() / 1000);
+    const afterwards = receiver.received.splice(0);
+    assert.ok(afterwards.length > 0);
+    for (const r of afterwards) {
+      assert.match(String(r.headers['webhook-signature']), /^v1,\S+$/);
       assert.ok(verifyDelivery(fresh, r, now));
       assert.throws(() => verifyDelivery(made.secret, r, now), /No matching signature/);
     }
+    // A day on, the console session has ended: a fresh one reads the endpoint.
+    const owner = w.signedIn(w.as.owner.memberId);
+    assert.equal((await owner.get(`/webhooks/${made.id}`)).body.previousSecretUntil, null);
+  });
+
+  test('When the secret is rotated twice, then the first secret stops at once and the second signs through the overlap', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    receiver.received.length = 0;
+    const made = await addWebhookEndpoint(w, receiver.url, ['*']);
+    const second = (await w.as.owner.post(`/webhooks/${made.id}/rotate-secret`)).body.secret as string;
+    w.clock.advance({ hours: 1 });
+    const third = await w.as.owner.post(`/webhooks/${made.id}/rotate-secret`);
+    assert.equal(third.body.previousSecretUntil, '2026-03-02T10:00:00.000Z', 'a new overlap from now');
+    admit(w);
+    await w.c.webhookWorker.runOnce();
+    const now = Math.floor(w.clock.now().toMillis() / 1000);
+    const received = receiver.received.splice(0);
+    assert.ok(received.length > 0);
+    for (const r of received) {
+      assert.ok(verifyDelivery(third.body.secret as string, r, now));
+      assert.ok(verifyDelivery(second, r, now));
+      assert.throws(() => verifyDelivery(made.secret, r, now), /No matching signature/);
+    }
+  });
+
+  test('When an admin or a user asks to rotate a secret, then 403 and the secret is unchanged', async (t) => {
+    const w = world();
+    t.after(() => w.cleanup());
+    const made = await addWebhookEndpoint(w, receiver.url, ['*']);
+    for (const who of [w.as.admin, w.as.user]) {
+      const res = await who.post(`/webhooks/${made.id}/rotate-secret`);
+      assert.equal(res.status, 403);
+      assert.equal(problem(res).requiredRole, 'owner');
+    }
+    assert.equal((await w.as.owner.get(`/webhooks/${made.id}`)).body.previousSecretUntil, null);
+    assert.equal((await w.as.owner.post('/webhooks/999999/rotate-secret')).status, 404);
   });
 
   test('When a delivery is redelivered, then the receiver gets the same event id again, and the log shows both deliveries', async (t) => {

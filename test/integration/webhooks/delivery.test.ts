@@ -177,7 +177,15 @@ describe('Webhook delivery', () => {
     const next = receiver.received[1]!;
     assert.equal(next.headers['seatkeeper-signature'], undefined, 'rotating ends the earlier header');
     assert.deepEqual(verifyDelivery(fresh, next, seconds(w)), parse(next));
-    assert.throws(() => verifyDelivery(derived, next, seconds(w)), /No matching signature/);
+    // The overlap: the earlier key still signs webhook-signature, so a receiver can switch later.
+    assert.deepEqual(verifyDelivery(derived, next, seconds(w)), parse(next));
+
+    w.clock.advance({ hours: 24 });
+    admit(w, 'after');
+    assert.equal((await w.c.webhookWorker.runOnce()).delivered, 1);
+    const last = receiver.received[2]!;
+    assert.deepEqual(verifyDelivery(fresh, last, seconds(w)), parse(last));
+    assert.throws(() => verifyDelivery(derived, last, seconds(w)), /No matching signature/);
   });
 
   test('When a delivery is signed with two secrets, then a stock verifier accepts it with either, and no other', () => {
