@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { SESSION_COOKIE } from '../../api/auth.js';
+import { csrfToken, SESSION_COOKIE } from '../../api/auth.js';
 import { HIGHEST, OPERATOR } from '../../domain/model.js';
 import { browserSkipReason, launchChromium } from '../helpers/browser.js';
 import { createExample, listen, setup, type RunningServer, type TestContext } from '../helpers/fixtures.js';
@@ -161,6 +161,47 @@ describe('The console in five languages', { skip, timeout: 120_000 }, () => {
     } finally {
       await context.close();
       ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'en'));
+    }
+  });
+
+  test('When an invitee whose browser speaks Italian opens the invitation link, then the acceptance page is in Italian and so is the console after it', async () => {
+    const { secret } = ctx.c.sso.startSession(orgId, ownerId);
+    const invited = await fetch(`${server.url}/api/v1/invitations`, {
+      method: 'POST',
+      headers: {
+        cookie: `${SESSION_COOKIE}=${secret}`,
+        'x-csrf-token': csrfToken(secret),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ email: 'ivo@acme.example', role: 'user' }),
+    });
+    assert.equal(invited.status, 201);
+    const mail = ctx.c.store
+      .read((q) => q.outbox.list(0, 10_000))
+      .filter((m) => m.recipient === 'ivo@acme.example')
+      .at(-1);
+    const link = /https?:\/\/\S+#token=[\w%-]+/.exec(mail?.text ?? '')?.[0];
+    assert.ok(link, mail?.text);
+    const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, locale: 'it-IT' });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => faults.push(`script error: ${error.message}`));
+    try {
+      await page.goto(`${server.url}${new URL(link).pathname}${new URL(link).hash}`);
+      await page.waitForFunction(
+        () => document.querySelector('main h1')?.textContent === 'Accetta il tuo invito',
+      );
+      assert.equal(await page.getAttribute('html', 'lang'), 'it');
+      await shot(page, 'accept-invitation-it');
+      await page.getByRole('button', { name: 'Accetta invito' }).click();
+      await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Il mio profilo');
+      assert.equal(
+        await page.locator('#status').textContent(),
+        'Benvenuto! Il tuo invito è stato accettato e hai effettuato l’accesso.',
+      );
+      await shot(page, 'accepted-it');
+    } finally {
+      await context.close();
     }
   });
 

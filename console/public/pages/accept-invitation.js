@@ -5,6 +5,7 @@
 /* global history */
 import * as api from '../api.js';
 import { h, notice, onSubmit, replace } from '../dom.js';
+import { t } from '../i18n.js';
 import { BASE, signedIn } from '../shell.js';
 import { fragmentToken, ssoOrganisation, ssoStart } from './sign-in.js';
 
@@ -12,18 +13,14 @@ import { fragmentToken, ssoOrganisation, ssoStart } from './sign-in.js';
 export async function render(ctx) {
   const token = fragmentToken();
   if (!token) {
-    replace(
-      ctx.main,
-      h('h1', {}, 'Accept your invitation'),
-      h('p', { role: 'alert' }, 'This link is incomplete. Open the link from your invitation email again.'),
-    );
+    replace(ctx.main, h('h1', {}, t('accept.title')), h('p', { role: 'alert' }, t('accept.incomplete')));
     return;
   }
   const form = h(
     'form',
     { class: 'card' },
-    h('p', {}, 'You have been invited to join an organisation on Seatkeeper. Accepting signs you in.'),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Accept invitation')),
+    h('p', {}, t('accept.intro')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('accept.action'))),
   );
   onSubmit(form, async () => {
     try {
@@ -35,23 +32,19 @@ export async function render(ctx) {
       history.replaceState(null, '', `${BASE}/accept-invitation`);
       replace(
         ctx.main,
-        h('h1', {}, 'Accept your invitation'),
+        h('h1', {}, t('accept.title')),
         h('p', {}, /** @type {Error} */ (error).message),
         h(
           'p',
           {},
-          h(
-            'a',
-            { class: 'button primary', href: ssoStart(slug, undefined) },
-            'Continue with single sign-on',
-          ),
+          h('a', { class: 'button primary', href: ssoStart(slug, undefined) }, t('accept.continueSso')),
         ),
       );
       return;
     }
     history.replaceState(null, '', `${BASE}/accept-invitation`);
-    if (await signedIn(undefined)) notice('Welcome! Your invitation is accepted and you are signed in.');
+    if (await signedIn(undefined)) notice(t('accept.welcome'));
   });
-  replace(ctx.main, h('h1', {}, 'Accept your invitation'), form);
+  replace(ctx.main, h('h1', {}, t('accept.title')), form);
   await Promise.resolve();
 }

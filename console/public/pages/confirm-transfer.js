@@ -4,6 +4,7 @@
 /* global history */
 import * as api from '../api.js';
 import { h, onSubmit, replace } from '../dom.js';
+import { t } from '../i18n.js';
 import { BASE } from '../shell.js';
 import { fragmentToken } from './sign-in.js';
 
@@ -11,33 +12,25 @@ import { fragmentToken } from './sign-in.js';
 export async function render(ctx) {
   const token = fragmentToken();
   if (!token) {
-    replace(
-      ctx.main,
-      h('h1', {}, 'Confirm the ownership transfer'),
-      h('p', { role: 'alert' }, 'This link is incomplete. Open the link from the email again.'),
-    );
+    replace(ctx.main, h('h1', {}, t('transfer.title')), h('p', { role: 'alert' }, t('transfer.incomplete')));
     return;
   }
   const form = h(
     'form',
     { class: 'card' },
-    h(
-      'p',
-      {},
-      'You were asked to become the primary owner of your organisation: responsible for its contract and seats. The current primary owner stays an owner.',
-    ),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Confirm transfer')),
+    h('p', {}, t('transfer.intro')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('transfer.action'))),
   );
   onSubmit(form, async () => {
     await api.confirmOwnershipTransfer(token);
     history.replaceState(null, '', `${BASE}/confirm-transfer`);
     replace(
       ctx.main,
-      h('h1', {}, 'You are now the primary owner'),
-      h('p', { role: 'status' }, 'The transfer is confirmed.'),
-      h('p', {}, h('a', { href: BASE }, 'Go to the console')),
+      h('h1', {}, t('transfer.done')),
+      h('p', { role: 'status' }, t('transfer.confirmed')),
+      h('p', {}, h('a', { href: BASE }, t('app.notFound.back'))),
     );
   });
-  replace(ctx.main, h('h1', {}, 'Confirm the ownership transfer'), form);
+  replace(ctx.main, h('h1', {}, t('transfer.title')), form);
   await Promise.resolve();
 }

@@ -6,6 +6,7 @@
 import * as api from '../api.js';
 import { field, h, notice, onSubmit, pageProblem, replace } from '../dom.js';
 import { ApiError } from '../http.js';
+import { t } from '../i18n.js';
 import { BASE, home, navigate, signedIn } from '../shell.js';
 
 /** A console path to return to after signing in; anything else (another site) is ignored. */
@@ -32,8 +33,8 @@ export async function render(ctx) {
   }
   replace(
     ctx.main,
-    h('h1', {}, 'Sign in'),
-    h('p', {}, 'Sign in with your organisation’s single sign-on, or get a one-time sign-in link by email.'),
+    h('h1', {}, t('signIn.title')),
+    h('p', {}, t('signIn.intro')),
     signInForms(ctx.search.get('org') ?? '', next),
   );
 }
@@ -51,20 +52,20 @@ function signInForms(/** @type {string} */ slug, /** @type {string | undefined} 
   const sent = h('div', { class: 'sent', 'aria-live': 'polite' });
   const form = h(
     'form',
-    { class: 'card', novalidate: true, 'aria-label': 'Sign in' },
-    h('h2', {}, 'Your organisation'),
+    { class: 'card', novalidate: true, 'aria-label': t('signIn.title') },
+    h('h2', {}, t('signIn.organisationHeading')),
     field({
-      label: 'Organisation',
+      label: t('signIn.organisation'),
       name: 'organisation',
       value: slug,
       required: true,
       autocomplete: 'organization',
-      hint: 'The short name of your organisation in Seatkeeper, such as “acme”.',
+      hint: t('signIn.organisationHint'),
     }),
-    h('p', {}, h('a', { class: 'button primary', href: '/sso/start', 'data-sso': true }, 'Sign in with SSO')),
-    h('h2', {}, 'Or by email'),
-    field({ label: 'Email', name: 'email', type: 'email', required: true, autocomplete: 'email' }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Email me a sign-in link')),
+    h('p', {}, h('a', { class: 'button primary', href: '/sso/start', 'data-sso': true }, t('signIn.sso'))),
+    h('h2', {}, t('signIn.byEmail')),
+    field({ label: t('signIn.email'), name: 'email', type: 'email', required: true, autocomplete: 'email' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('signIn.sendLink'))),
     sent,
   );
   const orgInput = /** @type {HTMLInputElement} */ (form.querySelector('input[name="organisation"]'));
@@ -78,22 +79,15 @@ function signInForms(/** @type {string} */ slug, /** @type {string | undefined} 
   sso.addEventListener('click', (event) => {
     if (orgInput.value.trim()) return;
     event.preventDefault();
-    fieldError(orgInput, 'Enter your organisation first.');
+    fieldError(orgInput, t('signIn.organisationFirst'));
   });
   onSubmit(form, async (v) => {
     replace(sent);
     const organisation = (v.organisation ?? '').trim();
     const email = (v.email ?? '').trim();
-    if (!organisation) return fieldError(orgInput, 'Enter your organisation.');
+    if (!organisation) return fieldError(orgInput, t('signIn.organisationMissing'));
     await api.requestSignInLink({ organisation, email });
-    replace(
-      sent,
-      h(
-        'p',
-        { class: 'notice ok' },
-        `If ${email} is a member of “${organisation}” with a seat, a sign-in link is on its way. It works once and expires in 15 minutes. If your organisation requires single sign-on, no link is sent: use Sign in with SSO.`,
-      ),
-    );
+    replace(sent, h('p', { class: 'notice ok' }, t('signIn.linkSent', { email, organisation })));
   });
   return form;
 }
@@ -130,12 +124,12 @@ async function redeem(ctx, token, next) {
   } catch (error) {
     replace(
       ctx.main,
-      h('h1', {}, 'This sign-in link does not work'),
+      h('h1', {}, t('signIn.linkBroken')),
       pageProblem(error),
-      h('p', {}, 'Links work once and for 15 minutes. Ask for a new one:'),
+      h('p', {}, t('signIn.askAgain')),
       signInForms(ssoOrganisation(error) ?? '', next),
     );
     return;
   }
-  if (await signedIn(next)) notice('You are signed in.');
+  if (await signedIn(next)) notice(t('signIn.done'));
 }
