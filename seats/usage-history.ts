@@ -145,6 +145,16 @@ export function createUsageHistory({ store, clock }: { readonly store: Store; re
           if (next >= boundaries.length) break;
           if ('allocation' in change) {
             for (const [tierId, n] of Object.entries(change.allocation)) countOf(tierId).bought = n;
+            // The renewal into this term runs after its first midnight (the job's next run), but
+            // what it bought is the term's from its first day: the days already counted get it.
+            if (change.termStart === contract.termStart) {
+              for (const t of tiers) {
+                const bought = countOf(t.id).bought;
+                for (const [i, d] of days.get(t.id)!.entries()) {
+                  days.get(t.id)![i] = { ...d, bought, available: Math.max(bought - d.held, 0) };
+                }
+              }
+            }
           } else {
             const before = members.get(change.memberId);
             if (before) shift(before.seatState, before.tierId, -1);

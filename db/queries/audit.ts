@@ -71,7 +71,12 @@ export type SeatChange =
       readonly seatState: string;
       readonly tierId: string | null;
     }
-  | { readonly at: string; readonly allocation: Readonly<Record<string, number>> };
+  | {
+      readonly at: string;
+      readonly allocation: Readonly<Record<string, number>>;
+      /** A renewal's new term (its first day): the allocation is that term's from its start. */
+      readonly termStart: string | null;
+    };
 
 interface SeatChangeRow {
   at: string;
@@ -80,6 +85,7 @@ interface SeatChangeRow {
   seat_state: string | null;
   tier_id: string | null;
   allocation: string | null;
+  term_start: string | null;
 }
 
 /** The identifier stored for an actor: whom to ask about the change. */
@@ -131,7 +137,8 @@ export function createAuditQueries(db: Db) {
             json_extract(after, '$.seatState') AS seat_state,
             json_extract(after, '$.tierId') AS tier_id,
             CASE json_type(after, '$.allocation') WHEN 'object' THEN json_extract(after, '$.allocation') END
-              AS allocation
+              AS allocation,
+            json_extract(after, '$.termStart') AS term_start
      FROM audit_log
      WHERE organisation_id = ? AND after IS NOT NULL
        AND (json_type(after, '$.seatState') = 'text' OR json_type(after, '$.allocation') = 'object')
@@ -173,7 +180,11 @@ export function createAuditQueries(db: Db) {
     *seatChanges(organisationId: number): Generator<SeatChange> {
       for (const r of seatChanges.iterate(organisationId)) {
         if (r.allocation !== null) {
-          yield { at: r.at, allocation: JSON.parse(r.allocation) as Record<string, number> };
+          yield {
+            at: r.at,
+            allocation: JSON.parse(r.allocation) as Record<string, number>,
+            termStart: typeof r.term_start === 'string' ? r.term_start : null,
+          };
         } else if (r.subject_type === 'member' && r.seat_state !== null) {
           yield { at: r.at, memberId: r.subject_id, seatState: r.seat_state, tierId: r.tier_id };
         }

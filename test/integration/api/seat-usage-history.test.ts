@@ -157,3 +157,69 @@ describe('admin API: seat usage over time', () => {
     assert.equal(problem(res).code, 'validation_failed');
   });
 });
+
+describe('admin API: seat usage over time, across the end of a term', () => {
+  test('When a term that does not renew is over, then the history stops at its last day', async () => {
+    const w = apiWorld('2026-01-01T09:00:00Z');
+    try {
+      // The world's contract renews; one that does not is made for this test.
+      const other = w.c.organisations.create(
+        {
+          slug: 'beta',
+          name: 'Beta AG',
+          domains: ['beta.example'],
+          contract: {
+            termStart: '2026-01-01',
+            timeZone: 'Europe/Berlin',
+            currency: 'EUR',
+            autoRenew: false,
+            prices: { standard: 5000, premium: 15000 },
+            seats: { standard: 2, premium: 0 },
+          },
+          primaryOwner: { email: 'owner@beta.example' },
+        },
+        OPERATOR,
+      );
+      const token = w.c.apiTokens.create(
+        other.organisation.id,
+        { name: 'report', role: 'admin' },
+        OPERATOR,
+      ).token;
+      w.clock.set('2027-01-05T12:00:00Z');
+      const res = await w.withToken(token).get('/usage/history');
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.through, '2026-12-31');
+      const standard = (res.body.tiers as { id: string; days: { date: string; held: number }[] }[]).find(
+        (t) => t.id === 'standard',
+      )!;
+      assert.equal(standard.days.length, 365);
+      assert.equal(standard.days.at(-1)!.date, '2026-12-31');
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  test('When an auto-renewing term has rolled over, then the history is the new term, bought as held at the old term’s end', async () => {
+    const w = apiWorld('2026-01-01T09:00:00Z');
+    try {
+      w.clock.set('2027-01-02T09:00:00Z');
+      w.c.runJobs();
+      const admin = w.signedIn(w.as.admin.memberId);
+      const res = await admin.get('/usage/history');
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.body.term, { number: 2, start: '2027-01-01', end: '2027-12-31' });
+      const standard = (
+        res.body.tiers as { id: string; days: { date: string; bought: number; held: number }[] }[]
+      ).find((t) => t.id === 'standard')!;
+      assert.deepEqual(
+        standard.days.map((d) => [d.date, d.bought, d.held]),
+        [
+          ['2027-01-01', 4, 4],
+          ['2027-01-02', 4, 4],
+        ],
+      );
+    } finally {
+      w.cleanup();
+    }
+  });
+});
