@@ -231,6 +231,13 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     // A forged plain assertion beside the encrypted one.
     await refused(assertionOnly, 'beside', { encrypt, wrap: 'extra-assertion' }, 'saml_');
     assert.equal(memberCount('mallory@acme.example'), 0);
+    // SHA-1 is refused inside the encryption as outside it.
+    await refused(
+      assertionOnly,
+      'sha1-inside',
+      { encrypt, sign: 'assertion', signatureAlgorithm: 'rsa-sha1' },
+      'saml_decryption_failed',
+    );
     // An unsigned assertion, encrypted: encryption is not a signature.
     await refused(assertionOnly, 'unsigned-inside', { encrypt, sign: 'none' }, 'saml_');
   });
