@@ -8,6 +8,7 @@ import * as api from '../api.js';
 import { instant, words } from '../format.js';
 import { field, h, onSubmit, pageProblem, replace, showProblem, table } from '../dom.js';
 import { ApiError } from '../http.js';
+import { t } from '../i18n.js';
 import { BASE, navigate } from '../shell.js';
 
 const FILTERS = /** @type {const} */ (['person', 'action', 'actorType', 'actorId', 'member', 'from', 'to']);
@@ -60,7 +61,7 @@ export async function render(ctx) {
         page.entries.map((e) => [
           h('time', { datetime: e.at }, instant(e.at)),
           actor(e.actor),
-          h('span', { title: e.action }, e.event ?? words(e.action)),
+          h('span', { title: e.action }, eventWords(e.action, e.event)),
           subject(e.subject),
           change(e.before, e.after),
           e.invoiceNumber
@@ -79,6 +80,13 @@ export async function render(ctx) {
         : h('span', { class: 'hint' }, 'No older entries.'),
     ),
   );
+}
+
+/** An event in words in the console's language; the server's English for one it has no words for. */
+function eventWords(/** @type {string} */ action, /** @type {string | undefined} */ english) {
+  const key = `audit.event.${action}`;
+  const said = t(key);
+  return said === key ? (english ?? words(action)) : said;
 }
 
 function withCursor(/** @type {URLSearchParams} */ rest, /** @type {string} */ cursor) {
@@ -132,8 +140,8 @@ function filterForm(
           // An action from a bookmark that the list does not know stays selectable.
           ...(filters.action && !known ? [{ value: filters.action, label: words(filters.action) }] : []),
           ...[...eventTypes]
-            .sort((a, b) => a.text.localeCompare(b.text))
-            .map((t) => ({ value: t.action, label: t.text })),
+            .map((type) => ({ value: type.action, label: eventWords(type.action, type.text) }))
+            .sort((a, b) => a.label.localeCompare(b.label)),
         ],
       }),
       field({
