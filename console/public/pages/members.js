@@ -132,7 +132,14 @@ export async function render(ctx) {
       h(
         'div',
         { class: 'actions' },
-        exportLink(/** @type {Record<string, string>} */ (filters)),
+        // The export takes the list's filters but not the last-activity ones (GET /members.csv).
+        exportLink(
+          /** @type {Record<string, string>} */ (
+            Object.fromEntries(
+              Object.entries(filters).filter(([key]) => key !== 'inactiveDays' && key !== 'sort'),
+            )
+          ),
+        ),
         importToggle,
         addButton,
       ),
