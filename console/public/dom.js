@@ -193,9 +193,7 @@ export function showProblem(form, error, fieldOf = {}) {
   const placed = first !== null;
   // Placed next to its field, a detail is not repeated in the summary.
   if (!placed || unplaced.length > 0) {
-    const lead = placed
-      ? 'Some fields need attention.'
-      : (problem.detail ?? problem.title ?? 'Something went wrong.');
+    const lead = placed ? t('problem.fields') : (problem.detail ?? problem.title ?? t('problem.generic'));
     const list = unplaced.filter((text) => text !== lead);
     form.prepend(
       h(
@@ -210,7 +208,7 @@ export function showProblem(form, error, fieldOf = {}) {
             )
           : null,
         problem.code && problem.code !== 'error'
-          ? h('p', { class: 'problem-code' }, 'Code: ', h('code', {}, problem.code))
+          ? h('p', { class: 'problem-code' }, `${t('problem.code')} `, h('code', {}, problem.code))
           : null,
       ),
     );
@@ -241,7 +239,7 @@ export function problemOf(error) {
   return {
     status: 0,
     code: 'client_error',
-    detail: error instanceof Error ? error.message : 'Something went wrong.',
+    detail: error instanceof Error ? error.message : t('problem.generic'),
   };
 }
 
@@ -292,7 +290,7 @@ export function confirmDialog(spec) {
           { type: 'button', class: spec.danger ? 'danger' : 'primary', onclick: () => done(true) },
           spec.confirm,
         ),
-        h('button', { type: 'button', onclick: () => done(false) }, 'Cancel'),
+        h('button', { type: 'button', onclick: () => done(false) }, t('dialog.cancel')),
       ),
     ]);
     dialog.addEventListener('cancel', (event) => {
@@ -324,26 +322,27 @@ export function pageProblem(/** @type {unknown} */ error) {
     return h(
       'section',
       { class: 'page-problem', role: 'alert', 'data-status': '403' },
-      h('h2', {}, 'You are not allowed to see this page'),
-      h('p', {}, problem.detail ?? 'Your role does not allow it.'),
-      problem.requiredRole
-        ? h(
-            'p',
-            {},
-            'Who may: ',
-            h('strong', {}, roleName(problem.requiredRole)),
-            ' and above. Ask an owner if you need access.',
-          )
-        : null,
+      h('h2', {}, t('problem.forbidden')),
+      h('p', {}, problem.detail ?? t('problem.forbiddenDetail')),
+      problem.requiredRole ? whoMay(problem.requiredRole) : null,
     );
   }
   return h(
     'section',
     { class: 'page-problem', role: 'alert', 'data-status': String(problem.status) },
-    h('h2', {}, problem.status === 404 ? 'Not found' : 'This page could not be loaded'),
-    h('p', {}, problem.detail ?? problem.title ?? 'Something went wrong.'),
-    problem.code ? h('p', { class: 'problem-code' }, 'Code: ', h('code', {}, problem.code)) : null,
+    h('h2', {}, problem.status === 404 ? t('problem.notFound') : t('problem.notLoaded')),
+    h('p', {}, problem.detail ?? problem.title ?? t('problem.generic')),
+    problem.code
+      ? h('p', { class: 'problem-code' }, `${t('problem.code')} `, h('code', {}, problem.code))
+      : null,
   );
+}
+
+/** "Who may: **Owner** and above. …", the role in bold wherever the language puts it. */
+function whoMay(/** @type {string} */ role) {
+  const marker = '\u0000';
+  const [before = '', after = ''] = t('problem.whoMay', { role: marker }).split(marker);
+  return h('p', {}, before, h('strong', {}, roleName(role)), after);
 }
 
 /** How the console names a role. */
@@ -378,11 +377,7 @@ export function table(
       'tbody',
       {},
       rows.length === 0
-        ? h(
-            'tr',
-            {},
-            h('td', { colspan: headers.length, class: 'empty' }, options.empty ?? 'Nothing to show.'),
-          )
+        ? h('tr', {}, h('td', { colspan: headers.length, class: 'empty' }, options.empty ?? t('table.empty')))
         : rows.map((cells) =>
             h(
               'tr',
