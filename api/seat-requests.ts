@@ -132,6 +132,33 @@ export function seatRequestRoutes(deps: RouteDeps): Route[] {
     }),
     route({
       method: 'post',
+      path: '/seat-requests/from-sign-in',
+      tag: TAG,
+      summary: 'Ask for a seat after a refused sign-in',
+      operationId: 'createSeatRequestFromSignIn',
+      role: 'public',
+      body: z.strictObject({ token: z.string().min(1).max(200), note: Text(MAX_NOTE_LENGTH) }),
+      response: z.object({
+        status: z.literal('open'),
+        tier: z.string(),
+        organisation: z.object({ name: z.string(), slug: z.string() }),
+      }),
+      responses: {
+        201: 'The request is open for the identity the refused sign-in asserted; the owners are mailed.',
+        400: 'Not a ticket from a refusal page (`seat_request_ticket_invalid`).',
+        409: 'A request is open already (`seat_request_open`), or too many were made in the last hour (`too_many_requests`).',
+        410: 'The ticket was used (`seat_request_ticket_used`) or is more than an hour old (`seat_request_ticket_expired`).',
+      },
+      handle: ({ body }) => {
+        const { request, organisation } = requests.askWithTicket(body.token, body.note);
+        return {
+          status: 201,
+          body: { status: 'open' as const, tier: request.tierId, organisation },
+        };
+      },
+    }),
+    route({
+      method: 'post',
       path: '/seat-requests/:requestId/grant',
       tag: TAG,
       summary: 'Grant a seat request',

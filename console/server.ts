@@ -27,8 +27,8 @@ const VENDOR: Readonly<Record<string, string>> = {
  */
 const PAGES: readonly RegExp[] = [
   /^\/?$/,
-  /^\/(sign-in|accept-invitation|confirm-transfer|profile)\/?$/,
-  /^\/(members|billing|invoices|usage|identity|audit)\/?$/,
+  /^\/(sign-in|accept-invitation|confirm-transfer|ask-for-seat|profile)\/?$/,
+  /^\/(members|billing|invoices|usage|identity|audit|seat-requests)\/?$/,
   /^\/members\/\d+\/?$/,
   /^\/invoices\/[\w-]+\/?$/,
 ];

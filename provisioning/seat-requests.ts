@@ -3,14 +3,17 @@
 // (the seat change is made in the same transaction as the decision) or decline (with an optional
 // reason). The owners are mailed when a request arrives, the person when it is decided; every step
 // is audited. One request per person and tier is open at a time.
+import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import {
   ConflictError,
   ForbiddenError,
+  GoneError,
   NotFoundError,
   SeatLimitError,
   ValidationError,
 } from '../domain/errors.js';
+import { hashSecret, newSecret } from '../domain/secrets.js';
 import { type Actor } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { SeatRequest, SeatRequestStatus } from '../db/queries/seat-requests.js';
@@ -31,6 +34,36 @@ export type { SeatRequest } from '../db/queries/seat-requests.js';
 /** Most requests recorded from sign-in refusals per organisation per hour (the page is public-facing). */
 export const SIGN_IN_REQUESTS_PER_HOUR = 20;
 export const MAX_NOTE_LENGTH = 500;
+
+/** Says what a refusal page's ticket is (and lets secret scanners recognise it). */
+export const SEAT_REQUEST_TICKET_PREFIX = 'skseat_';
+/** How long after a refused sign-in its page can still ask for a seat. */
+export const SEAT_REQUEST_TICKET_TTL_MINUTES = 60;
+
+/**
+ * A single-use ticket for a person refused at sign-in for want of a seat, inside the refusal's
+ * transaction: it stands for the identity the provider asserted (a verified address), so the
+ * request made with it is tied to that sign-in, never to an address someone types. Returns the
+ * secret, which only the refusal page's link carries; only its hash is stored.
+ */
+export function issueSeatRequestTicket(
+  q: Queries,
+  identity: { readonly email: string; readonly displayName: string | null; readonly connectionId: number },
+  organisationId: number,
+  at: DateTime,
+): string {
+  const secret = newSecret(SEAT_REQUEST_TICKET_PREFIX);
+  q.seatRequests.insertTicket({
+    tokenHash: hashSecret(secret),
+    organisationId,
+    connectionId: identity.connectionId,
+    email: identity.email,
+    displayName: identity.displayName,
+    createdAt: at.toISO()!,
+    expiresAt: at.plus({ minutes: SEAT_REQUEST_TICKET_TTL_MINUTES }).toISO()!,
+  });
+  return secret;
+}
 
 export interface SeatRequestDeps {
   readonly store: Store;
@@ -189,17 +222,39 @@ export function createSeatRequests({
     },
 
     /**
-     * A person refused at sign-in for want of a seat asks for one. `identity` is what the identity
-     * provider asserted in that refused sign-in (never typed by the person); the caller has checked
-     * the one-time ticket that carries it. Rate-limited per organisation.
+     * A person refused at sign-in for want of a seat asks for one with the ticket from the refusal
+     * page (single use, an hour): the request is for the identity the provider asserted in that
+     * sign-in, of the lowest tier (any seat lets them in; an administrator may grant another).
+     * At most SIGN_IN_REQUESTS_PER_HOUR such requests per organisation per hour.
      */
-    askFromSignIn(
-      organisationId: number,
-      identity: { email: string; displayName: string | null; connectionId: number },
+    askWithTicket(
+      token: string,
       note: string | null,
-    ): SeatRequest {
+    ): { request: SeatRequest; organisation: { name: string; slug: string } } {
+      const tokenHash = hashSecret(token);
       return store.write((q) => {
-        const since = clock.now().minus({ hours: 1 }).toISO()!;
+        const ticket = q.seatRequests.ticketByHash(tokenHash);
+        if (!ticket) {
+          throw new ValidationError(
+            'This link is not valid. Sign in again to be offered a new one.',
+            {},
+            'seat_request_ticket_invalid',
+          );
+        }
+        const now = clock.now();
+        if (ticket.usedAt !== null) {
+          throw new GoneError('A seat was asked for with this link already.', {}, 'seat_request_ticket_used');
+        }
+        if (now.toISO()! >= ticket.expiresAt || !q.seatRequests.useTicket(ticket.id, now.toISO()!)) {
+          throw new GoneError(
+            'This link has expired. Sign in again to be offered a new one.',
+            {},
+            'seat_request_ticket_expired',
+          );
+        }
+        const organisationId = ticket.organisationId;
+        const organisation = requireOrganisation(q, organisationId);
+        const since = now.minus({ hours: 1 }).toISO()!;
         if (q.seatRequests.countSince(organisationId, 'sign_in', since) >= SIGN_IN_REQUESTS_PER_HOUR) {
           throw new ConflictError(
             'Many people have asked for a seat in the last hour; your administrators have been told. Please try again later.',
@@ -207,25 +262,25 @@ export function createSeatRequests({
             'too_many_requests',
           );
         }
-        // The lowest tier: any seat lets the person in; the administrator may grant another.
         const lowest = [...q.seatPools.list(organisationId)].sort((a, b) => a.rank - b.rank)[0];
         if (!lowest) throw new NotFoundError('This organisation has no seats.');
         const member = q.members
-          .withEmail(organisationId, identity.email)
+          .withEmail(organisationId, ticket.email)
           .find((m) => m.seatState !== 'removed');
-        return record(
+        const request = record(
           q,
           {
             organisationId,
             memberId: member?.id ?? null,
-            email: identity.email,
-            displayName: identity.displayName,
+            email: ticket.email,
+            displayName: ticket.displayName,
             tierId: lowest.tierId,
             note,
             origin: 'sign_in',
           },
-          { type: 'jit', connectionId: identity.connectionId },
+          { type: 'jit', connectionId: ticket.connectionId },
         );
+        return { request, organisation: { name: organisation.name, slug: organisation.slug } };
       });
     },
 

@@ -25,6 +25,7 @@ import type { OwnerNotices } from '../seats/notices.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import type { ExternalIdentity } from './identity.js';
 import { changeRole, emailDomain, mappedAccess, type MemberService } from './members.js';
+import { issueSeatRequestTicket } from './seat-requests.js';
 
 /** Product rule: owners hear about sign-ins refused for want of a seat at most once an hour. */
 const NOTICE_INTERVAL_HOURS = 1;
@@ -232,11 +233,15 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
     });
   }
 
-  /** Audits a refusal after its transaction rolled back; a seat shortage also tells the owners, hourly at most. */
-  function recordRefusal(identity: ExternalIdentity, code: string): void {
-    store.write((q) => {
+  /**
+   * Audits a refusal after its transaction rolled back; a seat shortage also tells the owners, hourly
+   * at most, and returns the secret of a ticket with which the person may ask for a seat
+   * (provisioning/seat-requests.ts), when the provider vouched for their address.
+   */
+  function recordRefusal(identity: ExternalIdentity, code: string): string | null {
+    return store.write((q) => {
       const connection = q.sso.connection(identity.connectionId);
-      if (!connection) return;
+      if (!connection) return null;
       const organisationId = connection.organisationId;
       const at = clock.now();
       const actor: Actor = { type: 'jit', connectionId: connection.id };
@@ -249,8 +254,12 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
         subjectId: identity.subject,
         after: { code, email: identity.email },
       });
-      if (code !== 'no_seats') return;
+      if (code !== 'no_seats') return null;
       q.waitlist.record(organisationId, identity.email ?? identity.subject, 'jit', at.toISO()!);
+      const ticket =
+        identity.email !== null && identity.emailVerified
+          ? issueSeatRequestTicket(q, { ...identity, email: identity.email }, organisationId, at)
+          : null;
       if (
         q.sso.claimNotice(
           organisationId,
@@ -271,6 +280,7 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
         // The mail to every seated owner commits with the claim on the hourly slot, or not at all.
         notices?.noSeatsForSignIn(q, organisationId, at.toISO()!);
       }
+      return ticket;
     });
   }
 
@@ -291,8 +301,12 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
           refusal = new SignInRefusedError('contract_expired', error.message, error.details);
         }
         if (refusal instanceof SignInRefusedError) {
-          recordRefusal(identity, refusal.code);
-          throw refusal;
+          const ticket = recordRefusal(identity, refusal.code);
+          if (ticket === null) throw refusal;
+          throw new SignInRefusedError(refusal.code, refusal.message, {
+            ...refusal.details,
+            seatRequestTicket: ticket,
+          });
         }
         throw error;
       }

@@ -112,6 +112,17 @@ function signInAgain(lang: Language, organisationSlug?: string): string {
   return `<p><a href="${escapeHtml(href)}" data-testid="sign-in-again">${escapeHtml(t(lang, 'sso.page.signInAgain'))}</a></p>`;
 }
 
+/**
+ * A refusal for want of a seat carries a single-use ticket for the identity the provider asserted
+ * (provisioning/seat-requests.ts): the console page it opens asks the administrators for a seat.
+ * The ticket rides in the fragment, which browsers never send to a server.
+ */
+function askForSeat(lang: Language, ticket: unknown): string {
+  if (typeof ticket !== 'string') return '';
+  const href = `/console/ask-for-seat#token=${encodeURIComponent(ticket)}`;
+  return `<p><a href="${escapeHtml(href)}" data-testid="ask-for-seat">${escapeHtml(t(lang, 'sso.page.askForSeat'))}</a></p>`;
+}
+
 export function createSsoRouter(deps: SsoDeps): Router {
   const { sso, signIn, clock, logger } = deps;
   /** A page's language and the organisation's name, from whatever the request tells of the reader. */
@@ -483,7 +494,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
         res,
         403,
         t(lang, 'sso.page.cannotSignIn'),
-        `<p>${escapeHtml(message)}</p>${reference(lang, error.code)}${signInAgain(lang, slug)}`,
+        `<p>${escapeHtml(message)}</p>${reference(lang, error.code)}${askForSeat(lang, error.details.seatRequestTicket)}${signInAgain(lang, slug)}`,
         lang,
       );
       return;

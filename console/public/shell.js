@@ -38,6 +38,7 @@ const ROUTES = [
   { path: /^\/sign-in$/, role: 'public', load: () => import('./pages/sign-in.js') },
   { path: /^\/accept-invitation$/, role: 'public', load: () => import('./pages/accept-invitation.js') },
   { path: /^\/confirm-transfer$/, role: 'public', load: () => import('./pages/confirm-transfer.js') },
+  { path: /^\/ask-for-seat$/, role: 'public', load: () => import('./pages/ask-for-seat.js') },
   {
     path: /^\/members$/,
     href: '/members',

@@ -42,3 +42,19 @@ CREATE TABLE seat_requests (
 CREATE UNIQUE INDEX seat_requests_one_open ON seat_requests (organisation_id, email_key, tier_id)
   WHERE status = 'open';
 CREATE INDEX seat_requests_by_org ON seat_requests (organisation_id, status, created_at);
+
+-- A person refused at sign-in for want of a seat may ask for one from the refusal page: the page
+-- carries a single-use secret standing for the identity the provider asserted in that sign-in.
+CREATE TABLE seat_request_tickets (
+  id               INTEGER PRIMARY KEY,
+  /** SHA-256 of the secret; the secret itself is only in the refusal page's link. */
+  token_hash       TEXT NOT NULL UNIQUE,
+  organisation_id  INTEGER NOT NULL REFERENCES organisations (id),
+  connection_id    INTEGER NOT NULL,
+  email            TEXT NOT NULL,
+  display_name     TEXT,
+  created_at       TEXT NOT NULL,
+  expires_at       TEXT NOT NULL,
+  used_at          TEXT
+);
+CREATE INDEX seat_request_tickets_by_expiry ON seat_request_tickets (expires_at);

@@ -63,6 +63,43 @@ export interface NewSeatRequest {
   readonly at: string;
 }
 
+/** The single-use right, given by a refused sign-in, to ask for a seat as the identity it asserted. */
+export interface SeatRequestTicket {
+  readonly id: number;
+  readonly tokenHash: string;
+  readonly organisationId: number;
+  readonly connectionId: number;
+  readonly email: string;
+  readonly displayName: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt: string | null;
+}
+
+interface TicketRow {
+  id: number;
+  token_hash: string;
+  organisation_id: number;
+  connection_id: number;
+  email: string;
+  display_name: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+const toTicket = (r: TicketRow): SeatRequestTicket => ({
+  id: r.id,
+  tokenHash: r.token_hash,
+  organisationId: r.organisation_id,
+  connectionId: r.connection_id,
+  email: r.email,
+  displayName: r.display_name,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+});
+
 export function createSeatRequestQueries(db: Db) {
   const insert = db.prepare<
     [number, number | null, string, string, string | null, string, string | null, SeatRequestOrigin, string],
@@ -95,7 +132,36 @@ export function createSeatRequestQueries(db: Db) {
     "UPDATE seat_requests SET status = ?, decided_at = ?, decided_by = ?, reason = ? WHERE organisation_id = ? AND id = ? AND status = 'open'",
   );
 
+  const insertTicket = db.prepare<[string, number, number, string, string | null, string, string]>(
+    `INSERT INTO seat_request_tickets (token_hash, organisation_id, connection_id, email, display_name, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const ticketByHash = db.prepare<[string], TicketRow>(
+    'SELECT * FROM seat_request_tickets WHERE token_hash = ?',
+  );
+  // Conditional: a ticket is used once, however many requests race with it.
+  const useTicket = db.prepare<[string, number, string]>(
+    'UPDATE seat_request_tickets SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?',
+  );
+  const pruneTickets = db.prepare<[string]>('DELETE FROM seat_request_tickets WHERE expires_at < ?');
+
   return {
+    /** Stores a sign-in refusal's ticket (its secret's hash); expired ones are deleted first. */
+    insertTicket(t: Omit<SeatRequestTicket, 'id' | 'usedAt'>): void {
+      pruneTickets.run(t.createdAt);
+      insertTicket.run(
+        t.tokenHash,
+        t.organisationId,
+        t.connectionId,
+        t.email,
+        t.displayName,
+        t.createdAt,
+        t.expiresAt,
+      );
+    },
+    ticketByHash: (tokenHash: string) => mapOptional(ticketByHash.get(tokenHash), toTicket),
+    /** Marks the ticket used; false if it was used or had expired. */
+    useTicket: (id: number, at: string): boolean => useTicket.run(at, id, at).changes === 1,
     insert(r: NewSeatRequest): number {
       return insert.get(
         r.organisationId,
