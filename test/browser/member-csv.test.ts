@@ -11,7 +11,7 @@ import { SESSION_COOKIE } from '../../api/auth.js';
 import { OPERATOR } from '../../domain/model.js';
 import { createInvitationService } from '../../provisioning/invitations.js';
 import { createMemberAdmin } from '../../provisioning/member-admin.js';
-import { createSeatRequests } from '../../provisioning/seat-requests.js';
+import { createSeatRequests, issueSeatRequestTicket } from '../../provisioning/seat-requests.js';
 import { browserSkipReason, launchChromium } from '../helpers/browser.js';
 import {
   createExample,
@@ -215,5 +215,35 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
       [['dana@acme.example', 'premium', 'Second try: new project']],
     );
     await page.context().close();
+  });
+
+  test('When a person refused at sign-in follows the link to ask for a seat, then the request is for the asserted identity', async () => {
+    const token = ctx.c.store.write((q) =>
+      issueSeatRequestTicket(
+        q,
+        { email: 'zoe@acme.example', displayName: 'Zoe Newcomer', connectionId: 1 },
+        orgId,
+        ctx.clock.now(),
+      ),
+    );
+    const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const response = await page.goto(`${server.url}/console/ask-for-seat#token=${encodeURIComponent(token)}`);
+    assert.equal(response!.status(), 200);
+    await page.getByLabel('Note for your administrators (optional)').fill('I start on Monday');
+    assert.equal(new URL(page.url()).hash, '', 'the ticket leaves the address bar');
+    await shot(page, 'ask-for-seat-390');
+    await page.getByRole('button', { name: 'Ask for a seat' }).click();
+    await page
+      .getByTestId('seat-asked')
+      .getByText('Your request was sent to the administrators of Acme GmbH.')
+      .waitFor();
+    const open = ctx.c.store
+      .read((q) => q.seatRequests.list(orgId, 'open'))
+      .find((r) => r.email === 'zoe@acme.example');
+    assert.equal(open?.origin, 'sign_in');
+    assert.equal(open?.note, 'I start on Monday');
+    await context.close();
   });
 });
