@@ -433,6 +433,7 @@ export function billingRoutes({
       summary: 'Download an invoice as PDF',
       role: 'owner',
       params: InvoiceNumber,
+      response: z.string().meta({ format: 'binary', description: 'A PDF document (ISO 32000).' }),
       responseType: 'application/pdf',
       responses: {
         200: 'application/pdf: the invoice with seller, billing contact and address, every line and the total.',
@@ -444,7 +445,8 @@ export function billingRoutes({
           status: 200,
           type: 'application/pdf',
           headers: { 'content-disposition': `attachment; filename="invoice-${document.invoice.number}.pdf"` },
-          body: await renderInvoicePdf(document, seller),
+          // The bytes as they are: the router sends a Buffer unchanged; the schema calls it a binary string.
+          body: (await renderInvoicePdf(document, seller)) as unknown as string,
         };
       },
     }),
