@@ -496,6 +496,7 @@ export function identityRoutes(deps: {
       responses: {
         200: 'The connection as changed.',
         404: 'No such connection in this organisation.',
+        409: 'Turning off the last enabled connection while single sign-on is required (`sso_required_in_use`).',
       },
       handle: async ({ caller, params, body }) => {
         const { metadata, ...rest } = body;
@@ -519,6 +520,7 @@ export function identityRoutes(deps: {
       responses: {
         204: 'Deleted, with the identities linked through it; the members keep their seats and roles.',
         404: 'No such connection in this organisation.',
+        409: 'The last enabled connection while single sign-on is required (`sso_required_in_use`).',
       },
       handle: ({ caller, params }) => {
         sso.deleteConnection(caller.organisationId, params.connectionId, caller.actor);
@@ -560,10 +562,10 @@ export function identityRoutes(deps: {
         409: 'A next key is already waiting (`sp_key_rotation_pending`): promote it first.',
       },
       handle: async ({ caller, params }) => {
-        const key = await sso.addServiceProviderKey(caller.organisationId, params.connectionId, caller.actor);
+        await sso.addServiceProviderKey(caller.organisationId, params.connectionId, caller.actor);
         return created(
           serviceProviderOf(caller, params.connectionId),
-          `/api/v1/sso-connections/${params.connectionId}/service-provider#key-${key.id}`,
+          `/api/v1/sso-connections/${params.connectionId}/service-provider`,
         );
       },
     }),
