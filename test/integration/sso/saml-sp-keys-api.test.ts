@@ -165,4 +165,24 @@ describe('SAML service provider keys through the admin API', () => {
     const wrong = await w.as.owner.patch(`/sso-connections/${connectionId}`, { signAuthnRequests: 'yes' });
     assert.equal(wrong.status, 400);
   });
+
+  test('When a SAML connection with keys is deleted, then its keys go with it', async () => {
+    const made = await w.as.owner.post('/sso-connections', {
+      protocol: 'saml',
+      name: 'Short-lived',
+      idpEntityId: 'https://idp.example/other',
+      idpSsoUrl: 'https://idp.example/other/sso',
+      idpCerts: [CERT],
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const id = made.body.id as number;
+    assert.equal((await w.as.owner.post(`/sso-connections/${id}/service-provider/keys`)).status, 201);
+    assert.equal(w.c.store.read((q) => q.samlSpKeys.keys(id)).length, 2);
+    assert.equal((await w.as.owner.delete(`/sso-connections/${id}`)).status, 204);
+    assert.deepEqual(
+      w.c.store.read((q) => q.samlSpKeys.keys(id)),
+      [],
+    );
+    assert.equal((await w.as.owner.get(`/sso-connections/${id}/service-provider`)).status, 404);
+  });
 });
