@@ -4,6 +4,7 @@
 // to a server by the browser) stands for the identity that sign-in asserted; it works once.
 /* global location, history, HTMLTextAreaElement */
 import { call } from '../http.js';
+import { t } from '../i18n.js';
 import { h, replace } from '../dom.js';
 import { problemText } from './member-csv.js';
 
@@ -13,15 +14,7 @@ export async function render(ctx) {
   // The secret leaves the address bar (and the history) at once.
   if (location.hash) history.replaceState(null, '', location.pathname);
   if (!token) {
-    replace(
-      ctx.main,
-      h('h1', {}, 'Ask for a seat'),
-      h(
-        'p',
-        {},
-        'This page is opened from the page that refused your sign-in. Sign in again to be offered the link.',
-      ),
-    );
+    replace(ctx.main, h('h1', {}, t('seatAsk.heading')), h('p', {}, t('seatAsk.refused.noTicket')));
     return;
   }
   const note = /** @type {HTMLTextAreaElement} */ (
@@ -31,14 +24,10 @@ export async function render(ctx) {
   const form = h(
     'form',
     { class: 'card' },
-    h(
-      'p',
-      {},
-      'Your organisation had no seat free when you signed in. Your administrators will be told that you asked, and you will get an email with their answer.',
-    ),
-    h('label', { for: 'seat-note' }, 'Note for your administrators (optional)'),
+    h('p', {}, t('seatAsk.refused.intro')),
+    h('label', { for: 'seat-note' }, t('seatAsk.note')),
     note,
-    h('button', { type: 'submit', class: 'primary' }, 'Ask for a seat'),
+    h('button', { type: 'submit', class: 'primary' }, t('seatAsk.submit')),
     status,
   );
   form.addEventListener('submit', (event) => {
@@ -50,11 +39,11 @@ export async function render(ctx) {
         );
         replace(
           ctx.main,
-          h('h1', {}, 'Ask for a seat'),
+          h('h1', {}, t('seatAsk.heading')),
           h(
             'p',
             { role: 'status', 'data-testid': 'seat-asked' },
-            `Your request was sent to the administrators of ${answer.organisation.name}. You will get an email with their answer.`,
+            t('seatAsk.refused.sent', { organisation: answer.organisation.name }),
           ),
         );
       } catch (error) {
@@ -62,6 +51,6 @@ export async function render(ctx) {
       }
     })();
   });
-  replace(ctx.main, h('h1', {}, 'Ask for a seat'), form);
+  replace(ctx.main, h('h1', {}, t('seatAsk.heading')), form);
   await Promise.resolve();
 }

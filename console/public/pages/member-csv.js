@@ -4,6 +4,7 @@
 // report is shown row by row, and "Send N invitations" applies exactly that report.
 /* global HTMLInputElement */
 import { API, call, query } from '../http.js';
+import { t } from '../i18n.js';
 import { h, problemOf, replace } from '../dom.js';
 
 /** A problem's words for a person. */
@@ -21,20 +22,11 @@ export function problemText(/** @type {unknown} */ error) {
  */
 
 /** What each outcome is called in the report. */
-const OUTCOMES = /** @type {Record<string, string>} */ ({
-  invite: 'Will be invited',
-  invited: 'Invited',
-  already_member: 'Already a member',
-  already_invited: 'Already invited',
-  duplicate: 'Repeated in the file',
-  invalid_email: 'Not an email address',
-  domain_not_verified: 'Domain not verified',
-  invalid_role: 'Unknown role',
-  unknown_tier: 'Unknown tier',
-  not_allowed: 'Needs an owner',
-  no_seat: 'No seat left',
-  contract_expired: 'Contract ended',
-});
+const outcomeName = (/** @type {string} */ outcome) => {
+  const key = `memberCsv.outcome.${outcome}`;
+  const said = t(key);
+  return said === key ? outcome : said;
+};
 
 /** The link that downloads the members list, with the page's filters, as CSV. */
 export function exportLink(/** @type {Record<string, string>} */ filters) {
@@ -46,7 +38,7 @@ export function exportLink(/** @type {Record<string, string>} */ filters) {
       class: 'button',
       'data-testid': 'members-csv',
     },
-    'Download CSV',
+    t('memberCsv.download'),
   );
 }
 
@@ -71,7 +63,7 @@ export function importPanel(onApplied) {
   });
 
   async function review(/** @type {File} */ file) {
-    replace(result, h('p', {}, 'Checking the file…'));
+    replace(result, h('p', {}, t('memberCsv.checking')));
     try {
       const report = /** @type {Report} */ (
         await call('POST', '/members/import', { csv: await file.text() })
@@ -86,7 +78,7 @@ export function importPanel(onApplied) {
     const send = h(
       'button',
       { type: 'button', class: 'primary', disabled: report.invitations === 0 },
-      report.invitations === 1 ? 'Send 1 invitation' : `Send ${report.invitations} invitations`,
+      t('memberCsv.send', { count: report.invitations }),
     );
     send.addEventListener('click', () => {
       send.setAttribute('disabled', '');
@@ -94,19 +86,15 @@ export function importPanel(onApplied) {
     });
     replace(
       result,
-      h(
-        'p',
-        {},
-        `Dry run: nothing has been sent. ${report.invitations} of ${report.rows.length} rows would be invited, each holding a seat for 21 days.`,
-      ),
+      h('p', {}, t('memberCsv.dryRunSummary', { invitations: report.invitations, rows: report.rows.length })),
       rowsTable(
-        'Dry run',
+        t('memberCsv.dryRunCaption'),
         report.rows.map((r) => [
           String(r.line),
           r.email,
           r.role,
           r.seatTier ?? r.tier ?? '—',
-          OUTCOMES[r.outcome] ?? r.outcome,
+          outcomeName(r.outcome),
           r.detail,
         ]),
         report.rows.map((r) => r.outcome),
@@ -125,16 +113,16 @@ export function importPanel(onApplied) {
         h(
           'p',
           { role: 'status' },
-          `${applied.invited} ${applied.invited === 1 ? 'invitation' : 'invitations'} sent; ${applied.refused} rows not invited.`,
+          t('memberCsv.sent', { invited: applied.invited, refused: applied.refused }),
         ),
         rowsTable(
-          'Import result',
+          t('memberCsv.resultCaption'),
           applied.rows.map((r) => [
             String(r.line),
             r.email,
             '',
             r.tier ?? '—',
-            OUTCOMES[r.outcome] ?? r.outcome,
+            outcomeName(r.outcome),
             r.detail,
           ]),
           applied.rows.map((r) => r.outcome),
@@ -148,13 +136,9 @@ export function importPanel(onApplied) {
 
   replace(
     panel,
-    h('h2', { id: 'import-heading' }, 'Import members from CSV'),
-    h(
-      'p',
-      { id: 'import-help' },
-      'A header row with email, and optionally name, role (user, admin, owner) and tier; at most 500 rows. You see what would happen before anything is sent.',
-    ),
-    h('label', { for: 'import-file' }, 'CSV file'),
+    h('h2', { id: 'import-heading' }, t('memberCsv.heading')),
+    h('p', { id: 'import-help' }, t('memberCsv.help')),
+    h('label', { for: 'import-file' }, t('memberCsv.file')),
     input,
     result,
   );
@@ -179,7 +163,9 @@ function rowsTable(
         h(
           'tr',
           {},
-          ['Line', 'Email', 'Role', 'Tier', 'Outcome', 'Detail'].map((t) => h('th', { scope: 'col' }, t)),
+          ['line', 'email', 'role', 'tier', 'outcome', 'detail'].map((c) =>
+            h('th', { scope: 'col' }, t(`memberCsv.col.${c}`)),
+          ),
         ),
       ),
       h(

@@ -87,7 +87,7 @@ export async function render(ctx) {
   const importToggle = h(
     'button',
     { type: 'button', 'aria-expanded': String(!importing.hidden) },
-    'Import CSV',
+    t('memberCsv.importToggle'),
   );
   importToggle.addEventListener('click', () => {
     importing.hidden = !importing.hidden;

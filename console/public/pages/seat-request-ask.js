@@ -3,6 +3,7 @@
 // their requests with what became of them (GET/POST /api/v1/seat-requests/mine, /seat-requests).
 /* global HTMLSelectElement, HTMLTextAreaElement */
 import { call } from '../http.js';
+import { t } from '../i18n.js';
 import { h, replace } from '../dom.js';
 import { problemText } from './member-csv.js';
 
@@ -10,8 +11,6 @@ import { problemText } from './member-csv.js';
  * @typedef {import('./seat-requests.js').SeatRequest} SeatRequest
  * @typedef {{ requests: SeatRequest[], tiers: { id: string, name: string }[] }} Mine
  */
-
-const STATUS = { open: 'waiting for an answer', granted: 'granted', declined: 'declined' };
 
 /**
  * The section, filled once the member's requests are read.
@@ -48,18 +47,18 @@ export function askForSeat(member) {
     const form = h(
       'form',
       {},
-      h('label', { for: 'ask-tier' }, 'Tier'),
+      h('label', { for: 'ask-tier' }, t('seatAsk.tier')),
       tier,
-      h('label', { for: 'ask-note' }, 'Note for your administrators (optional)'),
+      h('label', { for: 'ask-note' }, t('seatAsk.note')),
       note,
-      h('button', { type: 'submit', class: 'primary' }, 'Ask for a seat'),
+      h('button', { type: 'submit', class: 'primary' }, t('seatAsk.submit')),
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void (async () => {
         try {
           await call('POST', '/seat-requests', { tier: tier.value, note: note.value || null });
-          await draw('Your request was sent to your administrators.');
+          await draw(t('seatAsk.sent'));
         } catch (error) {
           replace(status, h('p', { class: 'error', role: 'alert' }, problemText(error)));
         }
@@ -67,10 +66,8 @@ export function askForSeat(member) {
     });
     replace(
       section,
-      h('h2', { id: 'ask-heading' }, 'Ask for a seat'),
-      askable.length > 0
-        ? form
-        : h('p', {}, 'You have asked for every tier you could, or hold the only one.'),
+      h('h2', { id: 'ask-heading' }, t('seatAsk.heading')),
+      askable.length > 0 ? form : h('p', {}, t('seatAsk.nothing')),
       status,
       mine.requests.length === 0
         ? null
@@ -78,7 +75,12 @@ export function askForSeat(member) {
             'ul',
             { 'data-testid': 'my-seat-requests' },
             mine.requests.map((r) =>
-              h('li', {}, `${r.tier}: ${STATUS[r.status]}`, r.reason ? ` (“${r.reason}”)` : ''),
+              h(
+                'li',
+                {},
+                t(`seatAsk.status.${r.status}`, { tier: r.tier }),
+                r.reason ? ` (“${r.reason}”)` : '',
+              ),
             ),
           ),
     );

@@ -3,6 +3,7 @@
 // (the seat is given at once, or the answer says what to buy) or declined with an optional reason.
 /* global HTMLInputElement */
 import { call } from '../http.js';
+import { t } from '../i18n.js';
 import { h, pageProblem, replace } from '../dom.js';
 import { problemText } from './member-csv.js';
 
@@ -11,8 +12,6 @@ import { problemText } from './member-csv.js';
  *   tier: string, note: string | null, origin: 'member' | 'sign_in', status: 'open' | 'granted' | 'declined',
  *   createdAt: string, decidedAt: string | null, reason: string | null }} SeatRequest
  */
-
-const STATUS = { open: 'Open', granted: 'Granted', declined: 'Declined' };
 
 /** What the last grant or decline said, shown once the page is drawn again. */
 /** @type {string | null} */
@@ -25,7 +24,7 @@ export async function render(ctx) {
   try {
     requests = /** @type {{ requests: SeatRequest[] }} */ (await call('GET', '/seat-requests')).requests;
   } catch (error) {
-    replace(ctx.main, h('h1', {}, 'Seat requests'), pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('seatRequests.title')), pageProblem(error));
     return;
   }
   const status = h('div', { 'aria-live': 'polite', 'data-testid': 'seat-request-status' });
@@ -34,12 +33,8 @@ export async function render(ctx) {
   const redraw = () => void render(ctx);
   replace(
     ctx.main,
-    h('h1', {}, 'Seat requests'),
-    h(
-      'p',
-      {},
-      'Members (and people refused at sign-in for want of a seat) ask here for a seat. Granting gives the seat at once; with none free, add seats in Billing first.',
-    ),
+    h('h1', {}, t('seatRequests.title')),
+    h('p', {}, t('seatRequests.intro')),
     status,
     h(
       'div',
@@ -47,21 +42,23 @@ export async function render(ctx) {
       h(
         'table',
         { 'data-testid': 'seat-requests' },
-        h('caption', {}, 'Seat requests'),
+        h('caption', {}, t('seatRequests.title')),
         h(
           'thead',
           {},
           h(
             'tr',
             {},
-            ['Who', 'Tier', 'Note', 'Asked', 'Status', ''].map((t) => h('th', { scope: 'col' }, t)),
+            ['who', 'tier', 'note', 'asked', 'status', null].map((c) =>
+              h('th', { scope: 'col' }, c ? t(`seatRequests.col.${c}`) : ''),
+            ),
           ),
         ),
         h(
           'tbody',
           {},
           requests.length === 0
-            ? h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No seat requests.'))
+            ? h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('seatRequests.empty')))
             : requests.map((r) => row(r, status, redraw)),
         ),
       ),
@@ -76,19 +73,24 @@ function row(
 ) {
   const actions = h('td', {});
   if (r.status === 'open') {
-    const grant = h('button', { type: 'button', class: 'primary' }, 'Grant');
-    const decline = h('button', { type: 'button' }, 'Decline');
+    const grant = h('button', { type: 'button', class: 'primary' }, t('seatRequests.grant'));
+    const decline = h('button', { type: 'button' }, t('seatRequests.decline'));
     const reason = /** @type {HTMLInputElement} */ (
       h('input', {
         type: 'text',
         maxlength: 500,
-        'aria-label': `Reason for declining ${r.email} (optional)`,
-        placeholder: 'Reason (optional)',
+        'aria-label': t('seatRequests.reasonLabel', { email: r.email }),
+        placeholder: t('seatRequests.reasonPlaceholder'),
       })
     );
     grant.addEventListener(
       'click',
-      () => void act(`/seat-requests/${r.id}/grant`, undefined, `Granted: ${r.email} has a ${r.tier} seat.`),
+      () =>
+        void act(
+          `/seat-requests/${r.id}/grant`,
+          undefined,
+          t('seatRequests.granted', { email: r.email, tier: r.tier }),
+        ),
     );
     decline.addEventListener(
       'click',
@@ -96,12 +98,12 @@ function row(
         void act(
           `/seat-requests/${r.id}/decline`,
           { reason: reason.value || null },
-          `Declined the request of ${r.email}.`,
+          t('seatRequests.declined', { email: r.email }),
         ),
     );
     replace(actions, grant, ' ', reason, ' ', decline);
   } else {
-    replace(actions, r.reason ? `Reason: ${r.reason}` : '');
+    replace(actions, r.reason ? t('seatRequests.reason', { reason: r.reason }) : '');
   }
 
   async function act(/** @type {string} */ path, /** @type {unknown} */ body, /** @type {string} */ done) {
@@ -123,12 +125,12 @@ function row(
       'td',
       {},
       r.displayName ? `${r.displayName} (${r.email})` : r.email,
-      r.origin === 'sign_in' ? ' — refused at sign-in' : '',
+      r.origin === 'sign_in' ? t('seatRequests.refusedAtSignIn') : '',
     ),
     h('td', {}, r.tier),
     h('td', {}, r.note ?? '—'),
     h('td', {}, new Date(r.createdAt).toLocaleString()),
-    h('td', {}, STATUS[r.status]),
+    h('td', {}, t(`seatRequests.status.${r.status}`)),
     actions,
   );
 }
