@@ -1,7 +1,16 @@
 // The words of the seat-request mails: to the owners when someone asks for a seat, and to the
 // person when an administrator grants or declines it. Built as mail/messages.ts builds its mails:
-// a complete text part, and an HTML part saying the same with every value escaped.
-import { escapeHtml, type MailContent } from './messages.js';
+// a complete text part, and an HTML part saying the same with every value escaped; in the reader's
+// language (i18n/locales/*.json), English when none is given.
+import { t, tOr, type Language } from '../i18n/index.js';
+import { escapeHtml, type MailContent, type Reader } from './messages.js';
+
+/** The tier as the reader's language names it, when its id is known. */
+function tierIn(lang: Language, input: { readonly tierName: string; readonly tierId?: string }): string {
+  return oneLine(
+    input.tierId === undefined ? input.tierName : tOr(lang, `tier.${input.tierId}`, input.tierName),
+  );
+}
 
 /** A value on one line: names and notes come from people, and a subject is one header line. */
 function oneLine(text: string): string {
@@ -12,6 +21,7 @@ function compose(
   subject: string,
   paragraphs: readonly string[],
   link?: { label: string; href: string },
+  lang: Language = 'en',
 ): MailContent {
   const url = link ? new URL(link.href) : null;
   if (url && url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -30,7 +40,7 @@ function compose(
     )
     .join('\n');
   const html =
-    '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>' +
+    `<!DOCTYPE html>\n<html lang="${lang}">\n<head><meta charset="utf-8"><title>` +
     escapeHtml(subject) +
     '</title></head>\n<body style="font-family:sans-serif;line-height:1.5">\n' +
     body +
@@ -39,62 +49,81 @@ function compose(
 }
 
 /** To each owner: someone asks for a seat. */
-export function seatRequestedMail(input: {
-  readonly organisationName: string;
-  readonly requester: string;
-  readonly tierName: string;
-  readonly note: string | null;
-  readonly refusedAtSignIn: boolean;
-  readonly requestsLink: string;
-}): MailContent {
-  const org = oneLine(input.organisationName);
-  const who = oneLine(input.requester);
-  const tier = oneLine(input.tierName);
+export function seatRequestedMail(
+  input: {
+    readonly organisationName: string;
+    readonly requester: string;
+    readonly tierName: string;
+    readonly tierId?: string;
+    readonly note: string | null;
+    readonly refusedAtSignIn: boolean;
+    readonly requestsLink: string;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
+  const requester = oneLine(input.requester);
+  const tier = tierIn(lang, input);
   return compose(
-    `${org}: ${who} asks for a ${tier} seat`,
+    t(lang, 'mail.seatRequest.subject', { organisation, requester, tier }),
     [
       input.refusedAtSignIn
-        ? `${who} was refused at sign-in because no seat was free, and asks for a ${tier} seat.`
-        : `${who} asks for a ${tier} seat.`,
-      ...(input.note ? [`Their note: “${input.note.trim()}”`] : []),
-      `Grant or decline the request in the console. Granting gives the seat at once if one is free; otherwise add seats first. You receive this as an owner of ${org}.`,
+        ? t(lang, 'mail.seatRequest.refused', { requester, tier })
+        : t(lang, 'mail.seatRequest.asks', { requester, tier }),
+      ...(input.note ? [t(lang, 'mail.seatRequest.note', { note: input.note.trim() })] : []),
+      t(lang, 'mail.seatRequest.decide', { organisation }),
     ],
-    { label: 'Open seat requests', href: input.requestsLink },
+    { label: t(lang, 'mail.seatRequest.open'), href: input.requestsLink },
+    lang,
   );
 }
 
 /** To the person who asked: the request was granted. */
-export function seatRequestGrantedMail(input: {
-  readonly organisationName: string;
-  readonly tierName: string;
-  /** True when an invitation was sent (the person had no account): they accept it to get in. */
-  readonly invited: boolean;
-  readonly consoleLink: string;
-}): MailContent {
-  const org = oneLine(input.organisationName);
-  const tier = oneLine(input.tierName);
+export function seatRequestGrantedMail(
+  input: {
+    readonly organisationName: string;
+    readonly tierName: string;
+    readonly tierId?: string;
+    /** True when an invitation was sent (the person had no account): they accept it to get in. */
+    readonly invited: boolean;
+    readonly consoleLink: string;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
+  const tier = tierIn(lang, input);
   return compose(
-    `${org}: your request for a ${tier} seat was granted`,
+    t(lang, 'mail.seatRequest.grantedSubject', { organisation, tier }),
     [
       input.invited
-        ? `Your request for a ${tier} seat in ${org} was granted. A separate invitation email holds the seat for you: accept it, or sign in through your company's single sign-on, within 21 days.`
-        : `Your request for a ${tier} seat in ${org} was granted: the seat is yours now.`,
+        ? t(lang, 'mail.seatRequest.grantedInvited', { organisation, tier })
+        : t(lang, 'mail.seatRequest.grantedSeated', { organisation, tier }),
     ],
-    input.invited ? undefined : { label: 'Open the console', href: input.consoleLink },
+    input.invited ? undefined : { label: t(lang, 'mail.seatRequest.openConsole'), href: input.consoleLink },
+    lang,
   );
 }
 
 /** To the person who asked: the request was declined. */
-export function seatRequestDeclinedMail(input: {
-  readonly organisationName: string;
-  readonly tierName: string;
-  readonly reason: string | null;
-}): MailContent {
-  const org = oneLine(input.organisationName);
-  const tier = oneLine(input.tierName);
-  return compose(`${org}: your request for a ${tier} seat was declined`, [
-    `Your request for a ${tier} seat in ${org} was declined.`,
-    ...(input.reason ? [`The reason given: “${input.reason.trim()}”`] : []),
-    'If you have questions, ask an administrator of your organisation.',
-  ]);
+export function seatRequestDeclinedMail(
+  input: {
+    readonly organisationName: string;
+    readonly tierName: string;
+    readonly tierId?: string;
+    readonly reason: string | null;
+  } & Reader,
+): MailContent {
+  const lang = input.language ?? 'en';
+  const organisation = oneLine(input.organisationName);
+  const tier = tierIn(lang, input);
+  return compose(
+    t(lang, 'mail.seatRequest.declinedSubject', { organisation, tier }),
+    [
+      t(lang, 'mail.seatRequest.declined', { organisation, tier }),
+      ...(input.reason ? [t(lang, 'mail.seatRequest.reason', { reason: input.reason.trim() })] : []),
+      t(lang, 'mail.seatRequest.questions'),
+    ],
+    undefined,
+    lang,
+  );
 }

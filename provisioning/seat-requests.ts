@@ -24,6 +24,8 @@ import {
   seatRequestedMail,
   seatRequestGrantedMail,
 } from '../mail/seat-request-messages.js';
+import type { Reader } from '../mail/messages.js';
+import { readerOf } from '../mail/reader.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import type { InvitationService } from './invitations.js';
@@ -159,18 +161,23 @@ export function createSeatRequests({
         note: input.note,
       },
     });
-    const content = seatRequestedMail({
-      organisationName: organisation.name,
-      requester: input.displayName ? `${input.displayName} (${input.email})` : input.email,
-      tierName: tierName(q, input.tierId),
-      note: input.note,
-      refusedAtSignIn: input.origin === 'sign_in',
-      requestsLink: `${base(publicBaseUrl)}/console/seat-requests`,
-    });
+    // Each owner in their own language.
+    const content = (reader: Reader) =>
+      seatRequestedMail({
+        organisationName: organisation.name,
+        requester: input.displayName ? `${input.displayName} (${input.email})` : input.email,
+        tierName: tierName(q, input.tierId),
+        tierId: input.tierId,
+        note: input.note,
+        refusedAtSignIn: input.origin === 'sign_in',
+        requestsLink: `${base(publicBaseUrl)}/console/seat-requests`,
+        ...reader,
+      });
     for (const owner of q.notices.owners(input.organisationId)) {
+      const mail = content(readerOf(q, input.organisationId, owner.memberId));
       enqueueMail(
         q,
-        { organisationId: input.organisationId, kind: 'seat_request', to: owner.email, ...content },
+        { organisationId: input.organisationId, kind: 'seat_request', to: owner.email, ...mail },
         at,
       );
     }
@@ -383,8 +390,10 @@ export function createSeatRequests({
             ...seatRequestGrantedMail({
               organisationName: organisation.name,
               tierName: tierName(q, tierId),
+              tierId,
               invited,
               consoleLink: `${base(publicBaseUrl)}/console/sign-in?org=${encodeURIComponent(organisation.slug)}`,
+              ...readerOf(q, organisationId, request.memberId),
             }),
           },
           at,
@@ -427,7 +436,9 @@ export function createSeatRequests({
             ...seatRequestDeclinedMail({
               organisationName: organisation.name,
               tierName: tierName(q, request.tierId),
+              tierId: request.tierId,
               reason,
+              ...readerOf(q, organisationId, request.memberId),
             }),
           },
           at,

@@ -80,6 +80,26 @@ describe('Mail in the reader’s language over SMTP', () => {
     assert.ok(!mail.text.includes('UTC'), 'not in UTC');
   });
 
+  test('When a member asks for a seat and is declined, then the owners hear of it and the member of the answer each in their own language', async () => {
+    w.c.store.write((q) => {
+      q.languages.setMember(w.organisationId, w.as.user.memberId, 'pt');
+      q.languages.setMember(w.organisationId, w.as.primary_owner.memberId, 'it');
+    });
+    const asked = await w.as.user.post('/seat-requests', { tier: 'premium', note: 'Preciso do Claude Code' });
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    const toOwner = await delivered(w.as.primary_owner.email);
+    assert.equal(toOwner.subject, 'Acme GmbH: User Person (user@acme.example) chiede un posto premium');
+    assert.ok(toOwner.text.includes('La sua nota: “Preciso do Claude Code”'), toOwner.text);
+    const requestId = (asked.body as { id: number }).id;
+    const declined = await w.as.admin.post(`/seat-requests/${requestId}/decline`, {
+      reason: 'Sem orçamento',
+    });
+    assert.equal(declined.status, 200);
+    const toMember = await delivered(w.as.user.email);
+    assert.equal(toMember.subject, 'Acme GmbH: seu pedido de um assento premium foi recusado');
+    assert.ok(toMember.text.includes('O motivo informado: “Sem orçamento”'), toMember.text);
+  });
+
   test('When usage reaches a threshold, then each owner is told in their own language', async () => {
     w.c.store.write((q) => {
       q.languages.setMember(w.organisationId, w.as.primary_owner.memberId, 'de');
