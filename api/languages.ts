@@ -7,8 +7,18 @@ import type { Clock } from '../domain/clock.js';
 import { createLanguageService } from '../provisioning/languages.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { ok, route, type Route } from './route.js';
+import { RowId } from './schemas.js';
 
 const Language = z.enum(LANGUAGES);
+
+const LanguageChoice = z.object({
+  language: Language.nullable().meta({ description: 'Your choice; null: automatic.' }),
+  locale: Language.meta({ description: 'The language the console speaks to you now.' }),
+});
+
+const OrganisationLanguage = z
+  .object({ id: RowId, slug: z.string(), name: z.string(), defaultLanguage: Language })
+  .meta({ id: 'OrganisationSettings' });
 
 export function languageRoutes({ store, clock }: { readonly store: Store; readonly clock: Clock }): Route[] {
   const languages = createLanguageService({ store, clock });
@@ -18,9 +28,11 @@ export function languageRoutes({ store, clock }: { readonly store: Store; readon
       path: '/profile',
       tag: 'Session',
       summary: 'Choose your own language',
+      operationId: 'setOwnLanguage',
       role: 'user',
       sessionOnly: true,
       body: z.strictObject({ language: Language.nullable() }),
+      response: LanguageChoice,
       responses: {
         200: '`language` (the choice; null: automatic) and `locale`, the language the console speaks to you now.',
       },
@@ -35,7 +47,9 @@ export function languageRoutes({ store, clock }: { readonly store: Store; readon
       path: '/organisation',
       tag: 'Session',
       summary: 'Show your organisation',
+      operationId: 'getOrganisation',
       role: 'user',
+      response: OrganisationLanguage,
       responses: { 200: 'The organisation: `id`, `slug`, `name` and `defaultLanguage`.' },
       handle: ({ caller }) => {
         const organisation = store.read((q) => requireOrganisation(q, caller.organisationId));
@@ -48,8 +62,10 @@ export function languageRoutes({ store, clock }: { readonly store: Store; readon
       path: '/organisation',
       tag: 'Session',
       summary: "Set the organisation's default language",
+      operationId: 'setDefaultLanguage',
       role: 'owner',
       body: z.strictObject({ defaultLanguage: Language }),
+      response: OrganisationLanguage,
       responses: { 200: 'The organisation, with its new `defaultLanguage`.' },
       handle: ({ caller, body }) => {
         const defaultLanguage = languages.setDefault(

@@ -129,7 +129,12 @@ export function openApiDocument(routes: readonly Route[], shared: Readonly<Recor
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const responses: Record<string, unknown> = {};
-    const success = route.response ? schemas.convert(route.response, 'output') : undefined;
+    // A body other than JSON (a PDF) without a schema of its own is described as bytes.
+    const success = route.response
+      ? schemas.convert(route.response, 'output')
+      : route.responseType
+        ? { type: 'string', contentMediaType: route.responseType }
+        : undefined;
     const statuses = { ...sharedStatuses(route, shared), ...route.responses };
     for (const [status, description] of Object.entries(statuses)) {
       const code = Number(status);

@@ -5,8 +5,10 @@ import request from 'supertest';
 import type { Response, Test } from 'supertest';
 import { csrfToken, SESSION_COOKIE } from '../../api/auth.js';
 import { API_PATH } from '../../api/router.js';
+import { allRoutes } from '../../api/routes.js';
 import { HIGHEST, OPERATOR, type Role } from '../../domain/model.js';
 import { createExample, setup, testApp, type TestContext } from './fixtures.js';
+import { validateResponses, type ResponseValidator } from './openapi-responses.js';
 
 export interface Caller {
   readonly memberId: number;
@@ -27,6 +29,8 @@ export interface ApiWorld extends TestContext {
   withToken(token: string): Omit<Caller, 'memberId' | 'email'>;
   /** A new signed-in session for a member. */
   signedIn(memberId: number): Caller;
+  /** Every answer is checked against the OpenAPI document (openapi-responses.ts); cleanup fails on a mismatch. */
+  readonly responses: ResponseValidator;
 }
 
 type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -70,7 +74,11 @@ export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeo
       OPERATOR,
     ).id;
   }
-  const app = testApp(ctx, options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {});
+  const publicBaseUrl = options.publicBaseUrl ?? 'http://127.0.0.1';
+  const { app, validator } = validateResponses(
+    testApp(ctx, options.publicBaseUrl ? { publicBaseUrl } : {}),
+    allRoutes({ ...ctx.c, publicBaseUrl }),
+  );
   const emails = new Map(
     ctx.c.store.read((q) => q.members.list(organisationId)).map((m) => [m.id, m.email] as const),
   );
@@ -86,6 +94,11 @@ export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeo
 
   return {
     ...ctx,
+    cleanup() {
+      ctx.cleanup();
+      validator.assertNone();
+    },
+    responses: validator,
     organisationId,
     app,
     as: {
