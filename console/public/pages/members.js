@@ -28,7 +28,18 @@ const SEAT_STATES = [
 ];
 
 /** How members arrived, in words. */
-export const SOURCES = { manual: 'Invitation', jit: 'SSO sign-in (JIT)', scim: 'Directory (SCIM)' };
+/** How each source of members is named, in the language in use (read when drawn, not at load). */
+export const SOURCES = {
+  get manual() {
+    return t('members.source.manual');
+  },
+  get jit() {
+    return t('members.source.jit');
+  },
+  get scim() {
+    return t('members.source.scim');
+  },
+};
 
 /** Problems about the person invited, shown at the field they concern. */
 export const INVITE_FIELDS = {
@@ -62,14 +73,18 @@ export async function render(ctx) {
   try {
     [list, usage] = await Promise.all([api.members({ ...filters, page, perPage: PER_PAGE }), api.usage()]);
   } catch (error) {
-    replace(ctx.main, h('h1', {}, 'Members'), pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('members.title')), pageProblem(error));
     return;
   }
   const tiers = usage.tiers;
   const owner = ctx.session ? may(ctx.session.role, 'owner') : false;
   const invitations = h('section', { class: 'card', 'aria-labelledby': 'invitations-heading' });
   const adding = h('section', { class: 'card', 'aria-labelledby': 'add-heading', hidden: true });
-  const addButton = h('button', { type: 'button', class: 'primary', 'aria-expanded': 'false' }, 'Add member');
+  const addButton = h(
+    'button',
+    { type: 'button', class: 'primary', 'aria-expanded': 'false' },
+    t('members.add'),
+  );
   addButton.addEventListener('click', () => {
     const opening = adding.hidden;
     adding.hidden = !opening;
@@ -103,8 +118,17 @@ export async function render(ctx) {
   // Select members on this page, then change their tier, unassign or remove them together.
   const bulk = bulkActions({ members: list.members, tiers, done: () => void render(ctx) });
   const memberTable = table(
-    'Members',
-    ['', 'Name', 'Email', 'Role', 'Tier', 'Seat', 'Source', t('members.lastActive')],
+    t('members.title'),
+    [
+      '',
+      t('members.col.name'),
+      t('members.col.email'),
+      t('members.col.role'),
+      t('members.col.tier'),
+      t('members.col.seat'),
+      t('members.col.source'),
+      t('members.lastActive'),
+    ],
     list.members.map((m) => [
       '',
       h('a', { href: `${BASE}/members/${m.id}` }, m.displayName ?? m.email),
@@ -119,7 +143,7 @@ export async function render(ctx) {
         m.lastActiveAt ? instant(m.lastActiveAt) : t('members.never'),
       ),
     ]),
-    { empty: 'No members match.' },
+    { empty: t('members.none') },
   );
   bulk.attach(memberTable);
   sortHeader(memberTable, ctx.search);
@@ -128,7 +152,7 @@ export async function render(ctx) {
     h(
       'div',
       { class: 'section-head' },
-      h('h1', {}, 'Members'),
+      h('h1', {}, t('members.title')),
       h(
         'div',
         { class: 'actions' },
@@ -148,11 +172,7 @@ export async function render(ctx) {
     adding,
     importing,
     filterForm(filters, tiers),
-    h(
-      'p',
-      { 'data-testid': 'member-count' },
-      list.total === 1 ? '1 member matches.' : `${count(list.total)} members match.`,
-    ),
+    h('p', { 'data-testid': 'member-count' }, t('members.count', { count: list.total })),
     list.members.length > 0 ? bulk.bar : null,
     h('div', { class: 'table-scroll' }, memberTable),
     pager(ctx.search, list.page, pages),
@@ -163,24 +183,24 @@ export async function render(ctx) {
 
 /** @param {import('../api.js').MemberFilters} filters @param {import('../api.js').UsageTier[]} tiers */
 function filterForm(filters, tiers) {
-  const any = { value: '', label: 'Any' };
+  const any = { value: '', label: t('members.filter.any') };
   const form = h(
     'form',
-    { class: 'card', role: 'search', 'aria-label': 'Filter members', novalidate: true },
+    { class: 'card', role: 'search', 'aria-label': t('members.filter.label'), novalidate: true },
     h(
       'div',
       { class: 'filters' },
       grow(
         field({
-          label: 'Search',
+          label: t('members.filter.search'),
           name: 'q',
           type: 'search',
           value: filters.q ?? '',
-          placeholder: 'Name or email',
+          placeholder: t('members.filter.searchPlaceholder'),
         }),
       ),
       field({
-        label: 'Role',
+        label: t('members.col.role'),
         name: 'role',
         value: filters.role ?? '',
         options: [
@@ -189,19 +209,19 @@ function filterForm(filters, tiers) {
         ],
       }),
       field({
-        label: 'Tier',
+        label: t('members.col.tier'),
         name: 'tier',
         value: filters.tier ?? '',
         options: [any, ...tiers.map((t) => ({ value: t.id, label: t.name }))],
       }),
       field({
-        label: 'Seat state',
+        label: t('members.filter.seatState'),
         name: 'seatState',
         value: filters.seatState ?? '',
         options: [any, ...SEAT_STATES.map((s) => ({ value: s, label: words(s) }))],
       }),
       field({
-        label: 'Source',
+        label: t('members.col.source'),
         name: 'source',
         value: filters.source ?? '',
         options: [any, ...Object.entries(SOURCES).map(([value, label]) => ({ value, label }))],
@@ -219,8 +239,8 @@ function filterForm(filters, tiers) {
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'submit' }, 'Apply filters'),
-      h('a', { href: `${BASE}/members`, class: 'button' }, 'Clear filters'),
+      h('button', { type: 'submit' }, t('members.filter.apply')),
+      h('a', { href: `${BASE}/members`, class: 'button' }, t('members.filter.clear')),
       h(
         'a',
         { href: `${BASE}/members${IDLE_SEATS}`, class: 'button', 'data-testid': 'idle-seats' },
@@ -290,10 +310,10 @@ function pager(
   };
   return h(
     'nav',
-    { class: 'pager', 'aria-label': 'Pages' },
-    page > 1 ? h('a', { href: to(page - 1), rel: 'prev' }, 'Previous page') : null,
-    h('span', {}, `Page ${page} of ${pages}`),
-    page < pages ? h('a', { href: to(page + 1), rel: 'next' }, 'Next page') : null,
+    { class: 'pager', 'aria-label': t('pager.label') },
+    page > 1 ? h('a', { href: to(page - 1), rel: 'prev' }, t('pager.previous')) : null,
+    h('span', {}, t('pager.position', { page, pages })),
+    page < pages ? h('a', { href: to(page + 1), rel: 'next' }, t('pager.next')) : null,
   );
 }
 
@@ -307,36 +327,38 @@ function inviteForm(tiers, owner, added) {
   const form = h(
     'form',
     { novalidate: true, 'aria-labelledby': 'add-heading' },
-    h('h2', { id: 'add-heading' }, 'Add member'),
-    h(
-      'p',
-      { class: 'hint' },
-      'They get an email with a link to accept. Their seat is held from now on, for 21 days. Only addresses on your verified domains can be invited.',
-    ),
-    field({ label: 'Email', name: 'email', type: 'email', required: true, autocomplete: 'off' }),
-    field({ label: 'Name (optional)', name: 'displayName', pointer: '/displayName' }),
+    h('h2', { id: 'add-heading' }, t('members.add')),
+    h('p', { class: 'hint' }, t('invite.hint')),
+    field({
+      label: t('members.col.email'),
+      name: 'email',
+      type: 'email',
+      required: true,
+      autocomplete: 'off',
+    }),
+    field({ label: t('invite.name'), name: 'displayName', pointer: '/displayName' }),
     field({
       label: 'Role',
       name: 'role',
       value: 'user',
       options: [
-        { value: 'user', label: 'User' },
-        { value: 'admin', label: 'Admin' },
-        ...(owner ? [{ value: 'owner', label: 'Owner' }] : []),
+        { value: 'user', label: roleName('user') },
+        { value: 'admin', label: roleName('admin') },
+        ...(owner ? [{ value: 'owner', label: roleName('owner') }] : []),
       ],
     }),
     field({
-      label: 'Seat tier',
+      label: t('invite.tier'),
       name: 'tier',
       value: '',
       options: [
-        { value: '', label: 'Lowest tier with a free seat' },
+        { value: '', label: t('invite.lowestTier') },
         ...[...tiers]
           .sort((a, b) => a.rank - b.rank)
           .map((t) => ({ value: t.id, label: `${t.name} (${count(t.available)} free)` })),
       ],
     }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Send invitation')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('invite.send'))),
   );
   onSubmit(
     form,
@@ -350,7 +372,11 @@ function inviteForm(tiers, owner, added) {
       });
       form.reset();
       notice(
-        `Invitation sent to ${invited.email}. A ${invited.tier ?? ''} seat is held until ${instant(invited.expiresAt)}.`,
+        t('invite.sent', {
+          email: invited.email,
+          tier: invited.tier ? words(invited.tier) : '',
+          expires: instant(invited.expiresAt),
+        }),
       );
       added();
     },
@@ -361,7 +387,7 @@ function inviteForm(tiers, owner, added) {
 
 /** The invitations pending or ended lately, with re-send and revoke. */
 async function showInvitations(/** @type {HTMLElement} */ section) {
-  const heading = h('h2', { id: 'invitations-heading' }, 'Invitations');
+  const heading = h('h2', { id: 'invitations-heading' }, t('invitations.title'));
   /** @type {Awaited<ReturnType<typeof api.invitations>>} */
   let list;
   try {
@@ -375,8 +401,16 @@ async function showInvitations(/** @type {HTMLElement} */ section) {
     section,
     heading,
     table(
-      'Pending invitations, and those ended in the last 30 days',
-      ['Email', 'Role', 'Tier', 'Status', 'Sent', 'Expires', 'Actions'],
+      t('invitations.caption'),
+      [
+        t('members.col.email'),
+        t('members.col.role'),
+        t('members.col.tier'),
+        t('invitations.col.status'),
+        t('invitations.col.sent'),
+        t('invitations.col.expires'),
+        t('invitations.col.actions'),
+      ],
       list.invitations.map((i) => [
         h('a', { href: `${BASE}/members/${i.memberId}` }, i.email),
         roleName(i.role),
@@ -386,13 +420,13 @@ async function showInvitations(/** @type {HTMLElement} */ section) {
         instant(i.expiresAt),
         invitationActions(i, reload),
       ]),
-      { empty: 'No invitations.' },
+      { empty: t('invitations.none') },
     ),
     list.total > list.invitations.length
       ? h(
           'p',
           { class: 'hint' },
-          `Showing the ${list.invitations.length} most recent of ${count(list.total)}.`,
+          t('invitations.showing', { shown: list.invitations.length, total: list.total }),
         )
       : null,
   );
