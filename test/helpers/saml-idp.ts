@@ -59,6 +59,11 @@ export interface EncryptionOverrides {
   readonly cert?: string;
   /** Key transport: RSA-OAEP (the default) or RSA PKCS#1 v1.5, which an SP must refuse. */
   readonly keyTransport?: 'rsa-oaep' | 'rsa-1_5';
+  /**
+   * Where the EncryptedKey goes (SAML core §2.3.4 allows both): inside EncryptedData's KeyInfo (the
+   * default), or beside EncryptedData in the EncryptedAssertion, referenced by a RetrievalMethod.
+   */
+  readonly keyPlacement?: 'inside' | 'sibling';
   /** After encrypting: flip the ciphertext bit that changes the NameID's last character. */
   readonly tamperCiphertext?: boolean;
 }
@@ -558,16 +563,22 @@ function encryptAssertionIn(
   const keyMethod = oaep
     ? `<xenc:EncryptionMethod Algorithm="${NS_XENC}rsa-oaep-mgf1p"><ds:DigestMethod Algorithm="${NS_DSIG}sha1"/></xenc:EncryptionMethod>`
     : `<xenc:EncryptionMethod Algorithm="${NS_XENC}rsa-1_5"/>`;
+  const sibling = e.keyPlacement === 'sibling';
+  const keyId = `_k${randomBytes(8).toString('hex')}`;
+  const encryptedKey =
+    `<xenc:EncryptedKey xmlns:xenc="${NS_XENC}" xmlns:ds="${NS_DSIG}"${sibling ? ` Id="${keyId}"` : ''}>${keyMethod}` +
+    `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemOf(cert).replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+    `<xenc:CipherData><xenc:CipherValue>${wrappedKey.toString('base64')}</xenc:CipherValue></xenc:CipherData>` +
+    `</xenc:EncryptedKey>`;
   const encryptedXml =
     `<saml:EncryptedAssertion xmlns:saml="${NS_ASSERTION}">` +
     `<xenc:EncryptedData xmlns:xenc="${NS_XENC}" xmlns:ds="${NS_DSIG}" Type="${NS_XENC}Element">` +
     `<xenc:EncryptionMethod Algorithm="${algorithm.uri}"/>` +
-    `<ds:KeyInfo><xenc:EncryptedKey>${keyMethod}` +
-    `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemOf(cert).replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
-    `<xenc:CipherData><xenc:CipherValue>${wrappedKey.toString('base64')}</xenc:CipherValue></xenc:CipherData>` +
-    `</xenc:EncryptedKey></ds:KeyInfo>` +
+    (sibling
+      ? `<ds:KeyInfo><ds:RetrievalMethod URI="#${keyId}" Type="${NS_XENC}EncryptedKey"/></ds:KeyInfo>`
+      : `<ds:KeyInfo>${encryptedKey}</ds:KeyInfo>`) +
     `<xenc:CipherData><xenc:CipherValue>${ciphertext.toString('base64')}</xenc:CipherValue></xenc:CipherData>` +
-    `</xenc:EncryptedData></saml:EncryptedAssertion>`;
+    `</xenc:EncryptedData>${sibling ? encryptedKey : ''}</saml:EncryptedAssertion>`;
   const encrypted = new DOMParser().parseFromString(encryptedXml, 'text/xml').documentElement;
   response.replaceChild(doc.importNode(encrypted, true), assertion);
   if (extraAssertion) {

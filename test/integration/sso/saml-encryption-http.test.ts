@@ -180,6 +180,14 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     });
   }
 
+  test('When the EncryptedKey sits beside the EncryptedData rather than inside it, then the employee is signed in too', async () => {
+    const back = await signIn(main, 'enc-sibling', {
+      encrypt: { algorithm: 'aes128-gcm', keyPlacement: 'sibling' },
+    });
+    assert.equal(back.status, 303, back.text);
+    assert.equal(memberCount('enc-sibling@acme.example'), 1);
+  });
+
   test('When the encrypted assertion is altered, encrypted to another key, or sent with RSA PKCS#1 v1.5 key transport, then it is refused and nothing is created', async () => {
     const stranger = makeSigningKey('not-the-sp');
     try {
