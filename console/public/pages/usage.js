@@ -5,6 +5,7 @@
 import * as api from '../api.js';
 import { count, instant, words } from '../format.js';
 import { field, h, notice, onSubmit, pageProblem, replace, table } from '../dom.js';
+import { t } from '../i18n.js';
 import { may } from '../shell.js';
 import { usageHistorySection } from '../usage-chart.js';
 
@@ -15,11 +16,11 @@ export async function render(ctx) {
   try {
     usage = await api.usage();
   } catch (error) {
-    replace(ctx.main, h('h1', {}, 'Seat usage'), pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('usage.title')), pageProblem(error));
     return;
   }
   const owner = ctx.session ? may(ctx.session.role, 'owner') : false;
-  replace(ctx.main, h('h1', {}, 'Seat usage'), ...sections(usage, owner, () => render(ctx)));
+  replace(ctx.main, h('h1', {}, t('usage.title')), ...sections(usage, owner, () => render(ctx)));
 }
 
 /**
@@ -31,26 +32,26 @@ function sections(usage, owner, reload) {
   const sync = h(
     'form',
     { class: 'inline' },
-    h('button', { type: 'submit' }, 'Sync now'),
-    h('span', { class: 'hint' }, ' Seats members who wait, first come, first served, as far as seats allow.'),
+    h('button', { type: 'submit' }, t('usage.sync')),
+    h('span', { class: 'hint' }, ` ${t('usage.syncHint')}`),
   );
   onSubmit(sync, async () => {
     const { seated } = await api.syncNow();
     await reload();
-    notice(seated === 1 ? '1 waiting member was seated.' : `${count(seated)} waiting members were seated.`);
+    notice(t('usage.synced', { seated }));
   });
 
   const thresholds = h(
     'form',
     { novalidate: true },
     field({
-      label: 'Notice thresholds (percent)',
+      label: t('usage.thresholds'),
       name: 'thresholds',
       pointer: '/thresholds',
       value: usage.noticeThresholds.join(', '),
-      hint: 'Owners are mailed when a tier’s seats in use reach each of these, e.g. “80, 90, 100”. Empty turns the notices off.',
+      hint: t('usage.thresholdsHint'),
     }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save thresholds')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('usage.saveThresholds'))),
   );
   onSubmit(thresholds, async (v) => {
     const list = (v.thresholds ?? '')
@@ -60,8 +61,8 @@ function sections(usage, owner, reload) {
     const saved = await api.setThresholds(list);
     notice(
       saved.noticeThresholds.length > 0
-        ? `Owners are now told at ${saved.noticeThresholds.map((n) => `${n} %`).join(', ')}.`
-        : 'Threshold notices are off.',
+        ? t('usage.thresholdsSaved', { list: saved.noticeThresholds.map((n) => `${n} %`).join(', ') })
+        : t('usage.thresholdsOff'),
     );
   });
 
@@ -70,45 +71,57 @@ function sections(usage, owner, reload) {
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'tiers-heading' },
-      h('h2', { id: 'tiers-heading' }, 'Seats per tier'),
+      h('h2', { id: 'tiers-heading' }, t('usage.perTier')),
       table(
-        'Seats per tier',
-        ['Tier', 'Bought', 'Seated', 'Held by invitations', 'Available'],
-        usage.tiers.map((t) => [
-          t.name,
-          count(t.allocation),
-          count(t.seated),
-          count(t.invited),
-          count(t.available),
+        t('usage.perTier'),
+        [
+          t('usage.col.tier'),
+          t('usage.col.bought'),
+          t('usage.col.seated'),
+          t('usage.col.invited'),
+          t('usage.col.available'),
+        ],
+        usage.tiers.map((tier) => [
+          tier.name,
+          count(tier.allocation),
+          count(tier.seated),
+          count(tier.invited),
+          count(tier.available),
         ]),
         { numeric: [1, 2, 3, 4] },
       ),
       h(
         'p',
         {},
-        'Waiting for a seat: ',
+        `${t('usage.waitingTotal')} `,
         h('strong', { 'data-testid': 'waiting-total' }, count(usage.waiting.total)),
       ),
     ),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'waiting-heading' },
-      h('h2', { id: 'waiting-heading' }, 'Waiting list'),
+      h('h2', { id: 'waiting-heading' }, t('usage.waitingList')),
       table(
-        'Members awaiting a seat',
-        ['Name', 'Email', 'Source', 'Waiting since'],
+        t('usage.awaiting'),
+        [t('usage.col.name'), t('usage.col.email'), t('usage.col.source'), t('usage.col.since')],
         usage.waiting.awaitingSeat.map((m) => [
           m.displayName ?? '',
           m.email,
           words(m.source),
           instant(m.since),
         ]),
-        { empty: 'Nobody is awaiting a seat.' },
+        { empty: t('usage.nobodyWaiting') },
       ),
       refused.length > 0
         ? table(
-            'Refused for want of a seat',
-            ['Who', 'Source', 'First attempt', 'Last attempt', 'Attempts'],
+            t('usage.refused'),
+            [
+              t('usage.col.who'),
+              t('usage.col.source'),
+              t('usage.col.first'),
+              t('usage.col.last'),
+              t('usage.col.attempts'),
+            ],
             refused.map((r) => [
               r.userName,
               words(r.source),
@@ -125,15 +138,15 @@ function sections(usage, owner, reload) {
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'thresholds-heading' },
-      h('h2', { id: 'thresholds-heading' }, 'Usage notices'),
+      h('h2', { id: 'thresholds-heading' }, t('usage.notices')),
       owner
         ? thresholds
         : h(
             'p',
             {},
             usage.noticeThresholds.length > 0
-              ? `Owners are told when a tier reaches ${usage.noticeThresholds.map((n) => `${n} %`).join(', ')} of its seats.`
-              : 'Threshold notices are off.',
+              ? t('usage.thresholdsAre', { list: usage.noticeThresholds.map((n) => `${n} %`).join(', ') })
+              : t('usage.thresholdsOff'),
           ),
     ),
   ];
