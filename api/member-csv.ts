@@ -118,14 +118,17 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
         seatState: z.enum(SEAT_STATES).optional(),
         source: z.enum(MEMBER_SOURCES).optional(),
         q: z.string().trim().max(200).optional(),
+        /** Not active for this many days (never active counts), as the members list takes it. */
+        inactiveDays: z.coerce.number().int().min(1).max(3650).optional(),
+        sort: z.enum(['email', 'lastActive', '-lastActive']).default('email'),
       }),
       response: z.string(),
       responseType: 'text/csv',
       responses: {
-        200: `text/csv (RFC 4180, UTF-8 with a byte order mark): a header row (${MEMBER_CSV_COLUMNS.join(', ')}), then every matching member ordered by email; CRLF line ends, every field quoted, formulas neutralised.`,
+        200: `text/csv (RFC 4180, UTF-8 with a byte order mark): a header row (${MEMBER_CSV_COLUMNS.join(', ')}), then every matching member in the list's order (email, or \`sort\`); CRLF line ends, every field quoted, formulas neutralised.`,
       },
       handle: ({ caller, query }) => {
-        const { role, tier, seatState, source, q } = query;
+        const { role, tier, seatState, source, q, inactiveDays, sort } = query;
         const members = memberCsv.exportMembers(
           caller.organisationId,
           {
@@ -134,8 +137,12 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
             ...(seatState ? { seatState } : {}),
             ...(source ? { source } : {}),
             ...(q ? { text: q } : {}),
+            ...(inactiveDays
+              ? { inactiveSince: deps.clock.now().minus({ days: inactiveDays }).toISO()! }
+              : {}),
           },
           caller.actor,
+          sort,
         );
         const header = `${MEMBER_CSV_COLUMNS.map(csvField).join(',')}\r\n`;
         return {

@@ -17,7 +17,7 @@ import {
 import { foldKey } from '../domain/fold.js';
 import { hasRole, type Actor, type Role } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
-import type { Member, MemberFilter } from '../db/queries/members.js';
+import type { Member, MemberFilter, MemberSort } from '../db/queries/members.js';
 import type { Store } from '../db/store.js';
 import { requireOpenContract } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
@@ -341,12 +341,18 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
   return {
     /**
      * Every member matching `filter` (the members list's filters), ordered as the list orders
-     * them, read in one snapshot so the file is one consistent moment.
+     * them (`sort`), read in one snapshot so the file is one consistent moment.
      */
-    exportMembers(organisationId: number, filter: MemberFilter, actor: Actor): Member[] {
+    exportMembers(
+      organisationId: number,
+      filter: MemberFilter,
+      actor: Actor,
+      sort: MemberSort = 'email',
+    ): Member[] {
       return store.read((q) => {
         requireRole(q, organisationId, actor, 'admin', 'export members');
-        return q.members.search(organisationId, filter, { limit: MAX_EXPORT_MEMBERS, offset: 0 }).members;
+        return q.members.search(organisationId, filter, { limit: MAX_EXPORT_MEMBERS, offset: 0 }, sort)
+          .members;
       });
     },
 

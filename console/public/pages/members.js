@@ -156,14 +156,8 @@ export async function render(ctx) {
       h(
         'div',
         { class: 'actions' },
-        // The export takes the list's filters but not the last-activity ones (GET /members.csv).
-        exportLink(
-          /** @type {Record<string, string>} */ (
-            Object.fromEntries(
-              Object.entries(filters).filter(([key]) => key !== 'inactiveDays' && key !== 'sort'),
-            )
-          ),
-        ),
+        // The export takes the list's filters and order (GET /members.csv).
+        exportLink(/** @type {Record<string, string>} */ (filters)),
         importToggle,
         addButton,
       ),

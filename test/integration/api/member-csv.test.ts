@@ -88,6 +88,26 @@ describe('When an administrator exports members as CSV', () => {
     assert.equal(bad.status, 400);
     assert.equal(problem(bad).code, 'validation_failed');
     assert.equal(problem(await w.as.admin.get('/members.csv?page=2')).code, 'validation_failed');
+    assert.equal(problem(await w.as.admin.get('/members.csv?inactiveDays=0')).code, 'validation_failed');
+    assert.equal(problem(await w.as.admin.get('/members.csv?sort=name')).code, 'validation_failed');
+  });
+
+  test('then the last-activity filter and order are the list’s too', async () => {
+    // Nobody has signed in: never active counts as inactive, so all are listed.
+    const idle = await w.as.admin.get('/members.csv?seatState=seated&inactiveDays=30&sort=lastActive');
+    assert.equal(idle.status, 200);
+    const listed = await w.as.admin.get(
+      '/members?seatState=seated&inactiveDays=30&sort=lastActive&perPage=200',
+    );
+    assert.deepEqual(
+      idle.text
+        .slice(1)
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+      (listed.body as { members: { email: string }[] }).members.map((m) => `"${m.email}"`),
+    );
   });
 });
 
