@@ -6,10 +6,11 @@
 // page only leaves out what the caller's role can never do.
 /* global URLSearchParams */
 import * as api from '../api.js';
-import { count, instant, words } from '../format.js';
+import { instant, words } from '../format.js';
 import { confirmDialog, field, h, notice, onSubmit, pageProblem, replace, roleName, table } from '../dom.js';
 import { BASE, may, navigate } from '../shell.js';
 import { ApiError } from '../http.js';
+import { t } from '../i18n.js';
 import { invitationActions, SOURCES } from './members.js';
 
 /** Problems about the tier asked for, shown at the tier field. */
@@ -32,8 +33,8 @@ export async function render(ctx) {
   } catch (error) {
     replace(
       ctx.main,
-      h('p', { class: 'breadcrumb' }, h('a', { href: `${BASE}/members` }, 'Members')),
-      h('h1', {}, 'Member'),
+      h('p', { class: 'breadcrumb' }, h('a', { href: `${BASE}/members` }, t('members.title'))),
+      h('h1', {}, t('member.title')),
       pageProblem(error),
     );
     return;
@@ -46,41 +47,45 @@ export async function render(ctx) {
 
   replace(
     ctx.main,
-    h('p', { class: 'breadcrumb' }, h('a', { href: `${BASE}/members` }, 'Members')),
+    h('p', { class: 'breadcrumb' }, h('a', { href: `${BASE}/members` }, t('members.title'))),
     h('h1', {}, m.displayName ?? m.email),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'member-heading' },
-      h('h2', { id: 'member-heading' }, 'Member'),
+      h('h2', { id: 'member-heading' }, t('member.title')),
       h(
         'dl',
         { class: 'facts' },
-        h('dt', {}, 'Email'),
+        h('dt', {}, t('members.col.email')),
         h('dd', {}, m.email),
-        h('dt', {}, 'Role'),
+        h('dt', {}, t('members.col.role')),
         h('dd', { 'data-testid': 'member-role' }, roleName(m.role)),
-        h('dt', {}, 'Seat'),
+        h('dt', {}, t('members.col.seat')),
         h('dd', { 'data-testid': 'member-seat' }, words(m.seatState)),
-        h('dt', {}, 'Tier'),
+        h('dt', {}, t('members.col.tier')),
         h('dd', { 'data-testid': 'member-tier' }, m.tier ?? '—'),
-        h('dt', {}, 'Arrived by'),
+        h('dt', {}, t('member.arrivedBy')),
         h('dd', {}, SOURCES[m.source] ?? words(m.source)),
-        h('dt', {}, 'Member since'),
+        h('dt', {}, t('profile.since')),
         h('dd', {}, instant(m.createdAt)),
-        h('dt', {}, 'Last changed'),
+        h('dt', {}, t('member.lastChanged')),
         h('dd', {}, instant(m.updatedAt)),
       ),
-      h('p', {}, h('a', { href: `${BASE}/audit?member=${m.id}` }, 'Audit log of this member')),
+      h('p', {}, h('a', { href: `${BASE}/audit?member=${m.id}` }, t('member.auditLink'))),
     ),
     m.invitation
       ? h(
           'section',
           { class: 'card', 'aria-labelledby': 'invitation-heading' },
-          h('h2', { id: 'invitation-heading' }, 'Invitation'),
+          h('h2', { id: 'invitation-heading' }, t('member.invitation')),
           h(
             'p',
             {},
-            `${words(m.invitation.status)}: sent ${instant(m.invitation.sentAt)}, expires ${instant(m.invitation.expiresAt)}.`,
+            t('member.invitationState', {
+              status: words(m.invitation.status),
+              sent: instant(m.invitation.sentAt),
+              expires: instant(m.invitation.expiresAt),
+            }),
           ),
           invitationActions(
             {
@@ -102,26 +107,32 @@ export async function render(ctx) {
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'identities-heading' },
-      h('h2', { id: 'identities-heading' }, 'Single sign-on identities'),
+      h('h2', { id: 'identities-heading' }, t('member.identities')),
       table(
-        'Identities linked at sign-in',
-        ['Connection', 'Protocol', 'Subject', 'Linked', 'Last sign-in'],
+        t('member.identitiesCaption'),
+        [
+          t('member.col.connection'),
+          t('member.col.protocol'),
+          t('member.col.subject'),
+          t('member.col.linked'),
+          t('member.col.lastSignIn'),
+        ],
         m.identities.map((i) => [
           i.connectionName,
           i.protocol === 'saml' ? 'SAML' : 'OpenID Connect',
           h('code', {}, i.subject),
           instant(i.createdAt),
-          instant(i.lastSignInAt) || 'never',
+          instant(i.lastSignInAt) || t('member.never'),
         ]),
-        { empty: 'None yet.' },
+        { empty: t('member.noneYet') },
       ),
     ),
     self
-      ? h('p', { class: 'hint' }, 'This is you: your own role and seat are changed by another administrator.')
+      ? h('p', { class: 'hint' }, t('member.self'))
       : h(
           'section',
           { class: 'card', 'aria-labelledby': 'manage-heading' },
-          h('h2', { id: 'manage-heading' }, 'Manage'),
+          h('h2', { id: 'manage-heading' }, t('member.manage')),
           holdsSeat || m.seatState === 'unassigned'
             ? tierForm(m, usage.tiers, may(role, 'owner'), reload)
             : null,
@@ -148,18 +159,25 @@ function tierForm(m, tiers, owner, reload) {
     'form',
     { novalidate: true },
     field({
-      label: 'Seat tier',
+      label: t('invite.tier'),
       name: 'tier',
       value: m.tier ?? '',
-      options: tiers.map((t) => ({
-        value: t.id,
-        label: t.id === m.tier ? `${t.name} (current)` : `${t.name} (${count(t.available)} free)`,
+      options: tiers.map((tier) => ({
+        value: tier.id,
+        label:
+          tier.id === m.tier
+            ? t('member.tierCurrent', { tier: tier.name })
+            : t('member.tierFree', { tier: tier.name, free: tier.available }),
       })),
     }),
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'submit' }, m.seatState === 'unassigned' ? 'Give a seat' : 'Change tier'),
+      h(
+        'button',
+        { type: 'submit' },
+        m.seatState === 'unassigned' ? t('member.giveSeat') : t('member.changeTier'),
+      ),
     ),
     offer,
   );
@@ -171,7 +189,7 @@ function tierForm(m, tiers, owner, reload) {
       try {
         const changed = await api.changeTier(m.id, tier);
         await reload();
-        notice(`${changed.email} now has a ${changed.tier ?? tier} seat.`);
+        notice(t('member.tierChanged', { email: changed.email, tier: words(changed.tier ?? tier) }));
       } catch (error) {
         if (owner && error instanceof ApiError && error.code === 'seats_exhausted') {
           replace(offer, purchaseLinks(error.problem, m));
@@ -191,8 +209,8 @@ function tierForm(m, tiers, owner, reload) {
  */
 function purchaseLinks(problem, m) {
   const links = [
-    ['Review buying the seat', problem.purchase],
-    ['Review upgrading their seat instead', problem.alternative],
+    [t('member.reviewBuy'), problem.purchase],
+    [t('member.reviewUpgrade'), problem.alternative],
   ].flatMap(([label, body]) => {
     const params = purchaseParams(/** @type {import('../api.js').QuoteRequest | undefined} */ (body), m);
     return params ? [h('a', { class: 'button', href: `${BASE}/billing?${params}` }, String(label))] : [];
@@ -223,17 +241,17 @@ function roleForm(m, reload) {
     'form',
     { novalidate: true },
     field({
-      label: 'Role',
+      label: t('members.col.role'),
       name: 'role',
       value: m.role,
       options: ['user', 'admin', 'owner'].map((r) => ({ value: r, label: roleName(r) })),
     }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Change role')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('member.changeRole'))),
   );
   onSubmit(form, async (v) => {
     const changed = await api.changeRole(m.id, v.role ?? m.role);
     await reload();
-    notice(`${changed.email} is now ${roleName(changed.role).toLowerCase()}.`);
+    notice(t('member.roleChanged', { email: changed.email, role: roleName(changed.role).toLowerCase() }));
   });
   return form;
 }
@@ -243,45 +261,37 @@ function seatActions(/** @type {import('../api.js').Member} */ m, /** @type {() 
   if (m.seatState === 'removed' || m.role === 'primary_owner') return null;
   const buttons = [];
   if (m.seatState === 'seated') {
-    const unassign = h('button', { type: 'button' }, 'Unassign seat');
+    const unassign = h('button', { type: 'button' }, t('member.unassign'));
     unassign.addEventListener('click', () => {
       void confirmDialog({
-        title: `Unassign ${m.email}’s seat?`,
-        body: h(
-          'p',
-          {},
-          'They stay a member but lose access until they get a seat again. Their seat becomes free for someone else.',
-        ),
-        confirm: 'Unassign seat',
+        title: t('member.unassignTitle', { email: m.email }),
+        body: h('p', {}, t('member.unassignBody')),
+        confirm: t('member.unassign'),
       }).then((yes) => {
         if (!yes) return;
         api.unassign(m.id).then(
-          () => reload().then(() => notice(`${m.email}’s seat is free; they stay a member.`)),
-          (error) => notice(error instanceof Error ? error.message : 'Unassigning failed.', 'error'),
+          () => reload().then(() => notice(t('member.unassigned', { email: m.email }))),
+          (error) => notice(error instanceof Error ? error.message : t('member.unassignFailed'), 'error'),
         );
       });
     });
     buttons.push(unassign);
   }
-  const remove = h('button', { type: 'button', class: 'danger' }, 'Remove member');
+  const remove = h('button', { type: 'button', class: 'danger' }, t('member.remove'));
   remove.addEventListener('click', () => {
     void confirmDialog({
-      title: `Remove ${m.email}?`,
-      body: h(
-        'p',
-        {},
-        'They lose access at once and any seat they hold is released. Adding them again later keeps their history.',
-      ),
-      confirm: 'Remove member',
+      title: t('member.removeTitle', { email: m.email }),
+      body: h('p', {}, t('member.removeBody')),
+      confirm: t('member.remove'),
       danger: true,
     }).then((yes) => {
       if (!yes) return;
       api.removeMember(m.id).then(
         () => {
           navigate(`${BASE}/members`);
-          notice(`${m.email} is removed.`);
+          notice(t('member.removed', { email: m.email }));
         },
-        (error) => notice(error instanceof Error ? error.message : 'Removing failed.', 'error'),
+        (error) => notice(error instanceof Error ? error.message : t('member.removeFailed'), 'error'),
       );
     });
   });
@@ -294,25 +304,19 @@ function transferForm(/** @type {import('../api.js').Member} */ m) {
   const form = h(
     'form',
     {},
-    h('h3', {}, 'Primary ownership'),
-    h(
-      'p',
-      { class: 'hint' },
-      `Make ${m.email} the primary owner. They get an email and must confirm; you stay an owner.`,
-    ),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Transfer primary ownership')),
+    h('h3', {}, t('member.primaryOwnership')),
+    h('p', { class: 'hint' }, t('member.transferHint', { email: m.email })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('member.transfer'))),
   );
   onSubmit(form, async () => {
     const yes = await confirmDialog({
-      title: `Transfer primary ownership to ${m.email}?`,
-      body: h('p', {}, 'Nothing changes until they confirm by the link mailed to them (valid 72 hours).'),
-      confirm: 'Send confirmation link',
+      title: t('member.transferTitle', { email: m.email }),
+      body: h('p', {}, t('member.transferBody')),
+      confirm: t('member.transferSend'),
     });
     if (!yes) return;
     const transfer = await api.startTransfer(m.id);
-    notice(
-      `A confirmation link was mailed to ${transfer.to.email}; it expires ${instant(transfer.expiresAt)}.`,
-    );
+    notice(t('member.transferSent', { email: transfer.to.email, expires: instant(transfer.expiresAt) }));
   });
   return form;
 }
