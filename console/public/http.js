@@ -3,6 +3,7 @@
 // the browser, the CSRF token on every state-changing request, and problem documents (RFC 9457)
 // turned into ApiError, whose field errors point (RFC 6901) into the body that was sent.
 /* global fetch, URLSearchParams */
+import { t } from './i18n.js';
 
 export const API = '/api/v1';
 
@@ -16,7 +17,7 @@ export const API = '/api/v1';
 export class ApiError extends Error {
   /** @param {Problem} problem */
   constructor(problem) {
-    super(problem.detail ?? problem.title ?? `The server answered ${problem.status}.`);
+    super(problem.detail ?? problem.title ?? t('http.answered', { status: problem.status }));
     this.name = 'ApiError';
     this.problem = problem;
     this.status = problem.status;
@@ -67,8 +68,8 @@ export async function call(method, path, body, options = {}) {
     throw new ApiError({
       status: 0,
       code: 'network_error',
-      title: 'No connection',
-      detail: 'The server could not be reached. Check your connection and try again.',
+      title: t('http.noConnection'),
+      detail: t('http.unreachable'),
     });
   }
   if (res.status === 204) return undefined;

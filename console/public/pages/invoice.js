@@ -18,13 +18,13 @@ export async function render(ctx) {
   try {
     [invoice, { contact }] = await Promise.all([api.invoice(number), api.billingContact()]);
   } catch (error) {
-    replace(ctx.main, h('h1', {}, `Invoice ${number}`), pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('invoice.title', { number })), pageProblem(error));
     return;
   }
   replace(
     ctx.main,
-    h('p', { class: 'breadcrumb' }, h('a', { href: '/console/invoices' }, 'Invoices')),
-    h('h1', {}, `Invoice ${invoice.number}`),
+    h('p', { class: 'breadcrumb' }, h('a', { href: '/console/invoices' }, t('invoices.title'))),
+    h('h1', {}, t('invoice.title', { number: invoice.number })),
     h(
       'p',
       {},
@@ -41,13 +41,13 @@ export async function render(ctx) {
     h(
       'dl',
       { class: 'facts' },
-      h('dt', {}, 'Issued'),
+      h('dt', {}, t('invoices.col.issued')),
       h('dd', {}, instant(invoice.issuedAt)),
-      h('dt', {}, 'Kind'),
+      h('dt', {}, t('invoices.col.kind')),
       h('dd', {}, words(invoice.kind)),
-      h('dt', {}, 'Contract term'),
+      h('dt', {}, t('invoice.contractTerm')),
       h('dd', {}, String(invoice.termNumber)),
-      h('dt', {}, 'Currency'),
+      h('dt', {}, t('invoice.currency')),
       h('dd', {}, invoice.currency),
     ),
     h(
@@ -57,7 +57,7 @@ export async function render(ctx) {
       contactFacts(contact),
     ),
     linesTable(
-      `Lines of invoice ${invoice.number}`,
+      t('invoice.lines', { number: invoice.number }),
       invoice.lines,
       invoice.totalMinor,
       invoice.currency,

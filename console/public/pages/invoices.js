@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { date, instant, money, words } from '../format.js';
 import { h, pageProblem, replace, table } from '../dom.js';
+import { t } from '../i18n.js';
 
 const PER_PAGE = 25;
 
@@ -13,7 +14,7 @@ export async function render(ctx) {
   try {
     all = (await api.invoices()).invoices;
   } catch (error) {
-    replace(ctx.main, h('h1', {}, 'Invoices'), pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('invoices.title')), pageProblem(error));
     return;
   }
   const newestFirst = [...all].reverse();
@@ -22,10 +23,16 @@ export async function render(ctx) {
   const shown = newestFirst.slice((page - 1) * PER_PAGE, page * PER_PAGE);
   replace(
     ctx.main,
-    h('h1', {}, 'Invoices'),
+    h('h1', {}, t('invoices.title')),
     table(
-      'Invoices, newest first',
-      ['Number', 'Issued', 'Kind', 'Term', 'Total'],
+      t('invoices.caption'),
+      [
+        t('invoices.col.number'),
+        t('invoices.col.issued'),
+        t('invoices.col.kind'),
+        t('invoices.col.term'),
+        t('invoices.col.total'),
+      ],
       shown.map((i) => [
         h('a', { href: `/console/invoices/${encodeURIComponent(i.number)}` }, i.number),
         h('time', { datetime: i.issuedAt, title: instant(i.issuedAt) }, date(i.issuedAt)),
@@ -33,7 +40,7 @@ export async function render(ctx) {
         String(i.termNumber),
         money(i.totalMinor, i.currency),
       ]),
-      { numeric: [3, 4], empty: 'No invoices yet.' },
+      { numeric: [3, 4], empty: t('invoices.none') },
     ),
     pager('/console/invoices', page, pages),
   );
@@ -46,9 +53,9 @@ export function pager(/** @type {string} */ base, /** @type {number} */ page, /*
     h('a', { href: `${base}?page=${to}`, rel: to < page ? 'prev' : 'next' }, text);
   return h(
     'nav',
-    { class: 'pager', 'aria-label': 'Pages' },
-    page > 1 ? link(page - 1, 'Previous page') : null,
-    h('span', {}, `Page ${page} of ${pages}`),
-    page < pages ? link(page + 1, 'Next page') : null,
+    { class: 'pager', 'aria-label': t('pager.label') },
+    page > 1 ? link(page - 1, t('pager.previous')) : null,
+    h('span', {}, t('pager.position', { page, pages })),
+    page < pages ? link(page + 1, t('pager.next')) : null,
   );
 }
