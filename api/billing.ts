@@ -289,15 +289,7 @@ function idempotencyKeyOf(body: string | undefined, header: string | undefined):
   return header;
 }
 
-export function billingRoutes({
-  billing,
-  publicBaseUrl,
-}: {
-  readonly billing: Billing;
-  /** Printed under the seller's name on invoice documents. */
-  readonly publicBaseUrl?: string;
-}): Route[] {
-  const seller = { name: 'Seatkeeper', lines: publicBaseUrl ? [publicBaseUrl] : [] };
+export function billingRoutes({ billing }: { readonly billing: Billing }): Route[] {
   return [
     route({
       method: 'get',
@@ -446,7 +438,7 @@ export function billingRoutes({
           type: 'application/pdf',
           headers: { 'content-disposition': `attachment; filename="invoice-${document.invoice.number}.pdf"` },
           // The bytes as they are: the router sends a Buffer unchanged; the schema calls it a binary string.
-          body: (await renderInvoicePdf(document, seller)) as unknown as string,
+          body: (await renderInvoicePdf(document)) as unknown as string,
         };
       },
     }),

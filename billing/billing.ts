@@ -39,6 +39,8 @@ export interface BillingDeps {
   /** How long a quote can be confirmed; it also ends at midnight in the contract's zone. */
   readonly quoteTtlSeconds: number;
   readonly seats: SeatPool;
+  /** Who issues the invoices, as their documents name them. */
+  readonly seller?: { readonly name: string; readonly lines: readonly string[] };
 }
 
 export type Billing = ReturnType<typeof createBilling>;
@@ -58,6 +60,7 @@ export interface InvoiceDocument {
   readonly organisation: Organisation;
   readonly timeZone: string;
   readonly contact: BillingContact | null;
+  readonly seller: { readonly name: string; readonly lines: readonly string[] };
 }
 
 /** The billing page: the contract (with its last day) and every tier's price and seats. */
@@ -71,7 +74,13 @@ export interface BillingOverview {
   readonly tiers: readonly (PoolTier & { readonly available: number })[];
 }
 
-export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingDeps) {
+export function createBilling({
+  store,
+  clock,
+  quoteTtlSeconds,
+  seats,
+  seller = { name: 'Seatkeeper', lines: [] },
+}: BillingDeps) {
   /**
    * Buys what the quote priced, once: a second confirm of the same quote (a retry, a double click,
    * two processes) finds its invoice and returns it with `issued: false`; the invoice's unique
@@ -294,6 +303,7 @@ export function createBilling({ store, clock, quoteTtlSeconds, seats }: BillingD
           organisation,
           timeZone: contract?.timeZone ?? 'UTC',
           contact: q.billingContacts.get(organisationId),
+          seller,
         };
       });
     },

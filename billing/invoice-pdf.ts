@@ -7,12 +7,6 @@ import type { InvoiceDocument } from './billing.js';
 import { formatMonths } from './invoicing.js';
 import { formatMinor, fraction } from '../domain/money.js';
 
-/** Who issues the invoice: a name and the lines under it (address, web site). */
-export interface Seller {
-  readonly name: string;
-  readonly lines: readonly string[];
-}
-
 const KIND: Readonly<Record<string, string>> = {
   initial: 'Initial term',
   purchase: 'Seat purchase',
@@ -32,8 +26,8 @@ function countryName(code: string): string {
  * The invoice as PDF bytes. The standard Helvetica font covers Western European text (Windows-1252);
  * other characters in names or addresses are not drawn correctly.
  */
-export function renderInvoicePdf(docData: InvoiceDocument, seller: Seller): Promise<Buffer> {
-  const { invoice, organisation, contact, timeZone } = docData;
+export function renderInvoicePdf(docData: InvoiceDocument): Promise<Buffer> {
+  const { invoice, organisation, contact, timeZone, seller } = docData;
   const money = (minor: number) => `${formatMinor(minor, invoice.currency)} ${invoice.currency}`;
   const issued = DateTime.fromISO(invoice.issuedAt).setZone(timeZone);
   const doc = new PDFDocument({

@@ -25,6 +25,14 @@ export const CONFIG_KEYS = {
     default: '',
     doc: 'Public URL of the server, used in links; defaults to http://HOST:PORT.',
   },
+  INVOICE_SELLER_NAME: {
+    default: 'Seatkeeper',
+    doc: 'Who issues the invoices: the name at the top of every invoice PDF.',
+  },
+  INVOICE_SELLER_ADDRESS: {
+    default: '',
+    doc: 'The lines under that name (address, VAT id), separated by |; empty: the public URL.',
+  },
   TRUST_PROXY: {
     default: '',
     doc: 'Proxies whose X-Forwarded-For/-Proto are believed: a hop count (1 = the nearest), or a comma-separated list of addresses and CIDR ranges; empty believes none.',
@@ -129,6 +137,17 @@ const schema = z.object({
   HOST: z.string().min(1),
   PORT: integer(0, 65535),
   PUBLIC_BASE_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]),
+  INVOICE_SELLER_NAME: z.string().trim().min(1).max(200),
+  INVOICE_SELLER_ADDRESS: z
+    .string()
+    .max(1000)
+    .transform((text) =>
+      text
+        .split('|')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(200)).max(8, 'at most 8 lines')),
   TRUST_PROXY: z.string().transform((text, ctx) => {
     const trust = parseTrustProxy(text);
     if (typeof trust === 'string') {
@@ -234,6 +253,8 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly publicBaseUrl: string;
+  /** Who issues the invoices, as invoice PDFs name them; no lines: the public URL stands there. */
+  readonly invoiceSeller: { readonly name: string; readonly lines: readonly string[] };
   readonly trustProxy: TrustProxy;
   readonly dataDir: string;
   readonly databasePath: string;
@@ -320,6 +341,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     host: v.HOST,
     port: v.PORT,
     publicBaseUrl: (v.PUBLIC_BASE_URL || `http://${v.HOST}:${v.PORT}`).replace(/\/+$/, ''),
+    invoiceSeller: Object.freeze({
+      name: v.INVOICE_SELLER_NAME,
+      lines: Object.freeze(
+        v.INVOICE_SELLER_ADDRESS.length > 0
+          ? v.INVOICE_SELLER_ADDRESS
+          : [(v.PUBLIC_BASE_URL || `http://${v.HOST}:${v.PORT}`).replace(/\/+$/, '')],
+      ),
+    }),
     trustProxy: v.TRUST_PROXY,
     dataDir,
     databasePath:

@@ -45,6 +45,8 @@ export interface ContainerOptions {
   readonly config: Pick<Config, 'databasePath' | 'dbBusyTimeoutMs' | 'quoteTtlSeconds'> & {
     /** For links in mail; tests and tools may leave it out. */
     readonly publicBaseUrl?: string;
+    /** Who issues the invoices; missing: "Seatkeeper" over the public URL. */
+    readonly invoiceSeller?: Config['invoiceSeller'];
     /** Missing keys: no SMTP, files under the database's directory (`mail/`). */
     readonly mail?: Partial<MailConfig>;
     /** Missing keys: https receivers only, polled every 5 s. */
@@ -178,7 +180,13 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     seats,
     members,
     organisations: createOrganisations({ store, clock, members, publicBaseUrl }),
-    billing: createBilling({ store, clock, quoteTtlSeconds: config.quoteTtlSeconds, seats }),
+    billing: createBilling({
+      store,
+      clock,
+      quoteTtlSeconds: config.quoteTtlSeconds,
+      seats,
+      seller: config.invoiceSeller ?? { name: 'Seatkeeper', lines: [publicBaseUrl] },
+    }),
     renewals,
     directory: createDirectory({ store, clock, seats, ...(reader ? { reader } : {}) }),
     scimTokens: createScimTokens({ store, clock }),

@@ -39,7 +39,10 @@ export function tempDir(prefix = 'seatkeeper-test-'): string {
  */
 export function setup(
   now = '2026-01-01T09:00:00Z',
-  config: Pick<ContainerOptions['config'], 'publicBaseUrl' | 'mail' | 'webhooks' | 'outbound'> = {},
+  config: Pick<
+    ContainerOptions['config'],
+    'publicBaseUrl' | 'mail' | 'webhooks' | 'outbound' | 'invoiceSeller'
+  > = {},
 ): TestContext {
   const dir = tempDir();
   const databasePath = join(dir, 'seatkeeper.db');

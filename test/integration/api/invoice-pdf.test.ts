@@ -110,6 +110,7 @@ describe('admin API: billing contact and invoice PDFs', () => {
       '12,500.00 EUR',
       '50.00 EUR',
       '100.00 EUR',
+      'Seatkeeper',
     ]) {
       assert.ok(text.includes(expected), `"${expected}" in the PDF text: ${text}`);
     }
@@ -122,5 +123,24 @@ describe('admin API: billing contact and invoice PDFs', () => {
     const malformed = await w.as.owner.get('/invoices/acme%20x/pdf');
     assert.equal(malformed.status, 400);
     assert.equal(problem(malformed).status, 400);
+  });
+});
+
+describe('admin API: invoice PDFs name the configured seller', () => {
+  let w: ApiWorld;
+  after(() => w.cleanup());
+
+  test('When the operator configured who issues invoices, then the PDF names them with their address', async () => {
+    w = apiWorld('2026-03-01T09:00:00Z', {
+      invoiceSeller: { name: 'Vendor GmbH', lines: ['Musterweg 2', '80331 München', 'VAT DE999999999'] },
+    });
+    const invoice = (await w.as.owner.get('/invoices')).body.invoices[0] as { number: string };
+    const res = await w.as.owner.get(`/invoices/${invoice.number}/pdf`).buffer(true).parse(binary);
+    assert.equal(res.status, 200);
+    const text = (await pdfText(res.body as Buffer)).join('\n');
+    for (const expected of ['Vendor GmbH', 'Musterweg 2', '80331 München', 'VAT DE999999999']) {
+      assert.ok(text.includes(expected), `"${expected}" in the PDF text: ${text}`);
+    }
+    assert.ok(!text.includes('Seatkeeper'));
   });
 });
