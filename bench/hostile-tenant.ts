@@ -197,6 +197,12 @@ export const hostileTenant: Scenario = {
         next: lookups,
       });
 
+      // The PATCH threads start at the first PATCH that needs one, as the reader threads at the
+      // first list (warmed by the victim's lookups above): one PATCH first, so that what follows
+      // measures the work, not a thread starting (under tsx, that loads its loader in the thread).
+      const warm = await sendHostile(hostileClient, 'patch', 999, 0, fatIds, firstFat);
+      if (warm.status !== 200) throw new Error(`warm-up PATCH: ${warm.status} ${warm.text.slice(0, 300)}`);
+
       // Each worst request alone, three times, nothing else running: its own latency, and the
       // longest the server's event loop was held meanwhile.
       const solo: string[] = [];
