@@ -5,7 +5,7 @@
 // what it buys and for how much (the invoice is issued at once and shown). Also what the next
 // renewal would invoice, refreshed after each purchase, and whom invoices are addressed to.
 import * as api from '../api.js';
-import { count, date, instant, money, perMonth } from '../format.js';
+import { count, date, instant, money, perMonth, words } from '../format.js';
 import { field, h, notice, onSubmit, pageProblem, replace, table } from '../dom.js';
 import { ApiError } from '../http.js';
 import { t } from '../i18n.js';
@@ -22,7 +22,7 @@ export async function render(ctx) {
   try {
     overview = await api.billing();
   } catch (error) {
-    replace(ctx.main, h('h1', {}, 'Billing'), pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('billing.title')), pageProblem(error));
     return;
   }
   const seats = h('section', { 'aria-labelledby': 'seats-heading', class: 'card' });
@@ -30,7 +30,7 @@ export async function render(ctx) {
   renewalOf.set(seats, renewal);
   replace(
     ctx.main,
-    h('h1', {}, 'Billing'),
+    h('h1', {}, t('billing.title')),
     contractSection(overview),
     loadSeatSummary(),
     seats,
@@ -48,22 +48,30 @@ function contractSection(/** @type {Billing} */ { contract }) {
   return h(
     'section',
     { 'aria-labelledby': 'contract-heading', class: 'card' },
-    h('h2', { id: 'contract-heading' }, 'Contract'),
+    h('h2', { id: 'contract-heading' }, t('billing.contract')),
     h(
       'dl',
       { class: 'facts' },
-      h('dt', {}, 'Current term'),
-      h('dd', {}, `Term ${contract.termNumber}: ${date(contract.termStart)} – ${date(contract.termEnd)}`),
-      h('dt', {}, 'Time zone'),
+      h('dt', {}, t('billing.currentTerm')),
+      h(
+        'dd',
+        {},
+        t('billing.termRange', {
+          number: contract.termNumber,
+          start: date(contract.termStart),
+          end: date(contract.termEnd),
+        }),
+      ),
+      h('dt', {}, t('billing.timeZone')),
       h('dd', {}, contract.timeZone),
-      h('dt', {}, 'Currency'),
+      h('dt', {}, t('invoice.currency')),
       h('dd', {}, contract.currency),
-      h('dt', {}, 'Renews automatically'),
-      h('dd', {}, contract.autoRenew ? 'Yes' : 'No'),
-      h('dt', {}, 'Status'),
-      h('dd', {}, contract.status),
+      h('dt', {}, t('billing.autoRenew')),
+      h('dd', {}, contract.autoRenew ? t('billing.yes') : t('billing.no')),
+      h('dt', {}, t('billing.status')),
+      h('dd', {}, words(contract.status)),
     ),
-    h('p', { class: 'hint' }, 'New seats are billed for the rest of the term, prorated to the day.'),
+    h('p', { class: 'hint' }, t('billing.prorated')),
   );
 }
 
@@ -83,18 +91,24 @@ function showSeats(/** @type {HTMLElement} */ section, /** @type {Billing} */ ov
     h(
       'div',
       { class: 'section-head' },
-      h('h2', { id: 'seats-heading' }, 'Seats'),
+      h('h2', { id: 'seats-heading' }, t('billing.seats')),
       h('div', { class: 'actions' }, add, upgrade),
     ),
     table(
-      'Seats bought per tier this term',
-      ['Tier', 'Price per seat', 'Bought', 'In use', 'Available'],
-      tiers.map((t) => [
-        t.name,
-        perMonth(t.unitPriceMinor, contract.currency, contract.currencyDigits),
-        count(t.allocation),
-        count(t.held),
-        count(t.available),
+      t('billing.seatsCaption'),
+      [
+        t('usage.col.tier'),
+        t('billing.col.price'),
+        t('usage.col.bought'),
+        t('billing.col.inUse'),
+        t('usage.col.available'),
+      ],
+      tiers.map((tier) => [
+        tier.name,
+        perMonth(tier.unitPriceMinor, contract.currency, contract.currencyDigits),
+        count(tier.allocation),
+        count(tier.held),
+        count(tier.available),
       ]),
       { numeric: [1, 2, 3, 4] },
     ),
@@ -123,17 +137,17 @@ function showEditor(
     h(
       'fieldset',
       { 'data-part': 'add' },
-      h('legend', {}, 'Add seats'),
+      h('legend', {}, t('billing.addSeats')),
       [...tiers]
         .sort((a, b) => a.rank - b.rank)
-        .map((t) =>
+        .map((tier) =>
           field({
-            label: `Add ${t.name} seats`,
-            name: `add.${t.id}`,
-            pointer: `/add/${t.id}`,
+            label: t('billing.addTier', { tier: tier.name }),
+            name: `add.${tier.id}`,
+            pointer: `/add/${tier.id}`,
             type: 'number',
             min: 0,
-            value: previous[`add.${t.id}`] ?? '0',
+            value: previous[`add.${tier.id}`] ?? '0',
           }),
         ),
     ),
@@ -141,26 +155,22 @@ function showEditor(
       ? h(
           'fieldset',
           { 'data-part': 'upgrade' },
-          h('legend', {}, 'Upgrade seats'),
-          h(
-            'p',
-            { class: 'hint' },
-            'Upgrading converts seats nobody holds first. Billed at the price difference; there is no downgrade.',
-          ),
+          h('legend', {}, t('billing.upgradeSeats')),
+          h('p', { class: 'hint' }, t('billing.upgradeHint')),
           paths.map(({ from, to }) => [
             field({
-              label: `Upgrade ${from.name} seats to ${to.name}`,
+              label: t('billing.upgradeTier', { from: from.name, to: to.name }),
               name: `upgrade.${from.id}.${to.id}`,
               type: 'number',
               min: 0,
               value: previous[`upgrade.${from.id}.${to.id}`] ?? '0',
             }),
             field({
-              label: `Members moving from ${from.name} to ${to.name} (optional)`,
+              label: t('billing.moving', { from: from.name, to: to.name }),
               name: `move.${from.id}.${to.id}`,
               rows: 2,
               value: previous[`move.${from.id}.${to.id}`] ?? '',
-              hint: `Only needed when fewer ${from.name} seats are unclaimed than you upgrade: their emails, one per line. They move into the new seats when you buy.`,
+              hint: t('billing.movingHint', { from: from.name }),
             }),
           ]),
         )
@@ -168,8 +178,8 @@ function showEditor(
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'submit', class: 'primary' }, 'Review'),
-      h('button', { type: 'button', 'data-cancel': true }, 'Cancel'),
+      h('button', { type: 'submit', class: 'primary' }, t('billing.review')),
+      h('button', { type: 'button', 'data-cancel': true }, t('dialog.cancel')),
     ),
   );
   form.querySelector('[data-cancel]')?.addEventListener('click', () => showSeats(section, overview));
@@ -241,8 +251,8 @@ async function memberIds(text, pointer) {
       throw new ApiError({
         status: 400,
         code: 'unknown_member',
-        detail: `${email} is not a member.`,
-        errors: [{ pointer, detail: `${email} is not a member of the organisation.` }],
+        detail: t('billing.notMember', { email }),
+        errors: [{ pointer, detail: t('billing.notMemberOfOrganisation', { email }) }],
       });
     }
     ids.push(found.id);
@@ -286,9 +296,15 @@ export function linesTable(
   /** @type {string} */ currency,
   /** @type {number | undefined} */ digits,
 ) {
-  const t = table(
+  const lined = table(
     caption,
-    ['Description', 'Seats', 'Monthly price', 'Months', 'Amount'],
+    [
+      t('billing.col.description'),
+      t('billing.seats'),
+      t('billing.col.monthly'),
+      t('billing.col.months'),
+      t('billing.col.amount'),
+    ],
     lines.map((l) => [
       l.description,
       count(l.quantity),
@@ -296,21 +312,21 @@ export function linesTable(
       l.months.text,
       h('span', { 'data-testid': 'line-amount' }, money(l.amountMinor, currency, digits)),
     ]),
-    { numeric: [1, 2, 3, 4], empty: 'No lines.' },
+    { numeric: [1, 2, 3, 4], empty: t('billing.noLines') },
   );
-  t.append(
+  lined.append(
     h(
       'tfoot',
       {},
       h(
         'tr',
         {},
-        h('th', { scope: 'row', colspan: 4 }, 'Total'),
+        h('th', { scope: 'row', colspan: 4 }, t('billing.total')),
         h('td', { class: 'num', 'data-testid': 'total' }, money(totalMinor, currency, digits)),
       ),
     ),
   );
-  return t;
+  return lined;
 }
 
 /**
@@ -339,18 +355,14 @@ function showReview(
   const form = h(
     'form',
     {},
-    h('h2', { id: 'seats-heading' }, 'Review your purchase'),
-    linesTable('The invoice this purchase issues', quoted.lines, quoted.totalMinor, quoted.currency, digits),
-    h(
-      'p',
-      { class: 'hint' },
-      `This price holds until ${instant(quoted.expiresAt)}. The invoice is issued as soon as you buy.`,
-    ),
+    h('h2', { id: 'seats-heading' }, t('billing.reviewHeading')),
+    linesTable(t('billing.invoiceOfPurchase'), quoted.lines, quoted.totalMinor, quoted.currency, digits),
+    h('p', { class: 'hint' }, t('billing.priceHolds', { until: instant(quoted.expiresAt) })),
     h(
       'div',
       { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, purchaseLabel(quoted, digits)),
-      h('button', { type: 'button', 'data-back': true }, 'Change'),
+      h('button', { type: 'button', 'data-back': true }, t('billing.change')),
     ),
   );
   form.querySelector('[data-back]')?.addEventListener('click', () => showEditor(section, overview, entered));
@@ -362,20 +374,26 @@ function showReview(
       h(
         'div',
         { class: 'issued', role: 'region', 'aria-labelledby': 'issued-heading' },
-        h('h3', { id: 'issued-heading' }, `Invoice ${issued.number} issued`),
-        linesTable(`Invoice ${issued.number}`, issued.lines, issued.totalMinor, issued.currency, digits),
+        h('h3', { id: 'issued-heading' }, t('billing.issuedHeading', { number: issued.number })),
+        linesTable(
+          t('invoice.title', { number: issued.number }),
+          issued.lines,
+          issued.totalMinor,
+          issued.currency,
+          digits,
+        ),
         h(
           'p',
           {},
           h(
             'a',
             { href: `/console/invoices/${encodeURIComponent(issued.number)}` },
-            `View invoice ${issued.number}`,
+            t('billing.viewInvoice', { number: issued.number }),
           ),
         ),
       ),
     );
-    notice(`Seats bought. Invoice ${issued.number} is issued.`);
+    notice(t('billing.bought', { number: issued.number }));
     // The renewal counts seats in use; refreshed, it never shows a figure from before the purchase.
     const renewal = renewalOf.get(section);
     if (renewal) await showRenewal(renewal);
@@ -387,32 +405,35 @@ function showReview(
 async function showRenewal(/** @type {HTMLElement} */ section) {
   replace(
     section,
-    h('h2', { id: 'renewal-heading' }, 'Next renewal'),
-    h('p', { class: 'loading' }, 'Loading…'),
+    h('h2', { id: 'renewal-heading' }, t('billing.renewal')),
+    h('p', { class: 'loading' }, t('app.loading')),
   );
   try {
     const preview = await api.renewalPreview();
     replace(
       section,
-      h('h2', { id: 'renewal-heading' }, 'Next renewal'),
+      h('h2', { id: 'renewal-heading' }, t('billing.renewal')),
       preview.renews
         ? [
             h(
               'p',
               {},
-              `Term ${preview.nextTerm.number} starts on ${date(preview.nextTerm.start)} with the seats in use at the end of this term; seats bought but not yet in use are not counted. If it started today:`,
+              t('billing.renewalText', {
+                number: preview.nextTerm.number,
+                start: date(preview.nextTerm.start),
+              }),
             ),
             linesTable(
-              'Renewal invoice preview',
+              t('billing.renewalPreview'),
               preview.lines,
               preview.totalMinor,
               preview.currency,
               undefined,
             ),
           ]
-        : h('p', {}, `The contract does not renew: it ends on ${date(preview.nextTerm.start)}.`),
+        : h('p', {}, t('billing.noRenewal', { end: date(preview.nextTerm.start) })),
     );
   } catch (error) {
-    replace(section, h('h2', { id: 'renewal-heading' }, 'Next renewal'), pageProblem(error));
+    replace(section, h('h2', { id: 'renewal-heading' }, t('billing.renewal')), pageProblem(error));
   }
 }
