@@ -35,7 +35,7 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
   let server: RunningServer;
   let browser: Browser | undefined;
   let orgId = 0;
-  const ids = { admin: 0, user: 0, dana: 0 };
+  const ids = { owner: 0, admin: 0, user: 0, dana: 0 };
 
   before(async () => {
     ctx = setup('2026-03-01T09:00:00Z');
@@ -43,6 +43,7 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 6, premium: 1 } });
     orgId = organisation.id;
     ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+    ids.owner = primaryOwner.id;
     const admit = (email: string, displayName: string, role: 'admin' | 'user') =>
       ctx.c.members.admit(orgId, { email, displayName, role }, 'manual', { tier: 'standard' }, OPERATOR).id;
     ids.admin = admit('admin@acme.example', 'Ada Admin', 'admin');
@@ -157,9 +158,6 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
       memberAdmin: createMemberAdmin({ store: ctx.c.store, clock: ctx.clock, seats: ctx.c.seats }),
       publicBaseUrl: server.url,
     });
-    // Free the premium seat the import took, so one grant can succeed.
-    const invited = ctx.c.store.read((q) => q.members.byEmail(orgId, 'new2@acme.example'))!;
-    ctx.c.seats.revokeInvitation(orgId, invited.id, OPERATOR);
     const uma = requests.ask(
       orgId,
       { type: 'member', memberId: ids.user },
@@ -170,6 +168,20 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
       { type: 'member', memberId: ids.dana },
       { tierId: 'premium', note: null },
     );
+    // The only premium seat is held by the import's invitation: an owner is told to buy one.
+    const ownerPage = await pageAs(ids.owner);
+    await ownerPage.goto(`${server.url}/console/seat-requests`);
+    await ownerPage.locator(`tr[data-request="${uma.id}"]`).getByRole('button', { name: 'Grant' }).click();
+    await ownerPage
+      .getByRole('alert')
+      .getByText(/No premium seat is available/)
+      .waitFor();
+    assert.equal(await ownerPage.getByTestId('buy-seats').getAttribute('href'), '/console/billing');
+    await shot(ownerPage, 'seat-requests-no-seat-390');
+    await ownerPage.context().close();
+    // Free the premium seat the import took, so one grant can succeed.
+    const invited = ctx.c.store.read((q) => q.members.byEmail(orgId, 'new2@acme.example'))!;
+    ctx.c.seats.revokeInvitation(orgId, invited.id, OPERATOR);
     const page = await adminPage();
     await page.goto(`${server.url}/console/seat-requests`);
     const umaRow = page.locator(`tr[data-request="${uma.id}"]`);

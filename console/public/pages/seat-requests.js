@@ -4,7 +4,8 @@
 /* global HTMLInputElement */
 import { call } from '../http.js';
 import { t } from '../i18n.js';
-import { h, pageProblem, replace } from '../dom.js';
+import { h, pageProblem, problemOf, replace } from '../dom.js';
+import { may } from '../shell.js';
 import { problemText } from './member-csv.js';
 
 /**
@@ -31,6 +32,7 @@ export async function render(ctx) {
   if (said) replace(status, h('p', { role: 'status', class: 'notice ok' }, said));
   said = null;
   const redraw = () => void render(ctx);
+  const owner = ctx.session ? may(ctx.session.role, 'owner') : false;
   replace(
     ctx.main,
     h('h1', {}, t('seatRequests.title')),
@@ -59,7 +61,7 @@ export async function render(ctx) {
           {},
           requests.length === 0
             ? h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('seatRequests.empty')))
-            : requests.map((r) => row(r, status, redraw)),
+            : requests.map((r) => row(r, status, redraw, owner)),
         ),
       ),
     ),
@@ -70,6 +72,7 @@ function row(
   /** @type {SeatRequest} */ r,
   /** @type {HTMLElement} */ status,
   /** @type {() => void} */ redraw,
+  /** @type {boolean} */ owner,
 ) {
   const actions = h('td', {});
   if (r.status === 'open') {
@@ -114,7 +117,12 @@ function row(
       redraw();
     } catch (error) {
       for (const b of actions.querySelectorAll('button')) b.disabled = false;
-      replace(status, h('p', { role: 'alert', class: 'error' }, problemText(error)));
+      // No seat free: the way on is a purchase, which owners make on the billing page.
+      const buy =
+        problemOf(error).code === 'seats_exhausted' && owner
+          ? [' ', h('a', { href: '/console/billing', 'data-testid': 'buy-seats' }, t('seatRequests.buy'))]
+          : [];
+      replace(status, h('p', { role: 'alert', class: 'error' }, problemText(error), ...buy));
     }
   }
 
