@@ -1,0 +1,82 @@
+// A rotated-out webhook secret is a stored secret like the current one: sealed at rest, resealed
+// by `seatkeeper secrets rotate`, so retiring the old storage key during a rotation's overlap
+// leaves deliveries signed by both secrets.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { rmSync } from 'node:fs';
+import { FixedClock } from '../../../domain/clock.js';
+import { HIGHEST, OPERATOR } from '../../../domain/model.js';
+import { newSecretKey } from '../../../db/secret-box.js';
+import { buildContainer, type Container } from '../../../server/container.js';
+import { createLogger } from '../../../server/logger.js';
+import { exampleOrganisation, tempDir, TEST_OUTBOUND } from '../../helpers/fixtures.js';
+import {
+  startWebhookReceiver,
+  verifyDelivery,
+  type WebhookReceiver,
+} from '../../helpers/webhook-receiver.js';
+
+const NOW = '2026-03-01T09:00:00Z';
+
+describe('Webhook secret overlap at rest', () => {
+  let receiver: WebhookReceiver;
+  const dir = tempDir('seatkeeper-overlap-');
+  before(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = (keys: ReturnType<typeof newSecretKey>[]): Container =>
+    buildContainer({
+      config: {
+        databasePath: join(dir, 'seatkeeper.db'),
+        dbBusyTimeoutMs: 5000,
+        quoteTtlSeconds: 900,
+        webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
+        outbound: TEST_OUTBOUND,
+        secrets: { keys, keyFile: null },
+      },
+      clock: new FixedClock(NOW),
+      logger: createLogger('silent'),
+    });
+
+  test('When the storage key is replaced during an overlap, then the previous secret is resealed too and still signs', async () => {
+    const [oldKey, newKey] = [newSecretKey(), newSecretKey()];
+    let c = open([oldKey]);
+    const { organisation, primaryOwner } = c.organisations.create(exampleOrganisation(), OPERATOR);
+    c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
+    const made = await c.webhooks.create(organisation.id, { url: receiver.url, events: ['*'] }, OPERATOR);
+    const rotated = c.webhooks.rotateSecret(organisation.id, made.endpoint.id, OPERATOR);
+    c.close();
+
+    c = open([newKey, oldKey]);
+    assert.equal(c.storedSecrets.rotate().resealed, 2, 'the current and the previous secret');
+    c.close();
+
+    // The old key is gone: a secret still sealed under it would stop the start or the signing.
+    c = open([newKey]);
+    try {
+      receiver.received.length = 0;
+      c.members.admit(
+        organisation.id,
+        { email: 'erin@acme.example', displayName: 'Erin', role: 'user' },
+        'manual',
+        HIGHEST,
+        OPERATOR,
+      );
+      await c.webhookWorker.runOnce();
+      const now = Math.floor(Date.parse(NOW) / 1000);
+      assert.ok(receiver.received.length > 0);
+      for (const r of receiver.received) {
+        assert.ok(verifyDelivery(rotated.secret, r, now));
+        assert.ok(verifyDelivery(made.secret, r, now));
+      }
+    } finally {
+      c.close();
+    }
+  });
+});
