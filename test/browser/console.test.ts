@@ -487,6 +487,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     const links = await page.getByRole('navigation', { name: 'Console' }).getByRole('link').allTextContents();
     assert.deepEqual(links, [
       'Members',
+      'Seat requests',
       'Seat usage',
       'Billing',
       'Invoices',
