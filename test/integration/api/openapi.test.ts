@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import openapiTS, { astToString } from 'openapi-typescript';
 import request from 'supertest';
 import { API_PATH } from '../../../api/router.js';
@@ -150,6 +151,36 @@ describe('admin API: the OpenAPI document other software relies on', () => {
     assert.equal((member?.example as { email?: string } | undefined)?.email, 'erin@acme.example');
     const invite = doc.paths['/invitations']?.post?.requestBody?.content['application/json'];
     assert.equal((invite?.example as { role?: string } | undefined)?.role, 'user', 'a request example');
+  });
+
+  test('When the document gives examples, then each is valid against its own schema', () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const DOC = 'https://seatkeeper.invalid/openapi.json';
+    ajv.addSchema({ $id: DOC, ...doc });
+    let checked = 0;
+    const check = (pointer: string, example: unknown) => {
+      const validate = ajv.compile({ $ref: `${DOC}#${pointer}` });
+      assert.ok(validate(example), `${pointer}: ${JSON.stringify(validate.errors)}`);
+      checked += 1;
+    };
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      for (const example of (schema.examples as unknown[] | undefined) ?? []) {
+        check(`/components/schemas/${name}`, example);
+      }
+    }
+    const escape = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const body = op.requestBody?.content['application/json'];
+        if (body?.example !== undefined) {
+          check(
+            `/paths/${escape(path)}/${method}/requestBody/content/application~1json/schema`,
+            body.example,
+          );
+        }
+      }
+    }
+    assert.ok(checked >= 8, `${checked} examples`);
   });
 
   test('When a route can refuse input, then it lists the 4xx: the public sign-in link request too', () => {
