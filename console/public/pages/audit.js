@@ -36,28 +36,35 @@ export async function render(ctx) {
   } catch (error) {
     // A filter the server refuses is shown next to that filter.
     const badFilter = error instanceof ApiError && error.status === 400;
-    replace(ctx.main, h('h1', {}, 'Audit log'), form, badFilter ? null : pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('audit.title')), form, badFilter ? null : pageProblem(error));
     if (badFilter) showProblem(form, error);
     return;
   }
   const rest = new URLSearchParams(/** @type {Record<string, string>} */ (filters));
   replace(
     ctx.main,
-    h('h1', {}, 'Audit log'),
+    h('h1', {}, t('audit.title')),
     form,
     h(
       'p',
       {},
-      h('a', { href: api.auditCsvUrl(filters), download: 'audit-log.csv', class: 'button' }, 'Download CSV'),
+      h('a', { href: api.auditCsvUrl(filters), download: 'audit-log.csv', class: 'button' }, t('audit.csv')),
       ' ',
-      h('span', { class: 'hint' }, 'Every entry matching the filters, newest first.'),
+      h('span', { class: 'hint' }, t('audit.csvHint')),
     ),
     h(
       'div',
       { class: 'table-scroll' },
       table(
-        cursor ? 'Older entries' : 'Latest entries',
-        ['When', 'Who', 'What', 'About', 'Change', 'Invoice'],
+        cursor ? t('audit.older') : t('audit.latest'),
+        [
+          t('audit.col.when'),
+          t('audit.col.who'),
+          t('audit.col.what'),
+          t('audit.col.about'),
+          t('audit.col.change'),
+          t('audit.col.invoice'),
+        ],
         page.entries.map((e) => [
           h('time', { datetime: e.at }, instant(e.at)),
           actor(e.actor),
@@ -68,16 +75,20 @@ export async function render(ctx) {
             ? h('a', { href: `${BASE}/invoices/${encodeURIComponent(e.invoiceNumber)}` }, e.invoiceNumber)
             : '',
         ]),
-        { empty: 'No entries match.' },
+        { empty: t('audit.none') },
       ),
     ),
     h(
       'nav',
-      { class: 'pager', 'aria-label': 'Pages' },
-      cursor ? h('a', { href: `${BASE}/audit${rest.size ? `?${rest}` : ''}` }, 'Newest entries') : null,
+      { class: 'pager', 'aria-label': t('pager.label') },
+      cursor ? h('a', { href: `${BASE}/audit${rest.size ? `?${rest}` : ''}` }, t('audit.newest')) : null,
       page.nextCursor
-        ? h('a', { href: `${BASE}/audit?${withCursor(rest, page.nextCursor)}`, rel: 'next' }, 'Older entries')
-        : h('span', { class: 'hint' }, 'No older entries.'),
+        ? h(
+            'a',
+            { href: `${BASE}/audit?${withCursor(rest, page.nextCursor)}`, rel: 'next' },
+            t('audit.older'),
+          )
+        : h('span', { class: 'hint' }, t('audit.noOlder')),
     ),
   );
 }
@@ -120,23 +131,23 @@ function filterForm(
   const known = eventTypes.some((t) => t.action === filters.action);
   const form = h(
     'form',
-    { novalidate: true, class: 'card', role: 'search', 'aria-label': 'Filter the audit log' },
+    { novalidate: true, class: 'card', role: 'search', 'aria-label': t('audit.filter.label') },
     h(
       'div',
       { class: 'filters' },
       field({
-        label: 'Person',
+        label: t('audit.filter.person'),
         name: 'person',
         type: 'search',
         value: filters.person ?? '',
-        hint: 'Name or email: entries by or about them.',
+        hint: t('audit.filter.personHint'),
       }),
       field({
-        label: 'Event',
+        label: t('audit.filter.event'),
         name: 'action',
         value: filters.action ?? '',
         options: [
-          { value: '', label: 'Any event' },
+          { value: '', label: t('audit.filter.anyEvent') },
           // An action from a bookmark that the list does not know stays selectable.
           ...(filters.action && !known ? [{ value: filters.action, label: words(filters.action) }] : []),
           ...[...eventTypes]
@@ -145,30 +156,40 @@ function filterForm(
         ],
       }),
       field({
-        label: 'Done by',
+        label: t('audit.filter.doneBy'),
         name: 'actorType',
         value: filters.actorType ?? '',
         options: [
-          { value: '', label: 'Anyone' },
-          { value: 'member', label: 'Member' },
-          { value: 'api_token', label: 'API token' },
-          { value: 'scim_token', label: 'SCIM token' },
-          { value: 'jit', label: 'SSO sign-in (JIT)' },
-          { value: 'operator', label: 'Operator' },
-          { value: 'system', label: 'System job' },
+          { value: '', label: t('audit.filter.anyone') },
+          { value: 'member', label: t('audit.actor.member') },
+          { value: 'api_token', label: t('audit.actor.api_token') },
+          { value: 'scim_token', label: t('audit.actor.scim_token') },
+          { value: 'jit', label: t('audit.actor.jitFilter') },
+          { value: 'operator', label: t('audit.actor.operator') },
+          { value: 'system', label: t('audit.actor.systemJob') },
         ],
       }),
       // Narrowing by id comes from links (a member's page); it is kept, not typed.
       filters.actorId ? h('input', { type: 'hidden', name: 'actorId', value: filters.actorId }) : null,
       filters.member ? h('input', { type: 'hidden', name: 'member', value: filters.member }) : null,
-      field({ label: 'From', name: 'from', type: 'datetime-local', value: toLocalInput(filters.from) }),
-      field({ label: 'To', name: 'to', type: 'datetime-local', value: toLocalInput(filters.to) }),
+      field({
+        label: t('audit.filter.from'),
+        name: 'from',
+        type: 'datetime-local',
+        value: toLocalInput(filters.from),
+      }),
+      field({
+        label: t('audit.filter.to'),
+        name: 'to',
+        type: 'datetime-local',
+        value: toLocalInput(filters.to),
+      }),
     ),
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'submit', class: 'primary' }, 'Apply filters'),
-      h('a', { href: `${BASE}/audit`, class: 'button' }, 'Clear filters'),
+      h('button', { type: 'submit', class: 'primary' }, t('members.filter.apply')),
+      h('a', { href: `${BASE}/audit`, class: 'button' }, t('members.filter.clear')),
     ),
   );
   onSubmit(form, async (v) => {
@@ -195,12 +216,12 @@ function person(
 
 function actor(/** @type {import('../api.js').AuditEntry['actor']} */ a) {
   const kind = {
-    member: 'Member',
-    api_token: 'API token',
-    scim_token: 'SCIM token',
-    jit: 'SSO sign-in',
-    operator: 'Operator',
-    system: 'System',
+    member: t('audit.actor.member'),
+    api_token: t('audit.actor.api_token'),
+    scim_token: t('audit.actor.scim_token'),
+    jit: t('audit.actor.jit'),
+    operator: t('audit.actor.operator'),
+    system: t('audit.actor.system'),
   }[a.type];
   return h(
     'span',
