@@ -100,7 +100,7 @@ function endpointActions(section, log, e, reload) {
       body: h(
         'p',
         {},
-        'The current secret stops signing at once: deliveries fail the receiver’s check until it has the new one, which is shown only once.',
+        'For 24 hours deliveries are signed with both the current secret and the new one, which is shown only once: give the receiver the new one within the day. Then only the new one signs.',
       ),
       confirm: 'Rotate secret',
       danger: true,
