@@ -26,7 +26,7 @@ async function writeClipboard(text) {
   area.select();
   const done = document.execCommand('copy');
   area.remove();
-  if (!done) throw new Error('The browser did not allow copying.');
+  if (!done) throw new Error(t('copy.notAllowed'));
 }
 
 /**

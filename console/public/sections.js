@@ -5,6 +5,7 @@
 import { copyButton } from './copy.js';
 import { confirmDialog, h, notice, pageProblem, replace, uid } from './dom.js';
 import { ApiError } from './http.js';
+import { t } from './i18n.js';
 
 /** A page section with its heading; its body is drawn by `fill`. */
 export function card(/** @type {string} */ id, /** @type {string} */ title) {
@@ -33,7 +34,7 @@ export async function load(/** @type {HTMLElement} */ section, /** @type {() => 
 
 /** The message of anything thrown, for the status region. */
 export function problemText(/** @type {unknown} */ error) {
-  return error instanceof Error ? error.message : 'Something went wrong.';
+  return error instanceof Error ? error.message : t('problem.generic');
 }
 
 /**
@@ -42,21 +43,21 @@ export function problemText(/** @type {unknown} */ error) {
  * @param {string} secret
  * @param {string} [note] why it cannot be shown again
  */
-export function secretBox(
-  what,
-  secret,
-  note = 'Copy it now: it is shown only this once, and only its hash is kept.',
-) {
+export function secretBox(what, secret, note = t('secret.note')) {
   const id = uid('secret');
   return h(
     'div',
     { class: 'issued', role: 'region', 'aria-labelledby': id },
-    h('h3', { id }, `New ${what}`),
+    h('h3', { id }, t('secret.new', { what })),
     h('p', {}, note),
     h(
       'div',
       { class: 'copyable' },
-      h('output', { class: 'secret', 'data-testid': 'new-secret', 'aria-label': `New ${what}` }, secret),
+      h(
+        'output',
+        { class: 'secret', 'data-testid': 'new-secret', 'aria-label': t('secret.new', { what }) },
+        secret,
+      ),
       copyButton(secret, what),
     ),
   );
