@@ -11,6 +11,7 @@ import { field, h, notice, onSubmit, pageProblem, replace, roleName, table, uid 
 import { ApiError } from '../http.js';
 import { copyable } from '../copy.js';
 import { actionButton, card, fill, load, problemText, secretBox } from '../sections.js';
+import { t } from '../i18n.js';
 import { showWebhooks } from './webhooks-section.js';
 
 /** @param {import('../shell.js').PageContext} ctx */
@@ -20,21 +21,21 @@ export async function render(ctx) {
   try {
     settings = await api.identity();
   } catch (error) {
-    replace(ctx.main, h('h1', {}, 'Identity and access'), pageProblem(error));
+    replace(ctx.main, h('h1', {}, t('identity.title')), pageProblem(error));
     return;
   }
-  const provisioning = card('provisioning', 'Provisioning');
-  const sso = card('sso', 'Single sign-on');
-  const scim = card('scim', 'SCIM directory sync');
-  const tokens = card('api-tokens', 'API tokens');
-  const webhooks = card('webhooks', 'Webhooks');
+  const provisioning = card('provisioning', t('identity.section.provisioning'));
+  const sso = card('sso', t('identity.section.sso'));
+  const scim = card('scim', t('identity.section.scim'));
+  const tokens = card('api-tokens', t('identity.section.apiTokens'));
+  const webhooks = card('webhooks', t('identity.section.webhooks'));
   // An endpoint's delivery log, drawn below the endpoints when the owner opens one.
-  const deliveries = card('webhook-deliveries', 'Webhook delivery log');
+  const deliveries = card('webhook-deliveries', t('identity.section.webhookDeliveries'));
   deliveries.hidden = true;
-  const mappings = card('group-mappings', 'Advanced group mappings');
+  const mappings = card('group-mappings', t('identity.section.groupMappings'));
   replace(
     ctx.main,
-    h('h1', {}, 'Identity and access'),
+    h('h1', {}, t('identity.title')),
     provisioning,
     sso,
     scim,
@@ -63,25 +64,25 @@ function showProvisioning(
     'form',
     { novalidate: true },
     field({
-      label: 'Provisioning mode',
+      label: t('identity.provisioningMode'),
       name: 'provisioningMode',
       value: s.provisioningMode,
       options: [
-        { value: 'invite_only', label: 'Invitations only' },
-        { value: 'jit', label: 'Just-in-time: the first SSO sign-in creates the account' },
-        { value: 'scim', label: 'SCIM: the identity provider pushes the directory' },
+        { value: 'invite_only', label: t('identity.mode.invite_only') },
+        { value: 'jit', label: t('identity.mode.jit') },
+        { value: 'scim', label: t('identity.mode.scim') },
       ],
     }),
     field({
-      label: 'When no seat is left',
+      label: t('identity.seatExhaustion'),
       name: 'seatExhaustion',
       value: s.seatExhaustion,
       options: [
-        { value: 'reject', label: 'Refuse, and list the person as waiting' },
-        { value: 'hold', label: 'Keep the person awaiting a seat; seat them when one frees up' },
+        { value: 'reject', label: t('identity.exhaustion.reject') },
+        { value: 'hold', label: t('identity.exhaustion.hold') },
       ],
     }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Save provisioning')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('identity.saveProvisioning'))),
   );
   onSubmit(form, async (v) => {
     const saved = await api.changeIdentity({
@@ -89,23 +90,27 @@ function showProvisioning(
       ...(v.seatExhaustion ? { seatExhaustion: v.seatExhaustion } : {}),
     });
     showProvisioning(section, saved);
-    notice('Provisioning settings saved.');
+    notice(t('identity.provisioningSaved'));
   });
   fill(
     section,
     form,
     table(
-      'Email domains',
-      ['Domain', 'Verified'],
+      t('identity.domains'),
+      [t('identity.col.domain'), t('identity.col.verified')],
       s.domains.map((d) => [
         d.domain,
         d.verified
-          ? h('span', { class: 'badge ok' }, `Verified ${instant(d.verifiedAt)}`)
-          : h('span', { class: 'badge warn' }, 'Not verified: people on it cannot be invited or sign in'),
+          ? h('span', { class: 'badge ok' }, t('identity.verifiedAt', { when: instant(d.verifiedAt) }))
+          : h('span', { class: 'badge warn' }, t('identity.notVerified')),
       ]),
-      { empty: 'No domains.' },
+      { empty: t('identity.noDomains') },
     ),
-    h('p', { class: 'hint' }, 'Group mappings are ', s.groupMappingsEnabled ? 'on' : 'off', ' (see below).'),
+    h(
+      'p',
+      { class: 'hint' },
+      s.groupMappingsEnabled ? t('identity.groupMappingsOn') : t('identity.groupMappingsOff'),
+    ),
   );
 }
 
@@ -118,20 +123,29 @@ async function showSso(/** @type {HTMLElement} */ section) {
       section,
       requireSso(section, settings.requireSso),
       table(
-        'Connections',
-        ['Name', 'Protocol', 'Status', 'People linked', 'Give your identity provider', 'Actions'],
+        t('identity.connections'),
+        [
+          t('identity.col.name'),
+          t('identity.col.protocol'),
+          t('identity.col.status'),
+          t('identity.col.peopleLinked'),
+          t('identity.col.giveProvider'),
+          t('identity.col.actions'),
+        ],
         connections.map((c) => [
           c.name,
           c.protocol === 'saml' ? 'SAML 2.0' : 'OpenID Connect',
-          c.enabled ? h('span', { class: 'badge ok' }, 'Enabled') : h('span', { class: 'badge' }, 'Disabled'),
+          c.enabled
+            ? h('span', { class: 'badge ok' }, t('identity.enabled'))
+            : h('span', { class: 'badge' }, t('identity.disabled')),
           String(c.linkedIdentities),
           serviceProvider(c),
           connectionActions(section, c),
         ]),
-        { empty: 'No single sign-on connection yet.' },
+        { empty: t('identity.noConnections') },
       ),
-      h('details', {}, h('summary', {}, 'Add a SAML connection'), samlForm(section)),
-      h('details', {}, h('summary', {}, 'Add an OpenID Connect connection'), oidcForm(section)),
+      h('details', {}, h('summary', {}, t('identity.addSaml')), samlForm(section)),
+      h('details', {}, h('summary', {}, t('identity.addOidc')), oidcForm(section)),
     );
   });
 }
@@ -143,23 +157,17 @@ async function showSso(/** @type {HTMLElement} */ section) {
  */
 function requireSso(/** @type {HTMLElement} */ section, /** @type {boolean} */ required) {
   const toggle = actionButton({
-    label: required ? 'Stop requiring single sign-on' : 'Require single sign-on',
-    name: required ? 'Stop requiring single sign-on' : 'Require single sign-on',
+    label: required ? t('identity.requireSso.stop') : t('identity.requireSso.start'),
+    name: required ? t('identity.requireSso.stop') : t('identity.requireSso.start'),
     danger: required,
     ask: {
-      title: required ? 'Stop requiring single sign-on?' : 'Require single sign-on?',
-      body: h(
-        'p',
-        {},
-        required
-          ? 'People on your verified domains can then sign in with a mailed link and accept invitations without the identity provider again.'
-          : 'People on your verified domains then sign in and accept invitations only through your identity provider: someone disabled there cannot get in by mail. The primary owner can still sign in with a mailed link, to get back in if the identity provider fails.',
-      ),
-      confirm: required ? 'Stop requiring' : 'Require single sign-on',
+      title: required ? t('identity.requireSso.stopTitle') : t('identity.requireSso.startTitle'),
+      body: h('p', {}, required ? t('identity.requireSso.stopBody') : t('identity.requireSso.startBody')),
+      confirm: required ? t('identity.requireSso.stopConfirm') : t('identity.requireSso.start'),
       danger: required,
     },
     run: () => api.changeIdentity({ requireSso: !required }),
-    said: (s) => (s.requireSso ? 'Single sign-on is now required.' : 'Single sign-on is no longer required.'),
+    said: (s) => (s.requireSso ? t('identity.requireSso.now') : t('identity.requireSso.noLonger')),
     then: () => showSso(section),
   });
   return h(
@@ -168,8 +176,10 @@ function requireSso(/** @type {HTMLElement} */ section, /** @type {boolean} */ r
     h(
       'p',
       {},
-      required ? h('span', { class: 'badge ok' }, 'Required') : h('span', { class: 'badge' }, 'Not required'),
-      ' Single sign-on for people on your verified domains: mailed sign-in links and invitation acceptance go through your identity provider. The primary owner keeps a mailed link as the way back in.',
+      required
+        ? h('span', { class: 'badge ok' }, t('identity.requireSso.required'))
+        : h('span', { class: 'badge' }, t('identity.requireSso.notRequired')),
+      ` ${t('identity.requireSso.explain')}`,
     ),
     h('div', { class: 'actions' }, toggle),
   );
@@ -180,17 +190,17 @@ function serviceProvider(/** @type {import('../api.js').SsoConnection} */ c) {
   const rows = /** @type {[string, string | undefined][]} */ (
     c.protocol === 'saml'
       ? [
-          ['Entity ID / metadata', sp.metadataUrl ?? sp.entityId],
-          ['Assertion consumer service', sp.acsUrl],
+          [t('identity.sp.entityId'), sp.metadataUrl ?? sp.entityId],
+          [t('identity.sp.acs'), sp.acsUrl],
         ]
-      : [['Redirect URI', sp.redirectUri]]
+      : [[t('identity.sp.redirectUri'), sp.redirectUri]]
   );
   return h(
     'dl',
     { class: 'facts' },
     rows.flatMap(([label, value]) => [
       h('dt', {}, label),
-      h('dd', {}, value ? copyable(value, `${label} of ${c.name}`) : ''),
+      h('dd', {}, value ? copyable(value, t('identity.sp.of', { what: label, name: c.name })) : ''),
     ]),
   );
 }
@@ -200,28 +210,27 @@ function connectionActions(
   /** @type {import('../api.js').SsoConnection} */ c,
 ) {
   const toggle = actionButton({
-    label: c.enabled ? 'Disable' : 'Enable',
-    name: `${c.enabled ? 'Disable' : 'Enable'} ${c.name}`,
+    label: c.enabled ? t('identity.disable') : t('identity.enable'),
+    name: c.enabled
+      ? t('identity.disableNamed', { name: c.name })
+      : t('identity.enableNamed', { name: c.name }),
     run: () => api.changeSsoConnection(c.id, { enabled: !c.enabled }),
-    said: () => `${c.name} is ${c.enabled ? 'disabled' : 'enabled'}.`,
+    said: () =>
+      c.enabled ? t('identity.disabledSaid', { name: c.name }) : t('identity.enabledSaid', { name: c.name }),
     then: () => showSso(section),
   });
   const remove = actionButton({
-    label: 'Delete',
-    name: `Delete ${c.name}`,
+    label: t('identity.delete'),
+    name: t('identity.deleteNamed', { name: c.name }),
     danger: true,
     ask: {
-      title: `Delete ${c.name}?`,
-      body: h(
-        'p',
-        {},
-        `People signing in through it can no longer; ${c.linkedIdentities} linked identities are unlinked. Members keep their seats and roles.`,
-      ),
-      confirm: 'Delete connection',
+      title: t('identity.deleteTitle', { name: c.name }),
+      body: h('p', {}, t('identity.deleteBody', { count: c.linkedIdentities })),
+      confirm: t('identity.deleteConfirm'),
       danger: true,
     },
     run: () => api.deleteSsoConnection(c.id),
-    said: () => `${c.name} is deleted.`,
+    said: () => t('identity.deletedSaid', { name: c.name }),
     then: () => showSso(section),
   });
   return h('div', { class: 'actions' }, toggle, remove);
@@ -231,22 +240,22 @@ function samlForm(/** @type {HTMLElement} */ section) {
   const form = h(
     'form',
     { novalidate: true },
-    field({ label: 'Connection name', name: 'name', required: true }),
+    field({ label: t('identity.connectionName'), name: 'name', required: true }),
     field({
-      label: 'Identity provider metadata (XML)',
+      label: t('identity.saml.metadata'),
       name: 'metadata',
       rows: 6,
-      hint: 'Paste the metadata your identity provider gives you, or fill in the three settings below instead.',
+      hint: t('identity.saml.metadataHint'),
     }),
     h(
       'fieldset',
       {},
-      h('legend', {}, 'Or by hand'),
-      field({ label: 'Identity provider entity ID', name: 'idpEntityId' }),
-      field({ label: 'Identity provider sign-in URL', name: 'idpSsoUrl', type: 'url' }),
-      field({ label: 'Signing certificate (PEM)', name: 'idpCerts', rows: 4 }),
+      h('legend', {}, t('identity.saml.byHand')),
+      field({ label: t('identity.saml.entityId'), name: 'idpEntityId' }),
+      field({ label: t('identity.saml.ssoUrl'), name: 'idpSsoUrl', type: 'url' }),
+      field({ label: t('identity.saml.certs'), name: 'idpCerts', rows: 4 }),
     ),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add SAML connection')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('identity.saml.add'))),
   );
   onSubmit(form, async (v) => {
     const metadata = (v.metadata ?? '').trim();
@@ -259,7 +268,7 @@ function samlForm(/** @type {HTMLElement} */ section) {
       if (v.idpCerts?.trim()) body.idpCerts = [v.idpCerts.trim()];
     }
     const made = await api.createSsoConnection(body);
-    notice(`${made.name} is added. Give your identity provider the URLs listed with it.`);
+    notice(t('identity.saml.added', { name: made.name }));
     await showSso(section);
   });
   return form;
@@ -269,24 +278,24 @@ function oidcForm(/** @type {HTMLElement} */ section) {
   const form = h(
     'form',
     { novalidate: true },
-    field({ label: 'Connection name', name: 'name', required: true }),
+    field({ label: t('identity.connectionName'), name: 'name', required: true }),
     field({
-      label: 'Issuer URL',
+      label: t('identity.oidc.issuer'),
       name: 'issuer',
       type: 'url',
       required: true,
       placeholder: 'https://login.example.com',
     }),
-    field({ label: 'Client ID', name: 'clientId', required: true }),
+    field({ label: t('identity.oidc.clientId'), name: 'clientId', required: true }),
     field({
-      label: 'Client secret',
+      label: t('identity.oidc.clientSecret'),
       name: 'clientSecret',
       type: 'password',
       required: true,
       autocomplete: 'off',
-      hint: 'Stored apart and never shown again.',
+      hint: t('identity.oidc.clientSecretHint'),
     }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add OpenID Connect connection')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('identity.oidc.add'))),
   );
   onSubmit(form, async (v) => {
     const made = await api.createSsoConnection({
@@ -296,7 +305,7 @@ function oidcForm(/** @type {HTMLElement} */ section) {
       clientId: v.clientId ?? '',
       clientSecret: v.clientSecret ?? '',
     });
-    notice(`${made.name} is added. Register the redirect URI listed with it at your identity provider.`);
+    notice(t('identity.oidc.added', { name: made.name }));
     await showSso(section);
   });
   return form;
@@ -307,37 +316,44 @@ function oidcForm(/** @type {HTMLElement} */ section) {
 /**
  * Revoked, expired, or active with when it was last used and when it ends, so an owner can spot a
  * stale token and revoke it.
- * @param {{ revokedAt: string | null, lastUsedAt: string | null, expiresAt?: string | null }} t
+ * @param {{ revokedAt: string | null, lastUsedAt: string | null, expiresAt?: string | null }} tok
  */
-function tokenStatus(t) {
-  if (t.revokedAt) return h('span', { class: 'badge' }, `Revoked ${instant(t.revokedAt)}`);
-  if (t.expiresAt && Date.parse(t.expiresAt) <= Date.now()) {
-    return h('span', { class: 'badge' }, `Expired ${instant(t.expiresAt)}`);
+function tokenStatus(tok) {
+  if (tok.revokedAt)
+    return h('span', { class: 'badge' }, t('identity.token.revoked', { when: instant(tok.revokedAt) }));
+  if (tok.expiresAt && Date.parse(tok.expiresAt) <= Date.now()) {
+    return h('span', { class: 'badge' }, t('identity.token.expired', { when: instant(tok.expiresAt) }));
   }
-  const used = t.lastUsedAt ? `Active, last used ${instant(t.lastUsedAt)}` : 'Active, never used';
-  return h('span', { class: 'badge ok' }, t.expiresAt ? `${used}; expires ${instant(t.expiresAt)}` : used);
+  const used = tok.lastUsedAt
+    ? t('identity.token.lastUsed', { when: instant(tok.lastUsedAt) })
+    : t('identity.token.neverUsed');
+  return h(
+    'span',
+    { class: 'badge ok' },
+    tok.expiresAt ? t('identity.token.expires', { used, when: instant(tok.expiresAt) }) : used,
+  );
 }
 
 /**
- * @param {string} what
- * @param {{ id: number, name: string, revokedAt: string | null }} t
+ * @param {string} what the kind of token, as the revoke messages name it: 'scim' or 'api'
+ * @param {{ id: number, name: string, revokedAt: string | null }} tok
  * @param {(id: number) => Promise<unknown>} revoke
  * @param {() => Promise<void>} reload
  */
-function revokeButton(what, t, revoke, reload) {
-  if (t.revokedAt) return '';
+function revokeButton(what, tok, revoke, reload) {
+  if (tok.revokedAt) return '';
   return actionButton({
-    label: 'Revoke',
-    name: `Revoke ${what} ${t.name}`,
+    label: t('identity.token.revoke'),
+    name: t('identity.token.revokeNamed', { kind: what, name: tok.name }),
     danger: true,
     ask: {
-      title: `Revoke ${what} “${t.name}”?`,
-      body: h('p', {}, 'It stops working at once. This cannot be undone.'),
-      confirm: 'Revoke',
+      title: t('identity.token.revokeTitle', { kind: what, name: tok.name }),
+      body: h('p', {}, t('identity.token.revokeBody')),
+      confirm: t('identity.token.revoke'),
       danger: true,
     },
-    run: () => revoke(t.id),
-    said: () => `${t.name} is revoked.`,
+    run: () => revoke(tok.id),
+    said: () => t('identity.token.revokedSaid', { name: tok.name }),
     then: reload,
   });
 }
@@ -349,33 +365,39 @@ async function showScim(/** @type {HTMLElement} */ section, /** @type {HTMLEleme
     const form = h(
       'form',
       { novalidate: true, class: 'inline-form' },
-      field({ label: 'SCIM token name', name: 'name', required: true, placeholder: 'Okta' }),
-      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create SCIM token')),
+      field({ label: t('identity.scim.tokenName'), name: 'name', required: true, placeholder: 'Okta' }),
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('identity.scim.create'))),
     );
     onSubmit(form, async (v) => {
       const made = await api.createScimToken(v.name ?? '');
-      await showScim(section, secretBox('SCIM token', made.token));
+      await showScim(section, secretBox(t('identity.scim.token'), made.token));
     });
     fill(
       section,
       h(
         'p',
         {},
-        'SCIM base URL for your identity provider: ',
-        copyable(scimBaseUrl, 'SCIM base URL', { 'data-testid': 'scim-base-url' }),
+        `${t('identity.scim.baseUrlIntro')} `,
+        copyable(scimBaseUrl, t('identity.scim.baseUrl'), { 'data-testid': 'scim-base-url' }),
       ),
       issued,
       table(
-        'SCIM tokens',
-        ['Name', 'Starts with', 'Created', 'Status', 'Actions'],
-        tokens.map((t) => [
-          t.name,
-          h('code', {}, `${t.prefix}…`),
-          instant(t.createdAt),
-          tokenStatus(t),
-          revokeButton('SCIM token', t, api.revokeScimToken, reload),
+        t('identity.scim.tokens'),
+        [
+          t('identity.col.name'),
+          t('identity.col.startsWith'),
+          t('identity.col.created'),
+          t('identity.col.status'),
+          t('identity.col.actions'),
+        ],
+        tokens.map((tok) => [
+          tok.name,
+          h('code', {}, `${tok.prefix}…`),
+          instant(tok.createdAt),
+          tokenStatus(tok),
+          revokeButton('scim', tok, api.revokeScimToken, reload),
         ]),
-        { empty: 'No SCIM tokens.' },
+        { empty: t('identity.scim.none') },
       ),
       form,
     );
@@ -392,48 +414,59 @@ async function showApiTokens(
     const form = h(
       'form',
       { novalidate: true },
-      field({ label: 'API token name', name: 'name', required: true, placeholder: 'Reporting script' }),
       field({
-        label: 'API token role',
+        label: t('identity.api.tokenName'),
+        name: 'name',
+        required: true,
+        placeholder: t('identity.api.tokenNamePlaceholder'),
+      }),
+      field({
+        label: t('identity.api.role'),
         name: 'role',
         value: 'admin',
         options: [
-          { value: 'user', label: 'User' },
-          { value: 'admin', label: 'Admin' },
-          { value: 'owner', label: 'Owner' },
+          { value: 'user', label: roleName('user') },
+          { value: 'admin', label: roleName('admin') },
+          { value: 'owner', label: roleName('owner') },
         ],
-        hint: 'What the token may do, as a member with that role could. Never above your own role.',
+        hint: t('identity.api.roleHint'),
       }),
-      h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create API token')),
+      h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('identity.api.create'))),
     );
     onSubmit(form, async (v) => {
       const made = await api.createApiToken({ name: v.name ?? '', role: v.role ?? 'admin' });
-      await showApiTokens(section, secretBox('API token', made.token));
+      await showApiTokens(section, secretBox(t('identity.api.token'), made.token));
     });
     fill(
       section,
       h(
         'p',
         { class: 'hint' },
-        'Scripts call the admin API at ',
-        copyable(`${location.origin}/api/v1`, 'admin API base URL'),
-        ' with ',
-        h('code', {}, 'Authorization: Bearer <token>'),
-        '.',
+        ...around('identity.api.hint', {
+          url: copyable(`${location.origin}/api/v1`, t('identity.api.baseUrl')),
+          header: h('code', {}, 'Authorization: Bearer <token>'),
+        }),
       ),
       issued,
       table(
-        'API tokens',
-        ['Name', 'Role', 'Starts with', 'Created', 'Status', 'Actions'],
-        tokens.map((t) => [
-          t.name,
-          roleName(t.role),
-          h('code', {}, `${t.prefix}…`),
-          instant(t.createdAt),
-          tokenStatus(t),
-          revokeButton('API token', t, api.revokeApiToken, reload),
+        t('identity.api.tokens'),
+        [
+          t('identity.col.name'),
+          t('identity.col.role'),
+          t('identity.col.startsWith'),
+          t('identity.col.created'),
+          t('identity.col.status'),
+          t('identity.col.actions'),
+        ],
+        tokens.map((tok) => [
+          tok.name,
+          roleName(tok.role),
+          h('code', {}, `${tok.prefix}…`),
+          instant(tok.createdAt),
+          tokenStatus(tok),
+          revokeButton('api', tok, api.revokeApiToken, reload),
         ]),
-        { empty: 'No API tokens.' },
+        { empty: t('identity.api.none') },
       ),
       form,
     );
@@ -445,7 +478,7 @@ async function showApiTokens(
 async function showMappings(/** @type {HTMLElement} */ section) {
   await load(section, async () => {
     const [current, usage] = await Promise.all([api.groupMappings(), api.usage()]);
-    const tiers = usage.tiers.map((t) => ({ value: t.id, label: t.name }));
+    const tiers = usage.tiers.map((tier) => ({ value: tier.id, label: tier.name }));
     fill(section, mappingsForm(section, current, tiers));
   });
 }
@@ -463,16 +496,20 @@ function mappingsForm(section, current, tiers) {
     const row = h(
       'tr',
       {},
-      h('td', {}, mappingField('Group name', 'groupName', m?.groupName ?? '', null, index)),
+      h(
+        'td',
+        {},
+        mappingField(t('identity.mapping.groupName'), 'groupName', m?.groupName ?? '', null, index),
+      ),
       h(
         'td',
         {},
         mappingField(
-          'Role',
+          t('identity.col.role'),
           'role',
           m?.role ?? '',
           [
-            { value: '', label: '— no role —' },
+            { value: '', label: t('identity.mapping.noRole') },
             ...['user', 'admin', 'owner'].map((r) => ({ value: r, label: roleName(r) })),
           ],
           index,
@@ -481,17 +518,27 @@ function mappingsForm(section, current, tiers) {
       h(
         'td',
         {},
-        mappingField('Tier', 'tier', m?.tier ?? '', [{ value: '', label: '— no tier —' }, ...tiers], index),
+        mappingField(
+          t('identity.col.tier'),
+          'tier',
+          m?.tier ?? '',
+          [{ value: '', label: t('identity.mapping.noTier') }, ...tiers],
+          index,
+        ),
       ),
       h('td', {}),
     );
-    const remove = h('button', { type: 'button', 'aria-label': `Remove mapping ${index + 1}` }, 'Remove');
+    const remove = h(
+      'button',
+      { type: 'button', 'aria-label': t('identity.mapping.removeNamed', { n: index + 1 }) },
+      t('identity.mapping.remove'),
+    );
     remove.addEventListener('click', () => row.remove());
     row.lastElementChild?.append(remove);
     rows.append(row);
   };
   for (const m of current.mappings) addRow(m);
-  const add = h('button', { type: 'button' }, 'Add mapping');
+  const add = h('button', { type: 'button' }, t('identity.mapping.add'));
   add.addEventListener('click', () => {
     addRow(null);
     /** @type {HTMLElement | null} */ (rows.lastElementChild?.querySelector('input') ?? null)?.focus();
@@ -511,24 +558,22 @@ function mappingsForm(section, current, tiers) {
         'data-pointer': '/enabled',
       }),
       ' ',
-      h('label', { for: enabledId }, 'Use advanced group mappings'),
+      h('label', { for: enabledId }, t('identity.mapping.use')),
     ),
-    h(
-      'p',
-      { class: 'hint' },
-      'With mappings on, people must be in a group mapped to a role to be members; the highest mapped role wins. A tier mapping sets the seat tier for directory sync.',
-    ),
+    h('p', { class: 'hint' }, t('identity.mapping.hint')),
     h(
       'table',
       {},
-      h('caption', {}, 'Group mappings'),
+      h('caption', {}, t('identity.mapping.caption')),
       h(
         'thead',
         {},
         h(
           'tr',
           {},
-          ['Group', 'Role', 'Tier', ''].map((t) => h('th', { scope: 'col' }, t)),
+          [t('identity.col.group'), t('identity.col.role'), t('identity.col.tier'), ''].map((label) =>
+            h('th', { scope: 'col' }, label),
+          ),
         ),
       ),
       rows,
@@ -537,7 +582,7 @@ function mappingsForm(section, current, tiers) {
       'div',
       { class: 'actions' },
       add,
-      h('button', { type: 'submit', class: 'primary' }, 'Save group mappings'),
+      h('button', { type: 'submit', class: 'primary' }, t('identity.mapping.save')),
     ),
     outcome,
   );
@@ -574,14 +619,14 @@ function mappingsForm(section, current, tiers) {
       const consequences = /** @type {import('../api.js').MappingConsequences | undefined} */ (
         error.problem.consequences
       );
-      const confirm = h('button', { type: 'button', class: 'danger' }, 'Confirm change');
-      const cancel = h('button', { type: 'button' }, 'Cancel');
+      const confirm = h('button', { type: 'button', class: 'danger' }, t('identity.mapping.confirm'));
+      const cancel = h('button', { type: 'button' }, t('identity.mapping.cancel'));
       replace(
         outcome,
         h(
           'div',
           { class: 'form-problem', role: 'alert' },
-          h('h3', {}, 'Confirm this change'),
+          h('h3', {}, t('identity.mapping.confirmTitle')),
           h('p', {}, error.message),
           consequences ? changesList(consequences) : null,
           h('div', { class: 'actions' }, confirm, cancel),
@@ -603,13 +648,13 @@ function mappingsForm(section, current, tiers) {
   });
 
   const done = (/** @type {import('../api.js').MappingConsequences} */ consequences) => {
-    notice('Group mappings saved.');
+    notice(t('identity.mapping.saved'));
     void showMappings(section).then(() => {
       const after = section.querySelector('[aria-live]');
       if (after && consequences.changes.length > 0) {
         replace(
           after,
-          h('div', { class: 'issued' }, h('h3', {}, 'What the change did'), changesList(consequences)),
+          h('div', { class: 'issued' }, h('h3', {}, t('identity.mapping.did')), changesList(consequences)),
         );
       }
     });
@@ -627,7 +672,7 @@ function mappingsForm(section, current, tiers) {
  */
 function mappingField(label, key, value, options, index) {
   const id = uid(`mapping-${key}`);
-  const aria = `${label} of mapping ${index + 1}`;
+  const aria = t('identity.mapping.fieldOf', { what: label, n: index + 1 });
   const control = options
     ? h(
         'select',
@@ -646,7 +691,7 @@ function mappingField(label, key, value, options, index) {
 
 /** Who a group-mapping change moves, and how. */
 function changesList(/** @type {import('../api.js').MappingConsequences} */ c) {
-  if (c.changes.length === 0) return h('p', {}, 'Nobody’s role, seat or tier changes.');
+  if (c.changes.length === 0) return h('p', {}, t('identity.change.none'));
   return h(
     'ul',
     {},
@@ -654,17 +699,42 @@ function changesList(/** @type {import('../api.js').MappingConsequences} */ c) {
       h(
         'li',
         {},
-        h('strong', {}, m.you ? `${m.email} (you)` : m.email),
-        m.primaryOwner ? ' (primary owner: keeps role and seat)' : '',
+        h('strong', {}, m.you ? t('identity.change.you', { email: m.email }) : m.email),
+        m.primaryOwner ? ` ${t('identity.change.primaryOwner')}` : '',
         ': ',
         [
-          m.role ? `role ${roleName(m.role.from)} → ${roleName(m.role.to)}` : null,
-          m.seatState ? `seat ${words(m.seatState.from)} → ${words(m.seatState.to)}` : null,
-          m.tier ? `tier ${m.tier.from ?? 'none'} → ${m.tier.to ?? 'none'}` : null,
+          m.role ? t('identity.change.role', { from: roleName(m.role.from), to: roleName(m.role.to) }) : null,
+          m.seatState
+            ? t('identity.change.seat', { from: words(m.seatState.from), to: words(m.seatState.to) })
+            : null,
+          m.tier
+            ? t('identity.change.tier', {
+                from: m.tier.from ?? t('identity.change.noTier'),
+                to: m.tier.to ?? t('identity.change.noTier'),
+              })
+            : null,
         ]
           .filter(Boolean)
           .join('; '),
       ),
     ),
   );
+}
+
+/**
+ * A message with elements inside it (a copy button, a code sample), wherever the language puts
+ * them: each `{name}` of the message is replaced by `nodes[name]`.
+ * @param {string} key
+ * @param {Record<string, Node>} nodes
+ * @returns {(string | Node)[]}
+ */
+function around(key, nodes) {
+  const marker = '\u0000';
+  const names = Object.keys(nodes);
+  /** @type {Record<string, string>} */
+  const markers = Object.fromEntries(names.map((name, i) => [name, `${marker}${i}${marker}`]));
+  return t(key, markers)
+    .split(marker)
+    .map((part, i) => (i % 2 === 1 ? (nodes[names[Number(part)] ?? ''] ?? '') : part))
+    .filter((part) => part !== '');
 }
