@@ -7,13 +7,13 @@ import * as api from '../api.js';
 import { instant } from '../format.js';
 import { field, h, onSubmit, table, uid } from '../dom.js';
 import { actionButton, fill, load, secretBox } from '../sections.js';
+import { t } from '../i18n.js';
 
 /** The `events` entry that subscribes to every type, including types added later. */
 const ALL_EVENTS = '*';
 const LOG_PAGE = 20;
 /** Unlike a token's, the signing secret is kept as it is (it keys the HMAC), but it is never shown again. */
-const SECRET_NOTE =
-  'Copy it now into your receiver: it is shown only this once. The receiver checks each delivery’s webhook-signature header with it (Standard Webhooks).';
+const secretNote = () => t('webhooks.secretNote');
 
 /** @typedef {import('../api.js').WebhookEndpoint} Endpoint */
 /** @typedef {import('../api.js').WebhookDelivery} Delivery */
@@ -29,20 +29,19 @@ export async function showWebhooks(section, log, issued = null) {
     const reload = () => showWebhooks(section, log);
     fill(
       section,
-      h(
-        'p',
-        { class: 'hint' },
-        'Seatkeeper posts each event to the endpoints that subscribe to it, signed with the endpoint’s secret in the ',
-        h('code', {}, 'webhook-signature'),
-        ' header (Standard Webhooks).',
-      ),
+      h('p', { class: 'hint' }, ...around('webhooks.intro', 'header', h('code', {}, 'webhook-signature'))),
       issued,
       h(
         'div',
         { class: 'table-scroll' },
         table(
-          'Webhook endpoints',
-          ['URL', 'Events', 'Status', 'Actions'],
+          t('webhooks.endpoints'),
+          [
+            t('webhooks.col.url'),
+            t('webhooks.col.events'),
+            t('webhooks.col.status'),
+            t('webhooks.col.actions'),
+          ],
           endpoints.map((e) => [
             [
               h('code', {}, e.url),
@@ -50,18 +49,18 @@ export async function showWebhooks(section, log, issued = null) {
             ],
             eventList(e.events),
             e.enabled
-              ? h('span', { class: 'badge ok' }, 'Enabled')
-              : h('span', { class: 'badge' }, 'Disabled'),
+              ? h('span', { class: 'badge ok' }, t('webhooks.enabled'))
+              : h('span', { class: 'badge' }, t('webhooks.disabled')),
             endpointActions(section, log, e, reload),
           ]),
-          { empty: 'No webhook endpoints.' },
+          { empty: t('webhooks.none') },
         ),
       ),
       // Open while there is none, so the first one is one step away.
       h(
         'details',
         { open: endpoints.length === 0 },
-        h('summary', {}, 'Add a webhook endpoint'),
+        h('summary', {}, t('webhooks.addTitle')),
         endpointForm(section, log, eventTypes),
       ),
     );
@@ -69,7 +68,7 @@ export async function showWebhooks(section, log, issued = null) {
 }
 
 function eventList(/** @type {string[]} */ events) {
-  if (events.includes(ALL_EVENTS)) return 'All events';
+  if (events.includes(ALL_EVENTS)) return t('webhooks.allEvents');
   return events.map((type, i) => [i > 0 ? ', ' : '', h('code', {}, type)]);
 }
 
@@ -80,51 +79,46 @@ function eventList(/** @type {string[]} */ events) {
  * @param {() => Promise<void>} reload
  */
 function endpointActions(section, log, e, reload) {
-  const openLog = h('button', { type: 'button', 'aria-label': `Delivery log of ${e.url}` }, 'Delivery log');
+  const openLog = h(
+    'button',
+    { type: 'button', 'aria-label': t('webhooks.logOf', { url: e.url }) },
+    t('webhooks.log'),
+  );
   openLog.addEventListener('click', () => void openDeliveries(log, e));
   const toggle = actionButton({
-    label: e.enabled ? 'Disable' : 'Enable',
-    name: `${e.enabled ? 'Disable' : 'Enable'} ${e.url}`,
+    label: e.enabled ? t('webhooks.disable') : t('webhooks.enable'),
+    name: e.enabled ? t('webhooks.disableNamed', { url: e.url }) : t('webhooks.enableNamed', { url: e.url }),
     run: () => api.changeWebhook(e.id, { enabled: !e.enabled }),
     said: () =>
-      e.enabled
-        ? `${e.url} is disabled: nothing new is queued for it, and what is queued waits until it is enabled.`
-        : `${e.url} is enabled.`,
+      e.enabled ? t('webhooks.disabledSaid', { url: e.url }) : t('webhooks.enabledSaid', { url: e.url }),
     then: reload,
   });
   const rotate = actionButton({
-    label: 'Rotate secret',
-    name: `Rotate the signing secret of ${e.url}`,
+    label: t('webhooks.rotate'),
+    name: t('webhooks.rotateNamed', { url: e.url }),
     ask: {
-      title: `Give ${e.url} a new signing secret?`,
-      body: h(
-        'p',
-        {},
-        'For 24 hours deliveries are signed with both the current secret and the new one, which is shown only once: give the receiver the new one within the day. Then only the new one signs.',
-      ),
-      confirm: 'Rotate secret',
+      title: t('webhooks.rotateTitle', { url: e.url }),
+      body: h('p', {}, t('webhooks.rotateBody')),
+      confirm: t('webhooks.rotate'),
       danger: true,
     },
     run: () => api.rotateWebhookSecret(e.id),
-    said: () => `${e.url} has a new signing secret.`,
-    then: (made) => showWebhooks(section, log, secretBox('signing secret', made.secret, SECRET_NOTE)),
+    said: () => t('webhooks.rotatedSaid', { url: e.url }),
+    then: (made) =>
+      showWebhooks(section, log, secretBox(t('webhooks.signingSecret'), made.secret, secretNote())),
   });
   const remove = actionButton({
-    label: 'Delete',
-    name: `Delete ${e.url}`,
+    label: t('webhooks.delete'),
+    name: t('webhooks.deleteNamed', { url: e.url }),
     danger: true,
     ask: {
-      title: `Delete webhook endpoint ${e.url}?`,
-      body: h(
-        'p',
-        {},
-        'Nothing more is sent to it, and what it has not received yet is given up. This cannot be undone.',
-      ),
-      confirm: 'Delete endpoint',
+      title: t('webhooks.deleteTitle', { url: e.url }),
+      body: h('p', {}, t('webhooks.deleteBody')),
+      confirm: t('webhooks.deleteConfirm'),
       danger: true,
     },
     run: () => api.deleteWebhook(e.id),
-    said: () => `${e.url} is deleted.`,
+    said: () => t('webhooks.deletedSaid', { url: e.url }),
     then: () => {
       // Its log cannot be read any more.
       if (log.getAttribute('data-endpoint') === String(e.id)) log.hidden = true;
@@ -145,16 +139,20 @@ function endpointForm(section, log, eventTypes) {
     'form',
     { novalidate: true },
     field({
-      label: 'Endpoint URL',
+      label: t('webhooks.url'),
       name: 'url',
       type: 'url',
       required: true,
       placeholder: 'https://hr.example.com/hooks/seatkeeper',
-      hint: 'Where the events are posted, usually https; no user name or password in it (each delivery is signed instead).',
+      hint: t('webhooks.urlHint'),
     }),
-    field({ label: 'Description (optional)', name: 'description', placeholder: 'HR system' }),
+    field({
+      label: t('webhooks.description'),
+      name: 'description',
+      placeholder: t('webhooks.descriptionPlaceholder'),
+    }),
     events.fieldset,
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Add endpoint')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('webhooks.add'))),
   );
   onSubmit(form, async (v) => {
     const description = (v.description ?? '').trim();
@@ -163,7 +161,7 @@ function endpointForm(section, log, eventTypes) {
       events: events.chosen(),
       ...(description ? { description } : {}),
     });
-    await showWebhooks(section, log, secretBox('signing secret', made.secret, SECRET_NOTE));
+    await showWebhooks(section, log, secretBox(t('webhooks.signingSecret'), made.secret, secretNote()));
   });
   return form;
 }
@@ -180,22 +178,22 @@ function eventChoice(eventTypes) {
     const input = h('input', { type: 'checkbox', id: boxId, value });
     return { input, row: h('div', { class: 'choice' }, input, ' ', h('label', { for: boxId }, label)) };
   };
-  const all = box(ALL_EVENTS, 'All events, including types added later');
+  const all = box(ALL_EVENTS, t('webhooks.allEventsLater'));
   const types = eventTypes.map((type) => box(type, h('code', {}, type)));
   // With all events chosen, single types mean nothing: they are greyed out, not sent.
   all.input.addEventListener('change', () => {
-    for (const t of types) t.input.disabled = all.input.checked;
+    for (const type of types) type.input.disabled = all.input.checked;
   });
   const fieldset = h(
     'fieldset',
     { id, tabindex: -1, 'data-pointer': '/events', 'aria-describedby': `${id}-hint ${id}-error` },
-    h('legend', {}, 'Events to send'),
-    h('p', { class: 'hint', id: `${id}-hint` }, 'The event types this endpoint receives.'),
+    h('legend', {}, t('webhooks.eventsLegend')),
+    h('p', { class: 'hint', id: `${id}-hint` }, t('webhooks.eventsHint')),
     all.row,
     h(
       'div',
       { class: 'choices' },
-      types.map((t) => t.row),
+      types.map((type) => type.row),
     ),
     h('p', { class: 'field-error', id: `${id}-error`, hidden: true }),
   );
@@ -203,7 +201,9 @@ function eventChoice(eventTypes) {
     fieldset,
     /** @returns {string[]} */
     chosen: () =>
-      all.input.checked ? [ALL_EVENTS] : types.filter((t) => t.input.checked).map((t) => t.input.value),
+      all.input.checked
+        ? [ALL_EVENTS]
+        : types.filter((type) => type.input.checked).map((type) => type.input.value),
   };
 }
 
@@ -236,48 +236,50 @@ async function showDeliveries(log, e, cursor) {
       h('button', { type: 'button', onclick }, label);
     fill(
       log,
-      h(
-        'p',
-        {},
-        'Deliveries to ',
-        h('code', {}, e.url),
-        ', newest first. Redeliver sends the same event (same event id) again, as a new delivery.',
-      ),
+      h('p', {}, ...around('webhooks.logIntro', 'url', h('code', {}, e.url))),
       h(
         'div',
         { class: 'table-scroll' },
         table(
-          cursor ? 'Older deliveries' : 'Latest deliveries',
-          ['Event type', 'Event ID', 'State', 'Attempts', 'Last status or error', 'Queued', 'Actions'],
+          cursor ? t('webhooks.older') : t('webhooks.latest'),
+          [
+            t('webhooks.col.eventType'),
+            t('webhooks.col.eventId'),
+            t('webhooks.col.state'),
+            t('webhooks.col.attempts'),
+            t('webhooks.col.last'),
+            t('webhooks.col.queued'),
+            t('webhooks.col.actions'),
+          ],
           page.deliveries.map((d) => [
             h('code', {}, d.eventType),
             h('code', {}, d.eventPublicId),
             deliveryState(d),
             attempts(d),
             d.attempts === 0
-              ? h('span', { class: 'hint' }, 'Not tried yet')
+              ? h('span', { class: 'hint' }, t('webhooks.notTried'))
               : (d.lastError ?? (d.lastStatus === null ? '—' : `HTTP ${d.lastStatus}`)),
             h('time', { datetime: d.createdAt }, instant(d.createdAt)),
             actionButton({
-              label: 'Redeliver',
-              name: `Redeliver ${d.eventType} ${d.eventPublicId}`,
+              label: t('webhooks.redeliver'),
+              name: t('webhooks.redeliverNamed', { type: d.eventType, id: d.eventPublicId }),
               run: () => api.redeliverWebhook(e.id, d.id),
-              said: () => `${d.eventType} ${d.eventPublicId} is queued again, as a new delivery.`,
+              said: () => t('webhooks.redeliveredSaid', { type: d.eventType, id: d.eventPublicId }),
               then: newest,
             }),
           ]),
-          { empty: cursor ? 'No older deliveries.' : 'Nothing was sent to this endpoint yet.' },
+          { empty: cursor ? t('webhooks.noOlder') : t('webhooks.nothingSent') },
         ),
       ),
       h(
         'nav',
-        { class: 'pager', 'aria-label': 'Delivery log pages' },
-        cursor ? button('Newest', () => void openDeliveries(log, e)) : null,
+        { class: 'pager', 'aria-label': t('webhooks.pages') },
+        cursor ? button(t('webhooks.newest'), () => void openDeliveries(log, e)) : null,
         page.nextCursor
-          ? button('Older', () => void openDeliveries(log, e, page.nextCursor ?? undefined))
-          : h('span', { class: 'hint' }, 'No older deliveries.'),
-        button('Refresh', () => void showDeliveries(log, e, cursor)),
-        button('Close', () => {
+          ? button(t('webhooks.olderButton'), () => void openDeliveries(log, e, page.nextCursor ?? undefined))
+          : h('span', { class: 'hint' }, t('webhooks.noOlder')),
+        button(t('webhooks.refresh'), () => void showDeliveries(log, e, cursor)),
+        button(t('webhooks.close'), () => {
           log.hidden = true;
         }),
       ),
@@ -288,12 +290,14 @@ async function showDeliveries(log, e, cursor) {
 function deliveryState(/** @type {Delivery} */ d) {
   const [badge, when] =
     d.state === 'delivered'
-      ? [h('span', { class: 'badge ok' }, 'Delivered'), instant(d.deliveredAt)]
+      ? [h('span', { class: 'badge ok' }, t('webhooks.state.delivered')), instant(d.deliveredAt)]
       : d.state === 'failed'
-        ? [h('span', { class: 'badge warn' }, 'Given up'), instant(d.failedAt)]
+        ? [h('span', { class: 'badge warn' }, t('webhooks.state.failed')), instant(d.failedAt)]
         : [
-            h('span', { class: 'badge' }, 'Pending'),
-            `${d.attempts > 0 ? 'next attempt' : 'due'} ${instant(d.nextAttemptAt)}`,
+            h('span', { class: 'badge' }, t('webhooks.state.pending')),
+            d.attempts > 0
+              ? t('webhooks.nextAttempt', { when: instant(d.nextAttemptAt) })
+              : t('webhooks.due', { when: instant(d.nextAttemptAt) }),
           ];
   return [badge, h('br', {}), h('span', { class: 'hint' }, when)];
 }
@@ -320,4 +324,17 @@ function attempts(/** @type {Delivery} */ d) {
       ),
     ),
   );
+}
+
+/**
+ * A message with an element inside it (a code sample), wherever the language puts it: the message's
+ * `{name}` is replaced by `node`.
+ * @param {string} key
+ * @param {string} name
+ * @param {Node} node
+ */
+function around(key, name, node) {
+  const marker = '\u0000';
+  const [before = '', after = ''] = t(key, { [name]: marker }).split(marker);
+  return [before, node, after];
 }
