@@ -249,10 +249,10 @@ function change(/** @type {unknown} */ before, /** @type {unknown} */ after) {
   return h(
     'details',
     {},
-    h('summary', {}, 'Before and after'),
-    h('p', { class: 'hint' }, 'Before'),
+    h('summary', {}, t('audit.change.beforeAndAfter')),
+    h('p', { class: 'hint' }, t('audit.change.before')),
     h('pre', { class: 'json' }, before === null ? '—' : JSON.stringify(before, null, 2)),
-    h('p', { class: 'hint' }, 'After'),
+    h('p', { class: 'hint' }, t('audit.change.after')),
     h('pre', { class: 'json' }, after === null ? '—' : JSON.stringify(after, null, 2)),
   );
 }
