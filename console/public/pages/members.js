@@ -433,40 +433,45 @@ async function showInvitations(/** @type {HTMLElement} */ section) {
  */
 export function invitationActions(i, reload) {
   if (i.status === 'accepted') return '';
-  const resend = h('button', { type: 'button', 'aria-label': `Resend invitation to ${i.email}` }, 'Resend');
+  const resend = h(
+    'button',
+    { type: 'button', 'aria-label': t('invitation.action.resendLabel', { email: i.email }) },
+    t('invitation.action.resend'),
+  );
   resend.addEventListener('click', () => {
     resend.disabled = true;
     api.resendInvitation(i.id).then(
       (sent) => {
-        notice(`Invitation sent again to ${sent.email}; it expires ${instant(sent.expiresAt)}.`);
+        notice(t('invitation.action.resent', { email: sent.email, expires: instant(sent.expiresAt) }));
         reload();
       },
       (error) => {
         resend.disabled = false;
-        notice(error instanceof Error ? error.message : 'Re-sending failed.', 'error');
+        notice(error instanceof Error ? error.message : t('invitation.action.resendFailed'), 'error');
       },
     );
   });
   if (i.status !== 'pending') return h('div', { class: 'actions' }, resend);
   const revoke = h(
     'button',
-    { type: 'button', class: 'danger', 'aria-label': `Revoke invitation to ${i.email}` },
-    'Revoke',
+    { type: 'button', class: 'danger', 'aria-label': t('invitation.action.revokeLabel', { email: i.email }) },
+    t('invitation.action.revoke'),
   );
   revoke.addEventListener('click', () => {
     void confirmDialog({
-      title: `Revoke the invitation to ${i.email}?`,
-      body: h('p', {}, 'The link stops working and the seat it holds is released.'),
-      confirm: 'Revoke invitation',
+      title: t('invitation.action.revokeTitle', { email: i.email }),
+      body: h('p', {}, t('invitation.action.revokeBody')),
+      confirm: t('invitation.action.revokeConfirm'),
       danger: true,
     }).then((yes) => {
       if (!yes) return;
       api.revokeInvitation(i.id).then(
         () => {
-          notice(`The invitation to ${i.email} is revoked; its seat is free.`);
+          notice(t('invitation.action.revoked', { email: i.email }));
           reload();
         },
-        (error) => notice(error instanceof Error ? error.message : 'Revoking failed.', 'error'),
+        (error) =>
+          notice(error instanceof Error ? error.message : t('invitation.action.revokeFailed'), 'error'),
       );
     });
   });
