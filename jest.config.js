@@ -1,0 +1,36 @@
+// Jest for an ES-module TypeScript project: test files and the code they import are compiled by
+// SWC, or by ts-jest's ESM preset with JEST_TRANSFORM=ts-jest (the two are compared before one is
+// kept), and loaded as ES modules, which needs NODE_OPTIONS=--experimental-vm-modules.
+const transformer =
+  process.env.JEST_TRANSFORM === 'ts-jest'
+    ? ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
+    : [
+        '@swc/jest',
+        {
+          jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+          module: { type: 'es6' },
+          sourceMaps: 'inline',
+        },
+      ];
+
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  // Sources import each other as './x.js' (NodeNext); on disk they are ./x.ts.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': transformer },
+  setupFiles: ['<rootDir>/test/helpers/jest-setup.ts'],
+  // node:test had no default timeout; some tests run child processes for tens of seconds on a busy
+  // 2-core machine. A hang still fails, after two minutes.
+  testTimeout: 120_000,
+  // With --coverage: V8's own counters, mapped back to the TypeScript sources.
+  coverageProvider: 'v8',
+  collectCoverageFrom: [
+    '{api,billing,cli,db,domain,mail,net,provisioning,scim,seats,server,sso,webhooks}/**/*.ts',
+    '!**/*.d.ts',
+  ],
+  coverageReporters: ['text-summary', 'lcov'],
+};
