@@ -97,7 +97,11 @@ describe('Signing in with OpenID Connect in a browser', { skip, timeout: 30_000 
     assert.equal(await answer.request().headerValue('sec-fetch-site'), 'cross-site');
     assert.equal(page.url(), `${server.url}/sso/me`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Signed in to Acme GmbH');
-    assert.equal(await page.getByTestId('tier').textContent(), 'Standard', 'the tier as the product names it');
+    assert.equal(
+      await page.getByTestId('tier').textContent(),
+      'Standard',
+      'the tier as the product names it',
+    );
     assert.match((await page.locator('main').textContent()) ?? '', /ada@acme\.example/);
     await screenshot(page, 'sso-signed-in');
 

@@ -14,7 +14,7 @@ import {
   runNode,
   startProviderServer,
   type ProviderServer,
-} from './provider-server.js';
+} from '../helpers/conformance-server.js';
 
 const COLLECTION = join(CONFORMANCE_DIR, 'microsoft', 'SCIMReferenceCode.PostmanCollection.patched.json');
 const NEWMAN = resolve('node_modules', 'newman', 'bin', 'newman.js');

@@ -10,7 +10,7 @@ import {
   seedUser,
   startProviderServer,
   type ProviderServer,
-} from './provider-server.js';
+} from '../helpers/conformance-server.js';
 
 const SUITE = join(CONFORMANCE_DIR, 'okta', 'Okta-SCIM-20-SPEC-Test.json');
 const RUNNER = join(CONFORMANCE_DIR, 'okta', 'run-spec-test.mjs');

@@ -11,7 +11,7 @@ import type { RenewalOutcome } from '../../billing/renewal.js';
 import type { OrganisationView } from '../../cli/commands.js';
 import type { connectionView, invoiceSummary, invoiceView, quoteView } from '../../cli/views.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
+import { startServer } from '../helpers/server-main-process.js';
 import { startSamlIdp } from '../helpers/saml-idp.js';
 import { DateTime } from 'luxon';
 

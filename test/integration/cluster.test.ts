@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../helpers/fixtures.js';
-import { organisationWithToken, startServer, waitForLogs } from '../helpers/server-process.js';
+import { organisationWithToken, startServer, waitForLogs } from '../helpers/server-main-process.js';
 
 test('When two workers race SCIM creates for the last seats, then exactly the free seats are claimed, both workers serve, and SIGTERM stops them all', async (t) => {
   const dir = tempDir();

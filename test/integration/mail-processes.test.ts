@@ -14,11 +14,11 @@ import { buildContainer, type Container } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp.js';
-import type { MailerMessage } from './workers/mailer.js';
-import { WORKER_NOW } from './workers/protocol.js';
+import type { MailerMessage } from '../helpers/processes/mailer.js';
+import { WORKER_NOW } from '../helpers/processes/protocol.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAILER = fileURLToPath(new URL('./workers/mailer.ts', import.meta.url));
+const MAILER = fileURLToPath(new URL('../helpers/processes/mailer.ts', import.meta.url));
 
 interface Child {
   readonly child: ChildProcessWithoutNullStreams;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OPERATOR } from '../../domain/model.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../helpers/fixtures.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-main-process.js';
 
 describe('When two server processes apply member imports at once', { timeout: 120_000 }, () => {
   let ctx: TestContext;

@@ -13,10 +13,10 @@ import { OPERATOR } from '../../domain/model.js';
 import { buildContainer } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 import { exampleOrganisation, tempDir } from '../helpers/fixtures.js';
-import { WORKER_NOW, type WorkerMessage } from './workers/protocol.js';
+import { WORKER_NOW, type WorkerMessage } from '../helpers/processes/protocol.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WORKERS = fileURLToPath(new URL('./workers/', import.meta.url));
+const WORKERS = fileURLToPath(new URL('../helpers/processes/', import.meta.url));
 
 interface Worker {
   readonly child: ChildProcessWithoutNullStreams;

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import request from 'supertest';
 import { setup, tempDir, testApp, type TestContext } from '../helpers/fixtures.js';
-import { organisationWithToken, startServer } from '../helpers/server-process.js';
+import { organisationWithToken, startServer } from '../helpers/server-main-process.js';
 
 describe('The HTTP app', () => {
   let ctx: TestContext;

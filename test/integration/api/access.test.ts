@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import request from 'supertest';
-import { SESSION_COOKIE } from '../../../api/auth.js';
 import { API_PATH } from '../../../api/router.js';
 import { OPERATOR } from '../../../domain/model.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, sessionCookie } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
 import {
   auditOf,
@@ -29,11 +28,6 @@ const redeem = (w: ApiWorld, token: unknown) =>
   request(w.app).post(`${API_PATH}/sign-in-links/redeem`).send({ token });
 const confirm = (w: ApiWorld, token: unknown) =>
   request(w.app).post(`${API_PATH}/ownership-transfers/confirm`).send({ token });
-
-function sessionCookie(res: request.Response): string {
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  return cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
-}
 
 describe('admin API: sign-in links', () => {
   let w: ApiWorld;

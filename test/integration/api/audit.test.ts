@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, type Caller } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 interface Entry {
   id: number;

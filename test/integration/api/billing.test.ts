@@ -4,14 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { previewRenewal } from '../../../billing/renewal.js';
 import type { Contract } from '../../../db/queries/contracts.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { apiWorld, problem, type ApiWorld, pointers } from '../../helpers/api.js';
+import { storedState } from '../../helpers/org-state.js';
 
 const EXAMPLE = { add: { standard: 5 }, upgrades: [{ from: 'standard', to: 'premium', quantity: 10 }] };
-
-function pointers(res: { body: unknown }): string[] {
-  return ((res.body as { errors?: { pointer: string }[] }).errors ?? []).map((e) => e.pointer).sort();
-}
 
 describe('admin API: billing overview and invoices', () => {
   let w: ApiWorld;

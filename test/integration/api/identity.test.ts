@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { OPERATOR } from '../../../domain/model.js';
 import type { Member } from '../../../provisioning/directory.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, pointers } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 const CERT = 'MIIC8DCCAdigAwIBAgIQExampleCertificateBodyOnlyForTests0123456789==';
 const METADATA = `<?xml version="1.0"?>
@@ -33,10 +33,6 @@ const OIDC = {
 interface Connection {
   id: number;
   linkedIdentities: number;
-}
-
-function pointers(res: { body: unknown }): string[] {
-  return ((res.body as { errors?: { pointer: string }[] }).errors ?? []).map((e) => e.pointer).sort();
 }
 
 describe('admin API: provisioning settings', () => {

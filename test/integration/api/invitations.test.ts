@@ -8,7 +8,7 @@ import request from 'supertest';
 import { csrfToken, SESSION_COOKIE } from '../../../api/auth.js';
 import { API_PATH } from '../../../api/router.js';
 import { OPERATOR } from '../../../domain/model.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, buy, sessionCookie } from '../../helpers/api.js';
 import {
   createExample,
   listen,
@@ -30,11 +30,6 @@ import { startSmtp, type TestSmtpServer } from '../../helpers/smtp.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 
-function buy(w: ApiWorld, add: Record<string, number>): void {
-  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
-  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
-}
-
 /** Accepts with `token` as a browser without a session would. */
 function accept(w: ApiWorld, token: string, cookie?: string) {
   const r = request(w.app).post(`${API_PATH}/invitations/accept`);
@@ -44,13 +39,6 @@ function accept(w: ApiWorld, token: string, cookie?: string) {
 /** The invitations of a listing, in order. */
 const rows = (res: request.Response) =>
   (res.body as { invitations: { id: number; tier: string | null; endedAt: string | null }[] }).invitations;
-
-function sessionCookie(res: request.Response): string {
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  const session = cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  if (!session) throw new Error(`no session cookie in ${JSON.stringify(cookies)}`);
-  return session.split(';')[0]!;
-}
 
 describe('admin API: inviting', () => {
   let w: ApiWorld;

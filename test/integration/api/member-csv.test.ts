@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, afterEach, describe, test } from 'node:test';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { MAX_IMPORT_ROWS } from '../../../provisioning/member-csv.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, buy } from '../../helpers/api.js';
 import { heldMatchesMembers } from '../../helpers/fixtures.js';
 import { databaseDigest, outbox, pool } from '../../helpers/people.js';
 
@@ -19,11 +19,6 @@ function admit(w: ApiWorld, email: string, displayName: string | null = null) {
     HIGHEST,
     OPERATOR,
   );
-}
-
-function buy(w: ApiWorld, add: Record<string, number>): void {
-  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
-  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
 }
 
 /** Standard: 2 seats free; premium: 1 free; pending@ invited. */

@@ -5,18 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Response } from 'supertest';
 import { OPERATOR } from '../../../domain/model.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, buy } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
 import { auditOf, databaseDigest, pool, seatedMember } from '../../helpers/people.js';
 
 /** The emails of a members page, in order. */
 const emails = (res: Response): string[] =>
   (res.body as { members: { email: string }[] }).members.map((m) => m.email);
-
-function buy(w: ApiWorld, add: Record<string, number>): void {
-  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
-  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
-}
 
 describe('admin API: listing members', () => {
   let w: ApiWorld;

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { API_PATH } from '../../../api/router.js';
 import { hasRole, type Role } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, type Caller } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HIGHEST, LOWEST, OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 describe('admin API: seat usage', () => {
   let w: ApiWorld;

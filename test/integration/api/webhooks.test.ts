@@ -12,7 +12,7 @@ import {
   verifyDelivery,
   type WebhookReceiver,
 } from '../../helpers/webhook-receiver.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 interface EndpointBody {
   id: number;

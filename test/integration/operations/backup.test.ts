@@ -15,10 +15,10 @@ import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer } from '../../../server/container.js';
 import { createLogger } from '../../../server/logger.js';
 import { exampleOrganisation, tempDir } from '../../helpers/fixtures.js';
-import { cli } from '../../helpers/server-process.js';
-import { WORKER_NOW, type WorkerMessage } from '../workers/protocol.js';
+import { cli } from '../../helpers/server-main-process.js';
+import { WORKER_NOW, type WorkerMessage } from '../../helpers/processes/protocol.js';
 
-const CHURNER = fileURLToPath(new URL('../workers/churner.ts', import.meta.url));
+const CHURNER = fileURLToPath(new URL('../../helpers/processes/churner.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The churner worker: claims, releases, invites and revokes in a loop until killed. */

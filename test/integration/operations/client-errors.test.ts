@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tempDir } from '../../helpers/fixtures.js';
-import { startServer, waitForLogs, type ServerProcess } from '../../helpers/server-process.js';
+import { startServer, waitForLogs, type ServerProcess } from '../../helpers/server-main-process.js';
 
 let dir: string;
 let server: ServerProcess;

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tempDir } from '../../helpers/fixtures.js';
 import { sample } from '../../helpers/operations.js';
-import { organisationWithToken, startServer, waitForLogs } from '../../helpers/server-process.js';
+import { organisationWithToken, startServer, waitForLogs } from '../../helpers/server-main-process.js';
 
 /** One GET on a connection of its own (the cluster hands out connections, not requests). */
 function getOnce(port: number, path: string): Promise<{ status: number; text: string }> {

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { setup, tempDir, testApp } from '../../helpers/fixtures.js';
-import { startServer } from '../../helpers/server-process.js';
+import { startServer } from '../../helpers/server-main-process.js';
 
 describe('The probes in process', () => {
   test('When the database answers on the current schema, then /livez and /readyz answer 200, and /healthz is as it was', async () => {

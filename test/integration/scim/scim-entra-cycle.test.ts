@@ -20,7 +20,7 @@ import {
   scimClient,
   seatOf,
   type ScimClient,
-} from './harness.js';
+} from '../../helpers/scim-world.js';
 import {
   ENTERPRISE,
   entraAddManagerOp,
@@ -43,7 +43,7 @@ import {
   entraReplaceWorkEmailOp,
   entraTestConnection,
   getGroupWithMembers,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 const memberIds = (group: { members?: unknown }) => refValues(group.members);
 

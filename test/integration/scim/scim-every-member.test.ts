@@ -24,7 +24,7 @@ import {
   scimClient,
   seatOf,
   type ScimClient,
-} from './harness.js';
+} from '../../helpers/scim-world.js';
 import {
   deleteUser,
   entraCreateUser,
@@ -42,7 +42,7 @@ import {
   oktaListUsers,
   oktaPushGroup,
   oktaReplaceUser,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 interface World {
   readonly ctx: TestContext;

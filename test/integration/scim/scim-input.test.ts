@@ -2,8 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scimToken } from '../../helpers/fixtures.js';
-import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
-import { oktaCreateUser } from './requests.js';
+import { close, expectStatus, world, type ScimClient, type World } from '../../helpers/scim-world.js';
+import { oktaCreateUser } from '../../helpers/scim-requests.js';
 import { SEAT_SCHEMA } from '../../../scim/schemas.js';
 
 describe('Input that must not be taken at face value', () => {

@@ -20,8 +20,20 @@ import {
 } from '../../../scim/limits.js';
 import { apiWorld, problem } from '../../helpers/api.js';
 import { createExample, listen, scimToken, setup, tempDir } from '../../helpers/fixtures.js';
-import { close, expectScimError, expectStatus, scimClient, world, type World } from './harness.js';
-import { oktaCreateUser, oktaFindUser as oktaFindUserRequest, oktaUserBody, PATCH_OP } from './requests.js';
+import {
+  close,
+  expectScimError,
+  expectStatus,
+  scimClient,
+  world,
+  type World,
+} from '../../helpers/scim-world.js';
+import {
+  oktaCreateUser,
+  oktaFindUser as oktaFindUserRequest,
+  oktaUserBody,
+  PATCH_OP,
+} from '../../helpers/scim-requests.js';
 import { normaliseResource } from '../../../scim/normalise.js';
 import { fromScimUser } from '../../../scim/representation.js';
 

@@ -12,7 +12,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { expectSeats, expectStatus, scimClient, seatOf, type ScimClient } from './harness.js';
+import { expectSeats, expectStatus, scimClient, seatOf, type ScimClient } from '../../helpers/scim-world.js';
 import {
   entraAddMembers,
   entraCreateGroup,
@@ -25,7 +25,7 @@ import {
   oktaDeactivate,
   oktaGetUser,
   oktaReactivate,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('Advanced group mappings', () => {
   let ctx: TestContext;

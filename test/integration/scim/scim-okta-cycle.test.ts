@@ -20,7 +20,7 @@ import {
   scimClient,
   seatOf,
   type ScimClient,
-} from './harness.js';
+} from '../../helpers/scim-world.js';
 import {
   oktaAddMember,
   oktaAddMemberOp,
@@ -40,7 +40,7 @@ import {
   oktaRenameGroup,
   oktaRenameGroupOp,
   oktaReplaceUser,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('An Okta provisioning cycle', () => {
   let ctx: TestContext;

@@ -12,8 +12,15 @@ import {
   MAX_VALUES,
 } from '../../../scim/limits.js';
 import { createExample, scimToken } from '../../helpers/fixtures.js';
-import { close, expectStatus, scimClient, world, type ScimClient, type World } from './harness.js';
-import { oktaCreateUser, oktaFindUser, PATCH_OP } from './requests.js';
+import {
+  close,
+  expectStatus,
+  scimClient,
+  world,
+  type ScimClient,
+  type World,
+} from '../../helpers/scim-world.js';
+import { oktaCreateUser, oktaFindUser, PATCH_OP } from '../../helpers/scim-requests.js';
 
 /** Room per email of a user at the limits: MAX_VALUES of them and a longest displayName fill MAX_USER_BYTES. */
 const DISPLAY_LENGTH = Math.floor((MAX_USER_BYTES - MAX_STRING_LENGTH - 1500) / MAX_VALUES) - 80;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { WORKER_NOW } from '../workers/protocol.js';
+import { WORKER_NOW } from '../../helpers/processes/protocol.js';
 import {
   createExample,
   heldMatchesMembers,
@@ -14,10 +14,10 @@ import {
   setup,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { oktaUserBody } from './requests.js';
+import { oktaUserBody } from '../../helpers/scim-requests.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SERVER = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../helpers/processes/scim-app-server.ts', import.meta.url));
 
 interface ServerProcess {
   readonly url: string;

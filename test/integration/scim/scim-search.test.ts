@@ -1,8 +1,15 @@
 // POST /.search at the root (RFC 7644 §3.4.3) and per resource type: one paged result across types.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { close, expectScimError, expectStatus, world, type ScimClient, type World } from './harness.js';
-import { entraCreateGroup, oktaCreateUser, type ScimRequest } from './requests.js';
+import {
+  close,
+  expectScimError,
+  expectStatus,
+  world,
+  type ScimClient,
+  type World,
+} from '../../helpers/scim-world.js';
+import { entraCreateGroup, oktaCreateUser, type ScimRequest } from '../../helpers/scim-requests.js';
 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const search = (path: string, body: Record<string, unknown>): ScimRequest => ({

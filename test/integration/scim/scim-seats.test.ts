@@ -15,7 +15,7 @@ import {
   world,
   type ScimResponse,
   type World,
-} from './harness.js';
+} from '../../helpers/scim-world.js';
 import {
   deleteUser,
   entraCreateUser,
@@ -30,7 +30,7 @@ import {
   oktaReplaceUser,
   oktaUserBody,
   patchTier,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 const userName = (i: number) => `user${String(i).padStart(3, '0')}@acme.example`;
 

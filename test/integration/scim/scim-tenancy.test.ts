@@ -24,7 +24,7 @@ import {
   scimClient,
   type ScimClient,
   type ScimResponse,
-} from './harness.js';
+} from '../../helpers/scim-world.js';
 import {
   entraAddMembers,
   entraCreateGroup,
@@ -43,7 +43,7 @@ import {
   oktaListUsers,
   oktaReplaceUser,
   type ScimRequest,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('Tenancy and authentication', () => {
   let ctx: TestContext;

@@ -3,14 +3,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
+import { close, expectStatus, world, type ScimClient, type World } from '../../helpers/scim-world.js';
 import {
   entraAddMembers,
   entraCreateGroup,
   oktaCreateUser,
   oktaGetUser,
   type ScimRequest,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('Resource versions', () => {
   let w: World;

@@ -1,4 +1,4 @@
-// Sends the providers' requests (requests.ts) to a real listening server, and asserts in the
+// Sends the providers' requests (scim-requests.ts) to a real listening server, and asserts in the
 // protocol's and the seat pool's own terms.
 import assert from 'node:assert/strict';
 import {
@@ -9,8 +9,8 @@ import {
   setup,
   type RunningServer,
   type TestContext,
-} from '../../helpers/fixtures.js';
-import { ERROR_SCHEMA, SEATKEEPER, type ScimRequest } from './requests.js';
+} from './fixtures.js';
+import { ERROR_SCHEMA, SEATKEEPER, type ScimRequest } from './scim-requests.js';
 
 export interface ScimResponse {
   readonly status: number;
