@@ -1,6 +1,6 @@
 // Sends the providers' requests (scim-requests.ts) to a real listening server, and asserts in the
 // protocol's and the seat pool's own terms.
-import assert from 'node:assert/strict';
+import assert from './assert.js';
 import {
   createExample,
   heldMatchesMembers,

@@ -1,8 +1,8 @@
 // Mail across operating-system processes sharing one database file: a process killed with SIGKILL
 // after committing mail and before delivering it, one killed after the SMTP server took a message
 // and before the row was marked, and two processes delivering from one outbox at once.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,9 @@
 // Access to the console through the admin API: emailed one-time sign-in links (no account
 // enumeration, single use, 15 minutes) and the transfer of primary ownership, confirmed by the new
 // owner through a mailed link.
-import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
 import request from 'supertest';
 import { API_PATH } from '../../../api/router.js';
 import { OPERATOR } from '../../../domain/model.js';
@@ -280,7 +281,8 @@ describe('admin API: transferring primary ownership', () => {
 });
 
 describe('admin API: tokens answer to the member who made them', () => {
-  test('When the owner who made a token is demoted or removed, then the token loses that power at once, and cannot promote its maker back', async (t) => {
+  test('When the owner who made a token is demoted or removed, then the token loses that power at once, and cannot promote its maker back', async () => {
+    const t = perTest();
     const w = apiWorld();
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/api-tokens', { name: 'owner script', role: 'owner' });

@@ -1,8 +1,8 @@
 // Backups taken with `seatkeeper backup` while another process keeps claiming and releasing seats
 // restore (`seatkeeper restore`) to databases that pass integrity_check and whose seat counters
 // equal their member rows; a restore refuses a damaged backup, a newer schema, and a database in use.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, openSync, readdirSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';

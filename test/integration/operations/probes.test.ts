@@ -1,8 +1,8 @@
 // Liveness and readiness: /livez answers while the process runs; /readyz only while the database
 // answers on this build's schema and the process is not shutting down, which the real server
 // process reports from the moment SIGTERM arrives, while it still serves.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import request from 'supertest';

@@ -1,7 +1,7 @@
 // A whole Microsoft Entra ID provisioning cycle (scim-clients.md §2.2), request by request as Entra
 // sends it, against the real server; after every step the seat pool is read back through the services.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { randomUUID } from 'node:crypto';
 import {
   createExample,
@@ -59,7 +59,7 @@ describe('An Entra provisioning cycle', () => {
   let eve: string;
   let group: string;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     // Standard seats only; the primary owner's pending invitation holds one of them.
     const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 0 } });
@@ -67,7 +67,7 @@ describe('An Entra provisioning cycle', () => {
     server = await listen(ctx);
     entra = scimClient(server, scimToken(ctx, orgId));
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });
@@ -262,14 +262,14 @@ describe('Entra renames onto names that other rows hold', () => {
   let entra: ScimClient;
   let orgId: number;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 0 } });
     orgId = organisation.id;
     server = await listen(ctx);
     entra = scimClient(server, scimToken(ctx, orgId));
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });

@@ -1,8 +1,8 @@
 // Advanced group mappings through SCIM: a directory user is a member only while in a role-mapped
 // group; the highest mapped role wins; a tier-mapped group names the seat tier; renames re-evaluate
 // whole groups; and the primary owner is never demoted or deprovisioned by any of it.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
 import {
   createExample,
@@ -42,7 +42,7 @@ describe('Advanced group mappings', () => {
     groups[name] = res.body.id;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 3 } });
     orgId = organisation.id;
@@ -58,7 +58,7 @@ describe('Advanced group mappings', () => {
     for (const name of ['Engineering', 'Everyone', 'IT Owners', 'Premium Pilot', 'Book Club'])
       await createGroup(name);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });
@@ -183,7 +183,7 @@ describe('Advanced group mappings with a full pool (policy reject)', () => {
   let scim: ScimClient;
   let orgId: number;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     // Two standard seats: the primary owner's invitation holds one, one is free.
     const { organisation } = createExample(ctx, { seats: { standard: 2, premium: 0 } });
@@ -195,7 +195,7 @@ describe('Advanced group mappings with a full pool (policy reject)', () => {
     server = await listen(ctx);
     scim = scimClient(server, scimToken(ctx, orgId));
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });

@@ -1,7 +1,7 @@
 // A whole Okta provisioning cycle (scim-clients.md §2.1), request by request as Okta sends it,
 // against the real server; after every step the seat pool is read back through the services.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import {
   createExample,
   listen,
@@ -52,7 +52,7 @@ describe('An Okta provisioning cycle', () => {
   let bob: string;
   let group: string;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     // One premium seat and ten standard; the primary owner's pending invitation holds a standard one.
     const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 1 } });
@@ -60,7 +60,7 @@ describe('An Okta provisioning cycle', () => {
     server = await listen(ctx);
     okta = scimClient(server, scimToken(ctx, orgId));
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });

@@ -1,8 +1,8 @@
 // One server, many organisations: a SCIM token sees only its own organisation; unknown, revoked,
 // missing or garbled credentials get a SCIM 401; every answer is application/scim+json; and a
 // token that sends too fast is told when to come back (429 + Retry-After).
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { TOKEN_RECHECK_MS } from '../../../provisioning/scim-tokens.js';
 import { buildContainer } from '../../../server/container.js';
@@ -59,7 +59,7 @@ describe('Tenancy and authentication', () => {
     return res;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     server = await listen(ctx);
     const tenants = [];
@@ -80,7 +80,7 @@ describe('Tenancy and authentication', () => {
     }
     [acme, globex] = tenants as [typeof acme, typeof globex];
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });
@@ -220,7 +220,7 @@ describe('Rate limit per token', () => {
   let scim: ScimClient;
   let other: ScimClient;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     const { organisation } = createExample(ctx);
     server = await listen(ctx, { scimRateLimit: { perSecond: 5, burst: 5 } });
@@ -229,7 +229,7 @@ describe('Rate limit per token', () => {
     // The first list starts the directory reader's thread; the burst below is then five quick lists.
     expectStatus(await scimClient(server, scimToken(ctx, organisation.id)).send(oktaListUsers()), 200);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });
