@@ -2,14 +2,7 @@
 // against the real server; after every step the seat pool is read back through the services.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import {
-  createExample,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../../helpers/fixtures.js';
+import { type RunningServer, type TestContext } from '../../helpers/fixtures.js';
 import {
   expectEmptyList,
   expectScimError,
@@ -17,9 +10,11 @@ import {
   expectStatus,
   refValues,
   resourcesOf,
-  scimClient,
   seatOf,
   type ScimClient,
+  close,
+  world,
+  type World,
 } from '../../helpers/scim-world.js';
 import {
   oktaAddMember,
@@ -52,18 +47,13 @@ describe('An Okta provisioning cycle', () => {
   let bob: string;
   let group: string;
 
+  let w: World;
   beforeAll(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
     // One premium seat and ten standard; the primary owner's pending invitation holds a standard one.
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 1 } });
-    orgId = organisation.id;
-    server = await listen(ctx);
-    okta = scimClient(server, scimToken(ctx, orgId));
+    w = await world({ standard: 10, premium: 1 });
+    ({ ctx, server, orgId, scim: okta } = w);
   });
-  afterAll(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test('When Okta tests the connection and looks a user up before creating them, then both are 200 and the lookup is an empty list', async () => {
     const page = await okta.send(oktaListUsers(1, 2));

@@ -24,6 +24,9 @@ import {
   scimClient,
   type ScimClient,
   type ScimResponse,
+  close,
+  world,
+  type World,
 } from '../../helpers/scim-world.js';
 import {
   entraAddMembers,
@@ -220,19 +223,15 @@ describe('Rate limit per token', () => {
   let scim: ScimClient;
   let other: ScimClient;
 
+  let w: World;
   beforeAll(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx);
-    server = await listen(ctx, { scimRateLimit: { perSecond: 5, burst: 5 } });
-    scim = scimClient(server, scimToken(ctx, organisation.id));
-    other = scimClient(server, scimToken(ctx, organisation.id));
+    w = await world(undefined, { scimRateLimit: { perSecond: 5, burst: 5 } });
+    ({ ctx, server, scim } = w);
+    other = scimClient(server, scimToken(ctx, w.orgId));
     // The first list starts the directory reader's thread; the burst below is then five quick lists.
-    expectStatus(await scimClient(server, scimToken(ctx, organisation.id)).send(oktaListUsers()), 200);
+    expectStatus(await scimClient(server, scimToken(ctx, w.orgId)).send(oktaListUsers()), 200);
   });
-  afterAll(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test('When a token sends a 6th request at once against a burst of 5, then 429 with Retry-After and a SCIM error; another token is unaffected', async () => {
     // Sent together, as the title says: one after another, six lists on a loaded machine can take
