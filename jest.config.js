@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 // Jest for an ES-module TypeScript project: test files and the code they import are compiled by
 // SWC, or by ts-jest's ESM preset with JEST_TRANSFORM=ts-jest (the two are compared before one is
 // kept), and loaded as ES modules, which needs NODE_OPTIONS=--experimental-vm-modules.
@@ -23,6 +25,9 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': transformer },
   setupFiles: ['<rootDir>/test/helpers/jest-setup.ts'],
+  // Jest's default leaves one core to itself, so on a 2-core CI machine files would run one at a
+  // time; the tests wait on child processes, servers and browsers, so use every core (at least 2).
+  maxWorkers: Math.max(2, availableParallelism()),
   // node:test had no default timeout; some tests run child processes for tens of seconds on a busy
   // 2-core machine. A hang still fails, after two minutes.
   testTimeout: 120_000,
