@@ -1,19 +1,16 @@
 import { availableParallelism } from 'node:os';
 
 // Jest for an ES-module TypeScript project: test files and the code they import are compiled by
-// SWC, or by ts-jest's ESM preset with JEST_TRANSFORM=ts-jest (the two are compared before one is
-// kept), and loaded as ES modules, which needs NODE_OPTIONS=--experimental-vm-modules.
-const transformer =
-  process.env.JEST_TRANSFORM === 'ts-jest'
-    ? ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
-    : [
-        '@swc/jest',
-        {
-          jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
-          module: { type: 'es6' },
-          sourceMaps: 'inline',
-        },
-      ];
+// SWC (no type checking: npm run check does that) and loaded as ES modules, which needs
+// NODE_OPTIONS=--experimental-vm-modules (npm run jest sets it).
+const transformer = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
 
 /** @type {import('jest').Config} */
 export default {
