@@ -7,8 +7,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { Browser, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../api/auth.js';
@@ -35,7 +35,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
   return pages.join('\n');
 }
 
-describe('Billing, invoices and the audit log in a browser', { skip, timeout: 120_000 }, () => {
+(skip ? describe.skip : describe)('Billing, invoices and the audit log in a browser', () => {
   let ctx: TestContext;
   let server: RunningServer;
   let browser: Browser | undefined;
@@ -43,7 +43,7 @@ describe('Billing, invoices and the audit log in a browser', { skip, timeout: 12
   let ownerId: number;
   const faults: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T09:00:00Z');
     const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 10, premium: 2 } });
     orgId = organisation.id;
@@ -63,12 +63,12 @@ describe('Billing, invoices and the audit log in a browser', { skip, timeout: 12
     }
     server = await listen(ctx);
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 120_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     ctx?.cleanup();
-  });
+  }, 120_000);
 
   async function ownerPage(locale = 'en-GB'): Promise<Page> {
     const context = await browser!.newContext({
@@ -146,7 +146,7 @@ describe('Billing, invoices and the audit log in a browser', { skip, timeout: 12
     assert.notEqual(expected, Number(renewalBefore.replace(/[^\d]/g, '')));
     await shot(page, 'billing-bought');
     await page.context().close();
-  });
+  }, 120_000);
 
   test('When the owner saves a billing contact, then the invoice page shows it and its PDF downloads with it', async () => {
     const page = await ownerPage();
@@ -196,7 +196,7 @@ describe('Billing, invoices and the audit log in a browser', { skip, timeout: 12
       text.includes(`${(invoice.totalMinor / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} EUR`),
     );
     await page.context().close();
-  });
+  }, 120_000);
 
   test('When the owner reads the audit log, then people and events are named in words and can be filtered by person and event', async () => {
     const page = await ownerPage();
@@ -237,5 +237,5 @@ describe('Billing, invoices and the audit log in a browser', { skip, timeout: 12
     await shot(german, 'audit-de');
     await german.context().close();
     assert.deepEqual(faults, []);
-  });
+  }, 120_000);
 });

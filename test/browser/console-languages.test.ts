@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { csrfToken, SESSION_COOKIE } from '../../api/auth.js';
 import { HIGHEST, OPERATOR } from '../../domain/model.js';
@@ -31,7 +31,7 @@ const SAYS = {
   pt: { title: 'Meu perfil', members: 'Membros', role: 'Proprietário primário', language: 'Idioma' },
 } as const;
 
-describe('The console in five languages', { skip, timeout: 120_000 }, () => {
+(skip ? describe.skip : describe)('The console in five languages', () => {
   let ctx: TestContext;
   let server: RunningServer;
   let browser: Browser | undefined;
@@ -40,7 +40,7 @@ describe('The console in five languages', { skip, timeout: 120_000 }, () => {
   let userId: number;
   const faults: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     const { organisation, primaryOwner } = createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
@@ -57,12 +57,12 @@ describe('The console in five languages', { skip, timeout: 120_000 }, () => {
     ).id;
     server = await listen(ctx);
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 120_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     ctx?.cleanup();
-  });
+  }, 120_000);
 
   /** A browser whose languages are `locale` (its Accept-Language), signed in as `memberId`. */
   async function personAt(
@@ -103,7 +103,7 @@ describe('The console in five languages', { skip, timeout: 120_000 }, () => {
         await context.close();
       }
     }
-  });
+  }, 120_000);
 
   test('When a member chooses a language on the profile page, then it wins over the browser’s, now and on their next visit', async () => {
     const { context, page } = await personAt(userId, 'de-DE');
@@ -129,7 +129,7 @@ describe('The console in five languages', { skip, timeout: 120_000 }, () => {
       await context.close();
       ctx.c.store.write((q) => q.languages.setMember(orgId, userId, null));
     }
-  });
+  }, 120_000);
 
   test('When the browser asks for no language the console speaks, then the organisation’s default an owner set is spoken', async () => {
     const owner = await personAt(ownerId, 'de-DE');
@@ -162,7 +162,7 @@ describe('The console in five languages', { skip, timeout: 120_000 }, () => {
       await context.close();
       ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'en'));
     }
-  });
+  }, 120_000);
 
   test('When an invitee whose browser speaks Italian opens the invitation link, then the acceptance page is in Italian and so is the console after it', async () => {
     const { secret } = ctx.c.sso.startSession(orgId, ownerId);
@@ -203,9 +203,9 @@ describe('The console in five languages', { skip, timeout: 120_000 }, () => {
     } finally {
       await context.close();
     }
-  });
+  }, 120_000);
 
   test('When the pages were used, then none had a script error', () => {
     assert.deepEqual(faults, []);
-  });
+  }, 120_000);
 });

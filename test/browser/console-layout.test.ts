@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import type { Browser, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { OPERATOR } from '../../domain/model.js';
@@ -70,7 +70,7 @@ async function cutOffButtons(page: Page): Promise<string[]> {
     .map((el) => el.getAttribute('aria-label') || el.textContent || ''))()`);
 }
 
-describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, timeout: 180_000 }, () => {
+(skip ? describe.skip : describe)('The console at 1280 and 390 px wide, and its copy buttons', () => {
   let ctx: TestContext;
   let server: RunningServer;
   let browser: Browser | undefined;
@@ -79,7 +79,7 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
   let memberId: number;
   let invoiceNumber: string;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T09:00:00Z');
     const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 100, premium: 5 } });
     orgId = organisation.id;
@@ -124,12 +124,12 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
     invoiceNumber = ctx.c.billing.confirm(orgId, quote.id, OPERATOR).number;
     server = await listen(ctx);
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 180_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     ctx?.cleanup();
-  });
+  }, 180_000);
 
   async function signedInPage(width: number, height: number, signedIn = true): Promise<Page> {
     const context = await browser!.newContext({ viewport: { width, height }, locale: 'en-GB' });
@@ -202,7 +202,7 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
       await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
       await page.context().close();
       await anonymous.context().close();
-    });
+    }, 180_000);
   }
 
   test('When the SSO connections table is shown at 1280 px, then each row’s buttons are inside the table', async () => {
@@ -221,7 +221,7 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
       );
     }
     await page.context().close();
-  });
+  }, 180_000);
 
   test('When a copy button is pressed, then the clipboard holds the value and the button says Copied', async () => {
     const page = await signedInPage(1280, 800);
@@ -250,5 +250,5 @@ describe('The console at 1280 and 390 px wide, and its copy buttons', { skip, ti
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'copy-scim-token.png'), fullPage: true });
     await page.context().close();
-  });
+  }, 180_000);
 });

@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { perTest } from '../helpers/per-test.js';
+import assert from '../helpers/assert.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { OPERATOR } from '../../domain/model.js';
@@ -37,7 +38,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
+(skip ? describe.skip : describe)('The web console in a browser', () => {
   let ctx: TestContext;
   let server: RunningServer;
   let smtp: TestSmtpServer;
@@ -47,7 +48,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
   /** What went wrong inside pages: script errors, CSP violations, requests to other origins. */
   const pageFaults: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     smtp = await startSmtp();
     // The receiver is plain http on 127.0.0.1; the worker runs when a test says (runOnce).
     ctx = setup('2026-03-01T09:00:00Z', {
@@ -65,13 +66,13 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     ids.dana = admit('dana@acme.example', 'Dana Developer', 'user');
     server = await listen(ctx);
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 120_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     await smtp?.close();
     ctx?.cleanup();
-  });
+  }, 120_000);
 
   /** A fresh browser context (a person on their own machine), signed in as `memberId` if given. */
   async function personAt(
@@ -156,7 +157,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.equal(script.status, 200);
     assert.match(script.headers.get('content-type') ?? '', /javascript/);
     assert.equal((await fetch(`${server.url}/console/no-such-page`)).status, 404);
-  });
+  }, 120_000);
 
   test('When the owner adds 5 standard seats and upgrades 10 to premium, then the review shows 2,500.00 and 10,000.00, and Upgrade issues the invoice', async () => {
     const { context, page } = await personAt(ids.owner);
@@ -210,7 +211,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     await page.getByRole('table', { name: 'Invoices, newest first' }).waitFor();
     await shot(page, 'invoices');
     await context.close();
-  });
+  }, 120_000);
 
   test('When an admin adds a member, then the invitation mail arrives and the invitee accepts it in their own browser and lands signed in', async () => {
     const { context, page } = await personAt(ids.admin);
@@ -266,7 +267,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.equal(member?.tierId, 'standard');
     assert.ok(heldMatchesMembers(ctx, orgId));
     await invitee.context.close();
-  });
+  }, 120_000);
 
   test('When an admin changes a member’s tier, then the member holds a seat of the new tier; unassigning it asks first', async () => {
     const { context, page } = await personAt(ids.admin);
@@ -301,7 +302,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.equal(ctx.c.store.read((q) => q.members.byId(orgId, ids.dana))!.seatState, 'unassigned');
     assert.ok(heldMatchesMembers(ctx, orgId));
     await context.close();
-  });
+  }, 120_000);
 
   test('When a user-role member opens the console, then they see their profile only, and the billing page says they are not allowed', async () => {
     const { context, page } = await personAt(ids.user);
@@ -320,7 +321,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.match((await page.getByRole('alert').textContent()) ?? '', /owner/i);
     await shot(page, 'user-billing-refused');
     await context.close();
-  });
+  }, 120_000);
 
   test('When the server refuses an invitation for an address off the verified domains, then its detail is shown at the Email field', async () => {
     const { context, page } = await personAt(ids.admin);
@@ -344,7 +345,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     await shot(page, 'members-invite-error');
     assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'someone@elsewhere.example')).length, 0);
     await context.close();
-  });
+  }, 120_000);
 
   test('When an upgrade needs more seats than are unclaimed, then the refusal is shown at the members field, and naming a member prices it', async () => {
     const { context, page } = await personAt(ids.owner);
@@ -374,7 +375,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
       'user@acme.example',
     );
     await context.close();
-  });
+  }, 120_000);
 
   test('When a tier change finds no free seat, then the owner sees why at the tier and is offered the purchase, filled in on the billing page', async () => {
     // Another organisation, with no premium seat bought.
@@ -407,7 +408,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.equal(await review.getByTestId('line-amount').count(), 1);
     await shot(page, 'billing-prefilled-review');
     await context.close();
-  });
+  }, 120_000);
 
   test('When the primary owner hands over primary ownership, then the member confirms it from the mailed link', async () => {
     const gamma = createExample(ctx, { slug: 'gamma', seats: { standard: 10, premium: 0 } });
@@ -446,7 +447,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.equal(ctx.c.store.read((q) => q.members.byId(gammaId, cleo.id))!.role, 'primary_owner');
     assert.equal(ctx.c.store.read((q) => q.members.byId(gammaId, gamma.primaryOwner.id))!.role, 'owner');
     await target.context.close();
-  });
+  }, 120_000);
 
   test('When a member asks for a sign-in link on the sign-in page, then the mailed link signs them in', async () => {
     const { context, page } = await personAt(null);
@@ -478,7 +479,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.equal(await heading(person.page), 'Members');
     assert.equal(new URL(person.page.url()).hash, '', 'the secret left the address bar');
     await person.context.close();
-  });
+  }, 120_000);
 
   test('When the owner opens each page of the navigation, then each shows its content', async () => {
     const { context, page } = await personAt(ids.owner);
@@ -565,7 +566,7 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
       [['engineering', 'user', 'standard']],
     );
     await context.close();
-  });
+  }, 120_000);
 
   test('When an owner requires single sign-on on the identity page, then it needs a connection, is shown, and can be turned off', async () => {
     // An organisation of its own: the others' members keep their mailed links.
@@ -605,9 +606,10 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     await page.getByText('Single sign-on is no longer required.').waitFor();
     assert.equal(ctx.c.store.read((q) => q.organisations.byId(epsilonId))!.requireSso, false);
     await context.close();
-  });
+  }, 120_000);
 
-  test('When the owner adds a webhook endpoint, then a member change reaches the receiver, the delivery log shows it delivered, and Redeliver sends the same event again', async (t) => {
+  test('When the owner adds a webhook endpoint, then a member change reaches the receiver, the delivery log shows it delivered, and Redeliver sends the same event again', async () => {
+    const t = perTest();
     const receiver = await startWebhookReceiver();
     t.after(() => receiver.close());
     // An organisation of its own, so other tests' changes queue nothing for this endpoint.
@@ -692,20 +694,20 @@ describe('The web console in a browser', { skip, timeout: 120_000 }, () => {
     assert.equal(await deliveries.filter({ hasText: 'Delivered' }).count(), 2);
     await shot(page, 'identity-webhook-redelivered');
     await context.close();
-  });
+  }, 120_000);
 
   test('When the pages were used, then none had a script error, a policy violation or a request elsewhere', () => {
     assert.deepEqual(pageFaults, []);
-  });
+  }, 120_000);
 });
 
-describe('npm run demo, as a newcomer tries it', { skip, timeout: 90_000 }, () => {
+(skip ? describe.skip : describe)('npm run demo, as a newcomer tries it', () => {
   let demo: ChildProcess | undefined;
   let browser: Browser | undefined;
   let dir: string;
   let printed = '';
 
-  before(async () => {
+  beforeAll(async () => {
     dir = tempDir('seatkeeper-demo-');
     demo = spawn(process.execPath, ['--import', 'tsx', 'demo/main.ts'], {
       cwd: ROOT,
@@ -726,8 +728,8 @@ describe('npm run demo, as a newcomer tries it', { skip, timeout: 90_000 }, () =
       demo!.once('exit', (code) => reject(new Error(`the demo exited with ${code}:\n${printed}`)));
     });
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 90_000);
+  afterAll(async () => {
     await browser?.close();
     if (demo && demo.exitCode === null) {
       const exited = new Promise((resolve) => demo!.once('exit', resolve));
@@ -735,7 +737,7 @@ describe('npm run demo, as a newcomer tries it', { skip, timeout: 90_000 }, () =
       await exited;
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   /**
    * Signs in on the demo identity provider's form, from wherever the page was sent there, and waits
@@ -760,7 +762,7 @@ describe('npm run demo, as a newcomer tries it', { skip, timeout: 90_000 }, () =
         },
       );
     }
-  });
+  }, 90_000);
 
   async function walkThrough(): Promise<void> {
     const start = /(http:\/\/127\.0\.0\.1:\d+)\/sso\/start\?org=demo/.exec(printed);

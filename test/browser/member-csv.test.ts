@@ -1,11 +1,11 @@
 // The members page's CSV tools and the seat requests page in headless Chromium: the export
 // downloads the filtered list (BOM, quoted, CRLF), an import shows its dry run row by row and
 // "Send N invitations" sends them, and administrators grant and decline seat requests.
-import assert from 'node:assert/strict';
+import assert from '../helpers/assert.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { OPERATOR } from '../../domain/model.js';
@@ -30,14 +30,14 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-describe('Member CSV and seat requests in the console', { skip, timeout: 120_000 }, () => {
+(skip ? describe.skip : describe)('Member CSV and seat requests in the console', () => {
   let ctx: TestContext;
   let server: RunningServer;
   let browser: Browser | undefined;
   let orgId = 0;
   const ids = { owner: 0, admin: 0, user: 0, dana: 0 };
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T09:00:00Z');
     // Six standard seats (four taken below) and one premium seat.
     const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 6, premium: 1 } });
@@ -51,12 +51,12 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     ids.dana = admit('dana@acme.example', '=Dana "D" Developer', 'user');
     server = await listen(ctx);
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 120_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     ctx?.cleanup();
-  });
+  }, 120_000);
 
   async function pageAs(memberId: number): Promise<Page> {
     const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
@@ -104,7 +104,7 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     );
     await shot(page, 'members-csv-export');
     await page.context().close();
-  });
+  }, 120_000);
 
   test('When an administrator imports a CSV, then the dry run is shown and sending invites exactly the rows it promised', async () => {
     const page = await adminPage();
@@ -148,7 +148,7 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     );
     assert.ok(heldMatchesMembers(ctx, orgId));
     await page.context().close();
-  });
+  }, 120_000);
 
   test('When an administrator grants and declines seat requests, then the seat moves and the declined one stays', async () => {
     const requests = createSeatRequests({
@@ -206,7 +206,7 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     assert.equal(danaNow.tierId, 'standard');
     assert.ok(heldMatchesMembers(ctx, orgId));
     await page.context().close();
-  });
+  }, 120_000);
 
   test('When a member asks for a seat on their profile, then the request is open for the administrators', async () => {
     const page = await pageAs(ids.dana);
@@ -227,7 +227,7 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
       [['dana@acme.example', 'premium', 'Second try: new project']],
     );
     await page.context().close();
-  });
+  }, 120_000);
 
   test('When a person refused at sign-in follows the link to ask for a seat, then the request is for the asserted identity', async () => {
     const token = ctx.c.store.write((q) =>
@@ -257,5 +257,5 @@ describe('Member CSV and seat requests in the console', { skip, timeout: 120_000
     assert.equal(open?.origin, 'sign_in');
     assert.equal(open?.note, 'I start on Monday');
     await context.close();
-  });
+  }, 120_000);
 });

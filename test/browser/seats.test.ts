@@ -3,8 +3,8 @@
 // and Billing, the usage chart and its CSV, members' last activity with the "idle seats" filter,
 // and bulk actions with the confirmation that names the count and the effect on seats. Every
 // state is kept as a screenshot under test-results/screenshots/.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { OPERATOR } from '../../domain/model.js';
@@ -20,7 +20,7 @@ import {
 
 const skip = browserSkipReason();
 
-describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () => {
+(skip ? describe.skip : describe)('Seats in the console, in a browser', () => {
   let ctx: TestContext;
   let server: RunningServer;
   let browser: Browser | undefined;
@@ -28,7 +28,7 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
   const ids = { owner: 0, admin: 0, idle1: 0, idle2: 0, busy: 0, mover1: 0, mover2: 0 };
   const pageFaults: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     // The term starts 1 January (Europe/Berlin), 10 standard and 3 premium seats.
     ctx = setup('2026-01-01T09:00:00Z');
     const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 10, premium: 3 } });
@@ -66,12 +66,12 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
     ctx.clock.set('2026-03-01T09:00:00Z');
     server = await listen(ctx);
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 120_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     ctx?.cleanup();
-  });
+  }, 120_000);
 
   /** A browser of its own, signed in as the member, on the server's clock. */
   async function personAt(memberId: number): Promise<{ context: BrowserContext; page: Page }> {
@@ -146,7 +146,7 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
       await screenshot(page, `seats-phone${path.replaceAll('/', '-')}`);
     }
     await context.close();
-  });
+  }, 120_000);
 
   const seatOf = (id: number) => ctx.c.store.read((q) => q.members.byId(orgId, id))!;
 
@@ -181,7 +181,7 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
     );
     await screenshot(page, 'seats-billing-summary');
     await context.close();
-  });
+  }, 120_000);
 
   test('When an admin opens Seat usage, then a chart per tier is drawn for every day of the term so far, and the CSV downloads', async () => {
     const { context, page } = await personAt(ids.admin);
@@ -215,7 +215,7 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
     assert.equal(lines.at(-2), '2026-03-01,standard,10,8,7,1,2');
     assert.equal(lines.length, 60 * 2 + 2, 'a header, a row per day per tier, and the final line end');
     await context.close();
-  });
+  }, 120_000);
 
   test('When an admin finds the idle seats and unassigns them in bulk, then the confirmation names the count and the seats freed, and only they lose their seats', async () => {
     const { context, page } = await personAt(ids.admin);
@@ -256,7 +256,7 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
     assert.equal(seatOf(ids.busy).seatState, 'seated');
     assert.ok(heldMatchesMembers(ctx, orgId));
     await context.close();
-  });
+  }, 120_000);
 
   test('When an admin moves two members to premium in bulk, then the confirmation says what they take and free, and each moves in an audited change', async () => {
     const { context, page } = await personAt(ids.admin);
@@ -293,5 +293,5 @@ describe('Seats in the console, in a browser', { skip, timeout: 120_000 }, () =>
     await screenshot(page, 'seats-members-last-active');
     await context.close();
     assert.deepEqual(pageFaults, []);
-  });
+  }, 120_000);
 });

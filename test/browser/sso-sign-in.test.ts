@@ -3,8 +3,8 @@
 // addressed as http://localhost:<port> and the provider as http://127.0.0.1:<port>: two sites, so
 // the browser applies its cross-site cookie rules to the redirects between them.
 // Screenshots are kept in test-results/screenshots/.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import type { Browser, Page, Response } from 'playwright-core';
 import { OPERATOR } from '../../domain/model.js';
 import { browserSkipReason, launchChromium, screenshot } from '../helpers/browser.js';
@@ -20,14 +20,14 @@ import { startOidcConnection, type OidcTestProvider } from '../helpers/oidc-prov
 
 const skip = browserSkipReason();
 
-describe('Signing in with OpenID Connect in a browser', { skip, timeout: 30_000 }, () => {
+(skip ? describe.skip : describe)('Signing in with OpenID Connect in a browser', () => {
   let ctx: TestContext;
   let server: RunningServer;
   let provider: OidcTestProvider;
   let browser: Browser | undefined;
   let orgId: number;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     orgId = createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
@@ -46,13 +46,13 @@ describe('Signing in with OpenID Connect in a browser', { skip, timeout: 30_000 
       },
     }));
     browser = await launchChromium();
-  });
-  after(async () => {
+  }, 30_000);
+  afterAll(async () => {
     await browser?.close();
     await provider?.close();
     await server?.close();
     ctx?.cleanup();
-  });
+  }, 30_000);
 
   /**
    * Opens the sign-in link in a fresh browser context (a person on their own machine), signs in on
@@ -128,7 +128,7 @@ describe('Signing in with OpenID Connect in a browser', { skip, timeout: 30_000 
     );
     assert.ok(heldMatchesMembers(ctx, orgId));
     await page.context().close();
-  });
+  }, 30_000);
 
   test('When the next new employee signs in with no seat left, then a 403 page tells them to ask an owner, and no account is made', async () => {
     const { page, answer } = await signInAs('bob');
@@ -150,5 +150,5 @@ describe('Signing in with OpenID Connect in a browser', { skip, timeout: 30_000 
     assert.equal(ctx.c.seats.usage(orgId).find((t) => t.tierId === 'standard')!.available, 0);
     assert.ok(heldMatchesMembers(ctx, orgId));
     await page.context().close();
-  });
+  }, 30_000);
 });

@@ -3,8 +3,8 @@
 // as ../shared/conformance/README.md says. Every assertion must pass except the ones named below,
 // each with the reason and the RFC section; a failure not named here fails this test, and so does
 // a named one that starts passing (the list must stay exact).
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import {
   runNode,
   startProviderServer,
   type ProviderServer,
-} from './provider-server.js';
+} from '../helpers/conformance-server.js';
 
 const COLLECTION = join(CONFORMANCE_DIR, 'microsoft', 'SCIMReferenceCode.PostmanCollection.patched.json');
 const NEWMAN = resolve('node_modules', 'newman', 'bin', 'newman.js');
@@ -129,11 +129,11 @@ describe('Microsoft Entra "SCIM Tests" Postman collection', () => {
   const collection = JSON.parse(readFileSync(COLLECTION, 'utf8')) as { item: readonly PostmanItem[] };
   const ordered = requests(collection);
 
-  before(async () => {
+  beforeAll(async () => {
     p = await startProviderServer();
     reportDir = mkdtempSync(join(tmpdir(), 'seatkeeper-newman-'));
   });
-  after(async () => {
+  afterAll(async () => {
     await p.close();
     rmSync(reportDir, { recursive: true, force: true });
   });
@@ -166,79 +166,75 @@ describe('Microsoft Entra "SCIM Tests" Postman collection', () => {
     assert.ok(addresses.every((m) => !domains.includes(m[1]!.toLowerCase())));
   });
 
-  test(
-    'When the collection runs, then every assertion passes except the named RFC and one-email cases',
-    { timeout: 60_000 },
-    async () => {
-      const exported = join(reportDir, 'report.json');
-      const run = await runNode(
-        [
-          NEWMAN,
-          'run',
-          COLLECTION,
-          '--env-var',
-          'Protocol=http',
-          '--env-var',
-          'Server=127.0.0.1',
-          '--env-var',
-          `Port=:${new URL(p.server.url).port}`,
-          '--env-var',
-          'Api=scim/v2',
-          '--env-var',
-          `token=${p.token}`,
-          '--reporters',
-          'json',
-          '--reporter-json-export',
-          exported,
-        ],
-        50_000,
-      );
-      // newman exits 1 when any assertion fails; what matters is which ones.
-      assert.ok(run.code === 0 || run.code === 1, `newman exited ${run.code}: ${run.stderr}`);
-      const report = JSON.parse(readFileSync(exported, 'utf8')) as NewmanReport;
-      assert.equal(report.run.error ?? undefined, undefined, 'the run itself did not fail');
+  test('When the collection runs, then every assertion passes except the named RFC and one-email cases', async () => {
+    const exported = join(reportDir, 'report.json');
+    const run = await runNode(
+      [
+        NEWMAN,
+        'run',
+        COLLECTION,
+        '--env-var',
+        'Protocol=http',
+        '--env-var',
+        'Server=127.0.0.1',
+        '--env-var',
+        `Port=:${new URL(p.server.url).port}`,
+        '--env-var',
+        'Api=scim/v2',
+        '--env-var',
+        `token=${p.token}`,
+        '--reporters',
+        'json',
+        '--reporter-json-export',
+        exported,
+      ],
+      50_000,
+    );
+    // newman exits 1 when any assertion fails; what matters is which ones.
+    assert.ok(run.code === 0 || run.code === 1, `newman exited ${run.code}: ${run.stderr}`);
+    const report = JSON.parse(readFileSync(exported, 'utf8')) as NewmanReport;
+    assert.equal(report.run.error ?? undefined, undefined, 'the run itself did not fail');
 
-      // Executions come in collection order, one per request (no setNextRequest in the collection).
-      const executions = report.run.executions;
-      assert.deepEqual(
-        executions.map((e) => e.item.name),
-        ordered.map((r) => r.item.name),
-        'newman ran every request once, in order',
-      );
-      // An error outside pm.test (a script that throws) would hide the assertions after it.
-      const scriptErrors = report.run.failures.filter((f) => !f.at.startsWith('assertion:'));
-      assert.deepEqual(
-        scriptErrors.map((f) => `${f.source?.name}: ${f.error.name} ${f.error.message} (${f.at})`),
-        [],
-        'no test script failed outside an assertion',
-      );
+    // Executions come in collection order, one per request (no setNextRequest in the collection).
+    const executions = report.run.executions;
+    assert.deepEqual(
+      executions.map((e) => e.item.name),
+      ordered.map((r) => r.item.name),
+      'newman ran every request once, in order',
+    );
+    // An error outside pm.test (a script that throws) would hide the assertions after it.
+    const scriptErrors = report.run.failures.filter((f) => !f.at.startsWith('assertion:'));
+    assert.deepEqual(
+      scriptErrors.map((f) => `${f.source?.name}: ${f.error.name} ${f.error.message} (${f.at})`),
+      [],
+      'no test script failed outside an assertion',
+    );
 
-      const results = executions.flatMap((e, i) =>
-        (e.assertions ?? []).map((a) => ({
-          key: key({ request: ordered[i]!.label, assertion: a.assertion }),
-          status: e.response?.code,
-          error: a.error?.message,
-        })),
-      );
-      const failed = results.filter((r) => r.error !== undefined);
-      const unexpected = failed.filter((r) => !KNOWN.has(r.key));
-      const nowPassing = [...KNOWN.keys()].filter((k) => !failed.some((r) => r.key === k));
-      const summary =
-        `newman: ${report.run.stats.assertions.total} assertions, ${report.run.stats.assertions.failed} failed ` +
-        `(${failed.length - unexpected.length} of them named as accepted)`;
-      console.log(summary);
+    const results = executions.flatMap((e, i) =>
+      (e.assertions ?? []).map((a) => ({
+        key: key({ request: ordered[i]!.label, assertion: a.assertion }),
+        status: e.response?.code,
+        error: a.error?.message,
+      })),
+    );
+    const failed = results.filter((r) => r.error !== undefined);
+    const unexpected = failed.filter((r) => !KNOWN.has(r.key));
+    const nowPassing = [...KNOWN.keys()].filter((k) => !failed.some((r) => r.key === k));
+    const summary =
+      `newman: ${report.run.stats.assertions.total} assertions, ${report.run.stats.assertions.failed} failed ` +
+      `(${failed.length - unexpected.length} of them named as accepted)`;
+    console.log(summary);
 
-      assert.equal(results.length, report.run.stats.assertions.total, 'every assertion was collected');
-      assert.deepEqual(
-        unexpected.map((r) => `${r.key} (HTTP ${r.status}): ${r.error}`),
-        [],
-        `${summary}\nassertions that fail and are not named in CONTRADICTS_RFC: fix the server`,
-      );
-      assert.deepEqual(
-        nowPassing,
-        [],
-        'named as accepted failures but passing now (or renamed): take them off the list',
-      );
-    },
-  );
+    assert.equal(results.length, report.run.stats.assertions.total, 'every assertion was collected');
+    assert.deepEqual(
+      unexpected.map((r) => `${r.key} (HTTP ${r.status}): ${r.error}`),
+      [],
+      `${summary}\nassertions that fail and are not named in CONTRADICTS_RFC: fix the server`,
+    );
+    assert.deepEqual(
+      nowPassing,
+      [],
+      'named as accepted failures but passing now (or renamed): take them off the list',
+    );
+  }, 60_000);
 });

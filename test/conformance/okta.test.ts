@@ -1,7 +1,7 @@
 // Okta's own SCIM 2.0 SPEC test (the Runscope export Okta asks integrators to pass), run unchanged
 // by ../shared/conformance/okta/run-spec-test.mjs against the real server.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { join } from 'node:path';
 import {
   CONFORMANCE_DIR,
@@ -10,7 +10,7 @@ import {
   seedUser,
   startProviderServer,
   type ProviderServer,
-} from './provider-server.js';
+} from '../helpers/conformance-server.js';
 
 const SUITE = join(CONFORMANCE_DIR, 'okta', 'Okta-SCIM-20-SPEC-Test.json');
 const RUNNER = join(CONFORMANCE_DIR, 'okta', 'run-spec-test.mjs');
@@ -19,7 +19,7 @@ const REQUESTS = 12;
 
 describe('Okta SCIM 2.0 SPEC test', () => {
   let p: ProviderServer;
-  before(async () => {
+  beforeAll(async () => {
     p = await startProviderServer();
     // Preconditions. The test reads the first listed user and expects emails[0].value on it.
     seedUser(p, 'seed@acme.example');
@@ -27,16 +27,12 @@ describe('Okta SCIM 2.0 SPEC test', () => {
     // organisation's email domains) and each active user holds a seat.
     assert.ok(freeSeats(p) >= 1, 'the contract has a seat for the user the test creates');
   });
-  after(() => p.close());
+  afterAll(() => p.close());
 
-  test(
-    'When the SPEC test runs against the server, then all 12 requests pass',
-    { timeout: 60_000 },
-    async () => {
-      const run = await runNode([RUNNER, SUITE, p.base, `Bearer ${p.token}`], 50_000);
-      const report = `exit ${run.code}\n${run.stdout}${run.stderr}`;
-      assert.match(run.stdout, new RegExp(`^${REQUESTS} passed, 0 failed$`, 'm'), report);
-      assert.equal(run.code, 0, report);
-    },
-  );
+  test('When the SPEC test runs against the server, then all 12 requests pass', async () => {
+    const run = await runNode([RUNNER, SUITE, p.base, `Bearer ${p.token}`], 50_000);
+    const report = `exit ${run.code}\n${run.stdout}${run.stderr}`;
+    assert.match(run.stdout, new RegExp(`^${REQUESTS} passed, 0 failed$`, 'm'), report);
+    assert.equal(run.code, 0, report);
+  }, 60_000);
 });

@@ -124,3 +124,22 @@ export function problem(res: Response): {
   }
   return res.body as { status: number; code: string };
 }
+
+/** `name=value` of the console session cookie a response sets; fails when it sets none. */
+export function sessionCookie(res: Response): string {
+  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const session = cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+  if (!session) throw new Error(`no session cookie in ${JSON.stringify(cookies)}`);
+  return session.split(';')[0]!;
+}
+
+/** The JSON pointers of a 400's field errors, sorted. */
+export function pointers(res: { body: unknown }): string[] {
+  return ((res.body as { errors?: { pointer: string }[] }).errors ?? []).map((e) => e.pointer).sort();
+}
+
+/** The operator buys `add` more seats per tier for the world's organisation (quote, then confirm). */
+export function buy(w: ApiWorld, add: Record<string, number>): void {
+  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
+  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
+}

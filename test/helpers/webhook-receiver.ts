@@ -3,7 +3,7 @@
 // same port, so tests can play a downstream app that is away for a while.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import assert from 'node:assert/strict';
+import assert from './assert.js';
 import { Webhook } from 'standardwebhooks';
 import type { ApiWorld } from './api.js';
 

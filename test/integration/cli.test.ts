@@ -1,6 +1,6 @@
 // The `seatkeeper` operator command as an operating-system process, over a real database file.
-import { after, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import type { RenewalOutcome } from '../../billing/renewal.js';
 import type { OrganisationView } from '../../cli/commands.js';
 import type { connectionView, invoiceSummary, invoiceView, quoteView } from '../../cli/views.js';
 import { tempDir } from '../helpers/fixtures.js';
-import { startServer } from '../helpers/server-process.js';
+import { startServer } from '../helpers/server-main-process.js';
 import { startSamlIdp } from '../helpers/saml-idp.js';
 import { DateTime } from 'luxon';
 
@@ -20,7 +20,7 @@ const SP_PLACEHOLDER =
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 interface Run {
   readonly status: number | null;

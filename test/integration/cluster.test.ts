@@ -1,14 +1,16 @@
 // Cluster mode: several server processes on one port and one database file. The seat pool must
 // stay exact when both processes take SCIM creates for the last seats at once.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import { perTest } from '../helpers/per-test.js';
+import assert from '../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../helpers/fixtures.js';
-import { organisationWithToken, startServer, waitForLogs } from '../helpers/server-process.js';
+import { organisationWithToken, startServer, waitForLogs } from '../helpers/server-main-process.js';
 
-test('When two workers race SCIM creates for the last seats, then exactly the free seats are claimed, both workers serve, and SIGTERM stops them all', async (t) => {
+test('When two workers race SCIM creates for the last seats, then exactly the free seats are claimed, both workers serve, and SIGTERM stops them all', async () => {
+  const t = perTest();
   const dir = tempDir();
   try {
     // 12 seats, one held by the primary owner's invitation: 11 free.

@@ -1,11 +1,13 @@
 // After a non-renewing term ends, seats can still be given back even while someone waits for one,
 // and the clock-driven jobs still run for every other organisation.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import { perTest } from '../helpers/per-test.js';
+import assert from '../helpers/assert.js';
 import { HIGHEST, OPERATOR } from '../../domain/model.js';
 import { createExample, heldMatchesMembers, setup } from '../helpers/fixtures.js';
 
-test('When a non-renewing term has ended with a member waiting for a seat, then releases still go through and the jobs expire and renew for everyone', (t) => {
+test('When a non-renewing term has ended with a member waiting for a seat, then releases still go through and the jobs expire and renew for everyone', () => {
+  const t = perTest();
   const ctx = setup('2026-12-20T09:00:00Z');
   t.after(() => ctx.cleanup());
   // Both owners' invitations stay pending: they lapse on 10 January.

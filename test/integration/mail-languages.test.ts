@@ -1,8 +1,8 @@
 // Every mail in its reader's language, delivered to a real SMTP server on 127.0.0.1: the member's
 // own choice, else the organisation's default (a mail has no Accept-Language), with instants in the
 // contract's time zone (Europe/Berlin in the example), and the owners' notices each in the owner's.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import request from 'supertest';
 import { API_PATH } from '../../api/router.js';
 import type { Language } from '../../i18n/index.js';

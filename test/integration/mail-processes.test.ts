@@ -1,8 +1,8 @@
 // Mail across operating-system processes sharing one database file: a process killed with SIGKILL
 // after committing mail and before delivering it, one killed after the SMTP server took a message
 // and before the row was marked, and two processes delivering from one outbox at once.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,11 +14,11 @@ import { buildContainer, type Container } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp.js';
-import type { MailerMessage } from './workers/mailer.js';
-import { WORKER_NOW } from './workers/protocol.js';
+import type { MailerMessage } from '../helpers/processes/mailer.js';
+import { WORKER_NOW } from '../helpers/processes/protocol.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAILER = fileURLToPath(new URL('./workers/mailer.ts', import.meta.url));
+const MAILER = fileURLToPath(new URL('../helpers/processes/mailer.ts', import.meta.url));
 
 interface Child {
   readonly child: ChildProcessWithoutNullStreams;

@@ -1,8 +1,8 @@
 // Mail through the outbox to a real SMTP server on 127.0.0.1 (and to .eml files without one):
 // written with the change or not at all, retried with backoff, delivered once per row by any
 // number of workers, and given up visibly.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FixedClock } from '../../domain/clock.js';

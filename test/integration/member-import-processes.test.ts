@@ -1,19 +1,19 @@
 // Two server processes on one database apply two member imports at the same instant: each import
 // was reviewed against the same free seats, yet together they never hold more seats than were
 // bought; the rows that find no seat are refused, and the pool counters match the member rows.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { OPERATOR } from '../../domain/model.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../helpers/fixtures.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-main-process.js';
 
-describe('When two server processes apply member imports at once', { timeout: 120_000 }, () => {
+describe('When two server processes apply member imports at once', () => {
   let ctx: TestContext;
   let servers: ServerProcess[] = [];
   let token = '';
   let orgId = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     const today = new Date().toISOString().slice(0, 10);
     ctx = setup(new Date().toISOString());
     // Five standard seats; the primary owner's invitation holds one: four are free.
@@ -23,14 +23,14 @@ describe('When two server processes apply member imports at once', { timeout: 12
       startServer({ DATABASE_PATH: ctx.databasePath }),
       startServer({ DATABASE_PATH: ctx.databasePath }),
     ]);
-  });
-  after(async () => {
+  }, 120_000);
+  afterAll(async () => {
     for (const s of servers) {
       s.child.kill('SIGTERM');
       await s.exited;
     }
     ctx.cleanup();
-  });
+  }, 120_000);
 
   const call = (server: ServerProcess, path: string, body?: unknown) =>
     fetch(`http://127.0.0.1:${server.port}/api/v1${path}`, {
@@ -72,5 +72,5 @@ describe('When two server processes apply member imports at once', { timeout: 12
     const pool = ctx.c.store.read((q) => q.seatPools.list(orgId)).find((t) => t.tierId === 'standard')!;
     assert.deepEqual([pool.held, pool.allocation], [5, 5]);
     assert.ok(heldMatchesMembers(ctx, orgId));
-  });
+  }, 120_000);
 });

@@ -1,7 +1,8 @@
 // The seat pool across operating-system processes sharing one database file: two processes racing
 // for the last seats, and a process killed with SIGKILL in the middle of its transactions.
-import { test, type TestContext } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import { perTest, type PerTest as TestContext } from '../helpers/per-test.js';
+import assert from '../helpers/assert.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +14,10 @@ import { OPERATOR } from '../../domain/model.js';
 import { buildContainer } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
 import { exampleOrganisation, tempDir } from '../helpers/fixtures.js';
-import { WORKER_NOW, type WorkerMessage } from './workers/protocol.js';
+import { WORKER_NOW, type WorkerMessage } from '../helpers/processes/protocol.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WORKERS = fileURLToPath(new URL('./workers/', import.meta.url));
+const WORKERS = fileURLToPath(new URL('../helpers/processes/', import.meta.url));
 
 interface Worker {
   readonly child: ChildProcessWithoutNullStreams;
@@ -275,13 +276,15 @@ async function race(t: TestContext, pauseMs: number): Promise<RaceOutcome> {
 // is not a queue: the waiting process sleeps (1, 2, 5 … 100 ms) and gets the lock only if it wakes
 // while the other happens not to hold it. So one process often takes every seat before the other
 // gets in (seen in about a third of runs); the totals must be exact either way.
-test('When two processes claim seats on one database file at full speed, then together they get exactly the allocation and every other attempt is a SeatLimitError', async (t) => {
+test('When two processes claim seats on one database file at full speed, then together they get exactly the allocation and every other attempt is a SeatLimitError', async () => {
+  const t = perTest();
   await race(t, 0);
 });
 
 // With the lock free for 1 ms after each attempt, as between two requests of a server, the claims
 // of the two processes interleave, and the totals are still exact.
-test('When two processes claim seats with a 1 ms pause between attempts, then both get seats, the claims interleave and the total is still exactly the allocation', async (t) => {
+test('When two processes claim seats with a 1 ms pause between attempts, then both get seats, the claims interleave and the total is still exactly the allocation', async () => {
+  const t = perTest();
   const { done, turns } = await race(t, 1);
   assert.ok(
     done.every((d) => d.successes > 0),
@@ -290,7 +293,8 @@ test('When two processes claim seats with a 1 ms pause between attempts, then bo
   assert.ok(turns >= 3, `the claims changed hands in commit order (${turns} turns)`);
 });
 
-test('When a process is killed with SIGKILL in the middle of claims and releases, then the file opens intact and the pool matches the members, three times over', async (t) => {
+test('When a process is killed with SIGKILL in the middle of claims and releases, then the file opens intact and the pool matches the members, three times over', async () => {
+  const t = perTest();
   const seats = { standard: 30, premium: 20 };
   const { dir, databasePath, orgId } = createDatabase(seats);
   const workers: Worker[] = [];

@@ -1,6 +1,6 @@
 // The HTTP app over real services, and the real entry point as an operating-system process.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { spawnSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,14 +11,14 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import request from 'supertest';
 import { setup, tempDir, testApp, type TestContext } from '../helpers/fixtures.js';
-import { organisationWithToken, startServer } from '../helpers/server-process.js';
+import { organisationWithToken, startServer } from '../helpers/server-main-process.js';
 
 describe('The HTTP app', () => {
   let ctx: TestContext;
-  before(() => {
+  beforeAll(() => {
     ctx = setup();
   });
-  after(() => ctx.cleanup());
+  afterAll(() => ctx.cleanup());
 
   test('When /healthz is asked, then it answers 200 after checking the database', async () => {
     const res = await request(testApp(ctx)).get('/healthz');

@@ -1,6 +1,6 @@
 // Who issues the invoices: INVOICE_SELLER_NAME and INVOICE_SELLER_ADDRESS, read once at start-up.
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import assert from '../helpers/assert.js';
+import { test } from '@jest/globals';
 import { ConfigError, parseConfig } from '../../server/config.js';
 
 test('When no seller is configured, then invoices name Seatkeeper over the public URL', () => {

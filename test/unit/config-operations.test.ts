@@ -1,6 +1,6 @@
 // The operating settings: trusted proxies, the metrics token and label switch, the shutdown delay.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { ConfigError, parseConfig } from '../../server/config.js';
 
 const problems = (env: Record<string, string>): string[] => {

@@ -1,6 +1,6 @@
 // Configuration is parsed once, reports every problem at once, and is frozen.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import assert from '../helpers/assert.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CONFIG_KEYS, ConfigError, parseConfig } from '../../server/config.js';

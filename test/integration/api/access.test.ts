@@ -1,13 +1,13 @@
 // Access to the console through the admin API: emailed one-time sign-in links (no account
 // enumeration, single use, 15 minutes) and the transfer of primary ownership, confirmed by the new
 // owner through a mailed link.
-import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
 import request from 'supertest';
-import { SESSION_COOKIE } from '../../../api/auth.js';
 import { API_PATH } from '../../../api/router.js';
 import { OPERATOR } from '../../../domain/model.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, sessionCookie } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
 import {
   auditOf,
@@ -29,11 +29,6 @@ const redeem = (w: ApiWorld, token: unknown) =>
   request(w.app).post(`${API_PATH}/sign-in-links/redeem`).send({ token });
 const confirm = (w: ApiWorld, token: unknown) =>
   request(w.app).post(`${API_PATH}/ownership-transfers/confirm`).send({ token });
-
-function sessionCookie(res: request.Response): string {
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  return cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
-}
 
 describe('admin API: sign-in links', () => {
   let w: ApiWorld;
@@ -286,7 +281,8 @@ describe('admin API: transferring primary ownership', () => {
 });
 
 describe('admin API: tokens answer to the member who made them', () => {
-  test('When the owner who made a token is demoted or removed, then the token loses that power at once, and cannot promote its maker back', async (t) => {
+  test('When the owner who made a token is demoted or removed, then the token loses that power at once, and cannot promote its maker back', async () => {
+    const t = perTest();
     const w = apiWorld();
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/api-tokens', { name: 'owner script', role: 'owner' });

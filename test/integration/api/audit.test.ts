@@ -1,11 +1,11 @@
 // The audit log routes: filters (actor, action or action prefix, member, person, time), newest
 // first, with names and event words, stable keyset pages, and the CSV export, parsed back here and
 // compared with the JSON listing.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, type Caller } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 interface Entry {
   id: number;
@@ -95,7 +95,7 @@ function asCsvRow(e: Entry): string[] {
 describe('admin API: the audit log', () => {
   let w: ApiWorld;
   let tricky: { id: number };
-  before(async () => {
+  beforeAll(async () => {
     w = apiWorld();
     // Changes at later times, by several actors, with names a spreadsheet would misread.
     // A session lasts 12 hours: the owner signs in again on each later day.
@@ -121,7 +121,7 @@ describe('admin API: the audit log', () => {
     assert.equal((await owner().patch('/identity', { seatExhaustion: 'hold' })).status, 200);
     w.clock.set('2026-03-01T09:00:00Z');
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an admin lists the log, then entries come newest first with actor and subject named', async () => {
     const res = await w.as.admin.get('/audit');
@@ -345,7 +345,7 @@ describe('admin API: the audit log', () => {
 
 describe('admin API: exporting a large audit log', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
     // More than two export pages, written as the services write them.
     w.c.store.write((q) => {
@@ -362,7 +362,7 @@ describe('admin API: exporting a large audit log', () => {
       }
     });
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When the log spans several pages, then the export streams every entry once, newest first', async () => {
     const res = await w.as.admin.get('/audit.csv');

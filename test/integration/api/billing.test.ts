@@ -1,24 +1,20 @@
 // The billing routes: the contract and seats, quotes (priced exactly, no side effect), confirming a
 // quote once, invoices, and the renewal preview, through the real app with a real database.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { previewRenewal } from '../../../billing/renewal.js';
 import type { Contract } from '../../../db/queries/contracts.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { apiWorld, problem, type ApiWorld, pointers } from '../../helpers/api.js';
+import { storedState } from '../../helpers/org-state.js';
 
 const EXAMPLE = { add: { standard: 5 }, upgrades: [{ from: 'standard', to: 'premium', quantity: 10 }] };
 
-function pointers(res: { body: unknown }): string[] {
-  return ((res.body as { errors?: { pointer: string }[] }).errors ?? []).map((e) => e.pointer).sort();
-}
-
 describe('admin API: billing overview and invoices', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner opens billing, then the contract and every tier are shown in minor units', async () => {
     const res = await w.as.owner.get('/billing');
@@ -104,10 +100,10 @@ describe('admin API: billing overview and invoices', () => {
 
 describe('admin API: the product example, quoted and bought', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld(); // 2026-03-01, 10:00 in Berlin: ten whole months left in the term
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner quotes 5 standard seats and 10 upgrades on 1 March, then the lines are 2,500.00 and 10,000.00 EUR and nothing changes', async () => {
     const stateBefore = storedState(w);
@@ -244,10 +240,10 @@ describe('admin API: the product example, quoted and bought', () => {
 
 describe('admin API: quotes on 16 March', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld('2026-03-16T09:00:00Z'); // 9 + 16/31 months left
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When the example is quoted on 16 March, then the lines are 2,379.03 and 9,516.13 EUR', async () => {
     const res = await w.as.owner.post('/billing/quotes', EXAMPLE);
@@ -271,10 +267,10 @@ describe('admin API: quotes on 16 March', () => {
 
 describe('admin API: idempotent quotes', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When the same idempotency key is sent again, in the body or the header, then the same quote comes back', async () => {
     const first = await w.as.owner.post('/billing/quotes', { ...EXAMPLE, idempotencyKey: 'order-17' });
@@ -308,10 +304,10 @@ describe('admin API: idempotent quotes', () => {
 
 describe('admin API: quote input is strict', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   const bad: [string, unknown, string[]][] = [
     ['a negative quantity', { add: { standard: -5 } }, ['/add/standard']],
@@ -370,10 +366,10 @@ describe('admin API: quote input is strict', () => {
 
 describe('admin API: renewal preview', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner previews the renewal, then it bills the seats in use for 12 months, exactly as the renewal job then does', async () => {
     const res = await w.as.owner.get('/billing/renewal-preview');

@@ -1,7 +1,7 @@
 // The admin API's shared rules: who may call, forgery protection, strict input, problem bodies, the
 // OpenAPI document, and API tokens from creation to revocation.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import request from 'supertest';
 import { SESSION_COOKIE } from '../../../api/auth.js';
 import { API_PATH } from '../../../api/router.js';
@@ -9,10 +9,10 @@ import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 
 describe('admin API: authentication and forgery protection', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When nobody is signed in, then every route answers 401 with a problem body', async () => {
     const res = await request(w.app).get(`${API_PATH}/session`);
@@ -75,10 +75,10 @@ describe('admin API: authentication and forgery protection', () => {
 
 describe('admin API: input is strict and errors are problems', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When a body has an unknown field, then 400 points at that field and nothing is written', async () => {
     const res = await w.as.owner.post('/api-tokens', { name: 'ci', role: 'admin', admin: true });
@@ -133,10 +133,10 @@ describe('admin API: input is strict and errors are problems', () => {
 
 describe('admin API: tokens', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner creates a token, then it is shown once, listed without its secret, and works until revoked', async () => {
     const made = await w.as.owner.post('/api-tokens', { name: 'provisioning script', role: 'admin' });
@@ -195,10 +195,10 @@ describe('admin API: tokens', () => {
 
 describe('admin API: OpenAPI document', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When the document is fetched, then every route is in it with its role, schemas and statuses', async () => {
     const res = await request(w.app).get(`${API_PATH}/openapi.json`);

@@ -1,14 +1,14 @@
 // The identity and access routes: provisioning settings, SSO connections (SAML by hand and from
 // metadata, OIDC with a write-only secret), SCIM tokens, and group mappings with their
 // confirmation rule, through the real app with a real database.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import request from 'supertest';
 import { OPERATOR } from '../../../domain/model.js';
 import type { Member } from '../../../provisioning/directory.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, pointers } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 const CERT = 'MIIC8DCCAdigAwIBAgIQExampleCertificateBodyOnlyForTests0123456789==';
 const METADATA = `<?xml version="1.0"?>
@@ -35,16 +35,12 @@ interface Connection {
   linkedIdentities: number;
 }
 
-function pointers(res: { body: unknown }): string[] {
-  return ((res.body as { errors?: { pointer: string }[] }).errors ?? []).map((e) => e.pointer).sort();
-}
-
 describe('admin API: provisioning settings', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner opens identity settings, then mode, policy, mappings flag and domains are shown', async () => {
     const res = await w.as.owner.get('/identity');
@@ -99,10 +95,10 @@ describe('admin API: provisioning settings', () => {
 
 describe('admin API: single sign-on connections', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner adds an OIDC connection, then the secret is stored but never returned, listed or audited', async () => {
     const res = await w.as.owner.post('/sso-connections', OIDC);
@@ -285,10 +281,10 @@ describe('admin API: single sign-on connections', () => {
 
 describe('admin API: SCIM tokens', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner creates a SCIM token, then it is shown once, works for SCIM, and stops when revoked', async () => {
     const made = await w.as.owner.post('/scim-tokens', { name: 'Okta' });
@@ -328,7 +324,7 @@ describe('admin API: group mappings', () => {
   let w: ApiWorld;
   let dana: Member;
   let owner: Member;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
     const directoryUser = (email: string) =>
       w.c.directory.createUser(
@@ -366,7 +362,7 @@ describe('admin API: group mappings', () => {
     dana = w.c.store.read((q) => q.members.byId(w.organisationId, dana.id))!;
     assert.equal(dana.role, 'owner');
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   const OWNERS = { groupName: 'Owners', role: 'owner', tier: null };
 

@@ -2,13 +2,14 @@
 // transaction; listing, re-sending (a new link, the old one dead), revoking (the seat released),
 // accepting by the link's secret (seated and signed in, safe to click twice), and expiry after 21
 // days by the clock-driven job. One invitation travels end to end through a real SMTP server.
-import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
 import request from 'supertest';
 import { csrfToken, SESSION_COOKIE } from '../../../api/auth.js';
 import { API_PATH } from '../../../api/router.js';
 import { OPERATOR } from '../../../domain/model.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, buy, sessionCookie } from '../../helpers/api.js';
 import {
   createExample,
   listen,
@@ -30,11 +31,6 @@ import { startSmtp, type TestSmtpServer } from '../../helpers/smtp.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 
-function buy(w: ApiWorld, add: Record<string, number>): void {
-  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
-  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
-}
-
 /** Accepts with `token` as a browser without a session would. */
 function accept(w: ApiWorld, token: string, cookie?: string) {
   const r = request(w.app).post(`${API_PATH}/invitations/accept`);
@@ -45,20 +41,13 @@ function accept(w: ApiWorld, token: string, cookie?: string) {
 const rows = (res: request.Response) =>
   (res.body as { invitations: { id: number; tier: string | null; endedAt: string | null }[] }).invitations;
 
-function sessionCookie(res: request.Response): string {
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  const session = cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-  if (!session) throw new Error(`no session cookie in ${JSON.stringify(cookies)}`);
-  return session.split(';')[0]!;
-}
-
 describe('admin API: inviting', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld(NOW);
     buy(w, { premium: 2 });
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an admin invites someone, then a seat of the lowest tier is held at once and the link is mailed in the same commit', async () => {
     const held = pool(w);
@@ -401,12 +390,12 @@ describe('admin API: an invitation end to end through SMTP', () => {
   let smtp: TestSmtpServer;
   let w: ApiWorld;
   let server: RunningServer;
-  before(async () => {
+  beforeAll(async () => {
     smtp = await startSmtp();
     w = apiWorld(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@acme-seats.example>' } });
     server = await listen(w);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     await w.c.mail.stop();
     w.cleanup();
@@ -484,11 +473,11 @@ describe('admin API: an invitation end to end through SMTP', () => {
 describe("The primary owner's way in", () => {
   let smtp: TestSmtpServer;
   let ctx: TestContext;
-  before(async () => {
+  beforeAll(async () => {
     smtp = await startSmtp();
     ctx = setup(NOW, { publicBaseUrl: 'https://seats.example.com', mail: { smtpUrl: smtp.url } });
   });
-  after(async () => {
+  afterAll(async () => {
     ctx.cleanup();
     await smtp.close();
   });
@@ -512,7 +501,8 @@ describe("The primary owner's way in", () => {
 });
 
 describe("A lapsed primary owner's invitation", () => {
-  test('When the primary owner’s first invitation lapsed, then only an owner can invite that address back, whatever role is asked for', async (t) => {
+  test('When the primary owner’s first invitation lapsed, then only an owner can invite that address back, whatever role is asked for', async () => {
+    const t = perTest();
     const ctx = setup('2026-03-01T09:00:00Z');
     t.after(() => ctx.cleanup());
     const { organisation, primaryOwner } = createExample(ctx);

@@ -1,7 +1,7 @@
 // The billing contact (owners set it, invoices show it) and invoices as PDF documents, read back
 // with PDF.js: the text must carry the number, the lines' amounts, the total and the address.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { Response } from 'supertest';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
@@ -36,7 +36,7 @@ function binary(res: Response, callback: (error: Error | null, body: Buffer) => 
 describe('admin API: billing contact and invoice PDFs', () => {
   let w: ApiWorld;
   let number: string;
-  before(async () => {
+  beforeAll(async () => {
     w = apiWorld();
     const quote = await w.as.owner.post('/billing/quotes', {
       add: { standard: 5 },
@@ -47,7 +47,7 @@ describe('admin API: billing contact and invoice PDFs', () => {
     assert.equal(confirmed.status, 201, confirmed.text);
     number = confirmed.body.number as string;
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When no billing contact was saved, then it is null and the PDF says so', async () => {
     const res = await w.as.owner.get('/billing/contact');
@@ -128,7 +128,7 @@ describe('admin API: billing contact and invoice PDFs', () => {
 
 describe('admin API: invoice PDFs name the configured seller', () => {
   let w: ApiWorld;
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When the operator configured who issues invoices, then the PDF names them with their address', async () => {
     w = apiWorld('2026-03-01T09:00:00Z', {

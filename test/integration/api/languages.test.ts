@@ -1,8 +1,8 @@
 // Languages through the admin API: a member chooses only their own (PATCH /profile), only owners set
 // the organisation's default (PATCH /organisation), and GET /session says which language the
 // console speaks: the member's choice, else Accept-Language (q-values), else the default.
-import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import { acceptedLanguages, chooseLanguage } from '../../../i18n/index.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 import { auditOf, lastMailTo } from '../../helpers/people.js';

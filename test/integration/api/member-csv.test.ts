@@ -1,11 +1,11 @@
 // The member CSV export (exact bytes: BOM, quoting, formula guard, filters) and the CSV import of
 // invitations: the dry run against a known pool, applying it (never over-allocating, also with two
 // imports at once), re-applying it (nothing sent twice), and the bounds answered as problems.
-import assert from 'node:assert/strict';
-import { after, before, beforeEach, afterEach, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, test } from '@jest/globals';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { MAX_IMPORT_ROWS } from '../../../provisioning/member-csv.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, buy } from '../../helpers/api.js';
 import { heldMatchesMembers } from '../../helpers/fixtures.js';
 import { databaseDigest, outbox, pool } from '../../helpers/people.js';
 
@@ -21,11 +21,6 @@ function admit(w: ApiWorld, email: string, displayName: string | null = null) {
   );
 }
 
-function buy(w: ApiWorld, add: Record<string, number>): void {
-  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
-  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
-}
-
 /** Standard: 2 seats free; premium: 1 free; pending@ invited. */
 async function knownPool(w: ApiWorld): Promise<void> {
   const res = await w.as.admin.post('/invitations', { email: 'pending@acme.example', role: 'user' });
@@ -37,14 +32,14 @@ async function knownPool(w: ApiWorld): Promise<void> {
 
 describe('When an administrator exports members as CSV', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld(NOW);
     admit(w, 'quote@acme.example', 'Ann "the boss", Jr.');
     admit(w, 'formula@acme.example', '=HYPERLINK("http://evil.example","click")');
     admit(w, 'minus@acme.example', '-2+3');
     admit(w, 'umlaut@acme.example', 'Jörg Müller');
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('then the file is UTF-8 with a BOM, every field quoted, CRLF, formulas neutralised', async () => {
     const res = await w.as.admin.get('/members.csv?source=manual&q=%40acme.example&tier=standard');

@@ -1,8 +1,8 @@
 // Bulk actions on members (change tier, unassign, remove): one audited change per member, each in
 // its own transaction, by the single-member routes' role rules, with per-member results; and the
 // members list's last activity (sign-in, SCIM), its sort and its "inactive for N days" filter.
-import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import request from 'supertest';
 import { API_PATH } from '../../../api/router.js';
 import { OPERATOR } from '../../../domain/model.js';

@@ -1,11 +1,12 @@
 // The members page through the admin API: listing with filters, search and paging; one member in
 // full; and what administrators and owners may change on a member (role, tier, unassign, remove),
 // each audited with before and after, and each refusal writing nothing.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
 import type { Response } from 'supertest';
 import { OPERATOR } from '../../../domain/model.js';
-import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { apiWorld, problem, type ApiWorld, buy } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
 import { auditOf, databaseDigest, pool, seatedMember } from '../../helpers/people.js';
 
@@ -13,14 +14,9 @@ import { auditOf, databaseDigest, pool, seatedMember } from '../../helpers/peopl
 const emails = (res: Response): string[] =>
   (res.body as { members: { email: string }[] }).members.map((m) => m.email);
 
-function buy(w: ApiWorld, add: Record<string, number>): void {
-  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
-  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
-}
-
 describe('admin API: listing members', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
     w.c.members.admit(
       w.organisationId,
@@ -32,7 +28,7 @@ describe('admin API: listing members', () => {
     const gone = seatedMember(w, 'user', 'gone');
     w.c.seats.release(w.organisationId, gone.id, OPERATOR, 'removed');
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an admin lists members, then the current ones come ordered by email with a total, removed ones left out', async () => {
     const res = await w.as.admin.get('/members');
@@ -120,10 +116,10 @@ describe('admin API: listing members', () => {
 
 describe('admin API: one member', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an admin opens an invited member, then the pending invitation is shown', async () => {
     const made = await w.as.admin.post('/invitations', { email: 'new@acme.example', role: 'user' });
@@ -182,10 +178,10 @@ describe('admin API: one member', () => {
 
 describe('admin API: changing roles', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner makes a user an admin, then the role changes and the audit row has before and after', async () => {
     const target = seatedMember(w);
@@ -261,10 +257,10 @@ describe('admin API: changing roles', () => {
 
 describe('admin API: changing seat tiers', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When no premium seat is free, then 409 names the purchase needed and nothing is written', async () => {
     const target = seatedMember(w, 'user', 'mover');
@@ -351,10 +347,10 @@ describe('admin API: changing seat tiers', () => {
 
 describe('admin API: unassigning and removing', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an admin unassigns a member, then the seat is free at once and their session ends', async () => {
     const target = seatedMember(w);
@@ -442,10 +438,10 @@ describe('admin API: unassigning and removing', () => {
 
 describe('admin API: the profile', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When a user-role member opens their profile, then they see their own record and organisation', async () => {
     const res = await w.as.user.get('/profile');
@@ -464,7 +460,8 @@ describe('admin API: the profile', () => {
 });
 
 describe('admin API: losing a seat ends the sessions', () => {
-  test('When a member is unassigned or removed, then their sessions end, and re-seating them does not bring an old session back', async (t) => {
+  test('When a member is unassigned or removed, then their sessions end, and re-seating them does not bring an old session back', async () => {
+    const t = perTest();
     const w = apiWorld();
     t.after(() => w.cleanup());
     const dana = seatedMember(w, 'user', 'dana');

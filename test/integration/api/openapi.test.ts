@@ -1,14 +1,14 @@
 // The OpenAPI document as other software relies on it: every operation named (operationId), every
 // body described with shared components and examples, every error a Problem, and a typed client
 // generated from it with openapi-typescript that type-checks a program using its answers.
-import assert from 'node:assert/strict';
+import assert from '../../helpers/assert.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import openapiTS, { astToString } from 'openapi-typescript';
 import request from 'supertest';
@@ -87,13 +87,13 @@ export function report(members: Members, invoice: Invoice, refused: Problem): st
 describe('admin API: the OpenAPI document other software relies on', () => {
   let w: ApiWorld;
   let doc: Document;
-  before(async () => {
+  beforeAll(async () => {
     w = apiWorld();
     const res = await request(w.app).get(`${API_PATH}/openapi.json`);
     assert.equal(res.status, 200);
     doc = res.body as Document;
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   const operations = () =>
     Object.entries(doc.paths).flatMap(([path, methods]) =>

@@ -1,13 +1,13 @@
 // Who may call the organisation routes (billing, usage, identity and access, webhooks, audit): every role in
 // a console session and an API token of each role, against every route. A refusal is 403 naming
 // the role needed and writes nothing; an allowed call is never refused for its role.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import request from 'supertest';
 import { API_PATH } from '../../../api/router.js';
 import { hasRole, type Role } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, type Caller } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 type Verb = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -109,7 +109,7 @@ const CALLS: readonly Call[] = [
 describe('admin API: who may call the organisation routes', () => {
   let w: ApiWorld;
   const callers: { name: string; role: Role; caller: Pick<Caller, Verb> }[] = [];
-  before(async () => {
+  beforeAll(async () => {
     w = apiWorld();
     for (const role of ['primary_owner', 'owner', 'admin', 'user'] as const) {
       callers.push({ name: `${role} (session)`, role, caller: w.as[role] });
@@ -120,7 +120,7 @@ describe('admin API: who may call the organisation routes', () => {
       callers.push({ name: `${role} (API token)`, role, caller: w.withToken(made.body.token as string) });
     }
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When each role calls each route, then only those at or above its role get through', async () => {
     for (const { name, role, caller } of callers) {

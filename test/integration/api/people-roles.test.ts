@@ -1,8 +1,8 @@
 // The roles table for the people routes, exhaustively: every route × every caller (a signed-in
 // member of each role, and an API token of each role a token can have). Allowed callers succeed;
 // refused ones get 403 naming the role needed, and the database is exactly as before.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import type { Test } from 'supertest';
 import { hasRole, OPERATOR, type Role } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, type Caller } from '../../helpers/api.js';
@@ -150,7 +150,7 @@ const CALLERS: readonly { name: CallerName; role: Role; via: 'session' | 'token'
 describe('admin API: who may call the people routes', () => {
   let w: ApiWorld;
   let callers: Record<CallerName, Send>;
-  before(async () => {
+  beforeAll(async () => {
     w = apiWorld();
     const quote = w.c.billing.quote(w.organisationId, { add: { premium: 50 } }, OPERATOR);
     w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
@@ -162,7 +162,7 @@ describe('admin API: who may call the people routes', () => {
       'user token': w.withToken(tokens.user),
     };
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   for (const c of CASES) {
     describe(`${c.route} (${c.role}${c.sessionOnly ? ', session only' : ''})`, () => {

@@ -2,8 +2,8 @@
 // connection, audited; while it is on, people on the verified domains get no mailed sign-in link,
 // cannot use one mailed before, and accept invitations only by signing in through the identity
 // provider; the primary owner keeps a mailed link as the way back in.
-import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import request from 'supertest';
 import { API_PATH } from '../../../api/router.js';
 import { OPERATOR } from '../../../domain/model.js';

@@ -2,8 +2,8 @@
 // (the tier change made in the same transaction, refused while no seat is free) or decline (with a
 // reason), the person is mailed the outcome; one open request per person and tier; roles and bad
 // input answered as problems. Mail goes through a real SMTP server.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 import { auditOf, databaseDigest, seatedMember, tokensOfEachRole } from '../../helpers/people.js';
@@ -14,14 +14,14 @@ const NOW = '2026-03-01T09:00:00.000Z';
 describe('When a member asks for a premium seat', () => {
   let smtp: TestSmtpServer;
   let w: ApiWorld;
-  before(async () => {
+  beforeAll(async () => {
     smtp = await startSmtp();
     w = apiWorld(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@seats.example>' } });
     // The primary owner's invitation, mailed when the organisation was made.
     await w.c.mail.runOnce();
     await smtp.waitFor(1);
   });
-  after(async () => {
+  afterAll(async () => {
     w.cleanup();
     await smtp.close();
   });

@@ -1,8 +1,8 @@
 // Seat usage over time: the day-by-day series per tier replayed from the audit log, checked exactly
 // against a scripted history (invitations, claims, a purchase, a tier change, releases on known
 // days, one of them just after midnight in the contract's zone), its CSV, and who may read them.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, type Caller } from '../../helpers/api.js';
 
@@ -21,7 +21,7 @@ describe('admin API: seat usage over time', () => {
   /** Sessions started at the report's "now" (a session lasts hours, the script days). */
   let as: Record<'owner' | 'admin' | 'user', Caller>;
 
-  before(() => {
+  beforeAll(() => {
     // 1 January 2026, 10:00 in Berlin: the organisation is made (standard 100, premium 0); the
     // primary owner's invitation holds a standard seat and is accepted, and the owner, admin and
     // user of the test world are admitted into standard seats: 4 seated.
@@ -60,7 +60,7 @@ describe('admin API: seat usage over time', () => {
       user: w.signedIn(w.as.user.memberId),
     };
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an admin asks for the history, then each tier lists every day of the term so far, as it stood at the end of the day in the contract zone', async () => {
     const res = await as.admin.get('/usage/history');

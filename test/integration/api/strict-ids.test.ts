@@ -1,11 +1,13 @@
 // Ids in admin API paths are plain digits: `0x10`, `1e1`, ` 16`, `016`, `+16` or `16.0` name no
 // resource, so they are refused (400 problem JSON) rather than read as another member's id.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem } from '../../helpers/api.js';
 
-test('When a path id is not in plain digits, then the admin API answers 400 problem JSON and never another resource', async (t) => {
+test('When a path id is not in plain digits, then the admin API answers 400 problem JSON and never another resource', async () => {
+  const t = perTest();
   const w = apiWorld();
   t.after(() => w.cleanup());
   // Members up to id 16, so that 0x10 and 16.0 would find one if read as numbers.

@@ -1,8 +1,9 @@
 // SCIM and admin API tokens with an end: shown with their end and last use, working until that
 // instant, then refused with 401 in the protocol's form (problem JSON `token_expired`; a SCIM
 // Error), as a revoked token is. An end that cannot be is refused when the token is made.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import request from 'supertest';
 import { OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem } from '../../helpers/api.js';
@@ -10,7 +11,8 @@ import { apiWorld, problem } from '../../helpers/api.js';
 const NOW = '2026-03-01T09:00:00Z';
 
 describe('Token expiry', () => {
-  test('When an API token reaches its end, then it answers 401 token_expired; until then it works and its last use is shown', async (t) => {
+  test('When an API token reaches its end, then it answers 401 token_expired; until then it works and its last use is shown', async () => {
+    const t = perTest();
     const w = apiWorld(NOW);
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/api-tokens', {
@@ -42,7 +44,8 @@ describe('Token expiry', () => {
     assert.match(String(problem(refused).detail), /expired at 2026-03-02T08:00:00\.000Z/);
   });
 
-  test('When a SCIM token reaches its end, then the identity provider gets a SCIM 401 at once, even from a token just used', async (t) => {
+  test('When a SCIM token reaches its end, then the identity provider gets a SCIM 401 at once, even from a token just used', async () => {
+    const t = perTest();
     const w = apiWorld(NOW);
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/scim-tokens', { name: 'Okta', expiresAt: '2026-06-01T00:00:00Z' });
@@ -72,7 +75,8 @@ describe('Token expiry', () => {
     assert.equal(ok.status, 200);
   });
 
-  test('When a token is given an end in the past, without an offset, or more than five years ahead, then it is refused and not made', async (t) => {
+  test('When a token is given an end in the past, without an offset, or more than five years ahead, then it is refused and not made', async () => {
+    const t = perTest();
     const w = apiWorld(NOW);
     t.after(() => w.cleanup());
     const cases = ['2026-03-01T08:59:59Z', '2026-04-01T00:00:00', '2031-03-02T00:00:00Z', 'tomorrow'];

@@ -1,17 +1,17 @@
 // The seat usage routes: usage per tier and the waiting list, the owners' notice thresholds, and
 // "sync now", through the real app with a real database.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { HIGHEST, LOWEST, OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 describe('admin API: seat usage', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an admin opens usage, then each tier shows allocation, seated, invited and available, highest tier first', async () => {
     w.c.members.invite(w.organisationId, { email: 'new@acme.example', role: 'user' }, LOWEST, OPERATOR);
@@ -96,10 +96,10 @@ describe('admin API: seat usage', () => {
 
 describe('admin API: notice thresholds', () => {
   let w: ApiWorld;
-  before(() => {
+  beforeAll(() => {
     w = apiWorld();
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When an owner sets thresholds, then they are stored in order, shown in usage and audited', async () => {
     const res = await w.as.owner.put('/usage/thresholds', { thresholds: [95, 50, 75] });

@@ -1,8 +1,9 @@
 // The webhook endpoints of the admin API: owners add endpoints (the secret shown once), change,
 // disable, rotate and delete them, read the delivery log and redeliver; bad input is a 400 problem
 // that names the field and writes nothing.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
@@ -12,7 +13,7 @@ import {
   verifyDelivery,
   type WebhookReceiver,
 } from '../../helpers/webhook-receiver.js';
-import { storedState } from './org-state.js';
+import { storedState } from '../../helpers/org-state.js';
 
 interface EndpointBody {
   id: number;
@@ -24,10 +25,10 @@ interface EndpointBody {
 
 describe('admin API: webhooks', () => {
   let receiver: WebhookReceiver;
-  before(async () => {
+  beforeAll(async () => {
     receiver = await startWebhookReceiver();
   });
-  after(() => receiver.close());
+  afterAll(() => receiver.close());
 
   function world(allowHttp = true): ApiWorld {
     return apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp, pollIntervalSeconds: 0 } });
@@ -43,7 +44,8 @@ describe('admin API: webhooks', () => {
       OPERATOR,
     );
 
-  test('When an owner adds an endpoint, then the secret is shown once: never in the list, the endpoint or its log', async (t) => {
+  test('When an owner adds an endpoint, then the secret is shown once: never in the list, the endpoint or its log', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/webhooks', {
@@ -70,7 +72,8 @@ describe('admin API: webhooks', () => {
     assert.equal((audit.body.entries as unknown[]).length, 1);
   });
 
-  test('When the body is wrong, then 400 names the field and nothing is written', async (t) => {
+  test('When the body is wrong, then 400 names the field and nothing is written', async () => {
+    const t = perTest();
     const strict = world(false);
     t.after(() => strict.cleanup());
     const cases: [unknown, string][] = [
@@ -101,7 +104,8 @@ describe('admin API: webhooks', () => {
     assert.equal(https.status, 201, 'https is always accepted');
   });
 
-  test('When an endpoint is disabled, then its deliveries wait in order and go out when it is enabled again', async (t) => {
+  test('When an endpoint is disabled, then its deliveries wait in order and go out when it is enabled again', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -125,7 +129,8 @@ describe('admin API: webhooks', () => {
     );
   });
 
-  test('When the secret is rotated, then for 24 hours deliveries verify with the old secret and the new one, and after only with the new one', async (t) => {
+  test('When the secret is rotated, then for 24 hours deliveries verify with the old secret and the new one, and after only with the new one', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -176,7 +181,8 @@ describe('admin API: webhooks', () => {
     assert.equal((await owner.get(`/webhooks/${made.id}`)).body.previousSecretUntil, null);
   });
 
-  test('When the secret is rotated twice, then the first secret stops at once and the second signs through the overlap', async (t) => {
+  test('When the secret is rotated twice, then the first secret stops at once and the second signs through the overlap', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -197,7 +203,8 @@ describe('admin API: webhooks', () => {
     }
   });
 
-  test('When an admin or a user asks to rotate a secret, then 403 and the secret is unchanged', async (t) => {
+  test('When an admin or a user asks to rotate a secret, then 403 and the secret is unchanged', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     const made = await addWebhookEndpoint(w, receiver.url, ['*']);
@@ -210,7 +217,8 @@ describe('admin API: webhooks', () => {
     assert.equal((await w.as.owner.post('/webhooks/999999/rotate-secret')).status, 404);
   });
 
-  test('When a delivery is redelivered, then the receiver gets the same event id again, and the log shows both deliveries', async (t) => {
+  test('When a delivery is redelivered, then the receiver gets the same event id again, and the log shows both deliveries', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -262,7 +270,8 @@ describe('admin API: webhooks', () => {
     assert.equal(problem(elsewhere).code, 'not_found');
   });
 
-  test('When an endpoint is deleted, then nothing more is sent to it, what it had not received is given up, and its id is gone', async (t) => {
+  test('When an endpoint is deleted, then nothing more is sent to it, what it had not received is given up, and its id is gone', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -279,7 +288,8 @@ describe('admin API: webhooks', () => {
     assert.equal((await w.as.owner.delete(`/webhooks/${id}`)).status, 404);
   });
 
-  test('When one organisation has an endpoint, then another organisation’s changes never reach it, nor can its owners see it', async (t) => {
+  test('When one organisation has an endpoint, then another organisation’s changes never reach it, nor can its owners see it', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;

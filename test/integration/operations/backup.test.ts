@@ -1,8 +1,8 @@
 // Backups taken with `seatkeeper backup` while another process keeps claiming and releasing seats
 // restore (`seatkeeper restore`) to databases that pass integrity_check and whose seat counters
 // equal their member rows; a restore refuses a damaged backup, a newer schema, and a database in use.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, openSync, readdirSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,10 +15,10 @@ import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer } from '../../../server/container.js';
 import { createLogger } from '../../../server/logger.js';
 import { exampleOrganisation, tempDir } from '../../helpers/fixtures.js';
-import { cli } from '../../helpers/server-process.js';
-import { WORKER_NOW, type WorkerMessage } from '../workers/protocol.js';
+import { cli } from '../../helpers/server-main-process.js';
+import { WORKER_NOW, type WorkerMessage } from '../../helpers/processes/protocol.js';
 
-const CHURNER = fileURLToPath(new URL('../workers/churner.ts', import.meta.url));
+const CHURNER = fileURLToPath(new URL('../../helpers/processes/churner.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The churner worker: claims, releases, invites and revokes in a loop until killed. */

@@ -1,21 +1,21 @@
 // Requests refused by Node's HTTP parser before any route, against the real server process:
 // oversized headers get a complete 431 with a problem document and a log line; a request that is
 // not HTTP gets a 400 the same way.
-import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tempDir } from '../../helpers/fixtures.js';
-import { startServer, waitForLogs, type ServerProcess } from '../../helpers/server-process.js';
+import { startServer, waitForLogs, type ServerProcess } from '../../helpers/server-main-process.js';
 
 let dir: string;
 let server: ServerProcess;
 
-before(async () => {
+beforeAll(async () => {
   dir = tempDir();
   server = await startServer({ DATA_DIR: dir, DATABASE_PATH: '', LOG_LEVEL: 'info' });
 });
-after(async () => {
+afterAll(async () => {
   server.child.kill('SIGTERM');
   await server.exited;
   rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,13 @@
 // Cluster mode: workers share one port, so a scrape reaches one of them; it answers with the
 // metrics of every worker: requests summed over the workers, database gauges counted once.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tempDir } from '../../helpers/fixtures.js';
 import { sample } from '../../helpers/operations.js';
-import { organisationWithToken, startServer, waitForLogs } from '../../helpers/server-process.js';
+import { organisationWithToken, startServer, waitForLogs } from '../../helpers/server-main-process.js';
 
 /** One GET on a connection of its own (the cluster hands out connections, not requests). */
 function getOnce(port: number, path: string): Promise<{ status: number; text: string }> {
@@ -19,7 +20,8 @@ function getOnce(port: number, path: string): Promise<{ status: number; text: st
   });
 }
 
-test('When two workers answer requests, then /metrics on either counts the requests of both, and the seat gauges once', async (t) => {
+test('When two workers answer requests, then /metrics on either counts the requests of both, and the seat gauges once', async () => {
+  const t = perTest();
   const dir = tempDir();
   try {
     organisationWithToken(dir, 12);

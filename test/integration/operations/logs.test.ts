@@ -2,8 +2,8 @@
 // admin API calls with an API token and a session, an OpenID Connect and a SAML sign-in against
 // real providers, invitation mail over SMTP with a password. Every secret of that traffic is known
 // to the test, and none may appear in the log; the request lines say who asked.
-import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { csrfToken } from '../../../api/auth.js';
@@ -51,7 +51,7 @@ const cookieOf = (res: Response) => {
   return cookie.split(';')[0]!;
 };
 
-before(async () => {
+beforeAll(async () => {
   dir = tempDir();
   smtp = await startSmtp({ auth: { user: 'mailer', pass: SMTP_PASSWORD } });
   const clock = new FixedClock(new Date().toISOString());
@@ -181,7 +181,7 @@ before(async () => {
   secrets['SMTP password'] = SMTP_PASSWORD;
 });
 
-after(async () => {
+afterAll(async () => {
   idp.close();
   await provider.close();
   await server.close();

@@ -1,8 +1,8 @@
 // GET /metrics after real traffic: SCIM creates and a refusal, a just-in-time sign-in and a refused
 // one through a real OpenID Provider, invitations sent, accepted and expired, mail delivered; the
 // labels stay route patterns; the token guards it; the organisation label can be dropped.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FixedClock } from '../../../domain/clock.js';
@@ -58,7 +58,7 @@ describe('The metrics after a scenario', () => {
     return res.text();
   };
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     // 5 standard seats: the owner's invitation, two SCIM users, one JIT account, one invitation.
     const created = createExample(ctx, { termStart: today(), seats: { standard: 5, premium: 0 } });
@@ -97,7 +97,7 @@ describe('The metrics after a scenario', () => {
     assert.equal((await fetch(`${server.url}/nowhere/${ids[1]}`)).status, 404);
     text = await scrape();
   });
-  after(async () => {
+  afterAll(async () => {
     await provider.close();
     await server.close();
     ctx.cleanup();

@@ -1,13 +1,13 @@
 // Liveness and readiness: /livez answers while the process runs; /readyz only while the database
 // answers on this build's schema and the process is not shutting down, which the real server
 // process reports from the moment SIGTERM arrives, while it still serves.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { setup, tempDir, testApp } from '../../helpers/fixtures.js';
-import { startServer } from '../../helpers/server-process.js';
+import { startServer } from '../../helpers/server-main-process.js';
 
 describe('The probes in process', () => {
   test('When the database answers on the current schema, then /livez and /readyz answer 200, and /healthz is as it was', async () => {

@@ -1,8 +1,8 @@
 // Behind a TLS-terminating proxy: X-Forwarded-Proto and X-Forwarded-For count only from a proxy
 // TRUST_PROXY names, and session cookies are Secure exactly when the request came over https.
 // And every protocol refuses an oversized body with 413 in its own error form.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FixedClock } from '../../../domain/clock.js';
@@ -24,7 +24,7 @@ let apiToken: string;
 let direct: RunningServer;
 let proxied: RunningServer;
 
-before(async () => {
+beforeAll(async () => {
   dir = tempDir();
   c = buildContainer({
     config: {
@@ -51,7 +51,7 @@ before(async () => {
   proxied = await serveApp(c, { trustProxy: ['loopback'] });
 });
 
-after(async () => {
+afterAll(async () => {
   await direct.close();
   await proxied.close();
   c.close();

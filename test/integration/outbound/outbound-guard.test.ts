@@ -4,8 +4,9 @@
 // refused; the connection goes to the address that was checked. Then the same rules where owners
 // meet them: adding a webhook endpoint or an OIDC connection (problem JSON, nothing stored), a
 // delivery (refused, logged, never sent), and a sign-in whose provider is refused (the SSO error page).
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../../domain/clock.js';
@@ -61,11 +62,11 @@ async function refused(promise: Promise<unknown>, reason: string): Promise<Outbo
 describe('Outbound guard against real receivers', () => {
   let allowed: Receiver;
   let other: Receiver;
-  before(async () => {
+  beforeAll(async () => {
     allowed = await receiver('127.0.0.1');
     other = await receiver('127.0.0.2');
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([allowed.close(), other.close()]);
   });
 
@@ -167,7 +168,7 @@ describe('Outbound guard against real receivers', () => {
 describe('Outbound guard where owners meet it', () => {
   let hook: Receiver;
   let op: OidcTestProvider;
-  before(async () => {
+  beforeAll(async () => {
     hook = await receiver('127.0.0.1');
     op = await startOidcProvider({
       accounts: { ada: { email: 'ada@acme.example', email_verified: true } },
@@ -176,11 +177,12 @@ describe('Outbound guard where owners meet it', () => {
       ],
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([hook.close(), op.close()]);
   });
 
-  test('When an owner adds a webhook endpoint at a loopback, link-local or private address, then it is refused as problem JSON naming the reason and nothing is stored', async (t) => {
+  test('When an owner adds a webhook endpoint at a loopback, link-local or private address, then it is refused as problem JSON naming the reason and nothing is stored', async () => {
+    const t = perTest();
     const w = apiWorld('2026-03-01T09:00:00Z', {
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
       outbound: { allowlist: [] },
@@ -212,7 +214,8 @@ describe('Outbound guard where owners meet it', () => {
     assert.equal((await w.as.owner.get(`/webhooks/${made.body.id}`)).body.url, 'https://hooks.invalid/x');
   });
 
-  test('When the allow-list names the receiver, then the same endpoint is accepted and delivered to', async (t) => {
+  test('When the allow-list names the receiver, then the same endpoint is accepted and delivered to', async () => {
+    const t = perTest();
     const w = apiWorld('2026-03-01T09:00:00Z', {
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
       outbound: { allowlist: ['127.0.0.1'] },
@@ -227,7 +230,8 @@ describe('Outbound guard where owners meet it', () => {
     assert.equal(hook.hits.length, run.delivered);
   });
 
-  test('When an endpoint stored earlier points at a refused address, then each delivery is refused, logged and never sent', async (t) => {
+  test('When an endpoint stored earlier points at a refused address, then each delivery is refused, logged and never sent', async () => {
+    const t = perTest();
     const w = apiWorld('2026-03-01T09:00:00Z', {
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
       outbound: { allowlist: [] },
@@ -280,7 +284,8 @@ describe('Outbound guard where owners meet it', () => {
     forgetOidcConnection(9001);
   });
 
-  test('When an owner adds an OIDC connection whose issuer is refused, then the API answers problem JSON and stores nothing; a sign-in through one stored earlier shows the SSO error page', async (t) => {
+  test('When an owner adds an OIDC connection whose issuer is refused, then the API answers problem JSON and stores nothing; a sign-in through one stored earlier shows the SSO error page', async () => {
+    const t = perTest();
     const ctx = setup(new Date().toISOString(), { outbound: { allowlist: [] } });
     t.after(() => ctx.cleanup());
     const { organisation } = createExample(ctx, { termStart: new Date().toISOString().slice(0, 10) });

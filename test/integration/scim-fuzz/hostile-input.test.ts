@@ -10,8 +10,9 @@
 // than by the seed alone. A 5xx that is a known, reported bug (KNOWN_BUGS) is counted instead of
 // failing the property, so the properties keep hunting for new ones; FUZZ_STRICT=1 fails on those
 // too. Reproduce with FC_SEED=<seed>; scale every property with FC_RUNS_FACTOR=<x>.
-import { after, before, describe, test, type TestContext as NodeTestContext } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import { randomUUID } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -1250,7 +1251,7 @@ function queryString(pairs: readonly (readonly [string, string, string])[]): str
 // --- the tests -----------------------------------------------------------------------------------
 
 describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
-  before(async () => {
+  beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     process.on('uncaughtExceptionMonitor', onUncaught);
     ctx = setup('2026-03-01T10:00:00Z');
@@ -1301,7 +1302,7 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
     snapshotB = await readB();
   });
 
-  after(async () => {
+  afterAll(async () => {
     process.off('unhandledRejection', onUnhandled);
     process.off('uncaughtExceptionMonitor', onUncaught);
     await server?.close();
@@ -2034,7 +2035,8 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
 
   // --- 6. afterwards ------------------------------------------------------------------------------
 
-  test('When every property has run, then /healthz answers 200, nothing was rejected unhandled or thrown uncaught, and the counters and organisation B are intact', async (t: NodeTestContext) => {
+  test('When every property has run, then /healthz answers 200, nothing was rejected unhandled or thrown uncaught, and the counters and organisation B are intact', async () => {
+    const t = perTest();
     const res = await fetch(`${server.url}/healthz`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok', database: 'ok' });
@@ -2058,13 +2060,13 @@ describe('SCIM hostile-input regressions (shrunk counterexamples)', () => {
   let token: string;
   let org: number;
 
-  before(async () => {
+  beforeAll(async () => {
     local = setup('2026-03-01T10:00:00Z');
     org = createExample(local, { seats: { standard: 10, premium: 1 } }).organisation.id;
     token = scimToken(local, org);
     localServer = await listen(local);
   });
-  after(async () => {
+  afterAll(async () => {
     await localServer?.close();
     local?.cleanup();
   });

@@ -1,26 +1,21 @@
 // A whole Microsoft Entra ID provisioning cycle (scim-clients.md §2.2), request by request as Entra
 // sends it, against the real server; after every step the seat pool is read back through the services.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { randomUUID } from 'node:crypto';
-import {
-  createExample,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../../helpers/fixtures.js';
+import { type TestContext } from '../../helpers/fixtures.js';
 import {
   expectEmptyList,
   expectScimError,
   expectSeats,
   expectStatus,
   refValues,
-  scimClient,
   seatOf,
   type ScimClient,
-} from './harness.js';
+  close,
+  world,
+  type World,
+} from '../../helpers/scim-world.js';
 import {
   ENTERPRISE,
   entraAddManagerOp,
@@ -43,13 +38,12 @@ import {
   entraReplaceWorkEmailOp,
   entraTestConnection,
   getGroupWithMembers,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 const memberIds = (group: { members?: unknown }) => refValues(group.members);
 
 describe('An Entra provisioning cycle', () => {
   let ctx: TestContext;
-  let server: RunningServer;
   let entra: ScimClient;
   let orgId: number;
   // Filled in as the cycle goes; each test is one step of the sequence and relies on the ones before.
@@ -59,18 +53,13 @@ describe('An Entra provisioning cycle', () => {
   let eve: string;
   let group: string;
 
-  before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
+  let w: World;
+  beforeAll(async () => {
     // Standard seats only; the primary owner's pending invitation holds one of them.
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 0 } });
-    orgId = organisation.id;
-    server = await listen(ctx);
-    entra = scimClient(server, scimToken(ctx, orgId));
+    w = await world({ standard: 10, premium: 0 });
+    ({ ctx, orgId, scim: entra } = w);
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test('When Entra tests the connection with a filter on a random GUID, then 200 with an empty ListResponse', async () => {
     expectEmptyList(await entra.send(entraTestConnection('userName')));
@@ -258,21 +247,15 @@ describe('An Entra provisioning cycle', () => {
 
 describe('Entra renames onto names that other rows hold', () => {
   let ctx: TestContext;
-  let server: RunningServer;
   let entra: ScimClient;
   let orgId: number;
 
-  before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 0 } });
-    orgId = organisation.id;
-    server = await listen(ctx);
-    entra = scimClient(server, scimToken(ctx, orgId));
+  let w: World;
+  beforeAll(async () => {
+    w = await world({ standard: 10, premium: 0 });
+    ({ ctx, orgId, scim: entra } = w);
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test("When a user is renamed to a hard-deleted user's userName, then 409 uniqueness that says a deleted user's history holds it, and nothing changes", async () => {
     const gone = await entra.send(entraCreateUser('gone@acme.example'));

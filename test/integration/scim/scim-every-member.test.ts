@@ -2,8 +2,8 @@
 // just in time through a real OpenID Provider, or accepted an invitation, are listed with their
 // seat and found by the providers' matching queries (Okta's import and `userName eq`, Entra's
 // matching attribute), and a later push links to them: one member, one seat, audited as linked.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { LOWEST, OPERATOR } from '../../../domain/model.js';
 import {
   createExample,
@@ -24,7 +24,7 @@ import {
   scimClient,
   seatOf,
   type ScimClient,
-} from './harness.js';
+} from '../../helpers/scim-world.js';
 import {
   deleteUser,
   entraCreateUser,
@@ -42,7 +42,7 @@ import {
   oktaListUsers,
   oktaPushGroup,
   oktaReplaceUser,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 interface World {
   readonly ctx: TestContext;
@@ -122,10 +122,10 @@ describe('A member who signed in just in time, then Okta imports and pushes them
   let w: World;
   let erin: ReturnType<typeof member>;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world(['erin']);
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test("When Erin signs in, then Okta's import lists her with her seat and its userName lookup finds her, and no seat moves", async () => {
     erin = await signIn(w, 'erin');
@@ -212,11 +212,11 @@ describe('Entra and members who arrived before it', () => {
   let finn: ReturnType<typeof member>;
   const externalId = 'a6b1c2d3-0000-4000-8000-00000000f1nn';
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world(['gail']);
     finn = inviteAndAccept(w, 'finn@acme.example', 'Finn Field');
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When Entra tests the connection and matches by userName, then it finds the member who accepted an invitation', async () => {
     assert.deepEqual([finn.source, finn.seatState, finn.tierId], ['manual', 'seated', 'standard']);
@@ -309,10 +309,10 @@ describe('Entra and members who arrived before it', () => {
 describe('Groups and deletes that name members the directory did not push', () => {
   let w: World;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world(['hana', 'ivan']);
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When Okta puts an imported member in a pushed group, then the member is linked and in the group, and keeps the seat', async () => {
     const hana = await signIn(w, 'hana');
@@ -349,10 +349,10 @@ describe('Groups and deletes that name members the directory did not push', () =
 describe('Members who signed in are sorted and paged among pushed users', () => {
   let w: World;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world(['cleo']);
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When the provider sorts by userName and pages, then a member who signed in takes its place by address, with a stable total', async () => {
     for (const name of ['bea', 'dora']) {

@@ -1,20 +1,20 @@
 // Input that looks like data but is not: prototype keys, and hostile text quoted back in errors.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { scimToken } from '../../helpers/fixtures.js';
-import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
-import { oktaCreateUser } from './requests.js';
+import { close, expectStatus, world, type ScimClient, type World } from '../../helpers/scim-world.js';
+import { oktaCreateUser } from '../../helpers/scim-requests.js';
 import { SEAT_SCHEMA } from '../../../scim/schemas.js';
 
 describe('Input that must not be taken at face value', () => {
   let w: World;
   let scim: ScimClient;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 10, premium: 0 });
     scim = w.scim;
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When a body carries a "__proto__" key, then it is ignored: no hidden attributes, no polluted prototype', async () => {
     const user = (await scim.send(oktaCreateUser('pat@acme.example'))).body.id as string;

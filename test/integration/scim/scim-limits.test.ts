@@ -1,8 +1,8 @@
 // The limits that keep one request's work bounded (scim/limits.ts, docs/scim.md "Limits"): each is
 // answered in SCIM form with its status and scimType, and a refused request stores nothing. Also
 // the per-organisation rate limit over several tokens and the cap on live tokens (API and CLI).
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,20 @@ import {
 } from '../../../scim/limits.js';
 import { apiWorld, problem } from '../../helpers/api.js';
 import { createExample, listen, scimToken, setup, tempDir } from '../../helpers/fixtures.js';
-import { close, expectScimError, expectStatus, scimClient, world, type World } from './harness.js';
-import { oktaCreateUser, oktaFindUser as oktaFindUserRequest, oktaUserBody, PATCH_OP } from './requests.js';
+import {
+  close,
+  expectScimError,
+  expectStatus,
+  scimClient,
+  world,
+  type World,
+} from '../../helpers/scim-world.js';
+import {
+  oktaCreateUser,
+  oktaFindUser as oktaFindUserRequest,
+  oktaUserBody,
+  PATCH_OP,
+} from '../../helpers/scim-requests.js';
 import { normaliseResource } from '../../../scim/normalise.js';
 import { fromScimUser } from '../../../scim/representation.js';
 
@@ -33,11 +45,11 @@ describe('Limits on one SCIM request', () => {
   let w: World;
   let userId: string;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 50, premium: 0 });
     userId = (await w.scim.send(oktaCreateUser('anna@acme.example'))).body.id as string;
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   /** userNames the directory holds, read through SCIM. */
   async function userNames(): Promise<string[]> {
@@ -345,7 +357,7 @@ describe('A list page within its size budget', () => {
   let w: World;
   const big: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 50, premium: 0 });
     // Users of almost MAX_USER_BYTES each: 30 of them are about twice the page budget.
     for (let i = 0; i < 30; i++) {
@@ -355,7 +367,7 @@ describe('A list page within its size budget', () => {
       big.push(res.body.id as string);
     }
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   /** totalResults of a page of none (RFC 7644 §3.4.2.4: count=0 asks only for the count). */
   async function total(path: string, body?: Json): Promise<number> {

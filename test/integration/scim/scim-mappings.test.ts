@@ -1,18 +1,20 @@
 // Advanced group mappings through SCIM: a directory user is a member only while in a role-mapped
 // group; the highest mapped role wins; a tier-mapped group names the seat tier; renames re-evaluate
 // whole groups; and the primary owner is never demoted or deprovisioned by any of it.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
+import { createExample, listen, scimToken, setup, type TestContext } from '../../helpers/fixtures.js';
 import {
-  createExample,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../../helpers/fixtures.js';
-import { expectSeats, expectStatus, scimClient, seatOf, type ScimClient } from './harness.js';
+  expectSeats,
+  expectStatus,
+  scimClient,
+  seatOf,
+  type ScimClient,
+  close,
+  world,
+  type World,
+} from '../../helpers/scim-world.js';
 import {
   entraAddMembers,
   entraCreateGroup,
@@ -25,11 +27,10 @@ import {
   oktaDeactivate,
   oktaGetUser,
   oktaReactivate,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('Advanced group mappings', () => {
   let ctx: TestContext;
-  let server: RunningServer;
   let scim: ScimClient;
   let orgId: number;
   const users: Record<string, string> = {};
@@ -42,10 +43,10 @@ describe('Advanced group mappings', () => {
     groups[name] = res.body.id;
   };
 
-  before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 3 } });
-    orgId = organisation.id;
+  let w: World;
+  beforeAll(async () => {
+    w = await world({ standard: 10, premium: 3 });
+    ({ ctx, orgId, scim } = w);
     ctx.c.store.write((q) => {
       q.groupMappings.setEnabled(orgId, true);
       q.groupMappings.set(orgId, { groupName: 'Engineering', role: 'admin', tierId: 'premium' });
@@ -53,15 +54,10 @@ describe('Advanced group mappings', () => {
       q.groupMappings.set(orgId, { groupName: 'IT Owners', role: 'owner', tierId: null });
       q.groupMappings.set(orgId, { groupName: 'Premium Pilot', role: null, tierId: 'premium' });
     });
-    server = await listen(ctx);
-    scim = scimClient(server, scimToken(ctx, orgId));
     for (const name of ['Engineering', 'Everyone', 'IT Owners', 'Premium Pilot', 'Book Club'])
       await createGroup(name);
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test('When a user is created outside every role-mapped group, then they are known to the directory but unmapped, without a seat', async () => {
     for (const name of ['ann', 'bob', 'cid']) {
@@ -179,26 +175,20 @@ describe('Advanced group mappings', () => {
 
 describe('Advanced group mappings with a full pool (policy reject)', () => {
   let ctx: TestContext;
-  let server: RunningServer;
   let scim: ScimClient;
   let orgId: number;
 
-  before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
+  let w: World;
+  beforeAll(async () => {
     // Two standard seats: the primary owner's invitation holds one, one is free.
-    const { organisation } = createExample(ctx, { seats: { standard: 2, premium: 0 } });
-    orgId = organisation.id;
+    w = await world({ standard: 2, premium: 0 });
+    ({ ctx, orgId, scim } = w);
     ctx.c.store.write((q) => {
       q.groupMappings.setEnabled(orgId, true);
       q.groupMappings.set(orgId, { groupName: 'Everyone', role: 'user', tierId: null });
     });
-    server = await listen(ctx);
-    scim = scimClient(server, scimToken(ctx, orgId));
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test('When a membership change would seat more users than there are seats, then the group request succeeds, the extra user waits on the list, and "sync now" seats them once seats are bought', async () => {
     const ids: string[] = [];

@@ -1,15 +1,8 @@
 // A whole Okta provisioning cycle (scim-clients.md §2.1), request by request as Okta sends it,
 // against the real server; after every step the seat pool is read back through the services.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
-import {
-  createExample,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../../helpers/fixtures.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
+import { type RunningServer, type TestContext } from '../../helpers/fixtures.js';
 import {
   expectEmptyList,
   expectScimError,
@@ -17,10 +10,12 @@ import {
   expectStatus,
   refValues,
   resourcesOf,
-  scimClient,
   seatOf,
   type ScimClient,
-} from './harness.js';
+  close,
+  world,
+  type World,
+} from '../../helpers/scim-world.js';
 import {
   oktaAddMember,
   oktaAddMemberOp,
@@ -40,7 +35,7 @@ import {
   oktaRenameGroup,
   oktaRenameGroupOp,
   oktaReplaceUser,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('An Okta provisioning cycle', () => {
   let ctx: TestContext;
@@ -52,18 +47,13 @@ describe('An Okta provisioning cycle', () => {
   let bob: string;
   let group: string;
 
-  before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
+  let w: World;
+  beforeAll(async () => {
     // One premium seat and ten standard; the primary owner's pending invitation holds a standard one.
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 1 } });
-    orgId = organisation.id;
-    server = await listen(ctx);
-    okta = scimClient(server, scimToken(ctx, orgId));
+    w = await world({ standard: 10, premium: 1 });
+    ({ ctx, server, orgId, scim: okta } = w);
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test('When Okta tests the connection and looks a user up before creating them, then both are 200 and the lookup is an empty list', async () => {
     const page = await okta.send(oktaListUsers(1, 2));

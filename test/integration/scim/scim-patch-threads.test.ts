@@ -2,8 +2,8 @@
 // a user at MAX_USER_BYTES) is applied on a PATCH thread (scim/patch-pool.ts): the server's event
 // loop, which every organisation shares, stays free meanwhile, and another organisation's lookups
 // are answered while it runs.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { performance } from 'node:perf_hooks';
 import {
   MAX_STRING_LENGTH,
@@ -12,8 +12,15 @@ import {
   MAX_VALUES,
 } from '../../../scim/limits.js';
 import { createExample, scimToken } from '../../helpers/fixtures.js';
-import { close, expectStatus, scimClient, world, type ScimClient, type World } from './harness.js';
-import { oktaCreateUser, oktaFindUser, PATCH_OP } from './requests.js';
+import {
+  close,
+  expectStatus,
+  scimClient,
+  world,
+  type ScimClient,
+  type World,
+} from '../../helpers/scim-world.js';
+import { oktaCreateUser, oktaFindUser, PATCH_OP } from '../../helpers/scim-requests.js';
 
 /** Room per email of a user at the limits: MAX_VALUES of them and a longest displayName fill MAX_USER_BYTES. */
 const DISPLAY_LENGTH = Math.floor((MAX_USER_BYTES - MAX_STRING_LENGTH - 1500) / MAX_VALUES) - 80;
@@ -47,7 +54,7 @@ describe('A worst-case user PATCH runs off the event loop', () => {
   let other: ScimClient;
   let fatId: string;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 20, premium: 0 });
     const created = await w.scim.send({ method: 'POST', path: '/Users', body: fatUser('fat') });
     expectStatus(created, 201);
@@ -63,7 +70,7 @@ describe('A worst-case user PATCH runs off the event loop', () => {
       200,
     );
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test("When an organisation sends PATCHes at the limits, then the server's event loop is mostly idle while they are applied", async () => {
     // Applied on the event loop, the operations keep it busy nearly all the time (utilisation near

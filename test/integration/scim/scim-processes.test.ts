@@ -1,12 +1,12 @@
 // Two server processes on one database file, each answering SCIM creates with group commit
 // (concurrent requests share a transaction): together they never give out more seats than the
 // pool has, every 201 is a stored, seated user, and every refusal is a 403 for want of a seat.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { WORKER_NOW } from '../workers/protocol.js';
+import { WORKER_NOW } from '../../helpers/processes/protocol.js';
 import {
   createExample,
   heldMatchesMembers,
@@ -14,10 +14,10 @@ import {
   setup,
   type TestContext,
 } from '../../helpers/fixtures.js';
-import { oktaUserBody } from './requests.js';
+import { oktaUserBody } from '../../helpers/scim-requests.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SERVER = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../helpers/processes/scim-app-server.ts', import.meta.url));
 
 interface ServerProcess {
   readonly url: string;
@@ -63,13 +63,13 @@ describe('SCIM creates from two server processes on one database file', () => {
   let token: string;
   const servers: ServerProcess[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(WORKER_NOW);
     organisationId = createExample(ctx, { seats: { standard: STANDARD_SEATS, premium: 0 } }).organisation.id;
     token = scimToken(ctx, organisationId);
     servers.push(...(await Promise.all([startServer(ctx.databasePath), startServer(ctx.databasePath)])));
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(servers.map(stop));
     ctx.cleanup();
   });

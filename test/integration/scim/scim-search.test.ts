@@ -1,8 +1,15 @@
 // POST /.search at the root (RFC 7644 §3.4.3) and per resource type: one paged result across types.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { close, expectScimError, expectStatus, world, type ScimClient, type World } from './harness.js';
-import { entraCreateGroup, oktaCreateUser, type ScimRequest } from './requests.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
+import {
+  close,
+  expectScimError,
+  expectStatus,
+  world,
+  type ScimClient,
+  type World,
+} from '../../helpers/scim-world.js';
+import { entraCreateGroup, oktaCreateUser, type ScimRequest } from '../../helpers/scim-requests.js';
 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const search = (path: string, body: Record<string, unknown>): ScimRequest => ({
@@ -15,14 +22,14 @@ describe('Searching with POST', () => {
   let w: World;
   let scim: ScimClient;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 10, premium: 0 });
     scim = w.scim;
     for (const name of ['ada', 'alan', 'grace'])
       expectStatus(await scim.send(oktaCreateUser(`${name}@acme.example`)), 201);
     for (const name of ['Engineering', 'Sales']) expectStatus(await scim.send(entraCreateGroup(name)), 201);
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   const kinds = (body: { Resources: { meta: { resourceType: string } }[] }) =>
     body.Resources.map((r) => r.meta.resourceType);

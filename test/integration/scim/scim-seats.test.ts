@@ -1,8 +1,8 @@
 // Directory sync against a finite seat pool: refusing (policy reject) or holding (policy hold) the
 // users a full pool cannot seat, buying seats for them, concurrency, release on deactivation and
 // delete, the protected primary owner, and tiers asked for through our SCIM extension.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { heldMatchesMembers } from '../../helpers/fixtures.js';
 import {
@@ -15,7 +15,7 @@ import {
   world,
   type ScimResponse,
   type World,
-} from './harness.js';
+} from '../../helpers/scim-world.js';
 import {
   deleteUser,
   entraCreateUser,
@@ -30,7 +30,7 @@ import {
   oktaReplaceUser,
   oktaUserBody,
   patchTier,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 const userName = (i: number) => `user${String(i).padStart(3, '0')}@acme.example`;
 
@@ -49,10 +49,10 @@ describe('Policy reject: a full pool refuses directory users', () => {
   const refused: string[] = [];
 
   // 11 standard seats; the primary owner's pending invitation holds one, so 10 are free.
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 11, premium: 0 });
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When 15 users are pushed into 10 free seats, then 10 are created and 5 refused with 403 naming the state, the fix and the record', async () => {
     for (let i = 1; i <= 15; i++) {
@@ -127,10 +127,10 @@ describe('Policy reject: a full pool refuses directory users', () => {
 
 describe('Policy reject: a refused reactivation tells the administrator what Okta shows', () => {
   let w: World;
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 2, premium: 0 }); // one free seat
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When a reactivation (PATCH or PUT) is refused for want of a seat, then its 403 detail also says the attempt was recorded', async () => {
     const first = await w.scim.send(oktaCreateUser('nia@acme.example'));
@@ -146,11 +146,11 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
   let w: World;
   const ids = new Map<string, string>();
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 11, premium: 0 });
     w.ctx.c.directory.setSeatExhaustion(w.orgId, 'hold', OPERATOR);
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When the policy is changed, then the change is audited and only owners or the operator may make it', () => {
     const audit = w.ctx.c.store.read((q) => q.audit.list(w.orgId));
@@ -228,10 +228,10 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
 
 describe('Concurrency: 200 simultaneous creates against 50 free seats', () => {
   let w: World;
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 51, premium: 0 });
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When 200 creates arrive at once, then exactly 50 are seated, 150 refused with 403, none fail, and held equals the allocation', async () => {
     const responses: ScimResponse[] = await Promise.all(
@@ -253,10 +253,10 @@ describe('Deactivation, deletion and the primary owner', () => {
   let w: World;
   let owner: string;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 10, premium: 0 });
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When Entra sends active "False", then the seat is released at once', async () => {
     const res = await w.scim.send(entraCreateUser('fay@acme.example'));
@@ -331,10 +331,10 @@ describe('The tier a provider writes through our extension', () => {
   let w: World;
   const ids: Record<string, string> = {};
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 10, premium: 2 });
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   test('When a user is created asking for standard while premium is free, then the named tier is claimed, not the highest', async () => {
     const res = await w.scim.send(oktaCreateUser('ida@acme.example', { tier: 'standard' }));

@@ -1,8 +1,8 @@
 // A SCIM create refused for want of a seat while the server shuts down: the store's close runs the
 // queued batch, and the refusal is recorded in it, so the waiting list misses no one and the caller
 // hears the refusal, not a closed database.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { openDatabase } from '../../../db/connection.js';
 import { SeatLimitError } from '../../../domain/errors.js';

@@ -1,8 +1,8 @@
 // One server, many organisations: a SCIM token sees only its own organisation; unknown, revoked,
 // missing or garbled credentials get a SCIM 401; every answer is application/scim+json; and a
 // token that sends too fast is told when to come back (429 + Retry-After).
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { TOKEN_RECHECK_MS } from '../../../provisioning/scim-tokens.js';
 import { buildContainer } from '../../../server/container.js';
@@ -24,7 +24,10 @@ import {
   scimClient,
   type ScimClient,
   type ScimResponse,
-} from './harness.js';
+  close,
+  world,
+  type World,
+} from '../../helpers/scim-world.js';
 import {
   entraAddMembers,
   entraCreateGroup,
@@ -43,7 +46,7 @@ import {
   oktaListUsers,
   oktaReplaceUser,
   type ScimRequest,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('Tenancy and authentication', () => {
   let ctx: TestContext;
@@ -59,7 +62,7 @@ describe('Tenancy and authentication', () => {
     return res;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup('2026-03-01T10:00:00Z');
     server = await listen(ctx);
     const tenants = [];
@@ -80,7 +83,7 @@ describe('Tenancy and authentication', () => {
     }
     [acme, globex] = tenants as [typeof acme, typeof globex];
   });
-  after(async () => {
+  afterAll(async () => {
     await server.close();
     ctx.cleanup();
   });
@@ -220,19 +223,15 @@ describe('Rate limit per token', () => {
   let scim: ScimClient;
   let other: ScimClient;
 
-  before(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx);
-    server = await listen(ctx, { scimRateLimit: { perSecond: 5, burst: 5 } });
-    scim = scimClient(server, scimToken(ctx, organisation.id));
-    other = scimClient(server, scimToken(ctx, organisation.id));
+  let w: World;
+  beforeAll(async () => {
+    w = await world(undefined, { scimRateLimit: { perSecond: 5, burst: 5 } });
+    ({ ctx, server, scim } = w);
+    other = scimClient(server, scimToken(ctx, w.orgId));
     // The first list starts the directory reader's thread; the burst below is then five quick lists.
-    expectStatus(await scimClient(server, scimToken(ctx, organisation.id)).send(oktaListUsers()), 200);
+    expectStatus(await scimClient(server, scimToken(ctx, w.orgId)).send(oktaListUsers()), 200);
   });
-  after(async () => {
-    await server.close();
-    ctx.cleanup();
-  });
+  afterAll(() => close(w));
 
   test('When a token sends a 6th request at once against a burst of 5, then 429 with Retry-After and a SCIM error; another token is unaffected', async () => {
     // Sent together, as the title says: one after another, six lists on a loaded machine can take

@@ -1,26 +1,26 @@
 // Versioned resources (RFC 7644 §3.14): meta.version and ETag agree, If-Match guards PUT, PATCH and
 // DELETE with 412 on a stale version, If-None-Match answers 304 while nothing changed.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { connect, type Socket } from 'node:net';
-import { close, expectStatus, world, type ScimClient, type World } from './harness.js';
+import { close, expectStatus, world, type ScimClient, type World } from '../../helpers/scim-world.js';
 import {
   entraAddMembers,
   entraCreateGroup,
   oktaCreateUser,
   oktaGetUser,
   type ScimRequest,
-} from './requests.js';
+} from '../../helpers/scim-requests.js';
 
 describe('Resource versions', () => {
   let w: World;
   let scim: ScimClient;
 
-  before(async () => {
+  beforeAll(async () => {
     w = await world({ standard: 10, premium: 0 });
     scim = w.scim;
   });
-  after(() => close(w));
+  afterAll(() => close(w));
 
   const rename = (id: string, displayName: string): ScimRequest => ({
     method: 'PATCH',

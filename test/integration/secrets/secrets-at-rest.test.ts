@@ -3,8 +3,9 @@
 // file, a log line or an API response; a value moved to another row does not open; values an
 // earlier release stored in plain text are sealed at the next start; `seatkeeper secrets rotate`
 // seals everything under a new key while the old key still opens older copies.
-import { afterEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,7 +91,8 @@ function cli(dir: string, env: Record<string, string>, ...args: string[]) {
 }
 
 describe('Secrets at rest', () => {
-  test('When secrets are stored, then they open for use but the database file, a backup, the log and the API responses hold only ciphertext', async (t) => {
+  test('When secrets are stored, then they open for use but the database file, a backup, the log and the API responses hold only ciphertext', async () => {
+    const t = perTest();
     const w = world();
     const keyFile = join(w.dir, 'secrets.key');
     assert.match(w.log(), /created a secrets key file/);

@@ -1,8 +1,8 @@
 // The employee's pages in their language over HTTP: the real server on 127.0.0.1 and a real
 // OpenID Provider. The no-seat refusal follows Accept-Language, else the organisation's default;
 // /sso/me follows the member's own choice over Accept-Language. See docs/console.md, "Languages".
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { t, type Language } from '../../../i18n/index.js';
 import {
@@ -37,7 +37,7 @@ describe('Employee pages in five languages', () => {
   let provider: OidcTestProvider;
   let orgId: number;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     orgId = createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
@@ -54,7 +54,7 @@ describe('Employee pages in five languages', () => {
       ),
     }));
   });
-  after(async () => {
+  afterAll(async () => {
     await provider.close();
     await server.close();
     ctx.cleanup();

@@ -2,8 +2,8 @@
 // the code flow with PKCE through the provider's own login form, and every callback to refuse. The
 // provider runs in its default, conforming configuration (the scopes' claims only from UserInfo,
 // OIDC Core §5.4); one lenient provider puts them in the ID token as well.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
@@ -61,7 +61,7 @@ describe('OIDC adapter against oidc-provider', () => {
   // The provider listens on 127.0.0.1: allowed as the tests' OUTBOUND_ALLOWLIST allows it.
   const deps: OidcDeps = { clock: systemClock, fetch: createOutboundGuard(TEST_OUTBOUND).fetch };
 
-  before(async () => {
+  beforeAll(async () => {
     const clients = [
       { client_id: 'seatkeeper', client_secret: 'seatkeeper-secret', redirect_uris: [REDIRECT] },
       { client_id: 'other-app', client_secret: 'other-secret', redirect_uris: [OTHER_REDIRECT] },
@@ -82,7 +82,7 @@ describe('OIDC adapter against oidc-provider', () => {
       allowInsecureHttp: true,
     };
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([op.close(), other.close(), lenient.close()]);
   });
 

@@ -1,8 +1,8 @@
 // "Require single sign-on" end to end: the real server on 127.0.0.1 and a real OpenID Provider in its
 // default, conforming configuration (claims from UserInfo). The invitation link alone no longer
 // seats anyone; signing in through the provider accepts the invitation and ends in the console.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { csrfToken, SESSION_COOKIE } from '../../../api/auth.js';
 import { OPERATOR } from '../../../domain/model.js';
 import {
@@ -22,7 +22,7 @@ describe('Require single sign-on over HTTP', () => {
   let orgId: number;
   let owner: Record<string, string>;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     const example = createExample(ctx, { termStart: new Date().toISOString().slice(0, 10) });
     orgId = example.organisation.id;
@@ -42,7 +42,7 @@ describe('Require single sign-on over HTTP', () => {
       'content-type': 'application/json',
     };
   });
-  after(async () => {
+  afterAll(async () => {
     await provider.close();
     await server.close();
     ctx.cleanup();

@@ -1,7 +1,7 @@
 // The SAML adapter against a real (samlify) identity provider: the full SP-initiated flow, and every
 // response a service provider must refuse, each as its own test. Time is the test's FixedClock.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { inflateRawSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import { FixedClock } from '../../../domain/clock.js';
@@ -105,7 +105,7 @@ describe('SAML adapter against a samlify IdP', () => {
     });
   }
 
-  before(() => {
+  beforeAll(() => {
     clock = new FixedClock(NOW);
     deps = { clock, requests: new MemoryRequests(), consumedAssertions: new MemoryConsumed(clock) };
     // The IdP is set up from our SP metadata, as an administrator would.
@@ -124,7 +124,7 @@ describe('SAML adapter against a samlify IdP', () => {
     idp = startSamlIdp({ spMetadata: samlServiceProviderMetadata(placeholder), now: () => clock.now() });
     config = connection(1);
   });
-  after(() => idp.close());
+  afterAll(() => idp.close());
 
   describe('the full SP-initiated flow', () => {
     test('When the IdP answers our AuthnRequest with a signed response, then the identity comes from the assertion', async () => {

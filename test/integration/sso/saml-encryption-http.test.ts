@@ -1,8 +1,8 @@
 // Encrypted assertions and signed AuthnRequests end to end over HTTP: the real server, the test IdP
 // reading the service provider's real metadata (its certificates) as an IdP does, encrypting
 // assertions to it and checking AuthnRequest signatures with it.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { DOMParser } from '@xmldom/xmldom';
 import { OPERATOR } from '../../../domain/model.js';
 import {
@@ -64,7 +64,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     return res.text();
   };
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     orgId = createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
@@ -92,7 +92,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     main = make('Acme SAML', true);
     assertionOnly = make('Acme SAML (assertion signed)', false);
   });
-  after(async () => {
+  afterAll(async () => {
     idp.close();
     await server.close();
     ctx.cleanup();

@@ -1,8 +1,8 @@
 // The admin API for a SAML connection's service provider side: its metadata and keys, key
 // rotation (add a next key, promote it), and the encryption and request-signing options, through
 // the real app with a real database. Only owners; audited; a private key never leaves the server.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { DOMParser } from '@xmldom/xmldom';
 import Database from 'better-sqlite3';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
@@ -38,7 +38,7 @@ describe('SAML service provider keys through the admin API', () => {
   let connectionId: number;
   const path = () => `/sso-connections/${connectionId}/service-provider`;
 
-  before(async () => {
+  beforeAll(async () => {
     w = apiWorld();
     const made = await w.as.owner.post('/sso-connections', {
       protocol: 'saml',
@@ -50,7 +50,7 @@ describe('SAML service provider keys through the admin API', () => {
     assert.equal(made.status, 201, JSON.stringify(made.body));
     connectionId = made.body.id as number;
   });
-  after(() => w.cleanup());
+  afterAll(() => w.cleanup());
 
   test('When a SAML connection is created, then it has a current key whose certificate the metadata publishes for signing and encryption; no private key is ever returned', async () => {
     const keys = w.c.store.read((q) => q.samlSpKeys.keys(connectionId));

@@ -1,8 +1,8 @@
 // A SAML connection's SP private key is a stored secret like the others (db/secret-box.ts): sealed
 // at rest under the secrets key, never in the database file in the clear, and sealed again under a
 // new key by `seatkeeper secrets rotate` (storedSecrets.rotate), still opening afterwards.
-import { after, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { exampleOrganisation, tempDir, TEST_OUTBOUND } from '../../helpers/fixtu
 
 describe('SAML SP private keys at rest', () => {
   const dir = tempDir('seatkeeper-sp-keys-');
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const container = (keys: SecretKey[]): Container =>
     buildContainer({

@@ -6,8 +6,8 @@
 // speed-ups, and the direct path. The verdict (the whole verified response, or the error code) must
 // be the same every way, and the one each case expects: a change to the speed-ups, the direct path
 // or the libraries that moves one verdict fails here.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { DOMParser } from '@xmldom/xmldom';
 import { DateTime } from 'luxon';
 import { FixedClock } from '../../../domain/clock.js';
@@ -785,7 +785,7 @@ describe('SAML speed-ups: differential corpus', () => {
 
   let prepared: { readonly c: Case; readonly config: SamlConnectionConfig; readonly body: string }[];
 
-  before(async () => {
+  beforeAll(async () => {
     idp = startSamlIdp({ spMetadata: samlServiceProviderMetadata(base), now: () => clock.now() });
     other = startSamlIdp({ spMetadata: samlServiceProviderMetadata(base), now: () => clock.now() });
     prepared = [];
@@ -794,7 +794,7 @@ describe('SAML speed-ups: differential corpus', () => {
       prepared.push({ c, config, body: await c.response({ config }) });
     }
   });
-  after(() => {
+  afterAll(() => {
     setSamlSpeedups(true);
     setSamlDirect(true);
     idp.close();

@@ -2,8 +2,8 @@
 // sources they were written for, on wherever sso/saml.ts runs (this thread, a worker thread), and
 // each one gives the library's own answers. Each is compared, on and off, on real documents: a
 // response signed by the samlify test IdP, and small documents with every kind of node.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { FixedClock } from '../../../domain/clock.js';
@@ -88,7 +88,7 @@ describe('SAML library speed-ups', () => {
   /** A whole signed Response (both signatures), as the IdP posts it. */
   let signedXml: string;
 
-  before(async () => {
+  beforeAll(async () => {
     const sp: SamlConnectionConfig = {
       connectionId: 3,
       spEntityId: 'https://seatkeeper.test/sso/saml/3',
@@ -109,7 +109,7 @@ describe('SAML library speed-ups', () => {
     });
     signedXml = Buffer.from(posted.SAMLResponse, 'base64').toString('utf8');
   });
-  after(() => idp.close());
+  afterAll(() => idp.close());
 
   describe('installation', () => {
     test('When the SAML module has loaded, then every speed-up is installed on the exact packages it was written for, and switched on', () => {

@@ -1,8 +1,8 @@
 // The SAML verifier pool: real worker threads verifying real responses from a samlify IdP. The
 // verdicts must be the calling thread's, and the pool must wait, refuse, fail and stop cleanly:
 // never hang a sign-in, never keep a process alive.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { spawnSync } from 'node:child_process';
 import { DateTime } from 'luxon';
 import { FixedClock } from '../../../domain/clock.js';
@@ -53,7 +53,7 @@ describe('SAML verifier pool', () => {
       return true;
     });
 
-  before(() => {
+  beforeAll(() => {
     const sp: SamlConnectionConfig = {
       connectionId: 7,
       spEntityId: 'https://seatkeeper.test/sso/saml/7',
@@ -69,7 +69,7 @@ describe('SAML verifier pool', () => {
     idp = startSamlIdp({ spMetadata: samlServiceProviderMetadata(sp), now: () => clock.now() });
     config = { ...sp, idpCerts: [idp.certPem] };
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(pools.map((p) => p.close()));
     idp.close();
   });

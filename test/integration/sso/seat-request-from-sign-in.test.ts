@@ -2,8 +2,8 @@
 // page: the page carries a single-use ticket for the identity the provider asserted; the request
 // made with it is for that address (never one typed), the owners are mailed, and granting it
 // invites the person, holding the seat.
-import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { OPERATOR } from '../../../domain/model.js';
 import { createInvitationService } from '../../../provisioning/invitations.js';
 import { createMemberAdmin } from '../../../provisioning/member-admin.js';
@@ -53,7 +53,7 @@ describe('When a sign-in is refused because no seat is free', () => {
   let provider: OidcTestProvider;
   let orgId = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     // One standard seat, held by the primary owner's invitation: every JIT sign-in is refused.
     const { organisation, primaryOwner } = createExample(ctx, {
@@ -75,7 +75,7 @@ describe('When a sign-in is refused because no seat is free', () => {
       },
     }));
   });
-  after(async () => {
+  afterAll(async () => {
     await provider.close();
     await server.close();
     ctx.cleanup();

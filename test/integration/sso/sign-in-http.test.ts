@@ -1,7 +1,7 @@
 // Single sign-on end to end over HTTP: the real server on 127.0.0.1, a real OpenID Provider and a
 // real signing SAML IdP, the first sign-in creating the account (JIT) with a seat.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
 import {
   createExample,
@@ -44,7 +44,7 @@ describe('OpenID Connect sign-in over HTTP', () => {
   let provider: OidcTestProvider;
   let orgId: number;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     orgId = createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
@@ -64,7 +64,7 @@ describe('OpenID Connect sign-in over HTTP', () => {
       ),
     }));
   });
-  after(async () => {
+  afterAll(async () => {
     await provider.close();
     await server.close();
     ctx.cleanup();
@@ -208,7 +208,7 @@ describe('SAML sign-in over HTTP', () => {
   let acs: string;
   let spEntityId: string;
 
-  before(async () => {
+  beforeAll(async () => {
     ctx = setup(new Date().toISOString());
     orgId = createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
@@ -236,7 +236,7 @@ describe('SAML sign-in over HTTP', () => {
     spEntityId = `${server.url}/sso/saml/${connection.publicId}`;
     acs = `${spEntityId}/acs`;
   });
-  after(async () => {
+  afterAll(async () => {
     idp.close();
     await server.close();
     ctx.cleanup();

@@ -1,8 +1,9 @@
 // When the threads that verify SAML responses fail (a worker that dies, here of a memory limit too
 // small to start), the person gets a page that says to try again (503, a stable code, Retry-After),
 // never a 500, and nothing is accepted or used up.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -14,7 +15,8 @@ import { startSamlIdp } from '../../helpers/saml-idp.js';
 
 const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 
-test('When the SAML verifier fails, then the sign-in gets a 503 try-again page, and nothing is created or used up', async (t) => {
+test('When the SAML verifier fails, then the sign-in gets a 503 try-again page, and nothing is created or used up', async () => {
+  const t = perTest();
   const ctx = setup('2026-03-01T09:00:00Z');
   t.after(() => ctx.cleanup());
   const orgId = ctx.c.organisations.create(exampleOrganisation(), OPERATOR).organisation.id;

@@ -2,8 +2,9 @@
 // arrives signed in the Standard Webhooks format (checked with the specification's reference
 // verifier), in order per member; a receiver that is away for a while gets everything later,
 // nothing lost, and anything received twice carries the same event id.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { perTest } from '../../helpers/per-test.js';
+import assert from '../../helpers/assert.js';
 import { randomBytes } from 'node:crypto';
 import { WebhookVerificationError } from 'standardwebhooks';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
@@ -70,12 +71,13 @@ function readEvents(
 
 describe('Webhook delivery', () => {
   let receiver: WebhookReceiver;
-  before(async () => {
+  beforeAll(async () => {
     receiver = await startWebhookReceiver();
   });
-  after(() => receiver.close());
+  afterAll(() => receiver.close());
 
-  test('When members arrive, are invited and lose their seat, then a stock Standard Webhooks verifier accepts each event with the secret shown, and refuses any other body, secret or time', async (t) => {
+  test('When members arrive, are invited and lose their seat, then a stock Standard Webhooks verifier accepts each event with the secret shown, and refuses any other body, secret or time', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -130,7 +132,8 @@ describe('Webhook delivery', () => {
     );
   });
 
-  test('When an endpoint still has a secret of the earlier form, then its deliveries carry the earlier header as before and the Standard headers under the same key, until the secret is rotated', async (t) => {
+  test('When an endpoint still has a secret of the earlier form, then its deliveries carry the earlier header as before and the Standard headers under the same key, until the secret is rotated', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -204,7 +207,8 @@ describe('Webhook delivery', () => {
     assert.throws(() => verifyDelivery(newWebhookSecret(), delivery, now), /No matching signature/);
   });
 
-  test('When the receiver fails and then is down for hours, then every event is delivered once it is back, in order per member, none lost, repeats only with the same event id', async (t) => {
+  test('When the receiver fails and then is down for hours, then every event is delivered once it is back, in order per member, none lost, repeats only with the same event id', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -310,7 +314,8 @@ describe('Webhook delivery', () => {
     assert.equal(sample(metrics, 'seatkeeper_webhook_outbox_pending'), 0);
   });
 
-  test('When a worker dies holding a delivery, then another sends it once the lease runs out, with the same event id', async (t) => {
+  test('When a worker dies holding a delivery, then another sends it once the lease runs out, with the same event id', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -333,7 +338,8 @@ describe('Webhook delivery', () => {
     assert.equal(w.c.store.read((q) => q.webhooks.delivery(id))!.attempts, 2);
   });
 
-  test('When seats are bought and the last one of a tier is taken, then invoice.issued and seats.exhausted arrive, once', async (t) => {
+  test('When seats are bought and the last one of a tier is taken, then invoice.issued and seats.exhausted arrive, once', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
@@ -370,7 +376,8 @@ describe('Webhook delivery', () => {
     assert.equal(events[1]!.data.member?.id, premiumTaker.id, 'names the claim that took the last seat');
   });
 
-  test('When a change rolls back, then no event is recorded for it', async (t) => {
+  test('When a change rolls back, then no event is recorded for it', async () => {
+    const t = perTest();
     const w = world();
     t.after(() => w.cleanup());
     await addWebhookEndpoint(w, receiver.url);

@@ -1,9 +1,9 @@
 // A rotated-out webhook secret is a stored secret like the current one: sealed at rest, resealed
 // by `seatkeeper secrets rotate`, so retiring the old storage key during a rotation's overlap
 // leaves deliveries signed by both secrets.
-import assert from 'node:assert/strict';
+import assert from '../../helpers/assert.js';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { FixedClock } from '../../../domain/clock.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
@@ -22,10 +22,10 @@ const NOW = '2026-03-01T09:00:00Z';
 describe('Webhook secret overlap at rest', () => {
   let receiver: WebhookReceiver;
   const dir = tempDir('seatkeeper-overlap-');
-  before(async () => {
+  beforeAll(async () => {
     receiver = await startWebhookReceiver();
   });
-  after(async () => {
+  afterAll(async () => {
     await receiver.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,8 +1,8 @@
 // A route's handler is typed by the route's response schema: answering another shape is a type
 // error (checked by `tsc --noEmit`, which fails if an expected error below goes away), and the
 // schema is what the OpenAPI document shows.
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import assert from '../../helpers/assert.js';
+import { test } from '@jest/globals';
 import { z } from 'zod';
 import { openApiDocument } from '../../../api/openapi.js';
 import { noContent, ok, route } from '../../../api/route.js';

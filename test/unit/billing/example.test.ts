@@ -1,6 +1,6 @@
 // The source text's worked example, through the real services and a real database file.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { ContractExpiredError, ForbiddenError, QuoteError, SeatLimitError } from '../../../domain/errors.js';
 import { formatMinor } from '../../../domain/money.js';
 import { OPERATOR } from '../../../domain/model.js';

@@ -1,6 +1,6 @@
 // The proration rule of product.md, checked on the calendar cases that break naive arithmetic.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { DateTime } from 'luxon';
 import { fraction, formatMinor, multiplyAndRound } from '../../../domain/money.js';
 import { monthBoundary, positionInTerm, termEnd } from '../../../domain/term.js';

@@ -2,8 +2,8 @@
 // listing returns and the SQLite expression filters read (db/scim-shown-user.ts). Both run over the
 // same rows in a real SQLite database and must agree, JSON null in SQL standing for a key the
 // object leaves out.
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { openDatabase, type Db } from '../../../db/connection.js';
 import { scimShownUser, scimShownUserSql } from '../../../db/scim-shown-user.js';
 
@@ -37,13 +37,13 @@ const NAMES: readonly (string | null)[] = [
 describe('The SCIM attributes shown for a member the provider never pushed', () => {
   let db: Db;
 
-  before(() => {
+  beforeAll(() => {
     db = openDatabase(':memory:', { busyTimeoutMs: 1000 });
     db.exec('CREATE TABLE members (id INTEGER PRIMARY KEY, email TEXT NOT NULL, display_name TEXT)');
     const insert = db.prepare('INSERT INTO members (email, display_name) VALUES (?, ?)');
     NAMES.forEach((name, i) => insert.run(`person-${i}@acme.example`, name));
   });
-  after(() => {
+  afterAll(() => {
     db.close();
   });
 

@@ -1,6 +1,6 @@
 // The sign-in state tables: every value is handed out once, per connection, until it expires.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
 
 describe('Sign-in state', () => {

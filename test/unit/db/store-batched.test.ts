@@ -2,8 +2,8 @@
 // one transaction, each in its own savepoint; nobody hears of a result before the shared COMMIT;
 // a failure stays with its own write, a failed COMMIT fails them all; a busy lock is retried; the
 // batch size is capped. A second connection to the same file sees only what is committed.
-import { after, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeEach, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../db/connection.js';
@@ -13,7 +13,7 @@ import { tempDir } from '../../helpers/fixtures.js';
 
 const dir = tempDir('seatkeeper-store-');
 const open: Db[] = [];
-after(() => {
+afterAll(() => {
   for (const db of open) if (db.open) db.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -3,8 +3,8 @@
 // placeholder the code never fills, or leaves out one it does.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { IntlMessageFormat } from 'intl-messageformat';
 
 const LANGUAGES = ['en', 'de', 'it', 'es', 'pt'];

@@ -1,7 +1,7 @@
 // Which addresses the outbound guard refuses, and how OUTBOUND_ALLOWLIST is read: every range the
 // issue lists, IPv6 forms that carry an IPv4 address, and the public addresses that must pass.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { parseOutboundAllowlist, refusalOf, unwrapAddress } from '../../../net/outbound.js';
 import { parseConfig } from '../../../server/config.js';
 

@@ -1,8 +1,8 @@
 // The audit log's events in words: the server's English (provisioning/audit-events.ts) and the
 // console's catalogues (console/public/locales/*.json) name the same events alike.
-import assert from 'node:assert/strict';
+import assert from '../../helpers/assert.js';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { AUDIT_EVENTS, eventText } from '../../../provisioning/audit-events.js';
 
 const LANGUAGES = ['en', 'de', 'it', 'es', 'pt'] as const;

@@ -1,7 +1,7 @@
 // Sign-in and just-in-time accounts through the real services over a real database file: the
 // fixed resolution order, one transaction per JIT account, and every refusal with its stable code.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { SignInRefusedError } from '../../../domain/errors.js';
 import { LOWEST, OPERATOR } from '../../../domain/model.js';
 import type { ExternalIdentity } from '../../../provisioning/identity.js';

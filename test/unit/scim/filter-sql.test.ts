@@ -2,8 +2,8 @@
 // the exact set of users or groups each filter selects, the index userName eq uses, sorting, and
 // the checklist rows 8–12 of the SCIM client reference (case-insensitive userName, externalId,
 // emails value paths, enterprise URN paths, group displayName).
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { foldKey } from '../../../domain/fold.js';
 import { openDatabase, type Db } from '../../../db/connection.js';
 import { ValidationError } from '../../../domain/errors.js';
@@ -120,7 +120,7 @@ describe('SCIM filters compiled to SQLite', () => {
   let orgId: number;
   let owner: string;
 
-  before(() => {
+  beforeAll(() => {
     ctx = setup('2026-01-01T09:00:00Z');
     const created = createExample(ctx);
     orgId = created.organisation.id;
@@ -173,7 +173,7 @@ describe('SCIM filters compiled to SQLite', () => {
     })();
   });
 
-  after(() => {
+  afterAll(() => {
     db.close();
     ctx.cleanup();
   });

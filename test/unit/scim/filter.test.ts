@@ -3,8 +3,8 @@
 // yields invalid_filter, printed ASTs re-parse to themselves, and compiled SQL never carries a value.
 //
 // Reproduce a property failure with FC_SEED=<seed>; change the number of runs with FC_RUNS=<n>.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { openDatabase } from '../../../db/connection.js';
 import fc from 'fast-check';
 import { ValidationError } from '../../../domain/errors.js';

@@ -2,8 +2,8 @@
 // same SCIM errors as applying the PATCH in place; one organisation's backlog does not hold
 // another's PATCH for more than one turn; and the slices (scim/normalise.ts) name the operation
 // that passed a limit, and read an Entra typed path against what the operations before it did.
-import { after, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { ScimError } from '../../../scim/errors.js';
 import { MAX_USER_PATCH_OPERATIONS, MAX_VALUES } from '../../../scim/limits.js';
 import { applyUserPatch, normalisePatch, PATCH_SLICE_OPERATIONS } from '../../../scim/normalise.js';
@@ -44,7 +44,7 @@ const heavyPatch = (seed: string) =>
 
 describe('User PATCH threads', () => {
   const pool = createPatchPool({ baseUrl: BASE }, 1);
-  after(() => pool.close());
+  afterAll(() => pool.close());
 
   test('When a PATCH is applied on a thread, then the result is the one applied in place, and its SCIM errors are the same', async () => {
     const current = user(MAX_VALUES);

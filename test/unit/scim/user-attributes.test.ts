@@ -4,8 +4,8 @@
 // shapes Okta and Entra send every day must take the fast path, or it saves nothing.
 //
 // Reproduce a property failure with FC_SEED=<seed>; change the number of runs with FC_RUNS=<n>.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import fc from 'fast-check';
 import { normaliseResource } from '../../../scim/normalise.js';
 import { fromScimUser } from '../../../scim/representation.js';

@@ -1,8 +1,8 @@
 // The owners' notices through the real services: seat-usage thresholds mailed once per crossing and
 // re-armed when usage falls back, the owners' own thresholds, and the hourly "no seats for a
 // sign-in" mail, each written with the change that causes it and delivered to a real SMTP server.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { ForbiddenError, SignInRefusedError, ValidationError } from '../../../domain/errors.js';
 import { HIGHEST, LOWEST, OPERATOR, type Actor } from '../../../domain/model.js';
 import type { Member } from '../../../db/queries/members.js';

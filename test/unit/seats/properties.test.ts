@@ -16,8 +16,8 @@
 //
 // Reproduce a failure with FC_SEED=<seed> (and FC_PATH=<path> to jump to the shrunk case); make the
 // run longer or shorter with FC_RUNS=<n>.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { accessSync, constants } from 'node:fs';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';

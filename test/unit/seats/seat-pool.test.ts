@@ -1,7 +1,7 @@
 // The seat pool's operations (seats/seat-pool.ts) and the member service over it
 // (provisioning/members.ts), through the real services and a real database file.
-import { afterEach, beforeEach, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { DateTime } from 'luxon';
 import {
   ConflictError,

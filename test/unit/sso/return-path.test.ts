@@ -1,7 +1,7 @@
 // Where a sign-in may end: only a path on this server. Every form of "somewhere else" a browser
 // would follow is refused (open redirect; RFC 9700 §4.11).
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { ValidationError } from '../../../domain/errors.js';
 import { returnPath } from '../../../sso/return-path.js';
 

@@ -3,8 +3,8 @@
 // and xpath copies they use) must fail here, so that someone reads the new versions' verification
 // code before the direct path runs on them: on other versions it steps aside (node-saml verifies
 // everything, slower), and this test says so.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

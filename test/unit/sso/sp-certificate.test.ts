@@ -6,8 +6,8 @@ import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import { certificateBody, makeSpKeyPair, SP_KEY_BITS } from '../../../sso/sp-certificate.js';
 
 describe('SAML service provider key pairs', () => {

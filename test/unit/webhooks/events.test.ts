@@ -1,6 +1,6 @@
 // Which webhook event types an audit entry stands for (webhooks/events.ts, docs/webhooks.md).
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
 import type { AuditEntry } from '../../../db/queries/audit.js';
 import { eventTypesOf } from '../../../webhooks/events.js';
 

@@ -1,6 +1,6 @@
 // Sends the providers' requests (requests.ts) to a real listening server, and asserts in the
 // protocol's and the seat pool's own terms.
-import assert from 'node:assert/strict';
+import assert from './assert.js';
 import {
   createExample,
   heldMatchesMembers,
@@ -9,8 +9,8 @@ import {
   setup,
   type RunningServer,
   type TestContext,
-} from '../../helpers/fixtures.js';
-import { ERROR_SCHEMA, SEATKEEPER, type ScimRequest } from './requests.js';
+} from './fixtures.js';
+import { ERROR_SCHEMA, SEATKEEPER, type ScimRequest } from './scim-requests.js';
 
 export interface ScimResponse {
   readonly status: number;
@@ -124,13 +124,20 @@ export interface World {
   token: string;
 }
 
-/** An organisation inside its term, a server, and a SCIM client for it. */
-export async function world(seats: { standard: number; premium: number }): Promise<World> {
+/**
+ * Starts an organisation inside its term (1 March 2026) with `seats` (the example contract's when
+ * not given), a server listening on 127.0.0.1 (with `server` settings such as a SCIM rate limit),
+ * and a SCIM client with a token of the organisation.
+ */
+export async function world(
+  seats?: { standard: number; premium: number },
+  server: Parameters<typeof listen>[1] = {},
+): Promise<World> {
   const ctx = setup('2026-03-01T10:00:00Z');
-  const { organisation } = createExample(ctx, { seats });
-  const server = await listen(ctx);
+  const { organisation } = createExample(ctx, seats ? { seats } : {});
+  const running = await listen(ctx, server);
   const token = scimToken(ctx, organisation.id);
-  return { ctx, server, orgId: organisation.id, token, scim: scimClient(server, token) };
+  return { ctx, server: running, orgId: organisation.id, token, scim: scimClient(running, token) };
 }
 
 export async function close(w: World): Promise<void> {

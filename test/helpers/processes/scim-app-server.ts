@@ -3,11 +3,11 @@
 // {"port": N}, once it listens; exits when its stdin closes.
 // Not a test file: scim-processes.test.ts spawns it.
 //
-//   node --import tsx test/integration/scim/server-process.ts DB_PATH
+//   node --import tsx test/helpers/processes/scim-app-server.ts DB_PATH
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../../server/app.js';
-import { args, workerContainer } from '../workers/protocol.js';
+import { args, workerContainer } from './protocol.js';
 
 const [databasePath] = args(['DB_PATH']);
 const { c } = workerContainer(databasePath!);

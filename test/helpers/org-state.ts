@@ -2,7 +2,7 @@
 // routes could write, read straight from the database file, so "nothing was written" is checked
 // against storage itself rather than through the code under test.
 import Database from 'better-sqlite3';
-import type { ApiWorld } from '../../helpers/api.js';
+import type { ApiWorld } from './api.js';
 
 const QUERIES = {
   audit: 'SELECT count(*) AS n, max(id) AS last FROM audit_log',

@@ -4,7 +4,7 @@
 //
 // PAUSE_MS (optional, default 0) sleeps that long after each attempt, outside any transaction.
 //
-//   node --import tsx test/integration/workers/claimer.ts DB_PATH ORG_ID TAG STOP_AFTER MAX_ATTEMPTS [PAUSE_MS]
+//   node --import tsx test/helpers/processes/claimer.ts DB_PATH ORG_ID TAG STOP_AFTER MAX_ATTEMPTS [PAUSE_MS]
 import { SeatLimitError } from '../../../domain/errors.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { args, describeError, send, waitForGo, workerContainer } from './protocol.js';

@@ -5,14 +5,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { OPERATOR } from '../../domain/model.js';
-import {
-  createExample,
-  listen,
-  scimToken,
-  setup,
-  type RunningServer,
-  type TestContext,
-} from '../helpers/fixtures.js';
+import { createExample, listen, scimToken, setup, type RunningServer, type TestContext } from './fixtures.js';
 
 /** The peer suites, kept outside the project so CI has them too (../shared/conformance/README.md). */
 export const CONFORMANCE_DIR = resolve('..', 'shared', 'conformance');

@@ -3,7 +3,7 @@
 // one transaction through the real services. Reports progress every few operations; meant to be
 // stopped with SIGKILL (it gives up by itself after MAX_SECONDS so that it never outlives a test).
 //
-//   node --import tsx test/integration/workers/churner.ts DB_PATH ORG_ID TAG MAX_SECONDS
+//   node --import tsx test/helpers/processes/churner.ts DB_PATH ORG_ID TAG MAX_SECONDS
 import { SeatLimitError } from '../../../domain/errors.js';
 import { HIGHEST, LOWEST, OPERATOR } from '../../../domain/model.js';
 import { args, describeError, send, waitForGo, workerContainer } from './protocol.js';
