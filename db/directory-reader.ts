@@ -8,9 +8,8 @@
 // has at most one list running, so one organisation's scans never queue another's lookups. Idle
 // workers are unref'd: they never keep the process alive. A worker that dies fails the list it
 // held, and the next list starts a new one.
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../domain/worker-thread.js';
 import { ValidationError } from '../domain/errors.js';
 import type { ListPage } from './queries/directory-users.js';
 import type { Group } from './queries/groups.js';
@@ -79,8 +78,7 @@ export function createDirectoryReader(data: ReaderWorkerData, threads = THREADS)
   let closed = false;
 
   function start(): Slot {
-    const { filename, workerOptions } = workerEntry();
-    const worker = new Worker(filename, { ...workerOptions, workerData: data });
+    const worker = startWorker(import.meta.url, 'directory-reader-worker', { workerData: data });
     worker.unref();
     const slot: Slot = { worker, job: undefined };
     let failure: string | undefined;
@@ -157,15 +155,4 @@ function rebuild(error: Extract<ReaderReply, { ok: false }>['error']): Error {
   if (error.name === 'ValidationError')
     return new ValidationError(error.message, error.details ?? {}, error.code);
   return new Error(error.message);
-}
-
-/** The worker's entry: the compiled .js beside this file, or, from the sources, the .ts through tsx. */
-function workerEntry(): { filename: string | URL; workerOptions: WorkerOptions } {
-  const extension = extname(fileURLToPath(import.meta.url));
-  const entry = new URL(`./directory-reader-worker${extension}`, import.meta.url);
-  if (extension !== '.ts') return { filename: entry, workerOptions: {} };
-  return {
-    filename: `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-    workerOptions: { eval: true },
-  };
 }

@@ -15,9 +15,8 @@
 //
 // One pool per process, started at the first PATCH. Idle threads are unref'd, so they never keep
 // the process alive; a thread that dies fails the PATCH it held, and the next PATCH starts a new one.
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../domain/worker-thread.js';
 import { ScimError, type ScimType } from './errors.js';
 import type { PatchOperation } from './normalise.js';
 
@@ -93,8 +92,7 @@ export function createPatchPool(data: PatchWorkerData, threads = THREADS): Patch
   let closed = false;
 
   function start(): Slot {
-    const { filename, workerOptions } = workerEntry();
-    const worker = new Worker(filename, { ...workerOptions, workerData: data });
+    const worker = startWorker(import.meta.url, 'patch-worker', { workerData: data });
     worker.unref();
     const slot: Slot = { worker, job: undefined };
     let failure: string | undefined;
@@ -195,15 +193,4 @@ export function sharedPatchPool(data: PatchWorkerData): PatchPool {
 function rebuild(error: Extract<PatchReply, { ok: false }>['error']): Error {
   if (error.scim) return new ScimError(error.status, error.scimType, error.detail);
   return new Error(error.message);
-}
-
-/** The worker's entry: the compiled .js beside this file, or, from the sources, the .ts through tsx. */
-function workerEntry(): { filename: string | URL; workerOptions: WorkerOptions } {
-  const extension = extname(fileURLToPath(import.meta.url));
-  const entry = new URL(`./patch-worker${extension}`, import.meta.url);
-  if (extension !== '.ts') return { filename: entry, workerOptions: {} };
-  return {
-    filename: `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-    workerOptions: { eval: true },
-  };
 }

@@ -11,9 +11,8 @@
 // When too many responses are waiting, new ones are refused at once (sso_busy, 503) instead of
 // queueing without bound.
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../domain/worker-thread.js';
 import type { DateTime } from 'luxon';
 import { SsoError, type SsoErrorCode } from './errors.js';
 import type { SamlConnectionConfig, SamlVerifier, VerifiedSamlResponse } from './saml.js';
@@ -121,9 +120,7 @@ export function createSamlVerifierPool(options: SamlVerifierPoolOptions = {}): S
   let closed = false;
 
   function spawn(): Slot {
-    const { filename, workerOptions } = workerEntry();
-    const worker = new Worker(filename, {
-      ...workerOptions,
+    const worker = startWorker(import.meta.url, 'saml-verifier-worker', {
       workerData,
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
     });
@@ -265,21 +262,5 @@ export function createSamlVerifierPool(options: SamlVerifierPoolOptions = {}): S
       }
       await Promise.all(running.map((slot) => slot.worker.terminate()));
     },
-  };
-}
-
-/**
- * The worker's module: next to this one, with the same extension. Compiled, that is plain
- * JavaScript. From the TypeScript sources (tests, the benchmarks, `npm run dev`) the worker needs the
- * TypeScript loader this thread was started with, and Node 20 does not pass --import loaders on to
- * worker threads: the worker registers it itself before loading the module.
- */
-function workerEntry(): { filename: string | URL; workerOptions: WorkerOptions } {
-  const extension = extname(fileURLToPath(import.meta.url));
-  const entry = new URL(`./saml-verifier-worker${extension}`, import.meta.url);
-  if (extension !== '.ts') return { filename: entry, workerOptions: {} };
-  return {
-    filename: `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-    workerOptions: { eval: true },
   };
 }
