@@ -2,6 +2,7 @@
 // the console routes in the browser, each with a strict Content-Security-Policy. The console is a
 // client of the admin API only; nothing here reads data.
 import { createRequire } from 'node:module';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Response, type Router } from 'express';
 
@@ -13,12 +14,18 @@ const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 /**
  * Browser bundles served from node_modules as they are installed, no copy kept in the tree: the
  * ICU MessageFormat library (one self-contained ES module) the console's i18n.js imports.
+ * Absolute paths of the installed files, by the name the console asks for.
  */
-const VENDOR: Readonly<Record<string, string>> = {
+export const VENDOR_FILES: Readonly<Record<string, string>> = {
   'intl-messageformat.js': createRequire(import.meta.url).resolve(
     'intl-messageformat/intl-messageformat.esm.js',
   ),
 };
+
+export interface ConsoleRouterOptions {
+  /** The vendor bundles to serve (default VENDOR_FILES); tests point it at files they place. */
+  readonly vendorFiles?: Readonly<Record<string, string>>;
+}
 
 /**
  * The console's own pages (paths below /console), as its client-side router knows them
@@ -60,7 +67,8 @@ function securityHeaders(res: Response): void {
   res.setHeader('cross-origin-opener-policy', 'same-origin');
 }
 
-export function createConsoleRouter(): Router {
+export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router {
+  const vendorFiles = options.vendorFiles ?? VENDOR_FILES;
   const router = express.Router({ strict: false });
   router.use((_req, res, next) => {
     securityHeaders(res);
@@ -68,14 +76,17 @@ export function createConsoleRouter(): Router {
   });
   // Files change only with a release and carry no hash in their names: revalidate every time.
   router.get('/assets/vendor/:file', (req, res, next) => {
-    const file = VENDOR[req.params.file];
+    const file = Object.hasOwn(vendorFiles, req.params.file) ? vendorFiles[req.params.file] : undefined;
     if (!file) {
       next();
       return;
     }
     res.setHeader('cache-control', 'no-cache');
     res.type('text/javascript');
-    res.sendFile(file, (error) => {
+    // Relative to its own directory: the dotfile rule then looks at the file's name only. With an
+    // absolute path it looks at every directory above it, and an installation under a hidden
+    // directory (~/.cache/…, ~/.local/…) answered 404 for the console's own library.
+    res.sendFile(basename(file), { root: dirname(file) }, (error) => {
       if (error) next(error);
     });
   });
