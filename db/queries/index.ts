@@ -32,6 +32,15 @@ import { createWebhookQueries } from './webhooks.js';
 /** `secrets` seals and opens the secrets stored for later use (db/secret-box.ts). */
 export function createQueries(db: Db, secrets: SecretBox) {
   return {
+    /**
+     * Runs `work` in a savepoint of the current write: a throw undoes only what `work` wrote, and
+     * the caller may catch it and go on (a refused seat claim still records the refusal). Only
+     * inside a write: a savepoint outside a transaction would silently be one of its own.
+     */
+    savepoint<T>(work: () => T): T {
+      if (!db.inTransaction) throw new Error('A savepoint was asked for outside a write transaction.');
+      return db.transaction(work)();
+    },
     organisations: createOrganisationQueries(db),
     contracts: createContractQueries(db),
     tiers: createTierQueries(db),
