@@ -15,7 +15,7 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
 import { OutboundRefusedError, type OutboundRefusal } from '../domain/errors.js';
 
 /** The ranges refused, by the reason an owner is told. The first match names the reason. */
@@ -132,11 +132,28 @@ export type Resolver = (host: string) => Promise<readonly LookupAddress[]>;
 
 const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
 
+/**
+ * The most an answer's body may hold. Everything fetched here is small (a discovery document, a
+ * JWKS, a token or UserInfo answer, a webhook receiver's reply, which is read only to free the
+ * connection); a server that streams more would otherwise grow this process's memory for as long
+ * as a timeout allows, at every organisation's expense.
+ */
+export const OUTBOUND_MAX_RESPONSE_BYTES = 1024 * 1024;
+
 export interface OutboundOptions {
   /** OUTBOUND_ALLOWLIST's entries: host names, addresses and CIDR ranges reachable although private. */
   readonly allowlist: readonly string[];
   /** Name resolution; the system's by default. */
   readonly resolve?: Resolver;
+  /** Largest answer body read (default OUTBOUND_MAX_RESPONSE_BYTES). */
+  readonly maxResponseBytes?: number;
+}
+
+/** The system-error-like cause a too-large answer fails with, as fetch's network failures do. */
+function tooLarge(limit: number): Error & { code: string } {
+  return Object.assign(new Error(`the answer is larger than ${limit} bytes`), {
+    code: 'ERESPONSETOOLARGE',
+  });
 }
 
 export interface OutboundTarget {
@@ -163,12 +180,15 @@ export interface OutboundGuard {
    * fetch() that connects only to the address `resolve` judged, follows no redirect (a 3xx comes
    * back as it is) and refuses as `resolve` does. Network failures reject as fetch's do (a
    * TypeError whose `cause` has the system error `code`); an aborted signal rejects with its reason.
+   * An answer whose body is larger than the limit fails the same way (cause code
+   * ERESPONSETOOLARGE): at once when its Content-Length says so, else when reading passes it.
    */
   readonly fetch: (input: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 export function createOutboundGuard(options: OutboundOptions): OutboundGuard {
   const resolver = options.resolve ?? systemResolver;
+  const maxResponseBytes = options.maxResponseBytes ?? OUTBOUND_MAX_RESPONSE_BYTES;
   const allowedHosts = new Set<string>();
   const allowedAddresses = new BlockList();
   for (const entry of options.allowlist) {
@@ -320,8 +340,14 @@ export function createOutboundGuard(options: OutboundOptions): OutboundGuard {
           const status = res.statusCode ?? 0;
           const noBody = request.method === 'HEAD' || [204, 205, 304].includes(status);
           if (noBody) res.resume();
+          const declared = Number(res.headers['content-length']);
+          if (!noBody && declared > maxResponseBytes) {
+            res.destroy();
+            reject(new TypeError('fetch failed', { cause: tooLarge(maxResponseBytes) }));
+            return;
+          }
           resolvePromise(
-            new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+            new Response(noBody ? null : (Readable.toWeb(bounded(res)) as ReadableStream<Uint8Array>), {
               status,
               statusText: res.statusMessage ?? '',
               headers: responseHeaders,
@@ -334,6 +360,27 @@ export function createOutboundGuard(options: OutboundOptions): OutboundGuard {
       });
       req.end(body);
     });
+  }
+
+  /**
+   * The answer's body, failing once more than the limit has arrived (chunked answers, or a
+   * Content-Length that understated); the connection is then closed, so nothing more is read.
+   */
+  function bounded(res: http.IncomingMessage): Readable {
+    let received = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        if (received > maxResponseBytes) {
+          res.destroy();
+          callback(new TypeError('fetch failed', { cause: tooLarge(maxResponseBytes) }));
+        } else callback(null, chunk);
+      },
+    });
+    // A connection that breaks or closes early fails the body too (premature close), as it would
+    // without the counter.
+    pipeline(res, counter, () => undefined);
+    return counter;
   }
 
   return { resolve, check, fetch: guardedFetch };

@@ -121,6 +121,47 @@ describe('Outbound guard against real receivers', () => {
     }
   });
 
+  test('When an answer is larger than the limit, then it fails as a network failure: at once by its Content-Length, else while it is read', async () => {
+    const limit = 10_000;
+    const guard = createOutboundGuard({ allowlist: ['127.0.0.1'], maxResponseBytes: limit });
+    const tooLarge = (error: unknown) =>
+      error instanceof TypeError &&
+      (error.cause as { code?: unknown } | undefined)?.code === 'ERESPONSETOOLARGE';
+
+    const declared = await receiver('127.0.0.1', (_req, res) => {
+      res.writeHead(200, { 'content-length': String(limit + 1) }).end('x'.repeat(limit + 1));
+    });
+    // No Content-Length: chunks that never end, until the connection is closed.
+    let closedEarly = false;
+    const endless = await receiver('127.0.0.1', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = 'y'.repeat(4096);
+      const timer = setInterval(() => res.write(chunk), 1);
+      res.on('close', () => {
+        clearInterval(timer);
+        closedEarly = !res.writableEnded;
+      });
+    });
+    const exact = await receiver('127.0.0.1', (_req, res) => {
+      res.write('z'.repeat(limit - 1));
+      res.end('z');
+    });
+    try {
+      await assert.rejects(guard.fetch(declared.url), tooLarge);
+
+      const res = await guard.fetch(endless.url);
+      assert.equal(res.status, 200, 'the status and headers come back');
+      await assert.rejects(res.arrayBuffer(), tooLarge);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(closedEarly, true, 'the connection was closed: nothing more is read');
+
+      const body = await (await guard.fetch(exact.url)).text();
+      assert.equal(body.length, limit, 'an answer of exactly the limit is read whole');
+    } finally {
+      await Promise.all([declared.close(), endless.close(), exact.close()]);
+    }
+  });
+
   test('When the URL is an IPv4-mapped IPv6 literal of loopback, then it is refused', async () => {
     const guard = createOutboundGuard({ allowlist: [] });
     await refused(guard.fetch(`http://[::ffff:127.0.0.1]:${allowed.port}/hook`), 'loopback');
