@@ -21,7 +21,7 @@ import {
 } from '../provisioning/sso.js';
 import { SCIM_PATH } from '../scim/router.js';
 import { SsoError } from '../sso/errors.js';
-import { SSO_PATH } from '../sso/router.js';
+import { ssoEndpoints } from '../sso/endpoints.js';
 import { parseIdpMetadata } from '../sso/saml.js';
 import { serviceProviderMetadata } from '../sso/saml-metadata.js';
 import { ExpiresAt } from './api-tokens.js';
@@ -293,6 +293,7 @@ export function identityRoutes(deps: {
 }): Route[] {
   const { directory, sso, scimTokens, outbound } = deps;
   const base = deps.publicBaseUrl.replace(/\/+$/, '');
+  const endpoints = ssoEndpoints(base);
 
   /** A connection as the console shows it, with what to give the identity provider. */
   const connectionView = (c: SsoConnectionView) => ({
@@ -304,14 +305,7 @@ export function identityRoutes(deps: {
     settings: c.config,
     clientSecretSet: c.clientSecretSet,
     linkedIdentities: c.linkedIdentities,
-    serviceProvider:
-      c.protocol === 'saml'
-        ? {
-            entityId: `${base}${SSO_PATH}/saml/${c.publicId}`,
-            metadataUrl: `${base}${SSO_PATH}/saml/${c.publicId}`,
-            acsUrl: `${base}${SSO_PATH}/saml/${c.publicId}/acs`,
-          }
-        : { redirectUri: `${base}${SSO_PATH}/oidc/callback` },
+    serviceProvider: endpoints.serviceProvider(c),
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   });
@@ -322,17 +316,18 @@ export function identityRoutes(deps: {
     settings: Readonly<Record<string, unknown>>,
     keys: readonly SpKey[],
   ): z.infer<typeof ServiceProviderSchema> => {
-    const entityId = `${base}${SSO_PATH}/saml/${publicId}`;
+    const entityId = endpoints.samlEntityId(publicId);
+    const acsUrl = endpoints.samlAcsUrl(publicId);
     const signAuthnRequests = settings.signAuthnRequests === true;
     return {
       entityId,
       metadataUrl: entityId,
-      acsUrl: `${entityId}/acs`,
+      acsUrl,
       signAuthnRequests,
       requireEncryptedAssertions: settings.requireEncryptedAssertions === true,
       metadata: serviceProviderMetadata({
         spEntityId: entityId,
-        acsUrl: `${entityId}/acs`,
+        acsUrl,
         nameIdFormat: typeof settings.nameIdFormat === 'string' ? settings.nameIdFormat : null,
         signAuthnRequests,
         certificates: keys.filter((k) => k.status !== 'previous').map((k) => k.certificate),

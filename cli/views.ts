@@ -11,27 +11,20 @@ import type { ApiTokenView } from '../provisioning/api-tokens.js';
 import type { SsoConnection, SsoConnectionView } from '../provisioning/sso.js';
 import { API_PATH } from '../api/router.js';
 import { SCIM_PATH } from '../scim/router.js';
-import { SSO_PATH } from '../sso/router.js';
-import type { TierUsage } from '../seats/seat-pool.js';
+import { ssoEndpoints } from '../sso/endpoints.js';
+import type { TierUsage } from '../seats/usage.js';
 
 export { invoiceSummary, invoiceView, memberJson, quoteView };
 
 /** The absolute URLs a command prints, below PUBLIC_BASE_URL (no trailing slash). */
 export function urls(publicBaseUrl: string) {
   const base = publicBaseUrl.replace(/\/+$/, '');
+  const sso = ssoEndpoints(base);
   return {
     scimBaseUrl: `${base}${SCIM_PATH}`,
     apiBaseUrl: `${base}${API_PATH}`,
     /** What to give the identity provider: as `serviceProvider` in GET /api/v1/sso-connections. */
-    serviceProvider(c: Pick<SsoConnection, 'protocol' | 'publicId'>) {
-      return c.protocol === 'saml'
-        ? {
-            entityId: `${base}${SSO_PATH}/saml/${c.publicId}`,
-            metadataUrl: `${base}${SSO_PATH}/saml/${c.publicId}`,
-            acsUrl: `${base}${SSO_PATH}/saml/${c.publicId}/acs`,
-          }
-        : { redirectUri: `${base}${SSO_PATH}/oidc/callback` };
-    },
+    serviceProvider: (c: Pick<SsoConnection, 'protocol' | 'publicId'>) => sso.serviceProvider(c),
   };
 }
 

@@ -24,8 +24,9 @@ import { requireOrganisation } from '../seats/contract-state.js';
 import type { OwnerNotices } from '../seats/notices.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import type { ExternalIdentity } from './identity.js';
-import { changeRole, emailDomain, mappedAccess, type MemberService } from './members.js';
+import { changeRole, mappedAccess, type MemberService } from './members.js';
 import { issueSeatRequestTicket } from './seat-requests.js';
+import { onVerifiedDomain } from './verified-domains.js';
 
 /** Product rule: owners hear about sign-ins refused for want of a seat at most once an hour. */
 const NOTICE_INTERVAL_HOURS = 1;
@@ -62,18 +63,6 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
       organisation,
       `You are in none of the groups that give access to ${organisation.name}. Ask an administrator to add you to one.`,
     );
-  }
-
-  /** True when the address is on a domain the operator verified for this organisation. */
-  function onVerifiedDomain(q: Queries, organisationId: number, email: string | null): email is string {
-    if (email === null) return false;
-    let domain: string;
-    try {
-      domain = emailDomain(email);
-    } catch {
-      return false;
-    }
-    return q.organisations.domains(organisationId).some((d) => d.domain === domain && d.verifiedAt !== null);
   }
 
   /** The highest role the person's groups map to; null for none; undefined when mappings are off. */

@@ -15,7 +15,7 @@ import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { makeSpKeyPair, type SpKeyPair } from '../sso/sp-certificate.js';
-import { emailDomain } from './members.js';
+import { onVerifiedDomain, organisationOfVerifiedDomain } from './verified-domains.js';
 
 export type { SsoConnection } from '../db/queries/sso.js';
 export type { Session } from '../db/queries/sso-state.js';
@@ -147,13 +147,7 @@ export function ssoRequiredFor(
   person: { readonly email: string; readonly role: Role },
 ): boolean {
   if (!organisation.requireSso || person.role === 'primary_owner') return false;
-  let domain: string;
-  try {
-    domain = emailDomain(person.email);
-  } catch {
-    return false;
-  }
-  return q.organisations.domains(organisation.id).some((d) => d.domain === domain && d.verifiedAt !== null);
+  return onVerifiedDomain(q, organisation.id, person.email);
 }
 
 /** The refusal of a mailed way in (sign-in link, invitation) while single sign-on is required. */
@@ -623,14 +617,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
       return store.read((q) => {
         let organisationId: number | undefined;
         if (start.slug) organisationId = q.organisations.bySlug(start.slug)?.id;
-        else if (start.email) {
-          const domain = emailDomain(start.email);
-          organisationId = q.organisations
-            .all()
-            .find((o) =>
-              q.organisations.domains(o.id).some((d) => d.domain === domain && d.verifiedAt !== null),
-            )?.id;
-        }
+        else if (start.email) organisationId = organisationOfVerifiedDomain(q, start.email);
         const connection =
           organisationId === undefined ? undefined : q.sso.connections(organisationId).find((c) => c.enabled);
         if (!connection)

@@ -23,6 +23,7 @@ import { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
 import type { Logger } from '../server/logger.js';
 import { SsoError } from './errors.js';
 import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig, type OidcDeps } from './oidc.js';
+import { OIDC_CALLBACK_PATH, SSO_PATH, ssoEndpoints } from './endpoints.js';
 import { DEFAULT_RETURN_PATH, returnPath } from './return-path.js';
 import {
   acceptSamlResponse,
@@ -39,7 +40,7 @@ import {
   type SamlVerifierPoolOptions,
 } from './saml-verifier-pool.js';
 
-export const SSO_PATH = '/sso';
+export { SSO_PATH } from './endpoints.js';
 export { SESSION_COOKIE } from '../server/cookies.js';
 /**
  * Binds an OpenID Connect sign-in to the browser that started it: a hash of its `state`, sent only
@@ -48,7 +49,6 @@ export { SESSION_COOKIE } from '../server/cookies.js';
  * IdP's redirect back is a top-level GET, so a SameSite=Lax cookie comes along.
  */
 export const OIDC_BROWSER_COOKIE = 'seatkeeper_oidc_';
-const OIDC_CALLBACK_PATH = `${SSO_PATH}/oidc/callback`;
 
 /**
  * The cookie that binds a sign-in to its browser: its value is the state's hash, and its name is
@@ -139,6 +139,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
     );
   };
   const base = deps.publicBaseUrl;
+  const endpoints = ssoEndpoints(base);
   const oidcDeps: OidcDeps = { clock, ...(deps.outboundFetch ? { fetch: deps.outboundFetch } : {}) };
   // Secure when the public URL is https, or this request came over https (directly, or through a
   // proxy that TRUST_PROXY believes: req.secure).
@@ -163,8 +164,8 @@ export function createSsoRouter(deps: SsoDeps): Router {
     return {
       ...cfg,
       connectionId: c.id,
-      spEntityId: `${base}${SSO_PATH}/saml/${c.publicId}`,
-      acsUrl: `${base}${SSO_PATH}/saml/${c.publicId}/acs`,
+      spEntityId: endpoints.samlEntityId(c.publicId),
+      acsUrl: endpoints.samlAcsUrl(c.publicId),
       ...(keys === 'decrypt' ? { decryptionKeys: sso.decryptionKeys(c.id) } : {}),
       ...(keys === 'sign' && cfg.signAuthnRequests ? { signingKey: sso.signingKey(c.id) } : {}),
     };
@@ -182,8 +183,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       issuer: cfg.issuer,
       clientId: cfg.clientId,
       clientSecret: sso.secret(c.id) ?? '',
-      // One callback for every connection (one URL to register): the state names the connection.
-      redirectUri: `${base}${SSO_PATH}/oidc/callback`,
+      redirectUri: endpoints.oidcRedirectUri,
       scopes: cfg.scopes,
       claimMap: cfg.claimMap,
       // Plain http only to a provider on this machine (development and tests); otherwise https.
