@@ -21,6 +21,7 @@ import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, line, remainderOfTerm } from './invoicing.js';
 import { previewRenewal, type RenewalPreview } from './renewal.js';
+import { recordAudit } from '../audit/record.js';
 
 /** What a buyer asks for, before validation. */
 export interface PurchaseInput {
@@ -133,7 +134,7 @@ export function createBilling({
         actor,
         at: now,
       });
-      q.audit.append({
+      recordAudit(q, {
         organisationId,
         at: now.toISO()!,
         actor,
@@ -276,7 +277,7 @@ export function createBilling({
         if (before !== null && JSON.stringify(shown(before)) === JSON.stringify(shown(contact)))
           return before;
         q.billingContacts.put(organisationId, contact);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -492,7 +493,7 @@ function moveUp(q: Queries, member: Member, to: string, actor: Actor, at: DateTi
   if (!q.members.setSeat(member, member.seatState, member.seatState, to, when)) {
     throw new QuoteError('quote_stale', `Member ${member.email} changed meanwhile; review a new quote.`);
   }
-  q.audit.append({
+  recordAudit(q, {
     organisationId: member.organisationId,
     at: when,
     actor,

@@ -10,6 +10,7 @@ import type { Invoice, InvoiceKind, InvoiceLine, LineAction } from '../db/querie
 import type { Organisation } from '../db/queries/organisations.js';
 import type { PoolTier } from '../db/queries/seat-pools.js';
 import { ValidationError } from '../domain/errors.js';
+import { recordAudit } from '../audit/record.js';
 
 /** "10", "9 16/31": months as a person reads them. */
 export function formatMonths(months: Fraction): string {
@@ -119,7 +120,7 @@ export function issueInvoice(q: Queries, i: IssueInvoice): Invoice {
     quoteId: i.quoteId,
     lines: i.lines,
   });
-  q.audit.append({
+  recordAudit(q, {
     organisationId: i.organisation.id,
     at: invoice.issuedAt,
     actor: i.actor,

@@ -12,6 +12,7 @@ import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, termLines } from './invoicing.js';
+import { recordAudit } from '../audit/record.js';
 
 export interface RenewalOutcome {
   readonly organisationId: number;
@@ -87,7 +88,7 @@ export function createRenewals({
       );
       if (!contract.autoRenew) {
         if (!q.contracts.expire(organisationId, contract.termNumber)) return undefined;
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now.toISO()!,
           actor: RENEWAL_JOB,
@@ -122,7 +123,7 @@ export function createRenewals({
         actor: RENEWAL_JOB,
         at: now,
       });
-      q.audit.append({
+      recordAudit(q, {
         organisationId,
         at: now.toISO()!,
         actor: RENEWAL_JOB,

@@ -13,6 +13,7 @@ import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { tokenExpired, tokenExpiry } from './token-expiry.js';
+import { recordAudit } from '../audit/record.js';
 
 const PREFIX = 'skapi_';
 /** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
@@ -77,7 +78,7 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
           at,
           expiresAt,
         });
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -103,7 +104,7 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
         const at = clock.now().toISO()!;
         if (!q.apiTokens.revoke(organisationId, tokenId, at))
           throw new NotFoundError(`No active API token ${tokenId}.`);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,

@@ -16,6 +16,7 @@ import { enqueueMail, isMailAddress } from '../mail/outbox.js';
 import { readerOf } from '../mail/reader.js';
 import { consoleLink } from './console-links.js';
 import { ssoRequiredError, ssoRequiredFor, type SsoService } from './sso.js';
+import { recordAudit } from '../audit/record.js';
 
 /** Product rule (docs/rules.md, "Console sign-in links"): a link works once, for 15 minutes. */
 export const SIGN_IN_LINK_TTL_MINUTES = 15;
@@ -141,7 +142,7 @@ export function createConsoleSignIn({
             'sign_in_link_used',
           );
         }
-        q.audit.append({
+        recordAudit(q, {
           organisationId: organisation.id,
           at: now,
           actor: { type: 'member', memberId: member.id },

@@ -37,6 +37,7 @@ import { changeRole, emailDomain, mappedAccess } from './members.js';
 import { foldKey } from '../domain/fold.js';
 import { DEFAULT_NOTICE_THRESHOLDS, validateNoticeThresholds } from '../seats/notices.js';
 import { watchMappingChange, type MappingConsequences } from './group-mapping-consequences.js';
+import { recordAudit } from '../audit/record.js';
 
 /** Seatless states from which an active directory user claims a seat; see settle(). */
 function claimsOnSettle(state: SeatState, assigning: boolean): boolean {
@@ -327,7 +328,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
     const after = q.members.byId(member.organisationId, member.id)!;
     if (member.userName === null) {
       // The directory takes over a member it did not push: same member, same id, same seat.
-      q.audit.append({
+      recordAudit(q, {
         organisationId: member.organisationId,
         at: now(),
         actor,
@@ -339,7 +340,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
       });
     }
     if (JSON.stringify(snapshot(member)) !== JSON.stringify(snapshot(after))) {
-      q.audit.append({
+      recordAudit(q, {
         organisationId: member.organisationId,
         at: now(),
         actor,
@@ -463,7 +464,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
         },
         at,
       );
-      q.audit.append({
+      recordAudit(q, {
         organisationId,
         at,
         actor,
@@ -592,7 +593,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
         const group = q.groups.insert(organisationId, input.displayName, input.externalId, now());
         const ids = memberIdsFor(q, organisationId, input.members, actor);
         for (const id of ids) q.groups.addMember(group, id);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now(),
           actor,
@@ -666,7 +667,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
           q.groups.update(group, displayName, externalId, now());
         else if (touched.size > 0) q.groups.touch(group, now());
         if (renamed || touched.size > 0) {
-          q.audit.append({
+          recordAudit(q, {
             organisationId,
             at: now(),
             actor,
@@ -689,7 +690,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
         checkVersion(group.version, expectedVersion);
         const ids = q.groups.memberIds(group);
         q.groups.remove(group);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now(),
           actor,
@@ -733,7 +734,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
         requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
         if (organisation.seatExhaustion === policy) return;
         q.organisations.setSeatExhaustion(organisationId, policy);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now(),
           actor,
@@ -817,7 +818,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
           enabled: q.groupMappings.enabled(organisationId),
           mappings: q.groupMappings.list(organisationId),
         };
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now(),
           actor,
@@ -863,7 +864,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
         requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
         if (organisation.provisioningMode === mode) return;
         q.organisations.setProvisioningMode(organisationId, mode);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now(),
           actor,

@@ -28,6 +28,7 @@ import { INVITATION_TTL_DAYS, snapshot, type SeatPool } from '../seats/seat-pool
 import { consoleLink } from './console-links.js';
 import type { MemberService } from './members.js';
 import { ssoRequiredError, ssoRequiredFor, type SsoService } from './sso.js';
+import { recordAudit } from '../audit/record.js';
 
 export type { InvitationListing } from '../db/queries/invitations.js';
 
@@ -247,7 +248,7 @@ export function createInvitationService({
             );
           }
           const renewed = q.invitations.byId(organisationId, invitation.id)!;
-          q.audit.append({
+          recordAudit(q, {
             organisationId,
             at: sentAt,
             actor,

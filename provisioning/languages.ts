@@ -8,6 +8,7 @@ import type { Store } from '../db/store.js';
 import { chooseLanguage, type Language } from '../i18n/index.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
+import { recordAudit } from '../audit/record.js';
 
 export interface Languages {
   /** The member's own choice; null: automatic. Null for an API token, which has no member. */
@@ -89,7 +90,7 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
         if (!before) throw new NotFoundError('No such member.');
         if (before.own === language) return;
         q.languages.setMember(organisationId, actor.memberId, language);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: clock.now().toISO()!,
           actor,
@@ -110,7 +111,7 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
         const before = q.languages.ofOrganisation(organisationId);
         if (before === language) return language;
         q.languages.setOrganisation(organisationId, language);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: clock.now().toISO()!,
           actor,

@@ -9,6 +9,7 @@ import type { Member } from '../db/queries/members.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
+import { recordAudit } from '../audit/record.js';
 
 export interface MemberInput {
   readonly email: string;
@@ -63,7 +64,7 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       // A returning primary owner stays primary owner: only a transfer changes who that is.
       q.members.setRole(existing, existing.role === 'primary_owner' ? 'primary_owner' : input.role, at);
       const revived = q.members.byId(organisationId, existing.id)!;
-      q.audit.append({
+      recordAudit(q, {
         organisationId,
         at,
         actor,
@@ -84,7 +85,7 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       at,
     });
     const member = q.members.byId(organisationId, id)!;
-    q.audit.append({
+    recordAudit(q, {
       organisationId,
       at,
       actor,
@@ -180,7 +181,7 @@ export function changeRole(q: Queries, member: Member, role: Role, actor: Actor,
   if (member.role === role) return member;
   q.members.setRole(member, role, at);
   const after = q.members.byId(member.organisationId, member.id)!;
-  q.audit.append({
+  recordAudit(q, {
     organisationId: member.organisationId,
     at,
     actor,

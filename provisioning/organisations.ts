@@ -14,6 +14,7 @@ import { issueInvoice, termLines } from '../billing/invoicing.js';
 import { hashSecret, newSecret } from '../domain/secrets.js';
 import { INVITATION_SECRET_PREFIX, mailInvitation } from './invitations.js';
 import { emailDomain, type MemberService } from './members.js';
+import { recordAudit } from '../audit/record.js';
 
 export interface NewOrganisation {
   readonly slug: string;
@@ -88,7 +89,7 @@ export function createOrganisations(deps: {
 
         const organisation = q.organisations.byId(id)!;
         const contract = q.contracts.byOrganisation(id)!;
-        q.audit.append({
+        recordAudit(q, {
           organisationId: id,
           at,
           actor,
@@ -106,7 +107,7 @@ export function createOrganisations(deps: {
           actor,
           at: now,
         });
-        q.audit.append({
+        recordAudit(q, {
           organisationId: id,
           at,
           actor,

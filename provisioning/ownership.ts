@@ -17,6 +17,7 @@ import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { consoleLink } from './console-links.js';
 import { changeRole } from './members.js';
+import { recordAudit } from '../audit/record.js';
 
 /**
  * How long the new owner has to confirm (docs/rules.md, "Ownership transfer"): long enough for a
@@ -71,7 +72,7 @@ export function createOwnershipService({
     if (!pending) return;
     const status = at >= pending.expiresAt ? 'expired' : 'cancelled';
     q.ownershipTransfers.end(pending.id, status, at);
-    q.audit.append({
+    recordAudit(q, {
       organisationId,
       at,
       actor,
@@ -128,7 +129,7 @@ export function createOwnershipService({
           at,
           expiresAt,
         });
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -234,7 +235,7 @@ export function createOwnershipService({
         const actor: Actor = { type: 'member', memberId: to.id };
         const previousPrimaryOwner = changeRole(q, from, 'owner', actor, now);
         const primaryOwner = changeRole(q, to, 'primary_owner', actor, now);
-        q.audit.append({
+        recordAudit(q, {
           organisationId: organisation.id,
           at: now,
           actor,

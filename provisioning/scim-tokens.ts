@@ -10,6 +10,7 @@ import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { tokenExpired, tokenExpiry } from './token-expiry.js';
+import { recordAudit } from '../audit/record.js';
 
 const PREFIX = 'skscim_';
 
@@ -110,7 +111,7 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
           at,
           expiresAt,
         );
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -138,7 +139,7 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
           throw new NotFoundError(`No active SCIM token ${tokenId}.`);
         // Before the commit, and nothing runs in between: no request can authenticate with it now.
         evict(tokenId);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,

@@ -30,6 +30,7 @@ import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import type { InvitationService } from './invitations.js';
 import type { MemberAdmin } from './member-admin.js';
+import { recordAudit } from '../audit/record.js';
 
 export type { SeatRequest } from '../db/queries/seat-requests.js';
 
@@ -146,7 +147,7 @@ export function createSeatRequests({
     const at = clock.now().toISO()!;
     const id = q.seatRequests.insert({ ...input, at });
     const request = q.seatRequests.byId(input.organisationId, id)!;
-    q.audit.append({
+    recordAudit(q, {
       organisationId: input.organisationId,
       at,
       actor,
@@ -371,7 +372,7 @@ export function createSeatRequests({
             'concurrent_change',
           );
         }
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -417,7 +418,7 @@ export function createSeatRequests({
             'concurrent_change',
           );
         }
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,

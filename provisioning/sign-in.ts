@@ -27,6 +27,7 @@ import type { ExternalIdentity } from './identity.js';
 import { changeRole, mappedAccess, type MemberService } from './members.js';
 import { issueSeatRequestTicket } from './seat-requests.js';
 import { onVerifiedDomain } from './verified-domains.js';
+import { recordAudit } from '../audit/record.js';
 
 /** Product rule: owners hear about sign-ins refused for want of a seat at most once an hour. */
 const NOTICE_INTERVAL_HOURS = 1;
@@ -209,7 +210,7 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
       }
 
       q.sso.recordSignIn(connection.id, identity.subject, at);
-      q.audit.append({
+      recordAudit(q, {
         organisationId: organisation.id,
         at,
         actor,
@@ -234,7 +235,7 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
       const organisationId = connection.organisationId;
       const at = clock.now();
       const actor: Actor = { type: 'jit', connectionId: connection.id };
-      q.audit.append({
+      recordAudit(q, {
         organisationId,
         at: at.toISO()!,
         actor,
@@ -257,7 +258,7 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
           at.minus({ hours: NOTICE_INTERVAL_HOURS }).toISO()!,
         )
       ) {
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: at.toISO()!,
           actor,

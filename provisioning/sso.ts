@@ -16,6 +16,7 @@ import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { makeSpKeyPair, type SpKeyPair } from '../sso/sp-certificate.js';
 import { onVerifiedDomain, organisationOfVerifiedDomain } from './verified-domains.js';
+import { recordAudit } from '../audit/record.js';
 
 export type { SsoConnection } from '../db/queries/sso.js';
 export type { Session } from '../db/queries/sso-state.js';
@@ -244,7 +245,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
       privateKeyPem: pair.privateKeyPem,
       at,
     });
-    q.audit.append({
+    recordAudit(q, {
       organisationId: connection.organisationId,
       at,
       actor,
@@ -308,7 +309,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
           secret,
           at,
         });
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -372,7 +373,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
         const updated = q.sso.updateConnection(connectionId, { name, enabled, config }, at);
         if (patch.clientSecret !== undefined) q.sso.setSecret(connectionId, patch.clientSecret);
         const onlyToggled = name === current.name && !settingsChanged && !secretChanged;
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -407,7 +408,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
         if (current.enabled)
           keepOneConnectionWhileRequired(q, organisationId, connectionId, 'delete this connection');
         const unlinkedIdentities = q.sso.deleteConnection(connectionId);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now().toISO()!,
           actor,
@@ -453,7 +454,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
           );
         }
         q.organisations.setRequireSso(organisationId, required);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: now().toISO()!,
           actor,
@@ -557,7 +558,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
         if (!q.samlSpKeys.promote(connectionId, at.toUTC().toISO()!, retireAt.toUTC().toISO()!))
           throw new ConflictError('There is no next key to promote: add one first.', {}, 'sp_key_no_next');
         const after = q.samlSpKeys.keys(connectionId);
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at: at.toISO()!,
           actor,
@@ -704,7 +705,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
     /** Audits a sign-in rejected before any identity was known (a forged or stale response). */
     recordRejection(connection: SsoConnection, code: string): void {
       store.write((q) =>
-        q.audit.append({
+        recordAudit(q, {
           organisationId: connection.organisationId,
           at: now().toISO()!,
           actor: { type: 'jit', connectionId: connection.id },

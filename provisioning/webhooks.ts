@@ -10,6 +10,7 @@ import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { ALL_EVENTS, EVENT_TYPES } from '../webhooks/events.js';
 import { isLegacySecret, newWebhookSecret } from '../webhooks/signature.js';
+import { recordAudit } from '../audit/record.js';
 
 const DOING = 'manage webhooks';
 /** Endpoints per organisation: enough for every downstream app, few enough to post to each event. */
@@ -165,7 +166,7 @@ export function createWebhooks({
     id: number,
     after?: unknown,
   ) {
-    q.audit.append({
+    recordAudit(q, {
       organisationId,
       at: clock.now().toISO()!,
       actor,

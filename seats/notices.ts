@@ -13,6 +13,7 @@ import { readerOf } from '../mail/reader.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import { requireOrganisation } from './contract-state.js';
 import { requireRole } from './roles.js';
+import { recordAudit } from '../audit/record.js';
 
 /** Product rule: owners hear at 80, 90 and 100 % of a tier unless they choose otherwise. */
 export const DEFAULT_NOTICE_THRESHOLDS: readonly number[] = Object.freeze([80, 90, 100]);
@@ -136,7 +137,7 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
         }),
       at,
     );
-    q.audit.append({
+    recordAudit(q, {
       organisationId,
       at,
       actor: NOTICES_JOB,
@@ -226,7 +227,7 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
             }
           }
         }
-        q.audit.append({
+        recordAudit(q, {
           organisationId,
           at,
           actor,

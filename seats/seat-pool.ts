@@ -20,6 +20,7 @@ import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import { requireOpenContract, type OpenContract } from './contract-state.js';
 import type { OwnerNotices } from './notices.js';
+import { recordAudit } from '../audit/record.js';
 
 /** Product rule: a pending invitation holds its seat for 21 days after it was sent. */
 export const INVITATION_TTL_DAYS = 21;
@@ -132,7 +133,7 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
     if (member.seatState === 'seated' && state !== 'seated') {
       q.ssoState.revokeMemberSessions(member.organisationId, member.id, when);
     }
-    q.audit.append({
+    recordAudit(q, {
       organisationId: member.organisationId,
       at: when,
       actor,

@@ -26,7 +26,6 @@ import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
 import { createWebhooks } from '../provisioning/webhooks.js';
 import { installSamlSpeedups } from '../sso/saml-speedups.js';
-import { recordEvents } from '../webhooks/events.js';
 import { createWebhookWorker, WEBHOOK_RETRY } from '../webhooks/worker.js';
 import {
   ConfigError,
@@ -154,9 +153,9 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     pollIntervalMs: webhookConfig.pollIntervalSeconds * 1000,
     onOutcome: (outcome) => metrics.webhookDelivery(outcome),
   });
-  // Events are derived from the audit rows as they are written, in the same transaction. The
-  // nudge waits for the end of the current turn, by when that transaction has committed (or
-  // rolled back, and the worker finds nothing new).
+  // Events are written with their audit rows (recordAudit), in the same transaction; each event
+  // row wakes the worker. The nudge waits for the end of the current turn, by when that
+  // transaction has committed (or rolled back, and the worker finds nothing new).
   let nudgeQueued = false;
   const nudgeWebhooks = () => {
     if (nudgeQueued) return;
@@ -166,7 +165,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
       webhookWorker.nudge();
     });
   };
-  store.queries.audit.onAppend((entry) => recordEvents(store.queries, entry, nudgeWebhooks));
+  store.queries.webhooks.onEventWritten(nudgeWebhooks);
   const publicBaseUrl = config.publicBaseUrl ?? 'http://127.0.0.1:3000';
   const notices = createOwnerNotices({ store, clock, publicBaseUrl });
   // Every service gets the counting seat pool, so each invitation is counted wherever it starts.

@@ -1,7 +1,7 @@
 // Events for downstream apps. Every change that matters to them already writes an audit row in
 // its own transaction (the audit log is the record of every seat, member and billing change), so
-// events are derived from those rows as they are appended: one place, no call site to forget, and
-// the event commits or rolls back with the change. Each event is written once with the exact body
+// events are derived from those rows by the call that appends them (recordAudit, audit/record.ts):
+// one place, no call site to forget, and the event commits or rolls back with the change. Each event is written once with the exact body
 // all endpoints receive, and one delivery row per enabled endpoint that subscribes to its type.
 import { randomUUID } from 'node:crypto';
 import { parseInstant } from '../domain/clock.js';
@@ -113,7 +113,7 @@ function dataOf(entry: AuditEntry, type: EventType, full: PoolTier | undefined):
 }
 
 /** The tier the entry's member just took, when that left it with no seat. */
-function exhaustedTier(entry: AuditEntry, q: Queries): PoolTier | undefined {
+function exhaustedTier(entry: AuditEntry, q: EventQueries): PoolTier | undefined {
   if (!TAKES_A_SEAT.has(entry.action) || entry.subjectType !== 'member') return undefined;
   const tierId = snapshotOf(entry.after)?.tierId;
   const tier = q.seatPools.list(entry.organisationId).find((t) => t.tierId === tierId);
@@ -123,12 +123,14 @@ function exhaustedTier(entry: AuditEntry, q: Queries): PoolTier | undefined {
 const wants = (s: { readonly events: readonly string[] }, type: EventType) =>
   s.events.includes(ALL_EVENTS) || s.events.includes(type);
 
+/** The tables writing an entry's events reads and writes. */
+export type EventQueries = Pick<Queries, 'webhooks' | 'seatPools' | 'organisations'>;
+
 /**
- * The audit listener: writes the events of `entry` and their deliveries, inside the entry's
- * transaction. With no enabled endpoint in the organisation it costs one indexed read.
- * `written` is told after each event row (the worker's nudge).
+ * Writes the events of `entry` and their deliveries, inside the entry's transaction (called by
+ * recordAudit with the row). With no enabled endpoint in the organisation it costs one indexed read.
  */
-export function recordEvents(q: Queries, entry: AuditEntry, written?: () => void): void {
+export function recordEvents(q: EventQueries, entry: AuditEntry): void {
   const subscriptions = q.webhooks.subscriptions(entry.organisationId);
   if (subscriptions.length === 0) return;
   const types = eventTypesOf(entry);
@@ -162,6 +164,5 @@ export function recordEvents(q: Queries, entry: AuditEntry, written?: () => void
       at,
     });
     for (const receiver of receivers) q.webhooks.insertDelivery(receiver.id, eventId, memberId, at);
-    written?.();
   }
 }

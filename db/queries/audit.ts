@@ -1,4 +1,5 @@
-// The append-only audit log. Rows are written inside the transaction of the change they record.
+// The append-only audit log. Rows are written inside the transaction of the change they record,
+// through recordAudit (audit/record.ts).
 import { statementCache, type Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import type { Actor } from '../../domain/model.js';
@@ -145,19 +146,12 @@ export function createAuditQueries(db: Db) {
      ORDER BY id`,
   );
 
-  /** Told of every entry, inside the transaction that appends it (webhooks/events.ts). */
-  const listeners: ((entry: AuditEntry) => void)[] = [];
-
   return {
     /**
-     * Registers `listener` for every entry appended from now on. It runs inside the appending
-     * transaction, after the row is written: what it writes commits or rolls back with the change,
-     * and a throw rolls the change back.
+     * Writes the row, inside the caller's transaction. Only audit/record.ts calls this: it writes
+     * the entry's webhook events with it, so no change is recorded without them.
      */
-    onAppend(listener: (entry: AuditEntry) => void): void {
-      listeners.push(listener);
-    },
-    append(e: AuditEntry): void {
+    insert(e: AuditEntry): void {
       insert.run({
         organisationId: e.organisationId,
         at: e.at,
@@ -170,7 +164,6 @@ export function createAuditQueries(db: Db) {
         after: e.after === undefined ? null : JSON.stringify(e.after),
         invoiceId: e.invoiceId ?? null,
       });
-      for (const listener of listeners) listener(e);
     },
     /**
      * The organisation's seat changes in the order they were made, one at a time (a long log is

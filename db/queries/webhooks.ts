@@ -315,7 +315,18 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
      FROM webhook_deliveries`,
   );
 
+  /** Woken after each event row is written (the delivery worker's nudge); none write anything. */
+  const wakeOnEvent: (() => void)[] = [];
+
   return {
+    /**
+     * Registers `wake`, told after each event row is inserted, inside the inserting transaction: as
+     * PostgreSQL's NOTIFY would, it only tells a worker to look for due deliveries soon (it must
+     * wait for the commit, and find nothing if the transaction rolled back).
+     */
+    onEventWritten(wake: () => void): void {
+      wakeOnEvent.push(wake);
+    },
     /** Inserts the endpoint; its secret is sealed for the new row's id (in the caller's transaction). */
     insertEndpoint(e: NewWebhookEndpoint): number {
       const { id } = insertEndpoint.get({ ...e, events: JSON.stringify(e.events), secret: '' })!;
@@ -364,7 +375,11 @@ export function createWebhookQueries(db: Db, box: SecretBox) {
       return true;
     },
 
-    insertEvent: (e: NewWebhookEvent): number => insertEvent.get(e)!.id,
+    insertEvent(e: NewWebhookEvent): number {
+      const { id } = insertEvent.get(e)!;
+      for (const wake of wakeOnEvent) wake();
+      return id;
+    },
     /** A delivery of the event to the endpoint, due at once; returns its id. */
     insertDelivery: (endpointId: number, eventId: number, memberId: number | null, at: string): number =>
       insertDelivery.get({ endpointId, eventId, memberId, at })!.id,

@@ -17,6 +17,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../helpers/fixtures.js';
+import { recordAudit } from '../../audit/record.js';
 
 const skip = browserSkipReason();
 
@@ -49,7 +50,7 @@ const skip = browserSkipReason();
     // Sign-ins as the log records them: the idle two long ago, everyone else lately.
     const signIn = (memberId: number, at: string) =>
       ctx.c.store.write((q) =>
-        q.audit.append({
+        recordAudit(q, {
           organisationId: orgId,
           at,
           actor: { type: 'member', memberId },

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, type Caller } from '../../helpers/api.js';
 import { storedState } from '../../helpers/org-state.js';
+import { recordAudit } from '../../../audit/record.js';
 
 interface Entry {
   id: number;
@@ -350,7 +351,7 @@ describe('admin API: exporting a large audit log', () => {
     // More than two export pages, written as the services write them.
     w.c.store.write((q) => {
       for (let i = 0; i < 1_234; i++) {
-        q.audit.append({
+        recordAudit(q, {
           organisationId: w.organisationId,
           at: w.clock.now().plus({ seconds: i }).toISO()!,
           actor: { type: 'system', job: 'bulk' },

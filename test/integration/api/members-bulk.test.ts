@@ -9,6 +9,7 @@ import { OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 import { heldMatchesMembers, scimToken } from '../../helpers/fixtures.js';
 import { auditOf, lastMailTo, pool, tokenIn } from '../../helpers/people.js';
+import { recordAudit } from '../../../audit/record.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 
@@ -228,7 +229,7 @@ describe('admin API: last activity of members', () => {
       [busy.id, '2026-02-28T09:00:00.000Z'],
     ] as const) {
       store.write((q) =>
-        q.audit.append({
+        recordAudit(q, {
           organisationId: w.organisationId,
           at,
           actor: { type: 'member', memberId: id },
