@@ -2,7 +2,7 @@
 // once), change, disable or delete it, rotate its secret, read its delivery log, and redeliver.
 import { z } from 'zod';
 import { EVENT_TYPES } from '../webhooks/events.js';
-import { MAX_DELIVERY_PAGE, SECRET_OVERLAP_HOURS, type Webhooks } from '../provisioning/webhooks.js';
+import { MAX_DELIVERY_PAGE, SECRET_OVERLAP_HOURS, type Webhooks } from '../webhooks/endpoints.js';
 import { created, defined, Id, noContent, ok, route, type Route } from './route.js';
 import { Instant, RowId } from './schemas.js';
 

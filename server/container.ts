@@ -24,7 +24,7 @@ import { createSignIn } from '../provisioning/sign-in.js';
 import { createSsoService } from '../provisioning/sso.js';
 import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
-import { createWebhooks } from '../provisioning/webhooks.js';
+import { createWebhooks } from '../webhooks/endpoints.js';
 import { installSamlSpeedups } from '../sso/saml-speedups.js';
 import { createWebhookWorker, WEBHOOK_RETRY } from '../webhooks/worker.js';
 import {

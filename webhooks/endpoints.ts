@@ -1,5 +1,6 @@
-// Webhook endpoints for owners: where the organisation's events go, which types each receives, the
-// delivery log, and redelivery. The signing secret is shown once, at creation or rotation.
+// Webhook endpoints, the owners' use case: where the organisation's events go, which types each
+// receives, the delivery log, and redelivery. The signing secret is shown once, at creation or
+// rotation.
 import type { Clock } from '../domain/clock.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
@@ -8,8 +9,8 @@ import type { Queries } from '../db/queries/index.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
-import { ALL_EVENTS, EVENT_TYPES } from '../webhooks/events.js';
-import { isLegacySecret, newWebhookSecret } from '../webhooks/signature.js';
+import { ALL_EVENTS, EVENT_TYPES } from './events.js';
+import { isLegacySecret, newWebhookSecret } from './signature.js';
 import { recordAudit } from '../audit/record.js';
 
 const DOING = 'manage webhooks';
