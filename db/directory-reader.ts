@@ -11,9 +11,9 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../domain/worker-thread.js';
 import { ValidationError } from '../domain/errors.js';
-import type { ListPage } from './queries/directory-users.js';
-import type { Group } from './queries/groups.js';
-import type { Member } from './queries/members.js';
+import type { Group, ListPage, Member } from '../domain/records.js';
+import type { DirectoryReader } from './port.js';
+export type { DirectoryReader } from './port.js';
 
 export interface ReaderWorkerData {
   readonly databasePath: string;
@@ -45,13 +45,6 @@ export type ReaderReply =
         readonly details?: Record<string, unknown>;
       };
     };
-
-export interface DirectoryReader {
-  listUsers(organisationId: number, page: ListPage): Promise<{ total: number; members: Member[] }>;
-  listGroups(organisationId: number, page: ListPage): Promise<{ total: number; groups: Group[] }>;
-  /** Stops the worker; lists still waiting fail. */
-  close(): Promise<void>;
-}
 
 interface Job {
   readonly request: ReaderRequest;

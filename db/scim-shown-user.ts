@@ -1,37 +1,14 @@
 // The SCIM attributes of a member the identity provider never pushed (signed in just in time, or
 // invited and accepted), in the two forms that must agree: the object the listing shows
-// (db/queries/directory-users.ts) and the SQL expression filters read (db/scim-filter-sql.ts), so
-// a filter matches exactly what a listing shows. test/unit/db/scim-shown-user.test.ts runs both
+// (scimShownUser in domain/shown-user.ts) and the SQL expression filters read (db/scim-filter-sql.ts),
+// so a filter matches exactly what a listing shows. test/unit/db/scim-shown-user.test.ts runs both
 // over the same rows. The SQL builds the document with SQLite's JSON functions: an application
 // function called per row made a scan of 20,000 such members four times slower.
 
 /**
- * The address as the primary work email (RFC 7643 §4.1.2); the member's name, trimmed of spaces,
- * as displayName and, split at its last space, as name.givenName and name.familyName (Okta's
- * import reads both; a name without a space is givenName only). Nothing else is invented: no
- * externalId, no other attributes.
- */
-export function scimShownUser(email: string, displayName: string | null): Record<string, unknown> {
-  // Spaces only, as SQLite's trim() and the split below.
-  const formatted = (displayName ?? '').replace(/^ +| +$/g, '');
-  const cut = formatted.lastIndexOf(' ');
-  const name =
-    cut < 0
-      ? { formatted, givenName: formatted }
-      : {
-          formatted,
-          givenName: formatted.slice(0, cut).replace(/ +$/, ''),
-          familyName: formatted.slice(cut + 1),
-        };
-  return {
-    ...(formatted !== '' ? { displayName: formatted, name } : {}),
-    emails: [{ value: email, type: 'work', primary: true }],
-  };
-}
-
-/**
- * scimShownUser() as an SQLite expression over the members row `alias`: a JSON document, with
- * JSON null where the object leaves a key out (filters read both as unassigned, RFC 7643 §2.5).
+ * scimShownUser() (domain/shown-user.ts) as an SQLite expression over the members row `alias`: a
+ * JSON document, with JSON null where the object leaves a key out (filters read both as unassigned,
+ * RFC 7643 §2.5).
  */
 export function scimShownUserSql(alias: string): string {
   const formatted = `nullif(trim(${alias}.display_name), '')`;

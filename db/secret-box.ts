@@ -8,6 +8,7 @@
 // names the table, column and row the value belongs to, so a ciphertext copied into another row
 // (another organisation's connection) does not open there.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { SealState } from '../domain/records.js';
 
 export interface SecretKey {
   /** Names the key in every value it seals: letters, digits, `_` and `-`, at most 32. */
@@ -68,8 +69,7 @@ export function parseSecretKeys(text: string): SecretKey[] | string {
   return keys;
 }
 
-/** Where a stored value stands: sealed under the current key, under an older one, or not at all. */
-export type SealState = 'current' | 'older' | 'plain' | 'unknown_key';
+export type { SealState } from '../domain/records.js';
 
 export interface SecretBox {
   /** Seals `plaintext` for the row `context` (e.g. `sso_connections.secret:12`) under the current key. */

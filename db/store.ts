@@ -1,39 +1,18 @@
-// The unit of work: the one way code above db/ reads and writes. A write runs as a single
-// BEGIN IMMEDIATE transaction (the write lock is taken up front, so two processes never deadlock
-// upgrading a read lock), is retried whole if the lock stays busy, and nests as a savepoint inside
-// an enclosing write, so use cases compose (create a member + claim a seat + audit = one commit).
+// The unit of work over SQLite: the Store of db/port.ts, the one way code above db/ reads and
+// writes. A write runs as a single BEGIN IMMEDIATE transaction (the write lock is taken up front,
+// so two processes never deadlock upgrading a read lock), is retried whole if the lock stays busy,
+// and nests as a savepoint inside an enclosing write, so use cases compose (create a member + claim
+// a seat + audit = one commit).
 //
 // A batched write (writeBatched) is the same unit of work with a group commit: the writes queued in
 // one turn of the event loop share one BEGIN IMMEDIATE … COMMIT, and so one fsync, each in its own
 // savepoint, and each caller hears of its result only after that COMMIT returned.
 import type { Db } from './connection.js';
 import { translateSqliteError } from './errors.js';
-import { createQueries, type Queries } from './queries/index.js';
+import type { Queries, Store } from './port.js';
+export type { Store } from './port.js';
+import { createQueries } from './queries/index.js';
 import { noSecretBox, type SecretBox } from './secret-box.js';
-
-export interface Store {
-  readonly queries: Queries;
-  /** Runs `work` in one write transaction and returns its result; any throw rolls everything back. */
-  write<T>(work: (q: Queries) => T): T;
-  /**
-   * Runs `work` (synchronous) as one write of a group commit: the batched writes queued in the same
-   * turn of the event loop run, in the order queued, in one BEGIN IMMEDIATE … COMMIT, each in its
-   * own savepoint. Each sees the effects of those before it, exactly as if they had run one after
-   * another; a throw rolls back only its own savepoint and rejects only its own promise. Every
-   * promise settles after the shared COMMIT returned: a resolved write is on disk (synchronous
-   * FULL), and a refusal that rests on an earlier write of the batch is told only once that write
-   * is. If the COMMIT fails, every write of the batch rejects with that error and none is stored. A busy lock retries the whole batch,
-   * like `write`. Nested writes inside `work` are savepoints, as always. Called inside an enclosing
-   * write, it is a savepoint of that write, which decides its durability.
-   */
-  writeBatched<T>(work: (q: Queries) => T): Promise<T>;
-  /** Runs `work` against a consistent snapshot. */
-  read<T>(work: (q: Queries) => T): T;
-  /** True when the database answers. */
-  ping(): boolean;
-  /** Runs the batched writes still queued, then closes the database. */
-  close(): void;
-}
 
 export interface StoreOptions {
   /** Seals the secrets kept for later use; without it, storing one throws. */

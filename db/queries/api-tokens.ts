@@ -1,24 +1,9 @@
 // Queries on admin API tokens. Only the SHA-256 of a secret is stored; a lookup is by that hash.
 import type { Db } from '../connection.js';
-import type { Role } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
-
-export type TokenRole = Exclude<Role, 'primary_owner'>;
-
-export interface ApiToken {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly name: string;
-  readonly role: TokenRole;
-  readonly tokenHash: string;
-  readonly prefix: string;
-  readonly createdByMemberId: number | null;
-  readonly createdAt: string;
-  readonly lastUsedAt: string | null;
-  readonly revokedAt: string | null;
-  /** When it stops working (UTC); null: when revoked. */
-  readonly expiresAt: string | null;
-}
+import type { ApiToken, NewApiToken, TokenRole } from '../../domain/records.js';
+import type { ApiTokenQueries } from '../port.js';
+export type { ApiToken, NewApiToken, TokenRole } from '../../domain/records.js';
 
 interface TokenRow {
   id: number;
@@ -48,18 +33,7 @@ const toToken = (r: TokenRow): ApiToken => ({
   expiresAt: r.expires_at,
 });
 
-export interface NewApiToken {
-  readonly organisationId: number;
-  readonly name: string;
-  readonly role: TokenRole;
-  readonly tokenHash: string;
-  readonly prefix: string;
-  readonly createdByMemberId: number | null;
-  readonly at: string;
-  readonly expiresAt?: string | null;
-}
-
-export function createApiTokenQueries(db: Db) {
+export function createApiTokenQueries(db: Db): ApiTokenQueries {
   const insert = db.prepare<
     [number, string, string, string, string, number | null, string, string | null],
     { id: number }

@@ -3,52 +3,9 @@
 import { statementCache, type Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import type { Actor } from '../../domain/model.js';
-
-export interface AuditEntry {
-  readonly organisationId: number;
-  readonly at: string;
-  readonly actor: Actor;
-  readonly action: string;
-  readonly subjectType: string;
-  readonly subjectId: string | number;
-  readonly before?: unknown;
-  readonly after?: unknown;
-  readonly invoiceId?: number;
-}
-
-export interface AuditRecord {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly at: string;
-  readonly actorType: Actor['type'];
-  readonly actorId: string | null;
-  readonly action: string;
-  readonly subjectType: string;
-  readonly subjectId: string;
-  readonly before: unknown;
-  readonly after: unknown;
-  readonly invoiceId: number | null;
-}
-
-/** What the audit log page filters by; every field narrows, absent fields do not. */
-export interface AuditFilter {
-  readonly actorType?: Actor['type'];
-  readonly actorId?: string;
-  /** One action exactly (`member.created`). */
-  readonly action?: string;
-  /** Every action that starts with this text (`member.`). */
-  readonly actionPrefix?: string;
-  readonly subjectType?: string;
-  readonly subjectId?: string;
-  /**
-   * Entries by or about a person: the actor or the subject is a member (present or removed) whose
-   * email or name contains this text, compared through fold_key() as the members list does.
-   */
-  readonly person?: string;
-  /** ISO 8601 instants in UTC (as `at` is stored): from inclusive, to exclusive. */
-  readonly from?: string;
-  readonly to?: string;
-}
+import type { AuditEntry, AuditFilter, AuditRecord, SeatChange } from '../../domain/records.js';
+import type { AuditQueries } from '../port.js';
+export type { AuditEntry, AuditFilter, AuditRecord, SeatChange } from '../../domain/records.js';
 
 interface AuditRow {
   id: number;
@@ -63,21 +20,6 @@ interface AuditRow {
   after: string | null;
   invoice_id: number | null;
 }
-
-/** A seat change as the audit log recorded it: one member's seat, or every tier's allocation. */
-export type SeatChange =
-  | {
-      readonly at: string;
-      readonly memberId: string;
-      readonly seatState: string;
-      readonly tierId: string | null;
-    }
-  | {
-      readonly at: string;
-      readonly allocation: Readonly<Record<string, number>>;
-      /** A renewal's new term (its first day): the allocation is that term's from its start. */
-      readonly termStart: string | null;
-    };
 
 interface SeatChangeRow {
   at: string;
@@ -106,7 +48,7 @@ export function actorId(actor: Actor): string | null {
   }
 }
 
-export function createAuditQueries(db: Db) {
+export function createAuditQueries(db: Db): AuditQueries {
   const insert = db.prepare(
     `INSERT INTO audit_log (organisation_id, at, actor_type, actor_id, action, subject_type, subject_id, before, after, invoice_id)
      VALUES (@organisationId, @at, @actorType, @actorId, @action, @subjectType, @subjectId, @before, @after, @invoiceId)`,

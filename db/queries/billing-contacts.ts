@@ -1,16 +1,8 @@
 // Queries on billing contacts: whom an organisation's invoices are addressed to (one row each).
 import type { Db } from '../connection.js';
-
-export interface BillingContact {
-  readonly name: string;
-  readonly email: string;
-  /** The postal address, line by line. */
-  readonly addressLines: readonly string[];
-  /** ISO 3166-1 alpha-2, upper-case. */
-  readonly country: string;
-  readonly vatId: string | null;
-  readonly updatedAt: string;
-}
+import type { BillingContact } from '../../domain/records.js';
+import type { BillingContactQueries } from '../port.js';
+export type { BillingContact } from '../../domain/records.js';
 
 interface BillingContactRow {
   contact_name: string;
@@ -30,7 +22,7 @@ const toContact = (r: BillingContactRow): BillingContact => ({
   updatedAt: r.updated_at,
 });
 
-export function createBillingContactQueries(db: Db) {
+export function createBillingContactQueries(db: Db): BillingContactQueries {
   const get = db.prepare<[number], BillingContactRow>(
     'SELECT * FROM billing_contacts WHERE organisation_id = ?',
   );

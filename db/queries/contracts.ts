@@ -1,18 +1,9 @@
 // Queries on annual contracts (one row per organisation, rolled forward term by term).
 import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
-
-export interface Contract {
-  readonly organisationId: number;
-  readonly currency: string;
-  readonly timeZone: string;
-  readonly autoRenew: boolean;
-  readonly termNumber: number;
-  /** ISO date of the current term's first day, in timeZone. */
-  readonly termStart: string;
-  readonly status: 'active' | 'expired';
-  readonly createdAt: string;
-}
+import type { Contract } from '../../domain/records.js';
+import type { ContractQueries } from '../port.js';
+export type { Contract } from '../../domain/records.js';
 
 interface ContractRow {
   organisation_id: number;
@@ -36,7 +27,7 @@ const toContract = (r: ContractRow): Contract => ({
   createdAt: r.created_at,
 });
 
-export function createContractQueries(db: Db) {
+export function createContractQueries(db: Db): ContractQueries {
   const insert = db.prepare<[number, string, string, number, string, string]>(
     `INSERT INTO contracts (organisation_id, currency, time_zone, auto_renew, term_number, term_start, status, created_at)
      VALUES (?, ?, ?, ?, 1, ?, 'active', ?)`,

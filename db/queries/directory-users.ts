@@ -4,33 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { statementCache, type Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import { compileUserFilter, userSortExpression } from '../scim-filter-sql.js';
-import type { AttributePath, FilterNode } from '../../domain/directory-query.js';
-import { toMember, type Member, type MemberRow } from './members.js';
+import { toMember, type MemberRow } from './members.js';
 import { mapOptional } from './organisations.js';
-import { scimShownUser } from '../scim-shown-user.js';
-
-export interface DirectoryFields {
-  readonly userName: string;
-  readonly externalId: string | null;
-  readonly email: string;
-  readonly displayName: string | null;
-  readonly resource: Readonly<Record<string, unknown>>;
-}
-
-/** One page of a directory listing: filter, order and slice, all applied in SQL. */
-export interface ListPage {
-  readonly filter: FilterNode | undefined;
-  readonly sortBy: AttributePath | undefined;
-  readonly descending: boolean;
-  /** Rows to skip (startIndex - 1). */
-  readonly offset: number;
-  readonly limit: number;
-  /**
-   * Stop reading rows once their stored SCIM documents add up to this many characters (at least
-   * one row is read): a page of large users ends early instead of loading them all.
-   */
-  readonly maxBytes?: number;
-}
+export { shownResource, shownUserName } from '../../domain/shown-user.js';
+import type { DirectoryFields, ListPage, Member } from '../../domain/records.js';
+import type { DirectoryUserQueries } from '../port.js';
+export type { DirectoryFields, ListPage } from '../../domain/records.js';
 
 /**
  * Members SCIM shows: every current member of the organisation, whether the provider pushed them or
@@ -44,20 +23,7 @@ const LISTED =
 /** Members the directory manages: those with a userName (pushed or linked) that have not been deleted. */
 const MANAGED = "m.organisation_id = ? AND m.user_name_key IS NOT NULL AND m.seat_state <> 'removed'";
 
-/** The userName SCIM shows for a member: the one the provider sent, else (never pushed) the address. */
-export function shownUserName(member: Member): string {
-  return member.userName ?? member.email;
-}
-
-/**
- * The member's SCIM attributes: those the provider sent, else (never pushed) what db/scim-shown-user.ts
- * derives from the address and the name, which filters read the same way in SQL.
- */
-export function shownResource(member: Member): Readonly<Record<string, unknown>> {
-  return member.scimResource ?? scimShownUser(member.email, member.displayName);
-}
-
-export function createDirectoryUserQueries(db: Db) {
+export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
   const byPublicId = db.prepare<[number, string], MemberRow>(
     `SELECT m.* FROM members m WHERE ${LISTED} AND m.public_id = ?`,
   );

@@ -1,15 +1,11 @@
 // Queries on advanced group mappings: group display name → role and/or tier.
 import type { Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
-import type { Role } from '../../domain/model.js';
+import type { GroupMapping } from '../../domain/records.js';
+import type { GroupMappingQueries } from '../port.js';
+export type { GroupMapping } from '../../domain/records.js';
 
-export interface GroupMapping {
-  readonly groupName: string;
-  readonly role: Exclude<Role, 'primary_owner'> | null;
-  readonly tierId: string | null;
-}
-
-export function createGroupMappingQueries(db: Db) {
+export function createGroupMappingQueries(db: Db): GroupMappingQueries {
   const list = db.prepare<
     [number],
     { group_name_key: string; role: GroupMapping['role']; tier_id: string | null }

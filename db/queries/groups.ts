@@ -4,19 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { statementCache, type Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import { compileGroupFilter, groupSortExpression } from '../scim-filter-sql.js';
-import type { ListPage } from './directory-users.js';
 import { mapOptional } from './organisations.js';
-
-export interface Group {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly publicId: string;
-  readonly displayName: string;
-  readonly externalId: string | null;
-  readonly version: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+import type { Group, GroupMemberRef, ListPage } from '../../domain/records.js';
+import type { GroupQueries } from '../port.js';
+export type { Group, GroupMemberRef } from '../../domain/records.js';
 
 interface GroupRow {
   id: number;
@@ -40,13 +31,7 @@ const toGroup = (r: GroupRow): Group => ({
   updatedAt: r.updated_at,
 });
 
-export interface GroupMemberRef {
-  readonly memberId: number;
-  readonly publicId: string;
-  readonly display: string | null;
-}
-
-export function createGroupQueries(db: Db) {
+export function createGroupQueries(db: Db): GroupQueries {
   const insert = db.prepare<[string, number, string, string, string | null, string, string], { id: number }>(
     `INSERT INTO scim_groups (public_id, organisation_id, display_name, display_name_key, external_id, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,

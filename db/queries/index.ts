@@ -1,5 +1,6 @@
 // The Queries aggregate: every table's query module, built once over one database handle.
 import type { Db } from '../connection.js';
+import type { Queries } from '../port.js';
 import type { SecretBox } from '../secret-box.js';
 import { createApiTokenQueries } from './api-tokens.js';
 import { createAuditQueries } from './audit.js';
@@ -30,7 +31,7 @@ import { createWaitlistQueries } from './waitlist.js';
 import { createWebhookQueries } from './webhooks.js';
 
 /** `secrets` seals and opens the secrets stored for later use (db/secret-box.ts). */
-export function createQueries(db: Db, secrets: SecretBox) {
+export function createQueries(db: Db, secrets: SecretBox): Queries {
   return {
     /**
      * Runs `work` in a savepoint of the current write: a throw undoes only what `work` wrote, and
@@ -71,4 +72,4 @@ export function createQueries(db: Db, secrets: SecretBox) {
   };
 }
 
-export type Queries = ReturnType<typeof createQueries>;
+export type { Queries } from '../port.js';

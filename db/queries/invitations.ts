@@ -2,18 +2,19 @@
 import type { Db } from '../connection.js';
 import type { Role } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
-
-export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
-
-export interface Invitation {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly memberId: number;
-  readonly sentAt: string;
-  readonly expiresAt: string;
-  readonly status: InvitationStatus;
-  readonly endedAt: string | null;
-}
+import type {
+  Invitation,
+  InvitationFilter,
+  InvitationListing,
+  InvitationStatus,
+} from '../../domain/records.js';
+import type { InvitationQueries } from '../port.js';
+export type {
+  Invitation,
+  InvitationFilter,
+  InvitationListing,
+  InvitationStatus,
+} from '../../domain/records.js';
 
 interface InvitationRow {
   id: number;
@@ -35,19 +36,6 @@ const toInvitation = (r: InvitationRow): Invitation => ({
   endedAt: r.ended_at,
 });
 
-/** An invitation with the person it invites, as administrators list them. */
-export interface InvitationListing extends Invitation {
-  readonly email: string;
-  readonly displayName: string | null;
-  readonly role: Role;
-  /** The tier of the seat held while the invitation is pending; null once it has ended. */
-  readonly tierId: string | null;
-}
-
-/** Which invitations a listing shows: one status, or the pending ones and those ended since `endedSince`. */
-export type InvitationFilter =
-  { readonly status: InvitationStatus } | { readonly status?: undefined; readonly endedSince: string };
-
 const LISTING = `SELECT i.*, m.email, m.display_name, m.role,
        CASE WHEN i.status = 'pending' THEN m.tier_id END AS tier_id
      FROM invitations i JOIN members m ON m.id = i.member_id AND m.organisation_id = i.organisation_id`;
@@ -67,7 +55,7 @@ const toListing = (r: ListingRow): InvitationListing => ({
   tierId: r.tier_id,
 });
 
-export function createInvitationQueries(db: Db) {
+export function createInvitationQueries(db: Db): InvitationQueries {
   const insert = db.prepare<[number, number, string | null, string, string], { id: number }>(
     `INSERT INTO invitations (organisation_id, member_id, token_hash, sent_at, expires_at, status)
      VALUES (?, ?, ?, ?, ?, 'pending') RETURNING id`,

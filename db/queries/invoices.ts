@@ -1,46 +1,9 @@
 // Queries on invoices and their lines. An invoice is written once, with its lines, and never changed.
 import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
-
-export type InvoiceKind = 'initial' | 'purchase' | 'renewal';
-export type LineAction = 'term' | 'add' | 'upgrade';
-
-export interface InvoiceLine {
-  readonly tierId: string;
-  readonly action: LineAction;
-  readonly description: string;
-  readonly quantity: number;
-  readonly unitPriceMinor: number;
-  readonly monthsNum: number;
-  readonly monthsDen: number;
-  readonly periodStart: string;
-  readonly periodEnd: string;
-  readonly amountMinor: number;
-}
-
-export interface Invoice {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly number: string;
-  readonly kind: InvoiceKind;
-  readonly termNumber: number;
-  readonly issuedAt: string;
-  readonly currency: string;
-  readonly totalMinor: number;
-  readonly quoteId: string | null;
-  readonly lines: readonly InvoiceLine[];
-}
-
-export interface NewInvoice {
-  readonly organisationId: number;
-  readonly number: string;
-  readonly kind: InvoiceKind;
-  readonly termNumber: number;
-  readonly issuedAt: string;
-  readonly currency: string;
-  readonly quoteId: string | null;
-  readonly lines: readonly InvoiceLine[];
-}
+import type { Invoice, InvoiceKind, LineAction, NewInvoice } from '../../domain/records.js';
+import type { InvoiceQueries } from '../port.js';
+export type { Invoice, InvoiceKind, InvoiceLine, LineAction, NewInvoice } from '../../domain/records.js';
 
 interface InvoiceRow {
   id: number;
@@ -67,7 +30,7 @@ interface LineRow {
   amount_minor: number;
 }
 
-export function createInvoiceQueries(db: Db) {
+export function createInvoiceQueries(db: Db): InvoiceQueries {
   const insert = db.prepare<
     [number, string, InvoiceKind, number, string, string, number, string | null],
     { id: number }

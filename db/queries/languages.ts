@@ -1,8 +1,9 @@
 // Queries on languages: a member's own choice and their organisation's default (migration 0011).
 import type { Db } from '../connection.js';
 import type { Language } from '../../i18n/index.js';
+import type { LanguageQueries } from '../port.js';
 
-export function createLanguageQueries(db: Db) {
+export function createLanguageQueries(db: Db): LanguageQueries {
   const memberLanguage = db.prepare<[number, number], { language: Language | null; fallback: Language }>(
     `SELECT m.language, o.default_language AS fallback
        FROM members m JOIN organisations o ON o.id = m.organisation_id

@@ -2,19 +2,9 @@
 // was reviewed, and its result, so that applying it again answers the same result.
 import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
-
-export interface MemberImportRecord {
-  readonly id: number;
-  readonly publicId: string;
-  readonly organisationId: number;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  /** The parsed rows (JSON as stored). */
-  readonly rows: unknown;
-  readonly status: 'reviewed' | 'applied';
-  readonly appliedAt: string | null;
-  readonly result: unknown;
-}
+import type { MemberImportRecord } from '../../domain/records.js';
+import type { MemberImportQueries } from '../port.js';
+export type { MemberImportRecord } from '../../domain/records.js';
 
 interface Row {
   id: number;
@@ -40,7 +30,7 @@ const toRecord = (r: Row): MemberImportRecord => ({
   result: r.result === null ? null : (JSON.parse(r.result) as unknown),
 });
 
-export function createMemberImportQueries(db: Db) {
+export function createMemberImportQueries(db: Db): MemberImportQueries {
   const insert = db.prepare<[string, number, string, string, string]>(
     'INSERT INTO member_imports (public_id, organisation_id, created_at, expires_at, rows) VALUES (?, ?, ?, ?, ?)',
   );

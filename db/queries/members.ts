@@ -5,46 +5,9 @@ import { ConflictError } from '../../domain/errors.js';
 import { foldKey } from '../../domain/fold.js';
 import type { MemberSource, Role, SeatState } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
-
-export interface Member {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly email: string;
-  readonly displayName: string | null;
-  readonly role: Role;
-  readonly seatState: SeatState;
-  readonly tierId: string | null;
-  readonly source: MemberSource;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** Opaque id used by SCIM and the admin API. */
-  readonly publicId: string;
-  /** SCIM userName as sent, when the member came (or was linked) through SCIM. */
-  readonly userName: string | null;
-  readonly externalId: string | null;
-  /** The SCIM attributes as stored (JSON), or null. */
-  readonly scimResource: Readonly<Record<string, unknown>> | null;
-  readonly version: number;
-  readonly waitingSince: string | null;
-  /** Last sign-in or directory (SCIM) change, a UTC instant; null: never active (migration 0014). */
-  readonly lastActiveAt: string | null;
-}
-
-/** What the members page filters by; every field narrows, absent fields do not. */
-export interface MemberFilter {
-  readonly role?: Role;
-  readonly tierId?: string;
-  /** Without it, removed members are left out. */
-  readonly seatState?: SeatState;
-  readonly source?: MemberSource;
-  /** Text to find in the email or display name, compared through foldKey. */
-  readonly text?: string;
-  /** Only members not active since this UTC instant (never active counts as inactive). */
-  readonly inactiveSince?: string;
-}
-
-/** The members page's orders: by email (the default), or by last activity, never-active first. */
-export type MemberSort = 'email' | 'lastActive' | '-lastActive';
+import type { Member, MemberFilter, MemberSort, NewMember } from '../../domain/records.js';
+import type { MemberQueries } from '../port.js';
+export type { Member, MemberFilter, MemberSort, NewMember } from '../../domain/records.js';
 
 /** ORDER BY per sort; each ends in id, so paging is stable. Never active sorts as the oldest. */
 const ORDER_BY: Readonly<Record<MemberSort, string>> = {
@@ -56,15 +19,6 @@ const ORDER_BY: Readonly<Record<MemberSort, string>> = {
 /** `text` as a LIKE pattern matching it anywhere, its wildcards escaped (with `\`). */
 function containing(text: string): string {
   return `%${foldKey(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-export interface NewMember {
-  readonly organisationId: number;
-  readonly email: string;
-  readonly displayName: string | null;
-  readonly role: Role;
-  readonly source: MemberSource;
-  readonly at: string;
 }
 
 export interface MemberRow {
@@ -107,7 +61,7 @@ export const toMember = (r: MemberRow): Member => ({
   lastActiveAt: r.last_active_at ?? null,
 });
 
-export function createMemberQueries(db: Db) {
+export function createMemberQueries(db: Db): MemberQueries {
   // A new member holds no seat until a claim or an invitation hold moves it in the same transaction.
   const insert = db.prepare<
     [string, number, string, string, string | null, Role, MemberSource, string, string],

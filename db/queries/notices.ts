@@ -1,14 +1,11 @@
 // Queries for the owners' notices: each organisation's seat-usage thresholds, the crossings already
 // announced, and who is told (the seated owners and primary owner).
 import type { Db } from '../connection.js';
+import type { NoticeRecipient } from '../../domain/records.js';
+import type { NoticeQueries } from '../port.js';
+export type { NoticeRecipient } from '../../domain/records.js';
 
-export interface NoticeRecipient {
-  readonly memberId: number;
-  readonly email: string;
-  readonly displayName: string | null;
-}
-
-export function createNoticeQueries(db: Db) {
+export function createNoticeQueries(db: Db): NoticeQueries {
   const thresholds = db.prepare<[number], { notice_thresholds: string }>(
     'SELECT notice_thresholds FROM organisations WHERE id = ?',
   );

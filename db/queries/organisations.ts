@@ -1,24 +1,18 @@
 // Queries on organisations and their email domains.
 import type { Db } from '../connection.js';
-
-export type ProvisioningMode = 'invite_only' | 'jit' | 'scim';
-export type SeatExhaustionPolicy = 'reject' | 'hold';
-
-export interface Organisation {
-  readonly id: number;
-  readonly slug: string;
-  readonly name: string;
-  readonly provisioningMode: ProvisioningMode;
-  readonly seatExhaustion: SeatExhaustionPolicy;
-  /** Sign-in for addresses on verified domains only through the identity provider (docs/sso.md). */
-  readonly requireSso: boolean;
-  readonly createdAt: string;
-}
-
-export interface OrganisationDomain {
-  readonly domain: string;
-  readonly verifiedAt: string | null;
-}
+import type {
+  Organisation,
+  OrganisationDomain,
+  ProvisioningMode,
+  SeatExhaustionPolicy,
+} from '../../domain/records.js';
+import type { OrganisationQueries } from '../port.js';
+export type {
+  Organisation,
+  OrganisationDomain,
+  ProvisioningMode,
+  SeatExhaustionPolicy,
+} from '../../domain/records.js';
 
 interface OrganisationRow {
   id: number;
@@ -40,7 +34,7 @@ const toOrganisation = (r: OrganisationRow): Organisation => ({
   createdAt: r.created_at,
 });
 
-export function createOrganisationQueries(db: Db) {
+export function createOrganisationQueries(db: Db): OrganisationQueries {
   const insert = db.prepare<[string, string, string], { id: number }>(
     'INSERT INTO organisations (slug, name, created_at) VALUES (?, ?, ?) RETURNING id',
   );

@@ -4,39 +4,9 @@
 // may change from, valid as written in SQLite and PostgreSQL: two workers (in one process or two)
 // cannot both lease a row, and a late outcome cannot overwrite a row another worker took over.
 import type { Db } from '../connection.js';
-
-export type OutboxState = 'pending' | 'delivered' | 'failed';
-
-export interface OutboxRow {
-  readonly id: number;
-  readonly organisationId: number | null;
-  readonly kind: string;
-  readonly recipient: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string | null;
-  /** RFC 5322 Message-ID, with its angle brackets. */
-  readonly messageId: string;
-  readonly createdAt: string;
-  readonly nextAttemptAt: string;
-  readonly attempts: number;
-  readonly leaseUntil: string | null;
-  readonly deliveredAt: string | null;
-  readonly failedAt: string | null;
-  readonly lastError: string | null;
-  readonly state: OutboxState;
-}
-
-export interface NewOutboxRow {
-  readonly organisationId: number | null;
-  readonly kind: string;
-  readonly recipient: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string | null;
-  readonly messageId: string;
-  readonly at: string;
-}
+import type { NewOutboxRow, OutboxRow } from '../../domain/records.js';
+import type { OutboxQueries } from '../port.js';
+export type { NewOutboxRow, OutboxRow, OutboxState } from '../../domain/records.js';
 
 interface Row {
   id: number;
@@ -82,7 +52,7 @@ const COLUMNS =
 const LEASABLE =
   'delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)';
 
-export function createOutboxQueries(db: Db) {
+export function createOutboxQueries(db: Db): OutboxQueries {
   const insert = db.prepare<NewOutboxRow, { id: number }>(
     `INSERT INTO outbox (organisation_id, kind, recipient, subject, text_body, html_body, message_id, created_at, next_attempt_at)
      VALUES (@organisationId, @kind, @recipient, @subject, @text, @html, @messageId, @at, @at) RETURNING id`,

@@ -2,19 +2,9 @@
 // pending per organisation (a partial unique index); each ends by one conditional UPDATE.
 import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
-
-export type TransferStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
-
-export interface OwnershipTransfer {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly fromMemberId: number;
-  readonly toMemberId: number;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly status: TransferStatus;
-  readonly endedAt: string | null;
-}
+import type { NewOwnershipTransfer, OwnershipTransfer, TransferStatus } from '../../domain/records.js';
+import type { OwnershipTransferQueries } from '../port.js';
+export type { NewOwnershipTransfer, OwnershipTransfer, TransferStatus } from '../../domain/records.js';
 
 interface TransferRow {
   id: number;
@@ -39,16 +29,7 @@ const toTransfer = (r: TransferRow): OwnershipTransfer => ({
   endedAt: r.ended_at,
 });
 
-export interface NewOwnershipTransfer {
-  readonly organisationId: number;
-  readonly fromMemberId: number;
-  readonly toMemberId: number;
-  readonly tokenHash: string;
-  readonly at: string;
-  readonly expiresAt: string;
-}
-
-export function createOwnershipTransferQueries(db: Db) {
+export function createOwnershipTransferQueries(db: Db): OwnershipTransferQueries {
   const insert = db.prepare<[number, number, number, string, string, string], { id: number }>(
     `INSERT INTO ownership_transfers (organisation_id, from_member_id, to_member_id, token_hash, created_at, expires_at, status)
      VALUES (?, ?, ?, ?, ?, ?, 'pending') RETURNING id`,

@@ -2,49 +2,10 @@
 import type { Db } from '../connection.js';
 import type { Actor } from '../../domain/model.js';
 import { actorId } from './audit.js';
-import type { InvoiceLine } from './invoices.js';
 import { mapOptional } from './organisations.js';
-
-export interface UpgradeRequest {
-  readonly from: string;
-  readonly to: string;
-  readonly quantity: number;
-  /** Members of `from` moved into the new seats of `to`; needed when too few `from` seats are unclaimed. */
-  readonly moveMemberIds: readonly number[];
-}
-
-export interface QuoteRequest {
-  /** Seats to add, per tier. */
-  readonly add: Readonly<Record<string, number>>;
-  /** Seats converted from a lower tier to a higher one. */
-  readonly upgrades: readonly UpgradeRequest[];
-}
-
-/** The pool as it was priced: any difference at confirm time makes the quote stale. */
-export interface QuoteBasis {
-  readonly termNumber: number;
-  readonly pool: Readonly<Record<string, { readonly allocation: number; readonly held: number }>>;
-}
-
-export interface Quote {
-  readonly id: string;
-  readonly organisationId: number;
-  readonly termNumber: number;
-  readonly actorType: Actor['type'];
-  readonly actorId: string | null;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly request: QuoteRequest;
-  readonly basis: QuoteBasis;
-  readonly lines: readonly InvoiceLine[];
-  readonly totalMinor: number;
-  readonly currency: string;
-  readonly idempotencyKey: string | null;
-}
-
-export interface NewQuote extends Omit<Quote, 'actorType' | 'actorId' | 'totalMinor'> {
-  readonly actor: Actor;
-}
+import type { InvoiceLine, NewQuote, Quote, QuoteBasis, QuoteRequest } from '../../domain/records.js';
+import type { QuoteQueries } from '../port.js';
+export type { NewQuote, Quote, QuoteBasis, QuoteRequest, UpgradeRequest } from '../../domain/records.js';
 
 interface QuoteRow {
   id: string;
@@ -78,7 +39,7 @@ const toQuote = (r: QuoteRow): Quote => ({
   idempotencyKey: r.idempotency_key,
 });
 
-export function createQuoteQueries(db: Db) {
+export function createQuoteQueries(db: Db): QuoteQueries {
   const insert = db.prepare(
     `INSERT INTO quotes (id, organisation_id, term_number, actor_type, actor_id, created_at, expires_at,
        request, basis, lines, total_minor, currency, idempotency_key)

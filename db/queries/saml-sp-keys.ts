@@ -2,23 +2,9 @@
 // is sealed for its row (db/secret-box.ts) and read only by `privateKey()`: no listing selects it.
 import type { Db } from '../connection.js';
 import type { SealState, SecretBox } from '../secret-box.js';
-
-export type SpKeyStatus = 'current' | 'next' | 'previous';
-
-/** A key pair as it may be shown: everything but the private key. */
-export interface SpKey {
-  readonly id: number;
-  readonly connectionId: number;
-  readonly status: SpKeyStatus;
-  /** PEM. */
-  readonly certificate: string;
-  /** SHA-256 of the certificate's DER, lower-case hex. */
-  readonly fingerprint: string;
-  readonly notAfter: string;
-  readonly createdAt: string;
-  readonly promotedAt: string | null;
-  readonly retireAt: string | null;
-}
+import type { SpKey, SpKeyStatus } from '../../domain/records.js';
+import type { SamlSpKeyQueries } from '../port.js';
+export type { SpKey, SpKeyStatus } from '../../domain/records.js';
 
 interface KeyRow {
   id: number;
@@ -53,7 +39,7 @@ const keyContext = (id: number) => `saml_sp_keys.private_key:${id}`;
 /** Current first, then next, then previous. */
 const ORDER = "CASE status WHEN 'current' THEN 0 WHEN 'next' THEN 1 ELSE 2 END";
 
-export function createSamlSpKeyQueries(db: Db, box: SecretBox) {
+export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries {
   const insert = db.prepare<[number, SpKeyStatus, string, string, string, string, string], { id: number }>(
     `INSERT INTO saml_sp_keys (connection_id, status, certificate, fingerprint, not_after, private_key, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,

@@ -1,19 +1,9 @@
 // Queries on SCIM bearer tokens. Only the SHA-256 of a secret is stored; a lookup is by that hash.
 import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
-
-export interface ScimToken {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly name: string;
-  readonly tokenHash: string;
-  readonly prefix: string;
-  readonly createdAt: string;
-  readonly lastUsedAt: string | null;
-  readonly revokedAt: string | null;
-  /** When it stops working (UTC); null: when revoked. */
-  readonly expiresAt: string | null;
-}
+import type { ScimToken } from '../../domain/records.js';
+import type { ScimTokenQueries } from '../port.js';
+export type { ScimToken } from '../../domain/records.js';
 
 interface TokenRow {
   id: number;
@@ -39,7 +29,7 @@ const toToken = (r: TokenRow): ScimToken => ({
   expiresAt: r.expires_at,
 });
 
-export function createScimTokenQueries(db: Db) {
+export function createScimTokenQueries(db: Db): ScimTokenQueries {
   const insert = db.prepare<[number, string, string, string, string, string | null], { id: number }>(
     'INSERT INTO scim_tokens (organisation_id, name, token_hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
   );

@@ -5,23 +5,9 @@
 // Under concurrent writers the database serialises the row update and re-checks the condition, so
 // no interleaving can push held past allocation; the CHECK constraint backs this up.
 import type { Db } from '../connection.js';
-
-export interface PoolTier {
-  readonly tierId: string;
-  readonly tierName: string;
-  readonly rank: number;
-  readonly unitPriceMinor: number;
-  readonly allocation: number;
-  readonly held: number;
-}
-
-/** A tier's counter as a claim or release left it, with the organisation's notice thresholds. */
-export interface HeldCount {
-  readonly held: number;
-  readonly allocation: number;
-  /** organisations.notice_thresholds (JSON), read by the same statement: no extra round trip. */
-  readonly thresholds: string;
-}
+import type { HeldCount, PoolTier } from '../../domain/records.js';
+import type { SeatPoolQueries } from '../port.js';
+export type { HeldCount, PoolTier } from '../../domain/records.js';
 
 interface PoolRow {
   tier_id: string;
@@ -44,7 +30,7 @@ const toPoolTier = (r: PoolRow): PoolTier => ({
 const toHeldCount = (r: [number, number, string] | undefined): HeldCount | undefined =>
   r === undefined ? undefined : { held: r[0], allocation: r[1], thresholds: r[2] };
 
-export function createSeatPoolQueries(db: Db) {
+export function createSeatPoolQueries(db: Db): SeatPoolQueries {
   const insert = db.prepare<[number, string, number, number]>(
     'INSERT INTO seat_pools (organisation_id, tier_id, unit_price_minor, allocation) VALUES (?, ?, ?, ?)',
   );

@@ -3,24 +3,21 @@
 import type { Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import { mapOptional } from './organisations.js';
-
-export type SeatRequestStatus = 'open' | 'granted' | 'declined';
-export type SeatRequestOrigin = 'member' | 'sign_in';
-
-export interface SeatRequest {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly memberId: number | null;
-  readonly email: string;
-  readonly displayName: string | null;
-  readonly tierId: string;
-  readonly note: string | null;
-  readonly origin: SeatRequestOrigin;
-  readonly status: SeatRequestStatus;
-  readonly createdAt: string;
-  readonly decidedAt: string | null;
-  readonly reason: string | null;
-}
+import type {
+  NewSeatRequest,
+  SeatRequest,
+  SeatRequestOrigin,
+  SeatRequestStatus,
+  SeatRequestTicket,
+} from '../../domain/records.js';
+import type { SeatRequestQueries } from '../port.js';
+export type {
+  NewSeatRequest,
+  SeatRequest,
+  SeatRequestOrigin,
+  SeatRequestStatus,
+  SeatRequestTicket,
+} from '../../domain/records.js';
 
 interface Row {
   id: number;
@@ -52,30 +49,6 @@ const toRequest = (r: Row): SeatRequest => ({
   reason: r.reason,
 });
 
-export interface NewSeatRequest {
-  readonly organisationId: number;
-  readonly memberId: number | null;
-  readonly email: string;
-  readonly displayName: string | null;
-  readonly tierId: string;
-  readonly note: string | null;
-  readonly origin: SeatRequestOrigin;
-  readonly at: string;
-}
-
-/** The single-use right, given by a refused sign-in, to ask for a seat as the identity it asserted. */
-export interface SeatRequestTicket {
-  readonly id: number;
-  readonly tokenHash: string;
-  readonly organisationId: number;
-  readonly connectionId: number;
-  readonly email: string;
-  readonly displayName: string | null;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly usedAt: string | null;
-}
-
 interface TicketRow {
   id: number;
   token_hash: string;
@@ -100,7 +73,7 @@ const toTicket = (r: TicketRow): SeatRequestTicket => ({
   usedAt: r.used_at,
 });
 
-export function createSeatRequestQueries(db: Db) {
+export function createSeatRequestQueries(db: Db): SeatRequestQueries {
   const insert = db.prepare<
     [number, number | null, string, string, string | null, string, string | null, SeatRequestOrigin, string],
     { id: number }

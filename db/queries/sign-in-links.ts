@@ -2,15 +2,9 @@
 // stored; a link is used by one conditional UPDATE, so two clicks can never both sign in.
 import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
-
-export interface SignInLink {
-  readonly tokenHash: string;
-  readonly organisationId: number;
-  readonly memberId: number;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly usedAt: string | null;
-}
+import type { SignInLink } from '../../domain/records.js';
+import type { SignInLinkQueries } from '../port.js';
+export type { SignInLink } from '../../domain/records.js';
 
 interface SignInLinkRow {
   token_hash: string;
@@ -30,7 +24,7 @@ const toLink = (r: SignInLinkRow): SignInLink => ({
   usedAt: r.used_at,
 });
 
-export function createSignInLinkQueries(db: Db) {
+export function createSignInLinkQueries(db: Db): SignInLinkQueries {
   const insert = db.prepare<[string, number, number, string, string]>(
     `INSERT INTO sign_in_links (token_hash, organisation_id, member_id, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?)`,

@@ -3,15 +3,11 @@
 // "take" is a single DELETE … RETURNING, so a value is handed out once even to concurrent callers
 // (and in PostgreSQL too, which has the same statement).
 import type { Db } from '../connection.js';
+import type { Session } from '../../domain/records.js';
+import type { SsoStateQueries } from '../port.js';
+export type { Session } from '../../domain/records.js';
 
-export interface Session {
-  readonly organisationId: number;
-  readonly memberId: number;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-}
-
-export function createSsoStateQueries(db: Db) {
+export function createSsoStateQueries(db: Db): SsoStateQueries {
   const saveRequest = db.prepare<[number, string, string]>(
     'INSERT INTO saml_requests (connection_id, request_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
   );

@@ -3,19 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../connection.js';
 import type { SealState, SecretBox } from '../secret-box.js';
 import { mapOptional } from './organisations.js';
-
-export interface SsoConnection {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly publicId: string;
-  readonly protocol: 'saml' | 'oidc';
-  readonly name: string;
-  readonly enabled: boolean;
-  /** Protocol settings (no secret). */
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+import type { MemberIdentity, SsoConnection } from '../../domain/records.js';
+import type { SsoQueries } from '../port.js';
+export type { MemberIdentity, SsoConnection } from '../../domain/records.js';
 
 interface ConnectionRow {
   id: number;
@@ -44,16 +34,6 @@ const toConnection = (r: ConnectionRow): SsoConnection => ({
 // The secret column is named in no SELECT below but `secret()`: it cannot leak through a listing.
 const COLUMNS = 'id, organisation_id, public_id, protocol, name, enabled, config, created_at, updated_at';
 
-/** An identity provider's name for a member, as the members page shows it. */
-export interface MemberIdentity {
-  readonly connectionId: number;
-  readonly connectionName: string;
-  readonly protocol: 'saml' | 'oidc';
-  readonly subject: string;
-  readonly createdAt: string;
-  readonly lastSignInAt: string | null;
-}
-
 interface MemberIdentityRow {
   connection_id: number;
   connection_name: string;
@@ -66,7 +46,7 @@ interface MemberIdentityRow {
 /** What the client secret of a connection is sealed for: its row (db/secret-box.ts). */
 const secretContext = (id: number) => `sso_connections.secret:${id}`;
 
-export function createSsoQueries(db: Db, box: SecretBox) {
+export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
   const insert = db.prepare<
     [string, number, string, string, string, string | null, string, string],
     { id: number }

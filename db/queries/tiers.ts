@@ -1,13 +1,10 @@
 // Queries on seat tiers: ordered data, highest rank first.
 import type { Db } from '../connection.js';
+import type { Tier } from '../../domain/records.js';
+import type { TierQueries } from '../port.js';
+export type { Tier } from '../../domain/records.js';
 
-export interface Tier {
-  readonly id: string;
-  readonly name: string;
-  readonly rank: number;
-}
-
-export function createTierQueries(db: Db) {
+export function createTierQueries(db: Db): TierQueries {
   const all = db.prepare<[], Tier>('SELECT id, name, rank FROM tiers ORDER BY rank DESC');
   return {
     /** Every tier, highest rank first. */

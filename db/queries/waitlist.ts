@@ -1,16 +1,11 @@
 // Queries on the waiting list of directory users refused for want of a seat.
 import type { Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
+import type { WaitlistEntry } from '../../domain/records.js';
+import type { WaitlistQueries } from '../port.js';
+export type { WaitlistEntry } from '../../domain/records.js';
 
-export interface WaitlistEntry {
-  readonly userName: string;
-  readonly source: 'scim' | 'jit';
-  readonly firstAttemptAt: string;
-  readonly lastAttemptAt: string;
-  readonly attempts: number;
-}
-
-export function createWaitlistQueries(db: Db) {
+export function createWaitlistQueries(db: Db): WaitlistQueries {
   // One row per person: a retried attempt counts up instead of adding a row.
   const record = db.prepare<[number, string, string, string, string, string]>(
     `INSERT INTO seat_waitlist (organisation_id, user_name_key, user_name, source, first_attempt_at, last_attempt_at)

@@ -6,90 +6,26 @@
 // workers cannot both lease a delivery, and a late outcome cannot overwrite another worker's.
 import type { Db } from '../connection.js';
 import type { SealState, SecretBox } from '../secret-box.js';
-
-export interface WebhookEndpoint {
-  readonly id: number;
-  readonly organisationId: number;
-  readonly url: string;
-  readonly description: string;
-  /** Event types, or ['*'] for all. */
-  readonly events: readonly string[];
-  readonly secret: string;
-  readonly enabled: boolean;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /**
-   * Until when (exclusive) deliveries are also signed with the secret the last rotation replaced;
-   * null, or a past instant, when they are not.
-   */
-  readonly previousSecretUntil: string | null;
-}
-
-export interface NewWebhookEndpoint {
-  readonly organisationId: number;
-  readonly url: string;
-  readonly description: string;
-  readonly events: readonly string[];
-  readonly secret: string;
-  readonly at: string;
-}
-
-export interface WebhookEndpointPatch {
-  readonly url?: string;
-  readonly description?: string;
-  readonly events?: readonly string[];
-  readonly enabled?: boolean;
-  readonly secret?: string;
-}
-
-/** An event as written: `body` is exactly what every endpoint receives. */
-export interface NewWebhookEvent {
-  readonly publicId: string;
-  readonly organisationId: number;
-  readonly type: string;
-  readonly memberId: number | null;
-  readonly body: string;
-  readonly at: string;
-}
-
-export type DeliveryState = 'pending' | 'delivered' | 'failed';
-
-/** A delivery with what the worker needs to send it. */
-export interface WebhookDelivery {
-  readonly id: number;
-  readonly endpointId: number;
-  readonly eventId: number;
-  readonly eventPublicId: string;
-  readonly eventType: string;
-  readonly memberId: number | null;
-  readonly createdAt: string;
-  readonly nextAttemptAt: string;
-  readonly attempts: number;
-  readonly leaseUntil: string | null;
-  readonly deliveredAt: string | null;
-  readonly failedAt: string | null;
-  readonly lastStatus: number | null;
-  readonly lastError: string | null;
-  readonly state: DeliveryState;
-}
-
-/** A leased delivery: the delivery, its body and where and with which key to send it. */
-export interface LeasedDelivery extends WebhookDelivery {
-  readonly body: string;
-  readonly url: string;
-  readonly secret: string;
-  /** The secret the last rotation replaced, while its overlap runs at lease time; else null. */
-  readonly previousSecret: string | null;
-}
-
-export interface WebhookAttempt {
-  readonly id: number;
-  readonly deliveryId: number;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly status: number | null;
-  readonly error: string | null;
-}
+import type {
+  LeasedDelivery,
+  NewWebhookEndpoint,
+  NewWebhookEvent,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEndpointPatch,
+} from '../../domain/records.js';
+import type { WebhookQueries } from '../port.js';
+export type {
+  DeliveryState,
+  LeasedDelivery,
+  NewWebhookEndpoint,
+  NewWebhookEvent,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEndpointPatch,
+} from '../../domain/records.js';
 
 interface EndpointRow {
   id: number;
@@ -195,7 +131,7 @@ const LEASABLE = `${UNFINISHED} AND d.next_attempt_at <= @now
         WHERE p.endpoint_id = d.endpoint_id AND p.member_id = d.member_id AND p.id < d.id
           AND p.delivered_at IS NULL AND p.failed_at IS NULL))`;
 
-export function createWebhookQueries(db: Db, box: SecretBox) {
+export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
   const insertEndpoint = db.prepare<Omit<NewWebhookEndpoint, 'events'> & { events: string }, { id: number }>(
     `INSERT INTO webhook_endpoints (organisation_id, url, description, events, secret, created_at, updated_at)
      VALUES (@organisationId, @url, @description, @events, @secret, @at, @at) RETURNING id`,

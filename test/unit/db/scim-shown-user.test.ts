@@ -1,11 +1,12 @@
 // What SCIM shows for a member the identity provider never pushed, in its two forms: the object the
-// listing returns and the SQLite expression filters read (db/scim-shown-user.ts). Both run over the
-// same rows in a real SQLite database and must agree, JSON null in SQL standing for a key the
-// object leaves out.
+// listing returns (domain/shown-user.ts) and the SQLite expression filters read
+// (db/scim-shown-user.ts). Both run over the same rows in a real SQLite database and must agree,
+// JSON null in SQL standing for a key the object leaves out.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { openDatabase, type Db } from '../../../db/connection.js';
-import { scimShownUser, scimShownUserSql } from '../../../db/scim-shown-user.js';
+import { scimShownUserSql } from '../../../db/scim-shown-user.js';
+import { scimShownUser } from '../../../domain/shown-user.js';
 
 /** The value without its null members, at every depth. */
 function withoutNulls(value: unknown): unknown {
