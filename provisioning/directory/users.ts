@@ -1,0 +1,318 @@
+// Directory users as the identity provider drives them: created (or linked to a member who arrived
+// before the directory knew them), replaced, deactivated, reactivated and deleted, with the seat
+// settled in the same write (seat-settlement.ts). The write steps run inside the caller's write.
+import type { Clock } from '../../domain/clock.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { holdsSeat, type Actor } from '../../domain/model.js';
+import type { DirectoryReader } from '../../db/directory-reader.js';
+import { shownResource, type ListPage } from '../../db/queries/directory-users.js';
+import type { Group } from '../../db/queries/groups.js';
+import type { Queries } from '../../db/queries/index.js';
+import type { Member } from '../../db/queries/members.js';
+import type { Store } from '../../db/store.js';
+import { recordAudit } from '../../audit/record.js';
+import { requireOrganisation } from '../../seats/contract-state.js';
+import { snapshot, type SeatPool } from '../../seats/seat-pool.js';
+import { emailDomain } from '../members.js';
+import type { SeatSettlement } from './seat-settlement.js';
+import { checkVersion } from './version.js';
+
+/** A directory user as the provider describes it, after the edge has normalised it. */
+export interface DirectoryUserInput {
+  readonly userName: string;
+  readonly externalId: string | null;
+  /** False means deactivated: no seat, no access. */
+  readonly active: boolean;
+  readonly displayName: string | null;
+  /** The address to use: the first email address among the primary, the work and the other emails. */
+  readonly email: string | null;
+  /** The seat tier the provider asks for, if it sends one. */
+  readonly tier: string | null;
+  /** The provider's attributes as stored, opaque to the engine. */
+  readonly resource: Readonly<Record<string, unknown>>;
+}
+
+export function requireUser(q: Queries, organisationId: number, publicId: string): Member {
+  const member = q.directoryUsers.byPublicId(organisationId, publicId);
+  if (!member) throw new NotFoundError(`User ${publicId} not found.`);
+  return member;
+}
+
+function addressOf(input: DirectoryUserInput): string {
+  const email = input.email ?? (input.userName.includes('@') ? input.userName : null);
+  if (email === null) {
+    throw new ValidationError(
+      'A user needs an email address: send "emails", or a userName that is an email address.',
+      {},
+      'invalid_value',
+    );
+  }
+  emailDomain(email);
+  return email.trim();
+}
+
+/**
+ * userName is the one unique key (RFC 7644 §3.3, case-insensitive by RFC 7643 §4.1.1); externalId
+ * is not checked, as RFC 7643 §3.1 leaves its uniqueness to the client. `self` is the user taking
+ * the userName: null for a create.
+ *
+ * A live holder refuses it. A deleted user keeps its userName with its history: creating it again
+ * restores that user (returned, for the create to land on), but renaming someone else onto it is
+ * refused, saying why. A member the directory does not manage yet shows its address as userName:
+ * a create with it links that member, renaming someone else onto it is refused.
+ */
+function claimUserName(
+  q: Queries,
+  organisationId: number,
+  userName: string,
+  self: number | null,
+): Member | undefined {
+  const holder = q.directoryUsers.byUserName(organisationId, userName);
+  if (holder && holder.id === self) return undefined;
+  if (holder && holder.seatState !== 'removed') {
+    throw new ConflictError(`A user with userName "${userName}" already exists.`, {}, 'uniqueness');
+  }
+  if (self === null) return holder;
+  if (holder) {
+    throw new ConflictError(
+      `The userName "${userName}" belongs to a user deleted from the directory, whose history is kept under it. ` +
+        'Provision that user again to restore them, or use another userName.',
+      {},
+      'uniqueness',
+    );
+  }
+  const shownAs = q.members
+    .withEmail(organisationId, userName)
+    .some((m) => m.seatState !== 'removed' && m.userName === null && m.id !== self);
+  if (shownAs) {
+    throw new ConflictError(
+      `The userName "${userName}" is the address of a member who signed in or was invited before the directory managed them. ` +
+        'Create (POST) the user with this userName to link that member, or use another userName.',
+      {},
+      'uniqueness',
+    );
+  }
+  return undefined;
+}
+
+/** The one current member with this address whom no directory user is linked to yet, if exactly one. */
+function unlinkedWithAddress(q: Queries, organisationId: number, email: string): Member | undefined {
+  const unlinked = q.members
+    .withEmail(organisationId, email)
+    .filter((m) => m.seatState !== 'removed' && m.userName === null);
+  return unlinked.length === 1 ? unlinked[0] : undefined;
+}
+
+/**
+ * The member not yet managed by the directory (signed in or invited before it knew them: linking
+ * keeps their id and their seat) that the provider means: the one whose address is the userName,
+ * as SCIM shows it and the provider matched it, else whose address is the user's email. Addresses
+ * are not unique among directory users, so two candidates, or none, mean a new member.
+ */
+function unlinkedTarget(
+  q: Queries,
+  organisationId: number,
+  userName: string,
+  email: string,
+): Member | undefined {
+  return unlinkedWithAddress(q, organisationId, userName) ?? unlinkedWithAddress(q, organisationId, email);
+}
+
+/**
+ * The member a create lands on: the same userName (a deleted user, restored with its history),
+ * else the unlinked member the provider means (unlinkedTarget).
+ */
+export function linkTarget(
+  q: Queries,
+  organisationId: number,
+  userName: string,
+  email: string,
+): Member | undefined {
+  return (
+    q.directoryUsers.byUserName(organisationId, userName) ??
+    unlinkedTarget(q, organisationId, userName, email)
+  );
+}
+
+export interface DirectoryUsersDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly seats: SeatPool;
+  readonly settlement: SeatSettlement;
+  /** Runs lists off the event loop; absent (an in-memory database): in process. */
+  readonly reader?: DirectoryReader;
+}
+
+export type DirectoryUsers = ReturnType<typeof createDirectoryUsers>;
+
+export function createDirectoryUsers({ store, clock, seats, settlement, reader }: DirectoryUsersDeps) {
+  const now = () => clock.now().toISO()!;
+  const { settle } = settlement;
+
+  function writeFields(
+    q: Queries,
+    member: Member,
+    input: DirectoryUserInput,
+    email: string,
+    actor: Actor,
+  ): Member {
+    q.directoryUsers.setFields(
+      member,
+      {
+        userName: input.userName,
+        externalId: input.externalId,
+        email,
+        displayName: input.displayName,
+        resource: input.resource,
+      },
+      now(),
+    );
+    const after = q.members.byId(member.organisationId, member.id)!;
+    if (member.userName === null) {
+      // The directory takes over a member it did not push: same member, same id, same seat.
+      recordAudit(q, {
+        organisationId: member.organisationId,
+        at: now(),
+        actor,
+        action: 'member.linked',
+        subjectType: 'member',
+        subjectId: member.id,
+        before: { userName: null, externalId: null, source: member.source },
+        after: { userName: after.userName, externalId: after.externalId, source: member.source },
+      });
+    }
+    if (JSON.stringify(snapshot(member)) !== JSON.stringify(snapshot(after))) {
+      recordAudit(q, {
+        organisationId: member.organisationId,
+        at: now(),
+        actor,
+        action: 'member.updated',
+        subjectType: 'member',
+        subjectId: member.id,
+        before: snapshot(member),
+        after: snapshot(after),
+      });
+    }
+    return after;
+  }
+
+  /**
+   * A member the directory does not manage yet, taken over as SCIM showed it (its address as
+   * userName) when the provider names it without describing it: as a group member, or in a DELETE.
+   * Left as it is when a directory user holds that userName already.
+   */
+  function linkAsShown(q: Queries, member: Member, actor: Actor): Member {
+    if (member.userName !== null || q.directoryUsers.byUserName(member.organisationId, member.email))
+      return member;
+    const input: DirectoryUserInput = {
+      userName: member.email,
+      externalId: null,
+      active: member.seatState !== 'deactivated',
+      displayName: member.displayName,
+      email: member.email,
+      tier: null,
+      resource: shownResource(member),
+    };
+    return writeFields(q, member, input, member.email, actor);
+  }
+
+  /** A create (POST): a new member, or one linked or restored; the seat claimed in the same write. */
+  function createUserIn(q: Queries, organisationId: number, input: DirectoryUserInput, actor: Actor): Member {
+    requireOrganisation(q, organisationId);
+    const email = addressOf(input);
+    const at = now();
+    const existing =
+      claimUserName(q, organisationId, input.userName, null) ??
+      unlinkedTarget(q, organisationId, input.userName, email);
+    let member: Member;
+    if (existing) {
+      member = writeFields(q, existing, input, email, actor);
+    } else {
+      // The row is written with its directory fields at once, so the audit's snapshot (email,
+      // role, seat state, tier) is the same as for a member created, then described.
+      member = q.directoryUsers.insert(
+        organisationId,
+        {
+          userName: input.userName,
+          externalId: input.externalId,
+          email,
+          displayName: input.displayName,
+          resource: input.resource,
+        },
+        at,
+      );
+      recordAudit(q, {
+        organisationId,
+        at,
+        actor,
+        action: 'member.created',
+        subjectType: 'member',
+        subjectId: member.id,
+        after: snapshot(member),
+      });
+    }
+    const settled = settle(q, member, input.active, input.tier, actor, true);
+    q.waitlist.resolve(organisationId, input.userName, at);
+    return settled;
+  }
+
+  /** A replace (PUT, or a PATCH applied); a reactivation claims a seat in the same write. */
+  function replaceUserIn(
+    q: Queries,
+    organisationId: number,
+    publicId: string,
+    input: DirectoryUserInput,
+    actor: Actor,
+    expectedVersion?: number,
+  ): Member {
+    let member = requireUser(q, organisationId, publicId);
+    checkVersion(member.version, expectedVersion);
+    const email = addressOf(input);
+    claimUserName(q, organisationId, input.userName, member.id);
+    if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
+    member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
+    const settled = settle(q, member, input.active, input.tier, actor);
+    if (holdsSeat(settled.seatState)) q.waitlist.resolve(organisationId, input.userName, now());
+    return settled;
+  }
+
+  /** A delete: the seat given back, the memberships ended; the row stays (removed) with its history. */
+  function deleteUserIn(
+    q: Queries,
+    organisationId: number,
+    publicId: string,
+    actor: Actor,
+    expectedVersion?: number,
+  ): void {
+    const found = requireUser(q, organisationId, publicId);
+    checkVersion(found.version, expectedVersion);
+    if (found.role === 'primary_owner') settle(q, found, false, null, actor);
+    // Linked first, so that creating the same userName again restores this member's history.
+    const member = linkAsShown(q, found, actor);
+    if (member.seatState === 'seated') seats.release(organisationId, member.id, actor, 'removed');
+    else if (member.seatState === 'invited') seats.revokeInvitation(organisationId, member.id, actor);
+    else seats.park(organisationId, member.id, 'removed', actor, 'member.removed');
+    q.groups.removeFromAllGroups(member.id);
+  }
+
+  return {
+    createUserIn,
+    replaceUserIn,
+    deleteUserIn,
+    linkAsShown,
+
+    getUser: (organisationId: number, publicId: string): Member =>
+      store.read((q) => requireUser(q, organisationId, publicId)),
+
+    groupsOf: (memberId: number): Group[] => store.read((q) => q.groups.groupsOf(memberId)),
+
+    /** One page of the directory's users and the total, filtered, sorted and paged in SQL. */
+    listUsers: async (
+      organisationId: number,
+      page: ListPage,
+    ): Promise<{ total: number; members: Member[] }> =>
+      reader
+        ? reader.listUsers(organisationId, page)
+        : store.read((q) => q.directoryUsers.list(organisationId, page)),
+  };
+}

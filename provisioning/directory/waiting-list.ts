@@ -1,0 +1,79 @@
+// Who waits for a seat: directory attempts refused for want of one (policy reject), recorded on the
+// waiting list, and members awaiting one (policy hold); and "sync now", which seats them as far as
+// seats allow.
+import type { Clock } from '../../domain/clock.js';
+import { SeatLimitError } from '../../domain/errors.js';
+import { holdsSeat, type Actor } from '../../domain/model.js';
+import type { Queries } from '../../db/queries/index.js';
+import type { Store } from '../../db/store.js';
+import { requireOrganisation } from '../../seats/contract-state.js';
+import { requireRole } from '../../seats/roles.js';
+import type { SeatPool } from '../../seats/seat-pool.js';
+import { Refused } from './command-forms.js';
+import type { SeatSettlement } from './seat-settlement.js';
+import { linkTarget } from './users.js';
+
+export interface WaitingListDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly seats: SeatPool;
+  readonly settlement: Pick<SeatSettlement, 'mapped' | 'settleQuietly'>;
+}
+
+export function createWaitingList({ store, clock, seats, settlement }: WaitingListDeps) {
+  const now = () => clock.now().toISO()!;
+
+  /**
+   * Runs a create or a reactivation (`step`) in a savepoint of the caller's write. Refused for
+   * want of a seat, it leaves nothing behind, and the attempt itself is recorded for
+   * administrators in the same write, so the record commits with it (and is not left for a
+   * later write a shutdown could cut off); the command throws the refusal after the commit.
+   */
+  function recordingRefusal<T>(
+    q: Queries,
+    organisationId: number,
+    userName: string,
+    step: () => T,
+  ): T | Refused {
+    try {
+      return q.savepoint(step);
+    } catch (error) {
+      if (!(error instanceof SeatLimitError)) throw error;
+      q.waitlist.record(organisationId, userName, 'scim', now());
+      return new Refused(error);
+    }
+  }
+
+  /** Who is waiting: refused attempts (policy reject) and members awaiting a seat (policy hold). */
+  function waiting(organisationId: number) {
+    return store.read((q) => ({
+      refused: q.waitlist.open(organisationId),
+      awaiting: q.directoryUsers.waiting(organisationId),
+    }));
+  }
+
+  /**
+   * "Sync now": seats what waits, as far as seats allow. Members awaiting a seat (policy hold)
+   * first come, first served; then, with mappings on, members of a role-mapped group whom a
+   * membership change could not seat (policy reject), in the order they were refused. The
+   * provider will not send that membership again (its request succeeded, and Entra never re-reads
+   * membership), so without this they would stay unseated after seats are bought.
+   * Returns how many were seated.
+   */
+  function syncNow(organisationId: number, actor: Actor): number {
+    return store.write((q) => {
+      requireOrganisation(q, organisationId);
+      requireRole(q, organisationId, actor, 'admin', 'seat waiting members', { allowSystem: true });
+      let seated = seats.seatWaitingIn(q, organisationId);
+      if (!q.groupMappings.enabled(organisationId)) return seated;
+      for (const entry of q.waitlist.open(organisationId)) {
+        const member = linkTarget(q, organisationId, entry.userName, entry.userName);
+        if (member?.seatState !== 'unmapped' || settlement.mapped(q, member).role === null) continue;
+        if (holdsSeat(settlement.settleQuietly(q, member, actor).seatState)) seated += 1;
+      }
+      return seated;
+    });
+  }
+
+  return { recordingRefusal, waiting, syncNow };
+}
