@@ -1,0 +1,190 @@
+// The layer rules of README.md's Architecture section, as import restrictions per folder: data flows
+// one way, edges (scim/, sso/, api/, console/, cli/) → engine (provisioning/, billing/) → seats/ →
+// mail/, webhooks/, audit/ → the storage port (db/port.ts), with domain/ as the shared vocabulary
+// beneath everything. Nothing imports upward, and only the composition roots (server/, cli/main.ts,
+// cli/backup.ts, test/, bench/, demo/, scripts/) build storage from db/'s implementation modules.
+// eslint.config.js applies these; test/unit/lint/layers.test.ts checks that each rule fires.
+
+/** An import into one of `folders` (top-level folders), from a file at any depth. */
+const into = (...folders) => `^(\\.\\./)+(${folders.join('|')})/`;
+
+const STORAGE = {
+  regex: '^(\\.\\./)+db/(?!port\\.js$)',
+  message:
+    'Above db/, storage is reached only through the port: import db/port.ts (Store, Queries) and the records of domain/records.ts. Only composition roots (server/, cli/main.ts, test/, bench/, demo/) import db/ implementation modules.',
+};
+
+const EDGES = ['scim', 'sso', 'api', 'console', 'cli'];
+
+/**
+ * server/ modules that lower folders still import (the logger, the session cookie, problem JSON,
+ * the container's type); each belongs below the edges, and is allowed here until it moves there.
+ */
+const SERVER_STILL_IMPORTED = '(logger|cookies|problem|container)\\.js$';
+
+const SERVER = {
+  regex: `^(\\.\\./)+server/(?!${SERVER_STILL_IMPORTED})`,
+  message: 'server/ is the composition root and the HTTP shell: nothing below it imports it.',
+};
+
+/** One config object per layer: flat config replaces a rule's options, so each lists all of its own. */
+export const layers = [
+  {
+    files: ['domain/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(?!domain/)[^./][^/]*/',
+              message: 'domain/ is the shared vocabulary: it imports nothing else of the project.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['net/**', 'i18n/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(?!domain/)[^./][^/]*/',
+              message: 'net/ and i18n/ import only domain/: every other layer may use them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: into(
+                'net',
+                'mail',
+                'webhooks',
+                'audit',
+                'seats',
+                'billing',
+                'provisioning',
+                ...EDGES,
+                'server',
+              ),
+              message: 'db/ is the bottom layer: it imports only domain/ (and i18n/ for the language type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['mail/**', 'webhooks/**', 'audit/**'],
+    ignores: ['webhooks/endpoints.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            STORAGE,
+            SERVER,
+            {
+              regex: into('seats', 'billing', 'provisioning', ...EDGES),
+              message:
+                'mail/, webhooks/ and audit/ sit just above db/: seats/ and the engine use them, never the other way round.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['seats/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            STORAGE,
+            SERVER,
+            {
+              regex: into('billing', 'provisioning', ...EDGES),
+              message:
+                'seats/ is below the engine: billing/ and provisioning/ use the seat pool, not the other way round.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['billing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            STORAGE,
+            SERVER,
+            {
+              regex: into('provisioning', ...EDGES),
+              message: 'billing/ is below provisioning/ and the edges: they call it, it never calls them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The engine's use cases, wherever their folder: protocol-neutral, so no edge is imported.
+    files: ['provisioning/**', 'webhooks/endpoints.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            STORAGE,
+            SERVER,
+            {
+              // sso/sp-certificate.ts (making a SAML key pair) is still imported by provisioning/sso.ts.
+              regex: `${into(...EDGES)}(?!sp-certificate\\.js$)`,
+              message:
+                'The engine is protocol-neutral: the edges (scim/, sso/, api/, console/, cli/) call it, never the reverse.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['scim/**', 'sso/**', 'api/**', 'console/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            STORAGE,
+            SERVER,
+            { regex: into('cli'), message: 'cli/ is a composition root beside server/: nothing imports it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The operator's commands are an edge; cli/main.ts (which builds the services) and cli/backup.ts
+    // (which copies the database file) are composition and may reach db/.
+    files: ['cli/**'],
+    ignores: ['cli/main.ts', 'cli/backup.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [STORAGE] }] },
+  },
+];
