@@ -39,6 +39,17 @@ export function holdsSeat(state: SeatState): boolean {
 export const MEMBER_SOURCES = ['manual', 'jit', 'scim'] as const;
 export type MemberSource = (typeof MEMBER_SOURCES)[number];
 
+/**
+ * A member as the audit log records it (an entry's `before` and `after`): replaying these rebuilds
+ * every member's seat state, and a webhook event about a member carries them.
+ */
+export interface MemberSnapshot {
+  readonly email: string;
+  readonly role: Role;
+  readonly seatState: SeatState;
+  readonly tierId: string | null;
+}
+
 /** Who performed an action, as the audit log records it. */
 export type Actor =
   | { readonly type: 'member'; readonly memberId: number }

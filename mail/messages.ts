@@ -3,7 +3,7 @@
 // contract's time zone. The text part is complete on its own (many people read mail as text); the
 // HTML part says the same, with every interpolated value escaped. Links are absolute URLs the
 // caller builds.
-import { formatInstant, intlLocale, t, tOr, type Language } from '../i18n/index.js';
+import { escapeHtml, formatInstant, intlLocale, t, tOr, type Language } from '../i18n/index.js';
 
 export { formatInstant };
 
@@ -18,16 +18,6 @@ export interface MailContent {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
-}
-
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** A value on one line: names come from people and directories, and a subject is one header line. */

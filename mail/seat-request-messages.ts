@@ -2,8 +2,8 @@
 // person when an administrator grants or declines it. Built as mail/messages.ts builds its mails:
 // a complete text part, and an HTML part saying the same with every value escaped; in the reader's
 // language (i18n/locales/*.json), English when none is given.
-import { t, tOr, type Language } from '../i18n/index.js';
-import { escapeHtml, type MailContent, type Reader } from './messages.js';
+import { escapeHtml, t, tOr, type Language } from '../i18n/index.js';
+import type { MailContent, Reader } from './messages.js';
 
 /** The tier as the reader's language names it, when its id is known. */
 function tierIn(lang: Language, input: { readonly tierName: string; readonly tierId?: string }): string {

@@ -12,7 +12,13 @@ import {
   SeatLimitError,
   ValidationError,
 } from '../domain/errors.js';
-import { HIGHEST, type Actor, type SeatState, type TierChoice } from '../domain/model.js';
+import {
+  HIGHEST,
+  type Actor,
+  type MemberSnapshot,
+  type SeatState,
+  type TierChoice,
+} from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Invitation } from '../db/queries/invitations.js';
 import type { Member } from '../db/queries/members.js';
@@ -20,7 +26,6 @@ import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import { requireOpenContract, type OpenContract } from './contract-state.js';
 import type { OwnerNotices } from './notices.js';
-import { tierUsage, type TierUsage } from './usage.js';
 import { recordAudit } from '../audit/record.js';
 
 /** Product rule: a pending invitation holds its seat for 21 days after it was sent. */
@@ -29,12 +34,17 @@ export const INVITATION_TTL_DAYS = 21;
 const SEAT_WAITING_JOB: Actor = { type: 'system', job: 'seat-waiting' };
 const INVITATION_EXPIRY_JOB: Actor = { type: 'system', job: 'invitation-expiry' };
 
-/** A member as the audit log records it; replaying these rebuilds every member's seat state. */
-export interface MemberSnapshot {
-  readonly email: string;
-  readonly role: Member['role'];
-  readonly seatState: SeatState;
-  readonly tierId: string | null;
+export interface TierUsage {
+  readonly tierId: string;
+  readonly tierName: string;
+  readonly rank: number;
+  readonly unitPriceMinor: number;
+  readonly allocation: number;
+  /** Seats held, by seated members and pending invitations together. */
+  readonly held: number;
+  readonly seated: number;
+  readonly invited: number;
+  readonly available: number;
 }
 
 export function snapshot(m: Member): MemberSnapshot {
@@ -215,7 +225,15 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
   return {
     /** Allocation, held, seated, invited and available seats per tier, highest tier first. */
     usage(organisationId: number): TierUsage[] {
-      return store.read((q) => tierUsage(q, organisationId));
+      return store.read((q) => {
+        const holders = q.members.holdersByTier(organisationId);
+        return q.seatPools.list(organisationId).map((t) => ({
+          ...t,
+          seated: holders.get(t.tierId)?.seated ?? 0,
+          invited: holders.get(t.tierId)?.invited ?? 0,
+          available: t.allocation - t.held,
+        }));
+      });
     },
 
     /** Seats a member who holds none: the highest, the lowest, or a named tier. */

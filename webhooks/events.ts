@@ -5,6 +5,7 @@
 // all endpoints receive, and one delivery row per enabled endpoint that subscribes to its type.
 import { randomUUID } from 'node:crypto';
 import { parseInstant } from '../domain/clock.js';
+import type { MemberSnapshot } from '../domain/model.js';
 import type { AuditEntry } from '../db/queries/audit.js';
 import type { Queries } from '../db/queries/index.js';
 import type { PoolTier } from '../db/queries/seat-pools.js';
@@ -57,14 +58,8 @@ const BY_ACTION: Readonly<Record<string, readonly EventType[]>> = {
 /** Actions after which a tier may have just run out of seats. */
 const TAKES_A_SEAT = new Set(['seat.claimed', 'invitation.seat_held', 'seat.tier_changed']);
 
-interface MemberSnapshot {
-  readonly email?: string;
-  readonly role?: string;
-  readonly seatState?: string;
-  readonly tierId?: string | null;
-}
-
-const snapshotOf = (value: unknown): MemberSnapshot | null =>
+/** A member's snapshot as stored: rows written by earlier releases may lack some fields. */
+const snapshotOf = (value: unknown): Partial<MemberSnapshot> | null =>
   value !== null && typeof value === 'object' ? value : null;
 
 /** The event types one audit entry stands for, in the order they happened. */

@@ -17,6 +17,10 @@ const PER_PAGE = 25;
 const FILTERS = /** @type {const} */ (['q', 'role', 'tier', 'seatState', 'source', 'inactiveDays', 'sort']);
 /** The idle seats: seated members nobody has seen for 30 days, longest idle first. */
 const IDLE_SEATS = '?seatState=seated&inactiveDays=30&sort=lastActive';
+/**
+ * The server's seat states (domain/model.ts), in its order: this script cannot import them, and
+ * test/unit/console/seat-states.test.ts fails when the two lists differ.
+ */
 const SEAT_STATES = [
   'seated',
   'invited',
