@@ -1,9 +1,9 @@
 // Access to the console: the caller's own profile, emailed one-time sign-in links, and handing
 // primary ownership to another member. Rules: provisioning/console-sign-in.ts, provisioning/ownership.ts.
 import { z } from 'zod';
-import { createConsoleSignIn } from '../provisioning/console-sign-in.js';
-import { createMemberAdmin } from '../provisioning/member-admin.js';
-import { createOwnershipService, type TransferView } from '../provisioning/ownership.js';
+import type { ConsoleSignIn } from '../provisioning/console-sign-in.js';
+import type { MemberAdmin } from '../provisioning/member-admin.js';
+import type { OwnershipService, TransferView } from '../provisioning/ownership.js';
 import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
 import { LinkToken } from './invitations.js';
 import {
@@ -15,7 +15,6 @@ import {
   SignedInSchema,
 } from './members.js';
 import { created, noContent, ok, route, type Route } from './route.js';
-import type { RouteDeps } from './routes.js';
 import { Instant, RowId } from './schemas.js';
 
 const PersonSchema = z.object({ id: RowId, email: z.string(), displayName: z.string().nullable() });
@@ -60,11 +59,18 @@ function transferJson(t: TransferView): z.infer<typeof TransferSchema> {
 // otherwise): a cross-site form cannot send it and a cross-site script can only after a CORS
 // preflight this server never grants, so no other site can sign a visitor in with a link of its
 // own choosing (login CSRF).
-export function accessRoutes(deps: RouteDeps): Route[] {
-  const { store, clock, seats, sso, publicBaseUrl } = deps;
-  const admin = createMemberAdmin({ store, clock, seats });
-  const links = createConsoleSignIn({ store, clock, sso, publicBaseUrl });
-  const ownership = createOwnershipService({ store, clock, publicBaseUrl });
+export function accessRoutes({
+  memberAdmin: admin,
+  consoleSignIn: links,
+  ownership,
+  publicBaseUrl,
+}: {
+  readonly memberAdmin: MemberAdmin;
+  readonly consoleSignIn: ConsoleSignIn;
+  readonly ownership: OwnershipService;
+  /** Where the console is served: Secure cookies over https. */
+  readonly publicBaseUrl: string;
+}): Route[] {
   const secure = publicBaseUrl.startsWith('https:');
   return [
     route({

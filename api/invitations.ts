@@ -2,14 +2,13 @@
 // the mailed link (anyone holding it), which signs the invitee in. Rules: provisioning/invitations.ts.
 import { z } from 'zod';
 import {
-  createInvitationService,
   MAX_INVITATIONS_PER_PAGE,
   type InvitationListing,
+  type InvitationService,
 } from '../provisioning/invitations.js';
 import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
 import { memberJson, organisationJson, paging, SignedInSchema, TierId } from './members.js';
 import { created, Id, noContent, ok, route, type Route } from './route.js';
-import type { RouteDeps } from './routes.js';
 import { Instant, PageInfo, RoleName, RowId } from './schemas.js';
 
 export const InvitationSchema = z
@@ -69,9 +68,15 @@ const InvitationId = z.strictObject({
 /** A secret from a mailed link: 256 bits in base64url behind a short prefix. */
 export const LinkToken = z.strictObject({ token: z.string().min(1).max(200) });
 
-export function invitationRoutes(deps: RouteDeps): Route[] {
-  const invitations = createInvitationService(deps);
-  const secure = deps.publicBaseUrl.startsWith('https:');
+export function invitationRoutes({
+  invitations,
+  publicBaseUrl,
+}: {
+  readonly invitations: InvitationService;
+  /** Where the console is served: Secure cookies over https. */
+  readonly publicBaseUrl: string;
+}): Route[] {
+  const secure = publicBaseUrl.startsWith('https:');
   return [
     route({
       method: 'get',

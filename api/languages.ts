@@ -3,8 +3,7 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../i18n/index.js';
 import type { Store } from '../db/store.js';
-import type { Clock } from '../domain/clock.js';
-import { createLanguageService } from '../provisioning/languages.js';
+import type { LanguageService } from '../provisioning/languages.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { ok, route, type Route } from './route.js';
 import { RowId } from './schemas.js';
@@ -20,8 +19,14 @@ const OrganisationLanguage = z
   .object({ id: RowId, slug: z.string(), name: z.string(), defaultLanguage: Language })
   .meta({ id: 'OrganisationSettings' });
 
-export function languageRoutes({ store, clock }: { readonly store: Store; readonly clock: Clock }): Route[] {
-  const languages = createLanguageService({ store, clock });
+export function languageRoutes({
+  languages,
+  store,
+}: {
+  readonly languages: LanguageService;
+  /** Reads the organisation a setting belongs to. */
+  readonly store: Pick<Store, 'read'>;
+}): Route[] {
   return [
     route({
       method: 'patch',

@@ -4,12 +4,11 @@
 import { z } from 'zod';
 import { MEMBER_SOURCES, ROLES, SEAT_STATES } from '../domain/model.js';
 import type { Member } from '../db/queries/members.js';
-import { createMemberCsv, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from '../provisioning/member-csv.js';
-import { createInvitationService } from '../provisioning/invitations.js';
+import type { Clock } from '../domain/clock.js';
+import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type MemberCsv } from '../provisioning/member-csv.js';
 import { csvField } from './audit.js';
 import { TierId } from './members.js';
 import { created, ok, route, type Route } from './route.js';
-import type { RouteDeps } from './routes.js';
 import { Instant, RowId } from './schemas.js';
 
 const TAG = 'Members';
@@ -98,12 +97,14 @@ const ImportResultSchema = z
   })
   .meta({ id: 'MemberImportResult' });
 
-export function memberCsvRoutes(deps: RouteDeps): Route[] {
-  const memberCsv = createMemberCsv({
-    store: deps.store,
-    clock: deps.clock,
-    invitations: createInvitationService(deps),
-  });
+export function memberCsvRoutes({
+  memberCsv,
+  clock,
+}: {
+  readonly memberCsv: MemberCsv;
+  /** What "now" is for the inactivity filter. */
+  readonly clock: Clock;
+}): Route[] {
   return [
     route({
       method: 'get',
@@ -137,9 +138,7 @@ export function memberCsvRoutes(deps: RouteDeps): Route[] {
             ...(seatState ? { seatState } : {}),
             ...(source ? { source } : {}),
             ...(q ? { text: q } : {}),
-            ...(inactiveDays
-              ? { inactiveSince: deps.clock.now().minus({ days: inactiveDays }).toISO()! }
-              : {}),
+            ...(inactiveDays ? { inactiveSince: clock.now().minus({ days: inactiveDays }).toISO()! } : {}),
           },
           caller.actor,
           sort,

@@ -4,11 +4,11 @@
 // changed is reported in the answer, next to the others' results (docs/rules.md, "Bulk actions").
 import { z } from 'zod';
 import { DomainError, ValidationError } from '../domain/errors.js';
-import { createMemberAdmin } from '../provisioning/member-admin.js';
+import type { Store } from '../db/store.js';
+import type { MemberAdmin } from '../provisioning/member-admin.js';
 import { toProblem } from '../server/problem.js';
 import { MemberSchema, memberJson, TierId } from './members.js';
 import { ok, route, type Route } from './route.js';
-import type { RouteDeps } from './routes.js';
 
 /** The most members one bulk request names: a page of the members list. */
 export const MAX_BULK_MEMBERS = 200;
@@ -46,8 +46,14 @@ const BulkAnswerSchema = z
 
 type BulkResult = z.infer<typeof BulkResultSchema>;
 
-export function memberBulkRoutes({ store, clock, seats }: RouteDeps): Route[] {
-  const admin = createMemberAdmin({ store, clock, seats });
+export function memberBulkRoutes({
+  memberAdmin: admin,
+  store,
+}: {
+  readonly memberAdmin: MemberAdmin;
+  /** Reads the tiers and each removed member's row as it is now. */
+  readonly store: Pick<Store, 'read'>;
+}): Route[] {
   return [
     route({
       method: 'post',

@@ -5,9 +5,9 @@ import { MEMBER_SOURCES, ROLES, SEAT_STATES } from '../domain/model.js';
 import type { Invitation } from '../db/queries/invitations.js';
 import type { Member } from '../db/queries/members.js';
 import type { Organisation } from '../db/queries/organisations.js';
-import { createMemberAdmin, MAX_MEMBERS_PER_PAGE } from '../provisioning/member-admin.js';
+import type { Clock } from '../domain/clock.js';
+import { MAX_MEMBERS_PER_PAGE, type MemberAdmin } from '../provisioning/member-admin.js';
 import { Id, noContent, ok, route, type Route } from './route.js';
-import type { RouteDeps } from './routes.js';
 import { Instant, PageInfo, RoleName, RowId } from './schemas.js';
 
 /** A member as every admin API answer shows one (docs/api.md, "Member"). */
@@ -115,8 +115,14 @@ export function paging(maxPerPage: number) {
   };
 }
 
-export function memberRoutes({ store, clock, seats }: RouteDeps): Route[] {
-  const admin = createMemberAdmin({ store, clock, seats });
+export function memberRoutes({
+  memberAdmin: admin,
+  clock,
+}: {
+  readonly memberAdmin: MemberAdmin;
+  /** What "now" is for the inactivity filter. */
+  readonly clock: Clock;
+}): Route[] {
   return [
     route({
       method: 'get',

@@ -1,5 +1,4 @@
 // Every admin API route, grouped by the console page or resource it serves.
-import type { Container } from '../server/container.js';
 import { accessRoutes } from './access.js';
 import { apiTokenRoutes } from './api-tokens.js';
 import { auditRoutes } from './audit.js';
@@ -17,8 +16,25 @@ import { sessionRoutes } from './session.js';
 import { usageRoutes } from './usage.js';
 import { webhookRoutes } from './webhooks.js';
 
-/** What the routes need: the services of the composition root, and where links point. */
-export type RouteDeps = Container & { readonly publicBaseUrl: string };
+/**
+ * What the routes need, together: each group of routes names only the services it uses, and this
+ * is their union (the composition root, server/container.ts, builds each of them once).
+ */
+export type RouteDeps = Parameters<typeof sessionRoutes>[0] &
+  Parameters<typeof apiTokenRoutes>[0] &
+  Parameters<typeof accessRoutes>[0] &
+  Parameters<typeof languageRoutes>[0] &
+  Parameters<typeof memberCsvRoutes>[0] &
+  Parameters<typeof memberRoutes>[0] &
+  Parameters<typeof memberBulkRoutes>[0] &
+  Parameters<typeof invitationRoutes>[0] &
+  Parameters<typeof seatRequestRoutes>[0] &
+  Parameters<typeof billingRoutes>[0] &
+  Parameters<typeof usageRoutes>[0] &
+  Parameters<typeof seatUsageRoutes>[0] &
+  Parameters<typeof identityRoutes>[0] &
+  Parameters<typeof auditRoutes>[0] &
+  Parameters<typeof webhookRoutes>[0];
 
 export function allRoutes(deps: RouteDeps): Route[] {
   return [

@@ -1,12 +1,9 @@
 // Seat requests: a member asks for a seat of a tier; administrators list, grant and decline them.
 // Rules: provisioning/seat-requests.ts and docs/rules.md, "Seat requests".
 import { z } from 'zod';
-import { createInvitationService } from '../provisioning/invitations.js';
-import { createMemberAdmin } from '../provisioning/member-admin.js';
-import { createSeatRequests, MAX_NOTE_LENGTH, type SeatRequest } from '../provisioning/seat-requests.js';
+import { MAX_NOTE_LENGTH, type SeatRequest, type SeatRequests } from '../provisioning/seat-requests.js';
 import { TierId } from './members.js';
 import { created, Id, ok, route, type Route } from './route.js';
-import type { RouteDeps } from './routes.js';
 import { Instant, RowId } from './schemas.js';
 
 const TAG = 'Seat requests';
@@ -58,18 +55,11 @@ const Text = (max: number) =>
     .optional()
     .transform((v) => (v ? v : null));
 
-export function createSeatRequestService(deps: RouteDeps) {
-  return createSeatRequests({
-    store: deps.store,
-    clock: deps.clock,
-    invitations: createInvitationService(deps),
-    memberAdmin: createMemberAdmin({ store: deps.store, clock: deps.clock, seats: deps.seats }),
-    publicBaseUrl: deps.publicBaseUrl,
-  });
-}
-
-export function seatRequestRoutes(deps: RouteDeps): Route[] {
-  const requests = createSeatRequestService(deps);
+export function seatRequestRoutes({
+  seatRequests: requests,
+}: {
+  readonly seatRequests: SeatRequests;
+}): Route[] {
   return [
     route({
       method: 'get',

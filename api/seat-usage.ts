@@ -1,9 +1,8 @@
 // Seat usage over time: per tier and day of the current term, the seats bought, held, seated and
 // held by invitations, as JSON for the console's chart and as CSV (one row per day per tier).
 import { z } from 'zod';
-import { createUsageHistory, usageCsv, type UsageHistory } from '../seats/usage-history.js';
+import { usageCsv, type UsageHistory, type UsageHistoryService } from '../seats/usage-history.js';
 import { ok, route, type Route } from './route.js';
-import type { RouteDeps } from './routes.js';
 import { CalendarDate } from './schemas.js';
 
 const TAG = 'Seat usage';
@@ -47,8 +46,11 @@ function historyJson(h: UsageHistory): z.infer<typeof UsageHistorySchema> {
   };
 }
 
-export function seatUsageRoutes({ store, clock }: Pick<RouteDeps, 'store' | 'clock'>): Route[] {
-  const usage = createUsageHistory({ store, clock });
+export function seatUsageRoutes({
+  usageHistory: usage,
+}: {
+  readonly usageHistory: UsageHistoryService;
+}): Route[] {
   return [
     route({
       method: 'get',

@@ -3,9 +3,8 @@
 import express, { type Express } from 'express';
 import { createAuthenticator, type Authenticator } from '../api/auth.js';
 import { API_PATH, createApiRouter } from '../api/router.js';
-import { allRoutes } from '../api/routes.js';
+import { allRoutes, type RouteDeps } from '../api/routes.js';
 import { CONSOLE_PATH, createConsoleRouter } from '../console/server.js';
-import { createLanguageService } from '../provisioning/languages.js';
 import { createScimRouter, SCIM_PATH } from '../scim/router.js';
 import { createSsoRouter, SSO_PATH } from '../sso/router.js';
 import type { Config } from './config.js';
@@ -87,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
       sso: deps.sso,
       signIn: deps.signIn,
       clock: deps.clock,
-      languages: createLanguageService({ store: deps.store, clock: deps.clock }),
+      languages: deps.languages,
       logger,
       publicBaseUrl: deps.config.publicBaseUrl,
       outboundFetch: deps.outbound.fetch,
@@ -97,7 +96,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     API_PATH,
     createApiRouter({
-      routes: allRoutes({ ...deps, publicBaseUrl: deps.config.publicBaseUrl }),
+      routes: allRoutes(routeDeps(deps)),
       authenticator: recordingCaller(
         createAuthenticator({
           sso: deps.sso,
@@ -127,5 +126,33 @@ function recordingCaller(authenticator: Authenticator): Authenticator {
       if (req.res) noteCaller(req.res, caller.organisationId, caller.actor);
       return caller;
     },
+  };
+}
+
+/** The services the admin API's routes use, each built once by the container. */
+function routeDeps(deps: AppDeps): RouteDeps {
+  const publicBaseUrl = deps.config.publicBaseUrl;
+  const { invitations, seatRequests, memberCsv, consoleSignIn, ownership } = deps.linking(publicBaseUrl);
+  return {
+    publicBaseUrl,
+    store: deps.store,
+    clock: deps.clock,
+    sso: deps.sso,
+    apiTokens: deps.apiTokens,
+    scimTokens: deps.scimTokens,
+    memberAdmin: deps.memberAdmin,
+    languages: deps.languages,
+    billing: deps.billing,
+    directory: deps.directory,
+    notices: deps.notices,
+    usageHistory: deps.usageHistory,
+    auditLog: deps.auditLog,
+    webhooks: deps.webhooks,
+    outbound: deps.outbound,
+    invitations,
+    seatRequests,
+    memberCsv,
+    consoleSignIn,
+    ownership,
   };
 }

@@ -15,8 +15,15 @@ import { createApiTokens } from '../provisioning/api-tokens.js';
 import { createAuditLog } from '../provisioning/audit-log.js';
 import { createDirectory } from '../provisioning/directory.js';
 import { createDirectoryReader } from '../db/directory-reader.js';
+import { createConsoleSignIn } from '../provisioning/console-sign-in.js';
+import { createInvitationService } from '../provisioning/invitations.js';
+import { createLanguageService } from '../provisioning/languages.js';
+import { createMemberAdmin } from '../provisioning/member-admin.js';
+import { createMemberCsv } from '../provisioning/member-csv.js';
 import { createMemberService } from '../provisioning/members.js';
 import { createOrganisations } from '../provisioning/organisations.js';
+import { createOwnershipService } from '../provisioning/ownership.js';
+import { createSeatRequests } from '../provisioning/seat-requests.js';
 import { createScimTokens } from '../provisioning/scim-tokens.js';
 import { createStoredSecrets } from '../provisioning/stored-secrets.js';
 import { createOutboundGuard } from '../net/outbound.js';
@@ -24,6 +31,7 @@ import { createSignIn } from '../provisioning/sign-in.js';
 import { createSsoService } from '../provisioning/sso.js';
 import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
+import { createUsageHistory } from '../seats/usage-history.js';
 import { createWebhooks } from '../webhooks/endpoints.js';
 import { installSamlSpeedups } from '../sso/saml-speedups.js';
 import { createWebhookWorker, WEBHOOK_RETRY } from '../webhooks/worker.js';
@@ -172,6 +180,25 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   const seats = instrumentSeats(createSeatPool({ store, clock, notices }), metrics);
   const members = createMemberService({ store, clock, seats });
   const renewals = createRenewals({ store, clock, seats });
+  const sso = instrumentSso(createSsoService({ store, clock }), metrics);
+  const memberAdmin = createMemberAdmin({ store, clock, seats });
+  // The services whose answers and mail link to the server, per public URL: each HTTP app knows
+  // its own (tests run several, on ports chosen as they listen), and is served by one set.
+  const linkingSets = new Map<string, ReturnType<typeof linkingServices>>();
+  const linkingServices = (url: string) => {
+    const invitations = createInvitationService({ store, clock, seats, members, sso, publicBaseUrl: url });
+    return {
+      invitations,
+      /** Asking an administrator for a seat, and their answer. */
+      seatRequests: createSeatRequests({ store, clock, invitations, memberAdmin, publicBaseUrl: url }),
+      /** The members list as CSV, and the CSV import of invitations. */
+      memberCsv: createMemberCsv({ store, clock, invitations }),
+      /** Sign-in links by mail to the console. */
+      consoleSignIn: createConsoleSignIn({ store, clock, sso, publicBaseUrl: url }),
+      /** Transfers of primary ownership. */
+      ownership: createOwnershipService({ store, clock, publicBaseUrl: url }),
+    };
+  };
   return {
     clock,
     logger,
@@ -197,7 +224,19 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     notices,
     /** The mail delivery worker: start()/stop() in the server, runOnce() anywhere. */
     mail,
-    sso: instrumentSso(createSsoService({ store, clock }), metrics),
+    sso,
+    /** Administrators' changes to members: role, tier, unassign, remove; the members list. */
+    memberAdmin,
+    /** The organisation's and each member's language. */
+    languages: createLanguageService({ store, clock }),
+    /** Seat usage per tier and day over the term. */
+    usageHistory: createUsageHistory({ store, clock }),
+    /** The services that link to the server at `publicBaseUrl`, built once per URL. */
+    linking(publicBaseUrl: string): ReturnType<typeof linkingServices> {
+      let set = linkingSets.get(publicBaseUrl);
+      if (!set) linkingSets.set(publicBaseUrl, (set = linkingServices(publicBaseUrl)));
+      return set;
+    },
     /** Webhook endpoints for owners: configuration, delivery log, redelivery. */
     webhooks: createWebhooks({
       store,

@@ -77,7 +77,7 @@ export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeo
   const publicBaseUrl = options.publicBaseUrl ?? 'http://127.0.0.1';
   const { app, validator } = validateResponses(
     testApp(ctx, options.publicBaseUrl ? { publicBaseUrl } : {}),
-    allRoutes({ ...ctx.c, publicBaseUrl }),
+    allRoutes({ ...ctx.c, ...ctx.c.linking(publicBaseUrl), publicBaseUrl }),
   );
   const emails = new Map(
     ctx.c.store.read((q) => q.members.list(organisationId)).map((m) => [m.id, m.email] as const),
