@@ -1,0 +1,98 @@
+// Seat usage (seats/usage.ts) over a real database file: the one per-tier computation every reader
+// uses, and the administrators' usage page built on it.
+import { afterEach, beforeEach, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
+import { ForbiddenError } from '../../../domain/errors.js';
+import { OPERATOR, type Actor } from '../../../domain/model.js';
+import { seatUsage, tierUsage } from '../../../seats/usage.js';
+import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
+
+describe('Seat usage', () => {
+  let ctx: TestContext;
+  let orgId: number;
+  let owner: Actor;
+
+  /** Acme with 5 standard and 2 premium seats; the primary owner holds a standard seat. */
+  beforeEach(() => {
+    ctx = setup('2026-02-01T10:00:00Z');
+    const created = createExample(ctx, { seats: { standard: 5, premium: 2 } });
+    orgId = created.organisation.id;
+    const accepted = ctx.c.seats.acceptInvitation(orgId, created.primaryOwner.id, OPERATOR);
+    owner = { type: 'member', memberId: accepted.id };
+  });
+  afterEach(() => ctx.cleanup());
+
+  const admit = (email: string, tier: string) =>
+    ctx.c.members.admit(orgId, { email, role: 'user' }, 'manual', { tier }, OPERATOR);
+  const invite = (email: string, tier: string) =>
+    ctx.c.members.invite(orgId, { email, role: 'user' }, { tier }, OPERATOR);
+  /** [tier, allocation, held, seated, invited, available], highest tier first. */
+  const rows = () =>
+    ctx.c.store
+      .read((q) => tierUsage(q, orgId))
+      .map((t) => [t.tierId, t.allocation, t.held, t.seated, t.invited, t.available]);
+
+  test('When members are seated and invited in two tiers, then each tier counts them apart and available is what is left of the allocation', () => {
+    admit('ada@acme.example', 'premium');
+    admit('bob@acme.example', 'standard');
+    invite('cy@acme.example', 'standard');
+    assert.deepEqual(rows(), [
+      ['premium', 2, 1, 1, 0, 1],
+      ['standard', 5, 3, 2, 1, 2],
+    ]);
+  });
+
+  test('When a tier is full, then its available count is 0 and the names and prices come with it', () => {
+    admit('ada@acme.example', 'premium');
+    admit('bob@acme.example', 'premium');
+    const [premium] = ctx.c.store.read((q) => tierUsage(q, orgId));
+    assert.deepEqual(
+      [premium?.tierId, premium?.available, premium?.held, premium?.unitPriceMinor],
+      ['premium', 0, 2, 15000],
+    );
+    assert.equal(typeof premium?.tierName, 'string');
+  });
+
+  test('When the seat pool, the usage page and the directory report usage, then they report the same tiers', () => {
+    admit('ada@acme.example', 'premium');
+    invite('bob@acme.example', 'standard');
+    const once = ctx.c.store.read((q) => tierUsage(q, orgId));
+    assert.deepEqual(ctx.c.seats.usage(orgId), once);
+    assert.deepEqual(ctx.c.store.read((q) => seatUsage(q, orgId, OPERATOR)).tiers, once);
+    assert.deepEqual(ctx.c.directory.usage(orgId, OPERATOR).tiers, once);
+  });
+
+  test('When the usage page is read, then it lists who waits and the notice thresholds; a plain user may not read it', () => {
+    ctx.c.directory.setSeatExhaustion(orgId, 'hold', OPERATOR);
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
+      const userName = `${name}@acme.example`;
+      ctx.c.directory.createUser(
+        orgId,
+        {
+          userName,
+          externalId: null,
+          active: true,
+          displayName: null,
+          email: null,
+          tier: null,
+          resource: {},
+        },
+        OPERATOR,
+      );
+    }
+    const page = ctx.c.store.read((q) => seatUsage(q, orgId, owner));
+    assert.deepEqual(
+      [page.awaiting.map((m) => m.email), page.refused, page.noticeThresholds],
+      [['g@acme.example'], [], [80, 90, 100]],
+    );
+    assert.deepEqual(
+      page.tiers.map((t) => t.available),
+      [0, 0],
+    );
+    const a = ctx.c.store.read((q) => q.members.byEmail(orgId, 'a@acme.example'))!;
+    assert.throws(
+      () => ctx.c.store.read((q) => seatUsage(q, orgId, { type: 'member', memberId: a.id })),
+      ForbiddenError,
+    );
+  });
+});
