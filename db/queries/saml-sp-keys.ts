@@ -1,8 +1,8 @@
 // Queries on the SAML service provider's key pairs (one set per SAML connection). The private key
 // is sealed for its row (db/secret-box.ts) and read only by `privateKey()`: no listing selects it.
 import type { Db } from '../connection.js';
-import type { SealState, SecretBox } from '../secret-box.js';
-import type { SpKey, SpKeyStatus } from '../../domain/records.js';
+import type { SecretBox } from '../secret-box.js';
+import type { SealState, SpKey, SpKeyStatus } from '../../domain/records.js';
 import type { SamlSpKeyQueries } from '../port.js';
 export type { SpKey, SpKeyStatus } from '../../domain/records.js';
 

@@ -1,9 +1,9 @@
 // Queries on SSO connections, the identities they link, and owner notices.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../connection.js';
-import type { SealState, SecretBox } from '../secret-box.js';
+import type { SecretBox } from '../secret-box.js';
 import { mapOptional } from './organisations.js';
-import type { MemberIdentity, SsoConnection } from '../../domain/records.js';
+import type { MemberIdentity, SealState, SsoConnection } from '../../domain/records.js';
 import type { SsoQueries } from '../port.js';
 export type { MemberIdentity, SsoConnection } from '../../domain/records.js';
 

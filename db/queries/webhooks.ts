@@ -5,11 +5,12 @@
 // clause names the state it may change from, valid in SQLite and PostgreSQL as written: two
 // workers cannot both lease a delivery, and a late outcome cannot overwrite another worker's.
 import type { Db } from '../connection.js';
-import type { SealState, SecretBox } from '../secret-box.js';
+import type { SecretBox } from '../secret-box.js';
 import type {
   LeasedDelivery,
   NewWebhookEndpoint,
   NewWebhookEvent,
+  SealState,
   WebhookAttempt,
   WebhookDelivery,
   WebhookEndpoint,
