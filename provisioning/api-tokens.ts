@@ -4,20 +4,25 @@
 // owner's invitation is still open): it records no maker (createdByMemberId null), so it answers to
 // no member and acts with its own role alone, owner at most (docs/rules.md, "Members and roles").
 import type { Clock } from '../domain/clock.js';
-import { AuthError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { AuthError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { hasRole, type Actor } from '../domain/model.js';
-import { hashSecret, matchesHash, newSecret } from '../domain/secrets.js';
 import type { ApiToken, TokenRole } from '../db/queries/api-tokens.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
-import { tokenExpired, tokenExpiry } from './token-expiry.js';
+import {
+  lastUsedIsStale,
+  newToken,
+  requireUnexpired,
+  sameTokenHash,
+  tokenExpiry,
+  tokenHash,
+  tokenName,
+} from './bearer-tokens.js';
 import { recordAudit } from '../audit/record.js';
 
 const PREFIX = 'skapi_';
-/** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
-const LAST_USED_PRECISION_MS = 60_000;
 
 export type ApiTokenView = Omit<ApiToken, 'tokenHash'>;
 
@@ -51,22 +56,20 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
       input: { name: string; role: TokenRole; expiresAt?: string | null | undefined },
       actor: Actor,
     ): IssuedApiToken {
-      const name = input.name.trim();
-      if (name === '' || name.length > 100)
-        throw new ValidationError('A token needs a name of 1 to 100 characters.', { field: 'name' });
+      const name = tokenName(input.name, { field: 'name' });
       const expiresAt = tokenExpiry(input.expiresAt, clock.now());
       return store.write((q) => {
         requireOrganisation(q, organisationId);
         requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
         requireDelegable(q, organisationId, actor, input.role);
-        const token = newSecret(PREFIX);
+        const { token, tokenHash: hash, shownPrefix } = newToken(PREFIX);
         const at = clock.now().toISO()!;
         const id = q.apiTokens.insert({
           organisationId,
           name,
           role: input.role,
-          tokenHash: hashSecret(token),
-          prefix: token.slice(0, PREFIX.length + 6),
+          tokenHash: hash,
+          prefix: shownPrefix,
           // A token made by a token answers to the member behind that one, so the chain keeps a
           // person whose role caps it (seats/roles.ts).
           createdByMemberId:
@@ -117,24 +120,16 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
 
     /** The token a presented secret is, or AuthError. */
     authenticate(secret: string): ApiTokenView {
+      const presented = tokenHash(secret);
       const token = secret.startsWith(PREFIX)
-        ? store.read((q) => q.apiTokens.activeByHash(hashSecret(secret)))
+        ? store.read((q) => q.apiTokens.activeByHash(presented))
         : undefined;
-      if (!token || !matchesHash(secret, token.tokenHash)) {
+      if (!token || !sameTokenHash(presented, token.tokenHash)) {
         throw new AuthError('The API token is missing, unknown or revoked.');
       }
       const now = clock.now();
-      if (tokenExpired(token.expiresAt, now)) {
-        throw new AuthError(
-          `The API token expired at ${token.expiresAt}; an owner can create a new one.`,
-          {},
-          'token_expired',
-        );
-      }
-      if (
-        token.lastUsedAt === null ||
-        now.toMillis() - Date.parse(token.lastUsedAt) >= LAST_USED_PRECISION_MS
-      ) {
+      requireUnexpired('The API token', token.expiresAt, now);
+      if (lastUsedIsStale(token.lastUsedAt === null ? null : Date.parse(token.lastUsedAt), now)) {
         store.write((q) => q.apiTokens.markUsed(token.id, now.toISO()!));
       }
       return publicView(token);

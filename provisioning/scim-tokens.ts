@@ -1,15 +1,24 @@
 // SCIM bearer tokens: created by owners (or the operator), shown once, stored only as SHA-256
-// hashes, compared in constant time, revocable. A token belongs to one organisation, which is how
-// a SCIM request finds its organisation: never from the URL.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// hashes, compared in constant time, revocable (the rules shared with API tokens are in
+// provisioning/bearer-tokens.ts). A token belongs to one organisation, which is how a SCIM request
+// finds its organisation: never from the URL. What is SCIM's own: a cap on live tokens, and valid
+// tokens remembered for a moment, as every SCIM request authenticates.
 import type { Clock } from '../domain/clock.js';
-import { AuthError, ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { AuthError, ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
 import type { ScimToken } from '../db/queries/scim-tokens.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
-import { tokenExpired, tokenExpiry } from './token-expiry.js';
+import {
+  lastUsedIsStale,
+  newToken,
+  requireUnexpired,
+  sameTokenHash,
+  tokenExpiry,
+  tokenHash,
+  tokenName,
+} from './bearer-tokens.js';
 import { recordAudit } from '../audit/record.js';
 
 const PREFIX = 'skscim_';
@@ -25,10 +34,6 @@ export interface ScimCaller {
   readonly tokenId: number;
 }
 
-function hash(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
 function publicView({ tokenHash: _hidden, ...rest }: ScimToken): Omit<ScimToken, 'tokenHash'> {
   return rest;
 }
@@ -40,9 +45,6 @@ function publicView({ tokenHash: _hidden, ...rest }: ScimToken): Omit<ScimToken,
  * organisation's secrets can be spread over, bounded too.
  */
 export const MAX_LIVE_TOKENS = 10;
-
-/** "Last used" is for owners auditing tokens; a minute's precision keeps reads from becoming writes. */
-const LAST_USED_PRECISION_MS = 60_000;
 
 /**
  * How long a token found valid is trusted without reading its row again: the bound on how late a
@@ -84,9 +86,7 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
       actor: Actor,
       options: { readonly expiresAt?: string | null | undefined } = {},
     ): IssuedToken {
-      const label = name.trim();
-      if (label === '' || label.length > 100)
-        throw new ValidationError('A token needs a name of 1 to 100 characters.');
+      const label = tokenName(name);
       const expiresAt = tokenExpiry(options.expiresAt, clock.now());
       return store.write((q) => {
         requireOrganisation(q, organisationId);
@@ -100,17 +100,9 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
             'scim_token_limit',
           );
         }
-        // 256 bits of randomness: guessing is not an attack worth rate limiting for.
-        const token = `${PREFIX}${randomBytes(32).toString('base64url')}`;
+        const { token, tokenHash: hash, shownPrefix } = newToken(PREFIX);
         const at = clock.now().toISO()!;
-        const id = q.scimTokens.insert(
-          organisationId,
-          label,
-          hash(token),
-          token.slice(0, PREFIX.length + 6),
-          at,
-          expiresAt,
-        );
+        const id = q.scimTokens.insert(organisationId, label, hash, shownPrefix, at, expiresAt);
         recordAudit(q, {
           organisationId,
           at,
@@ -152,15 +144,13 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
 
     /** The organisation a presented secret belongs to, or AuthError. */
     authenticate(secret: string): ScimCaller {
-      const presented = hash(secret);
+      const presented = tokenHash(secret);
       const at = performance.now();
       let entry = cache.get(presented);
       if (entry === undefined || at - entry.checkedAt >= TOKEN_RECHECK_MS) {
         cache.delete(presented);
         const token = store.read((q) => q.scimTokens.activeByHash(presented));
-        // The lookup is by hash, so timing reveals nothing about the secret; the comparison is
-        // constant-time anyway, so correctness never rests on how the index compares strings.
-        if (!token || !timingSafeEqual(Buffer.from(token.tokenHash, 'hex'), Buffer.from(presented, 'hex'))) {
+        if (!token || !sameTokenHash(presented, token.tokenHash)) {
           throw new AuthError('The bearer token is missing, unknown or revoked.');
         }
         entry = {
@@ -174,14 +164,8 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
       }
       const now = clock.now();
       // Checked on every request, cached or not: an expired token stops at its instant.
-      if (tokenExpired(entry.expiresAt, now)) {
-        throw new AuthError(
-          `The bearer token expired at ${entry.expiresAt}; an owner can create a new one.`,
-          {},
-          'token_expired',
-        );
-      }
-      if (entry.lastUsedMs === null || now.toMillis() - entry.lastUsedMs >= LAST_USED_PRECISION_MS) {
+      requireUnexpired('The bearer token', entry.expiresAt, now);
+      if (lastUsedIsStale(entry.lastUsedMs, now)) {
         const { tokenId } = entry.caller;
         store.write((q) => q.scimTokens.markUsed(tokenId, now.toISO()!));
         entry.lastUsedMs = now.toMillis();
