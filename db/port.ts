@@ -71,6 +71,7 @@ import type { Role, SeatState } from '../domain/model.js';
 
 /** The unit of work: the one way code above db/ reads and writes (db/store.ts implements it). */
 export interface Store {
+  /** The queries outside any transaction, for wiring at start-up; use cases go through write or read. */
   readonly queries: Queries;
   /** Runs `work` in one write transaction and returns its result; any throw rolls everything back. */
   write<T>(work: (q: Queries) => T): T;
@@ -143,7 +144,7 @@ export interface DirectoryReader {
   close(): Promise<void>;
 }
 
-/** Organisations and their email domains (db/queries/organisations.ts). */
+/** Organisations and their email domains. */
 export interface OrganisationQueries {
   insert(slug: string, name: string, createdAt: string): number;
   byId: (id: number) => Organisation | undefined;
@@ -483,9 +484,9 @@ export interface SsoQueries {
   connections: (organisationId: number) => SsoConnection[];
   /** The OIDC client secret, for talking to the provider only. */
   secret(connectionId: number): string | null;
-  /** The member a (connection, subject) is linked to. */
   /** The identities linked to a member, with the connection each came through. */
   identitiesOf: (organisationId: number, memberId: number) => MemberIdentity[];
+  /** The member a (connection, subject) is linked to. */
   linkedMember: (connectionId: number, subject: string) => number | undefined;
   link(connectionId: number, subject: string, memberId: number, at: string): void;
   recordSignIn(connectionId: number, subject: string, at: string): void;

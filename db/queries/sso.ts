@@ -188,7 +188,6 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
       const stored = secret.get(connectionId)?.secret ?? null;
       return stored === null ? null : box.open(stored, secretContext(connectionId));
     },
-    /** The member a (connection, subject) is linked to. */
     /** The identities linked to a member, with the connection each came through. */
     identitiesOf: (organisationId: number, memberId: number): MemberIdentity[] =>
       identitiesOf.all(organisationId, memberId).map((r) => ({
@@ -199,6 +198,7 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
         createdAt: r.created_at,
         lastSignInAt: r.last_sign_in_at,
       })),
+    /** The member a (connection, subject) is linked to. */
     linkedMember: (connectionId: number, subject: string): number | undefined =>
       identity.get(connectionId, subject)?.member_id,
     link(connectionId: number, subject: string, memberId: number, at: string): void {
