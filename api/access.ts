@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ConsoleSignIn } from '../provisioning/console-sign-in.js';
 import type { MemberAdmin } from '../provisioning/member-admin.js';
 import type { OwnershipService, TransferView } from '../provisioning/ownership.js';
-import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
+import { sessionSecret, setSessionCookie } from '../server/session-cookie.js';
 import { LinkToken } from './invitations.js';
 import {
   MemberId,
@@ -134,7 +134,7 @@ export function accessRoutes({
         410: 'The link was used already (`sign_in_link_used`) or has expired (`sign_in_link_expired`).',
       },
       handle: ({ body, req, res }) => {
-        const previous = cookieValue(req, SESSION_COOKIE);
+        const previous = sessionSecret(req);
         const signed = links.redeem(body.token, previous ? { currentSession: previous } : {});
         setSessionCookie(res, signed.session, secure);
         return ok({ member: memberJson(signed.member), organisation: organisationJson(signed.organisation) });

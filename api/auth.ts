@@ -7,15 +7,14 @@
 // derived from the session secret that another site can neither read nor compute (the
 // synchronizer-token pattern), and, when the browser sends an Origin, it must be ours.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { AuthError, ForbiddenError } from '../domain/errors.js';
 import type { ApiTokens } from '../provisioning/api-tokens.js';
-import type { SsoService } from '../provisioning/sso.js';
-import { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
+import type { SessionCookieReader, SignedInSession } from '../server/session-cookie.js';
 import type { ApiCaller } from './route.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
-export { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
+export { SESSION_COOKIE } from '../server/cookies.js';
 
 /** The anti-forgery token of a session: a one-way function of its secret, so nothing is stored. */
 export function csrfToken(sessionSecret: string): string {
@@ -30,11 +29,11 @@ export interface Authenticator {
 }
 
 export function createAuthenticator(deps: {
-  readonly sso: SsoService;
+  readonly sessionCookies: SessionCookieReader;
   readonly apiTokens: ApiTokens;
   readonly publicOrigin: string;
 }): Authenticator {
-  const { sso, apiTokens, publicOrigin } = deps;
+  const { sessionCookies, apiTokens, publicOrigin } = deps;
 
   function fromToken(header: string): ApiCaller {
     const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(header);
@@ -49,12 +48,9 @@ export function createAuthenticator(deps: {
     };
   }
 
-  function fromSession(req: Request, secret: string): ApiCaller {
-    const who = sso.whoIs(secret);
-    // Login is allowed only while seated (product rule); a session outliving the seat ends with it.
-    if (!who || who.member.seatState !== 'seated') {
-      throw new AuthError('Your session has ended; sign in again.', {}, 'session_expired');
-    }
+  /** A caller by session (live, and only while seated: the reader refuses anything else with 401). */
+  function fromSession(req: Request, who: SignedInSession): ApiCaller {
+    const { secret } = who;
     if (!SAFE_METHODS.has(req.method)) {
       const origin = req.get('origin');
       if (origin !== undefined && origin !== publicOrigin) {
@@ -83,28 +79,9 @@ export function createAuthenticator(deps: {
     authenticate(req) {
       const authorization = req.get('authorization');
       if (authorization !== undefined) return fromToken(authorization);
-      const secret = cookieValue(req, SESSION_COOKIE);
-      if (secret) return fromSession(req, secret);
+      const session = sessionCookies.read(req);
+      if (session) return fromSession(req, session);
       throw new AuthError('Sign in, or send an API token as "Authorization: Bearer <token>".');
     },
   };
-}
-
-/**
- * Sets a new session's cookie: httpOnly (scripts never see it), SameSite=Lax (not sent on
- * cross-site subrequests), Secure whenever the public URL is https or the request came over https
- * (directly, or through a proxy that TRUST_PROXY believes).
- */
-export function setSessionCookie(
-  res: Response,
-  session: { readonly secret: string; readonly expiresAt: { toJSDate(): Date } },
-  secure: boolean,
-): void {
-  res.cookie(SESSION_COOKIE, session.secret, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: secure || res.req.secure,
-    path: '/',
-    expires: session.expiresAt.toJSDate(),
-  });
 }

@@ -6,7 +6,7 @@ import {
   type InvitationListing,
   type InvitationService,
 } from '../provisioning/invitations.js';
-import { cookieValue, SESSION_COOKIE, setSessionCookie } from './auth.js';
+import { sessionSecret, setSessionCookie } from '../server/session-cookie.js';
 import { memberJson, organisationJson, paging, SignedInSchema, TierId } from './members.js';
 import { created, Id, noContent, ok, route, type Route } from './route.js';
 import { Instant, PageInfo, RoleName, RowId } from './schemas.js';
@@ -165,7 +165,7 @@ export function invitationRoutes({
         410: 'The invitation was accepted already (`invitation_used`), revoked (`invitation_revoked`) or has expired (`invitation_expired`).',
       },
       handle: ({ body, req, res }) => {
-        const previous = cookieValue(req, SESSION_COOKIE);
+        const previous = sessionSecret(req);
         const accepted = invitations.accept(body.token, previous ? { currentSession: previous } : {});
         if (accepted.session) setSessionCookie(res, accepted.session, secure);
         return ok({

@@ -6,8 +6,9 @@ import type { Store } from '../db/store.js';
 import type { Clock } from '../domain/clock.js';
 import { LANGUAGES } from '../i18n/index.js';
 import { createLanguageService } from '../provisioning/languages.js';
-import type { SsoService } from '../provisioning/sso.js';
-import { cookieValue, csrfToken, SESSION_COOKIE } from './auth.js';
+import type { Sessions } from '../provisioning/sessions.js';
+import { clearSessionCookie, createSessionCookieReader, sessionSecret } from '../server/session-cookie.js';
+import { csrfToken } from './auth.js';
 import { noContent, ok, route, type Route } from './route.js';
 import { RoleName, RowId } from './schemas.js';
 
@@ -42,15 +43,16 @@ const SessionSchema = z
   .meta({ id: 'Session' });
 
 export function sessionRoutes({
-  sso,
+  sessions,
   store,
   clock,
 }: {
-  readonly sso: SsoService;
+  readonly sessions: Sessions;
   readonly store: Store;
   readonly clock: Clock;
 }): Route[] {
   const languages = createLanguageService({ store, clock });
+  const sessionCookies = createSessionCookieReader(sessions);
   return [
     route({
       method: 'get',
@@ -62,8 +64,7 @@ export function sessionRoutes({
       response: SessionSchema,
       responses: { 200: 'The caller, its organisation and role; for a console session, the CSRF token.' },
       handle: ({ caller, req }) => {
-        const secret = caller.via === 'session' ? cookieValue(req, SESSION_COOKIE) : undefined;
-        const who = secret ? sso.whoIs(secret) : undefined;
+        const who = caller.via === 'session' ? sessionCookies.read(req) : undefined;
         // The console speaks `locale` (docs/console.md, "Languages").
         const spoken = languages.of(caller.organisationId, caller.memberId, req.get('accept-language'));
         return ok({
@@ -82,7 +83,7 @@ export function sessionRoutes({
                 seatState: who.member.seatState,
               }
             : null,
-          csrfToken: secret ? csrfToken(secret) : null,
+          csrfToken: who ? csrfToken(who.secret) : null,
           language: spoken.language,
           defaultLanguage: spoken.defaultLanguage,
           locale: spoken.locale,
@@ -99,9 +100,9 @@ export function sessionRoutes({
       sessionOnly: true,
       responses: { 204: 'Signed out; the cookie is cleared.' },
       handle: ({ req, res }) => {
-        const secret = cookieValue(req, SESSION_COOKIE);
-        if (secret) sso.endSession(secret);
-        res.clearCookie(SESSION_COOKIE, { path: '/' });
+        const secret = sessionSecret(req);
+        if (secret) sessions.end(secret);
+        clearSessionCookie(res, false);
         return noContent;
       },
     }),

@@ -15,7 +15,8 @@ import { signInLinkMail } from '../mail/messages.js';
 import { enqueueMail, isMailAddress } from '../mail/outbox.js';
 import { readerOf } from '../mail/reader.js';
 import { consoleLink } from './console-links.js';
-import { ssoRequiredError, ssoRequiredFor, type SsoService } from './sso.js';
+import { endSession, startSession, type StartedSession } from './sessions.js';
+import { ssoRequiredError, ssoRequiredFor } from './sso.js';
 import { recordAudit } from '../audit/record.js';
 
 /** Product rule (docs/rules.md, "Console sign-in links"): a link works once, for 15 minutes. */
@@ -31,7 +32,7 @@ const SECRET_PREFIX = 'sklink_';
 export interface LinkSignedIn {
   readonly member: Member;
   readonly organisation: Organisation;
-  readonly session: ReturnType<SsoService['startSession']>;
+  readonly session: StartedSession;
 }
 
 export type ConsoleSignIn = ReturnType<typeof createConsoleSignIn>;
@@ -39,12 +40,10 @@ export type ConsoleSignIn = ReturnType<typeof createConsoleSignIn>;
 export function createConsoleSignIn({
   store,
   clock,
-  sso,
   publicBaseUrl,
 }: {
   readonly store: Store;
   readonly clock: Clock;
-  readonly sso: SsoService;
   readonly publicBaseUrl: string;
 }) {
   return {
@@ -151,8 +150,9 @@ export function createConsoleSignIn({
           subjectId: member.id,
           after: { outcome: 'signed_in', method: 'email_link' },
         });
-        if (options.currentSession) sso.endSession(options.currentSession);
-        return { member, organisation, session: sso.startSession(organisation.id, member.id) };
+        const at = clock.now();
+        if (options.currentSession) endSession(q, at, options.currentSession);
+        return { member, organisation, session: startSession(q, at, organisation.id, member.id) };
       });
     },
   };

@@ -27,7 +27,8 @@ import { requireRole } from '../seats/roles.js';
 import { INVITATION_TTL_DAYS, snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { consoleLink } from './console-links.js';
 import type { MemberService } from './members.js';
-import { ssoRequiredError, ssoRequiredFor, type SsoService } from './sso.js';
+import { endSession, sessionOf, startSession, type StartedSession } from './sessions.js';
+import { ssoRequiredError, ssoRequiredFor } from './sso.js';
 import { recordAudit } from '../audit/record.js';
 
 export type { InvitationListing } from '../db/queries/invitations.js';
@@ -57,7 +58,7 @@ export interface Accepted {
   readonly member: Member;
   readonly organisation: Organisation;
   /** The new console session; null when the invitee had accepted already and is signed in. */
-  readonly session: ReturnType<SsoService['startSession']> | null;
+  readonly session: StartedSession | null;
 }
 
 export interface InvitationServiceDeps {
@@ -65,7 +66,6 @@ export interface InvitationServiceDeps {
   readonly clock: Clock;
   readonly seats: SeatPool;
   readonly members: MemberService;
-  readonly sso: SsoService;
   /** Where links in the mails point. */
   readonly publicBaseUrl: string;
 }
@@ -102,7 +102,6 @@ export function createInvitationService({
   clock,
   seats,
   members,
-  sso,
   publicBaseUrl,
 }: InvitationServiceDeps) {
   function listing(q: Queries, invitation: Invitation): InvitationListing {
@@ -325,7 +324,9 @@ export function createInvitationService({
         const organisation = q.organisations.byId(invitation.organisationId)!;
         const member = q.members.byId(organisation.id, invitation.memberId)!;
         if (invitation.status === 'accepted') {
-          const session = options.currentSession ? sso.session(options.currentSession) : undefined;
+          const session = options.currentSession
+            ? sessionOf(q, clock.now(), options.currentSession)
+            : undefined;
           if (session?.memberId === member.id && member.seatState === 'seated') {
             return { member, organisation, session: null };
           }
@@ -358,8 +359,8 @@ export function createInvitationService({
           type: 'member',
           memberId: member.id,
         });
-        if (options.currentSession) sso.endSession(options.currentSession);
-        return { member: seated, organisation, session: sso.startSession(organisation.id, member.id) };
+        if (options.currentSession) endSession(q, now, options.currentSession);
+        return { member: seated, organisation, session: startSession(q, now, organisation.id, member.id) };
       });
     },
   };

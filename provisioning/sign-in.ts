@@ -11,9 +11,16 @@
 //      available tier, and the link, in one transaction;
 //   4. otherwise refused: "you have not been given access".
 // Every lookup is scoped to the connection's organisation: an identity never links across
-// organisations. Network I/O is done before this is called; everything here is one transaction.
+// organisations. Network I/O is done before this is called; everything here is one transaction,
+// from the login state and the protocol's one-time ids to the session (complete).
 import type { Clock } from '../domain/clock.js';
-import { ContractExpiredError, SeatLimitError, SignInRefusedError } from '../domain/errors.js';
+import type { DateTime } from 'luxon';
+import {
+  ContractExpiredError,
+  type DomainError,
+  SeatLimitError,
+  SignInRefusedError,
+} from '../domain/errors.js';
 import { HIGHEST, type Actor, type Role } from '../domain/model.js';
 import type { Queries } from '../db/queries/index.js';
 import type { Member } from '../db/queries/members.js';
@@ -26,6 +33,7 @@ import type { SeatPool } from '../seats/seat-pool.js';
 import type { ExternalIdentity } from './identity.js';
 import { changeRole, mappedAccess, type MemberService } from './members.js';
 import { issueSeatRequestTicket } from './seat-requests.js';
+import { endSession, startSession, type StartedSession } from './sessions.js';
 import { onVerifiedDomain } from './verified-domains.js';
 import { recordAudit } from '../audit/record.js';
 
@@ -48,6 +56,50 @@ export interface SignInDeps {
   /** Mails the owners' notices; absent, the notice is audited only. */
   readonly notices?: OwnerNotices;
 }
+
+/** A sign-in refused by a rule of the organisation (not by the protocol); recorded already. */
+export interface Refused {
+  readonly refused: SignInRefusedError;
+}
+
+/** A sign-in state saved when the sign-in started (SAML RelayState, OIDC state). */
+export interface SavedLoginState {
+  readonly connectionId: number;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** Ids a protocol lets be used once: AuthnRequest ids (InResponseTo) and assertion ids. */
+export interface OneTimeIds {
+  /** Takes a request id issued at or after `notBefore`; false if unknown, used or too old. */
+  takeRequest(connectionId: number, requestId: string, notBefore: DateTime): boolean;
+  /** Records an assertion id until `expiresAt`; false if it was used already. */
+  consumeAssertion(connectionId: number, assertionId: string, expiresAt: DateTime): boolean;
+}
+
+/** What the protocol made of the provider's answer, once checked against the login state. */
+export type CheckedAnswer =
+  | { readonly identity: ExternalIdentity; readonly returnTo: string }
+  /** Start over with a sign-in of our own (an unsolicited answer, or one without its state). */
+  | { readonly restart: true }
+  /** The answer broke a rule of the protocol; `code` is audited. */
+  | { readonly rejected: DomainError };
+
+export interface SignInAttempt {
+  /** The connection the answer came through. */
+  readonly connectionId: number;
+  /** The key of the login state to take, once, if the answer named one. */
+  readonly loginState?: string | undefined;
+  /** Checks the answer against the login state, using up its one-time ids; in the same write. */
+  check(ids: OneTimeIds, saved: SavedLoginState | undefined): CheckedAnswer;
+  /** The session the browser had, ended by the new one. */
+  readonly previousSession?: string | undefined;
+}
+
+export type SignInOutcome =
+  | { readonly signed: SignedIn; readonly session: StartedSession; readonly returnTo: string }
+  | { readonly restart: true }
+  | { readonly rejected: DomainError }
+  | Refused;
 
 export type SignIn = ReturnType<typeof createSignIn>;
 
@@ -137,169 +189,239 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
     }
   }
 
-  function signInTx(identity: ExternalIdentity): SignedIn {
-    return store.write((q) => {
-      const connection: SsoConnection | undefined = q.sso.connection(identity.connectionId);
-      const organisation = requireOrganisation(q, connection?.organisationId ?? -1);
-      if (!connection?.enabled) {
+  /** Resolves the identity and lets the person in, in the caller's write; throws the refusal. */
+  function admitIdentity(q: Queries, identity: ExternalIdentity): SignedIn {
+    const connection: SsoConnection | undefined = q.sso.connection(identity.connectionId);
+    const organisation = requireOrganisation(q, connection?.organisationId ?? -1);
+    if (!connection?.enabled) {
+      refuse(
+        'connection_disabled',
+        organisation,
+        `Sign-in through this identity provider is turned off for ${organisation.name}.`,
+      );
+    }
+    const actor: Actor = { type: 'jit', connectionId: connection.id };
+    const at = now();
+
+    // 1. Already linked.
+    const linkedId = q.sso.linkedMember(connection.id, identity.subject);
+    let member = linkedId === undefined ? undefined : q.members.byId(organisation.id, linkedId);
+    let outcome: SignedIn['outcome'] = 'signed_in';
+
+    // 2. Link by address: verified domain, vouched-for address, exactly one current member.
+    if (!member && identity.emailVerified && onVerifiedDomain(q, organisation.id, identity.email)) {
+      const current = q.members
+        .withEmail(organisation.id, identity.email)
+        .filter((m) => m.seatState !== 'removed');
+      if (current.length === 1) {
+        member = current[0]!;
+        q.sso.link(connection.id, identity.subject, member.id, at);
+        outcome = 'linked';
+      }
+    }
+
+    if (member && member.seatState !== 'removed') {
+      const admitted = admitMember(q, organisation, member, identity, actor);
+      member = admitted.member;
+      if (admitted.accepted) outcome = 'invitation_accepted';
+    } else if (
+      organisation.provisioningMode === 'jit' &&
+      onVerifiedDomain(q, organisation.id, identity.email)
+    ) {
+      // 3. Just in time: member, seat (highest available tier) and link, in this transaction.
+      // An address a current member already has is theirs: without the provider vouching for
+      // it, it must not become a second account (nor be linked to theirs).
+      if (q.members.withEmail(organisation.id, identity.email).some((m) => m.seatState !== 'removed')) {
         refuse(
-          'connection_disabled',
+          'email_unverified',
           organisation,
-          `Sign-in through this identity provider is turned off for ${organisation.name}.`,
+          `An account with the address ${identity.email} exists in ${organisation.name}, but your identity provider did not confirm that the address is yours, so it cannot be used to sign you in. Ask an administrator.`,
         );
       }
-      const actor: Actor = { type: 'jit', connectionId: connection.id };
-      const at = now();
-
-      // 1. Already linked.
-      const linkedId = q.sso.linkedMember(connection.id, identity.subject);
-      let member = linkedId === undefined ? undefined : q.members.byId(organisation.id, linkedId);
-      let outcome: SignedIn['outcome'] = 'signed_in';
-
-      // 2. Link by address: verified domain, vouched-for address, exactly one current member.
-      if (!member && identity.emailVerified && onVerifiedDomain(q, organisation.id, identity.email)) {
-        const current = q.members
-          .withEmail(organisation.id, identity.email)
-          .filter((m) => m.seatState !== 'removed');
-        if (current.length === 1) {
-          member = current[0]!;
-          q.sso.link(connection.id, identity.subject, member.id, at);
-          outcome = 'linked';
-        }
+      const role = mappedRole(q, organisation, identity);
+      if (role === null) {
+        refuseUnmapped(organisation);
       }
-
-      if (member && member.seatState !== 'removed') {
-        const admitted = admitMember(q, organisation, member, identity, actor);
-        member = admitted.member;
-        if (admitted.accepted) outcome = 'invitation_accepted';
-      } else if (
-        organisation.provisioningMode === 'jit' &&
-        onVerifiedDomain(q, organisation.id, identity.email)
-      ) {
-        // 3. Just in time: member, seat (highest available tier) and link, in this transaction.
-        // An address a current member already has is theirs: without the provider vouching for
-        // it, it must not become a second account (nor be linked to theirs).
-        if (q.members.withEmail(organisation.id, identity.email).some((m) => m.seatState !== 'removed')) {
-          refuse(
-            'email_unverified',
-            organisation,
-            `An account with the address ${identity.email} exists in ${organisation.name}, but your identity provider did not confirm that the address is yours, so it cannot be used to sign you in. Ask an administrator.`,
-          );
-        }
-        const role = mappedRole(q, organisation, identity);
-        if (role === null) {
-          refuseUnmapped(organisation);
-        }
-        member = members.admit(
-          organisation.id,
-          { email: identity.email, displayName: identity.displayName, role: role ?? 'user' },
-          'jit',
-          HIGHEST,
-          actor,
-        );
-        if (q.sso.linkedMember(connection.id, identity.subject) === undefined)
-          q.sso.link(connection.id, identity.subject, member.id, at);
-        outcome = 'created';
-      } else {
-        // 4. Nobody gave this person access.
-        refuse(
-          'not_provisioned',
-          organisation,
-          `You have not been given access to ${organisation.name}. Ask an administrator to invite you.`,
-        );
-      }
-
-      q.sso.recordSignIn(connection.id, identity.subject, at);
-      recordAudit(q, {
-        organisationId: organisation.id,
-        at,
+      member = members.admit(
+        organisation.id,
+        { email: identity.email, displayName: identity.displayName, role: role ?? 'user' },
+        'jit',
+        HIGHEST,
         actor,
-        action: 'member.signed_in',
-        subjectType: 'member',
-        subjectId: member.id,
-        after: { outcome },
-      });
-      return { member, organisation, outcome };
+      );
+      if (q.sso.linkedMember(connection.id, identity.subject) === undefined)
+        q.sso.link(connection.id, identity.subject, member.id, at);
+      outcome = 'created';
+    } else {
+      // 4. Nobody gave this person access.
+      refuse(
+        'not_provisioned',
+        organisation,
+        `You have not been given access to ${organisation.name}. Ask an administrator to invite you.`,
+      );
+    }
+
+    q.sso.recordSignIn(connection.id, identity.subject, at);
+    recordAudit(q, {
+      organisationId: organisation.id,
+      at,
+      actor,
+      action: 'member.signed_in',
+      subjectType: 'member',
+      subjectId: member.id,
+      after: { outcome },
     });
+    return { member, organisation, outcome };
   }
 
   /**
-   * Audits a refusal after its transaction rolled back; a seat shortage also tells the owners, hourly
-   * at most, and returns the secret of a ticket with which the person may ask for a seat
-   * (provisioning/seat-requests.ts), when the provider vouched for their address.
+   * Audits a refusal, in the write whose sign-in was refused (after its savepoint rolled back); a
+   * seat shortage also tells the owners, hourly at most, and returns the secret of a ticket with
+   * which the person may ask for a seat (provisioning/seat-requests.ts), when the provider vouched
+   * for their address.
    */
-  function recordRefusal(identity: ExternalIdentity, code: string): string | null {
-    return store.write((q) => {
-      const connection = q.sso.connection(identity.connectionId);
-      if (!connection) return null;
-      const organisationId = connection.organisationId;
-      const at = clock.now();
-      const actor: Actor = { type: 'jit', connectionId: connection.id };
+  function recordRefusal(q: Queries, identity: ExternalIdentity, code: string): string | null {
+    const connection = q.sso.connection(identity.connectionId);
+    if (!connection) return null;
+    const organisationId = connection.organisationId;
+    const at = clock.now();
+    const actor: Actor = { type: 'jit', connectionId: connection.id };
+    recordAudit(q, {
+      organisationId,
+      at: at.toISO()!,
+      actor,
+      action: 'sign_in.refused',
+      subjectType: 'sso_identity',
+      subjectId: identity.subject,
+      after: { code, email: identity.email },
+    });
+    if (code !== 'no_seats') return null;
+    q.waitlist.record(organisationId, identity.email ?? identity.subject, 'jit', at.toISO()!);
+    const ticket =
+      identity.email !== null && identity.emailVerified
+        ? issueSeatRequestTicket(q, { ...identity, email: identity.email }, organisationId, at)
+        : null;
+    if (
+      q.sso.claimNotice(
+        organisationId,
+        NO_SEATS_NOTICE,
+        at.toISO()!,
+        at.minus({ hours: NOTICE_INTERVAL_HOURS }).toISO()!,
+      )
+    ) {
       recordAudit(q, {
         organisationId,
         at: at.toISO()!,
         actor,
-        action: 'sign_in.refused',
-        subjectType: 'sso_identity',
-        subjectId: identity.subject,
-        after: { code, email: identity.email },
+        action: 'owner_notice.no_seats',
+        subjectType: 'organisation',
+        subjectId: organisationId,
+        after: { reason: 'A sign-in was refused: no seat is available.' },
       });
-      if (code !== 'no_seats') return null;
-      q.waitlist.record(organisationId, identity.email ?? identity.subject, 'jit', at.toISO()!);
-      const ticket =
-        identity.email !== null && identity.emailVerified
-          ? issueSeatRequestTicket(q, { ...identity, email: identity.email }, organisationId, at)
-          : null;
-      if (
-        q.sso.claimNotice(
-          organisationId,
-          NO_SEATS_NOTICE,
-          at.toISO()!,
-          at.minus({ hours: NOTICE_INTERVAL_HOURS }).toISO()!,
-        )
-      ) {
-        recordAudit(q, {
-          organisationId,
-          at: at.toISO()!,
-          actor,
-          action: 'owner_notice.no_seats',
-          subjectType: 'organisation',
-          subjectId: organisationId,
-          after: { reason: 'A sign-in was refused: no seat is available.' },
-        });
-        // The mail to every seated owner commits with the claim on the hourly slot, or not at all.
-        notices?.noSeatsForSignIn(q, organisationId, at.toISO()!);
-      }
-      return ticket;
+      // The mail to every seated owner commits with the claim on the hourly slot, or not at all.
+      notices?.noSeatsForSignIn(q, organisationId, at.toISO()!);
+    }
+    return ticket;
+  }
+
+  /** The refusal a failed sign-in amounts to, or undefined for an error that is no refusal. */
+  function refusalOf(error: unknown): SignInRefusedError | undefined {
+    if (error instanceof SignInRefusedError) return error;
+    if (error instanceof SeatLimitError) {
+      return new SignInRefusedError(
+        'no_seats',
+        'Your organisation has no available seats. Ask an owner of your organisation to add seats, then sign in again.',
+        { organisation: error.organisation },
+      );
+    }
+    if (error instanceof ContractExpiredError) {
+      return new SignInRefusedError('contract_expired', error.message, error.details);
+    }
+    return undefined;
+  }
+
+  /**
+   * Signs the identity in within the caller's write. What the attempt changed (a JIT account, a
+   * claimed seat, a link) is in a savepoint: a refusal undoes it, and is then recorded in the same
+   * write, which the caller commits.
+   */
+  function signInWithin(q: Queries, identity: ExternalIdentity): SignedIn | Refused {
+    try {
+      return q.savepoint(() => admitIdentity(q, identity));
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      const ticket = recordRefusal(q, identity, refusal.code);
+      return {
+        refused:
+          ticket === null
+            ? refusal
+            : new SignInRefusedError(refusal.code, refusal.message, {
+                ...refusal.details,
+                seatRequestTicket: ticket,
+              }),
+      };
+    }
+  }
+
+  /** Audits a sign-in the protocol rejected before any identity was known (a forged or stale response). */
+  function recordRejection(q: Queries, connectionId: number, code: string): void {
+    const connection = q.sso.connection(connectionId);
+    if (!connection) return;
+    recordAudit(q, {
+      organisationId: connection.organisationId,
+      at: now(),
+      actor: { type: 'jit', connectionId: connection.id },
+      action: 'sign_in.rejected',
+      subjectType: 'sso_connection',
+      subjectId: connection.id,
+      after: { code },
     });
   }
+
+  /** The one-time ids of a sign-in, over the caller's write (replay protection). */
+  const oneTimeIds = (q: Queries): OneTimeIds => ({
+    takeRequest: (connectionId, requestId, notBefore) =>
+      q.ssoState.takeSamlRequest(connectionId, requestId, notBefore.toUTC().toISO()!),
+    consumeAssertion: (connectionId, assertionId, expiresAt) =>
+      q.ssoState.consumeAssertion(connectionId, assertionId, expiresAt.toUTC().toISO()!),
+  });
 
   return {
     /** Signs the person in (creating the account on first sign-in where allowed), or throws SignInRefusedError. */
     signIn(identity: ExternalIdentity): SignedIn {
-      try {
-        return signInTx(identity);
-      } catch (error) {
-        let refusal = error;
-        if (error instanceof SeatLimitError) {
-          refusal = new SignInRefusedError(
-            'no_seats',
-            'Your organisation has no available seats. Ask an owner of your organisation to add seats, then sign in again.',
-            { organisation: error.organisation },
-          );
-        } else if (error instanceof ContractExpiredError) {
-          refusal = new SignInRefusedError('contract_expired', error.message, error.details);
+      const result = store.write((q) => signInWithin(q, identity));
+      if ('refused' in result) throw result.refused;
+      return result;
+    },
+
+    /**
+     * Completes a sign-in the identity provider answered, as one write: takes the login state the
+     * answer names, lets the protocol check the answer against it and use up its one-time ids
+     * (replay protection), signs the person in or creates their account (claiming a seat), ends
+     * the browser's previous session and starts a new one. A rejection or a refusal is recorded in
+     * the same write and returned, not thrown, so that what the attempt used up commits with it.
+     * Network I/O (verifying signatures, exchanging a code) is done before this is called.
+     */
+    complete(attempt: SignInAttempt): SignInOutcome {
+      return store.write((q): SignInOutcome => {
+        const at = clock.now();
+        const saved =
+          attempt.loginState === undefined
+            ? undefined
+            : q.ssoState.takeLoginState(attempt.loginState, at.toUTC().toISO()!);
+        const answer = attempt.check(oneTimeIds(q), saved);
+        if ('rejected' in answer) {
+          recordRejection(q, attempt.connectionId, answer.rejected.code);
+          return answer;
         }
-        if (refusal instanceof SignInRefusedError) {
-          const ticket = recordRefusal(identity, refusal.code);
-          if (ticket === null) throw refusal;
-          throw new SignInRefusedError(refusal.code, refusal.message, {
-            ...refusal.details,
-            seatRequestTicket: ticket,
-          });
-        }
-        throw error;
-      }
+        if ('restart' in answer) return answer;
+        const result = signInWithin(q, answer.identity);
+        if ('refused' in result) return result;
+        if (attempt.previousSession !== undefined) endSession(q, at, attempt.previousSession);
+        const session = startSession(q, at, result.organisation.id, result.member.id);
+        return { signed: result, session, returnTo: answer.returnTo };
+      });
     },
   };
 }

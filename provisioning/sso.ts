@@ -1,7 +1,7 @@
 // What the SSO edge needs from storage, and nothing more: connections (created by owners), where a
-// sign-in starts (organisation slug, or the email's verified domain), the one-time state of
-// sign-ins in flight, and sessions. The edge never reaches db/ itself.
-import { createHash, randomBytes } from 'node:crypto';
+// sign-in starts (organisation slug, or the email's verified domain) and the one-time state of
+// sign-ins in flight. Sessions have their own room (sessions.ts). The edge never reaches db/ itself.
+import { randomBytes } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -10,7 +10,6 @@ import type { Queries } from '../db/queries/index.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import type { SpKey } from '../db/queries/saml-sp-keys.js';
 import type { SsoConnection } from '../db/queries/sso.js';
-import type { Session } from '../db/queries/sso-state.js';
 import type { Store } from '../db/store.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
@@ -19,7 +18,6 @@ import { onVerifiedDomain, organisationOfVerifiedDomain } from './verified-domai
 import { recordAudit } from '../audit/record.js';
 
 export type { SsoConnection } from '../db/queries/sso.js';
-export type { Session } from '../db/queries/sso-state.js';
 export type { SpKey } from '../db/queries/saml-sp-keys.js';
 
 export interface SamlConnectionInput {
@@ -202,13 +200,10 @@ const keyAudit = (k: SpKey) => ({
 
 /** How long a sign-in may take between leaving for the provider and coming back. */
 export const LOGIN_STATE_TTL_MINUTES = 10;
-/** How long a session lasts after sign-in. */
-export const SESSION_TTL_HOURS = 12;
 
 /** The subject of a connection's certificates: says whose key it is, in any IdP's key list. */
 const spCommonName = (c: SsoConnection) => `Seatkeeper SAML SP ${c.publicId}`;
 
-const hash = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
 const loginStateKey = () => randomBytes(24).toString('base64url');
 
 function requireUrl(value: string, what: string, problems: string[]): void {
@@ -627,27 +622,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
       });
     },
 
-    /** SamlRequestCache over SQL (one-time, per connection). */
-    samlRequests: {
-      save: (connectionId: number, requestId: string, at: DateTime) =>
-        store.write((q) => q.ssoState.saveSamlRequest(connectionId, requestId, at.toUTC().toISO()!)),
-      take: (connectionId: number, requestId: string, notBefore: DateTime) =>
-        store.write((q) => q.ssoState.takeSamlRequest(connectionId, requestId, notBefore.toUTC().toISO()!)),
-    },
-
-    /** ConsumedAssertions over SQL (kept until they expire). */
-    consumedAssertions: {
-      consume: (connectionId: number, assertionId: string, expiresAt: DateTime) =>
-        store.write((q) =>
-          q.ssoState.consumeAssertion(connectionId, assertionId, expiresAt.toUTC().toISO()!),
-        ),
-    },
-
-    /**
-     * Runs `work` as one write transaction: a sign-in's steps (the login state, the SAML request id,
-     * the assertion id, the account, the session) commit together or not at all, with one commit.
-     * This service's writes inside it, and the sign-in engine's, are savepoints of it.
-     */
+    /** Runs `work` as one write transaction: changes made together commit together, or none does. */
     atomically: <T>(work: () => T): T => store.write(() => work()),
 
     /** A fresh key for saveLoginState, when the caller needs it before the state is saved. */
@@ -655,52 +630,29 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
 
     /**
      * Keeps a sign-in's state server-side under `state` (a fresh random key unless the protocol
-     * made one), which travels as OIDC state or SAML RelayState.
+     * made one), which travels as OIDC state or SAML RelayState; with it, in the same write, the
+     * ids of the SAML AuthnRequests it sent (the InResponseTo cache), so a response can only ever
+     * answer a request whose sign-in is known.
      */
-    saveLoginState(connectionId: number, data: Readonly<Record<string, unknown>>, key?: string): string {
+    saveLoginState(
+      connectionId: number,
+      data: Readonly<Record<string, unknown>>,
+      key?: string,
+      samlRequests: readonly { readonly requestId: string; readonly at: DateTime }[] = [],
+    ): string {
       const state = key ?? loginStateKey();
       const expires = now().plus({ minutes: LOGIN_STATE_TTL_MINUTES }).toUTC().toISO()!;
-      store.write((q) => q.ssoState.putLoginState(state, connectionId, data, expires));
+      store.write((q) => {
+        q.ssoState.putLoginState(state, connectionId, data, expires);
+        for (const { requestId, at } of samlRequests)
+          q.ssoState.saveSamlRequest(connectionId, requestId, at.toUTC().toISO()!);
+      });
       return state;
     },
 
     /** The sign-in state saved under `state`, once. */
     takeLoginState: (state: string) =>
       store.write((q) => q.ssoState.takeLoginState(state, now().toUTC().toISO()!)),
-
-    /** A new session for the member; returns the cookie's secret (only its hash is stored). */
-    startSession(organisationId: number, memberId: number): { secret: string; expiresAt: DateTime } {
-      const secret = randomBytes(32).toString('base64url');
-      const expiresAt = now().plus({ hours: SESSION_TTL_HOURS });
-      store.write((q) =>
-        q.ssoState.createSession(
-          hash(secret),
-          organisationId,
-          memberId,
-          now().toUTC().toISO()!,
-          expiresAt.toUTC().toISO()!,
-        ),
-      );
-      return { secret, expiresAt };
-    },
-
-    session: (secret: string): Session | undefined =>
-      store.read((q) => q.ssoState.session(hash(secret), now().toUTC().toISO()!)),
-
-    /** Who a session belongs to, for the signed-in pages. */
-    whoIs(secret: string) {
-      return store.read((q) => {
-        const session = q.ssoState.session(hash(secret), now().toUTC().toISO()!);
-        if (!session) return undefined;
-        const member = q.members.byId(session.organisationId, session.memberId);
-        const organisation = q.organisations.byId(session.organisationId);
-        return member && organisation ? { member, organisation } : undefined;
-      });
-    },
-
-    endSession(secret: string): void {
-      store.write((q) => q.ssoState.revokeSession(hash(secret), now().toUTC().toISO()!));
-    },
 
     /** Audits a sign-in rejected before any identity was known (a forged or stale response). */
     recordRejection(connection: SsoConnection, code: string): void {

@@ -2,6 +2,7 @@
 // never reads the environment, so tests run the real app on an ephemeral port.
 import express, { type Express } from 'express';
 import { createAuthenticator, type Authenticator } from '../api/auth.js';
+import { createSessionCookieReader } from './session-cookie.js';
 import { API_PATH, createApiRouter } from '../api/router.js';
 import { allRoutes, type RouteDeps } from '../api/routes.js';
 import { CONSOLE_PATH, createConsoleRouter } from '../console/server.js';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): Express {
     SSO_PATH,
     createSsoRouter({
       sso: deps.sso,
+      sessions: deps.sessions,
       signIn: deps.signIn,
       clock: deps.clock,
       languages: deps.languages,
@@ -99,7 +101,7 @@ export function createApp(deps: AppDeps): Express {
       routes: allRoutes(routeDeps(deps)),
       authenticator: recordingCaller(
         createAuthenticator({
-          sso: deps.sso,
+          sessionCookies: createSessionCookieReader(deps.sessions),
           apiTokens: deps.apiTokens,
           publicOrigin: new URL(deps.config.publicBaseUrl).origin,
         }),
@@ -138,6 +140,7 @@ function routeDeps(deps: AppDeps): RouteDeps {
     store: deps.store,
     clock: deps.clock,
     sso: deps.sso,
+    sessions: deps.sessions,
     apiTokens: deps.apiTokens,
     scimTokens: deps.scimTokens,
     memberAdmin: deps.memberAdmin,

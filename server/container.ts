@@ -28,6 +28,7 @@ import { createScimTokens } from '../provisioning/scim-tokens.js';
 import { createStoredSecrets } from '../provisioning/stored-secrets.js';
 import { createOutboundGuard } from '../net/outbound.js';
 import { createSignIn } from '../provisioning/sign-in.js';
+import { createSessions } from '../provisioning/sessions.js';
 import { createSsoService } from '../provisioning/sso.js';
 import { createOwnerNotices } from '../seats/notices.js';
 import { createSeatPool } from '../seats/seat-pool.js';
@@ -186,7 +187,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   // its own (tests run several, on ports chosen as they listen), and is served by one set.
   const linkingSets = new Map<string, ReturnType<typeof linkingServices>>();
   const linkingServices = (url: string) => {
-    const invitations = createInvitationService({ store, clock, seats, members, sso, publicBaseUrl: url });
+    const invitations = createInvitationService({ store, clock, seats, members, publicBaseUrl: url });
     return {
       invitations,
       /** Asking an administrator for a seat, and their answer. */
@@ -194,7 +195,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
       /** The members list as CSV, and the CSV import of invitations. */
       memberCsv: createMemberCsv({ store, clock, invitations }),
       /** Sign-in links by mail to the console. */
-      consoleSignIn: createConsoleSignIn({ store, clock, sso, publicBaseUrl: url }),
+      consoleSignIn: createConsoleSignIn({ store, clock, publicBaseUrl: url }),
       /** Transfers of primary ownership. */
       ownership: createOwnershipService({ store, clock, publicBaseUrl: url }),
     };
@@ -225,6 +226,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     /** The mail delivery worker: start()/stop() in the server, runOnce() anywhere. */
     mail,
     sso,
+    sessions: createSessions({ store, clock }),
     /** Administrators' changes to members: role, tier, unassign, remove; the members list. */
     memberAdmin,
     /** The organisation's and each member's language. */

@@ -294,7 +294,7 @@ export function instrumentSeats(seats: SeatPool, metrics: Metrics): SeatPool {
   };
 }
 
-/** Counts every sign-in by outcome, and every refusal by its stable code. */
+/** Counts every sign-in by outcome, and every refusal or rejection by its stable code. */
 export function instrumentSignIn(signIn: SignIn, metrics: Metrics): SignIn {
   return {
     ...signIn,
@@ -307,6 +307,13 @@ export function instrumentSignIn(signIn: SignIn, metrics: Metrics): SignIn {
         if (error instanceof SignInRefusedError) metrics.signInRefused(error.code);
         throw error;
       }
+    },
+    complete: (...args: Parameters<SignIn['complete']>) => {
+      const outcome = signIn.complete(...args);
+      if ('signed' in outcome) metrics.signedIn(outcome.signed.outcome);
+      else if ('refused' in outcome) metrics.signInRefused(outcome.refused.code);
+      else if ('rejected' in outcome) metrics.signInRefused(outcome.rejected.code);
+      return outcome;
     },
   };
 }

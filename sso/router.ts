@@ -1,7 +1,9 @@
 // Single sign-on over HTTP: where a sign-in starts, where the identity provider sends the person
-// back (SAML ACS, OIDC callback), the SP metadata, and sign-out. Each route is a short list of
-// named steps: load the connection, validate with the protocol adapter, then in one transaction
-// take the server-side state, hand the identity to the sign-in engine and start a session.
+// back (SAML ACS, OIDC callback), the SP metadata, and sign-out. The routes only translate: load the
+// connection, let the protocol adapter verify the answer (network and CPU, before any write), then
+// hand it to one sign-in command (provisioning/sign-in.ts, complete), which takes the server-side
+// state, uses up the one-time ids, signs the person in and starts the session in one write. Errors
+// become pages in one place (error-page.ts).
 //
 // State lives on the server, looked up by RelayState / state: the session cookie is SameSite=Lax,
 // and a Lax cookie is not sent on the identity provider's cross-site POST to the ACS.
@@ -10,20 +12,28 @@
 // nearly all of a sign-in's CPU, and it needs no state. Everything that changes state stays on this
 // thread, in the one transaction.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
-import { DomainError, NotFoundError, SignInRefusedError, ValidationError } from '../domain/errors.js';
-import { chooseLanguage, escapeHtml, t, tHtml, tOr, type Language } from '../i18n/index.js';
-import type { ExternalIdentity } from '../provisioning/identity.js';
+import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { chooseLanguage, escapeHtml, t, tHtml, tOr } from '../i18n/index.js';
 import type { LanguageService } from '../provisioning/languages.js';
-import type { SignIn, SignedIn } from '../provisioning/sign-in.js';
+import type { Sessions } from '../provisioning/sessions.js';
+import type { CheckedAnswer, SignIn, SignInOutcome } from '../provisioning/sign-in.js';
 import { LOGIN_STATE_TTL_MINUTES, type SsoConnection, type SsoService } from '../provisioning/sso.js';
-import { cookieValue, SESSION_COOKIE } from '../server/cookies.js';
+import { cookieValue } from '../server/cookies.js';
 import type { Logger } from '../server/logger.js';
-import { SsoError } from './errors.js';
-import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig, type OidcDeps } from './oidc.js';
+import {
+  clearSessionCookie,
+  createSessionCookieReader,
+  sessionSecret,
+  setSessionCookie,
+} from '../server/session-cookie.js';
 import { OIDC_CALLBACK_PATH, SSO_PATH, ssoEndpoints } from './endpoints.js';
+import { SsoError } from './errors.js';
+import { createSsoErrorHandler, rejectionRecorded, type Speak } from './error-page.js';
+import { completeOidcLogin, startOidcLogin, type OidcConnectionConfig, type OidcDeps } from './oidc.js';
+import { page, signInAgain } from './pages.js';
 import { DEFAULT_RETURN_PATH, returnPath } from './return-path.js';
 import {
   acceptSamlResponse,
@@ -41,7 +51,6 @@ import {
 } from './saml-verifier-pool.js';
 
 export { SSO_PATH } from './endpoints.js';
-export { SESSION_COOKIE } from '../server/cookies.js';
 /**
  * Binds an OpenID Connect sign-in to the browser that started it: a hash of its `state`, sent only
  * to the callback. Without it, a callback URL an attacker obtained for their own sign-in would sign
@@ -71,6 +80,8 @@ function sameValue(cookie: string | undefined, expected: string): boolean {
 
 export interface SsoDeps {
   readonly sso: SsoService;
+  /** Console sessions: a sign-in starts one; /me and sign-out read the browser's. */
+  readonly sessions: Sessions;
   /** The language of each page (docs/console.md, "Languages"); without it, Accept-Language alone. */
   readonly languages?: Pick<LanguageService, 'forPage'>;
   readonly signIn: SignIn;
@@ -88,48 +99,11 @@ export interface SsoDeps {
   readonly outboundFetch?: OidcDeps['fetch'];
 }
 
-function page(res: Response, status: number, title: string, body: string, lang: Language = 'en'): void {
-  res
-    .status(status)
-    .type('html')
-    .send(
-      `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
-        '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-        '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1d1d1f}' +
-        'h1{font-size:1.4rem}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:.2rem}</style></head>' +
-        `<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
-    );
-}
-
-/** Where the console's sign-in page is: the way on from every page here that ends a sign-in. */
-const CONSOLE_SIGN_IN = '/console/sign-in';
-
-/** A link to sign in again, to the organisation's sign-in when it is known. */
-function signInAgain(lang: Language, organisationSlug?: string): string {
-  const href = organisationSlug
-    ? `${CONSOLE_SIGN_IN}?org=${encodeURIComponent(organisationSlug)}`
-    : CONSOLE_SIGN_IN;
-  return `<p><a href="${escapeHtml(href)}" data-testid="sign-in-again">${escapeHtml(t(lang, 'sso.page.signInAgain'))}</a></p>`;
-}
-
-/**
- * A refusal for want of a seat carries a single-use ticket for the identity the provider asserted
- * (provisioning/seat-requests.ts): the console page it opens asks the administrators for a seat.
- * The ticket rides in the fragment, which browsers never send to a server.
- */
-function askForSeat(lang: Language, ticket: unknown): string {
-  if (typeof ticket !== 'string') return '';
-  const href = `/console/ask-for-seat#token=${encodeURIComponent(ticket)}`;
-  return `<p><a href="${escapeHtml(href)}" data-testid="ask-for-seat">${escapeHtml(t(lang, 'sso.page.askForSeat'))}</a></p>`;
-}
-
 export function createSsoRouter(deps: SsoDeps): Router {
   const { sso, signIn, clock, logger } = deps;
+  const sessionCookies = createSessionCookieReader(deps.sessions);
   /** A page's language and the organisation's name, from whatever the request tells of the reader. */
-  const speak = (
-    req: Request,
-    about: { organisationId?: number; organisationSlug?: string; memberId?: number } = {},
-  ): { language: Language; organisationName: string | null } => {
+  const speak: Speak = (req, about = {}) => {
     const acceptLanguage = req.get('accept-language');
     return (
       deps.languages?.forPage({ ...about, acceptLanguage }) ?? {
@@ -192,38 +166,22 @@ export function createSsoRouter(deps: SsoDeps): Router {
     };
   };
 
-  type Started = { readonly signed: SignedIn; readonly session: { secret: string; expiresAt: DateTime } };
-
   /**
-   * Signs the identity in and starts a fresh session (a new cookie at every sign-in), ending the
-   * one the browser had. Run inside sso.atomically: a refusal is returned, not thrown, so that what
-   * the attempt used up (login state, request and assertion ids) and its audit event commit.
+   * The answer to a completed sign-in: on to where it was started for with a fresh session cookie
+   * (a new one at every sign-in), or back to the start, or the page of what refused it.
    */
-  function signInAndStartSession(
-    req: Request,
-    identity: ExternalIdentity,
-  ): Started | { readonly refused: SignInRefusedError } {
-    let signed: SignedIn;
-    try {
-      signed = signIn.signIn(identity);
-    } catch (error) {
-      if (error instanceof SignInRefusedError) return { refused: error };
-      throw error;
+  function answer(res: Response, outcome: SignInOutcome, connection: SsoConnection): void {
+    if ('rejected' in outcome) {
+      rejectionRecorded(res);
+      throw outcome.rejected;
     }
-    const previous = cookieValue(req, SESSION_COOKIE);
-    if (previous) sso.endSession(previous);
-    return { signed, session: sso.startSession(signed.organisation.id, signed.member.id) };
-  }
-
-  /** The answer to a sign-in: the session cookie, and on to where the sign-in was started for. */
-  function finish(res: Response, { signed, session }: Started, returnTo: string): void {
-    res.cookie(SESSION_COOKIE, session.secret, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: secure || res.req.secure,
-      path: '/',
-      expires: session.expiresAt.toJSDate(),
-    });
+    if ('refused' in outcome) throw outcome.refused;
+    if ('restart' in outcome) {
+      res.redirect(303, `${SSO_PATH}/start?connection=${connection.publicId}`);
+      return;
+    }
+    const { signed, session, returnTo } = outcome;
+    setSessionCookie(res, session, secure);
     logger.info(
       { organisation: signed.organisation.slug, memberId: signed.member.id, outcome: signed.outcome },
       'signed in',
@@ -270,10 +228,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       });
       // The state names the request, so a RelayState only ever completes the sign-in it began.
       const requestId = issued[0]?.requestId ?? null;
-      sso.atomically(() => {
-        sso.saveLoginState(connection.id, { protocol: 'saml', requestId, ...returning }, relayState);
-        for (const { requestId, at } of issued) sso.samlRequests.save(connection.id, requestId, at);
-      });
+      sso.saveLoginState(connection.id, { protocol: 'saml', requestId, ...returning }, relayState, issued);
       res.redirect(303, redirectUrl);
     } else {
       const started = await startOidcLogin(oidcConfig(connection), oidcDeps);
@@ -339,44 +294,45 @@ export function createSsoRouter(deps: SsoDeps): Router {
           throw error instanceof SsoError ? error : new SsoError('sso_unavailable', { cause: error });
         });
 
-      // 2. One transaction: the login state, the request id (InResponseTo), the assertion id, the
+      // 2. One write: the login state, the request id (InResponseTo), the assertion id, the
       //    account and the session, all or nothing. A rejection commits what it used up.
-      const samlDeps = { clock, requests: sso.samlRequests, consumedAssertions: sso.consumedAssertions };
-      const outcome = sso.atomically(() => {
-        const saved = relayState === undefined ? undefined : sso.takeLoginState(relayState);
-        let identity: ExternalIdentity;
-        try {
-          identity = acceptSamlResponse(config, verified, samlDeps);
-        } catch (error) {
-          if (error instanceof SsoError) return { refused: error };
-          throw error;
-        }
-        // Unsolicited (IdP-initiated) responses, where the connection allows them, are checked once
-        // (replay cache) and then sent through an SP-initiated sign-in, which restores the
-        // protection against login CSRF that an unsolicited response lacks: whatever RelayState
-        // came with it, since anyone can obtain one from /sso/start.
-        if (verified.inResponseTo === null) return { restart: true };
-        // A solicited response signs in only with the login state of the very request it answers.
-        if (
-          saved !== undefined &&
-          saved.connectionId === connection.id &&
-          saved.data.requestId === verified.inResponseTo
-        ) {
-          const started = signInAndStartSession(req, identity);
-          return 'refused' in started ? started : { ...started, returnTo: savedReturnPath(saved.data) };
-        }
-        // No sign-in of ours is waiting for it. It was checked anyway, so a replay or a forgery is
-        // refused for what it is (and audited so); an IdP that dropped the RelayState starts over.
-        return saved === undefined && config.idpInitiated
-          ? { restart: true }
-          : { refused: new SsoError('login_state_unknown') };
+      const outcome = signIn.complete({
+        connectionId: connection.id,
+        loginState: relayState,
+        previousSession: sessionSecret(req),
+        check: (ids, saved): CheckedAnswer => {
+          let identity;
+          try {
+            identity = acceptSamlResponse(config, verified, {
+              clock,
+              requests: { take: (...args) => ids.takeRequest(...args) },
+              consumedAssertions: { consume: (...args) => ids.consumeAssertion(...args) },
+            });
+          } catch (error) {
+            if (error instanceof SsoError) return { rejected: error };
+            throw error;
+          }
+          // Unsolicited (IdP-initiated) responses, where the connection allows them, are checked
+          // once (replay cache) and then sent through an SP-initiated sign-in, which restores the
+          // protection against login CSRF that an unsolicited response lacks: whatever RelayState
+          // came with it, since anyone can obtain one from /sso/start.
+          if (verified.inResponseTo === null) return { restart: true };
+          // A solicited response signs in only with the login state of the very request it answers.
+          if (
+            saved !== undefined &&
+            saved.connectionId === connection.id &&
+            saved.data.requestId === verified.inResponseTo
+          ) {
+            return { identity, returnTo: savedReturnPath(saved.data) };
+          }
+          // No sign-in of ours is waiting for it. It was checked anyway, so a replay or a forgery is
+          // refused for what it is (and audited so); an IdP that dropped the RelayState starts over.
+          return saved === undefined && config.idpInitiated
+            ? { restart: true }
+            : { rejected: new SsoError('login_state_unknown') };
+        },
       });
-      if ('refused' in outcome) throw outcome.refused;
-      if ('restart' in outcome) {
-        res.redirect(303, `${SSO_PATH}/start?connection=${connection.publicId}`);
-        return;
-      }
-      finish(res, outcome, outcome.returnTo);
+      answer(res, outcome, connection);
     },
   );
 
@@ -401,26 +357,20 @@ export function createSsoRouter(deps: SsoDeps): Router {
       { state, nonce: String(saved.data.nonce), codeVerifier: String(saved.data.codeVerifier) },
       oidcDeps,
     );
-    const outcome = sso.atomically(() => signInAndStartSession(req, identity));
-    if ('refused' in outcome) throw outcome.refused;
-    finish(res, outcome, savedReturnPath(saved.data));
+    const returnTo = savedReturnPath(saved.data);
+    const outcome = signIn.complete({
+      connectionId: connection.id,
+      previousSession: sessionSecret(req),
+      check: () => ({ identity, returnTo }),
+    });
+    answer(res, outcome, connection);
   });
 
   /** The signed-in person, as a page (the console takes this over). */
   router.get('/me', (req, res) => {
-    const secret = cookieValue(req, SESSION_COOKIE);
-    const who = secret ? sso.whoIs(secret) : undefined;
-    if (!who) {
-      const { language: lang } = speak(req);
-      page(
-        res,
-        401,
-        t(lang, 'sso.page.notSignedIn'),
-        `<p>${escapeHtml(t(lang, 'sso.page.signInThroughOrganisation'))}</p>${signInAgain(lang)}`,
-        lang,
-      );
-      return;
-    }
+    // The session reader answers for a cookie that signs nobody in (401, as the API does).
+    const who = sessionCookies.read(req);
+    if (!who) throw new AuthError('Sign in through your organisation.');
     const { member, organisation } = who;
     if (req.accepts(['html', 'json']) === 'json') {
       res.json({
@@ -456,14 +406,9 @@ export function createSsoRouter(deps: SsoDeps): Router {
   });
 
   router.post('/sign-out', (req, res) => {
-    const secret = cookieValue(req, SESSION_COOKIE);
-    if (secret) sso.endSession(secret);
-    res.clearCookie(SESSION_COOKIE, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: secure || req.secure,
-    });
+    const secret = sessionSecret(req);
+    if (secret) deps.sessions.end(secret);
+    clearSessionCookie(res, secure);
     const { language: lang } = speak(req);
     page(
       res,
@@ -474,88 +419,14 @@ export function createSsoRouter(deps: SsoDeps): Router {
     );
   });
 
-  // The one place sign-in failures become pages: a clear message, the right status, an audit event.
-  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const connection = res.locals.connection as SsoConnection | undefined;
-    const reference = (lang: Language, code: string) =>
-      `<p>${escapeHtml(t(lang, 'sso.page.reference'))} <code>${escapeHtml(code)}</code></p>`;
-    if (error instanceof SignInRefusedError) {
-      // Audited by the sign-in engine.
-      const slug = typeof error.details.organisation === 'string' ? error.details.organisation : undefined;
-      const { language: lang, organisationName } = speak(
-        req,
-        slug === undefined ? {} : { organisationSlug: slug },
-      );
-      const message =
-        organisationName === null
-          ? error.message
-          : tOr(lang, `sso.refused.${error.code}`, error.message, { organisation: organisationName });
-      page(
-        res,
-        403,
-        t(lang, 'sso.page.cannotSignIn'),
-        `<p>${escapeHtml(message)}</p>${reference(lang, error.code)}${askForSeat(lang, error.details.seatRequestTicket)}${signInAgain(lang, slug)}`,
-        lang,
-      );
-      return;
-    }
-    const { language: lang } = speak(req, connection ? { organisationId: connection.organisationId } : {});
-    if (error instanceof SsoError) {
-      // Too busy to check the response: nothing was rejected, and no write is added to the load.
-      if (error.code === 'sso_busy' || error.code === 'sso_unavailable') res.set('Retry-After', '1');
-      else if (connection) sso.recordRejection(connection, error.code);
-      logger.warn(
-        {
-          code: error.code,
-          connection: connection?.publicId,
-          cause: (error.cause as Error | undefined)?.message,
-        },
-        'sign-in rejected',
-      );
-      page(
-        res,
-        error.status,
-        t(lang, 'sso.page.signInFailed'),
-        `<p>${escapeHtml(tOr(lang, `sso.error.${error.code}`, error.message))}</p>` +
-          `${reference(lang, error.code)}${signInAgain(lang)}`,
-        lang,
-      );
-      return;
-    }
-    if (error instanceof DomainError) {
-      const status = error instanceof NotFoundError ? 404 : error instanceof ValidationError ? 400 : 409;
-      page(
-        res,
-        status,
-        t(lang, 'sso.page.signInNotPossible'),
-        `<p>${escapeHtml(error.message)}</p>${signInAgain(lang)}`,
-        lang,
-      );
-      return;
-    }
-    const status =
-      typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
-    if (status === 413 || status === 400) {
-      if (connection)
-        sso.recordRejection(connection, status === 413 ? 'saml_too_large' : 'malformed_request');
-      page(
-        res,
-        status,
-        t(lang, 'sso.page.signInFailed'),
-        `<p>${escapeHtml(t(lang, 'sso.page.unreadable'))}</p>${signInAgain(lang)}`,
-        lang,
-      );
-      return;
-    }
-    logger.error({ err: error, path: req.path }, 'SSO request failed');
-    page(
-      res,
-      500,
-      t(lang, 'sso.page.somethingWrong'),
-      `<p>${escapeHtml(t(lang, 'sso.page.tryAgain'))}</p>`,
-      lang,
-    );
-  });
+  // Every failure becomes a page in one place: a clear message, the right status, an audit event.
+  router.use(
+    createSsoErrorHandler({
+      speak,
+      logger,
+      recordRejection: (connection, code) => sso.recordRejection(connection, code),
+    }),
+  );
 
   return router;
 }

@@ -603,7 +603,11 @@ export async function verifySamlResponse(
 export function acceptSamlResponse(
   config: Pick<SamlConnectionConfig, 'connectionId'>,
   verified: VerifiedSamlResponse,
-  deps: Pick<SamlDeps, 'clock' | 'requests' | 'consumedAssertions'>,
+  deps: {
+    readonly clock: Clock;
+    readonly requests: Pick<SamlRequestCache, 'take'>;
+    readonly consumedAssertions: ConsumedAssertions;
+  },
 ): ExternalIdentity {
   const fail = (code: SsoErrorCode) => new SsoError(code, { details: { connectionId: config.connectionId } });
   const keepUntil = DateTime.fromISO(verified.keepUntil, { zone: 'utc' });

@@ -77,7 +77,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
       acceptDownloads: true,
     });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sso.startSession(orgId, ownerId);
+    const { secret } = ctx.c.sessions.start(orgId, ownerId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);

@@ -71,7 +71,7 @@ const SAYS = {
   ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser!.newContext({ viewport: { width: 1200, height: 800 }, locale });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sso.startSession(orgId, memberId);
+    const { secret } = ctx.c.sessions.start(orgId, memberId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);
@@ -165,7 +165,7 @@ const SAYS = {
   }, 120_000);
 
   test('When an invitee whose browser speaks Italian opens the invitation link, then the acceptance page is in Italian and so is the console after it', async () => {
-    const { secret } = ctx.c.sso.startSession(orgId, ownerId);
+    const { secret } = ctx.c.sessions.start(orgId, ownerId);
     const invited = await fetch(`${server.url}/api/v1/invitations`, {
       method: 'POST',
       headers: {

@@ -135,7 +135,7 @@ async function cutOffButtons(page: Page): Promise<string[]> {
     const context = await browser!.newContext({ viewport: { width, height }, locale: 'en-GB' });
     context.setDefaultTimeout(10_000);
     if (!signedIn) return context.newPage();
-    const { secret } = ctx.c.sso.startSession(orgId, ownerId);
+    const { secret } = ctx.c.sessions.start(orgId, ownerId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);

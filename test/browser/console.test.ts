@@ -82,7 +82,7 @@ async function shot(page: Page, name: string): Promise<void> {
     const context = await browser!.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-GB' });
     context.setDefaultTimeout(10_000);
     if (memberId !== null) {
-      const { secret } = ctx.c.sso.startSession(organisationId, memberId);
+      const { secret } = ctx.c.sessions.start(organisationId, memberId);
       await context.addCookies([
         { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
       ]);

@@ -61,7 +61,7 @@ async function shot(page: Page, name: string): Promise<void> {
   async function pageAs(memberId: number): Promise<Page> {
     const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sso.startSession(orgId, memberId);
+    const { secret } = ctx.c.sessions.start(orgId, memberId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);
@@ -75,7 +75,7 @@ async function shot(page: Page, name: string): Promise<void> {
       acceptDownloads: true,
     });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sso.startSession(orgId, ids.admin);
+    const { secret } = ctx.c.sessions.start(orgId, ids.admin);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);

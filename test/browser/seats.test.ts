@@ -78,7 +78,7 @@ const skip = browserSkipReason();
   async function personAt(memberId: number): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     context.setDefaultTimeout(20_000); // a shared, busy machine
-    const { secret } = ctx.c.sso.startSession(orgId, memberId);
+    const { secret } = ctx.c.sessions.start(orgId, memberId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);

@@ -84,7 +84,7 @@ export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeo
   );
 
   function signedIn(memberId: number): Caller {
-    const { secret } = ctx.c.sso.startSession(organisationId, memberId);
+    const { secret } = ctx.c.sessions.start(organisationId, memberId);
     return {
       memberId,
       email: emails.get(memberId) ?? '',

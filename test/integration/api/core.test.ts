@@ -39,7 +39,7 @@ describe('admin API: authentication and forgery protection', () => {
   });
 
   test('When a cookie-authenticated POST lacks the CSRF token, then 403 and nothing is created', async () => {
-    const { secret } = w.c.sso.startSession(w.organisationId, w.as.owner.memberId);
+    const { secret } = w.c.sessions.start(w.organisationId, w.as.owner.memberId);
     const res = await request(w.app)
       .post(`${API_PATH}/api-tokens`)
       .set('cookie', `${SESSION_COOKIE}=${secret}`)

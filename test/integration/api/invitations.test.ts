@@ -404,7 +404,7 @@ describe('admin API: an invitation end to end through SMTP', () => {
 
   /** The admin's console, over the real port. */
   const admin = () => {
-    const { secret } = w.c.sso.startSession(w.organisationId, w.as.admin.memberId);
+    const { secret } = w.c.sessions.start(w.organisationId, w.as.admin.memberId);
     return {
       cookie: `${SESSION_COOKIE}=${secret}`,
       'x-csrf-token': csrfToken(secret),
@@ -515,7 +515,7 @@ describe("A lapsed primary owner's invitation", () => {
     );
     ctx.clock.advance({ days: 22 });
     assert.equal(ctx.c.seats.expireInvitations(), 1);
-    const { secret } = ctx.c.sso.startSession(organisation.id, admin.id);
+    const { secret } = ctx.c.sessions.start(organisation.id, admin.id);
     const invited = await request(testApp(ctx))
       .post(`${API_PATH}/invitations`)
       .set('cookie', `${SESSION_COOKIE}=${secret}`)

@@ -13,6 +13,7 @@ import { systemClock } from '../../../domain/clock.js';
 import { OutboundRefusedError } from '../../../domain/errors.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { createOutboundGuard } from '../../../net/outbound.js';
+import { ssoErrorStatus } from '../../../sso/error-page.js';
 import { SsoError } from '../../../sso/errors.js';
 import { discover, forgetOidcConnection } from '../../../sso/oidc.js';
 import { apiWorld, problem } from '../../helpers/api.js';
@@ -316,7 +317,7 @@ describe('Outbound guard where owners meet it', () => {
     await assert.rejects(discover(config, { clock: systemClock }), (error: unknown) => {
       assert.ok(error instanceof SsoError);
       assert.equal(error.code, 'oidc_provider_refused');
-      assert.equal(error.status, 502);
+      assert.equal(ssoErrorStatus(error), 502);
       return true;
     });
     const allowedFetch = createOutboundGuard({ allowlist: ['127.0.0.1'] }).fetch;

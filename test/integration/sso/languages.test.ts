@@ -104,7 +104,7 @@ describe('Employee pages in five languages', () => {
     const member = ctx.c.store
       .read((q) => q.members.list(orgId))
       .find((m) => m.email === 'seat1@acme.example')!;
-    const { secret } = ctx.c.sso.startSession(orgId, member.id);
+    const { secret } = ctx.c.sessions.start(orgId, member.id);
     const me = async (acceptLanguage: string) => {
       const res = await fetch(`${server.url}/sso/me`, {
         headers: { cookie: `seatkeeper_session=${secret}`, 'accept-language': acceptLanguage },

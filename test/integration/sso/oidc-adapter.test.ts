@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import { FixedClock, systemClock } from '../../../domain/clock.js';
+import { ssoErrorStatus } from '../../../sso/error-page.js';
 import { SsoError } from '../../../sso/errors.js';
 import {
   completeOidcLogin,
@@ -48,7 +49,7 @@ async function rejects(promise: Promise<unknown>, code: string, status = 401) {
   await assert.rejects(promise, (err: unknown) => {
     assert.ok(err instanceof SsoError, `expected SsoError, got ${String(err)}`);
     assert.equal(err.code, code, `code (library said: ${String((err.cause as Error | undefined)?.message)})`);
-    assert.equal(err.status, status);
+    assert.equal(ssoErrorStatus(err), status);
     return true;
   });
 }

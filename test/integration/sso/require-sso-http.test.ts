@@ -35,7 +35,7 @@ describe('Require single sign-on over HTTP', () => {
       accounts: { newcomer: { email: 'newcomer@acme.example', email_verified: true, name: 'New Comer' } },
     }));
     ctx.c.sso.setRequireSso(orgId, true, OPERATOR);
-    const { secret } = ctx.c.sso.startSession(orgId, example.primaryOwner.id);
+    const { secret } = ctx.c.sessions.start(orgId, example.primaryOwner.id);
     owner = {
       cookie: `${SESSION_COOKIE}=${secret}`,
       'x-csrf-token': csrfToken(secret),

@@ -5,6 +5,7 @@ import assert from '../../helpers/assert.js';
 import { inflateRawSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import { FixedClock } from '../../../domain/clock.js';
+import { ssoErrorStatus } from '../../../sso/error-page.js';
 import { SsoError } from '../../../sso/errors.js';
 import {
   ENTRA_GROUPS_OVERAGE,
@@ -100,7 +101,7 @@ describe('SAML adapter against a samlify IdP', () => {
         code,
         `code (library said: ${String((err.cause as Error | undefined)?.message)})`,
       );
-      assert.equal(err.status, status);
+      assert.equal(ssoErrorStatus(err), status);
       return true;
     });
   }

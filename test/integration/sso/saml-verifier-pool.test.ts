@@ -6,6 +6,7 @@ import assert from '../../helpers/assert.js';
 import { spawnSync } from 'node:child_process';
 import { DateTime } from 'luxon';
 import { FixedClock } from '../../../domain/clock.js';
+import { ssoErrorStatus } from '../../../sso/error-page.js';
 import { SsoError } from '../../../sso/errors.js';
 import {
   inThreadSamlVerifier,
@@ -86,7 +87,7 @@ describe('SAML verifier pool', () => {
     const tampered = await response(2, { tamper: true });
     await rejectsWith(
       verifier.verify(config, tampered, clock.now()),
-      (e) => e instanceof SsoError && e.code === 'saml_signature_invalid' && e.status === 401,
+      (e) => e instanceof SsoError && e.code === 'saml_signature_invalid' && ssoErrorStatus(e) === 401,
     );
   });
 
@@ -151,7 +152,7 @@ describe('SAML verifier pool', () => {
     const accepted = bodies.slice(0, 3).map((b) => verifier.verify(config, b, clock.now()));
     await rejectsWith(
       verifier.verify(config, bodies[3]!, clock.now()),
-      (e) => e instanceof SsoError && e.code === 'sso_busy' && e.status === 503,
+      (e) => e instanceof SsoError && e.code === 'sso_busy' && ssoErrorStatus(e) === 503,
     );
     assert.deepEqual(
       (await Promise.all(accepted)).map((v) => v.identity.subject),

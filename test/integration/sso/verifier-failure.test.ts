@@ -30,6 +30,7 @@ test('When the SAML verifier fails, then the sign-in gets a 503 try-again page, 
     SSO_PATH,
     createSsoRouter({
       sso: ctx.c.sso,
+      sessions: ctx.c.sessions,
       signIn: ctx.c.signIn,
       clock: ctx.clock,
       logger: createLogger('silent'),
