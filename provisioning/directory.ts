@@ -7,9 +7,7 @@
 // settings and the waiting list. This file composes them into the one object the edges call.
 import type { Clock } from '../domain/clock.js';
 import type { Actor } from '../domain/model.js';
-import type { DirectoryReader } from '../db/directory-reader.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Store } from '../db/store.js';
+import type { DirectoryReader, Queries, Store } from '../db/port.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import { seatUsage } from '../seats/usage.js';
 import { commandForms } from './directory/command-forms.js';
@@ -21,9 +19,8 @@ import { createDirectoryUsers, type DirectoryUserInput } from './directory/users
 import { createWaitingList } from './directory/waiting-list.js';
 
 /** The records and inputs the directory hands to its edge, so the edge needs nothing from db/. */
-export type { Group, GroupMemberRef } from '../db/queries/groups.js';
-export type { Member } from '../db/queries/members.js';
-export { shownResource, shownUserName } from '../db/queries/directory-users.js';
+export type { Group, GroupMemberRef, Member } from '../domain/records.js';
+export { shownResource, shownUserName } from '../domain/shown-user.js';
 export type { DirectoryUserInput } from './directory/users.js';
 export type { DirectoryGroupInput, GroupChange } from './directory/groups.js';
 export type { MappingChange } from './directory/group-mappings.js';

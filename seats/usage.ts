@@ -2,9 +2,8 @@
 // the administrators' usage page built on it. Every reader of per-tier usage goes through
 // tierUsage, so "available" means the same number on every page, command and metric.
 import type { Actor } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Member } from '../db/queries/members.js';
-import type { WaitlistEntry } from '../db/queries/waitlist.js';
+import type { Queries } from '../db/port.js';
+import type { Member, WaitlistEntry } from '../domain/records.js';
 import { requireOrganisation } from './contract-state.js';
 import { DEFAULT_NOTICE_THRESHOLDS, validateNoticeThresholds } from './notices.js';
 import { requireRole } from './roles.js';

@@ -3,8 +3,7 @@
 // write of a group commit (store.writeBatched), where requests that arrive together share one
 // transaction and one fsync, and each promise settles only after the shared COMMIT returned.
 import type { SeatLimitError } from '../../domain/errors.js';
-import type { Queries } from '../../db/queries/index.js';
-import type { Store } from '../../db/store.js';
+import type { Queries, Store } from '../../db/port.js';
 
 /**
  * What a step returns when it was refused for want of a seat and recorded the refusal in its own

@@ -4,11 +4,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
-import type { DirectoryReader } from '../../db/directory-reader.js';
-import type { ListPage } from '../../db/queries/directory-users.js';
-import type { Group } from '../../db/queries/groups.js';
-import type { Queries } from '../../db/queries/index.js';
-import type { Store } from '../../db/store.js';
+import type { DirectoryReader, Queries, Store } from '../../db/port.js';
+import type { Group, ListPage } from '../../domain/records.js';
 import { recordAudit } from '../../audit/record.js';
 import { requireOrganisation } from '../../seats/contract-state.js';
 import type { SeatSettlement } from './seat-settlement.js';

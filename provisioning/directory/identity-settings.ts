@@ -4,9 +4,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
-import type { Queries } from '../../db/queries/index.js';
-import type { ProvisioningMode, SeatExhaustionPolicy } from '../../db/queries/organisations.js';
-import type { Store } from '../../db/store.js';
+import type { Queries, Store } from '../../db/port.js';
+import type { ProvisioningMode, SeatExhaustionPolicy } from '../../domain/records.js';
 import { recordAudit } from '../../audit/record.js';
 import { requireOrganisation } from '../../seats/contract-state.js';
 import { requireRole } from '../../seats/roles.js';

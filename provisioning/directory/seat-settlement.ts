@@ -8,8 +8,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { ForbiddenError, SeatLimitError } from '../../domain/errors.js';
 import { HIGHEST, holdsSeat, type Actor, type SeatState, type TierChoice } from '../../domain/model.js';
-import type { Queries } from '../../db/queries/index.js';
-import type { Member } from '../../db/queries/members.js';
+import type { Queries } from '../../db/port.js';
+import type { Member } from '../../domain/records.js';
 import { requireOrganisation } from '../../seats/contract-state.js';
 import type { SeatPool } from '../../seats/seat-pool.js';
 import { changeRole, mappedAccess } from '../members.js';

@@ -4,12 +4,9 @@
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { holdsSeat, type Actor } from '../../domain/model.js';
-import type { DirectoryReader } from '../../db/directory-reader.js';
-import { shownResource, type ListPage } from '../../db/queries/directory-users.js';
-import type { Group } from '../../db/queries/groups.js';
-import type { Queries } from '../../db/queries/index.js';
-import type { Member } from '../../db/queries/members.js';
-import type { Store } from '../../db/store.js';
+import type { DirectoryReader, Queries, Store } from '../../db/port.js';
+import type { Group, ListPage, Member } from '../../domain/records.js';
+import { shownResource } from '../../domain/shown-user.js';
 import { recordAudit } from '../../audit/record.js';
 import { requireOrganisation } from '../../seats/contract-state.js';
 import { snapshot, type SeatPool } from '../../seats/seat-pool.js';

@@ -4,8 +4,7 @@
 import type { Clock } from '../../domain/clock.js';
 import { SeatLimitError } from '../../domain/errors.js';
 import { holdsSeat, type Actor } from '../../domain/model.js';
-import type { Queries } from '../../db/queries/index.js';
-import type { Store } from '../../db/store.js';
+import type { Queries, Store } from '../../db/port.js';
 import { requireOrganisation } from '../../seats/contract-state.js';
 import { requireRole } from '../../seats/roles.js';
 import type { SeatPool } from '../../seats/seat-pool.js';
