@@ -9,7 +9,7 @@
 // §3.6.4), so the receiver can recognise the repeat. Nothing is lost: a row stays until it is
 // delivered or given up, and a given-up row is kept with its last error.
 import type { DateTime } from 'luxon';
-import { retryDelayMs as backoffDelayMs, type Backoff } from '../domain/backoff.js';
+import { afterFailure, retryDelayMs as backoffDelayMs, type Backoff } from '../domain/backoff.js';
 import {
   createDeliveryLoop,
   type DeliveryLoop,
@@ -100,13 +100,19 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
     } catch (error) {
       const now = clock.now();
       const why = describe(error);
-      if (isPermanentFailure(error) || row.attempts >= maxAttempts) {
+      const then = afterFailure(row.attempts, {
+        maxAttempts,
+        permanent: isPermanentFailure(error),
+        random,
+        backoff,
+      });
+      if (then.giveUp) {
         store.write((q) => q.outbox.markFailed(row.id, lease, iso(now), why));
         logger.error({ ...context, err: error }, 'mail given up; it stays in the outbox as failed');
         options.onOutcome?.(row.kind, 'failed');
         return 'failed';
       }
-      const next = now.plus({ milliseconds: retryDelayMs(row.attempts, random, backoff) });
+      const next = now.plus({ milliseconds: then.delayMs });
       store.write((q) => q.outbox.markRetry(row.id, lease, iso(next), why));
       logger.warn({ ...context, err: error, nextAttemptAt: iso(next) }, 'mail not delivered; will retry');
       options.onOutcome?.(row.kind, 'retried');

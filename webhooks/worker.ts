@@ -9,7 +9,7 @@
 // receivers deduplicate by. A delivery is due only when the endpoint's earlier deliveries about the
 // same member are finished, so a receiver never hears of a member's removal before its creation.
 import type { DateTime } from 'luxon';
-import { retryDelayMs, type Backoff } from '../domain/backoff.js';
+import { afterFailure, type Backoff } from '../domain/backoff.js';
 import type { Clock } from '../domain/clock.js';
 import { OutboundRefusedError } from '../domain/errors.js';
 import { createDeliveryLoop, type DeliveryLoop, type DeliveryOutcome } from '../domain/delivery-loop.js';
@@ -143,13 +143,14 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         options.onOutcome?.('delivered');
         return 'delivered';
       }
-      if (delivery.attempts >= maxAttempts) {
+      const then = afterFailure(delivery.attempts, { maxAttempts, random, backoff });
+      if (then.giveUp) {
         q.webhooks.markFailed(delivery.id, lease, iso(now), status, error);
         logger.error({ ...context, status, error }, 'webhook given up; it stays in the delivery log');
         options.onOutcome?.('failed');
         return 'failed';
       }
-      const next = now.plus({ milliseconds: retryDelayMs(delivery.attempts, random, backoff) });
+      const next = now.plus({ milliseconds: then.delayMs });
       q.webhooks.markRetry(delivery.id, lease, iso(next), status, error);
       logger.warn(
         { ...context, status, error, nextAttemptAt: iso(next) },

@@ -1,9 +1,8 @@
-// Queries on the mail outbox: enqueue, the worker's due list, lease, and the delivery outcome.
-//
-// Every state change of a row is one conditional UPDATE whose WHERE clause says which state it
-// may change from, valid as written in SQLite and PostgreSQL: two workers (in one process or two)
-// cannot both lease a row, and a late outcome cannot overwrite a row another worker took over.
+// Queries on the mail outbox: enqueue, the worker's due list, lease, and the delivery outcome. A
+// row's life (due, leased, delivered, retried, given up) is the one webhook deliveries have too,
+// written once in db/queries/outbox-rows.ts.
 import type { Db } from '../connection.js';
+import { createOutboxRows } from './outbox-rows.js';
 import type { NewOutboxRow, OutboxRow } from '../../domain/records.js';
 import type { OutboxQueries } from '../port.js';
 export type { NewOutboxRow, OutboxRow, OutboxState } from '../../domain/records.js';
@@ -48,43 +47,17 @@ const toOutboxRow = (r: Row): OutboxRow => ({
 const COLUMNS =
   'id, organisation_id, kind, recipient, subject, text_body, html_body, message_id, created_at, next_attempt_at, attempts, lease_until, delivered_at, failed_at, last_error';
 
-/** The row may be leased: not finished, due, and no other worker's lease still running. */
-const LEASABLE =
-  'delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)';
-
 export function createOutboxQueries(db: Db): OutboxQueries {
   const insert = db.prepare<NewOutboxRow, { id: number }>(
     `INSERT INTO outbox (organisation_id, kind, recipient, subject, text_body, html_body, message_id, created_at, next_attempt_at)
      VALUES (@organisationId, @kind, @recipient, @subject, @text, @html, @messageId, @at, @at) RETURNING id`,
   );
   const byId = db.prepare<[number], Row>(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`);
-  // Served by the partial index outbox_due.
-  const due = db.prepare<{ now: string; limit: number }, { id: number }>(
-    `SELECT id FROM outbox WHERE ${LEASABLE} ORDER BY next_attempt_at, id LIMIT @limit`,
-  );
+  // Due rows are found through the partial index outbox_due.
+  const rows = createOutboxRows(db, { table: 'outbox' });
   const nextDue = db.prepare<[], { next_attempt_at: string; lease_until: string | null }>(
     `SELECT next_attempt_at, lease_until FROM outbox
      WHERE delivered_at IS NULL AND failed_at IS NULL ORDER BY next_attempt_at, id LIMIT 1`,
-  );
-  // The lease: one conditional UPDATE, so of two workers racing for a row exactly one changes it.
-  // The attempt is counted here, before sending, so a message that kills the process mid-send
-  // still runs out of attempts instead of being retried for ever.
-  const lease = db.prepare<{ id: number; now: string; until: string }, Row>(
-    `UPDATE outbox SET lease_until = @until, attempts = attempts + 1
-     WHERE id = @id AND ${LEASABLE} RETURNING ${COLUMNS}`,
-  );
-  // Outcomes apply only while the caller still holds its lease (lease_until unchanged).
-  const delivered = db.prepare<{ id: number; now: string; lease: string }>(
-    `UPDATE outbox SET delivered_at = @now, lease_until = NULL, last_error = NULL
-     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
-  );
-  const retry = db.prepare<{ id: number; next: string; error: string; lease: string }>(
-    `UPDATE outbox SET next_attempt_at = @next, lease_until = NULL, last_error = @error
-     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
-  );
-  const failed = db.prepare<{ id: number; now: string; error: string; lease: string }>(
-    `UPDATE outbox SET failed_at = @now, lease_until = NULL, last_error = @error
-     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
   );
   const forOrg = db.prepare<[number, number, number], Row>(
     `SELECT ${COLUMNS} FROM outbox WHERE organisation_id = ? AND id > ? ORDER BY id LIMIT ?`,
@@ -108,7 +81,7 @@ export function createOutboxQueries(db: Db): OutboxQueries {
       return row === undefined ? undefined : toOutboxRow(row);
     },
     /** Ids of rows a worker may lease at `now`, the longest due first. */
-    due: (now: string, limit: number): number[] => due.all({ now, limit }).map((r) => r.id),
+    due: rows.due,
     /**
      * When the next unfinished row becomes leasable (its due time, or the end of a running
      * lease, whichever is later); undefined when nothing is unfinished.
@@ -122,18 +95,16 @@ export function createOutboxQueries(db: Db): OutboxQueries {
     },
     /** Takes the row for one delivery attempt until `until`; undefined if it is not leasable now. */
     lease(id: number, now: string, until: string): OutboxRow | undefined {
-      const row = lease.get({ id, now, until });
-      return row === undefined ? undefined : toOutboxRow(row);
+      return rows.lease(id, now, until) ? toOutboxRow(byId.get(id)!) : undefined;
     },
     /** Records delivery; false when the lease `lease` was lost meanwhile (another worker took over). */
-    markDelivered: (id: number, lease: string, now: string): boolean =>
-      delivered.run({ id, now, lease }).changes === 1,
+    markDelivered: (id: number, lease: string, now: string): boolean => rows.markDelivered(id, lease, now),
     /** Releases the lease and schedules the next attempt at `next`. */
     markRetry: (id: number, lease: string, next: string, error: string): boolean =>
-      retry.run({ id, next, error, lease }).changes === 1,
+      rows.markRetry(id, lease, next, error),
     /** Gives the row up for good; it stays, with its last error, for the operator to see. */
     markFailed: (id: number, lease: string, now: string, error: string): boolean =>
-      failed.run({ id, now, error, lease }).changes === 1,
+      rows.markFailed(id, lease, now, error),
     /** The organisation's mail, oldest first, after id `after`. */
     forOrganisation: (organisationId: number, after = 0, limit = 100): OutboxRow[] =>
       forOrg.all(organisationId, after, limit).map(toOutboxRow),

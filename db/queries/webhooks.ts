@@ -1,10 +1,10 @@
 // Queries on webhooks: owners' endpoints, the events, their deliveries (the worker's due list,
 // lease and outcome) and every attempt's log line.
 //
-// As in the mail outbox, every state change of a delivery is one conditional UPDATE whose WHERE
-// clause names the state it may change from, valid in SQLite and PostgreSQL as written: two
-// workers cannot both lease a delivery, and a late outcome cannot overwrite another worker's.
+// A delivery's life (due, leased, delivered, retried, given up) is the mail outbox's, written once
+// in db/queries/outbox-rows.ts; what is a delivery's own is when its turn comes (TURN below).
 import type { Db } from '../connection.js';
+import { createOutboxRows } from './outbox-rows.js';
 import type { SecretBox } from '../secret-box.js';
 import type {
   LeasedDelivery,
@@ -116,16 +116,13 @@ const DELIVERY_COLUMNS = `d.id, d.endpoint_id, d.event_id, e.public_id AS event_
   d.member_id, d.created_at, d.next_attempt_at, d.attempts, d.lease_until, d.delivered_at, d.failed_at,
   d.last_status, d.last_error`;
 
-const UNFINISHED = 'd.delivered_at IS NULL AND d.failed_at IS NULL';
-
 /**
- * A delivery may be leased: unfinished, due, no other worker's lease running, its endpoint live
- * and enabled (a disabled endpoint's deliveries wait, in order, until it is enabled again), and no
- * earlier unfinished delivery of the same member to the same endpoint (per-member order).
+ * A delivery may be leased when, beyond being unfinished, due and not leased by another worker,
+ * its endpoint is live and enabled (a disabled endpoint's deliveries wait, in order, until it is
+ * enabled again), and no earlier delivery of the same member to the same endpoint is unfinished
+ * (per-member order).
  */
-const LEASABLE = `${UNFINISHED} AND d.next_attempt_at <= @now
-  AND (d.lease_until IS NULL OR d.lease_until < @now)
-  AND EXISTS (SELECT 1 FROM webhook_endpoints w
+const TURN = `EXISTS (SELECT 1 FROM webhook_endpoints w
               WHERE w.id = d.endpoint_id AND w.enabled = 1 AND w.deleted_at IS NULL)
   AND (d.member_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM webhook_deliveries p
@@ -201,34 +198,13 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
     `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
      WHERE d.endpoint_id = ? AND d.id < ? ORDER BY d.id DESC LIMIT ?`,
   );
-  // Served by webhook_deliveries_due; the order check by webhook_deliveries_unfinished.
-  const due = db.prepare<{ now: string; limit: number }, { id: number }>(
-    `SELECT d.id FROM webhook_deliveries d WHERE ${LEASABLE} ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
-  );
-  // The lease: one conditional UPDATE, so of two workers racing for a delivery exactly one takes
-  // it. The attempt is counted here, before sending, so a receiver that hangs the process still
-  // runs the delivery out of attempts.
-  const lease = db.prepare<{ id: number; now: string; until: string }, { id: number }>(
-    `UPDATE webhook_deliveries SET lease_until = @until, attempts = attempts + 1
-     WHERE id = (SELECT d.id FROM webhook_deliveries d WHERE d.id = @id AND ${LEASABLE}) RETURNING id`,
-  );
+  // Due deliveries are found through webhook_deliveries_due; the order check through
+  // webhook_deliveries_unfinished.
+  const rows = createOutboxRows(db, { table: 'webhook_deliveries', alsoLeasable: TURN, keepsStatus: true });
   const leased = db.prepare<[number], LeasedRow>(
     `SELECT ${DELIVERY_COLUMNS}, e.body, w.url, w.secret, w.previous_secret, w.previous_secret_until
      FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
      WHERE d.id = ?`,
-  );
-  // Outcomes apply only while the caller still holds its lease (lease_until unchanged).
-  const delivered = db.prepare<{ id: number; now: string; lease: string; status: number }>(
-    `UPDATE webhook_deliveries SET delivered_at = @now, lease_until = NULL, last_status = @status, last_error = NULL
-     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
-  );
-  const retry = db.prepare<{ id: number; next: string; lease: string; status: number | null; error: string }>(
-    `UPDATE webhook_deliveries SET next_attempt_at = @next, lease_until = NULL, last_status = @status, last_error = @error
-     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
-  );
-  const failed = db.prepare<{ id: number; now: string; lease: string; status: number | null; error: string }>(
-    `UPDATE webhook_deliveries SET failed_at = @now, lease_until = NULL, last_status = @status, last_error = @error
-     WHERE id = @id AND lease_until = @lease AND delivered_at IS NULL AND failed_at IS NULL`,
   );
   const insertAttempt = db.prepare<Omit<WebhookAttempt, 'id'>>(
     `INSERT INTO webhook_attempts (delivery_id, started_at, duration_ms, status, error)
@@ -339,10 +315,10 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
       })),
 
     /** Ids of deliveries a worker may lease at `now`, the longest due first. */
-    due: (now: string, limit: number): number[] => due.all({ now, limit }).map((r) => r.id),
+    due: rows.due,
     /** Takes the delivery for one attempt until `until`; undefined if it is not leasable now. */
     lease(id: number, now: string, until: string): LeasedDelivery | undefined {
-      if (lease.get({ id, now, until }) === undefined) return undefined;
+      if (!rows.lease(id, now, until)) return undefined;
       const row = leased.get(id)!;
       return {
         ...toDelivery(row),
@@ -360,11 +336,11 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
     recordAttempt: (a: Omit<WebhookAttempt, 'id'>): void => void insertAttempt.run(a),
     /** Records a 2xx answer; false when the lease was lost meanwhile. */
     markDelivered: (id: number, lease: string, now: string, status: number): boolean =>
-      delivered.run({ id, now, lease, status }).changes === 1,
+      rows.markDelivered(id, lease, now, status),
     markRetry: (id: number, lease: string, next: string, status: number | null, error: string): boolean =>
-      retry.run({ id, next, lease, status, error }).changes === 1,
+      rows.markRetry(id, lease, next, error, status),
     markFailed: (id: number, lease: string, now: string, status: number | null, error: string): boolean =>
-      failed.run({ id, now, lease, status, error }).changes === 1,
+      rows.markFailed(id, lease, now, error, status),
     counts: (): { pending: number; failed: number } => counts.get()!,
     /**
      * Seals again under the current key every stored signing secret whose state `which` picks;
