@@ -116,18 +116,13 @@ function unlinkedTarget(
 }
 
 /**
- * The member a create lands on: the same userName (a deleted user, restored with its history),
- * else the unlinked member the provider means (unlinkedTarget).
+ * The member a userName names, as a create would land on it: the directory user holding it, else
+ * the unlinked member the provider means (unlinkedTarget, the userName taken as the address).
  */
-export function linkTarget(
-  q: Queries,
-  organisationId: number,
-  userName: string,
-  email: string,
-): Member | undefined {
+export function memberForUserName(q: Queries, organisationId: number, userName: string): Member | undefined {
   return (
     q.directoryUsers.byUserName(organisationId, userName) ??
-    unlinkedTarget(q, organisationId, userName, email)
+    unlinkedTarget(q, organisationId, userName, userName)
   );
 }
 

@@ -10,7 +10,7 @@ import { requireRole } from '../../seats/roles.js';
 import type { SeatPool } from '../../seats/seat-pool.js';
 import { Refused } from './command-forms.js';
 import type { SeatSettlement } from './seat-settlement.js';
-import { linkTarget } from './users.js';
+import { memberForUserName } from './users.js';
 
 export interface WaitingListDeps {
   readonly store: Store;
@@ -66,7 +66,7 @@ export function createWaitingList({ store, clock, seats, settlement }: WaitingLi
       let seated = seats.seatWaitingIn(q, organisationId);
       if (!q.groupMappings.enabled(organisationId)) return seated;
       for (const entry of q.waitlist.open(organisationId)) {
-        const member = linkTarget(q, organisationId, entry.userName, entry.userName);
+        const member = memberForUserName(q, organisationId, entry.userName);
         if (member?.seatState !== 'unmapped' || settlement.mapped(q, member).role === null) continue;
         if (holdsSeat(settlement.settleQuietly(q, member, actor).seatState)) seated += 1;
       }
