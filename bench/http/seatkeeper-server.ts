@@ -15,6 +15,7 @@ import { OPERATOR, type Actor } from '../../domain/model.js';
 import { parseFilter } from '../../scim/filter.js';
 import { normaliseResource } from '../../scim/normalise.js';
 import { fromScimUser } from '../../scim/representation.js';
+import { tierUsage } from '../../seats/usage.js';
 import { createApp } from '../../server/app.js';
 import { buildContainer } from '../../server/container.js';
 import { createLogger } from '../../server/logger.js';
@@ -127,10 +128,12 @@ function counts(args: Record<string, unknown>) {
       users: q.directoryUsers.list(organisationId, { ...page, filter: undefined }).total,
       deactivated: q.directoryUsers.list(organisationId, { ...page, filter: parseFilter('active eq false') })
         .total,
-      tiers: q.seatPools.list(organisationId).map((t) => {
-        const holders = q.members.holdersByTier(organisationId).get(t.tierId) ?? { seated: 0, invited: 0 };
-        return { tierId: t.tierId, held: t.held, seated: holders.seated, invited: holders.invited };
-      }),
+      tiers: tierUsage(q, organisationId).map(({ tierId, held, seated, invited }) => ({
+        tierId,
+        held,
+        seated,
+        invited,
+      })),
       groupMembers: group ? q.groups.memberIds(group).length : null,
       statuses: { ...statuses.counts },
       log: { ...log },
