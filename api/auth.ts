@@ -10,7 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { AuthError, ForbiddenError } from '../domain/errors.js';
 import type { ApiTokens } from '../provisioning/api-tokens.js';
-import type { SessionCookieReader, SignedInSession } from '../server/session-cookie.js';
+import type { SessionCookieReader, SignedInSession } from '../server/cookies.js';
 import type { ApiCaller } from './route.js';
 
 export const CSRF_HEADER = 'x-csrf-token';

@@ -7,7 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import { LANGUAGES } from '../i18n/index.js';
 import { createLanguageService } from '../provisioning/languages.js';
 import type { Sessions } from '../provisioning/sessions.js';
-import { clearSessionCookie, createSessionCookieReader, sessionSecret } from '../server/session-cookie.js';
+import { clearSessionCookie, createSessionCookieReader, sessionSecret } from '../server/cookies.js';
 import { csrfToken } from './auth.js';
 import { noContent, ok, route, type Route } from './route.js';
 import { RoleName, RowId } from './schemas.js';

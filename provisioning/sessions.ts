@@ -5,13 +5,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Member } from '../db/queries/members.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { Session } from '../db/queries/sso-state.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type { Member, Organisation, Session } from '../domain/records.js';
 
-export type { Session } from '../db/queries/sso-state.js';
+export type { Session } from '../domain/records.js';
 
 /** How long a session lasts after sign-in. */
 export const SESSION_TTL_HOURS = 12;

@@ -2,7 +2,7 @@
 // only when its domain is one the operator verified for that organisation. It decides where a
 // sign-in by address starts, whether a person must sign in through the provider (Require single
 // sign-on), and whether a first sign-in may link an account or create one (docs/sso.md, "Who gets in").
-import type { Queries } from '../db/queries/index.js';
+import type { Queries } from '../db/port.js';
 import { emailDomain } from './members.js';
 
 /** The lower-cased domain of an address, or null when it is not an address (and so on no domain). */

@@ -2,7 +2,7 @@
 // never reads the environment, so tests run the real app on an ephemeral port.
 import express, { type Express } from 'express';
 import { createAuthenticator, type Authenticator } from '../api/auth.js';
-import { createSessionCookieReader } from './session-cookie.js';
+import { createSessionCookieReader } from './cookies.js';
 import { API_PATH, createApiRouter } from '../api/router.js';
 import { allRoutes, type RouteDeps } from '../api/routes.js';
 import { CONSOLE_PATH, createConsoleRouter } from '../console/server.js';
