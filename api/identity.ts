@@ -22,8 +22,7 @@ import {
 import { SCIM_PATH } from '../scim/router.js';
 import { SsoError } from '../sso/errors.js';
 import { ssoEndpoints } from '../sso/endpoints.js';
-import { parseIdpMetadata } from '../sso/saml.js';
-import { serviceProviderMetadata } from '../sso/saml-metadata.js';
+import { parseIdpMetadata, serviceProviderMetadata } from '../sso/saml-metadata.js';
 import { ExpiresAt } from './api-tokens.js';
 import { created, defined, Id, noContent, ok, route, type Route } from './route.js';
 import { Instant, RoleName, RowId } from './schemas.js';

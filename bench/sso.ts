@@ -37,11 +37,11 @@ import { startOidcProvider, type OidcTestProvider } from '../test/helpers/oidc-p
 import { FixedClock } from '../domain/clock.js';
 import {
   readSamlResponse,
-  samlServiceProviderMetadata,
   startSamlLogin,
   verifySamlResponse,
   type SamlConnectionConfig,
 } from '../sso/saml.js';
+import { samlServiceProviderMetadata } from '../sso/saml-metadata.js';
 import { samlDirectStatus, setSamlDirect } from '../sso/saml-direct.js';
 import { installSamlSpeedups, setSamlSpeedups } from '../sso/saml-speedups.js';
 import { startSamlIdp, type SamlIdp } from '../test/helpers/saml-idp.js';

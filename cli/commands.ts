@@ -5,7 +5,7 @@ import type { PurchaseInput } from '../billing/billing.js';
 import type { GroupMapping } from '../db/queries/group-mappings.js';
 import type { Organisation } from '../db/queries/organisations.js';
 import type { OidcConnectionInput, SamlConnectionInput } from '../provisioning/sso.js';
-import { parseIdpMetadata } from '../sso/saml.js';
+import { parseIdpMetadata } from '../sso/saml-metadata.js';
 import { readFileSync } from 'node:fs';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { OPERATOR } from '../domain/model.js';

@@ -1,8 +1,12 @@
-// The service provider's SAML metadata for one connection (SAML metadata §2.3.2 EntityDescriptor,
-// §2.4.4 SPSSODescriptor): what an administrator gives the identity provider, or what it fetches.
+// SAML metadata, both ways: the service provider's for one connection (SAML metadata §2.3.2
+// EntityDescriptor, §2.4.4 SPSSODescriptor), what an administrator gives the identity provider or
+// what it fetches; and an identity provider's, read to fill in a connection.
 import { randomBytes } from 'node:crypto';
-import type { DateTime } from 'luxon';
+import { DateTime } from 'luxon';
+import { SsoError } from './errors.js';
+import type { SamlConnectionConfig } from './saml.js';
 import { CONTENT_ENCRYPTION, KEY_TRANSPORT_RSA_OAEP } from './saml-encryption.js';
+import { child, children, elements, NS, nonEmpty, parseXml, textOf } from './saml-xml.js';
 import { certificateBody } from './sp-certificate.js';
 
 export const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -75,4 +79,73 @@ function esc(value: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;');
+}
+
+const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+
+/**
+ * Our SP metadata for one connection (saml-metadata.ts): entity id, the ACS (HTTP-POST),
+ * WantAssertionsSigned="true", the name id formats, and a KeyDescriptor pair for each of
+ * `certificates` (PEM: the current SP key's, and a next one's during a rotation).
+ */
+export function samlServiceProviderMetadata(
+  config: SamlConnectionConfig,
+  certificates: readonly string[] = [],
+  now: DateTime = DateTime.utc(),
+): string {
+  return serviceProviderMetadata({
+    spEntityId: config.spEntityId,
+    acsUrl: config.acsUrl,
+    nameIdFormat: config.nameIdFormat,
+    signAuthnRequests: config.signAuthnRequests === true,
+    certificates,
+    now,
+  });
+}
+
+export interface ImportedIdpMetadata {
+  readonly idpEntityId: string;
+  readonly idpSsoUrl: string;
+  readonly idpCerts: string[];
+}
+
+/**
+ * Reads an IdP's metadata (an EntityDescriptor, or an EntitiesDescriptor holding exactly one IdP):
+ * entity id, the HTTP-Redirect SingleSignOnService, and every signing certificate (base64 bodies).
+ * Anything unusable is an SsoError 'saml_metadata_invalid' whose `details.problem` says what.
+ */
+export function parseIdpMetadata(xml: string): ImportedIdpMetadata {
+  const invalid = (problem: string) => new SsoError('saml_metadata_invalid', { details: { problem } });
+  if (typeof xml !== 'string' || xml.trim() === '') throw invalid('The metadata is empty.');
+  const doc = parseXml(xml, () => invalid('The metadata is not well-formed XML.'));
+  const root = doc.documentElement;
+  if (!root || root.namespaceURI !== NS.metadata) throw invalid('This is not SAML 2.0 metadata.');
+  const entities = (
+    root.localName === 'EntityDescriptor' ? [root] : elements(doc, NS.metadata, 'EntityDescriptor')
+  )
+    .map((entity) => ({ entity, idp: child(entity, NS.metadata, 'IDPSSODescriptor') }))
+    .filter((e): e is { entity: Element; idp: Element } => e.idp !== null);
+  if (entities.length === 0) throw invalid('The metadata describes no identity provider (IDPSSODescriptor).');
+  if (entities.length > 1) throw invalid('The metadata describes several identity providers; import one.');
+  const { entity, idp } = entities[0]!;
+
+  const idpEntityId = nonEmpty(entity.getAttribute('entityID'));
+  if (idpEntityId === null) throw invalid('The metadata has no entityID.');
+  const sso = children(idp, NS.metadata, 'SingleSignOnService').find(
+    (s) => s.getAttribute('Binding') === REDIRECT_BINDING,
+  );
+  const idpSsoUrl = nonEmpty(sso?.getAttribute('Location') ?? null);
+  if (idpSsoUrl === null) throw invalid('The metadata has no HTTP-Redirect SingleSignOnService.');
+  try {
+    new URL(idpSsoUrl);
+  } catch {
+    throw invalid('The SingleSignOnService location is not a URL.');
+  }
+  const idpCerts = children(idp, NS.metadata, 'KeyDescriptor')
+    .filter((kd) => (kd.getAttribute('use') ?? 'signing') === 'signing')
+    .flatMap((kd) => elements(kd, NS.dsig, 'X509Certificate'))
+    .map((cert) => textOf(cert).replace(/\s+/g, ''))
+    .filter((cert) => cert !== '');
+  if (idpCerts.length === 0) throw invalid('The metadata has no signing certificate.');
+  return { idpEntityId, idpSsoUrl, idpCerts: [...new Set(idpCerts)] };
 }

@@ -1,6 +1,7 @@
-// SAML 2.0 service provider for one connection: builds the AuthnRequest, validates the IdP's Response
-// (node-saml plus the checks node-saml leaves to us) and turns the signed assertion into an
-// ExternalIdentity. Storage is behind two small interfaces; nothing here touches the database.
+// SAML 2.0 service provider for one connection: builds the AuthnRequest and validates the IdP's
+// Response (node-saml plus the checks node-saml leaves to us). What the signed assertion says of the
+// person is read in saml-claims.ts, metadata in saml-metadata.ts. Storage is behind two small
+// interfaces; nothing here touches the database.
 //
 // Validation is two steps. verifySamlResponse is pure (the document and "now" in, a verdict out):
 // signatures, addressing and times, which is nearly all of the work and runs in a worker thread where
@@ -18,15 +19,15 @@ import {
   type SamlConfig,
 } from '@node-saml/passport-saml';
 // A dependency of @node-saml/node-saml (0.8.x, ≥ 0.8.4 for CVE-2022-39353); the same parser node-saml uses.
-import { DOMParser } from '@xmldom/xmldom';
 import { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import type { ExternalIdentity } from '../provisioning/identity.js';
 import { SsoError, type SsoErrorCode } from './errors.js';
 import { openEncryptedAssertion } from './saml-encryption.js';
-import { serviceProviderMetadata } from './saml-metadata.js';
+import { samlIdentity } from './saml-claims.js';
 import { installSamlSpeedups } from './saml-speedups.js';
 import { samlDirectApplies, verifyPostResponseDirect } from './saml-direct.js';
+import { child, children, elements, NS, nonEmpty, parseXml, textOf } from './saml-xml.js';
 
 // Wherever this module runs SAML (this thread, each verifier worker), the libraries' speed-ups are
 // in place; the results are the same with or without them (saml-speedups.ts).
@@ -52,7 +53,7 @@ export interface SamlConnectionConfig {
   readonly responseSigned: boolean;
   /** NameIDPolicy Format to request, or null to let the IdP choose. */
   readonly nameIdFormat: string | null;
-  /** Attribute names to read; unset entries fall back to common names (see DEFAULT_ATTRIBUTES). */
+  /** Attribute names to read; unset entries fall back to common names (saml-claims.ts, DEFAULT_ATTRIBUTES). */
   readonly attributeMap: {
     readonly email?: string;
     readonly displayName?: string;
@@ -132,18 +133,7 @@ export const SAML_IDP_INITIATED_MAX_AGE_MS = 5 * 60_000;
 /** Largest SAMLResponse accepted, counted in base64 characters as posted. */
 export const SAML_MAX_RESPONSE_BASE64 = 256 * 1024;
 
-const NS = {
-  protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
-  assertion: 'urn:oasis:names:tc:SAML:2.0:assertion',
-  metadata: 'urn:oasis:names:tc:SAML:2.0:metadata',
-  dsig: 'http://www.w3.org/2000/09/xmldsig#',
-} as const;
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
-const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
-const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
-const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
-/** Entra sends this instead of the groups when a user is in too many (> 150) groups. */
-export const ENTRA_GROUPS_OVERAGE = 'http://schemas.microsoft.com/claims/groups.link';
 
 /** Only SHA-2 signatures and digests (node-saml verifies whatever xml-crypto supports, SHA-1 included). */
 const ALLOWED_SIGNATURE_METHODS = new Set([
@@ -156,38 +146,6 @@ const ALLOWED_DIGEST_METHODS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#sha384',
   'http://www.w3.org/2001/04/xmlenc#sha512',
 ]);
-
-/**
- * Attribute names tried, in order, when the connection's map names none (Okta/ADFS short names, the
- * WS-Fed claim URIs Entra uses, and the eduPerson/LDAP OIDs). Groups have no fallback: a connection
- * that maps no groups attribute reports its groups as 'unknown'.
- */
-export const DEFAULT_ATTRIBUTES = {
-  email: [
-    'email',
-    'mail',
-    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
-    'urn:oid:0.9.2342.19200300.100.1.3',
-  ],
-  displayName: [
-    'displayName',
-    'http://schemas.microsoft.com/identity/claims/displayname',
-    'urn:oid:2.16.840.1.113730.3.1.241',
-  ],
-  givenName: [
-    'givenName',
-    'firstName',
-    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname',
-    'urn:oid:2.5.4.42',
-  ],
-  familyName: [
-    'sn',
-    'surname',
-    'lastName',
-    'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname',
-    'urn:oid:2.5.4.4',
-  ],
-} as const;
 
 // ---------------------------------------------------------------------------------------------
 // node-saml, on a given "now", with the trusted keys parsed once
@@ -582,7 +540,7 @@ export async function verifySamlResponse(
   // The confirmation's NotOnOrAfter is always there (checked above); the latest one bounds any reuse.
   const latest = expiries.reduce((a, b) => (b > a ? b : a), now);
   return {
-    identity: identityFrom(config, profile, fail),
+    identity: samlIdentity(config, profile, fail),
     assertionId,
     keepUntil: latest.plus({ milliseconds: SAML_CLOCK_SKEW_MS }).toUTC().toISO()!,
     inResponseTo: confirmedInResponseTo,
@@ -705,188 +663,4 @@ function parseTime(value: string | null, invalid: () => Error): DateTime | null 
   const parsed = DateTime.fromISO(value, { zone: 'utc' });
   if (!parsed.isValid) throw invalid();
   return parsed;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attributes → ExternalIdentity (only from node-saml's profile, which is built from signed bytes)
-
-function identityFrom(
-  config: SamlConnectionConfig,
-  profile: Profile,
-  fail: (code: SsoErrorCode) => SsoError,
-): ExternalIdentity {
-  const subject = typeof profile.nameID === 'string' ? profile.nameID.trim() : '';
-  // A transient NameID changes every sign-in: it cannot identify anyone (use persistent or an attribute).
-  if (subject === '' || profile.nameIDFormat === TRANSIENT) throw fail('saml_subject_unusable');
-  const attributes = isRecord(profile.attributes) ? profile.attributes : {};
-  const map = config.attributeMap;
-
-  const first = (names: readonly string[]): string | null => {
-    for (const name of names) {
-      const value = values(attributes[name])[0]?.trim();
-      if (value) return value;
-    }
-    return null;
-  };
-  const pick = (key: keyof typeof DEFAULT_ATTRIBUTES) => {
-    const mapped = map[key];
-    return first(mapped ? [mapped] : DEFAULT_ATTRIBUTES[key]);
-  };
-
-  let email = pick('email');
-  if (email === null && !map.email && profile.nameIDFormat === EMAIL_FORMAT && subject.includes('@')) {
-    email = subject;
-  }
-  const given = pick('givenName');
-  const family = pick('familyName');
-  const displayName = pick('displayName') ?? ([given, family].filter(Boolean).join(' ') || null);
-
-  let groups: readonly string[] | 'unknown';
-  if (!map.groups || map.groups === ENTRA_GROUPS_OVERAGE) groups = 'unknown';
-  else if (attributes[map.groups] === undefined && attributes[ENTRA_GROUPS_OVERAGE] !== undefined)
-    groups = 'unknown';
-  else
-    groups = [
-      ...new Set(
-        values(attributes[map.groups])
-          .map((g) => g.trim())
-          .filter(Boolean),
-      ),
-    ];
-
-  return {
-    connectionId: config.connectionId,
-    subject,
-    email,
-    emailVerified: email !== null,
-    displayName,
-    groups,
-  };
-}
-
-/** node-saml gives one value as a string, several as an array, complex values as objects (skipped). */
-function values(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return [];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Metadata
-
-/**
- * Our SP metadata for one connection (saml-metadata.ts): entity id, the ACS (HTTP-POST),
- * WantAssertionsSigned="true", the name id formats, and a KeyDescriptor pair for each of
- * `certificates` (PEM: the current SP key's, and a next one's during a rotation).
- */
-export function samlServiceProviderMetadata(
-  config: SamlConnectionConfig,
-  certificates: readonly string[] = [],
-  now: DateTime = DateTime.utc(),
-): string {
-  return serviceProviderMetadata({
-    spEntityId: config.spEntityId,
-    acsUrl: config.acsUrl,
-    nameIdFormat: config.nameIdFormat,
-    signAuthnRequests: config.signAuthnRequests === true,
-    certificates,
-    now,
-  });
-}
-
-export interface ImportedIdpMetadata {
-  readonly idpEntityId: string;
-  readonly idpSsoUrl: string;
-  readonly idpCerts: string[];
-}
-
-/**
- * Reads an IdP's metadata (an EntityDescriptor, or an EntitiesDescriptor holding exactly one IdP):
- * entity id, the HTTP-Redirect SingleSignOnService, and every signing certificate (base64 bodies).
- * Anything unusable is an SsoError 'saml_metadata_invalid' whose `details.problem` says what.
- */
-export function parseIdpMetadata(xml: string): ImportedIdpMetadata {
-  const invalid = (problem: string) => new SsoError('saml_metadata_invalid', { details: { problem } });
-  if (typeof xml !== 'string' || xml.trim() === '') throw invalid('The metadata is empty.');
-  const doc = parseXml(xml, () => invalid('The metadata is not well-formed XML.'));
-  const root = doc.documentElement;
-  if (!root || root.namespaceURI !== NS.metadata) throw invalid('This is not SAML 2.0 metadata.');
-  const entities = (
-    root.localName === 'EntityDescriptor' ? [root] : elements(doc, NS.metadata, 'EntityDescriptor')
-  )
-    .map((entity) => ({ entity, idp: child(entity, NS.metadata, 'IDPSSODescriptor') }))
-    .filter((e): e is { entity: Element; idp: Element } => e.idp !== null);
-  if (entities.length === 0) throw invalid('The metadata describes no identity provider (IDPSSODescriptor).');
-  if (entities.length > 1) throw invalid('The metadata describes several identity providers; import one.');
-  const { entity, idp } = entities[0]!;
-
-  const idpEntityId = nonEmpty(entity.getAttribute('entityID'));
-  if (idpEntityId === null) throw invalid('The metadata has no entityID.');
-  const sso = children(idp, NS.metadata, 'SingleSignOnService').find(
-    (s) => s.getAttribute('Binding') === REDIRECT_BINDING,
-  );
-  const idpSsoUrl = nonEmpty(sso?.getAttribute('Location') ?? null);
-  if (idpSsoUrl === null) throw invalid('The metadata has no HTTP-Redirect SingleSignOnService.');
-  try {
-    new URL(idpSsoUrl);
-  } catch {
-    throw invalid('The SingleSignOnService location is not a URL.');
-  }
-  const idpCerts = children(idp, NS.metadata, 'KeyDescriptor')
-    .filter((kd) => (kd.getAttribute('use') ?? 'signing') === 'signing')
-    .flatMap((kd) => elements(kd, NS.dsig, 'X509Certificate'))
-    .map((cert) => textOf(cert).replace(/\s+/g, ''))
-    .filter((cert) => cert !== '');
-  if (idpCerts.length === 0) throw invalid('The metadata has no signing certificate.');
-  return { idpEntityId, idpSsoUrl, idpCerts: [...new Set(idpCerts)] };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small DOM helpers (xmldom, namespace-aware)
-
-function parseXml(xml: string, onError: () => Error): Document {
-  let failed = false;
-  const doc = new DOMParser({
-    errorHandler: {
-      warning: () => undefined,
-      error: () => {
-        failed = true;
-      },
-      fatalError: () => {
-        failed = true;
-      },
-    },
-  }).parseFromString(xml, 'text/xml');
-  if (failed || !doc?.documentElement) throw onError();
-  return doc;
-}
-
-function elements(scope: Document | Element, ns: string, localName: string): Element[] {
-  return Array.from(scope.getElementsByTagNameNS(ns, localName));
-}
-
-function children(parent: Element | null, ns: string, localName: string): Element[] {
-  if (!parent) return [];
-  return Array.from(parent.childNodes).filter(
-    (node): node is Element =>
-      node.nodeType === 1 &&
-      (node as Element).namespaceURI === ns &&
-      (node as Element).localName === localName,
-  );
-}
-
-function child(parent: Element | null, ns: string, localName: string): Element | null {
-  return children(parent, ns, localName)[0] ?? null;
-}
-
-function textOf(el: Element | null): string {
-  return (el?.textContent ?? '').trim();
-}
-
-function nonEmpty(value: string | null): string | null {
-  return value === null || value.trim() === '' ? null : value;
 }

@@ -8,9 +8,6 @@ import { FixedClock } from '../../../domain/clock.js';
 import { ssoErrorStatus } from '../../../sso/error-page.js';
 import { SsoError } from '../../../sso/errors.js';
 import {
-  ENTRA_GROUPS_OVERAGE,
-  parseIdpMetadata,
-  samlServiceProviderMetadata,
   startSamlLogin,
   validateSamlResponse,
   type ConsumedAssertions,
@@ -18,6 +15,8 @@ import {
   type SamlDeps,
   type SamlRequestCache,
 } from '../../../sso/saml.js';
+import { ENTRA_GROUPS_OVERAGE } from '../../../sso/saml-claims.js';
+import { parseIdpMetadata, samlServiceProviderMetadata } from '../../../sso/saml-metadata.js';
 import {
   NAMEID_EMAIL,
   NAMEID_TRANSIENT,

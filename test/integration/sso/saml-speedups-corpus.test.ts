@@ -13,14 +13,14 @@ import { DateTime } from 'luxon';
 import { FixedClock } from '../../../domain/clock.js';
 import { SsoError } from '../../../sso/errors.js';
 import {
-  ENTRA_GROUPS_OVERAGE,
   readSamlResponse,
-  samlServiceProviderMetadata,
   startSamlLogin,
   verifySamlResponse,
   type SamlConnectionConfig,
   type VerifiedSamlResponse,
 } from '../../../sso/saml.js';
+import { ENTRA_GROUPS_OVERAGE } from '../../../sso/saml-claims.js';
+import { samlServiceProviderMetadata } from '../../../sso/saml-metadata.js';
 import { samlDirectApplies, setSamlDirect } from '../../../sso/saml-direct.js';
 import { setSamlSpeedups } from '../../../sso/saml-speedups.js';
 import { createSamlVerifierPool } from '../../../sso/saml-verifier-pool.js';

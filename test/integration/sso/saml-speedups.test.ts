@@ -7,7 +7,8 @@ import assert from '../../helpers/assert.js';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { FixedClock } from '../../../domain/clock.js';
-import { samlServiceProviderMetadata, startSamlLogin, type SamlConnectionConfig } from '../../../sso/saml.js';
+import { startSamlLogin, type SamlConnectionConfig } from '../../../sso/saml.js';
+import { samlServiceProviderMetadata } from '../../../sso/saml-metadata.js';
 import {
   installSamlSpeedups,
   pinnedProblem,

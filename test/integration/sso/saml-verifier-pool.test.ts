@@ -11,11 +11,11 @@ import { SsoError } from '../../../sso/errors.js';
 import {
   inThreadSamlVerifier,
   readSamlResponse,
-  samlServiceProviderMetadata,
   startSamlLogin,
   type SamlConnectionConfig,
   type SamlRequestCache,
 } from '../../../sso/saml.js';
+import { samlServiceProviderMetadata } from '../../../sso/saml-metadata.js';
 import { createSamlVerifierPool, type SamlVerifierPool } from '../../../sso/saml-verifier-pool.js';
 import { startSamlIdp, type ResponseOverrides, type SamlIdp } from '../../helpers/saml-idp.js';
 
