@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseInstant } from '../domain/clock.js';
 import { ValidationError } from '../domain/errors.js';
-import type { Queries } from '../db/queries/index.js';
+import type { Queries } from '../db/port.js';
 
 /** What a mail is; stored with it, so the outbox can be read by kind. */
 export type MailKind =

@@ -17,8 +17,8 @@ import {
   type DeliveryRunResult,
 } from '../domain/delivery-loop.js';
 import type { Clock } from '../domain/clock.js';
-import type { OutboxRow } from '../db/queries/outbox.js';
-import type { Store } from '../db/store.js';
+import type { OutboxRow } from '../domain/records.js';
+import type { Store } from '../db/port.js';
 import type { Logger } from '../server/logger.js';
 import { isPermanentFailure, SMTP_TIMEOUTS_MS, type MailTransport } from './transport.js';
 

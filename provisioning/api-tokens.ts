@@ -6,9 +6,8 @@
 import type { Clock } from '../domain/clock.js';
 import { AuthError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { hasRole, type Actor } from '../domain/model.js';
-import type { ApiToken, TokenRole } from '../db/queries/api-tokens.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Store } from '../db/store.js';
+import type { ApiToken, TokenRole } from '../domain/records.js';
+import type { Queries, Store } from '../db/port.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import {

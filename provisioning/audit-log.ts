@@ -6,9 +6,8 @@
 import { eventText } from './audit-events.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
-import type { AuditFilter, AuditRecord } from '../db/queries/audit.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Store } from '../db/store.js';
+import type { AuditFilter, AuditRecord } from '../domain/records.js';
+import type { Queries, Store } from '../db/port.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 

@@ -6,8 +6,8 @@
 import type { Clock } from '../domain/clock.js';
 import { AuthError, ConflictError, NotFoundError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
-import type { ScimToken } from '../db/queries/scim-tokens.js';
-import type { Store } from '../db/store.js';
+import type { ScimToken } from '../domain/records.js';
+import type { Store } from '../db/port.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import {

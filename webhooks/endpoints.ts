@@ -4,9 +4,8 @@
 import type { Clock } from '../domain/clock.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
-import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../db/queries/webhooks.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Store } from '../db/store.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../domain/records.js';
+import type { Queries, Store } from '../db/port.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { ALL_EVENTS, EVENT_TYPES } from './events.js';

@@ -6,9 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseInstant } from '../domain/clock.js';
 import type { MemberSnapshot } from '../domain/model.js';
-import type { AuditEntry } from '../db/queries/audit.js';
-import type { Queries } from '../db/queries/index.js';
-import type { PoolTier } from '../db/queries/seat-pools.js';
+import type { AuditEntry, PoolTier } from '../domain/records.js';
+import type { Queries } from '../db/port.js';
 
 /** Every event type an endpoint can subscribe to, in the order the docs list them. */
 export const EVENT_TYPES = [

@@ -13,7 +13,7 @@ import { afterFailure, type Backoff } from '../domain/backoff.js';
 import type { Clock } from '../domain/clock.js';
 import { OutboundRefusedError } from '../domain/errors.js';
 import { createDeliveryLoop, type DeliveryLoop, type DeliveryOutcome } from '../domain/delivery-loop.js';
-import type { Store } from '../db/store.js';
+import type { Store } from '../db/port.js';
 import type { Logger } from '../server/logger.js';
 import { deliveryHeaders } from './signature.js';
 
