@@ -22,11 +22,6 @@ import type { PatchOperation } from './normalise.js';
 
 type Json = Record<string, unknown>;
 
-export interface PatchWorkerData {
-  /** The SCIM base URL, for the thread's declaration of the schemas (scim/schemas.ts). */
-  readonly baseUrl: string;
-}
-
 /** Main thread → worker. */
 export interface PatchRequest {
   readonly id: number;
@@ -77,7 +72,7 @@ interface Slot {
  */
 const THREADS = 2;
 
-export function createPatchPool(data: PatchWorkerData, threads = THREADS): PatchPool {
+export function createPatchPool(threads = THREADS): PatchPool {
   const slots: Slot[] = [];
   /** Waiting PATCHes per organisation. */
   const queues = new Map<number, Job[]>();
@@ -92,7 +87,7 @@ export function createPatchPool(data: PatchWorkerData, threads = THREADS): Patch
   let closed = false;
 
   function start(): Slot {
-    const worker = startWorker(import.meta.url, 'patch-worker', { workerData: data });
+    const worker = startWorker(import.meta.url, 'patch-worker', {});
     worker.unref();
     const slot: Slot = { worker, job: undefined };
     let failure: string | undefined;
@@ -185,8 +180,8 @@ let shared: PatchPool | undefined;
  * The process's pool, started at its first use. One per process rather than per router: the
  * threads are what is bounded, and every router of a process declares the same schemas.
  */
-export function sharedPatchPool(data: PatchWorkerData): PatchPool {
-  shared ??= createPatchPool(data);
+export function sharedPatchPool(): PatchPool {
+  shared ??= createPatchPool();
   return shared;
 }
 

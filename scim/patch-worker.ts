@@ -2,13 +2,13 @@
 // representation, then the body normalisation and limits) one after another. Nothing here touches
 // the database: the thread gets the user as it was read and returns it patched; the write, with
 // its seat rules and its transaction, stays on the server's main thread.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { applyUserPatch } from './normalise.js';
 import { declareScim } from './schemas.js';
-import type { PatchReply, PatchRequest, PatchWorkerData } from './patch-pool.js';
+import type { PatchReply, PatchRequest } from './patch-pool.js';
 import { ScimError } from './errors.js';
 
-declareScim((workerData as PatchWorkerData).baseUrl);
+declareScim();
 
 parentPort!.on('message', (request: PatchRequest) => {
   applyUserPatch(request.current, request.operations).then(

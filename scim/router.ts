@@ -29,7 +29,8 @@ import {
   toScimUser,
   versionFromHeader,
 } from './representation.js';
-import { declareScim, LIST_SCHEMA, MAX_PAYLOAD, MAX_RESULTS, SCIMMY } from './schemas.js';
+import { discoveryAt } from './discovery.js';
+import { LIST_SCHEMA, MAX_PAYLOAD, MAX_RESULTS } from './schemas.js';
 
 export const SCIM_PATH = '/scim/v2';
 const SCIM_TYPE = 'application/scim+json';
@@ -248,8 +249,9 @@ export function createScimRouter(deps: ScimDeps): Router {
   const oneAtATime = keyedQueue();
   const { directory, tokens, logger } = deps;
   const base = `${deps.publicBaseUrl}${SCIM_PATH}`;
-  declareScim(base);
-  const patches = deps.patchPool ?? sharedPatchPool({ baseUrl: base });
+  // This app's own discovery documents: another app of the process may be served elsewhere.
+  const documents = discoveryAt(base);
+  const patches = deps.patchPool ?? sharedPatchPool();
   // An organisation's heavy work runs one piece at a time: a list (on a reader thread,
   // db/directory-reader.ts) or a user PATCH (on a PATCH thread, scim/patch-pool.ts). Each pool
   // already runs one job per organisation; together they would still let one organisation keep
@@ -343,26 +345,11 @@ export function createScimRouter(deps: ScimDeps): Router {
   );
 
   // Discovery (RFC 7644 §4), generated from the declared schemas so it never claims more than is done.
-  const discovery = (read: () => Promise<unknown>) => async (_req: Request, res: Response) =>
-    send(res, 200, await read());
-  router.get(
-    '/ServiceProviderConfig',
-    discovery(() => new SCIMMY.Resources.ServiceProviderConfig().read()),
-  );
-  router.get(
-    '/ResourceTypes',
-    discovery(() => new SCIMMY.Resources.ResourceType().read()),
-  );
-  router.get('/ResourceTypes/:id', (req, res, next) => {
-    discovery(() => new SCIMMY.Resources.ResourceType(req.params.id).read())(req, res).catch(next);
-  });
-  router.get(
-    '/Schemas',
-    discovery(() => new SCIMMY.Resources.Schema().read()),
-  );
-  router.get('/Schemas/:id', (req, res, next) => {
-    discovery(() => new SCIMMY.Resources.Schema(req.params.id).read())(req, res).catch(next);
-  });
+  router.get('/ServiceProviderConfig', (_req, res) => send(res, 200, documents.serviceProviderConfig()));
+  router.get('/ResourceTypes', (_req, res) => send(res, 200, documents.resourceTypes()));
+  router.get('/ResourceTypes/:id', (req, res) => send(res, 200, documents.resourceType(req.params.id)));
+  router.get('/Schemas', (_req, res) => send(res, 200, documents.schemas()));
+  router.get('/Schemas/:id', (req, res) => send(res, 200, documents.schema(req.params.id)));
 
   // --- Users --------------------------------------------------------------------------------------
 

@@ -44,8 +44,12 @@ const SeatExtension = new SCIMMY.Types.SchemaDefinition(
 
 let declared = false;
 
-/** Declares the resources once per process; `baseUrl` is the SCIM base for meta.location. */
-export function declareScim(baseUrl: string): void {
+/**
+ * Declares the resources and the service provider configuration, once per process: they are the
+ * same for every app. Where an app is served (meta.location) is not declared here, since scimmy
+ * keeps one base path per process; each app's discovery documents carry their own (discoveryAt).
+ */
+export function declareScim(): void {
   if (declared) return;
   declared = true;
   // scimmy's published typings accept only attribute lists here, but extend() takes a schema
@@ -58,13 +62,6 @@ export function declareScim(baseUrl: string): void {
   extend(SeatExtension, false);
   SCIMMY.Resources.declare(SCIMMY.Resources.User);
   SCIMMY.Resources.declare(SCIMMY.Resources.Group);
-  for (const resource of [
-    SCIMMY.Resources.Schema,
-    SCIMMY.Resources.ResourceType,
-    SCIMMY.Resources.ServiceProviderConfig,
-  ]) {
-    resource.basepath(baseUrl);
-  }
   SCIMMY.Config.set({
     patch: true,
     filter: MAX_RESULTS,

@@ -12,8 +12,7 @@ import { declareScim, USER_SCHEMA } from '../../../scim/schemas.js';
 
 type Json = Record<string, unknown>;
 
-const BASE = 'http://127.0.0.1/scim/v2';
-declareScim(BASE);
+declareScim();
 
 const user = (emails: number, display = 'd'): Json => ({
   schemas: [USER_SCHEMA],
@@ -43,7 +42,7 @@ const heavyPatch = (seed: string) =>
   );
 
 describe('User PATCH threads', () => {
-  const pool = createPatchPool({ baseUrl: BASE }, 1);
+  const pool = createPatchPool(1);
   afterAll(() => pool.close());
 
   test('When a PATCH is applied on a thread, then the result is the one applied in place, and its SCIM errors are the same', async () => {

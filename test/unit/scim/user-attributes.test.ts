@@ -17,7 +17,7 @@ const FC = {
   ...(process.env.FC_SEED !== undefined ? { seed: Number(process.env.FC_SEED) } : {}),
 };
 
-declareScim('http://127.0.0.1/scim/v2');
+declareScim();
 
 type Json = Record<string, unknown>;
 
