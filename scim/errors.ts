@@ -1,16 +1,23 @@
-// The one table that turns domain errors into SCIM errors (RFC 7644 §3.12), and the SCIM error body.
+// The one table that turns domain errors into SCIM errors (RFC 7644 §3.12), the answers to what
+// the body parser and scimmy throw, and the SCIM error body. The router applies it once, in its
+// error handler.
 import {
   AuthError,
   ConflictError,
   ContractExpiredError,
   DomainError,
   ForbiddenError,
+  GoneError,
   NotFoundError,
+  OutboundRefusedError,
   PreconditionFailedError,
+  QuoteError,
   SeatLimitError,
+  SignInRefusedError,
+  TooLargeError,
   ValidationError,
 } from '../domain/errors.js';
-import { ERROR_SCHEMA } from './schemas.js';
+import { ERROR_SCHEMA, MAX_PAYLOAD } from './schemas.js';
 
 /** RFC 7644 §3.12 Table 9 scimType values. */
 export type ScimType =
@@ -52,29 +59,81 @@ const VALIDATION_TYPES: Readonly<Record<string, ScimType>> = {
   too_many: 'tooMany',
 };
 
+/** What the request was doing when it failed, where the answer says more than the error. */
+export interface ScimErrorContext {
+  /** The userName of the User a create, replace or PATCH was writing. */
+  readonly provisioning?: string | undefined;
+}
+
+type ErrorType = abstract new (...args: never[]) => DomainError;
+
+interface Answer {
+  readonly status: number;
+  readonly scimType?: (error: DomainError) => ScimType | undefined;
+  readonly detail?: (error: DomainError, context: ScimErrorContext) => string;
+}
+
 /**
- * Domain error → SCIM status and scimType. The seat limit is 403 without a scimType: RFC 7644 has
- * no quota type, and Okta shows `detail` to the administrator verbatim, so the detail carries the
- * organisation's state and the fix.
+ * Domain error → SCIM status and scimType; the first row the error is an instance of answers, so
+ * subclasses come before their parents. The seat limit is 403 without a scimType: RFC 7644 has no
+ * quota type, and Okta shows `detail` to the administrator verbatim, so the detail carries the
+ * organisation's state and the fix, and for a User being provisioned that the directory recorded
+ * the attempt on the organisation's waiting list. Errors no SCIM request meets (a quote, a mailed
+ * link, a sign-in) are a plain 400.
  */
-export function toScimError(error: unknown): ScimError | undefined {
+export const SCIM_ANSWERS: readonly (readonly [ErrorType, Answer])[] = [
+  [ValidationError, { status: 400, scimType: (e) => VALIDATION_TYPES[e.code] ?? 'invalidValue' }],
+  [AuthError, { status: 401 }],
+  [
+    SeatLimitError,
+    {
+      status: 403,
+      detail: (e, { provisioning }) =>
+        provisioning === undefined
+          ? e.message
+          : `${e.message} The attempt to provision ${provisioning} was recorded in the organisation's waiting list.`,
+    },
+  ],
+  [ContractExpiredError, { status: 403 }],
+  [ForbiddenError, { status: 403 }],
+  [NotFoundError, { status: 404 }],
+  [PreconditionFailedError, { status: 412 }],
+  [ConflictError, { status: 409, scimType: (e) => (e.code === 'uniqueness' ? 'uniqueness' : undefined) }],
+  [GoneError, { status: 400 }],
+  [TooLargeError, { status: 400 }],
+  [QuoteError, { status: 400 }],
+  [SignInRefusedError, { status: 400 }],
+  [OutboundRefusedError, { status: 400 }],
+];
+
+/** A domain error of a kind the table does not name (one defined outside domain/errors.ts). */
+const OTHER: Answer = { status: 400 };
+
+/**
+ * The SCIM error for what a SCIM request threw: a ScimError as it is, a domain error by the table,
+ * the body parser's and scimmy's refusals by their status; undefined for anything else (a fault,
+ * answered 500 without detail).
+ */
+export function toScimError(error: unknown, context: ScimErrorContext = {}): ScimError | undefined {
   if (error instanceof ScimError) return error;
-  if (!(error instanceof DomainError)) return undefined;
-  if (error instanceof ValidationError)
-    return new ScimError(400, VALIDATION_TYPES[error.code] ?? 'invalidValue', error.message);
-  if (error instanceof AuthError) return new ScimError(401, undefined, error.message);
-  if (
-    error instanceof SeatLimitError ||
-    error instanceof ContractExpiredError ||
-    error instanceof ForbiddenError
-  ) {
-    return new ScimError(403, undefined, error.message);
+  if (error instanceof DomainError) {
+    const answer = SCIM_ANSWERS.find(([type]) => error instanceof type)?.[1] ?? OTHER;
+    return new ScimError(
+      answer.status,
+      answer.scimType?.(error),
+      answer.detail?.(error, context) ?? error.message,
+    );
   }
-  if (error instanceof NotFoundError) return new ScimError(404, undefined, error.message);
-  if (error instanceof PreconditionFailedError) return new ScimError(412, undefined, error.message);
-  if (error instanceof ConflictError)
-    return new ScimError(409, error.code === 'uniqueness' ? 'uniqueness' : undefined, error.message);
-  return new ScimError(400, undefined, error.message);
+  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
+  const { status } = error;
+  if (status === 413)
+    return new ScimError(413, undefined, `The request body is larger than ${MAX_PAYLOAD} bytes.`);
+  if (status === 400 && (error as { type?: unknown }).type === 'entity.parse.failed')
+    return new ScimError(400, 'invalidSyntax', 'The request body is not valid JSON.');
+  // scimmy's own errors (and the body parser's other refusals) carry a status.
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  const message = (error as { message?: unknown }).message;
+  return new ScimError(status, undefined, typeof message === 'string' ? message : 'Request refused.');
 }
 
 /** Details quote the caller's input (a filter, a path); a hostile one is not echoed back whole. */

@@ -4,13 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/model.js';
-import {
-  AuthError,
-  ConflictError,
-  PreconditionFailedError,
-  SeatLimitError,
-  ValidationError,
-} from '../domain/errors.js';
+import { AuthError, ConflictError, PreconditionFailedError, ValidationError } from '../domain/errors.js';
 import type { Directory, Group } from '../provisioning/directory.js';
 import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
 import type { Logger } from '../server/logger.js';
@@ -394,9 +388,8 @@ export function createScimRouter(deps: ScimDeps): Router {
   // share it (directory.batched: one fsync for many creates, each in its own savepoint).
   router.post('/Users', async (req, res) => {
     const input = fromScimUser(normaliseResource(req.body));
-    const member = await recordedRefusal(input.userName, () =>
-      directory.batched.createUser(caller(res).organisationId, input, actorOf(res)),
-    );
+    provisioning(res, input.userName);
+    const member = await directory.batched.createUser(caller(res).organisationId, input, actorOf(res));
     const user = toScimUser(member, [], base);
     res.setHeader('Location', String((user.meta as Json).location)); // RFC 7644 §3.3: SHALL
     res.setHeader('ETag', etag(member.version));
@@ -406,8 +399,13 @@ export function createScimRouter(deps: ScimDeps): Router {
   router.put('/Users/:id', async (req, res) => {
     const input = fromScimUser(normaliseResource(req.body));
     const expected = ifMatch(req);
-    const member = await recordedRefusal(input.userName, () =>
-      directory.batched.replaceUser(caller(res).organisationId, req.params.id, input, actorOf(res), expected),
+    provisioning(res, input.userName);
+    const member = await directory.batched.replaceUser(
+      caller(res).organisationId,
+      req.params.id,
+      input,
+      actorOf(res),
+      expected,
     );
     res.setHeader('ETag', etag(member.version));
     send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
@@ -448,15 +446,14 @@ export function createScimRouter(deps: ScimDeps): Router {
           ? await applyUserPatch(current, operations)
           : await heavy.patchUser(organisationId, current, operations);
       const input = fromScimUser(patched);
+      provisioning(res, input.userName);
       try {
-        const member = await recordedRefusal(input.userName, () =>
-          directory.batched.replaceUser(
-            organisationId,
-            req.params.id,
-            input,
-            actorOf(res),
-            expected ?? version,
-          ),
+        const member = await directory.batched.replaceUser(
+          organisationId,
+          req.params.id,
+          input,
+          actorOf(res),
+          expected ?? version,
         );
         res.setHeader('ETag', etag(member.version));
         send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
@@ -627,16 +624,9 @@ export function createScimRouter(deps: ScimDeps): Router {
     next(new ScimError(404, undefined, `No SCIM endpoint ${req.method} ${req.path}.`)),
   );
 
-  // The one place SCIM errors are written (RFC 7644 §3.12).
+  // The one place SCIM errors are written (RFC 7644 §3.12), by the one table (scim/errors.ts).
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = isObject(error) && typeof error.status === 'number' ? error.status : undefined;
-    const scimError =
-      toScimError(error) ??
-      (status === 413
-        ? new ScimError(413, undefined, `The request body is larger than ${MAX_PAYLOAD} bytes.`)
-        : status === 400 && isObject(error) && error.type === 'entity.parse.failed'
-          ? new ScimError(400, 'invalidSyntax', 'The request body is not valid JSON.')
-          : scimmyError(error));
+    const scimError = toScimError(error, { provisioning: res.locals.provisioning as string | undefined });
     if (scimError) {
       send(res, scimError.status, errorBody(scimError));
       return;
@@ -649,22 +639,12 @@ export function createScimRouter(deps: ScimDeps): Router {
 }
 
 /**
- * Runs a create or replace; a refusal for want of a seat says, besides the fix, that the directory
- * engine recorded the attempt on the waiting list (Okta shows the detail to the administrator).
+ * Notes the User a create, replace or PATCH is about to write: a refusal for want of a seat then
+ * says, besides the fix, that the directory recorded the attempt on the waiting list (the error
+ * table in scim/errors.ts; Okta shows the detail to the administrator).
  */
-async function recordedRefusal<T>(userName: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof SeatLimitError) {
-      throw new ScimError(
-        403,
-        undefined,
-        `${error.message} The attempt to provision ${userName} was recorded in the organisation's waiting list.`,
-      );
-    }
-    throw error;
-  }
+function provisioning(res: Response, userName: string): void {
+  res.locals.provisioning = userName;
 }
 
 /** The result, or undefined when the filter or sort names an attribute this resource type lacks. */
@@ -685,17 +665,6 @@ function searchBody(req: Request): Json {
   if (!isObject(req.body))
     throw new ScimError(400, 'invalidSyntax', 'A search needs a SearchRequest JSON object.');
   return req.body;
-}
-
-/** scimmy's own errors (discovery lookups) carry a status and scimType. */
-function scimmyError(error: unknown): ScimError | undefined {
-  if (!isObject(error) || typeof error.status !== 'number' || error.status < 400 || error.status >= 500)
-    return undefined;
-  return new ScimError(
-    error.status,
-    undefined,
-    typeof error.message === 'string' ? error.message : 'Request refused.',
-  );
 }
 
 /** The charset parameter of a Content-Type (RFC 9110 §8.3.2), lower-cased; undefined when none. */

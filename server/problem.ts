@@ -1,5 +1,6 @@
 // Problem Details for HTTP APIs (RFC 9457): the error form of every non-SCIM, non-SSO endpoint.
-// The one place that maps the domain error hierarchy to HTTP statuses for JSON APIs.
+// The one place that maps the domain error hierarchy to HTTP statuses for JSON APIs: its table is
+// this protocol's, the domain errors carry only their stable codes.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import {
   AuthError,
@@ -9,9 +10,11 @@ import {
   ForbiddenError,
   GoneError,
   NotFoundError,
+  OutboundRefusedError,
   PreconditionFailedError,
   QuoteError,
   SeatLimitError,
+  SignInRefusedError,
   TooLargeError,
   ValidationError,
 } from '../domain/errors.js';
@@ -26,8 +29,12 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-/** Status per error class; the first match wins, so subclasses come before their parents. */
-const STATUS: readonly (readonly [abstract new (...args: never[]) => DomainError, number, string])[] = [
+/** Status and title per error class; the first match wins, so subclasses come before their parents. */
+export const PROBLEM_ANSWERS: readonly (readonly [
+  abstract new (...args: never[]) => DomainError,
+  number,
+  string,
+])[] = [
   [ValidationError, 400, 'Invalid request'],
   [AuthError, 401, 'Not signed in'],
   [ForbiddenError, 403, 'Not allowed'],
@@ -39,14 +46,16 @@ const STATUS: readonly (readonly [abstract new (...args: never[]) => DomainError
   [TooLargeError, 413, 'Too large'],
   [PreconditionFailedError, 412, 'Precondition failed'],
   [ConflictError, 409, 'Conflict'],
+  // A sign-in refusal is the SSO pages' to answer, an outbound refusal is a setting the caller sent.
+  [SignInRefusedError, 400, 'Request refused'],
+  [OutboundRefusedError, 400, 'Request refused'],
 ];
 
+/** A domain error of a kind the table does not name (one defined outside domain/errors.ts). */
+const OTHER = [DomainError, 400, 'Request refused'] as const;
+
 export function toProblem(error: DomainError): Problem {
-  const [, status, title] = STATUS.find(([type]) => error instanceof type) ?? [
-    DomainError,
-    400,
-    'Request refused',
-  ];
+  const [, status, title] = PROBLEM_ANSWERS.find(([type]) => error instanceof type) ?? OTHER;
   return {
     type: `urn:seatkeeper:problem:${error.code}`,
     title,
