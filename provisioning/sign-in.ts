@@ -55,6 +55,15 @@ export interface SignInDeps {
   readonly members: MemberService;
   /** Mails the owners' notices; absent, the notice is audited only. */
   readonly notices?: OwnerNotices;
+  /** Told how each sign-in ended, once its write is done: the container counts them in its metrics. */
+  readonly observer?: SignInObserver;
+}
+
+export interface SignInObserver {
+  /** Let in: signed in, linked, created or through an accepted invitation. */
+  signedIn(outcome: SignedIn['outcome']): void;
+  /** Refused by a rule, or rejected by the protocol: the stable code shown to the person. */
+  refused(code: string): void;
 }
 
 /** A sign-in refused by a rule of the organisation (not by the protocol); recorded already. */
@@ -103,7 +112,7 @@ export type SignInOutcome =
 
 export type SignIn = ReturnType<typeof createSignIn>;
 
-export function createSignIn({ store, clock, seats, members, notices }: SignInDeps) {
+export function createSignIn({ store, clock, seats, members, notices, observer }: SignInDeps) {
   const now = () => clock.now().toISO()!;
 
   function refuse(code: SignInRefusedError['code'], organisation: Organisation, message: string): never {
@@ -390,8 +399,18 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
   return {
     /** Signs the person in (creating the account on first sign-in where allowed), or throws SignInRefusedError. */
     signIn(identity: ExternalIdentity): SignedIn {
-      const result = store.write((q) => signInWithin(q, identity));
-      if ('refused' in result) throw result.refused;
+      let result;
+      try {
+        result = store.write((q) => signInWithin(q, identity));
+      } catch (error) {
+        if (error instanceof SignInRefusedError) observer?.refused(error.code);
+        throw error;
+      }
+      if ('refused' in result) {
+        observer?.refused(result.refused.code);
+        throw result.refused;
+      }
+      observer?.signedIn(result.outcome);
       return result;
     },
 
@@ -404,7 +423,7 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
      * Network I/O (verifying signatures, exchanging a code) is done before this is called.
      */
     complete(attempt: SignInAttempt): SignInOutcome {
-      return store.write((q): SignInOutcome => {
+      const outcome = store.write((q): SignInOutcome => {
         const at = clock.now();
         const saved =
           attempt.loginState === undefined
@@ -422,6 +441,10 @@ export function createSignIn({ store, clock, seats, members, notices }: SignInDe
         const session = startSession(q, at, result.organisation.id, result.member.id);
         return { signed: result, session, returnTo: answer.returnTo };
       });
+      if ('signed' in outcome) observer?.signedIn(outcome.signed.outcome);
+      else if ('refused' in outcome) observer?.refused(outcome.refused.code);
+      else if ('rejected' in outcome) observer?.refused(outcome.rejected.code);
+      return outcome;
     },
   };
 }

@@ -216,7 +216,16 @@ function requireUrl(value: string, what: string, problems: string[]): void {
   }
 }
 
-export function createSsoService({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
+export function createSsoService({
+  store,
+  clock,
+  onRejection,
+}: {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** Told of each rejection recordRejection audits (its code): the container counts them in its metrics. */
+  readonly onRejection?: (code: string) => void;
+}) {
   const now = () => clock.now();
   /** Key pairs being made, per connection: two first requests at once make one. */
   const keysInFlight = new Map<number, Promise<void>>();
@@ -667,6 +676,7 @@ export function createSsoService({ store, clock }: { readonly store: Store; read
           after: { code },
         }),
       );
+      onRejection?.(code);
     },
   };
 }

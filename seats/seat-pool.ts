@@ -68,11 +68,18 @@ export interface SeatPoolDeps {
   readonly clock: Clock;
   /** Told of every change of a held counter, in its transaction (seat-threshold notices). */
   readonly notices?: OwnerNotices;
+  /**
+   * Told of invitations sent, accepted, revoked and expired (how many), once the change is made:
+   * the container counts them in its metrics.
+   */
+  readonly onInvitation?: (event: InvitationEvent, count: number) => void;
 }
+
+export type InvitationEvent = 'sent' | 'accepted' | 'expired' | 'revoked';
 
 export type SeatPool = ReturnType<typeof createSeatPool>;
 
-export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
+export function createSeatPool({ store, clock, notices, onInvitation }: SeatPoolDeps) {
   /**
    * Takes one seat of the tier, false when none is left. One conditional UPDATE decides and
    * returns the new count, from which a reached usage threshold is announced in this transaction.
@@ -308,7 +315,7 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
       actor: Actor,
       tokenHash: string | null = null,
     ): { member: Member; invitationId: number } {
-      return store.write((q) => {
+      const held = store.write((q) => {
         const now = clock.now();
         const open = requireOpenContract(q, organisationId, now);
         const member = requireMember(q, organisationId, memberId);
@@ -327,20 +334,24 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
           invitationId,
         };
       });
+      onInvitation?.('sent', 1);
+      return held;
     },
 
     /** Revokes a pending invitation and frees its seat; the member row stays (as removed) for history. */
     revokeInvitation(organisationId: number, memberId: number, actor: Actor): Member {
-      return store.write((q) => {
+      const removed = store.write((q) => {
         const member = requireMember(q, organisationId, memberId);
         requireState(member, ['invited'], 'revoke the invitation of');
         return endInvitation(q, member, 'revoked', 'removed', actor, clock.now());
       });
+      onInvitation?.('revoked', 1);
+      return removed;
     },
 
     /** The invitee accepts: the held seat becomes theirs, no pool change. */
     acceptInvitation(organisationId: number, memberId: number, actor: Actor): Member {
-      return store.write((q) => {
+      const seated = store.write((q) => {
         const now = clock.now();
         const member = requireMember(q, organisationId, memberId);
         requireState(member, ['invited'], 'accept the invitation of');
@@ -355,6 +366,8 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
         q.invitations.end(invitation.id, 'accepted', now.toISO()!);
         return move(q, member, 'seated', member.tierId, actor, 'invitation.accepted', now);
       });
+      onInvitation?.('accepted', 1);
+      return seated;
     },
 
     /**
@@ -382,6 +395,7 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
       if (failures.length > 0) {
         throw new AggregateError(failures, `${failures.length} invitation(s) could not be expired`);
       }
+      onInvitation?.('expired', expired);
       return expired;
     },
 
@@ -393,7 +407,9 @@ export function createSeatPool({ store, clock, notices }: SeatPoolDeps) {
       const lapsed = q.invitations
         .dueForExpiry(instant.toISO()!)
         .filter((i) => i.organisationId === organisationId);
-      return lapsed.reduce((n, invitation) => n + expireOne(q, invitation, clock.now()), 0);
+      const expired = lapsed.reduce((n, invitation) => n + expireOne(q, invitation, clock.now()), 0);
+      onInvitation?.('expired', expired);
+      return expired;
     },
 
     /** Seats waiting members now, as far as seats allow ("sync now"). */

@@ -47,7 +47,7 @@ import {
 import { createHealth } from './health.js';
 import type { Logger } from './logger.js';
 import { loadSecretKeys, type LoadedKeys } from './secret-keys.js';
-import { createMetrics, instrumentSeats, instrumentSignIn, instrumentSso } from './metrics.js';
+import { createMetrics } from './metrics.js';
 
 export interface ContainerOptions {
   readonly config: Pick<Config, 'databasePath' | 'dbBusyTimeoutMs' | 'quoteTtlSeconds'> & {
@@ -88,8 +88,8 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     logger.warn({ speedup: speedup.name, reason: speedup.reason }, 'SAML library speed-up not installed');
   const secretKeys = secretKeySource(config, logger);
   const stats = createStats(db);
-  // Metrics are this container's own registry: counted by the services wrapped below and by the
-  // HTTP edge, the database's gauges read from `stats` when scraped.
+  // Metrics are this container's own registry: counted by what the services below tell their
+  // observers and by the HTTP edge, the database's gauges read from `stats` when scraped.
   const metrics = createMetrics({
     stats,
     clock,
@@ -177,11 +177,17 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   store.queries.webhooks.onEventWritten(nudgeWebhooks);
   const publicBaseUrl = config.publicBaseUrl ?? 'http://127.0.0.1:3000';
   const notices = createOwnerNotices({ store, clock, publicBaseUrl });
-  // Every service gets the counting seat pool, so each invitation is counted wherever it starts.
-  const seats = instrumentSeats(createSeatPool({ store, clock, notices }), metrics);
+  // The seat pool tells of every invitation event, so each is counted wherever it starts.
+  const seats = createSeatPool({
+    store,
+    clock,
+    notices,
+    onInvitation: (event, count) => metrics.invitation(event, count),
+  });
   const members = createMemberService({ store, clock, seats });
   const renewals = createRenewals({ store, clock, seats });
-  const sso = instrumentSso(createSsoService({ store, clock }), metrics);
+  // Sign-ins the SSO edge rejects before any identity is known (forged, stale, too large).
+  const sso = createSsoService({ store, clock, onRejection: (code) => metrics.signInRefused(code) });
   const memberAdmin = createMemberAdmin({ store, clock, seats });
   // The services whose answers and mail link to the server, per public URL: each HTTP app knows
   // its own (tests run several, on ports chosen as they listen), and is served by one set.
@@ -220,7 +226,17 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     apiTokens: createApiTokens({ store, clock }),
     /** Reading the audit log: filtered pages and the CSV export. */
     auditLog: createAuditLog({ store }),
-    signIn: instrumentSignIn(createSignIn({ store, clock, seats, members, notices }), metrics),
+    signIn: createSignIn({
+      store,
+      clock,
+      seats,
+      members,
+      notices,
+      observer: {
+        signedIn: (outcome) => metrics.signedIn(outcome),
+        refused: (code) => metrics.signInRefused(code),
+      },
+    }),
     /** The owners' notices and their thresholds (setNoticeThresholds). */
     notices,
     /** The mail delivery worker: start()/stop() in the server, runOnce() anywhere. */

@@ -2,16 +2,15 @@
 // the edges and services increment, the gauges read from the database at scrape time, and the
 // cluster plumbing that lets one worker answer /metrics for all of them.
 //
-// Services stay free of metrics: the container wraps the few service calls that count (invitations,
-// sign-ins, rejections) with the helpers below, and the HTTP app observes requests at its edge.
+// Services stay free of metrics: the few that have something to count (invitations, sign-ins,
+// rejections, deliveries, busy retries) tell an observer passed to them once their change is made,
+// and the container connects that observer to these counters; the HTTP app observes requests at
+// its edge.
 import cluster from 'node:cluster';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.js';
-import { SignInRefusedError } from '../domain/errors.js';
 import type { DatabaseStats, OutboxTotals, SeatTotals } from '../db/stats.js';
-import type { SignIn } from '../provisioning/sign-in.js';
-import type { SsoService } from '../provisioning/sso.js';
-import type { SeatPool } from '../seats/seat-pool.js';
+import type { InvitationEvent } from '../seats/seat-pool.js';
 import type { Logger } from './logger.js';
 
 export interface MetricsOptions {
@@ -25,7 +24,6 @@ export interface MetricsOptions {
   readonly perOrganisation?: boolean;
 }
 
-export type InvitationEvent = 'sent' | 'accepted' | 'expired' | 'revoked';
 export type MailOutcome = 'delivered' | 'retried' | 'failed';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -260,73 +258,6 @@ export function scimOutcome(status: number): string {
     429: 'rate_limited',
   };
   return outcomes[status] ?? (status >= 500 ? 'error' : 'invalid');
-}
-
-/** Counts invitations as the seat pool sends, accepts, expires and revokes them. */
-export function instrumentSeats(seats: SeatPool, metrics: Metrics): SeatPool {
-  return {
-    ...seats,
-    holdForInvitation: (...args: Parameters<SeatPool['holdForInvitation']>) => {
-      const held = seats.holdForInvitation(...args);
-      metrics.invitation('sent');
-      return held;
-    },
-    acceptInvitation: (...args: Parameters<SeatPool['acceptInvitation']>) => {
-      const seated = seats.acceptInvitation(...args);
-      metrics.invitation('accepted');
-      return seated;
-    },
-    revokeInvitation: (...args: Parameters<SeatPool['revokeInvitation']>) => {
-      const removed = seats.revokeInvitation(...args);
-      metrics.invitation('revoked');
-      return removed;
-    },
-    expireInvitations: () => {
-      const expired = seats.expireInvitations();
-      metrics.invitation('expired', expired);
-      return expired;
-    },
-    expireLapsedInvitations: (...args: Parameters<SeatPool['expireLapsedInvitations']>) => {
-      const expired = seats.expireLapsedInvitations(...args);
-      metrics.invitation('expired', expired);
-      return expired;
-    },
-  };
-}
-
-/** Counts every sign-in by outcome, and every refusal or rejection by its stable code. */
-export function instrumentSignIn(signIn: SignIn, metrics: Metrics): SignIn {
-  return {
-    ...signIn,
-    signIn: (...args: Parameters<SignIn['signIn']>) => {
-      try {
-        const signed = signIn.signIn(...args);
-        metrics.signedIn(signed.outcome);
-        return signed;
-      } catch (error) {
-        if (error instanceof SignInRefusedError) metrics.signInRefused(error.code);
-        throw error;
-      }
-    },
-    complete: (...args: Parameters<SignIn['complete']>) => {
-      const outcome = signIn.complete(...args);
-      if ('signed' in outcome) metrics.signedIn(outcome.signed.outcome);
-      else if ('refused' in outcome) metrics.signInRefused(outcome.refused.code);
-      else if ('rejected' in outcome) metrics.signInRefused(outcome.rejected.code);
-      return outcome;
-    },
-  };
-}
-
-/** Counts the sign-ins the SSO edge rejects before any identity is known (forged, stale, too large). */
-export function instrumentSso(sso: SsoService, metrics: Metrics): SsoService {
-  return {
-    ...sso,
-    recordRejection: (...args: Parameters<SsoService['recordRejection']>) => {
-      sso.recordRejection(...args);
-      metrics.signInRefused(args[1]);
-    },
-  };
 }
 
 // --- Cluster mode --------------------------------------------------------------------------------
