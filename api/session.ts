@@ -2,10 +2,8 @@
 // console sends with every state-changing request; and signing out.
 import { z } from 'zod';
 import { SEAT_STATES } from '../domain/model.js';
-import type { Store } from '../db/store.js';
-import type { Clock } from '../domain/clock.js';
 import { LANGUAGES } from '../i18n/index.js';
-import { createLanguageService } from '../provisioning/languages.js';
+import type { LanguageService } from '../provisioning/languages.js';
 import type { Sessions } from '../provisioning/sessions.js';
 import { clearSessionCookie, createSessionCookieReader, sessionSecret } from '../server/cookies.js';
 import { csrfToken } from './auth.js';
@@ -44,14 +42,12 @@ const SessionSchema = z
 
 export function sessionRoutes({
   sessions,
-  store,
-  clock,
+  languages,
 }: {
   readonly sessions: Sessions;
-  readonly store: Store;
-  readonly clock: Clock;
+  /** The language the console speaks to the caller. */
+  readonly languages: LanguageService;
 }): Route[] {
-  const languages = createLanguageService({ store, clock });
   const sessionCookies = createSessionCookieReader(sessions);
   return [
     route({
