@@ -142,7 +142,7 @@ export function createInvitationService({
     actor: Actor,
   ): InvitationListing {
     const secret = newSecret(INVITATION_SECRET_PREFIX);
-    const { invitationId } = members.invite(organisation.id, input, choice, actor, {
+    const { invitationId } = members.inviteIn(q, organisation.id, input, choice, actor, {
       tokenHash: hashSecret(secret),
       // Only a re-send of the primary owner's own lapsed invitation gets here with that role.
       allowPrimaryOwner: input.role === 'primary_owner',
@@ -150,6 +150,39 @@ export function createInvitationService({
     const invitation = q.invitations.byId(organisation.id, invitationId)!;
     mailInvitation(publicBaseUrl, q, organisation, invitation, secret, actor);
     return listing(q, invitation);
+  }
+
+  /** An invitation as create makes it, inside the caller's transaction. */
+  function createIn(
+    q: Queries,
+    organisationId: number,
+    input: NewInvitation,
+    actor: Actor,
+  ): InvitationListing {
+    // The type says so, but the CLI and scripts pass strings: the rule is checked here too.
+    const role = input.role as Role;
+    if (role === 'primary_owner') {
+      throw new ValidationError(
+        'There is one primary owner per organisation; invite an owner, who can later receive primary ownership by transfer.',
+        {},
+        'invalid_role',
+      );
+    }
+    const organisation = requireOrganisation(q, organisationId);
+    requireInviterFor(q, organisationId, actor, role, 'send invitations');
+    // Inviting an address back brings back its member, who keeps a role above the one asked
+    // for (a lapsed primary owner stays primary owner): that takes the inviter the kept role would.
+    for (const member of q.members.withEmail(organisationId, input.email.trim())) {
+      requireInviterFor(q, organisationId, actor, member.role, 'send invitations');
+    }
+    const displayName = input.displayName?.trim() || null;
+    return invite(
+      q,
+      organisation,
+      { email: input.email.trim(), displayName, role },
+      input.tier === undefined ? LOWEST : { tier: input.tier },
+      actor,
+    );
   }
 
   return {
@@ -160,33 +193,9 @@ export function createInvitationService({
      * add seats.
      */
     create(organisationId: number, input: NewInvitation, actor: Actor): InvitationListing {
-      // The type says so, but the CLI and scripts pass strings: the rule is checked here too.
-      const role = input.role as Role;
-      if (role === 'primary_owner') {
-        throw new ValidationError(
-          'There is one primary owner per organisation; invite an owner, who can later receive primary ownership by transfer.',
-          {},
-          'invalid_role',
-        );
-      }
-      return store.write((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireInviterFor(q, organisationId, actor, role, 'send invitations');
-        // Inviting an address back brings back its member, who keeps a role above the one asked
-        // for (a lapsed primary owner stays primary owner): that takes the inviter the kept role would.
-        for (const member of q.members.withEmail(organisationId, input.email.trim())) {
-          requireInviterFor(q, organisationId, actor, member.role, 'send invitations');
-        }
-        const displayName = input.displayName?.trim() || null;
-        return invite(
-          q,
-          organisation,
-          { email: input.email.trim(), displayName, role },
-          input.tier === undefined ? LOWEST : { tier: input.tier },
-          actor,
-        );
-      });
+      return store.write((q) => createIn(q, organisationId, input, actor));
     },
+    createIn,
 
     /**
      * A page of invitations, most recently sent first: those with `status`, or by default the
@@ -299,7 +308,7 @@ export function createInvitationService({
             'invitation_not_pending',
           );
         }
-        seats.revokeInvitation(organisationId, member.id, actor);
+        seats.revokeInvitationIn(q, organisationId, member.id, actor);
       });
     },
 
@@ -355,7 +364,7 @@ export function createInvitationService({
         if (ssoRequiredFor(q, organisation, member)) {
           throw ssoRequiredError(organisation, 'accept this invitation by signing in');
         }
-        const seated = seats.acceptInvitation(organisation.id, member.id, {
+        const seated = seats.acceptInvitationIn(q, organisation.id, member.id, {
           type: 'member',
           memberId: member.id,
         });

@@ -123,6 +123,28 @@ export function createMemberAdmin({
   readonly clock: Clock;
   readonly seats: SeatPool;
 }) {
+  /** The tier change as changeTier makes it, inside the caller's transaction. */
+  function changeTierIn(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    tierId: string,
+    actor: Actor,
+  ): Member {
+    requireRole(q, organisationId, actor, 'admin', 'reassign seat tiers');
+    const member = requireMember(q, organisationId, memberId);
+    requireAuthorityOver(q, actor, member, 'change the seat of');
+    try {
+      // An unassigned member is given a seat of the tier: the second half of a swap.
+      return member.seatState === 'unassigned'
+        ? seats.claimIn(q, organisationId, memberId, { tier: tierId }, actor)
+        : seats.changeTierIn(q, organisationId, memberId, tierId, actor);
+    } catch (error) {
+      if (error instanceof SeatLimitError) throw purchaseNeeded(q, member, tierId);
+      throw error;
+    }
+  }
+
   return {
     /**
      * One page of the organisation's members matching the filter (removed members only when
@@ -221,21 +243,9 @@ export function createMemberAdmin({
      * directory's to bring back, and removed ones are invited again.
      */
     changeTier(organisationId: number, memberId: number, tierId: string, actor: Actor): Member {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'reassign seat tiers');
-        const member = requireMember(q, organisationId, memberId);
-        requireAuthorityOver(q, actor, member, 'change the seat of');
-        try {
-          // An unassigned member is given a seat of the tier: the second half of a swap.
-          return member.seatState === 'unassigned'
-            ? seats.claim(organisationId, memberId, { tier: tierId }, actor)
-            : seats.changeTier(organisationId, memberId, tierId, actor);
-        } catch (error) {
-          if (error instanceof SeatLimitError) throw purchaseNeeded(q, member, tierId);
-          throw error;
-        }
-      });
+      return store.write((q) => changeTierIn(q, organisationId, memberId, tierId, actor));
     },
+    changeTierIn,
 
     /** Takes a seated member's seat back at once; they stay a member, without access. */
     unassign(organisationId: number, memberId: number, actor: Actor): Member {
@@ -245,7 +255,7 @@ export function createMemberAdmin({
         refusePrimaryOwner(member, 'unassign the seat of');
         refuseSelf(actor, member, 'unassign your own seat');
         requireAuthorityOver(q, actor, member, 'unassign the seat of');
-        return seats.unassign(organisationId, memberId, actor);
+        return seats.unassignIn(q, organisationId, memberId, actor);
       });
     },
 
@@ -262,9 +272,9 @@ export function createMemberAdmin({
         refusePrimaryOwner(member, 'remove');
         refuseSelf(actor, member, 'remove yourself');
         requireAuthorityOver(q, actor, member, 'remove');
-        if (member.seatState === 'seated') seats.release(organisationId, memberId, actor, 'removed');
-        else if (member.seatState === 'invited') seats.revokeInvitation(organisationId, memberId, actor);
-        else seats.park(organisationId, memberId, 'removed', actor, 'member.removed');
+        if (member.seatState === 'seated') seats.releaseIn(q, organisationId, memberId, actor, 'removed');
+        else if (member.seatState === 'invited') seats.revokeInvitationIn(q, organisationId, memberId, actor);
+        else seats.parkIn(q, organisationId, memberId, 'removed', actor, 'member.removed');
       });
     },
   };

@@ -107,6 +107,46 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
     }
   }
 
+  /** A new member with a seat of the chosen tier at once, inside the caller's transaction. */
+  function admitIn(
+    q: Queries,
+    organisationId: number,
+    input: MemberInput,
+    source: MemberSource,
+    choice: TierChoice,
+    actor: Actor,
+  ): Member {
+    refusePrimaryOwner(input.role);
+    const member = enrol(q, organisationId, input, source, actor);
+    return seats.claimIn(q, organisationId, member.id, choice, actor);
+  }
+
+  /** An invitation holding a seat, inside the caller's transaction; see invite. */
+  function inviteIn(
+    q: Queries,
+    organisationId: number,
+    input: MemberInput,
+    choice: TierChoice,
+    actor: Actor,
+    options: { allowPrimaryOwner?: boolean; tokenHash?: string | null } = {},
+  ): { member: Member; invitationId: number } {
+    if (!options.allowPrimaryOwner) refusePrimaryOwner(input.role);
+    const organisation = requireOrganisation(q, organisationId);
+    const domain = emailDomain(input.email);
+    const verified = q.organisations
+      .domains(organisationId)
+      .some((d) => d.domain === domain && d.verifiedAt !== null);
+    if (!verified) {
+      throw new ValidationError(
+        `${input.email} is not on a verified domain of ${organisation.name}; only addresses on its verified domains can be invited.`,
+        { domain },
+        'domain_not_verified',
+      );
+    }
+    const member = enrol(q, organisationId, input, 'manual', actor);
+    return seats.holdForInvitationIn(q, organisationId, member.id, choice, actor, options.tokenHash ?? null);
+  }
+
   return {
     /** A new member with a seat of the chosen tier at once (SCIM, JIT and operator paths). */
     admit(
@@ -116,12 +156,9 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       choice: TierChoice,
       actor: Actor,
     ): Member {
-      refusePrimaryOwner(input.role);
-      return store.write((q) => {
-        const member = enrol(q, organisationId, input, source, actor);
-        return seats.claim(organisationId, member.id, choice, actor);
-      });
+      return store.write((q) => admitIn(q, organisationId, input, source, choice, actor));
     },
+    admitIn,
 
     /**
      * Invites a person on one of the organisation's verified domains; the invitation holds a seat
@@ -134,24 +171,9 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       actor: Actor,
       options: { allowPrimaryOwner?: boolean; tokenHash?: string | null } = {},
     ): { member: Member; invitationId: number } {
-      if (!options.allowPrimaryOwner) refusePrimaryOwner(input.role);
-      return store.write((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        const domain = emailDomain(input.email);
-        const verified = q.organisations
-          .domains(organisationId)
-          .some((d) => d.domain === domain && d.verifiedAt !== null);
-        if (!verified) {
-          throw new ValidationError(
-            `${input.email} is not on a verified domain of ${organisation.name}; only addresses on its verified domains can be invited.`,
-            { domain },
-            'domain_not_verified',
-          );
-        }
-        const member = enrol(q, organisationId, input, 'manual', actor);
-        return seats.holdForInvitation(organisationId, member.id, choice, actor, options.tokenHash ?? null);
-      });
+      return store.write((q) => inviteIn(q, organisationId, input, choice, actor, options));
     },
+    inviteIn,
   };
 }
 

@@ -120,7 +120,8 @@ export function createOrganisations(deps: {
         });
         // The primary owner's way in: an invitation with a mailed single-use link, like any other.
         const secret = newSecret(INVITATION_SECRET_PREFIX);
-        const { member, invitationId } = members.invite(
+        const { member, invitationId } = members.inviteIn(
+          q,
           id,
           {
             email: input.primaryOwner.email,

@@ -167,10 +167,10 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
       case 'seated':
         return { member, accepted: false };
       case 'invited':
-        return { member: seats.acceptInvitation(organisation.id, member.id, actor), accepted: true };
+        return { member: seats.acceptInvitationIn(q, organisation.id, member.id, actor), accepted: true };
       case 'unmapped':
         // Mapped again (the check above passed): they get a seat like any arrival.
-        return { member: seats.claim(organisation.id, member.id, HIGHEST, actor), accepted: false };
+        return { member: seats.claimIn(q, organisation.id, member.id, HIGHEST, actor), accepted: false };
       case 'deactivated':
         return refuse(
           'member_deactivated',
@@ -251,7 +251,8 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
       if (role === null) {
         refuseUnmapped(organisation);
       }
-      member = members.admit(
+      member = members.admitIn(
+        q,
         organisation.id,
         { email: identity.email, displayName: identity.displayName, role: role ?? 'user' },
         'jit',

@@ -1,8 +1,9 @@
 // The tiered seat pool: every operation that takes, moves or gives back a seat.
 //
-// Each operation is one write transaction that changes the pool counter, the member row and the
-// audit log together, or nothing at all. Called inside an enclosing write (a use case that also
-// creates the member, say), it joins that transaction instead.
+// Each operation changes the pool counter, the member row and the audit log together, or nothing at
+// all, and comes in two forms: a step (`claimIn(q, …)`) that runs inside the caller's transaction
+// and never opens one, and a command (`claim(…)`) that opens exactly one write around the step.
+// Code that already holds a `q` calls the step; a command inside another's write is refused.
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import {
@@ -26,6 +27,7 @@ import type { PoolTier } from '../db/queries/seat-pools.js';
 import type { Store } from '../db/store.js';
 import { requireOpenContract, type OpenContract } from './contract-state.js';
 import type { OwnerNotices } from './notices.js';
+import { tierUsage, type TierUsage } from './usage.js';
 import { recordAudit } from '../audit/record.js';
 
 /** Product rule: a pending invitation holds its seat for 21 days after it was sent. */
@@ -33,19 +35,6 @@ export const INVITATION_TTL_DAYS = 21;
 
 const SEAT_WAITING_JOB: Actor = { type: 'system', job: 'seat-waiting' };
 const INVITATION_EXPIRY_JOB: Actor = { type: 'system', job: 'invitation-expiry' };
-
-export interface TierUsage {
-  readonly tierId: string;
-  readonly tierName: string;
-  readonly rank: number;
-  readonly unitPriceMinor: number;
-  readonly allocation: number;
-  /** Seats held, by seated members and pending invitations together. */
-  readonly held: number;
-  readonly seated: number;
-  readonly invited: number;
-  readonly available: number;
-}
 
 export function snapshot(m: Member): MemberSnapshot {
   return { email: m.email, role: m.role, seatState: m.seatState, tierId: m.tierId };
@@ -229,146 +218,190 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     return 1;
   }
 
+  // The step forms: each runs inside the caller's transaction (the `q` it holds) and never opens
+  // one, so a use case that also creates the member, say, commits the member and the seat together.
+
+  /** Seats a member who holds none: the highest, the lowest, or a named tier. */
+  function claimIn(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    choice: TierChoice,
+    actor: Actor,
+  ): Member {
+    const now = clock.now();
+    const open = requireOpenContract(q, organisationId, now);
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, SEATLESS, 'seat');
+    const tierId = claimTier(q, open, choice);
+    return move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
+  }
+
+  function releaseIn(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    actor: Actor,
+    to: 'deactivated' | 'removed' | 'unmapped' = 'deactivated',
+  ): Member {
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, ['seated'], 'release the seat of');
+    freeTier(q, member);
+    const released = move(q, member, to, null, actor, 'seat.released', clock.now());
+    seatWaiting(q, organisationId);
+    return released;
+  }
+
+  function unassignIn(q: Queries, organisationId: number, memberId: number, actor: Actor): Member {
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, ['seated'], 'unassign');
+    freeTier(q, member);
+    const unassigned = move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
+    seatWaiting(q, organisationId);
+    return unassigned;
+  }
+
+  function changeTierIn(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    tierId: string,
+    actor: Actor,
+  ): Member {
+    const now = clock.now();
+    const open = requireOpenContract(q, organisationId, now);
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, ['seated', 'invited'], 'change the tier of');
+    if (member.tierId === tierId) return member;
+    const claimed = claimTier(q, open, { tier: tierId });
+    freeTier(q, member);
+    const changed = move(q, member, member.seatState, claimed, actor, 'seat.tier_changed', now);
+    seatWaiting(q, organisationId);
+    return changed;
+  }
+
+  /** The hold itself, without telling onInvitation: each form tells it once its change is made. */
+  function hold(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    choice: TierChoice,
+    actor: Actor,
+    tokenHash: string | null = null,
+  ): { member: Member; invitationId: number } {
+    const now = clock.now();
+    const open = requireOpenContract(q, organisationId, now);
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, SEATLESS, 'invite');
+    const tierId = claimTier(q, open, choice);
+    const expiresAt = now.plus({ days: INVITATION_TTL_DAYS });
+    const invitationId = q.invitations.insert(
+      organisationId,
+      member.id,
+      tokenHash,
+      now.toISO()!,
+      expiresAt.toISO()!,
+    );
+    return {
+      member: move(q, member, 'invited', tierId, actor, 'invitation.seat_held', now),
+      invitationId,
+    };
+  }
+
+  function revoke(q: Queries, organisationId: number, memberId: number, actor: Actor): Member {
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, ['invited'], 'revoke the invitation of');
+    return endInvitation(q, member, 'revoked', 'removed', actor, clock.now());
+  }
+
+  function accept(q: Queries, organisationId: number, memberId: number, actor: Actor): Member {
+    const now = clock.now();
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, ['invited'], 'accept the invitation of');
+    const invitation = requirePendingInvitation(q, member);
+    if (now.toISO()! >= invitation.expiresAt) {
+      throw new ConflictError(
+        'This invitation has expired; ask an administrator to send it again.',
+        {},
+        'invitation_expired',
+      );
+    }
+    q.invitations.end(invitation.id, 'accepted', now.toISO()!);
+    return move(q, member, 'seated', member.tierId, actor, 'invitation.accepted', now);
+  }
+
+  function parkIn(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    to: SeatlessState,
+    actor: Actor,
+    action = 'member.state_changed',
+  ): Member {
+    const member = requireMember(q, organisationId, memberId);
+    requireState(member, SEATLESS, 'change the state of');
+    if (member.seatState === to) return member;
+    return move(q, member, to, null, actor, action, clock.now());
+  }
+
+  /** A step told to onInvitation once it returned (inside the caller's transaction, as it runs). */
+  function told<A extends unknown[], T>(event: InvitationEvent, step: (q: Queries, ...args: A) => T) {
+    return (q: Queries, ...args: A): T => {
+      const result = step(q, ...args);
+      onInvitation?.(event, 1);
+      return result;
+    };
+  }
+
+  /** The command form of a step: one write transaction of its own, told to onInvitation after it committed. */
+  function command<A extends unknown[], T>(step: (q: Queries, ...args: A) => T, event?: InvitationEvent) {
+    return (...args: A): T => {
+      const result = store.write((q) => step(q, ...args));
+      if (event) onInvitation?.(event, 1);
+      return result;
+    };
+  }
+
   return {
     /** Allocation, held, seated, invited and available seats per tier, highest tier first. */
     usage(organisationId: number): TierUsage[] {
-      return store.read((q) => {
-        const holders = q.members.holdersByTier(organisationId);
-        return q.seatPools.list(organisationId).map((t) => ({
-          ...t,
-          seated: holders.get(t.tierId)?.seated ?? 0,
-          invited: holders.get(t.tierId)?.invited ?? 0,
-          available: t.allocation - t.held,
-        }));
-      });
+      return store.read((q) => tierUsage(q, organisationId));
     },
 
     /** Seats a member who holds none: the highest, the lowest, or a named tier. */
-    claim(organisationId: number, memberId: number, choice: TierChoice, actor: Actor): Member {
-      return store.write((q) => {
-        const now = clock.now();
-        const open = requireOpenContract(q, organisationId, now);
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, SEATLESS, 'seat');
-        const tierId = claimTier(q, open, choice);
-        return move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
-      });
-    },
+    claim: command(claimIn),
+    claimIn,
 
     /**
      * Gives a seated member's seat back to the pool at once. `to` says what the member becomes:
      * deactivated (the directory switched them off), removed, or unmapped (out of every
      * role-mapped group). The freed seat goes to the longest-waiting member, if any.
      */
-    release(
-      organisationId: number,
-      memberId: number,
-      actor: Actor,
-      to: 'deactivated' | 'removed' | 'unmapped' = 'deactivated',
-    ): Member {
-      return store.write((q) => {
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, ['seated'], 'release the seat of');
-        freeTier(q, member);
-        const released = move(q, member, to, null, actor, 'seat.released', clock.now());
-        seatWaiting(q, organisationId);
-        return released;
-      });
-    },
+    release: command(releaseIn),
+    releaseIn,
 
     /** Unassigns a seated member: still a member, no seat, no access (used to swap people). */
-    unassign(organisationId: number, memberId: number, actor: Actor): Member {
-      return store.write((q) => {
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, ['seated'], 'unassign');
-        freeTier(q, member);
-        const unassigned = move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
-        seatWaiting(q, organisationId);
-        return unassigned;
-      });
-    },
+    unassign: command(unassignIn),
+    unassignIn,
 
     /**
      * Moves a member's held seat (seated or invited) to another tier, only into an available seat
      * of that tier; otherwise SeatLimitError names the tier an owner must buy.
      */
-    changeTier(organisationId: number, memberId: number, tierId: string, actor: Actor): Member {
-      return store.write((q) => {
-        const now = clock.now();
-        const open = requireOpenContract(q, organisationId, now);
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, ['seated', 'invited'], 'change the tier of');
-        if (member.tierId === tierId) return member;
-        const claimed = claimTier(q, open, { tier: tierId });
-        freeTier(q, member);
-        const changed = move(q, member, member.seatState, claimed, actor, 'seat.tier_changed', now);
-        seatWaiting(q, organisationId);
-        return changed;
-      });
-    },
+    changeTier: command(changeTierIn),
+    changeTierIn,
 
     /** Holds a seat for a member's pending invitation, which expires after 21 days. */
-    holdForInvitation(
-      organisationId: number,
-      memberId: number,
-      choice: TierChoice,
-      actor: Actor,
-      tokenHash: string | null = null,
-    ): { member: Member; invitationId: number } {
-      const held = store.write((q) => {
-        const now = clock.now();
-        const open = requireOpenContract(q, organisationId, now);
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, SEATLESS, 'invite');
-        const tierId = claimTier(q, open, choice);
-        const expiresAt = now.plus({ days: INVITATION_TTL_DAYS });
-        const invitationId = q.invitations.insert(
-          organisationId,
-          member.id,
-          tokenHash,
-          now.toISO()!,
-          expiresAt.toISO()!,
-        );
-        return {
-          member: move(q, member, 'invited', tierId, actor, 'invitation.seat_held', now),
-          invitationId,
-        };
-      });
-      onInvitation?.('sent', 1);
-      return held;
-    },
+    holdForInvitation: command(hold, 'sent'),
+    holdForInvitationIn: told('sent', hold),
 
     /** Revokes a pending invitation and frees its seat; the member row stays (as removed) for history. */
-    revokeInvitation(organisationId: number, memberId: number, actor: Actor): Member {
-      const removed = store.write((q) => {
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, ['invited'], 'revoke the invitation of');
-        return endInvitation(q, member, 'revoked', 'removed', actor, clock.now());
-      });
-      onInvitation?.('revoked', 1);
-      return removed;
-    },
+    revokeInvitation: command(revoke, 'revoked'),
+    revokeInvitationIn: told('revoked', revoke),
 
     /** The invitee accepts: the held seat becomes theirs, no pool change. */
-    acceptInvitation(organisationId: number, memberId: number, actor: Actor): Member {
-      const seated = store.write((q) => {
-        const now = clock.now();
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, ['invited'], 'accept the invitation of');
-        const invitation = requirePendingInvitation(q, member);
-        if (now.toISO()! >= invitation.expiresAt) {
-          throw new ConflictError(
-            'This invitation has expired; ask an administrator to send it again.',
-            {},
-            'invitation_expired',
-          );
-        }
-        q.invitations.end(invitation.id, 'accepted', now.toISO()!);
-        return move(q, member, 'seated', member.tierId, actor, 'invitation.accepted', now);
-      });
-      onInvitation?.('accepted', 1);
-      return seated;
-    },
+    acceptInvitation: command(accept, 'accepted'),
+    acceptInvitationIn: told('accepted', accept),
 
     /**
      * The clock-driven job: every invitation past its expiry releases its seat. Each one is its own
@@ -434,20 +467,8 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
      * Moves a member between two seatless states (say awaiting a seat → deactivated), with its
      * audit row; no pool change.
      */
-    park(
-      organisationId: number,
-      memberId: number,
-      to: SeatlessState,
-      actor: Actor,
-      action = 'member.state_changed',
-    ): Member {
-      return store.write((q) => {
-        const member = requireMember(q, organisationId, memberId);
-        requireState(member, SEATLESS, 'change the state of');
-        if (member.seatState === to) return member;
-        return move(q, member, to, null, actor, action, clock.now());
-      });
-    },
+    park: command(parkIn),
+    parkIn,
   };
 }
 

@@ -50,13 +50,13 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
    */
   function seatOrWait(q: Queries, member: Member, choice: TierChoice, actor: Actor): Member {
     try {
-      return q.savepoint(() => seats.claim(member.organisationId, member.id, choice, actor));
+      return q.savepoint(() => seats.claimIn(q, member.organisationId, member.id, choice, actor));
     } catch (error) {
       // The policy matters only when no seat was left; read in this transaction, it is the one
       // in force when the claim failed.
       if (!(error instanceof SeatLimitError)) throw error;
       if (requireOrganisation(q, member.organisationId).seatExhaustion !== 'hold') throw error;
-      return seats.park(member.organisationId, member.id, 'awaiting_seat', actor, 'seat.awaiting');
+      return seats.parkIn(q, member.organisationId, member.id, 'awaiting_seat', actor, 'seat.awaiting');
     }
   }
 
@@ -83,20 +83,22 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
           'primary_owner_protected',
         );
       }
-      if (member.seatState === 'seated') return seats.release(orgId, member.id, actor, 'deactivated');
+      if (member.seatState === 'seated') return seats.releaseIn(q, orgId, member.id, actor, 'deactivated');
       if (member.seatState === 'invited') {
-        seats.revokeInvitation(orgId, member.id, actor);
-        return seats.park(orgId, member.id, 'deactivated', actor);
+        seats.revokeInvitationIn(q, orgId, member.id, actor);
+        return seats.parkIn(q, orgId, member.id, 'deactivated', actor);
       }
-      return member.seatState === 'deactivated' ? member : seats.park(orgId, member.id, 'deactivated', actor);
+      return member.seatState === 'deactivated'
+        ? member
+        : seats.parkIn(q, orgId, member.id, 'deactivated', actor);
     }
     const mappingsOn = q.groupMappings.enabled(orgId);
     const target = mappingsOn ? mapped(q, member) : { role: null, tier: null };
     if (mappingsOn && member.role !== 'primary_owner') {
       if (target.role === null) {
-        if (member.seatState === 'seated') return seats.release(orgId, member.id, actor, 'unmapped');
+        if (member.seatState === 'seated') return seats.releaseIn(q, orgId, member.id, actor, 'unmapped');
         if (['deactivated', 'awaiting_seat', 'removed', 'unassigned'].includes(member.seatState)) {
-          return seats.park(orgId, member.id, 'unmapped', actor);
+          return seats.parkIn(q, orgId, member.id, 'unmapped', actor);
         }
         return member;
       }
@@ -107,7 +109,7 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
       return seatOrWait(q, member, tier === null ? HIGHEST : { tier }, actor);
     }
     if (member.seatState === 'seated' && requestedTier !== null && requestedTier !== member.tierId) {
-      return seats.changeTier(orgId, member.id, requestedTier, actor);
+      return seats.changeTierIn(q, orgId, member.id, requestedTier, actor);
     }
     return member;
   }

@@ -281,9 +281,9 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
     if (found.role === 'primary_owner') settle(q, found, false, null, actor);
     // Linked first, so that creating the same userName again restores this member's history.
     const member = linkAsShown(q, found, actor);
-    if (member.seatState === 'seated') seats.release(organisationId, member.id, actor, 'removed');
-    else if (member.seatState === 'invited') seats.revokeInvitation(organisationId, member.id, actor);
-    else seats.park(organisationId, member.id, 'removed', actor, 'member.removed');
+    if (member.seatState === 'seated') seats.releaseIn(q, organisationId, member.id, actor, 'removed');
+    else if (member.seatState === 'invited') seats.revokeInvitationIn(q, organisationId, member.id, actor);
+    else seats.parkIn(q, organisationId, member.id, 'removed', actor, 'member.removed');
     q.groups.removeFromAllGroups(member.id);
   }
 

@@ -8,6 +8,7 @@ import assert from '../../helpers/assert.js';
 import { randomBytes } from 'node:crypto';
 import { WebhookVerificationError } from 'standardwebhooks';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
+import type { Queries } from '../../../db/port.js';
 import {
   newWebhookSecret,
   sign,
@@ -39,14 +40,12 @@ function world(): ApiWorld {
   return apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp: true, pollIntervalSeconds: 0 } });
 }
 
-function admit(w: ApiWorld, local: string) {
-  return w.c.members.admit(
-    w.organisationId,
-    { email: `${local}@acme.example`, displayName: local, role: 'user' },
-    'scim',
-    HIGHEST,
-    OPERATOR,
-  );
+/** A new seated member: in a write of its own, or in the caller's when given its q. */
+function admit(w: ApiWorld, local: string, within?: Queries) {
+  const input = { email: `${local}@acme.example`, displayName: local, role: 'user' } as const;
+  return within
+    ? w.c.members.admitIn(within, w.organisationId, input, 'scim', HIGHEST, OPERATOR)
+    : w.c.members.admit(w.organisationId, input, 'scim', HIGHEST, OPERATOR);
 }
 
 /** The webhook events the server recorded, oldest first (read through its own queries). */
@@ -382,8 +381,8 @@ describe('Webhook delivery', () => {
     t.after(() => w.cleanup());
     await addWebhookEndpoint(w, receiver.url);
     assert.throws(() =>
-      w.c.store.write(() => {
-        admit(w, 'dora');
+      w.c.store.write((q) => {
+        admit(w, 'dora', q);
         throw new Error('the request failed after the member was written');
       }),
     );

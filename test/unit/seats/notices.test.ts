@@ -6,6 +6,7 @@ import assert from '../../helpers/assert.js';
 import { ForbiddenError, SignInRefusedError, ValidationError } from '../../../domain/errors.js';
 import { HIGHEST, LOWEST, OPERATOR, type Actor } from '../../../domain/model.js';
 import type { Member } from '../../../db/queries/members.js';
+import type { Queries } from '../../../db/port.js';
 import type { ExternalIdentity } from '../../../provisioning/identity.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../../helpers/smtp.js';
@@ -52,14 +53,13 @@ describe('Owner notices', () => {
     await smtp.close();
   });
 
-  const addUser = (): Member =>
-    ctx.c.members.admit(
-      orgId,
-      { email: `user-${++users}@acme.example`, role: 'user' },
-      'scim',
-      HIGHEST,
-      OPERATOR,
-    );
+  /** A new seated user: in a write of its own, or in the caller's when given its q. */
+  const addUser = (within?: Queries): Member => {
+    const input = { email: `user-${++users}@acme.example`, role: 'user' } as const;
+    return within
+      ? ctx.c.members.admitIn(within, orgId, input, 'scim', HIGHEST, OPERATOR)
+      : ctx.c.members.admit(orgId, input, 'scim', HIGHEST, OPERATOR);
+  };
   const held = () => ctx.c.seats.usage(orgId).find((t) => t.tierId === 'standard')!.held;
   const outbox = (kind: string) =>
     ctx.c.store.read((q) => q.outbox.forOrganisation(orgId, 0, 1000)).filter((m) => m.kind === kind);
@@ -137,8 +137,8 @@ describe('Owner notices', () => {
   test('When the claim that reaches a threshold rolls back, then neither the mail nor the crossing is kept', () => {
     while (held() < 7) addUser();
     assert.throws(() =>
-      ctx.c.store.write(() => {
-        addUser(); // 8 of 10, inside the enclosing transaction
+      ctx.c.store.write((q) => {
+        addUser(q); // 8 of 10, inside the enclosing transaction
         throw new Error('the request failed after the claim');
       }),
     );
