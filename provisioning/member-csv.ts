@@ -412,10 +412,19 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
           const base = { line: row.line, email: row.email, memberId: null, invitationId: null, tier: null };
           if (row.outcome !== 'invite') return { ...base, outcome: row.outcome, detail: row.detail };
           try {
-            const invitation = invitations.create(
-              organisationId,
-              { email: row.email, displayName: row.name, role: row.role as ImportRole, tier: row.seatTier! },
-              actor,
+            // A refused row must not undo the rows before it, nor leave anything of its own behind.
+            const invitation = q.savepoint(() =>
+              invitations.createIn(
+                q,
+                organisationId,
+                {
+                  email: row.email,
+                  displayName: row.name,
+                  role: row.role as ImportRole,
+                  tier: row.seatTier!,
+                },
+                actor,
+              ),
             );
             return {
               ...base,

@@ -337,7 +337,7 @@ export function createSeatRequests({
             member.seatState === 'unassigned')
         ) {
           if (!(member.seatState === 'seated' && member.tierId === tierId)) {
-            memberAdmin.changeTier(organisationId, member.id, tierId, actor);
+            memberAdmin.changeTierIn(q, organisationId, member.id, tierId, actor);
           }
         } else if (member) {
           throw new ConflictError(
@@ -347,7 +347,8 @@ export function createSeatRequests({
           );
         } else {
           try {
-            invitations.create(
+            invitations.createIn(
+              q,
               organisationId,
               { email: request.email, displayName: request.displayName, role: 'user', tier: tierId },
               actor,
