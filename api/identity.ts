@@ -412,11 +412,12 @@ export function identityRoutes(deps: {
         const { requireSso, ...provisioning } = body;
         // One transaction: every setting given changes, or none does.
         return ok(
-          sso.atomically(() => {
-            if (requireSso !== undefined) sso.setRequireSso(caller.organisationId, requireSso, caller.actor);
+          sso.atomically((q) => {
+            if (requireSso !== undefined)
+              sso.setRequireSsoIn(q, caller.organisationId, requireSso, caller.actor);
             return identityView(
-              directory.configureIdentity(caller.organisationId, defined(provisioning), caller.actor),
-              sso.requiresSso(caller.organisationId, caller.actor),
+              directory.configureIdentityIn(q, caller.organisationId, defined(provisioning), caller.actor),
+              sso.requiresSsoIn(q, caller.organisationId, caller.actor),
             );
           }),
         );

@@ -76,6 +76,8 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
 
   return {
     createUser: createUser.write,
+    /** The create rule as a step inside the caller's write: many users in one (a bulk load). */
+    createUserIn: users.createUserIn,
     replaceUser: replaceUser.write,
     deleteUser: deleteUser.write,
     getUser: users.getUser,
@@ -93,6 +95,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
     setProvisioningMode: identity.setProvisioningMode,
     identitySettings: identity.identitySettings,
     configureIdentity: identity.configureIdentity,
+    configureIdentityIn: identity.configureIdentityIn,
 
     configureGroupMappings: mappings.configureGroupMappings,
     changeGroupMappings: mappings.changeGroupMappings,

@@ -261,6 +261,38 @@ export function createSsoService({
     return key;
   }
 
+  /** Whether single sign-on is required (owners), read inside the caller's transaction. */
+  function requiresSsoIn(q: Queries, organisationId: number, actor: Actor): boolean {
+    const organisation = requireOrganisation(q, organisationId);
+    requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
+    return organisation.requireSso;
+  }
+
+  /** setRequireSso's rule, inside the caller's transaction. */
+  function setRequireSsoIn(q: Queries, organisationId: number, required: boolean, actor: Actor): void {
+    const organisation = requireOrganisation(q, organisationId);
+    requireRole(q, organisationId, actor, 'owner', 'require single sign-on');
+    if (organisation.requireSso === required) return;
+    if (required && !q.sso.connections(organisationId).some((c) => c.enabled)) {
+      throw new ConflictError(
+        `${organisation.name} has no enabled sign-in connection: add one (and try it) before requiring single sign-on.`,
+        {},
+        'sso_not_configured',
+      );
+    }
+    q.organisations.setRequireSso(organisationId, required);
+    recordAudit(q, {
+      organisationId,
+      at: now().toISO()!,
+      actor,
+      action: 'organisation.require_sso_changed',
+      subjectType: 'organisation',
+      subjectId: organisationId,
+      before: { requireSso: organisation.requireSso },
+      after: { requireSso: required },
+    });
+  }
+
   return {
     /** Adds a connection (owners and the operator). The OIDC client secret is stored apart and never returned. */
     createConnection(
@@ -433,12 +465,9 @@ export function createSsoService({
 
     /** Whether the organisation requires single sign-on (owners; the identity settings show it). */
     requiresSso(organisationId: number, actor: Actor): boolean {
-      return store.read((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
-        return organisation.requireSso;
-      });
+      return store.read((q) => requiresSsoIn(q, organisationId, actor));
     },
+    requiresSsoIn,
 
     /**
      * Requires single sign-on, or stops requiring it (owners and the operator); audited. Turning it
@@ -446,30 +475,9 @@ export function createSsoService({
      * primary owner. Nothing else changes: sessions already open stay open.
      */
     setRequireSso(organisationId: number, required: boolean, actor: Actor): void {
-      store.write((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'require single sign-on');
-        if (organisation.requireSso === required) return;
-        if (required && !q.sso.connections(organisationId).some((c) => c.enabled)) {
-          throw new ConflictError(
-            `${organisation.name} has no enabled sign-in connection: add one (and try it) before requiring single sign-on.`,
-            {},
-            'sso_not_configured',
-          );
-        }
-        q.organisations.setRequireSso(organisationId, required);
-        recordAudit(q, {
-          organisationId,
-          at: now().toISO()!,
-          actor,
-          action: 'organisation.require_sso_changed',
-          subjectType: 'organisation',
-          subjectId: organisationId,
-          before: { requireSso: organisation.requireSso },
-          after: { requireSso: required },
-        });
-      });
+      store.write((q) => setRequireSsoIn(q, organisationId, required, actor));
     },
+    setRequireSsoIn,
 
     /** The SAML connection's service provider keys as owners see them (never a private key). */
     serviceProviderKeys(organisationId: number, connectionId: number, actor: Actor): SpKey[] {
@@ -631,8 +639,11 @@ export function createSsoService({
       });
     },
 
-    /** Runs `work` as one write transaction: changes made together commit together, or none does. */
-    atomically: <T>(work: () => T): T => store.write(() => work()),
+    /**
+     * Runs `work` as one write transaction: changes made together commit together, or none does.
+     * `work` calls the step forms (setRequireSsoIn, …) with the q it is given.
+     */
+    atomically: <T>(work: (q: Queries) => T): T => store.write(work),
 
     /** A fresh key for saveLoginState, when the caller needs it before the state is saved. */
     newLoginStateKey: loginStateKey,

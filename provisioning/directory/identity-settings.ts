@@ -89,6 +89,20 @@ export function createIdentitySettings({ store, clock }: { readonly store: Store
     };
   }
 
+  /** Both settings at once, inside the caller's transaction; answers the settings now in force. */
+  function configureIdentityIn(
+    q: Queries,
+    organisationId: number,
+    change: IdentitySettingsChange,
+    actor: Actor,
+  ) {
+    if (change.provisioningMode !== undefined)
+      setProvisioningModeIn(q, organisationId, change.provisioningMode, actor);
+    if (change.seatExhaustion !== undefined)
+      setSeatExhaustionIn(q, organisationId, change.seatExhaustion, actor);
+    return identitySettingsIn(q, organisationId, actor);
+  }
+
   return {
     /** How members arrive besides manual invitations. */
     setProvisioningMode: (organisationId: number, mode: ProvisioningMode, actor: Actor): void =>
@@ -104,12 +118,7 @@ export function createIdentitySettings({ store, clock }: { readonly store: Store
 
     /** Changes provisioning mode and seat exhaustion policy together, in one write: both or neither. */
     configureIdentity: (organisationId: number, change: IdentitySettingsChange, actor: Actor) =>
-      store.write((q) => {
-        if (change.provisioningMode !== undefined)
-          setProvisioningModeIn(q, organisationId, change.provisioningMode, actor);
-        if (change.seatExhaustion !== undefined)
-          setSeatExhaustionIn(q, organisationId, change.seatExhaustion, actor);
-        return identitySettingsIn(q, organisationId, actor);
-      }),
+      store.write((q) => configureIdentityIn(q, organisationId, change, actor)),
+    configureIdentityIn,
   };
 }

@@ -529,10 +529,10 @@ describe("Lists of one organisation do not hold up another's", () => {
     try {
       // 6,000 users for the scan to look at, made by the directory engine as POST /Users makes them.
       const actor = { type: 'scim_token', tokenId: 0 } as const;
-      ctx.c.store.write(() => {
+      ctx.c.store.write((q) => {
         for (let i = 0; i < 6000; i++) {
           const input = fromScimUser(normaliseResource(oktaUserBody(`u${i}@acme.example`)));
-          ctx.c.directory.createUser(big.id, input, actor);
+          ctx.c.directory.createUserIn(q, big.id, input, actor);
         }
       });
       const bigClient = scimClient(server, scimToken(ctx, big.id));

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { recordAudit } from '../../../audit/record.js';
 import type { AuditEntry } from '../../../db/queries/audit.js';
+import type { Queries } from '../../../db/port.js';
 import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
 
 let ctx: TestContext;
@@ -40,9 +41,12 @@ const entry = (action: string): AuditEntry => ({
   after: { email: 'erin@example.com', role: 'admin', seatState: 'seated', tierId: 'standard' },
 });
 
-/** The newest audit actions and webhook deliveries (by event type) about the member, as stored. */
-function stored(): { actions: string[]; events: string[] } {
-  return ctx.c.store.read((q) => ({
+/**
+ * The newest audit actions and webhook deliveries (by event type) about the member, as stored: in
+ * the caller's transaction when given its q (a read of its own may not open inside a write).
+ */
+function stored(within?: Queries): { actions: string[]; events: string[] } {
+  const read = (q: Queries) => ({
     actions: q.audit
       .search(organisationId, { subjectType: 'member', subjectId: String(memberId) }, { limit: 100 })
       .map((r) => r.action),
@@ -50,7 +54,8 @@ function stored(): { actions: string[]; events: string[] } {
       .deliveries(endpointId, Number.MAX_SAFE_INTEGER, 100)
       .filter((d) => d.memberId === memberId)
       .map((d) => d.eventType),
-  }));
+  });
+  return within ? read(within) : ctx.c.store.read(read);
 }
 
 describe('Recording an audit entry', () => {
@@ -69,7 +74,7 @@ describe('Recording an audit entry', () => {
         ctx.c.store.write((q) => {
           recordAudit(q, entry('member.role_changed'));
           // The row and the event were written inside this transaction, before it failed.
-          assert.equal(stored().events.length, before.events.length + 1);
+          assert.equal(stored(q).events.length, before.events.length + 1);
           throw new Error('the change failed after it was recorded');
         }),
       /the change failed/,
