@@ -73,7 +73,11 @@ import type { Role, SeatState } from '../domain/model.js';
 export interface Store {
   /** The queries outside any transaction, for wiring at start-up; use cases go through write or read. */
   readonly queries: Queries;
-  /** Runs `work` in one write transaction and returns its result; any throw rolls everything back. */
+  /**
+   * Runs `work` in one write transaction and returns its result; any throw rolls everything back.
+   * Never inside another transaction: code that holds a `q` calls step forms with it, and a write
+   * asked for while one is open throws at once (a command called inside another's transaction).
+   */
   write<T>(work: (q: Queries) => T): T;
   /**
    * Runs `work` (synchronous) as one write of a group commit: the batched writes queued in the same
@@ -82,12 +86,11 @@ export interface Store {
    * rolls back only its own savepoint and rejects only its own promise. Every promise settles after
    * the shared commit returned: a resolved write is on disk, and a refusal that rests on an earlier
    * write of the batch is told only once that write is. If the commit fails, every write of the
-   * batch rejects with that error and none is stored. Nested writes inside `work` are savepoints,
-   * as always. Called inside an enclosing write, it is a savepoint of that write, which decides its
-   * durability.
+   * batch rejects with that error and none is stored. Like write, never inside another
+   * transaction: asked for while one is open, it throws at once rather than returning a promise.
    */
   writeBatched<T>(work: (q: Queries) => T): Promise<T>;
-  /** Runs `work` against a consistent snapshot. */
+  /** Runs `work` against a consistent snapshot; like write, never inside another transaction. */
   read<T>(work: (q: Queries) => T): T;
   /** True when the database answers. */
   ping(): boolean;

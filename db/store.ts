@@ -1,8 +1,14 @@
 // The unit of work over SQLite: the Store of db/port.ts, the one way code above db/ reads and
 // writes. A write runs as a single BEGIN IMMEDIATE transaction (the write lock is taken up front,
-// so two processes never deadlock upgrading a read lock), is retried whole if the lock stays busy,
-// and nests as a savepoint inside an enclosing write, so use cases compose (create a member + claim
-// a seat + audit = one commit).
+// so two processes never deadlock upgrading a read lock) and is retried whole if the lock stays busy.
+//
+// The transaction's scope is explicit: every engine operation has a step form that runs inside the
+// caller's transaction, taking the `q` the caller holds (`claimIn(q, …)`), and a command form that
+// opens exactly one (`claim(…)`). Use cases compose by calling step forms with their q (create a
+// member + claim a seat + audit = one commit). A write, batched write or read asked for while a
+// transaction is open is a command called inside another's: NestedTransactionError, thrown at once,
+// and the enclosing write fails with it. Where a failure must not undo earlier work, the caller
+// says so with q.savepoint (a refused seat claim must not undo the refusal's record).
 //
 // A batched write (writeBatched) is the same unit of work with a group commit: the writes queued in
 // one turn of the event loop share one BEGIN IMMEDIATE … COMMIT, and so one fsync, each in its own
@@ -52,8 +58,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   const rollback = db.prepare('ROLLBACK');
 
   function write<T>(work: (q: Queries) => T): T {
-    // Inside an enclosing write this becomes a savepoint of it; retrying is the outer write's job.
-    if (db.inTransaction) return run(() => transaction(work) as T);
+    if (db.inTransaction) throw new NestedTransactionError('write');
     for (let attempt = 1; ; attempt++) {
       try {
         return run(() => transaction.immediate(work) as T);
@@ -68,8 +73,8 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   let scheduled = false;
 
   function writeBatched<T>(work: (q: Queries) => T): Promise<T> {
-    // Inside an enclosing write: a savepoint of it, run now (a throw rejects the promise).
-    if (db.inTransaction) return new Promise<T>((resolve) => resolve(write(work)));
+    // Thrown, not a rejected promise: the enclosing write must fail now, not commit around it.
+    if (db.inTransaction) throw new NestedTransactionError('writeBatched');
     return new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!scheduled) {
@@ -144,14 +149,30 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     queries,
     write,
     writeBatched,
-    read: <T>(work: (q: Queries) => T): T =>
-      db.inTransaction ? work(queries) : (transaction.deferred(work) as T),
+    read: <T>(work: (q: Queries) => T): T => {
+      if (db.inTransaction) throw new NestedTransactionError('read');
+      return transaction.deferred(work) as T;
+    },
     ping: () => (db.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined)?.ok === 1,
     close: () => {
       while (queue.length > 0) flush();
       db.close();
     },
   };
+}
+
+/**
+ * A write, batched write or read asked for while a transaction is open on the connection: a
+ * command was called inside another's transaction. A programming error, so it is thrown at once,
+ * and the enclosing write fails with it: the caller holds a `q` and calls the step form with it.
+ */
+export class NestedTransactionError extends Error {
+  constructor(readonly form: 'write' | 'writeBatched' | 'read') {
+    super(
+      `store.${form} was called while a transaction is open: a command was called inside another's transaction; call its step form with the caller's q.`,
+    );
+    this.name = 'NestedTransactionError';
+  }
 }
 
 function run<T>(fn: () => T): T {
