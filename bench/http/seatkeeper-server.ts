@@ -96,9 +96,9 @@ function seedUsers(args: Record<string, unknown>): { publicIds: string[]; second
   const started = performance.now();
   const publicIds: string[] = [];
   for (let from = 0; from < count; from += BATCH) {
-    c.store.write(() => {
+    c.store.write((q) => {
       for (let i = from; i < Math.min(count, from + BATCH); i++)
-        publicIds.push(c.directory.createUser(organisationId, inputFor(i), actor).publicId);
+        publicIds.push(c.directory.createUserIn(q, organisationId, inputFor(i), actor).publicId);
     });
   }
   return { publicIds, seconds: (performance.now() - started) / 1000 };
