@@ -5,12 +5,10 @@ import { z } from 'zod';
 import { formatMonths } from '../billing/invoicing.js';
 import type { Billing } from '../billing/billing.js';
 import { renderInvoicePdf } from '../billing/invoice-pdf.js';
-import type { BillingContact } from '../db/queries/billing-contacts.js';
+import type { BillingContact, Invoice, InvoiceLine, Quote } from '../domain/records.js';
 import type { RenewalPreview } from '../billing/renewal.js';
 import { ValidationError } from '../domain/errors.js';
 import { fraction } from '../domain/money.js';
-import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
-import type { Quote } from '../db/queries/quotes.js';
 import { created, ok, route, type Answer, type Route } from './route.js';
 import { CalendarDate, Currency, Instant, Minor, RowId } from './schemas.js';
 

@@ -8,7 +8,7 @@ import { foldKey } from '../domain/fold.js';
 import type { Actor } from '../domain/model.js';
 import { SEAT_STATES } from '../domain/model.js';
 import { ValidationError } from '../domain/errors.js';
-import type { GroupMapping } from '../db/queries/group-mappings.js';
+import type { GroupMapping } from '../domain/records.js';
 import type { Directory } from '../provisioning/directory.js';
 import type { ScimTokens } from '../provisioning/scim-tokens.js';
 import {

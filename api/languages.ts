@@ -2,7 +2,7 @@
 // set (GET and PATCH /organisation). Which language is spoken: docs/console.md, "Languages".
 import { z } from 'zod';
 import { LANGUAGES } from '../i18n/index.js';
-import type { Store } from '../db/store.js';
+import type { Store } from '../db/port.js';
 import type { LanguageService } from '../provisioning/languages.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { ok, route, type Route } from './route.js';

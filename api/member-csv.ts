@@ -3,7 +3,7 @@
 // provisioning/member-csv.ts; the file format: docs/api.md, "Member CSV".
 import { z } from 'zod';
 import { MEMBER_SOURCES, ROLES, SEAT_STATES } from '../domain/model.js';
-import type { Member } from '../db/queries/members.js';
+import type { Member } from '../domain/records.js';
 import type { Clock } from '../domain/clock.js';
 import { MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, type MemberCsv } from '../provisioning/member-csv.js';
 import { csvField } from './audit.js';

@@ -4,7 +4,7 @@
 // changed is reported in the answer, next to the others' results (docs/rules.md, "Bulk actions").
 import { z } from 'zod';
 import { DomainError, ValidationError } from '../domain/errors.js';
-import type { Store } from '../db/store.js';
+import type { Store } from '../db/port.js';
 import type { MemberAdmin } from '../provisioning/member-admin.js';
 import { toProblem } from '../server/problem.js';
 import { MemberSchema, memberJson, TierId } from './members.js';

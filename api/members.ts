@@ -2,9 +2,7 @@
 // changes to a member: role, seat tier, unassign, remove. Rules live in provisioning/member-admin.ts.
 import { z } from 'zod';
 import { MEMBER_SOURCES, ROLES, SEAT_STATES } from '../domain/model.js';
-import type { Invitation } from '../db/queries/invitations.js';
-import type { Member } from '../db/queries/members.js';
-import type { Organisation } from '../db/queries/organisations.js';
+import type { Invitation, Member, Organisation } from '../domain/records.js';
 import type { Clock } from '../domain/clock.js';
 import { MAX_MEMBERS_PER_PAGE, type MemberAdmin } from '../provisioning/member-admin.js';
 import { Id, noContent, ok, route, type Route } from './route.js';

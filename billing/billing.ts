@@ -7,15 +7,20 @@ import { currencyDigits } from '../domain/money.js';
 import { termEnd } from '../domain/term.js';
 import { ConflictError, NotFoundError, QuoteError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
-import type { BillingContact } from '../db/queries/billing-contacts.js';
-import type { Contract } from '../db/queries/contracts.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
-import type { Member } from '../db/queries/members.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { Quote, QuoteBasis, QuoteRequest, UpgradeRequest } from '../db/queries/quotes.js';
-import type { PoolTier } from '../db/queries/seat-pools.js';
-import type { Store } from '../db/store.js';
+import type {
+  BillingContact,
+  Contract,
+  Invoice,
+  InvoiceLine,
+  Member,
+  Organisation,
+  PoolTier,
+  Quote,
+  QuoteBasis,
+  QuoteRequest,
+  UpgradeRequest,
+} from '../domain/records.js';
+import type { Queries, Store } from '../db/port.js';
 import { requireOpenContract, requireOrganisation, type OpenContract } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';

@@ -4,11 +4,16 @@ import type { DateTime } from 'luxon';
 import { formatMinor, fraction, multiplyAndRound, type Fraction } from '../domain/money.js';
 import { positionInTerm, termEnd, TERM_MONTHS } from '../domain/term.js';
 import type { Actor } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Contract } from '../db/queries/contracts.js';
-import type { Invoice, InvoiceKind, InvoiceLine, LineAction } from '../db/queries/invoices.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { PoolTier } from '../db/queries/seat-pools.js';
+import type { Queries } from '../db/port.js';
+import type {
+  Contract,
+  Invoice,
+  InvoiceKind,
+  InvoiceLine,
+  LineAction,
+  Organisation,
+  PoolTier,
+} from '../domain/records.js';
 import { ValidationError } from '../domain/errors.js';
 import { recordAudit } from '../audit/record.js';
 

@@ -6,10 +6,8 @@
 import type { Clock } from '../domain/clock.js';
 import type { Actor } from '../domain/model.js';
 import { termEnd } from '../domain/term.js';
-import type { Contract } from '../db/queries/contracts.js';
-import type { InvoiceLine } from '../db/queries/invoices.js';
-import type { PoolTier } from '../db/queries/seat-pools.js';
-import type { Store } from '../db/store.js';
+import type { Contract, InvoiceLine, PoolTier } from '../domain/records.js';
+import type { Store } from '../db/port.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import { issueInvoice, termLines } from './invoicing.js';
 import { recordAudit } from '../audit/record.js';

@@ -2,8 +2,7 @@
 // machine form (for --json, in the admin API's shapes: cli/views.ts) and the text a person reads,
 // with URLs below PUBLIC_BASE_URL. No SQL here: lookups go through the store.
 import type { PurchaseInput } from '../billing/billing.js';
-import type { GroupMapping } from '../db/queries/group-mappings.js';
-import type { Organisation } from '../db/queries/organisations.js';
+import type { GroupMapping, Organisation } from '../domain/records.js';
 import type { OidcConnectionInput, SamlConnectionInput } from '../provisioning/sso.js';
 import { parseIdpMetadata } from '../sso/saml-metadata.js';
 import { readFileSync } from 'node:fs';

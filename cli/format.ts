@@ -1,6 +1,6 @@
 // Plain-text output for people: aligned tables, money with its currency, months as fractions.
 import { formatMonths } from '../billing/invoicing.js';
-import type { Invoice, InvoiceLine } from '../db/queries/invoices.js';
+import type { Invoice, InvoiceLine } from '../domain/records.js';
 import { formatMinor, fraction } from '../domain/money.js';
 
 export type Align = 'left' | 'right';

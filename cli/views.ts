@@ -4,9 +4,7 @@
 // PUBLIC_BASE_URL resolved as the server resolves it.
 import { invoiceSummary, invoiceView, quoteView } from '../api/billing.js';
 import { memberJson } from '../api/members.js';
-import type { GroupMapping } from '../db/queries/group-mappings.js';
-import type { Member } from '../db/queries/members.js';
-import type { Organisation, OrganisationDomain } from '../db/queries/organisations.js';
+import type { GroupMapping, Member, Organisation, OrganisationDomain } from '../domain/records.js';
 import type { ApiTokenView } from '../provisioning/api-tokens.js';
 import type { SsoConnection, SsoConnectionView } from '../provisioning/sso.js';
 import { API_PATH } from '../api/router.js';

@@ -13,7 +13,6 @@ import { startWorker } from '../domain/worker-thread.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Group, ListPage, Member } from '../domain/records.js';
 import type { DirectoryReader } from './port.js';
-export type { DirectoryReader } from './port.js';
 
 export interface ReaderWorkerData {
   readonly databasePath: string;

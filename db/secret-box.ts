@@ -69,8 +69,6 @@ export function parseSecretKeys(text: string): SecretKey[] | string {
   return keys;
 }
 
-export type { SealState } from '../domain/records.js';
-
 export interface SecretBox {
   /** Seals `plaintext` for the row `context` (e.g. `sso_connections.secret:12`) under the current key. */
   seal(plaintext: string, context: string): string;

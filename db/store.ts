@@ -16,7 +16,6 @@
 import type { Db } from './connection.js';
 import { translateSqliteError } from './errors.js';
 import type { Queries, Store } from './port.js';
-export type { Store } from './port.js';
 import { createQueries } from './queries/index.js';
 import { noSecretBox, type SecretBox } from './secret-box.js';
 

@@ -1,6 +1,6 @@
 // Whom a mail speaks to: a member's language (their own choice, else their organisation's default;
 // a mail has no Accept-Language) and the contract's time zone, in which instants are shown.
-import type { Queries } from '../db/queries/index.js';
+import type { Queries } from '../db/port.js';
 import type { Reader } from './messages.js';
 
 export function readerOf(

@@ -4,7 +4,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { OutboxRow } from '../db/queries/outbox.js';
+import type { OutboxRow } from '../domain/records.js';
 
 /** A mail as the worker hands it over: the outbox row, which fixes every header but From. */
 export type OutboundMail = Pick<

@@ -8,9 +8,8 @@
 import type { Clock } from '../domain/clock.js';
 import { DomainError, ForbiddenError, GoneError, ValidationError } from '../domain/errors.js';
 import { hashSecret, newSecret } from '../domain/secrets.js';
-import type { Member } from '../db/queries/members.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { Store } from '../db/store.js';
+import type { Member, Organisation } from '../domain/records.js';
+import type { Store } from '../db/port.js';
 import { signInLinkMail } from '../mail/messages.js';
 import { enqueueMail, isMailAddress } from '../mail/outbox.js';
 import { readerOf } from '../mail/reader.js';

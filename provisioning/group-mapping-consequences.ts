@@ -3,8 +3,8 @@
 // reasons a change needs confirming (it demotes or unseats the owner making it, or it changes what
 // the mappings say about the primary owner, whom they never demote).
 import { roleRank, type Actor, type Role, type SeatState } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Member } from '../db/queries/members.js';
+import type { Queries } from '../db/port.js';
+import type { Member } from '../domain/records.js';
 import { mappedAccess } from './members.js';
 
 export interface MemberChange {

@@ -14,11 +14,14 @@ import {
 } from '../domain/errors.js';
 import { hasRole, LOWEST, type Actor, type Role, type TierChoice } from '../domain/model.js';
 import { hashSecret, newSecret } from '../domain/secrets.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Invitation, InvitationListing, InvitationStatus } from '../db/queries/invitations.js';
-import type { Member } from '../db/queries/members.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type {
+  Invitation,
+  InvitationListing,
+  InvitationStatus,
+  Member,
+  Organisation,
+} from '../domain/records.js';
 import { invitationMail } from '../mail/messages.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { readerOf } from '../mail/reader.js';
@@ -31,7 +34,7 @@ import { endSession, sessionOf, startSession, type StartedSession } from './sess
 import { ssoRequiredError, ssoRequiredFor } from './sso.js';
 import { recordAudit } from '../audit/record.js';
 
-export type { InvitationListing } from '../db/queries/invitations.js';
+export type { InvitationListing } from '../domain/records.js';
 
 /** Says what kind of secret an invitation link carries (and lets secret scanners recognise it). */
 export const INVITATION_SECRET_PREFIX = 'skinv_';

@@ -4,7 +4,7 @@
 import type { Clock } from '../domain/clock.js';
 import { ForbiddenError, NotFoundError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
-import type { Store } from '../db/store.js';
+import type { Store } from '../db/port.js';
 import { chooseLanguage, type Language } from '../i18n/index.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';

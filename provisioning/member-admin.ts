@@ -17,12 +17,15 @@ import {
   ValidationError,
 } from '../domain/errors.js';
 import { hasRole, type Actor, type Role } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Invitation } from '../db/queries/invitations.js';
-import type { Member, MemberFilter, MemberSort } from '../db/queries/members.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { MemberIdentity } from '../db/queries/sso.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type {
+  Invitation,
+  Member,
+  MemberFilter,
+  MemberIdentity,
+  MemberSort,
+  Organisation,
+} from '../domain/records.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import type { SeatPool } from '../seats/seat-pool.js';

@@ -16,9 +16,8 @@ import {
 } from '../domain/errors.js';
 import { foldKey } from '../domain/fold.js';
 import { hasRole, type Actor, type Role } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Member, MemberFilter, MemberSort } from '../db/queries/members.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type { Member, MemberFilter, MemberSort } from '../domain/records.js';
 import { requireOpenContract } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import type { InvitationService } from './invitations.js';

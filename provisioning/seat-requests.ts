@@ -15,9 +15,8 @@ import {
 } from '../domain/errors.js';
 import { hashSecret, newSecret } from '../domain/secrets.js';
 import { type Actor } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { SeatRequest, SeatRequestStatus } from '../db/queries/seat-requests.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type { SeatRequest, SeatRequestStatus } from '../domain/records.js';
 import { enqueueMail } from '../mail/outbox.js';
 import {
   seatRequestDeclinedMail,
@@ -32,7 +31,7 @@ import type { InvitationService } from './invitations.js';
 import type { MemberAdmin } from './member-admin.js';
 import { recordAudit } from '../audit/record.js';
 
-export type { SeatRequest } from '../db/queries/seat-requests.js';
+export type { SeatRequest } from '../domain/records.js';
 
 /** Most requests recorded from sign-in refusals per organisation per hour (the page is public-facing). */
 export const SIGN_IN_REQUESTS_PER_HOUR = 20;

@@ -22,11 +22,8 @@ import {
   SignInRefusedError,
 } from '../domain/errors.js';
 import { HIGHEST, type Actor, type Role } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Member } from '../db/queries/members.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { SsoConnection } from '../db/queries/sso.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type { Member, Organisation, SsoConnection } from '../domain/records.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import type { OwnerNotices } from '../seats/notices.js';
 import type { SeatPool } from '../seats/seat-pool.js';

@@ -6,19 +6,15 @@ import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor, Role } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Organisation } from '../db/queries/organisations.js';
-import type { SpKey } from '../db/queries/saml-sp-keys.js';
-import type { SsoConnection } from '../db/queries/sso.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type { Organisation, SpKey, SsoConnection } from '../domain/records.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { makeSpKeyPair, type SpKeyPair } from '../sso/sp-certificate.js';
 import { onVerifiedDomain, organisationOfVerifiedDomain } from './verified-domains.js';
 import { recordAudit } from '../audit/record.js';
 
-export type { SsoConnection } from '../db/queries/sso.js';
-export type { SpKey } from '../db/queries/saml-sp-keys.js';
+export type { SpKey, SsoConnection } from '../domain/records.js';
 
 export interface SamlConnectionInput {
   readonly protocol: 'saml';

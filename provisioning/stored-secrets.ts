@@ -3,8 +3,8 @@
 // at rest (db/secret-box.ts): sealing what an older release stored in plain text, at every start,
 // and re-sealing everything under the newest key, for `seatkeeper secrets rotate`. Each is one
 // write transaction, so a crash leaves every value either as it was or re-sealed, never lost.
-import type { SealState } from '../db/secret-box.js';
-import type { Store } from '../db/store.js';
+import type { SealState } from '../domain/records.js';
+import type { Store } from '../db/port.js';
 
 export interface ResealOutcome {
   /** Values sealed again under the current key. */

@@ -2,9 +2,8 @@
 import type { DateTime } from 'luxon';
 import { ContractExpiredError, NotFoundError } from '../domain/errors.js';
 import { termEnd } from '../domain/term.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Contract } from '../db/queries/contracts.js';
-import type { Organisation } from '../db/queries/organisations.js';
+import type { Queries } from '../db/port.js';
+import type { Contract, Organisation } from '../domain/records.js';
 
 export interface OpenContract {
   readonly organisation: Organisation;

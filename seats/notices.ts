@@ -4,13 +4,11 @@
 import type { Clock } from '../domain/clock.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { HeldCount } from '../db/queries/seat-pools.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type { HeldCount, Organisation } from '../domain/records.js';
 import { enqueueMail, type MailKind } from '../mail/outbox.js';
 import { noSeatsForSignInMail, seatThresholdMail, type MailContent, type Reader } from '../mail/messages.js';
 import { readerOf } from '../mail/reader.js';
-import type { Organisation } from '../db/queries/organisations.js';
 import { requireOrganisation } from './contract-state.js';
 import { requireRole } from './roles.js';
 import { recordAudit } from '../audit/record.js';

@@ -1,7 +1,7 @@
 // Who may do what: the product's roles table, checked in one place for every use case.
 import { ForbiddenError } from '../domain/errors.js';
 import { hasRole, type Actor, type Role } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
+import type { Queries } from '../db/port.js';
 
 const WHO: Readonly<Record<Role, string>> = {
   primary_owner: 'the primary owner',

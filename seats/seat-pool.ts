@@ -20,11 +20,8 @@ import {
   type SeatState,
   type TierChoice,
 } from '../domain/model.js';
-import type { Queries } from '../db/queries/index.js';
-import type { Invitation } from '../db/queries/invitations.js';
-import type { Member } from '../db/queries/members.js';
-import type { PoolTier } from '../db/queries/seat-pools.js';
-import type { Store } from '../db/store.js';
+import type { Queries, Store } from '../db/port.js';
+import type { Invitation, Member, PoolTier } from '../domain/records.js';
 import { requireOpenContract, type OpenContract } from './contract-state.js';
 import type { OwnerNotices } from './notices.js';
 import { tierUsage, type TierUsage } from './usage.js';

@@ -12,7 +12,7 @@ import type { Clock } from '../domain/clock.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
 import { termEnd } from '../domain/term.js';
-import type { Store } from '../db/store.js';
+import type { Store } from '../db/port.js';
 import { requireOrganisation } from './contract-state.js';
 import { requireRole } from './roles.js';
 

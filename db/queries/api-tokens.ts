@@ -5,7 +5,6 @@ import { createTokenTableQueries, tokenFields, type TokenRowBase } from './beare
 import { mapOptional } from './organisations.js';
 import type { ApiToken, NewApiToken, TokenRole } from '../../domain/records.js';
 import type { ApiTokenQueries } from '../port.js';
-export type { ApiToken, NewApiToken, TokenRole } from '../../domain/records.js';
 
 interface TokenRow extends TokenRowBase {
   role: TokenRole;

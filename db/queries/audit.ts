@@ -5,7 +5,6 @@ import { foldKey } from '../../domain/fold.js';
 import type { Actor } from '../../domain/model.js';
 import type { AuditEntry, AuditFilter, AuditRecord, SeatChange } from '../../domain/records.js';
 import type { AuditQueries } from '../port.js';
-export type { AuditEntry, AuditFilter, AuditRecord, SeatChange } from '../../domain/records.js';
 
 interface AuditRow {
   id: number;

@@ -2,7 +2,6 @@
 import type { Db } from '../connection.js';
 import type { BillingContact } from '../../domain/records.js';
 import type { BillingContactQueries } from '../port.js';
-export type { BillingContact } from '../../domain/records.js';
 
 interface BillingContactRow {
   contact_name: string;

@@ -3,7 +3,6 @@ import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
 import type { Contract } from '../../domain/records.js';
 import type { ContractQueries } from '../port.js';
-export type { Contract } from '../../domain/records.js';
 
 interface ContractRow {
   organisation_id: number;

@@ -6,10 +6,8 @@ import { foldKey } from '../../domain/fold.js';
 import { compileUserFilter, userSortExpression } from '../scim-filter-sql.js';
 import { toMember, type MemberRow } from './members.js';
 import { mapOptional } from './organisations.js';
-export { shownResource, shownUserName } from '../../domain/shown-user.js';
 import type { DirectoryFields, ListPage, Member } from '../../domain/records.js';
 import type { DirectoryUserQueries } from '../port.js';
-export type { DirectoryFields, ListPage } from '../../domain/records.js';
 
 /**
  * Members SCIM shows: every current member of the organisation, whether the provider pushed them or

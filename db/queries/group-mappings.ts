@@ -3,7 +3,6 @@ import type { Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import type { GroupMapping } from '../../domain/records.js';
 import type { GroupMappingQueries } from '../port.js';
-export type { GroupMapping } from '../../domain/records.js';
 
 export function createGroupMappingQueries(db: Db): GroupMappingQueries {
   const list = db.prepare<

@@ -7,7 +7,6 @@ import { compileGroupFilter, groupSortExpression } from '../scim-filter-sql.js';
 import { mapOptional } from './organisations.js';
 import type { Group, GroupMemberRef, ListPage } from '../../domain/records.js';
 import type { GroupQueries } from '../port.js';
-export type { Group, GroupMemberRef } from '../../domain/records.js';
 
 interface GroupRow {
   id: number;

@@ -71,5 +71,3 @@ export function createQueries(db: Db, secrets: SecretBox): Queries {
     seatRequests: createSeatRequestQueries(db),
   };
 }
-
-export type { Queries } from '../port.js';

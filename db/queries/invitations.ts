@@ -9,12 +9,6 @@ import type {
   InvitationStatus,
 } from '../../domain/records.js';
 import type { InvitationQueries } from '../port.js';
-export type {
-  Invitation,
-  InvitationFilter,
-  InvitationListing,
-  InvitationStatus,
-} from '../../domain/records.js';
 
 interface InvitationRow {
   id: number;

@@ -3,7 +3,6 @@ import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
 import type { Invoice, InvoiceKind, LineAction, NewInvoice } from '../../domain/records.js';
 import type { InvoiceQueries } from '../port.js';
-export type { Invoice, InvoiceKind, InvoiceLine, LineAction, NewInvoice } from '../../domain/records.js';
 
 interface InvoiceRow {
   id: number;

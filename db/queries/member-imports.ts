@@ -4,7 +4,6 @@ import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
 import type { MemberImportRecord } from '../../domain/records.js';
 import type { MemberImportQueries } from '../port.js';
-export type { MemberImportRecord } from '../../domain/records.js';
 
 interface Row {
   id: number;

@@ -7,7 +7,6 @@ import type { MemberSource, Role, SeatState } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
 import type { Member, MemberFilter, MemberSort, NewMember } from '../../domain/records.js';
 import type { MemberQueries } from '../port.js';
-export type { Member, MemberFilter, MemberSort, NewMember } from '../../domain/records.js';
 
 /** ORDER BY per sort; each ends in id, so paging is stable. Never active sorts as the oldest. */
 const ORDER_BY: Readonly<Record<MemberSort, string>> = {

@@ -3,7 +3,6 @@
 import type { Db } from '../connection.js';
 import type { NoticeRecipient } from '../../domain/records.js';
 import type { NoticeQueries } from '../port.js';
-export type { NoticeRecipient } from '../../domain/records.js';
 
 export function createNoticeQueries(db: Db): NoticeQueries {
   const thresholds = db.prepare<[number], { notice_thresholds: string }>(

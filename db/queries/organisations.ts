@@ -7,12 +7,6 @@ import type {
   SeatExhaustionPolicy,
 } from '../../domain/records.js';
 import type { OrganisationQueries } from '../port.js';
-export type {
-  Organisation,
-  OrganisationDomain,
-  ProvisioningMode,
-  SeatExhaustionPolicy,
-} from '../../domain/records.js';
 
 interface OrganisationRow {
   id: number;

@@ -5,7 +5,6 @@ import type { Db } from '../connection.js';
 import { createOutboxRows } from './outbox-rows.js';
 import type { NewOutboxRow, OutboxRow } from '../../domain/records.js';
 import type { OutboxQueries } from '../port.js';
-export type { NewOutboxRow, OutboxRow, OutboxState } from '../../domain/records.js';
 
 interface Row {
   id: number;

@@ -4,7 +4,6 @@ import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
 import type { NewOwnershipTransfer, OwnershipTransfer, TransferStatus } from '../../domain/records.js';
 import type { OwnershipTransferQueries } from '../port.js';
-export type { NewOwnershipTransfer, OwnershipTransfer, TransferStatus } from '../../domain/records.js';
 
 interface TransferRow {
   id: number;

@@ -5,7 +5,6 @@ import { actorId } from './audit.js';
 import { mapOptional } from './organisations.js';
 import type { InvoiceLine, NewQuote, Quote, QuoteBasis, QuoteRequest } from '../../domain/records.js';
 import type { QuoteQueries } from '../port.js';
-export type { NewQuote, Quote, QuoteBasis, QuoteRequest, UpgradeRequest } from '../../domain/records.js';
 
 interface QuoteRow {
   id: string;

@@ -4,7 +4,6 @@ import type { Db } from '../connection.js';
 import type { SecretBox } from '../secret-box.js';
 import type { SealState, SpKey, SpKeyStatus } from '../../domain/records.js';
 import type { SamlSpKeyQueries } from '../port.js';
-export type { SpKey, SpKeyStatus } from '../../domain/records.js';
 
 interface KeyRow {
   id: number;

@@ -4,7 +4,6 @@ import type { Db } from '../connection.js';
 import { createTokenTableQueries, tokenFields, type TokenRowBase } from './bearer-tokens.js';
 import type { ScimToken } from '../../domain/records.js';
 import type { ScimTokenQueries } from '../port.js';
-export type { ScimToken } from '../../domain/records.js';
 
 const toToken = (r: TokenRowBase): ScimToken => tokenFields(r);
 

@@ -7,7 +7,6 @@
 import type { Db } from '../connection.js';
 import type { HeldCount, PoolTier } from '../../domain/records.js';
 import type { SeatPoolQueries } from '../port.js';
-export type { HeldCount, PoolTier } from '../../domain/records.js';
 
 interface PoolRow {
   tier_id: string;

@@ -11,13 +11,6 @@ import type {
   SeatRequestTicket,
 } from '../../domain/records.js';
 import type { SeatRequestQueries } from '../port.js';
-export type {
-  NewSeatRequest,
-  SeatRequest,
-  SeatRequestOrigin,
-  SeatRequestStatus,
-  SeatRequestTicket,
-} from '../../domain/records.js';
 
 interface Row {
   id: number;

@@ -4,7 +4,6 @@ import type { Db } from '../connection.js';
 import { mapOptional } from './organisations.js';
 import type { SignInLink } from '../../domain/records.js';
 import type { SignInLinkQueries } from '../port.js';
-export type { SignInLink } from '../../domain/records.js';
 
 interface SignInLinkRow {
   token_hash: string;

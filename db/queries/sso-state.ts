@@ -5,7 +5,6 @@
 import type { Db } from '../connection.js';
 import type { Session } from '../../domain/records.js';
 import type { SsoStateQueries } from '../port.js';
-export type { Session } from '../../domain/records.js';
 
 export function createSsoStateQueries(db: Db): SsoStateQueries {
   const saveRequest = db.prepare<[number, string, string]>(

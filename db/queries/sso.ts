@@ -5,7 +5,6 @@ import type { SecretBox } from '../secret-box.js';
 import { mapOptional } from './organisations.js';
 import type { MemberIdentity, SealState, SsoConnection } from '../../domain/records.js';
 import type { SsoQueries } from '../port.js';
-export type { MemberIdentity, SsoConnection } from '../../domain/records.js';
 
 interface ConnectionRow {
   id: number;

@@ -2,7 +2,6 @@
 import type { Db } from '../connection.js';
 import type { Tier } from '../../domain/records.js';
 import type { TierQueries } from '../port.js';
-export type { Tier } from '../../domain/records.js';
 
 export function createTierQueries(db: Db): TierQueries {
   const all = db.prepare<[], Tier>('SELECT id, name, rank FROM tiers ORDER BY rank DESC');

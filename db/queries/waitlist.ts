@@ -3,7 +3,6 @@ import type { Db } from '../connection.js';
 import { foldKey } from '../../domain/fold.js';
 import type { WaitlistEntry } from '../../domain/records.js';
 import type { WaitlistQueries } from '../port.js';
-export type { WaitlistEntry } from '../../domain/records.js';
 
 export function createWaitlistQueries(db: Db): WaitlistQueries {
   // One row per person: a retried attempt counts up instead of adding a row.

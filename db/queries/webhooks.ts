@@ -17,16 +17,6 @@ import type {
   WebhookEndpointPatch,
 } from '../../domain/records.js';
 import type { WebhookQueries } from '../port.js';
-export type {
-  DeliveryState,
-  LeasedDelivery,
-  NewWebhookEndpoint,
-  NewWebhookEvent,
-  WebhookAttempt,
-  WebhookDelivery,
-  WebhookEndpoint,
-  WebhookEndpointPatch,
-} from '../../domain/records.js';
 
 interface EndpointRow {
   id: number;

@@ -3,7 +3,7 @@
 // tokens of every role.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import type { OutboxRow } from '../../db/queries/outbox.js';
+import type { OutboxRow } from '../../domain/records.js';
 import { HIGHEST, OPERATOR, type Role } from '../../domain/model.js';
 import type { ApiWorld } from './api.js';
 

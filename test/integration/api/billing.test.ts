@@ -3,7 +3,7 @@
 import assert from '../../helpers/assert.js';
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { previewRenewal } from '../../../billing/renewal.js';
-import type { Contract } from '../../../db/queries/contracts.js';
+import type { Contract } from '../../../domain/records.js';
 import { apiWorld, problem, type ApiWorld, pointers } from '../../helpers/api.js';
 import { storedState } from '../../helpers/org-state.js';
 

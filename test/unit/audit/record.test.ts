@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { recordAudit } from '../../../audit/record.js';
-import type { AuditEntry } from '../../../db/queries/audit.js';
+import type { AuditEntry } from '../../../domain/records.js';
 import type { Queries } from '../../../db/port.js';
 import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
 

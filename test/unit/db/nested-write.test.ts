@@ -7,7 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../db/connection.js';
 import { migrate } from '../../../db/migrate.js';
-import { createStore, NestedTransactionError, type Store } from '../../../db/store.js';
+import type { Store } from '../../../db/port.js';
+import { createStore, NestedTransactionError } from '../../../db/store.js';
 import { tempDir } from '../../helpers/fixtures.js';
 
 const dir = tempDir('seatkeeper-nested-write-');

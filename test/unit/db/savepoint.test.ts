@@ -6,7 +6,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../db/connection.js';
 import { migrate } from '../../../db/migrate.js';
-import { createStore, type Store } from '../../../db/store.js';
+import type { Store } from '../../../db/port.js';
+import { createStore } from '../../../db/store.js';
 import { tempDir } from '../../helpers/fixtures.js';
 
 const dir = tempDir('seatkeeper-savepoint-');

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../../../domain/errors.js';
 import { OPERATOR, type Actor } from '../../../domain/model.js';
-import type { SeatExhaustionPolicy } from '../../../db/queries/organisations.js';
+import type { SeatExhaustionPolicy } from '../../../domain/records.js';
 import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
 
 describe('Identity settings', () => {

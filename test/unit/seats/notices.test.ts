@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { ForbiddenError, SignInRefusedError, ValidationError } from '../../../domain/errors.js';
 import { HIGHEST, LOWEST, OPERATOR, type Actor } from '../../../domain/model.js';
-import type { Member } from '../../../db/queries/members.js';
+import type { Member } from '../../../domain/records.js';
 import type { Queries } from '../../../db/port.js';
 import type { ExternalIdentity } from '../../../provisioning/identity.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';

@@ -24,11 +24,7 @@ import { DateTime } from 'luxon';
 import { DomainError, NotFoundError, SeatLimitError } from '../../../domain/errors.js';
 import { OPERATOR, type Actor, type Role, type SeatState, type TierChoice } from '../../../domain/model.js';
 import { termEnd } from '../../../domain/term.js';
-import type { AuditRecord } from '../../../db/queries/audit.js';
-import type { Invitation } from '../../../db/queries/invitations.js';
-import type { Invoice } from '../../../db/queries/invoices.js';
-import type { Member } from '../../../db/queries/members.js';
-import type { PoolTier } from '../../../db/queries/seat-pools.js';
+import type { AuditRecord, Invitation, Invoice, Member, PoolTier } from '../../../domain/records.js';
 import type { SeatlessState } from '../../../seats/seat-pool.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
 

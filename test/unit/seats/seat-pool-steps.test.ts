@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { SeatLimitError } from '../../../domain/errors.js';
 import { HIGHEST, OPERATOR, type TierChoice } from '../../../domain/model.js';
-import type { Member } from '../../../db/queries/members.js';
+import type { Member } from '../../../domain/records.js';
 import { NestedTransactionError } from '../../../db/store.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
 

@@ -10,9 +10,7 @@ import {
   ValidationError,
 } from '../../../domain/errors.js';
 import { HIGHEST, LOWEST, OPERATOR, type Actor, type Role, type TierChoice } from '../../../domain/model.js';
-import type { AuditRecord } from '../../../db/queries/audit.js';
-import type { Invitation } from '../../../db/queries/invitations.js';
-import type { Member } from '../../../db/queries/members.js';
+import type { AuditRecord, Invitation, Member } from '../../../domain/records.js';
 import { INVITATION_TTL_DAYS } from '../../../seats/seat-pool.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
 

@@ -1,7 +1,7 @@
 // Which webhook event types an audit entry stands for (webhooks/events.ts, docs/webhooks.md).
 import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import type { AuditEntry } from '../../../db/queries/audit.js';
+import type { AuditEntry } from '../../../domain/records.js';
 import { eventTypesOf } from '../../../webhooks/events.js';
 
 const entry = (action: string, before?: unknown, after?: unknown): AuditEntry => ({
