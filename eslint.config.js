@@ -1,7 +1,9 @@
 // Lint rules that catch what the compiler does not: stray console output (logs go through the
-// injected logger), floating promises, and unused code.
+// injected logger), floating promises, unused code, and imports across the layers of README.md's
+// Architecture section (eslint.layers.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './eslint.layers.js';
 
 export default tseslint.config(
   {
@@ -44,4 +46,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
+  ...layers,
 );

@@ -67,6 +67,7 @@ describe('layer rules', () => {
       ['mail/probe.ts', '../seats/seat-pool.js'],
       ['webhooks/probe.ts', '../provisioning/members.js'],
       ['scim/probe.ts', '../server/app.js'],
+      ['api/probe.ts', '../server/container.js'],
       ['db/queries/probe.ts', '../../seats/seat-pool.js'],
       ['db/probe.ts', '../net/outbound.js'],
     ]) {
