@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../db/connection.js';
 import { migrate } from '../../../db/migrate.js';
 import type { Store } from '../../../db/port.js';
-import { createStore, type StoreOptions } from '../../../db/store.js';
+import { createStore, NestedTransactionError, type StoreOptions } from '../../../db/store.js';
 import { tempDir } from '../../helpers/fixtures.js';
 
 const dir = tempDir('seatkeeper-store-');
@@ -120,16 +120,16 @@ describe('store.writeBatched (group commit)', () => {
     assert.deepEqual(w.committedRows(), ['a', 'c']);
   });
 
-  test('When a write nests store.write and catches its failure, then only the nested savepoint is rolled back', async () => {
-    const result = await w.store.writeBatched(() => {
+  test('When a batched write wraps a part in q.savepoint and catches its failure, then only that part is rolled back', async () => {
+    const result = await w.store.writeBatched((q) => {
       w.insert('outer');
       try {
-        w.store.write(() => {
+        q.savepoint(() => {
           w.insert('inner');
           throw new Error('inner fails');
         });
       } catch {
-        // the nested write is undone; the outer one goes on
+        // the savepoint is undone; the write goes on
       }
       return w.ownRows();
     });
@@ -221,16 +221,21 @@ describe('store.writeBatched (group commit)', () => {
     assert.deepEqual(seen, ['first']);
   });
 
-  test('When a batched write is made inside an enclosing write, then it is a savepoint of that write, rolled back with it', async () => {
-    let nested: Promise<void> | undefined;
+  test('When a batched write is asked for inside an enclosing write, then it is refused at once and the enclosing write stores nothing', async () => {
+    let refusal: unknown;
     assert.throws(() =>
       w.store.write(() => {
-        nested = w.store.writeBatched(() => w.insert('nested'));
-        assert.deepEqual(w.ownRows(), ['nested'], 'it ran at once, inside the enclosing write');
+        w.insert('enclosing');
+        try {
+          void w.store.writeBatched(() => w.insert('nested'));
+        } catch (error) {
+          refusal = error;
+        }
         throw new Error('the enclosing write fails');
       }),
     );
-    await nested;
+    assert.ok(refusal instanceof NestedTransactionError, String(refusal));
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(w.committedRows(), []);
   });
 
