@@ -1,8 +1,10 @@
 // The layer rules of README.md's Architecture section, as import restrictions per folder: data flows
 // one way, edges (scim/, sso/, api/, console/, cli/) → engine (provisioning/, billing/) → seats/ →
 // mail/, webhooks/, audit/ → the storage port (db/port.ts), with domain/ as the shared vocabulary
-// beneath everything. Nothing imports upward, and only the composition roots (server/, cli/main.ts,
-// cli/backup.ts, test/, bench/, demo/, scripts/) build storage from db/'s implementation modules.
+// beneath everything. The edges share http/ (session cookies, problem JSON); every layer may use
+// runtime/ (logger, worker threads, the outbox run loop), net/ and i18n/, which import only domain/.
+// Nothing imports upward, and only the composition roots (server/, cli/main.ts, cli/backup.ts,
+// test/, bench/, demo/, scripts/) build storage from db/'s implementation modules.
 // eslint.config.js applies these; test/unit/lint/layers.test.ts checks that each rule fires.
 
 /** An import into one of `folders` (top-level folders), from a file at any depth. */
@@ -16,15 +18,10 @@ const STORAGE = {
 
 const EDGES = ['scim', 'sso', 'api', 'console', 'cli'];
 
-/**
- * server/ modules that lower folders still import (the logger, the session cookie, problem JSON);
- * each belongs below the edges, and is allowed here until it moves there.
- */
-const SERVER_STILL_IMPORTED = '(logger|cookies|problem)\\.js$';
-
 const SERVER = {
-  regex: `^(\\.\\./)+server/(?!${SERVER_STILL_IMPORTED})`,
-  message: 'server/ is the composition root and the HTTP shell: nothing below it imports it.',
+  regex: '^(\\.\\./)+server/',
+  message:
+    'server/ is the composition root and the HTTP shell: nothing below it imports it. What the edges share of HTTP is in http/, the process machinery (logger, worker threads, run loops) in runtime/.',
 };
 
 /** One config object per layer: flat config replaces a rule's options, so each lists all of its own. */
@@ -46,7 +43,7 @@ export const layers = [
     },
   },
   {
-    files: ['net/**', 'i18n/**'],
+    files: ['net/**', 'i18n/**', 'runtime/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -54,7 +51,7 @@ export const layers = [
           patterns: [
             {
               regex: '^(\\.\\./)+(?!domain/)[^./][^/]*/',
-              message: 'net/ and i18n/ import only domain/: every other layer may use them.',
+              message: 'net/, i18n/ and runtime/ import only domain/: every other layer may use them.',
             },
           ],
         },
@@ -77,6 +74,7 @@ export const layers = [
                 'seats',
                 'billing',
                 'provisioning',
+                'http',
                 ...EDGES,
                 'server',
               ),
@@ -98,7 +96,7 @@ export const layers = [
             STORAGE,
             SERVER,
             {
-              regex: into('seats', 'billing', 'provisioning', ...EDGES),
+              regex: into('seats', 'billing', 'provisioning', 'http', ...EDGES),
               message:
                 'mail/, webhooks/ and audit/ sit just above db/: seats/ and the engine use them, never the other way round.',
             },
@@ -117,7 +115,7 @@ export const layers = [
             STORAGE,
             SERVER,
             {
-              regex: into('billing', 'provisioning', ...EDGES),
+              regex: into('billing', 'provisioning', 'http', ...EDGES),
               message:
                 'seats/ is below the engine: billing/ and provisioning/ use the seat pool, not the other way round.',
             },
@@ -136,7 +134,7 @@ export const layers = [
             STORAGE,
             SERVER,
             {
-              regex: into('provisioning', ...EDGES),
+              regex: into('provisioning', 'http', ...EDGES),
               message: 'billing/ is below provisioning/ and the edges: they call it, it never calls them.',
             },
           ],
@@ -155,10 +153,28 @@ export const layers = [
             STORAGE,
             SERVER,
             {
-              // sso/sp-certificate.ts (making a SAML key pair) is still imported by provisioning/sso.ts.
-              regex: `${into(...EDGES)}(?!sp-certificate\\.js$)`,
+              regex: into('http', ...EDGES),
               message:
                 'The engine is protocol-neutral: the edges (scim/, sso/, api/, console/, cli/) call it, never the reverse.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // What the HTTP edges share (session cookies, problem JSON): used by them, above the engine.
+    files: ['http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            STORAGE,
+            SERVER,
+            {
+              regex: into(...EDGES),
+              message: 'http/ serves the edges (scim/, sso/, api/, console/): it never imports one of them.',
             },
           ],
         },

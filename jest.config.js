@@ -36,7 +36,7 @@ export default {
   // With --coverage (npm test): V8's own counters, mapped back to the TypeScript sources.
   coverageProvider: 'v8',
   collectCoverageFrom: [
-    '{api,billing,cli,db,domain,i18n,mail,net,provisioning,scim,seats,server,sso,webhooks}/**/*.ts',
+    '{api,audit,billing,cli,db,domain,http,i18n,mail,net,provisioning,runtime,scim,seats,server,sso,webhooks}/**/*.ts',
     '!**/*.d.ts',
   ],
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ConsoleSignIn } from '../provisioning/console-sign-in.js';
 import type { MemberAdmin } from '../provisioning/member-admin.js';
 import type { OwnershipService, TransferView } from '../provisioning/ownership.js';
-import { sessionSecret, setSessionCookie } from '../server/cookies.js';
+import { sessionSecret, setSessionCookie } from '../http/cookies.js';
 import { LinkToken } from './invitations.js';
 import {
   MemberId,

@@ -10,11 +10,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { AuthError, ForbiddenError } from '../domain/errors.js';
 import type { ApiTokens } from '../provisioning/api-tokens.js';
-import type { SessionCookieReader, SignedInSession } from '../server/cookies.js';
+import type { SessionCookieReader, SignedInSession } from '../http/cookies.js';
 import type { ApiCaller } from './route.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
-export { SESSION_COOKIE } from '../server/cookies.js';
+export { SESSION_COOKIE } from '../http/cookies.js';
 
 /** The anti-forgery token of a session: a one-way function of its secret, so nothing is stored. */
 export function csrfToken(sessionSecret: string): string {

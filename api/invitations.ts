@@ -6,7 +6,7 @@ import {
   type InvitationListing,
   type InvitationService,
 } from '../provisioning/invitations.js';
-import { sessionSecret, setSessionCookie } from '../server/cookies.js';
+import { sessionSecret, setSessionCookie } from '../http/cookies.js';
 import { memberJson, organisationJson, paging, SignedInSchema, TierId } from './members.js';
 import { created, Id, noContent, ok, route, type Route } from './route.js';
 import { Instant, PageInfo, RoleName, RowId } from './schemas.js';

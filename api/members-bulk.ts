@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DomainError, ValidationError } from '../domain/errors.js';
 import type { Store } from '../db/port.js';
 import type { MemberAdmin } from '../provisioning/member-admin.js';
-import { toProblem } from '../server/problem.js';
+import { toProblem } from '../http/problem.js';
 import { MemberSchema, memberJson, TierId } from './members.js';
 import { ok, route, type Route } from './route.js';
 

@@ -8,8 +8,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { z } from 'zod';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { hasRole } from '../domain/model.js';
-import type { Logger } from '../server/logger.js';
-import { sendProblem } from '../server/problem.js';
+import type { Logger } from '../runtime/logger.js';
+import { sendProblem } from '../http/problem.js';
 import { whoMay } from '../seats/roles.js';
 import type { Authenticator } from './auth.js';
 import { openApiDocument } from './openapi.js';

@@ -5,7 +5,7 @@ import { SEAT_STATES } from '../domain/model.js';
 import { LANGUAGES } from '../i18n/index.js';
 import type { LanguageService } from '../provisioning/languages.js';
 import type { Sessions } from '../provisioning/sessions.js';
-import { clearSessionCookie, createSessionCookieReader, sessionSecret } from '../server/cookies.js';
+import { clearSessionCookie, createSessionCookieReader, sessionSecret } from '../http/cookies.js';
 import { csrfToken } from './auth.js';
 import { noContent, ok, route, type Route } from './route.js';
 import { RoleName, RowId } from './schemas.js';

@@ -16,7 +16,7 @@ import { openDatabase, type Db } from '../db/connection.js';
 import { systemClock } from '../domain/clock.js';
 import { HIGHEST, OPERATOR } from '../domain/model.js';
 import { buildContainer, type Container } from '../server/container.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger } from '../runtime/logger.js';
 import { benchOrganisation } from './fixture.js';
 import {
   combine,

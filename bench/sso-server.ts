@@ -22,7 +22,7 @@ import { systemClock } from '../domain/clock.js';
 import { OPERATOR } from '../domain/model.js';
 import { createApp } from '../server/app.js';
 import { buildContainer } from '../server/container.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger } from '../runtime/logger.js';
 import { announce, listenLocal, serveCommands, statusCounter } from './http/child-side.js';
 
 type Options = { readonly mode: 'seatkeeper'; readonly databasePath: string } | { readonly mode: 'echo' };

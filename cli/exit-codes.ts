@@ -1,5 +1,5 @@
 // The operator command's answer to a failure: its exit status, the stable code --json prints, and
-// the hint under the message. The one place the CLI maps errors, as server/problem.ts does for the
+// the hint under the message. The one place the CLI maps errors, as http/problem.ts does for the
 // admin API and scim/errors.ts for SCIM.
 import {
   AuthError,

@@ -10,7 +10,7 @@ import { FixedClock, systemClock } from '../domain/clock.js';
 import { parseConfig } from '../server/config.js';
 import { buildContainer } from '../server/container.js';
 import { withEnvFile } from '../server/env-file.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger } from '../runtime/logger.js';
 import { isFileCommand, parseCommandLine, USAGE, wantsJson } from './args.js';
 import { runFileCommand } from './backup.js';
 import { prepareCommand, type Output } from './commands.js';

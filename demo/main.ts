@@ -13,7 +13,7 @@ import { OPERATOR } from '../domain/model.js';
 import { createApp } from '../server/app.js';
 import { parseConfig } from '../server/config.js';
 import { buildContainer } from '../server/container.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger } from '../runtime/logger.js';
 import { startIdentityProvider } from './identity-provider.js';
 
 const DATA_DIR = resolve(process.env.DEMO_DIR ?? join('data', 'demo'));

@@ -15,11 +15,11 @@ import {
   type DeliveryLoop,
   type DeliveryOutcome,
   type DeliveryRunResult,
-} from '../domain/delivery-loop.js';
+} from '../runtime/delivery-loop.js';
 import type { Clock } from '../domain/clock.js';
 import type { OutboxRow } from '../domain/records.js';
 import type { Store } from '../db/port.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { isPermanentFailure, SMTP_TIMEOUTS_MS, type MailTransport } from './transport.js';
 
 /** Retry timing (RFC 5321 §4.5.4.1 asks senders to back off rather than retry at once). */

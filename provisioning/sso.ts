@@ -10,7 +10,7 @@ import type { Queries, Store } from '../db/port.js';
 import type { Organisation, SpKey, SsoConnection } from '../domain/records.js';
 import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
-import { makeSpKeyPair, type SpKeyPair } from '../sso/sp-certificate.js';
+import { makeSpKeyPair, type SpKeyPair } from './sp-certificate.js';
 import { onVerifiedDomain, organisationOfVerifiedDomain } from './verified-domains.js';
 import { recordAudit } from '../audit/record.js';
 

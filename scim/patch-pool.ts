@@ -16,7 +16,7 @@
 // One pool per process, started at the first PATCH. Idle threads are unref'd, so they never keep
 // the process alive; a thread that dies fails the PATCH it held, and the next PATCH starts a new one.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../domain/worker-thread.js';
+import { startWorker } from '../runtime/worker-thread.js';
 import { ScimError, type ScimType } from './errors.js';
 import type { PatchOperation } from './normalise.js';
 

@@ -7,7 +7,7 @@ import type { Actor } from '../domain/model.js';
 import { AuthError, ConflictError, PreconditionFailedError, ValidationError } from '../domain/errors.js';
 import type { Directory, Group } from '../provisioning/directory.js';
 import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { errorBody, ScimError, toScimError } from './errors.js';
 import { parseAttributePath, parseFilter, type FilterNode } from './filter.js';
 import { applyUserPatch, groupChanges, isObject, normalisePatch, normaliseResource } from './normalise.js';

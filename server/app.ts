@@ -2,7 +2,7 @@
 // never reads the environment, so tests run the real app on an ephemeral port.
 import express, { type Express } from 'express';
 import { createAuthenticator, type Authenticator } from '../api/auth.js';
-import { createSessionCookieReader } from './cookies.js';
+import { createSessionCookieReader } from '../http/cookies.js';
 import { API_PATH, createApiRouter } from '../api/router.js';
 import { allRoutes, type RouteDeps } from '../api/routes.js';
 import { CONSOLE_PATH, createConsoleRouter } from '../console/server.js';
@@ -11,7 +11,7 @@ import { createSsoRouter, SSO_PATH } from '../sso/router.js';
 import type { Config } from './config.js';
 import type { Container } from './container.js';
 import { createOperationsRouter, noteCaller, observeRequests } from './operations.js';
-import { notFoundHandler, problemHandler } from './problem.js';
+import { notFoundHandler, problemHandler } from '../http/problem.js';
 
 export type AppDeps = Container & {
   readonly config: Pick<Config, 'publicBaseUrl' | 'scimRateLimit'> &

@@ -5,7 +5,7 @@
 // proxy with oversized cookies) learns what was wrong and the operator can see it happen.
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 interface Refusal {
   readonly status: number;

@@ -9,7 +9,7 @@
 // Metrics: each worker counts its own requests; a scrape, which reaches one worker, is answered
 // with every worker's metrics, gathered here (server/metrics.ts).
 import cluster, { type Worker } from 'node:cluster';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { serveClusterMetrics } from './metrics.js';
 
 /** A worker that cannot listen says so before it exits; the primary then stops the cluster. */

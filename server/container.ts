@@ -46,7 +46,7 @@ import {
   type WebhookConfig,
 } from './config.js';
 import { createHealth } from './health.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { loadSecretKeys, type LoadedKeys } from './secret-keys.js';
 import { createMetrics } from './metrics.js';
 

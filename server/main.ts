@@ -8,7 +8,7 @@ import { migrate } from '../db/migrate.js';
 import { runPrimary } from './cluster.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { withEnvFile } from './env-file.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../runtime/logger.js';
 import { serve } from './serve.js';
 function loadConfig(): Config {
   try {

@@ -11,7 +11,7 @@ import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, R
 import type { Clock } from '../domain/clock.js';
 import type { DatabaseStats, OutboxTotals, SeatTotals } from '../db/stats.js';
 import type { InvitationEvent } from '../seats/seat-pool.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export interface MetricsOptions {
   readonly stats: DatabaseStats;

@@ -7,9 +7,9 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Actor } from '../domain/model.js';
 import type { Health } from './health.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { scimOperation, type Metrics } from './metrics.js';
-import { sendProblem } from './problem.js';
+import { sendProblem } from '../http/problem.js';
 
 /** The operator's endpoints: answered without authentication (but /metrics, with a token set). */
 export const PROBE_PATHS: readonly string[] = ['/livez', '/readyz', '/healthz', '/metrics'];

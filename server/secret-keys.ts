@@ -22,7 +22,7 @@ import {
   type SecretKey,
 } from '../db/secret-box.js';
 import type { SecretsConfig } from './config.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export const DEFAULT_KEY_FILE = 'secrets.key';
 

@@ -10,7 +10,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { answerClientErrors } from './client-errors.js';
 import { buildContainer } from './container.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { clusterMetricsText } from './metrics.js';
 import { LISTEN_FAILED, type ListenFailed } from './cluster.js';
 

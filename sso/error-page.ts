@@ -1,5 +1,5 @@
 // The one place single sign-on errors become answers: each error a page with a clear message, its
-// stable code and a way on, and the HTTP status its kind calls for, as server/problem.ts is for the
+// stable code and a way on, and the HTTP status its kind calls for, as http/problem.ts is for the
 // admin API. The domain errors say what broke; only this module knows HTTP. Rejections of an
 // answer from the identity provider are audited (once: the sign-in command records those it met).
 import type { ErrorRequestHandler, Request, Response } from 'express';
@@ -12,7 +12,7 @@ import {
 } from '../domain/errors.js';
 import { escapeHtml, t, tOr, type Language } from '../i18n/index.js';
 import type { SsoConnection } from '../provisioning/sso.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { SsoError, type SsoErrorCode } from './errors.js';
 import { askForSeat, notSignedIn, page, signInAgain } from './pages.js';
 

@@ -21,14 +21,14 @@ import type { LanguageService } from '../provisioning/languages.js';
 import type { Sessions } from '../provisioning/sessions.js';
 import type { CheckedAnswer, SignIn, SignInOutcome } from '../provisioning/sign-in.js';
 import { LOGIN_STATE_TTL_MINUTES, type SsoConnection, type SsoService } from '../provisioning/sso.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import {
   clearSessionCookie,
   cookieValue,
   createSessionCookieReader,
   sessionSecret,
   setSessionCookie,
-} from '../server/cookies.js';
+} from '../http/cookies.js';
 import { OIDC_CALLBACK_PATH, SSO_PATH, ssoEndpoints } from './endpoints.js';
 import { SsoError } from './errors.js';
 import { createSsoErrorHandler, rejectionRecorded, type Speak } from './error-page.js';

@@ -7,7 +7,7 @@ import { SsoError } from './errors.js';
 import type { SamlConnectionConfig } from './saml.js';
 import { CONTENT_ENCRYPTION, KEY_TRANSPORT_RSA_OAEP } from './saml-encryption.js';
 import { child, children, elements, NS, nonEmpty, parseXml, textOf } from './saml-xml.js';
-import { certificateBody } from './sp-certificate.js';
+import { certificateBody } from '../provisioning/sp-certificate.js';
 
 export const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 export const NAMEID_PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';

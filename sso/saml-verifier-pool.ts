@@ -12,7 +12,7 @@
 // queueing without bound.
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../domain/worker-thread.js';
+import { startWorker } from '../runtime/worker-thread.js';
 import type { DateTime } from 'luxon';
 import { SsoError, type SsoErrorCode } from './errors.js';
 import type { SamlConnectionConfig, SamlVerifier, VerifiedSamlResponse } from './saml.js';

@@ -12,9 +12,9 @@ import type { DateTime } from 'luxon';
 import { afterFailure, type Backoff } from '../domain/backoff.js';
 import type { Clock } from '../domain/clock.js';
 import { OutboundRefusedError } from '../domain/errors.js';
-import { createDeliveryLoop, type DeliveryLoop, type DeliveryOutcome } from '../domain/delivery-loop.js';
+import { createDeliveryLoop, type DeliveryLoop, type DeliveryOutcome } from '../runtime/delivery-loop.js';
 import type { Store } from '../db/port.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { deliveryHeaders } from './signature.js';
 
 export const WEBHOOK_RETRY = {

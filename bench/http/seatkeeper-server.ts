@@ -18,7 +18,7 @@ import { fromScimUser } from '../../scim/representation.js';
 import { tierUsage } from '../../seats/usage.js';
 import { createApp } from '../../server/app.js';
 import { buildContainer } from '../../server/container.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger } from '../../runtime/logger.js';
 import { DOMAIN, oktaUserBody } from './bodies.js';
 import { announce, listenLocal, serveCommands, statusCounter } from './child-side.js';
 

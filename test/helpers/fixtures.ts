@@ -11,7 +11,7 @@ import type { NewOrganisation } from '../../provisioning/organisations.js';
 import { createApp } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
 import { buildContainer, type Container, type ContainerOptions } from '../../server/container.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger } from '../../runtime/logger.js';
 
 export interface TestContext {
   readonly dir: string;

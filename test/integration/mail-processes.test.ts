@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { FixedClock } from '../../domain/clock.js';
 import { enqueueMail } from '../../mail/outbox.js';
 import { buildContainer, type Container } from '../../server/container.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger } from '../../runtime/logger.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp.js';
 import type { MailerMessage } from '../helpers/processes/mailer.js';

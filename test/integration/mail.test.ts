@@ -11,7 +11,7 @@ import { invitationMail } from '../../mail/messages.js';
 import { createFileTransport } from '../../mail/transport.js';
 import { MAIL_RETRY, retryDelayMs } from '../../mail/worker.js';
 import { buildContainer } from '../../server/container.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger } from '../../runtime/logger.js';
 import { setup, type TestContext } from '../helpers/fixtures.js';
 import { parseMail, startSmtp, type TestSmtpServer } from '../helpers/smtp.js';
 

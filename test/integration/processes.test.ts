@@ -12,7 +12,7 @@ import { openDatabase } from '../../db/connection.js';
 import { FixedClock } from '../../domain/clock.js';
 import { OPERATOR } from '../../domain/model.js';
 import { buildContainer } from '../../server/container.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger } from '../../runtime/logger.js';
 import { exampleOrganisation, tempDir } from '../helpers/fixtures.js';
 import { WORKER_NOW, type WorkerMessage } from '../helpers/processes/protocol.js';
 

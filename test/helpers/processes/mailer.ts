@@ -8,7 +8,7 @@
 import { enqueueMail } from '../../../mail/outbox.js';
 import { FixedClock } from '../../../domain/clock.js';
 import { buildContainer } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { args, describeError, waitForGo, WORKER_NOW } from './protocol.js';
 
 export type MailerMessage =

@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline';
 import { FixedClock } from '../../../domain/clock.js';
 import { buildContainer, type Container } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 
 /** Inside the example contract's first term (it starts on 2026-01-01 and auto-renews). */
 export const WORKER_NOW = '2026-03-01T09:00:00Z';

@@ -13,7 +13,7 @@ import { loadMigrations } from '../../../db/migrate.js';
 import { FixedClock } from '../../../domain/clock.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { exampleOrganisation, tempDir } from '../../helpers/fixtures.js';
 import { cli } from '../../helpers/server-main-process.js';
 import { WORKER_NOW, type WorkerMessage } from '../../helpers/processes/protocol.js';

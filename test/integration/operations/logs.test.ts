@@ -10,7 +10,7 @@ import { csrfToken } from '../../../api/auth.js';
 import { FixedClock } from '../../../domain/clock.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer, type Container } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { exampleOrganisation, tempDir, TEST_OUTBOUND, type RunningServer } from '../../helpers/fixtures.js';
 import { oidcSignIn, startOidcConnection, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { serveApp } from '../../helpers/operations.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { FixedClock } from '../../../domain/clock.js';
 import { LOWEST, OPERATOR } from '../../../domain/model.js';
 import { buildContainer } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { scimOperation, scimOutcome } from '../../../server/metrics.js';
 import {
   createExample,

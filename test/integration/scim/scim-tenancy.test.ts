@@ -6,7 +6,7 @@ import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { TOKEN_RECHECK_MS } from '../../../provisioning/scim-tokens.js';
 import { buildContainer } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import {
   createExample,
   listen,

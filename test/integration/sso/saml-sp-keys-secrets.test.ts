@@ -11,7 +11,7 @@ import { FixedClock } from '../../../domain/clock.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { newSecretKey, type SecretKey } from '../../../db/secret-box.js';
 import { buildContainer, type Container } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { exampleOrganisation, tempDir, TEST_OUTBOUND } from '../../helpers/fixtures.js';
 
 describe('SAML SP private keys at rest', () => {

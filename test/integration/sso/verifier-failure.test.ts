@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { OPERATOR } from '../../../domain/model.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { createSsoRouter, SSO_PATH } from '../../../sso/router.js';
 import { exampleOrganisation, setup } from '../../helpers/fixtures.js';
 import { startSamlIdp } from '../../helpers/saml-idp.js';

@@ -9,7 +9,7 @@ import { FixedClock } from '../../../domain/clock.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import { newSecretKey } from '../../../db/secret-box.js';
 import { buildContainer, type Container } from '../../../server/container.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { exampleOrganisation, tempDir, TEST_OUTBOUND } from '../../helpers/fixtures.js';
 import {
   startWebhookReceiver,

@@ -70,6 +70,11 @@ describe('layer rules', () => {
       ['api/probe.ts', '../server/container.js'],
       ['db/queries/probe.ts', '../../seats/seat-pool.js'],
       ['db/probe.ts', '../net/outbound.js'],
+      ['mail/probe.ts', '../server/logger.js'],
+      ['seats/probe.ts', '../http/problem.js'],
+      ['provisioning/probe.ts', '../http/cookies.js'],
+      ['http/probe.ts', '../api/router.js'],
+      ['runtime/probe.ts', '../db/port.js'],
     ]) {
       assert.equal(restricted(file!, source!).length, 1, `${file} → ${source}`);
     }
@@ -84,6 +89,11 @@ describe('layer rules', () => {
       ['seats/probe.ts', '../audit/record.js'],
       ['sso/probe.ts', '../net/outbound.js'],
       ['db/probe.ts', '../domain/errors.js'],
+      ['mail/probe.ts', '../runtime/logger.js'],
+      ['db/probe.ts', '../runtime/worker-thread.js'],
+      ['api/probe.ts', '../http/problem.js'],
+      ['sso/probe.ts', '../http/cookies.js'],
+      ['http/probe.ts', '../provisioning/sessions.js'],
     ]) {
       assert.deepEqual(restricted(file!, source!), [], `${file} → ${source}`);
     }

@@ -1,4 +1,4 @@
-// The error mappers, one per protocol (server/problem.ts, scim/errors.ts, cli/exit-codes.ts): every
+// The error mappers, one per protocol (http/problem.ts, scim/errors.ts, cli/exit-codes.ts): every
 // kind of domain error has an answer in each, the answers are the ones clients rely on, and what is
 // not a domain error is answered as each protocol says.
 import { describe, test } from '@jest/globals';
@@ -24,7 +24,7 @@ import { UsageError } from '../../../cli/args.js';
 import { EXIT_CODES, failureOf } from '../../../cli/exit-codes.js';
 import { SCIM_ANSWERS, ScimError, toScimError } from '../../../scim/errors.js';
 import { ConfigError } from '../../../server/config.js';
-import { PROBLEM_ANSWERS, toProblem } from '../../../server/problem.js';
+import { PROBLEM_ANSWERS, toProblem } from '../../../http/problem.js';
 
 type ErrorType = abstract new (...args: never[]) => DomainError;
 
@@ -42,7 +42,7 @@ describe('Domain errors in each protocol', () => {
   test('When a kind of domain error exists, then the problem, SCIM and exit code tables each answer it', () => {
     assert.ok(KINDS.length >= 13, `found ${KINDS.length} kinds`);
     for (const [name, kind] of KINDS) {
-      assert.ok(rowFor(PROBLEM_ANSWERS, kind), `${name} has no problem answer (server/problem.ts)`);
+      assert.ok(rowFor(PROBLEM_ANSWERS, kind), `${name} has no problem answer (http/problem.ts)`);
       assert.ok(rowFor(SCIM_ANSWERS, kind), `${name} has no SCIM answer (scim/errors.ts)`);
       assert.ok(rowFor(EXIT_CODES, kind), `${name} has no exit code (cli/exit-codes.ts)`);
     }

@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '../../../domain/errors.js';
 import type { SsoConnection } from '../../../provisioning/sso.js';
-import { createLogger } from '../../../server/logger.js';
+import { createLogger } from '../../../runtime/logger.js';
 import { createSsoErrorHandler, rejectionRecorded, ssoErrorStatus } from '../../../sso/error-page.js';
 import { SSO_ERRORS, SsoError, type SsoErrorCode } from '../../../sso/errors.js';
 

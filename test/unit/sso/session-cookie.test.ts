@@ -6,7 +6,7 @@ import request from 'supertest';
 import assert from '../../helpers/assert.js';
 import { AuthError } from '../../../domain/errors.js';
 import { OPERATOR } from '../../../domain/model.js';
-import { createSessionCookieReader, SESSION_COOKIE } from '../../../server/cookies.js';
+import { createSessionCookieReader, SESSION_COOKIE } from '../../../http/cookies.js';
 import { apiWorld, type ApiWorld } from '../../helpers/api.js';
 
 describe('the session cookie reader', () => {

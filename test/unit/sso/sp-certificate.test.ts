@@ -1,4 +1,4 @@
-// The service provider's key pairs: the self-signed certificate sso/sp-certificate.ts writes by
+// The service provider's key pairs: the self-signed certificate provisioning/sp-certificate.ts writes by
 // hand must be one that other X.509 implementations (OpenSSL's command line, node:crypto) read and
 // verify, over the very key it comes with.
 import { execFileSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { certificateBody, makeSpKeyPair, SP_KEY_BITS } from '../../../sso/sp-certificate.js';
+import { certificateBody, makeSpKeyPair, SP_KEY_BITS } from '../../../provisioning/sp-certificate.js';
 
 describe('SAML service provider key pairs', () => {
   test('When a key pair is made, then OpenSSL reads its certificate as a valid self-signed X.509 v3 over that key, with the fingerprint and dates given', async () => {

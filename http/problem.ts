@@ -18,7 +18,7 @@ import {
   TooLargeError,
   ValidationError,
 } from '../domain/errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export interface Problem {
   readonly type: string;
