@@ -2,8 +2,10 @@
 // uses, and the administrators' usage page built on it.
 import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { ForbiddenError } from '../../../domain/errors.js';
+import Database from 'better-sqlite3';
+import { ForbiddenError, NotFoundError } from '../../../domain/errors.js';
 import { OPERATOR, type Actor } from '../../../domain/model.js';
+import { DEFAULT_NOTICE_THRESHOLDS } from '../../../seats/notices.js';
 import { seatUsage, tierUsage } from '../../../seats/usage.js';
 import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
 
@@ -94,5 +96,25 @@ describe('Seat usage', () => {
       () => ctx.c.store.read((q) => seatUsage(q, orgId, { type: 'member', memberId: a.id })),
       ForbiddenError,
     );
+  });
+  test('When the stored notice thresholds were edited by hand into something invalid, then the usage page shows the defaults, as the notices themselves use', () => {
+    const store = (json: string) => {
+      const other = new Database(ctx.databasePath);
+      try {
+        other.prepare('UPDATE organisations SET notice_thresholds = ? WHERE id = ?').run(json, orgId);
+      } finally {
+        other.close();
+      }
+    };
+    const thresholds = () => ctx.c.store.read((q) => seatUsage(q, orgId, OPERATOR)).noticeThresholds;
+    store('[50]');
+    assert.deepEqual(thresholds(), [50], 'a valid stored row is what the page shows');
+    store('[150, "x"');
+    const page = { noticeThresholds: thresholds() };
+    assert.deepEqual(page.noticeThresholds, DEFAULT_NOTICE_THRESHOLDS);
+  });
+
+  test('When the usage of an organisation that does not exist is asked for, then it is refused as not found', () => {
+    assert.throws(() => ctx.c.store.read((q) => seatUsage(q, 987_654, OPERATOR)), NotFoundError);
   });
 });
