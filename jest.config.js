@@ -45,11 +45,9 @@ export default {
   // the coverage; never lower them to make a run pass.
   coverageThreshold: {
     './seats/': { lines: 96, statements: 96, functions: 98, branches: 90 },
-    // Branches 84: the invoice PDF's optional billing-contact fields (billing/invoice-pdf.ts) are
-    // not all drawn by a test yet; raise it again with that test.
-    './billing/': { lines: 95, statements: 95, functions: 98, branches: 84 },
-    './provisioning/': { lines: 95, statements: 95, functions: 97, branches: 86 },
+    './billing/': { lines: 96, statements: 96, functions: 98, branches: 85 },
+    './provisioning/': { lines: 95, statements: 95, functions: 98, branches: 88 },
     './scim/': { lines: 97, statements: 97, functions: 97, branches: 94 },
-    './sso/': { lines: 95, statements: 95, functions: 90, branches: 81 },
+    './sso/': { lines: 95, statements: 95, functions: 91, branches: 83 },
   },
 };
