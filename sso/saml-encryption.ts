@@ -5,7 +5,7 @@
 // signature inside the encryption too. Nothing here trusts what it opens: the assertion inside
 // still has to pass every check of a plain one (anyone can encrypt to a public certificate).
 import { constants, createDecipheriv, privateDecrypt } from 'node:crypto';
-import { DOMParser } from '@xmldom/xmldom';
+import { tryParseXml } from './saml-xml.js';
 
 const NS_XENC = 'http://www.w3.org/2001/04/xmlenc#';
 const NS_DSIG = 'http://www.w3.org/2000/09/xmldsig#';
@@ -117,20 +117,8 @@ function decryptContent(cipher: string, key: Buffer, data: Buffer): string | nul
 }
 
 function parseAssertion(xml: string): Element | null {
-  let failed = false;
-  const doc = new DOMParser({
-    errorHandler: {
-      warning: () => undefined,
-      error: () => {
-        failed = true;
-      },
-      fatalError: () => {
-        failed = true;
-      },
-    },
-  }).parseFromString(xml, 'text/xml');
-  const root = doc?.documentElement;
-  if (failed || !root || root.namespaceURI !== NS_ASSERTION || root.localName !== 'Assertion') return null;
+  const root = tryParseXml(xml)?.documentElement;
+  if (!root || root.namespaceURI !== NS_ASSERTION || root.localName !== 'Assertion') return null;
   return root;
 }
 

@@ -11,7 +11,8 @@ export const NS = {
   dsig: 'http://www.w3.org/2000/09/xmldsig#',
 } as const;
 
-export function parseXml(xml: string, onError: () => Error): Document {
+/** The document, or null when the text is not well-formed XML (every parser error counts). */
+export function tryParseXml(xml: string): Document | null {
   let failed = false;
   const doc = new DOMParser({
     errorHandler: {
@@ -24,7 +25,12 @@ export function parseXml(xml: string, onError: () => Error): Document {
       },
     },
   }).parseFromString(xml, 'text/xml');
-  if (failed || !doc?.documentElement) throw onError();
+  return failed || !doc?.documentElement ? null : doc;
+}
+
+export function parseXml(xml: string, onError: () => Error): Document {
+  const doc = tryParseXml(xml);
+  if (!doc) throw onError();
   return doc;
 }
 
