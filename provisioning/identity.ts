@@ -19,3 +19,18 @@ export interface ExternalIdentity {
    */
   readonly groups: readonly string[] | 'unknown';
 }
+
+/**
+ * The group names a provider sent, as `groups` holds them: strings only, trimmed, without empty
+ * names or repeats, in the order first sent. SAML attributes and OIDC claims both pass here.
+ */
+export function groupNames(values: readonly unknown[]): string[] {
+  return [
+    ...new Set(
+      values
+        .filter((g): g is string => typeof g === 'string')
+        .map((g) => g.trim())
+        .filter(Boolean),
+    ),
+  ];
+}

@@ -6,7 +6,7 @@ import * as client from 'openid-client';
 import type { Clock } from '../domain/clock.js';
 import { OutboundRefusedError } from '../domain/errors.js';
 import { createOutboundGuard } from '../net/outbound.js';
-import type { ExternalIdentity } from '../provisioning/identity.js';
+import { groupNames, type ExternalIdentity } from '../provisioning/identity.js';
 import { SsoError, type SsoErrorCode } from './errors.js';
 
 /** One OIDC connection as the adapter needs it (the stored JSON config plus the secret). */
@@ -325,14 +325,7 @@ function identityFrom(
   else {
     const raw = groupsSource[groupsClaim];
     const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
-    groups = [
-      ...new Set(
-        list
-          .filter((g): g is string => typeof g === 'string')
-          .map((g) => g.trim())
-          .filter(Boolean),
-      ),
-    ];
+    groups = groupNames(list);
   }
 
   return {

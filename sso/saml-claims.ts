@@ -2,7 +2,7 @@
 // from the connection's map or, where it names none, the common names of each identity provider.
 // Read only from node-saml's profile, which is built from the signed bytes, never the posted ones.
 import type { Profile } from '@node-saml/passport-saml';
-import type { ExternalIdentity } from '../provisioning/identity.js';
+import { groupNames, type ExternalIdentity } from '../provisioning/identity.js';
 import type { SsoError, SsoErrorCode } from './errors.js';
 import type { SamlConnectionConfig } from './saml.js';
 
@@ -83,14 +83,7 @@ export function samlIdentity(
   if (!map.groups || map.groups === ENTRA_GROUPS_OVERAGE) groups = 'unknown';
   else if (attributes[map.groups] === undefined && attributes[ENTRA_GROUPS_OVERAGE] !== undefined)
     groups = 'unknown';
-  else
-    groups = [
-      ...new Set(
-        values(attributes[map.groups])
-          .map((g) => g.trim())
-          .filter(Boolean),
-      ),
-    ];
+  else groups = groupNames(values(attributes[map.groups]));
 
   return {
     connectionId: config.connectionId,
