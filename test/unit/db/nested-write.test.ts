@@ -1,35 +1,12 @@
 // The unit of work's one rule of scope: a write, batched write or read called while another
 // transaction is open on the connection is a programming error (the caller holds a q and must call
 // the step form with it), refused at once; the enclosing write, failing with it, keeps nothing.
-import { afterAll, describe, test } from '@jest/globals';
+import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { openDatabase, type Db } from '../../../db/connection.js';
-import { migrate } from '../../../db/migrate.js';
-import type { Store } from '../../../db/port.js';
-import { createStore, NestedTransactionError } from '../../../db/store.js';
-import { tempDir } from '../../helpers/fixtures.js';
+import { NestedTransactionError } from '../../../db/store.js';
+import { scratchStores } from '../../helpers/scratch-store.js';
 
-const dir = tempDir('seatkeeper-nested-write-');
-const open: Db[] = [];
-afterAll(() => {
-  for (const db of open) if (db.open) db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function world(): { store: Store; insert: (value: string) => void; rows: () => string[] } {
-  const db = openDatabase(join(dir, `nested-${open.length}.db`), { busyTimeoutMs: 5000 });
-  open.push(db);
-  migrate(db);
-  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE)');
-  const insert = db.prepare('INSERT INTO notes (value) VALUES (?)');
-  return {
-    store: createStore(db),
-    insert: (value) => void insert.run(value),
-    rows: () => db.prepare('SELECT value FROM notes ORDER BY id').pluck().all() as string[],
-  };
-}
+const world = scratchStores('seatkeeper-nested-write-');
 
 const refusedAsNested =
   (form: string) =>

@@ -1,34 +1,10 @@
 // q.savepoint over a real SQLite file: the explicit way a write keeps its earlier work when a later
 // part of it fails (a refused seat claim still records the refusal).
-import { afterAll, describe, test } from '@jest/globals';
+import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { openDatabase, type Db } from '../../../db/connection.js';
-import { migrate } from '../../../db/migrate.js';
-import type { Store } from '../../../db/port.js';
-import { createStore } from '../../../db/store.js';
-import { tempDir } from '../../helpers/fixtures.js';
+import { scratchStores } from '../../helpers/scratch-store.js';
 
-const dir = tempDir('seatkeeper-savepoint-');
-const open: Db[] = [];
-afterAll(() => {
-  for (const db of open) if (db.open) db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function world(): { store: Store; insert: (value: string) => void; rows: () => string[] } {
-  const db = openDatabase(join(dir, `savepoint-${open.length}.db`), { busyTimeoutMs: 5000 });
-  open.push(db);
-  migrate(db);
-  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE)');
-  const insert = db.prepare('INSERT INTO notes (value) VALUES (?)');
-  return {
-    store: createStore(db),
-    insert: (value) => void insert.run(value),
-    rows: () => db.prepare('SELECT value FROM notes ORDER BY id').pluck().all() as string[],
-  };
-}
+const world = scratchStores('seatkeeper-savepoint-');
 
 describe('A savepoint inside a write', () => {
   test('When the work in a savepoint throws and the write catches it, then only the savepoint is undone and the rest commits', () => {

@@ -1,40 +1,18 @@
 // The two forms of a directory write command (provisioning/directory/command-forms.ts): a step
 // written once runs in a write of its own or in one write of a group commit, with the same result;
 // a step that ends Refused commits what it recorded, then its command throws.
-import { afterAll, describe, test } from '@jest/globals';
+import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { SeatLimitError } from '../../../domain/errors.js';
 import { OPERATOR } from '../../../domain/model.js';
-import { openDatabase, type Db } from '../../../db/connection.js';
-import { migrate } from '../../../db/migrate.js';
-import type { Queries, Store } from '../../../db/port.js';
-import { createStore } from '../../../db/store.js';
+import type { Queries } from '../../../db/port.js';
 import type { DirectoryUserInput } from '../../../provisioning/directory.js';
 import { commandForms, Refused } from '../../../provisioning/directory/command-forms.js';
-import { createExample, setup, tempDir } from '../../helpers/fixtures.js';
+import { createExample, setup } from '../../helpers/fixtures.js';
+import { scratchStores } from '../../helpers/scratch-store.js';
 import { perTest } from '../../helpers/per-test.js';
 
-const dir = tempDir('seatkeeper-command-forms-');
-const open: Db[] = [];
-afterAll(() => {
-  for (const db of open) if (db.open) db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function world(): { store: Store; insert: (value: string) => void; rows: () => string[] } {
-  const db = openDatabase(join(dir, `forms-${open.length}.db`), { busyTimeoutMs: 5000 });
-  open.push(db);
-  migrate(db);
-  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE)');
-  const insert = db.prepare('INSERT INTO notes (value) VALUES (?)');
-  return {
-    store: createStore(db),
-    insert: (value) => void insert.run(value),
-    rows: () => db.prepare('SELECT value FROM notes ORDER BY id').pluck().all() as string[],
-  };
-}
+const world = scratchStores('seatkeeper-command-forms-');
 
 const refusal = () => new SeatLimitError('acme', ['standard']);
 
