@@ -2,10 +2,12 @@
 // the hint under the message. The one place the CLI maps errors, as http/problem.ts does for the
 // admin API and scim/errors.ts for SCIM.
 import {
+  answerFor,
   AuthError,
   ConflictError,
   ContractExpiredError,
   DomainError,
+  type DomainErrorClass,
   ForbiddenError,
   GoneError,
   NotFoundError,
@@ -33,7 +35,7 @@ export const EXIT_INTERNAL = 70;
  * Exit status per domain error class; the first match wins, so subclasses come before their
  * parents. Every refusal is 1 today: the code printed with it says which rule refused.
  */
-export const EXIT_CODES: readonly (readonly [abstract new (...args: never[]) => DomainError, number])[] = [
+export const EXIT_CODES: readonly (readonly [DomainErrorClass, number])[] = [
   [ValidationError, EXIT_REFUSED],
   [AuthError, EXIT_REFUSED],
   [ForbiddenError, EXIT_REFUSED],
@@ -73,7 +75,7 @@ export function failureOf(error: unknown): Failure {
   }
   if (error instanceof DomainError) {
     // A refusal of a kind the table does not name (one defined outside domain/errors.ts) is still one.
-    const exit = EXIT_CODES.find(([type]) => error instanceof type)?.[1] ?? EXIT_REFUSED;
+    const exit = answerFor(EXIT_CODES, error)?.[1] ?? EXIT_REFUSED;
     return { exit, code: error.code, message: error.message, hint: '' };
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

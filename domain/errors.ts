@@ -21,6 +21,20 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** A kind of domain error, as each protocol's table of answers names it. */
+export type DomainErrorClass = abstract new (...args: never[]) => DomainError;
+
+/**
+ * The answer `table` gives `error`: its first row whose class the error is an instance of. Each
+ * protocol's table (problem JSON, SCIM, exit codes) lists subclasses before their parents.
+ */
+export function answerFor<Row extends readonly [DomainErrorClass, ...unknown[]]>(
+  table: readonly Row[],
+  error: DomainError,
+): Row | undefined {
+  return table.find(([type]) => error instanceof type);
+}
+
 /** The input is malformed or breaks a rule of the request itself. */
 export class ValidationError extends DomainError {
   readonly code: string;

@@ -3,10 +3,12 @@
 // this protocol's, the domain errors carry only their stable codes.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import {
+  answerFor,
   AuthError,
   ConflictError,
   ContractExpiredError,
   DomainError,
+  type DomainErrorClass,
   ForbiddenError,
   GoneError,
   NotFoundError,
@@ -30,11 +32,7 @@ export interface Problem {
 }
 
 /** Status and title per error class; the first match wins, so subclasses come before their parents. */
-export const PROBLEM_ANSWERS: readonly (readonly [
-  abstract new (...args: never[]) => DomainError,
-  number,
-  string,
-])[] = [
+export const PROBLEM_ANSWERS: readonly (readonly [DomainErrorClass, number, string])[] = [
   [ValidationError, 400, 'Invalid request'],
   [AuthError, 401, 'Not signed in'],
   [ForbiddenError, 403, 'Not allowed'],
@@ -55,7 +53,7 @@ export const PROBLEM_ANSWERS: readonly (readonly [
 const OTHER = [DomainError, 400, 'Request refused'] as const;
 
 export function toProblem(error: DomainError): Problem {
-  const [, status, title] = PROBLEM_ANSWERS.find(([type]) => error instanceof type) ?? OTHER;
+  const [, status, title] = answerFor(PROBLEM_ANSWERS, error) ?? OTHER;
   return {
     type: `urn:seatkeeper:problem:${error.code}`,
     title,

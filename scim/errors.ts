@@ -2,10 +2,12 @@
 // the body parser and scimmy throw, and the SCIM error body. The router applies it once, in its
 // error handler.
 import {
+  answerFor,
   AuthError,
   ConflictError,
   ContractExpiredError,
   DomainError,
+  type DomainErrorClass,
   ForbiddenError,
   GoneError,
   NotFoundError,
@@ -65,8 +67,6 @@ export interface ScimErrorContext {
   readonly provisioning?: string | undefined;
 }
 
-type ErrorType = abstract new (...args: never[]) => DomainError;
-
 interface Answer {
   readonly status: number;
   readonly scimType?: (error: DomainError) => ScimType | undefined;
@@ -81,7 +81,7 @@ interface Answer {
  * the attempt on the organisation's waiting list. Errors no SCIM request meets (a quote, a mailed
  * link, a sign-in) are a plain 400.
  */
-export const SCIM_ANSWERS: readonly (readonly [ErrorType, Answer])[] = [
+export const SCIM_ANSWERS: readonly (readonly [DomainErrorClass, Answer])[] = [
   [ValidationError, { status: 400, scimType: (e) => VALIDATION_TYPES[e.code] ?? 'invalidValue' }],
   [AuthError, { status: 401 }],
   [
@@ -117,7 +117,7 @@ const OTHER: Answer = { status: 400 };
 export function toScimError(error: unknown, context: ScimErrorContext = {}): ScimError | undefined {
   if (error instanceof ScimError) return error;
   if (error instanceof DomainError) {
-    const answer = SCIM_ANSWERS.find(([type]) => error instanceof type)?.[1] ?? OTHER;
+    const answer = answerFor(SCIM_ANSWERS, error)?.[1] ?? OTHER;
     return new ScimError(
       answer.status,
       answer.scimType?.(error),
