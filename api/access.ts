@@ -83,8 +83,8 @@ export function accessRoutes({
       sessionOnly: true,
       response: SignedInSchema,
       responses: { 200: '`member` (the caller) and `organisation`.' },
-      handle: ({ caller }) => {
-        const profile = admin.profile(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        const profile = await admin.profile(caller.organisationId, caller.actor);
         return ok({
           member: memberJson(profile.member),
           organisation: organisationJson(profile.organisation),
@@ -107,8 +107,8 @@ export function accessRoutes({
         202: 'Always, whether or not the address is a seated member (nothing is revealed); a link is mailed only if it is.',
         400: 'A field is missing, empty, too long or unknown; `errors` points at it.',
       },
-      handle: ({ body }) => {
-        links.request(body.organisation, body.email);
+      handle: async ({ body }) => {
+        await links.request(body.organisation, body.email);
         return {
           status: 202,
           body: {
@@ -133,9 +133,9 @@ export function accessRoutes({
         403: 'The member no longer has a seat (`not_seated`), or the organisation requires single sign-on (`sso_required`).',
         410: 'The link was used already (`sign_in_link_used`) or has expired (`sign_in_link_expired`).',
       },
-      handle: ({ body, req, res }) => {
+      handle: async ({ body, req, res }) => {
         const previous = sessionSecret(req);
-        const signed = links.redeem(body.token, previous ? { currentSession: previous } : {});
+        const signed = await links.redeem(body.token, previous ? { currentSession: previous } : {});
         setSessionCookie(res, signed.session, secure);
         return ok({ member: memberJson(signed.member), organisation: organisationJson(signed.organisation) });
       },
@@ -156,8 +156,8 @@ export function accessRoutes({
         404: 'No such member.',
         409: 'The member has no seat (`target_not_seated`).',
       },
-      handle: ({ caller, params }) =>
-        created(transferJson(ownership.start(caller.organisationId, params.memberId, caller.actor))),
+      handle: async ({ caller, params }) =>
+        created(transferJson(await ownership.start(caller.organisationId, params.memberId, caller.actor))),
     }),
     route({
       method: 'get',
@@ -168,8 +168,8 @@ export function accessRoutes({
       role: 'owner',
       response: z.object({ transfer: TransferSchema.nullable() }),
       responses: { 200: '`transfer`: the pending transfer, or null.' },
-      handle: ({ caller }) => {
-        const pending = ownership.pending(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        const pending = await ownership.pending(caller.organisationId, caller.actor);
         return ok({ transfer: pending ? transferJson(pending) : null });
       },
     }),
@@ -182,8 +182,8 @@ export function accessRoutes({
       role: 'primary_owner',
       sessionOnly: true,
       responses: { 204: 'Cancelled; its link no longer works.', 404: 'No transfer is pending.' },
-      handle: ({ caller }) => {
-        ownership.cancel(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        await ownership.cancel(caller.organisationId, caller.actor);
         return noContent;
       },
     }),
@@ -202,8 +202,8 @@ export function accessRoutes({
         409: 'The named member no longer has a seat (`target_not_seated`), or the primary owner changed (`transfer_stale`).',
         410: 'Confirmed already (`transfer_used`), cancelled or replaced (`transfer_cancelled`), or expired (`transfer_expired`).',
       },
-      handle: ({ body }) => {
-        const done = ownership.confirm(body.token);
+      handle: async ({ body }) => {
+        const done = await ownership.confirm(body.token);
         return ok({
           organisation: organisationJson(done.organisation),
           primaryOwner: memberJson(done.primaryOwner),

@@ -41,7 +41,7 @@ export function apiTokenRoutes({ apiTokens }: { readonly apiTokens: ApiTokens })
       role: 'owner',
       response: z.object({ tokens: z.array(ApiTokenSchema) }),
       responses: { 200: 'Every token of the organisation, revoked ones included, without secrets.' },
-      handle: ({ caller }) => ok({ tokens: apiTokens.list(caller.organisationId, caller.actor) }),
+      handle: async ({ caller }) => ok({ tokens: await apiTokens.list(caller.organisationId, caller.actor) }),
     }),
     route({
       method: 'post',
@@ -61,8 +61,8 @@ export function apiTokenRoutes({ apiTokens }: { readonly apiTokens: ApiTokens })
       responses: {
         201: 'The token; `token` is the secret, shown this once. With `expiresAt` it stops working then (401 `token_expired`).',
       },
-      handle: ({ caller, body }) => {
-        const issued = apiTokens.create(caller.organisationId, body, caller.actor);
+      handle: async ({ caller, body }) => {
+        const issued = await apiTokens.create(caller.organisationId, body, caller.actor);
         return created({ token: issued.token, ...issued.record }, `/api/v1/api-tokens/${issued.record.id}`);
       },
     }),
@@ -75,8 +75,8 @@ export function apiTokenRoutes({ apiTokens }: { readonly apiTokens: ApiTokens })
       role: 'owner',
       params: TokenId,
       responses: { 204: 'Revoked; it stops working at once.', 404: 'No active token with that id.' },
-      handle: ({ caller, params }) => {
-        apiTokens.revoke(caller.organisationId, params.tokenId, caller.actor);
+      handle: async ({ caller, params }) => {
+        await apiTokens.revoke(caller.organisationId, params.tokenId, caller.actor);
         return noContent;
       },
     }),

@@ -179,9 +179,9 @@ export function auditRoutes({ auditLog }: { readonly auditLog: AuditLog }): Rout
       responses: {
         200: 'Entries newest first, each with actor and subject (ids and names), before and after; `nextCursor` for the next page.',
       },
-      handle: ({ caller, query }) =>
+      handle: async ({ caller, query }) =>
         ok(
-          auditLog.page(
+          await auditLog.page(
             caller.organisationId,
             toQuery(query),
             { ...(query.cursor !== undefined ? { cursor: Number(query.cursor) } : {}), limit: query.limit },
@@ -216,10 +216,10 @@ export function auditRoutes({ auditLog }: { readonly auditLog: AuditLog }): Rout
       responses: {
         200: 'text/csv (RFC 4180): a header row, then every matching entry newest first; CRLF line ends, every field quoted.',
       },
-      handle: ({ caller, query }) => {
+      handle: async ({ caller, query }) => {
         const filters = toQuery(query);
         // Refusals must be problems, so they are decided before the first byte is sent.
-        auditLog.authorise(caller.organisationId, filters, caller.actor);
+        await auditLog.authorise(caller.organisationId, filters, caller.actor);
         async function* lines(): AsyncGenerator<string> {
           yield csvLine(CSV_COLUMNS);
           for await (const page of auditLog.export(caller.organisationId, filters, caller.actor)) {

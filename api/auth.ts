@@ -25,7 +25,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface Authenticator {
   /** The caller, or AuthError (401) / ForbiddenError (403: a forged or cross-site request). */
-  authenticate(req: Request): ApiCaller;
+  authenticate(req: Request): Promise<ApiCaller>;
 }
 
 export function createAuthenticator(deps: {
@@ -35,10 +35,10 @@ export function createAuthenticator(deps: {
 }): Authenticator {
   const { sessionCookies, apiTokens, publicOrigin } = deps;
 
-  function fromToken(header: string): ApiCaller {
+  async function fromToken(header: string): Promise<ApiCaller> {
     const match = /^Bearer ([\w.~+/-]+=*)$/i.exec(header);
     if (!match) throw new AuthError('The Authorization header must be "Bearer <API token>".');
-    const token = apiTokens.authenticate(match[1]!);
+    const token = await apiTokens.authenticate(match[1]!);
     return {
       organisationId: token.organisationId,
       actor: { type: 'api_token', tokenId: token.id },
@@ -76,10 +76,10 @@ export function createAuthenticator(deps: {
   }
 
   return {
-    authenticate(req) {
+    async authenticate(req) {
       const authorization = req.get('authorization');
-      if (authorization !== undefined) return fromToken(authorization);
-      const session = sessionCookies.read(req);
+      if (authorization !== undefined) return await fromToken(authorization);
+      const session = await sessionCookies.read(req);
       if (session) return fromSession(req, session);
       throw new AuthError('Sign in, or send an API token as "Authorization: Bearer <token>".');
     },

@@ -300,8 +300,8 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
       responses: {
         200: 'The contract (currency, time zone, term, auto-renew, status) and per tier: price, allocation, held, available.',
       },
-      handle: ({ caller }) => {
-        const { contract, tiers } = billing.overview(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        const { contract, tiers } = await billing.overview(caller.organisationId, caller.actor);
         return ok({
           contract: {
             currency: contract.currency,
@@ -338,7 +338,7 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
         200: 'The quote: every invoice line it would issue, the total and when it expires. Nothing is bought.',
         409: 'The purchase cannot be made as asked (an upgrade needs members named, the contract has ended, the idempotency key was used for another purchase).',
       },
-      handle: ({ caller, body, req }) => {
+      handle: async ({ caller, body, req }) => {
         const key = idempotencyKeyOf(body.idempotencyKey, req.get('idempotency-key'));
         const input = {
           ...(body.add ? { add: body.add } : {}),
@@ -353,7 +353,7 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
               }
             : {}),
         };
-        return ok(quoteView(billing.quote(caller.organisationId, input, caller.actor, key)));
+        return ok(quoteView(await billing.quote(caller.organisationId, input, caller.actor, key)));
       },
     }),
     route({
@@ -371,8 +371,12 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
         404: 'No such quote for this organisation.',
         409: 'The quote expired or went stale (the seats changed since); ask for a new one.',
       },
-      handle: ({ caller, params }) => {
-        const { invoice, issued } = billing.confirmQuote(caller.organisationId, params.quoteId, caller.actor);
+      handle: async ({ caller, params }) => {
+        const { invoice, issued } = await billing.confirmQuote(
+          caller.organisationId,
+          params.quoteId,
+          caller.actor,
+        );
         const body = invoiceView(invoice);
         return issued ? created(body, `/api/v1/invoices/${encodeURIComponent(invoice.number)}`) : ok(body);
       },
@@ -388,7 +392,8 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
       responses: {
         200: 'What the renewal would invoice if the term ended now: per tier, seats in use × 12 months.',
       },
-      handle: ({ caller }) => ok(renewalView(billing.renewalPreview(caller.organisationId, caller.actor))),
+      handle: async ({ caller }) =>
+        ok(renewalView(await billing.renewalPreview(caller.organisationId, caller.actor))),
     }),
     route({
       method: 'get',
@@ -399,8 +404,8 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
       role: 'owner',
       response: z.object({ invoices: z.array(InvoiceSummarySchema) }),
       responses: { 200: 'Every invoice, oldest first, without lines.' },
-      handle: ({ caller }) =>
-        ok({ invoices: billing.invoices(caller.organisationId, caller.actor).map(invoiceSummary) }),
+      handle: async ({ caller }) =>
+        ok({ invoices: (await billing.invoices(caller.organisationId, caller.actor)).map(invoiceSummary) }),
     }),
     route({
       method: 'get',
@@ -412,8 +417,8 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
       params: InvoiceNumber,
       response: InvoiceSchema,
       responses: { 200: 'The invoice with every line.', 404: 'No such invoice for this organisation.' },
-      handle: ({ caller, params }) =>
-        ok(invoiceView(billing.invoice(caller.organisationId, params.number, caller.actor))),
+      handle: async ({ caller, params }) =>
+        ok(invoiceView(await billing.invoice(caller.organisationId, params.number, caller.actor))),
     }),
     route({
       method: 'get',
@@ -430,7 +435,7 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
         404: 'No such invoice for this organisation.',
       },
       handle: async ({ caller, params }) => {
-        const document = billing.invoiceDocument(caller.organisationId, params.number, caller.actor);
+        const document = await billing.invoiceDocument(caller.organisationId, params.number, caller.actor);
         return {
           status: 200,
           type: 'application/pdf',
@@ -449,7 +454,8 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
       role: 'owner',
       response: BillingContactAnswer,
       responses: { 200: 'Whom invoices are addressed to: `contact`, null until an owner saved one.' },
-      handle: ({ caller }) => ok(contactView(billing.billingContact(caller.organisationId, caller.actor))),
+      handle: async ({ caller }) =>
+        ok(contactView(await billing.billingContact(caller.organisationId, caller.actor))),
     }),
     route({
       method: 'put',
@@ -463,10 +469,10 @@ export function billingRoutes({ billing }: { readonly billing: Billing }): Route
       responses: {
         200: 'Saved (the whole contact is replaced): shown on every invoice, page and PDF, from now on.',
       },
-      handle: ({ caller, body }) =>
+      handle: async ({ caller, body }) =>
         ok(
           contactView(
-            billing.setBillingContact(
+            await billing.setBillingContact(
               caller.organisationId,
               { ...body, vatId: body.vatId === undefined || body.vatId === '' ? null : body.vatId },
               caller.actor,

@@ -346,13 +346,16 @@ export function identityRoutes(deps: {
     };
   };
   /** The connection's service provider view, for an owner. */
-  const serviceProviderOf = (caller: { organisationId: number; actor: Actor }, connectionId: number) => {
-    const keys = sso.serviceProviderKeys(caller.organisationId, connectionId, caller.actor);
-    const connection = sso.connectionById(connectionId);
+  const serviceProviderOf = async (
+    caller: { organisationId: number; actor: Actor },
+    connectionId: number,
+  ) => {
+    const keys = await sso.serviceProviderKeys(caller.organisationId, connectionId, caller.actor);
+    const connection = await sso.connectionById(connectionId);
     return serviceProviderView(connection.publicId, connection.config, keys);
   };
 
-  const identityView = (s: ReturnType<Directory['identitySettings']>, requireSso: boolean) => ({
+  const identityView = (s: Awaited<ReturnType<Directory['identitySettings']>>, requireSso: boolean) => ({
     provisioningMode: s.provisioningMode,
     seatExhaustion: s.seatExhaustion,
     requireSso,
@@ -382,11 +385,11 @@ export function identityRoutes(deps: {
       responses: {
         200: 'Provisioning mode, seat exhaustion policy, whether single sign-on is required, whether group mappings are on, and the domains.',
       },
-      handle: ({ caller }) =>
+      handle: async ({ caller }) =>
         ok(
           identityView(
-            directory.identitySettings(caller.organisationId, caller.actor),
-            sso.requiresSso(caller.organisationId, caller.actor),
+            await directory.identitySettings(caller.organisationId, caller.actor),
+            await sso.requiresSso(caller.organisationId, caller.actor),
           ),
         ),
     }),
@@ -408,16 +411,21 @@ export function identityRoutes(deps: {
         200: 'The settings now in force.',
         409: 'Single sign-on cannot be required without an enabled connection (`sso_not_configured`).',
       },
-      handle: ({ caller, body }) => {
+      handle: async ({ caller, body }) => {
         const { requireSso, ...provisioning } = body;
         // One transaction: every setting given changes, or none does.
         return ok(
-          sso.atomically((q) => {
+          await sso.atomically(async (q) => {
             if (requireSso !== undefined)
-              sso.setRequireSsoIn(q, caller.organisationId, requireSso, caller.actor);
+              await sso.setRequireSsoIn(q, caller.organisationId, requireSso, caller.actor);
             return identityView(
-              directory.configureIdentityIn(q, caller.organisationId, defined(provisioning), caller.actor),
-              sso.requiresSsoIn(q, caller.organisationId, caller.actor),
+              await directory.configureIdentityIn(
+                q,
+                caller.organisationId,
+                defined(provisioning),
+                caller.actor,
+              ),
+              await sso.requiresSsoIn(q, caller.organisationId, caller.actor),
             );
           }),
         );
@@ -435,8 +443,10 @@ export function identityRoutes(deps: {
       responses: {
         200: 'Every connection with its settings and what to give the identity provider; never a client secret.',
       },
-      handle: ({ caller }) =>
-        ok({ connections: sso.listConnections(caller.organisationId, caller.actor).map(connectionView) }),
+      handle: async ({ caller }) =>
+        ok({
+          connections: (await sso.listConnections(caller.organisationId, caller.actor)).map(connectionView),
+        }),
     }),
     route({
       method: 'post',
@@ -454,11 +464,11 @@ export function identityRoutes(deps: {
         if (body.protocol === 'oidc') await outbound.check(body.issuer);
         const made =
           body.protocol === 'saml'
-            ? (() => {
+            ? await (async () => {
                 const { metadata, idpEntityId, idpSsoUrl, idpCerts, ...rest } = body;
                 const idp =
                   metadata === undefined ? { idpEntityId, idpSsoUrl, idpCerts } : fromMetadata(metadata);
-                return sso.createConnection(
+                return await sso.createConnection(
                   caller.organisationId,
                   {
                     ...defined(rest),
@@ -470,7 +480,7 @@ export function identityRoutes(deps: {
                   caller.actor,
                 );
               })()
-            : sso.createConnection(caller.organisationId, defined(body), caller.actor);
+            : await sso.createConnection(caller.organisationId, defined(body), caller.actor);
         // A SAML connection gets its SP key pair now (encrypted assertions, signed requests).
         if (made.protocol === 'saml') await sso.ensureServiceProviderKey(made.id);
         // New: nothing is linked yet, and an OIDC connection always has its secret.
@@ -499,7 +509,7 @@ export function identityRoutes(deps: {
         const patch: SsoConnectionPatch = { ...defined(rest), ...fromMetadata(metadata) };
         return ok(
           connectionView(
-            sso.updateConnection(caller.organisationId, params.connectionId, patch, caller.actor),
+            await sso.updateConnection(caller.organisationId, params.connectionId, patch, caller.actor),
           ),
         );
       },
@@ -517,8 +527,8 @@ export function identityRoutes(deps: {
         404: 'No such connection in this organisation.',
         409: 'The last enabled connection while single sign-on is required (`sso_required_in_use`).',
       },
-      handle: ({ caller, params }) => {
-        sso.deleteConnection(caller.organisationId, params.connectionId, caller.actor);
+      handle: async ({ caller, params }) => {
+        await sso.deleteConnection(caller.organisationId, params.connectionId, caller.actor);
         return noContent;
       },
     }),
@@ -537,9 +547,9 @@ export function identityRoutes(deps: {
       },
       handle: async ({ caller, params }) => {
         // Checked (role, connection) before a key is made for it.
-        sso.serviceProviderKeys(caller.organisationId, params.connectionId, caller.actor);
+        await sso.serviceProviderKeys(caller.organisationId, params.connectionId, caller.actor);
         await sso.ensureServiceProviderKey(params.connectionId);
-        return ok(serviceProviderOf(caller, params.connectionId));
+        return ok(await serviceProviderOf(caller, params.connectionId));
       },
     }),
     route({
@@ -559,7 +569,7 @@ export function identityRoutes(deps: {
       handle: async ({ caller, params }) => {
         await sso.addServiceProviderKey(caller.organisationId, params.connectionId, caller.actor);
         return created(
-          serviceProviderOf(caller, params.connectionId),
+          await serviceProviderOf(caller, params.connectionId),
           `/api/v1/sso-connections/${params.connectionId}/service-provider`,
         );
       },
@@ -582,14 +592,14 @@ export function identityRoutes(deps: {
         404: 'No such SAML connection in this organisation.',
         409: 'There is no next key to promote (`sp_key_no_next`).',
       },
-      handle: ({ caller, params, body }) => {
-        sso.promoteServiceProviderKey(
+      handle: async ({ caller, params, body }) => {
+        await sso.promoteServiceProviderKey(
           caller.organisationId,
           params.connectionId,
           body.overlapHours ?? SP_KEY_OVERLAP_HOURS,
           caller.actor,
         );
-        return ok(serviceProviderOf(caller, params.connectionId));
+        return ok(await serviceProviderOf(caller, params.connectionId));
       },
     }),
 
@@ -602,10 +612,10 @@ export function identityRoutes(deps: {
       role: 'owner',
       response: z.object({ scimBaseUrl: z.string(), tokens: z.array(ScimTokenSchema) }),
       responses: { 200: 'The SCIM base URL, and every token (revoked ones too) without its secret.' },
-      handle: ({ caller }) =>
+      handle: async ({ caller }) =>
         ok({
           scimBaseUrl: `${base}${SCIM_PATH}`,
-          tokens: scimTokens.list(caller.organisationId, caller.actor),
+          tokens: await scimTokens.list(caller.organisationId, caller.actor),
         }),
     }),
     route({
@@ -621,8 +631,8 @@ export function identityRoutes(deps: {
         201: 'The token; `token` is the secret, shown this once. With `expiresAt` it stops working then (SCIM 401).',
         409: 'The organisation already holds the most live tokens it may (`scim_token_limit`); revoke one first.',
       },
-      handle: ({ caller, body }) => {
-        const issued = scimTokens.create(caller.organisationId, body.name, caller.actor, {
+      handle: async ({ caller, body }) => {
+        const issued = await scimTokens.create(caller.organisationId, body.name, caller.actor, {
           expiresAt: body.expiresAt,
         });
         return created(
@@ -643,8 +653,8 @@ export function identityRoutes(deps: {
         204: 'Revoked; the identity provider is refused with it within a second (at once by the server process that answered).',
         404: 'No active token with that id.',
       },
-      handle: ({ caller, params }) => {
-        scimTokens.revoke(caller.organisationId, params.tokenId, caller.actor);
+      handle: async ({ caller, params }) => {
+        await scimTokens.revoke(caller.organisationId, params.tokenId, caller.actor);
         return noContent;
       },
     }),
@@ -658,8 +668,8 @@ export function identityRoutes(deps: {
       role: 'owner',
       response: z.object({ enabled: z.boolean(), mappings: z.array(MappingSchema) }),
       responses: { 200: 'Whether mappings are on, and every mapping: group name → role and/or tier.' },
-      handle: ({ caller }) => {
-        const { enabled, mappings } = directory.groupMappings(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        const { enabled, mappings } = await directory.groupMappings(caller.organisationId, caller.actor);
         return ok({ enabled, mappings: mappings.map(mappingView) });
       },
     }),
@@ -686,8 +696,8 @@ export function identityRoutes(deps: {
         200: 'Applied: the mappings, and `consequences` (every member whose role, seat or tier changed).',
         409: '`confirmation_required`: the change would demote or unseat you, or concerns the primary owner; `consequences` lists what it would do. Nothing was changed.',
       },
-      handle: ({ caller, body }) => {
-        const result = directory.changeGroupMappings(
+      handle: async ({ caller, body }) => {
+        const result = await directory.changeGroupMappings(
           caller.organisationId,
           {
             enabled: body.enabled,

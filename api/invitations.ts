@@ -93,9 +93,9 @@ export function invitationRoutes({
       responses: {
         200: 'One page of invitations, most recently sent first: by default the pending ones and those ended in the last 30 days.',
       },
-      handle: ({ caller, query }) => {
+      handle: async ({ caller, query }) => {
         const { status, page, perPage } = query;
-        const result = invitations.list(
+        const result = await invitations.list(
           caller.organisationId,
           status ? { status } : {},
           { page, perPage },
@@ -135,8 +135,8 @@ export function invitationRoutes({
         403: 'Inviting an owner needs an owner (`requiredRole: owner`).',
         409: 'Already a member (`member_exists`), no seat free (`seats_exhausted`: an owner must add seats), or the contract ended.',
       },
-      handle: ({ caller, body }) => {
-        const invitation = invitations.create(
+      handle: async ({ caller, body }) => {
+        const invitation = await invitations.create(
           caller.organisationId,
           {
             email: body.email,
@@ -164,9 +164,9 @@ export function invitationRoutes({
         403: 'The organisation requires single sign-on (`sso_required`, with `organisation`): the invitee accepts by signing in through the identity provider.',
         410: 'The invitation was accepted already (`invitation_used`), revoked (`invitation_revoked`) or has expired (`invitation_expired`).',
       },
-      handle: ({ body, req, res }) => {
+      handle: async ({ body, req, res }) => {
         const previous = sessionSecret(req);
-        const accepted = invitations.accept(body.token, previous ? { currentSession: previous } : {});
+        const accepted = await invitations.accept(body.token, previous ? { currentSession: previous } : {});
         if (accepted.session) setSessionCookie(res, accepted.session, secure);
         return ok({
           member: memberJson(accepted.member),
@@ -189,8 +189,10 @@ export function invitationRoutes({
         404: 'No such invitation.',
         409: 'Accepted already (`invitation_accepted`), superseded by a newer invitation or membership (`invitation_superseded`), or no seat free (`seats_exhausted`).',
       },
-      handle: ({ caller, params }) =>
-        ok(invitationJson(invitations.resend(caller.organisationId, params.invitationId, caller.actor))),
+      handle: async ({ caller, params }) =>
+        ok(
+          invitationJson(await invitations.resend(caller.organisationId, params.invitationId, caller.actor)),
+        ),
     }),
     route({
       method: 'delete',
@@ -206,8 +208,8 @@ export function invitationRoutes({
         404: 'No such invitation.',
         409: 'The invitation is not pending (`invitation_not_pending`).',
       },
-      handle: ({ caller, params }) => {
-        invitations.revoke(caller.organisationId, params.invitationId, caller.actor);
+      handle: async ({ caller, params }) => {
+        await invitations.revoke(caller.organisationId, params.invitationId, caller.actor);
         return noContent;
       },
     }),

@@ -41,9 +41,9 @@ export function languageRoutes({
       responses: {
         200: '`language` (the choice; null: automatic) and `locale`, the language the console speaks to you now.',
       },
-      handle: ({ caller, body, req }) => {
-        languages.setOwn(caller.organisationId, caller.actor, body.language);
-        const now = languages.of(caller.organisationId, caller.memberId, req.get('accept-language'));
+      handle: async ({ caller, body, req }) => {
+        await languages.setOwn(caller.organisationId, caller.actor, body.language);
+        const now = await languages.of(caller.organisationId, caller.memberId, req.get('accept-language'));
         return ok({ language: now.language, locale: now.locale });
       },
     }),
@@ -56,9 +56,9 @@ export function languageRoutes({
       role: 'user',
       response: OrganisationLanguage,
       responses: { 200: 'The organisation: `id`, `slug`, `name` and `defaultLanguage`.' },
-      handle: ({ caller }) => {
-        const organisation = store.read((q) => requireOrganisation(q, caller.organisationId));
-        const { defaultLanguage } = languages.of(caller.organisationId, null, undefined);
+      handle: async ({ caller }) => {
+        const organisation = await store.read((q) => requireOrganisation(q, caller.organisationId));
+        const { defaultLanguage } = await languages.of(caller.organisationId, null, undefined);
         return ok({ id: organisation.id, slug: organisation.slug, name: organisation.name, defaultLanguage });
       },
     }),
@@ -72,13 +72,13 @@ export function languageRoutes({
       body: z.strictObject({ defaultLanguage: Language }),
       response: OrganisationLanguage,
       responses: { 200: 'The organisation, with its new `defaultLanguage`.' },
-      handle: ({ caller, body }) => {
-        const defaultLanguage = languages.setDefault(
+      handle: async ({ caller, body }) => {
+        const defaultLanguage = await languages.setDefault(
           caller.organisationId,
           caller.actor,
           body.defaultLanguage,
         );
-        const organisation = store.read((q) => requireOrganisation(q, caller.organisationId));
+        const organisation = await store.read((q) => requireOrganisation(q, caller.organisationId));
         return ok({ id: organisation.id, slug: organisation.slug, name: organisation.name, defaultLanguage });
       },
     }),

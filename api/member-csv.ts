@@ -128,9 +128,9 @@ export function memberCsvRoutes({
       responses: {
         200: `text/csv (RFC 4180, UTF-8 with a byte order mark): a header row (${MEMBER_CSV_COLUMNS.join(', ')}), then every matching member in the list's order (email, or \`sort\`); CRLF line ends, every field quoted, formulas neutralised.`,
       },
-      handle: ({ caller, query }) => {
+      handle: async ({ caller, query }) => {
         const { role, tier, seatState, source, q, inactiveDays, sort } = query;
-        const members = memberCsv.exportMembers(
+        const members = await memberCsv.exportMembers(
           caller.organisationId,
           {
             ...(role ? { role } : {}),
@@ -172,8 +172,8 @@ export function memberCsvRoutes({
         409: 'The contract ended (`contract_expired`).',
         413: `More than ${MAX_IMPORT_ROWS} rows or ${MAX_IMPORT_BYTES} bytes (\`import_too_large\`).`,
       },
-      handle: ({ caller, body }) => {
-        const report = memberCsv.dryRun(caller.organisationId, body.csv, caller.actor);
+      handle: async ({ caller, body }) => {
+        const report = await memberCsv.dryRun(caller.organisationId, body.csv, caller.actor);
         return created(report, `/api/v1/members/import/${report.id}`);
       },
     }),
@@ -193,8 +193,8 @@ export function memberCsvRoutes({
         404: 'No such report.',
         410: 'The report is more than an hour old (`import_expired`): upload the file again.',
       },
-      handle: ({ caller, params }) =>
-        ok(memberCsv.apply(caller.organisationId, params.importId, caller.actor)),
+      handle: async ({ caller, params }) =>
+        ok(await memberCsv.apply(caller.organisationId, params.importId, caller.actor)),
     }),
   ];
 }

@@ -68,20 +68,27 @@ export function memberBulkRoutes({
         200: 'One result per member, in the order named: `ok` with the member as it is now, or the problem that refused that member (each as the single-member route would answer it). Each change is its own transaction; the refused ones changed nothing.',
         400: 'No such tier (`unknown_tier`); nothing was changed.',
       },
-      handle: ({ caller, body }) => {
+      handle: async ({ caller, body }) => {
         const { organisationId, actor } = caller;
         const tier = body.action === 'change_tier' ? body.tier : null;
-        if (tier !== null && !store.read((q) => q.tiers.all()).some((t) => t.id === tier)) {
+        if (tier !== null && !(await store.read((q) => q.tiers.all())).some((t) => t.id === tier)) {
           throw new ValidationError(`There is no seat tier "${tier}".`, { tier }, 'unknown_tier');
         }
-        const results: BulkResult[] = body.memberIds.map((memberId) => {
+        // One member after another, each its own command, in the order given.
+        const results: BulkResult[] = [];
+        for (const memberId of body.memberIds) results.push(await changeOne(memberId));
+        const changed = results.filter((r) => r.ok).length;
+        return ok({ action: body.action, tier, changed, refused: results.length - changed, results });
+
+        async function changeOne(memberId: number): Promise<BulkResult> {
           try {
             let member;
-            if (tier !== null) member = admin.changeTier(organisationId, memberId, tier, actor);
-            else if (body.action === 'unassign') member = admin.unassign(organisationId, memberId, actor);
+            if (tier !== null) member = await admin.changeTier(organisationId, memberId, tier, actor);
+            else if (body.action === 'unassign')
+              member = await admin.unassign(organisationId, memberId, actor);
             else {
-              admin.remove(organisationId, memberId, actor);
-              member = store.read((q) => q.members.byId(organisationId, memberId))!;
+              await admin.remove(organisationId, memberId, actor);
+              member = (await store.read((q) => q.members.byId(organisationId, memberId)))!;
             }
             return { memberId, ok: true as const, member: memberJson(member) };
           } catch (error) {
@@ -91,9 +98,7 @@ export function memberBulkRoutes({
             const { type: _type, title: _title, ...problem } = toProblem(error);
             return { memberId, ok: false as const, problem };
           }
-        });
-        const changed = results.filter((r) => r.ok).length;
-        return ok({ action: body.action, tier, changed, refused: results.length - changed, results });
+        }
       },
     }),
   ];

@@ -144,9 +144,9 @@ export function memberRoutes({
       responses: {
         200: 'One page of members ordered by email (or `sort`: `lastActive`, `-lastActive`), and how many match (`total`); removed members only with `seatState=removed`.',
       },
-      handle: ({ caller, query }) => {
+      handle: async ({ caller, query }) => {
         const { page, perPage, tier, q, role, seatState, source, inactiveDays, sort } = query;
-        const result = admin.list(
+        const result = await admin.list(
           caller.organisationId,
           {
             ...(role ? { role } : {}),
@@ -181,8 +181,8 @@ export function memberRoutes({
         200: 'The member, its pending invitation (or null) and its linked SSO identities.',
         404: 'No such member in this organisation.',
       },
-      handle: ({ caller, params }) => {
-        const detail = admin.show(caller.organisationId, params.memberId, caller.actor);
+      handle: async ({ caller, params }) => {
+        const detail = await admin.show(caller.organisationId, params.memberId, caller.actor);
         return ok({
           ...memberJson(detail.member),
           invitation: detail.invitation ? invitationJson(detail.invitation) : null,
@@ -206,8 +206,10 @@ export function memberRoutes({
         404: 'No such member.',
         409: 'The member was removed (`invalid_seat_state`).',
       },
-      handle: ({ caller, params, body }) =>
-        ok(memberJson(admin.changeRole(caller.organisationId, params.memberId, body.role, caller.actor))),
+      handle: async ({ caller, params, body }) =>
+        ok(
+          memberJson(await admin.changeRole(caller.organisationId, params.memberId, body.role, caller.actor)),
+        ),
     }),
     route({
       method: 'patch',
@@ -226,8 +228,10 @@ export function memberRoutes({
         404: 'No such member.',
         409: 'No seat of that tier is free (`seats_exhausted`: the detail and `purchase` name what an owner must buy), the member holds no seat (`invalid_seat_state`), or the contract ended.',
       },
-      handle: ({ caller, params, body }) =>
-        ok(memberJson(admin.changeTier(caller.organisationId, params.memberId, body.tier, caller.actor))),
+      handle: async ({ caller, params, body }) =>
+        ok(
+          memberJson(await admin.changeTier(caller.organisationId, params.memberId, body.tier, caller.actor)),
+        ),
     }),
     route({
       method: 'post',
@@ -244,8 +248,8 @@ export function memberRoutes({
         404: 'No such member.',
         409: 'The member is not seated (`invalid_seat_state`).',
       },
-      handle: ({ caller, params }) =>
-        ok(memberJson(admin.unassign(caller.organisationId, params.memberId, caller.actor))),
+      handle: async ({ caller, params }) =>
+        ok(memberJson(await admin.unassign(caller.organisationId, params.memberId, caller.actor))),
     }),
     route({
       method: 'delete',
@@ -260,8 +264,8 @@ export function memberRoutes({
         403: 'The primary owner, yourself, or an owner while the caller is not one.',
         404: 'No such member.',
       },
-      handle: ({ caller, params }) => {
-        admin.remove(caller.organisationId, params.memberId, caller.actor);
+      handle: async ({ caller, params }) => {
+        await admin.remove(caller.organisationId, params.memberId, caller.actor);
         return noContent;
       },
     }),

@@ -95,7 +95,7 @@ export function createApiRouter({ routes, authenticator, logger, afterChange }: 
       void (async () => {
         let caller: ApiCaller | undefined;
         if (spec.role !== 'public') {
-          caller = authenticator.authenticate(req);
+          caller = await authenticator.authenticate(req);
           if (!hasRole(caller.role, spec.role)) {
             throw new ForbiddenError(`Only ${whoMay(spec.role)} may ${spec.summary.toLowerCase()}.`, {
               requiredRole: spec.role,
@@ -121,9 +121,8 @@ export function createApiRouter({ routes, authenticator, logger, afterChange }: 
         const query = parse(spec.query, req.query, 'query');
         const body = parse(spec.body, req.body, 'body');
         const ctx = { params, query, body, req, res };
-        const reply = await (spec.role === 'public'
-          ? spec.handle(ctx)
-          : spec.handle({ ...ctx, caller: caller! }));
+        const reply =
+          spec.role === 'public' ? await spec.handle(ctx) : await spec.handle({ ...ctx, caller: caller! });
         if (!(reply.status in spec.responses)) {
           logger.error(
             { route: `${spec.method.toUpperCase()} ${spec.path}`, status: reply.status },

@@ -73,9 +73,11 @@ export function seatRequestRoutes({
       responses: {
         200: '`{ requests }`: with `status`, those oldest first; without, the open ones first, then the decided ones newest first (at most 500).',
       },
-      handle: ({ caller, query }) =>
+      handle: async ({ caller, query }) =>
         ok({
-          requests: requests.list(caller.organisationId, caller.actor, query.status).map(seatRequestJson),
+          requests: (await requests.list(caller.organisationId, caller.actor, query.status)).map(
+            seatRequestJson,
+          ),
         }),
     }),
     route({
@@ -92,8 +94,8 @@ export function seatRequestRoutes({
       responses: {
         200: "`{ requests, tiers }`: the caller's own requests, newest first, and the tiers one can ask for (`{ id, name }`, highest first).",
       },
-      handle: ({ caller }) => {
-        const mine = requests.mine(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        const mine = await requests.mine(caller.organisationId, caller.actor);
         return ok({ requests: mine.requests.map(seatRequestJson), tiers: mine.tiers });
       },
     }),
@@ -112,8 +114,8 @@ export function seatRequestRoutes({
         400: 'No such tier (`unknown_tier`).',
         409: 'A request for that tier is open already (`seat_request_open`, with `requestId`), or the caller holds a seat of that tier (`seat_held`).',
       },
-      handle: ({ caller, body }) => {
-        const request = requests.ask(caller.organisationId, caller.actor, {
+      handle: async ({ caller, body }) => {
+        const request = await requests.ask(caller.organisationId, caller.actor, {
           tierId: body.tier,
           note: body.note,
         });
@@ -139,8 +141,8 @@ export function seatRequestRoutes({
         409: 'A request is open already (`seat_request_open`), or too many were made in the last hour (`too_many_requests`).',
         410: 'The ticket was used (`seat_request_ticket_used`) or is more than an hour old (`seat_request_ticket_expired`).',
       },
-      handle: ({ body }) => {
-        const { request, organisation } = requests.askWithTicket(body.token, body.note);
+      handle: async ({ body }) => {
+        const { request, organisation } = await requests.askWithTicket(body.token, body.note);
         return {
           status: 201,
           body: { status: 'open' as const, tier: request.tierId, organisation },
@@ -162,8 +164,8 @@ export function seatRequestRoutes({
         404: 'No such request.',
         409: 'No seat of the tier is free (`seats_exhausted`, with `purchase` for a billing quote), the request was decided already (`seat_request_decided`), or the directory manages the member (`invalid_seat_state`).',
       },
-      handle: ({ caller, params }) =>
-        ok(seatRequestJson(requests.grant(caller.organisationId, params.requestId, caller.actor))),
+      handle: async ({ caller, params }) =>
+        ok(seatRequestJson(await requests.grant(caller.organisationId, params.requestId, caller.actor))),
     }),
     route({
       method: 'post',
@@ -180,10 +182,10 @@ export function seatRequestRoutes({
         404: 'No such request.',
         409: 'The request was decided already (`seat_request_decided`).',
       },
-      handle: ({ caller, params, body }) =>
+      handle: async ({ caller, params, body }) =>
         ok(
           seatRequestJson(
-            requests.decline(caller.organisationId, params.requestId, caller.actor, body.reason),
+            await requests.decline(caller.organisationId, params.requestId, caller.actor, body.reason),
           ),
         ),
     }),

@@ -64,7 +64,7 @@ export function seatUsageRoutes({
       responses: {
         200: 'Per tier (highest first), one entry per day from the first day of the current term to today: seats bought, held, seated, held by invitations and available at the end of that day (today: now), in the contract’s time zone.',
       },
-      handle: ({ caller }) => ok(historyJson(usage.history(caller.organisationId, caller.actor))),
+      handle: async ({ caller }) => ok(historyJson(await usage.history(caller.organisationId, caller.actor))),
     }),
     route({
       method: 'get',
@@ -79,8 +79,8 @@ export function seatUsageRoutes({
       responses: {
         200: 'text/csv (RFC 4180): a header row `date,tier,bought,held,seated,invited,available`, then one row per day (oldest first) per tier (highest first); CRLF line ends.',
       },
-      handle: ({ caller }) => {
-        const history = usage.history(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        const history = await usage.history(caller.organisationId, caller.actor);
         return {
           status: 200,
           body: usageCsv(history),

@@ -59,10 +59,10 @@ export function sessionRoutes({
       role: 'user',
       response: SessionSchema,
       responses: { 200: 'The caller, its organisation and role; for a console session, the CSRF token.' },
-      handle: ({ caller, req }) => {
-        const who = caller.via === 'session' ? sessionCookies.read(req) : undefined;
+      handle: async ({ caller, req }) => {
+        const who = caller.via === 'session' ? await sessionCookies.read(req) : undefined;
         // The console speaks `locale` (docs/console.md, "Languages").
-        const spoken = languages.of(caller.organisationId, caller.memberId, req.get('accept-language'));
+        const spoken = await languages.of(caller.organisationId, caller.memberId, req.get('accept-language'));
         return ok({
           via: caller.via,
           role: caller.role,
@@ -95,9 +95,9 @@ export function sessionRoutes({
       role: 'user',
       sessionOnly: true,
       responses: { 204: 'Signed out; the cookie is cleared.' },
-      handle: ({ req, res }) => {
+      handle: async ({ req, res }) => {
         const secret = sessionSecret(req);
-        if (secret) sessions.end(secret);
+        if (secret) await sessions.end(secret);
         clearSessionCookie(res, false);
         return noContent;
       },

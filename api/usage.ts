@@ -71,8 +71,8 @@ export function usageRoutes({
       responses: {
         200: 'Per tier (highest first): allocation, held, seated, held by invitations, available; the waiting list; the notice thresholds.',
       },
-      handle: ({ caller }) => {
-        const usage = directory.usage(caller.organisationId, caller.actor);
+      handle: async ({ caller }) => {
+        const usage = await directory.usage(caller.organisationId, caller.actor);
         return ok({
           tiers: usage.tiers.map((t) => ({
             id: t.tierId,
@@ -113,9 +113,13 @@ export function usageRoutes({
       }),
       response: z.object({ noticeThresholds: Thresholds }),
       responses: { 200: 'The thresholds now in force, ascending.' },
-      handle: ({ caller, body }) =>
+      handle: async ({ caller, body }) =>
         ok({
-          noticeThresholds: notices.setNoticeThresholds(caller.organisationId, body.thresholds, caller.actor),
+          noticeThresholds: await notices.setNoticeThresholds(
+            caller.organisationId,
+            body.thresholds,
+            caller.actor,
+          ),
         }),
     }),
     route({
@@ -129,7 +133,8 @@ export function usageRoutes({
       responses: {
         200: 'How many waiting members were seated (first come, first served, as far as seats allow).',
       },
-      handle: ({ caller }) => ok({ seated: directory.syncNow(caller.organisationId, caller.actor) }),
+      handle: async ({ caller }) =>
+        ok({ seated: await directory.syncNow(caller.organisationId, caller.actor) }),
     }),
   ];
 }

@@ -96,8 +96,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
       role: 'owner',
       response: z.object({ endpoints: z.array(EndpointSchema), eventTypes: z.array(z.string()) }),
       responses: { 200: 'Every endpoint, with the event types it receives; never a secret.' },
-      handle: ({ caller }) =>
-        ok({ endpoints: webhooks.list(caller.organisationId, caller.actor), eventTypes: EVENT_TYPES }),
+      handle: async ({ caller }) =>
+        ok({ endpoints: await webhooks.list(caller.organisationId, caller.actor), eventTypes: EVENT_TYPES }),
     }),
     route({
       method: 'post',
@@ -137,8 +137,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
       params: EndpointId,
       response: EndpointSchema,
       responses: { 200: 'The endpoint.', 404: 'No such endpoint in this organisation.' },
-      handle: ({ caller, params }) =>
-        ok(webhooks.show(caller.organisationId, params.endpointId, caller.actor)),
+      handle: async ({ caller, params }) =>
+        ok(await webhooks.show(caller.organisationId, params.endpointId, caller.actor)),
     }),
     route({
       method: 'patch',
@@ -175,8 +175,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
         200: `The endpoint with its new \`secret\` (\`whsec_…\`), shown this once. For ${SECRET_OVERLAP_HOURS} hours (until \`previousSecretUntil\`) deliveries carry two \`v1,\` signatures, by the new secret and by the one it replaced, so a receiver verifies with either; then only the new one signs. A rotation during an overlap ends the older secret at once. The earlier \`Seatkeeper-Signature\` header stops at once.`,
         404: 'No such endpoint in this organisation.',
       },
-      handle: ({ caller, params }) => {
-        const issued = webhooks.rotateSecret(caller.organisationId, params.endpointId, caller.actor);
+      handle: async ({ caller, params }) => {
+        const issued = await webhooks.rotateSecret(caller.organisationId, params.endpointId, caller.actor);
         return ok({ secret: issued.secret, ...issued.endpoint });
       },
     }),
@@ -192,8 +192,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
         204: 'Deleted: nothing more is sent to it; deliveries it had not received are given up.',
         404: 'No such endpoint in this organisation.',
       },
-      handle: ({ caller, params }) => {
-        webhooks.remove(caller.organisationId, params.endpointId, caller.actor);
+      handle: async ({ caller, params }) => {
+        await webhooks.remove(caller.organisationId, params.endpointId, caller.actor);
         return noContent;
       },
     }),
@@ -217,9 +217,9 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
         200: 'Deliveries, newest first, each with its state and every attempt (status, error, duration).',
         404: 'No such endpoint in this organisation.',
       },
-      handle: ({ caller, params, query }) =>
+      handle: async ({ caller, params, query }) =>
         ok(
-          webhooks.deliveries(
+          await webhooks.deliveries(
             caller.organisationId,
             params.endpointId,
             { ...(query.cursor !== undefined ? { before: Number(query.cursor) } : {}), limit: query.limit },
@@ -240,8 +240,8 @@ export function webhookRoutes({ webhooks }: { readonly webhooks: Webhooks }): Ro
         201: 'A new delivery of the same event (same event id), due now.',
         404: 'No such endpoint or delivery.',
       },
-      handle: ({ caller, params }) => {
-        const redelivery = webhooks.redeliver(
+      handle: async ({ caller, params }) => {
+        const redelivery = await webhooks.redeliver(
           caller.organisationId,
           params.endpointId,
           params.deliveryId,

@@ -13,7 +13,7 @@ export type RecordingQueries = Pick<Queries, 'audit'> & EventQueries;
  * (call it from within `store.write`; it never opens one of its own). The row comes first: an
  * event is derived from a recorded change, never written without one.
  */
-export function recordAudit(q: RecordingQueries, entry: AuditEntry): void {
-  q.audit.insert(entry);
-  recordEvents(q, entry);
+export async function recordAudit(q: RecordingQueries, entry: AuditEntry): Promise<void> {
+  await q.audit.insert(entry);
+  await recordEvents(q, entry);
 }

@@ -22,6 +22,7 @@ import {
   combine,
   latencySummary,
   opsPerSecond,
+  timeAsyncOps,
   timeOps,
   type RunOptions,
   type Scenario,
@@ -47,13 +48,13 @@ const sizesFor = ({ quick }: RunOptions): Sizes =>
 type Operation = 'claim' | 'admit';
 
 /** The real services over `databasePath`, with an organisation whose premium tier fits every claim. */
-function claimSide(databasePath: string, claims: number, operation: Operation) {
-  const c: Container = buildContainer({
+async function claimSide(databasePath: string, claims: number, operation: Operation) {
+  const c: Container = await buildContainer({
     config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
     clock: systemClock,
     logger: createLogger('silent'),
   });
-  const { organisation } = c.organisations.create(
+  const { organisation } = await c.organisations.create(
     benchOrganisation('bench', 'bench.example', { standard: 10, premium: claims + 10 }),
     OPERATOR,
   );
@@ -61,28 +62,38 @@ function claimSide(databasePath: string, claims: number, operation: Operation) {
   // Untimed set-up for seat claims: the members, without seats, in one transaction.
   const memberIds =
     operation === 'claim'
-      ? c.store.write((q) =>
-          Array.from({ length: claims }, (_, i) =>
-            q.members.insert({
-              organisationId: orgId,
-              email: `user-${i}@bench.example`,
-              displayName: null,
-              role: 'user',
-              source: 'scim',
-              at: new Date().toISOString(),
-            }),
-          ),
-        )
+      ? await c.store.write(async (q) => {
+          const ids: number[] = [];
+          for (let i = 0; i < claims; i++) {
+            ids.push(
+              await q.members.insert({
+                organisationId: orgId,
+                email: `user-${i}@bench.example`,
+                displayName: null,
+                role: 'user',
+                source: 'scim',
+                at: new Date().toISOString(),
+              }),
+            );
+          }
+          return ids;
+        })
       : [];
   return {
     c,
-    claim(i: number): void {
-      if (operation === 'claim') c.seats.claim(orgId, memberIds[i]!, HIGHEST, OPERATOR);
+    async claim(i: number): Promise<void> {
+      if (operation === 'claim') await c.seats.claim(orgId, memberIds[i]!, HIGHEST, OPERATOR);
       else
-        c.members.admit(orgId, { email: `user-${i}@bench.example`, role: 'user' }, 'scim', HIGHEST, OPERATOR);
+        await c.members.admit(
+          orgId,
+          { email: `user-${i}@bench.example`, role: 'user' },
+          'scim',
+          HIGHEST,
+          OPERATOR,
+        );
     },
     /** Seats held in the premium tier (every claim takes one). */
-    held: () => c.seats.usage(orgId).find((t) => t.tierId === 'premium')!.held,
+    held: async () => (await c.seats.usage(orgId)).find((t) => t.tierId === 'premium')!.held,
   };
 }
 
@@ -115,13 +126,13 @@ const WAL_SAMPLE = 50;
  * Empties the file's write-ahead log (a TRUNCATE checkpoint through a second connection), runs `op`
  * WAL_SAMPLE times, and returns the WAL frames (pages) appended per operation.
  */
-function walPagesPerOp(databasePath: string, op: () => void): number {
+async function walPagesPerOp(databasePath: string, op: () => unknown): Promise<number> {
   const probe = openDatabase(databasePath, { busyTimeoutMs: 5000 });
   try {
     const pageSize = probe.pragma('page_size', { simple: true }) as number;
     const [result] = probe.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
     if (result?.busy !== 0) throw new Error(`could not empty the WAL of ${databasePath}`);
-    for (let i = 0; i < WAL_SAMPLE; i++) op();
+    for (let i = 0; i < WAL_SAMPLE; i++) await op();
     const walBytes = statSync(`${databasePath}-wal`).size;
     return Math.max(0, walBytes - WAL_HEADER_BYTES) / (pageSize + WAL_FRAME_HEADER_BYTES) / WAL_SAMPLE;
   } finally {
@@ -140,26 +151,26 @@ function slices(count: number, rounds: number): number[] {
 function claimScenario(name: string, operation: Operation, goal: boolean): Scenario {
   return {
     name,
-    run(options: RunOptions): ScenarioResult {
+    async run(options: RunOptions): Promise<ScenarioResult> {
       const { count, warmup, rounds } = sizesFor(options);
       const dir = mkdtempSync(join(tmpdir(), 'seatkeeper-bench-'));
-      const closers: (() => void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+      const closers: (() => unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
       try {
         const claimsPath = join(dir, 'claims.db');
         const rawPath = join(dir, 'raw.db');
-        const claims = claimSide(claimsPath, warmup + count + WAL_SAMPLE, operation);
+        const claims = await claimSide(claimsPath, warmup + count + WAL_SAMPLE, operation);
         closers.unshift(() => claims.c.close());
         const raw = rawSide(rawPath);
         closers.unshift(() => raw.db.close());
-        const memory = claimSide(':memory:', warmup + count, operation);
+        const memory = await claimSide(':memory:', warmup + count, operation);
         closers.unshift(() => memory.c.close());
         let nextClaim = 0;
         let nextRaw = 0;
         let nextMemory = 0;
         for (let i = 0; i < warmup; i++) {
           raw.insert(nextRaw++);
-          claims.claim(nextClaim++);
-          memory.claim(nextMemory++);
+          await claims.claim(nextClaim++);
+          await memory.claim(nextMemory++);
         }
         const rawTimings: Timing[] = [];
         const claimTimings: Timing[] = [];
@@ -167,17 +178,17 @@ function claimScenario(name: string, operation: Operation, goal: boolean): Scena
         for (const n of slices(count, rounds)) {
           rawTimings.push(timeOps(n, (i) => raw.insert(i), nextRaw));
           nextRaw += n;
-          claimTimings.push(timeOps(n, (i) => claims.claim(i), nextClaim));
+          claimTimings.push(await timeAsyncOps(n, (i) => claims.claim(i), nextClaim));
           nextClaim += n;
-          memoryTimings.push(timeOps(n, (i) => memory.claim(i), nextMemory));
+          memoryTimings.push(await timeAsyncOps(n, (i) => memory.claim(i), nextMemory));
           nextMemory += n;
         }
         // Untimed: how many pages each operation appends to the write-ahead log (what its commit must sync).
-        const claimPages = walPagesPerOp(claimsPath, () => claims.claim(nextClaim++));
-        const rawPages = walPagesPerOp(rawPath, () => raw.insert(nextRaw++));
+        const claimPages = await walPagesPerOp(claimsPath, () => claims.claim(nextClaim++));
+        const rawPages = await walPagesPerOp(rawPath, () => raw.insert(nextRaw++));
         // Every operation really happened.
-        if (claims.held() !== nextClaim)
-          throw new Error(`expected ${nextClaim} claims, pool holds ${claims.held()}`);
+        if ((await claims.held()) !== nextClaim)
+          throw new Error(`expected ${nextClaim} claims, pool holds ${await claims.held()}`);
         if (raw.rows() !== nextRaw) throw new Error(`expected ${nextRaw} raw rows, found ${raw.rows()}`);
 
         const rawT = combine(rawTimings);
@@ -204,7 +215,7 @@ function claimScenario(name: string, operation: Operation, goal: boolean): Scena
           ],
         };
       } finally {
-        for (const close of closers) close();
+        for (const close of closers) await close();
       }
     },
   };

@@ -46,6 +46,22 @@ export function timeOps(count: number, op: (i: number) => void, from = 0): Timin
   return { ops: count, seconds: (performance.now() - started) / 1000, latenciesMs };
 }
 
+/** timeOps for an asynchronous operation: each awaited before the next starts. */
+export async function timeAsyncOps(
+  count: number,
+  op: (i: number) => Promise<void>,
+  from = 0,
+): Promise<Timing> {
+  const latenciesMs = new Float64Array(count);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await op(from + i);
+    latenciesMs[i] = performance.now() - t0;
+  }
+  return { ops: count, seconds: (performance.now() - started) / 1000, latenciesMs };
+}
+
 /** Several timings of one operation taken as one: total operations over total time. */
 export function combine(timings: readonly Timing[]): Timing {
   const latenciesMs = new Float64Array(timings.reduce((n, t) => n + t.ops, 0));

@@ -49,7 +49,7 @@ if (options.mode === 'echo') {
 } else {
   const { databasePath } = options;
   const { log, sink } = countingLogSink('seatkeeper');
-  const c = buildContainer({
+  const c = await buildContainer({
     // The benchmark's OpenID Provider listens on 127.0.0.1, which the outbound guard refuses otherwise.
     config: {
       databasePath,
@@ -87,19 +87,19 @@ if (options.mode === 'echo') {
 
   /** A fresh organisation in JIT mode whose contract starts today (Europe/Berlin), with `seats`
    * standard seats (the owner's invitation holds one of them) and no premium ones. */
-  const organisation = (args: Record<string, unknown>) => {
+  const organisation = async (args: Record<string, unknown>) => {
     const slug = str(args, 'slug');
     const domain = str(args, 'domain');
-    const { organisation } = c.organisations.create(
+    const { organisation } = await c.organisations.create(
       benchOrganisation(slug, domain, { standard: num(args, 'seats'), premium: 0 }, 'Bench SSO GmbH'),
       OPERATOR,
     );
-    c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
+    await c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
     return { organisationId: organisation.id };
   };
 
-  const samlConnection = (args: Record<string, unknown>) => {
-    const connection = c.sso.createConnection(
+  const samlConnection = async (args: Record<string, unknown>) => {
+    const connection = await c.sso.createConnection(
       num(args, 'organisationId'),
       {
         protocol: 'saml',
@@ -116,8 +116,8 @@ if (options.mode === 'echo') {
     return { publicId: connection.publicId, spEntityId, acsUrl: `${spEntityId}/acs` };
   };
 
-  const oidcConnection = (args: Record<string, unknown>) => {
-    const connection = c.sso.createConnection(
+  const oidcConnection = async (args: Record<string, unknown>) => {
+    const connection = await c.sso.createConnection(
       num(args, 'organisationId'),
       {
         protocol: 'oidc',
@@ -135,11 +135,11 @@ if (options.mode === 'echo') {
    * suite's heldMatchesMembers does (the store's own queries); the row counts in plain SQL over a
    * second connection, in one read transaction: members, identities, sessions, and the refusals
    * the sign-in engine recorded (audited by code, and the open waiting list). */
-  const counts = (args: Record<string, unknown>) => {
+  const counts = async (args: Record<string, unknown>) => {
     const organisationId = num(args, 'organisationId');
-    const pools = c.store.read((q) => {
-      const counted = q.members.heldByTier(organisationId);
-      return q.seatPools.list(organisationId).map((t) => ({
+    const pools = await c.store.read(async (q) => {
+      const counted = await q.members.heldByTier(organisationId);
+      return (await q.seatPools.list(organisationId)).map((t) => ({
         tierId: t.tierId,
         allocation: t.allocation,
         held: t.held,
@@ -178,10 +178,10 @@ if (options.mode === 'echo') {
     }
   };
 
-  serveCommands({ organisation, samlConnection, oidcConnection, counts }, () => {
+  serveCommands({ organisation, samlConnection, oidcConnection, counts }, async () => {
     server.closeAllConnections();
     server.close();
-    c.close();
+    await c.close();
   });
 }
 

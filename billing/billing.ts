@@ -92,17 +92,17 @@ export function createBilling({
    * two processes) finds its invoice and returns it with `issued: false`; the invoice's unique
    * quote_id makes a second purchase impossible even if two confirms race.
    */
-  function confirmQuote(
+  async function confirmQuote(
     organisationId: number,
     quoteId: string,
     actor: Actor,
-  ): { invoice: Invoice; issued: boolean } {
-    return store.write((q) => {
+  ): Promise<{ invoice: Invoice; issued: boolean }> {
+    return await store.write(async (q) => {
       const now = clock.now();
-      const quote = q.quotes.byId(organisationId, quoteId);
+      const quote = await q.quotes.byId(organisationId, quoteId);
       if (!quote) throw new NotFoundError(`No quote ${quoteId} for this organisation.`);
-      requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-      const done = q.invoices.byQuote(quote.id);
+      await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
+      const done = await q.invoices.byQuote(quote.id);
       if (done) return { invoice: done, issued: false };
 
       if (now.toISO()! >= quote.expiresAt) {
@@ -111,8 +111,8 @@ export function createBilling({
           `Quote ${quote.id} expired at ${quote.expiresAt}; review a new quote.`,
         );
       }
-      const open = requireOpenContract(q, organisationId, now);
-      const pool = q.seatPools.list(organisationId);
+      const open = await requireOpenContract(q, organisationId, now);
+      const pool = await q.seatPools.list(organisationId);
       if (!sameAllocation(quote.basis, basisOf(open, pool))) {
         throw new QuoteError(
           'quote_stale',
@@ -120,7 +120,7 @@ export function createBilling({
         );
       }
       try {
-        checkFeasible(q, open, pool, quote.request);
+        await checkFeasible(q, open, pool, quote.request);
       } catch (error) {
         if (error instanceof ValidationError || error instanceof ConflictError) {
           throw new QuoteError('quote_stale', `This quote can no longer be applied: ${error.message}`);
@@ -128,9 +128,9 @@ export function createBilling({
         throw error;
       }
       const before = allocationOf(pool);
-      applyPurchase(q, open, quote.request, actor, now);
-      const after = allocationOf(q.seatPools.list(organisationId));
-      const invoice = issueInvoice(q, {
+      await applyPurchase(q, open, quote.request, actor, now);
+      const after = allocationOf(await q.seatPools.list(organisationId));
+      const invoice = await issueInvoice(q, {
         organisation: open.organisation,
         contract: open.contract,
         kind: 'purchase',
@@ -139,7 +139,7 @@ export function createBilling({
         actor,
         at: now,
       });
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId,
         at: now.toISO()!,
         actor,
@@ -151,7 +151,7 @@ export function createBilling({
         invoiceId: invoice.id,
       });
       // Seats just bought go first to members waiting for one (the `hold` policy).
-      seats.seatWaitingIn(q, organisationId);
+      await seats.seatWaitingIn(q, organisationId);
       return { invoice, issued: true };
     });
   }
@@ -161,15 +161,22 @@ export function createBilling({
      * Prices a purchase without changing anything. The same idempotency key returns the quote it
      * first produced (a different request under the same key is refused).
      */
-    quote(organisationId: number, input: PurchaseInput, actor: Actor, idempotencyKey?: string): Quote {
-      return store.write((q) => {
+    async quote(
+      organisationId: number,
+      input: PurchaseInput,
+      actor: Actor,
+      idempotencyKey?: string,
+    ): Promise<Quote> {
+      return await store.write(async (q) => {
         const now = clock.now();
-        const open = requireOpenContract(q, organisationId, now);
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        const pool = q.seatPools.list(organisationId);
+        const open = await requireOpenContract(q, organisationId, now);
+        await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', {
+          allowSystem: true,
+        });
+        const pool = await q.seatPools.list(organisationId);
         const request = normaliseRequest(input, pool);
         if (idempotencyKey !== undefined) {
-          const earlier = q.quotes.byIdempotencyKey(organisationId, idempotencyKey);
+          const earlier = await q.quotes.byIdempotencyKey(organisationId, idempotencyKey);
           if (earlier) {
             if (JSON.stringify(earlier.request) !== JSON.stringify(request)) {
               throw new ConflictError(
@@ -181,9 +188,9 @@ export function createBilling({
             return earlier;
           }
         }
-        checkFeasible(q, open, pool, request);
+        await checkFeasible(q, open, pool, request);
         const lines = priceLines(open, pool, request, now);
-        return q.quotes.insert({
+        return await q.quotes.insert({
           id: `q_${randomBytes(16).toString('base64url')}`,
           organisationId,
           termNumber: open.contract.termNumber,
@@ -203,19 +210,21 @@ export function createBilling({
      * Buys what the quote priced: raises the allocation, moves the named members, issues the
      * invoice, audits it all, in one transaction. Confirming a confirmed quote returns its invoice.
      */
-    confirm(organisationId: number, quoteId: string, actor: Actor): Invoice {
-      return confirmQuote(organisationId, quoteId, actor).invoice;
+    async confirm(organisationId: number, quoteId: string, actor: Actor): Promise<Invoice> {
+      return (await confirmQuote(organisationId, quoteId, actor)).invoice;
     },
 
     /** As `confirm`, saying whether this call issued the invoice or found it issued already. */
     confirmQuote,
 
     /** The contract and, per tier, price, allocation, held and available seats. */
-    overview(organisationId: number, actor: Actor): BillingOverview {
-      return store.read((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        const contract = q.contracts.byOrganisation(organisationId);
+    async overview(organisationId: number, actor: Actor): Promise<BillingOverview> {
+      return await store.read(async (q) => {
+        const organisation = await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', {
+          allowSystem: true,
+        });
+        const contract = await q.contracts.byOrganisation(organisationId);
         if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
         return {
           contract: {
@@ -223,45 +232,60 @@ export function createBilling({
             termEnd: termEnd(contract.termStart, contract.timeZone).minus({ days: 1 }).toISODate()!,
             currencyDigits: currencyDigits(contract.currency),
           },
-          tiers: q.seatPools.list(organisationId).map((t) => ({ ...t, available: t.allocation - t.held })),
+          tiers: (await q.seatPools.list(organisationId)).map((t) => ({
+            ...t,
+            available: t.allocation - t.held,
+          })),
         };
       });
     },
 
     /** What the renewal job would invoice if the term ended now (billing/renewal.ts, previewRenewal). */
-    renewalPreview(organisationId: number, actor: Actor): RenewalPreview {
-      return store.read((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        const contract = q.contracts.byOrganisation(organisationId);
+    async renewalPreview(organisationId: number, actor: Actor): Promise<RenewalPreview> {
+      return await store.read(async (q) => {
+        const organisation = await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', {
+          allowSystem: true,
+        });
+        const contract = await q.contracts.byOrganisation(organisationId);
         if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
-        return previewRenewal(contract, q.seatPools.list(organisationId));
+        return previewRenewal(contract, await q.seatPools.list(organisationId));
       });
     },
 
-    invoices(organisationId: number, actor: Actor): Invoice[] {
-      return store.read((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        return q.invoices.list(organisationId);
+    async invoices(organisationId: number, actor: Actor): Promise<Invoice[]> {
+      return await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', {
+          allowSystem: true,
+        });
+        return await q.invoices.list(organisationId);
       });
     },
 
     /** Whom the organisation's invoices are addressed to; null until an owner saved it. */
-    billingContact(organisationId: number, actor: Actor): BillingContact | null {
-      return store.read((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        return q.billingContacts.get(organisationId);
+    async billingContact(organisationId: number, actor: Actor): Promise<BillingContact | null> {
+      return await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', {
+          allowSystem: true,
+        });
+        return await q.billingContacts.get(organisationId);
       });
     },
 
     /** Saves the billing contact (the whole of it), audited with what it was before. */
-    setBillingContact(organisationId: number, input: BillingContactInput, actor: Actor): BillingContact {
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'change the billing contact', { allowSystem: true });
-        const before = q.billingContacts.get(organisationId);
+    async setBillingContact(
+      organisationId: number,
+      input: BillingContactInput,
+      actor: Actor,
+    ): Promise<BillingContact> {
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'change the billing contact', {
+          allowSystem: true,
+        });
+        const before = await q.billingContacts.get(organisationId);
         const at = clock.now().toISO()!;
         const contact: BillingContact = {
           name: input.name,
@@ -281,8 +305,8 @@ export function createBilling({
         });
         if (before !== null && JSON.stringify(shown(before)) === JSON.stringify(shown(contact)))
           return before;
-        q.billingContacts.put(organisationId, contact);
-        recordAudit(q, {
+        await q.billingContacts.put(organisationId, contact);
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -297,27 +321,31 @@ export function createBilling({
     },
 
     /** An invoice with what its document shows besides the lines (billing/invoice-pdf.ts). */
-    invoiceDocument(organisationId: number, number: string, actor: Actor): InvoiceDocument {
-      return store.read((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        const invoice = q.invoices.byNumber(organisationId, number);
+    async invoiceDocument(organisationId: number, number: string, actor: Actor): Promise<InvoiceDocument> {
+      return await store.read(async (q) => {
+        const organisation = await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', {
+          allowSystem: true,
+        });
+        const invoice = await q.invoices.byNumber(organisationId, number);
         if (!invoice) throw new NotFoundError(`No invoice ${number} for this organisation.`);
-        const contract = q.contracts.byOrganisation(organisationId);
+        const contract = await q.contracts.byOrganisation(organisationId);
         return {
           invoice,
           organisation,
           timeZone: contract?.timeZone ?? 'UTC',
-          contact: q.billingContacts.get(organisationId),
+          contact: await q.billingContacts.get(organisationId),
           seller,
         };
       });
     },
 
-    invoice(organisationId: number, number: string, actor: Actor): Invoice {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
-        const invoice = q.invoices.byNumber(organisationId, number);
+    async invoice(organisationId: number, number: string, actor: Actor): Promise<Invoice> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', {
+          allowSystem: true,
+        });
+        const invoice = await q.invoices.byNumber(organisationId, number);
         if (!invoice) throw new NotFoundError(`No invoice ${number} for this organisation.`);
         return invoice;
       });
@@ -385,16 +413,16 @@ export function normaliseRequest(input: PurchaseInput, pool: readonly PoolTier[]
  * An upgrade converts unclaimed seats of the lower tier first; the rest must be seats of members
  * named to move up. Refuses, naming the shortfall, when neither covers the quantity.
  */
-function checkFeasible(
+async function checkFeasible(
   q: Queries,
   open: OpenContract,
   pool: readonly PoolTier[],
   request: QuoteRequest,
-): void {
+): Promise<void> {
   const unclaimed = new Map(pool.map((t) => [t.tierId, t.allocation - t.held]));
   for (const u of request.upgrades) {
     for (const id of u.moveMemberIds) {
-      const member = q.members.byId(open.organisation.id, id);
+      const member = await q.members.byId(open.organisation.id, id);
       if (!member || member.tierId !== u.from) {
         throw new ConflictError(
           `Member ${id} does not hold a ${u.from} seat, so cannot be moved to ${u.to}.`,
@@ -466,19 +494,19 @@ function priceLines(
   return lines;
 }
 
-function applyPurchase(
+async function applyPurchase(
   q: Queries,
   open: OpenContract,
   request: QuoteRequest,
   actor: Actor,
   at: DateTime,
-): void {
+): Promise<void> {
   const orgId = open.organisation.id;
-  for (const [tierId, n] of Object.entries(request.add)) q.seatPools.raiseAllocation(orgId, tierId, n);
+  for (const [tierId, n] of Object.entries(request.add)) await q.seatPools.raiseAllocation(orgId, tierId, n);
   for (const u of request.upgrades) {
-    q.seatPools.raiseAllocation(orgId, u.to, u.quantity);
-    for (const id of u.moveMemberIds) moveUp(q, q.members.byId(orgId, id)!, u.to, actor, at);
-    if (!q.seatPools.lowerAllocation(orgId, u.from, u.quantity)) {
+    await q.seatPools.raiseAllocation(orgId, u.to, u.quantity);
+    for (const id of u.moveMemberIds) await moveUp(q, (await q.members.byId(orgId, id))!, u.to, actor, at);
+    if (!(await q.seatPools.lowerAllocation(orgId, u.from, u.quantity))) {
       throw new QuoteError(
         'quote_stale',
         `Too few unclaimed ${u.from} seats remain to upgrade; review a new quote.`,
@@ -487,18 +515,18 @@ function applyPurchase(
   }
 }
 
-function moveUp(q: Queries, member: Member, to: string, actor: Actor, at: DateTime): void {
+async function moveUp(q: Queries, member: Member, to: string, actor: Actor, at: DateTime): Promise<void> {
   const when = at.toISO()!;
   if (
-    !q.seatPools.claim(member.organisationId, to) ||
-    !q.seatPools.release(member.organisationId, member.tierId!)
+    !(await q.seatPools.claim(member.organisationId, to)) ||
+    !(await q.seatPools.release(member.organisationId, member.tierId!))
   ) {
     throw new Error(`seat pool out of step while moving member ${member.id} to ${to}`);
   }
-  if (!q.members.setSeat(member, member.seatState, member.seatState, to, when)) {
+  if (!(await q.members.setSeat(member, member.seatState, member.seatState, to, when))) {
     throw new QuoteError('quote_stale', `Member ${member.email} changed meanwhile; review a new quote.`);
   }
-  recordAudit(q, {
+  await recordAudit(q, {
     organisationId: member.organisationId,
     at: when,
     actor,

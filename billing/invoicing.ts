@@ -113,9 +113,9 @@ export interface IssueInvoice {
 }
 
 /** Writes the invoice (numbered SLUG-0001, SLUG-0002, …) and its audit row, inside the caller's transaction. */
-export function issueInvoice(q: Queries, i: IssueInvoice): Invoice {
-  const sequence = q.invoices.count(i.organisation.id) + 1;
-  const invoice = q.invoices.insert({
+export async function issueInvoice(q: Queries, i: IssueInvoice): Promise<Invoice> {
+  const sequence = (await q.invoices.count(i.organisation.id)) + 1;
+  const invoice = await q.invoices.insert({
     organisationId: i.organisation.id,
     number: `${i.organisation.slug.toUpperCase()}-${String(sequence).padStart(4, '0')}`,
     kind: i.kind,
@@ -125,7 +125,7 @@ export function issueInvoice(q: Queries, i: IssueInvoice): Invoice {
     quoteId: i.quoteId,
     lines: i.lines,
   });
-  recordAudit(q, {
+  await recordAudit(q, {
     organisationId: i.organisation.id,
     at: invoice.issuedAt,
     actor: i.actor,

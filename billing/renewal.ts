@@ -72,21 +72,21 @@ export function createRenewals({
   readonly seats: SeatPool;
 }) {
   /** Rolls over one organisation's term if it has ended; undefined when nothing was due. */
-  function rollOnce(organisationId: number): RenewalOutcome | undefined {
-    return store.write((q) => {
+  async function rollOnce(organisationId: number): Promise<RenewalOutcome | undefined> {
+    return await store.write(async (q) => {
       const now = clock.now();
-      const contract = q.contracts.byOrganisation(organisationId);
-      const organisation = q.organisations.byId(organisationId);
+      const contract = await q.contracts.byOrganisation(organisationId);
+      const organisation = await q.organisations.byId(organisationId);
       if (!contract || !organisation || contract.status !== 'active') return undefined;
       const end = termEnd(contract.termStart, contract.timeZone);
       if (now < end) return undefined;
 
       const before = Object.fromEntries(
-        q.seatPools.list(organisationId).map((t) => [t.tierId, t.allocation]),
+        (await q.seatPools.list(organisationId)).map((t) => [t.tierId, t.allocation]),
       );
       if (!contract.autoRenew) {
-        if (!q.contracts.expire(organisationId, contract.termNumber)) return undefined;
-        recordAudit(q, {
+        if (!(await q.contracts.expire(organisationId, contract.termNumber))) return undefined;
+        await recordAudit(q, {
           organisationId,
           at: now.toISO()!,
           actor: RENEWAL_JOB,
@@ -106,13 +106,14 @@ export function createRenewals({
 
       // Seats in use at term end: an invitation that lapsed before then no longer holds one,
       // even if the expiry job has not run yet.
-      seats.expireLapsedInvitations(q, organisationId, end);
+      await seats.expireLapsedInvitations(q, organisationId, end);
       const nextStart = end.toISODate()!;
-      if (!q.contracts.rollToNextTerm(organisationId, contract.termNumber, nextStart)) return undefined;
-      q.seatPools.resetAllocationToHeld(organisationId);
-      const renewed = q.contracts.byOrganisation(organisationId)!;
-      const pool = q.seatPools.list(organisationId);
-      const invoice = issueInvoice(q, {
+      if (!(await q.contracts.rollToNextTerm(organisationId, contract.termNumber, nextStart)))
+        return undefined;
+      await q.seatPools.resetAllocationToHeld(organisationId);
+      const renewed = (await q.contracts.byOrganisation(organisationId))!;
+      const pool = await q.seatPools.list(organisationId);
+      const invoice = await issueInvoice(q, {
         organisation,
         contract: renewed,
         kind: 'renewal',
@@ -121,7 +122,7 @@ export function createRenewals({
         actor: RENEWAL_JOB,
         at: now,
       });
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId,
         at: now.toISO()!,
         actor: RENEWAL_JOB,
@@ -148,16 +149,16 @@ export function createRenewals({
 
   return {
     /** Rolls every due contract forward, as many terms as have ended (after a long outage, several). */
-    run(): RenewalOutcome[] {
+    async run(): Promise<RenewalOutcome[]> {
       const outcomes: RenewalOutcome[] = [];
       // One contract's failure must not hold up every other organisation's renewal.
       const failures: unknown[] = [];
-      for (const contract of store.read((q) => q.contracts.active())) {
+      for (const contract of await store.read((q) => q.contracts.active())) {
         try {
           for (
-            let outcome = rollOnce(contract.organisationId);
+            let outcome = await rollOnce(contract.organisationId);
             outcome;
-            outcome = rollOnce(contract.organisationId)
+            outcome = await rollOnce(contract.organisationId)
           ) {
             outcomes.push(outcome);
             if (outcome.outcome === 'expired') break;

@@ -52,7 +52,7 @@ export interface Invocation {
 }
 
 /** Runs a command against the services; `at` makes its URLs (server/config.ts's PUBLIC_BASE_URL). */
-export type Step = (c: Container, at: Urls) => Output;
+export type Step = (c: Container, at: Urls) => Promise<Output>;
 
 /**
  * Checks the command's own arguments (before any database is opened, so a typo creates nothing)
@@ -72,8 +72,12 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
     case 'invoices':
       return (c) => listInvoices(c, slug);
     case 'invoice':
-      return (c) => {
-        const invoice = c.billing.invoice(organisationBySlug(c, slug).id, params['number'] ?? '', OPERATOR);
+      return async (c) => {
+        const invoice = await c.billing.invoice(
+          (await organisationBySlug(c, slug)).id,
+          params['number'] ?? '',
+          OPERATOR,
+        );
         return { data: invoiceView(invoice), text: invoiceText(invoice, slug) };
       };
     case 'quote': {
@@ -81,8 +85,12 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       return (c) => quote(c, slug, args);
     }
     case 'confirm':
-      return (c) => {
-        const invoice = c.billing.confirm(organisationBySlug(c, slug).id, params['quote-id'] ?? '', OPERATOR);
+      return async (c) => {
+        const invoice = await c.billing.confirm(
+          (await organisationBySlug(c, slug)).id,
+          params['quote-id'] ?? '',
+          OPERATOR,
+        );
         return { data: invoiceView(invoice), text: invoiceText(invoice, slug) };
       };
     case 'renew':
@@ -91,8 +99,8 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       const name = values.name;
       if (name === undefined)
         throw new UsageError(['scim-token create needs --name (what the token is for)']);
-      return (c, at) => {
-        const issued = c.scimTokens.create(organisationBySlug(c, slug).id, name, OPERATOR, {
+      return async (c, at) => {
+        const issued = await c.scimTokens.create((await organisationBySlug(c, slug)).id, name, OPERATOR, {
           expiresAt: values['expires-at'],
         });
         return {
@@ -108,8 +116,8 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       };
     }
     case 'scim-token list':
-      return (c, at) => {
-        const tokens = c.scimTokens.list(organisationBySlug(c, slug).id, OPERATOR);
+      return async (c, at) => {
+        const tokens = await c.scimTokens.list((await organisationBySlug(c, slug)).id, OPERATOR);
         return {
           data: { scimBaseUrl: at.scimBaseUrl, tokens },
           text: `SCIM base URL: ${at.scimBaseUrl}\n\n${table(
@@ -129,8 +137,8 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       const id = Number(params['token-id']);
       if (!Number.isSafeInteger(id) || id < 1)
         throw new UsageError([`"${params['token-id']}" is not a token id`]);
-      return (c) => {
-        c.scimTokens.revoke(organisationBySlug(c, slug).id, id, OPERATOR);
+      return async (c) => {
+        await c.scimTokens.revoke((await organisationBySlug(c, slug)).id, id, OPERATOR);
         return { data: { revoked: id }, text: `SCIM token ${id} revoked.` };
       };
     }
@@ -146,9 +154,13 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       const name = values.name ?? OPERATOR_TOKEN_NAME;
       if (name.trim() === '') problems.push('--name needs a name for the token');
       if (problems.length > 0 || (role !== 'owner' && role !== 'admin')) throw new UsageError(problems);
-      return (c, at) => {
+      return async (c, at) => {
         // Made by the operator, the token answers to no member (docs/rules.md, "Members and roles").
-        const issued = c.apiTokens.create(organisationBySlug(c, slug).id, { name, role }, OPERATOR);
+        const issued = await c.apiTokens.create(
+          (await organisationBySlug(c, slug)).id,
+          { name, role },
+          OPERATOR,
+        );
         return {
           data: issuedApiTokenView(issued.token, issued.record, at),
           text: [
@@ -162,8 +174,8 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       };
     }
     case 'waiting':
-      return (c) => {
-        const { refused, awaiting } = c.directory.waiting(organisationBySlug(c, slug).id);
+      return async (c) => {
+        const { refused, awaiting } = await c.directory.waiting((await organisationBySlug(c, slug)).id);
         return {
           data: waitingView(awaiting, refused),
           text: [
@@ -182,8 +194,8 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
         };
       };
     case 'sync-now':
-      return (c) => {
-        const seated = c.directory.syncNow(organisationBySlug(c, slug).id, OPERATOR);
+      return async (c) => {
+        const seated = await c.directory.syncNow((await organisationBySlug(c, slug)).id, OPERATOR);
         return { data: { seated }, text: `Seated ${seated} waiting user(s).` };
       };
     case 'org set': {
@@ -198,12 +210,13 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
         problems.push('--provisioning-mode must be invite_only, jit or scim');
       }
       if (problems.length > 0) throw new UsageError(problems);
-      return (c) => {
-        const id = organisationBySlug(c, slug).id;
-        if (policy === 'reject' || policy === 'hold') c.directory.setSeatExhaustion(id, policy, OPERATOR);
+      return async (c) => {
+        const id = (await organisationBySlug(c, slug)).id;
+        if (policy === 'reject' || policy === 'hold')
+          await c.directory.setSeatExhaustion(id, policy, OPERATOR);
         if (mode === 'invite_only' || mode === 'jit' || mode === 'scim')
-          c.directory.setProvisioningMode(id, mode, OPERATOR);
-        const organisation = organisationBySlug(c, slug);
+          await c.directory.setProvisioningMode(id, mode, OPERATOR);
+        const organisation = await organisationBySlug(c, slug);
         return {
           data: {
             seatExhaustion: organisation.seatExhaustion,
@@ -217,8 +230,12 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
     case 'mapping set':
     case 'mapping remove': {
       const change = mappingChange(command, values);
-      return (c) => {
-        const result = c.directory.configureGroupMappings(organisationBySlug(c, slug).id, change, OPERATOR);
+      return async (c) => {
+        const result = await c.directory.configureGroupMappings(
+          (await organisationBySlug(c, slug)).id,
+          change,
+          OPERATOR,
+        );
         return {
           data: { enabled: result.enabled, mappings: result.mappings.map(mappingView) },
           text: [
@@ -234,8 +251,8 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
     case 'sso add-saml':
     case 'sso add-oidc': {
       const input = connectionInput(command, values);
-      return (c, at) => {
-        const made = c.sso.createConnection(organisationBySlug(c, slug).id, input, OPERATOR);
+      return async (c, at) => {
+        const made = await c.sso.createConnection((await organisationBySlug(c, slug)).id, input, OPERATOR);
         // New: nothing is linked yet, and an OIDC connection always has its secret.
         const connection = connectionView(
           { ...made, clientSecretSet: made.protocol === 'oidc', linkedIdentities: 0 },
@@ -250,10 +267,10 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
     case 'secrets rotate':
       return rotateSecrets;
     case 'sso list':
-      return (c, at) => {
-        const connections = c.sso
-          .listConnections(organisationBySlug(c, slug).id, OPERATOR)
-          .map((k) => connectionView(k, at));
+      return async (c, at) => {
+        const connections = (
+          await c.sso.listConnections((await organisationBySlug(c, slug)).id, OPERATOR)
+        ).map((k) => connectionView(k, at));
         return {
           data: { connections },
           text:
@@ -271,10 +288,10 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
       // The operator's way back in for an organisation whose identity provider is broken, besides
       // the primary owner's mailed link (docs/sso.md, "Require single sign-on"). Turning it on stays
       // an owner's choice, made in the console or the API, after trying a connection.
-      return (c) => {
-        const organisation = organisationBySlug(c, slug);
+      return async (c) => {
+        const organisation = await organisationBySlug(c, slug);
         const was = organisation.requireSso;
-        c.sso.setRequireSso(organisation.id, false, OPERATOR);
+        await c.sso.setRequireSso(organisation.id, false, OPERATOR);
         return {
           data: { requireSso: false },
           text: was
@@ -283,8 +300,8 @@ export function prepareCommand({ command, params, values }: Invocation): Step {
         };
       };
     case 'jobs':
-      return (c) => {
-        const done = c.runJobs();
+      return async (c) => {
+        const done = await c.runJobs();
         return {
           data: done,
           text: `Renewals: ${done.renewals}. Expired invitations: ${done.expiredInvitations}.`,
@@ -326,15 +343,15 @@ function connectionUrls({ serviceProvider: sp }: ReturnType<typeof connectionVie
 /** The name of a token the operator makes without --name. */
 const OPERATOR_TOKEN_NAME = 'Operator';
 
-function organisationBySlug(c: Container, slug: string): Organisation {
-  const organisation = c.store.read((q) => q.organisations.bySlug(slug));
+async function organisationBySlug(c: Container, slug: string): Promise<Organisation> {
+  const organisation = await c.store.read((q) => q.organisations.bySlug(slug));
   if (!organisation) throw new NotFoundError(`No organisation with slug "${slug}".`);
   return organisation;
 }
 
-function createOrganisation(c: Container, input: NewOrganisation): Output {
-  const { organisation, primaryOwner, invoice } = c.organisations.create(input, OPERATOR);
-  const domains = c.store.read((q) => q.organisations.domains(organisation.id));
+async function createOrganisation(c: Container, input: NewOrganisation): Promise<Output> {
+  const { organisation, primaryOwner, invoice } = await c.organisations.create(input, OPERATOR);
+  const domains = await c.store.read((q) => q.organisations.domains(organisation.id));
   return {
     data: {
       organisation: organisationView(organisation, domains),
@@ -354,11 +371,11 @@ function createOrganisation(c: Container, input: NewOrganisation): Output {
 export type OrganisationView = ReturnType<typeof describeOrganisation>;
 
 /** The organisation's contract and seats, as `org show` and `org list` report them. */
-function describeOrganisation(c: Container, organisation: Organisation) {
-  const { contract, domains, members } = c.store.read((q) => ({
-    contract: q.contracts.byOrganisation(organisation.id),
-    domains: q.organisations.domains(organisation.id),
-    members: q.members.list(organisation.id).length,
+async function describeOrganisation(c: Container, organisation: Organisation) {
+  const { contract, domains, members } = await c.store.read(async (q) => ({
+    contract: await q.contracts.byOrganisation(organisation.id),
+    domains: await q.organisations.domains(organisation.id),
+    members: (await q.members.list(organisation.id)).length,
   }));
   if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
   return {
@@ -375,13 +392,15 @@ function describeOrganisation(c: Container, organisation: Organisation) {
       autoRenew: contract.autoRenew,
       status: contract.status,
     },
-    tiers: c.seats.usage(organisation.id).map(tierView),
+    tiers: (await c.seats.usage(organisation.id)).map(tierView),
     members,
   };
 }
 
-function listOrganisations(c: Container): Output {
-  const all = c.store.read((q) => q.organisations.all()).map((o) => describeOrganisation(c, o));
+async function listOrganisations(c: Container): Promise<Output> {
+  const all = [];
+  for (const o of await c.store.read((q) => q.organisations.all()))
+    all.push(await describeOrganisation(c, o));
   const rows = all.map(({ organisation, contract, tiers: seats }) => [
     organisation.slug,
     organisation.name,
@@ -406,8 +425,8 @@ function listOrganisations(c: Container): Output {
   };
 }
 
-function showOrganisation(c: Container, slug: string): Output {
-  const shown = describeOrganisation(c, organisationBySlug(c, slug));
+async function showOrganisation(c: Container, slug: string): Promise<Output> {
+  const shown = await describeOrganisation(c, await organisationBySlug(c, slug));
   const { organisation, contract, tiers: seats, members } = shown;
   const head = fields([
     ['Organisation', `${organisation.slug} (${organisation.name})`],
@@ -430,8 +449,8 @@ function showOrganisation(c: Container, slug: string): Output {
   return { data: shown, text: `${head}\n\n${tiers}` };
 }
 
-function listInvoices(c: Container, slug: string): Output {
-  const invoices = c.billing.invoices(organisationBySlug(c, slug).id, OPERATOR);
+async function listInvoices(c: Container, slug: string): Promise<Output> {
+  const invoices = await c.billing.invoices((await organisationBySlug(c, slug)).id, OPERATOR);
   const rows = invoices.map((i) => [
     i.number,
     i.kind,
@@ -451,10 +470,10 @@ function listInvoices(c: Container, slug: string): Output {
   };
 }
 
-function quote(c: Container, slug: string, args: QuoteArgs): Output {
-  const organisation = organisationBySlug(c, slug);
-  const input: PurchaseInput = { add: args.add, upgrades: withMoves(c, organisation, args) };
-  const priced = c.billing.quote(organisation.id, input, OPERATOR, args.idempotencyKey);
+async function quote(c: Container, slug: string, args: QuoteArgs): Promise<Output> {
+  const organisation = await organisationBySlug(c, slug);
+  const input: PurchaseInput = { add: args.add, upgrades: await withMoves(c, organisation, args) };
+  const priced = await c.billing.quote(organisation.id, input, OPERATOR, args.idempotencyKey);
   const head = fields([
     ['Quote', priced.id],
     ['Organisation', slug],
@@ -472,14 +491,14 @@ function quote(c: Container, slug: string, args: QuoteArgs): Output {
  * Attaches each --move member to the upgrade out of the tier that member holds. The operator names
  * people by email; the service takes member ids.
  */
-function withMoves(
+async function withMoves(
   c: Container,
   organisation: Organisation,
   args: QuoteArgs,
-): NonNullable<PurchaseInput['upgrades']> {
+): Promise<NonNullable<PurchaseInput['upgrades']>> {
   const moves = new Map(args.upgrades.map((u) => [u, [] as number[]]));
   for (const email of args.moves) {
-    const member = c.store.read((q) => q.members.byEmail(organisation.id, email));
+    const member = await c.store.read((q) => q.members.byEmail(organisation.id, email));
     if (!member || member.seatState === 'removed') {
       throw new NotFoundError(`No member ${email} in organisation "${organisation.slug}".`);
     }
@@ -512,13 +531,13 @@ function withMoves(
  * again under the first key, in one transaction. Running servers pick the new key up when they
  * meet a value sealed under it (they read the key file again).
  */
-function rotateSecrets(c: Container): Output {
+async function rotateSecrets(c: Container): Promise<Output> {
   const keyFile = c.secretKeys.keyFile;
   if (keyFile !== null) {
     addKeyToFile(keyFile);
     c.secretKeys.reload?.();
   }
-  const outcome = c.storedSecrets.rotate();
+  const outcome = await c.storedSecrets.rotate();
   if (outcome.unknownKeys.length > 0) {
     throw new ValidationError(
       `Some secrets are sealed under key ${outcome.unknownKeys.join(', ')}, which is not configured; they were left as they are.`,
@@ -533,8 +552,8 @@ function rotateSecrets(c: Container): Output {
   };
 }
 
-function renew(c: Container): Output {
-  const outcomes = c.renewals.run();
+async function renew(c: Container): Promise<Output> {
+  const outcomes = await c.renewals.run();
   return {
     data: { outcomes },
     text:

@@ -41,7 +41,7 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     }
     const run = prepareCommand({ command: line.command, params: line.params, values: line.values });
     const config = parseConfig(withEnvFile(env));
-    const container = buildContainer({
+    const container = await buildContainer({
       config: { ...config, databasePath: line.db === undefined ? config.databasePath : resolve(line.db) },
       clock: line.now === undefined ? systemClock : new FixedClock(line.now),
       // Warnings (a busy database) go to stderr, synchronously so none is lost at exit; stdout
@@ -49,9 +49,9 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
       logger: createLogger('warn', pino.destination({ dest: 2, sync: true })),
     });
     try {
-      print(run(container, urls(config.publicBaseUrl)));
+      print(await run(container, urls(config.publicBaseUrl)));
     } finally {
-      container.close();
+      await container.close();
     }
     return EXIT_OK;
   } catch (error) {

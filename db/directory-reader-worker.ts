@@ -3,8 +3,7 @@
 // that scans a whole directory holds this thread, not the server's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './connection.js';
-import { createDirectoryUserQueries } from './queries/directory-users.js';
-import { createGroupQueries } from './queries/groups.js';
+import { createStore } from './store.js';
 import type { ReaderReply, ReaderRequest, ReaderWorkerData } from './directory-reader.js';
 
 const { databasePath, busyTimeoutMs } = workerData as ReaderWorkerData;
@@ -17,22 +16,24 @@ const { databasePath, busyTimeoutMs } = workerData as ReaderWorkerData;
  */
 let opened: ReturnType<typeof open> | undefined;
 function open() {
-  const db = openDatabase(databasePath, { busyTimeoutMs });
-  const users = createDirectoryUserQueries(db);
-  const groups = createGroupQueries(db);
+  const store = createStore(openDatabase(databasePath, { busyTimeoutMs }));
   return {
-    db,
     // The count and the page in one read transaction: one snapshot, so totalResults and the page agree.
-    listUsers: db.transaction((request: ReaderRequest) => users.list(request.organisationId, request.page)),
-    listGroups: db.transaction((request: ReaderRequest) => groups.list(request.organisationId, request.page)),
+    listUsers: (request: ReaderRequest) =>
+      store.read((q) => q.directoryUsers.list(request.organisationId, request.page)),
+    listGroups: (request: ReaderRequest) =>
+      store.read((q) => q.groups.list(request.organisationId, request.page)),
   };
 }
 
-parentPort!.on('message', (request: ReaderRequest) => {
+parentPort!.on('message', (request: ReaderRequest) => void answer(request));
+
+async function answer(request: ReaderRequest): Promise<void> {
   let reply: ReaderReply;
   try {
     opened ??= open();
-    const result = request.kind === 'users' ? opened.listUsers(request) : opened.listGroups(request);
+    const result =
+      request.kind === 'users' ? await opened.listUsers(request) : await opened.listGroups(request);
     reply = { id: request.id, ok: true, result };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
@@ -51,4 +52,4 @@ parentPort!.on('message', (request: ReaderRequest) => {
     };
   }
   parentPort!.postMessage(reply);
-});
+}

@@ -1,18 +1,23 @@
 // The unit of work over SQLite: the Store of db/port.ts, the one way code above db/ reads and
-// writes. A write runs as a single BEGIN IMMEDIATE transaction (the write lock is taken up front,
-// so two processes never deadlock upgrading a read lock) and is retried whole if the lock stays busy.
+// writes. Every read and write is asynchronous, as it is on a pooled network driver, so the code
+// above db/ is the same whichever backend runs under it.
+//
+// SQLite keeps one connection per process, and a mutex serialises the transactions on it: a unit of
+// work holds the connection from BEGIN to COMMIT, across its awaits, and the next waits. A write runs
+// as BEGIN IMMEDIATE (the write lock is taken up front, so two processes never deadlock upgrading a
+// read lock) and is retried whole if the lock stays busy past the busy timeout.
+//
+// Group commit lives here and nowhere above: the writes asked for in one turn of the event loop run,
+// in the order asked, in one BEGIN IMMEDIATE … COMMIT, and so one fsync, each in its own savepoint.
+// Each sees the effects of those before it, exactly as if they had run one after another; a throw
+// undoes only its own savepoint and rejects only its own promise; and every promise settles only
+// after the shared COMMIT returned, so a resolved write is on disk.
 //
 // The transaction's scope is explicit: every engine operation has a step form that runs inside the
 // caller's transaction, taking the `q` the caller holds (`claimIn(q, …)`), and a command form that
-// opens exactly one (`claim(…)`). Use cases compose by calling step forms with their q (create a
-// member + claim a seat + audit = one commit). A write, batched write or read asked for while a
-// transaction is open is a command called inside another's: NestedTransactionError, thrown at once,
-// and the enclosing write fails with it. Where a failure must not undo earlier work, the caller
-// says so with q.savepoint (a refused seat claim must not undo the refusal's record).
-//
-// A batched write (writeBatched) is the same unit of work with a group commit: the writes queued in
-// one turn of the event loop share one BEGIN IMMEDIATE … COMMIT, and so one fsync, each in its own
-// savepoint, and each caller hears of its result only after that COMMIT returned.
+// opens exactly one (`claim(…)`). A write or read asked for from inside a unit of work would wait
+// for the connection its own caller holds; it is refused at once with NestedTransactionError.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from './connection.js';
 import { translateSqliteError } from './errors.js';
 import type { Queries, Store } from './port.js';
@@ -27,17 +32,20 @@ export interface StoreOptions {
   /** Told of every busy retry (for metrics). */
   readonly onBusyRetry?: () => void;
   /**
-   * Most batched writes in one transaction; more wait for the next. Bounds how long one commit holds
-   * the event loop and the write lock.
+   * Most writes in one group commit; more wait for the next. Bounds how long one commit holds the
+   * connection and the write lock.
    */
   readonly maxBatch?: number;
 }
 
-/** Default batch size cap: above the concurrency of a provider's push (the benchmark uses 20). */
+/** Default group-commit cap: above the concurrency of a provider's push (the benchmark uses 20). */
 const MAX_BATCH = 64;
 
-interface Queued {
-  readonly work: (q: Queries) => unknown;
+type Kind = 'write' | 'read';
+
+interface Unit {
+  readonly kind: Kind;
+  readonly work: (q: Queries) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -46,60 +54,95 @@ type Outcome =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 export function createStore(db: Db, options: StoreOptions = {}): Store {
-  const queries = createQueries(db, options.secrets ?? noSecretBox);
   const attempts = Math.max(1, options.busyAttempts ?? 3);
   const maxBatch = Math.max(1, Math.trunc(options.maxBatch ?? MAX_BATCH));
+  // Marks the asynchronous context of a running unit of work, so a nested write or read is told
+  // apart from a concurrent one (which simply waits its turn).
+  const inUnit = new AsyncLocalStorage<Kind>();
+  const queries = createQueries(db, options.secrets ?? noSecretBox, () => inUnit.getStore() === 'write');
 
-  // Built once: better-sqlite3 transaction functions are reusable, and writes are a hot path.
-  const transaction = db.transaction((work: (q: Queries) => unknown) => work(queries));
   const begin = db.prepare('BEGIN IMMEDIATE');
+  const beginRead = db.prepare('BEGIN DEFERRED');
   const commit = db.prepare('COMMIT');
   const rollback = db.prepare('ROLLBACK');
+  const savepoint = db.prepare('SAVEPOINT unit');
+  const release = db.prepare('RELEASE unit');
+  const rollbackTo = db.prepare('ROLLBACK TO unit');
 
-  function write<T>(work: (q: Queries) => T): T {
-    if (db.inTransaction) throw new NestedTransactionError('write');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return run(() => transaction.immediate(work) as T);
-      } catch (error) {
-        if (!isBusy(error) || attempt >= attempts) throw error;
-        options.onBusyRetry?.();
-      }
-    }
-  }
-
-  let queue: Queued[] = [];
+  let queue: Unit[] = [];
+  /** The connection is held by a running unit (or a batch of them). */
+  let busy = false;
   let scheduled = false;
+  let closed = false;
 
-  function writeBatched<T>(work: (q: Queries) => T): Promise<T> {
-    // Thrown, not a rejected promise: the enclosing write must fail now, not commit around it.
-    if (db.inTransaction) throw new NestedTransactionError('writeBatched');
+  async function enqueue<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
+    const holder = inUnit.getStore();
+    if (holder !== undefined) return await Promise.reject(new NestedTransactionError(kind));
+    if (closed) return await Promise.reject(new Error('The store is closed.'));
     return new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!scheduled) {
-        scheduled = true;
-        // The check phase runs after the poll phase has read every request that arrived: all of
-        // them have queued their writes by then, and they share this commit.
-        setImmediate(flush);
-      }
+      queue.push({ kind, work, resolve: resolve as (value: unknown) => void, reject });
+      // A read on an idle connection runs now; writes wait for the check phase, which runs after
+      // the poll phase has read every request that arrived, so the writes they ask for share a commit.
+      if (kind === 'read' && !busy && queue.length === 1) void drain();
+      else schedule();
     });
   }
 
-  function flush(): void {
-    scheduled = false;
-    if (queue.length === 0) return;
-    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-    if (queue.length > 0) {
-      scheduled = true;
-      setImmediate(flush);
+  function schedule(): void {
+    if (scheduled || busy) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void drain();
+    });
+  }
+
+  async function drain(): Promise<void> {
+    if (busy) return;
+    busy = true;
+    try {
+      while (queue.length > 0) {
+        const head = queue[0]!;
+        if (head.kind === 'read') {
+          queue.shift();
+          await runRead(head);
+        } else {
+          await runWrites(takeWrites());
+        }
+      }
+    } finally {
+      busy = false;
     }
+  }
+
+  /** The writes at the head of the queue, up to the cap; a read behind them keeps its place. */
+  function takeWrites(): Unit[] {
+    let n = 0;
+    while (n < queue.length && n < maxBatch && queue[n]!.kind === 'write') n++;
+    const batch = queue.slice(0, n);
+    queue = queue.slice(n);
+    return batch;
+  }
+
+  async function runRead(unit: Unit): Promise<void> {
+    beginRead.run();
+    try {
+      const value = await inUnit.run('read', () => unit.work(queries));
+      commit.run();
+      unit.resolve(value);
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      unit.reject(translateSqliteError(error));
+    }
+  }
+
+  async function runWrites(batch: readonly Unit[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = runBatch(batch);
+      outcomes = await withBusyRetry(() => runBatchOnce(batch));
     } catch (error) {
       const failure = translateSqliteError(error);
-      for (const queued of batch) queued.reject(failure);
+      for (const unit of batch) unit.reject(failure);
       return;
     }
     // Only now, after COMMIT: each caller learns its own result.
@@ -110,10 +153,10 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     }
   }
 
-  function runBatch(batch: readonly Queued[]): Outcome[] {
+  async function withBusyRetry<T>(run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return runBatchOnce(batch);
+        return await run();
       } catch (error) {
         if (!isBusy(error) || attempt >= attempts) throw error;
         options.onBusyRetry?.();
@@ -121,21 +164,30 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     }
   }
 
-  /** One transaction for the whole batch; throws (having rolled back) if the batch as a whole fails. */
-  function runBatchOnce(batch: readonly Queued[]): Outcome[] {
-    if (db.inTransaction) throw new Error('A batched write found a transaction left open on the connection.');
+  /**
+   * One transaction for the whole batch, each unit in its own savepoint (a lone write needs none).
+   * Throws, having rolled back, if the batch as a whole fails.
+   */
+  async function runBatchOnce(batch: readonly Unit[]): Promise<Outcome[]> {
+    const alone = batch.length === 1;
     begin.run();
     try {
-      const outcomes = batch.map(({ work }): Outcome => {
+      const outcomes: Outcome[] = [];
+      for (const unit of batch) {
+        if (!alone) savepoint.run();
         try {
-          return { ok: true, value: transaction(work) };
+          const value = await inUnit.run('write', () => unit.work(queries));
+          if (!alone) release.run();
+          outcomes.push({ ok: true, value });
         } catch (error) {
           // SQLite ends the whole transaction on some errors (a full disk, an I/O error): then the
           // writes before this one are gone too, and the batch fails as a whole.
-          if (!db.inTransaction) throw error;
-          return { ok: false, error: translateSqliteError(error) };
+          if (alone || !db.inTransaction) throw error;
+          rollbackTo.run();
+          release.run();
+          outcomes.push({ ok: false, error: translateSqliteError(error) });
         }
-      });
+      }
       commit.run();
       return outcomes;
     } catch (error) {
@@ -146,39 +198,33 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
 
   return {
     queries,
-    write,
-    writeBatched,
-    read: <T>(work: (q: Queries) => T): T => {
-      if (db.inTransaction) throw new NestedTransactionError('read');
-      return transaction.deferred(work) as T;
-    },
+    write: (work) => enqueue('write', work),
+    read: (work) => enqueue('read', work),
     ping: () => (db.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined)?.ok === 1,
-    close: () => {
-      while (queue.length > 0) flush();
+    async close() {
+      if (closed) return;
+      closed = true;
+      // The units already asked for run to the end; then the connection closes.
+      while (busy || queue.length > 0) {
+        if (busy) await new Promise((resolve) => setImmediate(resolve));
+        else await drain();
+      }
       db.close();
     },
   };
 }
 
 /**
- * A write, batched write or read asked for while a transaction is open on the connection: a
- * command was called inside another's transaction. A programming error, so it is thrown at once,
- * and the enclosing write fails with it: the caller holds a `q` and calls the step form with it.
+ * A write or read asked for from inside a unit of work: a command was called inside another's
+ * transaction. A programming error, refused at once (it would otherwise wait for the connection its
+ * own caller holds): the caller holds a `q` and calls the step form with it.
  */
 export class NestedTransactionError extends Error {
-  constructor(readonly form: 'write' | 'writeBatched' | 'read') {
+  constructor(readonly form: Kind) {
     super(
-      `store.${form} was called while a transaction is open: a command was called inside another's transaction; call its step form with the caller's q.`,
+      `store.${form} was called inside a unit of work: a command was called inside another's transaction; call its step form with the caller's q.`,
     );
     this.name = 'NestedTransactionError';
-  }
-}
-
-function run<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw translateSqliteError(error);
   }
 }
 

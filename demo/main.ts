@@ -64,8 +64,8 @@ async function main(): Promise<void> {
     client: { clientId: 'seatkeeper-demo', clientSecret, redirectUri: `${base}/sso/oidc/callback` },
   });
 
-  const container = buildContainer({ config, clock: systemClock, logger });
-  const { organisation } = container.organisations.create(
+  const container = await buildContainer({ config, clock: systemClock, logger });
+  const { organisation } = await container.organisations.create(
     {
       slug: ORGANISATION.slug,
       name: ORGANISATION.name,
@@ -82,8 +82,8 @@ async function main(): Promise<void> {
     },
     OPERATOR,
   );
-  container.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
-  container.sso.createConnection(
+  await container.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
+  await container.sso.createConnection(
     organisation.id,
     {
       protocol: 'oidc',
@@ -99,11 +99,9 @@ async function main(): Promise<void> {
   container.mail.start();
   container.webhookWorker.start();
   const jobs = setInterval(() => {
-    try {
-      container.runJobs();
-    } catch (error) {
+    container.runJobs().catch((error: unknown) => {
       logger.error({ err: error }, 'jobs failed; they run again in a minute');
-    }
+    });
   }, 60_000);
   jobs.unref();
 
@@ -134,8 +132,8 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     server.close();
     void Promise.allSettled([container.mail.stop(), container.webhookWorker.stop(), provider.close()]).then(
-      () => {
-        container.close();
+      async () => {
+        await container.close();
         say('Demo stopped.');
       },
     );

@@ -40,15 +40,15 @@ export interface SessionCookieReader {
    * The person the cookie signs in; undefined when the browser sent none; AuthError (401,
    * `session_expired`) when it sent one that signs nobody in.
    */
-  read(req: Pick<Request, 'get'>): SignedInSession | undefined;
+  read(req: Pick<Request, 'get'>): Promise<SignedInSession | undefined>;
 }
 
 export function createSessionCookieReader(sessions: Pick<Sessions, 'signedIn'>): SessionCookieReader {
   return {
-    read(req) {
+    async read(req) {
       const presented = sessionSecret(req);
       if (presented === undefined) return undefined;
-      const holder = sessions.signedIn(presented);
+      const holder = await sessions.signedIn(presented);
       if (!holder) throw new AuthError('Your session has ended; sign in again.', {}, 'session_expired');
       return { ...holder, secret: presented };
     },

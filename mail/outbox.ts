@@ -55,7 +55,7 @@ export function newMessageId(): string {
  * it from within `store.write`) and returns the outbox id. If that transaction rolls back, the
  * mail is never sent. `at` is the instant of the change (ISO 8601); the mail is due at once.
  */
-export function enqueueMail(q: Queries, mail: OutgoingMail, at: string): number {
+export async function enqueueMail(q: Queries, mail: OutgoingMail, at: string): Promise<number> {
   if (!isMailAddress(mail.to)) {
     throw new ValidationError(`"${mail.to}" is not an email address mail can be sent to.`, {
       to: mail.to,
@@ -64,7 +64,7 @@ export function enqueueMail(q: Queries, mail: OutgoingMail, at: string): number 
   if (/[\r\n]/.test(mail.subject)) {
     throw new ValidationError('A mail subject must be one line.', { kind: mail.kind });
   }
-  return q.outbox.insert({
+  return await q.outbox.insert({
     organisationId: mail.organisationId,
     kind: mail.kind,
     recipient: mail.to,

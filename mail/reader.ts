@@ -3,14 +3,14 @@
 import type { Queries } from '../db/port.js';
 import type { Reader } from './messages.js';
 
-export function readerOf(
+export async function readerOf(
   q: Pick<Queries, 'languages' | 'contracts'>,
   organisationId: number,
   memberId: number | null,
-): Required<Reader> {
-  const chosen = memberId === null ? undefined : q.languages.ofMember(organisationId, memberId);
+): Promise<Required<Reader>> {
+  const chosen = memberId === null ? undefined : await q.languages.ofMember(organisationId, memberId);
   return {
-    language: chosen ? (chosen.own ?? chosen.fallback) : q.languages.ofOrganisation(organisationId),
-    timeZone: q.contracts.byOrganisation(organisationId)?.timeZone ?? 'UTC',
+    language: chosen ? (chosen.own ?? chosen.fallback) : await q.languages.ofOrganisation(organisationId),
+    timeZone: (await q.contracts.byOrganisation(organisationId))?.timeZone ?? 'UTC',
   };
 }

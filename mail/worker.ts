@@ -92,7 +92,7 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
   async function attempt(id: number): Promise<DeliveryOutcome> {
     const leasedAt = clock.now();
     const lease = iso(leasedAt.plus({ milliseconds: leaseMs }));
-    const row: OutboxRow | undefined = store.write((q) => q.outbox.lease(id, iso(leasedAt), lease));
+    const row: OutboxRow | undefined = await store.write((q) => q.outbox.lease(id, iso(leasedAt), lease));
     if (!row) return 'skipped'; // another worker has it, or it is no longer due
     const context = { outboxId: row.id, kind: row.kind, attempt: row.attempts };
     try {
@@ -107,20 +107,20 @@ export function createMailWorker(options: MailWorkerOptions): MailWorker {
         backoff,
       });
       if (then.giveUp) {
-        store.write((q) => q.outbox.markFailed(row.id, lease, iso(now), why));
+        await store.write((q) => q.outbox.markFailed(row.id, lease, iso(now), why));
         logger.error({ ...context, err: error }, 'mail given up; it stays in the outbox as failed');
         options.onOutcome?.(row.kind, 'failed');
         return 'failed';
       }
       const next = now.plus({ milliseconds: then.delayMs });
-      store.write((q) => q.outbox.markRetry(row.id, lease, iso(next), why));
+      await store.write((q) => q.outbox.markRetry(row.id, lease, iso(next), why));
       logger.warn({ ...context, err: error, nextAttemptAt: iso(next) }, 'mail not delivered; will retry');
       options.onOutcome?.(row.kind, 'retried');
       return 'retried';
     }
     // Accepted by the server. If this write is lost (crash, lease overtaken), the row is sent
     // again later with the same Message-ID: at least once, never zero times.
-    const marked = store.write((q) => q.outbox.markDelivered(row.id, lease, iso(clock.now())));
+    const marked = await store.write((q) => q.outbox.markDelivered(row.id, lease, iso(clock.now())));
     if (!marked) logger.warn(context, 'mail delivered after its lease ran out; it may be delivered twice');
     logger.debug(context, 'mail delivered');
     options.onOutcome?.(row.kind, 'delivered');

@@ -40,9 +40,14 @@ function publicView({ tokenHash: _hidden, ...rest }: ApiToken): ApiTokenView {
  * and a token (which requireRole has just found to be an owner answering to a seated owner, or to
  * no member), are not capped here: owner, what managing tokens takes, is the most a token may be.
  */
-function requireDelegable(q: Queries, organisationId: number, actor: Actor, role: TokenRole): void {
+async function requireDelegable(
+  q: Queries,
+  organisationId: number,
+  actor: Actor,
+  role: TokenRole,
+): Promise<void> {
   if (actor.type !== 'member') return;
-  const creator = q.members.byId(organisationId, actor.memberId);
+  const creator = await q.members.byId(organisationId, actor.memberId);
   if (!creator || !hasRole(creator.role, role)) {
     throw new ForbiddenError(`A token cannot be given a role above your own.`, { requiredRole: role });
   }
@@ -50,20 +55,20 @@ function requireDelegable(q: Queries, organisationId: number, actor: Actor, role
 
 export function createApiTokens({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   return {
-    create(
+    async create(
       organisationId: number,
       input: { name: string; role: TokenRole; expiresAt?: string | null | undefined },
       actor: Actor,
-    ): IssuedApiToken {
+    ): Promise<IssuedApiToken> {
       const name = tokenName(input.name, { field: 'name' });
       const expiresAt = tokenExpiry(input.expiresAt, clock.now());
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
-        requireDelegable(q, organisationId, actor, input.role);
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
+        await requireDelegable(q, organisationId, actor, input.role);
         const { token, tokenHash: hash, shownPrefix } = newToken(PREFIX);
         const at = clock.now().toISO()!;
-        const id = q.apiTokens.insert({
+        const id = await q.apiTokens.insert({
           organisationId,
           name,
           role: input.role,
@@ -75,12 +80,12 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
             actor.type === 'member'
               ? actor.memberId
               : actor.type === 'api_token'
-                ? (q.apiTokens.active(organisationId, actor.tokenId)?.createdByMemberId ?? null)
+                ? ((await q.apiTokens.active(organisationId, actor.tokenId))?.createdByMemberId ?? null)
                 : null,
           at,
           expiresAt,
         });
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -89,24 +94,24 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
           subjectId: id,
           after: { name, role: input.role, ...(expiresAt ? { expiresAt } : {}) },
         });
-        return { token, record: publicView(q.apiTokens.byId(organisationId, id)!) };
+        return { token, record: publicView((await q.apiTokens.byId(organisationId, id))!) };
       });
     },
 
-    list(organisationId: number, actor: Actor): ApiTokenView[] {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
-        return q.apiTokens.list(organisationId).map(publicView);
+    async list(organisationId: number, actor: Actor): Promise<ApiTokenView[]> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
+        return (await q.apiTokens.list(organisationId)).map(publicView);
       });
     },
 
-    revoke(organisationId: number, tokenId: number, actor: Actor): void {
-      store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
+    async revoke(organisationId: number, tokenId: number, actor: Actor): Promise<void> {
+      await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', 'manage API tokens');
         const at = clock.now().toISO()!;
-        if (!q.apiTokens.revoke(organisationId, tokenId, at))
+        if (!(await q.apiTokens.revoke(organisationId, tokenId, at)))
           throw new NotFoundError(`No active API token ${tokenId}.`);
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -118,10 +123,10 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
     },
 
     /** The token a presented secret is, or AuthError. */
-    authenticate(secret: string): ApiTokenView {
+    async authenticate(secret: string): Promise<ApiTokenView> {
       const presented = tokenHash(secret);
       const token = secret.startsWith(PREFIX)
-        ? store.read((q) => q.apiTokens.activeByHash(presented))
+        ? await store.read((q) => q.apiTokens.activeByHash(presented))
         : undefined;
       if (!token || !sameTokenHash(presented, token.tokenHash)) {
         throw new AuthError('The API token is missing, unknown or revoked.');
@@ -129,7 +134,7 @@ export function createApiTokens({ store, clock }: { readonly store: Store; reado
       const now = clock.now();
       requireUnexpired('The API token', token.expiresAt, now);
       if (lastUsedIsStale(token.lastUsedAt === null ? null : Date.parse(token.lastUsedAt), now)) {
-        store.write((q) => q.apiTokens.markUsed(token.id, now.toISO()!));
+        await store.write((q) => q.apiTokens.markUsed(token.id, now.toISO()!));
       }
       return publicView(token);
     },

@@ -82,45 +82,48 @@ function toFilter(query: AuditQuery): AuditFilter {
 /** Names for the ids of one page, looked up once each. */
 function labeller(q: Queries, organisationId: number) {
   const cache = new Map<string, string | null>();
-  const once = (key: string, find: () => string | null | undefined): string | null => {
-    if (!cache.has(key)) cache.set(key, find() ?? null);
+  const once = async (
+    key: string,
+    find: () => Promise<string | null | undefined>,
+  ): Promise<string | null> => {
+    if (!cache.has(key)) cache.set(key, (await find()) ?? null);
     return cache.get(key)!;
   };
   const num = (id: string | null): number => (id !== null && /^\d+$/.test(id) ? Number(id) : -1);
   const names = new Map<string, string | null>();
-  const memberName = (id: string | null): string | null => {
+  const memberName = async (id: string | null): Promise<string | null> => {
     const key = id ?? '';
-    if (!names.has(key)) names.set(key, q.members.byId(organisationId, num(id))?.displayName ?? null);
+    if (!names.has(key)) names.set(key, (await q.members.byId(organisationId, num(id)))?.displayName ?? null);
     return names.get(key)!;
   };
   const numbers = new Map<number, string | null>();
-  const invoiceNumber = (id: number | null): string | null => {
+  const invoiceNumber = async (id: number | null): Promise<string | null> => {
     if (id === null) return null;
-    if (!numbers.has(id)) numbers.set(id, q.invoices.byId(organisationId, id)?.number ?? null);
+    if (!numbers.has(id)) numbers.set(id, (await q.invoices.byId(organisationId, id))?.number ?? null);
     return numbers.get(id)!;
   };
-  const of = (type: string, id: string | null): string | null => {
+  const of = async (type: string, id: string | null): Promise<string | null> => {
     switch (type) {
       case 'member':
-        return once(`m${id}`, () => q.members.byId(organisationId, num(id))?.email);
+        return await once(`m${id}`, async () => (await q.members.byId(organisationId, num(id)))?.email);
       case 'api_token':
-        return once(`a${id}`, () => q.apiTokens.byId(organisationId, num(id))?.name);
+        return await once(`a${id}`, async () => (await q.apiTokens.byId(organisationId, num(id)))?.name);
       case 'scim_token':
-        return once(`s${id}`, () => q.scimTokens.byId(organisationId, num(id))?.name);
+        return await once(`s${id}`, async () => (await q.scimTokens.byId(organisationId, num(id)))?.name);
       case 'jit':
       case 'sso_connection':
-        return once(`c${id}`, () => {
-          const connection = q.sso.connection(num(id));
+        return await once(`c${id}`, async () => {
+          const connection = await q.sso.connection(num(id));
           return connection?.organisationId === organisationId ? connection.name : undefined;
         });
       case 'organisation':
-        return once(`o${id}`, () =>
-          num(id) === organisationId ? q.organisations.byId(organisationId)?.name : undefined,
+        return await once(`o${id}`, async () =>
+          num(id) === organisationId ? (await q.organisations.byId(organisationId))?.name : undefined,
         );
       case 'seat_pool':
         return 'Seats';
       case 'invoice':
-        return once(`i${id}`, () => q.invoices.byId(organisationId, num(id))?.number);
+        return await once(`i${id}`, async () => (await q.invoices.byId(organisationId, num(id)))?.number);
       case 'operator':
         return id ?? 'operator';
       case 'system':
@@ -129,48 +132,50 @@ function labeller(q: Queries, organisationId: number) {
         return null;
     }
   };
-  return (r: AuditRecord): AuditView => ({
+  return async (r: AuditRecord): Promise<AuditView> => ({
     id: r.id,
     at: r.at,
     actor: {
       type: r.actorType,
       id: r.actorId,
-      label: of(r.actorType, r.actorId),
-      name: r.actorType === 'member' ? memberName(r.actorId) : null,
+      label: await of(r.actorType, r.actorId),
+      name: r.actorType === 'member' ? await memberName(r.actorId) : null,
     },
     action: r.action,
     event: eventText(r.action),
     subject: {
       type: r.subjectType,
       id: r.subjectId,
-      label: of(r.subjectType, r.subjectId),
-      name: r.subjectType === 'member' ? memberName(r.subjectId) : null,
+      label: await of(r.subjectType, r.subjectId),
+      name: r.subjectType === 'member' ? await memberName(r.subjectId) : null,
     },
     before: r.before,
     after: r.after,
     invoiceId: r.invoiceId,
-    invoiceNumber: invoiceNumber(r.invoiceId),
+    invoiceNumber: await invoiceNumber(r.invoiceId),
   });
 }
 
 export function createAuditLog({ store }: { readonly store: Store }) {
-  function page(
+  async function page(
     organisationId: number,
     query: AuditQuery,
     paging: { readonly cursor?: number; readonly limit: number },
     actor: Actor,
-  ): AuditPage {
+  ): Promise<AuditPage> {
     const filter = toFilter(query);
     const limit = Math.min(Math.max(1, Math.trunc(paging.limit)), MAX_AUDIT_PAGE);
-    return store.read((q) => {
-      requireOrganisation(q, organisationId);
-      requireRole(q, organisationId, actor, 'admin', DOING);
+    return await store.read(async (q) => {
+      await requireOrganisation(q, organisationId);
+      await requireRole(q, organisationId, actor, 'admin', DOING);
       // One more than asked says whether an older page exists without a second query.
-      const rows = q.audit.search(organisationId, filter, {
+      const rows = await q.audit.search(organisationId, filter, {
         ...(paging.cursor !== undefined ? { beforeId: paging.cursor } : {}),
         limit: limit + 1,
       });
-      const entries = rows.slice(0, limit).map(labeller(q, organisationId));
+      const label = labeller(q, organisationId);
+      const entries: AuditView[] = [];
+      for (const row of rows.slice(0, limit)) entries.push(await label(row));
       return {
         entries,
         nextCursor: rows.length > limit ? String(entries[entries.length - 1]!.id) : null,
@@ -196,7 +201,7 @@ export function createAuditLog({ store }: { readonly store: Store }) {
     ): AsyncGenerator<AuditView[]> {
       let cursor: number | undefined;
       for (;;) {
-        const next = page(
+        const next = await page(
           organisationId,
           query,
           { ...(cursor !== undefined ? { cursor } : {}), limit: pageSize },
@@ -211,11 +216,11 @@ export function createAuditLog({ store }: { readonly store: Store }) {
     },
 
     /** Checks the caller may read the log, before an export starts answering. */
-    authorise(organisationId: number, query: AuditQuery, actor: Actor): void {
+    async authorise(organisationId: number, query: AuditQuery, actor: Actor): Promise<void> {
       toFilter(query);
-      store.read((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'admin', DOING);
+      await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'admin', DOING);
       });
     },
   };

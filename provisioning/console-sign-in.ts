@@ -50,27 +50,27 @@ export function createConsoleSignIn({
      * Mails a sign-in link to `email` if it is a seated member of the organisation with this slug;
      * otherwise does nothing. Never says which: the caller answers the same either way.
      */
-    request(organisationSlug: string, email: string): void {
-      store.write((q) => {
-        const organisation = q.organisations.bySlug(organisationSlug);
+    async request(organisationSlug: string, email: string): Promise<void> {
+      await store.write(async (q) => {
+        const organisation = await q.organisations.bySlug(organisationSlug);
         if (!organisation) return;
         let member: Member | undefined;
         try {
-          member = q.members.byEmail(organisation.id, email.trim());
+          member = await q.members.byEmail(organisation.id, email.trim());
         } catch (error) {
           // Two current members share the address (a directory quirk): mail neither.
           if (error instanceof DomainError) return;
           throw error;
         }
         if (!member || member.seatState !== 'seated' || !isMailAddress(member.email)) return;
-        if (ssoRequiredFor(q, organisation, member)) return;
+        if (await ssoRequiredFor(q, organisation, member)) return;
         const now = clock.now();
         const at = now.toISO()!;
         const windowStart = now.minus({ minutes: SIGN_IN_LINK_TTL_MINUTES }).toISO()!;
-        if (q.signInLinks.issuedSince(member.id, windowStart) >= SIGN_IN_LINKS_PER_WINDOW) return;
-        q.signInLinks.prune(member.id, at);
+        if ((await q.signInLinks.issuedSince(member.id, windowStart)) >= SIGN_IN_LINKS_PER_WINDOW) return;
+        await q.signInLinks.prune(member.id, at);
         const secret = newSecret(SECRET_PREFIX);
-        q.signInLinks.insert({
+        await q.signInLinks.insert({
           tokenHash: hashSecret(secret),
           organisationId: organisation.id,
           memberId: member.id,
@@ -81,9 +81,9 @@ export function createConsoleSignIn({
           organisationName: organisation.name,
           link: consoleLink(publicBaseUrl, 'sign-in', secret),
           expiresInMinutes: SIGN_IN_LINK_TTL_MINUTES,
-          ...readerOf(q, organisation.id, member.id),
+          ...(await readerOf(q, organisation.id, member.id)),
         });
-        enqueueMail(
+        await enqueueMail(
           q,
           { organisationId: organisation.id, kind: 'sign_in_link', to: member.email, ...content },
           at,
@@ -96,10 +96,10 @@ export function createConsoleSignIn({
      * member must still be seated (login is allowed only while seated). A session the browser
      * already had is ended, as at every sign-in.
      */
-    redeem(token: string, options: { readonly currentSession?: string } = {}): LinkSignedIn {
+    async redeem(token: string, options: { readonly currentSession?: string } = {}): Promise<LinkSignedIn> {
       const tokenHash = hashSecret(token);
-      return store.write((q) => {
-        const link = q.signInLinks.byHash(tokenHash);
+      return await store.write(async (q) => {
+        const link = await q.signInLinks.byHash(tokenHash);
         if (!link) {
           throw new ValidationError(
             'This sign-in link is not valid. Ask for a new one on the sign-in page.',
@@ -122,8 +122,8 @@ export function createConsoleSignIn({
             'sign_in_link_expired',
           );
         }
-        const organisation = q.organisations.byId(link.organisationId)!;
-        const member = q.members.byId(link.organisationId, link.memberId);
+        const organisation = (await q.organisations.byId(link.organisationId))!;
+        const member = await q.members.byId(link.organisationId, link.memberId);
         if (member?.seatState !== 'seated') {
           throw new ForbiddenError(
             `You no longer have a seat in ${organisation.name}, so you cannot sign in. Ask an administrator.`,
@@ -132,15 +132,15 @@ export function createConsoleSignIn({
           );
         }
         // Mailed before single sign-on was required: the provider decides now, not the mailbox.
-        if (ssoRequiredFor(q, organisation, member)) throw ssoRequiredError(organisation, 'sign in');
-        if (!q.signInLinks.use(tokenHash, now)) {
+        if (await ssoRequiredFor(q, organisation, member)) throw ssoRequiredError(organisation, 'sign in');
+        if (!(await q.signInLinks.use(tokenHash, now))) {
           throw new GoneError(
             'This sign-in link was used already; each link works once.',
             {},
             'sign_in_link_used',
           );
         }
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId: organisation.id,
           at: now,
           actor: { type: 'member', memberId: member.id },
@@ -150,8 +150,8 @@ export function createConsoleSignIn({
           after: { outcome: 'signed_in', method: 'email_link' },
         });
         const at = clock.now();
-        if (options.currentSession) endSession(q, at, options.currentSession);
-        return { member, organisation, session: startSession(q, at, organisation.id, member.id) };
+        if (options.currentSession) await endSession(q, at, options.currentSession);
+        return { member, organisation, session: await startSession(q, at, organisation.id, member.id) };
       });
     },
   };

@@ -106,15 +106,5 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
 
     /** Seat usage for administrators (seats/usage.ts), for the usage page's route. */
     usage: (organisationId: number, actor: Actor) => store.read((q) => seatUsage(q, organisationId, actor)),
-
-    /** The SCIM edge's write commands, each one write of a group commit (store.writeBatched). */
-    batched: {
-      createUser: createUser.batched,
-      replaceUser: replaceUser.batched,
-      deleteUser: deleteUser.batched,
-      createGroup: createGroup.batched,
-      changeGroup: changeGroup.batched,
-      deleteGroup: deleteGroup.batched,
-    },
   };
 }

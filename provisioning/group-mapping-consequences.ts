@@ -36,12 +36,12 @@ export interface MappingConsequences {
 
 type Mapped = { readonly role: Role | null; readonly tier: string | null };
 
-function mappedFor(q: Queries, member: Member): Mapped {
-  if (!q.groupMappings.enabled(member.organisationId)) return { role: null, tier: null };
-  return mappedAccess(
+async function mappedFor(q: Queries, member: Member): Promise<Mapped> {
+  if (!(await q.groupMappings.enabled(member.organisationId))) return { role: null, tier: null };
+  return await mappedAccess(
     q,
     member.organisationId,
-    q.groups.groupsOf(member.id).map((g) => g.displayName),
+    (await q.groups.groupsOf(member.id)).map((g) => g.displayName),
   );
 }
 
@@ -49,16 +49,16 @@ function mappedFor(q: Queries, member: Member): Mapped {
  * Call before the change, inside its transaction; `finish()` after it, in the same transaction,
  * says what the change did.
  */
-export function watchMappingChange(q: Queries, organisationId: number, actor: Actor) {
-  const before = new Map(q.members.list(organisationId).map((m) => [m.id, m] as const));
+export async function watchMappingChange(q: Queries, organisationId: number, actor: Actor) {
+  const before = new Map((await q.members.list(organisationId)).map((m) => [m.id, m] as const));
   const owner = [...before.values()].find((m) => m.role === 'primary_owner');
-  const ownerBefore = owner ? mappedFor(q, owner) : null;
+  const ownerBefore = owner ? await mappedFor(q, owner) : null;
   const you = actor.type === 'member' ? actor.memberId : null;
 
   return {
-    finish(): MappingConsequences {
+    async finish(): Promise<MappingConsequences> {
       const changes: MemberChange[] = [];
-      for (const now of q.members.list(organisationId)) {
+      for (const now of await q.members.list(organisationId)) {
         const was = before.get(now.id);
         if (!was) continue;
         const role = was.role === now.role ? null : { from: was.role, to: now.role };
@@ -81,8 +81,8 @@ export function watchMappingChange(q: Queries, organisationId: number, actor: Ac
       const mine = changes.find((c) => c.you);
       if (mine?.role && roleRank(mine.role.to) < roleRank(mine.role.from)) reasons.push('demotes_you');
       if (mine?.seatState?.from === 'seated') reasons.push('unseats_you');
-      const ownerNow = owner ? q.members.byId(organisationId, owner.id)! : undefined;
-      const ownerAfter = ownerNow ? mappedFor(q, ownerNow) : null;
+      const ownerNow = owner ? (await q.members.byId(organisationId, owner.id))! : undefined;
+      const ownerAfter = ownerNow ? await mappedFor(q, ownerNow) : null;
       const ownerTouched =
         changes.some((c) => c.primaryOwner) ||
         (ownerBefore !== null &&

@@ -74,24 +74,24 @@ export interface InvitationServiceDeps {
 }
 
 /** Mails the invitation's link, in the caller's transaction: no commit, no mail. */
-export function mailInvitation(
+export async function mailInvitation(
   publicBaseUrl: string,
   q: Queries,
   organisation: Organisation,
   invitation: Invitation,
   secret: string,
   actor: Actor,
-): void {
-  const member = q.members.byId(organisation.id, invitation.memberId)!;
-  const inviter = actor.type === 'member' ? q.members.byId(organisation.id, actor.memberId) : undefined;
+): Promise<void> {
+  const member = (await q.members.byId(organisation.id, invitation.memberId))!;
+  const inviter = actor.type === 'member' ? await q.members.byId(organisation.id, actor.memberId) : undefined;
   const content = invitationMail({
     organisationName: organisation.name,
     inviterName: inviter ? (inviter.displayName ?? inviter.email) : null,
     link: consoleLink(publicBaseUrl, 'accept-invitation', secret),
     expiresAt: invitation.expiresAt,
-    ...readerOf(q, organisation.id, member.id),
+    ...(await readerOf(q, organisation.id, member.id)),
   });
-  enqueueMail(
+  await enqueueMail(
     q,
     { organisationId: organisation.id, kind: 'invitation', to: member.email, ...content },
     invitation.sentAt,
@@ -107,8 +107,8 @@ export function createInvitationService({
   members,
   publicBaseUrl,
 }: InvitationServiceDeps) {
-  function listing(q: Queries, invitation: Invitation): InvitationListing {
-    const member = q.members.byId(invitation.organisationId, invitation.memberId)!;
+  async function listing(q: Queries, invitation: Invitation): Promise<InvitationListing> {
+    const member = (await q.members.byId(invitation.organisationId, invitation.memberId))!;
     return {
       ...invitation,
       email: member.email,
@@ -118,50 +118,54 @@ export function createInvitationService({
     };
   }
 
-  function requireInvitation(q: Queries, organisationId: number, invitationId: number): Invitation {
-    const invitation = q.invitations.byId(organisationId, invitationId);
+  async function requireInvitation(
+    q: Queries,
+    organisationId: number,
+    invitationId: number,
+  ): Promise<Invitation> {
+    const invitation = await q.invitations.byId(organisationId, invitationId);
     if (!invitation) throw new NotFoundError(`No invitation ${invitationId} in this organisation.`);
     return invitation;
   }
 
   /** Admins invite users and admins; an owner's invitation (new, re-sent or revoked) needs an owner. */
-  function requireInviterFor(
+  async function requireInviterFor(
     q: Queries,
     organisationId: number,
     actor: Actor,
     role: Role,
     doing: string,
-  ): void {
-    requireRole(q, organisationId, actor, 'admin', doing);
-    if (hasRole(role, 'owner')) requireRole(q, organisationId, actor, 'owner', `${doing} for an owner`);
+  ): Promise<void> {
+    await requireRole(q, organisationId, actor, 'admin', doing);
+    if (hasRole(role, 'owner')) await requireRole(q, organisationId, actor, 'owner', `${doing} for an owner`);
   }
 
   /** A new pending invitation for `input`, holding a seat, with its link mailed. */
-  function invite(
+  async function invite(
     q: Queries,
     organisation: Organisation,
     input: { email: string; displayName: string | null; role: Role },
     choice: TierChoice,
     actor: Actor,
-  ): InvitationListing {
+  ): Promise<InvitationListing> {
     const secret = newSecret(INVITATION_SECRET_PREFIX);
-    const { invitationId } = members.inviteIn(q, organisation.id, input, choice, actor, {
+    const { invitationId } = await members.inviteIn(q, organisation.id, input, choice, actor, {
       tokenHash: hashSecret(secret),
       // Only a re-send of the primary owner's own lapsed invitation gets here with that role.
       allowPrimaryOwner: input.role === 'primary_owner',
     });
-    const invitation = q.invitations.byId(organisation.id, invitationId)!;
-    mailInvitation(publicBaseUrl, q, organisation, invitation, secret, actor);
-    return listing(q, invitation);
+    const invitation = (await q.invitations.byId(organisation.id, invitationId))!;
+    await mailInvitation(publicBaseUrl, q, organisation, invitation, secret, actor);
+    return await listing(q, invitation);
   }
 
   /** An invitation as create makes it, inside the caller's transaction. */
-  function createIn(
+  async function createIn(
     q: Queries,
     organisationId: number,
     input: NewInvitation,
     actor: Actor,
-  ): InvitationListing {
+  ): Promise<InvitationListing> {
     // The type says so, but the CLI and scripts pass strings: the rule is checked here too.
     const role = input.role as Role;
     if (role === 'primary_owner') {
@@ -171,15 +175,15 @@ export function createInvitationService({
         'invalid_role',
       );
     }
-    const organisation = requireOrganisation(q, organisationId);
-    requireInviterFor(q, organisationId, actor, role, 'send invitations');
+    const organisation = await requireOrganisation(q, organisationId);
+    await requireInviterFor(q, organisationId, actor, role, 'send invitations');
     // Inviting an address back brings back its member, who keeps a role above the one asked
     // for (a lapsed primary owner stays primary owner): that takes the inviter the kept role would.
-    for (const member of q.members.withEmail(organisationId, input.email.trim())) {
-      requireInviterFor(q, organisationId, actor, member.role, 'send invitations');
+    for (const member of await q.members.withEmail(organisationId, input.email.trim())) {
+      await requireInviterFor(q, organisationId, actor, member.role, 'send invitations');
     }
     const displayName = input.displayName?.trim() || null;
-    return invite(
+    return await invite(
       q,
       organisation,
       { email: input.email.trim(), displayName, role },
@@ -195,8 +199,8 @@ export function createInvitationService({
      * in one transaction; without a free seat nothing is written and the error says an owner must
      * add seats.
      */
-    create(organisationId: number, input: NewInvitation, actor: Actor): InvitationListing {
-      return store.write((q) => createIn(q, organisationId, input, actor));
+    async create(organisationId: number, input: NewInvitation, actor: Actor): Promise<InvitationListing> {
+      return await store.write((q) => createIn(q, organisationId, input, actor));
     },
     createIn,
 
@@ -204,18 +208,18 @@ export function createInvitationService({
      * A page of invitations, most recently sent first: those with `status`, or by default the
      * pending ones and those that ended in the last 30 days.
      */
-    list(
+    async list(
       organisationId: number,
       filter: { readonly status?: InvitationStatus },
       paging: { readonly page: number; readonly perPage: number },
       actor: Actor,
-    ): InvitationPage {
+    ): Promise<InvitationPage> {
       const perPage = Math.min(Math.max(Math.trunc(paging.perPage), 1), MAX_INVITATIONS_PER_PAGE);
       const page = Math.max(Math.trunc(paging.page), 1);
-      return store.read((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'admin', 'see invitations');
-        const { invitations, total } = q.invitations.list(
+      return await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'admin', 'see invitations');
+        const { invitations, total } = await q.invitations.list(
           organisationId,
           filter.status !== undefined
             ? { status: filter.status }
@@ -232,13 +236,13 @@ export function createInvitationService({
      * given back) becomes a new invitation that holds a seat again, of the lowest tier with one
      * free, as a new invitation would; one that was accepted cannot be re-sent.
      */
-    resend(organisationId: number, invitationId: number, actor: Actor): InvitationListing {
-      return store.write((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'admin', 're-send invitations');
-        const invitation = requireInvitation(q, organisationId, invitationId);
-        const member = q.members.byId(organisationId, invitation.memberId)!;
-        requireInviterFor(q, organisationId, actor, member.role, 're-send invitations');
+    async resend(organisationId: number, invitationId: number, actor: Actor): Promise<InvitationListing> {
+      return await store.write(async (q) => {
+        const organisation = await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'admin', 're-send invitations');
+        const invitation = await requireInvitation(q, organisationId, invitationId);
+        const member = (await q.members.byId(organisationId, invitation.memberId))!;
+        await requireInviterFor(q, organisationId, actor, member.role, 're-send invitations');
         if (invitation.status === 'accepted') {
           throw new ConflictError(
             `${member.email} accepted this invitation already; there is nothing to re-send.`,
@@ -251,15 +255,15 @@ export function createInvitationService({
           const secret = newSecret(INVITATION_SECRET_PREFIX);
           const sentAt = now.toISO()!;
           const expiresAt = now.plus({ days: INVITATION_TTL_DAYS }).toISO()!;
-          if (!q.invitations.renew(invitation.id, hashSecret(secret), sentAt, expiresAt)) {
+          if (!(await q.invitations.renew(invitation.id, hashSecret(secret), sentAt, expiresAt))) {
             throw new ConflictError(
               'The invitation was changed by another request; try again.',
               {},
               'concurrent_change',
             );
           }
-          const renewed = q.invitations.byId(organisationId, invitation.id)!;
-          recordAudit(q, {
+          const renewed = (await q.invitations.byId(organisationId, invitation.id))!;
+          await recordAudit(q, {
             organisationId,
             at: sentAt,
             actor,
@@ -269,10 +273,10 @@ export function createInvitationService({
             before: { ...snapshot(member), invitationId: invitation.id, expiresAt: invitation.expiresAt },
             after: { ...snapshot(member), invitationId: invitation.id, expiresAt: renewed.expiresAt },
           });
-          mailInvitation(publicBaseUrl, q, organisation, renewed, secret, actor);
-          return listing(q, renewed);
+          await mailInvitation(publicBaseUrl, q, organisation, renewed, secret, actor);
+          return await listing(q, renewed);
         }
-        const latest = q.invitations.latestFor(organisationId, member.id);
+        const latest = await q.invitations.latestFor(organisationId, member.id);
         if (latest?.id !== invitation.id || member.seatState !== 'removed') {
           throw new ConflictError(
             `${member.email} has been invited or added again since; act on their current invitation or membership.`,
@@ -280,7 +284,7 @@ export function createInvitationService({
             'invitation_superseded',
           );
         }
-        return invite(
+        return await invite(
           q,
           organisation,
           { email: member.email, displayName: member.displayName, role: member.role },
@@ -291,11 +295,11 @@ export function createInvitationService({
     },
 
     /** Revokes a pending invitation: its seat is released at once and its link stops working. */
-    revoke(organisationId: number, invitationId: number, actor: Actor): void {
-      store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'revoke invitations');
-        const invitation = requireInvitation(q, organisationId, invitationId);
-        const member = q.members.byId(organisationId, invitation.memberId)!;
+    async revoke(organisationId: number, invitationId: number, actor: Actor): Promise<void> {
+      await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'revoke invitations');
+        const invitation = await requireInvitation(q, organisationId, invitationId);
+        const member = (await q.members.byId(organisationId, invitation.memberId))!;
         if (member.role === 'primary_owner') {
           throw new ForbiddenError(
             "The primary owner's invitation cannot be revoked: the organisation would have no one to own it.",
@@ -303,7 +307,7 @@ export function createInvitationService({
             'primary_owner_protected',
           );
         }
-        requireInviterFor(q, organisationId, actor, member.role, 'revoke invitations');
+        await requireInviterFor(q, organisationId, actor, member.role, 'revoke invitations');
         if (invitation.status !== 'pending') {
           throw new ConflictError(
             `This invitation is ${invitation.status}, not pending.`,
@@ -311,7 +315,7 @@ export function createInvitationService({
             'invitation_not_pending',
           );
         }
-        seats.revokeInvitationIn(q, organisationId, member.id, actor);
+        await seats.revokeInvitationIn(q, organisationId, member.id, actor);
       });
     },
 
@@ -322,10 +326,10 @@ export function createInvitationService({
      * safe: the second click from the browser the first one signed in answers with the member again
      * and writes nothing; from anywhere else it is refused as used.
      */
-    accept(token: string, options: { readonly currentSession?: string } = {}): Accepted {
+    async accept(token: string, options: { readonly currentSession?: string } = {}): Promise<Accepted> {
       const tokenHash = hashSecret(token);
-      return store.write((q) => {
-        const invitation = q.invitations.byTokenHash(tokenHash);
+      return await store.write(async (q) => {
+        const invitation = await q.invitations.byTokenHash(tokenHash);
         if (!invitation) {
           throw new ValidationError(
             'This invitation link is not valid: it may have been replaced by a newer invitation email. Use the link in the most recent one, or ask for a new invitation.',
@@ -333,11 +337,11 @@ export function createInvitationService({
             'invitation_invalid',
           );
         }
-        const organisation = q.organisations.byId(invitation.organisationId)!;
-        const member = q.members.byId(organisation.id, invitation.memberId)!;
+        const organisation = (await q.organisations.byId(invitation.organisationId))!;
+        const member = (await q.members.byId(organisation.id, invitation.memberId))!;
         if (invitation.status === 'accepted') {
           const session = options.currentSession
-            ? sessionOf(q, clock.now(), options.currentSession)
+            ? await sessionOf(q, clock.now(), options.currentSession)
             : undefined;
           if (session?.memberId === member.id && member.seatState === 'seated') {
             return { member, organisation, session: null };
@@ -364,15 +368,19 @@ export function createInvitationService({
           );
         }
         // Someone the identity provider has disabled must not get in by the mailed link alone.
-        if (ssoRequiredFor(q, organisation, member)) {
+        if (await ssoRequiredFor(q, organisation, member)) {
           throw ssoRequiredError(organisation, 'accept this invitation by signing in');
         }
-        const seated = seats.acceptInvitationIn(q, organisation.id, member.id, {
+        const seated = await seats.acceptInvitationIn(q, organisation.id, member.id, {
           type: 'member',
           memberId: member.id,
         });
-        if (options.currentSession) endSession(q, now, options.currentSession);
-        return { member: seated, organisation, session: startSession(q, now, organisation.id, member.id) };
+        if (options.currentSession) await endSession(q, now, options.currentSession);
+        return {
+          member: seated,
+          organisation,
+          session: await startSession(q, now, organisation.id, member.id),
+        };
       });
     },
   };

@@ -22,10 +22,14 @@ export interface Languages {
 export function createLanguageService({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   return {
     /** The caller's languages; `acceptLanguage` is their browser's header, if any. */
-    of(organisationId: number, memberId: number | null, acceptLanguage: string | undefined): Languages {
-      return store.read((q) => {
-        const member = memberId === null ? undefined : q.languages.ofMember(organisationId, memberId);
-        const defaultLanguage = q.languages.ofOrganisation(organisationId);
+    async of(
+      organisationId: number,
+      memberId: number | null,
+      acceptLanguage: string | undefined,
+    ): Promise<Languages> {
+      return await store.read(async (q) => {
+        const member = memberId === null ? undefined : await q.languages.ofMember(organisationId, memberId);
+        const defaultLanguage = await q.languages.ofOrganisation(organisationId);
         const language = member?.own ?? null;
         return {
           language,
@@ -40,18 +44,18 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
      * when known, else Accept-Language, else the organisation's default when the organisation is
      * known (by id or slug); with the organisation's name, for the page's words.
      */
-    forPage(input: {
+    async forPage(input: {
       readonly organisationId?: number | undefined;
       readonly organisationSlug?: string | undefined;
       readonly memberId?: number | null | undefined;
       readonly acceptLanguage: string | undefined;
-    }): { readonly language: Language; readonly organisationName: string | null } {
-      return store.read((q) => {
+    }): Promise<{ readonly language: Language; readonly organisationName: string | null }> {
+      return await store.read(async (q) => {
         const organisation =
           input.organisationId !== undefined
-            ? q.organisations.byId(input.organisationId)
+            ? await q.organisations.byId(input.organisationId)
             : input.organisationSlug !== undefined
-              ? q.organisations.bySlug(input.organisationSlug)
+              ? await q.organisations.bySlug(input.organisationSlug)
               : undefined;
         if (!organisation) {
           return {
@@ -62,12 +66,12 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
         const member =
           input.memberId === undefined || input.memberId === null
             ? undefined
-            : q.languages.ofMember(organisation.id, input.memberId);
+            : await q.languages.ofMember(organisation.id, input.memberId);
         return {
           language: chooseLanguage({
             own: member?.own,
             acceptLanguage: input.acceptLanguage,
-            fallback: q.languages.ofOrganisation(organisation.id),
+            fallback: await q.languages.ofOrganisation(organisation.id),
           }),
           organisationName: organisation.name,
         };
@@ -75,8 +79,8 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
     },
 
     /** A member chooses their own language (null: automatic). Nobody sets another member's. */
-    setOwn(organisationId: number, actor: Actor, language: Language | null): void {
-      store.write((q) => {
+    async setOwn(organisationId: number, actor: Actor, language: Language | null): Promise<void> {
+      await store.write(async (q) => {
         if (actor.type !== 'member') {
           throw new ForbiddenError(
             'A language is chosen by a signed-in member for themselves; an API token has none.',
@@ -85,12 +89,12 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
             },
           );
         }
-        requireRole(q, organisationId, actor, 'user', 'choose their language');
-        const before = q.languages.ofMember(organisationId, actor.memberId);
+        await requireRole(q, organisationId, actor, 'user', 'choose their language');
+        const before = await q.languages.ofMember(organisationId, actor.memberId);
         if (!before) throw new NotFoundError('No such member.');
         if (before.own === language) return;
-        q.languages.setMember(organisationId, actor.memberId, language);
-        recordAudit(q, {
+        await q.languages.setMember(organisationId, actor.memberId, language);
+        await recordAudit(q, {
           organisationId,
           at: clock.now().toISO()!,
           actor,
@@ -104,14 +108,14 @@ export function createLanguageService({ store, clock }: { readonly store: Store;
     },
 
     /** Owners set the language of members who chose none, and of mail to them. */
-    setDefault(organisationId: number, actor: Actor, language: Language): Language {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', "set the organisation's default language");
-        requireOrganisation(q, organisationId);
-        const before = q.languages.ofOrganisation(organisationId);
+    async setDefault(organisationId: number, actor: Actor, language: Language): Promise<Language> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', "set the organisation's default language");
+        await requireOrganisation(q, organisationId);
+        const before = await q.languages.ofOrganisation(organisationId);
         if (before === language) return language;
-        q.languages.setOrganisation(organisationId, language);
-        recordAudit(q, {
+        await q.languages.setOrganisation(organisationId, language);
+        await recordAudit(q, {
           organisationId,
           at: clock.now().toISO()!,
           actor,

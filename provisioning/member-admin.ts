@@ -54,8 +54,8 @@ export interface Profile {
   readonly organisation: Organisation;
 }
 
-function requireMember(q: Queries, organisationId: number, memberId: number): Member {
-  const member = q.members.byId(organisationId, memberId);
+async function requireMember(q: Queries, organisationId: number, memberId: number): Promise<Member> {
+  const member = await q.members.byId(organisationId, memberId);
   if (!member) throw new NotFoundError(`No member ${memberId} in this organisation.`);
   return member;
 }
@@ -79,17 +79,17 @@ function refuseSelf(actor: Actor, member: Member, doing: string): void {
 }
 
 /** Admins act on members, not on owners: acting on an owner needs an owner (the roles table). */
-function requireAuthorityOver(q: Queries, actor: Actor, member: Member, doing: string): void {
+async function requireAuthorityOver(q: Queries, actor: Actor, member: Member, doing: string): Promise<void> {
   if (hasRole(member.role, 'owner'))
-    requireRole(q, member.organisationId, actor, 'owner', `${doing} an owner`);
+    await requireRole(q, member.organisationId, actor, 'owner', `${doing} an owner`);
 }
 
 /**
  * A tier change refused for want of a seat, naming what to buy: one seat of the tier, or, when a
  * seated member moves up, the upgrade of their own seat with them named as the member who moves.
  */
-function purchaseNeeded(q: Queries, member: Member, tierId: string): ConflictError {
-  const tiers = q.tiers.all();
+async function purchaseNeeded(q: Queries, member: Member, tierId: string): Promise<ConflictError> {
+  const tiers = await q.tiers.all();
   const to = tiers.find((t) => t.id === tierId);
   const from = tiers.find((t) => t.id === member.tierId);
   const toName = (to?.name ?? tierId).toLowerCase();
@@ -127,23 +127,23 @@ export function createMemberAdmin({
   readonly seats: SeatPool;
 }) {
   /** The tier change as changeTier makes it, inside the caller's transaction. */
-  function changeTierIn(
+  async function changeTierIn(
     q: Queries,
     organisationId: number,
     memberId: number,
     tierId: string,
     actor: Actor,
-  ): Member {
-    requireRole(q, organisationId, actor, 'admin', 'reassign seat tiers');
-    const member = requireMember(q, organisationId, memberId);
-    requireAuthorityOver(q, actor, member, 'change the seat of');
+  ): Promise<Member> {
+    await requireRole(q, organisationId, actor, 'admin', 'reassign seat tiers');
+    const member = await requireMember(q, organisationId, memberId);
+    await requireAuthorityOver(q, actor, member, 'change the seat of');
     try {
       // An unassigned member is given a seat of the tier: the second half of a swap.
       return member.seatState === 'unassigned'
-        ? seats.claimIn(q, organisationId, memberId, { tier: tierId }, actor)
-        : seats.changeTierIn(q, organisationId, memberId, tierId, actor);
+        ? await seats.claimIn(q, organisationId, memberId, { tier: tierId }, actor)
+        : await seats.changeTierIn(q, organisationId, memberId, tierId, actor);
     } catch (error) {
-      if (error instanceof SeatLimitError) throw purchaseNeeded(q, member, tierId);
+      if (error instanceof SeatLimitError) throw await purchaseNeeded(q, member, tierId);
       throw error;
     }
   }
@@ -153,26 +153,26 @@ export function createMemberAdmin({
      * One page of the organisation's members matching the filter (removed members only when
      * `seatState` asks for them), ordered by email (or last activity), with the total that match.
      */
-    list(
+    async list(
       organisationId: number,
       filter: MemberFilter,
       paging: { readonly page: number; readonly perPage: number },
       actor: Actor,
       sort: MemberSort = 'email',
-    ): MemberPage {
+    ): Promise<MemberPage> {
       const perPage = Math.min(Math.max(Math.trunc(paging.perPage), 1), MAX_MEMBERS_PER_PAGE);
       const page = Math.max(Math.trunc(paging.page), 1);
-      return store.read((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'admin', 'see members');
-        if (filter.tierId !== undefined && !q.tiers.all().some((t) => t.id === filter.tierId)) {
+      return await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'admin', 'see members');
+        if (filter.tierId !== undefined && !(await q.tiers.all()).some((t) => t.id === filter.tierId)) {
           throw new ValidationError(
             `There is no seat tier "${filter.tierId}".`,
             { tier: filter.tierId },
             'unknown_tier',
           );
         }
-        const { members, total } = q.members.search(
+        const { members, total } = await q.members.search(
           organisationId,
           filter,
           { limit: perPage, offset: (page - 1) * perPage },
@@ -183,30 +183,30 @@ export function createMemberAdmin({
     },
 
     /** One member, with their pending invitation and linked SSO identities. */
-    show(organisationId: number, memberId: number, actor: Actor): MemberDetail {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'see members');
-        const member = requireMember(q, organisationId, memberId);
+    async show(organisationId: number, memberId: number, actor: Actor): Promise<MemberDetail> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'see members');
+        const member = await requireMember(q, organisationId, memberId);
         return {
           member,
-          invitation: q.invitations.pendingFor(organisationId, memberId) ?? null,
-          identities: q.sso.identitiesOf(organisationId, memberId),
+          invitation: (await q.invitations.pendingFor(organisationId, memberId)) ?? null,
+          identities: await q.sso.identitiesOf(organisationId, memberId),
         };
       });
     },
 
     /** The signed-in member's own record: all a user-role member sees of the organisation. */
-    profile(organisationId: number, actor: Actor): Profile {
-      return store.read((q) => {
+    async profile(organisationId: number, actor: Actor): Promise<Profile> {
+      return await store.read(async (q) => {
         if (actor.type !== 'member') {
           throw new ForbiddenError('A profile belongs to a signed-in member; an API token has none.', {
             requiredRole: 'user',
           });
         }
-        requireRole(q, organisationId, actor, 'user', 'see their profile');
+        await requireRole(q, organisationId, actor, 'user', 'see their profile');
         return {
-          member: requireMember(q, organisationId, actor.memberId),
-          organisation: requireOrganisation(q, organisationId),
+          member: await requireMember(q, organisationId, actor.memberId),
+          organisation: await requireOrganisation(q, organisationId),
         };
       });
     },
@@ -215,9 +215,9 @@ export function createMemberAdmin({
      * Gives a member another role, up to owner (owners only). The primary owner's role changes only
      * by a transfer; nobody changes their own role.
      */
-    changeRole(organisationId: number, memberId: number, role: Role, actor: Actor): Member {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', "change members' roles");
+    async changeRole(organisationId: number, memberId: number, role: Role, actor: Actor): Promise<Member> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', "change members' roles");
         if (role === 'primary_owner') {
           throw new ValidationError(
             'There is one primary owner per organisation; the primary owner can transfer primary ownership instead.',
@@ -225,7 +225,7 @@ export function createMemberAdmin({
             'invalid_role',
           );
         }
-        const member = requireMember(q, organisationId, memberId);
+        const member = await requireMember(q, organisationId, memberId);
         refusePrimaryOwner(member, 'change the role of');
         refuseSelf(actor, member, 'change your own role');
         if (member.seatState === 'removed') {
@@ -235,7 +235,7 @@ export function createMemberAdmin({
             'invalid_seat_state',
           );
         }
-        return changeRole(q, member, role, actor, clock.now().toISO()!);
+        return await changeRole(q, member, role, actor, clock.now().toISO()!);
       });
     },
 
@@ -245,20 +245,25 @@ export function createMemberAdmin({
      * Members the directory switched off (deactivated, awaiting a seat, unmapped) are the
      * directory's to bring back, and removed ones are invited again.
      */
-    changeTier(organisationId: number, memberId: number, tierId: string, actor: Actor): Member {
-      return store.write((q) => changeTierIn(q, organisationId, memberId, tierId, actor));
+    async changeTier(
+      organisationId: number,
+      memberId: number,
+      tierId: string,
+      actor: Actor,
+    ): Promise<Member> {
+      return await store.write((q) => changeTierIn(q, organisationId, memberId, tierId, actor));
     },
     changeTierIn,
 
     /** Takes a seated member's seat back at once; they stay a member, without access. */
-    unassign(organisationId: number, memberId: number, actor: Actor): Member {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'unassign seats');
-        const member = requireMember(q, organisationId, memberId);
+    async unassign(organisationId: number, memberId: number, actor: Actor): Promise<Member> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'unassign seats');
+        const member = await requireMember(q, organisationId, memberId);
         refusePrimaryOwner(member, 'unassign the seat of');
         refuseSelf(actor, member, 'unassign your own seat');
-        requireAuthorityOver(q, actor, member, 'unassign the seat of');
-        return seats.unassignIn(q, organisationId, memberId, actor);
+        await requireAuthorityOver(q, actor, member, 'unassign the seat of');
+        return await seats.unassignIn(q, organisationId, memberId, actor);
       });
     },
 
@@ -267,17 +272,19 @@ export function createMemberAdmin({
      * `removed` so that inviting the same address again brings back the same member and history.
      * Removing a removed member changes nothing.
      */
-    remove(organisationId: number, memberId: number, actor: Actor): void {
-      store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'remove members');
-        const member = requireMember(q, organisationId, memberId);
+    async remove(organisationId: number, memberId: number, actor: Actor): Promise<void> {
+      await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'remove members');
+        const member = await requireMember(q, organisationId, memberId);
         if (member.seatState === 'removed') return;
         refusePrimaryOwner(member, 'remove');
         refuseSelf(actor, member, 'remove yourself');
-        requireAuthorityOver(q, actor, member, 'remove');
-        if (member.seatState === 'seated') seats.releaseIn(q, organisationId, memberId, actor, 'removed');
-        else if (member.seatState === 'invited') seats.revokeInvitationIn(q, organisationId, memberId, actor);
-        else seats.parkIn(q, organisationId, memberId, 'removed', actor, 'member.removed');
+        await requireAuthorityOver(q, actor, member, 'remove');
+        if (member.seatState === 'seated')
+          await seats.releaseIn(q, organisationId, memberId, actor, 'removed');
+        else if (member.seatState === 'invited')
+          await seats.revokeInvitationIn(q, organisationId, memberId, actor);
+        else await seats.parkIn(q, organisationId, memberId, 'removed', actor, 'member.removed');
       });
     },
   };

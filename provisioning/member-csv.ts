@@ -2,6 +2,7 @@
 // in two steps. The dry run reads the file, decides row by row what would happen to seats (counting
 // the seats the rows before it would take) and keeps that report; applying the report sends the
 // invitations it promised, each holding a seat as any invitation does, in one transaction, once.
+import { inOrder } from '../domain/in-order.js';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import {
@@ -245,22 +246,26 @@ export type MemberCsv = ReturnType<typeof createMemberCsv>;
 
 export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
   /** The dry run of one file against the organisation as it is now, in a read snapshot. */
-  function review(q: Queries, organisationId: number, rows: readonly ParsedRow[], actor: Actor): ImportRow[] {
-    const { organisation } = requireOpenContract(q, organisationId, clock.now());
+  async function review(
+    q: Queries,
+    organisationId: number,
+    rows: readonly ParsedRow[],
+    actor: Actor,
+  ): Promise<ImportRow[]> {
+    const { organisation } = await requireOpenContract(q, organisationId, clock.now());
     const verified = new Set(
-      q.organisations
-        .domains(organisationId)
+      (await q.organisations.domains(organisationId))
         .filter((d) => d.verifiedAt !== null)
         .map((d) => d.domain.toLowerCase()),
     );
-    const pools = q.seatPools.list(organisationId);
+    const pools = await q.seatPools.list(organisationId);
     const free = new Map(pools.map((t) => [t.tierId, t.allocation - t.held]));
     // Lowest rank first: an invitation without a tier takes the lowest with a free seat.
     const lowestFirst = [...pools].sort((a, b) => a.rank - b.rank).map((t) => t.tierId);
-    const callerMayInviteOwners = mayInviteOwners(q, organisationId, actor);
+    const callerMayInviteOwners = await mayInviteOwners(q, organisationId, actor);
     const seen = new Set<string>();
 
-    return rows.map((row): ImportRow => {
+    return await inOrder(rows, async (row): Promise<ImportRow> => {
       const base = {
         line: row.line,
         email: row.email,
@@ -291,13 +296,15 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
       if (row.tier !== null && !free.has(row.tier)) {
         return refuse('unknown_tier', `"${row.tier}" is not a tier: ${lowestFirst.join(', ')}.`);
       }
-      const live = q.members.withEmail(organisationId, row.email).filter((m) => m.seatState !== 'removed');
+      const live = (await q.members.withEmail(organisationId, row.email)).filter(
+        (m) => m.seatState !== 'removed',
+      );
       if (live.some((m) => m.seatState === 'invited')) {
         return refuse('already_invited', 'An invitation to this address is pending.');
       }
       if (live.length > 0) return refuse('already_member', `Already a member (${live[0]!.seatState}).`);
       // Inviting a removed member back keeps the role they had if it is higher (as an invitation does).
-      const kept = q.members.withEmail(organisationId, row.email).at(-1);
+      const kept = (await q.members.withEmail(organisationId, row.email)).at(-1);
       const role = higher(row.role as ImportRole, kept?.role);
       if (hasRole(role, 'owner') && !callerMayInviteOwners) {
         return refuse('not_allowed', 'Only owners may invite an owner.');
@@ -316,9 +323,9 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
     });
   }
 
-  function mayInviteOwners(q: Queries, organisationId: number, actor: Actor): boolean {
+  async function mayInviteOwners(q: Queries, organisationId: number, actor: Actor): Promise<boolean> {
     try {
-      requireRole(q, organisationId, actor, 'owner', 'invite owners');
+      await requireRole(q, organisationId, actor, 'owner', 'invite owners');
       return true;
     } catch (error) {
       if (error instanceof ForbiddenError) return false;
@@ -342,16 +349,17 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
      * Every member matching `filter` (the members list's filters), ordered as the list orders
      * them (`sort`), read in one snapshot so the file is one consistent moment.
      */
-    exportMembers(
+    async exportMembers(
       organisationId: number,
       filter: MemberFilter,
       actor: Actor,
       sort: MemberSort = 'email',
-    ): Member[] {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'export members');
-        return q.members.search(organisationId, filter, { limit: MAX_EXPORT_MEMBERS, offset: 0 }, sort)
-          .members;
+    ): Promise<Member[]> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'export members');
+        return (
+          await q.members.search(organisationId, filter, { limit: MAX_EXPORT_MEMBERS, offset: 0 }, sort)
+        ).members;
       });
     },
 
@@ -359,17 +367,17 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
      * The dry run: what each row would do to seats, nothing sent. The report is kept (for an hour)
      * so that applying it sends exactly the invitations it listed.
      */
-    dryRun(organisationId: number, csv: string, actor: Actor): ImportReport {
+    async dryRun(organisationId: number, csv: string, actor: Actor): Promise<ImportReport> {
       const parsed = readImportFile(csv);
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'import members');
-        const rows = review(q, organisationId, parsed, actor);
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'import members');
+        const rows = await review(q, organisationId, parsed, actor);
         const now = clock.now();
         const id = `imp_${randomBytes(16).toString('base64url')}`;
         const createdAt = now.toISO()!;
         const expiresAt = now.plus({ minutes: IMPORT_REPORT_TTL_MINUTES }).toISO()!;
-        q.memberImports.pruneExpired(createdAt);
-        q.memberImports.insert(id, organisationId, createdAt, expiresAt, rows);
+        await q.memberImports.pruneExpired(createdAt);
+        await q.memberImports.insert(id, organisationId, createdAt, expiresAt, rows);
         return {
           id,
           createdAt,
@@ -388,14 +396,14 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
      * dry run) is refused alone and nothing is ever over-allocated. Applying a report again
      * answers what the first apply did, and sends nothing.
      */
-    apply(
+    async apply(
       organisationId: number,
       importId: string,
       actor: Actor,
-    ): ImportResult & { readonly repeated: boolean } {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'import members');
-        const record = q.memberImports.byPublicId(organisationId, importId);
+    ): Promise<ImportResult & { readonly repeated: boolean }> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'import members');
+        const record = await q.memberImports.byPublicId(organisationId, importId);
         if (!record) throw new NotFoundError(`No import report ${importId} in this organisation.`);
         if (record.status === 'applied') return { ...(record.result as ImportResult), repeated: true };
         const now = clock.now().toISO()!;
@@ -407,12 +415,12 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
           );
         }
         const rows = record.rows as ImportRow[];
-        const applied = rows.map((row): AppliedRow => {
+        const applied = await inOrder(rows, async (row): Promise<AppliedRow> => {
           const base = { line: row.line, email: row.email, memberId: null, invitationId: null, tier: null };
           if (row.outcome !== 'invite') return { ...base, outcome: row.outcome, detail: row.detail };
           try {
             // A refused row must not undo the rows before it, nor leave anything of its own behind.
-            const invitation = q.savepoint(() =>
+            const invitation = await q.savepoint(() =>
               invitations.createIn(
                 q,
                 organisationId,
@@ -444,7 +452,7 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
           refused: applied.filter((r) => r.outcome !== 'invited').length,
           rows: applied,
         };
-        if (!q.memberImports.markApplied(record.id, now, result)) {
+        if (!(await q.memberImports.markApplied(record.id, now, result))) {
           throw new ConflictError(
             'The report was applied by another request meanwhile.',
             {},

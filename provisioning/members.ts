@@ -41,17 +41,17 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
    * The member row for this email: a new one, or a removed one brought back (same id, so the
    * audit history stays with the person). A current member is a conflict.
    */
-  function enrol(
+  async function enrol(
     q: Queries,
     organisationId: number,
     input: MemberInput,
     source: MemberSource,
     actor: Actor,
-  ): Member {
+  ): Promise<Member> {
     const at = clock.now().toISO()!;
     const email = input.email.trim();
     emailDomain(email);
-    const existing = q.members.byEmail(organisationId, email);
+    const existing = await q.members.byEmail(organisationId, email);
     if (existing && existing.seatState !== 'removed') {
       throw new ConflictError(
         `${existing.email} is already a member of this organisation.`,
@@ -61,9 +61,9 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
     }
     if (existing) {
       // A returning primary owner stays primary owner: only a transfer changes who that is.
-      q.members.setRole(existing, existing.role === 'primary_owner' ? 'primary_owner' : input.role, at);
-      const revived = q.members.byId(organisationId, existing.id)!;
-      recordAudit(q, {
+      await q.members.setRole(existing, existing.role === 'primary_owner' ? 'primary_owner' : input.role, at);
+      const revived = (await q.members.byId(organisationId, existing.id))!;
+      await recordAudit(q, {
         organisationId,
         at,
         actor,
@@ -75,7 +75,7 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       });
       return revived;
     }
-    const id = q.members.insert({
+    const id = await q.members.insert({
       organisationId,
       email,
       displayName: input.displayName ?? null,
@@ -83,8 +83,8 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       source,
       at,
     });
-    const member = q.members.byId(organisationId, id)!;
-    recordAudit(q, {
+    const member = (await q.members.byId(organisationId, id))!;
+    await recordAudit(q, {
       organisationId,
       at,
       actor,
@@ -107,34 +107,34 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
   }
 
   /** A new member with a seat of the chosen tier at once, inside the caller's transaction. */
-  function admitIn(
+  async function admitIn(
     q: Queries,
     organisationId: number,
     input: MemberInput,
     source: MemberSource,
     choice: TierChoice,
     actor: Actor,
-  ): Member {
+  ): Promise<Member> {
     refusePrimaryOwner(input.role);
-    const member = enrol(q, organisationId, input, source, actor);
-    return seats.claimIn(q, organisationId, member.id, choice, actor);
+    const member = await enrol(q, organisationId, input, source, actor);
+    return await seats.claimIn(q, organisationId, member.id, choice, actor);
   }
 
   /** An invitation holding a seat, inside the caller's transaction; see invite. */
-  function inviteIn(
+  async function inviteIn(
     q: Queries,
     organisationId: number,
     input: MemberInput,
     choice: TierChoice,
     actor: Actor,
     options: { allowPrimaryOwner?: boolean; tokenHash?: string | null } = {},
-  ): { member: Member; invitationId: number } {
+  ): Promise<{ member: Member; invitationId: number }> {
     if (!options.allowPrimaryOwner) refusePrimaryOwner(input.role);
-    const organisation = requireOrganisation(q, organisationId);
+    const organisation = await requireOrganisation(q, organisationId);
     const domain = emailDomain(input.email);
-    const verified = q.organisations
-      .domains(organisationId)
-      .some((d) => d.domain === domain && d.verifiedAt !== null);
+    const verified = (await q.organisations.domains(organisationId)).some(
+      (d) => d.domain === domain && d.verifiedAt !== null,
+    );
     if (!verified) {
       throw new ValidationError(
         `${input.email} is not on a verified domain of ${organisation.name}; only addresses on its verified domains can be invited.`,
@@ -142,20 +142,27 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
         'domain_not_verified',
       );
     }
-    const member = enrol(q, organisationId, input, 'manual', actor);
-    return seats.holdForInvitationIn(q, organisationId, member.id, choice, actor, options.tokenHash ?? null);
+    const member = await enrol(q, organisationId, input, 'manual', actor);
+    return await seats.holdForInvitationIn(
+      q,
+      organisationId,
+      member.id,
+      choice,
+      actor,
+      options.tokenHash ?? null,
+    );
   }
 
   return {
     /** A new member with a seat of the chosen tier at once (SCIM, JIT and operator paths). */
-    admit(
+    async admit(
       organisationId: number,
       input: MemberInput,
       source: MemberSource,
       choice: TierChoice,
       actor: Actor,
-    ): Member {
-      return store.write((q) => admitIn(q, organisationId, input, source, choice, actor));
+    ): Promise<Member> {
+      return await store.write((q) => admitIn(q, organisationId, input, source, choice, actor));
     },
     admitIn,
 
@@ -163,14 +170,14 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
      * Invites a person on one of the organisation's verified domains; the invitation holds a seat
      * of the chosen tier (by default the lowest available) for 21 days.
      */
-    invite(
+    async invite(
       organisationId: number,
       input: MemberInput,
       choice: TierChoice,
       actor: Actor,
       options: { allowPrimaryOwner?: boolean; tokenHash?: string | null } = {},
-    ): { member: Member; invitationId: number } {
-      return store.write((q) => inviteIn(q, organisationId, input, choice, actor, options));
+    ): Promise<{ member: Member; invitationId: number }> {
+      return await store.write((q) => inviteIn(q, organisationId, input, choice, actor, options));
     },
     inviteIn,
   };
@@ -180,13 +187,13 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
  * What a set of group names maps to under the organisation's advanced group mappings: the highest
  * mapped role and the highest mapped tier, each null when no group maps one.
  */
-export function mappedAccess(
+export async function mappedAccess(
   q: Queries,
   organisationId: number,
   groupNames: Iterable<string>,
-): { role: Exclude<Role, 'primary_owner'> | null; tier: string | null } {
-  const mappings = new Map(q.groupMappings.list(organisationId).map((m) => [m.groupName, m]));
-  const ranks = new Map(q.tiers.all().map((t) => [t.id, t.rank]));
+): Promise<{ role: Exclude<Role, 'primary_owner'> | null; tier: string | null }> {
+  const mappings = new Map((await q.groupMappings.list(organisationId)).map((m) => [m.groupName, m]));
+  const ranks = new Map((await q.tiers.all()).map((t) => [t.id, t.rank]));
   let role: Exclude<Role, 'primary_owner'> | null = null;
   let tier: string | null = null;
   for (const name of groupNames) {
@@ -198,11 +205,17 @@ export function mappedAccess(
 }
 
 /** Gives the member `role` and audits the change, inside the caller's transaction. */
-export function changeRole(q: Queries, member: Member, role: Role, actor: Actor, at: string): Member {
+export async function changeRole(
+  q: Queries,
+  member: Member,
+  role: Role,
+  actor: Actor,
+  at: string,
+): Promise<Member> {
   if (member.role === role) return member;
-  q.members.setRole(member, role, at);
-  const after = q.members.byId(member.organisationId, member.id)!;
-  recordAudit(q, {
+  await q.members.setRole(member, role, at);
+  const after = (await q.members.byId(member.organisationId, member.id))!;
+  await recordAudit(q, {
     organisationId: member.organisationId,
     at,
     actor,

@@ -52,16 +52,16 @@ export function createOrganisations(deps: {
   const { store, clock, members, publicBaseUrl } = deps;
 
   return {
-    create(input: NewOrganisation, actor: Actor): CreatedOrganisation {
-      return store.write((q) => {
-        const tiers = q.tiers.all();
+    async create(input: NewOrganisation, actor: Actor): Promise<CreatedOrganisation> {
+      return await store.write(async (q) => {
+        const tiers = await q.tiers.all();
         const problems = validate(input, tiers);
         if (problems.length > 0) {
           throw new ValidationError(`Cannot create the organisation:\n- ${problems.join('\n- ')}`, {
             problems,
           });
         }
-        if (q.organisations.bySlug(input.slug)) {
+        if (await q.organisations.bySlug(input.slug)) {
           throw new ConflictError(
             `An organisation with slug "${input.slug}" already exists.`,
             {},
@@ -70,12 +70,12 @@ export function createOrganisations(deps: {
         }
         const now = clock.now();
         const at = now.toISO()!;
-        const id = q.organisations.insert(input.slug, input.name, at);
+        const id = await q.organisations.insert(input.slug, input.name, at);
         for (const domain of new Set(input.domains.map((d) => d.toLowerCase()))) {
-          q.organisations.addDomain(id, domain, at);
+          await q.organisations.addDomain(id, domain, at);
         }
         const c = input.contract;
-        q.contracts.insert({
+        await q.contracts.insert({
           organisationId: id,
           currency: c.currency,
           timeZone: c.timeZone,
@@ -83,11 +83,12 @@ export function createOrganisations(deps: {
           termStart: c.termStart,
           createdAt: at,
         });
-        for (const tier of tiers) q.seatPools.insert(id, tier.id, c.prices[tier.id]!, c.seats[tier.id] ?? 0);
+        for (const tier of tiers)
+          await q.seatPools.insert(id, tier.id, c.prices[tier.id]!, c.seats[tier.id] ?? 0);
 
-        const organisation = q.organisations.byId(id)!;
-        const contract = q.contracts.byOrganisation(id)!;
-        recordAudit(q, {
+        const organisation = (await q.organisations.byId(id))!;
+        const contract = (await q.contracts.byOrganisation(id))!;
+        await recordAudit(q, {
           organisationId: id,
           at,
           actor,
@@ -96,16 +97,16 @@ export function createOrganisations(deps: {
           subjectId: id,
           after: { slug: input.slug, name: input.name, domains: input.domains, contract: c },
         });
-        const invoice = issueInvoice(q, {
+        const invoice = await issueInvoice(q, {
           organisation,
           contract,
           kind: 'initial',
-          lines: termLines(contract, q.seatPools.list(id), 'Term:'),
+          lines: termLines(contract, await q.seatPools.list(id), 'Term:'),
           quoteId: null,
           actor,
           at: now,
         });
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId: id,
           at,
           actor,
@@ -118,7 +119,7 @@ export function createOrganisations(deps: {
         });
         // The primary owner's way in: an invitation with a mailed single-use link, like any other.
         const secret = newSecret(INVITATION_SECRET_PREFIX);
-        const { member, invitationId } = members.inviteIn(
+        const { member, invitationId } = await members.inviteIn(
           q,
           id,
           {
@@ -130,7 +131,14 @@ export function createOrganisations(deps: {
           actor,
           { allowPrimaryOwner: true, tokenHash: hashSecret(secret) },
         );
-        mailInvitation(publicBaseUrl, q, organisation, q.invitations.byId(id, invitationId)!, secret, actor);
+        await mailInvitation(
+          publicBaseUrl,
+          q,
+          organisation,
+          (await q.invitations.byId(id, invitationId))!,
+          secret,
+          actor,
+        );
         return { organisation, primaryOwner: member, invoice };
       });
     },

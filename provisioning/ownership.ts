@@ -52,11 +52,11 @@ export function createOwnershipService({
   readonly clock: Clock;
   readonly publicBaseUrl: string;
 }) {
-  function view(q: Queries, t: OwnershipTransfer): TransferView {
+  async function view(q: Queries, t: OwnershipTransfer): Promise<TransferView> {
     return {
       id: t.id,
-      from: q.members.byId(t.organisationId, t.fromMemberId)!,
-      to: q.members.byId(t.organisationId, t.toMemberId)!,
+      from: (await q.members.byId(t.organisationId, t.fromMemberId))!,
+      to: (await q.members.byId(t.organisationId, t.toMemberId))!,
       status: t.status,
       createdAt: t.createdAt,
       expiresAt: t.expiresAt,
@@ -64,12 +64,18 @@ export function createOwnershipService({
   }
 
   /** Ends the organisation's pending transfer (cancelled, or expired if it ran out), audited. */
-  function endPending(q: Queries, organisationId: number, actor: Actor, at: string, reason: string): void {
-    const pending = q.ownershipTransfers.pending(organisationId);
+  async function endPending(
+    q: Queries,
+    organisationId: number,
+    actor: Actor,
+    at: string,
+    reason: string,
+  ): Promise<void> {
+    const pending = await q.ownershipTransfers.pending(organisationId);
     if (!pending) return;
     const status = at >= pending.expiresAt ? 'expired' : 'cancelled';
-    q.ownershipTransfers.end(pending.id, status, at);
-    recordAudit(q, {
+    await q.ownershipTransfers.end(pending.id, status, at);
+    await recordAudit(q, {
       organisationId,
       at,
       actor,
@@ -86,18 +92,18 @@ export function createOwnershipService({
      * The primary owner asks to hand the organisation to a seated member. A pending transfer is
      * replaced (its link stops working). The target is mailed the confirmation link.
      */
-    start(organisationId: number, toMemberId: number, actor: Actor): TransferView {
-      return store.write((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'primary_owner', 'transfer primary ownership');
-        const from = q.members.primaryOwner(organisationId);
+    async start(organisationId: number, toMemberId: number, actor: Actor): Promise<TransferView> {
+      return await store.write(async (q) => {
+        const organisation = await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'primary_owner', 'transfer primary ownership');
+        const from = await q.members.primaryOwner(organisationId);
         if (!from)
           throw new ConflictError(
             'The organisation has no primary owner to transfer from.',
             {},
             'no_primary_owner',
           );
-        const to = q.members.byId(organisationId, toMemberId);
+        const to = await q.members.byId(organisationId, toMemberId);
         if (!to) throw new NotFoundError(`No member ${toMemberId} in this organisation.`);
         if (to.id === from.id) {
           throw new ValidationError(
@@ -115,10 +121,10 @@ export function createOwnershipService({
         }
         const now = clock.now();
         const at = now.toISO()!;
-        endPending(q, organisationId, actor, at, 'replaced');
+        await endPending(q, organisationId, actor, at, 'replaced');
         const secret = newSecret(SECRET_PREFIX);
         const expiresAt = now.plus({ hours: TRANSFER_TTL_HOURS }).toISO()!;
-        const id = q.ownershipTransfers.insert({
+        const id = await q.ownershipTransfers.insert({
           organisationId,
           fromMemberId: from.id,
           toMemberId: to.id,
@@ -126,7 +132,7 @@ export function createOwnershipService({
           at,
           expiresAt,
         });
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -146,32 +152,32 @@ export function createOwnershipService({
           fromName: from.displayName ?? from.email,
           link: consoleLink(publicBaseUrl, 'confirm-transfer', secret),
           expiresAt,
-          ...readerOf(q, organisationId, to.id),
+          ...(await readerOf(q, organisationId, to.id)),
         });
-        enqueueMail(q, { organisationId, kind: 'ownership_transfer', to: to.email, ...content }, at);
-        return view(q, q.ownershipTransfers.pending(organisationId)!);
+        await enqueueMail(q, { organisationId, kind: 'ownership_transfer', to: to.email, ...content }, at);
+        return await view(q, (await q.ownershipTransfers.pending(organisationId))!);
       });
     },
 
     /** The pending transfer, if one is waiting and has not run out (owners see it). */
-    pending(organisationId: number, actor: Actor): TransferView | null {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'owner', 'see a pending ownership transfer');
-        const pending = q.ownershipTransfers.pending(organisationId);
-        return pending && clock.now().toISO()! < pending.expiresAt ? view(q, pending) : null;
+    async pending(organisationId: number, actor: Actor): Promise<TransferView | null> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', 'see a pending ownership transfer');
+        const pending = await q.ownershipTransfers.pending(organisationId);
+        return pending && clock.now().toISO()! < pending.expiresAt ? await view(q, pending) : null;
       });
     },
 
     /** The primary owner withdraws the pending transfer; its link stops working. */
-    cancel(organisationId: number, actor: Actor): void {
-      store.write((q) => {
-        requireRole(q, organisationId, actor, 'primary_owner', 'cancel an ownership transfer');
+    async cancel(organisationId: number, actor: Actor): Promise<void> {
+      await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'primary_owner', 'cancel an ownership transfer');
         const at = clock.now().toISO()!;
-        const pending = q.ownershipTransfers.pending(organisationId);
+        const pending = await q.ownershipTransfers.pending(organisationId);
         if (!pending || at >= pending.expiresAt) {
           throw new NotFoundError('No ownership transfer is waiting for confirmation.');
         }
-        endPending(q, organisationId, actor, at, 'cancelled');
+        await endPending(q, organisationId, actor, at, 'cancelled');
       });
     },
 
@@ -180,14 +186,14 @@ export function createOwnershipService({
      * primary owner an owner, audited, in one transaction. The old primary owner is demoted first:
      * the schema allows one primary owner per organisation at every moment, not only at commit.
      */
-    confirm(token: string): TransferConfirmed {
+    async confirm(token: string): Promise<TransferConfirmed> {
       const tokenHash = hashSecret(token);
-      return store.write((q) => {
-        const transfer = q.ownershipTransfers.byHash(tokenHash);
+      return await store.write(async (q) => {
+        const transfer = await q.ownershipTransfers.byHash(tokenHash);
         if (!transfer) {
           throw new ValidationError('This confirmation link is not valid.', {}, 'transfer_invalid');
         }
-        const organisation = q.organisations.byId(transfer.organisationId)!;
+        const organisation = (await q.organisations.byId(transfer.organisationId))!;
         const now = clock.now().toISO()!;
         if (transfer.status === 'confirmed') {
           throw new GoneError(
@@ -210,8 +216,8 @@ export function createOwnershipService({
             'transfer_expired',
           );
         }
-        const from = q.members.byId(organisation.id, transfer.fromMemberId)!;
-        const to = q.members.byId(organisation.id, transfer.toMemberId)!;
+        const from = (await q.members.byId(organisation.id, transfer.fromMemberId))!;
+        const to = (await q.members.byId(organisation.id, transfer.toMemberId))!;
         if (from.role !== 'primary_owner') {
           throw new ConflictError(
             'The primary owner has changed since this transfer was asked for.',
@@ -226,13 +232,13 @@ export function createOwnershipService({
             'target_not_seated',
           );
         }
-        if (!q.ownershipTransfers.end(transfer.id, 'confirmed', now)) {
+        if (!(await q.ownershipTransfers.end(transfer.id, 'confirmed', now))) {
           throw new GoneError('This transfer was confirmed already.', {}, 'transfer_used');
         }
         const actor: Actor = { type: 'member', memberId: to.id };
-        const previousPrimaryOwner = changeRole(q, from, 'owner', actor, now);
-        const primaryOwner = changeRole(q, to, 'primary_owner', actor, now);
-        recordAudit(q, {
+        const previousPrimaryOwner = await changeRole(q, from, 'owner', actor, now);
+        const primaryOwner = await changeRole(q, to, 'primary_owner', actor, now);
+        await recordAudit(q, {
           organisationId: organisation.id,
           at: now,
           actor,

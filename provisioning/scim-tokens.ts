@@ -80,19 +80,19 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
 
   return {
     /** `expiresAt`: when it stops working (an instant with an offset); absent: when revoked. */
-    create(
+    async create(
       organisationId: number,
       name: string,
       actor: Actor,
       options: { readonly expiresAt?: string | null | undefined } = {},
-    ): IssuedToken {
+    ): Promise<IssuedToken> {
       const label = tokenName(name);
       const expiresAt = tokenExpiry(options.expiresAt, clock.now());
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
         // Counted in the transaction that inserts, so two concurrent creates cannot both pass.
-        const live = q.scimTokens.list(organisationId).filter((t) => t.revokedAt === null).length;
+        const live = (await q.scimTokens.list(organisationId)).filter((t) => t.revokedAt === null).length;
         if (live >= MAX_LIVE_TOKENS) {
           throw new ConflictError(
             `This organisation has ${live} SCIM tokens, the most it may hold; revoke one it no longer uses first.`,
@@ -102,8 +102,8 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
         }
         const { token, tokenHash: hash, shownPrefix } = newToken(PREFIX);
         const at = clock.now().toISO()!;
-        const id = q.scimTokens.insert(organisationId, label, hash, shownPrefix, at, expiresAt);
-        recordAudit(q, {
+        const id = await q.scimTokens.insert(organisationId, label, hash, shownPrefix, at, expiresAt);
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -112,26 +112,26 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
           subjectId: id,
           after: { name: label, ...(expiresAt ? { expiresAt } : {}) },
         });
-        return { token, record: publicView(q.scimTokens.byId(organisationId, id)!) };
+        return { token, record: publicView((await q.scimTokens.byId(organisationId, id))!) };
       });
     },
 
-    list(organisationId: number, actor: Actor): Omit<ScimToken, 'tokenHash'>[] {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
-        return q.scimTokens.list(organisationId).map(publicView);
+    async list(organisationId: number, actor: Actor): Promise<Omit<ScimToken, 'tokenHash'>[]> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
+        return (await q.scimTokens.list(organisationId)).map(publicView);
       });
     },
 
-    revoke(organisationId: number, tokenId: number, actor: Actor): void {
-      store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
+    async revoke(organisationId: number, tokenId: number, actor: Actor): Promise<void> {
+      await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
         const at = clock.now().toISO()!;
-        if (!q.scimTokens.revoke(organisationId, tokenId, at))
+        if (!(await q.scimTokens.revoke(organisationId, tokenId, at)))
           throw new NotFoundError(`No active SCIM token ${tokenId}.`);
         // Before the commit, and nothing runs in between: no request can authenticate with it now.
         evict(tokenId);
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -143,13 +143,13 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
     },
 
     /** The organisation a presented secret belongs to, or AuthError. */
-    authenticate(secret: string): ScimCaller {
+    async authenticate(secret: string): Promise<ScimCaller> {
       const presented = tokenHash(secret);
       const at = performance.now();
       let entry = cache.get(presented);
       if (entry === undefined || at - entry.checkedAt >= TOKEN_RECHECK_MS) {
         cache.delete(presented);
-        const token = store.read((q) => q.scimTokens.activeByHash(presented));
+        const token = await store.read((q) => q.scimTokens.activeByHash(presented));
         if (!token || !sameTokenHash(presented, token.tokenHash)) {
           throw new AuthError('The bearer token is missing, unknown or revoked.');
         }
@@ -167,7 +167,7 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
       requireUnexpired('The bearer token', entry.expiresAt, now);
       if (lastUsedIsStale(entry.lastUsedMs, now)) {
         const { tokenId } = entry.caller;
-        store.write((q) => q.scimTokens.markUsed(tokenId, now.toISO()!));
+        await store.write((q) => q.scimTokens.markUsed(tokenId, now.toISO()!));
         entry.lastUsedMs = now.toMillis();
       }
       return entry.caller;

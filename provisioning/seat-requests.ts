@@ -48,14 +48,14 @@ export const SEAT_REQUEST_TICKET_TTL_MINUTES = 60;
  * request made with it is tied to that sign-in, never to an address someone types. Returns the
  * secret, which only the refusal page's link carries; only its hash is stored.
  */
-export function issueSeatRequestTicket(
+export async function issueSeatRequestTicket(
   q: Queries,
   identity: { readonly email: string; readonly displayName: string | null; readonly connectionId: number },
   organisationId: number,
   at: DateTime,
-): string {
+): Promise<string> {
   const secret = newSecret(SEAT_REQUEST_TICKET_PREFIX);
-  q.seatRequests.insertTicket({
+  await q.seatRequests.insertTicket({
     tokenHash: hashSecret(secret),
     organisationId,
     connectionId: identity.connectionId,
@@ -86,16 +86,13 @@ export function createSeatRequests({
   memberAdmin,
   publicBaseUrl,
 }: SeatRequestDeps) {
-  function tierName(q: Queries, tierId: string): string {
-    return q.tiers.all().find((t) => t.id === tierId)?.name ?? tierId;
+  async function tierName(q: Queries, tierId: string): Promise<string> {
+    return (await q.tiers.all()).find((t) => t.id === tierId)?.name ?? tierId;
   }
 
-  function requireTier(q: Queries, organisationId: number, tierId: string): void {
-    if (!q.seatPools.list(organisationId).some((t) => t.tierId === tierId)) {
-      const known = q.seatPools
-        .list(organisationId)
-        .map((t) => t.tierId)
-        .join(', ');
+  async function requireTier(q: Queries, organisationId: number, tierId: string): Promise<void> {
+    if (!(await q.seatPools.list(organisationId)).some((t) => t.tierId === tierId)) {
+      const known = (await q.seatPools.list(organisationId)).map((t) => t.tierId).join(', ');
       throw new ValidationError(
         `No tier "${tierId}"; the tiers are ${known}.`,
         { tier: tierId },
@@ -104,8 +101,8 @@ export function createSeatRequests({
     }
   }
 
-  function requireRequest(q: Queries, organisationId: number, id: number): SeatRequest {
-    const request = q.seatRequests.byId(organisationId, id);
+  async function requireRequest(q: Queries, organisationId: number, id: number): Promise<SeatRequest> {
+    const request = await q.seatRequests.byId(organisationId, id);
     if (!request) throw new NotFoundError(`No seat request ${id} in this organisation.`);
     return request;
   }
@@ -121,7 +118,7 @@ export function createSeatRequests({
   }
 
   /** Records a request, audits it and mails the owners, inside the caller's transaction. */
-  function record(
+  async function record(
     q: Queries,
     input: {
       organisationId: number;
@@ -133,20 +130,20 @@ export function createSeatRequests({
       origin: 'member' | 'sign_in';
     },
     actor: Actor,
-  ): SeatRequest {
-    const organisation = requireOrganisation(q, input.organisationId);
-    const open = q.seatRequests.openFor(input.organisationId, input.email, input.tierId);
+  ): Promise<SeatRequest> {
+    const organisation = await requireOrganisation(q, input.organisationId);
+    const open = await q.seatRequests.openFor(input.organisationId, input.email, input.tierId);
     if (open) {
       throw new ConflictError(
-        `A request for a ${tierName(q, input.tierId)} seat is open already; the administrators will answer it.`,
+        `A request for a ${await tierName(q, input.tierId)} seat is open already; the administrators will answer it.`,
         { requestId: open.id },
         'seat_request_open',
       );
     }
     const at = clock.now().toISO()!;
-    const id = q.seatRequests.insert({ ...input, at });
-    const request = q.seatRequests.byId(input.organisationId, id)!;
-    recordAudit(q, {
+    const id = await q.seatRequests.insert({ ...input, at });
+    const request = (await q.seatRequests.byId(input.organisationId, id))!;
+    await recordAudit(q, {
       organisationId: input.organisationId,
       at,
       actor,
@@ -162,20 +159,20 @@ export function createSeatRequests({
       },
     });
     // Each owner in their own language.
-    const content = (reader: Reader) =>
+    const content = async (reader: Reader) =>
       seatRequestedMail({
         organisationName: organisation.name,
         requester: input.displayName ? `${input.displayName} (${input.email})` : input.email,
-        tierName: tierName(q, input.tierId),
+        tierName: await tierName(q, input.tierId),
         tierId: input.tierId,
         note: input.note,
         refusedAtSignIn: input.origin === 'sign_in',
         requestsLink: `${base(publicBaseUrl)}/console/seat-requests`,
         ...reader,
       });
-    for (const owner of q.notices.owners(input.organisationId)) {
-      const mail = content(readerOf(q, input.organisationId, owner.memberId));
-      enqueueMail(
+    for (const owner of await q.notices.owners(input.organisationId)) {
+      const mail = await content(await readerOf(q, input.organisationId, owner.memberId));
+      await enqueueMail(
         q,
         { organisationId: input.organisationId, kind: 'seat_request', to: owner.email, ...mail },
         at,
@@ -184,8 +181,8 @@ export function createSeatRequests({
     return request;
   }
 
-  function decided(q: Queries, organisationId: number, id: number): SeatRequest {
-    return q.seatRequests.byId(organisationId, id)!;
+  async function decided(q: Queries, organisationId: number, id: number): Promise<SeatRequest> {
+    return (await q.seatRequests.byId(organisationId, id))!;
   }
 
   return {
@@ -193,7 +190,11 @@ export function createSeatRequests({
      * A signed-in member asks for a seat of `tierId`: one they do not hold now (a member without
      * premium asks for premium). One open request per person and tier.
      */
-    ask(organisationId: number, actor: Actor, input: { tierId: string; note: string | null }): SeatRequest {
+    async ask(
+      organisationId: number,
+      actor: Actor,
+      input: { tierId: string; note: string | null },
+    ): Promise<SeatRequest> {
       if (actor.type !== 'member') {
         throw new ForbiddenError(
           'A member asks for a seat for themselves; an API token cannot.',
@@ -201,18 +202,18 @@ export function createSeatRequests({
           'member_only',
         );
       }
-      return store.write((q) => {
-        requireTier(q, organisationId, input.tierId);
-        const member = q.members.byId(organisationId, actor.memberId);
+      return await store.write(async (q) => {
+        await requireTier(q, organisationId, input.tierId);
+        const member = await q.members.byId(organisationId, actor.memberId);
         if (!member) throw new NotFoundError('No such member.');
         if (member.seatState === 'seated' && member.tierId === input.tierId) {
           throw new ConflictError(
-            `You have a ${tierName(q, input.tierId)} seat already.`,
+            `You have a ${await tierName(q, input.tierId)} seat already.`,
             { tier: input.tierId },
             'seat_held',
           );
         }
-        return record(
+        return await record(
           q,
           {
             organisationId,
@@ -234,13 +235,13 @@ export function createSeatRequests({
      * sign-in, of the lowest tier (any seat lets them in; an administrator may grant another).
      * At most SIGN_IN_REQUESTS_PER_HOUR such requests per organisation per hour.
      */
-    askWithTicket(
+    async askWithTicket(
       token: string,
       note: string | null,
-    ): { request: SeatRequest; organisation: { name: string; slug: string } } {
+    ): Promise<{ request: SeatRequest; organisation: { name: string; slug: string } }> {
       const tokenHash = hashSecret(token);
-      return store.write((q) => {
-        const ticket = q.seatRequests.ticketByHash(tokenHash);
+      return await store.write(async (q) => {
+        const ticket = await q.seatRequests.ticketByHash(tokenHash);
         if (!ticket) {
           throw new ValidationError(
             'This link is not valid. Sign in again to be offered a new one.',
@@ -252,7 +253,7 @@ export function createSeatRequests({
         if (ticket.usedAt !== null) {
           throw new GoneError('A seat was asked for with this link already.', {}, 'seat_request_ticket_used');
         }
-        if (now.toISO()! >= ticket.expiresAt || !q.seatRequests.useTicket(ticket.id, now.toISO()!)) {
+        if (now.toISO()! >= ticket.expiresAt || !(await q.seatRequests.useTicket(ticket.id, now.toISO()!))) {
           throw new GoneError(
             'This link has expired. Sign in again to be offered a new one.',
             {},
@@ -260,21 +261,23 @@ export function createSeatRequests({
           );
         }
         const organisationId = ticket.organisationId;
-        const organisation = requireOrganisation(q, organisationId);
+        const organisation = await requireOrganisation(q, organisationId);
         const since = now.minus({ hours: 1 }).toISO()!;
-        if (q.seatRequests.countSince(organisationId, 'sign_in', since) >= SIGN_IN_REQUESTS_PER_HOUR) {
+        if (
+          (await q.seatRequests.countSince(organisationId, 'sign_in', since)) >= SIGN_IN_REQUESTS_PER_HOUR
+        ) {
           throw new ConflictError(
             'Many people have asked for a seat in the last hour; your administrators have been told. Please try again later.',
             {},
             'too_many_requests',
           );
         }
-        const lowest = [...q.seatPools.list(organisationId)].sort((a, b) => a.rank - b.rank)[0];
+        const lowest = [...(await q.seatPools.list(organisationId))].sort((a, b) => a.rank - b.rank)[0];
         if (!lowest) throw new NotFoundError('This organisation has no seats.');
-        const member = q.members
-          .withEmail(organisationId, ticket.email)
-          .find((m) => m.seatState !== 'removed');
-        const request = record(
+        const member = (await q.members.withEmail(organisationId, ticket.email)).find(
+          (m) => m.seatState !== 'removed',
+        );
+        const request = await record(
           q,
           {
             organisationId,
@@ -292,21 +295,22 @@ export function createSeatRequests({
     },
 
     /** Requests for administrators: open ones first (oldest first), then decided ones, newest first. */
-    list(organisationId: number, actor: Actor, status?: SeatRequestStatus): SeatRequest[] {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'see seat requests');
-        return q.seatRequests.list(organisationId, status);
+    async list(organisationId: number, actor: Actor, status?: SeatRequestStatus): Promise<SeatRequest[]> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'see seat requests');
+        return await q.seatRequests.list(organisationId, status);
       });
     },
 
     /** The caller's own requests, and the tiers one can ask for (highest first). */
-    mine(
+    async mine(
       organisationId: number,
       actor: Actor,
-    ): { requests: SeatRequest[]; tiers: { id: string; name: string }[] } {
-      return store.read((q) => ({
-        requests: actor.type === 'member' ? q.seatRequests.byMember(organisationId, actor.memberId) : [],
-        tiers: q.seatPools.list(organisationId).map((t) => ({ id: t.tierId, name: t.tierName })),
+    ): Promise<{ requests: SeatRequest[]; tiers: { id: string; name: string }[] }> {
+      return await store.read(async (q) => ({
+        requests:
+          actor.type === 'member' ? await q.seatRequests.byMember(organisationId, actor.memberId) : [],
+        tiers: (await q.seatPools.list(organisationId)).map((t) => ({ id: t.tierId, name: t.tierName })),
       }));
     },
 
@@ -316,18 +320,23 @@ export function createSeatRequests({
      * account is invited, the invitation holding the seat. No seat free: refused (409
      * `seats_exhausted` naming the purchase), the request stays open.
      */
-    grant(organisationId: number, id: number, actor: Actor, options: { tierId?: string } = {}): SeatRequest {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'grant seat requests');
-        const organisation = requireOrganisation(q, organisationId);
-        const request = requireRequest(q, organisationId, id);
+    async grant(
+      organisationId: number,
+      id: number,
+      actor: Actor,
+      options: { tierId?: string } = {},
+    ): Promise<SeatRequest> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'grant seat requests');
+        const organisation = await requireOrganisation(q, organisationId);
+        const request = await requireRequest(q, organisationId, id);
         requireOpen(request);
         const tierId = options.tierId ?? request.tierId;
-        requireTier(q, organisationId, tierId);
+        await requireTier(q, organisationId, tierId);
         const at = clock.now().toISO()!;
-        const member = q.members
-          .withEmail(organisationId, request.email)
-          .find((m) => m.seatState !== 'removed');
+        const member = (await q.members.withEmail(organisationId, request.email)).find(
+          (m) => m.seatState !== 'removed',
+        );
         let invited = false;
         if (
           member &&
@@ -336,7 +345,7 @@ export function createSeatRequests({
             member.seatState === 'unassigned')
         ) {
           if (!(member.seatState === 'seated' && member.tierId === tierId)) {
-            memberAdmin.changeTierIn(q, organisationId, member.id, tierId, actor);
+            await memberAdmin.changeTierIn(q, organisationId, member.id, tierId, actor);
           }
         } else if (member) {
           throw new ConflictError(
@@ -346,7 +355,7 @@ export function createSeatRequests({
           );
         } else {
           try {
-            invitations.createIn(
+            await invitations.createIn(
               q,
               organisationId,
               { email: request.email, displayName: request.displayName, role: 'user', tier: tierId },
@@ -354,7 +363,7 @@ export function createSeatRequests({
             );
           } catch (error) {
             if (error instanceof SeatLimitError) {
-              const name = tierName(q, tierId).toLowerCase();
+              const name = (await tierName(q, tierId)).toLowerCase();
               throw new ConflictError(
                 `No ${name} seat is available: an owner must add 1 ${name} seat (Billing settings, Seats) or free one before this request can be granted.`,
                 { tier: tierId, purchase: { add: { [tierId]: 1 } } },
@@ -365,14 +374,14 @@ export function createSeatRequests({
           }
           invited = true;
         }
-        if (!q.seatRequests.decide(organisationId, id, 'granted', at, actor, null)) {
+        if (!(await q.seatRequests.decide(organisationId, id, 'granted', at, actor, null))) {
           throw new ConflictError(
             'The request was decided by another administrator meanwhile.',
             {},
             'concurrent_change',
           );
         }
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -382,7 +391,7 @@ export function createSeatRequests({
           before: { requestId: id, status: 'open', tier: request.tierId },
           after: { requestId: id, status: 'granted', tier: tierId, invited },
         });
-        enqueueMail(
+        await enqueueMail(
           q,
           {
             organisationId,
@@ -390,35 +399,40 @@ export function createSeatRequests({
             to: request.email,
             ...seatRequestGrantedMail({
               organisationName: organisation.name,
-              tierName: tierName(q, tierId),
+              tierName: await tierName(q, tierId),
               tierId,
               invited,
               consoleLink: `${base(publicBaseUrl)}/console/sign-in?org=${encodeURIComponent(organisation.slug)}`,
-              ...readerOf(q, organisationId, request.memberId),
+              ...(await readerOf(q, organisationId, request.memberId)),
             }),
           },
           at,
         );
-        return decided(q, organisationId, id);
+        return await decided(q, organisationId, id);
       });
     },
 
     /** Declines a request, with an optional reason that is mailed to the person. */
-    decline(organisationId: number, id: number, actor: Actor, reason: string | null): SeatRequest {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'admin', 'decline seat requests');
-        const organisation = requireOrganisation(q, organisationId);
-        const request = requireRequest(q, organisationId, id);
+    async decline(
+      organisationId: number,
+      id: number,
+      actor: Actor,
+      reason: string | null,
+    ): Promise<SeatRequest> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'admin', 'decline seat requests');
+        const organisation = await requireOrganisation(q, organisationId);
+        const request = await requireRequest(q, organisationId, id);
         requireOpen(request);
         const at = clock.now().toISO()!;
-        if (!q.seatRequests.decide(organisationId, id, 'declined', at, actor, reason)) {
+        if (!(await q.seatRequests.decide(organisationId, id, 'declined', at, actor, reason))) {
           throw new ConflictError(
             'The request was decided by another administrator meanwhile.',
             {},
             'concurrent_change',
           );
         }
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -428,7 +442,7 @@ export function createSeatRequests({
           before: { requestId: id, status: 'open', tier: request.tierId },
           after: { requestId: id, status: 'declined', tier: request.tierId, reason },
         });
-        enqueueMail(
+        await enqueueMail(
           q,
           {
             organisationId,
@@ -436,15 +450,15 @@ export function createSeatRequests({
             to: request.email,
             ...seatRequestDeclinedMail({
               organisationName: organisation.name,
-              tierName: tierName(q, request.tierId),
+              tierName: await tierName(q, request.tierId),
               tierId: request.tierId,
               reason,
-              ...readerOf(q, organisationId, request.memberId),
+              ...(await readerOf(q, organisationId, request.memberId)),
             }),
           },
           at,
         );
-        return decided(q, organisationId, id);
+        return await decided(q, organisationId, id);
       });
     },
   };

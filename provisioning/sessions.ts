@@ -29,38 +29,42 @@ const hash = (secret: string) => createHash('sha256').update(secret, 'utf8').dig
 const iso = (at: DateTime) => at.toUTC().toISO()!;
 
 /** Starts a session for the member as of `now`, in the caller's write. */
-export function startSession(
+export async function startSession(
   q: Pick<Queries, 'ssoState'>,
   now: DateTime,
   organisationId: number,
   memberId: number,
-): StartedSession {
+): Promise<StartedSession> {
   const secret = randomBytes(32).toString('base64url');
   const expiresAt = now.plus({ hours: SESSION_TTL_HOURS });
-  q.ssoState.createSession(hash(secret), organisationId, memberId, iso(now), iso(expiresAt));
+  await q.ssoState.createSession(hash(secret), organisationId, memberId, iso(now), iso(expiresAt));
   return { secret, expiresAt };
 }
 
 /** Ends the session with this secret, if it is live, in the caller's write. */
-export function endSession(q: Pick<Queries, 'ssoState'>, now: DateTime, secret: string): void {
-  q.ssoState.revokeSession(hash(secret), iso(now));
+export async function endSession(q: Pick<Queries, 'ssoState'>, now: DateTime, secret: string): Promise<void> {
+  await q.ssoState.revokeSession(hash(secret), iso(now));
 }
 
 /** The live session with this secret, if any. */
-export function sessionOf(q: Pick<Queries, 'ssoState'>, now: DateTime, secret: string): Session | undefined {
-  return q.ssoState.session(hash(secret), iso(now));
+export async function sessionOf(
+  q: Pick<Queries, 'ssoState'>,
+  now: DateTime,
+  secret: string,
+): Promise<Session | undefined> {
+  return await q.ssoState.session(hash(secret), iso(now));
 }
 
 /** Who a live session belongs to, whatever their seat; undefined for no live session. */
-function holderOf(
+async function holderOf(
   q: Pick<Queries, 'ssoState' | 'members' | 'organisations'>,
   now: DateTime,
   secret: string,
-): SessionHolder | undefined {
-  const session = sessionOf(q, now, secret);
+): Promise<SessionHolder | undefined> {
+  const session = await sessionOf(q, now, secret);
   if (!session) return undefined;
-  const member = q.members.byId(session.organisationId, session.memberId);
-  const organisation = q.organisations.byId(session.organisationId);
+  const member = await q.members.byId(session.organisationId, session.memberId);
+  const organisation = await q.organisations.byId(session.organisationId);
   return member && organisation ? { member, organisation } : undefined;
 }
 
@@ -69,17 +73,17 @@ export type Sessions = ReturnType<typeof createSessions>;
 export function createSessions({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   return {
     /** A new session for the member; returns the cookie's secret (only its hash is stored). */
-    start: (organisationId: number, memberId: number): StartedSession =>
+    start: (organisationId: number, memberId: number): Promise<StartedSession> =>
       store.write((q) => startSession(q, clock.now(), organisationId, memberId)),
 
-    end: (secret: string): void => store.write((q) => endSession(q, clock.now(), secret)),
+    end: (secret: string): Promise<void> => store.write((q) => endSession(q, clock.now(), secret)),
 
     /**
      * The member signed in by this secret, only while they hold a seat (login is allowed only while
      * seated: a session that outlives the seat is over); undefined otherwise.
      */
-    signedIn(secret: string): SessionHolder | undefined {
-      const holder = store.read((q) => holderOf(q, clock.now(), secret));
+    async signedIn(secret: string): Promise<SessionHolder | undefined> {
+      const holder = await store.read((q) => holderOf(q, clock.now(), secret));
       return holder?.member.seatState === 'seated' ? holder : undefined;
     },
   };

@@ -77,9 +77,9 @@ export interface SavedLoginState {
 /** Ids a protocol lets be used once: AuthnRequest ids (InResponseTo) and assertion ids. */
 export interface OneTimeIds {
   /** Takes a request id issued at or after `notBefore`; false if unknown, used or too old. */
-  takeRequest(connectionId: number, requestId: string, notBefore: DateTime): boolean;
+  takeRequest(connectionId: number, requestId: string, notBefore: DateTime): Promise<boolean>;
   /** Records an assertion id until `expiresAt`; false if it was used already. */
-  consumeAssertion(connectionId: number, assertionId: string, expiresAt: DateTime): boolean;
+  consumeAssertion(connectionId: number, assertionId: string, expiresAt: DateTime): Promise<boolean>;
 }
 
 /** What the protocol made of the provider's answer, once checked against the login state. */
@@ -96,7 +96,7 @@ export interface SignInAttempt {
   /** The key of the login state to take, once, if the answer named one. */
   readonly loginState?: string | undefined;
   /** Checks the answer against the login state, using up its one-time ids; in the same write. */
-  check(ids: OneTimeIds, saved: SavedLoginState | undefined): CheckedAnswer;
+  check(ids: OneTimeIds, saved: SavedLoginState | undefined): Promise<CheckedAnswer>;
   /** The session the browser had, ended by the new one. */
   readonly previousSession?: string | undefined;
 }
@@ -125,12 +125,12 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
   }
 
   /** The highest role the person's groups map to; null for none; undefined when mappings are off. */
-  function mappedRole(
+  async function mappedRole(
     q: Queries,
     organisation: Organisation,
     identity: ExternalIdentity,
-  ): Exclude<Role, 'primary_owner'> | null | undefined {
-    if (!q.groupMappings.enabled(organisation.id)) return undefined;
+  ): Promise<Exclude<Role, 'primary_owner'> | null | undefined> {
+    if (!(await q.groupMappings.enabled(organisation.id))) return undefined;
     if (identity.groups === 'unknown') {
       refuse(
         'groups_unknown',
@@ -138,36 +138,42 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
         `Your identity provider did not list your groups, so ${organisation.name} cannot tell which access you have. Ask an administrator to check the groups sent to this application.`,
       );
     }
-    return mappedAccess(q, organisation.id, identity.groups).role;
+    return (await mappedAccess(q, organisation.id, identity.groups)).role;
   }
 
   /** Lets a linked member in, or says plainly why not. Roles follow the groups at every sign-in. */
-  function admitMember(
+  async function admitMember(
     q: Queries,
     organisation: Organisation,
     member: Member,
     identity: ExternalIdentity,
     actor: Actor,
-  ): { member: Member; accepted: boolean } {
+  ): Promise<{ member: Member; accepted: boolean }> {
     // The primary owner is never demoted or refused by a mapping; with groups unknown, roles stay.
     if (
       member.role !== 'primary_owner' &&
-      !(identity.groups === 'unknown' && q.groupMappings.enabled(organisation.id))
+      !(identity.groups === 'unknown' && (await q.groupMappings.enabled(organisation.id)))
     ) {
-      const role = mappedRole(q, organisation, identity);
+      const role = await mappedRole(q, organisation, identity);
       if (role === null) {
         refuseUnmapped(organisation);
       }
-      if (role !== undefined) member = changeRole(q, member, role, actor, now());
+      if (role !== undefined) member = await changeRole(q, member, role, actor, now());
     }
     switch (member.seatState) {
       case 'seated':
         return { member, accepted: false };
       case 'invited':
-        return { member: seats.acceptInvitationIn(q, organisation.id, member.id, actor), accepted: true };
+        return {
+          member: await seats.acceptInvitationIn(q, organisation.id, member.id, actor),
+          accepted: true,
+        };
       case 'unmapped':
         // Mapped again (the check above passed): they get a seat like any arrival.
-        return { member: seats.claimIn(q, organisation.id, member.id, HIGHEST, actor), accepted: false };
+        return {
+          member: await seats.claimIn(q, organisation.id, member.id, HIGHEST, actor),
+          accepted: false,
+        };
       case 'deactivated':
         return refuse(
           'member_deactivated',
@@ -196,9 +202,9 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
   }
 
   /** Resolves the identity and lets the person in, in the caller's write; throws the refusal. */
-  function admitIdentity(q: Queries, identity: ExternalIdentity): SignedIn {
-    const connection: SsoConnection | undefined = q.sso.connection(identity.connectionId);
-    const organisation = requireOrganisation(q, connection?.organisationId ?? -1);
+  async function admitIdentity(q: Queries, identity: ExternalIdentity): Promise<SignedIn> {
+    const connection: SsoConnection | undefined = await q.sso.connection(identity.connectionId);
+    const organisation = await requireOrganisation(q, connection?.organisationId ?? -1);
     if (!connection?.enabled) {
       refuse(
         'connection_disabled',
@@ -210,45 +216,53 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
     const at = now();
 
     // 1. Already linked.
-    const linkedId = q.sso.linkedMember(connection.id, identity.subject);
-    let member = linkedId === undefined ? undefined : q.members.byId(organisation.id, linkedId);
+    const linkedId = await q.sso.linkedMember(connection.id, identity.subject);
+    let member = linkedId === undefined ? undefined : await q.members.byId(organisation.id, linkedId);
     let outcome: SignedIn['outcome'] = 'signed_in';
 
     // 2. Link by address: verified domain, vouched-for address, exactly one current member.
-    if (!member && identity.emailVerified && onVerifiedDomain(q, organisation.id, identity.email)) {
-      const current = q.members
-        .withEmail(organisation.id, identity.email)
-        .filter((m) => m.seatState !== 'removed');
+    if (
+      !member &&
+      identity.emailVerified &&
+      identity.email !== null &&
+      (await onVerifiedDomain(q, organisation.id, identity.email))
+    ) {
+      const current = (await q.members.withEmail(organisation.id, identity.email)).filter(
+        (m) => m.seatState !== 'removed',
+      );
       if (current.length === 1) {
         member = current[0]!;
-        q.sso.link(connection.id, identity.subject, member.id, at);
+        await q.sso.link(connection.id, identity.subject, member.id, at);
         outcome = 'linked';
       }
     }
 
     if (member && member.seatState !== 'removed') {
-      const admitted = admitMember(q, organisation, member, identity, actor);
+      const admitted = await admitMember(q, organisation, member, identity, actor);
       member = admitted.member;
       if (admitted.accepted) outcome = 'invitation_accepted';
     } else if (
       organisation.provisioningMode === 'jit' &&
-      onVerifiedDomain(q, organisation.id, identity.email)
+      identity.email !== null &&
+      (await onVerifiedDomain(q, organisation.id, identity.email))
     ) {
       // 3. Just in time: member, seat (highest available tier) and link, in this transaction.
       // An address a current member already has is theirs: without the provider vouching for
       // it, it must not become a second account (nor be linked to theirs).
-      if (q.members.withEmail(organisation.id, identity.email).some((m) => m.seatState !== 'removed')) {
+      if (
+        (await q.members.withEmail(organisation.id, identity.email)).some((m) => m.seatState !== 'removed')
+      ) {
         refuse(
           'email_unverified',
           organisation,
           `An account with the address ${identity.email} exists in ${organisation.name}, but your identity provider did not confirm that the address is yours, so it cannot be used to sign you in. Ask an administrator.`,
         );
       }
-      const role = mappedRole(q, organisation, identity);
+      const role = await mappedRole(q, organisation, identity);
       if (role === null) {
         refuseUnmapped(organisation);
       }
-      member = members.admitIn(
+      member = await members.admitIn(
         q,
         organisation.id,
         { email: identity.email, displayName: identity.displayName, role: role ?? 'user' },
@@ -256,8 +270,8 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
         HIGHEST,
         actor,
       );
-      if (q.sso.linkedMember(connection.id, identity.subject) === undefined)
-        q.sso.link(connection.id, identity.subject, member.id, at);
+      if ((await q.sso.linkedMember(connection.id, identity.subject)) === undefined)
+        await q.sso.link(connection.id, identity.subject, member.id, at);
       outcome = 'created';
     } else {
       // 4. Nobody gave this person access.
@@ -268,8 +282,8 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
       );
     }
 
-    q.sso.recordSignIn(connection.id, identity.subject, at);
-    recordAudit(q, {
+    await q.sso.recordSignIn(connection.id, identity.subject, at);
+    await recordAudit(q, {
       organisationId: organisation.id,
       at,
       actor,
@@ -287,13 +301,13 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
    * which the person may ask for a seat (provisioning/seat-requests.ts), when the provider vouched
    * for their address.
    */
-  function recordRefusal(q: Queries, identity: ExternalIdentity, code: string): string | null {
-    const connection = q.sso.connection(identity.connectionId);
+  async function recordRefusal(q: Queries, identity: ExternalIdentity, code: string): Promise<string | null> {
+    const connection = await q.sso.connection(identity.connectionId);
     if (!connection) return null;
     const organisationId = connection.organisationId;
     const at = clock.now();
     const actor: Actor = { type: 'jit', connectionId: connection.id };
-    recordAudit(q, {
+    await recordAudit(q, {
       organisationId,
       at: at.toISO()!,
       actor,
@@ -303,20 +317,20 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
       after: { code, email: identity.email },
     });
     if (code !== 'no_seats') return null;
-    q.waitlist.record(organisationId, identity.email ?? identity.subject, 'jit', at.toISO()!);
+    await q.waitlist.record(organisationId, identity.email ?? identity.subject, 'jit', at.toISO()!);
     const ticket =
       identity.email !== null && identity.emailVerified
-        ? issueSeatRequestTicket(q, { ...identity, email: identity.email }, organisationId, at)
+        ? await issueSeatRequestTicket(q, { ...identity, email: identity.email }, organisationId, at)
         : null;
     if (
-      q.sso.claimNotice(
+      await q.sso.claimNotice(
         organisationId,
         NO_SEATS_NOTICE,
         at.toISO()!,
         at.minus({ hours: NOTICE_INTERVAL_HOURS }).toISO()!,
       )
     ) {
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId,
         at: at.toISO()!,
         actor,
@@ -326,7 +340,7 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
         after: { reason: 'A sign-in was refused: no seat is available.' },
       });
       // The mail to every seated owner commits with the claim on the hourly slot, or not at all.
-      notices?.noSeatsForSignIn(q, organisationId, at.toISO()!);
+      await notices?.noSeatsForSignIn(q, organisationId, at.toISO()!);
     }
     return ticket;
   }
@@ -352,13 +366,13 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
    * claimed seat, a link) is in a savepoint: a refusal undoes it, and is then recorded in the same
    * write, which the caller commits.
    */
-  function signInWithin(q: Queries, identity: ExternalIdentity): SignedIn | Refused {
+  async function signInWithin(q: Queries, identity: ExternalIdentity): Promise<SignedIn | Refused> {
     try {
-      return q.savepoint(() => admitIdentity(q, identity));
+      return await q.savepoint(() => admitIdentity(q, identity));
     } catch (error) {
       const refusal = refusalOf(error);
       if (!refusal) throw error;
-      const ticket = recordRefusal(q, identity, refusal.code);
+      const ticket = await recordRefusal(q, identity, refusal.code);
       return {
         refused:
           ticket === null
@@ -372,10 +386,10 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
   }
 
   /** Audits a sign-in the protocol rejected before any identity was known (a forged or stale response). */
-  function recordRejection(q: Queries, connectionId: number, code: string): void {
-    const connection = q.sso.connection(connectionId);
+  async function recordRejection(q: Queries, connectionId: number, code: string): Promise<void> {
+    const connection = await q.sso.connection(connectionId);
     if (!connection) return;
-    recordAudit(q, {
+    await recordAudit(q, {
       organisationId: connection.organisationId,
       at: now(),
       actor: { type: 'jit', connectionId: connection.id },
@@ -396,10 +410,10 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
 
   return {
     /** Signs the person in (creating the account on first sign-in where allowed), or throws SignInRefusedError. */
-    signIn(identity: ExternalIdentity): SignedIn {
+    async signIn(identity: ExternalIdentity): Promise<SignedIn> {
       let result;
       try {
-        result = store.write((q) => signInWithin(q, identity));
+        result = await store.write((q) => signInWithin(q, identity));
       } catch (error) {
         if (error instanceof SignInRefusedError) observer?.refused(error.code);
         throw error;
@@ -420,23 +434,23 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
      * the same write and returned, not thrown, so that what the attempt used up commits with it.
      * Network I/O (verifying signatures, exchanging a code) is done before this is called.
      */
-    complete(attempt: SignInAttempt): SignInOutcome {
-      const outcome = store.write((q): SignInOutcome => {
+    async complete(attempt: SignInAttempt): Promise<SignInOutcome> {
+      const outcome = await store.write(async (q): Promise<SignInOutcome> => {
         const at = clock.now();
         const saved =
           attempt.loginState === undefined
             ? undefined
-            : q.ssoState.takeLoginState(attempt.loginState, at.toUTC().toISO()!);
-        const answer = attempt.check(oneTimeIds(q), saved);
+            : await q.ssoState.takeLoginState(attempt.loginState, at.toUTC().toISO()!);
+        const answer = await attempt.check(oneTimeIds(q), saved);
         if ('rejected' in answer) {
-          recordRejection(q, attempt.connectionId, answer.rejected.code);
+          await recordRejection(q, attempt.connectionId, answer.rejected.code);
           return answer;
         }
         if ('restart' in answer) return answer;
-        const result = signInWithin(q, answer.identity);
+        const result = await signInWithin(q, answer.identity);
         if ('refused' in result) return result;
-        if (attempt.previousSession !== undefined) endSession(q, at, attempt.previousSession);
-        const session = startSession(q, at, result.organisation.id, result.member.id);
+        if (attempt.previousSession !== undefined) await endSession(q, at, attempt.previousSession);
+        const session = await startSession(q, at, result.organisation.id, result.member.id);
         return { signed: result, session, returnTo: answer.returnTo };
       });
       if ('signed' in outcome) observer?.signedIn(outcome.signed.outcome);

@@ -122,11 +122,11 @@ function mergeConfig(current: SsoConnection, patch: SsoConnectionPatch): Record<
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-function viewOf(q: Queries, organisationId: number, c: SsoConnection): SsoConnectionView {
+async function viewOf(q: Queries, organisationId: number, c: SsoConnection): Promise<SsoConnectionView> {
   return {
     ...c,
-    clientSecretSet: q.sso.withSecret(organisationId).has(c.id),
-    linkedIdentities: q.sso.identityCounts(organisationId).get(c.id) ?? 0,
+    clientSecretSet: (await q.sso.withSecret(organisationId)).has(c.id),
+    linkedIdentities: (await q.sso.identityCounts(organisationId)).get(c.id) ?? 0,
   };
 }
 
@@ -136,13 +136,13 @@ function viewOf(q: Queries, organisationId: number, c: SsoConnection): SsoConnec
  * provider speaks for). The primary owner is exempt: a mailed link is the documented way back in
  * when the provider itself is broken or misconfigured (docs/sso.md, "Require single sign-on").
  */
-export function ssoRequiredFor(
+export async function ssoRequiredFor(
   q: Queries,
   organisation: Organisation,
   person: { readonly email: string; readonly role: Role },
-): boolean {
+): Promise<boolean> {
   if (!organisation.requireSso || person.role === 'primary_owner') return false;
-  return onVerifiedDomain(q, organisation.id, person.email);
+  return await onVerifiedDomain(q, organisation.id, person.email);
 }
 
 /** The refusal of a mailed way in (sign-in link, invitation) while single sign-on is required. */
@@ -155,15 +155,15 @@ export function ssoRequiredError(organisation: Organisation, what: string): Forb
 }
 
 /** Refuses to leave an organisation that requires single sign-on without an enabled connection. */
-function keepOneConnectionWhileRequired(
+async function keepOneConnectionWhileRequired(
   q: Queries,
   organisationId: number,
   without: number,
   doing: string,
-): void {
-  const organisation = q.organisations.byId(organisationId);
+): Promise<void> {
+  const organisation = await q.organisations.byId(organisationId);
   if (!organisation?.requireSso) return;
-  if (q.sso.connections(organisationId).some((c) => c.enabled && c.id !== without)) return;
+  if ((await q.sso.connections(organisationId)).some((c) => c.enabled && c.id !== without)) return;
   throw new ConflictError(
     `Cannot ${doing}: it is the last enabled sign-in connection and ${organisation.name} requires single sign-on. Turn off "Require single sign-on" first.`,
     {},
@@ -179,8 +179,12 @@ export const SP_KEY_OVERLAP_HOURS = 24;
 export const SP_KEY_MAX_OVERLAP_HOURS = 720;
 
 /** The SAML connection of this organisation, or NotFoundError. */
-function samlConnectionOf(q: Queries, organisationId: number, connectionId: number): SsoConnection {
-  const connection = q.sso.connection(connectionId);
+async function samlConnectionOf(
+  q: Queries,
+  organisationId: number,
+  connectionId: number,
+): Promise<SsoConnection> {
+  const connection = await q.sso.connection(connectionId);
   if (connection?.organisationId !== organisationId || connection.protocol !== 'saml')
     throw new NotFoundError(`No SAML connection ${connectionId}.`);
   return connection;
@@ -227,16 +231,16 @@ export function createSsoService({
   const keysInFlight = new Map<number, Promise<void>>();
 
   /** Stores a new key pair of `status` and audits it (in the caller's transaction). */
-  function storeKey(
+  async function storeKey(
     q: Queries,
     connection: SsoConnection,
     status: 'current' | 'next',
     pair: SpKeyPair,
     actor: Actor,
     action: string,
-  ): SpKey {
+  ): Promise<SpKey> {
     const at = now().toISO()!;
-    const key = q.samlSpKeys.insert({
+    const key = await q.samlSpKeys.insert({
       connectionId: connection.id,
       status,
       certificate: pair.certificatePem,
@@ -245,7 +249,7 @@ export function createSsoService({
       privateKeyPem: pair.privateKeyPem,
       at,
     });
-    recordAudit(q, {
+    await recordAudit(q, {
       organisationId: connection.organisationId,
       at,
       actor,
@@ -258,26 +262,31 @@ export function createSsoService({
   }
 
   /** Whether single sign-on is required (owners), read inside the caller's transaction. */
-  function requiresSsoIn(q: Queries, organisationId: number, actor: Actor): boolean {
-    const organisation = requireOrganisation(q, organisationId);
-    requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
+  async function requiresSsoIn(q: Queries, organisationId: number, actor: Actor): Promise<boolean> {
+    const organisation = await requireOrganisation(q, organisationId);
+    await requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
     return organisation.requireSso;
   }
 
   /** setRequireSso's rule, inside the caller's transaction. */
-  function setRequireSsoIn(q: Queries, organisationId: number, required: boolean, actor: Actor): void {
-    const organisation = requireOrganisation(q, organisationId);
-    requireRole(q, organisationId, actor, 'owner', 'require single sign-on');
+  async function setRequireSsoIn(
+    q: Queries,
+    organisationId: number,
+    required: boolean,
+    actor: Actor,
+  ): Promise<void> {
+    const organisation = await requireOrganisation(q, organisationId);
+    await requireRole(q, organisationId, actor, 'owner', 'require single sign-on');
     if (organisation.requireSso === required) return;
-    if (required && !q.sso.connections(organisationId).some((c) => c.enabled)) {
+    if (required && !(await q.sso.connections(organisationId)).some((c) => c.enabled)) {
       throw new ConflictError(
         `${organisation.name} has no enabled sign-in connection: add one (and try it) before requiring single sign-on.`,
         {},
         'sso_not_configured',
       );
     }
-    q.organisations.setRequireSso(organisationId, required);
-    recordAudit(q, {
+    await q.organisations.setRequireSso(organisationId, required);
+    await recordAudit(q, {
       organisationId,
       at: now().toISO()!,
       actor,
@@ -291,11 +300,11 @@ export function createSsoService({
 
   return {
     /** Adds a connection (owners and the operator). The OIDC client secret is stored apart and never returned. */
-    createConnection(
+    async createConnection(
       organisationId: number,
       input: SamlConnectionInput | OidcConnectionInput,
       actor: Actor,
-    ): SsoConnection {
+    ): Promise<SsoConnection> {
       const problems: string[] = [];
       if (input.name.trim() === '') problems.push('a connection needs a name');
       let config: Record<string, unknown>;
@@ -329,11 +338,11 @@ export function createSsoService({
       }
       if (problems.length > 0)
         throw new ValidationError(`Cannot add the connection:\n- ${problems.join('\n- ')}`, { problems });
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
         const at = now().toISO()!;
-        const connection = q.sso.insertConnection({
+        const connection = await q.sso.insertConnection({
           organisationId,
           protocol: input.protocol,
           name: input.name.trim(),
@@ -341,7 +350,7 @@ export function createSsoService({
           secret,
           at,
         });
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -354,17 +363,17 @@ export function createSsoService({
       });
     },
 
-    connections: (organisationId: number): SsoConnection[] =>
+    connections: (organisationId: number): Promise<SsoConnection[]> =>
       store.read((q) => q.sso.connections(organisationId)),
 
     /** The connections as owners see them: settings, whether a client secret is set, linked identities. */
-    listConnections(organisationId: number, actor: Actor): SsoConnectionView[] {
-      return store.read((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
-        const secrets = q.sso.withSecret(organisationId);
-        const identities = q.sso.identityCounts(organisationId);
-        return q.sso.connections(organisationId).map((c) => ({
+    async listConnections(organisationId: number, actor: Actor): Promise<SsoConnectionView[]> {
+      return await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const secrets = await q.sso.withSecret(organisationId);
+        const identities = await q.sso.identityCounts(organisationId);
+        return (await q.sso.connections(organisationId)).map((c) => ({
           ...c,
           clientSecretSet: secrets.has(c.id),
           linkedIdentities: identities.get(c.id) ?? 0,
@@ -378,16 +387,16 @@ export function createSsoService({
      * new OIDC client secret replaces the old one and is never returned; the audit row says only
      * that it changed. Turning a connection off (`enabled: false`) stops sign-ins through it at once.
      */
-    updateConnection(
+    async updateConnection(
       organisationId: number,
       connectionId: number,
       patch: SsoConnectionPatch,
       actor: Actor,
-    ): SsoConnectionView {
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
-        const current = q.sso.connection(connectionId);
+    ): Promise<SsoConnectionView> {
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const current = await q.sso.connection(connectionId);
         if (current?.organisationId !== organisationId)
           throw new NotFoundError(`No sign-in connection ${connectionId}.`);
         const config = mergeConfig(current, patch);
@@ -395,17 +404,17 @@ export function createSsoService({
         if (name === '') throw new ValidationError('A connection needs a name.', { field: 'name' });
         const enabled = patch.enabled ?? current.enabled;
         if (current.enabled && !enabled)
-          keepOneConnectionWhileRequired(q, organisationId, connectionId, 'turn this connection off');
+          await keepOneConnectionWhileRequired(q, organisationId, connectionId, 'turn this connection off');
         const secretChanged = patch.clientSecret !== undefined;
         const settingsChanged = JSON.stringify(config) !== JSON.stringify(current.config);
         const at = now().toISO()!;
         if (name === current.name && enabled === current.enabled && !settingsChanged && !secretChanged) {
-          return viewOf(q, organisationId, current);
+          return await viewOf(q, organisationId, current);
         }
-        const updated = q.sso.updateConnection(connectionId, { name, enabled, config }, at);
-        if (patch.clientSecret !== undefined) q.sso.setSecret(connectionId, patch.clientSecret);
+        const updated = await q.sso.updateConnection(connectionId, { name, enabled, config }, at);
+        if (patch.clientSecret !== undefined) await q.sso.setSecret(connectionId, patch.clientSecret);
         const onlyToggled = name === current.name && !settingsChanged && !secretChanged;
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,
@@ -417,7 +426,7 @@ export function createSsoService({
           before: { name: current.name, enabled: current.enabled, config: current.config },
           after: { name, enabled, config, ...(secretChanged ? { clientSecretChanged: true } : {}) },
         });
-        return viewOf(q, organisationId, updated);
+        return await viewOf(q, organisationId, updated);
       });
     },
 
@@ -426,21 +435,21 @@ export function createSsoService({
      * stay, with their seats and roles, and a later sign-in through another connection links them
      * again by verified address (docs/sso.md, "Who gets in"). Sign-ins in flight through it fail.
      */
-    deleteConnection(
+    async deleteConnection(
       organisationId: number,
       connectionId: number,
       actor: Actor,
-    ): { unlinkedIdentities: number } {
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
-        const current = q.sso.connection(connectionId);
+    ): Promise<{ unlinkedIdentities: number }> {
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const current = await q.sso.connection(connectionId);
         if (current?.organisationId !== organisationId)
           throw new NotFoundError(`No sign-in connection ${connectionId}.`);
         if (current.enabled)
-          keepOneConnectionWhileRequired(q, organisationId, connectionId, 'delete this connection');
-        const unlinkedIdentities = q.sso.deleteConnection(connectionId);
-        recordAudit(q, {
+          await keepOneConnectionWhileRequired(q, organisationId, connectionId, 'delete this connection');
+        const unlinkedIdentities = await q.sso.deleteConnection(connectionId);
+        await recordAudit(q, {
           organisationId,
           at: now().toISO()!,
           actor,
@@ -460,8 +469,8 @@ export function createSsoService({
     },
 
     /** Whether the organisation requires single sign-on (owners; the identity settings show it). */
-    requiresSso(organisationId: number, actor: Actor): boolean {
-      return store.read((q) => requiresSsoIn(q, organisationId, actor));
+    async requiresSso(organisationId: number, actor: Actor): Promise<boolean> {
+      return await store.read((q) => requiresSsoIn(q, organisationId, actor));
     },
     requiresSsoIn,
 
@@ -470,23 +479,23 @@ export function createSsoService({
      * on needs an enabled connection, or nobody on the verified domains could sign in but the
      * primary owner. Nothing else changes: sessions already open stay open.
      */
-    setRequireSso(organisationId: number, required: boolean, actor: Actor): void {
-      store.write((q) => setRequireSsoIn(q, organisationId, required, actor));
+    async setRequireSso(organisationId: number, required: boolean, actor: Actor): Promise<void> {
+      await store.write((q) => setRequireSsoIn(q, organisationId, required, actor));
     },
     setRequireSsoIn,
 
     /** The SAML connection's service provider keys as owners see them (never a private key). */
-    serviceProviderKeys(organisationId: number, connectionId: number, actor: Actor): SpKey[] {
-      return store.read((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
-        samlConnectionOf(q, organisationId, connectionId);
-        return q.samlSpKeys.keys(connectionId);
+    async serviceProviderKeys(organisationId: number, connectionId: number, actor: Actor): Promise<SpKey[]> {
+      return await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        await samlConnectionOf(q, organisationId, connectionId);
+        return await q.samlSpKeys.keys(connectionId);
       });
     },
 
     /** The connection's keys, current first (for the metadata; no private key). */
-    spKeys: (connectionId: number): SpKey[] => store.read((q) => q.samlSpKeys.keys(connectionId)),
+    spKeys: (connectionId: number): Promise<SpKey[]> => store.read((q) => q.samlSpKeys.keys(connectionId)),
 
     /**
      * Gives a SAML connection its first key pair if it has none (connections made before keys
@@ -495,18 +504,18 @@ export function createSsoService({
      */
     async ensureServiceProviderKey(connectionId: number): Promise<void> {
       const has = () =>
-        store.read((q) => q.samlSpKeys.keys(connectionId).some((k) => k.status === 'current'));
-      if (has()) return;
+        store.read(async (q) => (await q.samlSpKeys.keys(connectionId)).some((k) => k.status === 'current'));
+      if (await has()) return;
       let pending = keysInFlight.get(connectionId);
       if (!pending) {
         pending = (async () => {
-          const connection = store.read((q) => q.sso.connection(connectionId));
+          const connection = await store.read((q) => q.sso.connection(connectionId));
           if (connection?.protocol !== 'saml') return;
           const pair = await makeSpKeyPair(spCommonName(connection), now().toJSDate());
-          store.write((q) => {
-            if (!q.sso.connection(connectionId)) return;
-            if (q.samlSpKeys.keys(connectionId).some((k) => k.status === 'current')) return;
-            storeKey(q, connection, 'current', pair, SP_KEY_JOB, 'sso_connection.sp_key_created');
+          await store.write(async (q) => {
+            if (!(await q.sso.connection(connectionId))) return;
+            if ((await q.samlSpKeys.keys(connectionId)).some((k) => k.status === 'current')) return;
+            await storeKey(q, connection, 'current', pair, SP_KEY_JOB, 'sso_connection.sp_key_created');
           });
         })().finally(() => keysInFlight.delete(connectionId));
         keysInFlight.set(connectionId, pending);
@@ -521,11 +530,11 @@ export function createSsoService({
      * (sp_key_rotation_pending).
      */
     async addServiceProviderKey(organisationId: number, connectionId: number, actor: Actor): Promise<SpKey> {
-      const check = (q: Queries) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
-        const connection = samlConnectionOf(q, organisationId, connectionId);
-        if (q.samlSpKeys.keys(connectionId).some((k) => k.status === 'next'))
+      const check = async (q: Queries) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const connection = await samlConnectionOf(q, organisationId, connectionId);
+        if ((await q.samlSpKeys.keys(connectionId)).some((k) => k.status === 'next'))
           throw new ConflictError(
             'A next key is already published for this connection: promote it before adding another.',
             {},
@@ -533,14 +542,14 @@ export function createSsoService({
           );
         return connection;
       };
-      const connection = store.read(check);
+      const connection = await store.read(check);
       const pair = await makeSpKeyPair(spCommonName(connection), now().toJSDate());
-      return store.write((q) => {
-        check(q);
-        const status = q.samlSpKeys.keys(connectionId).some((k) => k.status === 'current')
+      return await store.write(async (q) => {
+        await check(q);
+        const status = (await q.samlSpKeys.keys(connectionId)).some((k) => k.status === 'current')
           ? 'next'
           : 'current';
-        return storeKey(q, connection, status, pair, actor, 'sso_connection.sp_key_added');
+        return await storeKey(q, connection, status, pair, actor, 'sso_connection.sp_key_added');
       });
     },
 
@@ -550,23 +559,23 @@ export function createSsoService({
      * (responses already on their way to us, IdPs that re-read metadata late), then no longer.
      * Refused without a next key (sp_key_no_next).
      */
-    promoteServiceProviderKey(
+    async promoteServiceProviderKey(
       organisationId: number,
       connectionId: number,
       overlapHours: number,
       actor: Actor,
-    ): SpKey[] {
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
-        const connection = samlConnectionOf(q, organisationId, connectionId);
-        const before = q.samlSpKeys.keys(connectionId);
+    ): Promise<SpKey[]> {
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'configure single sign-on');
+        const connection = await samlConnectionOf(q, organisationId, connectionId);
+        const before = await q.samlSpKeys.keys(connectionId);
         const at = now();
         const retireAt = at.plus({ milliseconds: Math.round(overlapHours * 3_600_000) });
-        if (!q.samlSpKeys.promote(connectionId, at.toUTC().toISO()!, retireAt.toUTC().toISO()!))
+        if (!(await q.samlSpKeys.promote(connectionId, at.toUTC().toISO()!, retireAt.toUTC().toISO()!)))
           throw new ConflictError('There is no next key to promote: add one first.', {}, 'sp_key_no_next');
-        const after = q.samlSpKeys.keys(connectionId);
-        recordAudit(q, {
+        const after = await q.samlSpKeys.keys(connectionId);
+        await recordAudit(q, {
           organisationId,
           at: at.toISO()!,
           actor,
@@ -584,51 +593,55 @@ export function createSsoService({
      * The private keys that may decrypt an assertion for this connection now: current, next and a
      * previous one until its retire_at. For the verifier only; never shown or logged.
      */
-    decryptionKeys(connectionId: number): string[] {
+    async decryptionKeys(connectionId: number): Promise<string[]> {
       const at = now().toUTC().toISO()!;
-      return store.read((q) =>
-        q.samlSpKeys
-          .keys(connectionId)
-          .filter((k) => k.status !== 'previous' || (k.retireAt !== null && k.retireAt > at))
-          .map((k) => q.samlSpKeys.privateKey(k.id))
-          .filter((pem): pem is string => pem !== null),
-      );
-    },
-
-    /** The current private key, which signs AuthnRequests; null before the connection has one. */
-    signingKey(connectionId: number): string | null {
-      return store.read((q) => {
-        const current = q.samlSpKeys.keys(connectionId).find((k) => k.status === 'current');
-        return current ? q.samlSpKeys.privateKey(current.id) : null;
+      return await store.read(async (q) => {
+        const pems: string[] = [];
+        for (const k of await q.samlSpKeys.keys(connectionId)) {
+          if (k.status === 'previous' && (k.retireAt === null || k.retireAt <= at)) continue;
+          const pem = await q.samlSpKeys.privateKey(k.id);
+          if (pem !== null) pems.push(pem);
+        }
+        return pems;
       });
     },
 
-    connection(publicId: string): SsoConnection {
-      const connection = store.read((q) => q.sso.connectionByPublicId(publicId));
+    /** The current private key, which signs AuthnRequests; null before the connection has one. */
+    async signingKey(connectionId: number): Promise<string | null> {
+      return await store.read(async (q) => {
+        const current = (await q.samlSpKeys.keys(connectionId)).find((k) => k.status === 'current');
+        return current ? await q.samlSpKeys.privateKey(current.id) : null;
+      });
+    },
+
+    async connection(publicId: string): Promise<SsoConnection> {
+      const connection = await store.read((q) => q.sso.connectionByPublicId(publicId));
       if (!connection) throw new NotFoundError('There is no such sign-in connection.');
       return connection;
     },
 
-    connectionById(id: number): SsoConnection {
-      const connection = store.read((q) => q.sso.connection(id));
+    async connectionById(id: number): Promise<SsoConnection> {
+      const connection = await store.read((q) => q.sso.connection(id));
       if (!connection) throw new NotFoundError('There is no such sign-in connection.');
       return connection;
     },
 
     /** The OIDC client secret, to talk to the provider; never shown. */
-    secret: (connectionId: number): string | null => store.read((q) => q.sso.secret(connectionId)),
+    secret: (connectionId: number): Promise<string | null> => store.read((q) => q.sso.secret(connectionId)),
 
     /**
      * Where a sign-in starts: the organisation named by its slug, or the one whose verified domain
      * the email is on; its first enabled connection.
      */
-    connectionFor(start: { readonly slug?: string; readonly email?: string }): SsoConnection {
-      return store.read((q) => {
+    async connectionFor(start: { readonly slug?: string; readonly email?: string }): Promise<SsoConnection> {
+      return await store.read(async (q) => {
         let organisationId: number | undefined;
-        if (start.slug) organisationId = q.organisations.bySlug(start.slug)?.id;
-        else if (start.email) organisationId = organisationOfVerifiedDomain(q, start.email);
+        if (start.slug) organisationId = (await q.organisations.bySlug(start.slug))?.id;
+        else if (start.email) organisationId = await organisationOfVerifiedDomain(q, start.email);
         const connection =
-          organisationId === undefined ? undefined : q.sso.connections(organisationId).find((c) => c.enabled);
+          organisationId === undefined
+            ? undefined
+            : (await q.sso.connections(organisationId)).find((c) => c.enabled);
         if (!connection)
           throw new NotFoundError('No single sign-on is set up for that organisation or address.');
         return connection;
@@ -639,7 +652,7 @@ export function createSsoService({
      * Runs `work` as one write transaction: changes made together commit together, or none does.
      * `work` calls the step forms (setRequireSsoIn, …) with the q it is given.
      */
-    atomically: <T>(work: (q: Queries) => T): T => store.write(work),
+    atomically: <T>(work: (q: Queries) => Promise<T>): Promise<T> => store.write(work),
 
     /** A fresh key for saveLoginState, when the caller needs it before the state is saved. */
     newLoginStateKey: loginStateKey,
@@ -650,18 +663,18 @@ export function createSsoService({
      * ids of the SAML AuthnRequests it sent (the InResponseTo cache), so a response can only ever
      * answer a request whose sign-in is known.
      */
-    saveLoginState(
+    async saveLoginState(
       connectionId: number,
       data: Readonly<Record<string, unknown>>,
       key?: string,
       samlRequests: readonly { readonly requestId: string; readonly at: DateTime }[] = [],
-    ): string {
+    ): Promise<string> {
       const state = key ?? loginStateKey();
       const expires = now().plus({ minutes: LOGIN_STATE_TTL_MINUTES }).toUTC().toISO()!;
-      store.write((q) => {
-        q.ssoState.putLoginState(state, connectionId, data, expires);
+      await store.write(async (q) => {
+        await q.ssoState.putLoginState(state, connectionId, data, expires);
         for (const { requestId, at } of samlRequests)
-          q.ssoState.saveSamlRequest(connectionId, requestId, at.toUTC().toISO()!);
+          await q.ssoState.saveSamlRequest(connectionId, requestId, at.toUTC().toISO()!);
       });
       return state;
     },
@@ -671,8 +684,8 @@ export function createSsoService({
       store.write((q) => q.ssoState.takeLoginState(state, now().toUTC().toISO()!)),
 
     /** Audits a sign-in rejected before any identity was known (a forged or stale response). */
-    recordRejection(connection: SsoConnection, code: string): void {
-      store.write((q) =>
+    async recordRejection(connection: SsoConnection, code: string): Promise<void> {
+      await store.write((q) =>
         recordAudit(q, {
           organisationId: connection.organisationId,
           at: now().toISO()!,

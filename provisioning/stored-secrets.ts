@@ -14,12 +14,12 @@ export interface ResealOutcome {
 }
 
 export function createStoredSecrets({ store }: { readonly store: Store }) {
-  function reseal(which: (state: SealState) => boolean): ResealOutcome {
-    return store.write((q) => {
+  async function reseal(which: (state: SealState) => boolean): Promise<ResealOutcome> {
+    return await store.write(async (q) => {
       const outcomes = [
-        q.sso.resealSecrets(which),
-        q.samlSpKeys.resealSecrets(which),
-        q.webhooks.resealSecrets(which),
+        await q.sso.resealSecrets(which),
+        await q.samlSpKeys.resealSecrets(which),
+        await q.webhooks.resealSecrets(which),
       ];
       return {
         resealed: outcomes.reduce((n, o) => n + o.resealed, 0),
@@ -30,9 +30,9 @@ export function createStoredSecrets({ store }: { readonly store: Store }) {
 
   return {
     /** Seals the values still in plain text (stored before secrets were sealed). */
-    sealPlaintext: (): ResealOutcome => reseal((state) => state === 'plain'),
+    sealPlaintext: (): Promise<ResealOutcome> => reseal((state) => state === 'plain'),
     /** Seals every value not under the current key again under it (after a new key was added). */
-    rotate: (): ResealOutcome => reseal((state) => state !== 'current'),
+    rotate: (): Promise<ResealOutcome> => reseal((state) => state !== 'current'),
   };
 }
 

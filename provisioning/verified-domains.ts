@@ -16,27 +16,32 @@ function domainOf(email: string | null): string | null {
 }
 
 /** True when `email` is on a domain verified for the organisation; false for anything not an address. */
-export function onVerifiedDomain(
+export async function onVerifiedDomain(
   q: Pick<Queries, 'organisations'>,
   organisationId: number,
   email: string | null,
-): email is string {
+): Promise<boolean> {
   const domain = domainOf(email);
-  return domain !== null && isVerifiedDomainOf(q, organisationId, domain);
+  return domain !== null && (await isVerifiedDomainOf(q, organisationId, domain));
 }
 
 /**
  * The organisation that verified the address's domain, if any. An address that is not one is a
  * ValidationError (the person typed it to start a sign-in, and is told so).
  */
-export function organisationOfVerifiedDomain(
+export async function organisationOfVerifiedDomain(
   q: Pick<Queries, 'organisations'>,
   email: string,
-): number | undefined {
+): Promise<number | undefined> {
   const domain = emailDomain(email);
-  return q.organisations.all().find((o) => isVerifiedDomainOf(q, o.id, domain))?.id;
+  for (const o of await q.organisations.all()) {
+    if (await isVerifiedDomainOf(q, o.id, domain)) return o.id;
+  }
+  return undefined;
 }
 
-function isVerifiedDomainOf(q: Pick<Queries, 'organisations'>, organisationId: number, domain: string) {
-  return q.organisations.domains(organisationId).some((d) => d.domain === domain && d.verifiedAt !== null);
+async function isVerifiedDomainOf(q: Pick<Queries, 'organisations'>, organisationId: number, domain: string) {
+  return (await q.organisations.domains(organisationId)).some(
+    (d) => d.domain === domain && d.verifiedAt !== null,
+  );
 }

@@ -21,7 +21,7 @@ export interface LoopLog {
 
 export interface DeliveryLoopOptions {
   /** Ids due now, the longest due first (at most one batch). */
-  readonly due: () => number[];
+  readonly due: () => Promise<number[]>;
   /** One attempt at one item. A throw is logged and the item left for its lease to run out. */
   readonly attempt: (id: number) => Promise<DeliveryOutcome>;
   /** How often start() looks for due items; 0 polls never (nudge() and runOnce() still work). */
@@ -58,7 +58,7 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
     const counts = { delivered: 0, failed: 0, retried: 0 };
     const seen = new Set<number>();
     for (;;) {
-      const ids = due().filter((id) => !seen.has(id));
+      const ids = (await due()).filter((id) => !seen.has(id));
       if (ids.length === 0) break;
       for (const id of ids) {
         if (stopping) return counts;

@@ -205,7 +205,7 @@ const PAGE_SLICE_MS = 2;
  * PAGE_SLICE_MS; the number added. The page is the same as built in one go: the items were read
  * before, and each is added as it is read.
  */
-async function inTurns<T>(items: readonly T[], add: (item: T) => boolean): Promise<number> {
+async function inTurns<T>(items: readonly T[], add: (item: T) => Promise<boolean>): Promise<number> {
   let added = 0;
   let since = performance.now();
   for (const item of items) {
@@ -213,7 +213,7 @@ async function inTurns<T>(items: readonly T[], add: (item: T) => boolean): Promi
       await new Promise<void>((resolve) => setImmediate(resolve));
       since = performance.now();
     }
-    if (!add(item)) break;
+    if (!(await add(item))) break;
     added++;
   }
   return added;
@@ -264,17 +264,17 @@ export function createScimRouter(deps: ScimDeps): Router {
   const organisationLimiter = createRateLimiter(deps.organisationRateLimit ?? { perSecond: 0, burst: 1 });
   const router = express.Router();
 
-  const userJson = (publicId: string, organisationId: number): Json => {
-    const member = directory.getUser(organisationId, publicId);
-    return toScimUser(member, directory.groupsOf(member.id), base);
+  const userJson = async (publicId: string, organisationId: number): Promise<Json> => {
+    const member = await directory.getUser(organisationId, publicId);
+    return toScimUser(member, await directory.groupsOf(member.id), base);
   };
 
   // Authentication first: nothing, not even discovery, answers an unknown caller (RFC 7644 §2).
-  router.use((req, res, next) => {
+  router.use(async (req, res, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
     try {
       if (!match) throw new AuthError('Send the SCIM token as "Authorization: Bearer <token>".');
-      res.locals.caller = tokens.authenticate(match[1]!);
+      res.locals.caller = await tokens.authenticate(match[1]!);
     } catch (error) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="seatkeeper-scim"');
       next(error);
@@ -357,16 +357,18 @@ export function createScimRouter(deps: ScimDeps): Router {
       maxBytes: MAX_PAGE_BYTES,
     });
     const page = new Page();
-    await inTurns(members, (m) =>
-      page.add(project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes)),
+    await inTurns(members, async (m) =>
+      page.add(
+        project(toScimUser(m, await directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes),
+      ),
     );
     sendPage(res, page, total, q.startIndex);
   };
   router.get('/Users', (req, res) => listUsers(res, readQuery(req.query as Json)));
   router.post('/Users/.search', (req, res) => listUsers(res, readQuery(searchBody(req))));
 
-  router.get('/Users/:id', (req, res) => {
-    const user = userJson(req.params.id, caller(res).organisationId);
+  router.get('/Users/:id', async (req, res) => {
+    const user = await userJson(req.params.id, caller(res).organisationId);
     const version = Number(/\d+/.exec(String((user.meta as Json).version))![0]);
     if (notModified(req, version)) {
       send(res.setHeader('ETag', etag(version)), 304);
@@ -389,7 +391,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   router.post('/Users', async (req, res) => {
     const input = fromScimUser(normaliseResource(req.body));
     provisioning(res, input.userName);
-    const member = await directory.batched.createUser(caller(res).organisationId, input, actorOf(res));
+    const member = await directory.createUser(caller(res).organisationId, input, actorOf(res));
     const user = toScimUser(member, [], base);
     res.setHeader('Location', String((user.meta as Json).location)); // RFC 7644 §3.3: SHALL
     res.setHeader('ETag', etag(member.version));
@@ -400,7 +402,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     const input = fromScimUser(normaliseResource(req.body));
     const expected = ifMatch(req);
     provisioning(res, input.userName);
-    const member = await directory.batched.replaceUser(
+    const member = await directory.replaceUser(
       caller(res).organisationId,
       req.params.id,
       input,
@@ -408,7 +410,7 @@ export function createScimRouter(deps: ScimDeps): Router {
       expected,
     );
     res.setHeader('ETag', etag(member.version));
-    send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
+    send(res, 200, toScimUser(member, await directory.groupsOf(member.id), base));
   });
 
   router.patch('/Users/:id', async (req, res) => {
@@ -436,7 +438,7 @@ export function createScimRouter(deps: ScimDeps): Router {
     expected: number | undefined,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const current = userJson(req.params.id, organisationId);
+      const current = await userJson(req.params.id, organisationId);
       const version = Number(/\d+/.exec(String((current.meta as Json).version))![0]);
       // A small PATCH (what identity providers send: a few operations on a user of a kilobyte or
       // two) costs less than the trip to a thread and is applied here; a large one on a PATCH
@@ -448,7 +450,7 @@ export function createScimRouter(deps: ScimDeps): Router {
       const input = fromScimUser(patched);
       provisioning(res, input.userName);
       try {
-        const member = await directory.batched.replaceUser(
+        const member = await directory.replaceUser(
           organisationId,
           req.params.id,
           input,
@@ -456,7 +458,7 @@ export function createScimRouter(deps: ScimDeps): Router {
           expected ?? version,
         );
         res.setHeader('ETag', etag(member.version));
-        send(res, 200, toScimUser(member, directory.groupsOf(member.id), base));
+        send(res, 200, toScimUser(member, await directory.groupsOf(member.id), base));
         return;
       } catch (error) {
         if (!(error instanceof PreconditionFailedError) || expected !== undefined) throw error;
@@ -472,19 +474,19 @@ export function createScimRouter(deps: ScimDeps): Router {
   }
 
   router.delete('/Users/:id', async (req, res) => {
-    await directory.batched.deleteUser(caller(res).organisationId, req.params.id, actorOf(res), ifMatch(req));
+    await directory.deleteUser(caller(res).organisationId, req.params.id, actorOf(res), ifMatch(req));
     send(res, 204);
   });
 
   // --- Groups -------------------------------------------------------------------------------------
 
-  const groupJson = (organisationId: number, publicId: string, withMembers: boolean): Json => {
-    const group = directory.getGroup(organisationId, publicId);
-    return toScimGroup(group, withMembers ? directory.groupMembers(group) : undefined, base);
+  const groupJson = async (organisationId: number, publicId: string, withMembers: boolean): Promise<Json> => {
+    const group = await directory.getGroup(organisationId, publicId);
+    return toScimGroup(group, withMembers ? await directory.groupMembers(group) : undefined, base);
   };
-  const groupResource = (g: Group, withMembers: boolean, q: Query): Json =>
+  const groupResource = async (g: Group, withMembers: boolean, q: Query): Promise<Json> =>
     project(
-      toScimGroup(g, withMembers ? directory.groupMembers(g) : undefined, base),
+      toScimGroup(g, withMembers ? await directory.groupMembers(g) : undefined, base),
       q.attributes,
       q.excludedAttributes,
     );
@@ -503,16 +505,16 @@ export function createScimRouter(deps: ScimDeps): Router {
     const withMembers = wantsMembers(q);
     const page = new Page();
     // Full is checked before the members are read: one group of 50,000 members fills a page alone.
-    await inTurns(groups, (g) => !page.full && page.add(groupResource(g, withMembers, q)));
+    await inTurns(groups, async (g) => !page.full && page.add(await groupResource(g, withMembers, q)));
     sendPage(res, page, total, q.startIndex);
   };
   router.get('/Groups', (req, res) => listGroups(res, readQuery(req.query as Json)));
   router.post('/Groups/.search', (req, res) => listGroups(res, readQuery(searchBody(req))));
 
-  router.get('/Groups/:id', (req, res) => {
+  router.get('/Groups/:id', async (req, res) => {
     const attributes = text(req.query.attributes, 'attributes');
     const excludedAttributes = text(req.query.excludedAttributes, 'excludedAttributes');
-    const group = groupJson(
+    const group = await groupJson(
       caller(res).organisationId,
       req.params.id,
       wantsMembers({ attributes, excludedAttributes }),
@@ -527,12 +529,12 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   router.post('/Groups', async (req, res) => {
-    const group = await directory.batched.createGroup(
+    const group = await directory.createGroup(
       caller(res).organisationId,
       fromScimGroup(normaliseResource(req.body, 'Group')),
       actorOf(res),
     );
-    const body = toScimGroup(group, directory.groupMembers(group), base);
+    const body = toScimGroup(group, await directory.groupMembers(group), base);
     res.setHeader('Location', String((body.meta as Json).location));
     res.setHeader('ETag', etag(group.version));
     send(res, 201, body);
@@ -540,7 +542,7 @@ export function createScimRouter(deps: ScimDeps): Router {
 
   router.put('/Groups/:id', async (req, res) => {
     const input = fromScimGroup(normaliseResource(req.body, 'Group'));
-    const group = await directory.batched.changeGroup(
+    const group = await directory.changeGroup(
       caller(res).organisationId,
       req.params.id,
       [
@@ -552,12 +554,12 @@ export function createScimRouter(deps: ScimDeps): Router {
       ifMatch(req),
     );
     res.setHeader('ETag', etag(group.version));
-    send(res, 200, toScimGroup(group, directory.groupMembers(group), base));
+    send(res, 200, toScimGroup(group, await directory.groupMembers(group), base));
   });
 
   // 204 on success: Entra expects it, and RFC 7644 §3.5.2 allows it.
   router.patch('/Groups/:id', async (req, res) => {
-    const group = await directory.batched.changeGroup(
+    const group = await directory.changeGroup(
       caller(res).organisationId,
       req.params.id,
       groupChanges(normalisePatch(req.body, 'Group')),
@@ -569,12 +571,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   });
 
   router.delete('/Groups/:id', async (req, res) => {
-    await directory.batched.deleteGroup(
-      caller(res).organisationId,
-      req.params.id,
-      actorOf(res),
-      ifMatch(req),
-    );
+    await directory.deleteGroup(caller(res).organisationId, req.params.id, actorOf(res), ifMatch(req));
     send(res, 204);
   });
 
@@ -603,8 +600,10 @@ export function createScimRouter(deps: ScimDeps): Router {
             .members
         : [];
     const list = new Page();
-    const added = await inTurns(users, (m) =>
-      list.add(project(toScimUser(m, directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes)),
+    const added = await inTurns(users, async (m) =>
+      list.add(
+        project(toScimUser(m, await directory.groupsOf(m.id), base), q.attributes, q.excludedAttributes),
+      ),
     );
     // Groups follow only a page that took every user left: a page cut short by its size ends in
     // the users, so the next one (at startIndex + itemsPerPage) goes on with them.
@@ -616,7 +615,7 @@ export function createScimRouter(deps: ScimDeps): Router {
             .groups
         : [];
     const withMembers = wantsMembers(q);
-    await inTurns(groups, (g) => !list.full && list.add(groupResource(g, withMembers, q)));
+    await inTurns(groups, async (g) => !list.full && list.add(await groupResource(g, withMembers, q)));
     sendPage(res, list, (userTotal ?? 0) + (groupTotal ?? 0), q.startIndex);
   });
 

@@ -10,8 +10,8 @@ export interface OpenContract {
   readonly contract: Contract;
 }
 
-export function requireOrganisation(q: Queries, organisationId: number): Organisation {
-  const organisation = q.organisations.byId(organisationId);
+export async function requireOrganisation(q: Queries, organisationId: number): Promise<Organisation> {
+  const organisation = await q.organisations.byId(organisationId);
   if (!organisation) throw new NotFoundError(`No organisation with id ${organisationId}.`);
   return organisation;
 }
@@ -21,9 +21,13 @@ export function requireOrganisation(q: Queries, organisationId: number): Organis
  * stops at its term end even before the renewal job has marked it expired; an auto-renewing one
  * keeps serving until the job rolls it into the next term.
  */
-export function requireOpenContract(q: Queries, organisationId: number, now: DateTime): OpenContract {
-  const organisation = requireOrganisation(q, organisationId);
-  const contract = q.contracts.byOrganisation(organisationId);
+export async function requireOpenContract(
+  q: Queries,
+  organisationId: number,
+  now: DateTime,
+): Promise<OpenContract> {
+  const organisation = await requireOrganisation(q, organisationId);
+  const contract = await q.contracts.byOrganisation(organisationId);
   if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
   // Every claim passes here, and calendar arithmetic in a time zone is dear: only a contract that
   // can have ended (expired, or not renewing) needs its term end.

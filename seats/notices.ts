@@ -88,37 +88,40 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
   }
 
   /** Enqueues one mail per seated owner and primary owner, each in their language; returns how many. */
-  function mailOwners(
+  async function mailOwners(
     q: Queries,
     organisation: Organisation,
     kind: MailKind,
     content: (reader: Reader) => MailContent,
     at: string,
-  ): number {
-    const owners = q.notices.owners(organisation.id);
+  ): Promise<number> {
+    const owners = await q.notices.owners(organisation.id);
     for (const owner of owners) {
-      const mail = content(readerOf(q, organisation.id, owner.memberId));
-      enqueueMail(q, { organisationId: organisation.id, kind, to: owner.email, ...mail }, at);
+      const mail = content(await readerOf(q, organisation.id, owner.memberId));
+      await enqueueMail(q, { organisationId: organisation.id, kind, to: owner.email, ...mail }, at);
     }
     return owners.length;
   }
 
   /** The slow path of a claim that reached thresholds: record each crossing once, mail the owners. */
-  function announce(
+  async function announce(
     q: Queries,
     organisationId: number,
     tierId: string,
     reached: readonly number[],
     count: HeldCount,
-  ): void {
+  ): Promise<void> {
     const at = clock.now().toISO()!;
-    const fresh = reached.filter((t) => q.notices.recordCrossing(organisationId, tierId, t, at));
+    // One crossing after another: each is recorded once, and only the fresh ones are told.
+    const fresh: number[] = [];
+    for (const t of reached) if (await q.notices.recordCrossing(organisationId, tierId, t, at)) fresh.push(t);
     if (fresh.length === 0) return;
     // Several thresholds at once (a small tier): one mail, naming the highest.
     const threshold = Math.max(...fresh);
-    const organisation = requireOrganisation(q, organisationId);
-    const tierName = q.seatPools.list(organisationId).find((t) => t.tierId === tierId)?.tierName ?? tierId;
-    const sent = mailOwners(
+    const organisation = await requireOrganisation(q, organisationId);
+    const tierName =
+      (await q.seatPools.list(organisationId)).find((t) => t.tierId === tierId)?.tierName ?? tierId;
+    const sent = await mailOwners(
       q,
       organisation,
       'seat_threshold',
@@ -135,7 +138,7 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
         }),
       at,
     );
-    recordAudit(q, {
+    await recordAudit(q, {
       organisationId,
       at,
       actor: NOTICES_JOB,
@@ -151,20 +154,26 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
      * Inside the claiming transaction, with the count the claim's UPDATE returned. The common case
      * (no threshold reached) is arithmetic on that count, nothing more.
      */
-    seatTaken(q: Queries, organisationId: number, tierId: string, count: HeldCount): void {
+    async seatTaken(q: Queries, organisationId: number, tierId: string, count: HeldCount): Promise<void> {
       const thresholds = thresholdsOf(count.thresholds);
       for (const t of thresholds) {
         if (100 * count.held >= t * count.allocation && 100 * (count.held - 1) < t * count.allocation) {
-          announce(q, organisationId, tierId, reachedBy(thresholds, count.held, count.allocation), count);
+          await announce(
+            q,
+            organisationId,
+            tierId,
+            reachedBy(thresholds, count.held, count.allocation),
+            count,
+          );
           return;
         }
       }
     },
 
     /** Inside the releasing transaction: usage that falls below a threshold re-arms it. */
-    seatFreed(q: Queries, organisationId: number, tierId: string, count: HeldCount): void {
+    async seatFreed(q: Queries, organisationId: number, tierId: string, count: HeldCount): Promise<void> {
       if (fellBelowAny(thresholdsOf(count.thresholds), count.held, count.allocation)) {
-        q.notices.rearmBelow(organisationId, tierId, count.held, count.allocation);
+        await q.notices.rearmBelow(organisationId, tierId, count.held, count.allocation);
       }
     },
 
@@ -173,16 +182,16 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
      * below re-arms. Usage that rises because allocation shrank (an upgrade converting unclaimed
      * seats) sends nothing: the owner just made that change.
      */
-    allocationChanged(q: Queries, organisationId: number): void {
-      for (const tier of q.seatPools.list(organisationId)) {
-        q.notices.rearmBelow(organisationId, tier.tierId, tier.held, tier.allocation);
+    async allocationChanged(q: Queries, organisationId: number): Promise<void> {
+      for (const tier of await q.seatPools.list(organisationId)) {
+        await q.notices.rearmBelow(organisationId, tier.tierId, tier.held, tier.allocation);
       }
     },
 
     /** Inside the caller's transaction: mails every seated owner that a sign-in found no seat. */
-    noSeatsForSignIn(q: Queries, organisationId: number, at: string): number {
-      const organisation = requireOrganisation(q, organisationId);
-      return mailOwners(
+    async noSeatsForSignIn(q: Queries, organisationId: number, at: string): Promise<number> {
+      const organisation = await requireOrganisation(q, organisationId);
+      return await mailOwners(
         q,
         organisation,
         'no_seats_for_sign_in',
@@ -197,10 +206,10 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
     },
 
     /** The organisation's thresholds (percent of each tier's allocation), ascending. */
-    thresholds(organisationId: number): number[] {
-      return store.read((q) => {
-        requireOrganisation(q, organisationId);
-        return [...thresholdsOf(q.notices.thresholdsJson(organisationId)!)];
+    async thresholds(organisationId: number): Promise<number[]> {
+      return await store.read(async (q) => {
+        await requireOrganisation(q, organisationId);
+        return [...thresholdsOf((await q.notices.thresholdsJson(organisationId))!)];
       });
     },
 
@@ -209,23 +218,27 @@ export function createOwnerNotices({ store, clock, publicBaseUrl }: OwnerNotices
      * passes counts as crossed (setting it sends nothing); it mails after usage has fallen below
      * it and reached it again. Returns the stored list.
      */
-    setNoticeThresholds(organisationId: number, thresholds: readonly number[], actor: Actor): number[] {
+    async setNoticeThresholds(
+      organisationId: number,
+      thresholds: readonly number[],
+      actor: Actor,
+    ): Promise<number[]> {
       const next = validateNoticeThresholds(thresholds);
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', 'change the seat usage notices');
-        const before = thresholdsOf(q.notices.thresholdsJson(organisationId)!);
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', 'change the seat usage notices');
+        const before = thresholdsOf((await q.notices.thresholdsJson(organisationId))!);
         const at = clock.now().toISO()!;
-        q.notices.setThresholds(organisationId, JSON.stringify(next));
-        for (const t of before) if (!next.includes(t)) q.notices.forgetThreshold(organisationId, t);
-        for (const tier of q.seatPools.list(organisationId)) {
+        await q.notices.setThresholds(organisationId, JSON.stringify(next));
+        for (const t of before) if (!next.includes(t)) await q.notices.forgetThreshold(organisationId, t);
+        for (const tier of await q.seatPools.list(organisationId)) {
           for (const t of next) {
             if (tier.allocation > 0 && 100 * tier.held >= t * tier.allocation) {
-              q.notices.recordCrossing(organisationId, tier.tierId, t, at);
+              await q.notices.recordCrossing(organisationId, tier.tierId, t, at);
             }
           }
         }
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId,
           at,
           actor,

@@ -20,27 +20,27 @@ export function whoMay(role: Role): string {
  * acting for the organisation). System jobs pass only where `allowSystem` says so. The refusal
  * names who may, so the caller knows whom to ask.
  */
-export function requireRole(
+export async function requireRole(
   q: Queries,
   organisationId: number,
   actor: Actor,
   role: Role,
   doing: string,
   options: { readonly allowSystem?: boolean } = {},
-): void {
+): Promise<void> {
   if (actor.type === 'operator' || (actor.type === 'system' && options.allowSystem === true)) return;
   if (actor.type === 'member') {
-    const member = q.members.byId(organisationId, actor.memberId);
+    const member = await q.members.byId(organisationId, actor.memberId);
     if (member && member.seatState === 'seated' && hasRole(member.role, role)) return;
   }
   if (actor.type === 'api_token') {
     // A token acts with its own role, read afresh: a revoked token stops at once. It never acts
     // above the member who made it as that member is now: demoting or removing someone takes
     // their scripts' power with it (else a demoted owner's token could promote its owner back).
-    const token = q.apiTokens.active(organisationId, actor.tokenId);
+    const token = await q.apiTokens.active(organisationId, actor.tokenId);
     if (token && hasRole(token.role, role)) {
       if (token.createdByMemberId === null) return; // made by the operator: no member above it
-      const maker = q.members.byId(organisationId, token.createdByMemberId);
+      const maker = await q.members.byId(organisationId, token.createdByMemberId);
       if (maker?.seatState === 'seated' && hasRole(maker.role, role)) return;
     }
   }

@@ -70,20 +70,20 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
    * Takes one seat of the tier, false when none is left. One conditional UPDATE decides and
    * returns the new count, from which a reached usage threshold is announced in this transaction.
    */
-  function take(q: Queries, organisationId: number, tierId: string): boolean {
-    const count = q.seatPools.claimCounted(organisationId, tierId);
+  async function take(q: Queries, organisationId: number, tierId: string): Promise<boolean> {
+    const count = await q.seatPools.claimCounted(organisationId, tierId);
     if (count === undefined) return false;
-    notices?.seatTaken(q, organisationId, tierId, count);
+    await notices?.seatTaken(q, organisationId, tierId, count);
     return true;
   }
 
   /** Claims one seat by the choice's rule and returns its tier, or throws SeatLimitError. */
-  function claimTier(q: Queries, open: OpenContract, choice: TierChoice): string {
-    const pool = q.seatPools.list(open.organisation.id);
+  async function claimTier(q: Queries, open: OpenContract, choice: TierChoice): Promise<string> {
+    const pool = await q.seatPools.list(open.organisation.id);
     const candidates = tierOrder(pool, choice);
     for (const tier of candidates) {
       // One conditional UPDATE per candidate: the database decides, not a count read earlier.
-      if (take(q, open.organisation.id, tier.tierId)) return tier.tierId;
+      if (await take(q, open.organisation.id, tier.tierId)) return tier.tierId;
     }
     throw new SeatLimitError(
       open.organisation.slug,
@@ -91,17 +91,18 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     );
   }
 
-  function freeTier(q: Queries, member: Member): void {
+  async function freeTier(q: Queries, member: Member): Promise<void> {
     const { tierId } = member;
-    const count = tierId === null ? undefined : q.seatPools.releaseCounted(member.organisationId, tierId);
+    const count =
+      tierId === null ? undefined : await q.seatPools.releaseCounted(member.organisationId, tierId);
     if (tierId === null || count === undefined) {
       throw new Error(`seat pool out of step: member ${member.id} holds no countable seat`);
     }
-    notices?.seatFreed(q, member.organisationId, tierId, count);
+    await notices?.seatFreed(q, member.organisationId, tierId, count);
   }
 
   /** Moves the member to (state, tier), guarded by the state it was read in, and audits the move. */
-  function move(
+  async function move(
     q: Queries,
     member: Member,
     state: SeatState,
@@ -109,22 +110,22 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     actor: Actor,
     action: string,
     at: DateTime,
-  ): Member {
+  ): Promise<Member> {
     const when = at.toISO()!;
-    if (!q.members.setSeat(member, member.seatState, state, tierId, when)) {
+    if (!(await q.members.setSeat(member, member.seatState, state, tierId, when))) {
       throw new ConflictError(
         `Member ${member.email} was changed by another request; try again.`,
         {},
         'concurrent_change',
       );
     }
-    const after = q.members.byId(member.organisationId, member.id)!;
+    const after = (await q.members.byId(member.organisationId, member.id))!;
     // Losing the seat ends the member's sessions: a session is refused only while unseated, so
     // one kept would work again on any later re-seating (a laptop left behind, for hours).
     if (member.seatState === 'seated' && state !== 'seated') {
-      q.ssoState.revokeMemberSessions(member.organisationId, member.id, when);
+      await q.ssoState.revokeMemberSessions(member.organisationId, member.id, when);
     }
-    recordAudit(q, {
+    await recordAudit(q, {
       organisationId: member.organisationId,
       at: when,
       actor,
@@ -137,8 +138,8 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     return after;
   }
 
-  function requireMember(q: Queries, organisationId: number, memberId: number): Member {
-    const member = q.members.byId(organisationId, memberId);
+  async function requireMember(q: Queries, organisationId: number, memberId: number): Promise<Member> {
+    const member = await q.members.byId(organisationId, memberId);
     if (!member) throw new NotFoundError(`No member ${memberId} in this organisation.`);
     return member;
   }
@@ -153,8 +154,8 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     }
   }
 
-  function requirePendingInvitation(q: Queries, member: Member): Invitation {
-    const invitation = q.invitations.pendingFor(member.organisationId, member.id);
+  async function requirePendingInvitation(q: Queries, member: Member): Promise<Invitation> {
+    const invitation = await q.invitations.pendingFor(member.organisationId, member.id);
     if (!invitation) throw new Error(`member ${member.id} is invited but has no pending invitation`);
     return invitation;
   }
@@ -164,54 +165,58 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
    * seats are available. Runs inside every transaction that frees or adds seats, so a freed seat
    * goes to the longest-waiting member in the same commit. Returns how many were seated.
    */
-  function seatWaiting(q: Queries, organisationId: number): number {
-    const waiting = q.directoryUsers.waiting(organisationId);
+  async function seatWaiting(q: Queries, organisationId: number): Promise<number> {
+    const waiting = await q.directoryUsers.waiting(organisationId);
     if (waiting.length === 0) return 0;
     const now = clock.now();
     // After the term, nobody is seated; but the release that called this must still go through
     // (seats can always be given back), so an ended contract seats no one instead of refusing.
     try {
-      requireOpenContract(q, organisationId, now);
+      await requireOpenContract(q, organisationId, now);
     } catch (error) {
       if (error instanceof ContractExpiredError) return 0;
       throw error;
     }
     let seated = 0;
     for (const member of waiting) {
-      const tier = tierOrder(q.seatPools.list(organisationId), HIGHEST).find((t) =>
-        take(q, organisationId, t.tierId),
-      );
+      let tier: PoolTier | undefined;
+      for (const t of tierOrder(await q.seatPools.list(organisationId), HIGHEST)) {
+        if (await take(q, organisationId, t.tierId)) {
+          tier = t;
+          break;
+        }
+      }
       if (!tier) break;
-      move(q, member, 'seated', tier.tierId, SEAT_WAITING_JOB, 'seat.claimed', now);
+      await move(q, member, 'seated', tier.tierId, SEAT_WAITING_JOB, 'seat.claimed', now);
       seated += 1;
     }
     return seated;
   }
 
   /** Frees an invited member's seat and ends the invitation with `status`. */
-  function endInvitation(
+  async function endInvitation(
     q: Queries,
     member: Member,
     status: 'revoked' | 'expired',
     to: SeatlessState,
     actor: Actor,
     at: DateTime,
-  ): Member {
-    const invitation = requirePendingInvitation(q, member);
-    q.invitations.end(invitation.id, status, at.toISO()!);
-    freeTier(q, member);
+  ): Promise<Member> {
+    const invitation = await requirePendingInvitation(q, member);
+    await q.invitations.end(invitation.id, status, at.toISO()!);
+    await freeTier(q, member);
     const action = status === 'expired' ? 'invitation.expired' : 'invitation.revoked';
-    const ended = move(q, member, to, null, actor, action, at);
-    if (status === 'revoked') seatWaiting(q, member.organisationId);
+    const ended = await move(q, member, to, null, actor, action, at);
+    if (status === 'revoked') await seatWaiting(q, member.organisationId);
     return ended;
   }
 
   /** Expires one pending invitation if it still is pending; 1 if it did. */
-  function expireOne(q: Queries, invitation: Invitation, now: DateTime): number {
-    const member = q.members.byId(invitation.organisationId, invitation.memberId);
-    const pending = member && q.invitations.pendingFor(member.organisationId, member.id);
+  async function expireOne(q: Queries, invitation: Invitation, now: DateTime): Promise<number> {
+    const member = await q.members.byId(invitation.organisationId, invitation.memberId);
+    const pending = member && (await q.invitations.pendingFor(member.organisationId, member.id));
     if (!member || pending?.id !== invitation.id || member.seatState !== 'invited') return 0;
-    endInvitation(q, member, 'expired', 'removed', INVITATION_EXPIRY_JOB, now);
+    await endInvitation(q, member, 'expired', 'removed', INVITATION_EXPIRY_JOB, now);
     return 1;
   }
 
@@ -219,80 +224,85 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
   // one, so a use case that also creates the member, say, commits the member and the seat together.
 
   /** Seats a member who holds none: the highest, the lowest, or a named tier. */
-  function claimIn(
+  async function claimIn(
     q: Queries,
     organisationId: number,
     memberId: number,
     choice: TierChoice,
     actor: Actor,
-  ): Member {
+  ): Promise<Member> {
     const now = clock.now();
-    const open = requireOpenContract(q, organisationId, now);
-    const member = requireMember(q, organisationId, memberId);
+    const open = await requireOpenContract(q, organisationId, now);
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, SEATLESS, 'seat');
-    const tierId = claimTier(q, open, choice);
-    return move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
+    const tierId = await claimTier(q, open, choice);
+    return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
   }
 
-  function releaseIn(
+  async function releaseIn(
     q: Queries,
     organisationId: number,
     memberId: number,
     actor: Actor,
     to: 'deactivated' | 'removed' | 'unmapped' = 'deactivated',
-  ): Member {
-    const member = requireMember(q, organisationId, memberId);
+  ): Promise<Member> {
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, ['seated'], 'release the seat of');
-    freeTier(q, member);
-    const released = move(q, member, to, null, actor, 'seat.released', clock.now());
-    seatWaiting(q, organisationId);
+    await freeTier(q, member);
+    const released = await move(q, member, to, null, actor, 'seat.released', clock.now());
+    await seatWaiting(q, organisationId);
     return released;
   }
 
-  function unassignIn(q: Queries, organisationId: number, memberId: number, actor: Actor): Member {
-    const member = requireMember(q, organisationId, memberId);
+  async function unassignIn(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    actor: Actor,
+  ): Promise<Member> {
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, ['seated'], 'unassign');
-    freeTier(q, member);
-    const unassigned = move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
-    seatWaiting(q, organisationId);
+    await freeTier(q, member);
+    const unassigned = await move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
+    await seatWaiting(q, organisationId);
     return unassigned;
   }
 
-  function changeTierIn(
+  async function changeTierIn(
     q: Queries,
     organisationId: number,
     memberId: number,
     tierId: string,
     actor: Actor,
-  ): Member {
+  ): Promise<Member> {
     const now = clock.now();
-    const open = requireOpenContract(q, organisationId, now);
-    const member = requireMember(q, organisationId, memberId);
+    const open = await requireOpenContract(q, organisationId, now);
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, ['seated', 'invited'], 'change the tier of');
     if (member.tierId === tierId) return member;
-    const claimed = claimTier(q, open, { tier: tierId });
-    freeTier(q, member);
-    const changed = move(q, member, member.seatState, claimed, actor, 'seat.tier_changed', now);
-    seatWaiting(q, organisationId);
+    const claimed = await claimTier(q, open, { tier: tierId });
+    await freeTier(q, member);
+    const changed = await move(q, member, member.seatState, claimed, actor, 'seat.tier_changed', now);
+    await seatWaiting(q, organisationId);
     return changed;
   }
 
   /** The hold itself, without telling onInvitation: each form tells it once its change is made. */
-  function hold(
+  async function hold(
     q: Queries,
     organisationId: number,
     memberId: number,
     choice: TierChoice,
     actor: Actor,
     tokenHash: string | null = null,
-  ): { member: Member; invitationId: number } {
+  ): Promise<{ member: Member; invitationId: number }> {
     const now = clock.now();
-    const open = requireOpenContract(q, organisationId, now);
-    const member = requireMember(q, organisationId, memberId);
+    const open = await requireOpenContract(q, organisationId, now);
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, SEATLESS, 'invite');
-    const tierId = claimTier(q, open, choice);
+    const tierId = await claimTier(q, open, choice);
     const expiresAt = now.plus({ days: INVITATION_TTL_DAYS });
-    const invitationId = q.invitations.insert(
+    const invitationId = await q.invitations.insert(
       organisationId,
       member.id,
       tokenHash,
@@ -300,22 +310,22 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
       expiresAt.toISO()!,
     );
     return {
-      member: move(q, member, 'invited', tierId, actor, 'invitation.seat_held', now),
+      member: await move(q, member, 'invited', tierId, actor, 'invitation.seat_held', now),
       invitationId,
     };
   }
 
-  function revoke(q: Queries, organisationId: number, memberId: number, actor: Actor): Member {
-    const member = requireMember(q, organisationId, memberId);
+  async function revoke(q: Queries, organisationId: number, memberId: number, actor: Actor): Promise<Member> {
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, ['invited'], 'revoke the invitation of');
-    return endInvitation(q, member, 'revoked', 'removed', actor, clock.now());
+    return await endInvitation(q, member, 'revoked', 'removed', actor, clock.now());
   }
 
-  function accept(q: Queries, organisationId: number, memberId: number, actor: Actor): Member {
+  async function accept(q: Queries, organisationId: number, memberId: number, actor: Actor): Promise<Member> {
     const now = clock.now();
-    const member = requireMember(q, organisationId, memberId);
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, ['invited'], 'accept the invitation of');
-    const invitation = requirePendingInvitation(q, member);
+    const invitation = await requirePendingInvitation(q, member);
     if (now.toISO()! >= invitation.expiresAt) {
       throw new ConflictError(
         'This invitation has expired; ask an administrator to send it again.',
@@ -323,37 +333,43 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
         'invitation_expired',
       );
     }
-    q.invitations.end(invitation.id, 'accepted', now.toISO()!);
-    return move(q, member, 'seated', member.tierId, actor, 'invitation.accepted', now);
+    await q.invitations.end(invitation.id, 'accepted', now.toISO()!);
+    return await move(q, member, 'seated', member.tierId, actor, 'invitation.accepted', now);
   }
 
-  function parkIn(
+  async function parkIn(
     q: Queries,
     organisationId: number,
     memberId: number,
     to: SeatlessState,
     actor: Actor,
     action = 'member.state_changed',
-  ): Member {
-    const member = requireMember(q, organisationId, memberId);
+  ): Promise<Member> {
+    const member = await requireMember(q, organisationId, memberId);
     requireState(member, SEATLESS, 'change the state of');
     if (member.seatState === to) return member;
-    return move(q, member, to, null, actor, action, clock.now());
+    return await move(q, member, to, null, actor, action, clock.now());
   }
 
   /** A step told to onInvitation once it returned (inside the caller's transaction, as it runs). */
-  function told<A extends unknown[], T>(event: InvitationEvent, step: (q: Queries, ...args: A) => T) {
-    return (q: Queries, ...args: A): T => {
-      const result = step(q, ...args);
+  function told<A extends unknown[], T>(
+    event: InvitationEvent,
+    step: (q: Queries, ...args: A) => Promise<T>,
+  ) {
+    return async (q: Queries, ...args: A): Promise<T> => {
+      const result = await step(q, ...args);
       onInvitation?.(event, 1);
       return result;
     };
   }
 
   /** The command form of a step: one write transaction of its own, told to onInvitation after it committed. */
-  function command<A extends unknown[], T>(step: (q: Queries, ...args: A) => T, event?: InvitationEvent) {
-    return (...args: A): T => {
-      const result = store.write((q) => step(q, ...args));
+  function command<A extends unknown[], T>(
+    step: (q: Queries, ...args: A) => Promise<T>,
+    event?: InvitationEvent,
+  ) {
+    return async (...args: A): Promise<T> => {
+      const result = await store.write((q) => step(q, ...args));
       if (event) onInvitation?.(event, 1);
       return result;
     };
@@ -361,8 +377,8 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
 
   return {
     /** Allocation, held, seated, invited and available seats per tier, highest tier first. */
-    usage(organisationId: number): TierUsage[] {
-      return store.read((q) => tierUsage(q, organisationId));
+    async usage(organisationId: number): Promise<TierUsage[]> {
+      return await store.read((q) => tierUsage(q, organisationId));
     },
 
     /** Seats a member who holds none: the highest, the lowest, or a named tier. */
@@ -405,17 +421,17 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
      * transaction guarded by the invitation still being pending, so running the job twice, or in two
      * processes at once, expires each invitation exactly once. Returns how many it expired.
      */
-    expireInvitations(): number {
+    async expireInvitations(): Promise<number> {
       const now = clock.now();
-      const due = store.read((q) => q.invitations.dueForExpiry(now.toISO()!));
+      const due = await store.read((q) => q.invitations.dueForExpiry(now.toISO()!));
       let expired = 0;
       // One organisation's failure must not keep every other organisation's seats held.
       const failures: unknown[] = [];
       for (const invitation of due) {
         try {
-          expired += store.write((q) => {
-            const n = expireOne(q, invitation, now);
-            if (n > 0) seatWaiting(q, invitation.organisationId);
+          expired += await store.write(async (q) => {
+            const n = await expireOne(q, invitation, now);
+            if (n > 0) await seatWaiting(q, invitation.organisationId);
             return n;
           });
         } catch (error) {
@@ -433,21 +449,22 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
      * Inside the caller's transaction: expires the organisation's invitations that lapsed by
      * `instant` (the renewal counts seats in use at term end, and a lapsed invitation is not).
      */
-    expireLapsedInvitations(q: Queries, organisationId: number, instant: DateTime): number {
-      const lapsed = q.invitations
-        .dueForExpiry(instant.toISO()!)
-        .filter((i) => i.organisationId === organisationId);
-      const expired = lapsed.reduce((n, invitation) => n + expireOne(q, invitation, clock.now()), 0);
+    async expireLapsedInvitations(q: Queries, organisationId: number, instant: DateTime): Promise<number> {
+      const lapsed = (await q.invitations.dueForExpiry(instant.toISO()!)).filter(
+        (i) => i.organisationId === organisationId,
+      );
+      let expired = 0;
+      for (const invitation of lapsed) expired += await expireOne(q, invitation, clock.now());
       onInvitation?.('expired', expired);
       return expired;
     },
 
     /** Seats waiting members now, as far as seats allow ("sync now"). */
-    seatWaiting(organisationId: number): number {
-      return store.write((q) => {
+    async seatWaiting(organisationId: number): Promise<number> {
+      return await store.write(async (q) => {
         // Asked for on purpose ("sync now"): an ended contract is said to be, not skipped.
-        requireOpenContract(q, organisationId, clock.now());
-        return seatWaiting(q, organisationId);
+        await requireOpenContract(q, organisationId, clock.now());
+        return await seatWaiting(q, organisationId);
       });
     },
 
@@ -455,9 +472,9 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
      * Inside the caller's transaction: after seats were added (or on demand), re-arms the usage
      * notices the new allocation falls below, then seats waiting members.
      */
-    seatWaitingIn(q: Queries, organisationId: number): number {
-      notices?.allocationChanged(q, organisationId);
-      return seatWaiting(q, organisationId);
+    async seatWaitingIn(q: Queries, organisationId: number): Promise<number> {
+      await notices?.allocationChanged(q, organisationId);
+      return await seatWaiting(q, organisationId);
     },
 
     /**

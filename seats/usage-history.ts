@@ -84,11 +84,11 @@ export function usageCsv(history: UsageHistory): string {
 export function createUsageHistory({ store, clock }: { readonly store: Store; readonly clock: Clock }) {
   return {
     /** The current term's usage per tier and day, as of now (administrators). */
-    history(organisationId: number, actor: Actor): UsageHistory {
-      return store.read((q) => {
-        const organisation = requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'admin', 'see seat usage');
-        const contract = q.contracts.byOrganisation(organisationId);
+    async history(organisationId: number, actor: Actor): Promise<UsageHistory> {
+      return await store.read(async (q) => {
+        const organisation = await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'admin', 'see seat usage');
+        const contract = await q.contracts.byOrganisation(organisationId);
         if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
         const zone = contract.timeZone;
         const first = DateTime.fromISO(contract.termStart, { zone }).startOf('day');
@@ -96,7 +96,7 @@ export function createUsageHistory({ store, clock }: { readonly store: Store; re
         const now = clock.now();
         const today = now.setZone(zone).startOf('day');
         const last = today < end ? today : end.minus({ days: 1 });
-        const tiers = q.tiers.all();
+        const tiers = await q.tiers.all();
 
         // Each day's state is the state at its end (the next midnight in the contract's zone), today's
         // the state now (every change so far). Boundaries are UTC instants written as the log writes
@@ -137,7 +137,7 @@ export function createUsageHistory({ store, clock }: { readonly store: Store; re
         };
 
         let next = 0;
-        for (const change of q.audit.seatChanges(organisationId)) {
+        for await (const change of q.audit.seatChanges(organisationId)) {
           while (next < boundaries.length && change.at >= boundaries[next]!.until) {
             record(boundaries[next]!.date);
             next += 1;

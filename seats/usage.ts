@@ -26,9 +26,12 @@ export interface TierUsage {
  * the caller's transaction. `held` is the pool's counter (the one a claim decides on), and
  * available is what a claim could still take from it.
  */
-export function tierUsage(q: Pick<Queries, 'members' | 'seatPools'>, organisationId: number): TierUsage[] {
-  const holders = q.members.holdersByTier(organisationId);
-  return q.seatPools.list(organisationId).map((t) => ({
+export async function tierUsage(
+  q: Pick<Queries, 'members' | 'seatPools'>,
+  organisationId: number,
+): Promise<TierUsage[]> {
+  const holders = await q.members.holdersByTier(organisationId);
+  return (await q.seatPools.list(organisationId)).map((t) => ({
     ...t,
     seated: holders.get(t.tierId)?.seated ?? 0,
     invited: holders.get(t.tierId)?.invited ?? 0,
@@ -59,13 +62,13 @@ function noticeThresholdsOf(json: string | undefined): readonly number[] {
  * waiting (members awaiting a seat and refused directory attempts), and the owners' notice
  * thresholds.
  */
-export function seatUsage(q: Queries, organisationId: number, actor: Actor): SeatUsage {
-  requireOrganisation(q, organisationId);
-  requireRole(q, organisationId, actor, 'admin', 'see seat usage');
+export async function seatUsage(q: Queries, organisationId: number, actor: Actor): Promise<SeatUsage> {
+  await requireOrganisation(q, organisationId);
+  await requireRole(q, organisationId, actor, 'admin', 'see seat usage');
   return {
-    tiers: tierUsage(q, organisationId),
-    awaiting: q.directoryUsers.waiting(organisationId),
-    refused: q.waitlist.open(organisationId),
-    noticeThresholds: noticeThresholdsOf(q.notices.thresholdsJson(organisationId)),
+    tiers: await tierUsage(q, organisationId),
+    awaiting: await q.directoryUsers.waiting(organisationId),
+    refused: await q.waitlist.open(organisationId),
+    noticeThresholds: noticeThresholdsOf(await q.notices.thresholdsJson(organisationId)),
   };
 }

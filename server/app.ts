@@ -123,8 +123,8 @@ export function createApp(deps: AppDeps): Express {
 /** The admin API's authenticator, also noting the caller for the request's log line. */
 function recordingCaller(authenticator: Authenticator): Authenticator {
   return {
-    authenticate(req) {
-      const caller = authenticator.authenticate(req);
+    async authenticate(req) {
+      const caller = await authenticator.authenticate(req);
       if (req.res) noteCaller(req.res, caller.organisationId, caller.actor);
       return caller;
     },

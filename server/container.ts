@@ -73,7 +73,7 @@ export interface ContainerOptions {
   readonly logger: Logger;
 }
 
-export function buildContainer({ config, clock, logger }: ContainerOptions) {
+export async function buildContainer({ config, clock, logger }: ContainerOptions) {
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
   const applied = migrate(db);
   // SCIM lists read on a thread of their own, so a directory-wide filter never holds the event loop
@@ -106,7 +106,7 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
   });
   // Secrets an earlier release stored in plain text are sealed at the first start that finds them.
   const storedSecrets = createStoredSecrets({ store });
-  const sealed = storedSecrets.sealPlaintext();
+  const sealed = await storedSecrets.sealPlaintext();
   if (sealed.resealed > 0) {
     logger.info({ secrets: sealed.resealed }, 'sealed secrets stored in plain text');
     // The plain values' old bytes may linger in free pages and the write-ahead log: rewrite the
@@ -120,7 +120,8 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     }
   }
   if (sealed.unknownKeys.length > 0) {
-    store.close();
+    // Nothing has run on the store yet: the connection closes at once.
+    db.close();
     // A configuration problem: the operator must give the key (the CLI exits 2, the server 1).
     throw new ConfigError([
       `Stored secrets are sealed under key ${sealed.unknownKeys.join(', ')}, which ${secretKeys.origin} ` +
@@ -276,27 +277,27 @@ export function buildContainer({ config, clock, logger }: ContainerOptions) {
     /** Liveness and readiness; the server marks it shutting down at SIGTERM. */
     health: createHealth({ ping: () => store.ping(), stats }),
     /** The clock-driven jobs; each is safe to run again, and in several processes at once. */
-    runJobs(): { renewals: number; expiredInvitations: number } {
+    async runJobs(): Promise<{ renewals: number; expiredInvitations: number }> {
       // Expiry first: seats freed by lapsed invitations are not renewed. Each job runs even if the
       // other failed; what failed is thrown afterwards, for the caller to log.
       const failures: unknown[] = [];
-      const attempt = <T>(job: () => T, none: T): T => {
+      const attempt = async <T>(job: () => Promise<T>, none: T): Promise<T> => {
         try {
-          return job();
+          return await job();
         } catch (error) {
           failures.push(error);
           return none;
         }
       };
-      const expiredInvitations = attempt(() => seats.expireInvitations(), 0);
-      const renewed = attempt(() => renewals.run().length, 0);
+      const expiredInvitations = await attempt(() => seats.expireInvitations(), 0);
+      const renewed = await attempt(async () => (await renewals.run()).length, 0);
       if (failures.length > 0) throw new AggregateError(failures, 'some clock-driven jobs failed');
       return { renewals: renewed, expiredInvitations };
     },
-    close(): void {
+    async close(): Promise<void> {
       void reader?.close();
       mailTransport.close();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -314,4 +315,4 @@ function secretKeySource(config: ContainerOptions['config'], logger: Logger): Lo
   return loadSecretKeys(secrets, config.dataDir ?? dirname(config.databasePath), logger);
 }
 
-export type Container = ReturnType<typeof buildContainer>;
+export type Container = Awaited<ReturnType<typeof buildContainer>>;

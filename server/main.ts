@@ -37,5 +37,5 @@ if (config.workers > 1 && cluster.isPrimary) {
     logger,
   });
 } else {
-  serve(config, logger);
+  await serve(config, logger);
 }

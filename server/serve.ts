@@ -29,17 +29,17 @@ export function listenErrorMessage(error: NodeJS.ErrnoException, host: string, p
   return `cannot listen on ${host}:${port}: ${why}${error.code ? ` (${error.code})` : ''}`;
 }
 
-export function serve(config: Config, logger: Logger): void {
-  const container = buildContainer({ config, clock: systemClock, logger });
+export async function serve(config: Config, logger: Logger): Promise<void> {
+  const container = await buildContainer({ config, clock: systemClock, logger });
   container.metrics.collectProcessMetrics();
   // A cluster worker's /metrics answers for every worker (they share the port, so a scrape cannot
   // choose one); the primary gathers them.
   const metricsText = cluster.isWorker ? clusterMetricsText(container.metrics.registry) : undefined;
   const app = createApp({ ...container, config, ...(metricsText ? { metricsText } : {}) });
 
-  function runJobs(): void {
+  async function runJobs(): Promise<void> {
     try {
-      const done = container.runJobs();
+      const done = await container.runJobs();
       if (done.renewals > 0 || done.expiredInvitations > 0) logger.info(done, 'jobs ran');
     } catch (error) {
       logger.error({ err: error }, 'jobs failed; they will run again at the next interval');
@@ -47,7 +47,9 @@ export function serve(config: Config, logger: Logger): void {
   }
 
   const jobs =
-    config.jobsIntervalSeconds > 0 ? setInterval(runJobs, config.jobsIntervalSeconds * 1000) : undefined;
+    config.jobsIntervalSeconds > 0
+      ? setInterval(() => void runJobs(), config.jobsIntervalSeconds * 1000)
+      : undefined;
   jobs?.unref();
 
   const server: Server = createServer(app);
@@ -69,7 +71,8 @@ export function serve(config: Config, logger: Logger): void {
     process.exit(1);
   };
   server.once('error', cannotListen);
-  server.listen(config.port, config.host, () => {
+  server.listen(config.port, config.host, () => void listening());
+  async function listening(): Promise<void> {
     server.off('error', cannotListen);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -77,10 +80,10 @@ export function serve(config: Config, logger: Logger): void {
       { host: config.host, port, database: config.databasePath },
       `listening on http://${config.host}:${port}`,
     );
-    runJobs();
+    await runJobs();
     container.mail.start();
     container.webhookWorker.start();
-  });
+  }
 
   // Keep-alive (RFC 9112 §9.3): a busy client reuses its connections back to back, so they are
   // never idle and the drain would last the whole grace period. From SIGTERM on, every response
@@ -134,8 +137,8 @@ export function serve(config: Config, logger: Logger): void {
     }, config.shutdownGraceMs);
     force.unref();
     server.close(() => {
-      void mailStopped.then(() => {
-        container.close();
+      void mailStopped.then(async () => {
+        await container.close();
         logger.info('stopped');
         logger.flush();
         process.exitCode = 0;

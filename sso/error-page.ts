@@ -77,13 +77,13 @@ export function ssoErrorStatus(error: unknown): number {
 export type Speak = (
   req: Request,
   about?: { organisationId?: number; organisationSlug?: string; memberId?: number },
-) => { language: Language; organisationName: string | null };
+) => Promise<{ language: Language; organisationName: string | null }>;
 
 export interface SsoErrorHandlerDeps {
   readonly speak: Speak;
   readonly logger: Logger;
   /** Audits a rejected answer from the identity provider (sign_in.rejected). */
-  readonly recordRejection: (connection: SsoConnection, code: string) => void;
+  readonly recordRejection: (connection: SsoConnection, code: string) => Promise<void>;
 }
 
 /**
@@ -103,14 +103,14 @@ export function createSsoErrorHandler(deps: SsoErrorHandlerDeps): ErrorRequestHa
   const reference = (lang: Language, code: string) =>
     `<p>${escapeHtml(t(lang, 'sso.page.reference'))} <code>${escapeHtml(code)}</code></p>`;
 
-  return (error: unknown, req, res, _next) => {
+  return async (error: unknown, req, res, _next) => {
     const connection = res.locals.connection as SsoConnection | undefined;
     const recorded = res.locals.rejectionRecorded === true;
     const status = ssoErrorStatus(error);
     if (error instanceof SignInRefusedError) {
       // Audited by the sign-in engine.
       const slug = typeof error.details.organisation === 'string' ? error.details.organisation : undefined;
-      const { language: lang, organisationName } = speak(
+      const { language: lang, organisationName } = await speak(
         req,
         slug === undefined ? {} : { organisationSlug: slug },
       );
@@ -127,11 +127,14 @@ export function createSsoErrorHandler(deps: SsoErrorHandlerDeps): ErrorRequestHa
       );
       return;
     }
-    const { language: lang } = speak(req, connection ? { organisationId: connection.organisationId } : {});
+    const { language: lang } = await speak(
+      req,
+      connection ? { organisationId: connection.organisationId } : {},
+    );
     if (error instanceof SsoError) {
       // Too busy to check the response: nothing was rejected, and no write is added to the load.
       if (error.code === 'sso_busy' || error.code === 'sso_unavailable') res.set('Retry-After', '1');
-      else if (connection && !recorded) recordRejection(connection, error.code);
+      else if (connection && !recorded) await recordRejection(connection, error.code);
       logger.warn(
         {
           code: error.code,
@@ -166,7 +169,7 @@ export function createSsoErrorHandler(deps: SsoErrorHandlerDeps): ErrorRequestHa
     }
     if (status === 413 || status === 400) {
       if (connection && !recorded)
-        recordRejection(connection, status === 413 ? 'saml_too_large' : 'malformed_request');
+        await recordRejection(connection, status === 413 ? 'saml_too_large' : 'malformed_request');
       page(
         res,
         status,

@@ -103,10 +103,10 @@ export function createSsoRouter(deps: SsoDeps): Router {
   const { sso, signIn, clock, logger } = deps;
   const sessionCookies = createSessionCookieReader(deps.sessions);
   /** A page's language and the organisation's name, from whatever the request tells of the reader. */
-  const speak: Speak = (req, about = {}) => {
+  const speak: Speak = async (req, about = {}) => {
     const acceptLanguage = req.get('accept-language');
     return (
-      deps.languages?.forPage({ ...about, acceptLanguage }) ?? {
+      (await deps.languages?.forPage({ ...about, acceptLanguage })) ?? {
         language: chooseLanguage({ acceptLanguage }),
         organisationName: null,
       }
@@ -133,18 +133,21 @@ export function createSsoRouter(deps: SsoDeps): Router {
    * A SAML connection as the adapter needs it. `keys` adds the SP private keys: the ones that may
    * decrypt (to verify a response) or the one that signs (to start a sign-in); never logged.
    */
-  const samlConfig = (c: SsoConnection, keys: 'none' | 'decrypt' | 'sign' = 'none'): SamlConnectionConfig => {
+  const samlConfig = async (
+    c: SsoConnection,
+    keys: 'none' | 'decrypt' | 'sign' = 'none',
+  ): Promise<SamlConnectionConfig> => {
     const cfg = c.config as Omit<SamlConnectionConfig, 'connectionId' | 'spEntityId' | 'acsUrl'>;
     return {
       ...cfg,
       connectionId: c.id,
       spEntityId: endpoints.samlEntityId(c.publicId),
       acsUrl: endpoints.samlAcsUrl(c.publicId),
-      ...(keys === 'decrypt' ? { decryptionKeys: sso.decryptionKeys(c.id) } : {}),
-      ...(keys === 'sign' && cfg.signAuthnRequests ? { signingKey: sso.signingKey(c.id) } : {}),
+      ...(keys === 'decrypt' ? { decryptionKeys: await sso.decryptionKeys(c.id) } : {}),
+      ...(keys === 'sign' && cfg.signAuthnRequests ? { signingKey: await sso.signingKey(c.id) } : {}),
     };
   };
-  const oidcConfig = (c: SsoConnection): OidcConnectionConfig => {
+  const oidcConfig = async (c: SsoConnection): Promise<OidcConnectionConfig> => {
     const cfg = c.config as {
       issuer: string;
       clientId: string;
@@ -156,7 +159,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       connectionId: c.id,
       issuer: cfg.issuer,
       clientId: cfg.clientId,
-      clientSecret: sso.secret(c.id) ?? '',
+      clientSecret: (await sso.secret(c.id)) ?? '',
       redirectUri: endpoints.oidcRedirectUri,
       scopes: cfg.scopes,
       claimMap: cfg.claimMap,
@@ -211,8 +214,8 @@ export function createSsoRouter(deps: SsoDeps): Router {
       );
     }
     const connection = named
-      ? sso.connection(named)
-      : sso.connectionFor({ ...(slug ? { slug } : {}), ...(email ? { email } : {}) });
+      ? await sso.connection(named)
+      : await sso.connectionFor({ ...(slug ? { slug } : {}), ...(email ? { email } : {}) });
     if (connection.protocol === 'saml') {
       // The response follows within seconds: have the verifying workers ready for it.
       samlPool?.warm();
@@ -222,17 +225,22 @@ export function createSsoRouter(deps: SsoDeps): Router {
       // A connection made before SP keys existed gets its key now, if it signs its requests.
       if ((connection.config as { signAuthnRequests?: boolean }).signAuthnRequests)
         await sso.ensureServiceProviderKey(connection.id);
-      const { redirectUrl } = await startSamlLogin(samlConfig(connection, 'sign'), relayState, {
+      const { redirectUrl } = await startSamlLogin(await samlConfig(connection, 'sign'), relayState, {
         clock,
         requests: { save: (_connectionId, requestId, at) => void issued.push({ requestId, at }) },
       });
       // The state names the request, so a RelayState only ever completes the sign-in it began.
       const requestId = issued[0]?.requestId ?? null;
-      sso.saveLoginState(connection.id, { protocol: 'saml', requestId, ...returning }, relayState, issued);
+      await sso.saveLoginState(
+        connection.id,
+        { protocol: 'saml', requestId, ...returning },
+        relayState,
+        issued,
+      );
       res.redirect(303, redirectUrl);
     } else {
-      const started = await startOidcLogin(oidcConfig(connection), oidcDeps);
-      sso.saveLoginState(
+      const started = await startOidcLogin(await oidcConfig(connection), oidcDeps);
+      await sso.saveLoginState(
         connection.id,
         { protocol: 'oidc', nonce: started.nonce, codeVerifier: started.codeVerifier, ...returning },
         started.state,
@@ -250,11 +258,11 @@ export function createSsoRouter(deps: SsoDeps): Router {
   });
 
   router.get('/saml/:connection', async (req, res) => {
-    const connection = sso.connection(req.params.connection);
+    const connection = await sso.connection(req.params.connection);
     if (connection.protocol !== 'saml') throw new NotFoundError('There is no such SAML connection.');
     // Connections made before SP keys existed (or by the command line) get theirs when first asked.
     await sso.ensureServiceProviderKey(connection.id);
-    const config = samlConfig(connection);
+    const config = await samlConfig(connection);
     res.type('application/samlmetadata+xml').send(
       serviceProviderMetadata({
         spEntityId: config.spEntityId,
@@ -262,8 +270,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
         nameIdFormat: config.nameIdFormat,
         signAuthnRequests: config.signAuthnRequests === true,
         // The current key, and a next one during a rotation; a previous key only decrypts.
-        certificates: sso
-          .spKeys(connection.id)
+        certificates: (await sso.spKeys(connection.id))
           .filter((k) => k.status !== 'previous')
           .map((k) => k.certificate),
         now: clock.now(),
@@ -279,11 +286,11 @@ export function createSsoRouter(deps: SsoDeps): Router {
     '/saml/:connection/acs',
     express.urlencoded({ extended: false, limit: '512kb' }),
     async (req, res) => {
-      const connection = sso.connection(req.params.connection);
+      const connection = await sso.connection(req.params.connection);
       res.locals.connection = connection;
       const body = (req.body ?? {}) as Record<string, unknown>;
       const relayState = typeof body.RelayState === 'string' ? body.RelayState : undefined;
-      const config = samlConfig(connection, 'decrypt');
+      const config = await samlConfig(connection, 'decrypt');
 
       // 1. Signatures, addressing and times, off the event loop. Nothing is used up yet: a response
       //    that fails here leaves the sign-in it claims to answer as it was.
@@ -296,14 +303,14 @@ export function createSsoRouter(deps: SsoDeps): Router {
 
       // 2. One write: the login state, the request id (InResponseTo), the assertion id, the
       //    account and the session, all or nothing. A rejection commits what it used up.
-      const outcome = signIn.complete({
+      const outcome = await signIn.complete({
         connectionId: connection.id,
         loginState: relayState,
         previousSession: sessionSecret(req),
-        check: (ids, saved): CheckedAnswer => {
+        check: async (ids, saved): Promise<CheckedAnswer> => {
           let identity;
           try {
-            identity = acceptSamlResponse(config, verified, {
+            identity = await acceptSamlResponse(config, verified, {
               clock,
               requests: { take: (...args) => ids.takeRequest(...args) },
               consumedAssertions: { consume: (...args) => ids.consumeAssertion(...args) },
@@ -347,29 +354,29 @@ export function createSsoRouter(deps: SsoDeps): Router {
       path: OIDC_CALLBACK_PATH,
     });
     if (!bound) throw new SsoError('oidc_state_mismatch');
-    const saved = sso.takeLoginState(state);
+    const saved = await sso.takeLoginState(state);
     if (!saved || saved.data.protocol !== 'oidc') throw new SsoError('oidc_state_mismatch');
-    const connection = sso.connectionById(saved.connectionId);
+    const connection = await sso.connectionById(saved.connectionId);
     res.locals.connection = connection;
     const identity = await completeOidcLogin(
-      oidcConfig(connection),
+      await oidcConfig(connection),
       new URL(req.originalUrl, base),
       { state, nonce: String(saved.data.nonce), codeVerifier: String(saved.data.codeVerifier) },
       oidcDeps,
     );
     const returnTo = savedReturnPath(saved.data);
-    const outcome = signIn.complete({
+    const outcome = await signIn.complete({
       connectionId: connection.id,
       previousSession: sessionSecret(req),
-      check: () => ({ identity, returnTo }),
+      check: () => Promise.resolve({ identity, returnTo }),
     });
     answer(res, outcome, connection);
   });
 
   /** The signed-in person, as a page (the console takes this over). */
-  router.get('/me', (req, res) => {
+  router.get('/me', async (req, res) => {
     // The session reader answers for a cookie that signs nobody in (401, as the API does).
-    const who = sessionCookies.read(req);
+    const who = await sessionCookies.read(req);
     if (!who) throw new AuthError('Sign in through your organisation.');
     const { member, organisation } = who;
     if (req.accepts(['html', 'json']) === 'json') {
@@ -382,7 +389,7 @@ export function createSsoRouter(deps: SsoDeps): Router {
       });
       return;
     }
-    const { language: lang } = speak(req, { organisationId: organisation.id, memberId: member.id });
+    const { language: lang } = await speak(req, { organisationId: organisation.id, memberId: member.id });
     const strong = (inside: string) => `<strong>${inside}</strong>`;
     page(
       res,
@@ -405,11 +412,11 @@ export function createSsoRouter(deps: SsoDeps): Router {
     );
   });
 
-  router.post('/sign-out', (req, res) => {
+  router.post('/sign-out', async (req, res) => {
     const secret = sessionSecret(req);
-    if (secret) deps.sessions.end(secret);
+    if (secret) await deps.sessions.end(secret);
     clearSessionCookie(res, secure);
-    const { language: lang } = speak(req);
+    const { language: lang } = await speak(req);
     page(
       res,
       200,

@@ -83,13 +83,13 @@ export interface SamlRequestCache {
    * Removes the id and says whether it was there and saved at or after `notBefore`. One-time: a
    * second take of the same id is false. Ids of one connection are invisible to another.
    */
-  take(connectionId: number, requestId: string, notBefore: DateTime): boolean;
+  take(connectionId: number, requestId: string, notBefore: DateTime): Promise<boolean>;
 }
 
 /** Assertion ids already accepted, per connection, kept until `expiresAt`. */
 export interface ConsumedAssertions {
   /** Records the id; false if it was already recorded (and has not expired). */
-  consume(connectionId: number, assertionId: string, expiresAt: DateTime): boolean;
+  consume(connectionId: number, assertionId: string, expiresAt: DateTime): Promise<boolean>;
 }
 
 /**
@@ -344,7 +344,7 @@ export async function validateSamlResponse(
     samlResponse,
     deps.clock.now(),
   );
-  return acceptSamlResponse(config, verified, deps);
+  return await acceptSamlResponse(config, verified, deps);
 }
 
 /** Verifies in the calling thread. */
@@ -558,7 +558,7 @@ export async function verifySamlResponse(
  *    consumed ids tell that apart from a response to a request we never made, and record the id
  *    either way, so a later use is refused as well.
  */
-export function acceptSamlResponse(
+export async function acceptSamlResponse(
   config: Pick<SamlConnectionConfig, 'connectionId'>,
   verified: VerifiedSamlResponse,
   deps: {
@@ -566,17 +566,17 @@ export function acceptSamlResponse(
     readonly requests: Pick<SamlRequestCache, 'take'>;
     readonly consumedAssertions: ConsumedAssertions;
   },
-): ExternalIdentity {
+): Promise<ExternalIdentity> {
   const fail = (code: SsoErrorCode) => new SsoError(code, { details: { connectionId: config.connectionId } });
   const keepUntil = DateTime.fromISO(verified.keepUntil, { zone: 'utc' });
   const consume = () => deps.consumedAssertions.consume(config.connectionId, verified.assertionId, keepUntil);
   if (verified.inResponseTo !== null) {
     const notBefore = deps.clock.now().minus({ milliseconds: SAML_REQUEST_TTL_MS });
-    if (!deps.requests.take(config.connectionId, verified.inResponseTo, notBefore)) {
-      throw fail(consume() ? 'saml_unknown_request' : 'saml_replayed');
+    if (!(await deps.requests.take(config.connectionId, verified.inResponseTo, notBefore))) {
+      throw fail((await consume()) ? 'saml_unknown_request' : 'saml_replayed');
     }
   }
-  if (!consume()) throw fail('saml_replayed');
+  if (!(await consume())) throw fail('saml_replayed');
   return verified.identity;
 }
 

@@ -1,6 +1,7 @@
 // Webhook endpoints, the owners' use case: where the organisation's events go, which types each
 // receives, the delivery log, and redelivery. The signing secret is shown once, at creation or
 // rotation.
+import { inOrder } from '../domain/in-order.js';
 import type { Clock } from '../domain/clock.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
@@ -75,7 +76,7 @@ export interface DeliveryView {
   readonly attemptLog: readonly Omit<WebhookAttempt, 'deliveryId'>[];
 }
 
-function deliveryView(q: Queries, d: WebhookDelivery): DeliveryView {
+async function deliveryView(q: Queries, d: WebhookDelivery): Promise<DeliveryView> {
   return {
     id: d.id,
     eventPublicId: d.eventPublicId,
@@ -88,7 +89,7 @@ function deliveryView(q: Queries, d: WebhookDelivery): DeliveryView {
     failedAt: d.failedAt,
     lastStatus: d.lastStatus,
     lastError: d.lastError,
-    attemptLog: q.webhooks.attempts(d.id).map(({ deliveryId: _d, ...attempt }) => attempt),
+    attemptLog: (await q.webhooks.attempts(d.id)).map(({ deliveryId: _d, ...attempt }) => attempt),
   };
 }
 
@@ -140,8 +141,12 @@ function checkEvents(events: readonly string[]): string[] {
   return unique;
 }
 
-function requireEndpoint(q: Queries, organisationId: number, endpointId: number): WebhookEndpoint {
-  const endpoint = q.webhooks.endpoint(organisationId, endpointId);
+async function requireEndpoint(
+  q: Queries,
+  organisationId: number,
+  endpointId: number,
+): Promise<WebhookEndpoint> {
+  const endpoint = await q.webhooks.endpoint(organisationId, endpointId);
   if (!endpoint) throw new NotFoundError(`No webhook endpoint ${endpointId} in this organisation.`);
   return endpoint;
 }
@@ -158,7 +163,7 @@ export function createWebhooks({
   readonly destinations: WebhookDestinations;
 }) {
   /** Audits a change of an endpoint; the secret is never in the log. */
-  function audit(
+  async function audit(
     q: Queries,
     organisationId: number,
     actor: Actor,
@@ -166,7 +171,7 @@ export function createWebhooks({
     id: number,
     after?: unknown,
   ) {
-    recordAudit(q, {
+    await recordAudit(q, {
       organisationId,
       at: clock.now().toISO()!,
       actor,
@@ -190,10 +195,10 @@ export function createWebhooks({
       const url = checkUrl(input.url, settings);
       const events = checkEvents(input.events);
       await destinations.check(url);
-      return store.write((q) => {
-        requireOrganisation(q, organisationId);
-        requireRole(q, organisationId, actor, 'owner', DOING);
-        if (q.webhooks.endpoints(organisationId).length >= MAX_WEBHOOK_ENDPOINTS) {
+      return await store.write(async (q) => {
+        await requireOrganisation(q, organisationId);
+        await requireRole(q, organisationId, actor, 'owner', DOING);
+        if ((await q.webhooks.endpoints(organisationId)).length >= MAX_WEBHOOK_ENDPOINTS) {
           throw new ValidationError(
             `An organisation has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`,
             {},
@@ -201,7 +206,7 @@ export function createWebhooks({
           );
         }
         const secret = newWebhookSecret();
-        const id = q.webhooks.insertEndpoint({
+        const id = await q.webhooks.insertEndpoint({
           organisationId,
           url,
           description: input.description ?? '',
@@ -209,23 +214,26 @@ export function createWebhooks({
           secret,
           at: clock.now().toISO()!,
         });
-        audit(q, organisationId, actor, 'webhook_endpoint.created', id, { url, events });
-        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, id)!, clock.now().toISO()!) };
+        await audit(q, organisationId, actor, 'webhook_endpoint.created', id, { url, events });
+        return {
+          secret,
+          endpoint: view((await q.webhooks.endpoint(organisationId, id))!, clock.now().toISO()!),
+        };
       });
     },
 
-    list(organisationId: number, actor: Actor): WebhookEndpointView[] {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'owner', DOING);
+    async list(organisationId: number, actor: Actor): Promise<WebhookEndpointView[]> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', DOING);
         const now = clock.now().toISO()!;
-        return q.webhooks.endpoints(organisationId).map((e) => view(e, now));
+        return (await q.webhooks.endpoints(organisationId)).map((e) => view(e, now));
       });
     },
 
-    show(organisationId: number, endpointId: number, actor: Actor): WebhookEndpointView {
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'owner', DOING);
-        return view(requireEndpoint(q, organisationId, endpointId), clock.now().toISO()!);
+    async show(organisationId: number, endpointId: number, actor: Actor): Promise<WebhookEndpointView> {
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', DOING);
+        return view(await requireEndpoint(q, organisationId, endpointId), clock.now().toISO()!);
       });
     },
 
@@ -239,18 +247,18 @@ export function createWebhooks({
       const url = patch.url === undefined ? undefined : checkUrl(patch.url, settings);
       const events = patch.events === undefined ? undefined : checkEvents(patch.events);
       if (url !== undefined) await destinations.check(url);
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', DOING);
-        const current = requireEndpoint(q, organisationId, endpointId);
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', DOING);
+        const current = await requireEndpoint(q, organisationId, endpointId);
         const change = {
           ...(url !== undefined ? { url } : {}),
           ...(events !== undefined ? { events } : {}),
           ...(patch.description !== undefined ? { description: patch.description } : {}),
           ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
         };
-        q.webhooks.updateEndpoint(current, change, clock.now().toISO()!);
-        audit(q, organisationId, actor, 'webhook_endpoint.changed', endpointId, change);
-        return view(q.webhooks.endpoint(organisationId, endpointId)!, clock.now().toISO()!);
+        await q.webhooks.updateEndpoint(current, change, clock.now().toISO()!);
+        await audit(q, organisationId, actor, 'webhook_endpoint.changed', endpointId, change);
+        return view((await q.webhooks.endpoint(organisationId, endpointId))!, clock.now().toISO()!);
       });
     },
 
@@ -261,19 +269,26 @@ export function createWebhooks({
      * It is always of the Standard Webhooks form, so rotating is how an endpoint leaves the earlier
      * `Seatkeeper-Signature` header, which stops at once.
      */
-    rotateSecret(organisationId: number, endpointId: number, actor: Actor): IssuedWebhookEndpoint {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', DOING);
-        const current = requireEndpoint(q, organisationId, endpointId);
+    async rotateSecret(
+      organisationId: number,
+      endpointId: number,
+      actor: Actor,
+    ): Promise<IssuedWebhookEndpoint> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', DOING);
+        const current = await requireEndpoint(q, organisationId, endpointId);
         const secret = newWebhookSecret();
         const now = clock.now();
         const until = now.plus({ hours: SECRET_OVERLAP_HOURS }).toUTC().toISO()!;
-        q.webhooks.rotateSecret(current, secret, until, now.toISO()!);
+        await q.webhooks.rotateSecret(current, secret, until, now.toISO()!);
         // Never a secret in the log: when the old one stops signing is what an owner may need.
-        audit(q, organisationId, actor, 'webhook_endpoint.secret_rotated', endpointId, {
+        await audit(q, organisationId, actor, 'webhook_endpoint.secret_rotated', endpointId, {
           previousSecretUntil: until,
         });
-        return { secret, endpoint: view(q.webhooks.endpoint(organisationId, endpointId)!, now.toISO()!) };
+        return {
+          secret,
+          endpoint: view((await q.webhooks.endpoint(organisationId, endpointId))!, now.toISO()!),
+        };
       });
     },
 
@@ -281,29 +296,33 @@ export function createWebhooks({
      * Deletes the endpoint; what it had not yet received is given up. The rows stay in the
      * database (for the operator), but the endpoint and its log are no longer shown.
      */
-    remove(organisationId: number, endpointId: number, actor: Actor): void {
-      store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', DOING);
-        if (!q.webhooks.deleteEndpoint(organisationId, endpointId, clock.now().toISO()!)) {
+    async remove(organisationId: number, endpointId: number, actor: Actor): Promise<void> {
+      await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', DOING);
+        if (!(await q.webhooks.deleteEndpoint(organisationId, endpointId, clock.now().toISO()!))) {
           throw new NotFoundError(`No webhook endpoint ${endpointId} in this organisation.`);
         }
-        audit(q, organisationId, actor, 'webhook_endpoint.deleted', endpointId);
+        await audit(q, organisationId, actor, 'webhook_endpoint.deleted', endpointId);
       });
     },
 
     /** The delivery log, newest first, with every attempt; `before` is the previous page's last id. */
-    deliveries(
+    async deliveries(
       organisationId: number,
       endpointId: number,
       page: { readonly before?: number; readonly limit: number },
       actor: Actor,
-    ): { deliveries: DeliveryView[]; nextCursor: string | null } {
+    ): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
       const limit = Math.min(Math.max(1, Math.trunc(page.limit)), MAX_DELIVERY_PAGE);
-      return store.read((q) => {
-        requireRole(q, organisationId, actor, 'owner', DOING);
-        requireEndpoint(q, organisationId, endpointId);
-        const rows = q.webhooks.deliveries(endpointId, page.before ?? Number.MAX_SAFE_INTEGER, limit + 1);
-        const deliveries = rows.slice(0, limit).map((d) => deliveryView(q, d));
+      return await store.read(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', DOING);
+        await requireEndpoint(q, organisationId, endpointId);
+        const rows = await q.webhooks.deliveries(
+          endpointId,
+          page.before ?? Number.MAX_SAFE_INTEGER,
+          limit + 1,
+        );
+        const deliveries = await inOrder(rows.slice(0, limit), (d) => deliveryView(q, d));
         return {
           deliveries,
           nextCursor: rows.length > limit ? String(deliveries[deliveries.length - 1]!.id) : null,
@@ -315,25 +334,30 @@ export function createWebhooks({
      * Sends a delivery's event again, as a new delivery due now, with the same event id (so a
      * receiver that had it already can tell). It keeps per-member order behind earlier ones.
      */
-    redeliver(organisationId: number, endpointId: number, deliveryId: number, actor: Actor): DeliveryView {
-      return store.write((q) => {
-        requireRole(q, organisationId, actor, 'owner', DOING);
-        requireEndpoint(q, organisationId, endpointId);
-        const original = q.webhooks.delivery(deliveryId);
+    async redeliver(
+      organisationId: number,
+      endpointId: number,
+      deliveryId: number,
+      actor: Actor,
+    ): Promise<DeliveryView> {
+      return await store.write(async (q) => {
+        await requireRole(q, organisationId, actor, 'owner', DOING);
+        await requireEndpoint(q, organisationId, endpointId);
+        const original = await q.webhooks.delivery(deliveryId);
         if (!original || original.endpointId !== endpointId) {
           throw new NotFoundError(`No delivery ${deliveryId} to webhook endpoint ${endpointId}.`);
         }
-        const id = q.webhooks.insertDelivery(
+        const id = await q.webhooks.insertDelivery(
           endpointId,
           original.eventId,
           original.memberId,
           clock.now().toUTC().toISO()!,
         );
-        audit(q, organisationId, actor, 'webhook_delivery.redelivered', endpointId, {
+        await audit(q, organisationId, actor, 'webhook_delivery.redelivered', endpointId, {
           eventId: original.eventPublicId,
           delivery: id,
         });
-        return deliveryView(q, q.webhooks.delivery(id)!);
+        return await deliveryView(q, (await q.webhooks.delivery(id))!);
       });
     },
   };

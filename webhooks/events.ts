@@ -107,10 +107,10 @@ function dataOf(entry: AuditEntry, type: EventType, full: PoolTier | undefined):
 }
 
 /** The tier the entry's member just took, when that left it with no seat. */
-function exhaustedTier(entry: AuditEntry, q: EventQueries): PoolTier | undefined {
+async function exhaustedTier(entry: AuditEntry, q: EventQueries): Promise<PoolTier | undefined> {
   if (!TAKES_A_SEAT.has(entry.action) || entry.subjectType !== 'member') return undefined;
   const tierId = snapshotOf(entry.after)?.tierId;
-  const tier = q.seatPools.list(entry.organisationId).find((t) => t.tierId === tierId);
+  const tier = (await q.seatPools.list(entry.organisationId)).find((t) => t.tierId === tierId);
   return tier !== undefined && tier.held >= tier.allocation ? tier : undefined;
 }
 
@@ -124,16 +124,18 @@ export type EventQueries = Pick<Queries, 'webhooks' | 'seatPools' | 'organisatio
  * Writes the events of `entry` and their deliveries, inside the entry's transaction (called by
  * recordAudit with the row). With no enabled endpoint in the organisation it costs one indexed read.
  */
-export function recordEvents(q: EventQueries, entry: AuditEntry): void {
-  const subscriptions = q.webhooks.subscriptions(entry.organisationId);
+export async function recordEvents(q: EventQueries, entry: AuditEntry): Promise<void> {
+  const subscriptions = await q.webhooks.subscriptions(entry.organisationId);
   if (subscriptions.length === 0) return;
   const types = eventTypesOf(entry);
   // A claim that takes a tier's last seat: once per exhaustion, since the next claim of that
   // tier is refused until a seat is freed or bought. The pool is read only if someone listens.
-  const full = subscriptions.some((s) => wants(s, 'seats.exhausted')) ? exhaustedTier(entry, q) : undefined;
+  const full = subscriptions.some((s) => wants(s, 'seats.exhausted'))
+    ? await exhaustedTier(entry, q)
+    : undefined;
   if (full) types.push('seats.exhausted');
   if (types.length === 0) return;
-  const organisation = q.organisations.byId(entry.organisationId);
+  const organisation = await q.organisations.byId(entry.organisationId);
   const memberId = entry.subjectType === 'member' ? Number(entry.subjectId) : null;
   // In UTC, so the worker's text comparisons of instants are time comparisons.
   const at = parseInstant(entry.at).toISO()!;
@@ -149,7 +151,7 @@ export function recordEvents(q: EventQueries, entry: AuditEntry): void {
       actor: actorOf(entry),
       data: dataOf(entry, type, full),
     });
-    const eventId = q.webhooks.insertEvent({
+    const eventId = await q.webhooks.insertEvent({
       publicId,
       organisationId: entry.organisationId,
       type,
@@ -157,6 +159,6 @@ export function recordEvents(q: EventQueries, entry: AuditEntry): void {
       body,
       at,
     });
-    for (const receiver of receivers) q.webhooks.insertDelivery(receiver.id, eventId, memberId, at);
+    for (const receiver of receivers) await q.webhooks.insertDelivery(receiver.id, eventId, memberId, at);
   }
 }

@@ -102,7 +102,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   async function attempt(id: number): Promise<DeliveryOutcome> {
     const leasedAt = clock.now();
     const lease = iso(leasedAt.plus({ milliseconds: leaseMs }));
-    const delivery = store.write((q) => q.webhooks.lease(id, iso(leasedAt), lease));
+    const delivery = await store.write((q) => q.webhooks.lease(id, iso(leasedAt), lease));
     if (!delivery) return 'skipped'; // another worker has it, it waits its turn, or it is not due
     const context = { deliveryId: delivery.id, eventId: delivery.eventPublicId, attempt: delivery.attempts };
     const timestamp = Math.floor(clock.now().toMillis() / 1000);
@@ -126,8 +126,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     );
     const now = clock.now();
     const durationMs = Math.max(0, Date.now() - started);
-    return store.write((q) => {
-      q.webhooks.recordAttempt({
+    return await store.write(async (q) => {
+      await q.webhooks.recordAttempt({
         deliveryId: delivery.id,
         startedAt: iso(leasedAt),
         durationMs,
@@ -137,7 +137,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       if (error === null) {
         // If this mark is lost (crash, lease overtaken), the event is posted again with the same
         // id: at least once, never zero times.
-        if (!q.webhooks.markDelivered(delivery.id, lease, iso(now), status!)) {
+        if (!(await q.webhooks.markDelivered(delivery.id, lease, iso(now), status!))) {
           logger.warn(context, 'webhook delivered after its lease ran out; it may arrive twice');
         }
         options.onOutcome?.('delivered');
@@ -145,13 +145,13 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       }
       const then = afterFailure(delivery.attempts, { maxAttempts, random, backoff });
       if (then.giveUp) {
-        q.webhooks.markFailed(delivery.id, lease, iso(now), status, error);
+        await q.webhooks.markFailed(delivery.id, lease, iso(now), status, error);
         logger.error({ ...context, status, error }, 'webhook given up; it stays in the delivery log');
         options.onOutcome?.('failed');
         return 'failed';
       }
       const next = now.plus({ milliseconds: then.delayMs });
-      q.webhooks.markRetry(delivery.id, lease, iso(next), status, error);
+      await q.webhooks.markRetry(delivery.id, lease, iso(next), status, error);
       logger.warn(
         { ...context, status, error, nextAttemptAt: iso(next) },
         'webhook not delivered; will retry',

@@ -55,15 +55,14 @@ export function announce(info: Record<string, unknown>): void {
  * Answers the parent's commands. `exit` is built in: it runs `close`, replies, and ends the process
  * normally (so --cpu-prof writes its profile). A lost parent ends the process too.
  */
-export function serveCommands(commands: Commands, close: () => void): void {
+export function serveCommands(commands: Commands, close: () => void | Promise<void>): void {
   const reply = (message: CommandReply, then?: () => void) => process.send?.(message, undefined, {}, then);
   process.on('message', (raw: CommandRequest) => {
     if (raw.cmd === 'exit') {
-      try {
-        close();
-      } finally {
-        reply({ id: raw.id, ok: true, result: null }, () => process.exit(0));
-      }
+      Promise.resolve()
+        .then(close)
+        .finally(() => reply({ id: raw.id, ok: true, result: null }, () => process.exit(0)))
+        .catch(() => undefined);
       return;
     }
     const command = commands[raw.cmd];

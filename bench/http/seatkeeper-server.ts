@@ -31,7 +31,7 @@ const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 
 const { log, sink } = countingLogSink('seatkeeper');
 
-const c = buildContainer({
+const c = await buildContainer({
   config: { databasePath: options.databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
   clock: systemClock,
   logger: createLogger('info', sink),
@@ -54,14 +54,14 @@ server.on(
 
 let created: { organisationId: number; token: string; tokenId: number } | undefined;
 if (options.organisation) {
-  const { organisation } = c.organisations.create(
+  const { organisation } = await c.organisations.create(
     benchOrganisation(options.organisation.slug, DOMAIN, {
       standard: options.organisation.standardSeats,
       premium: 0,
     }),
     OPERATOR,
   );
-  const issued = c.scimTokens.create(organisation.id, 'bench', OPERATOR);
+  const issued = await c.scimTokens.create(organisation.id, 'bench', OPERATOR);
   created = { organisationId: organisation.id, token: issued.token, tokenId: issued.record.id };
 }
 
@@ -78,7 +78,7 @@ const num = (args: Record<string, unknown>, key: string): number => {
  * scimmy's coercion runs once on a template whose placeholders are then filled in per user, and
  * every 1,000th user is converted for real and compared, so the shortcut cannot drift.
  */
-function seedUsers(args: Record<string, unknown>): { publicIds: string[]; seconds: number } {
+async function seedUsers(args: Record<string, unknown>): Promise<{ publicIds: string[]; seconds: number }> {
   const organisationId = num(args, 'organisationId');
   const count = num(args, 'count');
   const actor: Actor = { type: 'scim_token', tokenId: num(args, 'tokenId') };
@@ -96,20 +96,20 @@ function seedUsers(args: Record<string, unknown>): { publicIds: string[]; second
   const started = performance.now();
   const publicIds: string[] = [];
   for (let from = 0; from < count; from += BATCH) {
-    c.store.write((q) => {
+    await c.store.write(async (q) => {
       for (let i = from; i < Math.min(count, from + BATCH); i++)
-        publicIds.push(c.directory.createUserIn(q, organisationId, inputFor(i), actor).publicId);
+        publicIds.push((await c.directory.createUserIn(q, organisationId, inputFor(i), actor)).publicId);
     });
   }
   return { publicIds, seconds: (performance.now() - started) / 1000 };
 }
 
 /** A group whose members are the given users, created by the directory engine in one transaction. */
-function seedGroup(args: Record<string, unknown>): { groupId: string; seconds: number } {
+async function seedGroup(args: Record<string, unknown>): Promise<{ groupId: string; seconds: number }> {
   const organisationId = num(args, 'organisationId');
   const members = args.members as string[];
   const started = performance.now();
-  const group = c.directory.createGroup(
+  const group = await c.directory.createGroup(
     organisationId,
     { displayName: String(args.displayName), externalId: null, members },
     OPERATOR,
@@ -118,23 +118,24 @@ function seedGroup(args: Record<string, unknown>): { groupId: string; seconds: n
 }
 
 /** Everything a scenario checks afterwards, read in one snapshot. */
-function counts(args: Record<string, unknown>) {
+async function counts(args: Record<string, unknown>) {
   const organisationId = num(args, 'organisationId');
   const page = { sortBy: undefined, descending: false, offset: 0, limit: 0 };
-  return c.store.read((q) => {
+  return await c.store.read(async (q) => {
     const group =
-      typeof args.groupId === 'string' ? q.groups.byPublicId(organisationId, args.groupId) : undefined;
+      typeof args.groupId === 'string' ? await q.groups.byPublicId(organisationId, args.groupId) : undefined;
     return {
-      users: q.directoryUsers.list(organisationId, { ...page, filter: undefined }).total,
-      deactivated: q.directoryUsers.list(organisationId, { ...page, filter: parseFilter('active eq false') })
-        .total,
-      tiers: tierUsage(q, organisationId).map(({ tierId, held, seated, invited }) => ({
+      users: (await q.directoryUsers.list(organisationId, { ...page, filter: undefined })).total,
+      deactivated: (
+        await q.directoryUsers.list(organisationId, { ...page, filter: parseFilter('active eq false') })
+      ).total,
+      tiers: (await tierUsage(q, organisationId)).map(({ tierId, held, seated, invited }) => ({
         tierId,
         held,
         seated,
         invited,
       })),
-      groupMembers: group ? q.groups.memberIds(group).length : null,
+      groupMembers: group ? (await q.groups.memberIds(group)).length : null,
       statuses: { ...statuses.counts },
       log: { ...log },
     };
@@ -153,15 +154,15 @@ function checkpoint(): null {
 }
 
 /** Another organisation in the same server (a second tenant), with its own SCIM token. */
-function createOrganisation(args: Record<string, unknown>) {
-  const { organisation } = c.organisations.create(
+async function createOrganisation(args: Record<string, unknown>) {
+  const { organisation } = await c.organisations.create(
     benchOrganisation(String(args.slug), String(args.domain), {
       standard: num(args, 'standardSeats'),
       premium: 0,
     }),
     OPERATOR,
   );
-  const issued = c.scimTokens.create(organisation.id, 'bench', OPERATOR);
+  const issued = await c.scimTokens.create(organisation.id, 'bench', OPERATOR);
   return { organisationId: organisation.id, token: issued.token, tokenId: issued.record.id };
 }
 
@@ -191,9 +192,9 @@ function eventLoop(args: Record<string, unknown>) {
   return result;
 }
 
-serveCommands({ seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop }, () => {
+serveCommands({ seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop }, async () => {
   server.closeAllConnections();
   server.close();
-  c.close();
+  await c.close();
 });
 announce({ port, ...(created ?? {}) });

@@ -30,7 +30,7 @@ export function createApiTokenQueries(db: Db): ApiTokenQueries {
   );
 
   return {
-    insert: (t: NewApiToken): number =>
+    insert: async (t: NewApiToken): Promise<number> =>
       insert.get(
         t.organisationId,
         t.name,
@@ -41,7 +41,8 @@ export function createApiTokenQueries(db: Db): ApiTokenQueries {
         t.at,
         t.expiresAt ?? null,
       )!.id,
-    active: (organisationId: number, id: number) => mapOptional(active.get(organisationId, id), toToken),
+    active: async (organisationId: number, id: number) =>
+      mapOptional(active.get(organisationId, id), toToken),
     ...createTokenTableQueries(db, 'api_tokens', toToken),
   };
 }

@@ -92,7 +92,7 @@ export function createAuditQueries(db: Db): AuditQueries {
      * Writes the row, inside the caller's transaction. Only audit/record.ts calls this: it writes
      * the entry's webhook events with it, so no change is recorded without them.
      */
-    insert(e: AuditEntry): void {
+    async insert(e: AuditEntry): Promise<void> {
       insert.run({
         organisationId: e.organisationId,
         at: e.at,
@@ -111,7 +111,7 @@ export function createAuditQueries(db: Db): AuditQueries {
      * never held in memory): a member's seat state and tier after the change, or every tier's
      * allocation after it.
      */
-    *seatChanges(organisationId: number): Generator<SeatChange> {
+    async *seatChanges(organisationId: number): AsyncGenerator<SeatChange> {
       for (const r of seatChanges.iterate(organisationId)) {
         if (r.allocation !== null) {
           yield {
@@ -125,7 +125,7 @@ export function createAuditQueries(db: Db): AuditQueries {
       }
     },
     /** Entries after `afterId`, oldest first. */
-    list(organisationId: number, afterId = 0, limit = 1000): AuditRecord[] {
+    async list(organisationId: number, afterId = 0, limit = 1000): Promise<AuditRecord[]> {
       return list.all(organisationId, afterId, limit).map(toRecord);
     },
     /**
@@ -134,11 +134,11 @@ export function createAuditQueries(db: Db): AuditQueries {
      * ids). The conditions only ever add `AND`s with bound parameters; an exact action uses
      * audit_log_by_action, a subject audit_log_by_subject, anything else audit_log_by_org.
      */
-    search(
+    async search(
       organisationId: number,
       filter: AuditFilter,
       page: { readonly beforeId?: number; readonly limit: number },
-    ): AuditRecord[] {
+    ): Promise<AuditRecord[]> {
       const where = ['organisation_id = ?'];
       const params: unknown[] = [organisationId];
       const add = (sql: string, ...values: unknown[]) => {

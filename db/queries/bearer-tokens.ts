@@ -50,14 +50,15 @@ export function createTokenTableQueries<Row extends TokenRowBase, Token>(
 
   return {
     /** The unrevoked token whose secret hashes to `tokenHash` (expiry is the caller's rule). */
-    activeByHash: (tokenHash: string): Token | undefined => mapOptional(byHash.get(tokenHash), toToken),
-    byId: (organisationId: number, id: number): Token | undefined =>
+    activeByHash: async (tokenHash: string): Promise<Token | undefined> =>
+      mapOptional(byHash.get(tokenHash), toToken),
+    byId: async (organisationId: number, id: number): Promise<Token | undefined> =>
       mapOptional(byId.get(organisationId, id), toToken),
-    list: (organisationId: number): Token[] => list.all(organisationId).map(toToken),
+    list: async (organisationId: number): Promise<Token[]> => list.all(organisationId).map(toToken),
     /** False when the organisation has no such unrevoked token. */
-    revoke: (organisationId: number, id: number, at: string): boolean =>
+    revoke: async (organisationId: number, id: number, at: string): Promise<boolean> =>
       revoke.run(at, organisationId, id).changes === 1,
-    markUsed(id: number, at: string): void {
+    async markUsed(id: number, at: string): Promise<void> {
       used.run(at, id);
     },
   };

@@ -34,12 +34,12 @@ export function createBillingContactQueries(db: Db): BillingContactQueries {
   );
   return {
     /** The organisation's billing contact, or null while none was saved. */
-    get(organisationId: number): BillingContact | null {
+    async get(organisationId: number): Promise<BillingContact | null> {
       const row = get.get(organisationId);
       return row ? toContact(row) : null;
     },
     /** Saves (creates or replaces) the organisation's billing contact. */
-    put(organisationId: number, contact: BillingContact): void {
+    async put(organisationId: number, contact: BillingContact): Promise<void> {
       put.run({
         organisationId,
         name: contact.name,

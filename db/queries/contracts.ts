@@ -45,15 +45,16 @@ export function createContractQueries(db: Db): ContractQueries {
   );
 
   return {
-    insert(c: Omit<Contract, 'termNumber' | 'status'>): void {
+    async insert(c: Omit<Contract, 'termNumber' | 'status'>): Promise<void> {
       insert.run(c.organisationId, c.currency, c.timeZone, c.autoRenew ? 1 : 0, c.termStart, c.createdAt);
     },
-    byOrganisation: (organisationId: number) => mapOptional(byOrg.get(organisationId), toContract),
-    active: () => active.all().map(toContract),
+    byOrganisation: async (organisationId: number) => mapOptional(byOrg.get(organisationId), toContract),
+    active: async () => active.all().map(toContract),
     /** Moves the contract into its next term; false if someone else already did. */
-    rollToNextTerm: (organisationId: number, fromTerm: number, nextStart: string): boolean =>
+    rollToNextTerm: async (organisationId: number, fromTerm: number, nextStart: string): Promise<boolean> =>
       roll.run(nextStart, organisationId, fromTerm).changes === 1,
     /** Marks the contract expired; false if it was not active in that term. */
-    expire: (organisationId: number, term: number): boolean => expire.run(organisationId, term).changes === 1,
+    expire: async (organisationId: number, term: number): Promise<boolean> =>
+      expire.run(organisationId, term).changes === 1,
   };
 }

@@ -66,13 +66,13 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
 
   return {
     /** Any current member by its SCIM id, whether the directory manages it yet or not. */
-    byPublicId: (organisationId: number, publicId: string) =>
+    byPublicId: async (organisationId: number, publicId: string) =>
       mapOptional(byPublicId.get(organisationId, publicId), toMember),
     /** Any member row with this userName (case-insensitive), deleted ones included. */
-    byUserName: (organisationId: number, userName: string) =>
+    byUserName: async (organisationId: number, userName: string) =>
       mapOptional(byUserName.get(organisationId, foldKey(userName)), toMember),
     /** A new member (role user, source scim, no seat) with these directory fields, as stored. */
-    insert(organisationId: number, f: DirectoryFields, at: string): Member {
+    async insert(organisationId: number, f: DirectoryFields, at: string): Promise<Member> {
       const publicId = randomUUID();
       const resource = JSON.stringify(f.resource);
       const { lastInsertRowid } = insert.run(
@@ -109,7 +109,7 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
         lastActiveAt: null,
       };
     },
-    setFields(member: Member, f: DirectoryFields, at: string): void {
+    async setFields(member: Member, f: DirectoryFields, at: string): Promise<void> {
       setFields.run({
         org: member.organisationId,
         id: member.id,
@@ -124,11 +124,11 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
       });
     },
     /** Ids of every member the directory manages (pushed or linked), oldest first. */
-    ids: (organisationId: number): number[] => ids.all(organisationId).map((r) => r.id),
+    ids: async (organisationId: number): Promise<number[]> => ids.all(organisationId).map((r) => r.id),
     /** Members waiting for a seat, first come first served. */
-    waiting: (organisationId: number): Member[] => waiting.all(organisationId).map(toMember),
+    waiting: async (organisationId: number): Promise<Member[]> => waiting.all(organisationId).map(toMember),
     /** One page of the directory and the total matching count, both computed in SQL. */
-    list(organisationId: number, page: ListPage): { total: number; members: Member[] } {
+    async list(organisationId: number, page: ListPage): Promise<{ total: number; members: Member[] }> {
       const compiled = page.filter ? compileUserFilter(page.filter) : undefined;
       const where = compiled ? ` AND (${compiled.sql})` : '';
       const params = [organisationId, ...(compiled?.params ?? [])];

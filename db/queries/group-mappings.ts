@@ -26,16 +26,16 @@ export function createGroupMappingQueries(db: Db): GroupMappingQueries {
   );
 
   return {
-    list: (organisationId: number): GroupMapping[] =>
+    list: async (organisationId: number): Promise<GroupMapping[]> =>
       list.all(organisationId).map((r) => ({ groupName: r.group_name_key, role: r.role, tierId: r.tier_id })),
-    set(organisationId: number, m: GroupMapping): void {
+    async set(organisationId: number, m: GroupMapping): Promise<void> {
       upsert.run(organisationId, foldKey(m.groupName), m.role, m.tierId);
     },
-    remove(organisationId: number, groupName: string): void {
+    async remove(organisationId: number, groupName: string): Promise<void> {
       remove.run(organisationId, foldKey(groupName));
     },
-    enabled: (organisationId: number): boolean => enabled.get(organisationId)?.on === 1,
-    setEnabled(organisationId: number, on: boolean): void {
+    enabled: async (organisationId: number): Promise<boolean> => enabled.get(organisationId)?.on === 1,
+    async setEnabled(organisationId: number, on: boolean): Promise<void> {
       setEnabled.run(on ? 1 : 0, organisationId);
     },
   };

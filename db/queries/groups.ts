@@ -77,7 +77,12 @@ export function createGroupQueries(db: Db): GroupQueries {
   const prepared = statementCache(db);
 
   return {
-    insert(organisationId: number, displayName: string, externalId: string | null, at: string): Group {
+    async insert(
+      organisationId: number,
+      displayName: string,
+      externalId: string | null,
+      at: string,
+    ): Promise<Group> {
       const { id } = insert.get(
         randomUUID(),
         organisationId,
@@ -89,42 +94,43 @@ export function createGroupQueries(db: Db): GroupQueries {
       )!;
       return toGroup(byId.get(organisationId, id)!);
     },
-    byPublicId: (organisationId: number, publicId: string) =>
+    byPublicId: async (organisationId: number, publicId: string) =>
       mapOptional(byPublicId.get(organisationId, publicId), toGroup),
-    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toGroup),
-    byName: (organisationId: number, displayName: string) =>
+    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toGroup),
+    byName: async (organisationId: number, displayName: string) =>
       mapOptional(byName.get(organisationId, foldKey(displayName)), toGroup),
-    update(group: Group, displayName: string, externalId: string | null, at: string): void {
+    async update(group: Group, displayName: string, externalId: string | null, at: string): Promise<void> {
       update.run(displayName, foldKey(displayName), externalId, at, group.organisationId, group.id);
     },
     /** Bumps the version after a membership change. */
-    touch(group: Group, at: string): void {
+    async touch(group: Group, at: string): Promise<void> {
       touch.run(at, group.id);
     },
-    remove(group: Group): void {
+    async remove(group: Group): Promise<void> {
       removeAllMembers.run(group.id);
       remove.run(group.id);
     },
     /** True when the member was not in the group before. */
-    addMember: (group: Group, memberId: number): boolean => addMember.run(group.id, memberId).changes === 1,
+    addMember: async (group: Group, memberId: number): Promise<boolean> =>
+      addMember.run(group.id, memberId).changes === 1,
     /** True when the member was in the group. */
-    removeMember: (group: Group, memberId: number): boolean =>
+    removeMember: async (group: Group, memberId: number): Promise<boolean> =>
       removeMember.run(group.id, memberId).changes === 1,
-    removeAllMembers(group: Group): void {
+    async removeAllMembers(group: Group): Promise<void> {
       removeAllMembers.run(group.id);
     },
-    removeFromAllGroups(memberId: number): void {
+    async removeFromAllGroups(memberId: number): Promise<void> {
       removeFromAll.run(memberId);
     },
-    members: (group: Group): GroupMemberRef[] =>
+    members: async (group: Group): Promise<GroupMemberRef[]> =>
       members.all(group.id).map((r) => ({
         memberId: r.member_id,
         publicId: r.public_id,
         display: r.display_name ?? r.user_name,
       })),
-    memberIds: (group: Group): number[] => memberIds.all(group.id).map((r) => r.member_id),
-    groupsOf: (memberId: number): Group[] => groupsOf.all(memberId).map(toGroup),
-    list(organisationId: number, page: ListPage): { total: number; groups: Group[] } {
+    memberIds: async (group: Group): Promise<number[]> => memberIds.all(group.id).map((r) => r.member_id),
+    groupsOf: async (memberId: number): Promise<Group[]> => groupsOf.all(memberId).map(toGroup),
+    async list(organisationId: number, page: ListPage): Promise<{ total: number; groups: Group[] }> {
       const compiled = page.filter ? compileGroupFilter(page.filter) : undefined;
       const where = compiled ? ` AND (${compiled.sql})` : '';
       const params = [organisationId, ...(compiled?.params ?? [])];

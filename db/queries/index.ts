@@ -31,16 +31,33 @@ import { createWaitlistQueries } from './waitlist.js';
 import { createWebhookQueries } from './webhooks.js';
 
 /** `secrets` seals and opens the secrets stored for later use (db/secret-box.ts). */
-export function createQueries(db: Db, secrets: SecretBox): Queries {
+export function createQueries(db: Db, secrets: SecretBox, inWrite: () => boolean): Queries {
+  const open = db.prepare('SAVEPOINT step');
+  const release = db.prepare('RELEASE step');
+  const rollbackTo = db.prepare('ROLLBACK TO step');
   return {
     /**
      * Runs `work` in a savepoint of the current write: a throw undoes only what `work` wrote, and
      * the caller may catch it and go on (a refused seat claim still records the refusal). Only
      * inside a write: a savepoint outside a transaction would silently be one of its own.
      */
-    savepoint<T>(work: () => T): T {
-      if (!db.inTransaction) throw new Error('A savepoint was asked for outside a write transaction.');
-      return db.transaction(work)();
+    async savepoint<T>(work: () => Promise<T>): Promise<T> {
+      if (!inWrite() || !db.inTransaction)
+        throw new Error('A savepoint was asked for outside a write transaction.');
+      // Savepoints of one name nest: RELEASE and ROLLBACK TO act on the innermost open one.
+      open.run();
+      try {
+        const value = await work();
+        release.run();
+        return value;
+      } catch (error) {
+        // SQLite may have ended the whole transaction (a full disk): then there is nothing to undo to.
+        if (db.inTransaction) {
+          rollbackTo.run();
+          release.run();
+        }
+        throw error;
+      }
     },
     organisations: createOrganisationQueries(db),
     contracts: createContractQueries(db),

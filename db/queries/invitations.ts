@@ -95,21 +95,22 @@ export function createInvitationQueries(db: Db): InvitationQueries {
   };
 
   return {
-    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toInvitation),
+    byId: async (organisationId: number, id: number) =>
+      mapOptional(byId.get(organisationId, id), toInvitation),
     /** The invitation whose link carries this secret's hash, whatever its status. */
-    byTokenHash: (tokenHash: string) => mapOptional(byTokenHash.get(tokenHash), toInvitation),
+    byTokenHash: async (tokenHash: string) => mapOptional(byTokenHash.get(tokenHash), toInvitation),
     /** The member's most recent invitation. */
-    latestFor: (organisationId: number, memberId: number) =>
+    latestFor: async (organisationId: number, memberId: number) =>
       mapOptional(latestFor.get(organisationId, memberId), toInvitation),
     /** Gives a pending invitation a new secret and a new term; false if it is no longer pending. */
-    renew: (id: number, tokenHash: string, sentAt: string, expiresAt: string): boolean =>
+    renew: async (id: number, tokenHash: string, sentAt: string, expiresAt: string): Promise<boolean> =>
       renew.run(tokenHash, sentAt, expiresAt, id).changes === 1,
     /** One page of the organisation's invitations, most recently sent first, and how many match. */
-    list(
+    async list(
       organisationId: number,
       filter: InvitationFilter,
       page: { readonly limit: number; readonly offset: number },
-    ): { invitations: InvitationListing[]; total: number } {
+    ): Promise<{ invitations: InvitationListing[]; total: number }> {
       const { page: pageOf, count } = filter.status !== undefined ? byStatus : recent;
       const value = filter.status ?? filter.endedSince;
       return {
@@ -117,20 +118,20 @@ export function createInvitationQueries(db: Db): InvitationQueries {
         total: count.get(organisationId, value)!.n,
       };
     },
-    insert(
+    async insert(
       organisationId: number,
       memberId: number,
       tokenHash: string | null,
       sentAt: string,
       expiresAt: string,
-    ): number {
+    ): Promise<number> {
       return insert.get(organisationId, memberId, tokenHash, sentAt, expiresAt)!.id;
     },
-    pendingFor: (organisationId: number, memberId: number) =>
+    pendingFor: async (organisationId: number, memberId: number) =>
       mapOptional(pendingFor.get(organisationId, memberId), toInvitation),
     /** Ends a pending invitation; false if it had already ended. */
-    end: (id: number, status: Exclude<InvitationStatus, 'pending'>, at: string): boolean =>
+    end: async (id: number, status: Exclude<InvitationStatus, 'pending'>, at: string): Promise<boolean> =>
       end.run(status, at, id).changes === 1,
-    dueForExpiry: (now: string): Invitation[] => due.all(now).map(toInvitation),
+    dueForExpiry: async (now: string): Promise<Invitation[]> => due.all(now).map(toInvitation),
   };
 }

@@ -86,7 +86,7 @@ export function createInvoiceQueries(db: Db): InvoiceQueries {
 
   return {
     /** Writes the invoice and its lines; the total is the sum of the lines, by construction. */
-    insert(inv: NewInvoice): Invoice {
+    async insert(inv: NewInvoice): Promise<Invoice> {
       const total = inv.lines.reduce((sum, l) => sum + l.amountMinor, 0);
       const { id } = insert.get(
         inv.organisationId,
@@ -101,11 +101,11 @@ export function createInvoiceQueries(db: Db): InvoiceQueries {
       inv.lines.forEach((line, i) => insertLine.run({ invoiceId: id, lineNo: i + 1, ...line }));
       return withLines(byId.get(inv.organisationId, id)!);
     },
-    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), withLines),
-    byNumber: (organisationId: number, number: string) =>
+    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), withLines),
+    byNumber: async (organisationId: number, number: string) =>
       mapOptional(byNumber.get(organisationId, number), withLines),
-    byQuote: (quoteId: string) => mapOptional(byQuote.get(quoteId), withLines),
-    list: (organisationId: number): Invoice[] => list.all(organisationId).map(withLines),
-    count: (organisationId: number): number => count.get(organisationId)!.n,
+    byQuote: async (quoteId: string) => mapOptional(byQuote.get(quoteId), withLines),
+    list: async (organisationId: number): Promise<Invoice[]> => list.all(organisationId).map(withLines),
+    count: async (organisationId: number): Promise<number> => count.get(organisationId)!.n,
   };
 }

@@ -23,22 +23,22 @@ export function createLanguageQueries(db: Db): LanguageQueries {
      * The member's own language (null: they chose none) and their organisation's default;
      * undefined for no such member of that organisation.
      */
-    ofMember(
+    async ofMember(
       organisationId: number,
       memberId: number,
-    ): { own: Language | null; fallback: Language } | undefined {
+    ): Promise<{ own: Language | null; fallback: Language } | undefined> {
       const row = memberLanguage.get(organisationId, memberId);
       return row ? { own: row.language, fallback: row.fallback } : undefined;
     },
     /** Sets (or, with null, clears) a member's own language; false when there is no such member. */
-    setMember(organisationId: number, memberId: number, language: Language | null): boolean {
+    async setMember(organisationId: number, memberId: number, language: Language | null): Promise<boolean> {
       return setMember.run(language, organisationId, memberId).changes === 1;
     },
     /** The organisation's default language ('en' until an owner sets another). */
-    ofOrganisation(organisationId: number): Language {
+    async ofOrganisation(organisationId: number): Promise<Language> {
       return organisation.get(organisationId)?.default_language ?? 'en';
     },
-    setOrganisation(organisationId: number, language: Language): boolean {
+    async setOrganisation(organisationId: number, language: Language): Promise<boolean> {
       return setOrganisation.run(language, organisationId).changes === 1;
     },
   };

@@ -45,14 +45,20 @@ export function createMemberImportQueries(db: Db): MemberImportQueries {
   );
 
   return {
-    insert(publicId: string, organisationId: number, at: string, expiresAt: string, rows: unknown): void {
+    async insert(
+      publicId: string,
+      organisationId: number,
+      at: string,
+      expiresAt: string,
+      rows: unknown,
+    ): Promise<void> {
       insert.run(publicId, organisationId, at, expiresAt, JSON.stringify(rows));
     },
-    byPublicId: (organisationId: number, publicId: string) =>
+    byPublicId: async (organisationId: number, publicId: string) =>
       mapOptional(byPublicId.get(organisationId, publicId), toRecord),
-    markApplied: (id: number, at: string, result: unknown): boolean =>
+    markApplied: async (id: number, at: string, result: unknown): Promise<boolean> =>
       markApplied.run(at, JSON.stringify(result), id).changes === 1,
     /** Deletes reports never applied whose time ran out before `before`. */
-    pruneExpired: (before: string): number => prune.run(before).changes,
+    pruneExpired: async (before: string): Promise<number> => prune.run(before).changes,
   };
 }

@@ -120,12 +120,12 @@ export function createMemberQueries(db: Db): MemberQueries {
      * through fold_key(), the same fold as email_key, so the match is case-insensitive the same way
      * on every backend.
      */
-    search(
+    async search(
       organisationId: number,
       filter: MemberFilter,
       page: { readonly limit: number; readonly offset: number },
       sort: MemberSort = 'email',
-    ): { members: Member[]; total: number } {
+    ): Promise<{ members: Member[]; total: number }> {
       const where = ['organisation_id = ?'];
       const params: unknown[] = [organisationId];
       const add = (sql: string, ...values: unknown[]) => {
@@ -157,7 +157,7 @@ export function createMemberQueries(db: Db): MemberQueries {
       };
       return { members: rows.map(toMember), total: n };
     },
-    insert(m: NewMember): number {
+    async insert(m: NewMember): Promise<number> {
       return insert.get(
         randomUUID(),
         m.organisationId,
@@ -170,15 +170,15 @@ export function createMemberQueries(db: Db): MemberQueries {
         m.at,
       )!.id;
     },
-    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toMember),
+    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toMember),
     /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
-    withEmail: (organisationId: number, email: string): Member[] =>
+    withEmail: async (organisationId: number, email: string): Promise<Member[]> =>
       withEmail.all(organisationId, foldKey(email)).map(toMember),
     /**
      * The one current (not removed) member with this address, else the most recently removed one.
      * Several current members may share an address (directory users); then this refuses to guess.
      */
-    byEmail(organisationId: number, email: string): Member | undefined {
+    async byEmail(organisationId: number, email: string): Promise<Member | undefined> {
       const rows = withEmail.all(organisationId, foldKey(email)).map(toMember);
       const live = rows.filter((m) => m.seatState !== 'removed');
       if (live.length > 1) {
@@ -190,20 +190,26 @@ export function createMemberQueries(db: Db): MemberQueries {
       }
       return live[0] ?? rows.at(-1);
     },
-    primaryOwner: (organisationId: number) => mapOptional(primaryOwner.get(organisationId), toMember),
-    list: (organisationId: number): Member[] => list.all(organisationId).map(toMember),
+    primaryOwner: async (organisationId: number) => mapOptional(primaryOwner.get(organisationId), toMember),
+    list: async (organisationId: number): Promise<Member[]> => list.all(organisationId).map(toMember),
     /** Moves the member from `from` to (state, tier); false if its state was no longer `from`. */
-    setSeat: (m: Member, from: SeatState, state: SeatState, tierId: string | null, at: string): boolean =>
+    setSeat: async (
+      m: Member,
+      from: SeatState,
+      state: SeatState,
+      tierId: string | null,
+      at: string,
+    ): Promise<boolean> =>
       setSeat.run({ state, tier: tierId, at, org: m.organisationId, id: m.id, from }).changes === 1,
-    setRole(m: Member, role: Role, at: string): void {
+    async setRole(m: Member, role: Role, at: string): Promise<void> {
       setRole.run(role, at, m.organisationId, m.id);
     },
     /** Seats held per tier, counted from member rows (the pool's `held` must always equal this). */
-    heldByTier(organisationId: number): Map<string, number> {
+    async heldByTier(organisationId: number): Promise<Map<string, number>> {
       return new Map(seatCounts.all(organisationId).map((r) => [r.tier_id, r.held]));
     },
     /** Seated and invited members per tier, counted in SQL. */
-    holdersByTier(organisationId: number): Map<string, { seated: number; invited: number }> {
+    async holdersByTier(organisationId: number): Promise<Map<string, { seated: number; invited: number }>> {
       const counts = new Map<string, { seated: number; invited: number }>();
       for (const r of holdersByTier.all(organisationId)) {
         const c = counts.get(r.tier_id) ?? { seated: 0, invited: 0 };

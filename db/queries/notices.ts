@@ -37,28 +37,37 @@ export function createNoticeQueries(db: Db): NoticeQueries {
 
   return {
     /** The organisation's thresholds as stored (a JSON array of percents); undefined if no such organisation. */
-    thresholdsJson: (organisationId: number): string | undefined =>
+    thresholdsJson: async (organisationId: number): Promise<string | undefined> =>
       thresholds.get(organisationId)?.notice_thresholds,
-    setThresholds: (organisationId: number, json: string): boolean =>
+    setThresholds: async (organisationId: number, json: string): Promise<boolean> =>
       setThresholds.run(json, organisationId).changes === 1,
-    owners: (organisationId: number): NoticeRecipient[] =>
+    owners: async (organisationId: number): Promise<NoticeRecipient[]> =>
       owners.all(organisationId).map((r) => ({
         memberId: r.id,
         email: r.email,
         displayName: r.display_name,
       })),
     /** Records that usage reached `threshold`; false when it was already recorded (nothing to tell). */
-    recordCrossing: (organisationId: number, tierId: string, threshold: number, at: string): boolean =>
-      cross.run(organisationId, tierId, threshold, at).changes === 1,
+    recordCrossing: async (
+      organisationId: number,
+      tierId: string,
+      threshold: number,
+      at: string,
+    ): Promise<boolean> => cross.run(organisationId, tierId, threshold, at).changes === 1,
     /** Forgets the crossings of every threshold above the tier's usage now, so they notify again. */
-    rearmBelow(organisationId: number, tierId: string, held: number, allocation: number): void {
+    async rearmBelow(
+      organisationId: number,
+      tierId: string,
+      held: number,
+      allocation: number,
+    ): Promise<void> {
       rearm.run({ org: organisationId, tier: tierId, held, allocation });
     },
     /** Forgets every tier's crossing of `threshold` (it is no longer configured). */
-    forgetThreshold(organisationId: number, threshold: number): void {
+    async forgetThreshold(organisationId: number, threshold: number): Promise<void> {
       forget.run(organisationId, threshold);
     },
-    crossings: (organisationId: number) =>
+    crossings: async (organisationId: number) =>
       crossings.all(organisationId).map((r) => ({
         tierId: r.tier_id,
         threshold: r.threshold,

@@ -50,26 +50,26 @@ export function createOrganisationQueries(db: Db): OrganisationQueries {
   );
 
   return {
-    insert(slug: string, name: string, createdAt: string): number {
+    async insert(slug: string, name: string, createdAt: string): Promise<number> {
       return insert.get(slug, name, createdAt)!.id;
     },
-    byId: (id: number) => mapOptional(byId.get(id), toOrganisation),
-    bySlug: (slug: string) => mapOptional(bySlug.get(slug), toOrganisation),
-    all: () => all.all().map(toOrganisation),
-    addDomain(organisationId: number, domain: string, verifiedAt: string | null): void {
+    byId: async (id: number) => mapOptional(byId.get(id), toOrganisation),
+    bySlug: async (slug: string) => mapOptional(bySlug.get(slug), toOrganisation),
+    all: async () => all.all().map(toOrganisation),
+    async addDomain(organisationId: number, domain: string, verifiedAt: string | null): Promise<void> {
       insertDomain.run(organisationId, domain, verifiedAt);
     },
     /** What a directory push does when no seat is free; false if there is no such organisation. */
-    setProvisioningMode(organisationId: number, mode: ProvisioningMode): boolean {
+    async setProvisioningMode(organisationId: number, mode: ProvisioningMode): Promise<boolean> {
       return setProvisioningMode.run(mode, organisationId).changes === 1;
     },
-    setSeatExhaustion(organisationId: number, policy: SeatExhaustionPolicy): boolean {
+    async setSeatExhaustion(organisationId: number, policy: SeatExhaustionPolicy): Promise<boolean> {
       return setSeatExhaustion.run(policy, organisationId).changes === 1;
     },
-    setRequireSso(organisationId: number, required: boolean): boolean {
+    async setRequireSso(organisationId: number, required: boolean): Promise<boolean> {
       return setRequireSso.run(required ? 1 : 0, organisationId).changes === 1;
     },
-    domains: (organisationId: number): OrganisationDomain[] =>
+    domains: async (organisationId: number): Promise<OrganisationDomain[]> =>
       domains.all(organisationId).map((r) => ({ domain: r.domain, verifiedAt: r.verified_at })),
   };
 }

@@ -53,17 +53,28 @@ export function createOutboxRows(db: Db, { table, alsoLeasable, keepsStatus = fa
 
   return {
     /** Ids of rows a worker may lease at `now`, the longest due first. */
-    due: (now: string, limit: number): number[] => due.all({ now, limit }).map((r) => r.id),
+    due: async (now: string, limit: number): Promise<number[]> => due.all({ now, limit }).map((r) => r.id),
     /** Takes the row for one attempt until `until`; false if it is not leasable now. */
-    lease: (id: number, now: string, until: string): boolean => lease.get({ id, now, until }) !== undefined,
+    lease: async (id: number, now: string, until: string): Promise<boolean> =>
+      lease.get({ id, now, until }) !== undefined,
     /** Records delivery; false when the lease `lease` was lost meanwhile (another worker took over). */
-    markDelivered: (id: number, lease: string, now: string, status?: number): boolean =>
+    markDelivered: async (id: number, lease: string, now: string, status?: number): Promise<boolean> =>
       delivered.run({ id, lease, now, ...answer(status) }).changes === 1,
     /** Releases the lease and schedules the next attempt at `next`. */
-    markRetry: (id: number, lease: string, next: string, error: string, status?: number | null): boolean =>
-      retry.run({ id, lease, next, error, ...answer(status) }).changes === 1,
+    markRetry: async (
+      id: number,
+      lease: string,
+      next: string,
+      error: string,
+      status?: number | null,
+    ): Promise<boolean> => retry.run({ id, lease, next, error, ...answer(status) }).changes === 1,
     /** Gives the row up for good; it stays, with its last error, for the operator to see. */
-    markFailed: (id: number, lease: string, now: string, error: string, status?: number | null): boolean =>
-      failed.run({ id, lease, now, error, ...answer(status) }).changes === 1,
+    markFailed: async (
+      id: number,
+      lease: string,
+      now: string,
+      error: string,
+      status?: number | null,
+    ): Promise<boolean> => failed.run({ id, lease, now, error, ...answer(status) }).changes === 1,
   };
 }

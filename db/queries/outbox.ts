@@ -74,8 +74,8 @@ export function createOutboxQueries(db: Db): OutboxQueries {
 
   return {
     /** Writes one mail, due at once; returns its id. */
-    insert: (row: NewOutboxRow): number => insert.get(row)!.id,
-    byId: (id: number): OutboxRow | undefined => {
+    insert: async (row: NewOutboxRow): Promise<number> => insert.get(row)!.id,
+    byId: async (id: number): Promise<OutboxRow | undefined> => {
       const row = byId.get(id);
       return row === undefined ? undefined : toOutboxRow(row);
     },
@@ -85,7 +85,7 @@ export function createOutboxQueries(db: Db): OutboxQueries {
      * When the next unfinished row becomes leasable (its due time, or the end of a running
      * lease, whichever is later); undefined when nothing is unfinished.
      */
-    nextDueAt(): string | undefined {
+    async nextDueAt(): Promise<string | undefined> {
       const row = nextDue.get();
       if (!row) return undefined;
       return row.lease_until !== null && row.lease_until > row.next_attempt_at
@@ -93,22 +93,23 @@ export function createOutboxQueries(db: Db): OutboxQueries {
         : row.next_attempt_at;
     },
     /** Takes the row for one delivery attempt until `until`; undefined if it is not leasable now. */
-    lease(id: number, now: string, until: string): OutboxRow | undefined {
-      return rows.lease(id, now, until) ? toOutboxRow(byId.get(id)!) : undefined;
+    async lease(id: number, now: string, until: string): Promise<OutboxRow | undefined> {
+      return (await rows.lease(id, now, until)) ? toOutboxRow(byId.get(id)!) : undefined;
     },
     /** Records delivery; false when the lease `lease` was lost meanwhile (another worker took over). */
-    markDelivered: (id: number, lease: string, now: string): boolean => rows.markDelivered(id, lease, now),
+    markDelivered: async (id: number, lease: string, now: string): Promise<boolean> =>
+      rows.markDelivered(id, lease, now),
     /** Releases the lease and schedules the next attempt at `next`. */
-    markRetry: (id: number, lease: string, next: string, error: string): boolean =>
+    markRetry: async (id: number, lease: string, next: string, error: string): Promise<boolean> =>
       rows.markRetry(id, lease, next, error),
     /** Gives the row up for good; it stays, with its last error, for the operator to see. */
-    markFailed: (id: number, lease: string, now: string, error: string): boolean =>
+    markFailed: async (id: number, lease: string, now: string, error: string): Promise<boolean> =>
       rows.markFailed(id, lease, now, error),
     /** The organisation's mail, oldest first, after id `after`. */
-    forOrganisation: (organisationId: number, after = 0, limit = 100): OutboxRow[] =>
+    forOrganisation: async (organisationId: number, after = 0, limit = 100): Promise<OutboxRow[]> =>
       forOrg.all(organisationId, after, limit).map(toOutboxRow),
     /** Every mail, oldest first, after id `after`. */
-    list: (after = 0, limit = 100): OutboxRow[] => all.all(after, limit).map(toOutboxRow),
-    counts: (): { pending: number; delivered: number; failed: number } => counts.get()!,
+    list: async (after = 0, limit = 100): Promise<OutboxRow[]> => all.all(after, limit).map(toOutboxRow),
+    counts: async (): Promise<{ pending: number; delivered: number; failed: number }> => counts.get()!,
   };
 }

@@ -42,13 +42,13 @@ export function createOwnershipTransferQueries(db: Db): OwnershipTransferQueries
   );
 
   return {
-    insert: (t: NewOwnershipTransfer): number =>
+    insert: async (t: NewOwnershipTransfer): Promise<number> =>
       insert.get(t.organisationId, t.fromMemberId, t.toMemberId, t.tokenHash, t.at, t.expiresAt)!.id,
     /** The organisation's pending transfer, if any (it may be past its expiry: check expiresAt). */
-    pending: (organisationId: number) => mapOptional(pending.get(organisationId), toTransfer),
-    byHash: (tokenHash: string) => mapOptional(byHash.get(tokenHash), toTransfer),
+    pending: async (organisationId: number) => mapOptional(pending.get(organisationId), toTransfer),
+    byHash: async (tokenHash: string) => mapOptional(byHash.get(tokenHash), toTransfer),
     /** Ends a pending transfer; false if it had already ended. */
-    end: (id: number, status: Exclude<TransferStatus, 'pending'>, at: string): boolean =>
+    end: async (id: number, status: Exclude<TransferStatus, 'pending'>, at: string): Promise<boolean> =>
       end.run(status, at, id).changes === 1,
   };
 }

@@ -53,7 +53,7 @@ export function createQuoteQueries(db: Db): QuoteQueries {
   );
 
   return {
-    insert(q: NewQuote): Quote {
+    async insert(q: NewQuote): Promise<Quote> {
       insert.run({
         id: q.id,
         organisationId: q.organisationId,
@@ -71,8 +71,8 @@ export function createQuoteQueries(db: Db): QuoteQueries {
       });
       return toQuote(byId.get(q.organisationId, q.id)!);
     },
-    byId: (organisationId: number, id: string) => mapOptional(byId.get(organisationId, id), toQuote),
-    byIdempotencyKey: (organisationId: number, key: string) =>
+    byId: async (organisationId: number, id: string) => mapOptional(byId.get(organisationId, id), toQuote),
+    byIdempotencyKey: async (organisationId: number, key: string) =>
       mapOptional(byKey.get(organisationId, key), toQuote),
   };
 }

@@ -65,9 +65,9 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
 
   return {
     /** The connection's keys, current first; no private key. */
-    keys: (connectionId: number): SpKey[] => forConnection.all(connectionId).map(toKey),
+    keys: async (connectionId: number): Promise<SpKey[]> => forConnection.all(connectionId).map(toKey),
     /** Adds a key pair with `status` (the caller has made room for it); the private key is sealed. */
-    insert(k: {
+    async insert(k: {
       connectionId: number;
       status: SpKeyStatus;
       certificate: string;
@@ -75,7 +75,7 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
       notAfter: string;
       privateKeyPem: string;
       at: string;
-    }): SpKey {
+    }): Promise<SpKey> {
       // Inserted first, then sealed for the row's id (in the caller's transaction).
       const { id } = insert.get(
         k.connectionId,
@@ -93,7 +93,7 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
         .find((key) => key.id === id)!;
     },
     /** The private key (PKCS#8 PEM), to sign or decrypt with; never shown. */
-    privateKey(id: number): string | null {
+    async privateKey(id: number): Promise<string | null> {
       const stored = privateKey.get(id)?.private_key ?? null;
       return stored === null ? null : box.open(stored, keyContext(id));
     },
@@ -101,7 +101,7 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
      * next → current, current → previous until `retireAt` (any older previous key goes). False
      * when there is no next key.
      */
-    promote(connectionId: number, at: string, retireAt: string): boolean {
+    async promote(connectionId: number, at: string, retireAt: string): Promise<boolean> {
       if (!forConnection.all(connectionId).some((r) => r.status === 'next')) return false;
       remove.run(connectionId, 'previous');
       retire.run(retireAt, connectionId);
@@ -109,10 +109,12 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
       return true;
     },
     /** Removes the connection's key of that status (a retired previous key). */
-    remove: (connectionId: number, status: SpKeyStatus): boolean =>
+    remove: async (connectionId: number, status: SpKeyStatus): Promise<boolean> =>
       remove.run(connectionId, status).changes > 0,
     /** As db/queries/sso.ts resealSecrets, for the private keys. */
-    resealSecrets(which: (state: SealState) => boolean): { resealed: number; unknownKeys: string[] } {
+    async resealSecrets(
+      which: (state: SealState) => boolean,
+    ): Promise<{ resealed: number; unknownKeys: string[] }> {
       let resealed = 0;
       const unknownKeys: string[] = [];
       for (const row of all.all()) {

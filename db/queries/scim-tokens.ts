@@ -13,14 +13,14 @@ export function createScimTokenQueries(db: Db): ScimTokenQueries {
   );
 
   return {
-    insert: (
+    insert: async (
       organisationId: number,
       name: string,
       tokenHash: string,
       prefix: string,
       at: string,
       expiresAt: string | null = null,
-    ): number => insert.get(organisationId, name, tokenHash, prefix, at, expiresAt)!.id,
+    ): Promise<number> => insert.get(organisationId, name, tokenHash, prefix, at, expiresAt)!.id,
     ...createTokenTableQueries(db, 'scim_tokens', toToken),
   };
 }

@@ -71,32 +71,37 @@ export function createSeatPoolQueries(db: Db): SeatPoolQueries {
   );
 
   return {
-    insert(organisationId: number, tierId: string, unitPriceMinor: number, allocation: number): void {
+    async insert(
+      organisationId: number,
+      tierId: string,
+      unitPriceMinor: number,
+      allocation: number,
+    ): Promise<void> {
       insert.run(organisationId, tierId, unitPriceMinor, allocation);
     },
     /** The organisation's tiers, highest rank first. */
-    list: (organisationId: number): PoolTier[] => list.all(organisationId).map(toPoolTier),
+    list: async (organisationId: number): Promise<PoolTier[]> => list.all(organisationId).map(toPoolTier),
     /** Takes one unclaimed seat of the tier; false when none is left. */
-    claim: (organisationId: number, tierId: string): boolean =>
+    claim: async (organisationId: number, tierId: string): Promise<boolean> =>
       claim.run(organisationId, tierId).changes === 1,
     /** claim(), returning the tier's new count; undefined when no seat is left. */
-    claimCounted: (organisationId: number, tierId: string): HeldCount | undefined =>
+    claimCounted: async (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
       toHeldCount(claimCounted.get(organisationId, tierId)),
     /** release(), returning the tier's new count; undefined if none was held (a broken invariant). */
-    releaseCounted: (organisationId: number, tierId: string): HeldCount | undefined =>
+    releaseCounted: async (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
       toHeldCount(releaseCounted.get(organisationId, tierId)),
     /** Returns one held seat of the tier to the pool; false if none was held (a broken invariant). */
-    release: (organisationId: number, tierId: string): boolean =>
+    release: async (organisationId: number, tierId: string): Promise<boolean> =>
       release.run(organisationId, tierId).changes === 1,
-    raiseAllocation(organisationId: number, tierId: string, by: number): void {
+    async raiseAllocation(organisationId: number, tierId: string, by: number): Promise<void> {
       if (raise.run(by, organisationId, tierId).changes !== 1)
         throw new Error(`no ${tierId} pool for organisation ${organisationId}`);
     },
     /** Removes `by` unclaimed seats from the tier; false when fewer are unclaimed. */
-    lowerAllocation: (organisationId: number, tierId: string, by: number): boolean =>
+    lowerAllocation: async (organisationId: number, tierId: string, by: number): Promise<boolean> =>
       lower.run(by, organisationId, tierId, by).changes === 1,
     /** Renewal: the new term's allocation is what is in use at the end of the old one. */
-    resetAllocationToHeld(organisationId: number): void {
+    async resetAllocationToHeld(organisationId: number): Promise<void> {
       resetToHeld.run(organisationId);
     },
   };

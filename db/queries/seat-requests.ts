@@ -113,7 +113,7 @@ export function createSeatRequestQueries(db: Db): SeatRequestQueries {
 
   return {
     /** Stores a sign-in refusal's ticket (its secret's hash); expired ones are deleted first. */
-    insertTicket(t: Omit<SeatRequestTicket, 'id' | 'usedAt'>): void {
+    async insertTicket(t: Omit<SeatRequestTicket, 'id' | 'usedAt'>): Promise<void> {
       pruneTickets.run(t.createdAt);
       insertTicket.run(
         t.tokenHash,
@@ -125,10 +125,10 @@ export function createSeatRequestQueries(db: Db): SeatRequestQueries {
         t.expiresAt,
       );
     },
-    ticketByHash: (tokenHash: string) => mapOptional(ticketByHash.get(tokenHash), toTicket),
+    ticketByHash: async (tokenHash: string) => mapOptional(ticketByHash.get(tokenHash), toTicket),
     /** Marks the ticket used; false if it was used or had expired. */
-    useTicket: (id: number, at: string): boolean => useTicket.run(at, id, at).changes === 1,
-    insert(r: NewSeatRequest): number {
+    useTicket: async (id: number, at: string): Promise<boolean> => useTicket.run(at, id, at).changes === 1,
+    async insert(r: NewSeatRequest): Promise<number> {
       return insert.get(
         r.organisationId,
         r.memberId,
@@ -141,23 +141,24 @@ export function createSeatRequestQueries(db: Db): SeatRequestQueries {
         r.at,
       )!.id;
     },
-    openFor: (organisationId: number, email: string, tierId: string) =>
+    openFor: async (organisationId: number, email: string, tierId: string) =>
       mapOptional(openFor.get(organisationId, foldKey(email), tierId), toRequest),
-    byId: (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toRequest),
+    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toRequest),
     /** With a status: oldest first (a queue). Without: open ones first, then the rest newest first. */
-    list: (organisationId: number, status?: SeatRequestStatus): SeatRequest[] =>
+    list: async (organisationId: number, status?: SeatRequestStatus): Promise<SeatRequest[]> =>
       (status === undefined ? listAll.all(organisationId) : list.all(organisationId, status)).map(toRequest),
-    byMember: (organisationId: number, memberId: number): SeatRequest[] =>
+    byMember: async (organisationId: number, memberId: number): Promise<SeatRequest[]> =>
       byMember.all(organisationId, memberId).map(toRequest),
-    countSince: (organisationId: number, origin: SeatRequestOrigin, since: string): number =>
+    countSince: async (organisationId: number, origin: SeatRequestOrigin, since: string): Promise<number> =>
       countSince.get(organisationId, origin, since)!.n,
-    decide: (
+    decide: async (
       organisationId: number,
       id: number,
       status: 'granted' | 'declined',
       at: string,
       decidedBy: unknown,
       reason: string | null,
-    ): boolean => decide.run(status, at, JSON.stringify(decidedBy), reason, organisationId, id).changes === 1,
+    ): Promise<boolean> =>
+      decide.run(status, at, JSON.stringify(decidedBy), reason, organisationId, id).changes === 1,
   };
 }

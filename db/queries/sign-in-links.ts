@@ -40,16 +40,17 @@ export function createSignInLinkQueries(db: Db): SignInLinkQueries {
   );
 
   return {
-    insert(link: Omit<SignInLink, 'usedAt'>): void {
+    async insert(link: Omit<SignInLink, 'usedAt'>): Promise<void> {
       insert.run(link.tokenHash, link.organisationId, link.memberId, link.createdAt, link.expiresAt);
     },
-    byHash: (tokenHash: string) => mapOptional(byHash.get(tokenHash), toLink),
+    byHash: async (tokenHash: string) => mapOptional(byHash.get(tokenHash), toLink),
     /** Marks an unused, unexpired link used; false when it was used already or has expired. */
-    use: (tokenHash: string, at: string): boolean => use.run(at, tokenHash, at).changes === 1,
+    use: async (tokenHash: string, at: string): Promise<boolean> => use.run(at, tokenHash, at).changes === 1,
     /** Links issued to the member after `since` (ISO instant), used or not. */
-    issuedSince: (memberId: number, since: string): number => issuedSince.get(memberId, since)!.n,
+    issuedSince: async (memberId: number, since: string): Promise<number> =>
+      issuedSince.get(memberId, since)!.n,
     /** Deletes the member's links that expired before `before`: they can only be refused. */
-    prune(memberId: number, before: string): void {
+    async prune(memberId: number, before: string): Promise<void> {
       prune.run(memberId, before);
     },
   };

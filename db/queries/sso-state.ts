@@ -41,42 +41,45 @@ export function createSsoStateQueries(db: Db): SsoStateQueries {
   );
 
   return {
-    saveSamlRequest(connectionId: number, requestId: string, at: string): void {
+    async saveSamlRequest(connectionId: number, requestId: string, at: string): Promise<void> {
       saveRequest.run(connectionId, requestId, at);
     },
     /** One-time: true only for a request id of this connection made at or after `notBefore`. */
-    takeSamlRequest: (connectionId: number, requestId: string, notBefore: string): boolean =>
+    takeSamlRequest: async (connectionId: number, requestId: string, notBefore: string): Promise<boolean> =>
       takeRequest.get(connectionId, requestId, notBefore) !== undefined,
     /** True the first time an assertion id is seen for the connection; kept until it expires. */
-    consumeAssertion: (connectionId: number, assertionId: string, expiresAt: string): boolean =>
-      consume.run(connectionId, assertionId, expiresAt).changes === 1,
-    putLoginState(
+    consumeAssertion: async (
+      connectionId: number,
+      assertionId: string,
+      expiresAt: string,
+    ): Promise<boolean> => consume.run(connectionId, assertionId, expiresAt).changes === 1,
+    async putLoginState(
       state: string,
       connectionId: number,
       data: Readonly<Record<string, unknown>>,
       expiresAt: string,
-    ): void {
+    ): Promise<void> {
       putState.run(state, connectionId, JSON.stringify(data), expiresAt);
     },
     /** The sign-in in flight under `state`, once; undefined if unknown, used or expired. */
-    takeLoginState(
+    async takeLoginState(
       state: string,
       now: string,
-    ): { connectionId: number; data: Record<string, unknown> } | undefined {
+    ): Promise<{ connectionId: number; data: Record<string, unknown> } | undefined> {
       const row = takeState.get(state);
       if (!row || row.expires_at <= now) return undefined;
       return { connectionId: row.connection_id, data: JSON.parse(row.data) as Record<string, unknown> };
     },
-    createSession(
+    async createSession(
       idHash: string,
       organisationId: number,
       memberId: number,
       at: string,
       expiresAt: string,
-    ): void {
+    ): Promise<void> {
       createSession.run(idHash, organisationId, memberId, at, expiresAt);
     },
-    session(idHash: string, now: string): Session | undefined {
+    async session(idHash: string, now: string): Promise<Session | undefined> {
       const row = session.get(idHash, now);
       return (
         row && {
@@ -88,14 +91,14 @@ export function createSsoStateQueries(db: Db): SsoStateQueries {
       );
     },
     /** Ends every session of the member: signed out everywhere. */
-    revokeMemberSessions(organisationId: number, memberId: number, at: string): void {
+    async revokeMemberSessions(organisationId: number, memberId: number, at: string): Promise<void> {
       revokeMemberSessions.run(at, memberId, organisationId);
     },
-    revokeSession(idHash: string, at: string): void {
+    async revokeSession(idHash: string, at: string): Promise<void> {
       revokeSession.run(at, idHash);
     },
     /** Drops what can no longer be used (the jobs run it). */
-    prune(now: string, requestsBefore: string): number {
+    async prune(now: string, requestsBefore: string): Promise<number> {
       return (
         pruneRequests.run(requestsBefore).changes +
         pruneAssertions.run(now).changes +

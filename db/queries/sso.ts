@@ -110,16 +110,16 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
 
   return {
     /** Writes a connection's name, enabled flag and settings; the secret is set apart (setSecret). */
-    updateConnection(
+    async updateConnection(
       id: number,
       c: { name: string; enabled: boolean; config: Readonly<Record<string, unknown>> },
       at: string,
-    ): SsoConnection {
+    ): Promise<SsoConnection> {
       update.run(c.name, c.enabled ? 1 : 0, JSON.stringify(c.config), at, id);
       return toConnection(byId.get(id)!);
     },
     /** Replaces the OIDC client secret (stored sealed). */
-    setSecret(id: number, secret: string): void {
+    async setSecret(id: number, secret: string): Promise<void> {
       setSecret.run(box.seal(secret, secretContext(id)), id);
     },
     /**
@@ -127,7 +127,9 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
      * from before sealing, or sealed under an older key); those under a key not configured are left
      * and their key ids returned.
      */
-    resealSecrets(which: (state: SealState) => boolean): { resealed: number; unknownKeys: string[] } {
+    async resealSecrets(
+      which: (state: SealState) => boolean,
+    ): Promise<{ resealed: number; unknownKeys: string[] }> {
       let resealed = 0;
       const unknownKeys: string[] = [];
       for (const row of allSecrets.all()) {
@@ -141,30 +143,30 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
       return { resealed, unknownKeys };
     },
     /** Ids of the organisation's connections that hold a secret (never the secret itself). */
-    withSecret: (organisationId: number): Set<number> =>
+    withSecret: async (organisationId: number): Promise<Set<number>> =>
       new Set(withSecret.all(organisationId).map((r) => r.id)),
     /** Linked identities per connection of the organisation. */
-    identityCounts: (organisationId: number): Map<number, number> =>
+    identityCounts: async (organisationId: number): Promise<Map<number, number>> =>
       new Map(identityCounts.all(organisationId).map((r) => [r.connection_id, r.n] as const)),
     /**
      * Deletes the connection with its linked identities, sign-ins in flight and replay caches;
      * returns how many identities were unlinked.
      */
-    deleteConnection(id: number): number {
+    async deleteConnection(id: number): Promise<number> {
       const [identities, ...rest] = removeDependents;
       const unlinked = identities!.run(id).changes;
       for (const statement of rest) statement.run(id);
       removeConnection.run(id);
       return unlinked;
     },
-    insertConnection(c: {
+    async insertConnection(c: {
       organisationId: number;
       protocol: 'saml' | 'oidc';
       name: string;
       config: Readonly<Record<string, unknown>>;
       secret: string | null;
       at: string;
-    }): SsoConnection {
+    }): Promise<SsoConnection> {
       // Inserted without the secret, which is then sealed for the row's id (in the caller's transaction).
       const { id } = insert.get(
         randomUUID(),
@@ -179,16 +181,17 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
       if (c.secret !== null) setSecret.run(box.seal(c.secret, secretContext(id)), id);
       return toConnection(byId.get(id)!);
     },
-    connection: (id: number) => mapOptional(byId.get(id), toConnection),
-    connectionByPublicId: (publicId: string) => mapOptional(byPublicId.get(publicId), toConnection),
-    connections: (organisationId: number): SsoConnection[] => forOrg.all(organisationId).map(toConnection),
+    connection: async (id: number) => mapOptional(byId.get(id), toConnection),
+    connectionByPublicId: async (publicId: string) => mapOptional(byPublicId.get(publicId), toConnection),
+    connections: async (organisationId: number): Promise<SsoConnection[]> =>
+      forOrg.all(organisationId).map(toConnection),
     /** The OIDC client secret, for talking to the provider only. */
-    secret(connectionId: number): string | null {
+    async secret(connectionId: number): Promise<string | null> {
       const stored = secret.get(connectionId)?.secret ?? null;
       return stored === null ? null : box.open(stored, secretContext(connectionId));
     },
     /** The identities linked to a member, with the connection each came through. */
-    identitiesOf: (organisationId: number, memberId: number): MemberIdentity[] =>
+    identitiesOf: async (organisationId: number, memberId: number): Promise<MemberIdentity[]> =>
       identitiesOf.all(organisationId, memberId).map((r) => ({
         connectionId: r.connection_id,
         connectionName: r.connection_name,
@@ -198,16 +201,20 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
         lastSignInAt: r.last_sign_in_at,
       })),
     /** The member a (connection, subject) is linked to. */
-    linkedMember: (connectionId: number, subject: string): number | undefined =>
+    linkedMember: async (connectionId: number, subject: string): Promise<number | undefined> =>
       identity.get(connectionId, subject)?.member_id,
-    link(connectionId: number, subject: string, memberId: number, at: string): void {
+    async link(connectionId: number, subject: string, memberId: number, at: string): Promise<void> {
       link.run(connectionId, subject, memberId, at);
     },
-    recordSignIn(connectionId: number, subject: string, at: string): void {
+    async recordSignIn(connectionId: number, subject: string, at: string): Promise<void> {
       signedIn.run(at, connectionId, subject);
     },
     /** True when a notice of this kind may go out now (none since `notBefore`), recording it. */
-    claimNotice: (organisationId: number, kind: string, at: string, notBefore: string): boolean =>
-      notice.run(organisationId, kind, at, notBefore).changes === 1,
+    claimNotice: async (
+      organisationId: number,
+      kind: string,
+      at: string,
+      notBefore: string,
+    ): Promise<boolean> => notice.run(organisationId, kind, at, notBefore).changes === 1,
   };
 }

@@ -7,6 +7,6 @@ export function createTierQueries(db: Db): TierQueries {
   const all = db.prepare<[], Tier>('SELECT id, name, rank FROM tiers ORDER BY rank DESC');
   return {
     /** Every tier, highest rank first. */
-    all: (): Tier[] => all.all(),
+    all: async (): Promise<Tier[]> => all.all(),
   };
 }

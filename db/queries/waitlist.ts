@@ -29,13 +29,18 @@ export function createWaitlistQueries(db: Db): WaitlistQueries {
   );
 
   return {
-    record(organisationId: number, userName: string, source: 'scim' | 'jit', at: string): void {
+    async record(
+      organisationId: number,
+      userName: string,
+      source: 'scim' | 'jit',
+      at: string,
+    ): Promise<void> {
       record.run(organisationId, foldKey(userName), userName, source, at, at);
     },
-    resolve(organisationId: number, userName: string, at: string): void {
+    async resolve(organisationId: number, userName: string, at: string): Promise<void> {
       resolve.run(at, organisationId, foldKey(userName));
     },
-    open: (organisationId: number): WaitlistEntry[] =>
+    open: async (organisationId: number): Promise<WaitlistEntry[]> =>
       open.all(organisationId).map((r) => ({
         userName: r.user_name,
         source: r.source,

@@ -231,22 +231,22 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
       wakeOnEvent.push(wake);
     },
     /** Inserts the endpoint; its secret is sealed for the new row's id (in the caller's transaction). */
-    insertEndpoint(e: NewWebhookEndpoint): number {
+    async insertEndpoint(e: NewWebhookEndpoint): Promise<number> {
       const { id } = insertEndpoint.get({ ...e, events: JSON.stringify(e.events), secret: '' })!;
       setSecret.run(box.seal(e.secret, secretContext(id)), id);
       return id;
     },
     /** A live (not deleted) endpoint of the organisation. */
-    endpoint(organisationId: number, id: number): WebhookEndpoint | undefined {
+    async endpoint(organisationId: number, id: number): Promise<WebhookEndpoint | undefined> {
       const row = endpoint.get(organisationId, id);
       return row === undefined ? undefined : toEndpoint(row, box);
     },
-    endpoints: (organisationId: number): WebhookEndpoint[] =>
+    endpoints: async (organisationId: number): Promise<WebhookEndpoint[]> =>
       endpoints.all(organisationId).map((r) => toEndpoint(r, box)),
     /** The organisation's enabled endpoints and the event types each wants. */
-    subscriptions: (organisationId: number): { id: number; events: readonly string[] }[] =>
+    subscriptions: async (organisationId: number): Promise<{ id: number; events: readonly string[] }[]> =>
       subscriptions.all(organisationId).map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] })),
-    updateEndpoint(current: WebhookEndpoint, patch: WebhookEndpointPatch, at: string): void {
+    async updateEndpoint(current: WebhookEndpoint, patch: WebhookEndpointPatch, at: string): Promise<void> {
       updateEndpoint.run({
         id: current.id,
         organisationId: current.organisationId,
@@ -262,7 +262,7 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
      * A new signing secret; the one it replaces keeps signing too until `until` (the overlap). A
      * rotation during an overlap ends the older secret's: only the two latest ever sign.
      */
-    rotateSecret(current: WebhookEndpoint, secret: string, until: string, at: string): void {
+    async rotateSecret(current: WebhookEndpoint, secret: string, until: string, at: string): Promise<void> {
       rotateSecret.run({
         id: current.id,
         organisationId: current.organisationId,
@@ -272,29 +272,33 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
       });
     },
     /** Deletes the endpoint and gives up what it had not received; false if there was none. */
-    deleteEndpoint(organisationId: number, id: number, at: string): boolean {
+    async deleteEndpoint(organisationId: number, id: number, at: string): Promise<boolean> {
       if (deleteEndpoint.run({ id, organisationId, at }).changes !== 1) return false;
       abandon.run({ endpointId: id, at });
       return true;
     },
 
-    insertEvent(e: NewWebhookEvent): number {
+    async insertEvent(e: NewWebhookEvent): Promise<number> {
       const { id } = insertEvent.get(e)!;
       for (const wake of wakeOnEvent) wake();
       return id;
     },
     /** A delivery of the event to the endpoint, due at once; returns its id. */
-    insertDelivery: (endpointId: number, eventId: number, memberId: number | null, at: string): number =>
-      insertDelivery.get({ endpointId, eventId, memberId, at })!.id,
-    eventBody: (eventId: number): string | undefined => eventBody.get(eventId)?.body,
-    delivery(id: number): WebhookDelivery | undefined {
+    insertDelivery: async (
+      endpointId: number,
+      eventId: number,
+      memberId: number | null,
+      at: string,
+    ): Promise<number> => insertDelivery.get({ endpointId, eventId, memberId, at })!.id,
+    eventBody: async (eventId: number): Promise<string | undefined> => eventBody.get(eventId)?.body,
+    async delivery(id: number): Promise<WebhookDelivery | undefined> {
       const row = delivery.get(id);
       return row === undefined ? undefined : toDelivery(row);
     },
     /** The endpoint's deliveries, newest first, older than id `before`. */
-    deliveries: (endpointId: number, before: number, limit: number): WebhookDelivery[] =>
+    deliveries: async (endpointId: number, before: number, limit: number): Promise<WebhookDelivery[]> =>
       deliveriesOf.all(endpointId, before, limit).map(toDelivery),
-    attempts: (deliveryId: number): WebhookAttempt[] =>
+    attempts: async (deliveryId: number): Promise<WebhookAttempt[]> =>
       attempts.all(deliveryId).map((r) => ({
         id: r.id,
         deliveryId: r.delivery_id,
@@ -307,8 +311,8 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
     /** Ids of deliveries a worker may lease at `now`, the longest due first. */
     due: rows.due,
     /** Takes the delivery for one attempt until `until`; undefined if it is not leasable now. */
-    lease(id: number, now: string, until: string): LeasedDelivery | undefined {
-      if (!rows.lease(id, now, until)) return undefined;
+    async lease(id: number, now: string, until: string): Promise<LeasedDelivery | undefined> {
+      if (!(await rows.lease(id, now, until))) return undefined;
       const row = leased.get(id)!;
       return {
         ...toDelivery(row),
@@ -323,20 +327,32 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
             : null,
       };
     },
-    recordAttempt: (a: Omit<WebhookAttempt, 'id'>): void => void insertAttempt.run(a),
+    recordAttempt: async (a: Omit<WebhookAttempt, 'id'>): Promise<void> => void insertAttempt.run(a),
     /** Records a 2xx answer; false when the lease was lost meanwhile. */
-    markDelivered: (id: number, lease: string, now: string, status: number): boolean =>
+    markDelivered: async (id: number, lease: string, now: string, status: number): Promise<boolean> =>
       rows.markDelivered(id, lease, now, status),
-    markRetry: (id: number, lease: string, next: string, status: number | null, error: string): boolean =>
-      rows.markRetry(id, lease, next, error, status),
-    markFailed: (id: number, lease: string, now: string, status: number | null, error: string): boolean =>
-      rows.markFailed(id, lease, now, error, status),
-    counts: (): { pending: number; failed: number } => counts.get()!,
+    markRetry: async (
+      id: number,
+      lease: string,
+      next: string,
+      status: number | null,
+      error: string,
+    ): Promise<boolean> => rows.markRetry(id, lease, next, error, status),
+    markFailed: async (
+      id: number,
+      lease: string,
+      now: string,
+      status: number | null,
+      error: string,
+    ): Promise<boolean> => rows.markFailed(id, lease, now, error, status),
+    counts: async (): Promise<{ pending: number; failed: number }> => counts.get()!,
     /**
      * Seals again under the current key every stored signing secret whose state `which` picks;
      * those under a key not configured are left and their key ids returned.
      */
-    resealSecrets(which: (state: SealState) => boolean): { resealed: number; unknownKeys: string[] } {
+    async resealSecrets(
+      which: (state: SealState) => boolean,
+    ): Promise<{ resealed: number; unknownKeys: string[] }> {
       let resealed = 0;
       const unknownKeys: string[] = [];
       for (const row of allSecrets.all()) {

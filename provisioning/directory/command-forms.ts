@@ -1,7 +1,6 @@
-// The two forms of a directory write command. Its rule is written once, as a step that runs inside
-// the caller's transaction; a form only chooses the runner: a write of its own (store.write), or one
-// write of a group commit (store.writeBatched), where requests that arrive together share one
-// transaction and one fsync, and each promise settles only after the shared COMMIT returned.
+// The command form of a directory write. Its rule is written once, as a step that runs inside the
+// caller's transaction; the command runs it as one write of its own (store.write), which the store
+// may share with writes asked for at the same time (group commit).
 import type { SeatLimitError } from '../../domain/errors.js';
 import type { Queries, Store } from '../../db/port.js';
 
@@ -15,9 +14,7 @@ export class Refused {
 
 export interface CommandForms<A extends unknown[], T> {
   /** One write transaction of its own. */
-  readonly write: (...args: A) => T;
-  /** One write of a group commit: same rule, same result, same error, after the shared COMMIT. */
-  readonly batched: (...args: A) => Promise<T>;
+  readonly write: (...args: A) => Promise<T>;
 }
 
 function outcome<T>(result: T | Refused): T {
@@ -27,10 +24,9 @@ function outcome<T>(result: T | Refused): T {
 
 export function commandForms<A extends unknown[], T>(
   store: Store,
-  step: (q: Queries, ...args: A) => T | Refused,
+  step: (q: Queries, ...args: A) => Promise<T | Refused>,
 ): CommandForms<A, T> {
   return {
-    write: (...args) => outcome(store.write((q) => step(q, ...args))),
-    batched: async (...args) => outcome(await store.writeBatched((q) => step(q, ...args))),
+    write: async (...args) => outcome(await store.write((q) => step(q, ...args))),
   };
 }

@@ -43,13 +43,13 @@ export function createGroupMappings({ store, clock, settlement }: GroupMappingsD
    * Turns advanced group mappings on or off, sets or removes mappings, then re-evaluates every
    * directory user in the same transaction. An owner's setting (or the operator's).
    */
-  function configureGroupMappings(
+  async function configureGroupMappings(
     organisationId: number,
     change: MappingChange,
     actor: Actor,
     options: { readonly confirm?: boolean } = {},
-  ): { enabled: boolean; mappings: GroupMapping[] } {
-    const { enabled, mappings } = changeGroupMappings(organisationId, change, actor, options);
+  ): Promise<{ enabled: boolean; mappings: GroupMapping[] }> {
+    const { enabled, mappings } = await changeGroupMappings(organisationId, change, actor, options);
     return { enabled, mappings };
   }
 
@@ -60,22 +60,22 @@ export function createGroupMappings({ store, clock, settlement }: GroupMappingsD
    * and rolled back, and refused with 409 `confirmation_required` listing the consequences. The
    * operator's command is its own confirmation.
    */
-  function changeGroupMappings(
+  async function changeGroupMappings(
     organisationId: number,
     change: MappingChange,
     actor: Actor,
     options: { readonly confirm?: boolean } = {},
-  ): { enabled: boolean; mappings: GroupMapping[]; consequences: MappingConsequences } {
-    return store.write((q) => {
-      requireOrganisation(q, organisationId);
-      requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
-      const watch = watchMappingChange(q, organisationId, actor);
+  ): Promise<{ enabled: boolean; mappings: GroupMapping[]; consequences: MappingConsequences }> {
+    return await store.write(async (q) => {
+      await requireOrganisation(q, organisationId);
+      await requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
+      const watch = await watchMappingChange(q, organisationId, actor);
       if (change.replace) {
         const kept = new Set(change.replace.map((m) => foldKey(m.groupName)));
-        const gone = q.groupMappings.list(organisationId).filter((m) => !kept.has(m.groupName));
+        const gone = (await q.groupMappings.list(organisationId)).filter((m) => !kept.has(m.groupName));
         change = { ...change, set: change.replace, remove: gone.map((m) => m.groupName) };
       }
-      const tiers = new Set(q.tiers.all().map((t) => t.id));
+      const tiers = new Set((await q.tiers.all()).map((t) => t.id));
       for (const m of change.set ?? []) {
         if (m.groupName.trim() === '')
           throw new ValidationError('A group mapping needs a group name.', {}, 'invalid_value');
@@ -98,17 +98,17 @@ export function createGroupMappings({ store, clock, settlement }: GroupMappingsD
         }
       }
       const before = {
-        enabled: q.groupMappings.enabled(organisationId),
-        mappings: q.groupMappings.list(organisationId),
+        enabled: await q.groupMappings.enabled(organisationId),
+        mappings: await q.groupMappings.list(organisationId),
       };
-      for (const name of change.remove ?? []) q.groupMappings.remove(organisationId, name);
-      for (const m of change.set ?? []) q.groupMappings.set(organisationId, m);
-      if (change.enabled !== undefined) q.groupMappings.setEnabled(organisationId, change.enabled);
+      for (const name of change.remove ?? []) await q.groupMappings.remove(organisationId, name);
+      for (const m of change.set ?? []) await q.groupMappings.set(organisationId, m);
+      if (change.enabled !== undefined) await q.groupMappings.setEnabled(organisationId, change.enabled);
       const after = {
-        enabled: q.groupMappings.enabled(organisationId),
-        mappings: q.groupMappings.list(organisationId),
+        enabled: await q.groupMappings.enabled(organisationId),
+        mappings: await q.groupMappings.list(organisationId),
       };
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId,
         at: now(),
         actor,
@@ -118,12 +118,12 @@ export function createGroupMappings({ store, clock, settlement }: GroupMappingsD
         before,
         after,
       });
-      for (const id of q.directoryUsers.ids(organisationId)) {
-        const member = q.members.byId(organisationId, id)!;
+      for (const id of await q.directoryUsers.ids(organisationId)) {
+        const member = (await q.members.byId(organisationId, id))!;
         if (!['deactivated', 'invited', 'removed'].includes(member.seatState))
-          settlement.settleQuietly(q, member, actor);
+          await settlement.settleQuietly(q, member, actor);
       }
-      const consequences = watch.finish();
+      const consequences = await watch.finish();
       const confirmed = options.confirm === true || actor.type === 'operator' || actor.type === 'system';
       if (consequences.reasons.length > 0 && !confirmed) {
         // Thrown inside the transaction: everything above rolls back, nothing is written.
@@ -138,16 +138,16 @@ export function createGroupMappings({ store, clock, settlement }: GroupMappingsD
   }
 
   /** Whether advanced group mappings are on, and every mapping (group names folded). */
-  function groupMappings(
+  async function groupMappings(
     organisationId: number,
     actor: Actor,
-  ): { enabled: boolean; mappings: GroupMapping[] } {
-    return store.read((q) => {
-      requireOrganisation(q, organisationId);
-      requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
+  ): Promise<{ enabled: boolean; mappings: GroupMapping[] }> {
+    return await store.read(async (q) => {
+      await requireOrganisation(q, organisationId);
+      await requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
       return {
-        enabled: q.groupMappings.enabled(organisationId),
-        mappings: q.groupMappings.list(organisationId),
+        enabled: await q.groupMappings.enabled(organisationId),
+        mappings: await q.groupMappings.list(organisationId),
       };
     });
   }

@@ -1,6 +1,7 @@
 // Directory groups and their memberships: created, changed step by step (a SCIM PATCH) or replaced,
 // and deleted. With advanced group mappings on, every member whose groups changed is re-settled in
 // the same write (seat-settlement.ts). The write steps run inside the caller's write.
+import { inOrder } from '../../domain/in-order.js';
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { Actor } from '../../domain/model.js';
@@ -28,8 +29,8 @@ export type GroupChange =
   | { readonly kind: 'replace'; readonly members: readonly string[] }
   | { readonly kind: 'removeAll' };
 
-function requireGroup(q: Queries, organisationId: number, publicId: string): Group {
-  const group = q.groups.byPublicId(organisationId, publicId);
+async function requireGroup(q: Queries, organisationId: number, publicId: string): Promise<Group> {
+  const group = await q.groups.byPublicId(organisationId, publicId);
   if (!group) throw new NotFoundError(`Group ${publicId} not found.`);
   return group;
 }
@@ -50,38 +51,38 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
   const { resettle } = settlement;
 
   /** The members named by public id, each taken over as SCIM showed it if the directory did not manage them yet. */
-  function memberIdsFor(
+  async function memberIdsFor(
     q: Queries,
     organisationId: number,
     publicIds: readonly string[],
     actor: Actor,
-  ): number[] {
-    return publicIds.map((publicId) => {
-      const member = q.directoryUsers.byPublicId(organisationId, publicId);
+  ): Promise<number[]> {
+    return await inOrder(publicIds, async (publicId) => {
+      const member = await q.directoryUsers.byPublicId(organisationId, publicId);
       if (!member)
         throw new ValidationError(
           `Group member "${publicId}" is not a known user.`,
           { value: publicId },
           'invalid_value',
         );
-      return users.linkAsShown(q, member, actor).id;
+      return (await users.linkAsShown(q, member, actor)).id;
     });
   }
 
-  function createGroupIn(
+  async function createGroupIn(
     q: Queries,
     organisationId: number,
     input: DirectoryGroupInput,
     actor: Actor,
-  ): Group {
-    requireOrganisation(q, organisationId);
-    if (q.groups.byName(organisationId, input.displayName)) {
+  ): Promise<Group> {
+    await requireOrganisation(q, organisationId);
+    if (await q.groups.byName(organisationId, input.displayName)) {
       throw new ConflictError(`A group named "${input.displayName}" already exists.`, {}, 'uniqueness');
     }
-    const group = q.groups.insert(organisationId, input.displayName, input.externalId, now());
-    const ids = memberIdsFor(q, organisationId, input.members, actor);
-    for (const id of ids) q.groups.addMember(group, id);
-    recordAudit(q, {
+    const group = await q.groups.insert(organisationId, input.displayName, input.externalId, now());
+    const ids = await memberIdsFor(q, organisationId, input.members, actor);
+    for (const id of ids) await q.groups.addMember(group, id);
+    await recordAudit(q, {
       organisationId,
       at: now(),
       actor,
@@ -90,20 +91,20 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
       subjectId: group.id,
       after: { displayName: group.displayName, members: ids.length },
     });
-    resettle(q, organisationId, ids, actor);
-    return q.groups.byId(organisationId, group.id)!;
+    await resettle(q, organisationId, ids, actor);
+    return (await q.groups.byId(organisationId, group.id))!;
   }
 
   /** Applies the changes in order; touches only the membership rows they name. */
-  function changeGroupIn(
+  async function changeGroupIn(
     q: Queries,
     organisationId: number,
     publicId: string,
     changes: readonly GroupChange[],
     actor: Actor,
     expectedVersion?: number,
-  ): Group {
-    const group = requireGroup(q, organisationId, publicId);
+  ): Promise<Group> {
+    const group = await requireGroup(q, organisationId, publicId);
     checkVersion(group.version, expectedVersion);
     const touched = new Set<number>();
     let renamed = false;
@@ -113,7 +114,7 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
         case 'rename':
           if (
             change.displayName.toLowerCase() !== displayName.toLowerCase() &&
-            q.groups.byName(organisationId, change.displayName)
+            (await q.groups.byName(organisationId, change.displayName))
           ) {
             throw new ConflictError(
               `A group named "${change.displayName}" already exists.`,
@@ -128,33 +129,33 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
           externalId = change.externalId;
           break;
         case 'add':
-          for (const id of memberIdsFor(q, organisationId, change.members, actor))
-            if (q.groups.addMember(group, id)) touched.add(id);
+          for (const id of await memberIdsFor(q, organisationId, change.members, actor))
+            if (await q.groups.addMember(group, id)) touched.add(id);
           break;
         case 'remove':
           for (const publicId of change.members) {
-            const member = q.directoryUsers.byPublicId(organisationId, publicId);
-            if (member && q.groups.removeMember(group, member.id)) touched.add(member.id);
+            const member = await q.directoryUsers.byPublicId(organisationId, publicId);
+            if (member && (await q.groups.removeMember(group, member.id))) touched.add(member.id);
           }
           break;
         case 'replace': {
-          const wanted = new Set(memberIdsFor(q, organisationId, change.members, actor));
-          for (const id of q.groups.memberIds(group))
-            if (!wanted.has(id) && q.groups.removeMember(group, id)) touched.add(id);
-          for (const id of wanted) if (q.groups.addMember(group, id)) touched.add(id);
+          const wanted = new Set(await memberIdsFor(q, organisationId, change.members, actor));
+          for (const id of await q.groups.memberIds(group))
+            if (!wanted.has(id) && (await q.groups.removeMember(group, id))) touched.add(id);
+          for (const id of wanted) if (await q.groups.addMember(group, id)) touched.add(id);
           break;
         }
         case 'removeAll':
-          for (const id of q.groups.memberIds(group)) touched.add(id);
-          q.groups.removeAllMembers(group);
+          for (const id of await q.groups.memberIds(group)) touched.add(id);
+          await q.groups.removeAllMembers(group);
           break;
       }
     }
     if (displayName !== group.displayName || externalId !== group.externalId)
-      q.groups.update(group, displayName, externalId, now());
-    else if (touched.size > 0) q.groups.touch(group, now());
+      await q.groups.update(group, displayName, externalId, now());
+    else if (touched.size > 0) await q.groups.touch(group, now());
     if (renamed || touched.size > 0) {
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId,
         at: now(),
         actor,
@@ -166,22 +167,27 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
       });
     }
     // A rename can move the whole group in or out of a mapping: every member is re-evaluated.
-    resettle(q, organisationId, renamed ? [...q.groups.memberIds(group), ...touched] : touched, actor);
-    return q.groups.byId(organisationId, group.id)!;
+    await resettle(
+      q,
+      organisationId,
+      renamed ? [...(await q.groups.memberIds(group)), ...touched] : touched,
+      actor,
+    );
+    return (await q.groups.byId(organisationId, group.id))!;
   }
 
-  function deleteGroupIn(
+  async function deleteGroupIn(
     q: Queries,
     organisationId: number,
     publicId: string,
     actor: Actor,
     expectedVersion?: number,
-  ): void {
-    const group = requireGroup(q, organisationId, publicId);
+  ): Promise<void> {
+    const group = await requireGroup(q, organisationId, publicId);
     checkVersion(group.version, expectedVersion);
-    const ids = q.groups.memberIds(group);
-    q.groups.remove(group);
-    recordAudit(q, {
+    const ids = await q.groups.memberIds(group);
+    await q.groups.remove(group);
+    await recordAudit(q, {
       organisationId,
       at: now(),
       actor,
@@ -190,7 +196,7 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
       subjectId: group.id,
       before: { displayName: group.displayName, members: ids.length },
     });
-    resettle(q, organisationId, ids, actor);
+    await resettle(q, organisationId, ids, actor);
   }
 
   return {
@@ -198,7 +204,7 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
     changeGroupIn,
     deleteGroupIn,
 
-    getGroup: (organisationId: number, publicId: string): Group =>
+    getGroup: (organisationId: number, publicId: string): Promise<Group> =>
       store.read((q) => requireGroup(q, organisationId, publicId)),
 
     groupMembers: (group: Group) => store.read((q) => q.groups.members(group)),
@@ -210,6 +216,6 @@ export function createDirectoryGroups({ store, clock, users, settlement, reader 
     ): Promise<{ total: number; groups: Group[] }> =>
       reader
         ? reader.listGroups(organisationId, page)
-        : store.read((q) => q.groups.list(organisationId, page)),
+        : await store.read((q) => q.groups.list(organisationId, page)),
   };
 }

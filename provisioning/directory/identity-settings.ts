@@ -19,12 +19,12 @@ export function createIdentitySettings({ store, clock }: { readonly store: Store
   const now = () => clock.now().toISO()!;
 
   /** `invite_only`, `jit` (first SSO sign-in creates the account) or `scim` (the directory pushes them). */
-  function setProvisioningModeIn(
+  async function setProvisioningModeIn(
     q: Queries,
     organisationId: number,
     mode: ProvisioningMode,
     actor: Actor,
-  ): void {
+  ): Promise<void> {
     if (!['invite_only', 'jit', 'scim'].includes(mode)) {
       throw new ValidationError(
         `The provisioning mode must be invite_only, jit or scim, not "${String(mode)}".`,
@@ -32,11 +32,11 @@ export function createIdentitySettings({ store, clock }: { readonly store: Store
         'invalid_value',
       );
     }
-    const organisation = requireOrganisation(q, organisationId);
-    requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
+    const organisation = await requireOrganisation(q, organisationId);
+    await requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
     if (organisation.provisioningMode === mode) return;
-    q.organisations.setProvisioningMode(organisationId, mode);
-    recordAudit(q, {
+    await q.organisations.setProvisioningMode(organisationId, mode);
+    await recordAudit(q, {
       organisationId,
       at: now(),
       actor,
@@ -49,12 +49,12 @@ export function createIdentitySettings({ store, clock }: { readonly store: Store
   }
 
   /** `reject` refuses the user with 403 (and records the attempt), `hold` keeps them awaiting a seat. */
-  function setSeatExhaustionIn(
+  async function setSeatExhaustionIn(
     q: Queries,
     organisationId: number,
     policy: SeatExhaustionPolicy,
     actor: Actor,
-  ): void {
+  ): Promise<void> {
     if (policy !== 'reject' && policy !== 'hold') {
       throw new ValidationError(
         `The seat exhaustion policy must be "reject" or "hold", not "${String(policy)}".`,
@@ -62,11 +62,11 @@ export function createIdentitySettings({ store, clock }: { readonly store: Store
         'invalid_value',
       );
     }
-    const organisation = requireOrganisation(q, organisationId);
-    requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
+    const organisation = await requireOrganisation(q, organisationId);
+    await requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
     if (organisation.seatExhaustion === policy) return;
-    q.organisations.setSeatExhaustion(organisationId, policy);
-    recordAudit(q, {
+    await q.organisations.setSeatExhaustion(organisationId, policy);
+    await recordAudit(q, {
       organisationId,
       at: now(),
       actor,
@@ -78,38 +78,38 @@ export function createIdentitySettings({ store, clock }: { readonly store: Store
     });
   }
 
-  function identitySettingsIn(q: Queries, organisationId: number, actor: Actor) {
-    const organisation = requireOrganisation(q, organisationId);
-    requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
+  async function identitySettingsIn(q: Queries, organisationId: number, actor: Actor) {
+    const organisation = await requireOrganisation(q, organisationId);
+    await requireRole(q, organisationId, actor, 'owner', 'see provisioning settings');
     return {
       provisioningMode: organisation.provisioningMode,
       seatExhaustion: organisation.seatExhaustion,
-      groupMappingsEnabled: q.groupMappings.enabled(organisationId),
-      domains: q.organisations.domains(organisationId),
+      groupMappingsEnabled: await q.groupMappings.enabled(organisationId),
+      domains: await q.organisations.domains(organisationId),
     };
   }
 
   /** Both settings at once, inside the caller's transaction; answers the settings now in force. */
-  function configureIdentityIn(
+  async function configureIdentityIn(
     q: Queries,
     organisationId: number,
     change: IdentitySettingsChange,
     actor: Actor,
   ) {
     if (change.provisioningMode !== undefined)
-      setProvisioningModeIn(q, organisationId, change.provisioningMode, actor);
+      await setProvisioningModeIn(q, organisationId, change.provisioningMode, actor);
     if (change.seatExhaustion !== undefined)
-      setSeatExhaustionIn(q, organisationId, change.seatExhaustion, actor);
-    return identitySettingsIn(q, organisationId, actor);
+      await setSeatExhaustionIn(q, organisationId, change.seatExhaustion, actor);
+    return await identitySettingsIn(q, organisationId, actor);
   }
 
   return {
     /** How members arrive besides manual invitations. */
-    setProvisioningMode: (organisationId: number, mode: ProvisioningMode, actor: Actor): void =>
+    setProvisioningMode: (organisationId: number, mode: ProvisioningMode, actor: Actor): Promise<void> =>
       store.write((q) => setProvisioningModeIn(q, organisationId, mode, actor)),
 
     /** What a directory push does when no seat is free. */
-    setSeatExhaustion: (organisationId: number, policy: SeatExhaustionPolicy, actor: Actor): void =>
+    setSeatExhaustion: (organisationId: number, policy: SeatExhaustionPolicy, actor: Actor): Promise<void> =>
       store.write((q) => setSeatExhaustionIn(q, organisationId, policy, actor)),
 
     /** The identity settings page: how people arrive, what happens without a seat, the domains. */

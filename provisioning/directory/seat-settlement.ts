@@ -35,11 +35,11 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
   const now = () => clock.now().toISO()!;
 
   /** Role and tier that the member's groups map to; role null when no role-mapped group holds them. */
-  function mapped(q: Queries, member: Member) {
-    return mappedAccess(
+  async function mapped(q: Queries, member: Member) {
+    return await mappedAccess(
       q,
       member.organisationId,
-      q.groups.groupsOf(member.id).map((g) => g.displayName),
+      (await q.groups.groupsOf(member.id)).map((g) => g.displayName),
     );
   }
 
@@ -48,15 +48,15 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
    * is thrown; under `hold` the user waits (awaiting_seat). The claim runs in a savepoint of its
    * own, so a refused claim leaves the rest of the write to go on.
    */
-  function seatOrWait(q: Queries, member: Member, choice: TierChoice, actor: Actor): Member {
+  async function seatOrWait(q: Queries, member: Member, choice: TierChoice, actor: Actor): Promise<Member> {
     try {
-      return q.savepoint(() => seats.claimIn(q, member.organisationId, member.id, choice, actor));
+      return await q.savepoint(() => seats.claimIn(q, member.organisationId, member.id, choice, actor));
     } catch (error) {
       // The policy matters only when no seat was left; read in this transaction, it is the one
       // in force when the claim failed.
       if (!(error instanceof SeatLimitError)) throw error;
-      if (requireOrganisation(q, member.organisationId).seatExhaustion !== 'hold') throw error;
-      return seats.parkIn(q, member.organisationId, member.id, 'awaiting_seat', actor, 'seat.awaiting');
+      if ((await requireOrganisation(q, member.organisationId)).seatExhaustion !== 'hold') throw error;
+      return await seats.parkIn(q, member.organisationId, member.id, 'awaiting_seat', actor, 'seat.awaiting');
     }
   }
 
@@ -66,14 +66,14 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
    * brought in is `unassigned` until this claim. Otherwise `unassigned` is an administrator's
    * choice (a seat taken away to swap people) that a directory update must not undo.
    */
-  function settle(
+  async function settle(
     q: Queries,
     member: Member,
     active: boolean,
     requestedTier: string | null,
     actor: Actor,
     assigning = false,
-  ): Member {
+  ): Promise<Member> {
     const orgId = member.organisationId;
     if (!active) {
       if (member.role === 'primary_owner') {
@@ -83,33 +83,35 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
           'primary_owner_protected',
         );
       }
-      if (member.seatState === 'seated') return seats.releaseIn(q, orgId, member.id, actor, 'deactivated');
+      if (member.seatState === 'seated')
+        return await seats.releaseIn(q, orgId, member.id, actor, 'deactivated');
       if (member.seatState === 'invited') {
-        seats.revokeInvitationIn(q, orgId, member.id, actor);
-        return seats.parkIn(q, orgId, member.id, 'deactivated', actor);
+        await seats.revokeInvitationIn(q, orgId, member.id, actor);
+        return await seats.parkIn(q, orgId, member.id, 'deactivated', actor);
       }
       return member.seatState === 'deactivated'
         ? member
-        : seats.parkIn(q, orgId, member.id, 'deactivated', actor);
+        : await seats.parkIn(q, orgId, member.id, 'deactivated', actor);
     }
-    const mappingsOn = q.groupMappings.enabled(orgId);
-    const target = mappingsOn ? mapped(q, member) : { role: null, tier: null };
+    const mappingsOn = await q.groupMappings.enabled(orgId);
+    const target = mappingsOn ? await mapped(q, member) : { role: null, tier: null };
     if (mappingsOn && member.role !== 'primary_owner') {
       if (target.role === null) {
-        if (member.seatState === 'seated') return seats.releaseIn(q, orgId, member.id, actor, 'unmapped');
+        if (member.seatState === 'seated')
+          return await seats.releaseIn(q, orgId, member.id, actor, 'unmapped');
         if (['deactivated', 'awaiting_seat', 'removed', 'unassigned'].includes(member.seatState)) {
-          return seats.parkIn(q, orgId, member.id, 'unmapped', actor);
+          return await seats.parkIn(q, orgId, member.id, 'unmapped', actor);
         }
         return member;
       }
-      member = changeRole(q, member, target.role, actor, now());
+      member = await changeRole(q, member, target.role, actor, now());
     }
     if (claimsOnSettle(member.seatState, assigning)) {
       const tier = requestedTier ?? target.tier;
-      return seatOrWait(q, member, tier === null ? HIGHEST : { tier }, actor);
+      return await seatOrWait(q, member, tier === null ? HIGHEST : { tier }, actor);
     }
     if (member.seatState === 'seated' && requestedTier !== null && requestedTier !== member.tierId) {
-      return seats.changeTierIn(q, orgId, member.id, requestedTier, actor);
+      return await seats.changeTierIn(q, orgId, member.id, requestedTier, actor);
     }
     return member;
   }
@@ -118,32 +120,37 @@ export function createSeatSettlement({ clock, seats }: SeatSettlementDeps) {
    * A membership change must not fail a group request for want of a seat: the person waits
    * instead (on the waiting list under `reject`, awaiting a seat under `hold`).
    */
-  function settleQuietly(q: Queries, member: Member, actor: Actor): Member {
+  async function settleQuietly(q: Queries, member: Member, actor: Actor): Promise<Member> {
     const key = member.userName ?? member.email;
     try {
-      const settled = settle(q, member, true, null, actor);
+      const settled = await settle(q, member, true, null, actor);
       // Seated at last (a later membership change, or "sync now"): the attempt is no longer open.
-      if (holdsSeat(settled.seatState)) q.waitlist.resolve(member.organisationId, key, now());
+      if (holdsSeat(settled.seatState)) await q.waitlist.resolve(member.organisationId, key, now());
       return settled;
     } catch (error) {
       if (!(error instanceof SeatLimitError)) throw error;
-      q.waitlist.record(member.organisationId, key, 'scim', now());
-      return q.members.byId(member.organisationId, member.id)!;
+      await q.waitlist.record(member.organisationId, key, 'scim', now());
+      return (await q.members.byId(member.organisationId, member.id))!;
     }
   }
 
   /** Re-evaluates the members whose groups changed (mappings on only). */
-  function resettle(q: Queries, organisationId: number, memberIds: Iterable<number>, actor: Actor): void {
-    if (!q.groupMappings.enabled(organisationId)) return;
+  async function resettle(
+    q: Queries,
+    organisationId: number,
+    memberIds: Iterable<number>,
+    actor: Actor,
+  ): Promise<void> {
+    if (!(await q.groupMappings.enabled(organisationId))) return;
     for (const id of new Set(memberIds)) {
-      const member = q.members.byId(organisationId, id);
+      const member = await q.members.byId(organisationId, id);
       if (
         member &&
         member.seatState !== 'removed' &&
         member.seatState !== 'deactivated' &&
         member.seatState !== 'invited'
       ) {
-        settleQuietly(q, member, actor);
+        await settleQuietly(q, member, actor);
       }
     }
   }

@@ -29,8 +29,8 @@ export interface DirectoryUserInput {
   readonly resource: Readonly<Record<string, unknown>>;
 }
 
-export function requireUser(q: Queries, organisationId: number, publicId: string): Member {
-  const member = q.directoryUsers.byPublicId(organisationId, publicId);
+export async function requireUser(q: Queries, organisationId: number, publicId: string): Promise<Member> {
+  const member = await q.directoryUsers.byPublicId(organisationId, publicId);
   if (!member) throw new NotFoundError(`User ${publicId} not found.`);
   return member;
 }
@@ -58,13 +58,13 @@ function addressOf(input: DirectoryUserInput): string {
  * refused, saying why. A member the directory does not manage yet shows its address as userName:
  * a create with it links that member, renaming someone else onto it is refused.
  */
-function claimUserName(
+async function claimUserName(
   q: Queries,
   organisationId: number,
   userName: string,
   self: number | null,
-): Member | undefined {
-  const holder = q.directoryUsers.byUserName(organisationId, userName);
+): Promise<Member | undefined> {
+  const holder = await q.directoryUsers.byUserName(organisationId, userName);
   if (holder && holder.id === self) return undefined;
   if (holder && holder.seatState !== 'removed') {
     throw new ConflictError(`A user with userName "${userName}" already exists.`, {}, 'uniqueness');
@@ -78,9 +78,9 @@ function claimUserName(
       'uniqueness',
     );
   }
-  const shownAs = q.members
-    .withEmail(organisationId, userName)
-    .some((m) => m.seatState !== 'removed' && m.userName === null && m.id !== self);
+  const shownAs = (await q.members.withEmail(organisationId, userName)).some(
+    (m) => m.seatState !== 'removed' && m.userName === null && m.id !== self,
+  );
   if (shownAs) {
     throw new ConflictError(
       `The userName "${userName}" is the address of a member who signed in or was invited before the directory managed them. ` +
@@ -93,10 +93,14 @@ function claimUserName(
 }
 
 /** The one current member with this address whom no directory user is linked to yet, if exactly one. */
-function unlinkedWithAddress(q: Queries, organisationId: number, email: string): Member | undefined {
-  const unlinked = q.members
-    .withEmail(organisationId, email)
-    .filter((m) => m.seatState !== 'removed' && m.userName === null);
+async function unlinkedWithAddress(
+  q: Queries,
+  organisationId: number,
+  email: string,
+): Promise<Member | undefined> {
+  const unlinked = (await q.members.withEmail(organisationId, email)).filter(
+    (m) => m.seatState !== 'removed' && m.userName === null,
+  );
   return unlinked.length === 1 ? unlinked[0] : undefined;
 }
 
@@ -106,23 +110,30 @@ function unlinkedWithAddress(q: Queries, organisationId: number, email: string):
  * as SCIM shows it and the provider matched it, else whose address is the user's email. Addresses
  * are not unique among directory users, so two candidates, or none, mean a new member.
  */
-function unlinkedTarget(
+async function unlinkedTarget(
   q: Queries,
   organisationId: number,
   userName: string,
   email: string,
-): Member | undefined {
-  return unlinkedWithAddress(q, organisationId, userName) ?? unlinkedWithAddress(q, organisationId, email);
+): Promise<Member | undefined> {
+  return (
+    (await unlinkedWithAddress(q, organisationId, userName)) ??
+    (await unlinkedWithAddress(q, organisationId, email))
+  );
 }
 
 /**
  * The member a userName names, as a create would land on it: the directory user holding it, else
  * the unlinked member the provider means (unlinkedTarget, the userName taken as the address).
  */
-export function memberForUserName(q: Queries, organisationId: number, userName: string): Member | undefined {
+export async function memberForUserName(
+  q: Queries,
+  organisationId: number,
+  userName: string,
+): Promise<Member | undefined> {
   return (
-    q.directoryUsers.byUserName(organisationId, userName) ??
-    unlinkedTarget(q, organisationId, userName, userName)
+    (await q.directoryUsers.byUserName(organisationId, userName)) ??
+    (await unlinkedTarget(q, organisationId, userName, userName))
   );
 }
 
@@ -141,14 +152,14 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
   const now = () => clock.now().toISO()!;
   const { settle } = settlement;
 
-  function writeFields(
+  async function writeFields(
     q: Queries,
     member: Member,
     input: DirectoryUserInput,
     email: string,
     actor: Actor,
-  ): Member {
-    q.directoryUsers.setFields(
+  ): Promise<Member> {
+    await q.directoryUsers.setFields(
       member,
       {
         userName: input.userName,
@@ -159,10 +170,10 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
       },
       now(),
     );
-    const after = q.members.byId(member.organisationId, member.id)!;
+    const after = (await q.members.byId(member.organisationId, member.id))!;
     if (member.userName === null) {
       // The directory takes over a member it did not push: same member, same id, same seat.
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId: member.organisationId,
         at: now(),
         actor,
@@ -174,7 +185,7 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
       });
     }
     if (JSON.stringify(snapshot(member)) !== JSON.stringify(snapshot(after))) {
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId: member.organisationId,
         at: now(),
         actor,
@@ -193,8 +204,8 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
    * userName) when the provider names it without describing it: as a group member, or in a DELETE.
    * Left as it is when a directory user holds that userName already.
    */
-  function linkAsShown(q: Queries, member: Member, actor: Actor): Member {
-    if (member.userName !== null || q.directoryUsers.byUserName(member.organisationId, member.email))
+  async function linkAsShown(q: Queries, member: Member, actor: Actor): Promise<Member> {
+    if (member.userName !== null || (await q.directoryUsers.byUserName(member.organisationId, member.email)))
       return member;
     const input: DirectoryUserInput = {
       userName: member.email,
@@ -205,24 +216,29 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
       tier: null,
       resource: shownResource(member),
     };
-    return writeFields(q, member, input, member.email, actor);
+    return await writeFields(q, member, input, member.email, actor);
   }
 
   /** A create (POST): a new member, or one linked or restored; the seat claimed in the same write. */
-  function createUserIn(q: Queries, organisationId: number, input: DirectoryUserInput, actor: Actor): Member {
-    requireOrganisation(q, organisationId);
+  async function createUserIn(
+    q: Queries,
+    organisationId: number,
+    input: DirectoryUserInput,
+    actor: Actor,
+  ): Promise<Member> {
+    await requireOrganisation(q, organisationId);
     const email = addressOf(input);
     const at = now();
     const existing =
-      claimUserName(q, organisationId, input.userName, null) ??
-      unlinkedTarget(q, organisationId, input.userName, email);
+      (await claimUserName(q, organisationId, input.userName, null)) ??
+      (await unlinkedTarget(q, organisationId, input.userName, email));
     let member: Member;
     if (existing) {
-      member = writeFields(q, existing, input, email, actor);
+      member = await writeFields(q, existing, input, email, actor);
     } else {
       // The row is written with its directory fields at once, so the audit's snapshot (email,
       // role, seat state, tier) is the same as for a member created, then described.
-      member = q.directoryUsers.insert(
+      member = await q.directoryUsers.insert(
         organisationId,
         {
           userName: input.userName,
@@ -233,7 +249,7 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
         },
         at,
       );
-      recordAudit(q, {
+      await recordAudit(q, {
         organisationId,
         at,
         actor,
@@ -243,48 +259,49 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
         after: snapshot(member),
       });
     }
-    const settled = settle(q, member, input.active, input.tier, actor, true);
-    q.waitlist.resolve(organisationId, input.userName, at);
+    const settled = await settle(q, member, input.active, input.tier, actor, true);
+    await q.waitlist.resolve(organisationId, input.userName, at);
     return settled;
   }
 
   /** A replace (PUT, or a PATCH applied); a reactivation claims a seat in the same write. */
-  function replaceUserIn(
+  async function replaceUserIn(
     q: Queries,
     organisationId: number,
     publicId: string,
     input: DirectoryUserInput,
     actor: Actor,
     expectedVersion?: number,
-  ): Member {
-    let member = requireUser(q, organisationId, publicId);
+  ): Promise<Member> {
+    let member = await requireUser(q, organisationId, publicId);
     checkVersion(member.version, expectedVersion);
     const email = addressOf(input);
-    claimUserName(q, organisationId, input.userName, member.id);
-    if (!input.active) settle(q, member, false, null, actor); // refuses the primary owner before anything is written
-    member = writeFields(q, q.members.byId(organisationId, member.id)!, input, email, actor);
-    const settled = settle(q, member, input.active, input.tier, actor);
-    if (holdsSeat(settled.seatState)) q.waitlist.resolve(organisationId, input.userName, now());
+    await claimUserName(q, organisationId, input.userName, member.id);
+    if (!input.active) await settle(q, member, false, null, actor); // refuses the primary owner before anything is written
+    member = await writeFields(q, (await q.members.byId(organisationId, member.id))!, input, email, actor);
+    const settled = await settle(q, member, input.active, input.tier, actor);
+    if (holdsSeat(settled.seatState)) await q.waitlist.resolve(organisationId, input.userName, now());
     return settled;
   }
 
   /** A delete: the seat given back, the memberships ended; the row stays (removed) with its history. */
-  function deleteUserIn(
+  async function deleteUserIn(
     q: Queries,
     organisationId: number,
     publicId: string,
     actor: Actor,
     expectedVersion?: number,
-  ): void {
-    const found = requireUser(q, organisationId, publicId);
+  ): Promise<void> {
+    const found = await requireUser(q, organisationId, publicId);
     checkVersion(found.version, expectedVersion);
-    if (found.role === 'primary_owner') settle(q, found, false, null, actor);
+    if (found.role === 'primary_owner') await settle(q, found, false, null, actor);
     // Linked first, so that creating the same userName again restores this member's history.
-    const member = linkAsShown(q, found, actor);
-    if (member.seatState === 'seated') seats.releaseIn(q, organisationId, member.id, actor, 'removed');
-    else if (member.seatState === 'invited') seats.revokeInvitationIn(q, organisationId, member.id, actor);
-    else seats.parkIn(q, organisationId, member.id, 'removed', actor, 'member.removed');
-    q.groups.removeFromAllGroups(member.id);
+    const member = await linkAsShown(q, found, actor);
+    if (member.seatState === 'seated') await seats.releaseIn(q, organisationId, member.id, actor, 'removed');
+    else if (member.seatState === 'invited')
+      await seats.revokeInvitationIn(q, organisationId, member.id, actor);
+    else await seats.parkIn(q, organisationId, member.id, 'removed', actor, 'member.removed');
+    await q.groups.removeFromAllGroups(member.id);
   }
 
   return {
@@ -293,10 +310,10 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
     deleteUserIn,
     linkAsShown,
 
-    getUser: (organisationId: number, publicId: string): Member =>
+    getUser: (organisationId: number, publicId: string): Promise<Member> =>
       store.read((q) => requireUser(q, organisationId, publicId)),
 
-    groupsOf: (memberId: number): Group[] => store.read((q) => q.groups.groupsOf(memberId)),
+    groupsOf: (memberId: number): Promise<Group[]> => store.read((q) => q.groups.groupsOf(memberId)),
 
     /** One page of the directory's users and the total, filtered, sorted and paged in SQL. */
     listUsers: async (
@@ -305,6 +322,6 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
     ): Promise<{ total: number; members: Member[] }> =>
       reader
         ? reader.listUsers(organisationId, page)
-        : store.read((q) => q.directoryUsers.list(organisationId, page)),
+        : await store.read((q) => q.directoryUsers.list(organisationId, page)),
   };
 }

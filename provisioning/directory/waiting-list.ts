@@ -28,26 +28,26 @@ export function createWaitingList({ store, clock, seats, settlement }: WaitingLi
    * administrators in the same write, so the record commits with it (and is not left for a
    * later write a shutdown could cut off); the command throws the refusal after the commit.
    */
-  function recordingRefusal<T>(
+  async function recordingRefusal<T>(
     q: Queries,
     organisationId: number,
     userName: string,
-    step: () => T,
-  ): T | Refused {
+    step: () => Promise<T>,
+  ): Promise<T | Refused> {
     try {
-      return q.savepoint(step);
+      return await q.savepoint(step);
     } catch (error) {
       if (!(error instanceof SeatLimitError)) throw error;
-      q.waitlist.record(organisationId, userName, 'scim', now());
+      await q.waitlist.record(organisationId, userName, 'scim', now());
       return new Refused(error);
     }
   }
 
   /** Who is waiting: refused attempts (policy reject) and members awaiting a seat (policy hold). */
-  function waiting(organisationId: number) {
-    return store.read((q) => ({
-      refused: q.waitlist.open(organisationId),
-      awaiting: q.directoryUsers.waiting(organisationId),
+  async function waiting(organisationId: number) {
+    return await store.read(async (q) => ({
+      refused: await q.waitlist.open(organisationId),
+      awaiting: await q.directoryUsers.waiting(organisationId),
     }));
   }
 
@@ -59,16 +59,16 @@ export function createWaitingList({ store, clock, seats, settlement }: WaitingLi
    * membership), so without this they would stay unseated after seats are bought.
    * Returns how many were seated.
    */
-  function syncNow(organisationId: number, actor: Actor): number {
-    return store.write((q) => {
-      requireOrganisation(q, organisationId);
-      requireRole(q, organisationId, actor, 'admin', 'seat waiting members', { allowSystem: true });
-      let seated = seats.seatWaitingIn(q, organisationId);
-      if (!q.groupMappings.enabled(organisationId)) return seated;
-      for (const entry of q.waitlist.open(organisationId)) {
-        const member = memberForUserName(q, organisationId, entry.userName);
-        if (member?.seatState !== 'unmapped' || settlement.mapped(q, member).role === null) continue;
-        if (holdsSeat(settlement.settleQuietly(q, member, actor).seatState)) seated += 1;
+  async function syncNow(organisationId: number, actor: Actor): Promise<number> {
+    return await store.write(async (q) => {
+      await requireOrganisation(q, organisationId);
+      await requireRole(q, organisationId, actor, 'admin', 'seat waiting members', { allowSystem: true });
+      let seated = await seats.seatWaitingIn(q, organisationId);
+      if (!(await q.groupMappings.enabled(organisationId))) return seated;
+      for (const entry of await q.waitlist.open(organisationId)) {
+        const member = await memberForUserName(q, organisationId, entry.userName);
+        if (member?.seatState !== 'unmapped' || (await settlement.mapped(q, member)).role === null) continue;
+        if (holdsSeat((await settlement.settleQuietly(q, member, actor)).seatState)) seated += 1;
       }
       return seated;
     });

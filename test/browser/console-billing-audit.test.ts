@@ -44,16 +44,16 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
   const faults: string[] = [];
 
   beforeAll(async () => {
-    ctx = setup('2026-03-01T09:00:00Z');
-    const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 10, premium: 2 } });
+    ctx = await setup('2026-03-01T09:00:00Z');
+    const { organisation, primaryOwner } = await createExample(ctx, { seats: { standard: 10, premium: 2 } });
     orgId = organisation.id;
     ownerId = primaryOwner.id;
-    ctx.c.seats.acceptInvitation(orgId, ownerId, OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, ownerId, OPERATOR);
     for (const [email, displayName] of [
       ['uma@acme.example', 'Uma User'],
       ['dana@acme.example', 'Dana Developer'],
     ] as const) {
-      ctx.c.members.admit(
+      await ctx.c.members.admit(
         orgId,
         { email, displayName, role: 'user' },
         'manual',
@@ -67,7 +67,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   }, 120_000);
 
   async function ownerPage(locale = 'en-GB'): Promise<Page> {
@@ -77,7 +77,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
       acceptDownloads: true,
     });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sessions.start(orgId, ownerId);
+    const { secret } = await ctx.c.sessions.start(orgId, ownerId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);
@@ -137,7 +137,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
     const upgrade = page.getByRole('button', { name: /^Upgrade 3 seats for €3,000\.00$/ });
     await upgrade.click();
     await page.getByRole('heading', { name: /^Invoice ACME-\d+ issued$/ }).waitFor();
-    const expected = ctx.c.billing.renewalPreview(orgId, OPERATOR).totalMinor;
+    const expected = (await ctx.c.billing.renewalPreview(orgId, OPERATOR)).totalMinor;
     await page
       .getByRole('table', { name: 'Renewal invoice preview' })
       .getByTestId('total')
@@ -165,13 +165,13 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
     await page.getByRole('button', { name: 'Save billing contact' }).click();
     await page.getByText('Billing contact saved.').waitFor();
     await page.getByRole('button', { name: 'Edit billing contact' }).waitFor();
-    assert.deepEqual(ctx.c.store.read((q) => q.billingContacts.get(orgId))?.addressLines, [
+    assert.deepEqual((await ctx.c.store.read((q) => q.billingContacts.get(orgId)))?.addressLines, [
       'Hauptstraße 1',
       '10115 Berlin',
     ]);
     await shot(page, 'billing-contact');
 
-    const number = ctx.c.store.read((q) => q.invoices.list(orgId)).at(-1)!.number;
+    const number = (await ctx.c.store.read((q) => q.invoices.list(orgId))).at(-1)!.number;
     await page.goto(`${server.url}/console/invoices/${number}`);
     const billTo = page.getByRole('region', { name: 'Bill to' });
     await billTo.getByText('Berta Buchhaltung').waitFor();
@@ -183,7 +183,7 @@ async function pdfText(bytes: Uint8Array): Promise<string> {
     ]);
     assert.equal(download.suggestedFilename(), `invoice-${number}.pdf`);
     const text = await pdfText(new Uint8Array(readFileSync(await download.path())));
-    const invoice = ctx.c.store.read((q) => q.invoices.list(orgId)).at(-1)!;
+    const invoice = (await ctx.c.store.read((q) => q.invoices.list(orgId))).at(-1)!;
     for (const expected of [
       `Invoice ${number}`,
       'Berta Buchhaltung',

@@ -41,19 +41,21 @@ const SAYS = {
   const faults: string[] = [];
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
-    const { organisation, primaryOwner } = createExample(ctx, {
+    ctx = await setup(new Date().toISOString());
+    const { organisation, primaryOwner } = await createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
     });
     orgId = organisation.id;
-    ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
     ownerId = primaryOwner.id;
-    userId = ctx.c.members.admit(
-      orgId,
-      { email: 'uma@acme.example', displayName: 'Uma User', role: 'user' },
-      'manual',
-      HIGHEST,
-      OPERATOR,
+    userId = (
+      await ctx.c.members.admit(
+        orgId,
+        { email: 'uma@acme.example', displayName: 'Uma User', role: 'user' },
+        'manual',
+        HIGHEST,
+        OPERATOR,
+      )
     ).id;
     server = await listen(ctx);
     browser = await launchChromium();
@@ -61,7 +63,7 @@ const SAYS = {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   }, 120_000);
 
   /** A browser whose languages are `locale` (its Accept-Language), signed in as `memberId`. */
@@ -71,7 +73,7 @@ const SAYS = {
   ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser!.newContext({ viewport: { width: 1200, height: 800 }, locale });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sessions.start(orgId, memberId);
+    const { secret } = await ctx.c.sessions.start(orgId, memberId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);
@@ -116,7 +118,7 @@ const SAYS = {
       await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Meu perfil');
       assert.equal(await page.locator('#status').textContent(), 'Seu idioma foi salvo.');
       assert.equal(await page.getAttribute('html', 'lang'), 'pt');
-      assert.equal(ctx.c.store.read((q) => q.languages.ofMember(orgId, userId))?.own, 'pt');
+      assert.equal((await ctx.c.store.read((q) => q.languages.ofMember(orgId, userId)))?.own, 'pt');
       assert.equal(
         await page.locator('[data-testid="organisation-language-form"]').count(),
         0,
@@ -127,7 +129,7 @@ const SAYS = {
       await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Meu perfil');
     } finally {
       await context.close();
-      ctx.c.store.write((q) => q.languages.setMember(orgId, userId, null));
+      await ctx.c.store.write((q) => q.languages.setMember(orgId, userId, null));
     }
   }, 120_000);
 
@@ -147,10 +149,7 @@ const SAYS = {
     } finally {
       await owner.context.close();
     }
-    assert.equal(
-      ctx.c.store.read((q) => q.languages.ofOrganisation(orgId)),
-      'es',
-    );
+    assert.equal(await ctx.c.store.read((q) => q.languages.ofOrganisation(orgId)), 'es');
     const { context, page } = await personAt(userId, 'fr-FR');
     try {
       await page.goto(`${server.url}/console/profile`);
@@ -160,12 +159,12 @@ const SAYS = {
       await shot(page, 'profile-organisation-default-es');
     } finally {
       await context.close();
-      ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'en'));
+      await ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'en'));
     }
   }, 120_000);
 
   test('When an invitee whose browser speaks Italian opens the invitation link, then the acceptance page is in Italian and so is the console after it', async () => {
-    const { secret } = ctx.c.sessions.start(orgId, ownerId);
+    const { secret } = await ctx.c.sessions.start(orgId, ownerId);
     const invited = await fetch(`${server.url}/api/v1/invitations`, {
       method: 'POST',
       headers: {
@@ -176,8 +175,7 @@ const SAYS = {
       body: JSON.stringify({ email: 'ivo@acme.example', role: 'user' }),
     });
     assert.equal(invited.status, 201);
-    const mail = ctx.c.store
-      .read((q) => q.outbox.list(0, 10_000))
+    const mail = (await ctx.c.store.read((q) => q.outbox.list(0, 10_000)))
       .filter((m) => m.recipient === 'ivo@acme.example')
       .at(-1);
     const link = /https?:\/\/\S+#token=[\w%-]+/.exec(mail?.text ?? '')?.[0];

@@ -80,24 +80,26 @@ async function cutOffButtons(page: Page): Promise<string[]> {
   let invoiceNumber: string;
 
   beforeAll(async () => {
-    ctx = setup('2026-03-01T09:00:00Z');
-    const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 100, premium: 5 } });
+    ctx = await setup('2026-03-01T09:00:00Z');
+    const { organisation, primaryOwner } = await createExample(ctx, { seats: { standard: 100, premium: 5 } });
     orgId = organisation.id;
     ownerId = primaryOwner.id;
-    ctx.c.seats.acceptInvitation(orgId, ownerId, OPERATOR);
-    memberId = ctx.c.members.admit(
-      orgId,
-      {
-        email: 'maximiliane.mustermann-schmidt@acme.example',
-        displayName: 'Maximiliane Mustermann-Schmidt',
-        role: 'admin',
-      },
-      'manual',
-      { tier: 'standard' },
-      OPERATOR,
+    await ctx.c.seats.acceptInvitation(orgId, ownerId, OPERATOR);
+    memberId = (
+      await ctx.c.members.admit(
+        orgId,
+        {
+          email: 'maximiliane.mustermann-schmidt@acme.example',
+          displayName: 'Maximiliane Mustermann-Schmidt',
+          role: 'admin',
+        },
+        'manual',
+        { tier: 'standard' },
+        OPERATOR,
+      )
     ).id;
     // Connections whose names and URLs are long: the table must still show every button.
-    ctx.c.sso.createConnection(
+    await ctx.c.sso.createConnection(
       orgId,
       {
         protocol: 'oidc',
@@ -108,7 +110,7 @@ async function cutOffButtons(page: Page): Promise<string[]> {
       },
       OPERATOR,
     );
-    ctx.c.sso.createConnection(
+    await ctx.c.sso.createConnection(
       orgId,
       {
         protocol: 'oidc',
@@ -119,23 +121,23 @@ async function cutOffButtons(page: Page): Promise<string[]> {
       },
       OPERATOR,
     );
-    ctx.c.scimTokens.create(orgId, 'Okta directory sync', OPERATOR);
-    const quote = ctx.c.billing.quote(orgId, { add: { standard: 5 } }, OPERATOR);
-    invoiceNumber = ctx.c.billing.confirm(orgId, quote.id, OPERATOR).number;
+    await ctx.c.scimTokens.create(orgId, 'Okta directory sync', OPERATOR);
+    const quote = await ctx.c.billing.quote(orgId, { add: { standard: 5 } }, OPERATOR);
+    invoiceNumber = (await ctx.c.billing.confirm(orgId, quote.id, OPERATOR)).number;
     server = await listen(ctx);
     browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   }, 180_000);
 
   async function signedInPage(width: number, height: number, signedIn = true): Promise<Page> {
     const context = await browser!.newContext({ viewport: { width, height }, locale: 'en-GB' });
     context.setDefaultTimeout(10_000);
     if (!signedIn) return context.newPage();
-    const { secret } = ctx.c.sessions.start(orgId, ownerId);
+    const { secret } = await ctx.c.sessions.start(orgId, ownerId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);

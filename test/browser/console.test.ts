@@ -51,19 +51,27 @@ async function shot(page: Page, name: string): Promise<void> {
   beforeAll(async () => {
     smtp = await startSmtp();
     // The receiver is plain http on 127.0.0.1; the worker runs when a test says (runOnce).
-    ctx = setup('2026-03-01T09:00:00Z', {
+    ctx = await setup('2026-03-01T09:00:00Z', {
       mail: { smtpUrl: smtp.url },
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
     });
-    const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 100, premium: 5 } });
+    const { organisation, primaryOwner } = await createExample(ctx, { seats: { standard: 100, premium: 5 } });
     orgId = organisation.id;
-    ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
     ids.owner = primaryOwner.id;
-    const admit = (email: string, displayName: string, role: 'admin' | 'user') =>
-      ctx.c.members.admit(orgId, { email, displayName, role }, 'manual', { tier: 'standard' }, OPERATOR).id;
-    ids.admin = admit('admin@acme.example', 'Ada Admin', 'admin');
-    ids.user = admit('user@acme.example', 'Uma User', 'user');
-    ids.dana = admit('dana@acme.example', 'Dana Developer', 'user');
+    const admit = async (email: string, displayName: string, role: 'admin' | 'user') =>
+      (
+        await ctx.c.members.admit(
+          orgId,
+          { email, displayName, role },
+          'manual',
+          { tier: 'standard' },
+          OPERATOR,
+        )
+      ).id;
+    ids.admin = await admit('admin@acme.example', 'Ada Admin', 'admin');
+    ids.user = await admit('user@acme.example', 'Uma User', 'user');
+    ids.dana = await admit('dana@acme.example', 'Dana Developer', 'user');
     server = await listen(ctx);
     browser = await launchChromium();
   }, 120_000);
@@ -71,7 +79,7 @@ async function shot(page: Page, name: string): Promise<void> {
     await browser?.close();
     await server?.close();
     await smtp?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   }, 120_000);
 
   /** A fresh browser context (a person on their own machine), signed in as `memberId` if given. */
@@ -82,7 +90,7 @@ async function shot(page: Page, name: string): Promise<void> {
     const context = await browser!.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-GB' });
     context.setDefaultTimeout(10_000);
     if (memberId !== null) {
-      const { secret } = ctx.c.sessions.start(organisationId, memberId);
+      const { secret } = await ctx.c.sessions.start(organisationId, memberId);
       await context.addCookies([
         { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
       ]);
@@ -186,7 +194,7 @@ async function shot(page: Page, name: string): Promise<void> {
     assert.match((await review.getByTestId('total').textContent()) ?? '', /€12,500\.00/);
     await shot(page, 'billing-review');
     // Reviewing bought nothing.
-    assert.equal(ctx.c.store.read((q) => q.invoices.list(orgId)).length, 1);
+    assert.equal((await ctx.c.store.read((q) => q.invoices.list(orgId))).length, 1);
 
     // The confirm button says what it buys and for how much, the amount from the quote.
     await page.getByRole('button', { name: 'Buy 5 seats and upgrade 10 seats for €12,500.00' }).click();
@@ -194,12 +202,12 @@ async function shot(page: Page, name: string): Promise<void> {
     await issued.waitFor();
     const number = /ACME-\d+/.exec((await issued.textContent()) ?? '')![0];
     await shot(page, 'billing-issued');
-    const invoice = ctx.c.store.read((q) => q.invoices.list(orgId)).find((i) => i.number === number)!;
+    const invoice = (await ctx.c.store.read((q) => q.invoices.list(orgId))).find((i) => i.number === number)!;
     assert.deepEqual(
       invoice.lines.map((l) => l.amountMinor).sort((a, b) => a - b),
       [250_000, 1_000_000],
     );
-    const seats = Object.fromEntries(ctx.c.seats.usage(orgId).map((t) => [t.tierId, t.allocation]));
+    const seats = Object.fromEntries((await ctx.c.seats.usage(orgId)).map((t) => [t.tierId, t.allocation]));
     assert.deepEqual(seats, { standard: 95, premium: 15 });
 
     await page.getByRole('link', { name: `View invoice ${number}` }).click();
@@ -262,10 +270,10 @@ async function shot(page: Page, name: string): Promise<void> {
     );
     assert.equal(new URL(invitee.page.url()).hash, '', 'the secret left the address bar');
     await shot(invitee.page, 'accepted-profile');
-    const [member] = ctx.c.store.read((q) => q.members.withEmail(orgId, 'newbie@acme.example'));
+    const [member] = await ctx.c.store.read((q) => q.members.withEmail(orgId, 'newbie@acme.example'));
     assert.equal(member?.seatState, 'seated');
     assert.equal(member?.tierId, 'standard');
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
     await invitee.context.close();
   }, 120_000);
 
@@ -284,10 +292,10 @@ async function shot(page: Page, name: string): Promise<void> {
     await page.getByRole('button', { name: 'Change tier' }).click();
     await page.getByTestId('member-tier').filter({ hasText: 'premium' }).waitFor();
     await shot(page, 'member-tier-changed');
-    const dana = ctx.c.store.read((q) => q.members.byId(orgId, ids.dana))!;
+    const dana = (await ctx.c.store.read((q) => q.members.byId(orgId, ids.dana)))!;
     assert.equal(dana.tierId, 'premium');
     assert.equal(dana.seatState, 'seated');
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
 
     // Unassigning asks first, in a dialog; cancelling changes nothing.
     await page.getByRole('button', { name: 'Unassign seat' }).click();
@@ -295,12 +303,12 @@ async function shot(page: Page, name: string): Promise<void> {
     await dialog.waitFor();
     await shot(page, 'member-unassign-dialog');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    assert.equal(ctx.c.store.read((q) => q.members.byId(orgId, ids.dana))!.seatState, 'seated');
+    assert.equal((await ctx.c.store.read((q) => q.members.byId(orgId, ids.dana)))!.seatState, 'seated');
     await page.getByRole('button', { name: 'Unassign seat' }).click();
     await dialog.getByRole('button', { name: 'Unassign seat' }).click();
     await page.getByTestId('member-seat').filter({ hasText: 'unassigned' }).waitFor();
-    assert.equal(ctx.c.store.read((q) => q.members.byId(orgId, ids.dana))!.seatState, 'unassigned');
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.equal((await ctx.c.store.read((q) => q.members.byId(orgId, ids.dana)))!.seatState, 'unassigned');
+    assert.ok(await heldMatchesMembers(ctx, orgId));
     await context.close();
   }, 120_000);
 
@@ -343,13 +351,16 @@ async function shot(page: Page, name: string): Promise<void> {
     assert.match(message, /not on a verified domain/);
     assert.equal(await page.locator(`#${errorId}`).isVisible(), true);
     await shot(page, 'members-invite-error');
-    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'someone@elsewhere.example')).length, 0);
+    assert.equal(
+      (await ctx.c.store.read((q) => q.members.withEmail(orgId, 'someone@elsewhere.example'))).length,
+      0,
+    );
     await context.close();
   }, 120_000);
 
   test('When an upgrade needs more seats than are unclaimed, then the refusal is shown at the members field, and naming a member prices it', async () => {
     const { context, page } = await personAt(ids.owner);
-    const standard = ctx.c.seats.usage(orgId).find((t) => t.tierId === 'standard')!;
+    const standard = (await ctx.c.seats.usage(orgId)).find((t) => t.tierId === 'standard')!;
     const unclaimed = standard.allocation - standard.held;
     await page.goto(`${server.url}/console/billing`);
     await page.getByRole('button', { name: 'Upgrade seats' }).click();
@@ -379,9 +390,9 @@ async function shot(page: Page, name: string): Promise<void> {
 
   test('When a tier change finds no free seat, then the owner sees why at the tier and is offered the purchase, filled in on the billing page', async () => {
     // Another organisation, with no premium seat bought.
-    const beta = createExample(ctx, { slug: 'beta', seats: { standard: 10, premium: 0 } });
-    ctx.c.seats.acceptInvitation(beta.organisation.id, beta.primaryOwner.id, OPERATOR);
-    const bob = ctx.c.members.admit(
+    const beta = await createExample(ctx, { slug: 'beta', seats: { standard: 10, premium: 0 } });
+    await ctx.c.seats.acceptInvitation(beta.organisation.id, beta.primaryOwner.id, OPERATOR);
+    const bob = await ctx.c.members.admit(
       beta.organisation.id,
       { email: 'bob@beta.example', displayName: 'Bob Builder', role: 'user' },
       'manual',
@@ -411,10 +422,10 @@ async function shot(page: Page, name: string): Promise<void> {
   }, 120_000);
 
   test('When the primary owner hands over primary ownership, then the member confirms it from the mailed link', async () => {
-    const gamma = createExample(ctx, { slug: 'gamma', seats: { standard: 10, premium: 0 } });
+    const gamma = await createExample(ctx, { slug: 'gamma', seats: { standard: 10, premium: 0 } });
     const gammaId = gamma.organisation.id;
-    ctx.c.seats.acceptInvitation(gammaId, gamma.primaryOwner.id, OPERATOR);
-    const cleo = ctx.c.members.admit(
+    await ctx.c.seats.acceptInvitation(gammaId, gamma.primaryOwner.id, OPERATOR);
+    const cleo = await ctx.c.members.admit(
       gammaId,
       { email: 'cleo@gamma.example', displayName: 'Cleo Colleague', role: 'owner' },
       'manual',
@@ -444,8 +455,11 @@ async function shot(page: Page, name: string): Promise<void> {
     await target.page.getByRole('heading', { name: 'You are now the primary owner' }).waitFor();
     assert.equal(new URL(target.page.url()).hash, '', 'the secret left the address bar');
     await shot(target.page, 'confirmed-transfer');
-    assert.equal(ctx.c.store.read((q) => q.members.byId(gammaId, cleo.id))!.role, 'primary_owner');
-    assert.equal(ctx.c.store.read((q) => q.members.byId(gammaId, gamma.primaryOwner.id))!.role, 'owner');
+    assert.equal((await ctx.c.store.read((q) => q.members.byId(gammaId, cleo.id)))!.role, 'primary_owner');
+    assert.equal(
+      (await ctx.c.store.read((q) => q.members.byId(gammaId, gamma.primaryOwner.id)))!.role,
+      'owner',
+    );
     await target.context.close();
   }, 120_000);
 
@@ -560,7 +574,7 @@ async function shot(page: Page, name: string): Promise<void> {
     }
     await saved.waitFor();
     await shot(page, 'identity-group-mappings-saved');
-    const mappings = ctx.c.store.read((q) => q.groupMappings.list(orgId));
+    const mappings = await ctx.c.store.read((q) => q.groupMappings.list(orgId));
     assert.deepEqual(
       mappings.map((m) => [m.groupName, m.role, m.tierId]),
       [['engineering', 'user', 'standard']],
@@ -570,9 +584,9 @@ async function shot(page: Page, name: string): Promise<void> {
 
   test('When an owner requires single sign-on on the identity page, then it needs a connection, is shown, and can be turned off', async () => {
     // An organisation of its own: the others' members keep their mailed links.
-    const epsilon = createExample(ctx, { slug: 'epsilon', seats: { standard: 10, premium: 0 } });
+    const epsilon = await createExample(ctx, { slug: 'epsilon', seats: { standard: 10, premium: 0 } });
     const epsilonId = epsilon.organisation.id;
-    ctx.c.seats.acceptInvitation(epsilonId, epsilon.primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(epsilonId, epsilon.primaryOwner.id, OPERATOR);
     const { context, page } = await personAt(epsilon.primaryOwner.id, epsilonId);
     await page.goto(`${server.url}/console/identity`);
     const setting = page.getByTestId('require-sso');
@@ -580,9 +594,9 @@ async function shot(page: Page, name: string): Promise<void> {
     await page.getByRole('button', { name: 'Require single sign-on' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Require single sign-on' }).click();
     await page.getByText('has no enabled sign-in connection').waitFor();
-    assert.equal(ctx.c.store.read((q) => q.organisations.byId(epsilonId))!.requireSso, false);
+    assert.equal((await ctx.c.store.read((q) => q.organisations.byId(epsilonId)))!.requireSso, false);
 
-    ctx.c.sso.createConnection(
+    await ctx.c.sso.createConnection(
       epsilonId,
       {
         protocol: 'oidc',
@@ -599,12 +613,12 @@ async function shot(page: Page, name: string): Promise<void> {
     await page.getByText('Single sign-on is now required.').waitFor();
     await setting.getByText('Required', { exact: true }).waitFor();
     await shot(page, 'identity-require-sso');
-    assert.equal(ctx.c.store.read((q) => q.organisations.byId(epsilonId))!.requireSso, true);
+    assert.equal((await ctx.c.store.read((q) => q.organisations.byId(epsilonId)))!.requireSso, true);
 
     await page.getByRole('button', { name: 'Stop requiring single sign-on' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Stop requiring' }).click();
     await page.getByText('Single sign-on is no longer required.').waitFor();
-    assert.equal(ctx.c.store.read((q) => q.organisations.byId(epsilonId))!.requireSso, false);
+    assert.equal((await ctx.c.store.read((q) => q.organisations.byId(epsilonId)))!.requireSso, false);
     await context.close();
   }, 120_000);
 
@@ -613,9 +627,9 @@ async function shot(page: Page, name: string): Promise<void> {
     const receiver = await startWebhookReceiver();
     t.after(() => receiver.close());
     // An organisation of its own, so other tests' changes queue nothing for this endpoint.
-    const delta = createExample(ctx, { slug: 'delta', seats: { standard: 10, premium: 0 } });
+    const delta = await createExample(ctx, { slug: 'delta', seats: { standard: 10, premium: 0 } });
     const deltaId = delta.organisation.id;
-    ctx.c.seats.acceptInvitation(deltaId, delta.primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(deltaId, delta.primaryOwner.id, OPERATOR);
     const { context, page } = await personAt(delta.primaryOwner.id, deltaId);
     await page.goto(`${server.url}/console/identity`);
     const section = page.getByRole('region', { name: 'Webhooks', exact: true });
@@ -647,7 +661,7 @@ async function shot(page: Page, name: string): Promise<void> {
     await row.waitFor();
     assert.equal(await page.getByTestId('new-secret').count(), 0, 'the secret is shown only once');
 
-    ctx.c.members.admit(
+    await ctx.c.members.admit(
       deltaId,
       { email: 'erin@delta.example', displayName: 'Erin Example', role: 'user' },
       'manual',

@@ -38,30 +38,38 @@ async function shot(page: Page, name: string): Promise<void> {
   const ids = { owner: 0, admin: 0, user: 0, dana: 0 };
 
   beforeAll(async () => {
-    ctx = setup('2026-03-01T09:00:00Z');
+    ctx = await setup('2026-03-01T09:00:00Z');
     // Six standard seats (four taken below) and one premium seat.
-    const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 6, premium: 1 } });
+    const { organisation, primaryOwner } = await createExample(ctx, { seats: { standard: 6, premium: 1 } });
     orgId = organisation.id;
-    ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
     ids.owner = primaryOwner.id;
-    const admit = (email: string, displayName: string, role: 'admin' | 'user') =>
-      ctx.c.members.admit(orgId, { email, displayName, role }, 'manual', { tier: 'standard' }, OPERATOR).id;
-    ids.admin = admit('admin@acme.example', 'Ada Admin', 'admin');
-    ids.user = admit('user@acme.example', 'Uma User', 'user');
-    ids.dana = admit('dana@acme.example', '=Dana "D" Developer', 'user');
+    const admit = async (email: string, displayName: string, role: 'admin' | 'user') =>
+      (
+        await ctx.c.members.admit(
+          orgId,
+          { email, displayName, role },
+          'manual',
+          { tier: 'standard' },
+          OPERATOR,
+        )
+      ).id;
+    ids.admin = await admit('admin@acme.example', 'Ada Admin', 'admin');
+    ids.user = await admit('user@acme.example', 'Uma User', 'user');
+    ids.dana = await admit('dana@acme.example', '=Dana "D" Developer', 'user');
     server = await listen(ctx);
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   }, 120_000);
 
   async function pageAs(memberId: number): Promise<Page> {
     const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sessions.start(orgId, memberId);
+    const { secret } = await ctx.c.sessions.start(orgId, memberId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);
@@ -75,7 +83,7 @@ async function shot(page: Page, name: string): Promise<void> {
       acceptDownloads: true,
     });
     context.setDefaultTimeout(10_000);
-    const { secret } = ctx.c.sessions.start(orgId, ids.admin);
+    const { secret } = await ctx.c.sessions.start(orgId, ids.admin);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);
@@ -138,7 +146,7 @@ async function shot(page: Page, name: string): Promise<void> {
     await page.getByRole('button', { name: 'Send 3 invitations' }).click();
     await page.getByText('3 invitations sent; 3 rows not invited.').waitFor();
     await shot(page, 'members-import-sent');
-    const pools = ctx.c.store.read((q) => q.seatPools.list(orgId));
+    const pools = await ctx.c.store.read((q) => q.seatPools.list(orgId));
     assert.deepEqual(
       pools.map((t) => [t.tierId, t.held, t.allocation]),
       [
@@ -146,7 +154,7 @@ async function shot(page: Page, name: string): Promise<void> {
         ['standard', 6, 6],
       ],
     );
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
     await page.context().close();
   }, 120_000);
 
@@ -158,12 +166,12 @@ async function shot(page: Page, name: string): Promise<void> {
       memberAdmin: createMemberAdmin({ store: ctx.c.store, clock: ctx.clock, seats: ctx.c.seats }),
       publicBaseUrl: server.url,
     });
-    const uma = requests.ask(
+    const uma = await requests.ask(
       orgId,
       { type: 'member', memberId: ids.user },
       { tierId: 'premium', note: 'For the coding tool' },
     );
-    const dana = requests.ask(
+    const dana = await requests.ask(
       orgId,
       { type: 'member', memberId: ids.dana },
       { tierId: 'premium', note: null },
@@ -180,8 +188,8 @@ async function shot(page: Page, name: string): Promise<void> {
     await shot(ownerPage, 'seat-requests-no-seat-390');
     await ownerPage.context().close();
     // Free the premium seat the import took, so one grant can succeed.
-    const invited = ctx.c.store.read((q) => q.members.byEmail(orgId, 'new2@acme.example'))!;
-    ctx.c.seats.revokeInvitation(orgId, invited.id, OPERATOR);
+    const invited = (await ctx.c.store.read((q) => q.members.byEmail(orgId, 'new2@acme.example')))!;
+    await ctx.c.seats.revokeInvitation(orgId, invited.id, OPERATOR);
     const page = await adminPage();
     await page.goto(`${server.url}/console/seat-requests`);
     const umaRow = page.locator(`tr[data-request="${uma.id}"]`);
@@ -198,13 +206,13 @@ async function shot(page: Page, name: string): Promise<void> {
       .getByText('Reason: Premium is full this quarter')
       .waitFor();
     await shot(page, 'seat-requests-decided');
-    const [umaNow, danaNow] = ctx.c.store.read((q) => [
-      q.members.byId(orgId, ids.user)!,
-      q.members.byId(orgId, ids.dana)!,
+    const [umaNow, danaNow] = await ctx.c.store.read(async (q) => [
+      (await q.members.byId(orgId, ids.user))!,
+      (await q.members.byId(orgId, ids.dana))!,
     ]);
     assert.equal(umaNow.tierId, 'premium');
     assert.equal(danaNow.tierId, 'standard');
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
     await page.context().close();
   }, 120_000);
 
@@ -221,7 +229,7 @@ async function shot(page: Page, name: string): Promise<void> {
       .getByText('premium: declined (“Premium is full this quarter”)')
       .waitFor();
     await shot(page, 'seat-request-asked-390');
-    const open = ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'));
+    const open = await ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'));
     assert.deepEqual(
       open.map((r) => [r.email, r.tierId, r.note]),
       [['dana@acme.example', 'premium', 'Second try: new project']],
@@ -230,7 +238,7 @@ async function shot(page: Page, name: string): Promise<void> {
   }, 120_000);
 
   test('When a person refused at sign-in follows the link to ask for a seat, then the request is for the asserted identity', async () => {
-    const token = ctx.c.store.write((q) =>
+    const token = await ctx.c.store.write((q) =>
       issueSeatRequestTicket(
         q,
         { email: 'zoe@acme.example', displayName: 'Zoe Newcomer', connectionId: 1 },
@@ -251,9 +259,9 @@ async function shot(page: Page, name: string): Promise<void> {
       .getByTestId('seat-asked')
       .getByText('Your request was sent to the administrators of Acme GmbH.')
       .waitFor();
-    const open = ctx.c.store
-      .read((q) => q.seatRequests.list(orgId, 'open'))
-      .find((r) => r.email === 'zoe@acme.example');
+    const open = (await ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'))).find(
+      (r) => r.email === 'zoe@acme.example',
+    );
     assert.equal(open?.origin, 'sign_in');
     assert.equal(open?.note, 'I start on Monday');
     await context.close();

@@ -31,22 +31,35 @@ const skip = browserSkipReason();
 
   beforeAll(async () => {
     // The term starts 1 January (Europe/Berlin), 10 standard and 3 premium seats.
-    ctx = setup('2026-01-01T09:00:00Z');
-    const { organisation, primaryOwner } = createExample(ctx, { seats: { standard: 10, premium: 3 } });
+    ctx = await setup('2026-01-01T09:00:00Z');
+    const { organisation, primaryOwner } = await createExample(ctx, { seats: { standard: 10, premium: 3 } });
     orgId = organisation.id;
-    ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
     ids.owner = primaryOwner.id;
-    const admit = (email: string, displayName: string, role: 'admin' | 'user') =>
-      ctx.c.members.admit(orgId, { email, displayName, role }, 'manual', { tier: 'standard' }, OPERATOR).id;
+    const admit = async (email: string, displayName: string, role: 'admin' | 'user') =>
+      (
+        await ctx.c.members.admit(
+          orgId,
+          { email, displayName, role },
+          'manual',
+          { tier: 'standard' },
+          OPERATOR,
+        )
+      ).id;
     ctx.clock.set('2026-01-10T09:00:00Z');
-    ids.admin = admit('admin@acme.example', 'Ada Admin', 'admin');
-    ids.idle1 = admit('ivy@acme.example', 'Ivy Idle', 'user');
-    ids.idle2 = admit('ian@acme.example', 'Ian Idle', 'user');
+    ids.admin = await admit('admin@acme.example', 'Ada Admin', 'admin');
+    ids.idle1 = await admit('ivy@acme.example', 'Ivy Idle', 'user');
+    ids.idle2 = await admit('ian@acme.example', 'Ian Idle', 'user');
     ctx.clock.set('2026-02-01T09:00:00Z');
-    ids.busy = admit('bea@acme.example', 'Bea Busy', 'user');
-    ids.mover1 = admit('max@acme.example', 'Max Mover', 'user');
-    ids.mover2 = admit('mia@acme.example', 'Mia Mover', 'user');
-    ctx.c.members.invite(orgId, { email: 'nina@acme.example', role: 'user' }, { tier: 'standard' }, OPERATOR);
+    ids.busy = await admit('bea@acme.example', 'Bea Busy', 'user');
+    ids.mover1 = await admit('max@acme.example', 'Max Mover', 'user');
+    ids.mover2 = await admit('mia@acme.example', 'Mia Mover', 'user');
+    await ctx.c.members.invite(
+      orgId,
+      { email: 'nina@acme.example', role: 'user' },
+      { tier: 'standard' },
+      OPERATOR,
+    );
     // Sign-ins as the log records them: the idle two long ago, everyone else lately.
     const signIn = (memberId: number, at: string) =>
       ctx.c.store.write((q) =>
@@ -60,10 +73,10 @@ const skip = browserSkipReason();
           after: { outcome: 'signed_in' },
         }),
       );
-    signIn(ids.idle1, '2026-01-12T08:00:00.000Z');
-    signIn(ids.idle2, '2026-01-15T08:00:00.000Z');
+    await signIn(ids.idle1, '2026-01-12T08:00:00.000Z');
+    await signIn(ids.idle2, '2026-01-15T08:00:00.000Z');
     for (const id of [ids.owner, ids.admin, ids.busy, ids.mover1, ids.mover2])
-      signIn(id, '2026-02-27T08:00:00.000Z');
+      await signIn(id, '2026-02-27T08:00:00.000Z');
     ctx.clock.set('2026-03-01T09:00:00Z');
     server = await listen(ctx);
     browser = await launchChromium();
@@ -71,14 +84,14 @@ const skip = browserSkipReason();
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   }, 120_000);
 
   /** A browser of its own, signed in as the member, on the server's clock. */
   async function personAt(memberId: number): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     context.setDefaultTimeout(20_000); // a shared, busy machine
-    const { secret } = ctx.c.sessions.start(orgId, memberId);
+    const { secret } = await ctx.c.sessions.start(orgId, memberId);
     await context.addCookies([
       { name: SESSION_COOKIE, value: secret, url: server.url, httpOnly: true, sameSite: 'Lax' },
     ]);
@@ -149,7 +162,7 @@ const skip = browserSkipReason();
     await context.close();
   }, 120_000);
 
-  const seatOf = (id: number) => ctx.c.store.read((q) => q.members.byId(orgId, id))!;
+  const seatOf = async (id: number) => (await ctx.c.store.read((q) => q.members.byId(orgId, id)))!;
 
   test('When an owner opens Members and Billing, then each tier shows "N of M seats used" with its bar, and the pending invitations and waiting people', async () => {
     const { context, page } = await personAt(ids.owner);
@@ -252,10 +265,10 @@ const skip = browserSkipReason();
     await dialog.getByRole('button', { name: 'Unassign 2 seats' }).click();
     await page.getByText('2 members changed.').waitFor();
     await screenshot(page, 'seats-bulk-unassigned');
-    assert.equal(seatOf(ids.idle1).seatState, 'unassigned');
-    assert.equal(seatOf(ids.idle2).seatState, 'unassigned');
-    assert.equal(seatOf(ids.busy).seatState, 'seated');
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.equal((await seatOf(ids.idle1)).seatState, 'unassigned');
+    assert.equal((await seatOf(ids.idle2)).seatState, 'unassigned');
+    assert.equal((await seatOf(ids.busy)).seatState, 'seated');
+    assert.ok(await heldMatchesMembers(ctx, orgId));
     await context.close();
   }, 120_000);
 
@@ -278,11 +291,11 @@ const skip = browserSkipReason();
     await screenshot(page, 'seats-bulk-tier-confirm');
     await dialog.getByRole('button', { name: 'Move to Premium' }).click();
     await page.getByText('2 members changed.').waitFor();
-    assert.equal(seatOf(ids.mover1).tierId, 'premium');
-    assert.equal(seatOf(ids.mover2).tierId, 'premium');
-    const moves = ctx.c.store
-      .read((q) => q.audit.list(orgId, 0, 10_000))
-      .filter((e) => e.action === 'seat.tier_changed' && e.actorType === 'member');
+    assert.equal((await seatOf(ids.mover1)).tierId, 'premium');
+    assert.equal((await seatOf(ids.mover2)).tierId, 'premium');
+    const moves = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000))).filter(
+      (e) => e.action === 'seat.tier_changed' && e.actorType === 'member',
+    );
     assert.deepEqual(moves.map((e) => Number(e.subjectId)).sort(), [ids.mover1, ids.mover2].sort());
     // The list sorted by last activity, most recent first: the header says so.
     await page.goto(`${server.url}/console/members?sort=-lastActive`);

@@ -28,13 +28,15 @@ const skip = browserSkipReason();
   let orgId: number;
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
-    orgId = createExample(ctx, {
-      termStart: new Date().toISOString().slice(0, 10),
-      // One free seat: the primary owner's invitation holds the other standard seat.
-      seats: { standard: 2, premium: 0 },
-    }).organisation.id;
-    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    ctx = await setup(new Date().toISOString());
+    orgId = (
+      await createExample(ctx, {
+        termStart: new Date().toISOString().slice(0, 10),
+        // One free seat: the primary owner's invitation holds the other standard seat.
+        seats: { standard: 2, premium: 0 },
+      })
+    ).organisation.id;
+    await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx, { publicHost: 'localhost' });
     ({ provider } = await startOidcConnection({
       sso: ctx.c.sso,
@@ -51,7 +53,7 @@ const skip = browserSkipReason();
     await browser?.close();
     await provider?.close();
     await server?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   }, 30_000);
 
   /**
@@ -112,11 +114,11 @@ const skip = browserSkipReason();
     assert.equal(session.sameSite, 'Lax');
     assert.equal(session.httpOnly, true);
 
-    const members = ctx.c.store.read((q) => q.members.withEmail(orgId, 'ada@acme.example'));
+    const members = await ctx.c.store.read((q) => q.members.withEmail(orgId, 'ada@acme.example'));
     assert.equal(members.length, 1);
     assert.equal(members[0]!.seatState, 'seated');
     assert.equal(members[0]!.tierId, 'standard');
-    const standard = ctx.c.seats.usage(orgId).find((t) => t.tierId === 'standard')!;
+    const standard = (await ctx.c.seats.usage(orgId)).find((t) => t.tierId === 'standard')!;
     assert.deepEqual(
       {
         held: standard.held,
@@ -126,7 +128,7 @@ const skip = browserSkipReason();
       },
       { held: 2, seated: 1, invited: 1, available: 0 },
     );
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
     await page.context().close();
   }, 30_000);
 
@@ -146,9 +148,9 @@ const skip = browserSkipReason();
       undefined,
       'no session for a refused sign-in',
     );
-    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'bob@acme.example')).length, 0);
-    assert.equal(ctx.c.seats.usage(orgId).find((t) => t.tierId === 'standard')!.available, 0);
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.equal((await ctx.c.store.read((q) => q.members.withEmail(orgId, 'bob@acme.example'))).length, 0);
+    assert.equal((await ctx.c.seats.usage(orgId)).find((t) => t.tierId === 'standard')!.available, 0);
+    assert.ok(await heldMatchesMembers(ctx, orgId));
     await page.context().close();
   }, 30_000);
 });

@@ -150,15 +150,17 @@ describe('Microsoft Entra "SCIM Tests" Postman collection', () => {
     const creates = ordered.filter(
       ({ item }) => item.request?.method === 'POST' && /\/Users$/.test(item.request.url.raw),
     ).length;
-    assert.ok(creates > 0 && freeSeats(p) >= creates, `${freeSeats(p)} free seats for ${creates} creates`);
-    // Without group mappings a user is seated on create, whatever its groups.
-    assert.equal(
-      p.ctx.c.store.read((q) => q.groupMappings.enabled(p.organisationId)),
-      false,
+    assert.ok(
+      creates > 0 && (await freeSeats(p)) >= creates,
+      `${await freeSeats(p)} free seats for ${creates} creates`,
     );
+    // Without group mappings a user is seated on create, whatever its groups.
+    assert.equal(await p.ctx.c.store.read((q) => q.groupMappings.enabled(p.organisationId)), false);
     // Its addresses are on bob.com, gmail.com, example.com…, none of the organisation's domains:
     // SCIM creates are not bound to them (only invitations are).
-    const domains = p.ctx.c.store.read((q) => q.organisations.domains(p.organisationId)).map((d) => d.domain);
+    const domains = (await p.ctx.c.store.read((q) => q.organisations.domains(p.organisationId))).map(
+      (d) => d.domain,
+    );
     const addresses = ordered.flatMap(({ item }) => [
       ...(item.request?.body?.raw ?? '').matchAll(/"value"\s*:\s*"[^"@\s]+@([^"\s]+)"/g),
     ]);

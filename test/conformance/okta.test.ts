@@ -22,10 +22,10 @@ describe('Okta SCIM 2.0 SPEC test', () => {
   beforeAll(async () => {
     p = await startProviderServer();
     // Preconditions. The test reads the first listed user and expects emails[0].value on it.
-    seedUser(p, 'seed@acme.example');
+    await seedUser(p, 'seed@acme.example');
     // It creates one user (a random Runscope…@atko.com: SCIM creates are not bound to the
     // organisation's email domains) and each active user holds a seat.
-    assert.ok(freeSeats(p) >= 1, 'the contract has a seat for the user the test creates');
+    assert.ok((await freeSeats(p)) >= 1, 'the contract has a seat for the user the test creates');
   });
   afterAll(() => p.close());
 

@@ -28,7 +28,7 @@ export interface ApiWorld extends TestContext {
   /** A caller presenting `Authorization: Bearer <token>`. */
   withToken(token: string): Omit<Caller, 'memberId' | 'email'>;
   /** A new signed-in session for a member. */
-  signedIn(memberId: number): Caller;
+  signedIn(memberId: number): Promise<Caller>;
   /** Every answer is checked against the OpenAPI document (openapi-responses.ts); cleanup fails on a mismatch. */
   readonly responses: ResponseValidator;
 }
@@ -55,23 +55,28 @@ function caller(app: ApiWorld['app'], headers: Readonly<Record<string, string>>)
  * `options.mail` sends mail through an SMTP server (test/helpers/smtp.ts); `options.publicBaseUrl`
  * is where the app's links point.
  */
-export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeof setup>[1] = {}): ApiWorld {
-  const ctx = setup(now, options);
-  const { organisation, primaryOwner } = createExample(ctx);
+export async function apiWorld(
+  now = '2026-03-01T09:00:00Z',
+  options: Parameters<typeof setup>[1] = {},
+): Promise<ApiWorld> {
+  const ctx = await setup(now, options);
+  const { organisation, primaryOwner } = await createExample(ctx);
   const organisationId = organisation.id;
-  ctx.c.seats.acceptInvitation(organisationId, primaryOwner.id, OPERATOR);
+  await ctx.c.seats.acceptInvitation(organisationId, primaryOwner.id, OPERATOR);
   const ids: Record<Role, number> = { primary_owner: primaryOwner.id, owner: 0, admin: 0, user: 0 };
   for (const role of ['owner', 'admin', 'user'] as const) {
-    ids[role] = ctx.c.members.admit(
-      organisationId,
-      {
-        email: `${role === 'owner' ? 'co-owner' : role}@acme.example`,
-        displayName: `${role[0]!.toUpperCase()}${role.slice(1)} Person`,
-        role,
-      },
-      'manual',
-      HIGHEST,
-      OPERATOR,
+    ids[role] = (
+      await ctx.c.members.admit(
+        organisationId,
+        {
+          email: `${role === 'owner' ? 'co-owner' : role}@acme.example`,
+          displayName: `${role[0]!.toUpperCase()}${role.slice(1)} Person`,
+          role,
+        },
+        'manual',
+        HIGHEST,
+        OPERATOR,
+      )
     ).id;
   }
   const publicBaseUrl = options.publicBaseUrl ?? 'http://127.0.0.1';
@@ -80,11 +85,11 @@ export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeo
     allRoutes({ ...ctx.c, ...ctx.c.linking(publicBaseUrl), publicBaseUrl }),
   );
   const emails = new Map(
-    ctx.c.store.read((q) => q.members.list(organisationId)).map((m) => [m.id, m.email] as const),
+    (await ctx.c.store.read((q) => q.members.list(organisationId))).map((m) => [m.id, m.email] as const),
   );
 
-  function signedIn(memberId: number): Caller {
-    const { secret } = ctx.c.sessions.start(organisationId, memberId);
+  async function signedIn(memberId: number): Promise<Caller> {
+    const { secret } = await ctx.c.sessions.start(organisationId, memberId);
     return {
       memberId,
       email: emails.get(memberId) ?? '',
@@ -94,18 +99,18 @@ export function apiWorld(now = '2026-03-01T09:00:00Z', options: Parameters<typeo
 
   return {
     ...ctx,
-    cleanup() {
-      ctx.cleanup();
+    async cleanup() {
+      await ctx.cleanup();
       validator.assertNone();
     },
     responses: validator,
     organisationId,
     app,
     as: {
-      primary_owner: signedIn(ids.primary_owner),
-      owner: signedIn(ids.owner),
-      admin: signedIn(ids.admin),
-      user: signedIn(ids.user),
+      primary_owner: await signedIn(ids.primary_owner),
+      owner: await signedIn(ids.owner),
+      admin: await signedIn(ids.admin),
+      user: await signedIn(ids.user),
     },
     withToken: (token) => caller(app, { authorization: `Bearer ${token}` }),
     signedIn,
@@ -139,7 +144,7 @@ export function pointers(res: { body: unknown }): string[] {
 }
 
 /** The operator buys `add` more seats per tier for the world's organisation (quote, then confirm). */
-export function buy(w: ApiWorld, add: Record<string, number>): void {
-  const quote = w.c.billing.quote(w.organisationId, { add }, OPERATOR);
-  w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
+export async function buy(w: ApiWorld, add: Record<string, number>): Promise<void> {
+  const quote = await w.c.billing.quote(w.organisationId, { add }, OPERATOR);
+  await w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
 }

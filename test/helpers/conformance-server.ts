@@ -27,9 +27,12 @@ export async function startProviderServer(): Promise<ProviderServer> {
   // The clock is the real time: the suites compare meta.created with real dates, and the contract
   // must be open today. The UTC date is never later than the Berlin date, so the term has begun.
   const now = new Date();
-  const ctx = setup(now.toISOString());
-  const { organisation } = createExample(ctx, { seats: SEATS, termStart: now.toISOString().slice(0, 10) });
-  const token = scimToken(ctx, organisation.id);
+  const ctx = await setup(now.toISOString());
+  const { organisation } = await createExample(ctx, {
+    seats: SEATS,
+    termStart: now.toISOString().slice(0, 10),
+  });
+  const token = await scimToken(ctx, organisation.id);
   const server = await listen(ctx);
   return {
     ctx,
@@ -39,14 +42,14 @@ export async function startProviderServer(): Promise<ProviderServer> {
     token,
     async close() {
       await server.close();
-      ctx.cleanup();
+      await ctx.cleanup();
     },
   };
 }
 
 /** A directory user with a work email, created as the identity provider would have. */
-export function seedUser(p: ProviderServer, email: string): void {
-  p.ctx.c.directory.createUser(
+export async function seedUser(p: ProviderServer, email: string): Promise<void> {
+  await p.ctx.c.directory.createUser(
     p.organisationId,
     {
       userName: email,
@@ -65,9 +68,9 @@ export function seedUser(p: ProviderServer, email: string): void {
 }
 
 /** Seats the contract still has free, all tiers together. */
-export function freeSeats(p: ProviderServer): number {
-  return p.ctx.c.store.read((q) =>
-    q.seatPools.list(p.organisationId).reduce((sum, t) => sum + t.allocation - t.held, 0),
+export async function freeSeats(p: ProviderServer): Promise<number> {
+  return await p.ctx.c.store.read(async (q) =>
+    (await q.seatPools.list(p.organisationId)).reduce((sum, t) => sum + t.allocation - t.held, 0),
   );
 }
 

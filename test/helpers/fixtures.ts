@@ -19,7 +19,7 @@ export interface TestContext {
   readonly clock: FixedClock;
   readonly c: Container;
   /** Closes the database and deletes the directory. */
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 /**
@@ -37,17 +37,17 @@ export function tempDir(prefix = 'seatkeeper-test-'): string {
  * Real services over a new database file, with the clock set to `now`. Mail goes to `dir/mail` as
  * files unless `config.mail.smtpUrl` names a server (test/helpers/smtp.ts starts one).
  */
-export function setup(
+export async function setup(
   now = '2026-01-01T09:00:00Z',
   config: Pick<
     ContainerOptions['config'],
     'publicBaseUrl' | 'mail' | 'webhooks' | 'outbound' | 'invoiceSeller'
   > = {},
-): TestContext {
+): Promise<TestContext> {
   const dir = tempDir();
   const databasePath = join(dir, 'seatkeeper.db');
   const clock = new FixedClock(now);
-  const c = buildContainer({
+  const c = await buildContainer({
     config: {
       databasePath,
       dbBusyTimeoutMs: 5000,
@@ -63,8 +63,8 @@ export function setup(
     databasePath,
     clock,
     c,
-    cleanup() {
-      c.close();
+    async cleanup() {
+      await c.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -95,15 +95,18 @@ export function exampleOrganisation(
   };
 }
 
-export function createExample(ctx: TestContext, overrides: Parameters<typeof exampleOrganisation>[0] = {}) {
-  return ctx.c.organisations.create(exampleOrganisation(overrides), OPERATOR);
+export async function createExample(
+  ctx: TestContext,
+  overrides: Parameters<typeof exampleOrganisation>[0] = {},
+) {
+  return await ctx.c.organisations.create(exampleOrganisation(overrides), OPERATOR);
 }
 
 /** Pool counters and member rows must agree, tier by tier. */
-export function heldMatchesMembers(ctx: TestContext, organisationId: number): boolean {
-  return ctx.c.store.read((q) => {
-    const counted = q.members.heldByTier(organisationId);
-    return q.seatPools.list(organisationId).every((t) => t.held === (counted.get(t.tierId) ?? 0));
+export async function heldMatchesMembers(ctx: TestContext, organisationId: number): Promise<boolean> {
+  return await ctx.c.store.read(async (q) => {
+    const counted = await q.members.heldByTier(organisationId);
+    return (await q.seatPools.list(organisationId)).every((t) => t.held === (counted.get(t.tierId) ?? 0));
   });
 }
 
@@ -149,6 +152,6 @@ export async function listen(
 }
 
 /** A SCIM token for the organisation, as an owner would create it. */
-export function scimToken(ctx: TestContext, organisationId: number): string {
-  return ctx.c.scimTokens.create(organisationId, 'test', OPERATOR).token;
+export async function scimToken(ctx: TestContext, organisationId: number): Promise<string> {
+  return (await ctx.c.scimTokens.create(organisationId, 'test', OPERATOR)).token;
 }

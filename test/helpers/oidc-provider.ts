@@ -281,7 +281,7 @@ export async function startOidcConnection(options: StartOidcConnectionOptions) {
       },
     ],
   });
-  const connection = sso.createConnection(
+  const connection = await sso.createConnection(
     organisationId,
     { protocol: 'oidc', name, issuer: provider.issuer, clientId: 'seatkeeper', clientSecret },
     OPERATOR,

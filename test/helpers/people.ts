@@ -32,8 +32,8 @@ export function databaseDigest(w: ApiWorld): string {
 }
 
 /** Every mail in the outbox, oldest first. */
-export function outbox(w: ApiWorld): OutboxRow[] {
-  return w.c.store.read((q) => q.outbox.list(0, 10_000));
+export async function outbox(w: ApiWorld): Promise<OutboxRow[]> {
+  return await w.c.store.read((q) => q.outbox.list(0, 10_000));
 }
 
 /** The secret a mailed link carries in its fragment (`…#token=…`). */
@@ -44,8 +44,8 @@ export function tokenIn(text: string): string {
 }
 
 /** The newest mail to `to`, of `kind`. */
-export function lastMailTo(w: ApiWorld, to: string, kind?: string): OutboxRow {
-  const mail = outbox(w)
+export async function lastMailTo(w: ApiWorld, to: string, kind?: string): Promise<OutboxRow> {
+  const mail = (await outbox(w))
     .filter((m) => m.recipient === to && (kind === undefined || m.kind === kind))
     .at(-1);
   if (!mail) throw new Error(`no mail to ${to}`);
@@ -55,9 +55,13 @@ export function lastMailTo(w: ApiWorld, to: string, kind?: string): OutboxRow {
 let counter = 0;
 
 /** A new seated member (added by the operator), to act on without disturbing the world's callers. */
-export function seatedMember(w: ApiWorld, role: Exclude<Role, 'primary_owner'> = 'user', name?: string) {
+export async function seatedMember(
+  w: ApiWorld,
+  role: Exclude<Role, 'primary_owner'> = 'user',
+  name?: string,
+) {
   counter += 1;
-  return w.c.members.admit(
+  return await w.c.members.admit(
     w.organisationId,
     { email: `${name ?? `${role}${counter}`}@acme.example`, displayName: name ?? null, role },
     'manual',
@@ -78,15 +82,16 @@ export async function tokensOfEachRole(w: ApiWorld): Promise<Record<'owner' | 'a
 }
 
 /** The audit rows of the organisation, oldest first. */
-export function auditOf(w: ApiWorld) {
-  return w.c.store.read((q) => q.audit.list(w.organisationId, 0, 100_000));
+export async function auditOf(w: ApiWorld) {
+  return await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 100_000));
 }
 
 /** Seats held and allocated per tier. */
-export function pool(w: ApiWorld): Record<string, { allocation: number; held: number }> {
+export async function pool(w: ApiWorld): Promise<Record<string, { allocation: number; held: number }>> {
   return Object.fromEntries(
-    w.c.store
-      .read((q) => q.seatPools.list(w.organisationId))
-      .map((t) => [t.tierId, { allocation: t.allocation, held: t.held }]),
+    (await w.c.store.read((q) => q.seatPools.list(w.organisationId))).map((t) => [
+      t.tierId,
+      { allocation: t.allocation, held: t.held },
+    ]),
   );
 }

@@ -3,13 +3,13 @@
 import { OPERATOR } from '../../domain/model.js';
 import { createExample, listen, scimToken, setup } from './fixtures.js';
 
-const ctx = setup(new Date().toISOString());
-const { organisation } = createExample(ctx, {
+const ctx = await setup(new Date().toISOString());
+const { organisation } = await createExample(ctx, {
   seats: { standard: 500, premium: 50 },
   termStart: new Date().toISOString().slice(0, 10),
 });
-const token = scimToken(ctx, organisation.id);
-ctx.c.directory.createUser(
+const token = await scimToken(ctx, organisation.id);
+await ctx.c.directory.createUser(
   organisation.id,
   {
     userName: 'seed@acme.example',

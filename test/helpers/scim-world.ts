@@ -78,9 +78,12 @@ export interface TierCount {
 }
 
 /** held/seated per tier, from the seat pool service. */
-export function seatCounts(ctx: TestContext, organisationId: number): Record<string, TierCount> {
+export async function seatCounts(
+  ctx: TestContext,
+  organisationId: number,
+): Promise<Record<string, TierCount>> {
   return Object.fromEntries(
-    ctx.c.seats.usage(organisationId).map((t) => [t.tierId, { held: t.held, seated: t.seated }]),
+    (await ctx.c.seats.usage(organisationId)).map((t) => [t.tierId, { held: t.held, seated: t.seated }]),
   );
 }
 
@@ -88,13 +91,13 @@ export function seatCounts(ctx: TestContext, organisationId: number): Record<str
  * The pool, read through the services, is exactly `expected` (tiers not named: nothing held), and
  * its counters agree with the member rows.
  */
-export function expectSeats(
+export async function expectSeats(
   ctx: TestContext,
   organisationId: number,
   expected: Partial<Record<'standard' | 'premium', TierCount>>,
   step = '',
-): void {
-  const actual = seatCounts(ctx, organisationId);
+): Promise<void> {
+  const actual = await seatCounts(ctx, organisationId);
   const want = Object.fromEntries(
     Object.keys(actual).map((tier) => [
       tier,
@@ -102,7 +105,7 @@ export function expectSeats(
     ]),
   );
   assert.deepEqual(actual, want, `seat counts ${step}`);
-  assert.ok(heldMatchesMembers(ctx, organisationId), `pool counters match member rows ${step}`);
+  assert.ok(await heldMatchesMembers(ctx, organisationId), `pool counters match member rows ${step}`);
 }
 
 /** The `value` of each entry of a reference list (a group's members, a user's groups), sorted. */
@@ -133,14 +136,14 @@ export async function world(
   seats?: { standard: number; premium: number },
   server: Parameters<typeof listen>[1] = {},
 ): Promise<World> {
-  const ctx = setup('2026-03-01T10:00:00Z');
-  const { organisation } = createExample(ctx, seats ? { seats } : {});
+  const ctx = await setup('2026-03-01T10:00:00Z');
+  const { organisation } = await createExample(ctx, seats ? { seats } : {});
   const running = await listen(ctx, server);
-  const token = scimToken(ctx, organisation.id);
+  const token = await scimToken(ctx, organisation.id);
   return { ctx, server: running, orgId: organisation.id, token, scim: scimClient(running, token) };
 }
 
 export async function close(w: World): Promise<void> {
   await w.server.close();
-  w.ctx.cleanup();
+  await w.ctx.cleanup();
 }

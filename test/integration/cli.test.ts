@@ -8,12 +8,15 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RenewalOutcome } from '../../billing/renewal.js';
-import type { OrganisationView } from '../../cli/commands.js';
+import type { OrganisationView as DescribedOrganisation } from '../../cli/commands.js';
 import type { connectionView, invoiceSummary, invoiceView, quoteView } from '../../cli/views.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startServer } from '../helpers/server-main-process.js';
 import { startSamlIdp } from '../helpers/saml-idp.js';
 import { DateTime } from 'luxon';
+
+/** What `org show --json` prints: the organisation as the CLI describes it. */
+type OrganisationView = Awaited<DescribedOrganisation>;
 
 const SP_PLACEHOLDER =
   '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="sp"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="http://127.0.0.1/acs" index="0"/></SPSSODescriptor></EntityDescriptor>';

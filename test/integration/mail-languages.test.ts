@@ -26,11 +26,11 @@ describe('Mail in the reader’s language over SMTP', () => {
 
   beforeEach(async () => {
     smtp = await startSmtp();
-    w = apiWorld(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@seats.example.com>' } });
+    w = await apiWorld(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@seats.example.com>' } });
   });
   afterEach(async () => {
     await w.c.mail.stop();
-    w.cleanup();
+    await w.cleanup();
     await smtp.close();
   });
 
@@ -44,7 +44,7 @@ describe('Mail in the reader’s language over SMTP', () => {
   test('When a member who chose a language asks for a sign-in link, then the mail arrives in it, for each of the five', async () => {
     for (const lang of ['en', 'de', 'it', 'es', 'pt'] as const) {
       w.clock.advance({ hours: 1 }); // past any limit on links asked for in a row
-      w.c.store.write((q) => q.languages.setMember(w.organisationId, w.as.user.memberId, lang));
+      await w.c.store.write((q) => q.languages.setMember(w.organisationId, w.as.user.memberId, lang));
       const asked = await request(w.app)
         .post(`${API_PATH}/sign-in-links`)
         .set('accept-language', 'de') // the browser that asked is not the one that reads the mail
@@ -81,9 +81,9 @@ describe('Mail in the reader’s language over SMTP', () => {
   });
 
   test('When a member asks for a seat and is declined, then the owners hear of it and the member of the answer each in their own language', async () => {
-    w.c.store.write((q) => {
-      q.languages.setMember(w.organisationId, w.as.user.memberId, 'pt');
-      q.languages.setMember(w.organisationId, w.as.primary_owner.memberId, 'it');
+    await w.c.store.write(async (q) => {
+      await q.languages.setMember(w.organisationId, w.as.user.memberId, 'pt');
+      await q.languages.setMember(w.organisationId, w.as.primary_owner.memberId, 'it');
     });
     const asked = await w.as.user.post('/seat-requests', { tier: 'premium', note: 'Preciso do Claude Code' });
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
@@ -101,9 +101,9 @@ describe('Mail in the reader’s language over SMTP', () => {
   });
 
   test('When usage reaches a threshold, then each owner is told in their own language', async () => {
-    w.c.store.write((q) => {
-      q.languages.setMember(w.organisationId, w.as.primary_owner.memberId, 'de');
-      q.languages.setMember(w.organisationId, w.as.owner.memberId, 'es');
+    await w.c.store.write(async (q) => {
+      await q.languages.setMember(w.organisationId, w.as.primary_owner.memberId, 'de');
+      await q.languages.setMember(w.organisationId, w.as.owner.memberId, 'es');
     });
     // The next standard seat taken crosses this percentage of the tier's 100 seats.
     const usage = await w.as.owner.get('/usage');

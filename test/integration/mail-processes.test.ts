@@ -93,7 +93,7 @@ describe('Mail across processes', () => {
     smtp = await startSmtp();
     clock = new FixedClock(WORKER_NOW);
     // The "restarted" server: opened first, so the schema exists before any child starts.
-    c = buildContainer({
+    c = await buildContainer({
       config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900, mail: { smtpUrl: smtp.url } },
       clock,
       logger: createLogger('silent'),
@@ -101,7 +101,7 @@ describe('Mail across processes', () => {
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map(kill));
-    c.close();
+    await c.close();
     await smtp.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -122,11 +122,16 @@ describe('Mail across processes', () => {
     clock.advance({ hours: 2 });
     assert.deepEqual(await c.mail.runOnce(), { delivered: 0, failed: 0, retried: 0 });
     assert.equal(smtp.messages.length, 3, 'once each');
-    assert.ok(ids.every((id) => c.store.read((q) => q.outbox.byId(id))!.state === 'delivered'));
+    const rows = await c.store.read(async (q) => {
+      const found = [];
+      for (const id of ids) found.push(await q.outbox.byId(id));
+      return found;
+    });
+    assert.ok(rows.every((row) => row!.state === 'delivered'));
   });
 
   test('When a process is killed after the SMTP server took a message but before marking it delivered, then the mail is sent again after the lease, with the same Message-ID', async () => {
-    const id = c.store.write((q) =>
+    const id = await c.store.write((q) =>
       enqueueMail(
         q,
         { organisationId: null, kind: 'sign_in_link', to: 'ada@acme.example', subject: 'Hello', text: 'Hi' },
@@ -141,7 +146,7 @@ describe('Mail across processes', () => {
     await child.exited;
     smtp.beforeReply(null);
     assert.equal(smtp.messages.length, 1);
-    const leased = c.store.read((q) => q.outbox.byId(id))!;
+    const leased = (await c.store.read((q) => q.outbox.byId(id)))!;
     assert.deepEqual([leased.state, leased.attempts, leased.leaseUntil !== null], ['pending', 1, true]);
 
     assert.deepEqual(
@@ -154,14 +159,14 @@ describe('Mail across processes', () => {
     assert.deepEqual(await c.mail.runOnce(), { delivered: 1, failed: 0, retried: 0 });
     assert.equal(smtp.messages.length, 2, 'at least once: the repeat is documented');
     assert.equal(smtp.messages[0]!.messageId, smtp.messages[1]!.messageId, 'and recognisable');
-    assert.equal(c.store.read((q) => q.outbox.byId(id))!.attempts, 2);
+    assert.equal((await c.store.read((q) => q.outbox.byId(id)))!.attempts, 2);
   });
 
   test('When two processes deliver from one outbox at once, then no mail is sent twice', async () => {
     const total = 40;
-    c.store.write((q) => {
+    await c.store.write(async (q) => {
       for (let i = 0; i < total; i++) {
-        enqueueMail(
+        await enqueueMail(
           q,
           {
             organisationId: null,
@@ -185,9 +190,10 @@ describe('Mail across processes', () => {
     );
     assert.equal(smtp.messages.length, total);
     assert.equal(new Set(smtp.messages.map((m) => m.messageId)).size, total, 'no Message-ID twice');
-    assert.deepEqual(
-      c.store.read((q) => q.outbox.counts()),
-      { pending: 0, delivered: total, failed: 0 },
-    );
+    assert.deepEqual(await c.store.read((q) => q.outbox.counts()), {
+      pending: 0,
+      delivered: total,
+      failed: 0,
+    });
   });
 });

@@ -38,19 +38,19 @@ describe('Mail over SMTP', () => {
 
   beforeEach(async () => {
     smtp = await startSmtp();
-    ctx = setup(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@seats.example.com>' } });
+    ctx = await setup(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@seats.example.com>' } });
   });
   afterEach(async () => {
     await ctx.c.mail.stop();
-    ctx.cleanup();
+    await ctx.cleanup();
     await smtp.close();
   });
 
-  const enqueue = (m: OutgoingMail): number => ctx.c.store.write((q) => enqueueMail(q, m, NOW));
-  const row = (id: number) => ctx.c.store.read((q) => q.outbox.byId(id))!;
+  const enqueue = (m: OutgoingMail): Promise<number> => ctx.c.store.write((q) => enqueueMail(q, m, NOW));
+  const row = async (id: number) => (await ctx.c.store.read((q) => q.outbox.byId(id)))!;
 
   test('When a mail is enqueued in a committed transaction, then it arrives once with its subject, recipient, body and Message-ID', async () => {
-    const id = enqueue(mail('ada@acme.example'));
+    const id = await enqueue(mail('ada@acme.example'));
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 1, failed: 0, retried: 0 });
     assert.equal(smtp.messages.length, 1);
     const [received] = smtp.messages;
@@ -63,35 +63,36 @@ describe('Mail over SMTP', () => {
     assert.match(received!.html, /Olga &lt;Owner&gt; invited you to join Acme GmbH &amp; Söhne\./);
     assert.match(received!.html, /href="https:\/\/seats\.example\.com\/invitations\/accept\?token=abc123"/);
     assert.equal(received!.headers['auto-submitted'], 'auto-generated');
-    assert.equal(received!.messageId, row(id).messageId);
-    assert.match(row(id).messageId, /^<[0-9a-f-]{36}@[a-z.]+>$/);
+    assert.equal(received!.messageId, (await row(id)).messageId);
+    assert.match((await row(id)).messageId, /^<[0-9a-f-]{36}@[a-z.]+>$/);
     assert.equal(new Date(received!.date).toISOString(), '2026-03-01T09:00:00.000Z', 'dated when enqueued');
-    assert.equal(row(id).state, 'delivered');
-    assert.equal(row(id).attempts, 1);
+    assert.equal((await row(id)).state, 'delivered');
+    assert.equal((await row(id)).attempts, 1);
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 0, failed: 0, retried: 0 }, 'nothing twice');
     assert.equal(smtp.messages.length, 1);
   });
 
   test('When the transaction that enqueued a mail rolls back, then nothing is written and nothing is sent', async () => {
-    assert.throws(() =>
-      ctx.c.store.write((q) => {
-        enqueueMail(q, mail('ada@acme.example'), NOW);
+    await assert.rejects(
+      ctx.c.store.write(async (q) => {
+        await enqueueMail(q, mail('ada@acme.example'), NOW);
         throw new Error('the change failed');
       }),
     );
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 0, failed: 0, retried: 0 });
-    assert.deepEqual(
-      ctx.c.store.read((q) => q.outbox.counts()),
-      { pending: 0, delivered: 0, failed: 0 },
-    );
+    assert.deepEqual(await ctx.c.store.read((q) => q.outbox.counts()), {
+      pending: 0,
+      delivered: 0,
+      failed: 0,
+    });
     assert.equal(smtp.messages.length, 0);
   });
 
   test('When the SMTP server refuses for a while, then the mail is retried with growing delays and delivered exactly once, its attempts recorded', async () => {
-    const id = enqueue(mail('ada@acme.example'));
+    const id = await enqueue(mail('ada@acme.example'));
     smtp.refuse(451, 'Greylisted, try again later');
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 0, failed: 0, retried: 1 });
-    const first = row(id);
+    const first = await row(id);
     assert.equal(first.attempts, 1);
     assert.match(first.lastError!, /451/);
     const firstDelay = Date.parse(first.nextAttemptAt) - Date.parse(NOW);
@@ -104,7 +105,7 @@ describe('Mail over SMTP', () => {
     );
     ctx.clock.set(first.nextAttemptAt);
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 0, failed: 0, retried: 1 });
-    const second = row(id);
+    const second = await row(id);
     const secondDelay = Date.parse(second.nextAttemptAt) - Date.parse(first.nextAttemptAt);
     assert.ok(secondDelay >= MAIL_RETRY.baseMs && secondDelay <= 2 * MAIL_RETRY.baseMs, `${secondDelay} ms`);
 
@@ -115,28 +116,31 @@ describe('Mail over SMTP', () => {
     await ctx.c.mail.runOnce();
     assert.equal(smtp.refusals, 2);
     assert.equal(smtp.messages.length, 1, 'delivered exactly once');
-    assert.deepEqual([row(id).state, row(id).attempts, row(id).lastError], ['delivered', 3, null]);
+    assert.deepEqual(
+      [(await row(id)).state, (await row(id)).attempts, (await row(id)).lastError],
+      ['delivered', 3, null],
+    );
   });
 
   test('When the SMTP server is down, then the mail waits in the outbox and is delivered once the server is back', async () => {
-    const id = enqueue(mail('ada@acme.example'));
+    const id = await enqueue(mail('ada@acme.example'));
     const { port } = smtp;
     await smtp.close();
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 0, failed: 0, retried: 1 });
-    assert.match(row(id).lastError!, /ECONNREFUSED|ECONNECTION|ESOCKET/);
+    assert.match((await row(id)).lastError!, /ECONNREFUSED|ECONNECTION|ESOCKET/);
     smtp = await startSmtp({ port });
     ctx.clock.advance({ minutes: 1 });
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 1, failed: 0, retried: 0 });
     assert.equal(smtp.messages.length, 1);
-    assert.equal(row(id).attempts, 2);
+    assert.equal((await row(id)).attempts, 2);
   });
 
   test('When the server refuses the recipient for good (5yz), then the mail is marked failed at once and kept with the reason', async () => {
-    const id = enqueue(mail('nobody@acme.example'));
+    const id = await enqueue(mail('nobody@acme.example'));
     smtp.refuse(550, 'No such user here');
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 0, failed: 1, retried: 0 });
-    assert.equal(row(id).state, 'failed');
-    assert.match(row(id).lastError!, /550.*No such user/);
+    assert.equal((await row(id)).state, 'failed');
+    assert.match((await row(id)).lastError!, /550.*No such user/);
     smtp.accept();
     ctx.clock.advance({ days: 1 });
     assert.deepEqual(
@@ -148,7 +152,7 @@ describe('Mail over SMTP', () => {
   });
 
   test('When every attempt fails, then after the last one the mail is marked failed and stays in the outbox', async () => {
-    const id = enqueue(mail('ada@acme.example'));
+    const id = await enqueue(mail('ada@acme.example'));
     smtp.refuse(421, 'Service not available');
     let failed = 0;
     for (let i = 0; i < MAIL_RETRY.maxAttempts; i++) {
@@ -156,14 +160,16 @@ describe('Mail over SMTP', () => {
       ctx.clock.advance({ hours: 1 }); // the longest backoff
     }
     assert.equal(failed, 1);
-    assert.deepEqual([row(id).state, row(id).attempts], ['failed', MAIL_RETRY.maxAttempts]);
-    assert.match(row(id).lastError!, /421/);
+    assert.deepEqual([(await row(id)).state, (await row(id)).attempts], ['failed', MAIL_RETRY.maxAttempts]);
+    assert.match((await row(id)).lastError!, /421/);
     assert.equal(smtp.refusals, MAIL_RETRY.maxAttempts);
   });
 
   test('When two workers on two connections to one database file run together, then every mail is delivered exactly once', async () => {
-    const ids = Array.from({ length: 30 }, (_, i) => enqueue(mail(`user-${i}@acme.example`)));
-    const other = buildContainer({
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => enqueue(mail(`user-${i}@acme.example`))),
+    );
+    const other = await buildContainer({
       config: {
         databasePath: ctx.databasePath,
         dbBusyTimeoutMs: 5000,
@@ -178,26 +184,26 @@ describe('Mail over SMTP', () => {
       assert.equal(a.delivered + b.delivered, 30);
       assert.ok(a.delivered > 0 && b.delivered > 0, `both worked: ${a.delivered} + ${b.delivered}`);
     } finally {
-      other.close();
+      await other.close();
     }
     assert.equal(smtp.messages.length, 30);
     assert.equal(new Set(smtp.messages.map((m) => m.messageId)).size, 30);
-    assert.ok(ids.every((id) => row(id).attempts === 1));
+    assert.ok((await Promise.all(ids.map((id) => row(id)))).every((r) => r.attempts === 1));
   });
 
   test('When the worker is started and nudged, then a new mail goes out without waiting for the poll, and stop waits for it', async () => {
     ctx.c.mail.start();
-    enqueue(mail('ada@acme.example'));
+    await enqueue(mail('ada@acme.example'));
     ctx.c.mail.nudge();
     await smtp.waitFor(1);
     await ctx.c.mail.stop();
-    assert.equal(ctx.c.store.read((q) => q.outbox.counts()).delivered, 1);
+    assert.equal((await ctx.c.store.read((q) => q.outbox.counts())).delivered, 1);
   });
 
-  test('When a mail cannot be enqueued as given, then the caller hears so and its transaction rolls back', () => {
-    assert.throws(() => enqueue(mail('not an address')), { code: 'validation_failed' });
-    assert.throws(() => enqueue(mail('a@b.example\r\nBcc: x@evil.example')), { code: 'validation_failed' });
-    assert.throws(() => enqueue(mail('a@b.example', { subject: 'one\r\nBcc: x@evil.example' })), {
+  test('When a mail cannot be enqueued as given, then the caller hears so and its transaction rolls back', async () => {
+    await assert.rejects(enqueue(mail('not an address')), { code: 'validation_failed' });
+    await assert.rejects(enqueue(mail('a@b.example\r\nBcc: x@evil.example')), { code: 'validation_failed' });
+    await assert.rejects(enqueue(mail('a@b.example', { subject: 'one\r\nBcc: x@evil.example' })), {
       code: 'validation_failed',
     });
   });
@@ -209,7 +215,7 @@ describe('SMTP credentials', () => {
     const lines: string[] = [];
     const logger = createLogger('debug', { write: (line: string) => void lines.push(line) });
     const wrongUrl = smtp.url.replace('s3cret-pa55', 'wr0ng-pa55');
-    const ctx = setup(NOW);
+    const ctx = await setup(NOW);
     const withPassword = (url: string) =>
       buildContainer({
         config: {
@@ -221,10 +227,10 @@ describe('SMTP credentials', () => {
         clock: ctx.clock,
         logger,
       });
-    const wrong = withPassword(wrongUrl);
-    const right = withPassword(smtp.url);
+    const wrong = await withPassword(wrongUrl);
+    const right = await withPassword(smtp.url);
     try {
-      const id = wrong.store.write((q) => enqueueMail(q, mail('ada@acme.example'), NOW));
+      const id = await wrong.store.write((q) => enqueueMail(q, mail('ada@acme.example'), NOW));
       assert.equal(
         (await wrong.mail.runOnce()).retried,
         1,
@@ -235,16 +241,16 @@ describe('SMTP credentials', () => {
       assert.equal(smtp.messages[0]!.user, 'mailer');
       right.mail.start();
       await right.mail.stop();
-      const everything = lines.join('') + JSON.stringify(right.store.read((q) => q.outbox.byId(id)));
+      const everything = lines.join('') + JSON.stringify(await right.store.read((q) => q.outbox.byId(id)));
       assert.ok(
         lines.some((l) => l.includes('127.0.0.1')),
         'the host is logged',
       );
       assert.doesNotMatch(everything, /s3cret-pa55|wr0ng-pa55/);
     } finally {
-      wrong.close();
-      right.close();
-      ctx.cleanup();
+      await wrong.close();
+      await right.close();
+      await ctx.cleanup();
       await smtp.close();
     }
   });
@@ -252,13 +258,13 @@ describe('SMTP credentials', () => {
 
 describe('Mail without SMTP', () => {
   let ctx: TestContext;
-  beforeEach(() => {
-    ctx = setup(NOW);
+  beforeEach(async () => {
+    ctx = await setup(NOW);
   });
   afterEach(() => ctx.cleanup());
 
   test('When no SMTP server is configured, then each mail is written as a readable .eml file named after its outbox id', async () => {
-    const id = ctx.c.store.write((q) => enqueueMail(q, mail('ada@acme.example'), NOW));
+    const id = await ctx.c.store.write((q) => enqueueMail(q, mail('ada@acme.example'), NOW));
     assert.deepEqual(await ctx.c.mail.runOnce(), { delivered: 1, failed: 0, retried: 0 });
     const dir = join(ctx.dir, 'mail');
     assert.deepEqual(readdirSync(dir), [`${String(id).padStart(8, '0')}.eml`]);
@@ -272,14 +278,14 @@ describe('Mail without SMTP', () => {
       parsed.text,
       /Accept the invitation:\nhttps:\/\/seats\.example\.com\/invitations\/accept\?token=abc123/,
     );
-    assert.equal(parsed.messageId, ctx.c.store.read((q) => q.outbox.byId(id))!.messageId);
+    assert.equal(parsed.messageId, (await ctx.c.store.read((q) => q.outbox.byId(id)))!.messageId);
   });
 
   test('When the same mail is written twice (a redelivery), then its file is replaced, not duplicated, and no temporary file is left', async () => {
-    const id = ctx.c.store.write((q) => enqueueMail(q, mail('ada@acme.example'), NOW));
+    const id = await ctx.c.store.write((q) => enqueueMail(q, mail('ada@acme.example'), NOW));
     const dir = join(ctx.dir, 'files');
     const transport = createFileTransport(dir, 'Seatkeeper <no-reply@localhost>');
-    const row = ctx.c.store.read((q) => q.outbox.byId(id))!;
+    const row = (await ctx.c.store.read((q) => q.outbox.byId(id)))!;
     await transport.send(row);
     await transport.send(row);
     transport.close();

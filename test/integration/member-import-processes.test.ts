@@ -15,10 +15,11 @@ describe('When two server processes apply member imports at once', () => {
 
   beforeAll(async () => {
     const today = new Date().toISOString().slice(0, 10);
-    ctx = setup(new Date().toISOString());
+    ctx = await setup(new Date().toISOString());
     // Five standard seats; the primary owner's invitation holds one: four are free.
-    orgId = createExample(ctx, { termStart: today, seats: { standard: 5, premium: 0 } }).organisation.id;
-    token = ctx.c.apiTokens.create(orgId, { name: 'import script', role: 'admin' }, OPERATOR).token;
+    orgId = (await createExample(ctx, { termStart: today, seats: { standard: 5, premium: 0 } })).organisation
+      .id;
+    token = (await ctx.c.apiTokens.create(orgId, { name: 'import script', role: 'admin' }, OPERATOR)).token;
     servers = await Promise.all([
       startServer({ DATABASE_PATH: ctx.databasePath }),
       startServer({ DATABASE_PATH: ctx.databasePath }),
@@ -29,7 +30,7 @@ describe('When two server processes apply member imports at once', () => {
       s.child.kill('SIGTERM');
       await s.exited;
     }
-    ctx.cleanup();
+    await ctx.cleanup();
   }, 120_000);
 
   const call = (server: ServerProcess, path: string, body?: unknown) =>
@@ -69,8 +70,10 @@ describe('When two server processes apply member imports at once', () => {
     assert.ok(
       results.flatMap((r) => r.rows).every((row) => row.outcome === 'invited' || row.outcome === 'no_seat'),
     );
-    const pool = ctx.c.store.read((q) => q.seatPools.list(orgId)).find((t) => t.tierId === 'standard')!;
+    const pool = (await ctx.c.store.read((q) => q.seatPools.list(orgId))).find(
+      (t) => t.tierId === 'standard',
+    )!;
     assert.deepEqual([pool.held, pool.allocation], [5, 5]);
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
   }, 120_000);
 });

@@ -107,19 +107,21 @@ async function stop(workers: readonly Worker[]): Promise<void> {
 }
 
 /** A database file with the example organisation under the given seats; the handle is closed again. */
-function createDatabase(seats: Record<string, number>): { dir: string; databasePath: string; orgId: number } {
+async function createDatabase(
+  seats: Record<string, number>,
+): Promise<{ dir: string; databasePath: string; orgId: number }> {
   const dir = tempDir('seatkeeper-processes-');
   const databasePath = join(dir, 'seatkeeper.db');
-  const c = buildContainer({
+  const c = await buildContainer({
     config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
     clock: new FixedClock(WORKER_NOW),
     logger: createLogger('silent'),
   });
   try {
-    const { organisation } = c.organisations.create(exampleOrganisation({ seats }), OPERATOR);
+    const { organisation } = await c.organisations.create(exampleOrganisation({ seats }), OPERATOR);
     return { dir, databasePath, orgId: organisation.id };
   } finally {
-    c.close();
+    await c.close();
   }
 }
 
@@ -201,7 +203,7 @@ interface RaceOutcome {
 async function race(t: TestContext, pauseMs: number): Promise<RaceOutcome> {
   const seats = { standard: 300, premium: 200 };
   const allocation = seats.standard + seats.premium;
-  const { dir, databasePath, orgId } = createDatabase(seats);
+  const { dir, databasePath, orgId } = await createDatabase(seats);
   const tags = ['a', 'b'];
   // Each stops after 200 refusals in a row; 5,000 attempts is only a backstop against a runaway loop.
   const workers = tags.map((tag) =>
@@ -296,7 +298,7 @@ test('When two processes claim seats with a 1 ms pause between attempts, then bo
 test('When a process is killed with SIGKILL in the middle of claims and releases, then the file opens intact and the pool matches the members, three times over', async () => {
   const t = perTest();
   const seats = { standard: 30, premium: 20 };
-  const { dir, databasePath, orgId } = createDatabase(seats);
+  const { dir, databasePath, orgId } = await createDatabase(seats);
   const workers: Worker[] = [];
   let moves = { claimed: 0, released: 0 };
   try {

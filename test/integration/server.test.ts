@@ -15,8 +15,8 @@ import { organisationWithToken, startServer } from '../helpers/server-main-proce
 
 describe('The HTTP app', () => {
   let ctx: TestContext;
-  beforeAll(() => {
-    ctx = setup();
+  beforeAll(async () => {
+    ctx = await setup();
   });
   afterAll(() => ctx.cleanup());
 
@@ -40,9 +40,9 @@ describe('The HTTP app', () => {
   });
 
   test('When the database is gone, then /healthz answers 503', async () => {
-    const other = setup();
+    const other = await setup();
     const app = testApp(other);
-    other.cleanup();
+    await other.cleanup();
     const res = await request(app).get('/healthz');
     assert.equal(res.status, 503);
     assert.equal(res.body.database, 'unreachable');

@@ -12,10 +12,10 @@ const [databasePath, orgIdText, tag, maxSecondsText] = args(['DB_PATH', 'ORG_ID'
 const organisationId = Number(orgIdText);
 const deadline = performance.now() + Number(maxSecondsText) * 1000;
 
-const { c } = workerContainer(databasePath!);
+const { c } = await workerContainer(databasePath!);
 
 // Start from what earlier (killed) runs left behind.
-const existing = c.store.read((q) => q.members.list(organisationId));
+const existing = await c.store.read((q) => q.members.list(organisationId));
 const seated = existing.filter((m) => m.seatState === 'seated' && m.role === 'user').map((m) => m.id);
 const invited = existing.filter((m) => m.seatState === 'invited' && m.role === 'user').map((m) => m.id);
 const deactivated = existing.filter((m) => m.seatState === 'deactivated').map((m) => m.id);
@@ -40,8 +40,8 @@ let created = 0;
 let next = 0;
 const email = () => `${tag}-${++next}@acme.example`;
 
-function admit(): void {
-  const m = c.members.admit(
+async function admit(): Promise<void> {
+  const m = await c.members.admit(
     organisationId,
     { email: email(), role: 'user' },
     'scim',
@@ -52,19 +52,19 @@ function admit(): void {
   seated.push(m.id);
 }
 
-function release(): boolean {
+async function release(): Promise<boolean> {
   const id = takeRandom(seated);
   if (id === undefined) return false;
-  c.seats.release(organisationId, id, OPERATOR, 'deactivated');
+  await c.seats.release(organisationId, id, OPERATOR, 'deactivated');
   deactivated.push(id);
   return true;
 }
 
-function reseat(): boolean {
+async function reseat(): Promise<boolean> {
   const id = takeRandom(deactivated);
   if (id === undefined) return false;
   try {
-    c.seats.claim(organisationId, id, random() < 0.5 ? HIGHEST : LOWEST, OPERATOR);
+    await c.seats.claim(organisationId, id, random() < 0.5 ? HIGHEST : LOWEST, OPERATOR);
     seated.push(id);
   } catch (error) {
     deactivated.push(id);
@@ -73,16 +73,21 @@ function reseat(): boolean {
   return true;
 }
 
-function invite(): void {
-  const { member } = c.members.invite(organisationId, { email: email(), role: 'user' }, LOWEST, OPERATOR);
+async function invite(): Promise<void> {
+  const { member } = await c.members.invite(
+    organisationId,
+    { email: email(), role: 'user' },
+    LOWEST,
+    OPERATOR,
+  );
   created++;
   invited.push(member.id);
 }
 
-function revoke(): boolean {
+async function revoke(): Promise<boolean> {
   const id = takeRandom(invited);
   if (id === undefined) return false;
-  c.seats.revokeInvitation(organisationId, id, OPERATOR);
+  await c.seats.revokeInvitation(organisationId, id, OPERATOR);
   return true;
 }
 
@@ -99,18 +104,18 @@ let ops = 0;
 while (performance.now() < deadline) {
   const r = random();
   try {
-    if (r < 0.35) admit();
+    if (r < 0.35) await admit();
     else if (r < 0.6) {
-      if (!release()) admit();
+      if (!(await release())) await admit();
     } else if (r < 0.8) {
-      if (!reseat()) admit();
-    } else if (r < 0.9) invite();
-    else if (!revoke()) invite();
+      if (!(await reseat())) await admit();
+    } else if (r < 0.9) await invite();
+    else if (!(await revoke())) await invite();
   } catch (error) {
     // A full pool is an expected answer: give a seat back so that the next claim can succeed.
     if (!(error instanceof SeatLimitError)) fail(error);
     try {
-      release();
+      await release();
     } catch (releaseError) {
       fail(releaseError);
     }
@@ -122,5 +127,5 @@ while (performance.now() < deadline) {
   // lets the event loop run, so the parent would see the churner stuck.
   if (process.stdout.writableLength > 0) await new Promise((resolve) => setImmediate(resolve));
 }
-c.close();
+await c.close();
 process.exit(0);

@@ -22,7 +22,7 @@ const maxAttempts = Number(maxAttemptsText);
 const pauseMs = Number(pauseText ?? 0);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-const { c, busyRetries } = workerContainer(databasePath!);
+const { c, busyRetries } = await workerContainer(databasePath!);
 send({ type: 'ready', pid: process.pid });
 await waitForGo();
 
@@ -36,7 +36,7 @@ const otherErrors: string[] = [];
 while (consecutiveLimits < stopAfter && attempts < maxAttempts) {
   attempts++;
   try {
-    c.members.admit(
+    await c.members.admit(
       organisationId,
       { email: `${tag}-${attempts}@acme.example`, role: 'user' },
       'scim',
@@ -67,5 +67,5 @@ send({
   otherErrors,
   otherErrorCount,
 });
-c.close();
+await c.close();
 process.exit(0);

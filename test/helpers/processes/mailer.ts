@@ -27,7 +27,7 @@ function send(message: MailerMessage): void {
 }
 
 const [databasePath, smtpUrl, mode, count] = args(['DATABASE', 'SMTP_URL', 'MODE']);
-const c = buildContainer({
+const c = await buildContainer({
   config: {
     databasePath: databasePath!,
     dbBusyTimeoutMs: 5000,
@@ -40,21 +40,25 @@ const c = buildContainer({
 
 try {
   if (mode === 'enqueue') {
-    const ids = c.store.write((q) =>
-      Array.from({ length: Number(count ?? 1) }, (_, i) =>
-        enqueueMail(
-          q,
-          {
-            organisationId: null,
-            kind: 'sign_in_link',
-            to: `crash-${i}@acme.example`,
-            subject: `Mail ${i}`,
-            text: `Body ${i}`,
-          },
-          WORKER_NOW,
-        ),
-      ),
-    );
+    const ids = await c.store.write(async (q) => {
+      const enqueued: number[] = [];
+      for (let i = 0; i < Number(count ?? 1); i++) {
+        enqueued.push(
+          await enqueueMail(
+            q,
+            {
+              organisationId: null,
+              kind: 'sign_in_link',
+              to: `crash-${i}@acme.example`,
+              subject: `Mail ${i}`,
+              text: `Body ${i}`,
+            },
+            WORKER_NOW,
+          ),
+        );
+      }
+      return enqueued;
+    });
     send({ type: 'enqueued', ids }); // committed: the parent may kill us from here on
     setInterval(() => undefined, 60_000); // and wait to be killed
   } else {
@@ -62,7 +66,7 @@ try {
     await waitForGo();
     const result = await c.mail.runOnce();
     send({ type: 'delivered', ...result });
-    c.close();
+    await c.close();
   }
 } catch (error) {
   send({ type: 'error', error: describeError(error) });

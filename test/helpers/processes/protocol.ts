@@ -42,11 +42,13 @@ export function describeError(error: unknown): string {
 }
 
 /** The real services over `databasePath`, with a silent logger that only counts busy retries. */
-export function workerContainer(databasePath: string): { c: Container; busyRetries: () => number } {
+export async function workerContainer(
+  databasePath: string,
+): Promise<{ c: Container; busyRetries: () => number }> {
   let retries = 0;
   // The store reports each busy retry as a warning; nothing else in a claim logs at warn level.
   const logger = createLogger('warn', { write: () => void retries++ });
-  const c = buildContainer({
+  const c = await buildContainer({
     config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
     clock: new FixedClock(WORKER_NOW),
     logger,

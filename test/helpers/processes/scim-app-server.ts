@@ -10,7 +10,7 @@ import { createApp } from '../../../server/app.js';
 import { args, workerContainer } from './protocol.js';
 
 const [databasePath] = args(['DB_PATH']);
-const { c } = workerContainer(databasePath!);
+const { c } = await workerContainer(databasePath!);
 const server = createServer();
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address() as AddressInfo;
@@ -23,9 +23,10 @@ server.on(
 );
 process.stdout.write(`${JSON.stringify({ port })}\n`);
 process.stdin.resume();
-process.stdin.on('end', () => {
+process.stdin.on('end', () => void stop());
+async function stop(): Promise<void> {
   server.closeAllConnections();
   server.close();
-  c.close();
+  await c.close();
   process.exit(0);
-});
+}

@@ -32,15 +32,15 @@ const confirm = (w: ApiWorld, token: unknown) =>
 
 describe('admin API: sign-in links', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld(NOW);
+  beforeEach(async () => {
+    w = await apiWorld(NOW);
   });
   afterEach(() => w.cleanup());
 
   test('When a seated member asks for a link, then 202, a 15-minute link is mailed, and it signs them in once', async () => {
     const res = await askForLink(w, { organisation: 'acme', email: 'USER@acme.example' });
     assert.equal(res.status, 202);
-    const mail = lastMailTo(w, 'user@acme.example', 'sign_in_link');
+    const mail = await lastMailTo(w, 'user@acme.example', 'sign_in_link');
     assert.equal(mail.subject, 'Your sign-in link for Acme GmbH');
     assert.match(mail.text, /expires in 15 minutes/);
     assert.match(mail.text, /http:\/\/127\.0\.0\.1\/console\/sign-in#token=sklink_[\w-]{43}\n/);
@@ -53,7 +53,7 @@ describe('admin API: sign-in links', () => {
     const who = await request(w.app).get(`${API_PATH}/profile`).set('cookie', sessionCookie(signed));
     assert.equal(who.status, 200);
     assert.equal(who.body.member.email, 'user@acme.example');
-    const row = auditOf(w).at(-1)!;
+    const row = (await auditOf(w)).at(-1)!;
     assert.equal(row.action, 'member.signed_in');
     assert.deepEqual(row.after, { outcome: 'signed_in', method: 'email_link' });
 
@@ -67,12 +67,12 @@ describe('admin API: sign-in links', () => {
   test('When nobody with a seat has that address there, then the same 202 and nothing is written or mailed', async () => {
     const invited = await w.as.admin.post('/invitations', { email: 'invitee@acme.example', role: 'user' });
     assert.equal(invited.status, 201);
-    const unassigned = seatedMember(w, 'user', 'benched');
-    w.c.seats.unassign(w.organisationId, unassigned.id, OPERATOR);
-    createExample(w, { slug: 'globex' });
+    const unassigned = await seatedMember(w, 'user', 'benched');
+    await w.c.seats.unassign(w.organisationId, unassigned.id, OPERATOR);
+    await createExample(w, { slug: 'globex' });
     const reference = await askForLink(w, { organisation: 'acme', email: 'user@acme.example' });
     const before = databaseDigest(w);
-    const mails = outbox(w).length;
+    const mails = (await outbox(w)).length;
     for (const body of [
       { organisation: 'acme', email: 'nobody@acme.example' },
       { organisation: 'acme', email: 'invitee@acme.example' },
@@ -85,7 +85,7 @@ describe('admin API: sign-in links', () => {
       assert.equal(res.status, 202, JSON.stringify(body));
       assert.deepEqual(res.body, reference.body, 'the answer says nothing about the address');
     }
-    assert.equal(outbox(w).length, mails);
+    assert.equal((await outbox(w)).length, mails);
     assert.equal(databaseDigest(w), before);
   });
 
@@ -93,15 +93,15 @@ describe('admin API: sign-in links', () => {
     for (let i = 0; i < 5; i++) {
       assert.equal((await askForLink(w, { organisation: 'acme', email: 'user@acme.example' })).status, 202);
     }
-    assert.equal(outbox(w).filter((m) => m.kind === 'sign_in_link').length, 3);
+    assert.equal((await outbox(w)).filter((m) => m.kind === 'sign_in_link').length, 3);
     w.clock.advance({ minutes: 16 });
     await askForLink(w, { organisation: 'acme', email: 'user@acme.example' });
-    assert.equal(outbox(w).filter((m) => m.kind === 'sign_in_link').length, 4);
+    assert.equal((await outbox(w)).filter((m) => m.kind === 'sign_in_link').length, 4);
   });
 
   test('When 15 minutes pass, then the link is refused as expired', async () => {
     await askForLink(w, { organisation: 'acme', email: 'admin@acme.example' });
-    const token = tokenIn(lastMailTo(w, 'admin@acme.example').text);
+    const token = tokenIn((await lastMailTo(w, 'admin@acme.example')).text);
     w.clock.advance({ minutes: 15 });
     const res = await redeem(w, token);
     assert.equal(res.status, 410);
@@ -110,8 +110,8 @@ describe('admin API: sign-in links', () => {
 
   test('When the member loses their seat after the link was mailed, then the link cannot sign them in', async () => {
     await askForLink(w, { organisation: 'acme', email: 'admin@acme.example' });
-    const token = tokenIn(lastMailTo(w, 'admin@acme.example').text);
-    w.c.seats.unassign(w.organisationId, w.as.admin.memberId, OPERATOR);
+    const token = tokenIn((await lastMailTo(w, 'admin@acme.example')).text);
+    await w.c.seats.unassign(w.organisationId, w.as.admin.memberId, OPERATOR);
     const before = databaseDigest(w);
     const res = await redeem(w, token);
     assert.equal(res.status, 403);
@@ -139,8 +139,8 @@ describe('admin API: sign-in links', () => {
 
 describe('admin API: transferring primary ownership', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld(NOW);
+  beforeEach(async () => {
+    w = await apiWorld(NOW);
   });
   afterEach(() => w.cleanup());
 
@@ -158,12 +158,12 @@ describe('admin API: transferring primary ownership', () => {
     const shown = await w.as.owner.get('/ownership-transfer');
     assert.deepEqual(shown.body.transfer, started.body);
 
-    const mail = lastMailTo(w, 'user@acme.example', 'ownership_transfer');
+    const mail = await lastMailTo(w, 'user@acme.example', 'ownership_transfer');
     assert.equal(mail.subject, 'Olga Owner wants to make you the primary owner of Acme GmbH');
     assert.match(mail.text, /http:\/\/127\.0\.0\.1\/console\/confirm-transfer#token=skxfer_/);
     const token = tokenIn(mail.text);
     assert.equal(
-      w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId))!.role,
+      (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId)))!.role,
       'user',
       'nothing changes before the confirmation',
     );
@@ -174,7 +174,7 @@ describe('admin API: transferring primary ownership', () => {
     assert.equal(res.body.primaryOwner.role, 'primary_owner');
     assert.equal(res.body.previousPrimaryOwner.id, w.as.primary_owner.memberId);
     assert.equal(res.body.previousPrimaryOwner.role, 'owner');
-    const tail = auditOf(w).slice(-3);
+    const tail = (await auditOf(w)).slice(-3);
     assert.deepEqual(
       tail.map((e) => [
         e.action,
@@ -202,20 +202,20 @@ describe('admin API: transferring primary ownership', () => {
 
   test('When a new transfer replaces a pending one, then the old link is dead; a cancelled one too', async () => {
     await w.as.primary_owner.post(`/members/${w.as.user.memberId}/ownership-transfer`);
-    const first = tokenIn(lastMailTo(w, 'user@acme.example', 'ownership_transfer').text);
+    const first = tokenIn((await lastMailTo(w, 'user@acme.example', 'ownership_transfer')).text);
     const second = await w.as.primary_owner.post(`/members/${w.as.admin.memberId}/ownership-transfer`);
     assert.equal(second.status, 201);
     const replaced = await confirm(w, first);
     assert.equal(replaced.status, 410);
     assert.equal(problem(replaced).code, 'transfer_cancelled');
 
-    const token = tokenIn(lastMailTo(w, 'admin@acme.example', 'ownership_transfer').text);
+    const token = tokenIn((await lastMailTo(w, 'admin@acme.example', 'ownership_transfer')).text);
     assert.equal((await w.as.primary_owner.delete('/ownership-transfer')).status, 204);
     const cancelled = await confirm(w, token);
     assert.equal(cancelled.status, 410);
     assert.equal(problem(cancelled).code, 'transfer_cancelled');
     assert.equal((await w.as.primary_owner.delete('/ownership-transfer')).status, 404);
-    const actions = auditOf(w)
+    const actions = (await auditOf(w))
       .map((e) => e.action)
       .filter((a) => a.startsWith('ownership_transfer.'));
     assert.deepEqual(actions, [
@@ -225,27 +225,30 @@ describe('admin API: transferring primary ownership', () => {
       'ownership_transfer.cancelled',
     ]);
     assert.equal(
-      w.c.store.read((q) => q.members.primaryOwner(w.organisationId))!.id,
+      (await w.c.store.read((q) => q.members.primaryOwner(w.organisationId)))!.id,
       w.as.primary_owner.memberId,
     );
   });
 
   test('When 72 hours pass, then the transfer is refused as expired and no longer shown', async () => {
     await w.as.primary_owner.post(`/members/${w.as.owner.memberId}/ownership-transfer`);
-    const token = tokenIn(lastMailTo(w, 'co-owner@acme.example', 'ownership_transfer').text);
+    const token = tokenIn((await lastMailTo(w, 'co-owner@acme.example', 'ownership_transfer')).text);
     w.clock.advance({ hours: 72 });
     const before = databaseDigest(w);
     const res = await confirm(w, token);
     assert.equal(res.status, 410);
     assert.equal(problem(res).code, 'transfer_expired');
     assert.equal(databaseDigest(w), before);
-    assert.equal((await w.signedIn(w.as.owner.memberId).get('/ownership-transfer')).body.transfer, null);
+    assert.equal(
+      (await (await w.signedIn(w.as.owner.memberId)).get('/ownership-transfer')).body.transfer,
+      null,
+    );
   });
 
   test('When the named member loses their seat before confirming, then 409 and nothing changes', async () => {
     await w.as.primary_owner.post(`/members/${w.as.admin.memberId}/ownership-transfer`);
-    const token = tokenIn(lastMailTo(w, 'admin@acme.example', 'ownership_transfer').text);
-    w.c.seats.unassign(w.organisationId, w.as.admin.memberId, OPERATOR);
+    const token = tokenIn((await lastMailTo(w, 'admin@acme.example', 'ownership_transfer')).text);
+    await w.c.seats.unassign(w.organisationId, w.as.admin.memberId, OPERATOR);
     const before = databaseDigest(w);
     const res = await confirm(w, token);
     assert.equal(res.status, 409);
@@ -255,8 +258,8 @@ describe('admin API: transferring primary ownership', () => {
 
   test('When the target is the primary owner, seatless or unknown, or the caller is not the primary owner in person, then refused and nothing is written', async () => {
     const { owner } = await tokensOfEachRole(w);
-    const benched = seatedMember(w, 'user', 'benched');
-    w.c.seats.unassign(w.organisationId, benched.id, OPERATOR);
+    const benched = await seatedMember(w, 'user', 'benched');
+    await w.c.seats.unassign(w.organisationId, benched.id, OPERATOR);
     const before = databaseDigest(w);
     const self = await w.as.primary_owner.post(`/members/${w.as.primary_owner.memberId}/ownership-transfer`);
     assert.equal(self.status, 400);
@@ -283,7 +286,7 @@ describe('admin API: transferring primary ownership', () => {
 describe('admin API: tokens answer to the member who made them', () => {
   test('When the owner who made a token is demoted or removed, then the token loses that power at once, and cannot promote its maker back', async () => {
     const t = perTest();
-    const w = apiWorld();
+    const w = await apiWorld();
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/api-tokens', { name: 'owner script', role: 'owner' });
     assert.equal(made.status, 201);

@@ -97,29 +97,31 @@ describe('admin API: the audit log', () => {
   let w: ApiWorld;
   let tricky: { id: number };
   beforeAll(async () => {
-    w = apiWorld();
+    w = await apiWorld();
     // Changes at later times, by several actors, with names a spreadsheet would misread.
     // A session lasts 12 hours: the owner signs in again on each later day.
     const owner = () => w.signedIn(w.as.owner.memberId);
     w.clock.set('2026-03-02T10:00:00Z');
     tricky = (
-      await owner().post('/api-tokens', {
+      await (
+        await owner()
+      ).post('/api-tokens', {
         name: '=HYPERLINK("http://evil.example","x"), "quoted"\nnext',
         role: 'user',
       })
     ).body;
-    await owner().post('/api-tokens', { name: '-2+3', role: 'admin' });
-    await owner().post('/api-tokens', { name: "'apostrophe", role: 'admin' });
+    await (await owner()).post('/api-tokens', { name: '-2+3', role: 'admin' });
+    await (await owner()).post('/api-tokens', { name: "'apostrophe", role: 'admin' });
     w.clock.set('2026-03-03T10:00:00Z');
-    w.c.seats.unassign(w.organisationId, w.as.user.memberId, OPERATOR);
-    w.c.seats.claim(
+    await w.c.seats.unassign(w.organisationId, w.as.user.memberId, OPERATOR);
+    await w.c.seats.claim(
       w.organisationId,
       w.as.user.memberId,
       { highest: true },
       { type: 'operator', name: '@ops' },
     );
     w.clock.set('2026-03-04T10:00:00Z');
-    assert.equal((await owner().patch('/identity', { seatExhaustion: 'hold' })).status, 200);
+    assert.equal((await (await owner()).patch('/identity', { seatExhaustion: 'hold' })).status, 200);
     w.clock.set('2026-03-01T09:00:00Z');
   });
   afterAll(() => w.cleanup());
@@ -209,7 +211,7 @@ describe('admin API: the audit log', () => {
     // Every action in this log has words of its own, not made from its name.
     const all = await everything(w.as.admin, '', 500);
     for (const e of all) assert.equal(text[e.action], e.event, e.action);
-    assert.equal((await w.signedIn(w.as.user.memberId).get('/audit/event-types')).status, 403);
+    assert.equal((await (await w.signedIn(w.as.user.memberId)).get('/audit/event-types')).status, 403);
   });
 
   test('When filtered by actor, then only that actor’s entries come back', async () => {
@@ -333,7 +335,7 @@ describe('admin API: the audit log', () => {
   test('When a user asks for the log or its export, then 403 names admin', async () => {
     const stateBefore = storedState(w);
     // A session of its own: the member was unassigned and seated again above, which ended the world's.
-    const user = w.signedIn(w.as.user.memberId);
+    const user = await w.signedIn(w.as.user.memberId);
     for (const path of ['/audit', '/audit.csv']) {
       const res = await user.get(path);
       assert.equal(res.status, 403);
@@ -346,12 +348,12 @@ describe('admin API: the audit log', () => {
 
 describe('admin API: exporting a large audit log', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
     // More than two export pages, written as the services write them.
-    w.c.store.write((q) => {
+    await w.c.store.write(async (q) => {
       for (let i = 0; i < 1_234; i++) {
-        recordAudit(q, {
+        await recordAudit(q, {
           organisationId: w.organisationId,
           at: w.clock.now().plus({ seconds: i }).toISO()!,
           actor: { type: 'system', job: 'bulk' },
@@ -370,7 +372,7 @@ describe('admin API: exporting a large audit log', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-length'], undefined, 'streamed, not buffered whole');
     const rows = parseCsv(res.text).slice(1);
-    const total = w.c.store.read((q) => q.audit.list(w.organisationId, 0, 100_000)).length;
+    const total = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 100_000))).length;
     assert.equal(rows.length, total);
     const ids = rows.map((r) => Number(r[0]));
     assert.equal(new Set(ids).size, ids.length);

@@ -11,8 +11,8 @@ const EXAMPLE = { add: { standard: 5 }, upgrades: [{ from: 'standard', to: 'prem
 
 describe('admin API: billing overview and invoices', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -100,8 +100,8 @@ describe('admin API: billing overview and invoices', () => {
 
 describe('admin API: the product example, quoted and bought', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld(); // 2026-03-01, 10:00 in Berlin: ten whole months left in the term
+  beforeAll(async () => {
+    w = await apiWorld(); // 2026-03-01, 10:00 in Berlin: ten whole months left in the term
   });
   afterAll(() => w.cleanup());
 
@@ -163,9 +163,9 @@ describe('admin API: the product example, quoted and bought', () => {
       (invoices as { number: string }[]).map((i) => i.number),
       ['ACME-0001', 'ACME-0002'],
     );
-    const bought = w.c.store
-      .read((q) => q.audit.list(w.organisationId, 0, 10_000))
-      .filter((e) => e.action === 'allocation.changed' && e.actorType === 'member');
+    const bought = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).filter(
+      (e) => e.action === 'allocation.changed' && e.actorType === 'member',
+    );
     assert.equal(bought.length, 1, 'one purchase, however many confirms');
   });
 
@@ -233,15 +233,15 @@ describe('admin API: the product example, quoted and bought', () => {
     });
     assert.equal(res.status, 200, res.text);
     assert.equal((await w.as.owner.post(`/billing/quotes/${res.body.id}/confirm`)).status, 201);
-    const user = w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId))!;
+    const user = (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId)))!;
     assert.equal(user.tierId, 'premium');
   });
 });
 
 describe('admin API: quotes on 16 March', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld('2026-03-16T09:00:00Z'); // 9 + 16/31 months left
+  beforeAll(async () => {
+    w = await apiWorld('2026-03-16T09:00:00Z'); // 9 + 16/31 months left
   });
   afterAll(() => w.cleanup());
 
@@ -267,8 +267,8 @@ describe('admin API: quotes on 16 March', () => {
 
 describe('admin API: idempotent quotes', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -304,8 +304,8 @@ describe('admin API: idempotent quotes', () => {
 
 describe('admin API: quote input is strict', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -366,8 +366,8 @@ describe('admin API: quote input is strict', () => {
 
 describe('admin API: renewal preview', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -384,10 +384,12 @@ describe('admin API: renewal preview', () => {
     assert.equal(res.body.totalMinor, 240_000);
 
     w.clock.set('2027-01-01T00:00:00+01:00');
-    const outcomes = w.c.renewals.run();
+    const outcomes = await w.c.renewals.run();
     assert.equal(outcomes.length, 1);
     // Ten months on, the morning's session has long ended: sign in again.
-    const renewal = await w.signedIn(w.as.owner.memberId).get(`/invoices/${outcomes[0]!.invoiceNumber!}`);
+    const renewal = await (
+      await w.signedIn(w.as.owner.memberId)
+    ).get(`/invoices/${outcomes[0]!.invoiceNumber!}`);
     assert.equal(renewal.status, 200);
     assert.deepEqual(renewal.body.lines, res.body.lines);
     assert.equal(renewal.body.totalMinor, res.body.totalMinor);

@@ -9,8 +9,8 @@ import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 
 describe('admin API: authentication and forgery protection', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -39,7 +39,7 @@ describe('admin API: authentication and forgery protection', () => {
   });
 
   test('When a cookie-authenticated POST lacks the CSRF token, then 403 and nothing is created', async () => {
-    const { secret } = w.c.sessions.start(w.organisationId, w.as.owner.memberId);
+    const { secret } = await w.c.sessions.start(w.organisationId, w.as.owner.memberId);
     const res = await request(w.app)
       .post(`${API_PATH}/api-tokens`)
       .set('cookie', `${SESSION_COOKIE}=${secret}`)
@@ -58,25 +58,29 @@ describe('admin API: authentication and forgery protection', () => {
   });
 
   test('When the member signs out, then the session stops working', async () => {
-    const session = w.signedIn(w.as.user.memberId);
+    const session = await w.signedIn(w.as.user.memberId);
     assert.equal((await session.delete('/session')).status, 204);
     assert.equal((await session.get('/session')).status, 401);
   });
 
   test('When a member loses their seat, then their session stops working at once, for good', async () => {
-    const session = w.signedIn(w.as.user.memberId);
-    w.c.seats.unassign(w.organisationId, w.as.user.memberId, { type: 'operator' });
+    const session = await w.signedIn(w.as.user.memberId);
+    await w.c.seats.unassign(w.organisationId, w.as.user.memberId, { type: 'operator' });
     assert.equal((await session.get('/session')).status, 401);
-    w.c.seats.claim(w.organisationId, w.as.user.memberId, { highest: true }, { type: 'operator' });
+    await w.c.seats.claim(w.organisationId, w.as.user.memberId, { highest: true }, { type: 'operator' });
     assert.equal((await session.get('/session')).status, 401, 'seated again, the old session stays ended');
-    assert.equal((await w.signedIn(w.as.user.memberId).get('/session')).status, 200, 'a new one works');
+    assert.equal(
+      (await (await w.signedIn(w.as.user.memberId)).get('/session')).status,
+      200,
+      'a new one works',
+    );
   });
 });
 
 describe('admin API: input is strict and errors are problems', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -133,8 +137,8 @@ describe('admin API: input is strict and errors are problems', () => {
 
 describe('admin API: tokens', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -160,7 +164,7 @@ describe('admin API: tokens', () => {
     assert.equal((await script.get('/session')).status, 401);
     assert.equal((await w.as.owner.delete(`/api-tokens/${made.body.id}`)).status, 404);
 
-    const audit = w.c.store.read((q) => q.audit.list(w.organisationId)).map((e) => e.action);
+    const audit = (await w.c.store.read((q) => q.audit.list(w.organisationId))).map((e) => e.action);
     assert.ok(audit.includes('api_token.created') && audit.includes('api_token.revoked'));
   });
 
@@ -169,9 +173,9 @@ describe('admin API: tokens', () => {
     const script = w.withToken(admin.token);
     const made = await script.post('/api-tokens', { name: 'child', role: 'user' });
     assert.equal(made.status, 201);
-    const entry = w.c.store
-      .read((q) => q.audit.list(w.organisationId))
-      .find((e) => e.action === 'api_token.created' && (e.after as { name: string }).name === 'child');
+    const entry = (await w.c.store.read((q) => q.audit.list(w.organisationId))).find(
+      (e) => e.action === 'api_token.created' && (e.after as { name: string }).name === 'child',
+    );
     assert.equal(entry?.actorType, 'api_token');
     assert.equal(entry?.actorId, String(admin.id));
   });
@@ -195,8 +199,8 @@ describe('admin API: tokens', () => {
 
 describe('admin API: OpenAPI document', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 

@@ -37,8 +37,8 @@ interface Connection {
 
 describe('admin API: provisioning settings', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -59,7 +59,9 @@ describe('admin API: provisioning settings', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.provisioningMode, 'scim');
     assert.equal(res.body.seatExhaustion, 'hold');
-    const actions = w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000)).map((e) => e.action);
+    const actions = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).map(
+      (e) => e.action,
+    );
     assert.ok(actions.includes('organisation.provisioning_mode_changed'));
     assert.ok(actions.includes('organisation.seat_exhaustion_changed'));
     assert.equal((await w.as.primary_owner.get('/identity')).body.provisioningMode, 'scim');
@@ -95,8 +97,8 @@ describe('admin API: provisioning settings', () => {
 
 describe('admin API: single sign-on connections', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -116,15 +118,15 @@ describe('admin API: single sign-on connections', () => {
     assert.equal(list.body.connections.length, 1);
     assert.equal(list.body.connections[0].clientSecretSet, true);
     assert.ok(!list.text.includes(OIDC.clientSecret));
-    assert.equal(w.c.sso.secret(res.body.id), OIDC.clientSecret, 'kept for talking to the provider');
+    assert.equal(await w.c.sso.secret(res.body.id), OIDC.clientSecret, 'kept for talking to the provider');
 
     const patched = await w.as.owner.patch(`/sso-connections/${res.body.id}`, {
       clientSecret: 'rotated-secret-2',
     });
     assert.equal(patched.status, 200);
     assert.ok(!patched.text.includes('rotated-secret-2'));
-    assert.equal(w.c.sso.secret(res.body.id), 'rotated-secret-2');
-    const audit = JSON.stringify(w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000)));
+    assert.equal(await w.c.sso.secret(res.body.id), 'rotated-secret-2');
+    const audit = JSON.stringify(await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000)));
     assert.ok(!audit.includes(OIDC.clientSecret) && !audit.includes('rotated-secret-2'));
     assert.ok(audit.includes('"clientSecretChanged":true'));
   });
@@ -197,12 +199,12 @@ describe('admin API: single sign-on connections', () => {
       if (c.id !== made.id)
         assert.equal((await w.as.owner.patch(`/sso-connections/${c.id}`, { enabled: false })).status, 200);
     }
-    assert.equal(w.c.sso.connectionFor({ slug: 'acme' }).id, made.id);
+    assert.equal((await w.c.sso.connectionFor({ slug: 'acme' })).id, made.id);
     const off = await w.as.owner.patch(`/sso-connections/${made.id}`, { enabled: false });
     assert.equal(off.status, 200);
     assert.equal(off.body.enabled, false);
-    assert.throws(() => w.c.sso.connectionFor({ slug: 'acme' }), /No single sign-on/);
-    const last = w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000)).at(-1)!;
+    await assert.rejects(() => w.c.sso.connectionFor({ slug: 'acme' }), /No single sign-on/);
+    const last = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).at(-1)!;
     assert.equal(last.action, 'sso_connection.disabled');
     assert.equal(
       (await w.as.owner.patch(`/sso-connections/${made.id}`, { enabled: true })).body.enabled,
@@ -226,7 +228,7 @@ describe('admin API: single sign-on connections', () => {
     assert.equal(res.body.name, 'After');
     assert.equal(res.body.settings.idpEntityId, 'https://idp.example/saml');
     assert.equal(res.body.settings.idpInitiated, true);
-    const audit = w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000)).at(-1)!;
+    const audit = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).at(-1)!;
     assert.equal(audit.action, 'sso_connection.updated');
   });
 
@@ -247,7 +249,7 @@ describe('admin API: single sign-on connections', () => {
 
   test('When an owner deletes a connection, then its linked identities go but the member keeps seat and role', async () => {
     const made = (await w.as.owner.post('/sso-connections', { ...OIDC, name: 'Going' })).body;
-    w.c.store.write((q) => q.sso.link(made.id, 'sub-123', w.as.admin.memberId, w.clock.now().toISO()!));
+    await w.c.store.write((q) => q.sso.link(made.id, 'sub-123', w.as.admin.memberId, w.clock.now().toISO()!));
     const listed = (await w.as.owner.get('/sso-connections')).body.connections as Connection[];
     assert.equal(listed.find((c) => c.id === made.id)!.linkedIdentities, 1);
 
@@ -255,21 +257,22 @@ describe('admin API: single sign-on connections', () => {
     assert.equal(res.status, 204);
     const left = (await w.as.owner.get('/sso-connections')).body.connections as Connection[];
     assert.ok(!left.some((c) => c.id === made.id));
-    assert.equal(
-      w.c.store.read((q) => q.sso.linkedMember(made.id, 'sub-123')),
-      undefined,
-    );
-    const admin = w.c.store.read((q) => q.members.byId(w.organisationId, w.as.admin.memberId))!;
+    assert.equal(await w.c.store.read((q) => q.sso.linkedMember(made.id, 'sub-123')), undefined);
+    const admin = (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.admin.memberId)))!;
     assert.deepEqual([admin.role, admin.seatState], ['admin', 'seated']);
-    const audit = w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000)).at(-1)!;
+    const audit = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).at(-1)!;
     assert.equal(audit.action, 'sso_connection.deleted');
     assert.deepEqual(audit.after, { unlinkedIdentities: 1 });
     assert.equal((await w.as.owner.delete(`/sso-connections/${made.id}`)).status, 404);
   });
 
   test('When the connection belongs to another organisation, then 404 and it is untouched', async () => {
-    const other = createExample(w, { slug: 'other' });
-    const theirs = w.c.sso.createConnection(other.organisation.id, { ...OIDC, protocol: 'oidc' }, OPERATOR);
+    const other = await createExample(w, { slug: 'other' });
+    const theirs = await w.c.sso.createConnection(
+      other.organisation.id,
+      { ...OIDC, protocol: 'oidc' },
+      OPERATOR,
+    );
     const stateBefore = storedState(w);
     assert.equal((await w.as.owner.patch(`/sso-connections/${theirs.id}`, { name: 'mine' })).status, 404);
     assert.equal((await w.as.owner.delete(`/sso-connections/${theirs.id}`)).status, 404);
@@ -281,8 +284,8 @@ describe('admin API: single sign-on connections', () => {
 
 describe('admin API: SCIM tokens', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -324,8 +327,8 @@ describe('admin API: group mappings', () => {
   let w: ApiWorld;
   let dana: Member;
   let owner: Member;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
     const directoryUser = (email: string) =>
       w.c.directory.createUser(
         w.organisationId,
@@ -340,26 +343,26 @@ describe('admin API: group mappings', () => {
         },
         OPERATOR,
       );
-    dana = directoryUser('dana@acme.example');
+    dana = await directoryUser('dana@acme.example');
     // The primary owner, invited by hand, is linked when the directory first sends the address.
-    owner = directoryUser('owner@acme.example');
+    owner = await directoryUser('owner@acme.example');
     assert.equal(owner.role, 'primary_owner');
-    w.c.directory.configureGroupMappings(
+    await w.c.directory.configureGroupMappings(
       w.organisationId,
       { enabled: true, set: [{ groupName: 'Owners', role: 'owner', tierId: null }] },
       OPERATOR,
     );
-    w.c.directory.createGroup(
+    await w.c.directory.createGroup(
       w.organisationId,
       { displayName: 'Owners', externalId: null, members: [dana.publicId] },
       OPERATOR,
     );
-    w.c.directory.createGroup(
+    await w.c.directory.createGroup(
       w.organisationId,
       { displayName: 'Staff', externalId: null, members: [owner.publicId] },
       OPERATOR,
     );
-    dana = w.c.store.read((q) => q.members.byId(w.organisationId, dana.id))!;
+    dana = (await w.c.store.read((q) => q.members.byId(w.organisationId, dana.id)))!;
     assert.equal(dana.role, 'owner');
   });
   afterAll(() => w.cleanup());
@@ -376,7 +379,7 @@ describe('admin API: group mappings', () => {
   });
 
   test('When a change would demote the owner making it, then 409 confirmation_required lists it and nothing changes', async () => {
-    const asDana = w.signedIn(dana.id);
+    const asDana = await w.signedIn(dana.id);
     const stateBefore = storedState(w);
     const res = await asDana.put('/group-mappings', {
       enabled: true,
@@ -407,11 +410,11 @@ describe('admin API: group mappings', () => {
     });
     assert.equal(confirmed.status, 200);
     assert.deepEqual(confirmed.body.consequences.reasons, ['demotes_you']);
-    assert.equal(w.c.store.read((q) => q.members.byId(w.organisationId, dana.id))!.role, 'admin');
+    assert.equal((await w.c.store.read((q) => q.members.byId(w.organisationId, dana.id)))!.role, 'admin');
     const refused = await asDana.get('/group-mappings');
     assert.equal(refused.status, 403, 'now an admin, Dana may no longer see them');
     // Put things back for the next tests, as the operator would.
-    w.c.directory.configureGroupMappings(
+    await w.c.directory.configureGroupMappings(
       w.organisationId,
       { set: [{ groupName: 'Owners', role: 'owner', tierId: null }] },
       OPERATOR,
@@ -440,7 +443,7 @@ describe('admin API: group mappings', () => {
       { groupName: 'owners', role: 'owner', tier: null },
       { groupName: 'staff', role: 'user', tier: null },
     ]);
-    const after = w.c.store.read((q) => q.members.byId(w.organisationId, owner.id))!;
+    const after = (await w.c.store.read((q) => q.members.byId(w.organisationId, owner.id)))!;
     assert.deepEqual([after.role, after.seatState], ['primary_owner', 'seated']);
   });
 

@@ -43,15 +43,15 @@ const rows = (res: request.Response) =>
 
 describe('admin API: inviting', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld(NOW);
-    buy(w, { premium: 2 });
+  beforeAll(async () => {
+    w = await apiWorld(NOW);
+    await buy(w, { premium: 2 });
   });
   afterAll(() => w.cleanup());
 
   test('When an admin invites someone, then a seat of the lowest tier is held at once and the link is mailed in the same commit', async () => {
-    const held = pool(w);
-    const mails = outbox(w).length;
+    const held = await pool(w);
+    const mails = (await outbox(w)).length;
     const res = await w.as.admin.post('/invitations', {
       email: 'Nina@acme.example',
       displayName: 'Nina New',
@@ -76,19 +76,19 @@ describe('admin API: inviting', () => {
     assert.equal(res.body.status, 'pending');
     assert.equal(res.body.sentAt, NOW);
     assert.equal(res.body.expiresAt, '2026-03-22T09:00:00.000Z', '21 days');
-    assert.equal(pool(w).standard!.held, held.standard!.held + 1);
+    assert.equal((await pool(w)).standard!.held, held.standard!.held + 1);
 
-    assert.equal(outbox(w).length, mails + 1);
-    const mail = lastMailTo(w, 'Nina@acme.example', 'invitation');
+    assert.equal((await outbox(w)).length, mails + 1);
+    const mail = await lastMailTo(w, 'Nina@acme.example', 'invitation');
     assert.equal(mail.subject, 'You are invited to join Acme GmbH');
     assert.match(mail.text, /Admin Person invited you to join Acme GmbH\./);
     assert.match(mail.text, /http:\/\/127\.0\.0\.1\/console\/accept-invitation#token=skinv_[\w-]{43}\n/);
     const token = tokenIn(mail.text);
-    const stored = JSON.stringify(w.c.store.read((q) => q.invitations.byId(w.organisationId, res.body.id)));
+    const stored = JSON.stringify(
+      await w.c.store.read((q) => q.invitations.byId(w.organisationId, res.body.id)),
+    );
     assert.ok(!stored.includes(token), 'only the hash of the secret is stored');
-    const actions = auditOf(w)
-      .slice(-2)
-      .map((e) => e.action);
+    const actions = (await auditOf(w)).slice(-2).map((e) => e.action);
     assert.deepEqual(actions, ['member.created', 'invitation.seat_held']);
   });
 
@@ -187,29 +187,29 @@ describe('admin API: inviting', () => {
       .post('/invitations', { email: 'bot-invited@acme.example', role: 'user' });
     assert.equal(res.status, 201);
     assert.match(
-      lastMailTo(w, 'bot-invited@acme.example').text,
+      (await lastMailTo(w, 'bot-invited@acme.example')).text,
       /^You have been invited to join Acme GmbH\./,
     );
-    const row = auditOf(w).at(-1)!;
+    const row = (await auditOf(w)).at(-1)!;
     assert.equal(row.actorType, 'api_token');
   });
 });
 
 describe('admin API: listing, re-sending and revoking invitations', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld(NOW);
+  beforeEach(async () => {
+    w = await apiWorld(NOW);
   });
   afterEach(() => w.cleanup());
 
   /** Sessions last 12 hours: after the clock moves on, the admin signs in again. */
   const admin = () => w.signedIn(w.as.admin.memberId);
   const invite = async (email: string) => {
-    const res = await admin().post('/invitations', { email, role: 'user' });
+    const res = await (await admin()).post('/invitations', { email, role: 'user' });
     assert.equal(res.status, 201, res.text);
     return {
       invitation: res.body as { id: number; memberId: number; expiresAt: string },
-      token: tokenIn(lastMailTo(w, email).text),
+      token: tokenIn((await lastMailTo(w, email)).text),
     };
   };
 
@@ -220,41 +220,41 @@ describe('admin API: listing, re-sending and revoking invitations', () => {
     const a = await invite('a@acme.example');
     w.clock.advance({ minutes: 1 });
     const b = await invite('b@acme.example');
-    const res = await admin().get('/invitations');
+    const res = await (await admin()).get('/invitations');
     assert.equal(res.status, 200);
     assert.deepEqual(
       rows(res).map((i) => i.id),
       [b.invitation.id, a.invitation.id],
     );
     assert.equal(res.body.total, 2);
-    const revoked = await admin().get('/invitations?status=revoked');
+    const revoked = await (await admin()).get('/invitations?status=revoked');
     assert.deepEqual(
       rows(revoked).map((i) => [i.id, i.tier]),
       [[old.invitation.id, null]],
     );
-    const page = await admin().get('/invitations?perPage=1&page=2');
+    const page = await (await admin()).get('/invitations?perPage=1&page=2');
     assert.deepEqual(
       rows(page).map((i) => i.id),
       [a.invitation.id],
     );
-    assert.equal((await admin().get('/invitations?status=lost')).status, 400);
+    assert.equal((await (await admin()).get('/invitations?status=lost')).status, 400);
   });
 
   test('When a pending invitation is re-sent, then it gets a new link and a new 21 days, the old link is dead, and it is mailed again', async () => {
     const first = await invite('nina@acme.example');
     w.clock.advance({ days: 5 });
-    const held = pool(w);
-    const res = await admin().post(`/invitations/${first.invitation.id}/resend`);
+    const held = await pool(w);
+    const res = await (await admin()).post(`/invitations/${first.invitation.id}/resend`);
     assert.equal(res.status, 200);
     assert.equal(res.body.id, first.invitation.id);
     assert.equal(res.body.expiresAt, '2026-03-27T09:00:00.000Z');
-    assert.deepEqual(pool(w), held, 'the same seat stays held');
-    const token = tokenIn(lastMailTo(w, 'nina@acme.example').text);
+    assert.deepEqual(await pool(w), held, 'the same seat stays held');
+    const token = tokenIn((await lastMailTo(w, 'nina@acme.example')).text);
     assert.notEqual(token, first.token);
     const old = await accept(w, first.token);
     assert.equal(old.status, 400);
     assert.equal(problem(old).code, 'invitation_invalid');
-    const row = auditOf(w).at(-1)!;
+    const row = (await auditOf(w)).at(-1)!;
     assert.equal(row.action, 'invitation.resent');
     assert.equal((row.before as { expiresAt: string }).expiresAt, '2026-03-22T09:00:00.000Z');
     assert.equal((row.after as { expiresAt: string }).expiresAt, '2026-03-27T09:00:00.000Z');
@@ -263,9 +263,9 @@ describe('admin API: listing, re-sending and revoking invitations', () => {
 
   test('When a revoked invitation is re-sent, then it comes back as a new invitation holding a seat again', async () => {
     const first = await invite('rita@acme.example');
-    const held = pool(w).standard!.held;
+    const held = (await pool(w)).standard!.held;
     assert.equal((await w.as.admin.delete(`/invitations/${first.invitation.id}`)).status, 204);
-    assert.equal(pool(w).standard!.held, held - 1, 'revoking releases the seat');
+    assert.equal((await pool(w)).standard!.held, held - 1, 'revoking releases the seat');
     const gone = await accept(w, first.token);
     assert.equal(gone.status, 410);
     assert.equal(problem(gone).code, 'invitation_revoked');
@@ -278,7 +278,7 @@ describe('admin API: listing, re-sending and revoking invitations', () => {
     assert.notEqual(res.body.id, first.invitation.id);
     assert.equal(res.body.memberId, first.invitation.memberId);
     assert.equal(res.body.status, 'pending');
-    assert.equal(pool(w).standard!.held, held);
+    assert.equal((await pool(w)).standard!.held, held);
     const superseded = await w.as.admin.post(`/invitations/${first.invitation.id}/resend`);
     assert.equal(superseded.status, 409);
     assert.equal(problem(superseded).code, 'invitation_superseded');
@@ -298,28 +298,28 @@ describe('admin API: listing, re-sending and revoking invitations', () => {
 
 describe('admin API: accepting an invitation', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld(NOW);
+  beforeEach(async () => {
+    w = await apiWorld(NOW);
   });
   afterEach(() => w.cleanup());
 
   test('When the invitee accepts, then they are seated and signed in; a second click from that browser changes nothing, from elsewhere it is refused', async () => {
     const made = await w.as.admin.post('/invitations', { email: 'ines@acme.example', role: 'admin' });
-    const token = tokenIn(lastMailTo(w, 'ines@acme.example').text);
-    const held = pool(w);
+    const token = tokenIn((await lastMailTo(w, 'ines@acme.example')).text);
+    const held = await pool(w);
     const res = await accept(w, token);
     assert.equal(res.status, 200);
     assert.equal(res.body.member.id, made.body.memberId);
     assert.equal(res.body.member.seatState, 'seated');
     assert.equal(res.body.member.role, 'admin');
     assert.deepEqual(res.body.organisation, { id: w.organisationId, slug: 'acme', name: 'Acme GmbH' });
-    assert.deepEqual(pool(w), held, 'the held seat becomes theirs; the pool does not move');
+    assert.deepEqual(await pool(w), held, 'the held seat becomes theirs; the pool does not move');
     const cookie = sessionCookie(res);
     assert.match(String(res.headers['set-cookie']), /HttpOnly/i);
     const who = await request(w.app).get(`${API_PATH}/session`).set('cookie', cookie);
     assert.equal(who.status, 200);
     assert.equal(who.body.member.email, 'ines@acme.example');
-    const row = auditOf(w).at(-1)!;
+    const row = (await auditOf(w)).at(-1)!;
     assert.equal(row.action, 'invitation.accepted');
     assert.deepEqual([row.actorType, row.actorId], ['member', String(made.body.memberId)]);
 
@@ -357,20 +357,20 @@ describe('admin API: accepting an invitation', () => {
 
   test('When 21 days pass, then the invitation cannot be accepted even before the job runs; the job expires it once and releases the seat', async () => {
     const made = await w.as.admin.post('/invitations', { email: 'late@acme.example', role: 'user' });
-    const token = tokenIn(lastMailTo(w, 'late@acme.example').text);
-    const held = pool(w).standard!.held;
+    const token = tokenIn((await lastMailTo(w, 'late@acme.example')).text);
+    const held = (await pool(w)).standard!.held;
     w.clock.advance({ days: 21 });
     const early = await accept(w, token);
     assert.equal(early.status, 410);
     assert.equal(problem(early).code, 'invitation_expired');
-    assert.equal(pool(w).standard!.held, held, 'the seat is held until the job runs');
+    assert.equal((await pool(w)).standard!.held, held, 'the seat is held until the job runs');
 
-    assert.equal(w.c.runJobs().expiredInvitations, 1);
+    assert.equal((await w.c.runJobs()).expiredInvitations, 1);
     const before = databaseDigest(w);
-    assert.equal(w.c.runJobs().expiredInvitations, 0, 'running the job again changes nothing');
+    assert.equal((await w.c.runJobs()).expiredInvitations, 0, 'running the job again changes nothing');
     assert.equal(databaseDigest(w), before);
-    assert.equal(pool(w).standard!.held, held - 1);
-    const admin = w.signedIn(w.as.admin.memberId);
+    assert.equal((await pool(w)).standard!.held, held - 1);
+    const admin = await w.signedIn(w.as.admin.memberId);
     const listed = await admin.get('/invitations?status=expired');
     assert.deepEqual(
       rows(listed).map((i) => [i.id, i.endedAt]),
@@ -382,7 +382,7 @@ describe('admin API: accepting an invitation', () => {
     const late = await accept(w, token);
     assert.equal(late.status, 410);
     assert.equal(problem(late).code, 'invitation_expired');
-    assert.equal(auditOf(w).filter((e) => e.action === 'invitation.expired').length, 1);
+    assert.equal((await auditOf(w)).filter((e) => e.action === 'invitation.expired').length, 1);
   });
 });
 
@@ -392,19 +392,21 @@ describe('admin API: an invitation end to end through SMTP', () => {
   let server: RunningServer;
   beforeAll(async () => {
     smtp = await startSmtp();
-    w = apiWorld(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@acme-seats.example>' } });
+    w = await apiWorld(NOW, {
+      mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@acme-seats.example>' },
+    });
     server = await listen(w);
   });
   afterAll(async () => {
     await server.close();
     await w.c.mail.stop();
-    w.cleanup();
+    await w.cleanup();
     await smtp.close();
   });
 
   /** The admin's console, over the real port. */
-  const admin = () => {
-    const { secret } = w.c.sessions.start(w.organisationId, w.as.admin.memberId);
+  const admin = async () => {
+    const { secret } = await w.c.sessions.start(w.organisationId, w.as.admin.memberId);
     return {
       cookie: `${SESSION_COOKIE}=${secret}`,
       'x-csrf-token': csrfToken(secret),
@@ -423,7 +425,7 @@ describe('admin API: an invitation end to end through SMTP', () => {
     const invited = await post(
       '/invitations',
       { email: 'otto@acme.example', displayName: 'Otto', role: 'user' },
-      admin(),
+      await admin(),
     );
     assert.equal(invited.status, 201);
     const invitation = (await invited.json()) as { memberId: number };
@@ -455,15 +457,18 @@ describe('admin API: an invitation end to end through SMTP', () => {
     assert.equal(second.status, 410);
     assert.equal(((await second.json()) as { code: string }).code, 'invitation_used');
 
-    const lapsing = await post('/invitations', { email: 'lapsed@acme.example', role: 'user' }, admin());
+    const lapsing = await post('/invitations', { email: 'lapsed@acme.example', role: 'user' }, await admin());
     assert.equal(lapsing.status, 201);
     await w.c.mail.runOnce();
     const lapsedMail = (await smtp.waitFor(3)).find((m) => m.envelopeTo.includes('lapsed@acme.example'));
     const lapsedToken = new URLSearchParams(new URL(lapsedMail!.links[0]!).hash.slice(1)).get('token')!;
-    const held = w.c.seats.usage(w.organisationId).find((t) => t.tierId === 'standard')!.held;
+    const held = (await w.c.seats.usage(w.organisationId)).find((t) => t.tierId === 'standard')!.held;
     w.clock.advance({ days: 21 });
-    assert.equal(w.c.runJobs().expiredInvitations, 1);
-    assert.equal(w.c.seats.usage(w.organisationId).find((t) => t.tierId === 'standard')!.held, held - 1);
+    assert.equal((await w.c.runJobs()).expiredInvitations, 1);
+    assert.equal(
+      (await w.c.seats.usage(w.organisationId)).find((t) => t.tierId === 'standard')!.held,
+      held - 1,
+    );
     const refused = await post('/invitations/accept', { token: lapsedToken });
     assert.equal(refused.status, 410);
     assert.equal(((await refused.json()) as { code: string }).code, 'invitation_expired');
@@ -475,15 +480,15 @@ describe("The primary owner's way in", () => {
   let ctx: TestContext;
   beforeAll(async () => {
     smtp = await startSmtp();
-    ctx = setup(NOW, { publicBaseUrl: 'https://seats.example.com', mail: { smtpUrl: smtp.url } });
+    ctx = await setup(NOW, { publicBaseUrl: 'https://seats.example.com', mail: { smtpUrl: smtp.url } });
   });
   afterAll(async () => {
-    ctx.cleanup();
+    await ctx.cleanup();
     await smtp.close();
   });
 
   test('When the operator creates an organisation, then its primary owner is mailed a link that seats and signs them in', async () => {
-    const { organisation, primaryOwner } = createExample(ctx);
+    const { organisation, primaryOwner } = await createExample(ctx);
     assert.equal((await ctx.c.mail.runOnce()).delivered, 1);
     const [mail] = await smtp.waitFor(1);
     assert.deepEqual(mail!.envelopeTo, [primaryOwner.email]);
@@ -494,7 +499,7 @@ describe("The primary owner's way in", () => {
     const accepted = await request(testApp(ctx)).post(`${API_PATH}/invitations/accept`).send({ token });
     assert.equal(accepted.status, 200);
     assert.match(String(accepted.headers['set-cookie']), new RegExp(`^${SESSION_COOKIE}=`));
-    const owner = ctx.c.store.read((q) => q.members.byId(organisation.id, primaryOwner.id))!;
+    const owner = (await ctx.c.store.read((q) => q.members.byId(organisation.id, primaryOwner.id)))!;
     assert.equal(owner.role, 'primary_owner');
     assert.equal(owner.seatState, 'seated');
   });
@@ -503,10 +508,10 @@ describe("The primary owner's way in", () => {
 describe("A lapsed primary owner's invitation", () => {
   test('When the primary owner’s first invitation lapsed, then only an owner can invite that address back, whatever role is asked for', async () => {
     const t = perTest();
-    const ctx = setup('2026-03-01T09:00:00Z');
+    const ctx = await setup('2026-03-01T09:00:00Z');
     t.after(() => ctx.cleanup());
-    const { organisation, primaryOwner } = createExample(ctx);
-    const admin = ctx.c.members.admit(
+    const { organisation, primaryOwner } = await createExample(ctx);
+    const admin = await ctx.c.members.admit(
       organisation.id,
       { email: 'adm@acme.example', displayName: 'Adm', role: 'admin' },
       'manual',
@@ -514,8 +519,8 @@ describe("A lapsed primary owner's invitation", () => {
       OPERATOR,
     );
     ctx.clock.advance({ days: 22 });
-    assert.equal(ctx.c.seats.expireInvitations(), 1);
-    const { secret } = ctx.c.sessions.start(organisation.id, admin.id);
+    assert.equal(await ctx.c.seats.expireInvitations(), 1);
+    const { secret } = await ctx.c.sessions.start(organisation.id, admin.id);
     const invited = await request(testApp(ctx))
       .post(`${API_PATH}/invitations`)
       .set('cookie', `${SESSION_COOKIE}=${secret}`)
@@ -523,7 +528,7 @@ describe("A lapsed primary owner's invitation", () => {
       .send({ email: primaryOwner.email, role: 'user' });
     assert.equal(invited.status, 403, invited.text);
     assert.equal(problem(invited).requiredRole, 'owner');
-    const row = ctx.c.store.read((q) => q.members.byId(organisation.id, primaryOwner.id))!;
+    const row = (await ctx.c.store.read((q) => q.members.byId(organisation.id, primaryOwner.id)))!;
     assert.equal(row.seatState, 'removed', 'nothing changed');
   });
 });

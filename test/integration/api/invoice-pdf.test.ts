@@ -37,7 +37,7 @@ describe('admin API: billing contact and invoice PDFs', () => {
   let w: ApiWorld;
   let number: string;
   beforeAll(async () => {
-    w = apiWorld();
+    w = await apiWorld();
     const quote = await w.as.owner.post('/billing/quotes', {
       add: { standard: 5 },
       upgrades: [{ from: 'standard', to: 'premium', quantity: 10 }],
@@ -131,7 +131,7 @@ describe('admin API: invoice PDFs name the configured seller', () => {
   afterAll(() => w.cleanup());
 
   test('When the operator configured who issues invoices, then the PDF names them with their address', async () => {
-    w = apiWorld('2026-03-01T09:00:00Z', {
+    w = await apiWorld('2026-03-01T09:00:00Z', {
       invoiceSeller: { name: 'Vendor GmbH', lines: ['Musterweg 2', '80331 München', 'VAT DE999999999'] },
     });
     const invoice = (await w.as.owner.get('/invoices')).body.invoices[0] as { number: string };

@@ -28,8 +28,8 @@ describe('Accept-Language (RFC 9110 §12.5.4)', () => {
 
 describe('admin API: languages', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld();
+  beforeEach(async () => {
+    w = await apiWorld();
   });
   afterEach(() => w.cleanup());
 
@@ -52,7 +52,7 @@ describe('admin API: languages', () => {
     assert.equal(session.body.language, 'it');
     const other = await w.as.admin.get('/session').set('accept-language', 'de');
     assert.equal(other.body.locale, 'de', 'only the member who chose is affected');
-    const audit = auditOf(w).find((e) => e.action === 'member.language_changed');
+    const audit = (await auditOf(w)).find((e) => e.action === 'member.language_changed');
     assert.ok(audit, 'the choice is audited');
     const back = await w.as.user.patch('/profile', { language: null }).set('accept-language', 'es');
     assert.deepEqual(back.body, { language: null, locale: 'es' });
@@ -88,14 +88,14 @@ describe('admin API: languages', () => {
     assert.equal((await w.as.user.get('/session').set('accept-language', 'pt')).body.locale, 'pt');
     const primary = await w.as.primary_owner.patch('/organisation', { defaultLanguage: 'pt' });
     assert.equal(primary.status, 200);
-    assert.ok(auditOf(w).some((e) => e.action === 'organisation.default_language_changed'));
+    assert.ok((await auditOf(w)).some((e) => e.action === 'organisation.default_language_changed'));
   });
 
   test('When the default is set and the invitee chose nothing, then the invitation mail is in it, its expiry in the contract’s zone', async () => {
     await w.as.owner.patch('/organisation', { defaultLanguage: 'de' });
     const invited = await w.as.admin.post('/invitations', { email: 'neu@acme.example', role: 'user' });
     assert.equal(invited.status, 201);
-    const mail = lastMailTo(w, 'neu@acme.example', 'invitation');
+    const mail = await lastMailTo(w, 'neu@acme.example', 'invitation');
     assert.match(mail.subject, /^Sie sind eingeladen, .+ beizutreten$/);
     // 1 March 2026 09:00 UTC + 21 days, in the contract's zone (Europe/Berlin): 10:00 CET.
     const expires = new Intl.DateTimeFormat('de-DE', {

@@ -11,8 +11,8 @@ import { databaseDigest, outbox, pool } from '../../helpers/people.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 
-function admit(w: ApiWorld, email: string, displayName: string | null = null) {
-  return w.c.members.admit(
+async function admit(w: ApiWorld, email: string, displayName: string | null = null) {
+  return await w.c.members.admit(
     w.organisationId,
     { email, displayName, role: 'user' },
     'manual',
@@ -25,19 +25,22 @@ function admit(w: ApiWorld, email: string, displayName: string | null = null) {
 async function knownPool(w: ApiWorld): Promise<void> {
   const res = await w.as.admin.post('/invitations', { email: 'pending@acme.example', role: 'user' });
   assert.equal(res.status, 201, res.text);
-  for (let i = 0; i < 93; i++) admit(w, `filler${String(i).padStart(2, '0')}@acme.example`);
-  buy(w, { premium: 1 });
-  assert.deepEqual(pool(w), { premium: { allocation: 1, held: 0 }, standard: { allocation: 100, held: 98 } });
+  for (let i = 0; i < 93; i++) await admit(w, `filler${String(i).padStart(2, '0')}@acme.example`);
+  await buy(w, { premium: 1 });
+  assert.deepEqual(await pool(w), {
+    premium: { allocation: 1, held: 0 },
+    standard: { allocation: 100, held: 98 },
+  });
 }
 
 describe('When an administrator exports members as CSV', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld(NOW);
-    admit(w, 'quote@acme.example', 'Ann "the boss", Jr.');
-    admit(w, 'formula@acme.example', '=HYPERLINK("http://evil.example","click")');
-    admit(w, 'minus@acme.example', '-2+3');
-    admit(w, 'umlaut@acme.example', 'Jörg Müller');
+  beforeAll(async () => {
+    w = await apiWorld(NOW);
+    await admit(w, 'quote@acme.example', 'Ann "the boss", Jr.');
+    await admit(w, 'formula@acme.example', '=HYPERLINK("http://evil.example","click")');
+    await admit(w, 'minus@acme.example', '-2+3');
+    await admit(w, 'umlaut@acme.example', 'Jörg Müller');
   });
   afterAll(() => w.cleanup());
 
@@ -126,13 +129,13 @@ const FILE = [
 describe('When an administrator imports members from CSV', () => {
   let w: ApiWorld;
   beforeEach(async () => {
-    w = apiWorld(NOW);
+    w = await apiWorld(NOW);
     await knownPool(w);
   });
   afterEach(() => w.cleanup());
 
   test('then the dry run says what each row would do to seats, counting the rows before it, and writes no invitation', async () => {
-    const mails = outbox(w).length;
+    const mails = (await outbox(w)).length;
     const res = await w.as.admin.post('/members/import', { csv: FILE });
     assert.equal(res.status, 201, res.text);
     const outcomes = (res.body.rows as { line: number; outcome: string; seatTier: string | null }[]).map(
@@ -156,8 +159,8 @@ describe('When an administrator imports members from CSV', () => {
     assert.equal(res.body.invitations, 3);
     assert.equal(res.body.summary.no_seat, 2);
     assert.match(res.body.id as string, /^imp_/);
-    assert.equal(outbox(w).length, mails, 'nothing sent');
-    assert.deepEqual(pool(w).standard, { allocation: 100, held: 98 });
+    assert.equal((await outbox(w)).length, mails, 'nothing sent');
+    assert.deepEqual((await pool(w)).standard, { allocation: 100, held: 98 });
   });
 
   test('then an owner may import owners, and the file may come with a BOM and LF line ends', async () => {
@@ -182,13 +185,11 @@ describe('When an administrator imports members from CSV', () => {
       ['new2@acme.example', 'premium'],
       ['new4@acme.example', 'standard'],
     ]);
-    assert.deepEqual(pool(w), {
+    assert.deepEqual(await pool(w), {
       premium: { allocation: 1, held: 1 },
       standard: { allocation: 100, held: 100 },
     });
-    const sent = outbox(w)
-      .filter((m) => m.kind === 'invitation')
-      .map((m) => m.recipient);
+    const sent = (await outbox(w)).filter((m) => m.kind === 'invitation').map((m) => m.recipient);
     assert.ok(['new1@acme.example', 'new2@acme.example', 'new4@acme.example'].every((e) => sent.includes(e)));
     const digest = databaseDigest(w);
     const again = await w.as.admin.post(`/members/import/${report.body.id}/apply`);
@@ -196,7 +197,7 @@ describe('When an administrator imports members from CSV', () => {
     assert.equal(again.body.repeated, true);
     assert.deepEqual(again.body.rows, first.body.rows);
     assert.equal(databaseDigest(w), digest, 'nothing written again');
-    assert.ok(heldMatchesMembers(w, w.organisationId));
+    assert.ok(await heldMatchesMembers(w, w.organisationId));
   });
 
   test('then two imports applied at once never hold more seats than were bought', async () => {
@@ -216,8 +217,8 @@ describe('When an administrator imports members from CSV', () => {
       (r: { outcome: string }) => r.outcome === 'no_seat',
     );
     assert.equal(refused.length, 2);
-    assert.deepEqual(pool(w).standard, { allocation: 100, held: 100 });
-    assert.ok(heldMatchesMembers(w, w.organisationId));
+    assert.deepEqual((await pool(w)).standard, { allocation: 100, held: 100 });
+    assert.ok(await heldMatchesMembers(w, w.organisationId));
   });
 
   test('then a report past its hour is gone, and unknown or malformed ids are problems', async () => {

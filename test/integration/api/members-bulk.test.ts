@@ -24,9 +24,9 @@ interface BulkResult {
 let counter = 0;
 
 /** A new member seated in a standard seat by the operator. */
-function seatedMember(w: ApiWorld, role: 'user' = 'user', name?: string) {
+async function seatedMember(w: ApiWorld, role: 'user' = 'user', name?: string) {
   counter += 1;
-  return w.c.members.admit(
+  return await w.c.members.admit(
     w.organisationId,
     { email: `${name ?? `bulk${counter}`}@acme.example`, displayName: null, role },
     'manual',
@@ -37,16 +37,16 @@ function seatedMember(w: ApiWorld, role: 'user' = 'user', name?: string) {
 
 describe('admin API: bulk actions on members', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld(NOW);
-    const quote = w.c.billing.quote(w.organisationId, { add: { premium: 2 } }, OPERATOR);
-    w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
+  beforeEach(async () => {
+    w = await apiWorld(NOW);
+    const quote = await w.c.billing.quote(w.organisationId, { add: { premium: 2 } }, OPERATOR);
+    await w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
   });
   afterEach(() => w.cleanup());
 
   test('When an admin moves three members to premium with two premium seats free, then two move, the third is refused with the purchase it needs, and each move is audited once', async () => {
-    const people = [seatedMember(w), seatedMember(w), seatedMember(w)];
-    const auditBefore = auditOf(w).length;
+    const people = [await seatedMember(w), await seatedMember(w), await seatedMember(w)];
+    const auditBefore = (await auditOf(w)).length;
     const res = await w.as.admin.post('/members/bulk', {
       action: 'change_tier',
       tier: 'premium',
@@ -65,10 +65,8 @@ describe('admin API: bulk actions on members', () => {
       [people[2]!.id, false, 409, 'seats_exhausted'],
     );
     assert.deepEqual(c.problem.purchase, { add: { premium: 1 } });
-    assert.equal(pool(w).premium!.held, 2);
-    const moves = auditOf(w)
-      .slice(auditBefore)
-      .filter((e) => e.action === 'seat.tier_changed');
+    assert.equal((await pool(w)).premium!.held, 2);
+    const moves = (await auditOf(w)).slice(auditBefore).filter((e) => e.action === 'seat.tier_changed');
     assert.deepEqual(
       moves.map((e) => [e.subjectId, e.actorType]),
       [
@@ -76,13 +74,13 @@ describe('admin API: bulk actions on members', () => {
         [String(people[1]!.id), 'member'],
       ],
     );
-    assert.ok(heldMatchesMembers(w, w.organisationId));
+    assert.ok(await heldMatchesMembers(w, w.organisationId));
   });
 
   test('When an admin unassigns members including an owner, themselves and one already unassigned, then only the users lose their seats and each refusal says why', async () => {
-    const [u1, u2] = [seatedMember(w), seatedMember(w)];
-    w.c.seats.unassign(w.organisationId, u2.id, OPERATOR);
-    const heldBefore = pool(w).standard!.held;
+    const [u1, u2] = [await seatedMember(w), await seatedMember(w)];
+    await w.c.seats.unassign(w.organisationId, u2.id, OPERATOR);
+    const heldBefore = (await pool(w)).standard!.held;
     const res = await w.as.admin.post('/members/bulk', {
       action: 'unassign',
       memberIds: [u1.id, w.as.owner.memberId, w.as.admin.memberId, u2.id],
@@ -93,12 +91,12 @@ describe('admin API: bulk actions on members', () => {
       ['unassigned', 'forbidden', 'self_action', 'invalid_seat_state'],
     );
     assert.equal(res.body.results[1].problem.requiredRole, 'owner');
-    assert.equal(pool(w).standard!.held, heldBefore - 1, 'one seat freed');
+    assert.equal((await pool(w)).standard!.held, heldBefore - 1, 'one seat freed');
   });
 
   test('When an owner removes members, then their seats are free at once, the primary owner is refused, and a removed member is reported as it is', async () => {
-    const [u1, u2] = [seatedMember(w), seatedMember(w)];
-    const heldBefore = pool(w).standard!.held;
+    const [u1, u2] = [await seatedMember(w), await seatedMember(w)];
+    const heldBefore = (await pool(w)).standard!.held;
     const res = await w.as.owner.post('/members/bulk', {
       action: 'remove',
       memberIds: [u1.id, u2.id, w.as.primary_owner.memberId],
@@ -108,13 +106,13 @@ describe('admin API: bulk actions on members', () => {
       (res.body.results as BulkResult[]).map((r) => (r.ok ? r.member!.seatState : r.problem!.code)),
       ['removed', 'removed', 'primary_owner_protected'],
     );
-    assert.equal(pool(w).standard!.held, heldBefore - 2);
+    assert.equal((await pool(w)).standard!.held, heldBefore - 2);
     const again = await w.as.owner.post('/members/bulk', { action: 'remove', memberIds: [u1.id] });
     assert.deepEqual([again.body.changed, again.body.results[0].member.seatState], [1, 'removed']);
   });
 
   test('When a member of another organisation or an unknown id is named, then that member is reported not found and the others change', async () => {
-    const u1 = seatedMember(w);
+    const u1 = await seatedMember(w);
     const res = await w.as.admin.post('/members/bulk', { action: 'unassign', memberIds: [999_999, u1.id] });
     assert.equal(res.status, 200);
     assert.deepEqual(
@@ -124,15 +122,15 @@ describe('admin API: bulk actions on members', () => {
   });
 
   test('When a user calls the bulk route, then 403 naming admins, and nothing changes', async () => {
-    const u1 = seatedMember(w);
+    const u1 = await seatedMember(w);
     const res = await w.as.user.post('/members/bulk', { action: 'remove', memberIds: [u1.id] });
     assert.equal(res.status, 403);
     assert.equal(problem(res).requiredRole, 'admin');
-    assert.equal(w.c.store.read((q) => q.members.byId(w.organisationId, u1.id))!.seatState, 'seated');
+    assert.equal((await w.c.store.read((q) => q.members.byId(w.organisationId, u1.id)))!.seatState, 'seated');
   });
 
   test('When the body is wrong, then 400 problem JSON with pointers, and nothing changes', async () => {
-    const u1 = seatedMember(w);
+    const u1 = await seatedMember(w);
     const cases: [unknown, string][] = [
       [{ action: 'change_tier', memberIds: [u1.id] }, '/tier'],
       [{ action: 'unassign', memberIds: [] }, '/memberIds'],
@@ -159,20 +157,20 @@ describe('admin API: bulk actions on members', () => {
     });
     assert.equal(unknown.status, 400);
     assert.equal(problem(unknown).code, 'unknown_tier');
-    assert.equal(w.c.store.read((q) => q.members.byId(w.organisationId, u1.id))!.seatState, 'seated');
+    assert.equal((await w.c.store.read((q) => q.members.byId(w.organisationId, u1.id)))!.seatState, 'seated');
   });
 });
 
 describe('admin API: last activity of members', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld(NOW);
+  beforeEach(async () => {
+    w = await apiWorld(NOW);
   });
   afterEach(() => w.cleanup());
 
   const lastActive = async (w: ApiWorld, email: string) => {
     // A session started now: the clock moves on by days, past the world's sessions.
-    const res = await w.signedIn(w.as.admin.memberId).get(`/members?q=${encodeURIComponent(email)}`);
+    const res = await (await w.signedIn(w.as.admin.memberId)).get(`/members?q=${encodeURIComponent(email)}`);
     return (res.body.members as { email: string; lastActiveAt: string | null }[]).find(
       (m) => m.email === email,
     )!.lastActiveAt;
@@ -184,17 +182,17 @@ describe('admin API: last activity of members', () => {
     await request(w.app)
       .post(`${API_PATH}/sign-in-links`)
       .send({ organisation: 'acme', email: 'user@acme.example' });
-    const token = tokenIn(lastMailTo(w, 'user@acme.example', 'sign_in_link').text);
+    const token = tokenIn((await lastMailTo(w, 'user@acme.example', 'sign_in_link')).text);
     w.clock.set('2026-03-02T07:31:00Z');
     const signed = await request(w.app).post(`${API_PATH}/sign-in-links/redeem`).send({ token });
     assert.equal(signed.status, 200);
     assert.equal(await lastActive(w, 'user@acme.example'), '2026-03-02T07:31:00.000Z');
-    const updated = w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId))!;
+    const updated = (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId)))!;
     assert.equal(updated.updatedAt, '2026-03-01T09:00:00.000Z', 'activity is not a change of the member');
   });
 
   test('When the directory creates and then changes a user over SCIM, then the last activity follows each change', async () => {
-    const token = scimToken(w, w.organisationId);
+    const token = await scimToken(w, w.organisationId);
     const scim = (method: 'post' | 'patch', path: string, body: object) =>
       (method === 'post' ? request(w.app).post(`/scim/v2${path}`) : request(w.app).patch(`/scim/v2${path}`))
         .set('authorization', `Bearer ${token}`)
@@ -220,15 +218,15 @@ describe('admin API: last activity of members', () => {
   });
 
   test('When members are sorted by last activity and filtered by inactivity, then the idle ones (never active first) come out', async () => {
-    const idle = seatedMember(w, 'user', 'idle');
-    const busy = seatedMember(w, 'user', 'busy');
+    const idle = await seatedMember(w, 'user', 'idle');
+    const busy = await seatedMember(w, 'user', 'busy');
     const store = w.c.store;
     // Sign-ins as the audit log records them: 40 days ago, and yesterday.
     for (const [id, at] of [
       [idle.id, '2026-01-20T09:00:00.000Z'],
       [busy.id, '2026-02-28T09:00:00.000Z'],
     ] as const) {
-      store.write((q) =>
+      await store.write((q) =>
         recordAudit(q, {
           organisationId: w.organisationId,
           at,

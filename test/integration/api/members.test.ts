@@ -16,17 +16,17 @@ const emails = (res: Response): string[] =>
 
 describe('admin API: listing members', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
-    w.c.members.admit(
+  beforeAll(async () => {
+    w = await apiWorld();
+    await w.c.members.admit(
       w.organisationId,
       { email: 'Zoe@acme.example', displayName: 'Zoë Ångström', role: 'user' },
       'manual',
       { lowest: true },
       OPERATOR,
     );
-    const gone = seatedMember(w, 'user', 'gone');
-    w.c.seats.release(w.organisationId, gone.id, OPERATOR, 'removed');
+    const gone = await seatedMember(w, 'user', 'gone');
+    await w.c.seats.release(w.organisationId, gone.id, OPERATOR, 'removed');
   });
   afterAll(() => w.cleanup());
 
@@ -116,8 +116,8 @@ describe('admin API: listing members', () => {
 
 describe('admin API: one member', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -134,7 +134,7 @@ describe('admin API: one member', () => {
   });
 
   test('When a member has signed in through SSO, then their linked identity is shown', async () => {
-    const connection = w.c.sso.createConnection(
+    const connection = await w.c.sso.createConnection(
       w.organisationId,
       {
         protocol: 'oidc',
@@ -145,7 +145,7 @@ describe('admin API: one member', () => {
       },
       OPERATOR,
     );
-    w.c.store.write((q) =>
+    await w.c.store.write((q) =>
       q.sso.link(connection.id, 'sub-123', w.as.user.memberId, '2026-03-01T09:00:00.000Z'),
     );
     const res = await w.as.admin.get(`/members/${w.as.user.memberId}`);
@@ -164,13 +164,13 @@ describe('admin API: one member', () => {
   });
 
   test('When a member of another organisation is asked for, then 404: tenants never see each other', async () => {
-    const other = createExample(w, { slug: 'globex' });
+    const other = await createExample(w, { slug: 'globex' });
     const res = await w.as.admin.get(`/members/${other.primaryOwner.id}`);
     assert.equal(res.status, 404);
     assert.equal(problem(res).code, 'not_found');
     assert.equal((await w.as.owner.delete(`/members/${other.primaryOwner.id}`)).status, 404);
     assert.equal(
-      w.c.store.read((q) => q.members.byId(other.organisation.id, other.primaryOwner.id))?.seatState,
+      (await w.c.store.read((q) => q.members.byId(other.organisation.id, other.primaryOwner.id)))?.seatState,
       'invited',
     );
   });
@@ -178,17 +178,17 @@ describe('admin API: one member', () => {
 
 describe('admin API: changing roles', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
   test('When an owner makes a user an admin, then the role changes and the audit row has before and after', async () => {
-    const target = seatedMember(w);
+    const target = await seatedMember(w);
     const res = await w.as.owner.patch(`/members/${target.id}/role`, { role: 'admin' });
     assert.equal(res.status, 200);
     assert.equal(res.body.role, 'admin');
-    const row = auditOf(w).at(-1)!;
+    const row = (await auditOf(w)).at(-1)!;
     assert.equal(row.action, 'member.role_changed');
     assert.equal(row.actorType, 'member');
     assert.equal(row.actorId, String(w.as.owner.memberId));
@@ -197,7 +197,7 @@ describe('admin API: changing roles', () => {
   });
 
   test('When an owner promotes someone to owner and another owner demotes them, then both succeed', async () => {
-    const target = seatedMember(w);
+    const target = await seatedMember(w);
     assert.equal(
       (await w.as.owner.patch(`/members/${target.id}/role`, { role: 'owner' })).body.role,
       'owner',
@@ -208,7 +208,7 @@ describe('admin API: changing roles', () => {
   });
 
   test('When anyone asks to make someone primary owner, then 400: that is a transfer', async () => {
-    const target = seatedMember(w);
+    const target = await seatedMember(w);
     const before = databaseDigest(w);
     const res = await w.as.primary_owner.patch(`/members/${target.id}/role`, { role: 'primary_owner' });
     assert.equal(res.status, 400);
@@ -243,7 +243,7 @@ describe('admin API: changing roles', () => {
   });
 
   test('When the member was removed, then 409 and the advice to invite them again', async () => {
-    const target = seatedMember(w);
+    const target = await seatedMember(w);
     assert.equal((await w.as.admin.delete(`/members/${target.id}`)).status, 204);
     const res = await w.as.owner.patch(`/members/${target.id}/role`, { role: 'admin' });
     assert.equal(res.status, 409);
@@ -257,13 +257,13 @@ describe('admin API: changing roles', () => {
 
 describe('admin API: changing seat tiers', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
   test('When no premium seat is free, then 409 names the purchase needed and nothing is written', async () => {
-    const target = seatedMember(w, 'user', 'mover');
+    const target = await seatedMember(w, 'user', 'mover');
     const before = databaseDigest(w);
     const res = await w.as.admin.patch(`/members/${target.id}/tier`, { tier: 'premium' });
     assert.equal(res.status, 409);
@@ -279,18 +279,18 @@ describe('admin API: changing seat tiers', () => {
   });
 
   test('When a premium seat is free, then an admin moves a member into it and the standard seat is freed', async () => {
-    const target = seatedMember(w);
-    buy(w, { premium: 1 });
-    const held = pool(w);
+    const target = await seatedMember(w);
+    await buy(w, { premium: 1 });
+    const held = await pool(w);
     const res = await w.as.admin.patch(`/members/${target.id}/tier`, { tier: 'premium' });
     assert.equal(res.status, 200);
     assert.equal(res.body.tier, 'premium');
     assert.equal(res.body.seatState, 'seated');
-    assert.deepEqual(pool(w), {
+    assert.deepEqual(await pool(w), {
       standard: { allocation: held.standard!.allocation, held: held.standard!.held - 1 },
       premium: { allocation: 1, held: 1 },
     });
-    const row = auditOf(w).at(-1)!;
+    const row = (await auditOf(w)).at(-1)!;
     assert.equal(row.action, 'seat.tier_changed');
     assert.equal((row.before as { tierId: string }).tierId, 'standard');
     assert.equal((row.after as { tierId: string }).tierId, 'premium');
@@ -307,9 +307,9 @@ describe('admin API: changing seat tiers', () => {
   });
 
   test('When an unassigned member is given a tier, then they are seated in it: two members swap tiers', async () => {
-    const standard = seatedMember(w, 'user', 'stan');
-    buy(w, { premium: 1 });
-    const premium = w.c.members.admit(
+    const standard = await seatedMember(w, 'user', 'stan');
+    await buy(w, { premium: 1 });
+    const premium = await w.c.members.admit(
       w.organisationId,
       { email: 'prem@acme.example', role: 'user' },
       'manual',
@@ -317,7 +317,7 @@ describe('admin API: changing seat tiers', () => {
       OPERATOR,
     );
     assert.equal(premium.tierId, 'premium');
-    const held = pool(w);
+    const held = await pool(w);
     assert.equal((await w.as.admin.post(`/members/${premium.id}/unassign`)).status, 200);
     assert.equal(
       (await w.as.admin.patch(`/members/${standard.id}/tier`, { tier: 'premium' })).body.tier,
@@ -327,16 +327,16 @@ describe('admin API: changing seat tiers', () => {
     assert.equal(back.status, 200);
     assert.equal(back.body.seatState, 'seated');
     assert.equal(back.body.tier, 'standard');
-    assert.deepEqual(pool(w), held, 'the same seats, swapped');
-    assert.equal(auditOf(w).at(-1)!.action, 'seat.claimed');
+    assert.deepEqual(await pool(w), held, 'the same seats, swapped');
+    assert.equal((await auditOf(w)).at(-1)!.action, 'seat.claimed');
   });
 
   test('When the tier does not exist, or the member holds no seat, then 400 / 409', async () => {
-    const target = seatedMember(w);
+    const target = await seatedMember(w);
     const unknown = await w.as.admin.patch(`/members/${target.id}/tier`, { tier: 'gold' });
     assert.equal(unknown.status, 400);
     assert.equal(problem(unknown).code, 'unknown_tier');
-    w.c.seats.release(w.organisationId, target.id, OPERATOR, 'deactivated');
+    await w.c.seats.release(w.organisationId, target.id, OPERATOR, 'deactivated');
     const seatless = await w.as.admin.patch(`/members/${target.id}/tier`, { tier: 'standard' });
     assert.equal(seatless.status, 409);
     assert.equal(problem(seatless).code, 'invalid_seat_state');
@@ -347,21 +347,21 @@ describe('admin API: changing seat tiers', () => {
 
 describe('admin API: unassigning and removing', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
   test('When an admin unassigns a member, then the seat is free at once and their session ends', async () => {
-    const target = seatedMember(w);
-    const session = w.signedIn(target.id);
+    const target = await seatedMember(w);
+    const session = await w.signedIn(target.id);
     assert.equal((await session.get('/profile')).status, 200);
-    const held = pool(w).standard!.held;
+    const held = (await pool(w)).standard!.held;
     const res = await w.as.admin.post(`/members/${target.id}/unassign`);
     assert.equal(res.status, 200);
     assert.equal(res.body.seatState, 'unassigned');
     assert.equal(res.body.tier, null);
-    assert.equal(pool(w).standard!.held, held - 1);
+    assert.equal((await pool(w)).standard!.held, held - 1);
     assert.equal((await session.get('/profile')).status, 401);
     const again = await w.as.admin.post(`/members/${target.id}/unassign`);
     assert.equal(again.status, 409);
@@ -369,7 +369,7 @@ describe('admin API: unassigning and removing', () => {
   });
 
   test('When an admin removes an owner, then 403 requires an owner and nothing is written; an owner may', async () => {
-    const target = seatedMember(w, 'owner');
+    const target = await seatedMember(w, 'owner');
     const before = databaseDigest(w);
     const refused = await w.as.admin.delete(`/members/${target.id}`);
     assert.equal(refused.status, 403);
@@ -403,19 +403,19 @@ describe('admin API: unassigning and removing', () => {
 
   test('When an invited member is removed, then the invitation is revoked and its seat released', async () => {
     const made = await w.as.admin.post('/invitations', { email: 'pending@acme.example', role: 'user' });
-    const held = pool(w).standard!.held;
+    const held = (await pool(w)).standard!.held;
     assert.equal((await w.as.admin.delete(`/members/${made.body.memberId}`)).status, 204);
-    assert.equal(pool(w).standard!.held, held - 1);
+    assert.equal((await pool(w)).standard!.held, held - 1);
     const listed = await w.as.admin.get('/invitations?status=revoked');
     const revoked = (listed.body as { invitations: { id: number }[] }).invitations;
     assert.ok(revoked.some((i) => i.id === made.body.id));
   });
 
   test('When a removed member is invited again, then it is the same member, with the history kept', async () => {
-    const target = seatedMember(w, 'user', 'returning');
-    const held = pool(w).standard!.held;
+    const target = await seatedMember(w, 'user', 'returning');
+    const held = (await pool(w)).standard!.held;
     assert.equal((await w.as.admin.delete(`/members/${target.id}`)).status, 204);
-    assert.equal(pool(w).standard!.held, held - 1, 'the seat is released at once');
+    assert.equal((await pool(w)).standard!.held, held - 1, 'the seat is released at once');
     const before = databaseDigest(w);
     assert.equal((await w.as.admin.delete(`/members/${target.id}`)).status, 204, 'removing twice is fine');
     assert.equal(databaseDigest(w), before, '…and writes nothing');
@@ -423,7 +423,7 @@ describe('admin API: unassigning and removing', () => {
     const back = await w.as.admin.post('/invitations', { email: 'RETURNING@acme.example', role: 'user' });
     assert.equal(back.status, 201);
     assert.equal(back.body.memberId, target.id);
-    const history = auditOf(w)
+    const history = (await auditOf(w))
       .filter((e) => e.subjectType === 'member' && e.subjectId === String(target.id))
       .map((e) => e.action);
     assert.deepEqual(history, [
@@ -438,8 +438,8 @@ describe('admin API: unassigning and removing', () => {
 
 describe('admin API: the profile', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -462,10 +462,10 @@ describe('admin API: the profile', () => {
 describe('admin API: losing a seat ends the sessions', () => {
   test('When a member is unassigned or removed, then their sessions end, and re-seating them does not bring an old session back', async () => {
     const t = perTest();
-    const w = apiWorld();
+    const w = await apiWorld();
     t.after(() => w.cleanup());
-    const dana = seatedMember(w, 'user', 'dana');
-    const laptop = w.signedIn(dana.id);
+    const dana = await seatedMember(w, 'user', 'dana');
+    const laptop = await w.signedIn(dana.id);
     assert.equal((await laptop.get('/profile')).status, 200);
 
     assert.equal((await w.as.admin.post(`/members/${dana.id}/unassign`)).status, 200);
@@ -474,12 +474,12 @@ describe('admin API: losing a seat ends the sessions', () => {
     assert.equal(reseated.status, 200, reseated.text);
     assert.equal((await laptop.get('/profile')).status, 401, 'the old session stays ended');
 
-    const phone = w.signedIn(dana.id);
+    const phone = await w.signedIn(dana.id);
     assert.equal((await phone.get('/profile')).status, 200, 'a new sign-in works');
     assert.equal((await w.as.admin.delete(`/members/${dana.id}`)).status, 204);
     const back = await w.as.admin.post('/invitations', { email: dana.email, role: 'user' });
     assert.equal(back.status, 201, back.text);
-    w.c.seats.acceptInvitation(w.organisationId, dana.id, OPERATOR);
+    await w.c.seats.acceptInvitation(w.organisationId, dana.id, OPERATOR);
     assert.equal((await phone.get('/profile')).status, 401, 'removal ended it for good');
   });
 });

@@ -88,7 +88,7 @@ describe('admin API: the OpenAPI document other software relies on', () => {
   let w: ApiWorld;
   let doc: Document;
   beforeAll(async () => {
-    w = apiWorld();
+    w = await apiWorld();
     const res = await request(w.app).get(`${API_PATH}/openapi.json`);
     assert.equal(res.status, 200);
     doc = res.body as Document;

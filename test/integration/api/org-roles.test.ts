@@ -110,7 +110,7 @@ describe('admin API: who may call the organisation routes', () => {
   let w: ApiWorld;
   const callers: { name: string; role: Role; caller: Pick<Caller, Verb> }[] = [];
   beforeAll(async () => {
-    w = apiWorld();
+    w = await apiWorld();
     for (const role of ['primary_owner', 'owner', 'admin', 'user'] as const) {
       callers.push({ name: `${role} (session)`, role, caller: w.as[role] });
     }

@@ -48,8 +48,8 @@ const CASES: readonly Case[] = [
     route: 'PATCH /members/:memberId/role',
     role: 'owner',
     success: 200,
-    prepare: (w) => {
-      const target = seatedMember(w);
+    prepare: async (w) => {
+      const target = await seatedMember(w);
       return (as) => as.patch(`/members/${target.id}/role`, { role: 'admin' });
     },
   },
@@ -57,8 +57,8 @@ const CASES: readonly Case[] = [
     route: 'PATCH /members/:memberId/tier',
     role: 'admin',
     success: 200,
-    prepare: (w) => {
-      const target = seatedMember(w); // the highest tier with a seat: premium
+    prepare: async (w) => {
+      const target = await seatedMember(w); // the highest tier with a seat: premium
       return (as) => as.patch(`/members/${target.id}/tier`, { tier: 'standard' });
     },
   },
@@ -66,8 +66,8 @@ const CASES: readonly Case[] = [
     route: 'POST /members/:memberId/unassign',
     role: 'admin',
     success: 200,
-    prepare: (w) => {
-      const target = seatedMember(w);
+    prepare: async (w) => {
+      const target = await seatedMember(w);
       return (as) => as.post(`/members/${target.id}/unassign`);
     },
   },
@@ -75,8 +75,8 @@ const CASES: readonly Case[] = [
     route: 'DELETE /members/:memberId',
     role: 'admin',
     success: 204,
-    prepare: (w) => {
-      const target = seatedMember(w);
+    prepare: async (w) => {
+      const target = await seatedMember(w);
       return (as) => as.delete(`/members/${target.id}`);
     },
   },
@@ -151,9 +151,9 @@ describe('admin API: who may call the people routes', () => {
   let w: ApiWorld;
   let callers: Record<CallerName, Send>;
   beforeAll(async () => {
-    w = apiWorld();
-    const quote = w.c.billing.quote(w.organisationId, { add: { premium: 50 } }, OPERATOR);
-    w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
+    w = await apiWorld();
+    const quote = await w.c.billing.quote(w.organisationId, { add: { premium: 50 } }, OPERATOR);
+    await w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
     const tokens = await tokensOfEachRole(w);
     callers = {
       ...w.as,

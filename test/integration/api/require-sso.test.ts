@@ -19,8 +19,8 @@ const redeem = (w: ApiWorld, token: string) =>
 const accept = (w: ApiWorld, token: string) =>
   request(w.app).post(`${API_PATH}/invitations/accept`).send({ token });
 
-function addConnection(w: ApiWorld) {
-  return w.c.sso.createConnection(
+async function addConnection(w: ApiWorld) {
+  return await w.c.sso.createConnection(
     w.organisationId,
     {
       protocol: 'oidc',
@@ -35,8 +35,8 @@ function addConnection(w: ApiWorld) {
 
 describe('admin API: require single sign-on', () => {
   let w: ApiWorld;
-  beforeEach(() => {
-    w = apiWorld(NOW);
+  beforeEach(async () => {
+    w = await apiWorld(NOW);
   });
   afterEach(() => w.cleanup());
 
@@ -47,14 +47,14 @@ describe('admin API: require single sign-on', () => {
     assert.equal(problem(res).code, 'sso_not_configured');
     assert.equal(databaseDigest(w), before, 'neither setting changed');
 
-    const connection = addConnection(w);
-    w.c.sso.updateConnection(w.organisationId, connection.id, { enabled: false }, OPERATOR);
+    const connection = await addConnection(w);
+    await w.c.sso.updateConnection(w.organisationId, connection.id, { enabled: false }, OPERATOR);
     const disabled = await w.as.owner.patch('/identity', { requireSso: true });
     assert.equal(problem(disabled).code, 'sso_not_configured', 'a disabled connection does not count');
   });
 
   test('When an owner requires SSO, then the identity settings show it and the change is audited; an admin may not', async () => {
-    addConnection(w);
+    await addConnection(w);
     assert.equal((await w.as.owner.get('/identity')).body.requireSso, false);
     const denied = await w.as.admin.patch('/identity', { requireSso: true });
     assert.equal(denied.status, 403);
@@ -63,26 +63,26 @@ describe('admin API: require single sign-on', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.requireSso, true);
     assert.equal((await w.as.primary_owner.get('/identity')).body.requireSso, true);
-    const row = auditOf(w).at(-1)!;
+    const row = (await auditOf(w)).at(-1)!;
     assert.equal(row.action, 'organisation.require_sso_changed');
     assert.equal(row.actorId, String(w.as.owner.memberId));
     assert.deepEqual([row.before, row.after], [{ requireSso: false }, { requireSso: true }]);
 
-    const again = auditOf(w).length;
+    const again = (await auditOf(w)).length;
     assert.equal((await w.as.owner.patch('/identity', { requireSso: true })).status, 200);
-    assert.equal(auditOf(w).length, again, 'no change, no audit row');
+    assert.equal((await auditOf(w)).length, again, 'no change, no audit row');
   });
 
   test('When SSO is required, then a member gets no mailed link and cannot use one mailed before; the primary owner still can', async () => {
-    addConnection(w);
+    await addConnection(w);
     assert.equal((await askForLink(w, 'user@acme.example')).status, 202);
-    const earlier = tokenIn(lastMailTo(w, 'user@acme.example', 'sign_in_link').text);
+    const earlier = tokenIn((await lastMailTo(w, 'user@acme.example', 'sign_in_link')).text);
     assert.equal((await w.as.owner.patch('/identity', { requireSso: true })).status, 200);
 
-    const mails = outbox(w).length;
+    const mails = (await outbox(w)).length;
     const asked = await askForLink(w, 'user@acme.example');
     assert.equal(asked.status, 202, 'the same answer: nothing revealed');
-    assert.equal(outbox(w).length, mails, 'no link mailed');
+    assert.equal((await outbox(w)).length, mails, 'no link mailed');
 
     const refused = await redeem(w, earlier);
     assert.equal(refused.status, 403);
@@ -93,7 +93,7 @@ describe('admin API: require single sign-on', () => {
 
     // The documented way back in when the identity provider itself fails.
     assert.equal((await askForLink(w, 'owner@acme.example')).status, 202);
-    const owners = tokenIn(lastMailTo(w, 'owner@acme.example', 'sign_in_link').text);
+    const owners = tokenIn((await lastMailTo(w, 'owner@acme.example', 'sign_in_link')).text);
     const signed = await redeem(w, owners);
     assert.equal(signed.status, 200);
     assert.equal(signed.body.member.id, w.as.primary_owner.memberId);
@@ -101,16 +101,16 @@ describe('admin API: require single sign-on', () => {
     // Off again: links work again.
     assert.equal((await w.as.primary_owner.patch('/identity', { requireSso: false })).status, 200);
     assert.equal((await askForLink(w, 'user@acme.example')).status, 202);
-    const later = tokenIn(lastMailTo(w, 'user@acme.example', 'sign_in_link').text);
+    const later = tokenIn((await lastMailTo(w, 'user@acme.example', 'sign_in_link')).text);
     assert.notEqual(later, earlier);
     assert.equal((await redeem(w, later)).status, 200);
   });
 
   test('When SSO is required, then an invitation is not accepted by its link: it stays pending, its seat held', async () => {
-    addConnection(w);
+    await addConnection(w);
     const invited = await w.as.admin.post('/invitations', { email: 'newcomer@acme.example', role: 'user' });
     assert.equal(invited.status, 201);
-    const token = tokenIn(lastMailTo(w, 'newcomer@acme.example', 'invitation').text);
+    const token = tokenIn((await lastMailTo(w, 'newcomer@acme.example', 'invitation')).text);
     assert.equal((await w.as.owner.patch('/identity', { requireSso: true })).status, 200);
 
     const before = databaseDigest(w);
@@ -131,7 +131,7 @@ describe('admin API: require single sign-on', () => {
   });
 
   test('When SSO is required, then its last enabled connection cannot be turned off or deleted', async () => {
-    const connection = addConnection(w);
+    const connection = await addConnection(w);
     assert.equal((await w.as.owner.patch('/identity', { requireSso: true })).status, 200);
     const off = await w.as.owner.patch(`/sso-connections/${connection.id}`, { enabled: false });
     assert.equal(off.status, 409, off.text);

@@ -16,13 +16,13 @@ describe('When a member asks for a premium seat', () => {
   let w: ApiWorld;
   beforeAll(async () => {
     smtp = await startSmtp();
-    w = apiWorld(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@seats.example>' } });
+    w = await apiWorld(NOW, { mail: { smtpUrl: smtp.url, from: 'Seatkeeper <no-reply@seats.example>' } });
     // The primary owner's invitation, mailed when the organisation was made.
     await w.c.mail.runOnce();
     await smtp.waitFor(1);
   });
   afterAll(async () => {
-    w.cleanup();
+    await w.cleanup();
     await smtp.close();
   });
 
@@ -41,7 +41,7 @@ describe('When a member asks for a premium seat', () => {
     assert.deepEqual(to, ['co-owner@acme.example', 'owner@acme.example']);
     assert.match(mails[0]!.subject, /User Person \(user@acme\.example\) asks for a Premium seat/);
     assert.match(mails[0]!.text, /I need the coding tool\./);
-    assert.equal(auditOf(w).at(-1)!.action, 'seat_request.created');
+    assert.equal((await auditOf(w)).at(-1)!.action, 'seat_request.created');
   });
 
   test('then asking again for the same tier is refused while it is open', async () => {
@@ -73,8 +73,8 @@ describe('When a member asks for a premium seat', () => {
   });
 
   test('then granting once a seat is bought moves the member and mails them', async () => {
-    const quote = w.c.billing.quote(w.organisationId, { add: { premium: 1 } }, OPERATOR);
-    w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
+    const quote = await w.c.billing.quote(w.organisationId, { add: { premium: 1 } }, OPERATOR);
+    await w.c.billing.confirm(w.organisationId, quote.id, OPERATOR);
     const before = smtp.messages.length;
     const res = await w.as.admin.post(`/seat-requests/${requestId}/grant`);
     assert.equal(res.status, 200, res.text);
@@ -87,15 +87,15 @@ describe('When a member asks for a premium seat', () => {
     const mail = mails.find((m) => m.envelopeTo.includes('user@acme.example'));
     assert.ok(mail, 'the requester is mailed');
     assert.match(mail.subject, /your request for a Premium seat was granted/);
-    const actions = auditOf(w).map((a) => a.action);
+    const actions = (await auditOf(w)).map((a) => a.action);
     assert.ok(actions.includes('seat_request.granted'));
     const decided = await w.as.admin.post(`/seat-requests/${requestId}/grant`);
     assert.equal(problem(decided).code, 'seat_request_decided');
   });
 
   test('then a declined request mails the reason, and cannot be decided twice', async () => {
-    const other = seatedMember(w, 'user', 'dora');
-    const dora = w.signedIn(other.id);
+    const other = await seatedMember(w, 'user', 'dora');
+    const dora = await w.signedIn(other.id);
     const asked = await dora.post('/seat-requests', { tier: 'premium' });
     assert.equal(asked.status, 201);
     const before = smtp.messages.length;

@@ -21,43 +21,53 @@ describe('admin API: seat usage over time', () => {
   /** Sessions started at the report's "now" (a session lasts hours, the script days). */
   let as: Record<'owner' | 'admin' | 'user', Caller>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // 1 January 2026, 10:00 in Berlin: the organisation is made (standard 100, premium 0); the
     // primary owner's invitation holds a standard seat and is accepted, and the owner, admin and
     // user of the test world are admitted into standard seats: 4 seated.
-    w = apiWorld('2026-01-01T09:00:00Z');
+    w = await apiWorld('2026-01-01T09:00:00Z');
     const org = w.organisationId;
-    const admit = (name: string) =>
-      w.c.members.admit(org, { email: `${name}@acme.example`, role: 'user' }, 'manual', HIGHEST, OPERATOR).id;
+    const admit = async (name: string) =>
+      (
+        await w.c.members.admit(
+          org,
+          { email: `${name}@acme.example`, role: 'user' },
+          'manual',
+          HIGHEST,
+          OPERATOR,
+        )
+      ).id;
 
     // 2 January: two more members join (standard: 6 seated), one is invited (1 invited).
     w.clock.set('2026-01-02T08:00:00Z');
-    ids.dana = admit('dana');
-    ids.eli = admit('eli');
-    ids.finn = w.c.members.invite(
-      org,
-      { email: 'finn@acme.example', role: 'user' },
-      { tier: 'standard' },
-      OPERATOR,
+    ids.dana = await admit('dana');
+    ids.eli = await admit('eli');
+    ids.finn = (
+      await w.c.members.invite(
+        org,
+        { email: 'finn@acme.example', role: 'user' },
+        { tier: 'standard' },
+        OPERATOR,
+      )
     ).member.id;
 
     // 4 January: 3 premium seats bought; Dana moves up into one.
     w.clock.set('2026-01-04T11:00:00Z');
-    const quote = w.c.billing.quote(org, { add: { premium: 3 } }, OPERATOR);
-    w.c.billing.confirm(org, quote.id, OPERATOR);
-    w.c.seats.changeTier(org, ids.dana, 'premium', OPERATOR);
+    const quote = await w.c.billing.quote(org, { add: { premium: 3 } }, OPERATOR);
+    await w.c.billing.confirm(org, quote.id, OPERATOR);
+    await w.c.seats.changeTier(org, ids.dana, 'premium', OPERATOR);
 
     // 5 January, 23:30 UTC is 6 January, 00:30 in Berlin: Eli's removal counts on the 6th.
     w.clock.set('2026-01-05T23:30:00Z');
-    w.c.seats.release(org, ids.eli, OPERATOR, 'removed');
+    await w.c.seats.release(org, ids.eli, OPERATOR, 'removed');
 
     // 6 January, noon: Finn's invitation is revoked; "now" for the report.
     w.clock.set('2026-01-06T12:00:00Z');
-    w.c.seats.revokeInvitation(org, ids.finn, OPERATOR);
+    await w.c.seats.revokeInvitation(org, ids.finn, OPERATOR);
     as = {
-      owner: w.signedIn(w.as.owner.memberId),
-      admin: w.signedIn(w.as.admin.memberId),
-      user: w.signedIn(w.as.user.memberId),
+      owner: await w.signedIn(w.as.owner.memberId),
+      admin: await w.signedIn(w.as.admin.memberId),
+      user: await w.signedIn(w.as.user.memberId),
     };
   });
   afterAll(() => w.cleanup());
@@ -160,10 +170,10 @@ describe('admin API: seat usage over time', () => {
 
 describe('admin API: seat usage over time, across the end of a term', () => {
   test('When a term that does not renew is over, then the history stops at its last day', async () => {
-    const w = apiWorld('2026-01-01T09:00:00Z');
+    const w = await apiWorld('2026-01-01T09:00:00Z');
     try {
       // The world's contract renews; one that does not is made for this test.
-      const other = w.c.organisations.create(
+      const other = await w.c.organisations.create(
         {
           slug: 'beta',
           name: 'Beta AG',
@@ -180,10 +190,8 @@ describe('admin API: seat usage over time, across the end of a term', () => {
         },
         OPERATOR,
       );
-      const token = w.c.apiTokens.create(
-        other.organisation.id,
-        { name: 'report', role: 'admin' },
-        OPERATOR,
+      const token = (
+        await w.c.apiTokens.create(other.organisation.id, { name: 'report', role: 'admin' }, OPERATOR)
       ).token;
       w.clock.set('2027-01-05T12:00:00Z');
       const res = await w.withToken(token).get('/usage/history');
@@ -195,16 +203,16 @@ describe('admin API: seat usage over time, across the end of a term', () => {
       assert.equal(standard.days.length, 365);
       assert.equal(standard.days.at(-1)!.date, '2026-12-31');
     } finally {
-      w.cleanup();
+      await w.cleanup();
     }
   });
 
   test('When an auto-renewing term has rolled over, then the history is the new term, bought as held at the old term’s end', async () => {
-    const w = apiWorld('2026-01-01T09:00:00Z');
+    const w = await apiWorld('2026-01-01T09:00:00Z');
     try {
       w.clock.set('2027-01-02T09:00:00Z');
-      w.c.runJobs();
-      const admin = w.signedIn(w.as.admin.memberId);
+      await w.c.runJobs();
+      const admin = await w.signedIn(w.as.admin.memberId);
       const res = await admin.get('/usage/history');
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body.term, { number: 2, start: '2027-01-01', end: '2027-12-31' });
@@ -219,7 +227,7 @@ describe('admin API: seat usage over time, across the end of a term', () => {
         ],
       );
     } finally {
-      w.cleanup();
+      await w.cleanup();
     }
   });
 });

@@ -8,17 +8,19 @@ import { apiWorld, problem } from '../../helpers/api.js';
 
 test('When a path id is not in plain digits, then the admin API answers 400 problem JSON and never another resource', async () => {
   const t = perTest();
-  const w = apiWorld();
+  const w = await apiWorld();
   t.after(() => w.cleanup());
   // Members up to id 16, so that 0x10 and 16.0 would find one if read as numbers.
   let id = 0;
   for (let i = 0; id < 16; i += 1) {
-    id = w.c.members.admit(
-      w.organisationId,
-      { email: `m${i}@acme.example`, displayName: `M ${i}`, role: 'user' },
-      'manual',
-      HIGHEST,
-      OPERATOR,
+    id = (
+      await w.c.members.admit(
+        w.organisationId,
+        { email: `m${i}@acme.example`, displayName: `M ${i}`, role: 'user' },
+        'manual',
+        HIGHEST,
+        OPERATOR,
+      )
     ).id;
   }
   assert.equal(id, 16);

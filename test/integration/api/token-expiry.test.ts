@@ -13,7 +13,7 @@ const NOW = '2026-03-01T09:00:00Z';
 describe('Token expiry', () => {
   test('When an API token reaches its end, then it answers 401 token_expired; until then it works and its last use is shown', async () => {
     const t = perTest();
-    const w = apiWorld(NOW);
+    const w = await apiWorld(NOW);
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/api-tokens', {
       name: 'nightly export',
@@ -46,7 +46,7 @@ describe('Token expiry', () => {
 
   test('When a SCIM token reaches its end, then the identity provider gets a SCIM 401 at once, even from a token just used', async () => {
     const t = perTest();
-    const w = apiWorld(NOW);
+    const w = await apiWorld(NOW);
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/scim-tokens', { name: 'Okta', expiresAt: '2026-06-01T00:00:00Z' });
     assert.equal(made.status, 201, made.text);
@@ -69,7 +69,7 @@ describe('Token expiry', () => {
     assert.match(String(refused.body.detail), /expired/);
 
     // The operator's tokens take an end too, and one without an end keeps working.
-    const forever = w.c.scimTokens.create(w.organisationId, 'Entra', OPERATOR);
+    const forever = await w.c.scimTokens.create(w.organisationId, 'Entra', OPERATOR);
     assert.equal(forever.record.expiresAt, null);
     const ok = await request(w.app).get('/scim/v2/Users').set('authorization', `Bearer ${forever.token}`);
     assert.equal(ok.status, 200);
@@ -77,7 +77,7 @@ describe('Token expiry', () => {
 
   test('When a token is given an end in the past, without an offset, or more than five years ahead, then it is refused and not made', async () => {
     const t = perTest();
-    const w = apiWorld(NOW);
+    const w = await apiWorld(NOW);
     t.after(() => w.cleanup());
     const cases = ['2026-03-01T08:59:59Z', '2026-04-01T00:00:00', '2031-03-02T00:00:00Z', 'tomorrow'];
     for (const expiresAt of cases) {

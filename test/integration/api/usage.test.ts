@@ -8,13 +8,13 @@ import { storedState } from '../../helpers/org-state.js';
 
 describe('admin API: seat usage', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
   test('When an admin opens usage, then each tier shows allocation, seated, invited and available, highest tier first', async () => {
-    w.c.members.invite(w.organisationId, { email: 'new@acme.example', role: 'user' }, LOWEST, OPERATOR);
+    await w.c.members.invite(w.organisationId, { email: 'new@acme.example', role: 'user' }, LOWEST, OPERATOR);
     const res = await w.as.admin.get('/usage');
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.tiers, [
@@ -44,16 +44,16 @@ describe('admin API: seat usage', () => {
   });
 
   test('When people wait for a seat, then usage lists them, and sync now seats those it can', async () => {
-    const dana = w.c.members.admit(
+    const dana = await w.c.members.admit(
       w.organisationId,
       { email: 'dana@acme.example', displayName: 'Dana', role: 'user' },
       'scim',
       HIGHEST,
       OPERATOR,
     );
-    w.c.seats.unassign(w.organisationId, dana.id, OPERATOR);
-    w.c.seats.park(w.organisationId, dana.id, 'awaiting_seat', OPERATOR, 'seat.awaiting');
-    w.c.store.write((q) =>
+    await w.c.seats.unassign(w.organisationId, dana.id, OPERATOR);
+    await w.c.seats.park(w.organisationId, dana.id, 'awaiting_seat', OPERATOR, 'seat.awaiting');
+    await w.c.store.write((q) =>
       q.waitlist.record(w.organisationId, 'eve@acme.example', 'scim', w.clock.now().toISO()!),
     );
 
@@ -79,7 +79,10 @@ describe('admin API: seat usage', () => {
     const synced = await w.as.admin.post('/usage/sync-now');
     assert.equal(synced.status, 200);
     assert.deepEqual(synced.body, { seated: 1 });
-    assert.equal(w.c.store.read((q) => q.members.byId(w.organisationId, dana.id))!.seatState, 'seated');
+    assert.equal(
+      (await w.c.store.read((q) => q.members.byId(w.organisationId, dana.id)))!.seatState,
+      'seated',
+    );
     assert.deepEqual((await w.as.admin.get('/usage')).body.waiting.awaitingSeat, []);
     assert.deepEqual((await w.as.admin.post('/usage/sync-now')).body, { seated: 0 });
   });
@@ -96,8 +99,8 @@ describe('admin API: seat usage', () => {
 
 describe('admin API: notice thresholds', () => {
   let w: ApiWorld;
-  beforeAll(() => {
-    w = apiWorld();
+  beforeAll(async () => {
+    w = await apiWorld();
   });
   afterAll(() => w.cleanup());
 
@@ -106,9 +109,9 @@ describe('admin API: notice thresholds', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { noticeThresholds: [50, 75, 95] });
     assert.deepEqual((await w.as.admin.get('/usage')).body.noticeThresholds, [50, 75, 95]);
-    const entry = w.c.store
-      .read((q) => q.audit.list(w.organisationId, 0, 10_000))
-      .find((e) => e.action === 'organisation.notice_thresholds_changed');
+    const entry = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).find(
+      (e) => e.action === 'organisation.notice_thresholds_changed',
+    );
     assert.deepEqual(entry?.after, { noticeThresholds: [50, 75, 95] });
     assert.equal(entry?.actorId, String(w.as.owner.memberId));
   });

@@ -30,8 +30,8 @@ describe('admin API: webhooks', () => {
   });
   afterAll(() => receiver.close());
 
-  function world(allowHttp = true): ApiWorld {
-    return apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp, pollIntervalSeconds: 0 } });
+  async function world(allowHttp = true): Promise<ApiWorld> {
+    return await apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp, pollIntervalSeconds: 0 } });
   }
 
   let n = 0;
@@ -46,7 +46,7 @@ describe('admin API: webhooks', () => {
 
   test('When an owner adds an endpoint, then the secret is shown once: never in the list, the endpoint or its log', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     const made = await w.as.owner.post('/webhooks', {
       url: receiver.url,
@@ -74,7 +74,7 @@ describe('admin API: webhooks', () => {
 
   test('When the body is wrong, then 400 names the field and nothing is written', async () => {
     const t = perTest();
-    const strict = world(false);
+    const strict = await world(false);
     t.after(() => strict.cleanup());
     const cases: [unknown, string][] = [
       [{ url: 'http://hooks.example/x', events: ['*'] }, '/url'],
@@ -106,20 +106,20 @@ describe('admin API: webhooks', () => {
 
   test('When an endpoint is disabled, then its deliveries wait in order and go out when it is enabled again', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
     const { id } = await addWebhookEndpoint(w, receiver.url, ['member.created']);
-    const queued = admit(w);
+    const queued = await admit(w);
     const off = await w.as.owner.patch(`/webhooks/${id}`, { enabled: false });
     assert.equal(off.status, 200);
     assert.equal((off.body as EndpointBody).enabled, false);
-    admit(w); // while disabled: not queued for this endpoint
+    await admit(w); // while disabled: not queued for this endpoint
     assert.equal((await w.c.webhookWorker.runOnce()).delivered, 0, 'what was queued waits');
     assert.equal(receiver.received.length, 0);
     await w.as.owner.patch(`/webhooks/${id}`, { enabled: true });
-    const later = admit(w);
+    const later = await admit(w);
     assert.equal((await w.c.webhookWorker.runOnce()).delivered, 2);
     const got = receiver.received.map((r) => JSON.parse(r.body) as { data: { member: { id: number } } });
     assert.deepEqual(
@@ -131,7 +131,7 @@ describe('admin API: webhooks', () => {
 
   test('When the secret is rotated, then for 24 hours deliveries verify with the old secret and the new one, and after only with the new one', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     const made = await addWebhookEndpoint(w, receiver.url, ['*']);
@@ -151,9 +151,9 @@ describe('admin API: webhooks', () => {
     assert.ok(!audit.text.includes(fresh) && !audit.text.includes(made.secret), 'no secret in the log');
 
     // During the overlap (the last minute of it too): both secrets verify, as two v1 signatures.
-    admit(w);
+    await admit(w);
     w.clock.advance({ hours: 23, minutes: 59 });
-    admit(w);
+    await admit(w);
     await w.c.webhookWorker.runOnce();
     let now = Math.floor(w.clock.now().toMillis() / 1000);
     const during = receiver.received.splice(0);
@@ -166,7 +166,7 @@ describe('admin API: webhooks', () => {
 
     // After it: the new secret alone.
     w.clock.advance({ minutes: 1 });
-    admit(w);
+    await admit(w);
     await w.c.webhookWorker.runOnce();
     now = Math.floor(w.clock.now().toMillis() / 1000);
     const afterwards = receiver.received.splice(0);
@@ -177,13 +177,13 @@ describe('admin API: webhooks', () => {
       assert.throws(() => verifyDelivery(made.secret, r, now), /No matching signature/);
     }
     // A day on, the console session has ended: a fresh one reads the endpoint.
-    const owner = w.signedIn(w.as.owner.memberId);
+    const owner = await w.signedIn(w.as.owner.memberId);
     assert.equal((await owner.get(`/webhooks/${made.id}`)).body.previousSecretUntil, null);
   });
 
   test('When the secret is rotated twice, then the first secret stops at once and the second signs through the overlap', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     const made = await addWebhookEndpoint(w, receiver.url, ['*']);
@@ -191,7 +191,7 @@ describe('admin API: webhooks', () => {
     w.clock.advance({ hours: 1 });
     const third = await w.as.owner.post(`/webhooks/${made.id}/rotate-secret`);
     assert.equal(third.body.previousSecretUntil, '2026-03-02T10:00:00.000Z', 'a new overlap from now');
-    admit(w);
+    await admit(w);
     await w.c.webhookWorker.runOnce();
     const now = Math.floor(w.clock.now().toMillis() / 1000);
     const received = receiver.received.splice(0);
@@ -205,7 +205,7 @@ describe('admin API: webhooks', () => {
 
   test('When an admin or a user asks to rotate a secret, then 403 and the secret is unchanged', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     const made = await addWebhookEndpoint(w, receiver.url, ['*']);
     for (const who of [w.as.admin, w.as.user]) {
@@ -219,12 +219,12 @@ describe('admin API: webhooks', () => {
 
   test('When a delivery is redelivered, then the receiver gets the same event id again, and the log shows both deliveries', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
     const { id } = await addWebhookEndpoint(w, receiver.url, ['member.created']);
-    admit(w);
+    await admit(w);
     await w.c.webhookWorker.runOnce();
     const log = await w.as.owner.get(`/webhooks/${id}/deliveries`);
     assert.equal(log.status, 200);
@@ -272,30 +272,30 @@ describe('admin API: webhooks', () => {
 
   test('When an endpoint is deleted, then nothing more is sent to it, what it had not received is given up, and its id is gone', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     const { id } = await addWebhookEndpoint(w, receiver.url, ['*']);
-    admit(w);
+    await admit(w);
     const gone = await w.as.owner.delete(`/webhooks/${id}`);
     assert.equal(gone.status, 204);
-    admit(w);
+    await admit(w);
     assert.equal((await w.c.webhookWorker.runOnce()).delivered, 0);
     assert.equal(receiver.received.length, 0);
-    assert.deepEqual(w.c.store.read((q) => q.webhooks.counts()).pending, 0);
-    assert.ok(w.c.store.read((q) => q.webhooks.counts()).failed > 0, 'kept in the log as given up');
+    assert.deepEqual((await w.c.store.read((q) => q.webhooks.counts())).pending, 0);
+    assert.ok((await w.c.store.read((q) => q.webhooks.counts())).failed > 0, 'kept in the log as given up');
     assert.equal((await w.as.owner.get(`/webhooks/${id}`)).status, 404);
     assert.equal((await w.as.owner.delete(`/webhooks/${id}`)).status, 404);
   });
 
   test('When one organisation has an endpoint, then another organisation’s changes never reach it, nor can its owners see it', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     const { id } = await addWebhookEndpoint(w, receiver.url, ['*']);
-    const other = createExample(w, { slug: 'globex' });
-    w.c.members.admit(
+    const other = await createExample(w, { slug: 'globex' });
+    await w.c.members.admit(
       other.organisation.id,
       { email: 'x@globex.example', displayName: 'X', role: 'user' },
       'manual',
@@ -304,7 +304,11 @@ describe('admin API: webhooks', () => {
     );
     await w.c.webhookWorker.runOnce();
     assert.equal(receiver.received.length, 0);
-    const token = w.c.apiTokens.create(other.organisation.id, { name: 'globex', role: 'owner' }, OPERATOR);
+    const token = await w.c.apiTokens.create(
+      other.organisation.id,
+      { name: 'globex', role: 'owner' },
+      OPERATOR,
+    );
     const foreign = w.withToken(token.token);
     assert.equal((await foreign.get(`/webhooks/${id}`)).status, 404);
     assert.deepEqual((await foreign.get('/webhooks')).body.endpoints, []);

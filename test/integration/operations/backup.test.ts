@@ -104,13 +104,14 @@ test('When backups are taken while another process writes, then each restores to
   const dir = tempDir();
   const databasePath = join(dir, 'live', 'seatkeeper.db');
   const seats = { standard: 30, premium: 20 };
-  const setupContainer = buildContainer({
+  const setupContainer = await buildContainer({
     config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
     clock: new FixedClock(WORKER_NOW),
     logger: createLogger('silent'),
   });
-  const orgId = setupContainer.organisations.create(exampleOrganisation({ seats }), OPERATOR).organisation.id;
-  setupContainer.close();
+  const orgId = (await setupContainer.organisations.create(exampleOrganisation({ seats }), OPERATOR))
+    .organisation.id;
+  await setupContainer.close();
 
   const churner = startChurner(databasePath, orgId);
   try {

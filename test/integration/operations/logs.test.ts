@@ -55,7 +55,7 @@ beforeAll(async () => {
   dir = tempDir();
   smtp = await startSmtp({ auth: { user: 'mailer', pass: SMTP_PASSWORD } });
   const clock = new FixedClock(new Date().toISOString());
-  c = buildContainer({
+  c = await buildContainer({
     config: {
       databasePath: join(dir, 'seatkeeper.db'),
       dbBusyTimeoutMs: 5000,
@@ -67,15 +67,15 @@ beforeAll(async () => {
     clock,
     logger: createLogger('trace', { write: (chunk: string) => void (log += chunk) }),
   });
-  const { organisation, primaryOwner } = c.organisations.create(
+  const { organisation, primaryOwner } = await c.organisations.create(
     exampleOrganisation({
       termStart: new Date().toISOString().slice(0, 10),
       seats: { standard: 20, premium: 0 },
     }),
     OPERATOR,
   );
-  c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
-  c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
+  await c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
+  await c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
   server = await serveApp(c);
 
   const started = await startOidcConnection({
@@ -91,7 +91,7 @@ beforeAll(async () => {
     spMetadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="sp"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${server.url}/acs" index="0"/></SPSSODescriptor></EntityDescriptor>`,
     now: () => clock.now(),
   });
-  const saml = c.sso.createConnection(
+  const saml = await c.sso.createConnection(
     organisation.id,
     {
       protocol: 'saml',
@@ -104,7 +104,7 @@ beforeAll(async () => {
   );
 
   // 1. The identity provider creates a user over SCIM.
-  const scim = c.scimTokens.create(organisation.id, 'idp', OPERATOR);
+  const scim = await c.scimTokens.create(organisation.id, 'idp', OPERATOR);
   secrets['SCIM token'] = scim.token;
   const created = await fetch(`${server.url}/scim/v2/Users`, {
     method: 'POST',
@@ -114,7 +114,7 @@ beforeAll(async () => {
   assert.equal(created.status, 201);
 
   // 2. A script invites someone through the admin API with an API token.
-  const api = c.apiTokens.create(organisation.id, { name: 'script', role: 'owner' }, OPERATOR);
+  const api = await c.apiTokens.create(organisation.id, { name: 'script', role: 'owner' }, OPERATOR);
   secrets['API token'] = api.token;
   receiver = await startWebhookReceiver();
   const hook = await fetch(`${server.url}/api/v1/webhooks`, {
@@ -187,7 +187,7 @@ afterAll(async () => {
   await server.close();
   await smtp.close();
   await receiver.close();
-  c.close();
+  await c.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

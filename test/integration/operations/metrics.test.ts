@@ -59,13 +59,13 @@ describe('The metrics after a scenario', () => {
   };
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
+    ctx = await setup(new Date().toISOString());
     // 5 standard seats: the owner's invitation, two SCIM users, one JIT account, one invitation.
-    const created = createExample(ctx, { termStart: today(), seats: { standard: 5, premium: 0 } });
+    const created = await createExample(ctx, { termStart: today(), seats: { standard: 5, premium: 0 } });
     orgId = created.organisation.id;
     ownerId = created.primaryOwner.id;
-    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
-    token = scimToken(ctx, orgId);
+    await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    token = await scimToken(ctx, orgId);
     server = await serveApp(ctx.c);
     ({ provider } = await startOidcConnection({
       sso: ctx.c.sso,
@@ -83,7 +83,7 @@ describe('The metrics after a scenario', () => {
     assert.deepEqual([first.status, second.status], [201, 201]);
     ids = [((await first.json()) as { id: string }).id, ((await second.json()) as { id: string }).id];
     assert.equal(await jitSignIn('ada'), 303, 'ada gets the fourth seat, just in time');
-    ctx.c.members.invite(orgId, { email: 'carol@acme.example', role: 'user' }, LOWEST, OPERATOR);
+    await ctx.c.members.invite(orgId, { email: 'carol@acme.example', role: 'user' }, LOWEST, OPERATOR);
     assert.equal((await scimCreate('three@acme.example')).status, 403, 'no seat is left');
     assert.equal(await jitSignIn('bob'), 403, 'bob is refused: no seat');
     assert.equal(
@@ -100,7 +100,7 @@ describe('The metrics after a scenario', () => {
   afterAll(async () => {
     await provider.close();
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   test('When SCIM creates succeed and one is refused, then the SCIM operations and the HTTP requests count them by outcome and status', () => {
@@ -176,9 +176,9 @@ describe('The metrics after a scenario', () => {
 
     const run = await ctx.c.mail.runOnce();
     assert.equal(run.failed, 0);
-    ctx.c.seats.acceptInvitation(orgId, ownerId, OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, ownerId, OPERATOR);
     ctx.clock.advance({ days: 22 });
-    assert.equal(ctx.c.runJobs().expiredInvitations, 1, "carol's invitation expires");
+    assert.equal((await ctx.c.runJobs()).expiredInvitations, 1, "carol's invitation expires");
 
     const later = await scrape();
     assert.equal(sample(later, 'seatkeeper_invitations_total', { event: 'accepted' }), 1);
@@ -199,7 +199,7 @@ describe('The metrics after a scenario', () => {
 
 describe('The metrics endpoint', () => {
   test('When METRICS_TOKEN is set, then /metrics refuses a request without it or with another, and answers the right one', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const server = await serveApp(ctx.c, { metrics: { token: 'scrape-token-0123456789' } });
     try {
       const none = await fetch(`${server.url}/metrics`);
@@ -220,13 +220,13 @@ describe('The metrics endpoint', () => {
       assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
     } finally {
       await server.close();
-      ctx.cleanup();
+      await ctx.cleanup();
     }
   });
 
   test('When the organisation label is turned off, then the seat gauges are summed per tier and no series names an organisation', async () => {
     const dir = tempDir();
-    const c = buildContainer({
+    const c = await buildContainer({
       config: {
         databasePath: join(dir, 'seatkeeper.db'),
         dbBusyTimeoutMs: 5000,
@@ -237,11 +237,11 @@ describe('The metrics endpoint', () => {
       logger: createLogger('silent'),
     });
     try {
-      c.organisations.create(
+      await c.organisations.create(
         exampleOrganisation({ slug: 'acme', seats: { standard: 10, premium: 2 } }),
         OPERATOR,
       );
-      c.organisations.create(
+      await c.organisations.create(
         exampleOrganisation({ slug: 'globex', seats: { standard: 7, premium: 0 } }),
         OPERATOR,
       );
@@ -252,7 +252,7 @@ describe('The metrics endpoint', () => {
       assert.equal(sample(text, 'seatkeeper_seats_waiting', { reason: 'refused' }), 0);
       assert.ok(!samples(text).some((s) => 'organisation' in s.labels));
     } finally {
-      c.close();
+      await c.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -11,7 +11,7 @@ import { startServer } from '../../helpers/server-main-process.js';
 
 describe('The probes in process', () => {
   test('When the database answers on the current schema, then /livez and /readyz answer 200, and /healthz is as it was', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     try {
       const app = testApp(ctx);
       assert.deepEqual((await request(app).get('/livez').expect(200)).body, { status: 'ok' });
@@ -26,12 +26,12 @@ describe('The probes in process', () => {
         database: 'ok',
       });
     } finally {
-      ctx.cleanup();
+      await ctx.cleanup();
     }
   });
 
   test('When the process is shutting down, then /readyz answers 503 and /livez still 200', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     try {
       const app = testApp(ctx);
       ctx.c.health.shuttingDown();
@@ -40,13 +40,13 @@ describe('The probes in process', () => {
       assert.equal(res.body.shuttingDown, true);
       await request(app).get('/livez').expect(200);
     } finally {
-      ctx.cleanup();
+      await ctx.cleanup();
     }
   });
 
   test('When the database is gone, or on a newer schema than this build, then /readyz answers 503 saying which', async () => {
-    const ahead = setup();
-    const gone = setup();
+    const ahead = await setup();
+    const gone = await setup();
     try {
       const other = new Database(ahead.databasePath);
       other.pragma('user_version = 999');
@@ -55,12 +55,12 @@ describe('The probes in process', () => {
       assert.deepEqual([aheadRes.body.database, aheadRes.body.schema], ['ok', 'ahead']);
 
       const app = testApp(gone);
-      gone.cleanup();
+      await gone.cleanup();
       const goneRes = await request(app).get('/readyz').expect(503);
       assert.equal(goneRes.body.database, 'unreachable');
       await request(app).get('/livez').expect(200);
     } finally {
-      ahead.cleanup();
+      await ahead.cleanup();
     }
   });
 });

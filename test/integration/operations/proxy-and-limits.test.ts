@@ -26,7 +26,7 @@ let proxied: RunningServer;
 
 beforeAll(async () => {
   dir = tempDir();
-  c = buildContainer({
+  c = await buildContainer({
     config: {
       databasePath: join(dir, 'seatkeeper.db'),
       dbBusyTimeoutMs: 5000,
@@ -36,7 +36,7 @@ beforeAll(async () => {
     clock: new FixedClock(new Date().toISOString()),
     logger: createLogger('info', { write: (chunk: string) => void (log += chunk) }),
   });
-  const { organisation, primaryOwner } = c.organisations.create(
+  const { organisation, primaryOwner } = await c.organisations.create(
     exampleOrganisation({
       termStart: new Date().toISOString().slice(0, 10),
       seats: { standard: 20, premium: 0 },
@@ -44,9 +44,9 @@ beforeAll(async () => {
     OPERATOR,
   );
   orgId = organisation.id;
-  c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
-  c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
-  apiToken = c.apiTokens.create(orgId, { name: 'script', role: 'owner' }, OPERATOR).token;
+  await c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+  await c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+  apiToken = (await c.apiTokens.create(orgId, { name: 'script', role: 'owner' }, OPERATOR)).token;
   direct = await serveApp(c);
   proxied = await serveApp(c, { trustProxy: ['loopback'] });
 });
@@ -54,7 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await direct.close();
   await proxied.close();
-  c.close();
+  await c.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -66,8 +66,7 @@ async function invitationSecret(email: string): Promise<string> {
     body: JSON.stringify({ email, role: 'user' }),
   });
   assert.equal(res.status, 201, await res.text());
-  const mail = c.store
-    .read((q) => q.outbox.list(0, 1000))
+  const mail = (await c.store.read((q) => q.outbox.list(0, 1000)))
     .filter((m) => m.recipient === email)
     .at(-1)!;
   return tokenIn(mail.text);
@@ -130,7 +129,7 @@ describe('Behind a proxy', () => {
       ],
     });
     try {
-      const connection = c.sso.createConnection(
+      const connection = await c.sso.createConnection(
         orgId,
         {
           protocol: 'oidc',
@@ -161,7 +160,7 @@ describe('Behind a proxy', () => {
 
 describe('Body limits', () => {
   test('When a SCIM request body is over 1 MiB, then the answer is 413 as a SCIM error', async () => {
-    const token = c.scimTokens.create(orgId, 'idp', OPERATOR).token;
+    const token = (await c.scimTokens.create(orgId, 'idp', OPERATOR)).token;
     const res = await fetch(`${direct.url}/scim/v2/Users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
@@ -189,7 +188,7 @@ describe('Body limits', () => {
   test('When a SAML POST to the ACS is over 512 kB, then the answer is a 413 sign-in page', async () => {
     const key = makeSigningKey();
     try {
-      const connection = c.sso.createConnection(
+      const connection = await c.sso.createConnection(
         orgId,
         {
           protocol: 'saml',

@@ -225,7 +225,7 @@ describe('Outbound guard where owners meet it', () => {
 
   test('When an owner adds a webhook endpoint at a loopback, link-local or private address, then it is refused as problem JSON naming the reason and nothing is stored', async () => {
     const t = perTest();
-    const w = apiWorld('2026-03-01T09:00:00Z', {
+    const w = await apiWorld('2026-03-01T09:00:00Z', {
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
       outbound: { allowlist: [] },
     });
@@ -258,7 +258,7 @@ describe('Outbound guard where owners meet it', () => {
 
   test('When the allow-list names the receiver, then the same endpoint is accepted and delivered to', async () => {
     const t = perTest();
-    const w = apiWorld('2026-03-01T09:00:00Z', {
+    const w = await apiWorld('2026-03-01T09:00:00Z', {
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
       outbound: { allowlist: ['127.0.0.1'] },
     });
@@ -274,13 +274,13 @@ describe('Outbound guard where owners meet it', () => {
 
   test('When an endpoint stored earlier points at a refused address, then each delivery is refused, logged and never sent', async () => {
     const t = perTest();
-    const w = apiWorld('2026-03-01T09:00:00Z', {
+    const w = await apiWorld('2026-03-01T09:00:00Z', {
       webhooks: { allowHttp: true, pollIntervalSeconds: 0 },
       outbound: { allowlist: [] },
     });
     t.after(() => w.cleanup());
     // As an earlier release (without the check) stored it.
-    const id = w.c.store.write((q) =>
+    const id = await w.c.store.write((q) =>
       q.webhooks.insertEndpoint({
         organisationId: w.organisationId,
         url: hook.url,
@@ -328,10 +328,10 @@ describe('Outbound guard where owners meet it', () => {
 
   test('When an owner adds an OIDC connection whose issuer is refused, then the API answers problem JSON and stores nothing; a sign-in through one stored earlier shows the SSO error page', async () => {
     const t = perTest();
-    const ctx = setup(new Date().toISOString(), { outbound: { allowlist: [] } });
+    const ctx = await setup(new Date().toISOString(), { outbound: { allowlist: [] } });
     t.after(() => ctx.cleanup());
-    const { organisation } = createExample(ctx, { termStart: new Date().toISOString().slice(0, 10) });
-    const w = apiWorld(new Date().toISOString(), { outbound: { allowlist: [] } });
+    const { organisation } = await createExample(ctx, { termStart: new Date().toISOString().slice(0, 10) });
+    const w = await apiWorld(new Date().toISOString(), { outbound: { allowlist: [] } });
     t.after(() => w.cleanup());
     const res = await w.as.owner.post('/sso-connections', {
       protocol: 'oidc',
@@ -346,7 +346,7 @@ describe('Outbound guard where owners meet it', () => {
     assert.deepEqual((await w.as.owner.get('/sso-connections')).body.connections, []);
 
     // The operator's command line does not check; the sign-in does.
-    ctx.c.sso.createConnection(
+    await ctx.c.sso.createConnection(
       organisation.id,
       {
         protocol: 'oidc',
@@ -357,7 +357,7 @@ describe('Outbound guard where owners meet it', () => {
       },
       OPERATOR,
     );
-    ctx.c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
+    await ctx.c.directory.setProvisioningMode(organisation.id, 'jit', OPERATOR);
     const server = await listen(ctx);
     t.after(() => server.close());
     const page = await fetch(`${server.url}/sso/start?org=acme`, { redirect: 'manual' });

@@ -266,9 +266,9 @@ async function readB(): Promise<string> {
   return parts.join('\n');
 }
 
-function consistent(): void {
-  assert.ok(heldMatchesMembers(ctx, orgA), 'organisation A: held seats differ from seated members');
-  assert.ok(heldMatchesMembers(ctx, orgB), 'organisation B: held seats differ from seated members');
+async function consistent(): Promise<void> {
+  assert.ok(await heldMatchesMembers(ctx, orgA), 'organisation A: held seats differ from seated members');
+  assert.ok(await heldMatchesMembers(ctx, orgB), 'organisation B: held seats differ from seated members');
 }
 
 // --- generators: filters --------------------------------------------------------------------------
@@ -1254,13 +1254,13 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     process.on('uncaughtExceptionMonitor', onUncaught);
-    ctx = setup('2026-03-01T10:00:00Z');
-    orgA = createExample(ctx, { seats: { standard: 40, premium: 3 } }).organisation.id;
-    orgB = createExample(ctx, { slug: 'globex', seats: { standard: 5, premium: 1 } }).organisation.id;
-    tokenA = scimToken(ctx, orgA);
-    tokenB = scimToken(ctx, orgB);
-    const revoked = ctx.c.scimTokens.create(orgA, 'revoked', OPERATOR);
-    ctx.c.scimTokens.revoke(orgA, revoked.record.id, OPERATOR);
+    ctx = await setup('2026-03-01T10:00:00Z');
+    orgA = (await createExample(ctx, { seats: { standard: 40, premium: 3 } })).organisation.id;
+    orgB = (await createExample(ctx, { slug: 'globex', seats: { standard: 5, premium: 1 } })).organisation.id;
+    tokenA = await scimToken(ctx, orgA);
+    tokenB = await scimToken(ctx, orgB);
+    const revoked = await ctx.c.scimTokens.create(orgA, 'revoked', OPERATOR);
+    await ctx.c.scimTokens.revoke(orgA, revoked.record.id, OPERATOR);
     revokedToken = revoked.token;
     server = await listen(ctx);
 
@@ -1306,7 +1306,7 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
     process.off('unhandledRejection', onUnhandled);
     process.off('uncaughtExceptionMonitor', onUncaught);
     await server?.close();
-    ctx?.cleanup();
+    await ctx?.cleanup();
   });
 
   // --- 1. filters ---------------------------------------------------------------------------------
@@ -1422,7 +1422,7 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
   async function checkBody(property: string, req: Request, ok: readonly number[]) {
     const reply = await send(req);
     expectOutcome(property, req, reply, ok);
-    consistent();
+    await consistent();
     return reply;
   }
 
@@ -1776,7 +1776,7 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
           requests.forEach((req, i) =>
             expectOutcome('patch: concurrent bursts', req, replies[i]!, [200, 204]),
           );
-          consistent();
+          await consistent();
         },
       ),
       runs(30),
@@ -2042,7 +2042,7 @@ describe('SCIM under hostile input (real server on 127.0.0.1)', () => {
     assert.deepEqual(await res.json(), { status: 'ok', database: 'ok' });
     assert.deepEqual(unhandled, [], 'unhandled promise rejections');
     assert.deepEqual(uncaught, [], 'uncaught exceptions');
-    consistent();
+    await consistent();
     assert.equal(await readB(), snapshotB, 'organisation B changed');
     for (const [property, byStatus] of stats) {
       const statuses = [...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
@@ -2061,14 +2061,14 @@ describe('SCIM hostile-input regressions (shrunk counterexamples)', () => {
   let org: number;
 
   beforeAll(async () => {
-    local = setup('2026-03-01T10:00:00Z');
-    org = createExample(local, { seats: { standard: 10, premium: 1 } }).organisation.id;
-    token = scimToken(local, org);
+    local = await setup('2026-03-01T10:00:00Z');
+    org = (await createExample(local, { seats: { standard: 10, premium: 1 } })).organisation.id;
+    token = await scimToken(local, org);
     localServer = await listen(local);
   });
   afterAll(async () => {
     await localServer?.close();
-    local?.cleanup();
+    await local?.cleanup();
   });
 
   async function post(path: string, body: unknown): Promise<Reply> {
@@ -2103,6 +2103,6 @@ describe('SCIM hostile-input regressions (shrunk counterexamples)', () => {
       assert.ok(reply.status < 500, show(req, reply));
       if (reply.status !== 201) assertScimError(req, reply);
     }
-    assert.ok(heldMatchesMembers(local, org));
+    assert.ok(await heldMatchesMembers(local, org));
   });
 });

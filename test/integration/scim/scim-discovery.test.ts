@@ -17,9 +17,9 @@ describe('SCIM discovery', () => {
   const first = 'https://first.example';
   const second = 'https://second.example';
 
-  beforeAll(() => {
-    ctx = setup('2026-03-01T09:00:00Z');
-    token = scimToken(ctx, createExample(ctx).organisation.id);
+  beforeAll(async () => {
+    ctx = await setup('2026-03-01T09:00:00Z');
+    token = await scimToken(ctx, (await createExample(ctx)).organisation.id);
   });
   afterAll(() => ctx.cleanup());
 

@@ -64,7 +64,7 @@ describe('An Entra provisioning cycle', () => {
   test('When Entra tests the connection with a filter on a random GUID, then 200 with an empty ListResponse', async () => {
     expectEmptyList(await entra.send(entraTestConnection('userName')));
     expectEmptyList(await entra.send(entraTestConnection('externalId')));
-    expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'before any user');
+    await expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'before any user');
   });
 
   test('When Entra creates a user with core+enterprise schemas, meta, roles: [] and nulls, then 201 and a seat is claimed', async () => {
@@ -78,7 +78,7 @@ describe('An Entra provisioning cycle', () => {
     assert.equal(res.body.meta.resourceType, 'User');
     assert.equal(res.body[ENTERPRISE].employeeNumber, '1001');
     assert.deepEqual(seatOf(res.body), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after create');
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after create');
   });
 
   test('When Entra matches by externalId, userName or work email, then each finds the user', async () => {
@@ -92,7 +92,7 @@ describe('An Entra provisioning cycle', () => {
       assert.equal(res.body.totalResults, 1, attribute);
       assert.equal(res.body.Resources[0].id, cara);
     }
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after matching');
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after matching');
   });
 
   test('When Entra PATCHes with capitalised ops: the work email, an absent mobile number, a manager as a string, a family name, then each applies', async () => {
@@ -114,7 +114,7 @@ describe('An Entra provisioning cycle', () => {
     assert.equal(user[ENTERPRISE].manager.value, dan);
     assert.equal(user.name.familyName, 'Carver');
     assert.deepEqual(seatOf(user), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after profile PATCH');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after profile PATCH');
   });
 
   test('When Entra deactivates with "False" (a string, capitalised Replace), then the user is inactive and the seat is released', async () => {
@@ -123,7 +123,7 @@ describe('An Entra provisioning cycle', () => {
     const user = (await entra.send(entraGetUser(cara))).body;
     assert.equal(user.active, false);
     assert.equal(seatOf(user).seatState, 'deactivated');
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after "False"');
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after "False"');
   });
 
   test('When Entra restores with "True", then the user is active and seated again', async () => {
@@ -132,7 +132,7 @@ describe('An Entra provisioning cycle', () => {
     const user = (await entra.send(entraGetUser(cara))).body;
     assert.equal(user.active, true);
     assert.deepEqual(seatOf(user), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after "True"');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after "True"');
   });
 
   test('When Entra (with ?aadOptscim062020) sends one no-path replace with dotted and URN keys, then each attribute is set', async () => {
@@ -157,7 +157,7 @@ describe('An Entra provisioning cycle', () => {
     assert.equal(user.name.familyName, 'Carver-Lee');
     assert.equal(user[ENTERPRISE].employeeNumber, '2002');
     assert.equal(user[ENTERPRISE].department, 'Engineering', 'other extension attributes are kept');
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after no-path replace');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after no-path replace');
   });
 
   test('When Entra (with the flag) deactivates with a real boolean and restores, then the seat follows', async () => {
@@ -165,10 +165,10 @@ describe('An Entra provisioning cycle', () => {
       entraPatchUser(cara, [{ op: 'replace', path: 'active', value: false }], true),
     );
     assert.ok(off.status === 200 || off.status === 204);
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after boolean false');
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } }, 'after boolean false');
     const on = await entra.send(entraPatchUser(cara, [{ op: 'replace', path: 'active', value: true }], true));
     assert.ok(on.status === 200 || on.status === 204);
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after boolean true');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after boolean true');
   });
 
   test('When Entra creates a group with the ADSCIM schema URN and reads it with excludedAttributes=members, then 201 and no members in the reads', async () => {
@@ -186,18 +186,18 @@ describe('An Entra provisioning cycle', () => {
     assert.equal(found.body.totalResults, 1);
     assert.equal(found.body.Resources[0].id, group);
     assert.equal('members' in found.body.Resources[0], false);
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after group create');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after group create');
   });
 
   test('When Entra adds several members in one PATCH with $ref: null, then 204 and all are members', async () => {
     const third = await entra.send(entraCreateUser('eve@acme.example'));
     expectStatus(third, 201);
     eve = third.body.id;
-    expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after eve');
+    await expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after eve');
     expectStatus(await entra.send(entraAddMembers(group, [cara, dan, eve])), 204);
     const read = await entra.send(getGroupWithMembers(group));
     assert.deepEqual(memberIds(read.body), [cara, dan, eve].sort());
-    expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after add members');
+    await expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after add members');
   });
 
   test('When Entra adds a member that is already there, then there is no duplicate', async () => {
@@ -206,20 +206,20 @@ describe('An Entra provisioning cycle', () => {
     assert.deepEqual(memberIds(read.body), [cara, dan, eve].sort());
     const user = (await entra.send(entraGetUser(cara))).body;
     assert.equal(user.groups.length, 1);
-    expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after re-add');
+    await expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after re-add');
   });
 
   test('When Entra removes members with a value list, then exactly those leave', async () => {
     expectStatus(await entra.send(entraRemoveMembers(group, [dan, eve])), 204);
     const read = await entra.send(getGroupWithMembers(group));
     assert.deepEqual(memberIds(read.body), [cara]);
-    expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after remove members');
+    await expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after remove members');
   });
 
   test('When Entra renames the group with Replace displayName, then 204 and the new name', async () => {
     expectStatus(await entra.send(entraRenameGroup(group, 'Entra Sales EMEA')), 204);
     assert.equal((await entra.send(entraGetGroup(group))).body.displayName, 'Entra Sales EMEA');
-    expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after rename');
+    await expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after rename');
   });
 
   test('When Entra hard-deletes a user, then 204, the user is gone (404), the seat is free and the group no longer lists them', async () => {
@@ -228,20 +228,20 @@ describe('An Entra provisioning cycle', () => {
     expectEmptyList(await entra.send(entraFindUser('externalId', externalId)));
     const read = await entra.send(getGroupWithMembers(group));
     assert.deepEqual(memberIds(read.body), []);
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after user delete');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after user delete');
   });
 
   test('When Entra deletes the group, then 204 and 404 after', async () => {
     expectStatus(await entra.send(entraDeleteGroup(group)), 204);
     expectScimError(await entra.send(entraGetGroup(group)), 404);
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after group delete');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }, 'after group delete');
   });
 
   test('When the deleted user is provisioned again, then 201 with a seat (the old row keeps its history)', async () => {
     const res = await entra.send(entraCreateUser('cara@acme.example', { externalId }));
     expectStatus(res, 201);
     assert.deepEqual(seatOf(res.body), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after re-create');
+    await expectSeats(ctx, orgId, { standard: { held: 4, seated: 3 } }, 'after re-create');
   });
 });
 
@@ -267,7 +267,7 @@ describe('Entra renames onto names that other rows hold', () => {
     expectScimError(res, 409, /belongs to a user deleted from the directory/);
     assert.equal(res.body.scimType, 'uniqueness');
     assert.equal((await entra.send(entraGetUser(stays.body.id))).body.userName, 'stays@acme.example');
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
   });
 
   test("When a user's work email is changed to another member's address, then it is accepted: only userName is unique (RFC 7644 §3.3)", async () => {
@@ -278,9 +278,9 @@ describe('Entra renames onto names that other rows hold', () => {
     assert.equal(res.status, 200);
     const after = (await entra.send(entraGetUser(user.body.id))).body;
     assert.equal(after.emails[0].value, 'owner@acme.example');
-    const sharing = ctx.c.store.read((q) => q.members.withEmail(orgId, 'owner@acme.example'));
+    const sharing = await ctx.c.store.read((q) => q.members.withEmail(orgId, 'owner@acme.example'));
     assert.equal(sharing.length, 2, 'the invited owner and the directory user share the address');
     assert.equal(sharing.filter((m) => m.role === 'primary_owner').length, 1, 'the owner is untouched');
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
   });
 });

@@ -58,12 +58,14 @@ interface World {
  * a real OpenID Provider, and a SCIM client for its identity provider.
  */
 async function world(people: readonly string[]): Promise<World> {
-  const ctx = setup(new Date().toISOString());
-  const orgId = createExample(ctx, {
-    termStart: new Date().toISOString().slice(0, 10),
-    seats: { standard: 8, premium: 1 },
-  }).organisation.id;
-  ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+  const ctx = await setup(new Date().toISOString());
+  const orgId = (
+    await createExample(ctx, {
+      termStart: new Date().toISOString().slice(0, 10),
+      seats: { standard: 8, premium: 1 },
+    })
+  ).organisation.id;
+  await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
   const server = await listen(ctx);
   const { provider } = await startOidcConnection({
     sso: ctx.c.sso,
@@ -73,54 +75,54 @@ async function world(people: readonly string[]): Promise<World> {
       people.map((id) => [id, { email: `${id}@acme.example`, email_verified: true, name: `${id} Person` }]),
     ),
   });
-  return { ctx, server, provider, orgId, scim: scimClient(server, scimToken(ctx, orgId)) };
+  return { ctx, server, provider, orgId, scim: scimClient(server, await scimToken(ctx, orgId)) };
 }
 
 async function close(w: World): Promise<void> {
   await w.provider.close();
   await w.server.close();
-  w.ctx.cleanup();
+  await w.ctx.cleanup();
 }
 
 /** The person signs in for the first time: the account is created just in time, with a seat. */
 async function signIn(w: World, account: string) {
   const { response } = await oidcSignIn(w.provider, `${w.server.url}/sso/start?org=acme`, account);
   assert.equal(response.status, 303, await response.text());
-  return member(w, `${account}@acme.example`);
+  return await member(w, `${account}@acme.example`);
 }
 
 /**
  * An administrator invites the person, whose invitation holds a seat; the person accepts it (the
  * seat pool's step behind the mailed link): a seated member.
  */
-function inviteAndAccept(w: World, email: string, displayName: string) {
-  const { member: invited } = w.ctx.c.members.invite(
+async function inviteAndAccept(w: World, email: string, displayName: string) {
+  const { member: invited } = await w.ctx.c.members.invite(
     w.orgId,
     { email, displayName, role: 'user' },
     LOWEST,
     OPERATOR,
   );
-  w.ctx.c.seats.acceptInvitation(w.orgId, invited.id, OPERATOR);
-  return member(w, email);
+  await w.ctx.c.seats.acceptInvitation(w.orgId, invited.id, OPERATOR);
+  return await member(w, email);
 }
 
 /** The one member with this address (there must be exactly one). */
-function member(w: World, email: string) {
-  const rows = w.ctx.c.store.read((q) => q.members.withEmail(w.orgId, email));
+async function member(w: World, email: string) {
+  const rows = await w.ctx.c.store.read((q) => q.members.withEmail(w.orgId, email));
   assert.equal(rows.length, 1, `members with the address ${email}`);
   return rows[0]!;
 }
 
 /** The audit rows about one member, oldest first. */
-function auditOf(w: World, memberId: number) {
-  return w.ctx.c.store
-    .read((q) => q.audit.list(w.orgId))
-    .filter((e) => e.subjectType === 'member' && e.subjectId === String(memberId));
+async function auditOf(w: World, memberId: number) {
+  return (await w.ctx.c.store.read((q) => q.audit.list(w.orgId))).filter(
+    (e) => e.subjectType === 'member' && e.subjectId === String(memberId),
+  );
 }
 
 describe('A member who signed in just in time, then Okta imports and pushes them', () => {
   let w: World;
-  let erin: ReturnType<typeof member>;
+  let erin: Awaited<ReturnType<typeof member>>;
 
   beforeAll(async () => {
     w = await world(['erin']);
@@ -131,7 +133,7 @@ describe('A member who signed in just in time, then Okta imports and pushes them
     erin = await signIn(w, 'erin');
     assert.deepEqual([erin.source, erin.seatState, erin.tierId], ['jit', 'seated', 'premium']);
     const seats = { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } };
-    expectSeats(w.ctx, w.orgId, seats, 'after the sign-in');
+    await expectSeats(w.ctx, w.orgId, seats, 'after the sign-in');
 
     const page = await w.scim.send(oktaListUsers());
     expectStatus(page, 200);
@@ -155,8 +157,8 @@ describe('A member who signed in just in time, then Okta imports and pushes them
     const read = await w.scim.send(oktaGetUser(erin.publicId));
     expectStatus(read, 200);
     assert.equal(read.body.userName, 'erin@acme.example');
-    expectSeats(w.ctx, w.orgId, seats, 'after the import');
-    assert.ok(!auditOf(w, erin.id).some((e) => e.action === 'member.linked'), 'reading links nobody');
+    await expectSeats(w.ctx, w.orgId, seats, 'after the import');
+    assert.ok(!(await auditOf(w, erin.id)).some((e) => e.action === 'member.linked'), 'reading links nobody');
   });
 
   test('When Okta pushes her (POST), then it links to her: 201 with her id, one member, one seat, audited as linked', async () => {
@@ -169,17 +171,17 @@ describe('A member who signed in just in time, then Okta imports and pushes them
     assert.equal(typeof res.body.externalId, 'string');
     assert.deepEqual(seatOf(res.body), { tier: 'premium', seatState: 'seated', role: 'user' });
 
-    const linked = member(w, 'erin@acme.example');
+    const linked = await member(w, 'erin@acme.example');
     assert.equal(linked.id, erin.id);
     assert.equal(linked.source, 'jit', 'how she arrived does not change');
     assert.equal(linked.userName, 'erin@acme.example');
-    expectSeats(
+    await expectSeats(
       w.ctx,
       w.orgId,
       { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } },
       'after the push',
     );
-    const history = auditOf(w, erin.id);
+    const history = await auditOf(w, erin.id);
     const rows = history.filter((e) => e.action === 'member.linked');
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.actorType, 'scim_token');
@@ -198,7 +200,7 @@ describe('A member who signed in just in time, then Okta imports and pushes them
   test('When Okta deactivates her, then her seat is released as for any directory user, and she stays listed, inactive', async () => {
     const res = await w.scim.send(oktaDeactivate(erin.publicId));
     assert.ok(res.status === 200 || res.status === 204, `got ${res.status}`);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after the deactivation');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after the deactivation');
     const found = await w.scim.send(oktaFindUser('erin@acme.example'));
     assert.deepEqual(
       resourcesOf(found).map((u) => [u.id, u.active]),
@@ -209,12 +211,12 @@ describe('A member who signed in just in time, then Okta imports and pushes them
 
 describe('Entra and members who arrived before it', () => {
   let w: World;
-  let finn: ReturnType<typeof member>;
+  let finn: Awaited<ReturnType<typeof member>>;
   const externalId = 'a6b1c2d3-0000-4000-8000-00000000f1nn';
 
   beforeAll(async () => {
     w = await world(['gail']);
-    finn = inviteAndAccept(w, 'finn@acme.example', 'Finn Field');
+    finn = await inviteAndAccept(w, 'finn@acme.example', 'Finn Field');
   });
   afterAll(() => close(w));
 
@@ -256,14 +258,14 @@ describe('Entra and members who arrived before it', () => {
     assert.deepEqual(user.emails, [{ value: 'finn@acme.example', type: 'work', primary: true }]);
     // What SCIM showed, patched: the PATCH edits the shown attributes, which are then stored.
     assert.deepEqual(user.name, { formatted: 'Finn Field', givenName: 'Finn', familyName: 'Field' });
-    assert.equal(member(w, 'finn@acme.example').id, finn.id);
-    assert.equal(auditOf(w, finn.id).filter((e) => e.action === 'member.linked').length, 1);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after the PATCH');
+    assert.equal((await member(w, 'finn@acme.example')).id, finn.id);
+    assert.equal((await auditOf(w, finn.id)).filter((e) => e.action === 'member.linked').length, 1);
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after the PATCH');
   });
 
   test("When Entra's userName (the UPN) is not the member's address, then its create links by the work email", async () => {
     const gail = await signIn(w, 'gail');
-    expectSeats(
+    await expectSeats(
       w.ctx,
       w.orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -279,8 +281,8 @@ describe('Entra and members who arrived before it', () => {
     assert.equal(res.body.id, gail.publicId);
     assert.equal(res.body.userName, 'g.lee@acme.example');
     assert.deepEqual(seatOf(res.body), { tier: 'premium', seatState: 'seated', role: 'user' });
-    assert.equal(member(w, 'gail@acme.example').id, gail.id);
-    expectSeats(
+    assert.equal((await member(w, 'gail@acme.example')).id, gail.id);
+    await expectSeats(
       w.ctx,
       w.orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -322,27 +324,30 @@ describe('Groups and deletes that name members the directory did not push', () =
     assert.ok(res.status === 200 || res.status === 204, `got ${res.status}: ${JSON.stringify(res.body)}`);
     const members = (await w.scim.send(getGroupWithMembers(group.body.id))).body.members;
     assert.deepEqual(refValues(members), [hana.publicId]);
-    const linked = member(w, 'hana@acme.example');
+    const linked = await member(w, 'hana@acme.example');
     assert.deepEqual(
       [linked.id, linked.userName, linked.seatState],
       [hana.id, 'hana@acme.example', 'seated'],
     );
-    assert.equal(auditOf(w, hana.id).filter((e) => e.action === 'member.linked').length, 1);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } });
+    assert.equal((await auditOf(w, hana.id)).filter((e) => e.action === 'member.linked').length, 1);
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } });
   });
 
   test('When the provider deletes a member it never pushed, then the seat is released, and pushing the same userName again restores that member', async () => {
     const ivan = await signIn(w, 'ivan');
     assert.equal(ivan.tierId, 'standard');
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
     expectStatus(await w.scim.send(deleteUser(ivan.publicId)), 204);
     expectScimError(await w.scim.send(oktaGetUser(ivan.publicId)), 404);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } });
     const res = await w.scim.send(oktaCreateUser('ivan@acme.example'));
     expectStatus(res, 201);
     assert.equal(res.body.id, ivan.publicId, 'the member is restored with its history');
-    assert.equal(w.ctx.c.store.read((q) => q.members.withEmail(w.orgId, 'ivan@acme.example')).length, 1);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
+    assert.equal(
+      (await w.ctx.c.store.read((q) => q.members.withEmail(w.orgId, 'ivan@acme.example'))).length,
+      1,
+    );
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
   });
 });
 

@@ -22,7 +22,7 @@ describe('Input that must not be taken at face value', () => {
     const res = await fetch(`${w.server.url}/scim/v2/Groups`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${scimToken(w.ctx, w.orgId)}`,
+        authorization: `Bearer ${await scimToken(w.ctx, w.orgId)}`,
         'content-type': 'application/scim+json',
       },
       body: raw,
@@ -41,7 +41,7 @@ describe('Input that must not be taken at face value', () => {
     });
     expectStatus(inactive, 201);
     assert.equal(inactive.body.active, false);
-    const quinn = w.ctx.c.store.read((q) => q.members.withEmail(w.orgId, 'quinn@acme.example'))[0]!;
+    const quinn = (await w.ctx.c.store.read((q) => q.members.withEmail(w.orgId, 'quinn@acme.example')))[0]!;
     assert.notEqual(quinn.seatState, 'seated', 'an inactive user takes no seat');
 
     const premium = await scim.send({

@@ -26,6 +26,7 @@ import {
   expectStatus,
   scimClient,
   world,
+  type ScimClient,
   type World,
 } from '../../helpers/scim-world.js';
 import {
@@ -437,32 +438,33 @@ describe('A list page within its size budget', () => {
 
 describe('Rate limit per organisation and live tokens per organisation', () => {
   test('When several tokens of one organisation share its rate, then the organisation is limited as a whole and another organisation is not', async () => {
-    const ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx);
-    const other = createExample(ctx, { slug: 'globex' }).organisation;
+    const ctx = await setup('2026-03-01T10:00:00Z');
+    const { organisation } = await createExample(ctx);
+    const other = (await createExample(ctx, { slug: 'globex' })).organisation;
     const server = await listen(ctx, {
       scimRateLimit: { perSecond: 100, burst: 100 },
       scimOrganisationRateLimit: { perSecond: 0.01, burst: 4 },
     });
     try {
-      const tokens = Array.from({ length: 4 }, () => scimClient(server, scimToken(ctx, organisation.id)));
+      const tokens: ScimClient[] = [];
+      for (let i = 0; i < 4; i++) tokens.push(scimClient(server, await scimToken(ctx, organisation.id)));
       const list = { method: 'GET', path: '/Users' } as const;
       for (const client of tokens) expectStatus(await client.send(list), 200);
       // A fifth token of the same organisation: its own bucket is full, the organisation's is not.
-      const fifth = scimClient(server, scimToken(ctx, organisation.id));
+      const fifth = scimClient(server, await scimToken(ctx, organisation.id));
       const limited = await fifth.send(list);
       expectScimError(limited, 429, /this organisation/);
       assert.ok(Number(limited.headers.get('retry-after')) >= 1);
       expectScimError(await tokens[0]!.send(list), 429);
-      expectStatus(await scimClient(server, scimToken(ctx, other.id)).send(list), 200);
+      expectStatus(await scimClient(server, await scimToken(ctx, other.id)).send(list), 200);
     } finally {
       await server.close();
-      ctx.cleanup();
+      await ctx.cleanup();
     }
   });
 
   test('When an owner creates a token beyond the cap through the API, then 409 scim_token_limit; revoking one makes room', async () => {
-    const w = apiWorld();
+    const w = await apiWorld();
     try {
       const ids: number[] = [];
       for (let i = 0; i < MAX_LIVE_TOKENS; i++) {
@@ -478,17 +480,17 @@ describe('Rate limit per organisation and live tokens per organisation', () => {
       assert.equal((await w.as.owner.delete(`/scim-tokens/${ids[0]}`)).status, 204);
       assert.equal((await w.as.owner.post('/scim-tokens', { name: 'Rotated' })).status, 201);
     } finally {
-      w.cleanup();
+      await w.cleanup();
     }
   });
 
-  test('When the operator creates a token beyond the cap on the command line, then it exits 1 with scim_token_limit', () => {
-    const ctx = setup('2026-03-01T10:00:00Z');
+  test('When the operator creates a token beyond the cap on the command line, then it exits 1 with scim_token_limit', async () => {
+    const ctx = await setup('2026-03-01T10:00:00Z');
     const dir = tempDir('seatkeeper-cli-');
     try {
-      const { organisation } = createExample(ctx);
+      const { organisation } = await createExample(ctx);
       for (let i = 0; i < MAX_LIVE_TOKENS; i++)
-        ctx.c.scimTokens.create(organisation.id, `IdP ${i}`, OPERATOR);
+        await ctx.c.scimTokens.create(organisation.id, `IdP ${i}`, OPERATOR);
       const root = fileURLToPath(new URL('../../..', import.meta.url));
       const run = spawnSync(
         process.execPath,
@@ -511,10 +513,12 @@ describe('Rate limit per organisation and live tokens per organisation', () => {
       );
       assert.equal(run.status, 1, run.stderr);
       assert.match(`${run.stdout}${run.stderr}`, /scim_token_limit/);
-      const live = ctx.c.scimTokens.list(organisation.id, OPERATOR).filter((t) => t.revokedAt === null);
+      const live = (await ctx.c.scimTokens.list(organisation.id, OPERATOR)).filter(
+        (t) => t.revokedAt === null,
+      );
       assert.equal(live.length, MAX_LIVE_TOKENS);
     } finally {
-      ctx.cleanup();
+      await ctx.cleanup();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -522,21 +526,21 @@ describe('Rate limit per organisation and live tokens per organisation', () => {
 
 describe("Lists of one organisation do not hold up another's", () => {
   test("When one organisation runs a filter that scans its whole directory, then another organisation's lookup is answered before it, and the first organisation's next list waits its turn", async () => {
-    const ctx = setup('2026-03-01T10:00:00Z');
-    const big = createExample(ctx, { seats: { standard: 10_000, premium: 0 } }).organisation;
-    const small = createExample(ctx, { slug: 'globex' }).organisation;
+    const ctx = await setup('2026-03-01T10:00:00Z');
+    const big = (await createExample(ctx, { seats: { standard: 10_000, premium: 0 } })).organisation;
+    const small = (await createExample(ctx, { slug: 'globex' })).organisation;
     const server = await listen(ctx);
     try {
       // 6,000 users for the scan to look at, made by the directory engine as POST /Users makes them.
       const actor = { type: 'scim_token', tokenId: 0 } as const;
-      ctx.c.store.write((q) => {
+      await ctx.c.store.write(async (q) => {
         for (let i = 0; i < 6000; i++) {
           const input = fromScimUser(normaliseResource(oktaUserBody(`u${i}@acme.example`)));
-          ctx.c.directory.createUserIn(q, big.id, input, actor);
+          await ctx.c.directory.createUserIn(q, big.id, input, actor);
         }
       });
-      const bigClient = scimClient(server, scimToken(ctx, big.id));
-      const smallClient = scimClient(server, scimToken(ctx, small.id));
+      const bigClient = scimClient(server, await scimToken(ctx, big.id));
+      const smallClient = scimClient(server, await scimToken(ctx, small.id));
       // Both reader threads up: two lists at once, one per organisation, take one each.
       for (const res of await Promise.all([
         smallClient.send({ method: 'GET', path: '/Users?count=1' }),
@@ -560,7 +564,7 @@ describe("Lists of one organisation do not hold up another's", () => {
       assert.deepEqual(order, ['lookup of another organisation', 'scan', 'next of the same organisation']);
     } finally {
       await server.close();
-      ctx.cleanup();
+      await ctx.cleanup();
     }
   });
 });

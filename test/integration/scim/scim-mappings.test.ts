@@ -47,12 +47,12 @@ describe('Advanced group mappings', () => {
   beforeAll(async () => {
     w = await world({ standard: 10, premium: 3 });
     ({ ctx, orgId, scim } = w);
-    ctx.c.store.write((q) => {
-      q.groupMappings.setEnabled(orgId, true);
-      q.groupMappings.set(orgId, { groupName: 'Engineering', role: 'admin', tierId: 'premium' });
-      q.groupMappings.set(orgId, { groupName: 'Everyone', role: 'user', tierId: 'standard' });
-      q.groupMappings.set(orgId, { groupName: 'IT Owners', role: 'owner', tierId: null });
-      q.groupMappings.set(orgId, { groupName: 'Premium Pilot', role: null, tierId: 'premium' });
+    await ctx.c.store.write(async (q) => {
+      await q.groupMappings.setEnabled(orgId, true);
+      await q.groupMappings.set(orgId, { groupName: 'Engineering', role: 'admin', tierId: 'premium' });
+      await q.groupMappings.set(orgId, { groupName: 'Everyone', role: 'user', tierId: 'standard' });
+      await q.groupMappings.set(orgId, { groupName: 'IT Owners', role: 'owner', tierId: null });
+      await q.groupMappings.set(orgId, { groupName: 'Premium Pilot', role: null, tierId: 'premium' });
     });
     for (const name of ['Engineering', 'Everyone', 'IT Owners', 'Premium Pilot', 'Book Club'])
       await createGroup(name);
@@ -68,20 +68,20 @@ describe('Advanced group mappings', () => {
     }
     expectStatus(await scim.send(entraAddMembers(groups['Book Club']!, [users.ann!])), 204);
     assert.equal((await seat('ann')).seatState, 'unmapped', 'an unmapped group changes nothing');
-    expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } });
+    await expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } });
   });
 
   test('When a user joins a tier-only mapped group, then they are still not a member', async () => {
     expectStatus(await scim.send(entraAddMembers(groups['Premium Pilot']!, [users.cid!])), 204);
     assert.deepEqual(await seat('cid'), { seatState: 'unmapped', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } });
+    await expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } });
   });
 
   test('When users join a role-mapped group, then they are provisioned with its role and the tier its mapping names', async () => {
     expectStatus(await scim.send(entraAddMembers(groups.Everyone!, [users.ann!, users.bob!])), 204);
     assert.deepEqual(await seat('ann'), { tier: 'standard', seatState: 'seated', role: 'user' });
     assert.deepEqual(await seat('bob'), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
   });
 
   test('When a user in a tier-mapped group joins a role-mapped group, then the tier comes from the tier-mapped group', async () => {
@@ -89,7 +89,7 @@ describe('Advanced group mappings', () => {
     expectStatus(res, 204);
     // Everyone maps standard, Premium Pilot maps premium: the higher mapped tier wins.
     assert.deepEqual(await seat('cid'), { tier: 'premium', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
   });
 
   test('When a member is in several role-mapped groups, then the highest role wins whatever the order', async () => {
@@ -100,7 +100,7 @@ describe('Advanced group mappings', () => {
     expectStatus(await scim.send(entraRemoveMembers(groups['IT Owners']!, [users.bob!])), 204);
     assert.equal((await seat('bob')).role, 'admin', 'leaving the owner group leaves the next highest');
     assert.equal((await seat('bob')).seatState, 'seated');
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
   });
 
   test('When a member leaves every role-mapped group, then they are deprovisioned and the seat released', async () => {
@@ -108,7 +108,7 @@ describe('Advanced group mappings', () => {
     assert.deepEqual(await seat('ann'), { seatState: 'unmapped', role: 'user' });
     const user = (await scim.send(entraGetUser(users.ann!))).body;
     assert.equal(user.active, true, 'still active in the directory');
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
   });
 
   test('When a user is created already named in a role-mapped group by a later add, then deactivation and reactivation follow the mapping', async () => {
@@ -116,31 +116,31 @@ describe('Advanced group mappings', () => {
     assert.equal((await seat('ann')).seatState, 'seated');
     assert.ok([200, 204].includes((await scim.send(oktaDeactivate(users.ann!))).status));
     assert.equal((await seat('ann')).seatState, 'deactivated');
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
     assert.ok([200, 204].includes((await scim.send(oktaReactivate(users.ann!))).status));
     assert.deepEqual(await seat('ann'), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
   });
 
   test('When an unmapped group is renamed into a mapping, then all its members are provisioned', async () => {
     const res = await scim.send(entraCreateUser('dee@acme.example'));
     users.dee = res.body.id;
     expectStatus(await scim.send(entraAddMembers(groups['Book Club']!, [users.dee!])), 204);
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
     // Book Club (ann, dee) is to become "IT Owners"; the old group of that name goes first (bob
     // is also in Engineering, so he stays provisioned).
     expectStatus(await scim.send(entraDeleteGroup(groups['IT Owners']!)), 204);
     expectStatus(await scim.send(entraRenameGroup(groups['Book Club']!, 'IT Owners')), 204);
     assert.deepEqual(await seat('dee'), { tier: 'premium', seatState: 'seated', role: 'owner' });
     assert.equal((await seat('ann')).role, 'owner', 'ann, in Everyone and now IT Owners, is promoted');
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 2, seated: 2 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 2, seated: 2 } });
   });
 
   test('When a mapped group is renamed out of its mapping, then members with no other role group are deprovisioned', async () => {
     expectStatus(await scim.send(entraRenameGroup(groups['Book Club']!, 'Book Club')), 204);
     assert.equal((await seat('dee')).seatState, 'unmapped');
     assert.deepEqual(await seat('ann'), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 }, premium: { held: 1, seated: 1 } });
   });
 
   test('When a role-mapped group is deleted, then its members without another role group are deprovisioned', async () => {
@@ -149,7 +149,7 @@ describe('Advanced group mappings', () => {
     assert.equal((await seat('cid')).seatState, 'unmapped');
     assert.equal((await seat('ann')).seatState, 'unmapped');
     assert.deepEqual(await seat('bob'), { tier: 'standard', seatState: 'seated', role: 'admin' });
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
   });
 
   test('When the primary owner is in the directory, then no group change demotes or deprovisions them', async () => {
@@ -169,7 +169,7 @@ describe('Advanced group mappings', () => {
     assert.equal(seatOf(owner).role, 'primary_owner');
     assert.equal(seatOf(owner).seatState, 'invited');
     assert.equal(owner.active, true);
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
   });
 });
 
@@ -183,9 +183,9 @@ describe('Advanced group mappings with a full pool (policy reject)', () => {
     // Two standard seats: the primary owner's invitation holds one, one is free.
     w = await world({ standard: 2, premium: 0 });
     ({ ctx, orgId, scim } = w);
-    ctx.c.store.write((q) => {
-      q.groupMappings.setEnabled(orgId, true);
-      q.groupMappings.set(orgId, { groupName: 'Everyone', role: 'user', tierId: null });
+    await ctx.c.store.write(async (q) => {
+      await q.groupMappings.setEnabled(orgId, true);
+      await q.groupMappings.set(orgId, { groupName: 'Everyone', role: 'user', tierId: null });
     });
   });
   afterAll(() => close(w));
@@ -205,42 +205,42 @@ describe('Advanced group mappings with a full pool (policy reject)', () => {
     assert.equal(pam!.seatState, 'seated');
     assert.equal(quinn!.seatState, 'unmapped', 'no seat was free');
     assert.deepEqual(
-      ctx.c.directory.waiting(orgId).refused.map((e) => e.userName),
+      (await ctx.c.directory.waiting(orgId)).refused.map((e) => e.userName),
       ['quinn@acme.example'],
     );
-    expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
+    await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
 
-    const quote = ctx.c.billing.quote(orgId, { add: { standard: 1 } }, OPERATOR);
-    ctx.c.billing.confirm(orgId, quote.id, OPERATOR);
+    const quote = await ctx.c.billing.quote(orgId, { add: { standard: 1 } }, OPERATOR);
+    await ctx.c.billing.confirm(orgId, quote.id, OPERATOR);
     assert.equal(seatOf((await scim.send(entraGetUser(ids[1]!))).body).seatState, 'unmapped');
     // Entra never sends that membership again; "sync now" is what seats quinn.
-    assert.equal(ctx.c.directory.syncNow(orgId, OPERATOR), 1);
+    assert.equal(await ctx.c.directory.syncNow(orgId, OPERATOR), 1);
     assert.deepEqual(seatOf((await scim.send(entraGetUser(ids[1]!))).body), {
       tier: 'standard',
       seatState: 'seated',
       role: 'user',
     });
-    assert.deepEqual(ctx.c.directory.waiting(orgId).refused, [], 'the attempt is resolved');
-    expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
-    assert.equal(ctx.c.directory.syncNow(orgId, OPERATOR), 0, 'nothing left to do');
+    assert.deepEqual((await ctx.c.directory.waiting(orgId)).refused, [], 'the attempt is resolved');
+    await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
+    assert.equal(await ctx.c.directory.syncNow(orgId, OPERATOR), 0, 'nothing left to do');
   });
 });
 
 describe('Turning advanced group mappings on and off', () => {
   test('When mappings are turned on, then directory users in no role-mapped group lose their seat at once; turned off, they get one back', async () => {
-    const ctx = setup('2026-03-01T10:00:00Z');
-    const { organisation } = createExample(ctx, { seats: { standard: 5, premium: 0 } });
+    const ctx = await setup('2026-03-01T10:00:00Z');
+    const { organisation } = await createExample(ctx, { seats: { standard: 5, premium: 0 } });
     const orgId = organisation.id;
     const server = await listen(ctx);
     try {
-      const scim = scimClient(server, scimToken(ctx, orgId));
+      const scim = scimClient(server, await scimToken(ctx, orgId));
       const ann = (await scim.send(oktaCreateUser('ann@acme.example'))).body.id as string;
       const bob = (await scim.send(oktaCreateUser('bob@acme.example'))).body.id as string;
       const staff = (await scim.send(entraCreateGroup('Staff'))).body.id as string;
       expectStatus(await scim.send(entraAddMembers(staff, [ann])), 204);
-      expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }); // + the owner's invitation
+      await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } }); // + the owner's invitation
 
-      const on = ctx.c.directory.configureGroupMappings(
+      const on = await ctx.c.directory.configureGroupMappings(
         orgId,
         { enabled: true, set: [{ groupName: 'staff', role: 'admin', tierId: null }] },
         OPERATOR,
@@ -255,15 +255,15 @@ describe('Turning advanced group mappings on and off', () => {
         role: 'admin',
       });
       assert.equal(seatOf((await scim.send(oktaGetUser(bob))).body).seatState, 'unmapped');
-      expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
+      await expectSeats(ctx, orgId, { standard: { held: 2, seated: 1 } });
 
-      ctx.c.directory.configureGroupMappings(orgId, { enabled: false }, OPERATOR);
+      await ctx.c.directory.configureGroupMappings(orgId, { enabled: false }, OPERATOR);
       assert.equal(seatOf((await scim.send(oktaGetUser(bob))).body).seatState, 'seated');
-      expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
-      const audit = ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000));
+      await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
+      const audit = await ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000));
       assert.equal(audit.filter((a) => a.action === 'organisation.group_mappings_changed').length, 2);
 
-      assert.throws(
+      await assert.rejects(
         () =>
           ctx.c.directory.configureGroupMappings(
             orgId,
@@ -274,7 +274,7 @@ describe('Turning advanced group mappings on and off', () => {
       );
     } finally {
       await server.close();
-      ctx.cleanup();
+      await ctx.cleanup();
     }
   });
 });

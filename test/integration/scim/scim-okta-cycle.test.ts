@@ -62,7 +62,7 @@ describe('An Okta provisioning cycle', () => {
     assert.equal(page.body.startIndex, 1);
     assert.equal(page.body.itemsPerPage, 0);
     expectEmptyList(await okta.send(oktaFindUser('ann@acme.example')));
-    expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'before any user');
+    await expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'before any user');
   });
 
   test('When Okta creates the user with its placeholder password and groups: [], then 201 with the full user, a Location equal to meta.location, and the highest tier claimed', async () => {
@@ -79,7 +79,7 @@ describe('An Okta provisioning cycle', () => {
     assert.deepEqual(res.body.name, { givenName: 'Ann', familyName: 'Archer' });
     assert.equal(res.body.password, undefined, 'the password is never returned');
     assert.deepEqual(seatOf(res.body), { tier: 'premium', seatState: 'seated', role: 'user' });
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } },
@@ -91,7 +91,7 @@ describe('An Okta provisioning cycle', () => {
     const res = await okta.send(oktaCreateUser('ANN@acme.example'));
     expectScimError(res, 409);
     assert.equal(res.body.scimType, 'uniqueness');
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } },
@@ -106,7 +106,7 @@ describe('An Okta provisioning cycle', () => {
       assert.equal(res.body.totalResults, 1, userName);
       assert.equal(res.body.Resources[0].id, ann);
     }
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } },
@@ -129,7 +129,7 @@ describe('An Okta provisioning cycle', () => {
     assert.equal(res.body.displayName, 'Ann Archer-Smith');
     assert.equal(res.body.password, undefined);
     assert.deepEqual(seatOf(res.body), { tier: 'premium', seatState: 'seated', role: 'user' });
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } },
@@ -144,7 +144,7 @@ describe('An Okta provisioning cycle', () => {
     expectStatus(user, 200);
     assert.equal(user.body.active, false);
     assert.equal(seatOf(user.body).seatState, 'deactivated');
-    expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'after deactivate');
+    await expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'after deactivate');
   });
 
   test('When Okta reactivates the user, then they are seated again in the highest available tier', async () => {
@@ -153,7 +153,7 @@ describe('An Okta provisioning cycle', () => {
     const user = await okta.send(oktaGetUser(ann));
     assert.equal(user.body.active, true);
     assert.deepEqual(seatOf(user.body), { tier: 'premium', seatState: 'seated', role: 'user' });
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 1, seated: 0 }, premium: { held: 1, seated: 1 } },
@@ -167,7 +167,7 @@ describe('An Okta provisioning cycle', () => {
     expectStatus(res, 201);
     bob = res.body.id;
     assert.deepEqual(seatOf(res.body), { tier: 'standard', seatState: 'seated', role: 'user' });
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -186,7 +186,7 @@ describe('An Okta provisioning cycle', () => {
     expectStatus(found, 200);
     assert.equal(found.body.totalResults, 1);
     assert.equal(found.body.Resources[0].id, group);
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -201,7 +201,7 @@ describe('An Okta provisioning cycle', () => {
     expectStatus(read, 200);
     assert.equal(read.body.id, group);
     assert.equal(read.body.displayName, 'Okta Engineering');
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -219,7 +219,7 @@ describe('An Okta provisioning cycle', () => {
       (user.body.groups as { value: string; display: string }[]).map((g) => [g.value, g.display]),
       [[group, 'Okta Engineering']],
     );
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -232,7 +232,7 @@ describe('An Okta provisioning cycle', () => {
     const read = await okta.send(oktaGetGroup(group));
     assert.deepEqual(refValues(read.body.members), [ann]);
     assert.deepEqual((await okta.send(oktaGetUser(bob))).body.groups, []);
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -253,7 +253,7 @@ describe('An Okta provisioning cycle', () => {
     const read = await okta.send(oktaGetGroup(group));
     assert.equal(read.body.displayName, 'Okta Platform');
     assert.deepEqual(refValues(read.body.members), [bob]);
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -269,7 +269,7 @@ describe('An Okta provisioning cycle', () => {
     const read = await okta.send(oktaGetGroup(group));
     assert.deepEqual(refValues(read.body.members), [ann]);
     assert.deepEqual((await okta.send(oktaGetUser(bob))).body.groups, []);
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -283,7 +283,7 @@ describe('An Okta provisioning cycle', () => {
     const user = await okta.send(oktaGetUser(ann));
     assert.deepEqual(user.body.groups, []);
     assert.equal(user.body.active, true);
-    expectSeats(
+    await expectSeats(
       ctx,
       orgId,
       { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } },
@@ -296,7 +296,7 @@ describe('An Okta provisioning cycle', () => {
       const res = await okta.send(oktaDeactivate(id));
       assert.ok(res.status === 200 || res.status === 204);
     }
-    expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'after unassign');
+    await expectSeats(ctx, orgId, { standard: { held: 1, seated: 0 } }, 'after unassign');
     // Deactivated users stay visible to Okta's import, as inactive.
     const page = await okta.send(oktaListUsers());
     assert.equal(page.body.totalResults, 2);

@@ -59,8 +59,11 @@ describe('A worst-case user PATCH runs off the event loop', () => {
     const created = await w.scim.send({ method: 'POST', path: '/Users', body: fatUser('fat') });
     expectStatus(created, 201);
     fatId = created.body.id as string;
-    const { organisation } = createExample(w.ctx, { slug: 'globex', seats: { standard: 5, premium: 0 } });
-    other = scimClient(w.server, scimToken(w.ctx, organisation.id));
+    const { organisation } = await createExample(w.ctx, {
+      slug: 'globex',
+      seats: { standard: 5, premium: 0 },
+    });
+    other = scimClient(w.server, await scimToken(w.ctx, organisation.id));
     expectStatus(await other.send(oktaCreateUser('lookup@globex.example')), 201);
     // Likewise the reader threads, at the first list.
     expectStatus(await other.send(oktaFindUser('lookup@globex.example')), 200);

@@ -64,14 +64,15 @@ describe('SCIM creates from two server processes on one database file', () => {
   const servers: ServerProcess[] = [];
 
   beforeAll(async () => {
-    ctx = setup(WORKER_NOW);
-    organisationId = createExample(ctx, { seats: { standard: STANDARD_SEATS, premium: 0 } }).organisation.id;
-    token = scimToken(ctx, organisationId);
+    ctx = await setup(WORKER_NOW);
+    organisationId = (await createExample(ctx, { seats: { standard: STANDARD_SEATS, premium: 0 } }))
+      .organisation.id;
+    token = await scimToken(ctx, organisationId);
     servers.push(...(await Promise.all([startServer(ctx.databasePath), startServer(ctx.databasePath)])));
   });
   afterAll(async () => {
     await Promise.all(servers.map(stop));
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   test('When both answer concurrent creates for more users than seats, then exactly the free seats are given, each 201 is stored and seated, and the rest are refused with 403', async () => {
@@ -104,15 +105,18 @@ describe('SCIM creates from two server processes on one database file', () => {
     assert.equal(statuses.filter((s) => s === 201).length, free);
     assert.equal(statuses.filter((s) => s === 403).length, 2 * PER_SERVER - free);
     // What the file holds, read by a third connection: the pool is full, never over.
-    const usage = ctx.c.seats.usage(organisationId).find((t) => t.tierId === 'standard')!;
+    const usage = (await ctx.c.seats.usage(organisationId)).find((t) => t.tierId === 'standard')!;
     assert.equal(usage.held, STANDARD_SEATS);
     assert.equal(usage.seated, free);
-    assert.ok(heldMatchesMembers(ctx, organisationId));
-    const stored = ctx.c.store.read((q) =>
-      created.map((userName) => q.directoryUsers.byUserName(organisationId, userName)?.seatState),
-    );
+    assert.ok(await heldMatchesMembers(ctx, organisationId));
+    const stored = await ctx.c.store.read(async (q) => {
+      const states = [];
+      for (const userName of created)
+        states.push((await q.directoryUsers.byUserName(organisationId, userName))?.seatState);
+      return states;
+    });
     assert.deepEqual(new Set(stored), new Set(['seated']));
-    const refusedRecorded = ctx.c.directory.waiting(organisationId).refused.length;
+    const refusedRecorded = (await ctx.c.directory.waiting(organisationId)).refused.length;
     assert.equal(refusedRecorded, 2 * PER_SERVER - free, 'every refusal is on the waiting list');
   });
 });

@@ -35,9 +35,9 @@ import {
 const userName = (i: number) => `user${String(i).padStart(3, '0')}@acme.example`;
 
 /** An owner buys `n` standard seats: quote, then confirm (the two-step purchase). */
-function buyStandardSeats(w: World, n: number): void {
-  const quote = w.ctx.c.billing.quote(w.orgId, { add: { standard: n } }, OPERATOR);
-  w.ctx.c.billing.confirm(w.orgId, quote.id, OPERATOR);
+async function buyStandardSeats(w: World, n: number): Promise<void> {
+  const quote = await w.ctx.c.billing.quote(w.orgId, { add: { standard: n } }, OPERATOR);
+  await w.ctx.c.billing.confirm(w.orgId, quote.id, OPERATOR);
 }
 
 const SEAT_LIMIT_DETAIL =
@@ -67,18 +67,18 @@ describe('Policy reject: a full pool refuses directory users', () => {
         refused.push(userName(i));
       }
     }
-    expectSeats(w.ctx, w.orgId, { standard: { held: 11, seated: 10 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 11, seated: 10 } });
   });
 
   test('When the refused users are looked up, then nothing was stored for them', async () => {
     for (const name of refused) expectEmptyList(await w.scim.send(oktaFindUser(name)));
-    const members = w.ctx.c.store.read((q) => q.members.list(w.orgId));
+    const members = await w.ctx.c.store.read((q) => q.members.list(w.orgId));
     assert.equal(members.length, 11, 'the owner and the 10 created');
   });
 
   test('When administrators look at the waiting list, then it lists the 5 refused, one row each even after a retry', async () => {
     expectScimError(await w.scim.send(oktaCreateUser(refused[0]!)), 403);
-    const { refused: waiting, awaiting } = w.ctx.c.directory.waiting(w.orgId);
+    const { refused: waiting, awaiting } = await w.ctx.c.directory.waiting(w.orgId);
     assert.deepEqual(
       waiting.map((e) => e.userName),
       refused,
@@ -89,8 +89,8 @@ describe('Policy reject: a full pool refuses directory users', () => {
   });
 
   test('When an owner adds 5 seats and the provider retries, then the 5 are created and their waiting entries resolve', async () => {
-    buyStandardSeats(w, 5);
-    expectSeats(
+    await buyStandardSeats(w, 5);
+    await expectSeats(
       w.ctx,
       w.orgId,
       { standard: { held: 11, seated: 10 } },
@@ -101,27 +101,31 @@ describe('Policy reject: a full pool refuses directory users', () => {
       expectStatus(res, 201);
       assert.equal(seatOf(res.body).seatState, 'seated');
     }
-    assert.deepEqual(w.ctx.c.directory.waiting(w.orgId).refused, []);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 16, seated: 15 } });
+    assert.deepEqual((await w.ctx.c.directory.waiting(w.orgId)).refused, []);
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 16, seated: 15 } });
   });
 
   test('When a deactivated user is reactivated while the pool is full, then 403, the user stays inactive, and the attempt is recorded', async () => {
     const id = created.get(userName(1))!;
     assert.ok([200, 204].includes((await w.scim.send(oktaDeactivate(id))).status));
     expectStatus(await w.scim.send(oktaCreateUser('late@acme.example')), 201); // takes the freed seat
-    expectSeats(w.ctx, w.orgId, { standard: { held: 16, seated: 15 } }, 'full again');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 16, seated: 15 } }, 'full again');
     expectScimError(await w.scim.send(oktaReactivate(id)), 403, /An owner must add seats/);
     const user = await w.scim.send(oktaGetUser(id));
     assert.equal(user.body.active, false);
     assert.deepEqual(
-      w.ctx.c.directory.waiting(w.orgId).refused.map((e) => e.userName),
+      (await w.ctx.c.directory.waiting(w.orgId)).refused.map((e) => e.userName),
       [userName(1)],
     );
-    expectSeats(w.ctx, w.orgId, { standard: { held: 16, seated: 15 } });
-    buyStandardSeats(w, 1);
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 16, seated: 15 } });
+    await buyStandardSeats(w, 1);
     assert.ok([200, 204].includes((await w.scim.send(oktaReactivate(id))).status));
-    assert.deepEqual(w.ctx.c.directory.waiting(w.orgId).refused, [], 'the successful retry resolves it');
-    expectSeats(w.ctx, w.orgId, { standard: { held: 17, seated: 16 } });
+    assert.deepEqual(
+      (await w.ctx.c.directory.waiting(w.orgId)).refused,
+      [],
+      'the successful retry resolves it',
+    );
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 17, seated: 16 } });
   });
 });
 
@@ -148,15 +152,15 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
 
   beforeAll(async () => {
     w = await world({ standard: 11, premium: 0 });
-    w.ctx.c.directory.setSeatExhaustion(w.orgId, 'hold', OPERATOR);
+    await w.ctx.c.directory.setSeatExhaustion(w.orgId, 'hold', OPERATOR);
   });
   afterAll(() => close(w));
 
-  test('When the policy is changed, then the change is audited and only owners or the operator may make it', () => {
-    const audit = w.ctx.c.store.read((q) => q.audit.list(w.orgId));
+  test('When the policy is changed, then the change is audited and only owners or the operator may make it', async () => {
+    const audit = await w.ctx.c.store.read((q) => q.audit.list(w.orgId));
     const entry = audit.find((a) => a.action === 'organisation.seat_exhaustion_changed');
     assert.deepEqual(entry?.after, { seatExhaustion: 'hold' });
-    assert.throws(
+    await assert.rejects(
       () => w.ctx.c.directory.setSeatExhaustion(w.orgId, 'reject', { type: 'scim_token', tokenId: 1 }),
       /Only owners/,
     );
@@ -175,17 +179,17 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
           : { seatState: 'awaiting_seat', role: 'user' },
       );
     }
-    const { refused, awaiting } = w.ctx.c.directory.waiting(w.orgId);
+    const { refused, awaiting } = await w.ctx.c.directory.waiting(w.orgId);
     assert.deepEqual(refused, []);
     assert.deepEqual(
       awaiting.map((m) => m.userName),
       [11, 12, 13, 14, 15].map(userName),
     );
-    expectSeats(w.ctx, w.orgId, { standard: { held: 11, seated: 10 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 11, seated: 10 } });
   });
 
   test('When an owner buys 3 seats, then the 3 longest waiting are seated, in order', async () => {
-    buyStandardSeats(w, 3);
+    await buyStandardSeats(w, 3);
     for (const [i, state] of [
       [11, 'seated'],
       [12, 'seated'],
@@ -196,7 +200,7 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
       const user = await w.scim.send(oktaGetUser(ids.get(userName(i))!));
       assert.equal(seatOf(user.body).seatState, state, userName(i));
     }
-    expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
   });
 
   test('When a seated user is deactivated, then the longest waiting takes the seat in the same commit', async () => {
@@ -206,13 +210,13 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
       seatOf((await w.scim.send(oktaGetUser(ids.get(userName(15))!))).body).seatState,
       'awaiting_seat',
     );
-    expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
   });
 
   test('When a waiting user is deactivated, then they leave the queue and no seat moves', async () => {
     assert.ok([200, 204].includes((await w.scim.send(oktaDeactivate(ids.get(userName(15))!))).status));
-    assert.deepEqual(w.ctx.c.directory.waiting(w.orgId).awaiting, []);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
+    assert.deepEqual((await w.ctx.c.directory.waiting(w.orgId)).awaiting, []);
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
   });
 
   test('When a user is reactivated while the pool is full, then 200 and they wait again instead of being refused', async () => {
@@ -220,9 +224,9 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
     expectStatus(res, 200);
     assert.equal(seatOf(res.body).seatState, 'awaiting_seat');
     assert.equal(res.body.active, true);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 14, seated: 13 } });
     // "Sync now" seats nobody while nothing is free.
-    assert.equal(w.ctx.c.seats.seatWaiting(w.orgId), 0);
+    assert.equal(await w.ctx.c.seats.seatWaiting(w.orgId), 0);
   });
 });
 
@@ -241,11 +245,11 @@ describe('Concurrency: 200 simultaneous creates against 50 free seats', () => {
     assert.equal(statuses.filter((s) => s === 201).length, 50);
     assert.equal(statuses.filter((s) => s === 403).length, 150);
     assert.equal(statuses.filter((s) => s >= 500).length, 0);
-    const [standard] = w.ctx.c.seats.usage(w.orgId).filter((t) => t.tierId === 'standard');
+    const [standard] = (await w.ctx.c.seats.usage(w.orgId)).filter((t) => t.tierId === 'standard');
     assert.equal(standard!.held, standard!.allocation);
     assert.equal(standard!.seated, 50);
-    assert.ok(heldMatchesMembers(w.ctx, w.orgId));
-    assert.equal(w.ctx.c.directory.waiting(w.orgId).refused.length, 150);
+    assert.ok(await heldMatchesMembers(w.ctx, w.orgId));
+    assert.equal((await w.ctx.c.directory.waiting(w.orgId)).refused.length, 150);
   });
 });
 
@@ -260,38 +264,38 @@ describe('Deactivation, deletion and the primary owner', () => {
 
   test('When Entra sends active "False", then the seat is released at once', async () => {
     const res = await w.scim.send(entraCreateUser('fay@acme.example'));
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after create');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after create');
     expectStatus(await w.scim.send(entraPatchReplaceActiveString(res.body.id, 'False')), 200);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after "False"');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after "False"');
   });
 
   test('When Okta (custom app) PUTs the user with active: false, then the seat is released at once', async () => {
     const res = await w.scim.send(oktaCreateUser('gus@acme.example'));
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after create');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after create');
     const put = await w.scim.send(oktaReplaceUser(res.body, { active: false }));
     expectStatus(put, 200);
     assert.equal(put.body.active, false);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after PUT active false');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after PUT active false');
   });
 
   test('When a seated user is deleted, then 204 and the seat is released at once', async () => {
     const res = await w.scim.send(entraCreateUser('hal@acme.example'));
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after create');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } }, 'after create');
     expectStatus(await w.scim.send(entraDeleteUser(res.body.id)), 204);
     expectScimError(await w.scim.send(entraGetUser(res.body.id)), 404);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after delete');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after delete');
   });
 
   test('When an administrator unassigned a seat, then a later profile PUT from the provider does not take a seat back', async () => {
     const res = await w.scim.send(oktaCreateUser('ike@acme.example'));
-    const member = w.ctx.c.directory.getUser(w.orgId, res.body.id);
-    w.ctx.c.seats.unassign(w.orgId, member.id, OPERATOR);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after unassign');
+    const member = await w.ctx.c.directory.getUser(w.orgId, res.body.id);
+    await w.ctx.c.seats.unassign(w.orgId, member.id, OPERATOR);
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after unassign');
     const current = (await w.scim.send(oktaGetUser(res.body.id))).body;
     const put = await w.scim.send(oktaReplaceUser(current, { displayName: 'Ike Renamed' }));
     expectStatus(put, 200);
     assert.equal(seatOf(put.body).seatState, 'unassigned');
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after PUT');
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } }, 'after PUT');
   });
 
   test("When the directory provisions the primary owner's address, then it links to the owner, who keeps the role and the held seat", async () => {
@@ -300,7 +304,7 @@ describe('Deactivation, deletion and the primary owner', () => {
     owner = res.body.id;
     assert.equal(seatOf(res.body).role, 'primary_owner');
     assert.equal(seatOf(res.body).seatState, 'invited', 'the pending invitation still holds its seat');
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } });
   });
 
   test('When the directory deactivates the primary owner (PATCH or PUT), then 403 with a clear detail and nothing changes', async () => {
@@ -312,7 +316,7 @@ describe('Deactivation, deletion and the primary owner', () => {
     const after = (await w.scim.send(oktaGetUser(owner))).body;
     assert.equal(after.active, true);
     assert.equal(seatOf(after).role, 'primary_owner');
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } });
   });
 
   test('When the directory deletes the primary owner, then 403 and the owner is still there', async () => {
@@ -322,8 +326,8 @@ describe('Deactivation, deletion and the primary owner', () => {
       /primary owner cannot be deactivated or deleted/,
     );
     expectStatus(await w.scim.send(oktaGetUser(owner)), 200);
-    assert.equal(w.ctx.c.store.read((q) => q.members.primaryOwner(w.orgId))?.publicId, owner);
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } });
+    assert.equal((await w.ctx.c.store.read((q) => q.members.primaryOwner(w.orgId)))?.publicId, owner);
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 } });
   });
 });
 
@@ -341,7 +345,7 @@ describe('The tier a provider writes through our extension', () => {
     expectStatus(res, 201);
     ids.ida = res.body.id;
     assert.equal(seatOf(res.body).tier, 'standard');
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 } });
   });
 
   test('When users ask for premium, then they get premium while it lasts, and then 403 naming the premium tier', async () => {
@@ -351,25 +355,25 @@ describe('The tier a provider writes through our extension', () => {
       ids[name] = res.body.id;
       assert.equal(seatOf(res.body).tier, 'premium');
     }
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 2, seated: 2 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 2, seated: 2 } });
     expectScimError(
       await w.scim.send(oktaCreateUser('lea@acme.example', { tier: 'premium' })),
       403,
       /no available seat in the premium tier.*An owner must add seats/,
     );
     expectEmptyList(await w.scim.send(oktaFindUser('lea@acme.example')));
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 2, seated: 2 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 2, seated: 2 } });
   });
 
   test('When a seated user is moved to a full tier, then 403 and the seat stays; once one frees up, the move claims it and frees the old one', async () => {
     expectScimError(await w.scim.send(patchTier(ids.ida!, 'premium')), 403, /premium tier/);
     assert.equal(seatOf((await w.scim.send(oktaGetUser(ids.ida!))).body).tier, 'standard');
     assert.ok([200, 204].includes((await w.scim.send(oktaDeactivate(ids.jon!))).status));
-    expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 2, seated: 1 }, premium: { held: 1, seated: 1 } });
     const res = await w.scim.send(patchTier(ids.ida!, 'premium'));
     expectStatus(res, 200);
     assert.deepEqual(seatOf(res.body), { tier: 'premium', seatState: 'seated', role: 'user' });
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 2, seated: 2 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 2, seated: 2 } });
   });
 
   test('When a provider asks for a tier that does not exist, then 400 and nothing is stored', async () => {
@@ -380,6 +384,6 @@ describe('The tier a provider writes through our extension', () => {
     });
     expectScimError(res, 400, /no seat tier "gold"/);
     expectEmptyList(await w.scim.send(oktaFindUser('max@acme.example')));
-    expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 2, seated: 2 } });
+    await expectSeats(w.ctx, w.orgId, { standard: { held: 1, seated: 0 }, premium: { held: 2, seated: 2 } });
   });
 });

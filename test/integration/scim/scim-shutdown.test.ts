@@ -10,9 +10,9 @@ import type { DirectoryUserInput } from '../../../provisioning/directory.js';
 import { createExample, setup } from '../../helpers/fixtures.js';
 
 test('When a refused create is still queued as the store closes, then the refusal reaches the caller and the waiting list', async () => {
-  const ctx = setup('2026-03-01T10:00:00Z');
+  const ctx = await setup('2026-03-01T10:00:00Z');
   // One seat, held by the owner's invitation: every create is refused.
-  const orgId = createExample(ctx, { seats: { standard: 1, premium: 0 } }).organisation.id;
+  const orgId = (await createExample(ctx, { seats: { standard: 1, premium: 0 } })).organisation.id;
   const input = (userName: string): DirectoryUserInput => ({
     userName,
     externalId: null,
@@ -24,13 +24,11 @@ test('When a refused create is still queued as the store closes, then the refusa
   });
   const actor = { type: 'scim_token', tokenId: 1 } as const;
 
-  await assert.rejects(
-    ctx.c.directory.batched.createUser(orgId, input('early@acme.example'), actor),
-    SeatLimitError,
-  );
-  const late = ctx.c.directory.batched.createUser(orgId, input('late@acme.example'), actor);
-  ctx.c.close(); // shutdown, with the create queued
-  await assert.rejects(late, SeatLimitError);
+  await assert.rejects(ctx.c.directory.createUser(orgId, input('early@acme.example'), actor), SeatLimitError);
+  const late = ctx.c.directory.createUser(orgId, input('late@acme.example'), actor);
+  const lateRefused = assert.rejects(late, SeatLimitError); // heard as soon as it settles
+  await ctx.c.close(); // shutdown, with the create queued
+  await lateRefused;
 
   const db = openDatabase(ctx.databasePath, { busyTimeoutMs: 1000 });
   const waiting = db.prepare('SELECT user_name FROM seat_waitlist ORDER BY user_name').all() as {

@@ -63,12 +63,12 @@ describe('Tenancy and authentication', () => {
   };
 
   beforeAll(async () => {
-    ctx = setup('2026-03-01T10:00:00Z');
+    ctx = await setup('2026-03-01T10:00:00Z');
     server = await listen(ctx);
     const tenants = [];
     for (const slug of ['acme', 'globex']) {
-      const { organisation } = createExample(ctx, { slug, seats: { standard: 5, premium: 0 } });
-      const scim = scimClient(server, scimToken(ctx, organisation.id));
+      const { organisation } = await createExample(ctx, { slug, seats: { standard: 5, premium: 0 } });
+      const scim = scimClient(server, await scimToken(ctx, organisation.id));
       // The same userName and group name in both: names are unique per organisation only.
       const user = await send(scim, entraCreateUser(`shared@${slug}.example`, { externalId: 'same-ext' }));
       expectStatus(user, 201);
@@ -85,7 +85,7 @@ describe('Tenancy and authentication', () => {
   });
   afterAll(async () => {
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   test("When one organisation's token names the other's user, then every read and write is 404 and nothing changes", async () => {
@@ -99,8 +99,8 @@ describe('Tenancy and authentication', () => {
     const intact = await send(globex.scim, entraGetUser(globex.user));
     expectStatus(intact, 200);
     assert.equal(intact.body.active, true);
-    expectSeats(ctx, globex.id, { standard: { held: 2, seated: 1 } });
-    expectSeats(ctx, acme.id, { standard: { held: 2, seated: 1 } });
+    await expectSeats(ctx, globex.id, { standard: { held: 2, seated: 1 } });
+    await expectSeats(ctx, acme.id, { standard: { held: 2, seated: 1 } });
   });
 
   test("When one organisation's token names the other's group, then every read and write is 404, and the other's users cannot be added", async () => {
@@ -142,10 +142,10 @@ describe('Tenancy and authentication', () => {
   });
 
   test('When a token is revoked, then its next request is 401 with the SCIM error schema', async () => {
-    const issued = ctx.c.scimTokens.create(acme.id, 'to revoke', OPERATOR);
+    const issued = await ctx.c.scimTokens.create(acme.id, 'to revoke', OPERATOR);
     const client = scimClient(server, issued.token);
     expectStatus(await send(client, oktaListUsers()), 200);
-    ctx.c.scimTokens.revoke(acme.id, issued.record.id, OPERATOR);
+    await ctx.c.scimTokens.revoke(acme.id, issued.record.id, OPERATOR);
     const res = await send(client, oktaListUsers());
     expectScimError(res, 401, /missing, unknown or revoked/);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
@@ -154,26 +154,26 @@ describe('Tenancy and authentication', () => {
   });
 
   test("When a token is revoked by another process (the operator's command line), then this server refuses it within TOKEN_RECHECK_MS", async () => {
-    const issued = ctx.c.scimTokens.create(acme.id, 'revoked elsewhere', OPERATOR);
+    const issued = await ctx.c.scimTokens.create(acme.id, 'revoked elsewhere', OPERATOR);
     const client = scimClient(server, issued.token);
     expectStatus(await send(client, oktaListUsers()), 200); // now remembered as valid
     // Another connection to the same file, as the command line opens it.
-    const cli = buildContainer({
+    const cli = await buildContainer({
       config: { databasePath: ctx.databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
       clock: ctx.clock,
       logger: createLogger('silent'),
     });
     try {
-      cli.scimTokens.revoke(acme.id, issued.record.id, OPERATOR);
+      await cli.scimTokens.revoke(acme.id, issued.record.id, OPERATOR);
     } finally {
-      cli.close();
+      await cli.close();
     }
     await new Promise((resolve) => setTimeout(resolve, TOKEN_RECHECK_MS + 50));
     expectScimError(await send(client, oktaListUsers()), 401, /missing, unknown or revoked/);
   });
 
   test('When the Authorization header is missing or garbled, then 401 with the SCIM error schema', async () => {
-    const token = scimToken(ctx, acme.id);
+    const token = await scimToken(ctx, acme.id);
     for (const authorization of [
       undefined,
       '',
@@ -227,9 +227,9 @@ describe('Rate limit per token', () => {
   beforeAll(async () => {
     w = await world(undefined, { scimRateLimit: { perSecond: 5, burst: 5 } });
     ({ ctx, server, scim } = w);
-    other = scimClient(server, scimToken(ctx, w.orgId));
+    other = scimClient(server, await scimToken(ctx, w.orgId));
     // The first list starts the directory reader's thread; the burst below is then five quick lists.
-    expectStatus(await scimClient(server, scimToken(ctx, w.orgId)).send(oktaListUsers()), 200);
+    expectStatus(await scimClient(server, await scimToken(ctx, w.orgId)).send(oktaListUsers()), 200);
   });
   afterAll(() => close(w));
 

@@ -26,13 +26,13 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function world(
+async function world(
   dir = tempDir('seatkeeper-secrets-'),
   secrets?: Parameters<typeof buildContainer>[0]['config']['secrets'],
 ) {
   if (!dirs.includes(dir)) dirs.push(dir);
   let log = '';
-  const c: Container = buildContainer({
+  const c: Container = await buildContainer({
     config: {
       databasePath: join(dir, 'seatkeeper.db'),
       dbBusyTimeoutMs: 5000,
@@ -47,9 +47,9 @@ function world(
   return { dir, c, log: () => log };
 }
 
-function acme(c: Container): number {
-  const { organisation, primaryOwner } = c.organisations.create(exampleOrganisation(), OPERATOR);
-  c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
+async function acme(c: Container): Promise<number> {
+  const { organisation, primaryOwner } = await c.organisations.create(exampleOrganisation(), OPERATOR);
+  await c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
   return organisation.id;
 }
 
@@ -93,13 +93,13 @@ function cli(dir: string, env: Record<string, string>, ...args: string[]) {
 describe('Secrets at rest', () => {
   test('When secrets are stored, then they open for use but the database file, a backup, the log and the API responses hold only ciphertext', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     const keyFile = join(w.dir, 'secrets.key');
     assert.match(w.log(), /created a secrets key file/);
     assert.equal(statSync(keyFile).mode & 0o777, 0o600, 'the key file is its owner’s only');
 
-    const orgId = acme(w.c);
-    const token = w.c.apiTokens.create(orgId, { name: 'script', role: 'owner' }, OPERATOR).token;
+    const orgId = await acme(w.c);
+    const token = (await w.c.apiTokens.create(orgId, { name: 'script', role: 'owner' }, OPERATOR)).token;
     const server = await serveApp(w.c);
     t.after(() => server.close());
     const api = (path: string, body?: unknown) =>
@@ -123,9 +123,9 @@ describe('Secrets at rest', () => {
     const { id: connectionId } = (await oidc.json()) as { id: number };
 
     // They open again, for signing deliveries and talking to the provider.
-    assert.equal(w.c.sso.secret(connectionId), OIDC_SECRET);
+    assert.equal(await w.c.sso.secret(connectionId), OIDC_SECRET);
     assert.equal(
-      w.c.store.read((q) => q.webhooks.endpoint(orgId, endpointId)!.secret),
+      await w.c.store.read(async (q) => (await q.webhooks.endpoint(orgId, endpointId))!.secret),
       webhookSecret,
     );
 
@@ -153,27 +153,27 @@ describe('Secrets at rest', () => {
     assert.match(w.log(), /"msg":"request"/, 'the log was captured');
   });
 
-  test('When a sealed value is copied into another row, then it does not open there', () => {
-    const w = world();
-    const orgId = acme(w.c);
+  test('When a sealed value is copied into another row, then it does not open there', async () => {
+    const w = await world();
+    const orgId = await acme(w.c);
     const input = (name: string, clientSecret: string) =>
       ({ protocol: 'oidc', name, issuer: 'https://idp.invalid', clientId: name, clientSecret }) as const;
-    const a = w.c.sso.createConnection(orgId, input('a', 'secret-of-a'), OPERATOR);
-    const b = w.c.sso.createConnection(orgId, input('b', 'secret-of-b'), OPERATOR);
+    const a = await w.c.sso.createConnection(orgId, input('a', 'secret-of-a'), OPERATOR);
+    const b = await w.c.sso.createConnection(orgId, input('b', 'secret-of-b'), OPERATOR);
     const db = new Database(join(w.dir, 'seatkeeper.db'));
     db.prepare(
       'UPDATE sso_connections SET secret = (SELECT secret FROM sso_connections WHERE id = ?) WHERE id = ?',
     ).run(a.id, b.id);
     db.close();
-    assert.equal(w.c.sso.secret(a.id), 'secret-of-a');
-    assert.throws(() => w.c.sso.secret(b.id), /does not open: altered, or sealed for another row/);
-    w.c.close();
+    assert.equal(await w.c.sso.secret(a.id), 'secret-of-a');
+    await assert.rejects(() => w.c.sso.secret(b.id), /does not open: altered, or sealed for another row/);
+    await w.c.close();
   });
 
   test('When an earlier release stored secrets in plain text, then the next start seals them and they still open', async () => {
-    const first = world();
-    const orgId = acme(first.c);
-    const connection = first.c.sso.createConnection(
+    const first = await world();
+    const orgId = await acme(first.c);
+    const connection = await first.c.sso.createConnection(
       orgId,
       {
         protocol: 'oidc',
@@ -189,19 +189,21 @@ describe('Secrets at rest', () => {
       { url: 'https://hooks.invalid/x', events: ['*'] },
       OPERATOR,
     );
-    first.c.close();
+    await first.c.close();
     const db = new Database(join(first.dir, 'seatkeeper.db'));
     db.prepare('UPDATE sso_connections SET secret = ?').run('plain-oidc-secret-0042');
     db.prepare('UPDATE webhook_endpoints SET secret = ?').run('whsec_plainPlainPlainPlain0042');
     db.close();
 
-    const second = world(first.dir);
+    const second = await world(first.dir);
     assert.match(second.log(), /"secrets":2,"msg":"sealed secrets stored in plain text"/);
     const stored = rawSecrets(first.dir);
     assert.ok([...stored.sso, ...stored.webhooks].every((v) => v.startsWith('v1:')));
-    assert.equal(second.c.sso.secret(connection.id), 'plain-oidc-secret-0042');
+    assert.equal(await second.c.sso.secret(connection.id), 'plain-oidc-secret-0042');
     assert.equal(
-      second.c.store.read((q) => q.webhooks.endpoint(orgId, endpoint.endpoint.id)!.secret),
+      await second.c.store.read(
+        async (q) => (await q.webhooks.endpoint(orgId, endpoint.endpoint.id))!.secret,
+      ),
       'whsec_plainPlainPlainPlain0042',
     );
     const bytes = databaseBytes(first.dir);
@@ -209,13 +211,13 @@ describe('Secrets at rest', () => {
       !bytes.includes('plain-oidc-secret-0042') && !bytes.includes('PlainPlainPlain0042'),
       'no plain copy left',
     );
-    second.c.close();
+    await second.c.close();
   });
 
   test('When secrets are rotated, then every value is sealed under the new key and the old key still opens older copies', async () => {
-    const w = world();
-    const orgId = acme(w.c);
-    const connection = w.c.sso.createConnection(
+    const w = await world();
+    const orgId = await acme(w.c);
+    const connection = await w.c.sso.createConnection(
       orgId,
       {
         protocol: 'oidc',
@@ -247,7 +249,7 @@ describe('Secrets at rest', () => {
     const stored = rawSecrets(w.dir);
     assert.ok([...stored.sso, ...stored.webhooks].every((v) => v.startsWith(`v1:${rotated.keyId}:`)));
     // The running process reads the key file again when it meets the new key.
-    assert.equal(w.c.sso.secret(connection.id), OIDC_SECRET);
+    assert.equal(await w.c.sso.secret(connection.id), OIDC_SECRET);
     // The backup from before still opens with the kept old key.
     assert.ok(rawSecrets(w.dir).sso[0] !== undefined);
     const fromBackup = new Database(backup, { readonly: true });
@@ -255,17 +257,17 @@ describe('Secrets at rest', () => {
       .secret;
     fromBackup.close();
     assert.ok(oldValue.startsWith(`v1:${oldKey!.id}:`));
-    w.c.close();
+    await w.c.close();
 
     // With SECRETS_KEY, rotation seals under its first key; a key that is not given refuses to start.
     const fresh = newSecretKey();
     const fileKeys = parseSecretKeys(readFileSync(keyFile, 'utf8')) as ReturnType<typeof newSecretKey>[];
-    const byEnv = world(w.dir, { keys: [fresh, ...fileKeys], keyFile: null });
-    assert.equal(byEnv.c.storedSecrets.rotate().resealed, 2);
+    const byEnv = await world(w.dir, { keys: [fresh, ...fileKeys], keyFile: null });
+    assert.equal((await byEnv.c.storedSecrets.rotate()).resealed, 2);
     assert.ok(rawSecrets(w.dir).sso.every((v) => v.startsWith(`v1:${fresh.id}:`)));
-    assert.equal(byEnv.c.sso.secret(connection.id), OIDC_SECRET);
-    byEnv.c.close();
-    assert.throws(
+    assert.equal(await byEnv.c.sso.secret(connection.id), OIDC_SECRET);
+    await byEnv.c.close();
+    await assert.rejects(
       () => world(w.dir, { keys: [newSecretKey()], keyFile: null }),
       new RegExp(`sealed under key ${fresh.id}, which SECRETS_KEY does not hold`),
     );

@@ -38,12 +38,14 @@ describe('Employee pages in five languages', () => {
   let orgId: number;
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
-    orgId = createExample(ctx, {
-      termStart: new Date().toISOString().slice(0, 10),
-      seats: { standard: 2, premium: 1 },
-    }).organisation.id;
-    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    ctx = await setup(new Date().toISOString());
+    orgId = (
+      await createExample(ctx, {
+        termStart: new Date().toISOString().slice(0, 10),
+        seats: { standard: 2, premium: 1 },
+      })
+    ).organisation.id;
+    await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx);
     ({ provider } = await startOidcConnection({
       sso: ctx.c.sso,
@@ -57,7 +59,7 @@ describe('Employee pages in five languages', () => {
   afterAll(async () => {
     await provider.close();
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   const signIn = async (account: string, headers: Record<string, string> = {}) => {
@@ -89,22 +91,22 @@ describe('Employee pages in five languages', () => {
   });
 
   test('When the browser asks for no language the product speaks, then the refusal is in the organisation’s default', async () => {
-    ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'it'));
+    await ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'it'));
     try {
       const refused = await signIn('fallback1', { 'accept-language': 'fr-FR, ja;q=0.5' });
       assert.equal(refused.status, 403);
       assert.match(refused.text, /<html lang="it">/);
       assert.ok(refused.text.includes(REFUSED.it.says), refused.text);
     } finally {
-      ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'en'));
+      await ctx.c.store.write((q) => q.languages.setOrganisation(orgId, 'en'));
     }
   });
 
   test('When a seated member opens /sso/me, then it is in Accept-Language’s language, and their own choice beats it', async () => {
-    const member = ctx.c.store
-      .read((q) => q.members.list(orgId))
-      .find((m) => m.email === 'seat1@acme.example')!;
-    const { secret } = ctx.c.sessions.start(orgId, member.id);
+    const member = (await ctx.c.store.read((q) => q.members.list(orgId))).find(
+      (m) => m.email === 'seat1@acme.example',
+    )!;
+    const { secret } = await ctx.c.sessions.start(orgId, member.id);
     const me = async (acceptLanguage: string) => {
       const res = await fetch(`${server.url}/sso/me`, {
         headers: { cookie: `seatkeeper_session=${secret}`, 'accept-language': acceptLanguage },
@@ -120,7 +122,7 @@ describe('Employee pages in five languages', () => {
     );
     assert.ok(spanish.text.includes('>Cerrar sesión</button>'));
 
-    ctx.c.store.write((q) => q.languages.setMember(orgId, member.id, 'de'));
+    await ctx.c.store.write((q) => q.languages.setMember(orgId, member.id, 'de'));
     const german = await me('es');
     assert.match(german.text, /<html lang="de">/);
     assert.ok(german.text.includes('<h1>Bei Acme GmbH angemeldet</h1>'), german.text);

@@ -23,10 +23,10 @@ describe('Require single sign-on over HTTP', () => {
   let owner: Record<string, string>;
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
-    const example = createExample(ctx, { termStart: new Date().toISOString().slice(0, 10) });
+    ctx = await setup(new Date().toISOString());
+    const example = await createExample(ctx, { termStart: new Date().toISOString().slice(0, 10) });
     orgId = example.organisation.id;
-    ctx.c.seats.acceptInvitation(orgId, example.primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, example.primaryOwner.id, OPERATOR);
     server = await listen(ctx);
     ({ provider } = await startOidcConnection({
       sso: ctx.c.sso,
@@ -34,8 +34,8 @@ describe('Require single sign-on over HTTP', () => {
       serverUrls: [server.url],
       accounts: { newcomer: { email: 'newcomer@acme.example', email_verified: true, name: 'New Comer' } },
     }));
-    ctx.c.sso.setRequireSso(orgId, true, OPERATOR);
-    const { secret } = ctx.c.sessions.start(orgId, example.primaryOwner.id);
+    await ctx.c.sso.setRequireSso(orgId, true, OPERATOR);
+    const { secret } = await ctx.c.sessions.start(orgId, example.primaryOwner.id);
     owner = {
       cookie: `${SESSION_COOKIE}=${secret}`,
       'x-csrf-token': csrfToken(secret),
@@ -45,7 +45,7 @@ describe('Require single sign-on over HTTP', () => {
   afterAll(async () => {
     await provider.close();
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   test('When an invitee opens the link, then sso_required; signing in through the provider accepts the invitation and ends in the console', async () => {
@@ -55,8 +55,7 @@ describe('Require single sign-on over HTTP', () => {
       body: JSON.stringify({ email: 'newcomer@acme.example', role: 'user' }),
     });
     assert.equal(invited.status, 201, await invited.text());
-    const mail = ctx.c.store
-      .read((q) => q.outbox.list(0, 10_000))
+    const mail = (await ctx.c.store.read((q) => q.outbox.list(0, 10_000)))
       .filter((m) => m.recipient === 'newcomer@acme.example')
       .at(-1)!;
     const token = tokenIn(mail.text);
@@ -80,13 +79,13 @@ describe('Require single sign-on over HTTP', () => {
     );
     assert.equal(response.status, 303, await response.text());
     assert.equal(response.headers.get('location'), '/console');
-    const [member] = ctx.c.store.read((q) => q.members.withEmail(orgId, 'newcomer@acme.example'));
+    const [member] = await ctx.c.store.read((q) => q.members.withEmail(orgId, 'newcomer@acme.example'));
     assert.equal(member?.seatState, 'seated');
-    const invitation = ctx.c.store.read((q) => q.invitations.latestFor(orgId, member.id));
+    const invitation = await ctx.c.store.read((q) => q.invitations.latestFor(orgId, member.id));
     assert.equal(invitation?.status, 'accepted');
-    const signedIn = ctx.c.store
-      .read((q) => q.audit.list(orgId, 0, 100_000))
-      .filter((a) => a.action === 'member.signed_in' && a.subjectId === String(member.id));
+    const signedIn = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 100_000))).filter(
+      (a) => a.action === 'member.signed_in' && a.subjectId === String(member.id),
+    );
     assert.deepEqual(
       signedIn.map((a) => a.after),
       [{ outcome: 'invitation_accepted' }],

@@ -36,7 +36,7 @@ class MemoryRequests implements SamlRequestCache {
   save(connectionId: number, requestId: string, at: DateTime): void {
     this.rows.set(`${connectionId}:${requestId}`, at);
   }
-  take(connectionId: number, requestId: string, notBefore: DateTime): boolean {
+  async take(connectionId: number, requestId: string, notBefore: DateTime): Promise<boolean> {
     const key = `${connectionId}:${requestId}`;
     const at = this.rows.get(key);
     this.rows.delete(key);
@@ -47,7 +47,7 @@ class MemoryRequests implements SamlRequestCache {
 class MemoryConsumed implements ConsumedAssertions {
   readonly rows = new Map<string, DateTime>();
   constructor(private readonly clock: FixedClock) {}
-  consume(connectionId: number, assertionId: string, expiresAt: DateTime): boolean {
+  async consume(connectionId: number, assertionId: string, expiresAt: DateTime): Promise<boolean> {
     const key = `${connectionId}:${assertionId}`;
     const until = this.rows.get(key);
     if (until !== undefined && until > this.clock.now()) return false;

@@ -65,12 +65,14 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
   };
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
-    orgId = createExample(ctx, {
-      termStart: new Date().toISOString().slice(0, 10),
-      seats: { standard: 60, premium: 0 },
-    }).organisation.id;
-    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    ctx = await setup(new Date().toISOString());
+    orgId = (
+      await createExample(ctx, {
+        termStart: new Date().toISOString().slice(0, 10),
+        seats: { standard: 60, premium: 0 },
+      })
+    ).organisation.id;
+    await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx);
     idp = startSamlIdp({
       spMetadata: `<EntityDescriptor xmlns="${MD}" entityID="placeholder"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${server.url}/placeholder" index="0"/></SPSSODescriptor></EntityDescriptor>`,
@@ -89,13 +91,13 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
         },
         OPERATOR,
       );
-    main = make('Acme SAML', true);
-    assertionOnly = make('Acme SAML (assertion signed)', false);
+    main = await make('Acme SAML', true);
+    assertionOnly = await make('Acme SAML (assertion signed)', false);
   });
   afterAll(async () => {
     idp.close();
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   /** Starts a sign-in through the connection, has the IdP (holding its metadata) answer, posts it. */
@@ -116,8 +118,10 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     });
   }
 
-  const memberCount = (email: string) => ctx.c.store.read((q) => q.members.withEmail(orgId, email)).length;
-  const identityCount = () => ctx.c.store.read((q) => q.sso.identityCounts(orgId)).get(main.id) ?? 0;
+  const memberCount = async (email: string) =>
+    (await ctx.c.store.read((q) => q.members.withEmail(orgId, email))).length;
+  const identityCount = async () =>
+    (await ctx.c.store.read((q) => q.sso.identityCounts(orgId))).get(main.id) ?? 0;
 
   async function refused(
     connection: { publicId: string },
@@ -125,12 +129,12 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     overrides: ResponseOverrides,
     code: string,
   ): Promise<void> {
-    const before = identityCount();
+    const before = await identityCount();
     const back = await signIn(connection, user, overrides);
     assert.equal(back.status, 401, back.text);
     assert.match(back.text, new RegExp(code));
-    assert.equal(memberCount(`${user}@acme.example`), 0, 'no account');
-    assert.equal(identityCount(), before, 'no identity linked');
+    assert.equal(await memberCount(`${user}@acme.example`), 0, 'no account');
+    assert.equal(await identityCount(), before, 'no identity linked');
   }
 
   test('When the metadata is asked for, then it is well-formed and lists the key for signing and encryption, the name id formats, its validity and the ACS', async () => {
@@ -145,7 +149,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     const sp = doc.getElementsByTagNameNS(MD, 'SPSSODescriptor')[0]!;
     assert.equal(sp.getAttribute('WantAssertionsSigned'), 'true');
     assert.equal(sp.getAttribute('AuthnRequestsSigned'), 'false');
-    const [current] = ctx.c.sso.spKeys(main.id);
+    const [current] = await ctx.c.sso.spKeys(main.id);
     assert.equal(current?.status, 'current');
     const body = current.certificate.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
     assert.deepEqual(encryptionCertificates(xml), [body]);
@@ -176,7 +180,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
         });
         assert.equal(back.status, 303, back.text);
       }
-      assert.equal(memberCount(`${user}-${main.publicId.slice(0, 4)}@acme.example`), 1);
+      assert.equal(await memberCount(`${user}-${main.publicId.slice(0, 4)}@acme.example`), 1);
     });
   }
 
@@ -185,7 +189,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
       encrypt: { algorithm: 'aes128-gcm', keyPlacement: 'sibling' },
     });
     assert.equal(back.status, 303, back.text);
-    assert.equal(memberCount('enc-sibling@acme.example'), 1);
+    assert.equal(await memberCount('enc-sibling@acme.example'), 1);
   });
 
   test('When the encrypted assertion is altered, encrypted to another key, or sent with RSA PKCS#1 v1.5 key transport, then it is refused and nothing is created', async () => {
@@ -238,7 +242,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     );
     // A forged plain assertion beside the encrypted one.
     await refused(assertionOnly, 'beside', { encrypt, wrap: 'extra-assertion' }, 'saml_');
-    assert.equal(memberCount('mallory@acme.example'), 0);
+    assert.equal(await memberCount('mallory@acme.example'), 0);
     // SHA-1 is refused inside the encryption as outside it.
     await refused(
       assertionOnly,
@@ -251,18 +255,23 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
   });
 
   test('When a connection requires encrypted assertions, then a plain one is refused and an encrypted one accepted', async () => {
-    ctx.c.sso.updateConnection(orgId, assertionOnly.id, { requireEncryptedAssertions: true }, OPERATOR);
+    await ctx.c.sso.updateConnection(orgId, assertionOnly.id, { requireEncryptedAssertions: true }, OPERATOR);
     try {
-      const before = identityCount();
+      const before = await identityCount();
       const plain = await signIn(assertionOnly, 'plain-required');
       assert.equal(plain.status, 401, plain.text);
       assert.match(plain.text, /saml_assertion_not_encrypted/);
-      assert.equal(memberCount('plain-required@acme.example'), 0);
-      assert.equal(identityCount(), before);
+      assert.equal(await memberCount('plain-required@acme.example'), 0);
+      assert.equal(await identityCount(), before);
       const encrypted = await signIn(assertionOnly, 'enc-required', { encrypt: { algorithm: 'aes256-gcm' } });
       assert.equal(encrypted.status, 303, encrypted.text);
     } finally {
-      ctx.c.sso.updateConnection(orgId, assertionOnly.id, { requireEncryptedAssertions: false }, OPERATOR);
+      await ctx.c.sso.updateConnection(
+        orgId,
+        assertionOnly.id,
+        { requireEncryptedAssertions: false },
+        OPERATOR,
+      );
     }
   });
 
@@ -278,7 +287,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
       assert.equal(back.status, 303, back.text);
     }
 
-    ctx.c.sso.promoteServiceProviderKey(orgId, main.id, 1, OPERATOR);
+    await ctx.c.sso.promoteServiceProviderKey(orgId, main.id, 1, OPERATOR);
     assert.deepEqual(
       encryptionCertificates(await metadataOf(main.publicId)),
       [newCert],
@@ -301,13 +310,13 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     });
     assert.equal(fresh.status, 303, fresh.text);
 
-    const actions = ctx.c.store.read((q) => q.audit.list(orgId)).map((e) => e.action);
+    const actions = (await ctx.c.store.read((q) => q.audit.list(orgId))).map((e) => e.action);
     assert.ok(actions.includes('sso_connection.sp_key_added'));
     assert.ok(actions.includes('sso_connection.sp_key_promoted'));
   });
 
   test('When AuthnRequests are signed, then the metadata says so and the IdP verifies the signature with the certificate from the metadata; a tampered request is refused', async () => {
-    ctx.c.sso.updateConnection(orgId, main.id, { signAuthnRequests: true }, OPERATOR);
+    await ctx.c.sso.updateConnection(orgId, main.id, { signAuthnRequests: true }, OPERATOR);
     try {
       const xml = await metadataOf(main.publicId);
       const sp = parseStrict(xml).getElementsByTagNameNS(MD, 'SPSSODescriptor')[0]!;
@@ -332,7 +341,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
       const back = await signIn(main, 'signed-request', { encrypt: { algorithm: 'aes256-gcm' } });
       assert.equal(back.status, 303, back.text);
     } finally {
-      ctx.c.sso.updateConnection(orgId, main.id, { signAuthnRequests: false }, OPERATOR);
+      await ctx.c.sso.updateConnection(orgId, main.id, { signAuthnRequests: false }, OPERATOR);
     }
     // Off again: requests go unsigned.
     const started = await hop(`${server.url}/sso/start?connection=${main.publicId}`);

@@ -39,7 +39,7 @@ describe('SAML service provider keys through the admin API', () => {
   const path = () => `/sso-connections/${connectionId}/service-provider`;
 
   beforeAll(async () => {
-    w = apiWorld();
+    w = await apiWorld();
     const made = await w.as.owner.post('/sso-connections', {
       protocol: 'saml',
       name: 'Okta',
@@ -53,7 +53,7 @@ describe('SAML service provider keys through the admin API', () => {
   afterAll(() => w.cleanup());
 
   test('When a SAML connection is created, then it has a current key whose certificate the metadata publishes for signing and encryption; no private key is ever returned', async () => {
-    const keys = w.c.store.read((q) => q.samlSpKeys.keys(connectionId));
+    const keys = await w.c.store.read((q) => q.samlSpKeys.keys(connectionId));
     assert.deepEqual(
       keys.map((k) => k.status),
       ['current'],
@@ -137,9 +137,13 @@ describe('SAML service provider keys through the admin API', () => {
     assert.equal(previous.published, false);
     assert.equal(Date.parse(previous.retireAt!) - Date.parse(w.clock.now().toISO()!), 2 * 3_600_000);
     assert.deepEqual(certificatesIn(after.metadata, 'encryption'), [body(next.certificate)]);
-    assert.equal(w.c.sso.decryptionKeys(connectionId).length, 2, 'the old key decrypts during the overlap');
+    assert.equal(
+      (await w.c.sso.decryptionKeys(connectionId)).length,
+      2,
+      'the old key decrypts during the overlap',
+    );
     w.clock.advance({ hours: 2 });
-    assert.equal(w.c.sso.decryptionKeys(connectionId).length, 1, 'and not after it');
+    assert.equal((await w.c.sso.decryptionKeys(connectionId)).length, 1, 'and not after it');
 
     const audit = await w.as.owner.get('/audit');
     const actions = (audit.body.entries as { action: string }[]).map((e) => e.action);
@@ -177,12 +181,9 @@ describe('SAML service provider keys through the admin API', () => {
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const id = made.body.id as number;
     assert.equal((await w.as.owner.post(`/sso-connections/${id}/service-provider/keys`)).status, 201);
-    assert.equal(w.c.store.read((q) => q.samlSpKeys.keys(id)).length, 2);
+    assert.equal((await w.c.store.read((q) => q.samlSpKeys.keys(id))).length, 2);
     assert.equal((await w.as.owner.delete(`/sso-connections/${id}`)).status, 204);
-    assert.deepEqual(
-      w.c.store.read((q) => q.samlSpKeys.keys(id)),
-      [],
-    );
+    assert.deepEqual(await w.c.store.read((q) => q.samlSpKeys.keys(id)), []);
     assert.equal((await w.as.owner.get(`/sso-connections/${id}/service-provider`)).status, 404);
   });
 });

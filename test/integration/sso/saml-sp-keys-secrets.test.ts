@@ -18,7 +18,7 @@ describe('SAML SP private keys at rest', () => {
   const dir = tempDir('seatkeeper-sp-keys-');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const container = (keys: SecretKey[]): Container =>
+  const container = (keys: SecretKey[]): Promise<Container> =>
     buildContainer({
       config: {
         databasePath: join(dir, 'seatkeeper.db'),
@@ -44,9 +44,9 @@ describe('SAML SP private keys at rest', () => {
 
   test('When a SAML connection gets its key, then the private key is stored sealed, and secrets rotation seals it again under the new key, still usable', async () => {
     const first = newSecretKey();
-    let c = container([first]);
-    const { organisation } = c.organisations.create(exampleOrganisation(), OPERATOR);
-    const connection = c.sso.createConnection(
+    let c = await container([first]);
+    const { organisation } = await c.organisations.create(exampleOrganisation(), OPERATOR);
+    const connection = await c.sso.createConnection(
       organisation.id,
       {
         protocol: 'saml',
@@ -58,19 +58,19 @@ describe('SAML SP private keys at rest', () => {
       OPERATOR,
     );
     await c.sso.ensureServiceProviderKey(connection.id);
-    const pem = c.sso.signingKey(connection.id)!;
+    const pem = (await c.sso.signingKey(connection.id))!;
     assert.match(pem, /BEGIN PRIVATE KEY/);
     assert.ok(stored().every((v) => v.startsWith(`v1:${first.id}:`)));
-    c.close();
+    await c.close();
     const file = readFileSync(join(dir, 'seatkeeper.db'), 'latin1');
     assert.ok(!file.includes('PRIVATE KEY'), 'not in the database file');
 
     const second = newSecretKey();
-    c = container([second, first]);
-    assert.ok(c.storedSecrets.rotate().resealed >= 1);
+    c = await container([second, first]);
+    assert.ok((await c.storedSecrets.rotate()).resealed >= 1);
     assert.ok(stored().every((v) => v.startsWith(`v1:${second.id}:`)));
-    assert.equal(c.sso.signingKey(connection.id), pem, 'opens under the new key');
-    createPrivateKey(c.sso.decryptionKeys(connection.id)[0]!);
-    c.close();
+    assert.equal(await c.sso.signingKey(connection.id), pem, 'opens under the new key');
+    createPrivateKey((await c.sso.decryptionKeys(connection.id))[0]!);
+    await c.close();
   });
 });

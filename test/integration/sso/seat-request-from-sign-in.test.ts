@@ -54,15 +54,15 @@ describe('When a sign-in is refused because no seat is free', () => {
   let orgId = 0;
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
+    ctx = await setup(new Date().toISOString());
     // One standard seat, held by the primary owner's invitation: every JIT sign-in is refused.
-    const { organisation, primaryOwner } = createExample(ctx, {
+    const { organisation, primaryOwner } = await createExample(ctx, {
       termStart: new Date().toISOString().slice(0, 10),
       seats: { standard: 1, premium: 0 },
     });
     orgId = organisation.id;
-    ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
-    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    await ctx.c.seats.acceptInvitation(orgId, primaryOwner.id, OPERATOR);
+    await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx);
     ({ provider } = await startOidcConnection({
       sso: ctx.c.sso,
@@ -78,7 +78,7 @@ describe('When a sign-in is refused because no seat is free', () => {
   afterAll(async () => {
     await provider.close();
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   async function refusedPage(account: string) {
@@ -113,13 +113,15 @@ describe('When a sign-in is refused because no seat is free', () => {
       tier: 'standard',
       organisation: { name: 'Acme GmbH', slug: 'acme' },
     });
-    const [request] = ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'));
+    const [request] = await ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'));
     assert.equal(request!.email, 'cyd@acme.example');
     assert.equal(request!.displayName, 'Cyd Newcomer');
     assert.equal(request!.memberId, null);
     assert.equal(request!.origin, 'sign_in');
     assert.equal(request!.note, 'Starting Monday');
-    const toOwners = ctx.c.store.read((q) => q.outbox.list(0, 1000)).filter((m) => m.kind === 'seat_request');
+    const toOwners = (await ctx.c.store.read((q) => q.outbox.list(0, 1000))).filter(
+      (m) => m.kind === 'seat_request',
+    );
     assert.deepEqual(
       toOwners.map((m) => m.recipient),
       ['owner@acme.example'],
@@ -150,22 +152,21 @@ describe('When a sign-in is refused because no seat is free', () => {
     assert.equal(((await late.json()) as { code: string }).code, 'seat_request_ticket_expired');
   });
 
-  test('then granting it invites the person, holding the seat, and mails them', () => {
-    const quote = ctx.c.billing.quote(orgId, { add: { standard: 1 } }, OPERATOR);
-    ctx.c.billing.confirm(orgId, quote.id, OPERATOR);
-    const [request] = ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'));
+  test('then granting it invites the person, holding the seat, and mails them', async () => {
+    const quote = await ctx.c.billing.quote(orgId, { add: { standard: 1 } }, OPERATOR);
+    await ctx.c.billing.confirm(orgId, quote.id, OPERATOR);
+    const [request] = await ctx.c.store.read((q) => q.seatRequests.list(orgId, 'open'));
     const service = serviceFor(ctx, server.url);
-    const granted = service.grant(orgId, request!.id, OPERATOR);
+    const granted = await service.grant(orgId, request!.id, OPERATOR);
     assert.equal(granted.status, 'granted');
-    const cyd = ctx.c.store.read((q) => q.members.byEmail(orgId, 'cyd@acme.example'))!;
+    const cyd = (await ctx.c.store.read((q) => q.members.byEmail(orgId, 'cyd@acme.example')))!;
     assert.equal(cyd.seatState, 'invited');
     assert.equal(cyd.tierId, 'standard');
-    const kinds = ctx.c.store
-      .read((q) => q.outbox.list(0, 1000))
+    const kinds = (await ctx.c.store.read((q) => q.outbox.list(0, 1000)))
       .filter((m) => m.recipient === 'cyd@acme.example')
       .map((m) => m.kind)
       .sort();
     assert.deepEqual(kinds, ['invitation', 'seat_request_decided']);
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
   });
 });

@@ -45,12 +45,14 @@ describe('OpenID Connect sign-in over HTTP', () => {
   let orgId: number;
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
-    orgId = createExample(ctx, {
-      termStart: new Date().toISOString().slice(0, 10),
-      seats: { standard: 2, premium: 1 },
-    }).organisation.id;
-    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    ctx = await setup(new Date().toISOString());
+    orgId = (
+      await createExample(ctx, {
+        termStart: new Date().toISOString().slice(0, 10),
+        seats: { standard: 2, premium: 1 },
+      })
+    ).organisation.id;
+    await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx);
     ({ provider } = await startOidcConnection({
       sso: ctx.c.sso,
@@ -67,7 +69,7 @@ describe('OpenID Connect sign-in over HTTP', () => {
   afterAll(async () => {
     await provider.close();
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   async function signIn(account: string, start = '/sso/start?org=acme') {
@@ -100,7 +102,7 @@ describe('OpenID Connect sign-in over HTTP', () => {
       tier: 'premium',
       organisation: 'acme',
     });
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
 
     const again = await signIn('ada', '/sso/start?email=ada@acme.example');
     assert.notEqual(sessionCookie(again.setCookie), cookie, 'a new session at every sign-in');
@@ -171,7 +173,7 @@ describe('OpenID Connect sign-in over HTTP', () => {
     assert.match(refused.text, /no available seats/i);
     assert.match(refused.text, /no_seats/);
     assert.match(refused.text, /href="\/console\/sign-in\?org=acme"/, 'a way on');
-    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'cyd@acme.example')).length, 0);
+    assert.equal((await ctx.c.store.read((q) => q.members.withEmail(orgId, 'cyd@acme.example'))).length, 0);
   });
 
   test('When a callback URL made for someone else’s sign-in is opened in another browser, then 401 and nobody is signed in; the browser that started it still completes it', async () => {
@@ -209,12 +211,14 @@ describe('SAML sign-in over HTTP', () => {
   let spEntityId: string;
 
   beforeAll(async () => {
-    ctx = setup(new Date().toISOString());
-    orgId = createExample(ctx, {
-      termStart: new Date().toISOString().slice(0, 10),
-      seats: { standard: 51, premium: 0 },
-    }).organisation.id;
-    ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+    ctx = await setup(new Date().toISOString());
+    orgId = (
+      await createExample(ctx, {
+        termStart: new Date().toISOString().slice(0, 10),
+        seats: { standard: 51, premium: 0 },
+      })
+    ).organisation.id;
+    await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
     server = await listen(ctx);
     // The IdP is started first (its certificate goes into the connection); responses are then
     // addressed to the connection's real entity id and ACS.
@@ -222,7 +226,7 @@ describe('SAML sign-in over HTTP', () => {
       spMetadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="placeholder"><SPSSODescriptor WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${server.url}/placeholder" index="0"/></SPSSODescriptor></EntityDescriptor>`,
       now: () => ctx.clock.now(),
     });
-    const connection = ctx.c.sso.createConnection(
+    const connection = await ctx.c.sso.createConnection(
       orgId,
       {
         protocol: 'saml',
@@ -239,7 +243,7 @@ describe('SAML sign-in over HTTP', () => {
   afterAll(async () => {
     idp.close();
     await server.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   const addressed = { audience: '', recipient: '', destination: '' };
@@ -290,11 +294,11 @@ describe('SAML sign-in over HTTP', () => {
       ).toString('base64'),
     });
     assert.equal(tampered.status, 401);
-    const rejected = ctx.c.store
-      .read((q) => q.audit.list(orgId, 0, 100_000))
-      .filter((a) => a.action === 'sign_in.rejected');
+    const rejected = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 100_000))).filter(
+      (a) => a.action === 'sign_in.rejected',
+    );
     assert.ok(rejected.length >= 2, 'each rejection is audited');
-    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'ceo@acme.example')).length, 0);
+    assert.equal((await ctx.c.store.read((q) => q.members.withEmail(orgId, 'ceo@acme.example'))).length, 0);
   });
 
   test('When a forged response arrives first, then the sign-in it claims to answer stays open: the genuine response still completes it', async () => {
@@ -327,11 +331,11 @@ describe('SAML sign-in over HTTP', () => {
     assert.equal(crossed.status, 400, crossed.text);
     assert.match(crossed.text, /login_state_unknown/);
     assert.equal(sessionCookie(crossed.setCookie), undefined);
-    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'hal@acme.example')).length, 0);
+    assert.equal((await ctx.c.store.read((q) => q.members.withEmail(orgId, 'hal@acme.example'))).length, 0);
   });
 
   test('When an unsolicited response comes with a RelayState anyone can get from /sso/start, then it is still sent through an SP-initiated sign-in', async () => {
-    const open = ctx.c.sso.createConnection(
+    const open = await ctx.c.sso.createConnection(
       orgId,
       {
         protocol: 'saml',
@@ -362,7 +366,10 @@ describe('SAML sign-in over HTTP', () => {
     assert.equal(posted.status, 303, posted.text);
     assert.equal(posted.location, `/sso/start?connection=${open.publicId}`);
     assert.equal(sessionCookie(posted.setCookie), undefined, 'not signed in by the unsolicited response');
-    assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'mallory@acme.example')).length, 0);
+    assert.equal(
+      (await ctx.c.store.read((q) => q.members.withEmail(orgId, 'mallory@acme.example'))).length,
+      0,
+    );
   });
 
   test('When the SP metadata is asked for, then it names the ACS and wants signed assertions', async () => {
@@ -374,7 +381,7 @@ describe('SAML sign-in over HTTP', () => {
   });
 
   test('When 200 people sign in for the first time at once against the remaining seats, then exactly that many accounts and clean refusals for the rest', async () => {
-    const free = ctx.c.seats.usage(orgId).reduce((n, t) => n + t.available, 0);
+    const free = (await ctx.c.seats.usage(orgId)).reduce((n, t) => n + t.available, 0);
     const responses = [];
     for (let i = 0; i < 200; i++) responses.push(await samlResponse(`rush${i}`));
     const results = await Promise.all(responses.map((r) => post(r)));
@@ -382,12 +389,12 @@ describe('SAML sign-in over HTTP', () => {
     assert.equal(statuses.filter((s) => s === 303).length, free);
     assert.equal(statuses.filter((s) => s === 403).length, 200 - free);
     assert.ok(results.filter((r) => r.status === 403).every((r) => /no_seats/.test(r.text)));
-    const usage = ctx.c.seats.usage(orgId);
+    const usage = await ctx.c.seats.usage(orgId);
     assert.deepEqual(
       usage.map((t) => t.available),
       [0, 0],
     );
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
   });
 
   test('When a sign-in is refused for want of a seat, then its response is used up all the same: posting it again is saml_replayed', async () => {
@@ -398,9 +405,9 @@ describe('SAML sign-in over HTTP', () => {
     const again = await post(response);
     assert.equal(again.status, 401);
     assert.match(again.text, /saml_replayed/);
-    const audited = ctx.c.store
-      .read((q) => q.audit.list(orgId, 0, 100_000))
-      .filter((a) => a.action === 'sign_in.refused' && a.subjectId === 'late-id');
+    const audited = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 100_000))).filter(
+      (a) => a.action === 'sign_in.refused' && a.subjectId === 'late-id',
+    );
     assert.equal(audited.length, 1, 'the refusal is audited once');
   });
 });

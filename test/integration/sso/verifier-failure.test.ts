@@ -17,10 +17,10 @@ const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddres
 
 test('When the SAML verifier fails, then the sign-in gets a 503 try-again page, and nothing is created or used up', async () => {
   const t = perTest();
-  const ctx = setup('2026-03-01T09:00:00Z');
+  const ctx = await setup('2026-03-01T09:00:00Z');
   t.after(() => ctx.cleanup());
-  const orgId = ctx.c.organisations.create(exampleOrganisation(), OPERATOR).organisation.id;
-  ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
+  const orgId = (await ctx.c.organisations.create(exampleOrganisation(), OPERATOR)).organisation.id;
+  await ctx.c.directory.setProvisioningMode(orgId, 'jit', OPERATOR);
 
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -48,7 +48,7 @@ test('When the SAML verifier fails, then the sign-in gets a 503 try-again page, 
     now: () => ctx.clock.now(),
   });
   t.after(() => idp.close());
-  const connection = ctx.c.sso.createConnection(
+  const connection = await ctx.c.sso.createConnection(
     orgId,
     {
       protocol: 'saml',
@@ -80,9 +80,9 @@ test('When the SAML verifier fails, then the sign-in gets a 503 try-again page, 
   assert.match(page, /try again/i);
   assert.equal(posted.headers.get('retry-after'), '1');
   assert.equal(posted.headers.getSetCookie().length, 0, 'no session');
-  assert.equal(ctx.c.store.read((q) => q.members.withEmail(orgId, 'vic@acme.example')).length, 0);
-  const rejected = ctx.c.store
-    .read((q) => q.audit.list(orgId, 0, 1000))
-    .filter((a) => a.action === 'sign_in.rejected');
+  assert.equal((await ctx.c.store.read((q) => q.members.withEmail(orgId, 'vic@acme.example'))).length, 0);
+  const rejected = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 1000))).filter(
+    (a) => a.action === 'sign_in.rejected',
+  );
   assert.equal(rejected.length, 0, 'the response was not judged, so it is not recorded as rejected');
 });

@@ -36,26 +36,26 @@ interface Event {
 const parse = (r: Received) => JSON.parse(r.body) as Event;
 const seconds = (w: ApiWorld) => Math.floor(w.clock.now().toMillis() / 1000);
 
-function world(): ApiWorld {
-  return apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp: true, pollIntervalSeconds: 0 } });
+async function world(): Promise<ApiWorld> {
+  return await apiWorld('2026-03-01T09:00:00Z', { webhooks: { allowHttp: true, pollIntervalSeconds: 0 } });
 }
 
 /** A new seated member: in a write of its own, or in the caller's when given its q. */
-function admit(w: ApiWorld, local: string, within?: Queries) {
+async function admit(w: ApiWorld, local: string, within?: Queries) {
   const input = { email: `${local}@acme.example`, displayName: local, role: 'user' } as const;
   return within
-    ? w.c.members.admitIn(within, w.organisationId, input, 'scim', HIGHEST, OPERATOR)
-    : w.c.members.admit(w.organisationId, input, 'scim', HIGHEST, OPERATOR);
+    ? await w.c.members.admitIn(within, w.organisationId, input, 'scim', HIGHEST, OPERATOR)
+    : await w.c.members.admit(w.organisationId, input, 'scim', HIGHEST, OPERATOR);
 }
 
 /** The webhook events the server recorded, oldest first (read through its own queries). */
-function readEvents(
+async function readEvents(
   w: ApiWorld,
-): { id: number; public_id: string; type: string; member_id: number | null }[] {
+): Promise<{ id: number; public_id: string; type: string; member_id: number | null }[]> {
   const byId = new Map<number, { id: number; public_id: string; type: string; member_id: number | null }>();
-  w.c.store.read((q) => {
-    for (const endpoint of q.webhooks.endpoints(w.organisationId)) {
-      for (const d of q.webhooks.deliveries(endpoint.id, Number.MAX_SAFE_INTEGER, 10_000)) {
+  await w.c.store.read(async (q) => {
+    for (const endpoint of await q.webhooks.endpoints(w.organisationId)) {
+      for (const d of await q.webhooks.deliveries(endpoint.id, Number.MAX_SAFE_INTEGER, 10_000)) {
         byId.set(d.eventId, {
           id: d.eventId,
           public_id: d.eventPublicId,
@@ -77,7 +77,7 @@ describe('Webhook delivery', () => {
 
   test('When members arrive, are invited and lose their seat, then a stock Standard Webhooks verifier accepts each event with the secret shown, and refuses any other body, secret or time', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
@@ -85,8 +85,8 @@ describe('Webhook delivery', () => {
 
     const invited = await w.as.admin.post('/invitations', { email: 'nina@acme.example', role: 'user' });
     assert.equal(invited.status, 201, invited.text);
-    const sam = admit(w, 'sam');
-    w.c.seats.release(w.organisationId, sam.id, OPERATOR, 'deactivated');
+    const sam = await admit(w, 'sam');
+    await w.c.seats.release(w.organisationId, sam.id, OPERATOR, 'deactivated');
 
     const run = await w.c.webhookWorker.runOnce();
     assert.equal(run.failed + run.retried, 0);
@@ -123,9 +123,7 @@ describe('Webhook delivery', () => {
     assert.equal(released.data.member?.seatState, 'deactivated');
     // Order is promised per member (above), not across members.
     assert.deepEqual(
-      readEvents(w)
-        .map((e) => e.public_id)
-        .sort(),
+      (await readEvents(w)).map((e) => e.public_id).sort(),
       events.map((e) => e.id).sort(),
       'exactly the stored events',
     );
@@ -133,16 +131,16 @@ describe('Webhook delivery', () => {
 
   test('When an endpoint still has a secret of the earlier form, then its deliveries carry the earlier header as before and the Standard headers under the same key, until the secret is rotated', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
     const { id } = await addWebhookEndpoint(w, receiver.url, ['member.created']);
     // What endpoints were given before the Standard Webhooks format: whsec_ and 43 base64url characters.
     const earlier = `whsec_${randomBytes(32).toString('base64url')}`;
-    w.c.store.write((q) =>
+    await w.c.store.write(async (q) =>
       q.webhooks.updateEndpoint(
-        q.webhooks.endpoint(w.organisationId, id)!,
+        (await q.webhooks.endpoint(w.organisationId, id))!,
         { secret: earlier },
         w.clock.now().toISO()!,
       ),
@@ -151,7 +149,7 @@ describe('Webhook delivery', () => {
     assert.equal(shown.status, 200, shown.text);
     assert.equal(shown.body.legacySignatureHeader, true, 'owners can see which endpoints still get it');
 
-    admit(w, 'lea');
+    await admit(w, 'lea');
     assert.equal((await w.c.webhookWorker.runOnce()).delivered, 1);
     const [old] = receiver.received;
     assert.ok(old);
@@ -174,7 +172,7 @@ describe('Webhook delivery', () => {
     assert.equal(rotated.status, 200, rotated.text);
     const fresh = rotated.body.secret as string;
     assert.equal(rotated.body.legacySignatureHeader, false);
-    admit(w, 'max');
+    await admit(w, 'max');
     assert.equal((await w.c.webhookWorker.runOnce()).delivered, 1);
     const next = receiver.received[1]!;
     assert.equal(next.headers['seatkeeper-signature'], undefined, 'rotating ends the earlier header');
@@ -183,7 +181,7 @@ describe('Webhook delivery', () => {
     assert.deepEqual(verifyDelivery(derived, next, seconds(w)), parse(next));
 
     w.clock.advance({ hours: 24 });
-    admit(w, 'after');
+    await admit(w, 'after');
     assert.equal((await w.c.webhookWorker.runOnce()).delivered, 1);
     const last = receiver.received[2]!;
     assert.deepEqual(verifyDelivery(fresh, last, seconds(w)), parse(last));
@@ -208,17 +206,17 @@ describe('Webhook delivery', () => {
 
   test('When the receiver fails and then is down for hours, then every event is delivered once it is back, in order per member, none lost, repeats only with the same event id', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     const endpoint = await addWebhookEndpoint(w, receiver.url);
 
     receiver.answer(503);
-    const ann = admit(w, 'ann');
-    const bob = admit(w, 'bob');
-    w.c.seats.unassign(w.organisationId, ann.id, OPERATOR);
-    w.c.seats.claim(w.organisationId, ann.id, HIGHEST, OPERATOR);
-    w.c.seats.release(w.organisationId, ann.id, OPERATOR, 'removed');
+    const ann = await admit(w, 'ann');
+    const bob = await admit(w, 'bob');
+    await w.c.seats.unassign(w.organisationId, ann.id, OPERATOR);
+    await w.c.seats.claim(w.organisationId, ann.id, HIGHEST, OPERATOR);
+    await w.c.seats.release(w.organisationId, ann.id, OPERATOR, 'removed');
     const first = await w.c.webhookWorker.runOnce();
     assert.equal(first.delivered, 0);
     assert.equal(first.retried, 2, 'only the head of each member is tried: the rest wait their turn');
@@ -233,7 +231,7 @@ describe('Webhook delivery', () => {
     }
     assert.equal(receiver.received.length, 2, 'nothing arrives while the receiver is down');
     const waiting = await w.c.metrics.registry.metrics();
-    assert.equal(sample(waiting, 'seatkeeper_webhook_outbox_pending'), readEvents(w).length);
+    assert.equal(sample(waiting, 'seatkeeper_webhook_outbox_pending'), (await readEvents(w)).length);
     assert.equal(sample(waiting, 'seatkeeper_webhook_outbox_retrying'), 2, 'the two heads have failed');
     assert.ok((sample(waiting, 'seatkeeper_webhook_outbox_oldest_pending_seconds') ?? 0) >= 3 * 3600);
 
@@ -242,14 +240,11 @@ describe('Webhook delivery', () => {
     for (let round = 0; round < 20; round++) {
       w.clock.advance({ hours: 1, minutes: 1 }); // past the longest backoff (an hour)
       await w.c.webhookWorker.runOnce();
-      if (w.c.store.read((q) => q.webhooks.counts()).pending === 0) break;
+      if ((await w.c.store.read((q) => q.webhooks.counts())).pending === 0) break;
     }
-    assert.deepEqual(
-      w.c.store.read((q) => q.webhooks.counts()),
-      { pending: 0, failed: 0 },
-    );
+    assert.deepEqual(await w.c.store.read((q) => q.webhooks.counts()), { pending: 0, failed: 0 });
 
-    const stored = readEvents(w);
+    const stored = await readEvents(w);
     const delivered = receiver.received.filter((r) => r.status === 200).map(parse);
     assert.deepEqual(
       delivered.map((e) => e.id).sort(),
@@ -315,17 +310,17 @@ describe('Webhook delivery', () => {
 
   test('When a worker dies holding a delivery, then another sends it once the lease runs out, with the same event id', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
     await addWebhookEndpoint(w, receiver.url, ['member.created']);
-    admit(w, 'cara');
+    await admit(w, 'cara');
     const now = w.clock.now().toISO()!;
-    const [id] = w.c.store.read((q) => q.webhooks.due(now, 10));
+    const [id] = await w.c.store.read((q) => q.webhooks.due(now, 10));
     assert.ok(id !== undefined);
     // A worker leases it and dies before recording anything.
-    const leased = w.c.store.write((q) =>
+    const leased = await w.c.store.write((q) =>
       q.webhooks.lease(id, now, w.clock.now().plus({ seconds: 25 }).toISO()!),
     );
     assert.ok(leased);
@@ -334,12 +329,12 @@ describe('Webhook delivery', () => {
     assert.equal((await w.c.webhookWorker.runOnce()).delivered, 1);
     assert.equal(receiver.received.length, 1);
     assert.equal(parse(receiver.received[0]!).id, leased.eventPublicId);
-    assert.equal(w.c.store.read((q) => q.webhooks.delivery(id))!.attempts, 2);
+    assert.equal((await w.c.store.read((q) => q.webhooks.delivery(id)))!.attempts, 2);
   });
 
   test('When seats are bought and the last one of a tier is taken, then invoice.issued and seats.exhausted arrive, once', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     receiver.received.length = 0;
     receiver.answer(200);
@@ -349,9 +344,9 @@ describe('Webhook delivery', () => {
     assert.equal(quote.status, 200, quote.text);
     const confirmed = await w.as.owner.post(`/billing/quotes/${quote.body.id as string}/confirm`);
     assert.equal(confirmed.status, 201, confirmed.text);
-    const premiumTaker = admit(w, 'pia'); // the highest available tier: the one premium seat
+    const premiumTaker = await admit(w, 'pia'); // the highest available tier: the one premium seat
     assert.equal(premiumTaker.tierId, 'premium');
-    admit(w, 'stan'); // standard: premium is full, standard is not
+    await admit(w, 'stan'); // standard: premium is full, standard is not
     await w.c.webhookWorker.runOnce();
 
     const events = receiver.received.map(parse) as (Event & {
@@ -377,19 +372,16 @@ describe('Webhook delivery', () => {
 
   test('When a change rolls back, then no event is recorded for it', async () => {
     const t = perTest();
-    const w = world();
+    const w = await world();
     t.after(() => w.cleanup());
     await addWebhookEndpoint(w, receiver.url);
-    assert.throws(() =>
-      w.c.store.write((q) => {
-        admit(w, 'dora', q);
+    await assert.rejects(() =>
+      w.c.store.write(async (q) => {
+        await admit(w, 'dora', q);
         throw new Error('the request failed after the member was written');
       }),
     );
-    assert.deepEqual(readEvents(w), []);
-    assert.deepEqual(
-      w.c.store.read((q) => q.webhooks.counts()),
-      { pending: 0, failed: 0 },
-    );
+    assert.deepEqual(await readEvents(w), []);
+    assert.deepEqual(await w.c.store.read((q) => q.webhooks.counts()), { pending: 0, failed: 0 });
   });
 });

@@ -30,7 +30,7 @@ describe('Webhook secret overlap at rest', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const open = (keys: ReturnType<typeof newSecretKey>[]): Container =>
+  const open = (keys: ReturnType<typeof newSecretKey>[]): Promise<Container> =>
     buildContainer({
       config: {
         databasePath: join(dir, 'seatkeeper.db'),
@@ -46,22 +46,22 @@ describe('Webhook secret overlap at rest', () => {
 
   test('When the storage key is replaced during an overlap, then the previous secret is resealed too and still signs', async () => {
     const [oldKey, newKey] = [newSecretKey(), newSecretKey()];
-    let c = open([oldKey]);
-    const { organisation, primaryOwner } = c.organisations.create(exampleOrganisation(), OPERATOR);
-    c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
+    let c = await open([oldKey]);
+    const { organisation, primaryOwner } = await c.organisations.create(exampleOrganisation(), OPERATOR);
+    await c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
     const made = await c.webhooks.create(organisation.id, { url: receiver.url, events: ['*'] }, OPERATOR);
-    const rotated = c.webhooks.rotateSecret(organisation.id, made.endpoint.id, OPERATOR);
-    c.close();
+    const rotated = await c.webhooks.rotateSecret(organisation.id, made.endpoint.id, OPERATOR);
+    await c.close();
 
-    c = open([newKey, oldKey]);
-    assert.equal(c.storedSecrets.rotate().resealed, 2, 'the current and the previous secret');
-    c.close();
+    c = await open([newKey, oldKey]);
+    assert.equal((await c.storedSecrets.rotate()).resealed, 2, 'the current and the previous secret');
+    await c.close();
 
     // The old key is gone: a secret still sealed under it would stop the start or the signing.
-    c = open([newKey]);
+    c = await open([newKey]);
     try {
       receiver.received.length = 0;
-      c.members.admit(
+      await c.members.admit(
         organisation.id,
         { email: 'erin@acme.example', displayName: 'Erin', role: 'user' },
         'manual',
@@ -76,7 +76,7 @@ describe('Webhook secret overlap at rest', () => {
         assert.ok(verifyDelivery(made.secret, r, now));
       }
     } finally {
-      c.close();
+      await c.close();
     }
   });
 });

@@ -12,12 +12,12 @@ let organisationId: number;
 let memberId: number;
 let endpointId: number;
 
-beforeAll(() => {
-  ctx = setup('2026-03-01T09:00:00Z');
-  const example = createExample(ctx);
+beforeAll(async () => {
+  ctx = await setup('2026-03-01T09:00:00Z');
+  const example = await createExample(ctx);
   organisationId = example.organisation.id;
   memberId = example.primaryOwner.id;
-  endpointId = ctx.c.store.write((q) =>
+  endpointId = await ctx.c.store.write((q) =>
     q.webhooks.insertEndpoint({
       organisationId,
       url: 'https://receiver.example/hooks',
@@ -45,60 +45,63 @@ const entry = (action: string): AuditEntry => ({
  * The newest audit actions and webhook deliveries (by event type) about the member, as stored: in
  * the caller's transaction when given its q (a read of its own may not open inside a write).
  */
-function stored(within?: Queries): { actions: string[]; events: string[] } {
-  const read = (q: Queries) => ({
-    actions: q.audit
-      .search(organisationId, { subjectType: 'member', subjectId: String(memberId) }, { limit: 100 })
-      .map((r) => r.action),
-    events: q.webhooks
-      .deliveries(endpointId, Number.MAX_SAFE_INTEGER, 100)
+async function stored(within?: Queries): Promise<{ actions: string[]; events: string[] }> {
+  const read = async (q: Queries) => ({
+    actions: (
+      await q.audit.search(
+        organisationId,
+        { subjectType: 'member', subjectId: String(memberId) },
+        { limit: 100 },
+      )
+    ).map((r) => r.action),
+    events: (await q.webhooks.deliveries(endpointId, Number.MAX_SAFE_INTEGER, 100))
       .filter((d) => d.memberId === memberId)
       .map((d) => d.eventType),
   });
-  return within ? read(within) : ctx.c.store.read(read);
+  return within ? await read(within) : await ctx.c.store.read(read);
 }
 
 describe('Recording an audit entry', () => {
-  test('When an entry is recorded in a write, then its row, its events and their deliveries commit together', () => {
-    const before = stored();
-    ctx.c.store.write((q) => recordAudit(q, entry('member.role_changed')));
-    const after = stored();
+  test('When an entry is recorded in a write, then its row, its events and their deliveries commit together', async () => {
+    const before = await stored();
+    await ctx.c.store.write((q) => recordAudit(q, entry('member.role_changed')));
+    const after = await stored();
     assert.deepEqual(after.actions, ['member.role_changed', ...before.actions]);
     assert.deepEqual(after.events, ['member.updated', ...before.events]);
   });
 
-  test('When the write that recorded an entry rolls back, then neither the row nor its events remain', () => {
-    const before = stored();
-    assert.throws(
+  test('When the write that recorded an entry rolls back, then neither the row nor its events remain', async () => {
+    const before = await stored();
+    await assert.rejects(
       () =>
-        ctx.c.store.write((q) => {
-          recordAudit(q, entry('member.role_changed'));
+        ctx.c.store.write(async (q) => {
+          await recordAudit(q, entry('member.role_changed'));
           // The row and the event were written inside this transaction, before it failed.
-          assert.equal(stored(q).events.length, before.events.length + 1);
+          assert.equal((await stored(q)).events.length, before.events.length + 1);
           throw new Error('the change failed after it was recorded');
         }),
       /the change failed/,
     );
-    assert.deepEqual(stored(), before);
+    assert.deepEqual(await stored(), before);
   });
 
-  test('When an entry stands for two events, then they are written in the order they happened', () => {
+  test('When an entry stands for two events, then they are written in the order they happened', async () => {
     const deactivated = {
       ...entry('member.updated'),
       after: { email: 'erin@example.com', role: 'member', seatState: 'deactivated', tierId: null },
     };
-    const before = stored();
-    ctx.c.store.write((q) => recordAudit(q, deactivated));
+    const before = await stored();
+    await ctx.c.store.write((q) => recordAudit(q, deactivated));
     // Newest first: the later event has the higher id.
-    assert.deepEqual(stored().events, ['member.deactivated', 'member.updated', ...before.events]);
+    assert.deepEqual((await stored()).events, ['member.deactivated', 'member.updated', ...before.events]);
   });
 
-  test('When an event row is written, then the webhook queries wake whoever waits for events', () => {
+  test('When an event row is written, then the webhook queries wake whoever waits for events', async () => {
     let woken = 0;
     ctx.c.store.queries.webhooks.onEventWritten(() => (woken += 1));
-    ctx.c.store.write((q) => recordAudit(q, entry('member.role_changed')));
+    await ctx.c.store.write((q) => recordAudit(q, entry('member.role_changed')));
     assert.equal(woken, 1);
-    ctx.c.store.write((q) => recordAudit(q, entry('organisation.require_sso_changed')));
+    await ctx.c.store.write((q) => recordAudit(q, entry('organisation.require_sso_changed')));
     assert.equal(woken, 1, 'an action no event stands for wakes nobody');
   });
 });

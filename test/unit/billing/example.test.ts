@@ -10,21 +10,21 @@ const EXAMPLE = { add: { standard: 5 }, upgrades: [{ from: 'standard', to: 'prem
 
 describe('Adding and upgrading seats', () => {
   let ctx: TestContext;
-  beforeEach(() => {
-    ctx = setup('2026-01-01T08:00:00Z');
+  beforeEach(async () => {
+    ctx = await setup('2026-01-01T08:00:00Z');
   });
   afterEach(() => ctx.cleanup());
 
-  function buyOn(day: string, overrides: Parameters<typeof createExample>[1] = {}) {
-    const { organisation } = createExample(ctx, overrides);
+  async function buyOn(day: string, overrides: Parameters<typeof createExample>[1] = {}) {
+    const { organisation } = await createExample(ctx, overrides);
     ctx.clock.set(day);
-    const quote = ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
-    const invoice = ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR);
+    const quote = await ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
+    const invoice = await ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR);
     return { organisation, quote, invoice };
   }
 
-  test('When 5 standard seats are added and 10 upgraded on 1 March, then one invoice bills 10 months: 2,500.00 and 10,000.00', () => {
-    const { organisation, quote, invoice } = buyOn('2026-03-01T10:00:00+01:00');
+  test('When 5 standard seats are added and 10 upgraded on 1 March, then one invoice bills 10 months: 2,500.00 and 10,000.00', async () => {
+    const { organisation, quote, invoice } = await buyOn('2026-03-01T10:00:00+01:00');
     assert.deepEqual(
       invoice.lines.map((l) => [
         l.action,
@@ -41,7 +41,7 @@ describe('Adding and upgrading seats', () => {
     );
     assert.equal(invoice.totalMinor, 1_250_000);
     assert.deepEqual(quote.lines, invoice.lines, 'the invoice is exactly what was reviewed');
-    const pool = ctx.c.seats.usage(organisation.id);
+    const pool = await ctx.c.seats.usage(organisation.id);
     assert.deepEqual(
       pool.map((t) => [t.tierId, t.allocation, t.held]),
       [
@@ -49,11 +49,11 @@ describe('Adding and upgrading seats', () => {
         ['standard', 95, 1],
       ],
     );
-    assert.ok(heldMatchesMembers(ctx, organisation.id));
+    assert.ok(await heldMatchesMembers(ctx, organisation.id));
   });
 
-  test('When the same purchase is made on 16 March, then 9 16/31 months are billed: 2,379.03 and 9,516.13', () => {
-    const { invoice } = buyOn('2026-03-16T12:00:00+01:00');
+  test('When the same purchase is made on 16 March, then 9 16/31 months are billed: 2,379.03 and 9,516.13', async () => {
+    const { invoice } = await buyOn('2026-03-16T12:00:00+01:00');
     assert.deepEqual(
       invoice.lines.map((l) => formatMinor(l.amountMinor, 'EUR')),
       ['2,379.03', '9,516.13'],
@@ -62,8 +62,8 @@ describe('Adding and upgrading seats', () => {
     assert.equal(invoice.lines[0]!.monthsDen, 31);
   });
 
-  test('When the term starts on 31 January, then March is the period from 28 February to 31 March', () => {
-    const { invoice } = buyOn('2026-03-10T12:00:00+01:00', { termStart: '2026-01-31' });
+  test('When the term starts on 31 January, then March is the period from 28 February to 31 March', async () => {
+    const { invoice } = await buyOn('2026-03-10T12:00:00+01:00', { termStart: '2026-01-31' });
     // 21 of the period's 31 days left + 10 whole months: 5 × 50.00 × 331/31 = 2,669.354… → 2,669.35
     assert.deepEqual(
       invoice.lines.map((l) => [l.monthsNum, l.monthsDen, l.amountMinor]),
@@ -74,8 +74,8 @@ describe('Adding and upgrading seats', () => {
     );
   });
 
-  test('When the change falls in a leap-year February, then the period has 29 days', () => {
-    const { invoice } = buyOn('2028-02-15T12:00:00+01:00', { termStart: '2028-01-01' });
+  test('When the change falls in a leap-year February, then the period has 29 days', async () => {
+    const { invoice } = await buyOn('2028-02-15T12:00:00+01:00', { termStart: '2028-01-01' });
     // 15 of 29 days + 10 months = 305/29; 5 × 5000 × 305/29 = 262931.03… ; 10 × 10000 × 305/29 = 1051724.13…
     assert.deepEqual(
       invoice.lines.map((l) => [l.monthsNum, l.monthsDen, l.amountMinor]),
@@ -86,8 +86,8 @@ describe('Adding and upgrading seats', () => {
     );
   });
 
-  test('When the change is on the last day of the term, then one day of 31 is billed', () => {
-    const { invoice } = buyOn('2026-12-31T18:00:00+01:00');
+  test('When the change is on the last day of the term, then one day of 31 is billed', async () => {
+    const { invoice } = await buyOn('2026-12-31T18:00:00+01:00');
     // 5 × 5000 / 31 = 806.45… ; 10 × 10000 / 31 = 3225.80… → 3226
     assert.deepEqual(
       invoice.lines.map((l) => [l.monthsNum, l.monthsDen, l.amountMinor]),
@@ -98,8 +98,8 @@ describe('Adding and upgrading seats', () => {
     );
   });
 
-  test('When the currency has no minor unit, then amounts are whole yen, rounded once per line', () => {
-    const { invoice } = buyOn('2026-03-16T12:00:00+09:00', {
+  test('When the currency has no minor unit, then amounts are whole yen, rounded once per line', async () => {
+    const { invoice } = await buyOn('2026-03-16T12:00:00+09:00', {
       currency: 'JPY',
       timeZone: 'Asia/Tokyo',
       prices: { standard: 7000, premium: 21000 },
@@ -112,62 +112,65 @@ describe('Adding and upgrading seats', () => {
     assert.equal(invoice.totalMinor, 333065 + 1332258);
   });
 
-  test('When a quote is confirmed twice, then the seats are bought once and the same invoice returns', () => {
-    const { organisation, quote, invoice } = buyOn('2026-03-01T10:00:00+01:00');
-    const again = ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR);
+  test('When a quote is confirmed twice, then the seats are bought once and the same invoice returns', async () => {
+    const { organisation, quote, invoice } = await buyOn('2026-03-01T10:00:00+01:00');
+    const again = await ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR);
     assert.equal(again.id, invoice.id);
-    assert.equal(ctx.c.seats.usage(organisation.id).find((t) => t.tierId === 'standard')!.allocation, 95);
+    assert.equal(
+      (await ctx.c.seats.usage(organisation.id)).find((t) => t.tierId === 'standard')!.allocation,
+      95,
+    );
   });
 
-  test('When a quote is only reviewed, then nothing changes', () => {
-    const { organisation } = createExample(ctx);
-    const before = ctx.c.seats.usage(organisation.id);
-    const invoices = ctx.c.billing.invoices(organisation.id, OPERATOR).length;
-    ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
-    assert.deepEqual(ctx.c.seats.usage(organisation.id), before);
-    assert.equal(ctx.c.billing.invoices(organisation.id, OPERATOR).length, invoices);
+  test('When a quote is only reviewed, then nothing changes', async () => {
+    const { organisation } = await createExample(ctx);
+    const before = await ctx.c.seats.usage(organisation.id);
+    const invoices = (await ctx.c.billing.invoices(organisation.id, OPERATOR)).length;
+    await ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
+    assert.deepEqual(await ctx.c.seats.usage(organisation.id), before);
+    assert.equal((await ctx.c.billing.invoices(organisation.id, OPERATOR)).length, invoices);
   });
 
-  test('When a quote has expired, then confirming it is refused', () => {
-    const { organisation } = createExample(ctx);
+  test('When a quote has expired, then confirming it is refused', async () => {
+    const { organisation } = await createExample(ctx);
     ctx.clock.set('2026-03-01T10:00:00+01:00');
-    const quote = ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
+    const quote = await ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
     ctx.clock.advance({ minutes: 16 });
-    assert.throws(
+    await assert.rejects(
       () => ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR),
       (e) => e instanceof QuoteError && e.code === 'quote_expired',
     );
   });
 
-  test('When a quote would cross midnight in the contract zone, then it expires at midnight (the price changes with the day)', () => {
-    const { organisation } = createExample(ctx);
+  test('When a quote would cross midnight in the contract zone, then it expires at midnight (the price changes with the day)', async () => {
+    const { organisation } = await createExample(ctx);
     ctx.clock.set('2026-03-01T23:55:00+01:00');
-    const quote = ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
+    const quote = await ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
     assert.equal(quote.expiresAt, '2026-03-01T23:00:00.000Z');
   });
 
-  test('When another purchase lands first, then the older quote is stale', () => {
-    const { organisation } = createExample(ctx);
+  test('When another purchase lands first, then the older quote is stale', async () => {
+    const { organisation } = await createExample(ctx);
     ctx.clock.set('2026-03-01T10:00:00+01:00');
-    const first = ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
-    const second = ctx.c.billing.quote(organisation.id, { add: { premium: 1 } }, OPERATOR);
-    ctx.c.billing.confirm(organisation.id, second.id, OPERATOR);
-    assert.throws(
+    const first = await ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR);
+    const second = await ctx.c.billing.quote(organisation.id, { add: { premium: 1 } }, OPERATOR);
+    await ctx.c.billing.confirm(organisation.id, second.id, OPERATOR);
+    await assert.rejects(
       () => ctx.c.billing.confirm(organisation.id, first.id, OPERATOR),
       (e) => e instanceof QuoteError && e.code === 'quote_stale',
     );
   });
 
-  test('When too few standard seats are unclaimed, then the upgrade must name the members to move', () => {
-    const { organisation } = createExample(ctx, { seats: { standard: 3, premium: 0 } });
-    const a = ctx.c.members.admit(
+  test('When too few standard seats are unclaimed, then the upgrade must name the members to move', async () => {
+    const { organisation } = await createExample(ctx, { seats: { standard: 3, premium: 0 } });
+    const a = await ctx.c.members.admit(
       organisation.id,
       { email: 'a@acme.example', role: 'user' },
       'manual',
       { tier: 'standard' },
       OPERATOR,
     );
-    ctx.c.members.admit(
+    await ctx.c.members.admit(
       organisation.id,
       { email: 'b@acme.example', role: 'user' },
       'manual',
@@ -178,59 +181,59 @@ describe('Adding and upgrading seats', () => {
     const upgrade = (moveMemberIds: number[]) => ({
       upgrades: [{ from: 'standard', to: 'premium', quantity: 1, moveMemberIds }],
     });
-    assert.throws(
+    await assert.rejects(
       () => ctx.c.billing.quote(organisation.id, upgrade([]), OPERATOR),
       /name 1 more standard member/,
     );
-    const quote = ctx.c.billing.quote(organisation.id, upgrade([a.id]), OPERATOR);
-    ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR);
-    const moved = ctx.c.store.read((q) => q.members.byId(organisation.id, a.id))!;
+    const quote = await ctx.c.billing.quote(organisation.id, upgrade([a.id]), OPERATOR);
+    await ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR);
+    const moved = (await ctx.c.store.read((q) => q.members.byId(organisation.id, a.id)))!;
     assert.equal(moved.tierId, 'premium');
     assert.deepEqual(
-      ctx.c.seats.usage(organisation.id).map((t) => [t.tierId, t.allocation, t.held]),
+      (await ctx.c.seats.usage(organisation.id)).map((t) => [t.tierId, t.allocation, t.held]),
       [
         ['premium', 1, 1],
         ['standard', 2, 2],
       ],
     );
-    assert.ok(heldMatchesMembers(ctx, organisation.id));
+    assert.ok(await heldMatchesMembers(ctx, organisation.id));
   });
 
-  test('When an admin or a user tries to buy, then it is refused; an owner may', () => {
-    const { organisation } = createExample(ctx);
-    const admin = ctx.c.members.admit(
+  test('When an admin or a user tries to buy, then it is refused; an owner may', async () => {
+    const { organisation } = await createExample(ctx);
+    const admin = await ctx.c.members.admit(
       organisation.id,
       { email: 'ad@acme.example', role: 'admin' },
       'manual',
       { lowest: true },
       OPERATOR,
     );
-    const owner = ctx.c.members.admit(
+    const owner = await ctx.c.members.admit(
       organisation.id,
       { email: 'ow@acme.example', role: 'owner' },
       'manual',
       { lowest: true },
       OPERATOR,
     );
-    assert.throws(
+    await assert.rejects(
       () => ctx.c.billing.quote(organisation.id, EXAMPLE, { type: 'member', memberId: admin.id }),
       ForbiddenError,
     );
-    const quote = ctx.c.billing.quote(organisation.id, EXAMPLE, { type: 'member', memberId: owner.id });
-    assert.throws(
+    const quote = await ctx.c.billing.quote(organisation.id, EXAMPLE, { type: 'member', memberId: owner.id });
+    await assert.rejects(
       () => ctx.c.billing.confirm(organisation.id, quote.id, { type: 'member', memberId: admin.id }),
       ForbiddenError,
     );
     assert.equal(
-      ctx.c.billing.confirm(organisation.id, quote.id, { type: 'member', memberId: owner.id }).kind,
+      (await ctx.c.billing.confirm(organisation.id, quote.id, { type: 'member', memberId: owner.id })).kind,
       'purchase',
     );
   });
 
-  test('When the pool is empty, then a claim names the exhausted tier and writes nothing', () => {
-    const { organisation } = createExample(ctx, { seats: { standard: 1, premium: 0 } }); // the owner's invitation holds it
-    const auditBefore = ctx.c.store.read((q) => q.audit.list(organisation.id).length);
-    assert.throws(
+  test('When the pool is empty, then a claim names the exhausted tier and writes nothing', async () => {
+    const { organisation } = await createExample(ctx, { seats: { standard: 1, premium: 0 } }); // the owner's invitation holds it
+    const auditBefore = await ctx.c.store.read(async (q) => (await q.audit.list(organisation.id)).length);
+    await assert.rejects(
       () =>
         ctx.c.members.admit(
           organisation.id,
@@ -245,25 +248,25 @@ describe('Adding and upgrading seats', () => {
         /owner must add seats/.test(e.message),
     );
     assert.equal(
-      ctx.c.store.read((q) => q.members.byEmail(organisation.id, 'x@acme.example')),
+      await ctx.c.store.read((q) => q.members.byEmail(organisation.id, 'x@acme.example')),
       undefined,
     );
     assert.equal(
-      ctx.c.store.read((q) => q.audit.list(organisation.id).length),
+      await ctx.c.store.read(async (q) => (await q.audit.list(organisation.id)).length),
       auditBefore,
     );
   });
 
-  test('When an auto-renewing term ends, then the next term has the seats in use and a 12-month renewal invoice; the job is idempotent', () => {
-    const { organisation } = createExample(ctx, { seats: { standard: 10, premium: 2 } });
-    ctx.c.members.admit(
+  test('When an auto-renewing term ends, then the next term has the seats in use and a 12-month renewal invoice; the job is idempotent', async () => {
+    const { organisation } = await createExample(ctx, { seats: { standard: 10, premium: 2 } });
+    await ctx.c.members.admit(
       organisation.id,
       { email: 'p@acme.example', role: 'user' },
       'scim',
       { highest: true },
       OPERATOR,
     );
-    ctx.c.members.admit(
+    await ctx.c.members.admit(
       organisation.id,
       { email: 's@acme.example', role: 'user' },
       'scim',
@@ -271,13 +274,13 @@ describe('Adding and upgrading seats', () => {
       OPERATOR,
     );
     ctx.clock.set('2027-01-01T00:00:00+01:00');
-    const outcomes = ctx.c.renewals.run();
+    const outcomes = await ctx.c.renewals.run();
     assert.deepEqual(
       outcomes.map((o) => [o.outcome, o.termNumber]),
       [['renewed', 2]],
     );
-    assert.deepEqual(ctx.c.renewals.run(), [], 'a second run does nothing');
-    const pool = ctx.c.seats.usage(organisation.id);
+    assert.deepEqual(await ctx.c.renewals.run(), [], 'a second run does nothing');
+    const pool = await ctx.c.seats.usage(organisation.id);
     assert.deepEqual(
       pool.map((t) => [t.tierId, t.allocation, t.held]),
       [
@@ -286,7 +289,9 @@ describe('Adding and upgrading seats', () => {
       ],
       "the owner's invitation lapsed on 22 January 2026, so it is not a seat in use at term end",
     );
-    const renewal = ctx.c.billing.invoices(organisation.id, OPERATOR).find((i) => i.kind === 'renewal')!;
+    const renewal = (await ctx.c.billing.invoices(organisation.id, OPERATOR)).find(
+      (i) => i.kind === 'renewal',
+    )!;
     assert.deepEqual(
       renewal.lines.map((l) => [
         l.tierId,
@@ -303,8 +308,8 @@ describe('Adding and upgrading seats', () => {
     );
   });
 
-  test('When a contract does not renew, then after its term every claim and purchase is refused', () => {
-    const { organisation } = createExample(ctx, { autoRenew: false });
+  test('When a contract does not renew, then after its term every claim and purchase is refused', async () => {
+    const { organisation } = await createExample(ctx, { autoRenew: false });
     ctx.clock.set('2027-01-01T00:00:00+01:00');
     const claim = () =>
       ctx.c.members.admit(
@@ -314,12 +319,15 @@ describe('Adding and upgrading seats', () => {
         { highest: true },
         OPERATOR,
       );
-    assert.throws(claim, ContractExpiredError, 'refused even before the job marks it expired');
+    await assert.rejects(claim, ContractExpiredError, 'refused even before the job marks it expired');
     assert.deepEqual(
-      ctx.c.renewals.run().map((o) => o.outcome),
+      (await ctx.c.renewals.run()).map((o) => o.outcome),
       ['expired'],
     );
-    assert.throws(claim, (e) => e instanceof ContractExpiredError && /ended on 2026-12-31/.test(e.message));
-    assert.throws(() => ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR), ContractExpiredError);
+    await assert.rejects(
+      claim,
+      (e) => e instanceof ContractExpiredError && /ended on 2026-12-31/.test(e.message),
+    );
+    await assert.rejects(() => ctx.c.billing.quote(organisation.id, EXAMPLE, OPERATOR), ContractExpiredError);
   });
 });

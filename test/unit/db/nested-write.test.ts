@@ -1,6 +1,6 @@
-// The unit of work's one rule of scope: a write, batched write or read called while another
-// transaction is open on the connection is a programming error (the caller holds a q and must call
-// the step form with it), refused at once; the enclosing write, failing with it, keeps nothing.
+// The unit of work's one rule of scope: a write or read asked for while another unit of work is
+// running is a programming error (the caller holds a q and must call the step form with it),
+// refused at once; the enclosing write, failing with it, keeps nothing.
 import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { NestedTransactionError } from '../../../db/store.js';
@@ -21,71 +21,70 @@ const refusedAsNested =
   };
 
 describe('A write inside another write', () => {
-  test('When a write calls store.write, then it throws at once and nothing of either is written', () => {
+  test('When a write calls store.write, then it is refused at once and nothing of either is written', async () => {
     const { store, insert, rows } = world();
     let innerRan = false;
-    assert.throws(
-      () =>
-        store.write(() => {
-          insert('outer');
-          store.write(() => {
-            innerRan = true;
-            insert('inner');
-          });
-        }),
+    await assert.rejects(
+      store.write(async () => {
+        insert('outer');
+        await store.write(async () => {
+          innerRan = true;
+          insert('inner');
+        });
+      }),
       refusedAsNested('write'),
     );
     assert.equal(innerRan, false, 'the nested work never ran');
     assert.deepEqual(rows(), []);
   });
 
-  test('When a write calls store.writeBatched or store.read, then each is refused as well', () => {
+  test('When a write calls store.write for writes that would share a group commit, or store.read, then each is refused as well', async () => {
     const { store, insert, rows } = world();
-    assert.throws(
-      () =>
-        store.write(() => {
-          insert('outer');
-          void store.writeBatched(() => insert('batched'));
-        }),
-      refusedAsNested('writeBatched'),
+    await assert.rejects(
+      store.write(async () => {
+        insert('outer');
+        // Writes asked for together would share one group commit; nested, they are refused.
+        await Promise.all([
+          store.write(async () => insert('batched 1')),
+          store.write(async () => insert('batched 2')),
+        ]);
+      }),
+      refusedAsNested('write'),
     );
-    assert.throws(
-      () =>
-        store.write(() => {
-          insert('outer');
-          store.read(() => undefined);
-        }),
+    await assert.rejects(
+      store.write(async () => {
+        insert('outer');
+        await store.read(async () => undefined);
+      }),
       refusedAsNested('read'),
     );
     assert.deepEqual(rows(), []);
   });
 
-  test('When a batched write calls store.write, then only that batched write fails and nothing of it is kept', async () => {
+  test('When one write of a group commit calls store.write, then only that write fails and nothing of it is kept', async () => {
     const { store, insert, rows } = world();
-    const first = store.writeBatched(() => insert('first'));
-    const nesting = store.writeBatched(() => {
+    const first = store.write(async () => insert('first'));
+    const nesting = store.write(async () => {
       insert('nesting');
-      store.write(() => insert('inner'));
+      await store.write(async () => insert('inner'));
     });
-    const last = store.writeBatched(() => insert('last'));
+    const last = store.write(async () => insert('last'));
     await first;
     await assert.rejects(nesting, refusedAsNested('write'));
     await last;
     assert.deepEqual(rows(), ['first', 'last']);
   });
 
-  test('When the caller passes its q on instead, then the work runs in the one transaction and commits with it', () => {
+  test('When the caller passes its q on instead, then the work runs in the one transaction and commits with it', async () => {
     const { store, insert, rows } = world();
-    const step = (q: { savepoint: <T>(work: () => T) => T }) => q.savepoint(() => insert('step'));
-    store.write((q) => {
+    const step = (q: { savepoint: <T>(work: () => Promise<T>) => Promise<T> }) =>
+      q.savepoint(async () => insert('step'));
+    await store.write(async (q) => {
       insert('outer');
-      step(q);
+      await step(q);
     });
     assert.deepEqual(rows(), ['outer', 'step']);
     // Outside any transaction, reads and writes still open one of their own.
-    assert.deepEqual(
-      store.read(() => rows()),
-      ['outer', 'step'],
-    );
+    assert.deepEqual(await store.read(async () => rows()), ['outer', 'step']);
   });
 });

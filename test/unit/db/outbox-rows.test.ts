@@ -33,9 +33,9 @@ const T2 = '2026-03-01T09:02:00.000Z';
 const T5 = '2026-03-01T09:05:00.000Z';
 
 let n = 0;
-function enqueue(at = T0): number {
+async function enqueue(at = T0): Promise<number> {
   n += 1;
-  return outbox.insert({
+  return await outbox.insert({
     organisationId: null,
     kind: 'invitation',
     recipient: `person${n}@example.com`,
@@ -48,54 +48,54 @@ function enqueue(at = T0): number {
 }
 
 describe('An outbox row', () => {
-  test('When a row is due, then one worker leases it, the attempt is counted, and a second lease is refused until the first runs out', () => {
-    const id = enqueue();
-    assert.ok(rows.due(T0, 100).includes(id));
-    assert.equal(rows.lease(id, T0, T2), true);
-    assert.equal(outbox.byId(id)?.attempts, 1);
-    assert.equal(rows.lease(id, T1, T5), false, 'leased by another worker');
-    assert.ok(!rows.due(T1, 100).includes(id));
-    assert.equal(rows.lease(id, T5, '2026-03-01T09:07:00.000Z'), true, 'the first lease ran out');
-    assert.equal(outbox.byId(id)?.attempts, 2);
+  test('When a row is due, then one worker leases it, the attempt is counted, and a second lease is refused until the first runs out', async () => {
+    const id = await enqueue();
+    assert.ok((await rows.due(T0, 100)).includes(id));
+    assert.equal(await rows.lease(id, T0, T2), true);
+    assert.equal((await outbox.byId(id))?.attempts, 1);
+    assert.equal(await rows.lease(id, T1, T5), false, 'leased by another worker');
+    assert.ok(!(await rows.due(T1, 100)).includes(id));
+    assert.equal(await rows.lease(id, T5, '2026-03-01T09:07:00.000Z'), true, 'the first lease ran out');
+    assert.equal((await outbox.byId(id))?.attempts, 2);
   });
 
-  test('When a worker records delivery, then it counts only while it holds the lease', () => {
-    const id = enqueue();
-    assert.equal(rows.lease(id, T0, T2), true);
-    assert.equal(rows.markDelivered(id, T5, T1), false, 'not the lease this worker holds');
-    assert.equal(rows.markDelivered(id, T2, T1), true);
-    assert.equal(outbox.byId(id)?.state, 'delivered');
-    assert.equal(rows.markFailed(id, T2, T1, 'late'), false, 'a finished row does not change again');
-    assert.ok(!rows.due(T5, 100).includes(id));
+  test('When a worker records delivery, then it counts only while it holds the lease', async () => {
+    const id = await enqueue();
+    assert.equal(await rows.lease(id, T0, T2), true);
+    assert.equal(await rows.markDelivered(id, T5, T1), false, 'not the lease this worker holds');
+    assert.equal(await rows.markDelivered(id, T2, T1), true);
+    assert.equal((await outbox.byId(id))?.state, 'delivered');
+    assert.equal(await rows.markFailed(id, T2, T1, 'late'), false, 'a finished row does not change again');
+    assert.ok(!(await rows.due(T5, 100)).includes(id));
   });
 
-  test('When an attempt fails and is retried, then the row is due again only at its next attempt, with its error kept', () => {
-    const id = enqueue();
-    assert.equal(rows.lease(id, T0, T2), true);
-    assert.equal(rows.markRetry(id, T2, T5, 'connection refused'), true);
-    const row = outbox.byId(id)!;
+  test('When an attempt fails and is retried, then the row is due again only at its next attempt, with its error kept', async () => {
+    const id = await enqueue();
+    assert.equal(await rows.lease(id, T0, T2), true);
+    assert.equal(await rows.markRetry(id, T2, T5, 'connection refused'), true);
+    const row = (await outbox.byId(id))!;
     assert.equal(row.state, 'pending');
     assert.equal(row.nextAttemptAt, T5);
     assert.equal(row.lastError, 'connection refused');
     assert.equal(row.leaseUntil, null);
-    assert.ok(!rows.due(T2, 100).includes(id));
-    assert.ok(rows.due(T5, 100).includes(id));
+    assert.ok(!(await rows.due(T2, 100)).includes(id));
+    assert.ok((await rows.due(T5, 100)).includes(id));
   });
 
-  test('When a row is given up, then it stays, failed, with its last error, and is never due again', () => {
-    const id = enqueue();
-    assert.equal(rows.lease(id, T0, T2), true);
-    assert.equal(rows.markFailed(id, T2, T1, '550 no such user'), true);
-    const row = outbox.byId(id)!;
+  test('When a row is given up, then it stays, failed, with its last error, and is never due again', async () => {
+    const id = await enqueue();
+    assert.equal(await rows.lease(id, T0, T2), true);
+    assert.equal(await rows.markFailed(id, T2, T1, '550 no such user'), true);
+    const row = (await outbox.byId(id))!;
     assert.equal(row.state, 'failed');
     assert.equal(row.lastError, '550 no such user');
-    assert.ok(!rows.due('2027-01-01T00:00:00.000Z', 100).includes(id));
+    assert.ok(!(await rows.due('2027-01-01T00:00:00.000Z', 100)).includes(id));
   });
 
-  test('When rows are due, then the longest due comes first', () => {
-    const later = enqueue('2026-02-01T00:00:10.000Z');
-    const earlier = enqueue('2026-02-01T00:00:00.000Z');
-    const due = rows.due(T0, 1000);
+  test('When rows are due, then the longest due comes first', async () => {
+    const later = await enqueue('2026-02-01T00:00:10.000Z');
+    const earlier = await enqueue('2026-02-01T00:00:00.000Z');
+    const due = await rows.due(T0, 1000);
     assert.ok(due.indexOf(earlier) < due.indexOf(later));
   });
 });

@@ -7,12 +7,12 @@ import { scratchStores } from '../../helpers/scratch-store.js';
 const world = scratchStores('seatkeeper-savepoint-');
 
 describe('A savepoint inside a write', () => {
-  test('When the work in a savepoint throws and the write catches it, then only the savepoint is undone and the rest commits', () => {
+  test('When the work in a savepoint throws and the write catches it, then only the savepoint is undone and the rest commits', async () => {
     const { store, insert, rows } = world();
-    store.write((q) => {
+    await store.write(async (q) => {
       insert('before');
       try {
-        q.savepoint(() => {
+        await q.savepoint(async () => {
           insert('inside');
           throw new Error('refused');
         });
@@ -23,20 +23,23 @@ describe('A savepoint inside a write', () => {
     assert.deepEqual(rows(), ['before', 'refusal recorded']);
   });
 
-  test('When the work in a savepoint succeeds and the write later throws, then nothing of either is stored', () => {
+  test('When the work in a savepoint succeeds and the write later throws, then nothing of either is stored', async () => {
     const { store, insert, rows } = world();
-    assert.throws(() =>
-      store.write((q) => {
-        q.savepoint(() => insert('inside'));
+    await assert.rejects(
+      store.write(async (q) => {
+        await q.savepoint(async () => insert('inside'));
         throw new Error('later failure');
       }),
     );
     assert.deepEqual(rows(), []);
   });
 
-  test('When a savepoint is asked for outside a write, then it is refused rather than committing on its own', () => {
+  test('When a savepoint is asked for outside a write, then it is refused rather than committing on its own', async () => {
     const { store, insert, rows } = world();
-    assert.throws(() => store.queries.savepoint(() => insert('alone')), /outside a write/);
+    await assert.rejects(
+      store.queries.savepoint(async () => insert('alone')),
+      /outside a write/,
+    );
     assert.deepEqual(rows(), []);
   });
 });

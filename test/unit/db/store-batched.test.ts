@@ -1,4 +1,4 @@
-// Group commit (store.writeBatched) over a real SQLite file: batched writes queued together share
+// Group commit (store.write) over a real SQLite file: writes queued in one turn share
 // one transaction, each in its own savepoint; nobody hears of a result before the shared COMMIT;
 // a failure stays with its own write, a failed COMMIT fails them all; a busy lock is retried; the
 // batch size is capped. A second connection to the same file sees only what is committed.
@@ -62,7 +62,7 @@ const settled = <T>(promise: Promise<T>) =>
     (error: unknown) => ({ ok: false as const, error }),
   );
 
-describe('store.writeBatched (group commit)', () => {
+describe('store.write (group commit)', () => {
   let w: World;
   beforeEach(() => {
     w = world();
@@ -72,7 +72,7 @@ describe('store.writeBatched (group commit)', () => {
     const events: string[] = [];
     const writes = ['a', 'b', 'c'].map((value) =>
       w.store
-        .writeBatched(() => {
+        .write(async () => {
           events.push(
             `${value} sees ${w.ownRows().join('') || 'nothing'}; committed: ${w.committedRows().length}`,
           );
@@ -101,7 +101,7 @@ describe('store.writeBatched (group commit)', () => {
     const results = await Promise.all(
       ['a', 'b', 'c'].map((value) =>
         settled(
-          w.store.writeBatched(() => {
+          w.store.write(async () => {
             w.insert(value);
             if (value === 'b') throw new Error('b is refused');
             return value;
@@ -120,11 +120,11 @@ describe('store.writeBatched (group commit)', () => {
     assert.deepEqual(w.committedRows(), ['a', 'c']);
   });
 
-  test('When a batched write wraps a part in q.savepoint and catches its failure, then only that part is rolled back', async () => {
-    const result = await w.store.writeBatched((q) => {
+  test('When a write of a batch wraps a part in q.savepoint and catches its failure, then only that part is rolled back', async () => {
+    const result = await w.store.write(async (q) => {
       w.insert('outer');
       try {
-        q.savepoint(() => {
+        await q.savepoint(async () => {
           w.insert('inner');
           throw new Error('inner fails');
         });
@@ -140,8 +140,8 @@ describe('store.writeBatched (group commit)', () => {
   test('When a write breaks a constraint, then it is refused with the translated error and the others commit', async () => {
     w.insert('taken');
     const [duplicate, fine] = await Promise.all([
-      settled(w.store.writeBatched(() => w.insert('taken'))),
-      settled(w.store.writeBatched(() => w.insert('free'))),
+      settled(w.store.write(async () => w.insert('taken'))),
+      settled(w.store.write(async () => w.insert('free'))),
     ]);
     assert.equal(duplicate.ok, false);
     assert.equal((duplicate as { error: Error }).error.name, 'ConflictError');
@@ -151,10 +151,10 @@ describe('store.writeBatched (group commit)', () => {
 
   test('When the shared COMMIT fails, then every write of the batch is refused with that error and none is stored; the next batch commits', async () => {
     const results = await Promise.all([
-      settled(w.store.writeBatched(() => w.insert('a'))),
+      settled(w.store.write(async () => w.insert('a'))),
       // A deferred foreign key is checked at COMMIT: this write makes the whole commit fail.
-      settled(w.store.writeBatched(() => w.db.prepare('INSERT INTO children (parent_id) VALUES (42)').run())),
-      settled(w.store.writeBatched(() => w.insert('c'))),
+      settled(w.store.write(async () => w.db.prepare('INSERT INTO children (parent_id) VALUES (42)').run())),
+      settled(w.store.write(async () => w.insert('c'))),
     ]);
     for (const result of results) {
       assert.equal(result.ok, false);
@@ -162,7 +162,7 @@ describe('store.writeBatched (group commit)', () => {
     }
     assert.deepEqual(w.committedRows(), []);
     assert.equal(w.db.inTransaction, false);
-    await w.store.writeBatched(() => w.insert('after'));
+    await w.store.write(async () => w.insert('after'));
     assert.deepEqual(w.committedRows(), ['after']);
   });
 
@@ -178,7 +178,7 @@ describe('store.writeBatched (group commit)', () => {
       20,
     );
     busy.other.exec('BEGIN IMMEDIATE');
-    const results = await Promise.all(['a', 'b'].map((v) => busy.store.writeBatched(() => busy.insert(v))));
+    const results = await Promise.all(['a', 'b'].map((v) => busy.store.write(async () => busy.insert(v))));
     assert.equal(results.length, 2);
     assert.equal(retries, 1);
     assert.deepEqual(busy.committedRows(), ['a', 'b']);
@@ -189,7 +189,7 @@ describe('store.writeBatched (group commit)', () => {
     const busy = world({ busyAttempts: 2, onBusyRetry: () => retries++ }, 20);
     busy.other.exec('BEGIN IMMEDIATE');
     const results = await Promise.all(
-      ['a', 'b'].map((v) => settled(busy.store.writeBatched(() => busy.insert(v)))),
+      ['a', 'b'].map((v) => settled(busy.store.write(async () => busy.insert(v)))),
     );
     busy.other.exec('COMMIT');
     assert.equal(retries, 1);
@@ -205,7 +205,7 @@ describe('store.writeBatched (group commit)', () => {
     const committedWhenRun: number[] = [];
     await Promise.all(
       ['a', 'b', 'c', 'd', 'e'].map((v) =>
-        capped.store.writeBatched(() => {
+        capped.store.write(async () => {
           committedWhenRun.push(capped.committedRows().length);
           capped.insert(v);
         }),
@@ -216,18 +216,18 @@ describe('store.writeBatched (group commit)', () => {
   });
 
   test('When writes are queued in different turns, then each turn commits on its own', async () => {
-    await w.store.writeBatched(() => w.insert('first'));
-    const seen = await w.store.writeBatched(() => w.committedRows());
+    await w.store.write(async () => w.insert('first'));
+    const seen = await w.store.write(async () => w.committedRows());
     assert.deepEqual(seen, ['first']);
   });
 
-  test('When a batched write is asked for inside an enclosing write, then it is refused at once and the enclosing write stores nothing', async () => {
+  test('When a write is asked for inside an enclosing write, then it is refused at once and the enclosing write stores nothing', async () => {
     let refusal: unknown;
-    assert.throws(() =>
-      w.store.write(() => {
+    await assert.rejects(
+      w.store.write(async () => {
         w.insert('enclosing');
         try {
-          void w.store.writeBatched(() => w.insert('nested'));
+          await w.store.write(async () => w.insert('nested'));
         } catch (error) {
           refusal = error;
         }
@@ -239,11 +239,11 @@ describe('store.writeBatched (group commit)', () => {
     assert.deepEqual(w.committedRows(), []);
   });
 
-  test('When the store closes with batched writes still queued, then they are committed first', async () => {
+  test('When the store closes with writes still queued, then they are committed first', async () => {
     const closing = world();
-    const pending = closing.store.writeBatched(() => closing.insert('queued'));
+    const pending = closing.store.write(async () => closing.insert('queued'));
     const rows = closing.committedRows;
-    closing.store.close();
+    await closing.store.close();
     await pending;
     assert.deepEqual(rows(), ['queued']);
   });

@@ -1,6 +1,6 @@
-// The two forms of a directory write command (provisioning/directory/command-forms.ts): a step
-// written once runs in a write of its own or in one write of a group commit, with the same result;
-// a step that ends Refused commits what it recorded, then its command throws.
+// The command form of a directory write (provisioning/directory/command-forms.ts): a step written
+// once runs in a write of its own or, asked for together with others, in one write of a group commit,
+// with the same result; a step that ends Refused commits what it recorded, then its command throws.
 import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { SeatLimitError } from '../../../domain/errors.js';
@@ -16,38 +16,45 @@ const world = scratchStores('seatkeeper-command-forms-');
 
 const refusal = () => new SeatLimitError('acme', ['standard']);
 
-describe('The two forms of a directory command', () => {
-  test('When a step succeeds, then the plain and the group-committed form return its result and store its work', async () => {
+describe('The command form of a directory write', () => {
+  test('When a step succeeds, then a write of its own and a write of a group commit return its result and store its work', async () => {
     const { store, insert, rows } = world();
-    const note = commandForms(store, (_q: Queries, value: string) => {
+    const note = commandForms(store, async (_q: Queries, value: string) => {
       insert(value);
       return value.length;
     });
-    assert.equal(note.write('plain'), 5);
-    assert.equal(await note.batched('batched'), 7);
-    assert.deepEqual(rows(), ['plain', 'batched']);
+    assert.equal(await note.write('plain'), 5);
+    // Asked for in one turn: the two share a group commit.
+    const [batched, neighbour] = await Promise.all([note.write('batched'), note.write('neighbour')]);
+    assert.equal(batched, 7);
+    assert.equal(neighbour, 9);
+    assert.deepEqual(rows(), ['plain', 'batched', 'neighbour']);
   });
 
-  test('When a step ends Refused, then what it wrote commits and both forms throw the refusal', async () => {
+  test('When a step ends Refused, then what it wrote commits and the command throws the refusal, alone or in a group commit', async () => {
     const { store, insert, rows } = world();
-    const refused = commandForms(store, (_q: Queries, value: string) => {
+    const refused = commandForms(store, async (_q: Queries, value: string) => {
       insert(value);
       return new Refused(refusal());
     });
-    assert.throws(() => refused.write('recorded plain'), SeatLimitError);
-    await assert.rejects(refused.batched('recorded batched'), SeatLimitError);
-    assert.deepEqual(rows(), ['recorded plain', 'recorded batched']);
+    await assert.rejects(refused.write('recorded plain'), SeatLimitError);
+    // Asked for in one turn: the two share a group commit.
+    await Promise.all([
+      assert.rejects(refused.write('recorded batched'), SeatLimitError),
+      assert.rejects(refused.write('recorded neighbour'), SeatLimitError),
+    ]);
+    assert.deepEqual(rows(), ['recorded plain', 'recorded batched', 'recorded neighbour']);
   });
 
-  test('When a step throws, then nothing it wrote is stored, and a batched neighbour is unaffected', async () => {
+  test('When a step throws, then nothing it wrote is stored, and a neighbour in its group commit is unaffected', async () => {
     const { store, insert, rows } = world();
-    const failing = commandForms(store, (_q: Queries, value: string) => {
+    const failing = commandForms(store, async (_q: Queries, value: string) => {
       insert(value);
       throw new Error('refused');
     });
-    const note = commandForms(store, (_q: Queries, value: string) => insert(value));
-    assert.throws(() => failing.write('lost'), /refused/);
-    const [kept, lost] = await Promise.allSettled([note.batched('kept'), failing.batched('lost too')]);
+    const note = commandForms(store, async (_q: Queries, value: string) => insert(value));
+    await assert.rejects(failing.write('lost'), /refused/);
+    const [kept, lost] = await Promise.allSettled([note.write('kept'), failing.write('lost too')]);
     assert.deepEqual([kept?.status, lost?.status], ['fulfilled', 'rejected']);
     assert.deepEqual(rows(), ['kept']);
   });
@@ -66,24 +73,21 @@ describe('Directory creates in one group commit', () => {
 
   test('When two creates share a commit and the second finds no seat, then the first is stored, the second is refused and recorded', async () => {
     const t = perTest();
-    const ctx = setup('2026-02-01T10:00:00Z');
+    const ctx = await setup('2026-02-01T10:00:00Z');
     t.after(() => ctx.cleanup());
-    const orgId = createExample(ctx, { seats: { standard: 2, premium: 0 } }).organisation.id;
+    const orgId = (await createExample(ctx, { seats: { standard: 2, premium: 0 } })).organisation.id;
     const [first, second] = await Promise.allSettled([
-      ctx.c.directory.batched.createUser(orgId, user('ada@acme.example'), OPERATOR),
-      ctx.c.directory.batched.createUser(orgId, user('bob@acme.example'), OPERATOR),
+      ctx.c.directory.createUser(orgId, user('ada@acme.example'), OPERATOR),
+      ctx.c.directory.createUser(orgId, user('bob@acme.example'), OPERATOR),
     ]);
     assert.equal(first?.status, 'fulfilled');
     assert.ok(second?.status === 'rejected' && second.reason instanceof SeatLimitError);
-    const stored = ctx.c.store.read((q) =>
-      q.members
-        .list(orgId)
-        .map((m) => m.email)
-        .sort(),
+    const stored = await ctx.c.store.read(async (q) =>
+      (await q.members.list(orgId)).map((m) => m.email).sort(),
     );
     assert.deepEqual(stored, ['ada@acme.example', 'owner@acme.example']);
     assert.deepEqual(
-      ctx.c.directory.waiting(orgId).refused.map((r) => r.userName),
+      (await ctx.c.directory.waiting(orgId)).refused.map((r) => r.userName),
       ['bob@acme.example'],
     );
   });

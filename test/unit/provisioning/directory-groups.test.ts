@@ -22,33 +22,33 @@ describe('Directory groups', () => {
   let orgId: number;
   let people: Member[];
 
-  beforeEach(() => {
-    ctx = setup('2026-02-01T10:00:00Z');
-    orgId = createExample(ctx, { seats: { standard: 10, premium: 0 } }).organisation.id;
-    people = ['ada', 'bob', 'cy'].map((n) =>
-      ctx.c.directory.createUser(orgId, user(`${n}@acme.example`), OPERATOR),
-    );
+  beforeEach(async () => {
+    ctx = await setup('2026-02-01T10:00:00Z');
+    orgId = (await createExample(ctx, { seats: { standard: 10, premium: 0 } })).organisation.id;
+    people = [];
+    for (const n of ['ada', 'bob', 'cy']) {
+      people.push(await ctx.c.directory.createUser(orgId, user(`${n}@acme.example`), OPERATOR));
+    }
   });
   afterEach(() => ctx.cleanup());
 
   const directory = () => ctx.c.directory;
   const ids = (...ps: Member[]) => ps.map((p) => p.publicId);
-  const memberNames = (publicId: string) =>
-    directory()
-      .groupMembers(directory().getGroup(orgId, publicId))
+  const memberNames = async (publicId: string) =>
+    (await directory().groupMembers(await directory().getGroup(orgId, publicId)))
       .map((m) => m.display)
       .sort();
 
-  test('When a group is created with a display name another group has, in any case, then it is refused with uniqueness', () => {
-    directory().createGroup(orgId, { displayName: 'Staff', externalId: null, members: [] }, OPERATOR);
-    assert.throws(
+  test('When a group is created with a display name another group has, in any case, then it is refused with uniqueness', async () => {
+    await directory().createGroup(orgId, { displayName: 'Staff', externalId: null, members: [] }, OPERATOR);
+    await assert.rejects(
       () => directory().createGroup(orgId, { displayName: 'STAFF', externalId: null, members: [] }, OPERATOR),
       (e: unknown) => e instanceof ConflictError && e.code === 'uniqueness',
     );
   });
 
-  test('When a group names a member that is not a known user, then the whole create is refused', () => {
-    assert.throws(
+  test('When a group names a member that is not a known user, then the whole create is refused', async () => {
+    await assert.rejects(
       () =>
         directory().createGroup(
           orgId,
@@ -57,20 +57,17 @@ describe('Directory groups', () => {
         ),
       ValidationError,
     );
-    assert.equal(
-      ctx.c.store.read((q) => q.groups.byName(orgId, 'Staff')),
-      undefined,
-    );
+    assert.equal(await ctx.c.store.read((q) => q.groups.byName(orgId, 'Staff')), undefined);
   });
 
-  test('When a PATCH adds, removes and replaces members in order, then the group ends as the last step says', () => {
+  test('When a PATCH adds, removes and replaces members in order, then the group ends as the last step says', async () => {
     const [ada, bob, cy] = people as [Member, Member, Member];
-    const group = directory().createGroup(
+    const group = await directory().createGroup(
       orgId,
       { displayName: 'Staff', externalId: null, members: ids(ada) },
       OPERATOR,
     );
-    const changed = directory().changeGroup(
+    const changed = await directory().changeGroup(
       orgId,
       group.publicId,
       [
@@ -82,27 +79,27 @@ describe('Directory groups', () => {
       OPERATOR,
     );
     assert.deepEqual([changed.displayName, changed.externalId], ['Everyone', 'ext-1']);
-    assert.deepEqual(memberNames(group.publicId), ['bob@acme.example', 'cy@acme.example']);
-    directory().changeGroup(orgId, group.publicId, [{ kind: 'replace', members: ids(ada) }], OPERATOR);
-    assert.deepEqual(memberNames(group.publicId), ['ada@acme.example']);
-    directory().changeGroup(orgId, group.publicId, [{ kind: 'removeAll' }], OPERATOR);
-    assert.deepEqual(memberNames(group.publicId), []);
+    assert.deepEqual(await memberNames(group.publicId), ['bob@acme.example', 'cy@acme.example']);
+    await directory().changeGroup(orgId, group.publicId, [{ kind: 'replace', members: ids(ada) }], OPERATOR);
+    assert.deepEqual(await memberNames(group.publicId), ['ada@acme.example']);
+    await directory().changeGroup(orgId, group.publicId, [{ kind: 'removeAll' }], OPERATOR);
+    assert.deepEqual(await memberNames(group.publicId), []);
   });
 
-  test('When a change or delete names a version the group has moved past, then it is refused', () => {
-    const group = directory().createGroup(
+  test('When a change or delete names a version the group has moved past, then it is refused', async () => {
+    const group = await directory().createGroup(
       orgId,
       { displayName: 'Staff', externalId: null, members: [] },
       OPERATOR,
     );
-    directory().changeGroup(
+    await directory().changeGroup(
       orgId,
       group.publicId,
       [{ kind: 'rename', displayName: 'Team' }],
       OPERATOR,
       group.version,
     );
-    assert.throws(
+    await assert.rejects(
       () =>
         directory().changeGroup(
           orgId,
@@ -113,48 +110,53 @@ describe('Directory groups', () => {
         ),
       PreconditionFailedError,
     );
-    assert.throws(
+    await assert.rejects(
       () => directory().deleteGroup(orgId, group.publicId, OPERATOR, group.version),
       PreconditionFailedError,
     );
-    assert.equal(directory().getGroup(orgId, group.publicId).displayName, 'Team');
+    assert.equal((await directory().getGroup(orgId, group.publicId)).displayName, 'Team');
   });
 
-  test('When mappings are on and a role-mapped group is renamed or deleted, then its members lose the seat it gave', () => {
+  test('When mappings are on and a role-mapped group is renamed or deleted, then its members lose the seat it gave', async () => {
     const [ada, bob] = people as [Member, Member];
-    directory().configureGroupMappings(
+    await directory().configureGroupMappings(
       orgId,
       { enabled: true, set: [{ groupName: 'Staff', role: 'admin', tierId: null }] },
       OPERATOR,
     );
-    const group = directory().createGroup(
+    const group = await directory().createGroup(
       orgId,
       { displayName: 'Staff', externalId: null, members: ids(ada, bob) },
       OPERATOR,
     );
-    const seated = directory().getUser(orgId, ada.publicId);
+    const seated = await directory().getUser(orgId, ada.publicId);
     assert.deepEqual([seated.seatState, seated.role], ['seated', 'admin']);
-    directory().changeGroup(
+    await directory().changeGroup(
       orgId,
       group.publicId,
       [{ kind: 'rename', displayName: 'Former staff' }],
       OPERATOR,
     );
     assert.equal(
-      directory().getUser(orgId, bob.publicId).seatState,
+      (await directory().getUser(orgId, bob.publicId)).seatState,
       'unmapped',
       'the rename moved the group out of the mapping',
     );
-    directory().changeGroup(orgId, group.publicId, [{ kind: 'rename', displayName: 'Staff' }], OPERATOR);
-    assert.equal(directory().getUser(orgId, bob.publicId).seatState, 'seated');
-    directory().deleteGroup(orgId, group.publicId, OPERATOR);
+    await directory().changeGroup(
+      orgId,
+      group.publicId,
+      [{ kind: 'rename', displayName: 'Staff' }],
+      OPERATOR,
+    );
+    assert.equal((await directory().getUser(orgId, bob.publicId)).seatState, 'seated');
+    await directory().deleteGroup(orgId, group.publicId, OPERATOR);
     assert.deepEqual(
       [
-        directory().getUser(orgId, ada.publicId).seatState,
-        directory().getUser(orgId, bob.publicId).seatState,
+        (await directory().getUser(orgId, ada.publicId)).seatState,
+        (await directory().getUser(orgId, bob.publicId)).seatState,
       ],
       ['unmapped', 'unmapped'],
     );
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
   });
 });

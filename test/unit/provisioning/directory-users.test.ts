@@ -32,83 +32,78 @@ describe('Directory users', () => {
   let ctx: TestContext;
   let orgId: number;
 
-  beforeEach(() => {
-    ctx = setup('2026-02-01T10:00:00Z');
-    orgId = createExample(ctx, { seats: { standard: 10, premium: 0 } }).organisation.id;
+  beforeEach(async () => {
+    ctx = await setup('2026-02-01T10:00:00Z');
+    orgId = (await createExample(ctx, { seats: { standard: 10, premium: 0 } })).organisation.id;
   });
   afterEach(() => ctx.cleanup());
 
   const directory = () => ctx.c.directory;
   const memberById = (id: number) => ctx.c.store.read((q) => q.members.byId(orgId, id));
-  const actions = () => ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000).map((a) => a.action));
+  const actions = () =>
+    ctx.c.store.read(async (q) => (await q.audit.list(orgId, 0, 10_000)).map((a) => a.action));
 
-  test('When a userName is created twice, in any case, then the second create is refused with uniqueness', () => {
-    directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
-    assert.throws(
+  test('When a userName is created twice, in any case, then the second create is refused with uniqueness', async () => {
+    await directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
+    await assert.rejects(
       () => directory().createUser(orgId, user('ADA@acme.example'), OPERATOR),
       uniqueness(/already exists/),
     );
   });
 
-  test('When a user is renamed onto the userName of another live user, then it is refused with uniqueness', () => {
-    directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
-    const bob = directory().createUser(orgId, user('bob@acme.example'), OPERATOR);
-    assert.throws(
+  test('When a user is renamed onto the userName of another live user, then it is refused with uniqueness', async () => {
+    await directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
+    const bob = await directory().createUser(orgId, user('bob@acme.example'), OPERATOR);
+    await assert.rejects(
       () => directory().replaceUser(orgId, bob.publicId, user('ada@acme.example'), OPERATOR),
       uniqueness(/already exists/),
     );
-    assert.equal(directory().getUser(orgId, bob.publicId).userName, 'bob@acme.example');
+    assert.equal((await directory().getUser(orgId, bob.publicId)).userName, 'bob@acme.example');
   });
 
-  test('When a deleted userName is created again, then the same member is restored; a rename onto it is refused', () => {
-    const ada = directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
-    directory().deleteUser(orgId, ada.publicId, OPERATOR);
-    assert.equal(memberById(ada.id)?.seatState, 'removed');
-    assert.throws(
+  test('When a deleted userName is created again, then the same member is restored; a rename onto it is refused', async () => {
+    const ada = await directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
+    await directory().deleteUser(orgId, ada.publicId, OPERATOR);
+    assert.equal((await memberById(ada.id))?.seatState, 'removed');
+    await assert.rejects(
       () => directory().getUser(orgId, ada.publicId),
       NotFoundError,
       'a deleted user is gone from SCIM',
     );
-    const bob = directory().createUser(orgId, user('bob@acme.example'), OPERATOR);
-    assert.throws(
+    const bob = await directory().createUser(orgId, user('bob@acme.example'), OPERATOR);
+    await assert.rejects(
       () => directory().replaceUser(orgId, bob.publicId, user('ada@acme.example'), OPERATOR),
       uniqueness(/deleted from the directory/),
     );
-    const again = directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
+    const again = await directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
     assert.deepEqual([again.id, again.seatState], [ada.id, 'seated']);
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.ok(await heldMatchesMembers(ctx, orgId));
   });
 
-  test('When a member invited before the directory knew them is created by their address, then that member is linked, keeping id and seat', () => {
-    const invited = ctx.c.members.invite(
-      orgId,
-      { email: 'cy@acme.example', role: 'user' },
-      HIGHEST,
-      OPERATOR,
+  test('When a member invited before the directory knew them is created by their address, then that member is linked, keeping id and seat', async () => {
+    const invited = (
+      await ctx.c.members.invite(orgId, { email: 'cy@acme.example', role: 'user' }, HIGHEST, OPERATOR)
     ).member;
-    const bob = directory().createUser(orgId, user('bob@acme.example'), OPERATOR);
-    assert.throws(
+    const bob = await directory().createUser(orgId, user('bob@acme.example'), OPERATOR);
+    await assert.rejects(
       () => directory().replaceUser(orgId, bob.publicId, user('cy@acme.example'), OPERATOR),
       uniqueness(/signed in or was invited before the directory managed them/),
       'a rename onto the address SCIM shows for that member',
     );
-    const linked = directory().createUser(orgId, user('cy', { email: 'cy@acme.example' }), OPERATOR);
+    const linked = await directory().createUser(orgId, user('cy', { email: 'cy@acme.example' }), OPERATOR);
     assert.deepEqual([linked.id, linked.userName, linked.seatState], [invited.id, 'cy', 'invited']);
-    assert.ok(actions().includes('member.linked'));
+    assert.ok((await actions()).includes('member.linked'));
   });
 
-  test('When a user is created without any email address, then it is refused before anything is stored', () => {
-    const before = ctx.c.store.read((q) => q.members.list(orgId).length);
-    assert.throws(() => directory().createUser(orgId, user('ada'), OPERATOR), ValidationError);
-    assert.equal(
-      ctx.c.store.read((q) => q.members.list(orgId).length),
-      before,
-    );
+  test('When a user is created without any email address, then it is refused before anything is stored', async () => {
+    const before = await ctx.c.store.read(async (q) => (await q.members.list(orgId)).length);
+    await assert.rejects(() => directory().createUser(orgId, user('ada'), OPERATOR), ValidationError);
+    assert.equal(await ctx.c.store.read(async (q) => (await q.members.list(orgId)).length), before);
   });
 
-  test('When a replace or delete names a version the user has moved past, then it is refused and nothing changes', () => {
-    const ada = directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
-    const renamed = directory().replaceUser(
+  test('When a replace or delete names a version the user has moved past, then it is refused and nothing changes', async () => {
+    const ada = await directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
+    const renamed = await directory().replaceUser(
       orgId,
       ada.publicId,
       user('ada@acme.example', { displayName: 'Ada' }),
@@ -116,7 +111,7 @@ describe('Directory users', () => {
       ada.version,
     );
     assert.ok(renamed.version > ada.version);
-    assert.throws(
+    await assert.rejects(
       () =>
         directory().replaceUser(
           orgId,
@@ -127,30 +122,30 @@ describe('Directory users', () => {
         ),
       PreconditionFailedError,
     );
-    assert.throws(
+    await assert.rejects(
       () => directory().deleteUser(orgId, ada.publicId, OPERATOR, ada.version),
       PreconditionFailedError,
     );
     assert.deepEqual(
       [
-        directory().getUser(orgId, ada.publicId).displayName,
-        directory().getUser(orgId, ada.publicId).seatState,
+        (await directory().getUser(orgId, ada.publicId)).displayName,
+        (await directory().getUser(orgId, ada.publicId)).seatState,
       ],
       ['Ada', 'seated'],
     );
   });
 
-  test('When a user is deleted, then the seat goes back and the memberships end', () => {
-    const ada = directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
-    directory().createGroup(
+  test('When a user is deleted, then the seat goes back and the memberships end', async () => {
+    const ada = await directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
+    await directory().createGroup(
       orgId,
       { displayName: 'Staff', externalId: null, members: [ada.publicId] },
       OPERATOR,
     );
-    directory().deleteUser(orgId, ada.publicId, OPERATOR);
-    const removed = memberById(ada.id)!;
+    await directory().deleteUser(orgId, ada.publicId, OPERATOR);
+    const removed = (await memberById(ada.id))!;
     assert.deepEqual([removed.seatState, removed.tierId], ['removed', null]);
-    assert.deepEqual(directory().groupsOf(ada.id), []);
-    assert.ok(heldMatchesMembers(ctx, orgId));
+    assert.deepEqual(await directory().groupsOf(ada.id), []);
+    assert.ok(await heldMatchesMembers(ctx, orgId));
   });
 });

@@ -13,33 +13,34 @@ describe('Identity settings', () => {
   let orgId: number;
   let owner: Actor;
 
-  beforeEach(() => {
-    ctx = setup('2026-02-01T10:00:00Z');
-    const created = createExample(ctx, { seats: { standard: 10, premium: 1 } });
+  beforeEach(async () => {
+    ctx = await setup('2026-02-01T10:00:00Z');
+    const created = await createExample(ctx, { seats: { standard: 10, premium: 1 } });
     orgId = created.organisation.id;
-    const accepted = ctx.c.seats.acceptInvitation(orgId, created.primaryOwner.id, OPERATOR);
+    const accepted = await ctx.c.seats.acceptInvitation(orgId, created.primaryOwner.id, OPERATOR);
     owner = { type: 'member', memberId: accepted.id };
   });
   afterEach(() => ctx.cleanup());
 
   const directory = () => ctx.c.directory;
-  const actions = () => ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000).map((a) => a.action));
+  const actions = () =>
+    ctx.c.store.read(async (q) => (await q.audit.list(orgId, 0, 10_000)).map((a) => a.action));
 
-  test('When both settings change together, then both are stored and each change is audited once', () => {
-    const settings = directory().configureIdentity(
+  test('When both settings change together, then both are stored and each change is audited once', async () => {
+    const settings = await directory().configureIdentity(
       orgId,
       { provisioningMode: 'scim', seatExhaustion: 'hold' },
       owner,
     );
     assert.deepEqual([settings.provisioningMode, settings.seatExhaustion], ['scim', 'hold']);
-    directory().configureIdentity(orgId, { provisioningMode: 'scim', seatExhaustion: 'hold' }, owner);
-    const changes = actions().filter((a) => a.startsWith('organisation.'));
+    await directory().configureIdentity(orgId, { provisioningMode: 'scim', seatExhaustion: 'hold' }, owner);
+    const changes = (await actions()).filter((a) => a.startsWith('organisation.'));
     assert.deepEqual(changes.filter((a) => a === 'organisation.provisioning_mode_changed').length, 1);
     assert.deepEqual(changes.filter((a) => a === 'organisation.seat_exhaustion_changed').length, 1);
   });
 
-  test('When one of two settings is invalid, then neither is changed', () => {
-    assert.throws(
+  test('When one of two settings is invalid, then neither is changed', async () => {
+    await assert.rejects(
       () =>
         directory().configureIdentity(
           orgId,
@@ -48,42 +49,42 @@ describe('Identity settings', () => {
         ),
       ValidationError,
     );
-    const settings = directory().identitySettings(orgId, owner);
+    const settings = await directory().identitySettings(orgId, owner);
     assert.deepEqual([settings.provisioningMode, settings.seatExhaustion], ['invite_only', 'reject']);
-    assert.ok(!actions().includes('organisation.provisioning_mode_changed'));
+    assert.ok(!(await actions()).includes('organisation.provisioning_mode_changed'));
   });
 
-  test('When a member who is not an owner changes a setting, then it is refused', () => {
-    const admin = ctx.c.members.admit(
+  test('When a member who is not an owner changes a setting, then it is refused', async () => {
+    const admin = await ctx.c.members.admit(
       orgId,
       { email: 'ada@acme.example', role: 'admin' },
       'manual',
       { tier: 'standard' },
       OPERATOR,
     );
-    assert.throws(
+    await assert.rejects(
       () => directory().setProvisioningMode(orgId, 'jit', { type: 'member', memberId: admin.id }),
       ForbiddenError,
     );
-    assert.equal(directory().identitySettings(orgId, owner).provisioningMode, 'invite_only');
+    assert.equal((await directory().identitySettings(orgId, owner)).provisioningMode, 'invite_only');
   });
 
-  test('When a group mapping names no role and no tier, or an unknown tier, then the change is refused', () => {
+  test('When a group mapping names no role and no tier, or an unknown tier, then the change is refused', async () => {
     for (const mapping of [
       { groupName: 'Staff', role: null, tierId: null },
       { groupName: 'Staff', role: 'user' as const, tierId: 'gold' },
       { groupName: ' ', role: 'user' as const, tierId: null },
     ]) {
-      assert.throws(
+      await assert.rejects(
         () => directory().configureGroupMappings(orgId, { set: [mapping] }, owner),
         ValidationError,
       );
     }
-    assert.deepEqual(directory().groupMappings(orgId, owner), { enabled: false, mappings: [] });
+    assert.deepEqual(await directory().groupMappings(orgId, owner), { enabled: false, mappings: [] });
   });
 
-  test('When a replace leaves a mapping out, then it is removed and the others take the new values', () => {
-    directory().configureGroupMappings(
+  test('When a replace leaves a mapping out, then it is removed and the others take the new values', async () => {
+    await directory().configureGroupMappings(
       orgId,
       {
         set: [
@@ -93,7 +94,7 @@ describe('Identity settings', () => {
       },
       owner,
     );
-    const replaced = directory().configureGroupMappings(
+    const replaced = await directory().configureGroupMappings(
       orgId,
       { replace: [{ groupName: 'Staff', role: 'user', tierId: 'standard' }] },
       owner,
@@ -104,8 +105,8 @@ describe('Identity settings', () => {
     );
   });
 
-  test("When a mapping change would take away the owner's own seat, then it needs confirm; unconfirmed, nothing is written", () => {
-    const owned = directory().createUser(
+  test("When a mapping change would take away the owner's own seat, then it needs confirm; unconfirmed, nothing is written", async () => {
+    const owned = await directory().createUser(
       orgId,
       {
         userName: 'owner@acme.example',
@@ -119,14 +120,14 @@ describe('Identity settings', () => {
       OPERATOR,
     );
     assert.equal(owned.role, 'primary_owner');
-    const admin = ctx.c.members.admit(
+    const admin = await ctx.c.members.admit(
       orgId,
       { email: 'ada@acme.example', role: 'owner' },
       'manual',
       { tier: 'standard' },
       OPERATOR,
     );
-    directory().createUser(
+    await directory().createUser(
       orgId,
       {
         userName: 'ada@acme.example',
@@ -140,15 +141,15 @@ describe('Identity settings', () => {
       OPERATOR,
     );
     const ada: Actor = { type: 'member', memberId: admin.id };
-    assert.throws(
+    await assert.rejects(
       () => directory().changeGroupMappings(orgId, { enabled: true }, ada),
       (e: unknown) => e instanceof ConflictError && e.code === 'confirmation_required',
     );
-    assert.equal(directory().groupMappings(orgId, owner).enabled, false);
-    const done = directory().changeGroupMappings(orgId, { enabled: true }, ada, { confirm: true });
+    assert.equal((await directory().groupMappings(orgId, owner)).enabled, false);
+    const done = await directory().changeGroupMappings(orgId, { enabled: true }, ada, { confirm: true });
     assert.ok(done.consequences.reasons.includes('unseats_you'));
     assert.equal(
-      ctx.c.store.read((q) => q.members.byId(orgId, admin.id)!.seatState),
+      await ctx.c.store.read(async (q) => (await q.members.byId(orgId, admin.id))!.seatState),
       'unmapped',
     );
   });

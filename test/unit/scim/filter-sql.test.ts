@@ -120,9 +120,9 @@ describe('SCIM filters compiled to SQLite', () => {
   let orgId: number;
   let owner: string;
 
-  beforeAll(() => {
-    ctx = setup('2026-01-01T09:00:00Z');
-    const created = createExample(ctx);
+  beforeAll(async () => {
+    ctx = await setup('2026-01-01T09:00:00Z');
+    const created = await createExample(ctx);
     orgId = created.organisation.id;
     // A second connection to the same file: the rows are written with plain SQL, as the brief of
     // this test is the compiled SQL, not the services that will write these columns.
@@ -173,9 +173,9 @@ describe('SCIM filters compiled to SQLite', () => {
     })();
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     db.close();
-    ctx.cleanup();
+    await ctx.cleanup();
   });
 
   /** The public ids of the members `filter` (text, or an AST) selects, sorted. */

@@ -15,11 +15,11 @@ describe('Seat usage', () => {
   let owner: Actor;
 
   /** Acme with 5 standard and 2 premium seats; the primary owner holds a standard seat. */
-  beforeEach(() => {
-    ctx = setup('2026-02-01T10:00:00Z');
-    const created = createExample(ctx, { seats: { standard: 5, premium: 2 } });
+  beforeEach(async () => {
+    ctx = await setup('2026-02-01T10:00:00Z');
+    const created = await createExample(ctx, { seats: { standard: 5, premium: 2 } });
     orgId = created.organisation.id;
-    const accepted = ctx.c.seats.acceptInvitation(orgId, created.primaryOwner.id, OPERATOR);
+    const accepted = await ctx.c.seats.acceptInvitation(orgId, created.primaryOwner.id, OPERATOR);
     owner = { type: 'member', memberId: accepted.id };
   });
   afterEach(() => ctx.cleanup());
@@ -29,25 +29,30 @@ describe('Seat usage', () => {
   const invite = (email: string, tier: string) =>
     ctx.c.members.invite(orgId, { email, role: 'user' }, { tier }, OPERATOR);
   /** [tier, allocation, held, seated, invited, available], highest tier first. */
-  const rows = () =>
-    ctx.c.store
-      .read((q) => tierUsage(q, orgId))
-      .map((t) => [t.tierId, t.allocation, t.held, t.seated, t.invited, t.available]);
+  const rows = async () =>
+    (await ctx.c.store.read((q) => tierUsage(q, orgId))).map((t) => [
+      t.tierId,
+      t.allocation,
+      t.held,
+      t.seated,
+      t.invited,
+      t.available,
+    ]);
 
-  test('When members are seated and invited in two tiers, then each tier counts them apart and available is what is left of the allocation', () => {
-    admit('ada@acme.example', 'premium');
-    admit('bob@acme.example', 'standard');
-    invite('cy@acme.example', 'standard');
-    assert.deepEqual(rows(), [
+  test('When members are seated and invited in two tiers, then each tier counts them apart and available is what is left of the allocation', async () => {
+    await admit('ada@acme.example', 'premium');
+    await admit('bob@acme.example', 'standard');
+    await invite('cy@acme.example', 'standard');
+    assert.deepEqual(await rows(), [
       ['premium', 2, 1, 1, 0, 1],
       ['standard', 5, 3, 2, 1, 2],
     ]);
   });
 
-  test('When a tier is full, then its available count is 0 and the names and prices come with it', () => {
-    admit('ada@acme.example', 'premium');
-    admit('bob@acme.example', 'premium');
-    const [premium] = ctx.c.store.read((q) => tierUsage(q, orgId));
+  test('When a tier is full, then its available count is 0 and the names and prices come with it', async () => {
+    await admit('ada@acme.example', 'premium');
+    await admit('bob@acme.example', 'premium');
+    const [premium] = await ctx.c.store.read((q) => tierUsage(q, orgId));
     assert.deepEqual(
       [premium?.tierId, premium?.available, premium?.held, premium?.unitPriceMinor],
       ['premium', 0, 2, 15000],
@@ -55,20 +60,20 @@ describe('Seat usage', () => {
     assert.equal(typeof premium?.tierName, 'string');
   });
 
-  test('When the seat pool, the usage page and the directory report usage, then they report the same tiers', () => {
-    admit('ada@acme.example', 'premium');
-    invite('bob@acme.example', 'standard');
-    const once = ctx.c.store.read((q) => tierUsage(q, orgId));
-    assert.deepEqual(ctx.c.seats.usage(orgId), once);
-    assert.deepEqual(ctx.c.store.read((q) => seatUsage(q, orgId, OPERATOR)).tiers, once);
-    assert.deepEqual(ctx.c.directory.usage(orgId, OPERATOR).tiers, once);
+  test('When the seat pool, the usage page and the directory report usage, then they report the same tiers', async () => {
+    await admit('ada@acme.example', 'premium');
+    await invite('bob@acme.example', 'standard');
+    const once = await ctx.c.store.read((q) => tierUsage(q, orgId));
+    assert.deepEqual(await ctx.c.seats.usage(orgId), once);
+    assert.deepEqual((await ctx.c.store.read((q) => seatUsage(q, orgId, OPERATOR))).tiers, once);
+    assert.deepEqual((await ctx.c.directory.usage(orgId, OPERATOR)).tiers, once);
   });
 
-  test('When the usage page is read, then it lists who waits and the notice thresholds; a plain user may not read it', () => {
-    ctx.c.directory.setSeatExhaustion(orgId, 'hold', OPERATOR);
+  test('When the usage page is read, then it lists who waits and the notice thresholds; a plain user may not read it', async () => {
+    await ctx.c.directory.setSeatExhaustion(orgId, 'hold', OPERATOR);
     for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
       const userName = `${name}@acme.example`;
-      ctx.c.directory.createUser(
+      await ctx.c.directory.createUser(
         orgId,
         {
           userName,
@@ -82,7 +87,7 @@ describe('Seat usage', () => {
         OPERATOR,
       );
     }
-    const page = ctx.c.store.read((q) => seatUsage(q, orgId, owner));
+    const page = await ctx.c.store.read((q) => seatUsage(q, orgId, owner));
     assert.deepEqual(
       [page.awaiting.map((m) => m.email), page.refused, page.noticeThresholds],
       [['g@acme.example'], [], [80, 90, 100]],
@@ -91,13 +96,13 @@ describe('Seat usage', () => {
       page.tiers.map((t) => t.available),
       [0, 0],
     );
-    const a = ctx.c.store.read((q) => q.members.byEmail(orgId, 'a@acme.example'))!;
-    assert.throws(
+    const a = (await ctx.c.store.read((q) => q.members.byEmail(orgId, 'a@acme.example')))!;
+    await assert.rejects(
       () => ctx.c.store.read((q) => seatUsage(q, orgId, { type: 'member', memberId: a.id })),
       ForbiddenError,
     );
   });
-  test('When the stored notice thresholds were edited by hand into something invalid, then the usage page shows the defaults, as the notices themselves use', () => {
+  test('When the stored notice thresholds were edited by hand into something invalid, then the usage page shows the defaults, as the notices themselves use', async () => {
     const store = (json: string) => {
       const other = new Database(ctx.databasePath);
       try {
@@ -106,15 +111,16 @@ describe('Seat usage', () => {
         other.close();
       }
     };
-    const thresholds = () => ctx.c.store.read((q) => seatUsage(q, orgId, OPERATOR)).noticeThresholds;
+    const thresholds = async () =>
+      (await ctx.c.store.read((q) => seatUsage(q, orgId, OPERATOR))).noticeThresholds;
     store('[50]');
-    assert.deepEqual(thresholds(), [50], 'a valid stored row is what the page shows');
+    assert.deepEqual(await thresholds(), [50], 'a valid stored row is what the page shows');
     store('[150, "x"');
-    const page = { noticeThresholds: thresholds() };
+    const page = { noticeThresholds: await thresholds() };
     assert.deepEqual(page.noticeThresholds, DEFAULT_NOTICE_THRESHOLDS);
   });
 
-  test('When the usage of an organisation that does not exist is asked for, then it is refused as not found', () => {
-    assert.throws(() => ctx.c.store.read((q) => seatUsage(q, 987_654, OPERATOR)), NotFoundError);
+  test('When the usage of an organisation that does not exist is asked for, then it is refused as not found', async () => {
+    await assert.rejects(() => ctx.c.store.read((q) => seatUsage(q, 987_654, OPERATOR)), NotFoundError);
   });
 });

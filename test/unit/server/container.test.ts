@@ -8,8 +8,8 @@ import { createExample, setup, type TestContext } from '../../helpers/fixtures.j
 
 describe('The container', () => {
   let ctx: TestContext;
-  beforeAll(() => {
-    ctx = setup('2026-03-01T09:00:00Z');
+  beforeAll(async () => {
+    ctx = await setup('2026-03-01T09:00:00Z');
   });
   afterAll(() => ctx.cleanup());
 
@@ -34,12 +34,12 @@ describe('The container', () => {
 
   test('When an invitation is held, accepted, and accepted again (refused), then the metrics count the hold and the one acceptance', async () => {
     // The example organisation's primary owner is invited: one seat held for the invitation.
-    const { organisation, primaryOwner } = createExample(ctx);
+    const { organisation, primaryOwner } = await createExample(ctx);
     assert.equal(await counted('seatkeeper_invitations_total', { event: 'sent' }), 1);
     assert.equal(await counted('seatkeeper_invitations_total', { event: 'accepted' }), 0);
-    ctx.c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
+    await ctx.c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR);
     assert.equal(await counted('seatkeeper_invitations_total', { event: 'accepted' }), 1);
-    assert.throws(() => ctx.c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR));
+    await assert.rejects(() => ctx.c.seats.acceptInvitation(organisation.id, primaryOwner.id, OPERATOR));
     assert.equal(await counted('seatkeeper_invitations_total', { event: 'accepted' }), 1);
   });
 });

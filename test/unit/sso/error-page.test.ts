@@ -29,9 +29,9 @@ function failingWith(error: unknown, options: { recorded?: boolean } = {}) {
   });
   app.use(
     createSsoErrorHandler({
-      speak: () => ({ language: 'en', organisationName: null }),
+      speak: async () => ({ language: 'en', organisationName: null }),
       logger: createLogger('silent'),
-      recordRejection: (c, code) => rejections.push(`${c.id}:${code}`),
+      recordRejection: async (c, code) => void rejections.push(`${c.id}:${code}`),
     }),
   );
   return { app, rejections };
