@@ -6,8 +6,11 @@
 // rooms of their own under directory/: users, groups, seat settlement, group mappings, identity
 // settings and the waiting list. This file composes them into the one object the edges call.
 import type { Clock } from '../domain/clock.js';
+import { ConflictError, PreconditionFailedError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
+import type { Group, Member } from '../domain/records.js';
 import type { DirectoryReader, Queries, Store } from '../db/port.js';
+import { keyedQueue } from '../runtime/keyed-queue.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import { seatUsage } from '../seats/usage.js';
 import { commandForms } from './directory/command-forms.js';
@@ -37,6 +40,9 @@ export interface DirectoryDeps {
 }
 
 export type Directory = ReturnType<typeof createDirectory>;
+
+/** Applications of one change to a user that keeps changing under it before giving up (changeUser). */
+export const CHANGE_USER_ATTEMPTS = 10;
 
 export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) {
   const settlement = createSeatSettlement({ clock, seats });
@@ -70,6 +76,46 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
       ),
   );
   const deleteUser = commandForms(store, users.deleteUserIn);
+
+  // Changes of one user in this process run one after another: each reads what the one before
+  // wrote, so they do not collide (they would in one group commit, all reading the same version).
+  const oneUserAtATime = keyedQueue();
+
+  /**
+   * A read-modify-write of one user (a SCIM PATCH): `change` turns the user as it is (with its
+   * groups) into the user as it should be, and the result is written guarded by the version read.
+   * A concurrent change (another process, a group change that re-seated the user) makes that write
+   * fail, and `change` is applied again to the newer user: optimistic, so it holds on any backend.
+   * With `expected` (If-Match, RFC 7644 §3.14) a different version is a PreconditionFailedError at
+   * once; a user changed under it CHANGE_USER_ATTEMPTS times over is a ConflictError to retry.
+   * `change` runs outside any transaction (it may take a while, on a thread of its own).
+   */
+  function changeUser(
+    organisationId: number,
+    publicId: string,
+    change: (member: Member, groups: Group[]) => Promise<DirectoryUserInput>,
+    actor: Actor,
+    expected?: number,
+  ): Promise<Member> {
+    return oneUserAtATime(`${organisationId}/${publicId}`, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const member = await users.getUser(organisationId, publicId);
+        const input = await change(member, await users.groupsOf(member.id));
+        try {
+          return await replaceUser.write(organisationId, publicId, input, actor, expected ?? member.version);
+        } catch (error) {
+          if (!(error instanceof PreconditionFailedError) || expected !== undefined) throw error;
+          if (attempt >= CHANGE_USER_ATTEMPTS) {
+            throw new ConflictError(
+              'The user kept changing while this PATCH was applied; send it again.',
+              {},
+              'concurrent_change',
+            );
+          }
+        }
+      }
+    });
+  }
   const createGroup = commandForms(store, groups.createGroupIn);
   const changeGroup = commandForms(store, groups.changeGroupIn);
   const deleteGroup = commandForms(store, groups.deleteGroupIn);
@@ -79,6 +125,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
     /** The create rule as a step inside the caller's write: many users in one (a bulk load). */
     createUserIn: users.createUserIn,
     replaceUser: replaceUser.write,
+    changeUser,
     deleteUser: deleteUser.write,
     getUser: users.getUser,
     groupsOf: users.groupsOf,

@@ -1,10 +1,11 @@
 // The SCIM 2.0 service provider (RFC 7644), mounted at one fixed path. The organisation comes from
 // the bearer token, never from the URL. This edge only translates: SCIM JSON in, a directory call,
 // SCIM JSON out; every rule about seats and members lives in provisioning/directory.ts.
+import { keyedQueue } from '../runtime/keyed-queue.js';
 import { isUtf8 } from 'node:buffer';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/model.js';
-import { AuthError, ConflictError, PreconditionFailedError, ValidationError } from '../domain/errors.js';
+import { AuthError, PreconditionFailedError, ValidationError } from '../domain/errors.js';
 import type { Directory, Group } from '../provisioning/directory.js';
 import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
 import type { Logger } from '../runtime/logger.js';
@@ -70,27 +71,6 @@ interface Query {
  */
 const INLINE_PATCH_OPERATIONS = 4;
 const INLINE_PATCH_BYTES = 8192;
-
-/** Re-reads of a PATCHed user before giving up on a user that keeps changing under it. */
-const PATCH_ATTEMPTS = 10;
-
-/**
- * Runs `work` after every earlier work of the same key has settled: a queue per key, gone once
- * empty. For read-modify-write requests on one resource within this process.
- */
-function keyedQueue() {
-  const tails = new Map<string, Promise<unknown>>();
-  return async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const run = (tails.get(key) ?? Promise.resolve()).then(work, work);
-    const tail = run.catch(() => undefined);
-    tails.set(key, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(key) === tail) tails.delete(key);
-    }
-  };
-}
 
 function send(res: Response, status: number, body?: unknown): void {
   res.status(status).type(SCIM_TYPE);
@@ -240,7 +220,6 @@ function notModified(req: Request, version: number): boolean {
 }
 
 export function createScimRouter(deps: ScimDeps): Router {
-  const oneAtATime = keyedQueue();
   const { directory, tokens, logger } = deps;
   const base = `${deps.publicBaseUrl}${SCIM_PATH}`;
   // This app's own discovery documents: another app of the process may be served elsewhere.
@@ -417,61 +396,30 @@ export function createScimRouter(deps: ScimDeps): Router {
     const operations = normalisePatch(req.body, 'User');
     const organisationId = caller(res).organisationId;
     const expected = ifMatch(req);
-    // PATCHes of one user in this process run one after another: each reads what the one before
-    // wrote, so they do not collide (they would in a group commit, all reading the same version).
-    await oneAtATime(`${organisationId}/${req.params.id}`, () =>
-      patchUser(req, res, organisationId, operations, expected),
+    // Read, patch, write back guarded by the version read, again on a concurrent change: the
+    // directory's changeUser (412 only if the caller pinned a version with If-Match).
+    const member = await directory.changeUser(
+      organisationId,
+      req.params.id,
+      async (current, groups) => {
+        const json = toScimUser(current, groups, base);
+        // A small PATCH (what identity providers send: a few operations on a user of a kilobyte or
+        // two) costs less than the trip to a thread and is applied here; a large one on a PATCH
+        // thread, while this loop serves other requests.
+        const patched =
+          operations.length <= INLINE_PATCH_OPERATIONS && JSON.stringify(json).length <= INLINE_PATCH_BYTES
+            ? await applyUserPatch(json, operations)
+            : await heavy.patchUser(organisationId, json, operations);
+        const input = fromScimUser(patched);
+        provisioning(res, input.userName);
+        return input;
+      },
+      actorOf(res),
+      expected,
     );
+    res.setHeader('ETag', etag(member.version));
+    send(res, 200, toScimUser(member, await directory.groupsOf(member.id), base));
   });
-
-  /**
-   * Read, patch in memory, write back guarded by the version read: a concurrent change (another
-   * process, or a group change that re-seated the user) makes the write fail and the PATCH is
-   * applied again to the newer state. 412 only if the caller pinned a version with If-Match
-   * (RFC 7644 §3.14); a user changed under it over and over is a 409 to retry.
-   */
-  async function patchUser(
-    req: Request<{ id: string }>,
-    res: Response,
-    organisationId: number,
-    operations: ReturnType<typeof normalisePatch>,
-    expected: number | undefined,
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await userJson(req.params.id, organisationId);
-      const version = Number(/\d+/.exec(String((current.meta as Json).version))![0]);
-      // A small PATCH (what identity providers send: a few operations on a user of a kilobyte or
-      // two) costs less than the trip to a thread and is applied here; a large one on a PATCH
-      // thread, while this loop serves other requests.
-      const patched =
-        operations.length <= INLINE_PATCH_OPERATIONS && JSON.stringify(current).length <= INLINE_PATCH_BYTES
-          ? await applyUserPatch(current, operations)
-          : await heavy.patchUser(organisationId, current, operations);
-      const input = fromScimUser(patched);
-      provisioning(res, input.userName);
-      try {
-        const member = await directory.replaceUser(
-          organisationId,
-          req.params.id,
-          input,
-          actorOf(res),
-          expected ?? version,
-        );
-        res.setHeader('ETag', etag(member.version));
-        send(res, 200, toScimUser(member, await directory.groupsOf(member.id), base));
-        return;
-      } catch (error) {
-        if (!(error instanceof PreconditionFailedError) || expected !== undefined) throw error;
-        if (attempt >= PATCH_ATTEMPTS) {
-          throw new ConflictError(
-            'The user kept changing while this PATCH was applied; send it again.',
-            {},
-            'concurrent_change',
-          );
-        }
-      }
-    }
-  }
 
   router.delete('/Users/:id', async (req, res) => {
     await directory.deleteUser(caller(res).organisationId, req.params.id, actorOf(res), ifMatch(req));
