@@ -75,10 +75,10 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   let scheduled = false;
   let closed = false;
 
-  async function enqueue<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
-    const holder = inUnit.getStore();
-    if (holder !== undefined) return await Promise.reject(new NestedTransactionError(kind));
-    if (closed) return await Promise.reject(new Error('The store is closed.'));
+  // Not an async function: every read and write passes here, and one promise per unit is enough.
+  function enqueue<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
+    if (inUnit.getStore() !== undefined) return Promise.reject(new NestedTransactionError(kind));
+    if (closed) return Promise.reject(new Error('The store is closed.'));
     return new Promise<T>((resolve, reject) => {
       queue.push({ kind, work, resolve: resolve as (value: unknown) => void, reject });
       // A read on an idle connection runs now; writes wait for the check phase, which runs after
