@@ -13,7 +13,7 @@ import type { DirectoryReader, Queries, Store } from '../db/port.js';
 import { keyedQueue } from '../runtime/keyed-queue.js';
 import type { SeatPool } from '../seats/seat-pool.js';
 import { seatUsage } from '../seats/usage.js';
-import { commandForms } from './directory/command-forms.js';
+import { command } from './directory/command-forms.js';
 import { createGroupMappings } from './directory/group-mappings.js';
 import { createDirectoryGroups } from './directory/groups.js';
 import { createIdentitySettings } from './directory/identity-settings.js';
@@ -52,16 +52,16 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
   const mappings = createGroupMappings({ store, clock, settlement });
   const identity = createIdentitySettings({ store, clock });
 
-  // The six write commands of the SCIM edge, each in its two forms (command-forms.ts). A create or
+  // The six write commands of the SCIM edge, each one write of its own (command-forms.ts). A create or
   // a reactivation refused for want of a seat leaves nothing behind but its record on the waiting list.
-  const createUser = commandForms(
+  const createUser = command(
     store,
     (q: Queries, organisationId: number, input: DirectoryUserInput, actor: Actor) =>
       waitingList.recordingRefusal(q, organisationId, input.userName, () =>
         users.createUserIn(q, organisationId, input, actor),
       ),
   );
-  const replaceUser = commandForms(
+  const replaceUser = command(
     store,
     (
       q: Queries,
@@ -75,7 +75,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
         users.replaceUserIn(q, organisationId, publicId, input, actor, expectedVersion),
       ),
   );
-  const deleteUser = commandForms(store, users.deleteUserIn);
+  const deleteUser = command(store, users.deleteUserIn);
 
   // Changes of one user in this process run one after another: each reads what the one before
   // wrote, so they do not collide (they would in one group commit, all reading the same version).
@@ -102,7 +102,7 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
         const member = await users.getUser(organisationId, publicId);
         const input = await change(member, await users.groupsOf(member.id));
         try {
-          return await replaceUser.write(organisationId, publicId, input, actor, expected ?? member.version);
+          return await replaceUser(organisationId, publicId, input, actor, expected ?? member.version);
         } catch (error) {
           if (!(error instanceof PreconditionFailedError) || expected !== undefined) throw error;
           if (attempt >= CHANGE_USER_ATTEMPTS) {
@@ -116,24 +116,24 @@ export function createDirectory({ store, clock, seats, reader }: DirectoryDeps) 
       }
     });
   }
-  const createGroup = commandForms(store, groups.createGroupIn);
-  const changeGroup = commandForms(store, groups.changeGroupIn);
-  const deleteGroup = commandForms(store, groups.deleteGroupIn);
+  const createGroup = command(store, groups.createGroupIn);
+  const changeGroup = command(store, groups.changeGroupIn);
+  const deleteGroup = command(store, groups.deleteGroupIn);
 
   return {
-    createUser: createUser.write,
+    createUser,
     /** The create rule as a step inside the caller's write: many users in one (a bulk load). */
     createUserIn: users.createUserIn,
-    replaceUser: replaceUser.write,
+    replaceUser,
     changeUser,
-    deleteUser: deleteUser.write,
+    deleteUser,
     getUser: users.getUser,
     groupsOf: users.groupsOf,
     listUsers: users.listUsers,
 
-    createGroup: createGroup.write,
-    changeGroup: changeGroup.write,
-    deleteGroup: deleteGroup.write,
+    createGroup,
+    changeGroup,
+    deleteGroup,
     getGroup: groups.getGroup,
     groupMembers: groups.groupMembers,
     listGroups: groups.listGroups,

@@ -12,21 +12,15 @@ export class Refused {
   constructor(readonly error: SeatLimitError) {}
 }
 
-export interface CommandForms<A extends unknown[], T> {
-  /** One write transaction of its own. */
-  readonly write: (...args: A) => Promise<T>;
-}
-
 function outcome<T>(result: T | Refused): T {
   if (result instanceof Refused) throw result.error;
   return result;
 }
 
-export function commandForms<A extends unknown[], T>(
+/** The command that runs `step` as one write transaction of its own. */
+export function command<A extends unknown[], T>(
   store: Store,
   step: (q: Queries, ...args: A) => Promise<T | Refused>,
-): CommandForms<A, T> {
-  return {
-    write: async (...args) => outcome(await store.write((q) => step(q, ...args))),
-  };
+): (...args: A) => Promise<T> {
+  return async (...args) => outcome(await store.write((q) => step(q, ...args)));
 }

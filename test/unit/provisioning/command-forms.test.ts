@@ -7,7 +7,7 @@ import { SeatLimitError } from '../../../domain/errors.js';
 import { OPERATOR } from '../../../domain/model.js';
 import type { Queries } from '../../../db/port.js';
 import type { DirectoryUserInput } from '../../../provisioning/directory.js';
-import { commandForms, Refused } from '../../../provisioning/directory/command-forms.js';
+import { command, Refused } from '../../../provisioning/directory/command-forms.js';
 import { createExample, setup } from '../../helpers/fixtures.js';
 import { scratchStores } from '../../helpers/scratch-store.js';
 import { perTest } from '../../helpers/per-test.js';
@@ -19,13 +19,13 @@ const refusal = () => new SeatLimitError('acme', ['standard']);
 describe('The command form of a directory write', () => {
   test('When a step succeeds, then a write of its own and a write of a group commit return its result and store its work', async () => {
     const { store, insert, rows } = world();
-    const note = commandForms(store, async (_q: Queries, value: string) => {
+    const note = command(store, async (_q: Queries, value: string) => {
       insert(value);
       return value.length;
     });
-    assert.equal(await note.write('plain'), 5);
+    assert.equal(await note('plain'), 5);
     // Asked for in one turn: the two share a group commit.
-    const [batched, neighbour] = await Promise.all([note.write('batched'), note.write('neighbour')]);
+    const [batched, neighbour] = await Promise.all([note('batched'), note('neighbour')]);
     assert.equal(batched, 7);
     assert.equal(neighbour, 9);
     assert.deepEqual(rows(), ['plain', 'batched', 'neighbour']);
@@ -33,28 +33,28 @@ describe('The command form of a directory write', () => {
 
   test('When a step ends Refused, then what it wrote commits and the command throws the refusal, alone or in a group commit', async () => {
     const { store, insert, rows } = world();
-    const refused = commandForms(store, async (_q: Queries, value: string) => {
+    const refused = command(store, async (_q: Queries, value: string) => {
       insert(value);
       return new Refused(refusal());
     });
-    await assert.rejects(refused.write('recorded plain'), SeatLimitError);
+    await assert.rejects(refused('recorded plain'), SeatLimitError);
     // Asked for in one turn: the two share a group commit.
     await Promise.all([
-      assert.rejects(refused.write('recorded batched'), SeatLimitError),
-      assert.rejects(refused.write('recorded neighbour'), SeatLimitError),
+      assert.rejects(refused('recorded batched'), SeatLimitError),
+      assert.rejects(refused('recorded neighbour'), SeatLimitError),
     ]);
     assert.deepEqual(rows(), ['recorded plain', 'recorded batched', 'recorded neighbour']);
   });
 
   test('When a step throws, then nothing it wrote is stored, and a neighbour in its group commit is unaffected', async () => {
     const { store, insert, rows } = world();
-    const failing = commandForms(store, async (_q: Queries, value: string) => {
+    const failing = command(store, async (_q: Queries, value: string) => {
       insert(value);
       throw new Error('refused');
     });
-    const note = commandForms(store, async (_q: Queries, value: string) => insert(value));
-    await assert.rejects(failing.write('lost'), /refused/);
-    const [kept, lost] = await Promise.allSettled([note.write('kept'), failing.write('lost too')]);
+    const note = command(store, async (_q: Queries, value: string) => insert(value));
+    await assert.rejects(failing('lost'), /refused/);
+    const [kept, lost] = await Promise.allSettled([note('kept'), failing('lost too')]);
     assert.deepEqual([kept?.status, lost?.status], ['fulfilled', 'rejected']);
     assert.deepEqual(rows(), ['kept']);
   });
