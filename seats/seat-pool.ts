@@ -239,33 +239,36 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
   }
 
-  async function releaseIn(
+  /** A seated member's seat back to the pool, the member to `to`; the seat goes to whoever waits longest. */
+  async function vacate(
+    q: Queries,
+    organisationId: number,
+    memberId: number,
+    actor: Actor,
+    to: 'deactivated' | 'removed' | 'unmapped' | 'unassigned',
+    action: 'seat.released' | 'seat.unassigned',
+    doing: string,
+  ): Promise<Member> {
+    const member = await requireMember(q, organisationId, memberId);
+    requireState(member, ['seated'], doing);
+    await freeTier(q, member);
+    const vacated = await move(q, member, to, null, actor, action, clock.now());
+    await seatWaiting(q, organisationId);
+    return vacated;
+  }
+
+  function releaseIn(
     q: Queries,
     organisationId: number,
     memberId: number,
     actor: Actor,
     to: 'deactivated' | 'removed' | 'unmapped' = 'deactivated',
   ): Promise<Member> {
-    const member = await requireMember(q, organisationId, memberId);
-    requireState(member, ['seated'], 'release the seat of');
-    await freeTier(q, member);
-    const released = await move(q, member, to, null, actor, 'seat.released', clock.now());
-    await seatWaiting(q, organisationId);
-    return released;
+    return vacate(q, organisationId, memberId, actor, to, 'seat.released', 'release the seat of');
   }
 
-  async function unassignIn(
-    q: Queries,
-    organisationId: number,
-    memberId: number,
-    actor: Actor,
-  ): Promise<Member> {
-    const member = await requireMember(q, organisationId, memberId);
-    requireState(member, ['seated'], 'unassign');
-    await freeTier(q, member);
-    const unassigned = await move(q, member, 'unassigned', null, actor, 'seat.unassigned', clock.now());
-    await seatWaiting(q, organisationId);
-    return unassigned;
+  function unassignIn(q: Queries, organisationId: number, memberId: number, actor: Actor): Promise<Member> {
+    return vacate(q, organisationId, memberId, actor, 'unassigned', 'seat.unassigned', 'unassign');
   }
 
   async function changeTierIn(
