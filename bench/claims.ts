@@ -6,13 +6,13 @@
 // row. An admission is members.admit(…, HIGHEST): the member insert and its audit row as well,
 // in the same transaction (what a SCIM create or a JIT sign-in does). The baseline is one
 // autocommit INSERT of a comparable member row into a plain table (no index but the rowid), each its
-// own commit. Both files are opened by db/connection.ts openDatabase (WAL, synchronous = FULL,
+// own commit. Both files are opened by db/sqlite/connection.ts openDatabase (WAL, synchronous = FULL,
 // foreign keys, busy timeout), so both pay one WAL fsync per operation; the ratio shows what the
 // claim adds on top.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../db/connection.js';
+import { openDatabase, type Db } from '../db/sqlite/connection.js';
 import { systemClock } from '../domain/clock.js';
 import { HIGHEST, OPERATOR } from '../domain/model.js';
 import { buildContainer, type Container } from '../server/container.js';

@@ -17,7 +17,7 @@
 // profile is written when the scenario stops it (the built-in `exit` command).
 import { benchOrganisation, countingLogSink } from './fixture.js';
 import express from 'express';
-import { openDatabase } from '../db/connection.js';
+import { openDatabase } from '../db/sqlite/connection.js';
 import { systemClock } from '../domain/clock.js';
 import { OPERATOR } from '../domain/model.js';
 import { createApp } from '../server/app.js';

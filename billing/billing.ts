@@ -523,7 +523,7 @@ async function moveUp(q: Queries, member: Member, to: string, actor: Actor, at: 
   ) {
     throw new Error(`seat pool out of step while moving member ${member.id} to ${to}`);
   }
-  if (!(await q.members.setSeat(member, member.seatState, member.seatState, to, when))) {
+  if ((await q.members.setSeat(member, member.seatState, member.seatState, to, when)) === undefined) {
     throw new QuoteError('quote_stale', `Member ${member.email} changed meanwhile; review a new quote.`);
   }
   await recordAudit(q, {

@@ -1,7 +1,7 @@
 // The operator's commands on the database file itself: `backup FILE` (online, while the server
 // serves) and `restore FILE` (server stopped). They open no services: a backup must not migrate the
 // live database, and a restore must not open the database it is about to replace.
-import { backupDatabase, restoreDatabase } from '../db/backup.js';
+import { backupDatabase, restoreDatabase } from '../db/sqlite/backup.js';
 import type { FileCommandName } from './args.js';
 import type { Output } from './commands.js';
 

@@ -1,6 +1,6 @@
 // The storage port: what code above db/ may ask of storage, as hand-written interfaces. The engine
 // (seats/, billing/, provisioning/), the workers and the edges import only this module and the
-// records in domain/records.ts; the SQLite implementation (db/store.ts, db/queries/*.ts) is built
+// records in domain/records.ts; the SQLite implementation (db/sqlite/store.ts, db/queries/*.ts) is built
 // by the composition roots and checked against these interfaces by the compiler, so a change to
 // what storage offers is a change here first. Every query returns a Promise, whichever backend
 // answers it, and runs in the transaction of the `q` it was called on.
@@ -70,7 +70,7 @@ import type {
 import type { Role, SeatState } from '../domain/model.js';
 
 /**
- * The unit of work: the one way code above db/ reads and writes (db/store.ts implements it over
+ * The unit of work: the one way code above db/ reads and writes (db/sqlite/store.ts implements it over
  * SQLite). Every method is asynchronous, as it is on a pooled network driver.
  */
 export interface Store {
@@ -130,7 +130,7 @@ export interface Queries {
 }
 
 /**
- * SCIM list queries run off the event loop (db/directory-reader.ts: worker threads with their own
+ * SCIM list queries run off the event loop (db/sqlite/directory-reader.ts: worker threads with their own
  * connection), so a filter scanning a whole directory never holds the server; each list is one read
  * transaction.
  */
@@ -224,14 +224,17 @@ export interface MemberQueries {
   byEmail(organisationId: number, email: string): Promise<Member | undefined>;
   primaryOwner: (organisationId: number) => Promise<Member | undefined>;
   list: (organisationId: number) => Promise<Member[]>;
-  /** Moves the member from `from` to (state, tier); false if its state was no longer `from`. */
+  /**
+   * Moves the member from `from` to (state, tier) and returns the member as moved (RETURNING, so
+   * every seat move is one statement); undefined if its state was no longer `from`.
+   */
   setSeat: (
     m: Member,
     from: SeatState,
     state: SeatState,
     tierId: string | null,
     at: string,
-  ) => Promise<boolean>;
+  ) => Promise<Member | undefined>;
   setRole(m: Member, role: Role, at: string): Promise<void>;
   /** Seats held per tier, counted from member rows (the pool's `held` must always equal this). */
   heldByTier(organisationId: number): Promise<Map<string, number>>;

@@ -528,7 +528,7 @@ class Compiler {
     // caseExact=false: fold both sides. A *_key column already holds foldKey(value) (written by the
     // application, Unicode-aware); the literal gets the same fold, so `user_name_key = ?` stays an
     // index lookup. Attributes kept only in the JSON document are folded by fold_key(), the same
-    // function registered on the connection (db/connection.ts), so every comparison folds alike.
+    // function registered on the connection (db/sqlite/connection.ts), so every comparison folds alike.
     const lhs = attr.caseExact || attr.folded ? attr.sql : `fold_key(${attr.sql})`;
     const rhs = (): string => (attr.caseExact ? this.param(text) : this.param(foldKey(text)));
     switch (op) {

@@ -33,7 +33,7 @@ export interface DirectoryDeps {
   readonly clock: Clock;
   readonly seats: SeatPool;
   /**
-   * Runs SCIM lists off the event loop (db/directory-reader.ts), so that a filter scanning a whole
+   * Runs SCIM lists off the event loop (db/sqlite/directory-reader.ts), so that a filter scanning a whole
    * directory does not stall every other organisation. Absent (an in-memory database): in process.
    */
   readonly reader?: DirectoryReader;

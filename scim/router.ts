@@ -226,7 +226,7 @@ export function createScimRouter(deps: ScimDeps): Router {
   const documents = discoveryAt(base);
   const patches = deps.patchPool ?? sharedPatchPool();
   // An organisation's heavy work runs one piece at a time: a list (on a reader thread,
-  // db/directory-reader.ts) or a user PATCH (on a PATCH thread, scim/patch-pool.ts). Each pool
+  // db/sqlite/directory-reader.ts) or a user PATCH (on a PATCH thread, scim/patch-pool.ts). Each pool
   // already runs one job per organisation; together they would still let one organisation keep
   // a reader and a PATCH thread busy at once, both cores of a small server, and every other
   // organisation's lookups would wait for CPU. Its own requests queue behind each other instead.

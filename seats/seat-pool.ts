@@ -112,14 +112,14 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     at: DateTime,
   ): Promise<Member> {
     const when = at.toISO()!;
-    if (!(await q.members.setSeat(member, member.seatState, state, tierId, when))) {
+    const after = await q.members.setSeat(member, member.seatState, state, tierId, when);
+    if (after === undefined) {
       throw new ConflictError(
         `Member ${member.email} was changed by another request; try again.`,
         {},
         'concurrent_change',
       );
     }
-    const after = (await q.members.byId(member.organisationId, member.id))!;
     // Losing the seat ends the member's sessions: a session is refused only while unseated, so
     // one kept would work again on any later re-seating (a laptop left behind, for hours).
     if (member.seatState === 'seated' && state !== 'seated') {

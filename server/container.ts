@@ -4,18 +4,18 @@ import { dirname, join } from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import { createBilling } from '../billing/billing.js';
 import { createRenewals } from '../billing/renewal.js';
-import { openDatabase } from '../db/connection.js';
-import { migrate } from '../db/migrate.js';
-import { createStats } from '../db/stats.js';
+import { openDatabase } from '../db/sqlite/connection.js';
+import { migrate } from '../db/sqlite/migrate.js';
+import { createStats } from '../db/sqlite/stats.js';
 import { createSecretBox, newSecretKey } from '../db/secret-box.js';
 import type { Store } from '../db/port.js';
-import { createStore } from '../db/store.js';
+import { createStore } from '../db/sqlite/store.js';
 import { createTransport } from '../mail/transport.js';
 import { createMailWorker, MAIL_RETRY } from '../mail/worker.js';
 import { createApiTokens } from '../provisioning/api-tokens.js';
 import { createAuditLog } from '../provisioning/audit-log.js';
 import { createDirectory } from '../provisioning/directory.js';
-import { createDirectoryReader } from '../db/directory-reader.js';
+import { createDirectoryReader } from '../db/sqlite/directory-reader.js';
 import { createConsoleSignIn } from '../provisioning/console-sign-in.js';
 import { createInvitationService } from '../provisioning/invitations.js';
 import { createLanguageService } from '../provisioning/languages.js';
@@ -77,7 +77,7 @@ export async function buildContainer({ config, clock, logger }: ContainerOptions
   const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
   const applied = migrate(db);
   // SCIM lists read on a thread of their own, so a directory-wide filter never holds the event loop
-  // (db/directory-reader.ts); an in-memory database exists only on this connection.
+  // (db/sqlite/directory-reader.ts); an in-memory database exists only on this connection.
   const reader =
     config.databasePath === ':memory:'
       ? undefined

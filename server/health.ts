@@ -1,7 +1,7 @@
 // Liveness and readiness of one server process, for the probes of a load balancer or an
 // orchestrator. Live: the process answers. Ready: it should be sent requests: the database answers,
 // its schema is the one this build expects, and the process is not shutting down.
-import type { DatabaseStats } from '../db/stats.js';
+import type { DatabaseStats } from '../db/sqlite/stats.js';
 
 export interface Readiness {
   readonly ready: boolean;

@@ -3,8 +3,8 @@
 // migrates the database once and forks that many server processes sharing the port and the
 // database file.
 import cluster from 'node:cluster';
-import { openDatabase } from '../db/connection.js';
-import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/sqlite/connection.js';
+import { migrate } from '../db/sqlite/migrate.js';
 import { runPrimary } from './cluster.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { withEnvFile } from './env-file.js';

@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.js';
-import type { DatabaseStats, OutboxTotals, SeatTotals } from '../db/stats.js';
+import type { DatabaseStats, OutboxTotals, SeatTotals } from '../db/sqlite/stats.js';
 import type { InvitationEvent } from '../seats/seat-pool.js';
 import type { Logger } from '../runtime/logger.js';
 

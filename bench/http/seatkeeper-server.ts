@@ -9,7 +9,7 @@
 // Commands (IPC): seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop, exit.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { benchOrganisation, countingLogSink } from '../fixture.js';
-import { openDatabase } from '../../db/connection.js';
+import { openDatabase } from '../../db/sqlite/connection.js';
 import { systemClock } from '../../domain/clock.js';
 import { OPERATOR, type Actor } from '../../domain/model.js';
 import { parseFilter } from '../../scim/filter.js';

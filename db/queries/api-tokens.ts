@@ -1,6 +1,6 @@
 // Queries on admin API tokens: what they share with SCIM tokens (db/queries/bearer-tokens.ts), and
 // their own insert and the lookup of an unrevoked token by id (a token's maker).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { createTokenTableQueries, tokenFields, type TokenRowBase } from './bearer-tokens.js';
 import { mapOptional } from './organisations.js';
 import type { ApiToken, NewApiToken, TokenRole } from '../../domain/records.js';
@@ -17,7 +17,7 @@ const toToken = (r: TokenRow): ApiToken => ({
   createdByMemberId: r.created_by_member_id,
 });
 
-export function createApiTokenQueries(db: Db): ApiTokenQueries {
+export function createApiTokenQueries(db: Sql): ApiTokenQueries {
   const insert = db.prepare<
     [number, string, string, string, string, number | null, string, string | null],
     { id: number }
@@ -31,7 +31,7 @@ export function createApiTokenQueries(db: Db): ApiTokenQueries {
 
   return {
     insert: async (t: NewApiToken): Promise<number> =>
-      insert.get(
+      (await insert.get(
         t.organisationId,
         t.name,
         t.role,
@@ -40,9 +40,9 @@ export function createApiTokenQueries(db: Db): ApiTokenQueries {
         t.createdByMemberId,
         t.at,
         t.expiresAt ?? null,
-      )!.id,
+      ))!.id,
     active: async (organisationId: number, id: number) =>
-      mapOptional(active.get(organisationId, id), toToken),
+      mapOptional(await active.get(organisationId, id), toToken),
     ...createTokenTableQueries(db, 'api_tokens', toToken),
   };
 }

@@ -1,6 +1,6 @@
 // The append-only audit log. Rows are written inside the transaction of the change they record,
 // through recordAudit (audit/record.ts).
-import { statementCache, type Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import type { Actor } from '../../domain/model.js';
 import type { AuditEntry, AuditFilter, AuditRecord, SeatChange } from '../../domain/records.js';
@@ -47,7 +47,7 @@ export function actorId(actor: Actor): string | null {
   }
 }
 
-export function createAuditQueries(db: Db): AuditQueries {
+export function createAuditQueries(db: Sql): AuditQueries {
   const insert = db.prepare(
     `INSERT INTO audit_log (organisation_id, at, actor_type, actor_id, action, subject_type, subject_id, before, after, invoice_id)
      VALUES (@organisationId, @at, @actorType, @actorId, @action, @subjectType, @subjectId, @before, @after, @invoiceId)`,
@@ -56,7 +56,7 @@ export function createAuditQueries(db: Db): AuditQueries {
     'SELECT * FROM audit_log WHERE organisation_id = ? AND id > ? ORDER BY id LIMIT ?',
   );
 
-  const prepared = statementCache(db, 64);
+  const prepared = db.cache(64);
 
   const toRecord = (r: AuditRow): AuditRecord => ({
     id: r.id,
@@ -93,7 +93,7 @@ export function createAuditQueries(db: Db): AuditQueries {
      * the entry's webhook events with it, so no change is recorded without them.
      */
     async insert(e: AuditEntry): Promise<void> {
-      insert.run({
+      await insert.run({
         organisationId: e.organisationId,
         at: e.at,
         actorType: e.actor.type,
@@ -112,7 +112,7 @@ export function createAuditQueries(db: Db): AuditQueries {
      * allocation after it.
      */
     async *seatChanges(organisationId: number): AsyncGenerator<SeatChange> {
-      for (const r of seatChanges.iterate(organisationId)) {
+      for await (const r of seatChanges.iterate(organisationId)) {
         if (r.allocation !== null) {
           yield {
             at: r.at,
@@ -126,7 +126,7 @@ export function createAuditQueries(db: Db): AuditQueries {
     },
     /** Entries after `afterId`, oldest first. */
     async list(organisationId: number, afterId = 0, limit = 1000): Promise<AuditRecord[]> {
-      return list.all(organisationId, afterId, limit).map(toRecord);
+      return (await list.all(organisationId, afterId, limit)).map(toRecord);
     },
     /**
      * One page of the entries matching `filter`, newest first, older than `beforeId` (keyset
@@ -178,7 +178,7 @@ export function createAuditQueries(db: Db): AuditQueries {
       if (filter.to !== undefined) add('at < ?', filter.to);
       if (page.beforeId !== undefined) add('id < ?', page.beforeId);
       const sql = `SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`;
-      return (prepared(sql).all(...params, page.limit) as AuditRow[]).map(toRecord);
+      return ((await prepared(sql).all(...params, page.limit)) as AuditRow[]).map(toRecord);
     },
   };
 }

@@ -1,7 +1,7 @@
 // The queries admin API tokens and SCIM tokens share. Both tables hold only the SHA-256 of each
 // secret (a lookup is by that hash), a revocation instant and a last-used instant; each table's own
 // module adds what differs (its insert, an API token's role and maker).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { mapOptional } from './organisations.js';
 
 /** The columns every token table has, as stored. */
@@ -32,7 +32,7 @@ export const tokenFields = (r: TokenRowBase) => ({
 
 /** The lookups, revocation and last-used mark of one token table, mapped by `toToken`. */
 export function createTokenTableQueries<Row extends TokenRowBase, Token>(
-  db: Db,
+  db: Sql,
   table: 'api_tokens' | 'scim_tokens',
   toToken: (row: Row) => Token,
 ) {
@@ -51,15 +51,15 @@ export function createTokenTableQueries<Row extends TokenRowBase, Token>(
   return {
     /** The unrevoked token whose secret hashes to `tokenHash` (expiry is the caller's rule). */
     activeByHash: async (tokenHash: string): Promise<Token | undefined> =>
-      mapOptional(byHash.get(tokenHash), toToken),
+      mapOptional(await byHash.get(tokenHash), toToken),
     byId: async (organisationId: number, id: number): Promise<Token | undefined> =>
-      mapOptional(byId.get(organisationId, id), toToken),
-    list: async (organisationId: number): Promise<Token[]> => list.all(organisationId).map(toToken),
+      mapOptional(await byId.get(organisationId, id), toToken),
+    list: async (organisationId: number): Promise<Token[]> => (await list.all(organisationId)).map(toToken),
     /** False when the organisation has no such unrevoked token. */
     revoke: async (organisationId: number, id: number, at: string): Promise<boolean> =>
-      revoke.run(at, organisationId, id).changes === 1,
+      (await revoke.run(at, organisationId, id)).changes === 1,
     async markUsed(id: number, at: string): Promise<void> {
-      used.run(at, id);
+      await used.run(at, id);
     },
   };
 }

@@ -1,5 +1,5 @@
 // Queries on billing contacts: whom an organisation's invoices are addressed to (one row each).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { BillingContact } from '../../domain/records.js';
 import type { BillingContactQueries } from '../port.js';
 
@@ -21,7 +21,7 @@ const toContact = (r: BillingContactRow): BillingContact => ({
   updatedAt: r.updated_at,
 });
 
-export function createBillingContactQueries(db: Db): BillingContactQueries {
+export function createBillingContactQueries(db: Sql): BillingContactQueries {
   const get = db.prepare<[number], BillingContactRow>(
     'SELECT * FROM billing_contacts WHERE organisation_id = ?',
   );
@@ -35,12 +35,12 @@ export function createBillingContactQueries(db: Db): BillingContactQueries {
   return {
     /** The organisation's billing contact, or null while none was saved. */
     async get(organisationId: number): Promise<BillingContact | null> {
-      const row = get.get(organisationId);
+      const row = await get.get(organisationId);
       return row ? toContact(row) : null;
     },
     /** Saves (creates or replaces) the organisation's billing contact. */
     async put(organisationId: number, contact: BillingContact): Promise<void> {
-      put.run({
+      await put.run({
         organisationId,
         name: contact.name,
         email: contact.email,

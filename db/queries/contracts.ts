@@ -1,5 +1,5 @@
 // Queries on annual contracts (one row per organisation, rolled forward term by term).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { mapOptional } from './organisations.js';
 import type { Contract } from '../../domain/records.js';
 import type { ContractQueries } from '../port.js';
@@ -26,7 +26,7 @@ const toContract = (r: ContractRow): Contract => ({
   createdAt: r.created_at,
 });
 
-export function createContractQueries(db: Db): ContractQueries {
+export function createContractQueries(db: Sql): ContractQueries {
   const insert = db.prepare<[number, string, string, number, string, string]>(
     `INSERT INTO contracts (organisation_id, currency, time_zone, auto_renew, term_number, term_start, status, created_at)
      VALUES (?, ?, ?, ?, 1, ?, 'active', ?)`,
@@ -46,15 +46,23 @@ export function createContractQueries(db: Db): ContractQueries {
 
   return {
     async insert(c: Omit<Contract, 'termNumber' | 'status'>): Promise<void> {
-      insert.run(c.organisationId, c.currency, c.timeZone, c.autoRenew ? 1 : 0, c.termStart, c.createdAt);
+      await insert.run(
+        c.organisationId,
+        c.currency,
+        c.timeZone,
+        c.autoRenew ? 1 : 0,
+        c.termStart,
+        c.createdAt,
+      );
     },
-    byOrganisation: async (organisationId: number) => mapOptional(byOrg.get(organisationId), toContract),
-    active: async () => active.all().map(toContract),
+    byOrganisation: async (organisationId: number) =>
+      mapOptional(await byOrg.get(organisationId), toContract),
+    active: async () => (await active.all()).map(toContract),
     /** Moves the contract into its next term; false if someone else already did. */
     rollToNextTerm: async (organisationId: number, fromTerm: number, nextStart: string): Promise<boolean> =>
-      roll.run(nextStart, organisationId, fromTerm).changes === 1,
+      (await roll.run(nextStart, organisationId, fromTerm)).changes === 1,
     /** Marks the contract expired; false if it was not active in that term. */
     expire: async (organisationId: number, term: number): Promise<boolean> =>
-      expire.run(organisationId, term).changes === 1,
+      (await expire.run(organisationId, term)).changes === 1,
   };
 }

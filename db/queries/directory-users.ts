@@ -1,7 +1,7 @@
 // Queries on the directory side of members (their SCIM columns): lookups by SCIM id, userName and
 // externalId, SQL-side listing of every member, and writes of the stored SCIM attributes.
 import { randomUUID } from 'node:crypto';
-import { statementCache, type Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import { compileUserFilter, userSortExpression } from '../scim-filter-sql.js';
 import { toMember, type MemberRow } from './members.js';
@@ -21,7 +21,7 @@ const LISTED =
 /** Members the directory manages: those with a userName (pushed or linked) that have not been deleted. */
 const MANAGED = "m.organisation_id = ? AND m.user_name_key IS NOT NULL AND m.seat_state <> 'removed'";
 
-export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
+export function createDirectoryUserQueries(db: Sql): DirectoryUserQueries {
   const byPublicId = db.prepare<[number, string], MemberRow>(
     `SELECT m.* FROM members m WHERE ${LISTED} AND m.public_id = ?`,
   );
@@ -33,11 +33,12 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
   // rows through a temporary table, which made this insert half as dear again, and every column's
   // value is known already.
   const insert = db.prepare<
-    [string, number, string, string, string | null, string, string, string, string, string | null, string]
+    [string, number, string, string, string | null, string, string, string, string, string | null, string],
+    { id: number }
   >(
     `INSERT INTO members (public_id, organisation_id, email, email_key, display_name, role, seat_state, tier_id,
        source, created_at, updated_at, user_name, user_name_key, external_id, scim_resource)
-     VALUES (?, ?, ?, ?, ?, 'user', 'unassigned', NULL, 'scim', ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, 'user', 'unassigned', NULL, 'scim', ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
   const setFields = db.prepare<{
     org: number;
@@ -62,20 +63,20 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
   const waiting = db.prepare<[number], MemberRow>(
     "SELECT * FROM members WHERE organisation_id = ? AND seat_state = 'awaiting_seat' ORDER BY waiting_since, id",
   );
-  const prepared = statementCache(db);
+  const prepared = db.cache();
 
   return {
     /** Any current member by its SCIM id, whether the directory manages it yet or not. */
     byPublicId: async (organisationId: number, publicId: string) =>
-      mapOptional(byPublicId.get(organisationId, publicId), toMember),
+      mapOptional(await byPublicId.get(organisationId, publicId), toMember),
     /** Any member row with this userName (case-insensitive), deleted ones included. */
     byUserName: async (organisationId: number, userName: string) =>
-      mapOptional(byUserName.get(organisationId, foldKey(userName)), toMember),
+      mapOptional(await byUserName.get(organisationId, foldKey(userName)), toMember),
     /** A new member (role user, source scim, no seat) with these directory fields, as stored. */
     async insert(organisationId: number, f: DirectoryFields, at: string): Promise<Member> {
       const publicId = randomUUID();
       const resource = JSON.stringify(f.resource);
-      const { lastInsertRowid } = insert.run(
+      const { id } = (await insert.get(
         publicId,
         organisationId,
         f.email,
@@ -87,10 +88,10 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
         foldKey(f.userName),
         f.externalId,
         resource,
-      );
+      ))!;
       // The row as toMember would read it back (the column defaults: version 1, not waiting).
       return {
-        id: Number(lastInsertRowid),
+        id,
         organisationId,
         email: f.email,
         displayName: f.displayName,
@@ -110,7 +111,7 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
       };
     },
     async setFields(member: Member, f: DirectoryFields, at: string): Promise<void> {
-      setFields.run({
+      await setFields.run({
         org: member.organisationId,
         id: member.id,
         userName: f.userName,
@@ -124,9 +125,11 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
       });
     },
     /** Ids of every member the directory manages (pushed or linked), oldest first. */
-    ids: async (organisationId: number): Promise<number[]> => ids.all(organisationId).map((r) => r.id),
+    ids: async (organisationId: number): Promise<number[]> =>
+      (await ids.all(organisationId)).map((r) => r.id),
     /** Members waiting for a seat, first come first served. */
-    waiting: async (organisationId: number): Promise<Member[]> => waiting.all(organisationId).map(toMember),
+    waiting: async (organisationId: number): Promise<Member[]> =>
+      (await waiting.all(organisationId)).map(toMember),
     /** One page of the directory and the total matching count, both computed in SQL. */
     async list(organisationId: number, page: ListPage): Promise<{ total: number; members: Member[] }> {
       const compiled = page.filter ? compileUserFilter(page.filter) : undefined;
@@ -136,7 +139,7 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
       // SQLite's planner otherwise prefers another index and counts through the table rows.
       const from = !compiled && !page.sortBy ? 'members m INDEXED BY members_listed' : 'members m';
       const total = (
-        prepared(`SELECT count(*) AS n FROM ${from} WHERE ${LISTED}${where}`).get(...params) as {
+        (await prepared(`SELECT count(*) AS n FROM ${from} WHERE ${LISTED}${where}`).get(...params)) as {
           n: number;
         }
       ).n;
@@ -148,9 +151,9 @@ export function createDirectoryUserQueries(db: Db): DirectoryUserQueries {
         : `m.id ${direction}`;
       const rows: MemberRow[] = [];
       let bytes = 0;
-      for (const row of prepared(
+      for await (const row of prepared(
         `SELECT m.* FROM ${from} WHERE ${LISTED}${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      ).iterate(...params, page.limit, page.offset) as IterableIterator<MemberRow>) {
+      ).iterate(...params, page.limit, page.offset) as AsyncIterable<MemberRow>) {
         rows.push(row);
         bytes += row.scim_resource?.length ?? 0;
         if (page.maxBytes !== undefined && bytes >= page.maxBytes) break;

@@ -1,10 +1,10 @@
 // Queries on advanced group mappings: group display name → role and/or tier.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import type { GroupMapping } from '../../domain/records.js';
 import type { GroupMappingQueries } from '../port.js';
 
-export function createGroupMappingQueries(db: Db): GroupMappingQueries {
+export function createGroupMappingQueries(db: Sql): GroupMappingQueries {
   const list = db.prepare<
     [number],
     { group_name_key: string; role: GroupMapping['role']; tier_id: string | null }
@@ -27,16 +27,21 @@ export function createGroupMappingQueries(db: Db): GroupMappingQueries {
 
   return {
     list: async (organisationId: number): Promise<GroupMapping[]> =>
-      list.all(organisationId).map((r) => ({ groupName: r.group_name_key, role: r.role, tierId: r.tier_id })),
+      (await list.all(organisationId)).map((r) => ({
+        groupName: r.group_name_key,
+        role: r.role,
+        tierId: r.tier_id,
+      })),
     async set(organisationId: number, m: GroupMapping): Promise<void> {
-      upsert.run(organisationId, foldKey(m.groupName), m.role, m.tierId);
+      await upsert.run(organisationId, foldKey(m.groupName), m.role, m.tierId);
     },
     async remove(organisationId: number, groupName: string): Promise<void> {
-      remove.run(organisationId, foldKey(groupName));
+      await remove.run(organisationId, foldKey(groupName));
     },
-    enabled: async (organisationId: number): Promise<boolean> => enabled.get(organisationId)?.on === 1,
+    enabled: async (organisationId: number): Promise<boolean> =>
+      (await enabled.get(organisationId))?.on === 1,
     async setEnabled(organisationId: number, on: boolean): Promise<void> {
-      setEnabled.run(on ? 1 : 0, organisationId);
+      await setEnabled.run(on ? 1 : 0, organisationId);
     },
   };
 }

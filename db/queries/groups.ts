@@ -1,7 +1,7 @@
 // Queries on directory groups and their memberships. Membership is one row per (group, member),
 // so a change to a huge group touches only the rows it names.
 import { randomUUID } from 'node:crypto';
-import { statementCache, type Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import { compileGroupFilter, groupSortExpression } from '../scim-filter-sql.js';
 import { mapOptional } from './organisations.js';
@@ -30,7 +30,7 @@ const toGroup = (r: GroupRow): Group => ({
   updatedAt: r.updated_at,
 });
 
-export function createGroupQueries(db: Db): GroupQueries {
+export function createGroupQueries(db: Sql): GroupQueries {
   const insert = db.prepare<[string, number, string, string, string | null, string, string], { id: number }>(
     `INSERT INTO scim_groups (public_id, organisation_id, display_name, display_name_key, external_id, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -74,7 +74,7 @@ export function createGroupQueries(db: Db): GroupQueries {
   const groupsOf = db.prepare<[number], GroupRow>(
     `SELECT g.* FROM scim_group_members gm JOIN scim_groups g ON g.id = gm.group_id WHERE gm.member_id = ? ORDER BY g.id`,
   );
-  const prepared = statementCache(db);
+  const prepared = db.cache();
 
   return {
     async insert(
@@ -83,7 +83,7 @@ export function createGroupQueries(db: Db): GroupQueries {
       externalId: string | null,
       at: string,
     ): Promise<Group> {
-      const { id } = insert.get(
+      const { id } = (await insert.get(
         randomUUID(),
         organisationId,
         displayName,
@@ -91,62 +91,64 @@ export function createGroupQueries(db: Db): GroupQueries {
         externalId,
         at,
         at,
-      )!;
-      return toGroup(byId.get(organisationId, id)!);
+      ))!;
+      return toGroup((await byId.get(organisationId, id))!);
     },
     byPublicId: async (organisationId: number, publicId: string) =>
-      mapOptional(byPublicId.get(organisationId, publicId), toGroup),
-    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toGroup),
+      mapOptional(await byPublicId.get(organisationId, publicId), toGroup),
+    byId: async (organisationId: number, id: number) =>
+      mapOptional(await byId.get(organisationId, id), toGroup),
     byName: async (organisationId: number, displayName: string) =>
-      mapOptional(byName.get(organisationId, foldKey(displayName)), toGroup),
+      mapOptional(await byName.get(organisationId, foldKey(displayName)), toGroup),
     async update(group: Group, displayName: string, externalId: string | null, at: string): Promise<void> {
-      update.run(displayName, foldKey(displayName), externalId, at, group.organisationId, group.id);
+      await update.run(displayName, foldKey(displayName), externalId, at, group.organisationId, group.id);
     },
     /** Bumps the version after a membership change. */
     async touch(group: Group, at: string): Promise<void> {
-      touch.run(at, group.id);
+      await touch.run(at, group.id);
     },
     async remove(group: Group): Promise<void> {
-      removeAllMembers.run(group.id);
-      remove.run(group.id);
+      await removeAllMembers.run(group.id);
+      await remove.run(group.id);
     },
     /** True when the member was not in the group before. */
     addMember: async (group: Group, memberId: number): Promise<boolean> =>
-      addMember.run(group.id, memberId).changes === 1,
+      (await addMember.run(group.id, memberId)).changes === 1,
     /** True when the member was in the group. */
     removeMember: async (group: Group, memberId: number): Promise<boolean> =>
-      removeMember.run(group.id, memberId).changes === 1,
+      (await removeMember.run(group.id, memberId)).changes === 1,
     async removeAllMembers(group: Group): Promise<void> {
-      removeAllMembers.run(group.id);
+      await removeAllMembers.run(group.id);
     },
     async removeFromAllGroups(memberId: number): Promise<void> {
-      removeFromAll.run(memberId);
+      await removeFromAll.run(memberId);
     },
     members: async (group: Group): Promise<GroupMemberRef[]> =>
-      members.all(group.id).map((r) => ({
+      (await members.all(group.id)).map((r) => ({
         memberId: r.member_id,
         publicId: r.public_id,
         display: r.display_name ?? r.user_name,
       })),
-    memberIds: async (group: Group): Promise<number[]> => memberIds.all(group.id).map((r) => r.member_id),
-    groupsOf: async (memberId: number): Promise<Group[]> => groupsOf.all(memberId).map(toGroup),
+    memberIds: async (group: Group): Promise<number[]> =>
+      (await memberIds.all(group.id)).map((r) => r.member_id),
+    groupsOf: async (memberId: number): Promise<Group[]> => (await groupsOf.all(memberId)).map(toGroup),
     async list(organisationId: number, page: ListPage): Promise<{ total: number; groups: Group[] }> {
       const compiled = page.filter ? compileGroupFilter(page.filter) : undefined;
       const where = compiled ? ` AND (${compiled.sql})` : '';
       const params = [organisationId, ...(compiled?.params ?? [])];
       const total = (
-        prepared(`SELECT count(*) AS n FROM scim_groups g WHERE g.organisation_id = ?${where}`).get(
+        (await prepared(`SELECT count(*) AS n FROM scim_groups g WHERE g.organisation_id = ?${where}`).get(
           ...params,
-        ) as { n: number }
+        )) as { n: number }
       ).n;
       if (page.limit === 0 || page.offset >= total) return { total, groups: [] };
       const direction = page.descending ? 'DESC' : 'ASC';
       const order = page.sortBy
         ? `${groupSortExpression(page.sortBy)} ${direction}, g.id ${direction}`
         : `g.id ${direction}`;
-      const rows = prepared(
+      const rows = (await prepared(
         `SELECT g.* FROM scim_groups g WHERE g.organisation_id = ?${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      ).all(...params, page.limit, page.offset) as GroupRow[];
+      ).all(...params, page.limit, page.offset)) as GroupRow[];
       return { total, groups: rows.map(toGroup) };
     },
   };

@@ -1,5 +1,5 @@
 // The Queries aggregate: every table's query module, built once over one database handle.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { Queries } from '../port.js';
 import type { SecretBox } from '../secret-box.js';
 import { createApiTokenQueries } from './api-tokens.js';
@@ -31,7 +31,7 @@ import { createWaitlistQueries } from './waitlist.js';
 import { createWebhookQueries } from './webhooks.js';
 
 /** `secrets` seals and opens the secrets stored for later use (db/secret-box.ts). */
-export function createQueries(db: Db, secrets: SecretBox, inWrite: () => boolean): Queries {
+export function createQueries(db: Sql, secrets: SecretBox, inWrite: () => boolean): Queries {
   const open = db.prepare('SAVEPOINT step');
   const release = db.prepare('RELEASE step');
   const rollbackTo = db.prepare('ROLLBACK TO step');
@@ -45,16 +45,16 @@ export function createQueries(db: Db, secrets: SecretBox, inWrite: () => boolean
       if (!inWrite() || !db.inTransaction)
         throw new Error('A savepoint was asked for outside a write transaction.');
       // Savepoints of one name nest: RELEASE and ROLLBACK TO act on the innermost open one.
-      open.run();
+      await open.run();
       try {
         const value = await work();
-        release.run();
+        await release.run();
         return value;
       } catch (error) {
         // SQLite may have ended the whole transaction (a full disk): then there is nothing to undo to.
         if (db.inTransaction) {
-          rollbackTo.run();
-          release.run();
+          await rollbackTo.run();
+          await release.run();
         }
         throw error;
       }

@@ -1,5 +1,5 @@
 // Queries on invitations: the pending one holds its member's seat until it ends.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { Role } from '../../domain/model.js';
 import { mapOptional } from './organisations.js';
 import type {
@@ -49,7 +49,7 @@ const toListing = (r: ListingRow): InvitationListing => ({
   tierId: r.tier_id,
 });
 
-export function createInvitationQueries(db: Db): InvitationQueries {
+export function createInvitationQueries(db: Sql): InvitationQueries {
   const insert = db.prepare<[number, number, string | null, string, string], { id: number }>(
     `INSERT INTO invitations (organisation_id, member_id, token_hash, sent_at, expires_at, status)
      VALUES (?, ?, ?, ?, ?, 'pending') RETURNING id`,
@@ -96,15 +96,15 @@ export function createInvitationQueries(db: Db): InvitationQueries {
 
   return {
     byId: async (organisationId: number, id: number) =>
-      mapOptional(byId.get(organisationId, id), toInvitation),
+      mapOptional(await byId.get(organisationId, id), toInvitation),
     /** The invitation whose link carries this secret's hash, whatever its status. */
-    byTokenHash: async (tokenHash: string) => mapOptional(byTokenHash.get(tokenHash), toInvitation),
+    byTokenHash: async (tokenHash: string) => mapOptional(await byTokenHash.get(tokenHash), toInvitation),
     /** The member's most recent invitation. */
     latestFor: async (organisationId: number, memberId: number) =>
-      mapOptional(latestFor.get(organisationId, memberId), toInvitation),
+      mapOptional(await latestFor.get(organisationId, memberId), toInvitation),
     /** Gives a pending invitation a new secret and a new term; false if it is no longer pending. */
     renew: async (id: number, tokenHash: string, sentAt: string, expiresAt: string): Promise<boolean> =>
-      renew.run(tokenHash, sentAt, expiresAt, id).changes === 1,
+      (await renew.run(tokenHash, sentAt, expiresAt, id)).changes === 1,
     /** One page of the organisation's invitations, most recently sent first, and how many match. */
     async list(
       organisationId: number,
@@ -114,8 +114,8 @@ export function createInvitationQueries(db: Db): InvitationQueries {
       const { page: pageOf, count } = filter.status !== undefined ? byStatus : recent;
       const value = filter.status ?? filter.endedSince;
       return {
-        invitations: pageOf.all(organisationId, value, page.limit, page.offset).map(toListing),
-        total: count.get(organisationId, value)!.n,
+        invitations: (await pageOf.all(organisationId, value, page.limit, page.offset)).map(toListing),
+        total: (await count.get(organisationId, value))!.n,
       };
     },
     async insert(
@@ -125,13 +125,13 @@ export function createInvitationQueries(db: Db): InvitationQueries {
       sentAt: string,
       expiresAt: string,
     ): Promise<number> {
-      return insert.get(organisationId, memberId, tokenHash, sentAt, expiresAt)!.id;
+      return (await insert.get(organisationId, memberId, tokenHash, sentAt, expiresAt))!.id;
     },
     pendingFor: async (organisationId: number, memberId: number) =>
-      mapOptional(pendingFor.get(organisationId, memberId), toInvitation),
+      mapOptional(await pendingFor.get(organisationId, memberId), toInvitation),
     /** Ends a pending invitation; false if it had already ended. */
     end: async (id: number, status: Exclude<InvitationStatus, 'pending'>, at: string): Promise<boolean> =>
-      end.run(status, at, id).changes === 1,
-    dueForExpiry: async (now: string): Promise<Invitation[]> => due.all(now).map(toInvitation),
+      (await end.run(status, at, id)).changes === 1,
+    dueForExpiry: async (now: string): Promise<Invitation[]> => (await due.all(now)).map(toInvitation),
   };
 }

@@ -1,5 +1,6 @@
 // Queries on invoices and their lines. An invoice is written once, with its lines, and never changed.
-import type { Db } from '../connection.js';
+import { inOrder } from '../../domain/in-order.js';
+import type { Sql } from '../sql.js';
 import { mapOptional } from './organisations.js';
 import type { Invoice, InvoiceKind, LineAction, NewInvoice } from '../../domain/records.js';
 import type { InvoiceQueries } from '../port.js';
@@ -29,7 +30,7 @@ interface LineRow {
   amount_minor: number;
 }
 
-export function createInvoiceQueries(db: Db): InvoiceQueries {
+export function createInvoiceQueries(db: Sql): InvoiceQueries {
   const insert = db.prepare<
     [number, string, InvoiceKind, number, string, string, number, string | null],
     { id: number }
@@ -60,7 +61,7 @@ export function createInvoiceQueries(db: Db): InvoiceQueries {
     'SELECT * FROM invoice_lines WHERE invoice_id = ? ORDER BY line_no',
   );
 
-  const withLines = (r: InvoiceRow): Invoice => ({
+  const withLines = async (r: InvoiceRow): Promise<Invoice> => ({
     id: r.id,
     organisationId: r.organisation_id,
     number: r.number,
@@ -70,7 +71,7 @@ export function createInvoiceQueries(db: Db): InvoiceQueries {
     currency: r.currency,
     totalMinor: r.total_minor,
     quoteId: r.quote_id,
-    lines: lines.all(r.id).map((l) => ({
+    lines: (await lines.all(r.id)).map((l) => ({
       tierId: l.tier_id,
       action: l.action,
       description: l.description,
@@ -88,7 +89,7 @@ export function createInvoiceQueries(db: Db): InvoiceQueries {
     /** Writes the invoice and its lines; the total is the sum of the lines, by construction. */
     async insert(inv: NewInvoice): Promise<Invoice> {
       const total = inv.lines.reduce((sum, l) => sum + l.amountMinor, 0);
-      const { id } = insert.get(
+      const { id } = (await insert.get(
         inv.organisationId,
         inv.number,
         inv.kind,
@@ -97,15 +98,19 @@ export function createInvoiceQueries(db: Db): InvoiceQueries {
         inv.currency,
         total,
         inv.quoteId,
-      )!;
-      inv.lines.forEach((line, i) => insertLine.run({ invoiceId: id, lineNo: i + 1, ...line }));
-      return withLines(byId.get(inv.organisationId, id)!);
+      ))!;
+      for (const [i, line] of inv.lines.entries()) {
+        await insertLine.run({ invoiceId: id, lineNo: i + 1, ...line });
+      }
+      return withLines((await byId.get(inv.organisationId, id))!);
     },
-    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), withLines),
+    byId: async (organisationId: number, id: number) =>
+      mapOptional(await byId.get(organisationId, id), withLines),
     byNumber: async (organisationId: number, number: string) =>
-      mapOptional(byNumber.get(organisationId, number), withLines),
-    byQuote: async (quoteId: string) => mapOptional(byQuote.get(quoteId), withLines),
-    list: async (organisationId: number): Promise<Invoice[]> => list.all(organisationId).map(withLines),
-    count: async (organisationId: number): Promise<number> => count.get(organisationId)!.n,
+      mapOptional(await byNumber.get(organisationId, number), withLines),
+    byQuote: async (quoteId: string) => mapOptional(await byQuote.get(quoteId), withLines),
+    list: async (organisationId: number): Promise<Invoice[]> =>
+      inOrder(await list.all(organisationId), withLines),
+    count: async (organisationId: number): Promise<number> => (await count.get(organisationId))!.n,
   };
 }

@@ -1,9 +1,9 @@
 // Queries on languages: a member's own choice and their organisation's default (migration 0011).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { Language } from '../../i18n/index.js';
 import type { LanguageQueries } from '../port.js';
 
-export function createLanguageQueries(db: Db): LanguageQueries {
+export function createLanguageQueries(db: Sql): LanguageQueries {
   const memberLanguage = db.prepare<[number, number], { language: Language | null; fallback: Language }>(
     `SELECT m.language, o.default_language AS fallback
        FROM members m JOIN organisations o ON o.id = m.organisation_id
@@ -27,19 +27,19 @@ export function createLanguageQueries(db: Db): LanguageQueries {
       organisationId: number,
       memberId: number,
     ): Promise<{ own: Language | null; fallback: Language } | undefined> {
-      const row = memberLanguage.get(organisationId, memberId);
+      const row = await memberLanguage.get(organisationId, memberId);
       return row ? { own: row.language, fallback: row.fallback } : undefined;
     },
     /** Sets (or, with null, clears) a member's own language; false when there is no such member. */
     async setMember(organisationId: number, memberId: number, language: Language | null): Promise<boolean> {
-      return setMember.run(language, organisationId, memberId).changes === 1;
+      return (await setMember.run(language, organisationId, memberId)).changes === 1;
     },
     /** The organisation's default language ('en' until an owner sets another). */
     async ofOrganisation(organisationId: number): Promise<Language> {
-      return organisation.get(organisationId)?.default_language ?? 'en';
+      return (await organisation.get(organisationId))?.default_language ?? 'en';
     },
     async setOrganisation(organisationId: number, language: Language): Promise<boolean> {
-      return setOrganisation.run(language, organisationId).changes === 1;
+      return (await setOrganisation.run(language, organisationId)).changes === 1;
     },
   };
 }

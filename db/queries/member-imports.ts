@@ -1,6 +1,6 @@
 // Queries on member CSV imports: the reviewed dry-run report, kept so that applying it sends what
 // was reviewed, and its result, so that applying it again answers the same result.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { mapOptional } from './organisations.js';
 import type { MemberImportRecord } from '../../domain/records.js';
 import type { MemberImportQueries } from '../port.js';
@@ -29,7 +29,7 @@ const toRecord = (r: Row): MemberImportRecord => ({
   result: r.result === null ? null : (JSON.parse(r.result) as unknown),
 });
 
-export function createMemberImportQueries(db: Db): MemberImportQueries {
+export function createMemberImportQueries(db: Sql): MemberImportQueries {
   const insert = db.prepare<[string, number, string, string, string]>(
     'INSERT INTO member_imports (public_id, organisation_id, created_at, expires_at, rows) VALUES (?, ?, ?, ?, ?)',
   );
@@ -52,13 +52,13 @@ export function createMemberImportQueries(db: Db): MemberImportQueries {
       expiresAt: string,
       rows: unknown,
     ): Promise<void> {
-      insert.run(publicId, organisationId, at, expiresAt, JSON.stringify(rows));
+      await insert.run(publicId, organisationId, at, expiresAt, JSON.stringify(rows));
     },
     byPublicId: async (organisationId: number, publicId: string) =>
-      mapOptional(byPublicId.get(organisationId, publicId), toRecord),
+      mapOptional(await byPublicId.get(organisationId, publicId), toRecord),
     markApplied: async (id: number, at: string, result: unknown): Promise<boolean> =>
-      markApplied.run(at, JSON.stringify(result), id).changes === 1,
+      (await markApplied.run(at, JSON.stringify(result), id)).changes === 1,
     /** Deletes reports never applied whose time ran out before `before`. */
-    pruneExpired: async (before: string): Promise<number> => prune.run(before).changes,
+    pruneExpired: async (before: string): Promise<number> => (await prune.run(before)).changes,
   };
 }

@@ -1,6 +1,6 @@
 // Queries on members. Every lookup is scoped by organisation: a member id alone never crosses tenants.
 import { randomUUID } from 'node:crypto';
-import { statementCache, type Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { ConflictError } from '../../domain/errors.js';
 import { foldKey } from '../../domain/fold.js';
 import type { MemberSource, Role, SeatState } from '../../domain/model.js';
@@ -60,7 +60,7 @@ export const toMember = (r: MemberRow): Member => ({
   lastActiveAt: r.last_active_at ?? null,
 });
 
-export function createMemberQueries(db: Db): MemberQueries {
+export function createMemberQueries(db: Sql): MemberQueries {
   // A new member holds no seat until a claim or an invitation hold moves it in the same transaction.
   const insert = db.prepare<
     [string, number, string, string, string | null, Role, MemberSource, string, string],
@@ -83,17 +83,21 @@ export function createMemberQueries(db: Db): MemberQueries {
   );
   // Guarded by the state the caller read: a concurrent change makes this a no-op, never a double move.
   // A member entering awaiting_seat starts waiting now; one already waiting keeps its place.
-  const setSeat = db.prepare<{
-    state: SeatState;
-    tier: string | null;
-    at: string;
-    org: number;
-    id: number;
-    from: SeatState;
-  }>(
+  const setSeat = db.prepare<
+    {
+      state: SeatState;
+      tier: string | null;
+      at: string;
+      org: number;
+      id: number;
+      from: SeatState;
+    },
+    MemberRow
+  >(
     `UPDATE members SET seat_state = @state, tier_id = @tier, updated_at = @at, version = version + 1,
        waiting_since = CASE WHEN @state = 'awaiting_seat' THEN COALESCE(waiting_since, @at) ELSE NULL END
-     WHERE organisation_id = @org AND id = @id AND seat_state = @from`,
+     WHERE organisation_id = @org AND id = @id AND seat_state = @from
+     RETURNING *`,
   );
   const setRole = db.prepare<[Role, string, number, number]>(
     'UPDATE members SET role = ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?',
@@ -110,7 +114,7 @@ export function createMemberQueries(db: Db): MemberQueries {
      WHERE organisation_id = ? AND seat_state IN ('seated', 'invited') GROUP BY tier_id, seat_state`,
   );
 
-  const prepared = statementCache(db, 64);
+  const prepared = db.cache(64);
 
   return {
     /**
@@ -149,16 +153,18 @@ export function createMemberQueries(db: Db): MemberQueries {
         add('(last_active_at IS NULL OR last_active_at < ?)', filter.inactiveSince);
       }
       const conditions = where.join(' AND ');
-      const rows = prepared(
+      const rows = (await prepared(
         `SELECT * FROM members WHERE ${conditions} ORDER BY ${ORDER_BY[sort]} LIMIT ? OFFSET ?`,
-      ).all(...params, page.limit, page.offset) as MemberRow[];
-      const { n } = prepared(`SELECT count(*) AS n FROM members WHERE ${conditions}`).get(...params) as {
+      ).all(...params, page.limit, page.offset)) as MemberRow[];
+      const { n } = (await prepared(`SELECT count(*) AS n FROM members WHERE ${conditions}`).get(
+        ...params,
+      )) as {
         n: number;
       };
       return { members: rows.map(toMember), total: n };
     },
     async insert(m: NewMember): Promise<number> {
-      return insert.get(
+      return (await insert.get(
         randomUUID(),
         m.organisationId,
         m.email,
@@ -168,18 +174,19 @@ export function createMemberQueries(db: Db): MemberQueries {
         m.source,
         m.at,
         m.at,
-      )!.id;
+      ))!.id;
     },
-    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toMember),
+    byId: async (organisationId: number, id: number) =>
+      mapOptional(await byId.get(organisationId, id), toMember),
     /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
     withEmail: async (organisationId: number, email: string): Promise<Member[]> =>
-      withEmail.all(organisationId, foldKey(email)).map(toMember),
+      (await withEmail.all(organisationId, foldKey(email))).map(toMember),
     /**
      * The one current (not removed) member with this address, else the most recently removed one.
      * Several current members may share an address (directory users); then this refuses to guess.
      */
     async byEmail(organisationId: number, email: string): Promise<Member | undefined> {
-      const rows = withEmail.all(organisationId, foldKey(email)).map(toMember);
+      const rows = (await withEmail.all(organisationId, foldKey(email))).map(toMember);
       const live = rows.filter((m) => m.seatState !== 'removed');
       if (live.length > 1) {
         throw new ConflictError(
@@ -190,28 +197,32 @@ export function createMemberQueries(db: Db): MemberQueries {
       }
       return live[0] ?? rows.at(-1);
     },
-    primaryOwner: async (organisationId: number) => mapOptional(primaryOwner.get(organisationId), toMember),
-    list: async (organisationId: number): Promise<Member[]> => list.all(organisationId).map(toMember),
-    /** Moves the member from `from` to (state, tier); false if its state was no longer `from`. */
+    primaryOwner: async (organisationId: number) =>
+      mapOptional(await primaryOwner.get(organisationId), toMember),
+    list: async (organisationId: number): Promise<Member[]> => (await list.all(organisationId)).map(toMember),
+    /** Moves the member from `from` to (state, tier) and returns it moved; undefined if its state was no longer `from`. */
     setSeat: async (
       m: Member,
       from: SeatState,
       state: SeatState,
       tierId: string | null,
       at: string,
-    ): Promise<boolean> =>
-      setSeat.run({ state, tier: tierId, at, org: m.organisationId, id: m.id, from }).changes === 1,
+    ): Promise<Member | undefined> =>
+      mapOptional(
+        await setSeat.get({ state, tier: tierId, at, org: m.organisationId, id: m.id, from }),
+        toMember,
+      ),
     async setRole(m: Member, role: Role, at: string): Promise<void> {
-      setRole.run(role, at, m.organisationId, m.id);
+      await setRole.run(role, at, m.organisationId, m.id);
     },
     /** Seats held per tier, counted from member rows (the pool's `held` must always equal this). */
     async heldByTier(organisationId: number): Promise<Map<string, number>> {
-      return new Map(seatCounts.all(organisationId).map((r) => [r.tier_id, r.held]));
+      return new Map((await seatCounts.all(organisationId)).map((r) => [r.tier_id, r.held]));
     },
     /** Seated and invited members per tier, counted in SQL. */
     async holdersByTier(organisationId: number): Promise<Map<string, { seated: number; invited: number }>> {
       const counts = new Map<string, { seated: number; invited: number }>();
-      for (const r of holdersByTier.all(organisationId)) {
+      for (const r of await holdersByTier.all(organisationId)) {
         const c = counts.get(r.tier_id) ?? { seated: 0, invited: 0 };
         c[r.seat_state] = r.n;
         counts.set(r.tier_id, c);

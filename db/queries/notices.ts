@@ -1,10 +1,10 @@
 // Queries for the owners' notices: each organisation's seat-usage thresholds, the crossings already
 // announced, and who is told (the seated owners and primary owner).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { NoticeRecipient } from '../../domain/records.js';
 import type { NoticeQueries } from '../port.js';
 
-export function createNoticeQueries(db: Db): NoticeQueries {
+export function createNoticeQueries(db: Sql): NoticeQueries {
   const thresholds = db.prepare<[number], { notice_thresholds: string }>(
     'SELECT notice_thresholds FROM organisations WHERE id = ?',
   );
@@ -38,11 +38,11 @@ export function createNoticeQueries(db: Db): NoticeQueries {
   return {
     /** The organisation's thresholds as stored (a JSON array of percents); undefined if no such organisation. */
     thresholdsJson: async (organisationId: number): Promise<string | undefined> =>
-      thresholds.get(organisationId)?.notice_thresholds,
+      (await thresholds.get(organisationId))?.notice_thresholds,
     setThresholds: async (organisationId: number, json: string): Promise<boolean> =>
-      setThresholds.run(json, organisationId).changes === 1,
+      (await setThresholds.run(json, organisationId)).changes === 1,
     owners: async (organisationId: number): Promise<NoticeRecipient[]> =>
-      owners.all(organisationId).map((r) => ({
+      (await owners.all(organisationId)).map((r) => ({
         memberId: r.id,
         email: r.email,
         displayName: r.display_name,
@@ -53,7 +53,7 @@ export function createNoticeQueries(db: Db): NoticeQueries {
       tierId: string,
       threshold: number,
       at: string,
-    ): Promise<boolean> => cross.run(organisationId, tierId, threshold, at).changes === 1,
+    ): Promise<boolean> => (await cross.run(organisationId, tierId, threshold, at)).changes === 1,
     /** Forgets the crossings of every threshold above the tier's usage now, so they notify again. */
     async rearmBelow(
       organisationId: number,
@@ -61,14 +61,14 @@ export function createNoticeQueries(db: Db): NoticeQueries {
       held: number,
       allocation: number,
     ): Promise<void> {
-      rearm.run({ org: organisationId, tier: tierId, held, allocation });
+      await rearm.run({ org: organisationId, tier: tierId, held, allocation });
     },
     /** Forgets every tier's crossing of `threshold` (it is no longer configured). */
     async forgetThreshold(organisationId: number, threshold: number): Promise<void> {
-      forget.run(organisationId, threshold);
+      await forget.run(organisationId, threshold);
     },
     crossings: async (organisationId: number) =>
-      crossings.all(organisationId).map((r) => ({
+      (await crossings.all(organisationId)).map((r) => ({
         tierId: r.tier_id,
         threshold: r.threshold,
         crossedAt: r.crossed_at,

@@ -1,5 +1,5 @@
 // Queries on organisations and their email domains.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type {
   Organisation,
   OrganisationDomain,
@@ -28,7 +28,7 @@ const toOrganisation = (r: OrganisationRow): Organisation => ({
   createdAt: r.created_at,
 });
 
-export function createOrganisationQueries(db: Db): OrganisationQueries {
+export function createOrganisationQueries(db: Sql): OrganisationQueries {
   const insert = db.prepare<[string, string, string], { id: number }>(
     'INSERT INTO organisations (slug, name, created_at) VALUES (?, ?, ?) RETURNING id',
   );
@@ -51,26 +51,26 @@ export function createOrganisationQueries(db: Db): OrganisationQueries {
 
   return {
     async insert(slug: string, name: string, createdAt: string): Promise<number> {
-      return insert.get(slug, name, createdAt)!.id;
+      return (await insert.get(slug, name, createdAt))!.id;
     },
-    byId: async (id: number) => mapOptional(byId.get(id), toOrganisation),
-    bySlug: async (slug: string) => mapOptional(bySlug.get(slug), toOrganisation),
-    all: async () => all.all().map(toOrganisation),
+    byId: async (id: number) => mapOptional(await byId.get(id), toOrganisation),
+    bySlug: async (slug: string) => mapOptional(await bySlug.get(slug), toOrganisation),
+    all: async () => (await all.all()).map(toOrganisation),
     async addDomain(organisationId: number, domain: string, verifiedAt: string | null): Promise<void> {
-      insertDomain.run(organisationId, domain, verifiedAt);
+      await insertDomain.run(organisationId, domain, verifiedAt);
     },
     /** What a directory push does when no seat is free; false if there is no such organisation. */
     async setProvisioningMode(organisationId: number, mode: ProvisioningMode): Promise<boolean> {
-      return setProvisioningMode.run(mode, organisationId).changes === 1;
+      return (await setProvisioningMode.run(mode, organisationId)).changes === 1;
     },
     async setSeatExhaustion(organisationId: number, policy: SeatExhaustionPolicy): Promise<boolean> {
-      return setSeatExhaustion.run(policy, organisationId).changes === 1;
+      return (await setSeatExhaustion.run(policy, organisationId)).changes === 1;
     },
     async setRequireSso(organisationId: number, required: boolean): Promise<boolean> {
-      return setRequireSso.run(required ? 1 : 0, organisationId).changes === 1;
+      return (await setRequireSso.run(required ? 1 : 0, organisationId)).changes === 1;
     },
     domains: async (organisationId: number): Promise<OrganisationDomain[]> =>
-      domains.all(organisationId).map((r) => ({ domain: r.domain, verifiedAt: r.verified_at })),
+      (await domains.all(organisationId)).map((r) => ({ domain: r.domain, verifiedAt: r.verified_at })),
   };
 }
 

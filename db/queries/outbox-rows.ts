@@ -6,7 +6,7 @@
 // Every state change is one conditional UPDATE whose WHERE clause says which state it may change
 // from, valid as written in SQLite and PostgreSQL: two workers (in one process or two) cannot both
 // lease a row, and a late outcome cannot overwrite a row another worker took over.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 
 export interface OutboxTable {
   readonly table: 'outbox' | 'webhook_deliveries';
@@ -19,7 +19,7 @@ export interface OutboxTable {
 /** Neither delivered nor given up, on the row as `d`. */
 const UNFINISHED = 'd.delivered_at IS NULL AND d.failed_at IS NULL';
 
-export function createOutboxRows(db: Db, { table, alsoLeasable, keepsStatus = false }: OutboxTable) {
+export function createOutboxRows(db: Sql, { table, alsoLeasable, keepsStatus = false }: OutboxTable) {
   /** The row may be leased: not finished, due, and no other worker's lease still running. */
   const leasable =
     `${UNFINISHED} AND d.next_attempt_at <= @now AND (d.lease_until IS NULL OR d.lease_until < @now)` +
@@ -53,13 +53,14 @@ export function createOutboxRows(db: Db, { table, alsoLeasable, keepsStatus = fa
 
   return {
     /** Ids of rows a worker may lease at `now`, the longest due first. */
-    due: async (now: string, limit: number): Promise<number[]> => due.all({ now, limit }).map((r) => r.id),
+    due: async (now: string, limit: number): Promise<number[]> =>
+      (await due.all({ now, limit })).map((r) => r.id),
     /** Takes the row for one attempt until `until`; false if it is not leasable now. */
     lease: async (id: number, now: string, until: string): Promise<boolean> =>
-      lease.get({ id, now, until }) !== undefined,
+      (await lease.get({ id, now, until })) !== undefined,
     /** Records delivery; false when the lease `lease` was lost meanwhile (another worker took over). */
     markDelivered: async (id: number, lease: string, now: string, status?: number): Promise<boolean> =>
-      delivered.run({ id, lease, now, ...answer(status) }).changes === 1,
+      (await delivered.run({ id, lease, now, ...answer(status) })).changes === 1,
     /** Releases the lease and schedules the next attempt at `next`. */
     markRetry: async (
       id: number,
@@ -67,7 +68,7 @@ export function createOutboxRows(db: Db, { table, alsoLeasable, keepsStatus = fa
       next: string,
       error: string,
       status?: number | null,
-    ): Promise<boolean> => retry.run({ id, lease, next, error, ...answer(status) }).changes === 1,
+    ): Promise<boolean> => (await retry.run({ id, lease, next, error, ...answer(status) })).changes === 1,
     /** Gives the row up for good; it stays, with its last error, for the operator to see. */
     markFailed: async (
       id: number,
@@ -75,6 +76,6 @@ export function createOutboxRows(db: Db, { table, alsoLeasable, keepsStatus = fa
       now: string,
       error: string,
       status?: number | null,
-    ): Promise<boolean> => failed.run({ id, lease, now, error, ...answer(status) }).changes === 1,
+    ): Promise<boolean> => (await failed.run({ id, lease, now, error, ...answer(status) })).changes === 1,
   };
 }

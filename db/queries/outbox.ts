@@ -1,7 +1,7 @@
 // Queries on the mail outbox: enqueue, the worker's due list, lease, and the delivery outcome. A
 // row's life (due, leased, delivered, retried, given up) is the one webhook deliveries have too,
 // written once in db/queries/outbox-rows.ts.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { createOutboxRows } from './outbox-rows.js';
 import type { NewOutboxRow, OutboxRow } from '../../domain/records.js';
 import type { OutboxQueries } from '../port.js';
@@ -46,7 +46,7 @@ const toOutboxRow = (r: Row): OutboxRow => ({
 const COLUMNS =
   'id, organisation_id, kind, recipient, subject, text_body, html_body, message_id, created_at, next_attempt_at, attempts, lease_until, delivered_at, failed_at, last_error';
 
-export function createOutboxQueries(db: Db): OutboxQueries {
+export function createOutboxQueries(db: Sql): OutboxQueries {
   const insert = db.prepare<NewOutboxRow, { id: number }>(
     `INSERT INTO outbox (organisation_id, kind, recipient, subject, text_body, html_body, message_id, created_at, next_attempt_at)
      VALUES (@organisationId, @kind, @recipient, @subject, @text, @html, @messageId, @at, @at) RETURNING id`,
@@ -74,9 +74,9 @@ export function createOutboxQueries(db: Db): OutboxQueries {
 
   return {
     /** Writes one mail, due at once; returns its id. */
-    insert: async (row: NewOutboxRow): Promise<number> => insert.get(row)!.id,
+    insert: async (row: NewOutboxRow): Promise<number> => (await insert.get(row))!.id,
     byId: async (id: number): Promise<OutboxRow | undefined> => {
-      const row = byId.get(id);
+      const row = await byId.get(id);
       return row === undefined ? undefined : toOutboxRow(row);
     },
     /** Ids of rows a worker may lease at `now`, the longest due first. */
@@ -86,7 +86,7 @@ export function createOutboxQueries(db: Db): OutboxQueries {
      * lease, whichever is later); undefined when nothing is unfinished.
      */
     async nextDueAt(): Promise<string | undefined> {
-      const row = nextDue.get();
+      const row = await nextDue.get();
       if (!row) return undefined;
       return row.lease_until !== null && row.lease_until > row.next_attempt_at
         ? row.lease_until
@@ -94,7 +94,7 @@ export function createOutboxQueries(db: Db): OutboxQueries {
     },
     /** Takes the row for one delivery attempt until `until`; undefined if it is not leasable now. */
     async lease(id: number, now: string, until: string): Promise<OutboxRow | undefined> {
-      return (await rows.lease(id, now, until)) ? toOutboxRow(byId.get(id)!) : undefined;
+      return (await rows.lease(id, now, until)) ? toOutboxRow((await byId.get(id))!) : undefined;
     },
     /** Records delivery; false when the lease `lease` was lost meanwhile (another worker took over). */
     markDelivered: async (id: number, lease: string, now: string): Promise<boolean> =>
@@ -107,9 +107,11 @@ export function createOutboxQueries(db: Db): OutboxQueries {
       rows.markFailed(id, lease, now, error),
     /** The organisation's mail, oldest first, after id `after`. */
     forOrganisation: async (organisationId: number, after = 0, limit = 100): Promise<OutboxRow[]> =>
-      forOrg.all(organisationId, after, limit).map(toOutboxRow),
+      (await forOrg.all(organisationId, after, limit)).map(toOutboxRow),
     /** Every mail, oldest first, after id `after`. */
-    list: async (after = 0, limit = 100): Promise<OutboxRow[]> => all.all(after, limit).map(toOutboxRow),
-    counts: async (): Promise<{ pending: number; delivered: number; failed: number }> => counts.get()!,
+    list: async (after = 0, limit = 100): Promise<OutboxRow[]> =>
+      (await all.all(after, limit)).map(toOutboxRow),
+    counts: async (): Promise<{ pending: number; delivered: number; failed: number }> =>
+      (await counts.get())!,
   };
 }

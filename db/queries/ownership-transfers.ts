@@ -1,6 +1,6 @@
 // Queries on primary-ownership transfers awaiting the new owner's confirmation. At most one is
 // pending per organisation (a partial unique index); each ends by one conditional UPDATE.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { mapOptional } from './organisations.js';
 import type { NewOwnershipTransfer, OwnershipTransfer, TransferStatus } from '../../domain/records.js';
 import type { OwnershipTransferQueries } from '../port.js';
@@ -28,7 +28,7 @@ const toTransfer = (r: TransferRow): OwnershipTransfer => ({
   endedAt: r.ended_at,
 });
 
-export function createOwnershipTransferQueries(db: Db): OwnershipTransferQueries {
+export function createOwnershipTransferQueries(db: Sql): OwnershipTransferQueries {
   const insert = db.prepare<[number, number, number, string, string, string], { id: number }>(
     `INSERT INTO ownership_transfers (organisation_id, from_member_id, to_member_id, token_hash, created_at, expires_at, status)
      VALUES (?, ?, ?, ?, ?, ?, 'pending') RETURNING id`,
@@ -43,12 +43,12 @@ export function createOwnershipTransferQueries(db: Db): OwnershipTransferQueries
 
   return {
     insert: async (t: NewOwnershipTransfer): Promise<number> =>
-      insert.get(t.organisationId, t.fromMemberId, t.toMemberId, t.tokenHash, t.at, t.expiresAt)!.id,
+      (await insert.get(t.organisationId, t.fromMemberId, t.toMemberId, t.tokenHash, t.at, t.expiresAt))!.id,
     /** The organisation's pending transfer, if any (it may be past its expiry: check expiresAt). */
-    pending: async (organisationId: number) => mapOptional(pending.get(organisationId), toTransfer),
-    byHash: async (tokenHash: string) => mapOptional(byHash.get(tokenHash), toTransfer),
+    pending: async (organisationId: number) => mapOptional(await pending.get(organisationId), toTransfer),
+    byHash: async (tokenHash: string) => mapOptional(await byHash.get(tokenHash), toTransfer),
     /** Ends a pending transfer; false if it had already ended. */
     end: async (id: number, status: Exclude<TransferStatus, 'pending'>, at: string): Promise<boolean> =>
-      end.run(status, at, id).changes === 1,
+      (await end.run(status, at, id)).changes === 1,
   };
 }

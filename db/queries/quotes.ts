@@ -1,5 +1,5 @@
 // Queries on quotes: priced proposals kept until they expire, so a confirm buys exactly what was shown.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { Actor } from '../../domain/model.js';
 import { actorId } from './audit.js';
 import { mapOptional } from './organisations.js';
@@ -38,7 +38,7 @@ const toQuote = (r: QuoteRow): Quote => ({
   idempotencyKey: r.idempotency_key,
 });
 
-export function createQuoteQueries(db: Db): QuoteQueries {
+export function createQuoteQueries(db: Sql): QuoteQueries {
   const insert = db.prepare(
     `INSERT INTO quotes (id, organisation_id, term_number, actor_type, actor_id, created_at, expires_at,
        request, basis, lines, total_minor, currency, idempotency_key)
@@ -54,7 +54,7 @@ export function createQuoteQueries(db: Db): QuoteQueries {
 
   return {
     async insert(q: NewQuote): Promise<Quote> {
-      insert.run({
+      await insert.run({
         id: q.id,
         organisationId: q.organisationId,
         termNumber: q.termNumber,
@@ -69,10 +69,11 @@ export function createQuoteQueries(db: Db): QuoteQueries {
         currency: q.currency,
         idempotencyKey: q.idempotencyKey,
       });
-      return toQuote(byId.get(q.organisationId, q.id)!);
+      return toQuote((await byId.get(q.organisationId, q.id))!);
     },
-    byId: async (organisationId: number, id: string) => mapOptional(byId.get(organisationId, id), toQuote),
+    byId: async (organisationId: number, id: string) =>
+      mapOptional(await byId.get(organisationId, id), toQuote),
     byIdempotencyKey: async (organisationId: number, key: string) =>
-      mapOptional(byKey.get(organisationId, key), toQuote),
+      mapOptional(await byKey.get(organisationId, key), toQuote),
   };
 }

@@ -1,6 +1,6 @@
 // Queries on the SAML service provider's key pairs (one set per SAML connection). The private key
 // is sealed for its row (db/secret-box.ts) and read only by `privateKey()`: no listing selects it.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { SecretBox } from '../secret-box.js';
 import type { SealState, SpKey, SpKeyStatus } from '../../domain/records.js';
 import type { SamlSpKeyQueries } from '../port.js';
@@ -38,7 +38,7 @@ const keyContext = (id: number) => `saml_sp_keys.private_key:${id}`;
 /** Current first, then next, then previous. */
 const ORDER = "CASE status WHEN 'current' THEN 0 WHEN 'next' THEN 1 ELSE 2 END";
 
-export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries {
+export function createSamlSpKeyQueries(db: Sql, box: SecretBox): SamlSpKeyQueries {
   const insert = db.prepare<[number, SpKeyStatus, string, string, string, string, string], { id: number }>(
     `INSERT INTO saml_sp_keys (connection_id, status, certificate, fingerprint, not_after, private_key, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -65,7 +65,8 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
 
   return {
     /** The connection's keys, current first; no private key. */
-    keys: async (connectionId: number): Promise<SpKey[]> => forConnection.all(connectionId).map(toKey),
+    keys: async (connectionId: number): Promise<SpKey[]> =>
+      (await forConnection.all(connectionId)).map(toKey),
     /** Adds a key pair with `status` (the caller has made room for it); the private key is sealed. */
     async insert(k: {
       connectionId: number;
@@ -77,7 +78,7 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
       at: string;
     }): Promise<SpKey> {
       // Inserted first, then sealed for the row's id (in the caller's transaction).
-      const { id } = insert.get(
+      const { id } = (await insert.get(
         k.connectionId,
         k.status,
         k.certificate,
@@ -85,16 +86,13 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
         k.notAfter,
         '',
         k.at,
-      )!;
-      setPrivateKey.run(box.seal(k.privateKeyPem, keyContext(id)), id);
-      return forConnection
-        .all(k.connectionId)
-        .map(toKey)
-        .find((key) => key.id === id)!;
+      ))!;
+      await setPrivateKey.run(box.seal(k.privateKeyPem, keyContext(id)), id);
+      return (await forConnection.all(k.connectionId)).map(toKey).find((key) => key.id === id)!;
     },
     /** The private key (PKCS#8 PEM), to sign or decrypt with; never shown. */
     async privateKey(id: number): Promise<string | null> {
-      const stored = privateKey.get(id)?.private_key ?? null;
+      const stored = (await privateKey.get(id))?.private_key ?? null;
       return stored === null ? null : box.open(stored, keyContext(id));
     },
     /**
@@ -102,26 +100,26 @@ export function createSamlSpKeyQueries(db: Db, box: SecretBox): SamlSpKeyQueries
      * when there is no next key.
      */
     async promote(connectionId: number, at: string, retireAt: string): Promise<boolean> {
-      if (!forConnection.all(connectionId).some((r) => r.status === 'next')) return false;
-      remove.run(connectionId, 'previous');
-      retire.run(retireAt, connectionId);
-      promote.run(at, connectionId);
+      if (!(await forConnection.all(connectionId)).some((r) => r.status === 'next')) return false;
+      await remove.run(connectionId, 'previous');
+      await retire.run(retireAt, connectionId);
+      await promote.run(at, connectionId);
       return true;
     },
     /** Removes the connection's key of that status (a retired previous key). */
     remove: async (connectionId: number, status: SpKeyStatus): Promise<boolean> =>
-      remove.run(connectionId, status).changes > 0,
+      (await remove.run(connectionId, status)).changes > 0,
     /** As db/queries/sso.ts resealSecrets, for the private keys. */
     async resealSecrets(
       which: (state: SealState) => boolean,
     ): Promise<{ resealed: number; unknownKeys: string[] }> {
       let resealed = 0;
       const unknownKeys: string[] = [];
-      for (const row of all.all()) {
+      for (const row of await all.all()) {
         const state = box.state(row.private_key);
         if (state === 'unknown_key') unknownKeys.push(row.private_key.split(':')[1] ?? '');
         else if (which(state)) {
-          setPrivateKey.run(
+          await setPrivateKey.run(
             box.seal(box.open(row.private_key, keyContext(row.id)), keyContext(row.id)),
             row.id,
           );

@@ -4,7 +4,7 @@
 // (held < allocation to claim, held > 0 to release), valid as written in SQLite and PostgreSQL.
 // Under concurrent writers the database serialises the row update and re-checks the condition, so
 // no interleaving can push held past allocation; the CHECK constraint backs this up.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { HeldCount, PoolTier } from '../../domain/records.js';
 import type { SeatPoolQueries } from '../port.js';
 
@@ -29,7 +29,7 @@ const toPoolTier = (r: PoolRow): PoolTier => ({
 const toHeldCount = (r: [number, number, string] | undefined): HeldCount | undefined =>
   r === undefined ? undefined : { held: r[0], allocation: r[1], thresholds: r[2] };
 
-export function createSeatPoolQueries(db: Db): SeatPoolQueries {
+export function createSeatPoolQueries(db: Sql): SeatPoolQueries {
   const insert = db.prepare<[number, string, number, number]>(
     'INSERT INTO seat_pools (organisation_id, tier_id, unit_price_minor, allocation) VALUES (?, ?, ?, ?)',
   );
@@ -49,16 +49,14 @@ export function createSeatPoolQueries(db: Db): SeatPoolQueries {
   // parameters and rows as arrays: this is every claim's statement, and both are measurably cheaper.
   const COUNTED =
     'RETURNING held, allocation, (SELECT notice_thresholds FROM organisations o WHERE o.id = seat_pools.organisation_id)';
-  const claimCounted = db
-    .prepare<[number, string], [number, number, string]>(
-      `UPDATE seat_pools SET held = held + 1 WHERE organisation_id = ? AND tier_id = ? AND held < allocation ${COUNTED}`,
-    )
-    .raw(true);
-  const releaseCounted = db
-    .prepare<[number, string], [number, number, string]>(
-      `UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0 ${COUNTED}`,
-    )
-    .raw(true);
+  const claimCounted = db.prepare<[number, string], [number, number, string]>(
+    `UPDATE seat_pools SET held = held + 1 WHERE organisation_id = ? AND tier_id = ? AND held < allocation ${COUNTED}`,
+    { rowsAsArrays: true },
+  );
+  const releaseCounted = db.prepare<[number, string], [number, number, string]>(
+    `UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0 ${COUNTED}`,
+    { rowsAsArrays: true },
+  );
   const raise = db.prepare<[number, number, string]>(
     'UPDATE seat_pools SET allocation = allocation + ? WHERE organisation_id = ? AND tier_id = ?',
   );
@@ -77,32 +75,33 @@ export function createSeatPoolQueries(db: Db): SeatPoolQueries {
       unitPriceMinor: number,
       allocation: number,
     ): Promise<void> {
-      insert.run(organisationId, tierId, unitPriceMinor, allocation);
+      await insert.run(organisationId, tierId, unitPriceMinor, allocation);
     },
     /** The organisation's tiers, highest rank first. */
-    list: async (organisationId: number): Promise<PoolTier[]> => list.all(organisationId).map(toPoolTier),
+    list: async (organisationId: number): Promise<PoolTier[]> =>
+      (await list.all(organisationId)).map(toPoolTier),
     /** Takes one unclaimed seat of the tier; false when none is left. */
     claim: async (organisationId: number, tierId: string): Promise<boolean> =>
-      claim.run(organisationId, tierId).changes === 1,
+      (await claim.run(organisationId, tierId)).changes === 1,
     /** claim(), returning the tier's new count; undefined when no seat is left. */
     claimCounted: async (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
-      toHeldCount(claimCounted.get(organisationId, tierId)),
+      toHeldCount(await claimCounted.get(organisationId, tierId)),
     /** release(), returning the tier's new count; undefined if none was held (a broken invariant). */
     releaseCounted: async (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
-      toHeldCount(releaseCounted.get(organisationId, tierId)),
+      toHeldCount(await releaseCounted.get(organisationId, tierId)),
     /** Returns one held seat of the tier to the pool; false if none was held (a broken invariant). */
     release: async (organisationId: number, tierId: string): Promise<boolean> =>
-      release.run(organisationId, tierId).changes === 1,
+      (await release.run(organisationId, tierId)).changes === 1,
     async raiseAllocation(organisationId: number, tierId: string, by: number): Promise<void> {
-      if (raise.run(by, organisationId, tierId).changes !== 1)
+      if ((await raise.run(by, organisationId, tierId)).changes !== 1)
         throw new Error(`no ${tierId} pool for organisation ${organisationId}`);
     },
     /** Removes `by` unclaimed seats from the tier; false when fewer are unclaimed. */
     lowerAllocation: async (organisationId: number, tierId: string, by: number): Promise<boolean> =>
-      lower.run(by, organisationId, tierId, by).changes === 1,
+      (await lower.run(by, organisationId, tierId, by)).changes === 1,
     /** Renewal: the new term's allocation is what is in use at the end of the old one. */
     async resetAllocationToHeld(organisationId: number): Promise<void> {
-      resetToHeld.run(organisationId);
+      await resetToHeld.run(organisationId);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Queries on seat requests: a person asking the administrators for a seat of a tier. At most one
 // request per person and tier is open (a partial unique index), so asking twice is one request.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import { mapOptional } from './organisations.js';
 import type {
@@ -66,7 +66,7 @@ const toTicket = (r: TicketRow): SeatRequestTicket => ({
   usedAt: r.used_at,
 });
 
-export function createSeatRequestQueries(db: Db): SeatRequestQueries {
+export function createSeatRequestQueries(db: Sql): SeatRequestQueries {
   const insert = db.prepare<
     [number, number | null, string, string, string | null, string, string | null, SeatRequestOrigin, string],
     { id: number }
@@ -114,8 +114,8 @@ export function createSeatRequestQueries(db: Db): SeatRequestQueries {
   return {
     /** Stores a sign-in refusal's ticket (its secret's hash); expired ones are deleted first. */
     async insertTicket(t: Omit<SeatRequestTicket, 'id' | 'usedAt'>): Promise<void> {
-      pruneTickets.run(t.createdAt);
-      insertTicket.run(
+      await pruneTickets.run(t.createdAt);
+      await insertTicket.run(
         t.tokenHash,
         t.organisationId,
         t.connectionId,
@@ -125,11 +125,12 @@ export function createSeatRequestQueries(db: Db): SeatRequestQueries {
         t.expiresAt,
       );
     },
-    ticketByHash: async (tokenHash: string) => mapOptional(ticketByHash.get(tokenHash), toTicket),
+    ticketByHash: async (tokenHash: string) => mapOptional(await ticketByHash.get(tokenHash), toTicket),
     /** Marks the ticket used; false if it was used or had expired. */
-    useTicket: async (id: number, at: string): Promise<boolean> => useTicket.run(at, id, at).changes === 1,
+    useTicket: async (id: number, at: string): Promise<boolean> =>
+      (await useTicket.run(at, id, at)).changes === 1,
     async insert(r: NewSeatRequest): Promise<number> {
-      return insert.get(
+      return (await insert.get(
         r.organisationId,
         r.memberId,
         r.email,
@@ -139,18 +140,21 @@ export function createSeatRequestQueries(db: Db): SeatRequestQueries {
         r.note,
         r.origin,
         r.at,
-      )!.id;
+      ))!.id;
     },
     openFor: async (organisationId: number, email: string, tierId: string) =>
-      mapOptional(openFor.get(organisationId, foldKey(email), tierId), toRequest),
-    byId: async (organisationId: number, id: number) => mapOptional(byId.get(organisationId, id), toRequest),
+      mapOptional(await openFor.get(organisationId, foldKey(email), tierId), toRequest),
+    byId: async (organisationId: number, id: number) =>
+      mapOptional(await byId.get(organisationId, id), toRequest),
     /** With a status: oldest first (a queue). Without: open ones first, then the rest newest first. */
     list: async (organisationId: number, status?: SeatRequestStatus): Promise<SeatRequest[]> =>
-      (status === undefined ? listAll.all(organisationId) : list.all(organisationId, status)).map(toRequest),
+      (status === undefined ? await listAll.all(organisationId) : await list.all(organisationId, status)).map(
+        toRequest,
+      ),
     byMember: async (organisationId: number, memberId: number): Promise<SeatRequest[]> =>
-      byMember.all(organisationId, memberId).map(toRequest),
+      (await byMember.all(organisationId, memberId)).map(toRequest),
     countSince: async (organisationId: number, origin: SeatRequestOrigin, since: string): Promise<number> =>
-      countSince.get(organisationId, origin, since)!.n,
+      (await countSince.get(organisationId, origin, since))!.n,
     decide: async (
       organisationId: number,
       id: number,
@@ -159,6 +163,6 @@ export function createSeatRequestQueries(db: Db): SeatRequestQueries {
       decidedBy: unknown,
       reason: string | null,
     ): Promise<boolean> =>
-      decide.run(status, at, JSON.stringify(decidedBy), reason, organisationId, id).changes === 1,
+      (await decide.run(status, at, JSON.stringify(decidedBy), reason, organisationId, id)).changes === 1,
   };
 }

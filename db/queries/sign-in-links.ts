@@ -1,6 +1,6 @@
 // Queries on emailed one-time console sign-in links. Only the SHA-256 of a link's secret is
 // stored; a link is used by one conditional UPDATE, so two clicks can never both sign in.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { mapOptional } from './organisations.js';
 import type { SignInLink } from '../../domain/records.js';
 import type { SignInLinkQueries } from '../port.js';
@@ -23,7 +23,7 @@ const toLink = (r: SignInLinkRow): SignInLink => ({
   usedAt: r.used_at,
 });
 
-export function createSignInLinkQueries(db: Db): SignInLinkQueries {
+export function createSignInLinkQueries(db: Sql): SignInLinkQueries {
   const insert = db.prepare<[string, number, number, string, string]>(
     `INSERT INTO sign_in_links (token_hash, organisation_id, member_id, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?)`,
@@ -41,17 +41,18 @@ export function createSignInLinkQueries(db: Db): SignInLinkQueries {
 
   return {
     async insert(link: Omit<SignInLink, 'usedAt'>): Promise<void> {
-      insert.run(link.tokenHash, link.organisationId, link.memberId, link.createdAt, link.expiresAt);
+      await insert.run(link.tokenHash, link.organisationId, link.memberId, link.createdAt, link.expiresAt);
     },
-    byHash: async (tokenHash: string) => mapOptional(byHash.get(tokenHash), toLink),
+    byHash: async (tokenHash: string) => mapOptional(await byHash.get(tokenHash), toLink),
     /** Marks an unused, unexpired link used; false when it was used already or has expired. */
-    use: async (tokenHash: string, at: string): Promise<boolean> => use.run(at, tokenHash, at).changes === 1,
+    use: async (tokenHash: string, at: string): Promise<boolean> =>
+      (await use.run(at, tokenHash, at)).changes === 1,
     /** Links issued to the member after `since` (ISO instant), used or not. */
     issuedSince: async (memberId: number, since: string): Promise<number> =>
-      issuedSince.get(memberId, since)!.n,
+      (await issuedSince.get(memberId, since))!.n,
     /** Deletes the member's links that expired before `before`: they can only be refused. */
     async prune(memberId: number, before: string): Promise<void> {
-      prune.run(memberId, before);
+      await prune.run(memberId, before);
     },
   };
 }

@@ -2,11 +2,11 @@
 // InResponseTo cache), assertion ids already consumed, sign-ins in flight, and sessions. Every
 // "take" is a single DELETE … RETURNING, so a value is handed out once even to concurrent callers
 // (and in PostgreSQL too, which has the same statement).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { Session } from '../../domain/records.js';
 import type { SsoStateQueries } from '../port.js';
 
-export function createSsoStateQueries(db: Db): SsoStateQueries {
+export function createSsoStateQueries(db: Sql): SsoStateQueries {
   const saveRequest = db.prepare<[number, string, string]>(
     'INSERT INTO saml_requests (connection_id, request_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
   );
@@ -42,31 +42,31 @@ export function createSsoStateQueries(db: Db): SsoStateQueries {
 
   return {
     async saveSamlRequest(connectionId: number, requestId: string, at: string): Promise<void> {
-      saveRequest.run(connectionId, requestId, at);
+      await saveRequest.run(connectionId, requestId, at);
     },
     /** One-time: true only for a request id of this connection made at or after `notBefore`. */
     takeSamlRequest: async (connectionId: number, requestId: string, notBefore: string): Promise<boolean> =>
-      takeRequest.get(connectionId, requestId, notBefore) !== undefined,
+      (await takeRequest.get(connectionId, requestId, notBefore)) !== undefined,
     /** True the first time an assertion id is seen for the connection; kept until it expires. */
     consumeAssertion: async (
       connectionId: number,
       assertionId: string,
       expiresAt: string,
-    ): Promise<boolean> => consume.run(connectionId, assertionId, expiresAt).changes === 1,
+    ): Promise<boolean> => (await consume.run(connectionId, assertionId, expiresAt)).changes === 1,
     async putLoginState(
       state: string,
       connectionId: number,
       data: Readonly<Record<string, unknown>>,
       expiresAt: string,
     ): Promise<void> {
-      putState.run(state, connectionId, JSON.stringify(data), expiresAt);
+      await putState.run(state, connectionId, JSON.stringify(data), expiresAt);
     },
     /** The sign-in in flight under `state`, once; undefined if unknown, used or expired. */
     async takeLoginState(
       state: string,
       now: string,
     ): Promise<{ connectionId: number; data: Record<string, unknown> } | undefined> {
-      const row = takeState.get(state);
+      const row = await takeState.get(state);
       if (!row || row.expires_at <= now) return undefined;
       return { connectionId: row.connection_id, data: JSON.parse(row.data) as Record<string, unknown> };
     },
@@ -77,10 +77,10 @@ export function createSsoStateQueries(db: Db): SsoStateQueries {
       at: string,
       expiresAt: string,
     ): Promise<void> {
-      createSession.run(idHash, organisationId, memberId, at, expiresAt);
+      await createSession.run(idHash, organisationId, memberId, at, expiresAt);
     },
     async session(idHash: string, now: string): Promise<Session | undefined> {
-      const row = session.get(idHash, now);
+      const row = await session.get(idHash, now);
       return (
         row && {
           organisationId: row.organisation_id,
@@ -92,17 +92,17 @@ export function createSsoStateQueries(db: Db): SsoStateQueries {
     },
     /** Ends every session of the member: signed out everywhere. */
     async revokeMemberSessions(organisationId: number, memberId: number, at: string): Promise<void> {
-      revokeMemberSessions.run(at, memberId, organisationId);
+      await revokeMemberSessions.run(at, memberId, organisationId);
     },
     async revokeSession(idHash: string, at: string): Promise<void> {
-      revokeSession.run(at, idHash);
+      await revokeSession.run(at, idHash);
     },
     /** Drops what can no longer be used (the jobs run it). */
     async prune(now: string, requestsBefore: string): Promise<number> {
       return (
-        pruneRequests.run(requestsBefore).changes +
-        pruneAssertions.run(now).changes +
-        pruneStates.run(now).changes
+        (await pruneRequests.run(requestsBefore)).changes +
+        (await pruneAssertions.run(now)).changes +
+        (await pruneStates.run(now)).changes
       );
     },
   };

@@ -1,6 +1,6 @@
 // Queries on SSO connections, the identities they link, and owner notices.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import type { SecretBox } from '../secret-box.js';
 import { mapOptional } from './organisations.js';
 import type { MemberIdentity, SealState, SsoConnection } from '../../domain/records.js';
@@ -45,7 +45,7 @@ interface MemberIdentityRow {
 /** What the client secret of a connection is sealed for: its row (db/secret-box.ts). */
 const secretContext = (id: number) => `sso_connections.secret:${id}`;
 
-export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
+export function createSsoQueries(db: Sql, box: SecretBox): SsoQueries {
   const insert = db.prepare<
     [string, number, string, string, string, string | null, string, string],
     { id: number }
@@ -115,12 +115,12 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
       c: { name: string; enabled: boolean; config: Readonly<Record<string, unknown>> },
       at: string,
     ): Promise<SsoConnection> {
-      update.run(c.name, c.enabled ? 1 : 0, JSON.stringify(c.config), at, id);
-      return toConnection(byId.get(id)!);
+      await update.run(c.name, c.enabled ? 1 : 0, JSON.stringify(c.config), at, id);
+      return toConnection((await byId.get(id))!);
     },
     /** Replaces the OIDC client secret (stored sealed). */
     async setSecret(id: number, secret: string): Promise<void> {
-      setSecret.run(box.seal(secret, secretContext(id)), id);
+      await setSecret.run(box.seal(secret, secretContext(id)), id);
     },
     /**
      * Seals again under the current key every stored secret whose state `which` picks (plain text
@@ -132,11 +132,14 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
     ): Promise<{ resealed: number; unknownKeys: string[] }> {
       let resealed = 0;
       const unknownKeys: string[] = [];
-      for (const row of allSecrets.all()) {
+      for (const row of await allSecrets.all()) {
         const state = box.state(row.secret);
         if (state === 'unknown_key') unknownKeys.push(row.secret.split(':')[1] ?? '');
         else if (which(state)) {
-          setSecret.run(box.seal(box.open(row.secret, secretContext(row.id)), secretContext(row.id)), row.id);
+          await setSecret.run(
+            box.seal(box.open(row.secret, secretContext(row.id)), secretContext(row.id)),
+            row.id,
+          );
           resealed += 1;
         }
       }
@@ -144,19 +147,19 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
     },
     /** Ids of the organisation's connections that hold a secret (never the secret itself). */
     withSecret: async (organisationId: number): Promise<Set<number>> =>
-      new Set(withSecret.all(organisationId).map((r) => r.id)),
+      new Set((await withSecret.all(organisationId)).map((r) => r.id)),
     /** Linked identities per connection of the organisation. */
     identityCounts: async (organisationId: number): Promise<Map<number, number>> =>
-      new Map(identityCounts.all(organisationId).map((r) => [r.connection_id, r.n] as const)),
+      new Map((await identityCounts.all(organisationId)).map((r) => [r.connection_id, r.n] as const)),
     /**
      * Deletes the connection with its linked identities, sign-ins in flight and replay caches;
      * returns how many identities were unlinked.
      */
     async deleteConnection(id: number): Promise<number> {
       const [identities, ...rest] = removeDependents;
-      const unlinked = identities!.run(id).changes;
-      for (const statement of rest) statement.run(id);
-      removeConnection.run(id);
+      const unlinked = (await identities!.run(id)).changes;
+      for (const statement of rest) await statement.run(id);
+      await removeConnection.run(id);
       return unlinked;
     },
     async insertConnection(c: {
@@ -168,7 +171,7 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
       at: string;
     }): Promise<SsoConnection> {
       // Inserted without the secret, which is then sealed for the row's id (in the caller's transaction).
-      const { id } = insert.get(
+      const { id } = (await insert.get(
         randomUUID(),
         c.organisationId,
         c.protocol,
@@ -177,22 +180,23 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
         null,
         c.at,
         c.at,
-      )!;
-      if (c.secret !== null) setSecret.run(box.seal(c.secret, secretContext(id)), id);
-      return toConnection(byId.get(id)!);
+      ))!;
+      if (c.secret !== null) await setSecret.run(box.seal(c.secret, secretContext(id)), id);
+      return toConnection((await byId.get(id))!);
     },
-    connection: async (id: number) => mapOptional(byId.get(id), toConnection),
-    connectionByPublicId: async (publicId: string) => mapOptional(byPublicId.get(publicId), toConnection),
+    connection: async (id: number) => mapOptional(await byId.get(id), toConnection),
+    connectionByPublicId: async (publicId: string) =>
+      mapOptional(await byPublicId.get(publicId), toConnection),
     connections: async (organisationId: number): Promise<SsoConnection[]> =>
-      forOrg.all(organisationId).map(toConnection),
+      (await forOrg.all(organisationId)).map(toConnection),
     /** The OIDC client secret, for talking to the provider only. */
     async secret(connectionId: number): Promise<string | null> {
-      const stored = secret.get(connectionId)?.secret ?? null;
+      const stored = (await secret.get(connectionId))?.secret ?? null;
       return stored === null ? null : box.open(stored, secretContext(connectionId));
     },
     /** The identities linked to a member, with the connection each came through. */
     identitiesOf: async (organisationId: number, memberId: number): Promise<MemberIdentity[]> =>
-      identitiesOf.all(organisationId, memberId).map((r) => ({
+      (await identitiesOf.all(organisationId, memberId)).map((r) => ({
         connectionId: r.connection_id,
         connectionName: r.connection_name,
         protocol: r.protocol,
@@ -202,12 +206,12 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
       })),
     /** The member a (connection, subject) is linked to. */
     linkedMember: async (connectionId: number, subject: string): Promise<number | undefined> =>
-      identity.get(connectionId, subject)?.member_id,
+      (await identity.get(connectionId, subject))?.member_id,
     async link(connectionId: number, subject: string, memberId: number, at: string): Promise<void> {
-      link.run(connectionId, subject, memberId, at);
+      await link.run(connectionId, subject, memberId, at);
     },
     async recordSignIn(connectionId: number, subject: string, at: string): Promise<void> {
-      signedIn.run(at, connectionId, subject);
+      await signedIn.run(at, connectionId, subject);
     },
     /** True when a notice of this kind may go out now (none since `notBefore`), recording it. */
     claimNotice: async (
@@ -215,6 +219,6 @@ export function createSsoQueries(db: Db, box: SecretBox): SsoQueries {
       kind: string,
       at: string,
       notBefore: string,
-    ): Promise<boolean> => notice.run(organisationId, kind, at, notBefore).changes === 1,
+    ): Promise<boolean> => (await notice.run(organisationId, kind, at, notBefore)).changes === 1,
   };
 }

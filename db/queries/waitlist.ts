@@ -1,10 +1,10 @@
 // Queries on the waiting list of directory users refused for want of a seat.
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import type { WaitlistEntry } from '../../domain/records.js';
 import type { WaitlistQueries } from '../port.js';
 
-export function createWaitlistQueries(db: Db): WaitlistQueries {
+export function createWaitlistQueries(db: Sql): WaitlistQueries {
   // One row per person: a retried attempt counts up instead of adding a row.
   const record = db.prepare<[number, string, string, string, string, string]>(
     `INSERT INTO seat_waitlist (organisation_id, user_name_key, user_name, source, first_attempt_at, last_attempt_at)
@@ -35,13 +35,13 @@ export function createWaitlistQueries(db: Db): WaitlistQueries {
       source: 'scim' | 'jit',
       at: string,
     ): Promise<void> {
-      record.run(organisationId, foldKey(userName), userName, source, at, at);
+      await record.run(organisationId, foldKey(userName), userName, source, at, at);
     },
     async resolve(organisationId: number, userName: string, at: string): Promise<void> {
-      resolve.run(at, organisationId, foldKey(userName));
+      await resolve.run(at, organisationId, foldKey(userName));
     },
     open: async (organisationId: number): Promise<WaitlistEntry[]> =>
-      open.all(organisationId).map((r) => ({
+      (await open.all(organisationId)).map((r) => ({
         userName: r.user_name,
         source: r.source,
         firstAttemptAt: r.first_attempt_at,

@@ -3,7 +3,7 @@
 //
 // A delivery's life (due, leased, delivered, retried, given up) is the mail outbox's, written once
 // in db/queries/outbox-rows.ts; what is a delivery's own is when its turn comes (TURN below).
-import type { Db } from '../connection.js';
+import type { Sql } from '../sql.js';
 import { createOutboxRows } from './outbox-rows.js';
 import type { SecretBox } from '../secret-box.js';
 import type {
@@ -119,7 +119,7 @@ const TURN = `EXISTS (SELECT 1 FROM webhook_endpoints w
         WHERE p.endpoint_id = d.endpoint_id AND p.member_id = d.member_id AND p.id < d.id
           AND p.delivered_at IS NULL AND p.failed_at IS NULL))`;
 
-export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
+export function createWebhookQueries(db: Sql, box: SecretBox): WebhookQueries {
   const insertEndpoint = db.prepare<Omit<NewWebhookEndpoint, 'events'> & { events: string }, { id: number }>(
     `INSERT INTO webhook_endpoints (organisation_id, url, description, events, secret, created_at, updated_at)
      VALUES (@organisationId, @url, @description, @events, @secret, @at, @at) RETURNING id`,
@@ -232,22 +232,25 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
     },
     /** Inserts the endpoint; its secret is sealed for the new row's id (in the caller's transaction). */
     async insertEndpoint(e: NewWebhookEndpoint): Promise<number> {
-      const { id } = insertEndpoint.get({ ...e, events: JSON.stringify(e.events), secret: '' })!;
-      setSecret.run(box.seal(e.secret, secretContext(id)), id);
+      const { id } = (await insertEndpoint.get({ ...e, events: JSON.stringify(e.events), secret: '' }))!;
+      await setSecret.run(box.seal(e.secret, secretContext(id)), id);
       return id;
     },
     /** A live (not deleted) endpoint of the organisation. */
     async endpoint(organisationId: number, id: number): Promise<WebhookEndpoint | undefined> {
-      const row = endpoint.get(organisationId, id);
+      const row = await endpoint.get(organisationId, id);
       return row === undefined ? undefined : toEndpoint(row, box);
     },
     endpoints: async (organisationId: number): Promise<WebhookEndpoint[]> =>
-      endpoints.all(organisationId).map((r) => toEndpoint(r, box)),
+      (await endpoints.all(organisationId)).map((r) => toEndpoint(r, box)),
     /** The organisation's enabled endpoints and the event types each wants. */
     subscriptions: async (organisationId: number): Promise<{ id: number; events: readonly string[] }[]> =>
-      subscriptions.all(organisationId).map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] })),
+      (await subscriptions.all(organisationId)).map((r) => ({
+        id: r.id,
+        events: JSON.parse(r.events) as string[],
+      })),
     async updateEndpoint(current: WebhookEndpoint, patch: WebhookEndpointPatch, at: string): Promise<void> {
-      updateEndpoint.run({
+      await updateEndpoint.run({
         id: current.id,
         organisationId: current.organisationId,
         url: patch.url ?? current.url,
@@ -263,7 +266,7 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
      * rotation during an overlap ends the older secret's: only the two latest ever sign.
      */
     async rotateSecret(current: WebhookEndpoint, secret: string, until: string, at: string): Promise<void> {
-      rotateSecret.run({
+      await rotateSecret.run({
         id: current.id,
         organisationId: current.organisationId,
         secret: box.seal(secret, secretContext(current.id)),
@@ -273,13 +276,13 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
     },
     /** Deletes the endpoint and gives up what it had not received; false if there was none. */
     async deleteEndpoint(organisationId: number, id: number, at: string): Promise<boolean> {
-      if (deleteEndpoint.run({ id, organisationId, at }).changes !== 1) return false;
-      abandon.run({ endpointId: id, at });
+      if ((await deleteEndpoint.run({ id, organisationId, at })).changes !== 1) return false;
+      await abandon.run({ endpointId: id, at });
       return true;
     },
 
     async insertEvent(e: NewWebhookEvent): Promise<number> {
-      const { id } = insertEvent.get(e)!;
+      const { id } = (await insertEvent.get(e))!;
       for (const wake of wakeOnEvent) wake();
       return id;
     },
@@ -289,17 +292,17 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
       eventId: number,
       memberId: number | null,
       at: string,
-    ): Promise<number> => insertDelivery.get({ endpointId, eventId, memberId, at })!.id,
-    eventBody: async (eventId: number): Promise<string | undefined> => eventBody.get(eventId)?.body,
+    ): Promise<number> => (await insertDelivery.get({ endpointId, eventId, memberId, at }))!.id,
+    eventBody: async (eventId: number): Promise<string | undefined> => (await eventBody.get(eventId))?.body,
     async delivery(id: number): Promise<WebhookDelivery | undefined> {
-      const row = delivery.get(id);
+      const row = await delivery.get(id);
       return row === undefined ? undefined : toDelivery(row);
     },
     /** The endpoint's deliveries, newest first, older than id `before`. */
     deliveries: async (endpointId: number, before: number, limit: number): Promise<WebhookDelivery[]> =>
-      deliveriesOf.all(endpointId, before, limit).map(toDelivery),
+      (await deliveriesOf.all(endpointId, before, limit)).map(toDelivery),
     attempts: async (deliveryId: number): Promise<WebhookAttempt[]> =>
-      attempts.all(deliveryId).map((r) => ({
+      (await attempts.all(deliveryId)).map((r) => ({
         id: r.id,
         deliveryId: r.delivery_id,
         startedAt: r.started_at,
@@ -313,7 +316,7 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
     /** Takes the delivery for one attempt until `until`; undefined if it is not leasable now. */
     async lease(id: number, now: string, until: string): Promise<LeasedDelivery | undefined> {
       if (!(await rows.lease(id, now, until))) return undefined;
-      const row = leased.get(id)!;
+      const row = (await leased.get(id))!;
       return {
         ...toDelivery(row),
         body: row.body,
@@ -327,7 +330,7 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
             : null,
       };
     },
-    recordAttempt: async (a: Omit<WebhookAttempt, 'id'>): Promise<void> => void insertAttempt.run(a),
+    recordAttempt: async (a: Omit<WebhookAttempt, 'id'>): Promise<void> => void (await insertAttempt.run(a)),
     /** Records a 2xx answer; false when the lease was lost meanwhile. */
     markDelivered: async (id: number, lease: string, now: string, status: number): Promise<boolean> =>
       rows.markDelivered(id, lease, now, status),
@@ -345,7 +348,7 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
       status: number | null,
       error: string,
     ): Promise<boolean> => rows.markFailed(id, lease, now, error, status),
-    counts: async (): Promise<{ pending: number; failed: number }> => counts.get()!,
+    counts: async (): Promise<{ pending: number; failed: number }> => (await counts.get())!,
     /**
      * Seals again under the current key every stored signing secret whose state `which` picks;
      * those under a key not configured are left and their key ids returned.
@@ -355,7 +358,7 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
     ): Promise<{ resealed: number; unknownKeys: string[] }> {
       let resealed = 0;
       const unknownKeys: string[] = [];
-      for (const row of allSecrets.all()) {
+      for (const row of await allSecrets.all()) {
         // The previous secret is resealed too: its overlap must survive a key's retirement.
         for (const [sealed, set] of [
           [row.secret, setSecret],
@@ -366,7 +369,7 @@ export function createWebhookQueries(db: Db, box: SecretBox): WebhookQueries {
           if (state === 'unknown_key') unknownKeys.push(sealed.split(':')[1] ?? '');
           else if (which(state)) {
             const context = secretContext(row.id);
-            set.run(box.seal(box.open(sealed, context), context), row.id);
+            await set.run(box.seal(box.open(sealed, context), context), row.id);
             resealed += 1;
           }
         }

@@ -4,10 +4,10 @@
 import { afterAll } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../db/connection.js';
-import { migrate } from '../../db/migrate.js';
+import { openDatabase, type Db } from '../../db/sqlite/connection.js';
+import { migrate } from '../../db/sqlite/migrate.js';
 import type { Store } from '../../db/port.js';
-import { createStore } from '../../db/store.js';
+import { createStore } from '../../db/sqlite/store.js';
 import { tempDir } from './fixtures.js';
 
 export interface ScratchStore {

@@ -8,7 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../../db/connection.js';
+import { openDatabase } from '../../db/sqlite/connection.js';
 import { FixedClock } from '../../domain/clock.js';
 import { OPERATOR } from '../../domain/model.js';
 import { buildContainer } from '../../server/container.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { loadMigrations } from '../../../db/migrate.js';
+import { loadMigrations } from '../../../db/sqlite/migrate.js';
 import { FixedClock } from '../../../domain/clock.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { buildContainer } from '../../../server/container.js';

@@ -2088,7 +2088,7 @@ describe('SCIM hostile-input regressions (shrunk counterexamples)', () => {
   // Found while this file was written (reading the key folds, then confirmed over HTTP; the body
   // properties' email generator covers it since): members.insert() wrote
   // email_key = email.toLowerCase() (full Unicode) under CHECK (email_key = lower(email)), and
-  // SQLite's lower() folds ASCII only, so the CHECK failed; db/errors.ts does not translate
+  // SQLite's lower() folds ASCII only, so the CHECK failed; db/sqlite/errors.ts does not translate
   // SQLITE_CONSTRAINT_CHECK, so the answer was 500 "Internal server error." Since fixed in the
   // working tree (domain/fold.ts: one application-side fold for every key); kept as a regression.
   test('When a user is created whose email address has a non-ASCII capital letter (userName "Ä@acme.example"), then it is created or refused with a 4xx SCIM Error, not a 500', async () => {

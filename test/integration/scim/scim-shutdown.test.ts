@@ -4,7 +4,7 @@
 import { test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
-import { openDatabase } from '../../../db/connection.js';
+import { openDatabase } from '../../../db/sqlite/connection.js';
 import { SeatLimitError } from '../../../domain/errors.js';
 import type { DirectoryUserInput } from '../../../provisioning/directory.js';
 import { createExample, setup } from '../../helpers/fixtures.js';

@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../../db/connection.js';
-import { migrate } from '../../../db/migrate.js';
+import { openDatabase, type Db } from '../../../db/sqlite/connection.js';
+import { migrate } from '../../../db/sqlite/migrate.js';
 import { createOutboxQueries } from '../../../db/queries/outbox.js';
 import { createOutboxRows } from '../../../db/queries/outbox-rows.js';
+import { sqliteSql } from '../../../db/sqlite/sql.js';
 import { afterFailure } from '../../../domain/backoff.js';
 import { tempDir } from '../../helpers/fixtures.js';
 
@@ -19,8 +20,8 @@ let outbox: ReturnType<typeof createOutboxQueries>;
 beforeAll(() => {
   db = openDatabase(join(dir, 'outbox.db'), { busyTimeoutMs: 5000 });
   migrate(db);
-  rows = createOutboxRows(db, { table: 'outbox' });
-  outbox = createOutboxQueries(db);
+  rows = createOutboxRows(sqliteSql(db), { table: 'outbox' });
+  outbox = createOutboxQueries(sqliteSql(db));
 });
 afterAll(() => {
   db.close();

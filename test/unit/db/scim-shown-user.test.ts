@@ -4,7 +4,7 @@
 // JSON null in SQL standing for a key the object leaves out.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { openDatabase, type Db } from '../../../db/connection.js';
+import { openDatabase, type Db } from '../../../db/sqlite/connection.js';
 import { scimShownUserSql } from '../../../db/scim-shown-user.js';
 import { scimShownUser } from '../../../domain/shown-user.js';
 

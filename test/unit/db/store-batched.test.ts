@@ -6,10 +6,10 @@ import { afterAll, beforeEach, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../../db/connection.js';
-import { migrate } from '../../../db/migrate.js';
+import { openDatabase, type Db } from '../../../db/sqlite/connection.js';
+import { migrate } from '../../../db/sqlite/migrate.js';
 import type { Store } from '../../../db/port.js';
-import { createStore, NestedTransactionError, type StoreOptions } from '../../../db/store.js';
+import { createStore, NestedTransactionError, type StoreOptions } from '../../../db/sqlite/store.js';
 import { tempDir } from '../../helpers/fixtures.js';
 
 const dir = tempDir('seatkeeper-store-');
@@ -219,6 +219,25 @@ describe('store.write (group commit)', () => {
     await w.store.write(async () => w.insert('first'));
     const seen = await w.store.write(async () => w.committedRows());
     assert.deepEqual(seen, ['first']);
+  });
+
+  test('When a caller writes in a loop, one write after another, then the next starts without waiting a turn, yet the event loop still turns', async () => {
+    let written = 0;
+    let writtenWhenTurned: number | undefined;
+    for (let i = 0; i < 100; i++) {
+      await w.store.write(async () => w.insert(`n${i}`));
+      written++;
+      // Asked for the turn after the first write's.
+      if (i === 0) {
+        setImmediate(() => {
+          writtenWhenTurned = written;
+        });
+      }
+    }
+    assert.equal(w.committedRows().length, 100);
+    assert.ok(writtenWhenTurned !== undefined, 'the event loop never turned during the loop');
+    // A turn between every write would have let the callback in after the first; none at all, never.
+    assert.ok(writtenWhenTurned > 1 && writtenWhenTurned < 100, `turned after ${writtenWhenTurned} writes`);
   });
 
   test('When a write is asked for inside an enclosing write, then it is refused at once and the enclosing write stores nothing', async () => {

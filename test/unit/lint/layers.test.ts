@@ -32,12 +32,13 @@ describe('layer rules', () => {
   test('When the engine imports a query module or the SQLite store, then lint refuses and names the port', () => {
     for (const [file, source] of [
       ['provisioning/probe.ts', '../db/queries/members.js'],
-      ['provisioning/directory/probe.ts', '../../db/store.js'],
+      ['provisioning/directory/probe.ts', '../../db/sqlite/store.js'],
       ['seats/probe.ts', '../db/queries/index.js'],
-      ['billing/probe.ts', '../db/connection.js'],
-      ['scim/probe.ts', '../db/directory-reader.js'],
+      ['billing/probe.ts', '../db/sqlite/connection.js'],
+      ['scim/probe.ts', '../db/sqlite/directory-reader.js'],
       ['mail/probe.ts', '../db/queries/outbox.js'],
-      ['cli/commands.ts', '../db/store.js'],
+      ['seats/probe.ts', '../db/sqlite/sql.js'],
+      ['cli/commands.ts', '../db/sqlite/store.js'],
     ]) {
       const messages = restricted(file!, source!);
       assert.equal(messages.length, 1, `${file} → ${source}`);
@@ -52,8 +53,8 @@ describe('layer rules', () => {
   });
 
   test('When a composition root builds storage, then lint allows it', () => {
-    assert.deepEqual(restricted('server/probe.ts', '../db/store.js'), []);
-    assert.deepEqual(restricted('cli/main.ts', '../db/connection.js'), []);
+    assert.deepEqual(restricted('server/probe.ts', '../db/sqlite/store.js'), []);
+    assert.deepEqual(restricted('cli/main.ts', '../db/sqlite/connection.js'), []);
     assert.deepEqual(restricted('test/unit/db/probe.ts', '../../../db/queries/members.js'), []);
   });
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { foldKey } from '../../../domain/fold.js';
-import { openDatabase, type Db } from '../../../db/connection.js';
+import { openDatabase, type Db } from '../../../db/sqlite/connection.js';
 import { ValidationError } from '../../../domain/errors.js';
 import {
   compileGroupFilter,

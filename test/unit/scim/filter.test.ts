@@ -5,10 +5,10 @@
 // Reproduce a property failure with FC_SEED=<seed>; change the number of runs with FC_RUNS=<n>.
 import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { openDatabase } from '../../../db/connection.js';
+import { openDatabase } from '../../../db/sqlite/connection.js';
 import fc from 'fast-check';
 import { ValidationError } from '../../../domain/errors.js';
-import { migrate } from '../../../db/migrate.js';
+import { migrate } from '../../../db/sqlite/migrate.js';
 import { compileGroupFilter, compileUserFilter } from '../../../db/scim-filter-sql.js';
 import { MAX_FILTER_TERMS } from '../../../scim/limits.js';
 import {

@@ -6,7 +6,7 @@ import assert from '../../helpers/assert.js';
 import { SeatLimitError } from '../../../domain/errors.js';
 import { HIGHEST, OPERATOR, type TierChoice } from '../../../domain/model.js';
 import type { Member } from '../../../domain/records.js';
-import { NestedTransactionError } from '../../../db/store.js';
+import { NestedTransactionError } from '../../../db/sqlite/store.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
 
 const START = '2026-01-01T09:00:00Z';

@@ -9,10 +9,10 @@
 // workers are unref'd: they never keep the process alive. A worker that dies fails the list it
 // held, and the next list starts a new one.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../runtime/worker-thread.js';
-import { ValidationError } from '../domain/errors.js';
-import type { Group, ListPage, Member } from '../domain/records.js';
-import type { DirectoryReader } from './port.js';
+import { startWorker } from '../../runtime/worker-thread.js';
+import { ValidationError } from '../../domain/errors.js';
+import type { Group, ListPage, Member } from '../../domain/records.js';
+import type { DirectoryReader } from '../port.js';
 
 export interface ReaderWorkerData {
   readonly databasePath: string;

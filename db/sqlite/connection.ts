@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { foldKey } from '../domain/fold.js';
+import { foldKey } from '../../domain/fold.js';
 
 export type Db = Database.Database;
 
@@ -26,20 +26,4 @@ export function openDatabase(path: string, options: DatabaseOptions): Db {
     typeof text === 'string' ? foldKey(text) : text,
   );
   return db;
-}
-
-/**
- * Prepares statements whose text depends on the request (a compiled filter), once per distinct
- * text. Bounded, so hostile variety cannot grow it without limit.
- */
-export function statementCache(db: Db, limit = 500): (sql: string) => Database.Statement<unknown[]> {
-  const cache = new Map<string, Database.Statement<unknown[]>>();
-  return (sql) => {
-    let statement = cache.get(sql);
-    if (!statement) {
-      statement = db.prepare<unknown[]>(sql);
-      if (cache.size < limit) cache.set(sql, statement);
-    }
-    return statement;
-  };
 }

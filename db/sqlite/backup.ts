@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { ConflictError, ValidationError } from '../../domain/errors.js';
 import { loadMigrations } from './migrate.js';
 
 /** Pages per backup step: all of them, so the copy is one snapshot. */

@@ -17,12 +17,20 @@
 // caller's transaction, taking the `q` the caller holds (`claimIn(q, …)`), and a command form that
 // opens exactly one (`claim(…)`). A write or read asked for from inside a unit of work would wait
 // for the connection its own caller holds; it is refused at once with NestedTransactionError.
+//
+// Telling a nested call from a concurrent one takes the caller's asynchronous context
+// (AsyncLocalStorage). On Node 24 and later that context travels with each promise at next to no
+// cost. On Node 20 and 22 it is kept by promise hooks, which slow every promise in the process: one
+// seat claim costs about a tenth more CPU (BENCHMARKS.md). There the check runs under test
+// (NODE_ENV=test, which the test runner sets) and not in production, where a nested call, which
+// the tests would have refused, waits instead.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from './connection.js';
 import { translateSqliteError } from './errors.js';
-import type { Queries, Store } from './port.js';
-import { createQueries } from './queries/index.js';
-import { noSecretBox, type SecretBox } from './secret-box.js';
+import type { Queries, Store } from '../port.js';
+import { createQueries } from '../queries/index.js';
+import { noSecretBox, type SecretBox } from '../secret-box.js';
+import { sqliteSql } from './sql.js';
 
 export interface StoreOptions {
   /** Seals the secrets kept for later use; without it, storing one throws. */
@@ -36,10 +44,19 @@ export interface StoreOptions {
    * connection and the write lock.
    */
   readonly maxBatch?: number;
+  /** Refuse a write or read asked for inside a unit of work (see above); by default where cheap or under test. */
+  readonly checkNesting?: boolean;
 }
+
+/** Node 24 carries AsyncLocalStorage in the promise's own context frame, without promise hooks. */
+export const NESTING_CHECK_DEFAULT =
+  Number(process.versions.node.split('.')[0]) >= 24 || process.env.NODE_ENV === 'test';
 
 /** Default group-commit cap: above the concurrency of a provider's push (the benchmark uses 20). */
 const MAX_BATCH = 64;
+
+/** Reads and write batches run back to back (see drain) before the event loop gets a turn. */
+const MAX_ROUNDS = 16;
 
 type Kind = 'write' | 'read';
 
@@ -58,8 +75,19 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   const maxBatch = Math.max(1, Math.trunc(options.maxBatch ?? MAX_BATCH));
   // Marks the asynchronous context of a running unit of work, so a nested write or read is told
   // apart from a concurrent one (which simply waits its turn).
-  const inUnit = new AsyncLocalStorage<Kind>();
-  const queries = createQueries(db, options.secrets ?? noSecretBox, () => inUnit.getStore() === 'write');
+  const inUnit = (options.checkNesting ?? NESTING_CHECK_DEFAULT) ? new AsyncLocalStorage<Kind>() : undefined;
+  /** The kind of the unit holding the connection; one runs at a time. */
+  let running: Kind | undefined;
+  const queries = createQueries(sqliteSql(db), options.secrets ?? noSecretBox, () => running === 'write');
+
+  async function runUnit(kind: Kind, unit: Unit): Promise<unknown> {
+    running = kind;
+    try {
+      return await (inUnit ? inUnit.run(kind, () => unit.work(queries)) : unit.work(queries));
+    } finally {
+      running = undefined;
+    }
+  }
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const beginRead = db.prepare('BEGIN DEFERRED');
@@ -77,7 +105,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
 
   // Not an async function: every read and write passes here, and one promise per unit is enough.
   function enqueue<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
-    if (inUnit.getStore() !== undefined) return Promise.reject(new NestedTransactionError(kind));
+    if (inUnit?.getStore() !== undefined) return Promise.reject(new NestedTransactionError(kind));
     if (closed) return Promise.reject(new Error('The store is closed.'));
     return new Promise<T>((resolve, reject) => {
       queue.push({ kind, work, resolve: resolve as (value: unknown) => void, reject });
@@ -101,8 +129,21 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     if (busy) return;
     busy = true;
     try {
-      while (queue.length > 0) {
+      let wrote = false;
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        if (queue.length === 0) {
+          // A settled write's callers go on in the microtasks that follow; one that asks for its
+          // next write there (a sequential loop, a command's second write) could share a commit with
+          // nothing from the network before the next turn of the event loop, so it runs at once
+          // rather than a turn later. process.nextTick fires once those microtasks are done. After a
+          // read the connection is let go at once: the write a request asks for after its read waits
+          // for the check phase, to share a commit with the other requests of its turn.
+          if (!wrote) break;
+          await new Promise<void>((resolve) => process.nextTick(resolve));
+          if (queue.length === 0) break;
+        }
         const head = queue[0]!;
+        wrote = head.kind === 'write';
         if (head.kind === 'read') {
           queue.shift();
           await runRead(head);
@@ -113,6 +154,9 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     } finally {
       busy = false;
     }
+    // Rounds are bounded, so that a caller reading or writing in a loop still lets the event loop
+    // turn (network, timers, other tenants); what is left waits for the check phase.
+    if (queue.length > 0) schedule();
   }
 
   /** The writes at the head of the queue, up to the cap; a read behind them keeps its place. */
@@ -127,7 +171,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   async function runRead(unit: Unit): Promise<void> {
     beginRead.run();
     try {
-      const value = await inUnit.run('read', () => unit.work(queries));
+      const value = await runUnit('read', unit);
       commit.run();
       unit.resolve(value);
     } catch (error) {
@@ -176,7 +220,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
       for (const unit of batch) {
         if (!alone) savepoint.run();
         try {
-          const value = await inUnit.run('write', () => unit.work(queries));
+          const value = await runUnit('write', unit);
           if (!alone) release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {

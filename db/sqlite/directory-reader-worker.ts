@@ -1,4 +1,4 @@
-// The worker thread of db/directory-reader.ts: its own read-only use of the database file, on which
+// The worker thread of db/sqlite/directory-reader.ts: its own read-only use of the database file, on which
 // it runs SCIM list queries (filter, order, page and count, all in SQL) one after another. A filter
 // that scans a whole directory holds this thread, not the server's event loop.
 import { parentPort, workerData } from 'node:worker_threads';

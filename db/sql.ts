@@ -1,0 +1,50 @@
+// The query layer: every statement is written once, in SQL that SQLite and PostgreSQL both accept,
+// and run through the driver of whichever dialect is configured. The query modules (db/queries/)
+// see only this interface; a dialect (db/sqlite/sql.ts) prepares and runs the statements. Where the
+// two dialects differ (JSON access, case folding), the module asks the dialect for the fragment.
+//
+// Parameters are positional (`?`) or named (`@name`, given as one object), as in every module today;
+// a dialect whose driver numbers them ($1, $2 …) rewrites the text once, when it prepares it.
+//
+// Every call returns a Promise, as a pooled network driver must; SQLite's calls complete at once.
+
+/** A statement's parameters: a tuple for `?`, or one object for `@name`. */
+export type Params = unknown[] | object;
+
+/** The argument list a statement with parameters `P` takes. */
+export type Args<P extends Params> = P extends unknown[] ? P : [P];
+
+export interface RunResult {
+  /** Rows inserted, changed or deleted. */
+  readonly changes: number;
+}
+
+export interface Statement<P extends Params = unknown[], R = unknown> {
+  run(...params: Args<P>): Promise<RunResult>;
+  /** The first row, or undefined when there is none. */
+  get(...params: Args<P>): Promise<R | undefined>;
+  all(...params: Args<P>): Promise<R[]>;
+  /** The rows one at a time, for lists too long to hold at once (an audit export). */
+  iterate(...params: Args<P>): AsyncIterable<R>;
+}
+
+export interface PrepareOptions {
+  /**
+   * Rows as arrays of the selected columns, in order, rather than objects: cheaper, for the
+   * statements every seat claim runs.
+   */
+  readonly rowsAsArrays?: boolean;
+}
+
+/** One connection's statements, as the query modules see it. */
+export interface Sql {
+  /** Prepares a statement once; a module prepares its fixed statements when it is built. */
+  prepare<P extends Params = unknown[], R = unknown>(text: string, options?: PrepareOptions): Statement<P, R>;
+  /**
+   * For statements whose text depends on the request (a compiled filter or sort): prepared once per
+   * distinct text. At most `limit` are kept, so hostile variety cannot grow the cache without bound.
+   */
+  cache(limit?: number): (text: string) => Statement<unknown[], unknown>;
+  /** Whether a transaction is open on the connection (an error may have ended it early). */
+  readonly inTransaction: boolean;
+}
