@@ -7,26 +7,47 @@ import type { Args, Params, PrepareOptions, RunResult, Sql, Statement } from '..
 
 type Prepared = Database.Statement<unknown[]>;
 
-/** Settles with what `call` returns, or rejects with what it throws, as an async driver would. */
-function settle<T>(call: () => T): Promise<T> {
-  // A throw inside the executor rejects the Promise with it.
-  return new Promise<T>((resolve) => resolve(call()));
-}
+/** What a driver error is rejected with: the error itself (the driver throws only Errors). */
+const rejected = (error: unknown): Promise<never> =>
+  Promise.reject(error instanceof Error ? error : new Error(String(error)));
 
+// Every query passes here: no closure per call, and an already settled Promise for the result.
 function wrap<P extends Params, R>(prepared: Prepared): Statement<P, R> {
-  const bound = (params: Args<P>) => params as unknown[];
   return {
-    run: (...params: Args<P>): Promise<RunResult> => settle(() => prepared.run(...bound(params))),
-    get: (...params: Args<P>): Promise<R | undefined> =>
-      settle(() => prepared.get(...bound(params)) as R | undefined),
-    all: (...params: Args<P>): Promise<R[]> => settle(() => prepared.all(...bound(params)) as R[]),
+    run(...params: Args<P>): Promise<RunResult> {
+      try {
+        return Promise.resolve(prepared.run(...(params as unknown[])));
+      } catch (error) {
+        return rejected(error);
+      }
+    },
+    get(...params: Args<P>): Promise<R | undefined> {
+      try {
+        return Promise.resolve(prepared.get(...(params as unknown[])) as R | undefined);
+      } catch (error) {
+        return rejected(error);
+      }
+    },
+    all(...params: Args<P>): Promise<R[]> {
+      try {
+        return Promise.resolve(prepared.all(...(params as unknown[])) as R[]);
+      } catch (error) {
+        return rejected(error);
+      }
+    },
     iterate: (...params: Args<P>): AsyncIterable<R> => ({
       [Symbol.asyncIterator]() {
-        const rows = prepared.iterate(...bound(params)) as IterableIterator<R>;
+        const rows = prepared.iterate(...(params as unknown[])) as IterableIterator<R>;
         return {
-          next: () => settle(() => rows.next()),
+          next: () => {
+            try {
+              return Promise.resolve(rows.next());
+            } catch (error) {
+              return rejected(error);
+            }
+          },
           // A loop left early (break, a throw) ends the statement, so the connection can run the next.
-          return: () => settle(() => rows.return?.() ?? { done: true as const, value: undefined }),
+          return: () => Promise.resolve(rows.return?.() ?? { done: true as const, value: undefined }),
         };
       },
     }),
