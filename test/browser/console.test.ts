@@ -28,6 +28,7 @@ import {
 } from '../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp.js';
 import { startWebhookReceiver, verifyDelivery } from '../helpers/webhook-receiver.js';
+import { inspect } from '../helpers/inspect.js';
 
 const skip = browserSkipReason();
 const SHOTS = fileURLToPath(new URL('../../test-results/console/', import.meta.url));
@@ -292,7 +293,7 @@ async function shot(page: Page, name: string): Promise<void> {
     await page.getByRole('button', { name: 'Change tier' }).click();
     await page.getByTestId('member-tier').filter({ hasText: 'premium' }).waitFor();
     await shot(page, 'member-tier-changed');
-    const dana = (await ctx.c.store.read((q) => q.members.byId(orgId, ids.dana)))!;
+    const dana = (await inspect(ctx.c.store).member(orgId, ids.dana))!;
     assert.equal(dana.tierId, 'premium');
     assert.equal(dana.seatState, 'seated');
     assert.ok(await heldMatchesMembers(ctx, orgId));
@@ -303,11 +304,11 @@ async function shot(page: Page, name: string): Promise<void> {
     await dialog.waitFor();
     await shot(page, 'member-unassign-dialog');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    assert.equal((await ctx.c.store.read((q) => q.members.byId(orgId, ids.dana)))!.seatState, 'seated');
+    assert.equal((await inspect(ctx.c.store).member(orgId, ids.dana))!.seatState, 'seated');
     await page.getByRole('button', { name: 'Unassign seat' }).click();
     await dialog.getByRole('button', { name: 'Unassign seat' }).click();
     await page.getByTestId('member-seat').filter({ hasText: 'unassigned' }).waitFor();
-    assert.equal((await ctx.c.store.read((q) => q.members.byId(orgId, ids.dana)))!.seatState, 'unassigned');
+    assert.equal((await inspect(ctx.c.store).member(orgId, ids.dana))!.seatState, 'unassigned');
     assert.ok(await heldMatchesMembers(ctx, orgId));
     await context.close();
   }, 120_000);
@@ -455,11 +456,8 @@ async function shot(page: Page, name: string): Promise<void> {
     await target.page.getByRole('heading', { name: 'You are now the primary owner' }).waitFor();
     assert.equal(new URL(target.page.url()).hash, '', 'the secret left the address bar');
     await shot(target.page, 'confirmed-transfer');
-    assert.equal((await ctx.c.store.read((q) => q.members.byId(gammaId, cleo.id)))!.role, 'primary_owner');
-    assert.equal(
-      (await ctx.c.store.read((q) => q.members.byId(gammaId, gamma.primaryOwner.id)))!.role,
-      'owner',
-    );
+    assert.equal((await inspect(ctx.c.store).member(gammaId, cleo.id))!.role, 'primary_owner');
+    assert.equal((await inspect(ctx.c.store).member(gammaId, gamma.primaryOwner.id))!.role, 'owner');
     await target.context.close();
   }, 120_000);
 

@@ -9,9 +9,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../api/auth.js';
 import { OPERATOR } from '../../domain/model.js';
-import { createInvitationService } from '../../provisioning/invitations.js';
-import { createMemberAdmin } from '../../provisioning/member-admin.js';
-import { createSeatRequests, issueSeatRequestTicket } from '../../provisioning/seat-requests.js';
+import { issueSeatRequestTicket } from '../../provisioning/seat-requests.js';
 import { browserSkipReason, launchChromium } from '../helpers/browser.js';
 import {
   createExample,
@@ -21,6 +19,7 @@ import {
   type RunningServer,
   type TestContext,
 } from '../helpers/fixtures.js';
+import { inspect } from '../helpers/inspect.js';
 
 const skip = browserSkipReason();
 const SHOTS = fileURLToPath(new URL('../../test-results/console/', import.meta.url));
@@ -146,7 +145,7 @@ async function shot(page: Page, name: string): Promise<void> {
     await page.getByRole('button', { name: 'Send 3 invitations' }).click();
     await page.getByText('3 invitations sent; 3 rows not invited.').waitFor();
     await shot(page, 'members-import-sent');
-    const pools = await ctx.c.store.read((q) => q.seatPools.list(orgId));
+    const pools = await inspect(ctx.c.store).pool(orgId);
     assert.deepEqual(
       pools.map((t) => [t.tierId, t.held, t.allocation]),
       [
@@ -159,13 +158,7 @@ async function shot(page: Page, name: string): Promise<void> {
   }, 120_000);
 
   test('When an administrator grants and declines seat requests, then the seat moves and the declined one stays', async () => {
-    const requests = createSeatRequests({
-      store: ctx.c.store,
-      clock: ctx.clock,
-      invitations: createInvitationService({ ...ctx.c, publicBaseUrl: server.url }),
-      memberAdmin: createMemberAdmin({ store: ctx.c.store, clock: ctx.clock, seats: ctx.c.seats }),
-      publicBaseUrl: server.url,
-    });
+    const requests = ctx.c.linking(server.url).seatRequests;
     const uma = await requests.ask(
       orgId,
       { type: 'member', memberId: ids.user },

@@ -18,6 +18,7 @@ import {
   type TestContext,
 } from '../helpers/fixtures.js';
 import { recordAudit } from '../../audit/record.js';
+import { inspect } from '../helpers/inspect.js';
 
 const skip = browserSkipReason();
 
@@ -162,7 +163,7 @@ const skip = browserSkipReason();
     await context.close();
   }, 120_000);
 
-  const seatOf = async (id: number) => (await ctx.c.store.read((q) => q.members.byId(orgId, id)))!;
+  const seatOf = async (id: number) => (await inspect(ctx.c.store).member(orgId, id))!;
 
   test('When an owner opens Members and Billing, then each tier shows "N of M seats used" with its bar, and the pending invitations and waiting people', async () => {
     const { context, page } = await personAt(ids.owner);
@@ -293,7 +294,7 @@ const skip = browserSkipReason();
     await page.getByText('2 members changed.').waitFor();
     assert.equal((await seatOf(ids.mover1)).tierId, 'premium');
     assert.equal((await seatOf(ids.mover2)).tierId, 'premium');
-    const moves = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000))).filter(
+    const moves = (await inspect(ctx.c.store).audit(orgId)).filter(
       (e) => e.action === 'seat.tier_changed' && e.actorType === 'member',
     );
     assert.deepEqual(moves.map((e) => Number(e.subjectId)).sort(), [ids.mover1, ids.mover2].sort());

@@ -9,6 +9,7 @@ import { allRoutes } from '../../api/routes.js';
 import { HIGHEST, OPERATOR, type Role } from '../../domain/model.js';
 import { createExample, setup, testApp, type TestContext } from './fixtures.js';
 import { validateResponses, type ResponseValidator } from './openapi-responses.js';
+import { inspect } from './inspect.js';
 
 export interface Caller {
   readonly memberId: number;
@@ -85,7 +86,7 @@ export async function apiWorld(
     allRoutes({ ...ctx.c, ...ctx.c.linking(publicBaseUrl), publicBaseUrl }),
   );
   const emails = new Map(
-    (await ctx.c.store.read((q) => q.members.list(organisationId))).map((m) => [m.id, m.email] as const),
+    (await inspect(ctx.c.store).members(organisationId)).map((m) => [m.id, m.email] as const),
   );
 
   async function signedIn(memberId: number): Promise<Caller> {

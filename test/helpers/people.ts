@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { OutboxRow } from '../../domain/records.js';
 import { HIGHEST, OPERATOR, type Role } from '../../domain/model.js';
 import type { ApiWorld } from './api.js';
+import { inspect } from './inspect.js';
 
 /**
  * A digest of every row of every table, read through a second connection, as another process
@@ -83,13 +84,13 @@ export async function tokensOfEachRole(w: ApiWorld): Promise<Record<'owner' | 'a
 
 /** The audit rows of the organisation, oldest first. */
 export async function auditOf(w: ApiWorld) {
-  return await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 100_000));
+  return await inspect(w.c.store).audit(w.organisationId);
 }
 
 /** Seats held and allocated per tier. */
 export async function pool(w: ApiWorld): Promise<Record<string, { allocation: number; held: number }>> {
   return Object.fromEntries(
-    (await w.c.store.read((q) => q.seatPools.list(w.organisationId))).map((t) => [
+    (await inspect(w.c.store).pool(w.organisationId)).map((t) => [
       t.tierId,
       { allocation: t.allocation, held: t.held },
     ]),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { OPERATOR } from '../../domain/model.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../helpers/fixtures.js';
 import { startServer, type ServerProcess } from '../helpers/server-main-process.js';
+import { inspect } from '../helpers/inspect.js';
 
 describe('When two server processes apply member imports at once', () => {
   let ctx: TestContext;
@@ -70,9 +71,7 @@ describe('When two server processes apply member imports at once', () => {
     assert.ok(
       results.flatMap((r) => r.rows).every((row) => row.outcome === 'invited' || row.outcome === 'no_seat'),
     );
-    const pool = (await ctx.c.store.read((q) => q.seatPools.list(orgId))).find(
-      (t) => t.tierId === 'standard',
-    )!;
+    const pool = (await inspect(ctx.c.store).pool(orgId)).find((t) => t.tierId === 'standard')!;
     assert.deepEqual([pool.held, pool.allocation], [5, 5]);
     assert.ok(await heldMatchesMembers(ctx, orgId));
   }, 120_000);

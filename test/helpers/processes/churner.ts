@@ -7,6 +7,7 @@
 import { SeatLimitError } from '../../../domain/errors.js';
 import { HIGHEST, LOWEST, OPERATOR } from '../../../domain/model.js';
 import { args, describeError, send, waitForGo, workerContainer } from './protocol.js';
+import { inspect } from '../inspect.js';
 
 const [databasePath, orgIdText, tag, maxSecondsText] = args(['DB_PATH', 'ORG_ID', 'TAG', 'MAX_SECONDS']);
 const organisationId = Number(orgIdText);
@@ -15,7 +16,7 @@ const deadline = performance.now() + Number(maxSecondsText) * 1000;
 const { c } = await workerContainer(databasePath!);
 
 // Start from what earlier (killed) runs left behind.
-const existing = await c.store.read((q) => q.members.list(organisationId));
+const existing = await inspect(c.store).members(organisationId);
 const seated = existing.filter((m) => m.seatState === 'seated' && m.role === 'user').map((m) => m.id);
 const invited = existing.filter((m) => m.seatState === 'invited' && m.role === 'user').map((m) => m.id);
 const deactivated = existing.filter((m) => m.seatState === 'deactivated').map((m) => m.id);

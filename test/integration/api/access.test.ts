@@ -18,6 +18,7 @@ import {
   tokenIn,
   tokensOfEachRole,
 } from '../../helpers/people.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 
@@ -163,7 +164,7 @@ describe('admin API: transferring primary ownership', () => {
     assert.match(mail.text, /http:\/\/127\.0\.0\.1\/console\/confirm-transfer#token=skxfer_/);
     const token = tokenIn(mail.text);
     assert.equal(
-      (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId)))!.role,
+      (await inspect(w.c.store).member(w.organisationId, w.as.user.memberId))!.role,
       'user',
       'nothing changes before the confirmation',
     );

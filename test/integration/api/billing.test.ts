@@ -6,6 +6,7 @@ import { previewRenewal } from '../../../billing/renewal.js';
 import type { Contract } from '../../../domain/records.js';
 import { apiWorld, problem, type ApiWorld, pointers } from '../../helpers/api.js';
 import { storedState } from '../../helpers/org-state.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const EXAMPLE = { add: { standard: 5 }, upgrades: [{ from: 'standard', to: 'premium', quantity: 10 }] };
 
@@ -163,7 +164,7 @@ describe('admin API: the product example, quoted and bought', () => {
       (invoices as { number: string }[]).map((i) => i.number),
       ['ACME-0001', 'ACME-0002'],
     );
-    const bought = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).filter(
+    const bought = (await inspect(w.c.store).audit(w.organisationId)).filter(
       (e) => e.action === 'allocation.changed' && e.actorType === 'member',
     );
     assert.equal(bought.length, 1, 'one purchase, however many confirms');
@@ -233,7 +234,7 @@ describe('admin API: the product example, quoted and bought', () => {
     });
     assert.equal(res.status, 200, res.text);
     assert.equal((await w.as.owner.post(`/billing/quotes/${res.body.id}/confirm`)).status, 201);
-    const user = (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId)))!;
+    const user = (await inspect(w.c.store).member(w.organisationId, w.as.user.memberId))!;
     assert.equal(user.tierId, 'premium');
   });
 });

@@ -9,6 +9,7 @@ import type { Member } from '../../../provisioning/directory.js';
 import { apiWorld, problem, type ApiWorld, pointers } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
 import { storedState } from '../../helpers/org-state.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const CERT = 'MIIC8DCCAdigAwIBAgIQExampleCertificateBodyOnlyForTests0123456789==';
 const METADATA = `<?xml version="1.0"?>
@@ -59,9 +60,7 @@ describe('admin API: provisioning settings', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.provisioningMode, 'scim');
     assert.equal(res.body.seatExhaustion, 'hold');
-    const actions = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).map(
-      (e) => e.action,
-    );
+    const actions = (await inspect(w.c.store).audit(w.organisationId)).map((e) => e.action);
     assert.ok(actions.includes('organisation.provisioning_mode_changed'));
     assert.ok(actions.includes('organisation.seat_exhaustion_changed'));
     assert.equal((await w.as.primary_owner.get('/identity')).body.provisioningMode, 'scim');
@@ -126,7 +125,7 @@ describe('admin API: single sign-on connections', () => {
     assert.equal(patched.status, 200);
     assert.ok(!patched.text.includes('rotated-secret-2'));
     assert.equal(await w.c.sso.secret(res.body.id), 'rotated-secret-2');
-    const audit = JSON.stringify(await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000)));
+    const audit = JSON.stringify(await inspect(w.c.store).audit(w.organisationId));
     assert.ok(!audit.includes(OIDC.clientSecret) && !audit.includes('rotated-secret-2'));
     assert.ok(audit.includes('"clientSecretChanged":true'));
   });
@@ -204,7 +203,7 @@ describe('admin API: single sign-on connections', () => {
     assert.equal(off.status, 200);
     assert.equal(off.body.enabled, false);
     await assert.rejects(() => w.c.sso.connectionFor({ slug: 'acme' }), /No single sign-on/);
-    const last = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).at(-1)!;
+    const last = (await inspect(w.c.store).audit(w.organisationId)).at(-1)!;
     assert.equal(last.action, 'sso_connection.disabled');
     assert.equal(
       (await w.as.owner.patch(`/sso-connections/${made.id}`, { enabled: true })).body.enabled,
@@ -228,7 +227,7 @@ describe('admin API: single sign-on connections', () => {
     assert.equal(res.body.name, 'After');
     assert.equal(res.body.settings.idpEntityId, 'https://idp.example/saml');
     assert.equal(res.body.settings.idpInitiated, true);
-    const audit = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).at(-1)!;
+    const audit = (await inspect(w.c.store).audit(w.organisationId)).at(-1)!;
     assert.equal(audit.action, 'sso_connection.updated');
   });
 
@@ -258,9 +257,9 @@ describe('admin API: single sign-on connections', () => {
     const left = (await w.as.owner.get('/sso-connections')).body.connections as Connection[];
     assert.ok(!left.some((c) => c.id === made.id));
     assert.equal(await w.c.store.read((q) => q.sso.linkedMember(made.id, 'sub-123')), undefined);
-    const admin = (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.admin.memberId)))!;
+    const admin = (await inspect(w.c.store).member(w.organisationId, w.as.admin.memberId))!;
     assert.deepEqual([admin.role, admin.seatState], ['admin', 'seated']);
-    const audit = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).at(-1)!;
+    const audit = (await inspect(w.c.store).audit(w.organisationId)).at(-1)!;
     assert.equal(audit.action, 'sso_connection.deleted');
     assert.deepEqual(audit.after, { unlinkedIdentities: 1 });
     assert.equal((await w.as.owner.delete(`/sso-connections/${made.id}`)).status, 404);
@@ -362,7 +361,7 @@ describe('admin API: group mappings', () => {
       { displayName: 'Staff', externalId: null, members: [owner.publicId] },
       OPERATOR,
     );
-    dana = (await w.c.store.read((q) => q.members.byId(w.organisationId, dana.id)))!;
+    dana = (await inspect(w.c.store).member(w.organisationId, dana.id))!;
     assert.equal(dana.role, 'owner');
   });
   afterAll(() => w.cleanup());
@@ -410,7 +409,7 @@ describe('admin API: group mappings', () => {
     });
     assert.equal(confirmed.status, 200);
     assert.deepEqual(confirmed.body.consequences.reasons, ['demotes_you']);
-    assert.equal((await w.c.store.read((q) => q.members.byId(w.organisationId, dana.id)))!.role, 'admin');
+    assert.equal((await inspect(w.c.store).member(w.organisationId, dana.id))!.role, 'admin');
     const refused = await asDana.get('/group-mappings');
     assert.equal(refused.status, 403, 'now an admin, Dana may no longer see them');
     // Put things back for the next tests, as the operator would.
@@ -443,7 +442,7 @@ describe('admin API: group mappings', () => {
       { groupName: 'owners', role: 'owner', tier: null },
       { groupName: 'staff', role: 'user', tier: null },
     ]);
-    const after = (await w.c.store.read((q) => q.members.byId(w.organisationId, owner.id)))!;
+    const after = (await inspect(w.c.store).member(w.organisationId, owner.id))!;
     assert.deepEqual([after.role, after.seatState], ['primary_owner', 'seated']);
   });
 

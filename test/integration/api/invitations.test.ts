@@ -28,6 +28,7 @@ import {
   tokensOfEachRole,
 } from '../../helpers/people.js';
 import { startSmtp, type TestSmtpServer } from '../../helpers/smtp.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 
@@ -499,7 +500,7 @@ describe("The primary owner's way in", () => {
     const accepted = await request(testApp(ctx)).post(`${API_PATH}/invitations/accept`).send({ token });
     assert.equal(accepted.status, 200);
     assert.match(String(accepted.headers['set-cookie']), new RegExp(`^${SESSION_COOKIE}=`));
-    const owner = (await ctx.c.store.read((q) => q.members.byId(organisation.id, primaryOwner.id)))!;
+    const owner = (await inspect(ctx.c.store).member(organisation.id, primaryOwner.id))!;
     assert.equal(owner.role, 'primary_owner');
     assert.equal(owner.seatState, 'seated');
   });
@@ -528,7 +529,7 @@ describe("A lapsed primary owner's invitation", () => {
       .send({ email: primaryOwner.email, role: 'user' });
     assert.equal(invited.status, 403, invited.text);
     assert.equal(problem(invited).requiredRole, 'owner');
-    const row = (await ctx.c.store.read((q) => q.members.byId(organisation.id, primaryOwner.id)))!;
+    const row = (await inspect(ctx.c.store).member(organisation.id, primaryOwner.id))!;
     assert.equal(row.seatState, 'removed', 'nothing changed');
   });
 });

@@ -10,6 +10,7 @@ import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 import { heldMatchesMembers, scimToken } from '../../helpers/fixtures.js';
 import { auditOf, lastMailTo, pool, tokenIn } from '../../helpers/people.js';
 import { recordAudit } from '../../../audit/record.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const NOW = '2026-03-01T09:00:00.000Z';
 
@@ -126,7 +127,7 @@ describe('admin API: bulk actions on members', () => {
     const res = await w.as.user.post('/members/bulk', { action: 'remove', memberIds: [u1.id] });
     assert.equal(res.status, 403);
     assert.equal(problem(res).requiredRole, 'admin');
-    assert.equal((await w.c.store.read((q) => q.members.byId(w.organisationId, u1.id)))!.seatState, 'seated');
+    assert.equal((await inspect(w.c.store).member(w.organisationId, u1.id))!.seatState, 'seated');
   });
 
   test('When the body is wrong, then 400 problem JSON with pointers, and nothing changes', async () => {
@@ -157,7 +158,7 @@ describe('admin API: bulk actions on members', () => {
     });
     assert.equal(unknown.status, 400);
     assert.equal(problem(unknown).code, 'unknown_tier');
-    assert.equal((await w.c.store.read((q) => q.members.byId(w.organisationId, u1.id)))!.seatState, 'seated');
+    assert.equal((await inspect(w.c.store).member(w.organisationId, u1.id))!.seatState, 'seated');
   });
 });
 
@@ -187,7 +188,7 @@ describe('admin API: last activity of members', () => {
     const signed = await request(w.app).post(`${API_PATH}/sign-in-links/redeem`).send({ token });
     assert.equal(signed.status, 200);
     assert.equal(await lastActive(w, 'user@acme.example'), '2026-03-02T07:31:00.000Z');
-    const updated = (await w.c.store.read((q) => q.members.byId(w.organisationId, w.as.user.memberId)))!;
+    const updated = (await inspect(w.c.store).member(w.organisationId, w.as.user.memberId))!;
     assert.equal(updated.updatedAt, '2026-03-01T09:00:00.000Z', 'activity is not a change of the member');
   });
 

@@ -9,6 +9,7 @@ import { OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld, buy } from '../../helpers/api.js';
 import { createExample } from '../../helpers/fixtures.js';
 import { auditOf, databaseDigest, pool, seatedMember } from '../../helpers/people.js';
+import { inspect } from '../../helpers/inspect.js';
 
 /** The emails of a members page, in order. */
 const emails = (res: Response): string[] =>
@@ -170,7 +171,7 @@ describe('admin API: one member', () => {
     assert.equal(problem(res).code, 'not_found');
     assert.equal((await w.as.owner.delete(`/members/${other.primaryOwner.id}`)).status, 404);
     assert.equal(
-      (await w.c.store.read((q) => q.members.byId(other.organisation.id, other.primaryOwner.id)))?.seatState,
+      (await inspect(w.c.store).member(other.organisation.id, other.primaryOwner.id))?.seatState,
       'invited',
     );
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { HIGHEST, LOWEST, OPERATOR } from '../../../domain/model.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
 import { storedState } from '../../helpers/org-state.js';
+import { inspect } from '../../helpers/inspect.js';
 
 describe('admin API: seat usage', () => {
   let w: ApiWorld;
@@ -79,10 +80,7 @@ describe('admin API: seat usage', () => {
     const synced = await w.as.admin.post('/usage/sync-now');
     assert.equal(synced.status, 200);
     assert.deepEqual(synced.body, { seated: 1 });
-    assert.equal(
-      (await w.c.store.read((q) => q.members.byId(w.organisationId, dana.id)))!.seatState,
-      'seated',
-    );
+    assert.equal((await inspect(w.c.store).member(w.organisationId, dana.id))!.seatState, 'seated');
     assert.deepEqual((await w.as.admin.get('/usage')).body.waiting.awaitingSeat, []);
     assert.deepEqual((await w.as.admin.post('/usage/sync-now')).body, { seated: 0 });
   });
@@ -109,7 +107,7 @@ describe('admin API: notice thresholds', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { noticeThresholds: [50, 75, 95] });
     assert.deepEqual((await w.as.admin.get('/usage')).body.noticeThresholds, [50, 75, 95]);
-    const entry = (await w.c.store.read((q) => q.audit.list(w.organisationId, 0, 10_000))).find(
+    const entry = (await inspect(w.c.store).audit(w.organisationId)).find(
       (e) => e.action === 'organisation.notice_thresholds_changed',
     );
     assert.deepEqual(entry?.after, { noticeThresholds: [50, 75, 95] });

@@ -28,6 +28,7 @@ import {
   oktaGetUser,
   oktaReactivate,
 } from '../../helpers/scim-requests.js';
+import { inspect } from '../../helpers/inspect.js';
 
 describe('Advanced group mappings', () => {
   let ctx: TestContext;
@@ -260,7 +261,7 @@ describe('Turning advanced group mappings on and off', () => {
       await ctx.c.directory.configureGroupMappings(orgId, { enabled: false }, OPERATOR);
       assert.equal(seatOf((await scim.send(oktaGetUser(bob))).body).seatState, 'seated');
       await expectSeats(ctx, orgId, { standard: { held: 3, seated: 2 } });
-      const audit = await ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000));
+      const audit = await inspect(ctx.c.store).audit(orgId);
       assert.equal(audit.filter((a) => a.action === 'organisation.group_mappings_changed').length, 2);
 
       await assert.rejects(

@@ -31,6 +31,7 @@ import {
   oktaUserBody,
   patchTier,
 } from '../../helpers/scim-requests.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const userName = (i: number) => `user${String(i).padStart(3, '0')}@acme.example`;
 
@@ -72,7 +73,7 @@ describe('Policy reject: a full pool refuses directory users', () => {
 
   test('When the refused users are looked up, then nothing was stored for them', async () => {
     for (const name of refused) expectEmptyList(await w.scim.send(oktaFindUser(name)));
-    const members = await w.ctx.c.store.read((q) => q.members.list(w.orgId));
+    const members = await inspect(w.ctx.c.store).members(w.orgId);
     assert.equal(members.length, 11, 'the owner and the 10 created');
   });
 

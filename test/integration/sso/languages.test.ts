@@ -13,6 +13,7 @@ import {
   type TestContext,
 } from '../../helpers/fixtures.js';
 import { oidcSignIn, startOidcConnection, type OidcTestProvider } from '../../helpers/oidc-provider.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const PEOPLE = ['seat1', 'seat2', 'seat3', 'en1', 'de1', 'it1', 'es1', 'pt1', 'fallback1'];
 
@@ -103,9 +104,7 @@ describe('Employee pages in five languages', () => {
   });
 
   test('When a seated member opens /sso/me, then it is in Accept-Language’s language, and their own choice beats it', async () => {
-    const member = (await ctx.c.store.read((q) => q.members.list(orgId))).find(
-      (m) => m.email === 'seat1@acme.example',
-    )!;
+    const member = (await inspect(ctx.c.store).members(orgId)).find((m) => m.email === 'seat1@acme.example')!;
     const { secret } = await ctx.c.sessions.start(orgId, member.id);
     const me = async (acceptLanguage: string) => {
       const res = await fetch(`${server.url}/sso/me`, {

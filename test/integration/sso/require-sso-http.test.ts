@@ -14,6 +14,7 @@ import {
 } from '../../helpers/fixtures.js';
 import { oidcSignIn, startOidcConnection, type OidcTestProvider } from '../../helpers/oidc-provider.js';
 import { tokenIn } from '../../helpers/people.js';
+import { inspect } from '../../helpers/inspect.js';
 
 describe('Require single sign-on over HTTP', () => {
   let ctx: TestContext;
@@ -83,7 +84,7 @@ describe('Require single sign-on over HTTP', () => {
     assert.equal(member?.seatState, 'seated');
     const invitation = await ctx.c.store.read((q) => q.invitations.latestFor(orgId, member.id));
     assert.equal(invitation?.status, 'accepted');
-    const signedIn = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 100_000))).filter(
+    const signedIn = (await inspect(ctx.c.store).audit(orgId)).filter(
       (a) => a.action === 'member.signed_in' && a.subjectId === String(member.id),
     );
     assert.deepEqual(

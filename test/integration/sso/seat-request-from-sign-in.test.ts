@@ -5,9 +5,6 @@
 import assert from '../../helpers/assert.js';
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { OPERATOR } from '../../../domain/model.js';
-import { createInvitationService } from '../../../provisioning/invitations.js';
-import { createMemberAdmin } from '../../../provisioning/member-admin.js';
-import { createSeatRequests } from '../../../provisioning/seat-requests.js';
 import {
   createExample,
   heldMatchesMembers,
@@ -37,15 +34,8 @@ async function hop(url: string, init: RequestInit & { cookie?: string } = {}) {
   };
 }
 
-function serviceFor(ctx: TestContext, publicBaseUrl: string) {
-  return createSeatRequests({
-    store: ctx.c.store,
-    clock: ctx.clock,
-    invitations: createInvitationService({ ...ctx.c, publicBaseUrl }),
-    memberAdmin: createMemberAdmin({ store: ctx.c.store, clock: ctx.clock, seats: ctx.c.seats }),
-    publicBaseUrl,
-  });
-}
+/** The seat-request service the server at `publicBaseUrl` uses, as the container built it. */
+const serviceFor = (ctx: TestContext, publicBaseUrl: string) => ctx.c.linking(publicBaseUrl).seatRequests;
 
 describe('When a sign-in is refused because no seat is free', () => {
   let ctx: TestContext;

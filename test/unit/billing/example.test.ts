@@ -5,6 +5,7 @@ import { ContractExpiredError, ForbiddenError, QuoteError, SeatLimitError } from
 import { formatMinor } from '../../../domain/money.js';
 import { OPERATOR } from '../../../domain/model.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const EXAMPLE = { add: { standard: 5 }, upgrades: [{ from: 'standard', to: 'premium', quantity: 10 }] };
 
@@ -187,7 +188,7 @@ describe('Adding and upgrading seats', () => {
     );
     const quote = await ctx.c.billing.quote(organisation.id, upgrade([a.id]), OPERATOR);
     await ctx.c.billing.confirm(organisation.id, quote.id, OPERATOR);
-    const moved = (await ctx.c.store.read((q) => q.members.byId(organisation.id, a.id)))!;
+    const moved = (await inspect(ctx.c.store).member(organisation.id, a.id))!;
     assert.equal(moved.tierId, 'premium');
     assert.deepEqual(
       (await ctx.c.seats.usage(organisation.id)).map((t) => [t.tierId, t.allocation, t.held]),

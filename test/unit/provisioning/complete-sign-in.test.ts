@@ -9,6 +9,7 @@ import type { ExternalIdentity } from '../../../provisioning/identity.js';
 import type { CheckedAnswer, OneTimeIds, SignInOutcome } from '../../../provisioning/sign-in.js';
 import { SsoError } from '../../../sso/errors.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 describe('Completing a sign-in as one write', () => {
   let ctx: TestContext;
@@ -45,7 +46,7 @@ describe('Completing a sign-in as one write', () => {
     groups: [],
   });
   const audit = async (action: string) =>
-    (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000))).filter((a) => a.action === action);
+    (await inspect(ctx.c.store).audit(orgId)).filter((a) => a.action === action);
 
   /** What a SAML answer does with the one-time ids: the assertion id is usable once. */
   const assertion =

@@ -12,6 +12,7 @@ import {
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import type { DirectoryUserInput } from '../../../provisioning/directory.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const user = (userName: string, extra: Partial<DirectoryUserInput> = {}): DirectoryUserInput => ({
   userName,
@@ -39,9 +40,8 @@ describe('Directory users', () => {
   afterEach(() => ctx.cleanup());
 
   const directory = () => ctx.c.directory;
-  const memberById = (id: number) => ctx.c.store.read((q) => q.members.byId(orgId, id));
-  const actions = () =>
-    ctx.c.store.read(async (q) => (await q.audit.list(orgId, 0, 10_000)).map((a) => a.action));
+  const memberById = (id: number) => inspect(ctx.c.store).member(orgId, id);
+  const actions = () => inspect(ctx.c.store).auditActions(orgId);
 
   test('When a userName is created twice, in any case, then the second create is refused with uniqueness', async () => {
     await directory().createUser(orgId, user('ada@acme.example'), OPERATOR);
@@ -96,9 +96,9 @@ describe('Directory users', () => {
   });
 
   test('When a user is created without any email address, then it is refused before anything is stored', async () => {
-    const before = await ctx.c.store.read(async (q) => (await q.members.list(orgId)).length);
+    const before = (await inspect(ctx.c.store).members(orgId)).length;
     await assert.rejects(() => directory().createUser(orgId, user('ada'), OPERATOR), ValidationError);
-    assert.equal(await ctx.c.store.read(async (q) => (await q.members.list(orgId)).length), before);
+    assert.equal((await inspect(ctx.c.store).members(orgId)).length, before);
   });
 
   test('When a replace or delete names a version the user has moved past, then it is refused and nothing changes', async () => {

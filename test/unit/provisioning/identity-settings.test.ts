@@ -7,6 +7,7 @@ import { ConflictError, ForbiddenError, ValidationError } from '../../../domain/
 import { OPERATOR, type Actor } from '../../../domain/model.js';
 import type { SeatExhaustionPolicy } from '../../../domain/records.js';
 import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 describe('Identity settings', () => {
   let ctx: TestContext;
@@ -23,8 +24,7 @@ describe('Identity settings', () => {
   afterEach(() => ctx.cleanup());
 
   const directory = () => ctx.c.directory;
-  const actions = () =>
-    ctx.c.store.read(async (q) => (await q.audit.list(orgId, 0, 10_000)).map((a) => a.action));
+  const actions = () => inspect(ctx.c.store).auditActions(orgId);
 
   test('When both settings change together, then both are stored and each change is audited once', async () => {
     const settings = await directory().configureIdentity(
@@ -148,9 +148,6 @@ describe('Identity settings', () => {
     assert.equal((await directory().groupMappings(orgId, owner)).enabled, false);
     const done = await directory().changeGroupMappings(orgId, { enabled: true }, ada, { confirm: true });
     assert.ok(done.consequences.reasons.includes('unseats_you'));
-    assert.equal(
-      await ctx.c.store.read(async (q) => (await q.members.byId(orgId, admin.id))!.seatState),
-      'unmapped',
-    );
+    assert.equal((await inspect(ctx.c.store).member(orgId, admin.id))!.seatState, 'unmapped');
   });
 });

@@ -6,6 +6,7 @@ import { SignInRefusedError } from '../../../domain/errors.js';
 import { LOWEST, OPERATOR } from '../../../domain/model.js';
 import type { ExternalIdentity } from '../../../provisioning/identity.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 describe('Signing in through an identity provider', () => {
   let ctx: TestContext;
@@ -43,7 +44,7 @@ describe('Signing in through an identity provider', () => {
   });
   const refusedWith = (code: string) => (error: unknown) =>
     error instanceof SignInRefusedError && error.code === code;
-  const audit = () => ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000));
+  const audit = () => inspect(ctx.c.store).audit(orgId);
 
   test('When someone signs in for the first time, then one transaction creates a user with the highest available tier and links them; the next sign-in finds them', async () => {
     const first = await ctx.c.signIn.signIn(person('ada'));
@@ -125,7 +126,7 @@ describe('Signing in through an identity provider', () => {
     );
     await ctx.c.directory.setProvisioningMode(orgId, 'invite_only', OPERATOR);
     await assert.rejects(() => ctx.c.signIn.signIn(person('nobody')), refusedWith('not_provisioned'));
-    assert.equal((await ctx.c.store.read((q) => q.members.list(orgId))).length, 1, 'only the owner');
+    assert.equal((await inspect(ctx.c.store).members(orgId)).length, 1, 'only the owner');
   });
 
   test('When the member is deactivated or has no seat assigned, then the page says why', async () => {
@@ -159,7 +160,7 @@ describe('Signing in through an identity provider', () => {
       refusedWith('not_provisioned'),
     );
     assert.equal(await ctx.c.store.read((q) => q.sso.linkedMember(otherConnection, 'ada')), undefined);
-    assert.equal((await ctx.c.store.read((q) => q.members.byId(orgId, ada.id)))!.seatState, 'seated');
+    assert.equal((await inspect(ctx.c.store).member(orgId, ada.id))!.seatState, 'seated');
   });
 
   describe('with advanced group mappings', () => {

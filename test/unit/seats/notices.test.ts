@@ -10,6 +10,7 @@ import type { Queries } from '../../../db/port.js';
 import type { ExternalIdentity } from '../../../provisioning/identity.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../../helpers/smtp.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const BASE = 'https://seats.example.com';
 
@@ -65,9 +66,7 @@ describe('Owner notices', () => {
     (await ctx.c.store.read((q) => q.outbox.forOrganisation(orgId, 0, 1000))).filter((m) => m.kind === kind);
   const thresholdMails = () => outbox('seat_threshold');
   const noticeAudits = async () =>
-    (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000))).filter(
-      (a) => a.action === 'owner_notice.seat_threshold',
-    );
+    (await inspect(ctx.c.store).audit(orgId)).filter((a) => a.action === 'owner_notice.seat_threshold');
 
   test('When a tier reaches 80, 90 and 100 % of its allocation, then the seated owners are mailed once at each, and nobody else', async () => {
     while ((await held()) < 7) await addUser();
@@ -159,7 +158,7 @@ describe('Owner notices', () => {
       () => ctx.c.notices.setNoticeThresholds(orgId, [60], { type: 'member', memberId: admin.id }),
       ForbiddenError,
     );
-    const audits = (await ctx.c.store.read((q) => q.audit.list(orgId, 0, 10_000))).filter(
+    const audits = (await inspect(ctx.c.store).audit(orgId)).filter(
       (a) => a.action === 'organisation.notice_thresholds_changed',
     );
     assert.deepEqual(
@@ -186,7 +185,7 @@ describe('Owner notices', () => {
 
   // Helpers over the users this test added, newest last.
   async function userIds(): Promise<number[]> {
-    return (await ctx.c.store.read((q) => q.members.list(orgId)))
+    return (await inspect(ctx.c.store).members(orgId))
       .filter((m) => m.email.startsWith('user-') && m.seatState === 'seated')
       .map((m) => m.id);
   }

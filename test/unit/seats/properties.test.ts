@@ -27,6 +27,7 @@ import { termEnd } from '../../../domain/term.js';
 import type { AuditRecord, Invitation, Invoice, Member, PoolTier } from '../../../domain/records.js';
 import type { SeatlessState } from '../../../seats/seat-pool.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 // Hundreds of database files are opened here, and every commit is an fsync (synchronous = FULL).
 // Nothing below depends on durability across a crash, so unless TMPDIR is set, the files go to
@@ -397,7 +398,7 @@ async function checkInvariants(
 /** 5. Replaying the audit log gives back the members, the allocation and the held seats. */
 async function checkReplay(ctx: TestContext, orgId: number): Promise<void> {
   const world = await readWorld(ctx, orgId);
-  const audit: AuditRecord[] = await ctx.c.store.read((q) => q.audit.list(orgId, 0, 100_000));
+  const audit: AuditRecord[] = await inspect(ctx.c.store).audit(orgId);
   assert.equal(audit.length, world.auditLength);
 
   // Stronger than replaying the last snapshots: every change of a member is audited, so each
@@ -730,11 +731,11 @@ async function execute(run: Run, before: World, cmd: Command): Promise<boolean> 
           premium: was.get('premium')! + (quote.request.add.premium ?? 0) + up,
           standard: was.get('standard')! + (quote.request.add.standard ?? 0) - up,
         };
-        const pool = await ctx.c.store.read((q) => q.seatPools.list(orgId));
+        const pool = await inspect(ctx.c.store).pool(orgId);
         assert.deepEqual(Object.fromEntries(pool.map((t) => [t.tierId, t.allocation])), expected);
         for (const id of quote.request.upgrades.flatMap((u) => u.moveMemberIds)) {
           assert.equal(
-            (await ctx.c.store.read((q) => q.members.byId(orgId, id)))!.tierId,
+            (await inspect(ctx.c.store).member(orgId, id))!.tierId,
             'premium',
             `member ${id} moved up`,
           );

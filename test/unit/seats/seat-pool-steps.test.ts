@@ -8,6 +8,7 @@ import { HIGHEST, OPERATOR, type TierChoice } from '../../../domain/model.js';
 import type { Member } from '../../../domain/records.js';
 import { NestedTransactionError } from '../../../db/sqlite/store.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const START = '2026-01-01T09:00:00Z';
 const PREMIUM: TierChoice = { tier: 'premium' };
@@ -30,7 +31,7 @@ describe('Seat pool step forms', () => {
     ctx.c.store.read(async (q) =>
       (await q.seatPools.list(orgId)).map((t) => [t.tierId, t.allocation, t.held] as const),
     );
-  const memberById = (id: number) => ctx.c.store.read((q) => q.members.byId(orgId, id));
+  const memberById = (id: number) => inspect(ctx.c.store).member(orgId, id);
   const auditLength = () => ctx.c.store.read(async (q) => (await q.audit.list(orgId, 0, 100_000)).length);
 
   /** A member without a seat (admitted, then unassigned), ready to claim one. */

@@ -13,6 +13,7 @@ import { HIGHEST, LOWEST, OPERATOR, type Actor, type Role, type TierChoice } fro
 import type { AuditRecord, Invitation, Member } from '../../../domain/records.js';
 import { INVITATION_TTL_DAYS } from '../../../seats/seat-pool.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const START = '2026-01-01T09:00:00Z';
 const PREMIUM: TierChoice = { tier: 'premium' };
@@ -44,9 +45,9 @@ describe('Seat pool operations', () => {
     ctx.c.store.read(async (q) =>
       (await q.seatPools.list(orgId)).map((t) => [t.tierId, t.allocation, t.held] as const),
     );
-  const memberById = (id: number) => ctx.c.store.read((q) => q.members.byId(orgId, id));
+  const memberById = (id: number) => inspect(ctx.c.store).member(orgId, id);
   const memberByEmail = (email: string) => ctx.c.store.read((q) => q.members.byEmail(orgId, email));
-  const audit = (): Promise<AuditRecord[]> => ctx.c.store.read((q) => q.audit.list(orgId, 0, 100_000));
+  const audit = (): Promise<AuditRecord[]> => inspect(ctx.c.store).audit(orgId);
   const lastAudit = async (): Promise<AuditRecord> => (await audit()).at(-1)!;
   const pendingInvitation = (memberId: number): Promise<Invitation | undefined> =>
     ctx.c.store.read((q) => q.invitations.pendingFor(orgId, memberId));
@@ -838,7 +839,7 @@ describe('Seat pool operations', () => {
     let wait: number;
     const inWait = (email: string, choice: TierChoice = STANDARD) =>
       ctx.c.members.admit(wait, { email, role: 'user' }, 'scim', choice, OPERATOR);
-    const row = async (id: number) => (await ctx.c.store.read((q) => q.members.byId(wait, id)))!;
+    const row = async (id: number) => (await inspect(ctx.c.store).member(wait, id))!;
     const waitPool = () =>
       ctx.c.store.read(async (q) =>
         (await q.seatPools.list(wait)).map((t) => [t.tierId, t.allocation, t.held] as const),
@@ -878,7 +879,7 @@ describe('Seat pool operations', () => {
       assert.equal(first.tierId, null);
       assert.equal(first.waitingSince, '2026-01-01T09:00:00.000Z');
       assert.equal(second.waitingSince, ctx.clock.now().toISO());
-      const rows = (await ctx.c.store.read((q) => q.audit.list(wait, 0, 100_000))).slice(-2);
+      const rows = (await inspect(ctx.c.store).audit(wait)).slice(-2);
       assert.deepEqual(
         rows.map((r) => [r.action, r.subjectId, (r.before as { seatState: string }).seatState]),
         [
@@ -894,7 +895,7 @@ describe('Seat pool operations', () => {
     });
 
     test('When a member holding a seat is parked, then it is refused; parking into the same state changes nothing', async () => {
-      const before = await ctx.c.store.read(async (q) => (await q.audit.list(wait, 0, 100_000)).length);
+      const before = (await inspect(ctx.c.store).audit(wait)).length;
       await assert.rejects(
         () => ctx.c.seats.park(wait, standardHolder.id, 'awaiting_seat', OPERATOR),
         conflict('invalid_seat_state'),
@@ -903,10 +904,7 @@ describe('Seat pool operations', () => {
         await ctx.c.seats.park(wait, first.id, 'awaiting_seat', OPERATOR),
         await row(first.id),
       );
-      assert.equal(
-        await ctx.c.store.read(async (q) => (await q.audit.list(wait, 0, 100_000)).length),
-        before,
-      );
+      assert.equal((await inspect(ctx.c.store).audit(wait)).length, before);
       await waitAgree();
     });
 
@@ -921,7 +919,7 @@ describe('Seat pool operations', () => {
         ['premium', 1, 1],
         ['standard', 4, 4],
       ]);
-      const last = (await ctx.c.store.read((q) => q.audit.list(wait, 0, 100_000))).at(-1)!;
+      const last = (await inspect(ctx.c.store).audit(wait)).at(-1)!;
       assert.equal(last.action, 'seat.claimed');
       assert.equal(last.subjectId, String(first.id));
       assert.equal(last.actorType, 'system');
