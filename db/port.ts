@@ -546,6 +546,11 @@ export interface SsoStateQueries {
     data: Readonly<Record<string, unknown>>,
     expiresAt: string,
   ): Promise<void>;
+  /** The sign-in in flight under `state`, left in place; undefined if unknown, used or expired. */
+  loginState(
+    state: string,
+    now: string,
+  ): Promise<{ connectionId: number; data: Record<string, unknown> } | undefined>;
   /** The sign-in in flight under `state`, once; undefined if unknown, used or expired. */
   takeLoginState(
     state: string,

@@ -679,6 +679,13 @@ export function createSsoService({
       return state;
     },
 
+    /**
+     * The sign-in state saved under `state`, read and left in place: what an OIDC callback needs
+     * for its code exchange, which goes over the network and so before the sign-in's one write,
+     * where the state is taken (signIn.complete).
+     */
+    loginState: (state: string) => store.read((q) => q.ssoState.loginState(state, now().toUTC().toISO()!)),
+
     /** The sign-in state saved under `state`, once. */
     takeLoginState: (state: string) =>
       store.write((q) => q.ssoState.takeLoginState(state, now().toUTC().toISO()!)),

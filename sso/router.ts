@@ -354,21 +354,33 @@ export function createSsoRouter(deps: SsoDeps): Router {
       path: OIDC_CALLBACK_PATH,
     });
     if (!bound) throw new SsoError('oidc_state_mismatch');
-    const saved = await sso.takeLoginState(state);
-    if (!saved || saved.data.protocol !== 'oidc') throw new SsoError('oidc_state_mismatch');
-    const connection = await sso.connectionById(saved.connectionId);
+    // 1. The code exchange needs the state's nonce and PKCE verifier, and goes over the network, so
+    //    it runs before any write, on the state as read; a failed exchange uses the state up.
+    const pending = await sso.loginState(state);
+    if (!pending || pending.data.protocol !== 'oidc') throw new SsoError('oidc_state_mismatch');
+    const connection = await sso.connectionById(pending.connectionId);
     res.locals.connection = connection;
     const identity = await completeOidcLogin(
       await oidcConfig(connection),
       new URL(req.originalUrl, base),
-      { state, nonce: String(saved.data.nonce), codeVerifier: String(saved.data.codeVerifier) },
+      { state, nonce: String(pending.data.nonce), codeVerifier: String(pending.data.codeVerifier) },
       oidcDeps,
-    );
-    const returnTo = savedReturnPath(saved.data);
+    ).catch(async (error: unknown) => {
+      await sso.takeLoginState(state);
+      throw error;
+    });
+    // 2. One write takes the state, signs in and starts the session. A second callback with the same
+    //    state that got this far (two tabs, a replay racing the first) finds it taken and is refused.
     const outcome = await signIn.complete({
       connectionId: connection.id,
+      loginState: state,
       previousSession: sessionSecret(req),
-      check: () => Promise.resolve({ identity, returnTo }),
+      check: (_ids, saved) =>
+        Promise.resolve(
+          saved !== undefined && saved.connectionId === connection.id && saved.data.protocol === 'oidc'
+            ? { identity, returnTo: savedReturnPath(saved.data) }
+            : { rejected: new SsoError('oidc_state_mismatch') },
+        ),
     });
     answer(res, outcome, connection);
   });

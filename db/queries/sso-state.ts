@@ -6,6 +6,15 @@ import type { Sql } from '../sql.js';
 import type { Session } from '../../domain/records.js';
 import type { SsoStateQueries } from '../port.js';
 
+/** A stored login state as the engine reads it; undefined once it has expired. */
+function savedState(
+  row: { connection_id: number; data: string; expires_at: string } | undefined,
+  now: string,
+): { connectionId: number; data: Record<string, unknown> } | undefined {
+  if (!row || row.expires_at <= now) return undefined;
+  return { connectionId: row.connection_id, data: JSON.parse(row.data) as Record<string, unknown> };
+}
+
 export function createSsoStateQueries(db: Sql): SsoStateQueries {
   const saveRequest = db.prepare<[number, string, string]>(
     'INSERT INTO saml_requests (connection_id, request_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
@@ -23,6 +32,9 @@ export function createSsoStateQueries(db: Sql): SsoStateQueries {
   );
   const takeState = db.prepare<[string], { connection_id: number; data: string; expires_at: string }>(
     'DELETE FROM sso_login_states WHERE state = ? RETURNING connection_id, data, expires_at',
+  );
+  const peekState = db.prepare<[string], { connection_id: number; data: string; expires_at: string }>(
+    'SELECT connection_id, data, expires_at FROM sso_login_states WHERE state = ?',
   );
   const pruneStates = db.prepare<[string]>('DELETE FROM sso_login_states WHERE expires_at < ?');
   const createSession = db.prepare<[string, number, number, string, string]>(
@@ -61,14 +73,19 @@ export function createSsoStateQueries(db: Sql): SsoStateQueries {
     ): Promise<void> {
       await putState.run(state, connectionId, JSON.stringify(data), expiresAt);
     },
+    /** The sign-in in flight under `state`, left in place; undefined if unknown, used or expired. */
+    async loginState(
+      state: string,
+      now: string,
+    ): Promise<{ connectionId: number; data: Record<string, unknown> } | undefined> {
+      return savedState(await peekState.get(state), now);
+    },
     /** The sign-in in flight under `state`, once; undefined if unknown, used or expired. */
     async takeLoginState(
       state: string,
       now: string,
     ): Promise<{ connectionId: number; data: Record<string, unknown> } | undefined> {
-      const row = await takeState.get(state);
-      if (!row || row.expires_at <= now) return undefined;
-      return { connectionId: row.connection_id, data: JSON.parse(row.data) as Record<string, unknown> };
+      return savedState(await takeState.get(state), now);
     },
     async createSession(
       idHash: string,

@@ -196,6 +196,22 @@ describe('OpenID Connect sign-in over HTTP', () => {
     assert.ok(sessionCookie(own.setCookie));
   });
 
+  test('When the code exchange fails, then the sign-in it belonged to is used up: the same state with a good code is refused', async () => {
+    const started = await hop(`${server.url}/sso/start?org=acme`);
+    const binding = oidcBindingCookie(started.setCookie)!;
+    const callback = new URL((await provider.login(started.location!, 'ada')).toString());
+    const goodCode = callback.searchParams.get('code')!;
+    callback.searchParams.set('code', 'not-a-code-the-provider-issued');
+    const failed = await hop(callback.toString(), { cookie: binding });
+    assert.equal(failed.status, 401, failed.text);
+    assert.match(failed.text, /oidc_code_rejected/);
+    callback.searchParams.set('code', goodCode);
+    const again = await hop(callback.toString(), { cookie: binding });
+    assert.equal(again.status, 401, again.text);
+    assert.match(again.text, /oidc_state_mismatch/);
+    assert.equal(sessionCookie(again.setCookie), undefined);
+  });
+
   test('When the callback carries a state the server never issued, then 401 and an audit event', async () => {
     const forged = await hop(`${server.url}/sso/oidc/callback?code=abc&state=forged`);
     assert.equal(forged.status, 401);
