@@ -159,6 +159,10 @@ export interface OrganisationQueries {
 export interface ContractQueries {
   insert(c: Omit<Contract, 'termNumber' | 'status'>): Promise<void>;
   byOrganisation: (organisationId: number) => Promise<Contract | undefined>;
+  /** The organisation with its contract, in one read; undefined if there is no such organisation. */
+  withOrganisation(
+    organisationId: number,
+  ): Promise<{ organisation: Organisation; contract: Contract | undefined } | undefined>;
   active: () => Promise<Contract[]>;
   /** Moves the contract into its next term; false if someone else already did. */
   rollToNextTerm: (organisationId: number, fromTerm: number, nextStart: string) => Promise<boolean>;

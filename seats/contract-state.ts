@@ -26,8 +26,9 @@ export async function requireOpenContract(
   organisationId: number,
   now: DateTime,
 ): Promise<OpenContract> {
-  const organisation = await requireOrganisation(q, organisationId);
-  const contract = await q.contracts.byOrganisation(organisationId);
+  const found = await q.contracts.withOrganisation(organisationId);
+  if (!found) throw new NotFoundError(`No organisation with id ${organisationId}.`);
+  const { organisation, contract } = found;
   if (!contract) throw new NotFoundError(`Organisation "${organisation.slug}" has no contract.`);
   // Every claim passes here, and calendar arithmetic in a time zone is dear: only a contract that
   // can have ended (expired, or not renewing) needs its term end.

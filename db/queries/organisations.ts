@@ -8,7 +8,7 @@ import type {
 } from '../../domain/records.js';
 import type { OrganisationQueries } from '../port.js';
 
-interface OrganisationRow {
+export interface OrganisationRow {
   id: number;
   slug: string;
   name: string;
@@ -18,7 +18,7 @@ interface OrganisationRow {
   created_at: string;
 }
 
-const toOrganisation = (r: OrganisationRow): Organisation => ({
+export const toOrganisation = (r: OrganisationRow): Organisation => ({
   id: r.id,
   slug: r.slug,
   name: r.name,

@@ -3,7 +3,7 @@
 // write of their own, and are refused inside another's.
 import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { SeatLimitError } from '../../../domain/errors.js';
+import { NotFoundError, SeatLimitError } from '../../../domain/errors.js';
 import { HIGHEST, OPERATOR, type TierChoice } from '../../../domain/model.js';
 import type { Member } from '../../../domain/records.js';
 import { NestedTransactionError } from '../../../db/sqlite/store.js';
@@ -147,5 +147,20 @@ describe('Seat pool step forms', () => {
     assert.deepEqual(await pool(), before.pool);
     assert.deepEqual(await memberById(m.id), before.member);
     assert.equal(await auditLength(), before.audit);
+  });
+
+  test('When a seat is claimed in an organisation that does not exist, or has no contract, then it is refused as not found and nothing is written', async () => {
+    const m = await seatless('d@acme.example');
+    await assert.rejects(
+      () => ctx.c.seats.claim(orgId + 1000, m.id, HIGHEST, OPERATOR),
+      (e: unknown) => e instanceof NotFoundError && /No organisation with id/.test(e.message),
+    );
+    // An organisation row without its contract: what a crash between the two inserts would leave.
+    const bare = await ctx.c.store.write((q) => q.organisations.insert('bare', 'Bare', START));
+    await assert.rejects(
+      () => ctx.c.seats.claim(bare, m.id, HIGHEST, OPERATOR),
+      (e: unknown) => e instanceof NotFoundError && /"bare" has no contract/.test(e.message),
+    );
+    assert.equal((await memberById(m.id))!.seatState, 'unassigned');
   });
 });
