@@ -86,8 +86,8 @@ export interface Store {
   write<T>(work: (q: Queries) => Promise<T>): Promise<T>;
   /** Runs `work` against a consistent snapshot; like write, never inside another unit of work. */
   read<T>(work: (q: Queries) => Promise<T>): Promise<T>;
-  /** True when the database answers. */
-  ping(): boolean;
+  /** True when the database answers (false, never a throw, when it does not). */
+  ping(): Promise<boolean>;
   /** Lets the units of work already asked for finish, then closes the database. */
   close(): Promise<void>;
 }

@@ -55,13 +55,8 @@ export function createApp(deps: AppDeps): Express {
   );
 
   /** Liveness and database reachability in one cheap query. */
-  app.get('/healthz', (_req, res) => {
-    let ok: boolean;
-    try {
-      ok = store.ping();
-    } catch {
-      ok = false;
-    }
+  app.get('/healthz', async (_req, res) => {
+    const ok = await store.ping();
     res
       .status(ok ? 200 : 503)
       .json({ status: ok ? 'ok' : 'unavailable', database: ok ? 'ok' : 'unreachable' });

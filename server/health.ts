@@ -12,19 +12,22 @@ export interface Readiness {
 }
 
 export interface Health {
-  readiness(): Readiness;
+  readiness(): Promise<Readiness>;
   /** From now on the process is not ready: called at SIGTERM, before in-flight requests drain. */
   shuttingDown(): void;
 }
 
-export function createHealth(deps: { readonly ping: () => boolean; readonly stats: DatabaseStats }): Health {
+export function createHealth(deps: {
+  readonly ping: () => Promise<boolean>;
+  readonly stats: DatabaseStats;
+}): Health {
   let stopping = false;
   return {
-    readiness() {
+    async readiness() {
       let database: Readiness['database'] = 'unreachable';
       let schema: Readiness['schema'] = 'unknown';
       try {
-        if (deps.ping()) {
+        if (await deps.ping()) {
           database = 'ok';
           const version = deps.stats.schemaVersion();
           const latest = deps.stats.latestSchemaVersion;

@@ -150,8 +150,8 @@ export function createOperationsRouter(deps: OperationsDeps): Router {
 
   // Readiness: whether to send this process requests. 503 from SIGTERM on, so a load balancer
   // stops sending new ones while those in flight finish.
-  router.get('/readyz', (_req, res) => {
-    const readiness = deps.health.readiness();
+  router.get('/readyz', async (_req, res) => {
+    const readiness = await deps.health.readiness();
     res.setHeader('cache-control', 'no-store');
     res.status(readiness.ready ? 200 : 503).json({
       status: readiness.ready ? 'ready' : 'not_ready',

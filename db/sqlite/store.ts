@@ -244,7 +244,13 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     queries,
     write: (work) => enqueue('write', work),
     read: (work) => enqueue('read', work),
-    ping: () => (db.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined)?.ok === 1,
+    ping: () => {
+      try {
+        return Promise.resolve((db.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined)?.ok === 1);
+      } catch {
+        return Promise.resolve(false);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
