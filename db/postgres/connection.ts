@@ -18,10 +18,15 @@ export interface PostgresOptions {
   readonly url: string;
   /** Most connections this instance holds; a unit of work holds one from BEGIN to COMMIT. */
   readonly maxConnections?: number;
+  /**
+   * Told when an idle pooled connection fails (the server restarted, a network cut). The pool drops
+   * that connection and opens another when next asked; unheard, the error would end the process.
+   */
+  readonly onIdleError?: (error: Error) => void;
 }
 
 export function openPool(options: PostgresOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     types,
@@ -29,4 +34,6 @@ export function openPool(options: PostgresOptions): pg.Pool {
     // into them (timestamps are ISO text), but the session is made explicit for reproducibility.
     options: '-c TimeZone=UTC',
   });
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
 }
