@@ -24,6 +24,7 @@ import type { Queries, Store } from '../db/port.js';
 import { requireOpenContract, requireOrganisation, type OpenContract } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { snapshot, type SeatPool } from '../seats/seat-pool.js';
+import { availableSeats } from '../seats/usage.js';
 import { issueInvoice, line, remainderOfTerm } from './invoicing.js';
 import { previewRenewal, type RenewalPreview } from './renewal.js';
 import { recordAudit } from '../audit/record.js';
@@ -234,7 +235,7 @@ export function createBilling({
           },
           tiers: (await q.seatPools.list(organisationId)).map((t) => ({
             ...t,
-            available: t.allocation - t.held,
+            available: availableSeats(t),
           })),
         };
       });
@@ -419,7 +420,7 @@ async function checkFeasible(
   pool: readonly PoolTier[],
   request: QuoteRequest,
 ): Promise<void> {
-  const unclaimed = new Map(pool.map((t) => [t.tierId, t.allocation - t.held]));
+  const unclaimed = new Map(pool.map((t) => [t.tierId, availableSeats(t)]));
   for (const u of request.upgrades) {
     for (const id of u.moveMemberIds) {
       const member = await q.members.byId(open.organisation.id, id);

@@ -21,6 +21,7 @@ import type { Queries, Store } from '../db/port.js';
 import type { Member, MemberFilter, MemberSort } from '../domain/records.js';
 import { requireOpenContract } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
+import { availableSeats } from '../seats/usage.js';
 import type { InvitationService } from './invitations.js';
 import { emailDomain } from './members.js';
 
@@ -259,7 +260,7 @@ export function createMemberCsv({ store, clock, invitations }: MemberCsvDeps) {
         .map((d) => d.domain.toLowerCase()),
     );
     const pools = await q.seatPools.list(organisationId);
-    const free = new Map(pools.map((t) => [t.tierId, t.allocation - t.held]));
+    const free = new Map(pools.map((t) => [t.tierId, availableSeats(t)]));
     // Lowest rank first: an invitation without a tier takes the lowest with a free seat.
     const lowestFirst = [...pools].sort((a, b) => a.rank - b.rank).map((t) => t.tierId);
     const callerMayInviteOwners = await mayInviteOwners(q, organisationId, actor);

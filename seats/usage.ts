@@ -21,6 +21,11 @@ export interface TierUsage {
   readonly available: number;
 }
 
+/** Seats of a tier a claim could still take: bought and not held (by a member or an invitation). */
+export function availableSeats(tier: { readonly allocation: number; readonly held: number }): number {
+  return tier.allocation - tier.held;
+}
+
 /**
  * Allocation, held, seated, invited and available seats per tier, highest tier first, read inside
  * the caller's transaction. `held` is the pool's counter (the one a claim decides on), and
@@ -35,7 +40,7 @@ export async function tierUsage(
     ...t,
     seated: holders.get(t.tierId)?.seated ?? 0,
     invited: holders.get(t.tierId)?.invited ?? 0,
-    available: t.allocation - t.held,
+    available: availableSeats(t),
   }));
 }
 

@@ -11,6 +11,7 @@ import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, R
 import type { Clock } from '../domain/clock.js';
 import type { DatabaseStats, OutboxTotals, SeatTotals } from '../db/sqlite/stats.js';
 import type { InvitationEvent } from '../seats/seat-pool.js';
+import { availableSeats } from '../seats/usage.js';
 import type { Logger } from '../runtime/logger.js';
 
 export interface MetricsOptions {
@@ -148,7 +149,7 @@ export function createMetrics({ stats, clock, logger, perOrganisation = true }: 
         : { tier: row.tier };
       seatGauges.allocation.inc(labels, row.allocation);
       seatGauges.held.inc(labels, row.held);
-      seatGauges.available.inc(labels, row.allocation - row.held);
+      seatGauges.available.inc(labels, availableSeats(row));
       if (seen.has(row.organisation)) continue; // the waiting counts repeat on each tier's row
       seen.add(row.organisation);
       for (const reason of ['awaiting_seat', 'refused'] as const) {
