@@ -6,6 +6,7 @@ import request from 'supertest';
 import { SESSION_COOKIE } from '../../../api/auth.js';
 import { API_PATH } from '../../../api/router.js';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { inspect } from '../../helpers/inspect.js';
 
 describe('admin API: authentication and forgery protection', () => {
   let w: ApiWorld;
@@ -164,7 +165,7 @@ describe('admin API: tokens', () => {
     assert.equal((await script.get('/session')).status, 401);
     assert.equal((await w.as.owner.delete(`/api-tokens/${made.body.id}`)).status, 404);
 
-    const audit = (await w.c.store.read((q) => q.audit.list(w.organisationId))).map((e) => e.action);
+    const audit = (await inspect(w.c.store).audit(w.organisationId)).map((e) => e.action);
     assert.ok(audit.includes('api_token.created') && audit.includes('api_token.revoked'));
   });
 
@@ -173,7 +174,7 @@ describe('admin API: tokens', () => {
     const script = w.withToken(admin.token);
     const made = await script.post('/api-tokens', { name: 'child', role: 'user' });
     assert.equal(made.status, 201);
-    const entry = (await w.c.store.read((q) => q.audit.list(w.organisationId))).find(
+    const entry = (await inspect(w.c.store).audit(w.organisationId)).find(
       (e) => e.action === 'api_token.created' && (e.after as { name: string }).name === 'child',
     );
     assert.equal(entry?.actorType, 'api_token');

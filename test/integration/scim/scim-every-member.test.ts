@@ -43,6 +43,7 @@ import {
   oktaPushGroup,
   oktaReplaceUser,
 } from '../../helpers/scim-requests.js';
+import { inspect } from '../../helpers/inspect.js';
 
 interface World {
   readonly ctx: TestContext;
@@ -115,7 +116,7 @@ async function member(w: World, email: string) {
 
 /** The audit rows about one member, oldest first. */
 async function auditOf(w: World, memberId: number) {
-  return (await w.ctx.c.store.read((q) => q.audit.list(w.orgId))).filter(
+  return (await inspect(w.ctx.c.store).audit(w.orgId)).filter(
     (e) => e.subjectType === 'member' && e.subjectId === String(memberId),
   );
 }

@@ -158,7 +158,7 @@ describe('Policy hold: a full pool keeps directory users waiting for a seat', ()
   afterAll(() => close(w));
 
   test('When the policy is changed, then the change is audited and only owners or the operator may make it', async () => {
-    const audit = await w.ctx.c.store.read((q) => q.audit.list(w.orgId));
+    const audit = await inspect(w.ctx.c.store).audit(w.orgId);
     const entry = audit.find((a) => a.action === 'organisation.seat_exhaustion_changed');
     assert.deepEqual(entry?.after, { seatExhaustion: 'hold' });
     await assert.rejects(

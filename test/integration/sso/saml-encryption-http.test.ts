@@ -20,6 +20,7 @@ import {
   type ResponseOverrides,
   type SamlIdp,
 } from '../../helpers/saml-idp.js';
+import { inspect } from '../../helpers/inspect.js';
 
 const EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -310,7 +311,7 @@ describe('SAML encrypted assertions and signed AuthnRequests over HTTP', () => {
     });
     assert.equal(fresh.status, 303, fresh.text);
 
-    const actions = (await ctx.c.store.read((q) => q.audit.list(orgId))).map((e) => e.action);
+    const actions = (await inspect(ctx.c.store).audit(orgId)).map((e) => e.action);
     assert.ok(actions.includes('sso_connection.sp_key_added'));
     assert.ok(actions.includes('sso_connection.sp_key_promoted'));
   });
