@@ -4,8 +4,12 @@
 // which PostgreSQL parses and plans once per connection rather than once per call.
 import { createHash } from 'node:crypto';
 import type { PoolClient, QueryArrayConfig, QueryConfig } from 'pg';
+import Cursor from 'pg-cursor';
 import type { Args, Params, PrepareOptions, RunResult, Sql, Statement } from '../sql.js';
 import { numberParameters, type NumberedStatement } from './params.js';
+
+/** Rows a cursor reads per round trip. */
+const CURSOR_BATCH = 500;
 
 /** Numbered forms of the query modules' fixed statements, by text: a set as small as the modules. */
 const numbered = new Map<string, NumberedStatement & { readonly name: string }>();
@@ -59,12 +63,23 @@ export function postgresSql(slot: ClientSlot): Sql {
       }),
       get: async (...params: Args<P>): Promise<R | undefined> => (await rows(params))[0],
       all: (...params: Args<P>): Promise<R[]> => rows(params),
-      // The rows are read whole and handed out one at a time: the callers (an audit export) need
-      // the order and the bounded memory of a cursor only on SQLite, where a read holds the
-      // connection; here the statement is LIMITed by its caller.
+      // A cursor, read a batch at a time: a long result (an organisation's whole audit log) is
+      // never held in memory at once, as on SQLite.
       iterate: (...params: Args<P>): AsyncIterable<R> => ({
         async *[Symbol.asyncIterator]() {
-          yield* await rows(params);
+          const { text: cursorText, values } = config(params);
+          const cursor = slot.client.query(
+            new Cursor<R>(cursorText, values, options.rowsAsArrays === true ? { rowMode: 'array' } : {}),
+          );
+          try {
+            for (;;) {
+              const batch = await cursor.read(CURSOR_BATCH);
+              if (batch.length === 0) return;
+              yield* batch;
+            }
+          } finally {
+            await cursor.close();
+          }
         },
       }),
     };
