@@ -63,7 +63,13 @@ export async function startPostgres(): Promise<PostgresCluster> {
     const [file, argv] = asRoot
       ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
       : [command, [...args]];
-    execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    try {
+      execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    } catch (error) {
+      // The tool's own words say what went wrong (a port taken, a directory it may not write).
+      const said = (error as { stderr?: Buffer }).stderr?.toString().trim();
+      throw new Error(`${tool} failed${said ? `: ${said}` : ''}`, { cause: error });
+    }
   };
   run('initdb', ['-D', data, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const port = await freePort();
