@@ -48,3 +48,22 @@ export interface Sql {
   /** Whether a transaction is open on the connection (an error may have ended it early). */
   readonly inTransaction: boolean;
 }
+
+/**
+ * The statement cache behind Sql.cache, for every dialect: one statement per distinct text, at
+ * most `limit` kept; a text past the limit is prepared on each call and not kept.
+ */
+export function boundedStatementCache(
+  limit: number,
+  prepare: (text: string) => Statement<unknown[], unknown>,
+): (text: string) => Statement<unknown[], unknown> {
+  const statements = new Map<string, Statement<unknown[], unknown>>();
+  return (text) => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = prepare(text);
+      if (statements.size < limit) statements.set(text, statement);
+    }
+    return statement;
+  };
+}

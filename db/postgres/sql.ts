@@ -5,7 +5,15 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient, QueryArrayConfig, QueryConfig } from 'pg';
 import Cursor from 'pg-cursor';
-import type { Args, Params, PrepareOptions, RunResult, Sql, Statement } from '../sql.js';
+import {
+  boundedStatementCache,
+  type Args,
+  type Params,
+  type PrepareOptions,
+  type RunResult,
+  type Sql,
+  type Statement,
+} from '../sql.js';
 import { numberParameters, type NumberedStatement } from './params.js';
 
 /** Rows a cursor reads per round trip. */
@@ -87,17 +95,8 @@ export function postgresSql(slot: ClientSlot): Sql {
   return {
     prepare: <P extends Params = unknown[], R = unknown>(text: string, options: PrepareOptions = {}) =>
       prepareAs<P, R>(text, options, true),
-    cache(limit = 500) {
-      const statements = new Map<string, Statement<unknown[], unknown>>();
-      return (text) => {
-        let statement = statements.get(text);
-        if (!statement) {
-          statement = prepareAs<unknown[], unknown>(text, {}, false);
-          if (statements.size < limit) statements.set(text, statement);
-        }
-        return statement;
-      };
-    },
+    cache: (limit = 500) =>
+      boundedStatementCache(limit, (text) => prepareAs<unknown[], unknown>(text, {}, false)),
     get inTransaction() {
       return slot.inTransaction;
     },

@@ -3,7 +3,15 @@
 // plain call and never yields the connection in the middle of a statement.
 import type Database from 'better-sqlite3';
 import type { Db } from './connection.js';
-import type { Args, Params, PrepareOptions, RunResult, Sql, Statement } from '../sql.js';
+import {
+  boundedStatementCache,
+  type Args,
+  type Params,
+  type PrepareOptions,
+  type RunResult,
+  type Sql,
+  type Statement,
+} from '../sql.js';
 
 type Prepared = Database.Statement<unknown[]>;
 
@@ -65,17 +73,7 @@ export function sqliteSql(db: Db): Sql {
   };
   return {
     prepare,
-    cache(limit = 500) {
-      const statements = new Map<string, Statement<unknown[], unknown>>();
-      return (text) => {
-        let statement = statements.get(text);
-        if (!statement) {
-          statement = prepare(text);
-          if (statements.size < limit) statements.set(text, statement);
-        }
-        return statement;
-      };
-    },
+    cache: (limit = 500) => boundedStatementCache(limit, (text) => prepare(text)),
     get inTransaction() {
       return db.inTransaction;
     },
