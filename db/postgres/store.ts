@@ -7,12 +7,11 @@
 // A unit that PostgreSQL ends with a serialization failure (40001) or a deadlock (40P01) is run
 // again from the start, a bounded number of times, after a short random pause: its work is a
 // function of the q it is given, so running it again is the retry.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool } from 'pg';
 import type { Queries, Store } from '../port.js';
 import { createQueries } from '../queries/index.js';
 import { noSecretBox, type SecretBox } from '../secret-box.js';
-import { NESTING_CHECK_DEFAULT, NestedTransactionError } from '../sqlite/store.js';
+import { unitContext, type UnitKind } from '../nesting.js';
 import { isRetryable, translatePostgresError } from './errors.js';
 import { postgresSql, type ClientSlot } from './sql.js';
 
@@ -22,11 +21,11 @@ export interface PostgresStoreOptions {
   readonly attempts?: number;
   /** Told of every retry (for metrics). */
   readonly onRetry?: () => void;
-  /** Refuse a unit asked for inside another (see db/sqlite/store.ts). */
+  /** Refuse a unit asked for inside another (db/nesting.ts); by default where cheap or under test. */
   readonly checkNesting?: boolean;
 }
 
-type Kind = 'write' | 'read';
+type Kind = UnitKind;
 
 /** Longest pause before a retry, in milliseconds; the pause is random below it. */
 const MAX_RETRY_PAUSE_MS = 20;
@@ -34,7 +33,7 @@ const MAX_RETRY_PAUSE_MS = 20;
 export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = {}): Store {
   const attempts = Math.max(1, options.attempts ?? 5);
   const secrets = options.secrets ?? noSecretBox;
-  const inUnit = (options.checkNesting ?? NESTING_CHECK_DEFAULT) ? new AsyncLocalStorage<Kind>() : undefined;
+  const units = unitContext(options.checkNesting);
   let closed = false;
   let running = 0;
 
@@ -50,7 +49,7 @@ export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = 
     try {
       await client.query(kind === 'write' ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       slot.inTransaction = true;
-      const value = await (inUnit ? inUnit.run(kind, () => work(q)) : work(q));
+      const value = await units.run(kind, () => work(q));
       await client.query('COMMIT');
       slot.inTransaction = false;
       return value;
@@ -69,7 +68,8 @@ export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = 
   }
 
   async function unit<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
-    if (inUnit?.getStore() !== undefined) throw new NestedTransactionError(kind);
+    const nested = units.nested(kind);
+    if (nested) throw nested;
     if (closed) throw new Error('The store is closed.');
     running++;
     try {

@@ -16,17 +16,11 @@
 // The transaction's scope is explicit: every engine operation has a step form that runs inside the
 // caller's transaction, taking the `q` the caller holds (`claimIn(q, …)`), and a command form that
 // opens exactly one (`claim(…)`). A write or read asked for from inside a unit of work would wait
-// for the connection its own caller holds; it is refused at once with NestedTransactionError.
-//
-// Telling a nested call from a concurrent one takes the caller's asynchronous context
-// (AsyncLocalStorage). On Node 24 and later that context travels with each promise at next to no
-// cost. On Node 20 and 22 it is kept by promise hooks, which slow every promise in the process: one
-// seat claim costs about a tenth more CPU (BENCHMARKS.md). There the check runs under test
-// (NODE_ENV=test, which the test runner sets) and not in production, where a nested call, which
-// the tests would have refused, waits instead.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// for the connection its own caller holds; it is refused at once with NestedTransactionError
+// (db/nesting.ts).
 import type { Db } from './connection.js';
 import { translateSqliteError } from './errors.js';
+import { unitContext, type UnitKind } from '../nesting.js';
 import type { Queries, Store } from '../port.js';
 import { createQueries } from '../queries/index.js';
 import { noSecretBox, type SecretBox } from '../secret-box.js';
@@ -44,13 +38,9 @@ export interface StoreOptions {
    * connection and the write lock.
    */
   readonly maxBatch?: number;
-  /** Refuse a write or read asked for inside a unit of work (see above); by default where cheap or under test. */
+  /** Refuse a write or read asked for inside a unit of work (db/nesting.ts); by default where cheap or under test. */
   readonly checkNesting?: boolean;
 }
-
-/** Node 24 carries AsyncLocalStorage in the promise's own context frame, without promise hooks. */
-export const NESTING_CHECK_DEFAULT =
-  Number(process.versions.node.split('.')[0]) >= 24 || process.env.NODE_ENV === 'test';
 
 /** Default group-commit cap: above the concurrency of a provider's push (the benchmark uses 20). */
 const MAX_BATCH = 64;
@@ -58,7 +48,7 @@ const MAX_BATCH = 64;
 /** Reads and write batches run back to back (see drain) before the event loop gets a turn. */
 const MAX_ROUNDS = 16;
 
-type Kind = 'write' | 'read';
+type Kind = UnitKind;
 
 interface Unit {
   readonly kind: Kind;
@@ -75,7 +65,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   const maxBatch = Math.max(1, Math.trunc(options.maxBatch ?? MAX_BATCH));
   // Marks the asynchronous context of a running unit of work, so a nested write or read is told
   // apart from a concurrent one (which simply waits its turn).
-  const inUnit = (options.checkNesting ?? NESTING_CHECK_DEFAULT) ? new AsyncLocalStorage<Kind>() : undefined;
+  const units = unitContext(options.checkNesting);
   /** The kind of the unit holding the connection; one runs at a time. */
   let running: Kind | undefined;
   const queries = createQueries(sqliteSql(db), options.secrets ?? noSecretBox, () => running === 'write');
@@ -83,7 +73,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   async function runUnit(kind: Kind, unit: Unit): Promise<unknown> {
     running = kind;
     try {
-      return await (inUnit ? inUnit.run(kind, () => unit.work(queries)) : unit.work(queries));
+      return await units.run(kind, () => unit.work(queries));
     } finally {
       running = undefined;
     }
@@ -105,7 +95,8 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
 
   // Not an async function: every read and write passes here, and one promise per unit is enough.
   function enqueue<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
-    if (inUnit?.getStore() !== undefined) return Promise.reject(new NestedTransactionError(kind));
+    const nested = units.nested(kind);
+    if (nested) return Promise.reject(nested);
     if (closed) return Promise.reject(new Error('The store is closed.'));
     return new Promise<T>((resolve, reject) => {
       queue.push({ kind, work, resolve: resolve as (value: unknown) => void, reject });
@@ -262,20 +253,6 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
       db.close();
     },
   };
-}
-
-/**
- * A write or read asked for from inside a unit of work: a command was called inside another's
- * transaction. A programming error, refused at once (it would otherwise wait for the connection its
- * own caller holds): the caller holds a `q` and calls the step form with it.
- */
-export class NestedTransactionError extends Error {
-  constructor(readonly form: Kind) {
-    super(
-      `store.${form} was called inside a unit of work: a command was called inside another's transaction; call its step form with the caller's q.`,
-    );
-    this.name = 'NestedTransactionError';
-  }
 }
 
 function isBusy(error: unknown): boolean {

@@ -3,7 +3,7 @@
 // refused at once; the enclosing write, failing with it, keeps nothing.
 import { describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { NestedTransactionError } from '../../../db/sqlite/store.js';
+import { NestedTransactionError } from '../../../db/nesting.js';
 import { scratchStores } from '../../helpers/scratch-store.js';
 
 const world = scratchStores('seatkeeper-nested-write-');

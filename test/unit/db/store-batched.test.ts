@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../db/sqlite/connection.js';
 import { migrate } from '../../../db/sqlite/migrate.js';
 import type { Store } from '../../../db/port.js';
-import { createStore, NestedTransactionError, type StoreOptions } from '../../../db/sqlite/store.js';
+import { NestedTransactionError } from '../../../db/nesting.js';
+import { createStore, type StoreOptions } from '../../../db/sqlite/store.js';
 import { tempDir } from '../../helpers/fixtures.js';
 
 const dir = tempDir('seatkeeper-store-');

@@ -6,7 +6,7 @@ import assert from '../../helpers/assert.js';
 import { NotFoundError, SeatLimitError } from '../../../domain/errors.js';
 import { HIGHEST, OPERATOR, type TierChoice } from '../../../domain/model.js';
 import type { Member } from '../../../domain/records.js';
-import { NestedTransactionError } from '../../../db/sqlite/store.js';
+import { NestedTransactionError } from '../../../db/nesting.js';
 import { createExample, heldMatchesMembers, setup, type TestContext } from '../../helpers/fixtures.js';
 import { inspect } from '../../helpers/inspect.js';
 
