@@ -4,7 +4,7 @@
 // others, once it commits, find nothing left to do.
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
-import { loadMigrations, type Migration } from '../sqlite/migrate.js';
+import { readMigrations, type Migration } from '../migration-files.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -12,7 +12,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const MIGRATION_LOCK = 7_264_011_203;
 
 export function loadPostgresMigrations(): Migration[] {
-  return loadMigrations(MIGRATIONS_DIR);
+  return readMigrations(MIGRATIONS_DIR);
 }
 
 /** The schema version the database is at (0 before the first migration). */
