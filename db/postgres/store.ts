@@ -13,7 +13,7 @@ import { createQueries } from '../queries/index.js';
 import { noSecretBox, type SecretBox } from '../secret-box.js';
 import { unitContext, type UnitKind } from '../nesting.js';
 import { isRetryable, translatePostgresError } from './errors.js';
-import { postgresSql, type ClientSlot } from './sql.js';
+import { postgresSql } from './sql.js';
 
 export interface PostgresStoreOptions {
   readonly secrets?: SecretBox;
@@ -39,10 +39,7 @@ export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = 
 
   async function once<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    const slot: { client: typeof client; inTransaction: boolean } & ClientSlot = {
-      client,
-      inTransaction: false,
-    };
+    const slot = { client, inTransaction: false };
     // The query modules are built for this unit, over its client.
     const q = createQueries(postgresSql(slot), secrets, () => kind === 'write' && slot.inTransaction);
     let broken: unknown;
