@@ -74,23 +74,23 @@ export function createContractQueries(db: Sql): ContractQueries {
     },
     byOrganisation: async (organisationId: number) =>
       mapOptional(await byOrg.get(organisationId), toContract),
-    async withOrganisation(organisationId: number) {
-      const r = await withOrganisation.get(organisationId);
-      if (r === undefined) return undefined;
-      const organisation = toOrganisation({
-        id: r.o_id,
-        slug: r.o_slug,
-        name: r.o_name,
-        provisioning_mode: r.o_provisioning_mode,
-        seat_exhaustion: r.o_seat_exhaustion,
-        require_sso: r.o_require_sso,
-        created_at: r.o_created_at,
-      });
-      return {
-        organisation,
-        contract: r.organisation_id === null ? undefined : toContract(r as ContractRow),
-      };
-    },
+    withOrganisation: (organisationId: number) =>
+      withOrganisation.get(organisationId).then((r) => {
+        if (r === undefined) return undefined;
+        const organisation = toOrganisation({
+          id: r.o_id,
+          slug: r.o_slug,
+          name: r.o_name,
+          provisioning_mode: r.o_provisioning_mode,
+          seat_exhaustion: r.o_seat_exhaustion,
+          require_sso: r.o_require_sso,
+          created_at: r.o_created_at,
+        });
+        return {
+          organisation,
+          contract: r.organisation_id === null ? undefined : toContract(r as ContractRow),
+        };
+      }),
     active: async () => (await active.all()).map(toContract),
     /** Moves the contract into its next term; false if someone else already did. */
     rollToNextTerm: async (organisationId: number, fromTerm: number, nextStart: string): Promise<boolean> =>

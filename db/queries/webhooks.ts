@@ -244,11 +244,10 @@ export function createWebhookQueries(db: Sql, box: SecretBox): WebhookQueries {
     endpoints: async (organisationId: number): Promise<WebhookEndpoint[]> =>
       (await endpoints.all(organisationId)).map((r) => toEndpoint(r, box)),
     /** The organisation's enabled endpoints and the event types each wants. */
-    subscriptions: async (organisationId: number): Promise<{ id: number; events: readonly string[] }[]> =>
-      (await subscriptions.all(organisationId)).map((r) => ({
-        id: r.id,
-        events: JSON.parse(r.events) as string[],
-      })),
+    subscriptions: (organisationId: number): Promise<{ id: number; events: readonly string[] }[]> =>
+      subscriptions
+        .all(organisationId)
+        .then((rows) => rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] }))),
     async updateEndpoint(current: WebhookEndpoint, patch: WebhookEndpointPatch, at: string): Promise<void> {
       await updateEndpoint.run({
         id: current.id,

@@ -70,15 +70,6 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   let running: Kind | undefined;
   const queries = createQueries(sqliteSql(db), options.secrets ?? noSecretBox, () => running === 'write');
 
-  async function runUnit(kind: Kind, unit: Unit): Promise<unknown> {
-    running = kind;
-    try {
-      return await units.run(kind, () => unit.work(queries));
-    } finally {
-      running = undefined;
-    }
-  }
-
   const begin = db.prepare('BEGIN IMMEDIATE');
   const beginRead = db.prepare('BEGIN DEFERRED');
   const commit = db.prepare('COMMIT');
@@ -159,43 +150,46 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     return batch;
   }
 
+  // The paths below are flat on purpose: every claim passes through them, and each async layer
+  // costs a promise and a microtask more per unit (BENCHMARKS.md, the claim path).
+
   async function runRead(unit: Unit): Promise<void> {
     beginRead.run();
+    running = 'read';
     try {
-      const value = await runUnit('read', unit);
+      const value = await units.run('read', () => unit.work(queries));
+      running = undefined;
       commit.run();
       unit.resolve(value);
     } catch (error) {
+      running = undefined;
       if (db.inTransaction) rollback.run();
       unit.reject(translateSqliteError(error));
     }
   }
 
+  /** Runs the batch in one transaction, again whole while the lock stays busy; then settles each unit. */
   async function runWrites(batch: readonly Unit[]): Promise<void> {
-    let outcomes: Outcome[];
-    try {
-      outcomes = await withBusyRetry(() => runBatchOnce(batch));
-    } catch (error) {
-      const failure = translateSqliteError(error);
-      for (const unit of batch) unit.reject(failure);
-      return;
-    }
-    // Only now, after COMMIT: each caller learns its own result.
-    for (let i = 0; i < batch.length; i++) {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) batch[i]!.resolve(outcome.value);
-      else batch[i]!.reject(outcome.error);
-    }
-  }
-
-  async function withBusyRetry<T>(run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      let outcomes: Outcome[];
       try {
-        return await run();
+        outcomes = await runBatchOnce(batch);
       } catch (error) {
-        if (!isBusy(error) || attempt >= attempts) throw error;
-        options.onBusyRetry?.();
+        if (isBusy(error) && attempt < attempts) {
+          options.onBusyRetry?.();
+          continue;
+        }
+        const failure = translateSqliteError(error);
+        for (const unit of batch) unit.reject(failure);
+        return;
       }
+      // Only now, after COMMIT: each caller learns its own result.
+      for (let i = 0; i < batch.length; i++) {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) batch[i]!.resolve(outcome.value);
+        else batch[i]!.reject(outcome.error);
+      }
+      return;
     }
   }
 
@@ -206,12 +200,13 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   async function runBatchOnce(batch: readonly Unit[]): Promise<Outcome[]> {
     const alone = batch.length === 1;
     begin.run();
+    running = 'write';
     try {
       const outcomes: Outcome[] = [];
       for (const unit of batch) {
         if (!alone) savepoint.run();
         try {
-          const value = await runUnit('write', unit);
+          const value = await units.run('write', () => unit.work(queries));
           if (!alone) release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
@@ -223,9 +218,11 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
           outcomes.push({ ok: false, error: translateSqliteError(error) });
         }
       }
+      running = undefined;
       commit.run();
       return outcomes;
     } catch (error) {
+      running = undefined;
       if (db.inTransaction) rollback.run();
       throw error;
     }
