@@ -65,16 +65,15 @@ async function claimSide(databasePath: string, claims: number, operation: Operat
       ? await c.store.write(async (q) => {
           const ids: number[] = [];
           for (let i = 0; i < claims; i++) {
-            ids.push(
-              await q.members.insert({
-                organisationId: orgId,
-                email: `user-${i}@bench.example`,
-                displayName: null,
-                role: 'user',
-                source: 'scim',
-                at: new Date().toISOString(),
-              }),
-            );
+            const member = await q.members.insert({
+              organisationId: orgId,
+              email: `user-${i}@bench.example`,
+              displayName: null,
+              role: 'user',
+              source: 'scim',
+              at: new Date().toISOString(),
+            });
+            ids.push(member.id);
           }
           return ids;
         })

@@ -185,6 +185,16 @@ export interface SeatPoolQueries {
   claim: (organisationId: number, tierId: string) => Promise<boolean>;
   /** claim(), returning the tier's new count; undefined when no seat is left. */
   claimCounted: (organisationId: number, tierId: string) => Promise<HeldCount | undefined>;
+  /**
+   * Takes one unclaimed seat of the highest-ranked (or lowest-ranked) tier that has one, choosing
+   * and taking in one statement, and returns that tier with its new count. Undefined when the
+   * statement took none: every tier is full, or (PostgreSQL) the tier it chose filled up meanwhile,
+   * so the caller falls back to trying tier by tier.
+   */
+  claimRanked: (
+    organisationId: number,
+    order: 'highest' | 'lowest',
+  ) => Promise<{ readonly tierId: string; readonly count: HeldCount } | undefined>;
   /** release(), returning the tier's new count; undefined if none was held (a broken invariant). */
   releaseCounted: (organisationId: number, tierId: string) => Promise<HeldCount | undefined>;
   /** Returns one held seat of the tier to the pool; false if none was held (a broken invariant). */
@@ -217,7 +227,8 @@ export interface MemberQueries {
     members: Member[];
     total: number;
   }>;
-  insert(m: NewMember): Promise<number>;
+  /** The new member as stored (RETURNING: its defaults too), without a seat. */
+  insert(m: NewMember): Promise<Member>;
   byId: (organisationId: number, id: number) => Promise<Member | undefined>;
   /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
   withEmail: (organisationId: number, email: string) => Promise<Member[]>;

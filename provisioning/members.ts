@@ -75,7 +75,7 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       });
       return revived;
     }
-    const id = await q.members.insert({
+    const member = await q.members.insert({
       organisationId,
       email,
       displayName: input.displayName ?? null,
@@ -83,14 +83,13 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
       source,
       at,
     });
-    const member = (await q.members.byId(organisationId, id))!;
     await recordAudit(q, {
       organisationId,
       at,
       actor,
       action: 'member.created',
       subjectType: 'member',
-      subjectId: id,
+      subjectId: member.id,
       after: snapshot(member),
     });
     return member;
@@ -117,7 +116,7 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
   ): Promise<Member> {
     refusePrimaryOwner(input.role);
     const member = await enrol(q, organisationId, input, source, actor);
-    return await seats.claimIn(q, organisationId, member.id, choice, actor);
+    return await seats.claimMemberIn(q, member, choice, actor);
   }
 
   /** An invitation holding a seat, inside the caller's transaction; see invite. */

@@ -79,6 +79,19 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
 
   /** Claims one seat by the choice's rule and returns its tier, or throws SeatLimitError. */
   async function claimTier(q: Queries, open: OpenContract, choice: TierChoice): Promise<string> {
+    // By rank, one statement chooses the tier and takes the seat: every JIT and SCIM arrival passes
+    // here. When it takes none, the tiers are tried one by one below, which also names them in the
+    // refusal (and, on PostgreSQL, finds a seat a concurrent claim left in another tier).
+    if (!('tier' in choice)) {
+      const taken = await q.seatPools.claimRanked(
+        open.organisation.id,
+        'lowest' in choice ? 'lowest' : 'highest',
+      );
+      if (taken) {
+        await notices?.seatTaken(q, open.organisation.id, taken.tierId, taken.count);
+        return taken.tierId;
+      }
+    }
     const pool = await q.seatPools.list(open.organisation.id);
     const candidates = tierOrder(pool, choice);
     for (const tier of candidates) {
@@ -234,6 +247,32 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     const now = clock.now();
     const open = await requireOpenContract(q, organisationId, now);
     const member = await requireMember(q, organisationId, memberId);
+    return await seat(q, open, member, choice, actor, now);
+  }
+
+  /**
+   * claimIn for a member the caller's transaction has just written or read (a member enrolled a
+   * statement ago): the same rules, without reading the member again.
+   */
+  async function claimMemberIn(
+    q: Queries,
+    member: Member,
+    choice: TierChoice,
+    actor: Actor,
+  ): Promise<Member> {
+    const now = clock.now();
+    const open = await requireOpenContract(q, member.organisationId, now);
+    return await seat(q, open, member, choice, actor, now);
+  }
+
+  async function seat(
+    q: Queries,
+    open: OpenContract,
+    member: Member,
+    choice: TierChoice,
+    actor: Actor,
+    now: DateTime,
+  ): Promise<Member> {
     requireState(member, SEATLESS, 'seat');
     const tierId = await claimTier(q, open, choice);
     return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
@@ -387,6 +426,7 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     /** Seats a member who holds none: the highest, the lowest, or a named tier. */
     claim: command(claimIn),
     claimIn,
+    claimMemberIn,
 
     /**
      * Gives a seated member's seat back to the pool at once. `to` says what the member becomes:

@@ -64,10 +64,10 @@ export function createMemberQueries(db: Sql): MemberQueries {
   // A new member holds no seat until a claim or an invitation hold moves it in the same transaction.
   const insert = db.prepare<
     [string, number, string, string, string | null, Role, MemberSource, string, string],
-    { id: number }
+    MemberRow
   >(
     `INSERT INTO members (public_id, organisation_id, email, email_key, display_name, role, seat_state, tier_id, source, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'unassigned', NULL, ?, ?, ?) RETURNING id`,
+     VALUES (?, ?, ?, ?, ?, ?, 'unassigned', NULL, ?, ?, ?) RETURNING *`,
   );
   const byId = db.prepare<[number, number], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND id = ?',
@@ -92,12 +92,15 @@ export function createMemberQueries(db: Sql): MemberQueries {
       id: number;
       from: SeatState;
     },
-    MemberRow
+    [SeatState, string | null, string, number, string | null]
   >(
+    // Only the moved columns come back (a row carries the user's whole SCIM resource, and every
+    // seat move passes here), as an array: the cheapest row the driver hands back.
     `UPDATE members SET seat_state = @state, tier_id = @tier, updated_at = @at, version = version + 1,
        waiting_since = CASE WHEN @state = 'awaiting_seat' THEN COALESCE(waiting_since, @at) ELSE NULL END
      WHERE organisation_id = @org AND id = @id AND seat_state = @from
-     RETURNING *`,
+     RETURNING seat_state, tier_id, updated_at, version, waiting_since`,
+    { rowsAsArrays: true },
   );
   const setRole = db.prepare<[Role, string, number, number]>(
     'UPDATE members SET role = ?, updated_at = ?, version = version + 1 WHERE organisation_id = ? AND id = ?',
@@ -163,21 +166,22 @@ export function createMemberQueries(db: Sql): MemberQueries {
       };
       return { members: rows.map(toMember), total: n };
     },
-    async insert(m: NewMember): Promise<number> {
-      return (await insert.get(
-        randomUUID(),
-        m.organisationId,
-        m.email,
-        foldKey(m.email),
-        m.displayName,
-        m.role,
-        m.source,
-        m.at,
-        m.at,
-      ))!.id;
-    },
-    byId: async (organisationId: number, id: number) =>
-      mapOptional(await byId.get(organisationId, id), toMember),
+    insert: (m: NewMember): Promise<Member> =>
+      insert
+        .get(
+          randomUUID(),
+          m.organisationId,
+          m.email,
+          foldKey(m.email),
+          m.displayName,
+          m.role,
+          m.source,
+          m.at,
+          m.at,
+        )
+        .then((row) => toMember(row!)),
+    byId: (organisationId: number, id: number) =>
+      byId.get(organisationId, id).then((row) => mapOptional(row, toMember)),
     /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
     withEmail: async (organisationId: number, email: string): Promise<Member[]> =>
       (await withEmail.all(organisationId, foldKey(email))).map(toMember),
@@ -201,17 +205,22 @@ export function createMemberQueries(db: Sql): MemberQueries {
       mapOptional(await primaryOwner.get(organisationId), toMember),
     list: async (organisationId: number): Promise<Member[]> => (await list.all(organisationId)).map(toMember),
     /** Moves the member from `from` to (state, tier) and returns it moved; undefined if its state was no longer `from`. */
-    setSeat: async (
+    setSeat: (
       m: Member,
       from: SeatState,
       state: SeatState,
       tierId: string | null,
       at: string,
     ): Promise<Member | undefined> =>
-      mapOptional(
-        await setSeat.get({ state, tier: tierId, at, org: m.organisationId, id: m.id, from }),
-        toMember,
-      ),
+      setSeat.get({ state, tier: tierId, at, org: m.organisationId, id: m.id, from }).then((moved) => {
+        if (moved === undefined) return undefined;
+        const [seatState, tier, updatedAt, version, waitingSince] = moved;
+        // The other columns are as `m` has them unless another transaction changed the row since
+        // it was read (the version counts every change): then it is read again.
+        if (version !== m.version + 1)
+          return byId.get(m.organisationId, m.id).then((row) => mapOptional(row, toMember));
+        return { ...m, seatState, tierId: tier, updatedAt, version, waitingSince };
+      }),
     async setRole(m: Member, role: Role, at: string): Promise<void> {
       await setRole.run(role, at, m.organisationId, m.id);
     },

@@ -48,13 +48,31 @@ export function createSeatPoolQueries(db: Sql): SeatPoolQueries {
   // PostgreSQL), so the seat-threshold notice needs no read of its own on the hot path. Positional
   // parameters and rows as arrays: this is every claim's statement, and both are measurably cheaper.
   const COUNTED =
-    'RETURNING held, allocation, (SELECT notice_thresholds FROM organisations o WHERE o.id = seat_pools.organisation_id)';
+    'held, allocation, (SELECT notice_thresholds FROM organisations o WHERE o.id = seat_pools.organisation_id)';
   const claimCounted = db.prepare<[number, string], [number, number, string]>(
-    `UPDATE seat_pools SET held = held + 1 WHERE organisation_id = ? AND tier_id = ? AND held < allocation ${COUNTED}`,
+    `UPDATE seat_pools SET held = held + 1 WHERE organisation_id = ? AND tier_id = ? AND held < allocation RETURNING ${COUNTED}`,
     { rowsAsArrays: true },
   );
+  // The tier is chosen by rank inside the UPDATE, so a claim by rank is one statement. The outer
+  // `held < allocation` is checked again on the row the UPDATE locks: on PostgreSQL another
+  // transaction may have filled the chosen tier after the subquery's snapshot, and then this
+  // updates nothing rather than overfill it.
+  const claimRankedSql = (direction: 'DESC' | 'ASC') =>
+    `UPDATE seat_pools SET held = held + 1
+     WHERE organisation_id = ? AND held < allocation AND tier_id = (
+       SELECT p.tier_id FROM seat_pools p JOIN tiers t ON t.id = p.tier_id
+       WHERE p.organisation_id = ? AND p.held < p.allocation ORDER BY t.rank ${direction} LIMIT 1)
+     RETURNING tier_id, ${COUNTED}`;
+  const claimRanked = {
+    highest: db.prepare<[number, number], [string, number, number, string]>(claimRankedSql('DESC'), {
+      rowsAsArrays: true,
+    }),
+    lowest: db.prepare<[number, number], [string, number, number, string]>(claimRankedSql('ASC'), {
+      rowsAsArrays: true,
+    }),
+  };
   const releaseCounted = db.prepare<[number, string], [number, number, string]>(
-    `UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0 ${COUNTED}`,
+    `UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0 RETURNING ${COUNTED}`,
     { rowsAsArrays: true },
   );
   const raise = db.prepare<[number, number, string]>(
@@ -78,17 +96,25 @@ export function createSeatPoolQueries(db: Sql): SeatPoolQueries {
       await insert.run(organisationId, tierId, unitPriceMinor, allocation);
     },
     /** The organisation's tiers, highest rank first. */
-    list: async (organisationId: number): Promise<PoolTier[]> =>
-      (await list.all(organisationId)).map(toPoolTier),
+    list: (organisationId: number): Promise<PoolTier[]> =>
+      list.all(organisationId).then((rows) => rows.map(toPoolTier)),
     /** Takes one unclaimed seat of the tier; false when none is left. */
     claim: async (organisationId: number, tierId: string): Promise<boolean> =>
       (await claim.run(organisationId, tierId)).changes === 1,
     /** claim(), returning the tier's new count; undefined when no seat is left. */
-    claimCounted: async (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
-      toHeldCount(await claimCounted.get(organisationId, tierId)),
+    claimCounted: (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
+      claimCounted.get(organisationId, tierId).then(toHeldCount),
+    claimRanked: (organisationId: number, order: 'highest' | 'lowest') =>
+      claimRanked[order]
+        .get(organisationId, organisationId)
+        .then((r) =>
+          r === undefined
+            ? undefined
+            : { tierId: r[0], count: { held: r[1], allocation: r[2], thresholds: r[3] } },
+        ),
     /** release(), returning the tier's new count; undefined if none was held (a broken invariant). */
-    releaseCounted: async (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
-      toHeldCount(await releaseCounted.get(organisationId, tierId)),
+    releaseCounted: (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
+      releaseCounted.get(organisationId, tierId).then(toHeldCount),
     /** Returns one held seat of the tier to the pool; false if none was held (a broken invariant). */
     release: async (organisationId: number, tierId: string): Promise<boolean> =>
       (await release.run(organisationId, tierId)).changes === 1,

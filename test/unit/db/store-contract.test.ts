@@ -7,7 +7,9 @@ import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { ConflictError } from '../../../domain/errors.js';
+import { FixedClock } from '../../../domain/clock.js';
+import { ConflictError, SeatLimitError } from '../../../domain/errors.js';
+import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import type { Store } from '../../../db/port.js';
 import { openPool } from '../../../db/postgres/connection.js';
 import { loadPostgresMigrations, migratePostgres, schemaVersion } from '../../../db/postgres/migrate.js';
@@ -15,6 +17,7 @@ import { createPostgresStore } from '../../../db/postgres/store.js';
 import { openDatabase } from '../../../db/sqlite/connection.js';
 import { migrate } from '../../../db/sqlite/migrate.js';
 import { createStore } from '../../../db/sqlite/store.js';
+import { createSeatPool } from '../../../seats/seat-pool.js';
 import { tempDir } from '../../helpers/fixtures.js';
 import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
 
@@ -105,9 +108,178 @@ describe.each(backends)('the store on $name', ({ open }) => {
     const [tier] = (await store.read((q) => q.seatPools.list(orgId))).filter((t) => t.tierId === 'standard');
     assert.deepEqual([tier?.held, tier?.allocation], [5, 5]);
   });
+
+  test('When thirty units claim by rank from two premium and three standard seats at once, then no tier is overfilled and each claim returns the count it left', async () => {
+    const orgId = await organisationWithPool(store, 'ranked', { premium: 2, standard: 3 });
+    const taken = await Promise.all(
+      Array.from({ length: 30 }, () => store.write((q) => q.seatPools.claimRanked(orgId, 'highest'))),
+    );
+    const pool = await store.read((q) => q.seatPools.list(orgId));
+    for (const tier of pool) {
+      const counts = taken.flatMap((t) => (t?.tierId === tier.tierId ? [t.count.held] : []));
+      // Each success took one seat and saw the count it left: 1, 2, … in some order, never past the allocation.
+      assert.deepEqual(
+        counts.sort((a, b) => a - b),
+        Array.from({ length: tier.held }, (_, i) => i + 1),
+      );
+      assert.ok(tier.held <= tier.allocation, `${tier.tierId} holds ${tier.held} of ${tier.allocation}`);
+    }
+    // A claim by rank may come back empty while another tier still has a seat only when a concurrent
+    // claim filled the tier it chose (PostgreSQL); the seat pool then tries tier by tier (below).
+    assert.equal(pool.find((t) => t.tierId === 'premium')?.held, 2);
+  });
+
+  test('When a claim by lowest rank finds the lowest tier full, then it takes the next tier up', async () => {
+    const orgId = await organisationWithPool(store, 'lowest', { premium: 1, standard: 1 });
+    const first = await store.write((q) => q.seatPools.claimRanked(orgId, 'lowest'));
+    const second = await store.write((q) => q.seatPools.claimRanked(orgId, 'lowest'));
+    const third = await store.write((q) => q.seatPools.claimRanked(orgId, 'lowest'));
+    assert.deepEqual([first?.tierId, second?.tierId, third], ['standard', 'premium', undefined]);
+  });
+
+  test('When a member was changed after it was read, then moving its seat returns the member as stored, not as read', async () => {
+    const orgId = await organisationWithPool(store, 'moved', { standard: 1 });
+    const at = '2026-12-06T00:00:00.000Z';
+    const read = await store.write((q) =>
+      q.members.insert({
+        organisationId: orgId,
+        email: 'ada@moved.example',
+        displayName: null,
+        role: 'user',
+        source: 'scim',
+        at,
+      }),
+    );
+    // Another unit changes the role; the seat move then starts from the stale copy.
+    await store.write((q) => q.members.setRole(read, 'admin', at));
+    const moved = await store.write(async (q) => {
+      assert.equal(await q.seatPools.claim(orgId, 'standard'), true);
+      return await q.members.setSeat(read, 'unassigned', 'seated', 'standard', '2026-12-06T00:00:01.000Z');
+    });
+    assert.deepEqual(
+      [moved?.role, moved?.seatState, moved?.tierId, moved?.version],
+      ['admin', 'seated', 'standard', read.version + 2],
+    );
+    // And when nothing changed in between, the move alone is counted.
+    const again = await store.write((q) => q.members.setSeat(moved!, 'seated', 'unassigned', null, at));
+    assert.deepEqual(
+      [again?.role, again?.seatState, again?.version],
+      ['admin', 'unassigned', read.version + 3],
+    );
+  });
 });
 
+describe.each(backends)('the seat pool on $name', ({ name, open }) => {
+  test('When thirty members are seated by rank at once from two premium and three standard seats, then exactly five are seated, premium first, and the rest are refused', async () => {
+    const store = open();
+    const seats = createSeatPool({ store, clock: new FixedClock('2026-12-06T12:00:00Z') });
+    const orgId = await organisationWithPool(store, `pool-${name.toLowerCase()}`, {
+      premium: 2,
+      standard: 3,
+    });
+    const members = await store.write(async (q) => {
+      const made = [];
+      for (let i = 0; i < 30; i++) {
+        made.push(
+          await q.members.insert({
+            organisationId: orgId,
+            email: `m${i}@pool.example`,
+            displayName: null,
+            role: 'user',
+            source: 'scim',
+            at: '2026-12-06T12:00:00.000Z',
+          }),
+        );
+      }
+      return made;
+    });
+    const outcomes = await Promise.allSettled(
+      members.map((m) => seats.claim(orgId, m.id, HIGHEST, OPERATOR)),
+    );
+    const seated = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.tierId] : []));
+    assert.deepEqual(seated.sort(), ['premium', 'premium', 'standard', 'standard', 'standard']);
+    const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    assert.equal(refusals.length, 25);
+    assert.ok(
+      refusals.every((e) => e instanceof SeatLimitError),
+      String(refusals.find((e) => !(e instanceof SeatLimitError))),
+    );
+    const usage = await seats.usage(orgId);
+    assert.deepEqual(
+      usage.map((t) => [t.tierId, t.held]),
+      [
+        ['premium', 2],
+        ['standard', 3],
+      ],
+    );
+  });
+});
+
+/** An organisation with a contract and the given seats per tier. */
+async function organisationWithPool(
+  store: Store,
+  slug: string,
+  seats: Readonly<Record<string, number>>,
+): Promise<number> {
+  return await store.write(async (q) => {
+    const at = '2026-12-06T00:00:00.000Z';
+    const id = await q.organisations.insert(slug, slug, at);
+    await q.contracts.insert({
+      organisationId: id,
+      currency: 'EUR',
+      timeZone: 'UTC',
+      autoRenew: true,
+      termStart: '2026-12-01',
+      createdAt: at,
+    });
+    for (const [tier, allocation] of Object.entries(seats))
+      await q.seatPools.insert(id, tier, 1000, allocation);
+    return id;
+  });
+}
+
 describe('PostgreSQL only', () => {
+  test('When a claim by rank waits on a concurrent claim that takes the last seat of the tier it chose, then it takes none, and the seat pool seats the member in the next tier', async () => {
+    const store = createPostgresStore(pool);
+    const seats = createSeatPool({ store, clock: new FixedClock('2026-12-06T12:00:00Z') });
+    const orgId = await organisationWithPool(store, 'race', { premium: 1, standard: 1 });
+    const member = await store.write((q) =>
+      q.members.insert({
+        organisationId: orgId,
+        email: 'late@race.example',
+        displayName: null,
+        role: 'user',
+        source: 'scim',
+        at: '2026-12-06T12:00:00.000Z',
+      }),
+    );
+    // The first unit takes the premium seat and holds its row lock until it is told to commit.
+    let commitFirst!: () => void;
+    const holding = new Promise<void>((resolve) => (commitFirst = resolve));
+    let tookFirst!: () => void;
+    const took = new Promise<void>((resolve) => (tookFirst = resolve));
+    const first = store.write(async (q) => {
+      const taken = await q.seatPools.claimRanked(orgId, 'highest');
+      tookFirst();
+      await holding;
+      return taken;
+    });
+    await took;
+    // Its statement chose premium from a snapshot in which the seat was free, then waited for the lock.
+    const second = store.write((q) => q.seatPools.claimRanked(orgId, 'highest'));
+    const third = seats.claim(orgId, member.id, HIGHEST, OPERATOR);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    commitFirst();
+    assert.equal((await first)?.tierId, 'premium');
+    assert.equal(await second, undefined);
+    assert.equal((await third).tierId, 'standard');
+    const held = (await store.read((q) => q.seatPools.list(orgId))).map((t) => [t.tierId, t.held]);
+    assert.deepEqual(held, [
+      ['premium', 1],
+      ['standard', 1],
+    ]);
+  });
+
   test('When three instances migrate one database at once, then every migration is applied exactly once', async () => {
     const url = cluster.createDatabase('contract_race');
     const [first, ...others] = [openPool({ url }), openPool({ url }), openPool({ url })] as const;
