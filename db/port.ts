@@ -74,8 +74,6 @@ import type { Role, SeatState } from '../domain/model.js';
  * SQLite). Every method is asynchronous, as it is on a pooled network driver.
  */
 export interface Store {
-  /** The queries outside any transaction, for wiring at start-up; use cases go through write or read. */
-  readonly queries: Queries;
   /**
    * Runs `work` in one write transaction and resolves to its result once it is committed; any throw
    * rolls everything `work` wrote back and rejects. Never inside another unit of work: code that
@@ -88,6 +86,13 @@ export interface Store {
   read<T>(work: (q: Queries) => Promise<T>): Promise<T>;
   /** True when the database answers (false, never a throw, when it does not). */
   ping(): Promise<boolean>;
+  /**
+   * Registers `wake`, told after each webhook event row is inserted, inside the inserting
+   * transaction: as PostgreSQL's NOTIFY would, it only tells a worker to look for due deliveries
+   * soon (it must wait for the commit, and find nothing if the transaction rolled back). Events
+   * written by another process are found by the worker's poll.
+   */
+  onEventWritten(wake: () => void): void;
   /** Lets the units of work already asked for finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -139,6 +144,45 @@ export interface DirectoryReader {
   listGroups(organisationId: number, page: ListPage): Promise<{ total: number; groups: Group[] }>;
   /** Stops the worker; lists still waiting fail. */
   close(): Promise<void>;
+}
+
+/**
+ * Read-only facts about the database for operators: the schema version (/readyz), and the aggregates
+ * that /metrics reports at scrape time. Each read is one statement over an index, outside any unit
+ * of work, cheap enough for every scrape; none takes a write lock. db/sqlite/stats.ts and
+ * db/postgres/stats.ts implement it.
+ */
+export interface DatabaseStats {
+  /** The number of the last migration applied (0 before the first). */
+  schemaVersion(): Promise<number>;
+  /** The number of the newest migration this build knows. */
+  readonly latestSchemaVersion: number;
+  /** One row per organisation and tier, ordered by organisation slug, then tier. */
+  seats(): Promise<SeatTotals[]>;
+  outbox(): Promise<OutboxTotals>;
+  /** The webhook deliveries' outbox, counted the same way. */
+  webhooks(): Promise<OutboxTotals>;
+}
+
+export interface SeatTotals {
+  /** The organisation's slug. */
+  readonly organisation: string;
+  readonly tier: string;
+  readonly allocation: number;
+  readonly held: number;
+  /** Directory users of the organisation kept awaiting a seat (policy `hold`); per organisation. */
+  readonly awaiting: number;
+  /** Users refused for want of a seat and not yet seated (the waiting list); per organisation. */
+  readonly refused: number;
+}
+
+export interface OutboxTotals {
+  /** Rows neither delivered nor given up: the outbox's depth. */
+  readonly pending: number;
+  /** Pending rows whose last attempt failed, waiting for their retry. */
+  readonly retrying: number;
+  /** When the oldest pending row was enqueued (ISO 8601), or null when none is pending. */
+  readonly oldestPendingAt: string | null;
 }
 
 /** Organisations and their email domains. */
@@ -679,12 +723,6 @@ export interface OwnershipTransferQueries {
 
 /** Webhook endpoints (their secret sealed), events, deliveries and attempts. */
 export interface WebhookQueries {
-  /**
-   * Registers `wake`, told after each event row is inserted, inside the inserting transaction: as
-   * PostgreSQL's NOTIFY would, it only tells a worker to look for due deliveries soon (it must
-   * wait for the commit, and find nothing if the transaction rolled back).
-   */
-  onEventWritten(wake: () => void): void;
   /** Inserts the endpoint; its secret is sealed for the new row's id (in the caller's transaction). */
   insertEndpoint(e: NewWebhookEndpoint): Promise<number>;
   /** A live (not deleted) endpoint of the organisation. */

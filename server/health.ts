@@ -1,7 +1,7 @@
 // Liveness and readiness of one server process, for the probes of a load balancer or an
 // orchestrator. Live: the process answers. Ready: it should be sent requests: the database answers,
 // its schema is the one this build expects, and the process is not shutting down.
-import type { DatabaseStats } from '../db/sqlite/stats.js';
+import type { DatabaseStats } from '../db/port.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -29,12 +29,13 @@ export function createHealth(deps: {
       try {
         if (await deps.ping()) {
           database = 'ok';
-          const version = deps.stats.schemaVersion();
+          const version = await deps.stats.schemaVersion();
           const latest = deps.stats.latestSchemaVersion;
           schema = version === latest ? 'current' : version < latest ? 'behind' : 'ahead';
         }
       } catch {
-        // unreachable: a closed or vanished database file
+        // a failed ping: unreachable (a closed or vanished database); a failed version read after a
+        // good ping: the schema is unknown
       }
       return {
         ready: !stopping && database === 'ok' && schema === 'current',

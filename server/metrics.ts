@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.js';
-import type { DatabaseStats, OutboxTotals, SeatTotals } from '../db/sqlite/stats.js';
+import type { DatabaseStats, OutboxTotals, SeatTotals } from '../db/port.js';
 import type { InvitationEvent } from '../seats/seat-pool.js';
 import { availableSeats } from '../seats/usage.js';
 import type { Logger } from '../runtime/logger.js';
@@ -23,13 +23,24 @@ export interface MetricsOptions {
    * organisations (tiers × 3 + 2 per organisation); false sums them over organisations instead.
    */
   readonly perOrganisation?: boolean;
+  /**
+   * How long a scrape waits for the database gauges before it answers without them (default 5 s,
+   * half of Prometheus's default scrape timeout): a database that does not answer never holds it.
+   */
+  readonly statsTimeoutMs?: number;
 }
 
 export type MailOutcome = 'delivered' | 'retried' | 'failed';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics({ stats, clock, logger, perOrganisation = true }: MetricsOptions) {
+export function createMetrics({
+  stats,
+  clock,
+  logger,
+  perOrganisation = true,
+  statsTimeoutMs = 5000,
+}: MetricsOptions) {
   const registry = new Registry();
   const registers = [registry];
 
@@ -126,19 +137,45 @@ export function createMetrics({ stats, clock, logger, perOrganisation = true }: 
   const outboxGauges = outboxGaugesFor('seatkeeper_mail_outbox', 'Mail');
   const webhookGauges = outboxGaugesFor('seatkeeper_webhook_outbox', 'Webhook deliveries');
 
-  // prom-client calls every metric's collect() in one synchronous pass per scrape; the database is
-  // read once for all of them and the result forgotten before the next scrape.
-  let snapshot: { seats: SeatTotals[]; outbox: OutboxTotals; webhooks: OutboxTotals } | null | undefined;
-  function collect(): void {
-    if (snapshot !== undefined) return;
+  // prom-client calls every metric's collect() in one synchronous pass per scrape and awaits them
+  // together: the first call starts one read of the database for all of them, the others wait on
+  // the same read, and it is forgotten once it settles, so the next scrape reads afresh. Every gauge
+  // is set from that one snapshot before any of them is reported.
+  let collecting: Promise<void> | undefined;
+  function collect(): Promise<void> {
+    collecting ??= readSnapshot()
+      .then(show)
+      .finally(() => (collecting = undefined));
+    return collecting;
+  }
+
+  type Snapshot = { seats: SeatTotals[]; outbox: OutboxTotals; webhooks: OutboxTotals };
+  /** The database's gauges, or null when they could not be read in time: never a rejection. */
+  async function readSnapshot(): Promise<Snapshot | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the database did not answer within ${statsTimeoutMs} ms`)),
+        statsTimeoutMs,
+      );
+    });
     try {
-      snapshot = { seats: stats.seats(), outbox: stats.outbox(), webhooks: stats.webhooks() };
+      // A read that loses the race still settles later; race() has already handled its outcome.
+      const [seats, outbox, webhooks] = await Promise.race([
+        Promise.all([stats.seats(), stats.outbox(), stats.webhooks()]),
+        late,
+      ]);
+      return { seats, outbox, webhooks };
     } catch (error) {
-      snapshot = null;
       collectErrors.inc();
       logger.warn({ err: error }, 'metrics: the database gauges could not be read');
+      return null;
+    } finally {
+      clearTimeout(timer);
     }
-    setImmediate(() => (snapshot = undefined));
+  }
+
+  function show(snapshot: Snapshot | null): void {
     const all = [seatGauges, { waiting }, outboxGauges, webhookGauges].flatMap((set) => Object.values(set));
     for (const g of all) g.reset();
     if (snapshot === null) return;
