@@ -100,3 +100,24 @@ export function organisationWithToken(dir: string, seats: number): string {
   if (token.status !== 0) throw new Error(`scim-token create failed: ${token.stderr}`);
   return (token.json as { token: string }).token;
 }
+
+/**
+ * Runs the operator's CLI with `--json` and the given environment on top of this process's (for
+ * DATABASE_URL, or any other key the server reads); returns its parsed output.
+ */
+export function cliWithEnv(
+  env: Record<string, string>,
+  ...args: string[]
+): { status: number | null; json: unknown; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--json', ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  let json: unknown = null;
+  try {
+    json = JSON.parse(result.stdout);
+  } catch {
+    // not JSON: the caller looks at status and stderr
+  }
+  return { status: result.status, json, stderr: result.stderr };
+}

@@ -1,0 +1,258 @@
+// Several server processes (the real entry point, server/main.ts) on one PostgreSQL database, as
+// instances behind a load balancer are: together they never give out more seats than the pool has,
+// every 201 is a stored, seated member, a killed instance loses nothing it answered for, and a
+// delivery leased by a killed instance is made by another once the lease ends, once.
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import assert from '../../helpers/assert.js';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import pg from 'pg';
+import { perTest, type PerTest } from '../../helpers/per-test.js';
+import { tempDir } from '../../helpers/fixtures.js';
+import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
+import { oktaUserBody } from '../../helpers/scim-requests.js';
+import { cliWithEnv, startServer, type ServerProcess } from '../../helpers/server-main-process.js';
+
+/** Refusal detail of a SCIM create for want of a seat, as the SQLite tests assert it. */
+const SEAT_LIMIT_DETAIL =
+  /Organisation "acme" has no available seat.*every seat bought is held.*An owner must add seats.*recorded in the organisation's waiting list/s;
+const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+interface Deployment {
+  /** What every instance and every CLI run is given: one database, one secrets key. */
+  readonly env: Record<string, string>;
+  readonly databaseUrl: string;
+  cli(...args: string[]): { status: number | null; json: unknown; stderr: string };
+  /** Starts one more instance of server/main.ts on the database; stopped when the test ends. */
+  start(extra?: Record<string, string>): Promise<ServerProcess>;
+  /** A query on the database through a connection of its own. */
+  query<R extends pg.QueryResultRow>(text: string, params?: unknown[]): Promise<R[]>;
+}
+
+let cluster: PostgresCluster;
+
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(() => {
+  cluster?.stop();
+});
+
+/** A new database on the cluster, a key for the secrets, and a way to start instances on them. */
+function deployment(t: PerTest): Deployment {
+  const databaseUrl = cluster.createDatabase(`instances_${randomBytes(5).toString('hex')}`);
+  const dir = tempDir('seatkeeper-pg-instances-');
+  // SECRETS_KEY as an operator sets it for several instances: base64 of 32 random bytes, the same
+  // for all, so a secret one instance sealed the others can open.
+  const env = {
+    DATABASE_URL: databaseUrl,
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    DATA_DIR: dir,
+    DATABASE_POOL_SIZE: '10',
+  };
+  const servers: ServerProcess[] = [];
+  const client = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  t.after(async () => {
+    for (const s of servers)
+      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    await Promise.all(servers.map((s) => s.exited.catch(() => undefined)));
+    await client.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    env,
+    databaseUrl,
+    cli: (...args) => cliWithEnv(env, ...args),
+    async start(extra = {}) {
+      const server = await startServer({ ...env, ...extra });
+      servers.push(server);
+      return server;
+    },
+    async query<R extends pg.QueryResultRow>(text: string, params: unknown[] = []) {
+      return (await client.query<R>(text, params)).rows;
+    },
+  };
+}
+
+/** Organisation "acme", its term starting today, with `seats` standard seats; made with the CLI. */
+function createOrganisation(d: Deployment, seats: number): void {
+  const today = new Date().toISOString().slice(0, 10);
+  const created = d.cli(
+    ...['org', 'create', '--slug', 'acme', '--name', 'Acme', '--domain', 'acme.example'],
+    ...['--term-start', today, '--time-zone', 'UTC', '--currency', 'EUR'],
+    ...['--price', 'standard=50', '--price', 'premium=150', '--seats', `standard=${seats}`],
+    ...['--owner-email', 'owner@acme.example'],
+  );
+  assert.equal(created.status, 0, `org create: ${created.stderr}`);
+}
+
+function scimToken(d: Deployment): string {
+  const token = d.cli('scim-token', 'create', 'acme', '--name', 'directory');
+  assert.equal(token.status, 0, `scim-token create: ${token.stderr}`);
+  return (token.json as { token: string }).token;
+}
+
+interface TierRow {
+  tier_id: string;
+  allocation: number;
+  held: number;
+  /** Member rows holding a seat of the tier (seated or invited). */
+  holding: number;
+  seated: number;
+  invited: number;
+}
+
+/** The pool read against the member rows, straight from the database. */
+async function poolState(d: Deployment): Promise<TierRow[]> {
+  return await d.query<TierRow>(
+    `SELECT p.tier_id, p.allocation::int AS allocation, p.held::int AS held,
+       (SELECT count(*) FROM members m WHERE m.organisation_id = p.organisation_id AND m.tier_id = p.tier_id
+          AND m.seat_state IN ('seated', 'invited'))::int AS holding,
+       (SELECT count(*) FROM members m WHERE m.organisation_id = p.organisation_id AND m.tier_id = p.tier_id
+          AND m.seat_state = 'seated')::int AS seated,
+       (SELECT count(*) FROM members m WHERE m.organisation_id = p.organisation_id AND m.tier_id = p.tier_id
+          AND m.seat_state = 'invited')::int AS invited
+     FROM seat_pools p JOIN organisations o ON o.id = p.organisation_id
+     WHERE o.slug = 'acme' ORDER BY p.tier_id`,
+  );
+}
+
+/** The standard tier as `seatkeeper org show` reports it. */
+function shownStandard(d: Deployment): { held: number; seated: number; invited: number; available: number } {
+  const shown = d.cli('org', 'show', 'acme');
+  assert.equal(shown.status, 0, `org show: ${shown.stderr}`);
+  type Shown = { id: string; held: number; seated: number; invited: number; available: number };
+  const standard = (shown.json as { tiers: Shown[] }).tiers.find((tier) => tier.id === 'standard');
+  assert.ok(standard, `org show lists the standard tier: ${JSON.stringify(shown.json)}`);
+  return standard;
+}
+
+interface CreateResult {
+  readonly userName: string;
+  readonly server: number;
+  /** null: no answer (the connection broke). */
+  readonly status: number | null;
+  readonly body: {
+    schemas?: string[];
+    status?: string;
+    detail?: string;
+    scimType?: string;
+    id?: string;
+  } | null;
+}
+
+/** POST /scim/v2/Users as Okta sends it. */
+async function scimCreate(
+  server: ServerProcess,
+  index: number,
+  token: string,
+  userName: string,
+): Promise<CreateResult> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/scim/v2/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify(oktaUserBody(userName)),
+    });
+    const text = await res.text();
+    let body: CreateResult['body'] = null;
+    try {
+      body = JSON.parse(text) as CreateResult['body'];
+    } catch {
+      body = { detail: text };
+    }
+    return { userName, server: index, status: res.status, body };
+  } catch {
+    return { userName, server: index, status: null, body: null };
+  }
+}
+
+/** Checks a refusal is the 403 for want of a seat, as the SQLite tests check it. */
+function assertSeatRefusal(r: CreateResult): void {
+  assert.equal(r.status, 403, `${r.userName} on instance ${r.server}: ${JSON.stringify(r.body)}`);
+  assert.deepEqual(r.body?.schemas, [ERROR_SCHEMA]);
+  assert.equal(r.body?.status, '403');
+  assert.equal(r.body?.scimType, undefined, 'RFC 7644 has no quota scimType');
+  assert.match(r.body?.detail ?? '', SEAT_LIMIT_DETAIL);
+}
+
+/** Seat state of each directory user by userName, straight from the database. */
+async function storedSeatStates(d: Deployment, userNames: readonly string[]): Promise<Map<string, string>> {
+  const rows = await d.query<{ user_name: string; seat_state: string }>(
+    `SELECT lower(m.user_name) AS user_name, m.seat_state
+       FROM members m JOIN organisations o ON o.id = m.organisation_id
+      WHERE o.slug = 'acme' AND lower(m.user_name) = ANY($1::text[])`,
+    [userNames.map((u) => u.toLowerCase())],
+  );
+  return new Map(rows.map((r) => [r.user_name, r.seat_state]));
+}
+
+describe('Three instances on one PostgreSQL database', () => {
+  test('When 300 SCIM creates race for 50 free seats over three instances, then exactly 50 are 201 and seated, 250 are refused with 403, and the pool is exact', async () => {
+    const t = perTest();
+    const d = deployment(t);
+    // 51 seats: the primary owner's invitation holds one, so 50 are free.
+    createOrganisation(d, 51);
+    const token = scimToken(d);
+    const servers = await Promise.all([d.start(), d.start(), d.start()]);
+    assert.equal(new Set(servers.map((s) => s.port)).size, 3, 'three instances, three ports');
+
+    const attempts = 300;
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: attempts }, (_, i) =>
+        scimCreate(servers[i % 3]!, i % 3, token, `racer${i}@acme.example`),
+      ),
+    );
+    t.diagnostic(`${attempts} creates in ${Date.now() - started} ms`);
+    const created = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status !== 201);
+    const byStatus = JSON.stringify(
+      Object.fromEntries(
+        [...new Set(results.map((r) => r.status))].map((s) => [
+          s,
+          results.filter((r) => r.status === s).length,
+        ]),
+      ),
+    );
+    assert.equal(
+      created.length,
+      50,
+      `statuses: ${byStatus}; first other: ${JSON.stringify(refused.find((r) => r.status !== 403))}`,
+    );
+    assert.equal(refused.length, 250);
+    for (const r of refused) assertSeatRefusal(r);
+    assert.equal(new Set(results.map((r) => r.server)).size, 3);
+    assert.equal(new Set(created.map((r) => r.server)).size, 3, 'every instance gave out seats');
+
+    // What the database holds, read by a connection of its own: the pool is full, never over.
+    assert.deepEqual(
+      (await poolState(d)).map((p) => [p.tier_id, p.allocation, p.held, p.holding, p.seated, p.invited]),
+      [
+        ['premium', 0, 0, 0, 0, 0],
+        ['standard', 51, 51, 51, 50, 1],
+      ],
+      'per tier: allocation, held, member rows holding a seat, seated, invited',
+    );
+    const states = await storedSeatStates(
+      d,
+      created.map((r) => r.userName),
+    );
+    assert.equal(states.size, 50, 'every 201 is a stored directory user');
+    assert.deepEqual(new Set(states.values()), new Set(['seated']));
+    const [{ users }] = await d.query<{ users: number }>(
+      "SELECT count(*)::int AS users FROM members WHERE role = 'user'",
+    );
+    assert.equal(users, 50, 'no member row for a refused create');
+    // The operator's view agrees.
+    const shown = shownStandard(d);
+    assert.deepEqual([shown.held, shown.seated, shown.invited, shown.available], [51, 50, 1, 0]);
+    const waiting = d.cli('waiting', 'acme');
+    assert.equal(waiting.status, 0, waiting.stderr);
+    assert.equal(
+      (waiting.json as { refused: unknown[] }).refused.length,
+      250,
+      'every refusal is on the waiting list',
+    );
+  });
+});
