@@ -1,10 +1,12 @@
-// SCIM filter AST (scim/filter.ts) → a parameterised SQLite boolean expression over our tables, and
-// sortBy → an SQLite ORDER BY expression, for Users (alias `m`, members) and Groups (alias `g`).
+// SCIM filter AST (scim/filter.ts) → a parameterised boolean SQL expression over our tables, and
+// sortBy → an ORDER BY expression, for Users (alias `m`, members) and Groups (alias `g`), in the
+// dialect of the connection (SQLite or PostgreSQL).
 //
-// Why this lives in db/ and is dialect-specific: the AST is the protocol (RFC 7644 §3.4.2.2); how an
-// attribute is stored, and the functions that read it (json_extract, json_each, instr, substr), are
-// SQLite's. A PostgreSQL backend gets its own compiler over the same AST (jsonb operators, its own
-// case folding); the engine passes the AST through and never sees SQL.
+// Why this lives in db/: the AST is the protocol (RFC 7644 §3.4.2.2); how an attribute is stored,
+// and the functions that read it, are the database's. One compiler serves both dialects: the
+// grammar, the attribute tables and every rule below are shared, and only the fragments that read
+// the stored JSON, test substrings and order text come from the dialect (FRAGMENTS). The engine
+// passes the AST through and never sees SQL.
 //
 // Safety rules every branch keeps:
 // - Values never enter the SQL text: each literal is a `?` parameter. The only text spliced in is
@@ -13,11 +15,16 @@
 // - Every expression is NULL-free (true or false, never SQL NULL), so `not (…)` is the exact
 //   complement: `ne` is `NOT (eq)`, and a resource without the attribute matches `ne` and `not`.
 // - No LIKE: SQLite's LIKE folds ASCII case whatever caseExact says, depends on
-//   PRAGMA case_sensitive_like, and would need `%`/`_` escaping. instr/substr compare literally.
+//   PRAGMA case_sensitive_like, and would need `%`/`_` escaping. instr/substr (SQLite) and
+//   strpos/starts_with/right (PostgreSQL) compare literally.
+// - Booleans are TRUE and FALSE, not 1 and 0: SQLite reads both alike, PostgreSQL only the former.
+// - Strings order by code point in both (SQLite's BINARY collation; COLLATE "C" on PostgreSQL,
+//   whatever the database's collation), so gt/lt and sortBy select and order the same rows.
 import type { AttributePath, CompareOp, FilterNode, FilterValue } from '../domain/directory-query.js';
 import { ValidationError } from '../domain/errors.js';
 import { foldKey } from '../domain/fold.js';
 import { scimShownUserSql } from './scim-shown-user.js';
+import type { Dialect } from './sql.js';
 import { DateTime } from 'luxon';
 
 /** details.reason of the error for an attribute the resource type does not have. */
@@ -30,28 +37,137 @@ export interface CompiledFilter {
 }
 
 /** Compiles a filter over Users; the expression reads alias `m` (members). */
-export function compileUserFilter(node: FilterNode): CompiledFilter {
-  return new Compiler(USER).compile(node);
+export function compileUserFilter(node: FilterNode, dialect: Dialect): CompiledFilter {
+  return new Compiler(RESOURCES[dialect].user, FRAGMENTS[dialect]).compile(node);
 }
 
 /** Compiles a filter over Groups; the expression reads alias `g` (scim_groups). */
-export function compileGroupFilter(node: FilterNode): CompiledFilter {
-  return new Compiler(GROUP).compile(node);
+export function compileGroupFilter(node: FilterNode, dialect: Dialect): CompiledFilter {
+  return new Compiler(RESOURCES[dialect].group, FRAGMENTS[dialect]).compile(node);
 }
 
 /**
  * The ORDER BY expression for sortBy over alias `m` (RFC 7644 §3.4.2.3). Parameter-free. Strings
  * that are caseExact=false sort case-insensitively; a multi-valued attribute sorts by its primary
- * element, else its first. Unassigned values are NULL, which SQLite puts first when ascending.
+ * element, else its first. Unassigned values are NULL; follow the expression with sortDirection().
  */
-export function userSortExpression(path: AttributePath): string {
-  return sortExpression(USER, path);
+export function userSortExpression(path: AttributePath, dialect: Dialect): string {
+  return sortExpression(RESOURCES[dialect].user, FRAGMENTS[dialect], path);
 }
 
 /** The ORDER BY expression for sortBy over alias `g`; see userSortExpression. */
-export function groupSortExpression(path: AttributePath): string {
-  return sortExpression(GROUP, path);
+export function groupSortExpression(path: AttributePath, dialect: Dialect): string {
+  return sortExpression(RESOURCES[dialect].group, FRAGMENTS[dialect], path);
 }
+
+/**
+ * The direction after a sort expression. Unassigned values come first when ascending and last when
+ * descending, on every dialect: that is SQLite's own order, and RFC 7644 §3.4.2.3 leaves it to the
+ * provider, but paging through one server must not depend on its database.
+ */
+export function sortDirection(descending: boolean): string {
+  return descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
+}
+
+// --- dialects ------------------------------------------------------------------------------------
+
+/**
+ * What differs between the dialects: how the user's JSON document is read, how substrings are
+ * tested, and how text is ordered. Every JSON path is a list of our own attribute names, never
+ * client input; the document read is the dialect's userDocument().
+ */
+interface Fragments {
+  /** The value at `keys` of the document; NULL when absent or JSON null. */
+  value(keys: readonly string[]): string;
+  /** A FROM item: one row per element of the array `key`, as `e`, with its position in `e.key`. */
+  elements(key: string): string;
+  /** A sub-attribute of the element `e`; NULL when the element is not an object. */
+  element(name: string, type: ScalarType): string;
+  /** A boolean: the array `key` has an element (RFC 7644 §3.4.2.2 "pr"). Never NULL. */
+  nonEmptyArray(key: string): string;
+  /** A boolean: the object at `keys` has a non-empty sub-attribute. Never NULL. */
+  someAtom(keys: readonly string[]): string;
+  /** `haystack` contains, starts with, ends with `needle()` (a parameter; called in text order). */
+  contains(haystack: string, needle: () => string): string;
+  startsWith(haystack: string, needle: () => string): string;
+  endsWith(haystack: string, needle: () => string): string;
+  /** The text expression, ordered by code point. */
+  ordered(sql: string): string;
+}
+
+/**
+ * The member's SCIM attributes as a JSON document: those the provider sent, else (a member it never
+ * pushed) what the listing shows for it (db/scim-shown-user.ts). coalesce() builds it only for rows
+ * without a stored one.
+ */
+const userDocument = (dialect: Dialect, stored: string): string =>
+  `coalesce(${stored}, ${scimShownUserSql('m', dialect)})`;
+
+/** A JSON path from our own names: `$.a."urn:…:User".b`. */
+const jsonPath = (keys: readonly string[]): string =>
+  `$${keys.map((key) => (/^[A-Za-z0-9_]+$/.test(key) ? `.${key}` : `."${key}"`)).join('')}`;
+
+const SQLITE_DOCUMENT = userDocument('sqlite', 'm.scim_resource');
+
+const SQLITE: Fragments = {
+  value: (keys) => `json_extract(${SQLITE_DOCUMENT}, '${jsonPath(keys)}')`,
+  elements: (key) => `json_each(${SQLITE_DOCUMENT}, '${jsonPath([key])}') AS e`,
+  // CASE, because json_extract on a non-object element (an array of bare strings sent by a sloppy
+  // client) is "malformed JSON" and would fail the query.
+  element: (name) => `CASE e.type WHEN 'object' THEN json_extract(e.value, '${jsonPath([name])}') END`,
+  nonEmptyArray: (key) => `coalesce(json_array_length(${SQLITE_DOCUMENT}, '${jsonPath([key])}'), 0) > 0`,
+  someAtom: (keys) =>
+    `EXISTS (SELECT 1 FROM json_each(${SQLITE_DOCUMENT}, '${jsonPath(keys)}') AS e WHERE e.atom IS NOT NULL AND e.atom <> '')`,
+  contains: (haystack, needle) => `instr(${haystack}, ${needle()}) > 0`,
+  startsWith: (haystack, needle) => `substr(${haystack}, 1, length(${needle()})) = ${needle()}`,
+  endsWith: (haystack, needle) => `substr(${haystack}, -length(${needle()})) = ${needle()}`,
+  // BINARY, SQLite's default collation, compares the UTF-8 bytes: code point order.
+  ordered: (sql) => sql,
+};
+
+// The stored resource is text (JSON written by JSON.stringify); jsonb reads it. The document is
+// the same expression in each reference, which PostgreSQL evaluates per reference as SQLite does.
+const POSTGRES_DOCUMENT = userDocument('postgres', 'm.scim_resource::jsonb');
+
+/** `doc -> 'a' -> 'b'`: the JSON value at `keys`. Keys are our own names, without quotes. */
+const jsonbAt = (doc: string, keys: readonly string[]): string =>
+  `${doc}${keys.map((key) => ` -> '${key}'`).join('')}`;
+
+/** The JSON value at `keys` if it is of JSON type `type`, else NULL. */
+const jsonbOfType = (at: string, type: 'array' | 'object'): string =>
+  `CASE jsonb_typeof(${at}) WHEN '${type}' THEN ${at} END`;
+
+const POSTGRES: Fragments = {
+  // ->> gives a JSON string as its text, and SQL NULL for JSON null and for a missing key.
+  value: (keys) => `(${jsonbAt(POSTGRES_DOCUMENT, keys.slice(0, -1))} ->> '${keys[keys.length - 1]!}')`,
+  // Only an array has elements: jsonb_array_elements fails on anything else, json_each (SQLite)
+  // would walk an object's members, whose elements the CASE in `element` then ignores alike.
+  elements: (key) =>
+    `jsonb_array_elements(${jsonbOfType(jsonbAt(POSTGRES_DOCUMENT, [key]), 'array')}) WITH ORDINALITY AS e (value, key)`,
+  // ->> on an element that is not an object is NULL, not an error. A boolean sub-attribute
+  // (primary) is read as an SQL boolean when it is a JSON one, as SQLite reads JSON true as 1.
+  element: (name, type) =>
+    type === 'boolean'
+      ? `CASE jsonb_typeof(e.value -> '${name}') WHEN 'boolean' THEN (e.value -> '${name}')::boolean END`
+      : `(e.value ->> '${name}')`,
+  nonEmptyArray: (key) =>
+    `coalesce(jsonb_array_length(${jsonbOfType(jsonbAt(POSTGRES_DOCUMENT, [key]), 'array')}), 0) > 0`,
+  // As SQLite's json_each: an object's members, or a bare value standing for itself; a member is
+  // non-empty when it is a string other than "", a number or a boolean.
+  someAtom: (keys) => {
+    const at = jsonbAt(POSTGRES_DOCUMENT, keys);
+    const atom = (value: string) =>
+      `jsonb_typeof(${value}) IN ('string', 'number', 'boolean') AND ${value} <> '""'::jsonb`;
+    return `(EXISTS (SELECT 1 FROM jsonb_each(${jsonbOfType(at, 'object')}) AS e WHERE ${atom('e.value')}) OR coalesce(${atom(`(${at})`)}, FALSE))`;
+  },
+  contains: (haystack, needle) => `strpos(${haystack}, ${needle()}) > 0`,
+  startsWith: (haystack, needle) => `starts_with(${haystack}, ${needle()})`,
+  endsWith: (haystack, needle) => `right(${haystack}, length(${needle()})) = ${needle()}`,
+  // The "C" collation compares bytes, whatever the database's collation: code point order.
+  ordered: (sql) => `(${sql}) COLLATE "C"`,
+};
+
+const FRAGMENTS: Readonly<Record<Dialect, Fragments>> = { sqlite: SQLITE, postgres: POSTGRES };
 
 // --- attribute tables ----------------------------------------------------------------------------
 
@@ -120,56 +236,13 @@ const scalar = (
   more: Partial<Pick<Scalar, 'nullable' | 'folded' | 'ops'>> = {},
 ): Scalar => ({ kind: 'scalar', name, type, sql, caseExact, nullable: true, ...more });
 
-/**
- * The member's SCIM attributes as a JSON document: those the provider sent, else (a member it never
- * pushed) what the listing shows for it (db/scim-shown-user.ts). coalesce() builds it only for rows
- * without a stored one.
- */
-const USER_DOCUMENT = `coalesce(m.scim_resource, ${scimShownUserSql('m')})`;
-
-/** A value of the user's document; `path` is a JSON path built from our own names only. */
-const stored = (name: string, path: string, caseExact = false, type: ScalarType = 'string'): Scalar =>
-  scalar(name, type, `json_extract(${USER_DOCUMENT}, '${path}')`, caseExact);
-
-/**
- * A sub-attribute of an element `e` of json_each. CASE, because json_extract on a non-object element
- * (an array of bare strings sent by a sloppy client) is "malformed JSON" and would fail the query.
- */
-const element = (name: string, type: ScalarType = 'string', caseExact = false): Scalar =>
-  scalar(name, type, `CASE e.type WHEN 'object' THEN json_extract(e.value, '$.${name}') END`, caseExact);
-
-/** Non-empty sub-attributes of the JSON object at `path`. */
-const someAtom = (path: string) =>
-  `EXISTS (SELECT 1 FROM json_each(${USER_DOCUMENT}, '${path}') AS e WHERE e.atom IS NOT NULL AND e.atom <> '')`;
-
-const storedComplex = (name: string, path: string, subs: readonly [string, boolean][]): Complex => ({
-  kind: 'complex',
-  name,
-  present: someAtom(path),
-  sub: byName(subs.map(([sub, caseExact]) => stored(sub, `${path}.${sub}`, caseExact))),
-});
-
-/**
- * A multi-valued complex attribute stored as a JSON array (RFC 7643 §4.1.2). Sub-attributes and
- * caseExact per RFC 7643 §8.7.1; `value` is what a filter without a sub-attribute compares
- * (`emails co "x"`, RFC 7644 §3.4.2.2).
- */
-const storedMulti = (name: string, subs: readonly Scalar[]): Multi => ({
-  kind: 'multi',
-  name,
-  from: `json_each(${USER_DOCUMENT}, '$.${name}') AS e`,
-  present: `coalesce(json_array_length(${USER_DOCUMENT}, '$.${name}'), 0) > 0`,
-  sub: byName([...subs, element('type'), element('primary', 'boolean')]),
-  primaryFirst: `CASE WHEN ${element('primary', 'boolean').sql} = 1 THEN 0 ELSE 1 END, e.key`,
-});
-
 const dateTimeColumn = (name: string, column: string): Scalar =>
   scalar(name, 'dateTime', column, true, { nullable: false });
 
 const meta = (resourceType: string, alias: string): Complex => ({
   kind: 'complex',
   name: 'meta',
-  present: '1',
+  present: 'TRUE',
   sub: byName([
     dateTimeColumn('created', `${alias}.created_at`),
     dateTimeColumn('lastModified', `${alias}.updated_at`),
@@ -178,108 +251,156 @@ const meta = (resourceType: string, alias: string): Complex => ({
   ]),
 });
 
-const ENTERPRISE_JSON = `$."${ENTERPRISE_USER}"`;
+/** The attribute tables of Users and Groups, reading the stored JSON through `f`. */
+function resources(f: Fragments): { readonly user: Resource; readonly group: Resource } {
+  /** A value of the user's document at `keys`, our own names only. */
+  const stored = (name: string, keys: readonly string[], caseExact = false): Scalar =>
+    scalar(name, 'string', f.value(keys), caseExact);
 
-const USER: Resource = {
-  schemas: new Map([
-    [
-      CORE_USER.toLowerCase(),
-      byName<Attribute>([
-        scalar('id', 'string', 'm.public_id', true),
-        scalar('externalId', 'string', 'm.external_id', true),
-        // caseExact=false (RFC 7643 §4.1.1). The userName shown: the pushed one, else the address
-        // (both columns hold foldKey() of the value), so `eq` is one lookup in the expression index
-        // members_scim_user_name (organisation_id, coalesce(user_name_key, email_key)).
-        scalar('userName', 'string', 'coalesce(m.user_name_key, m.email_key)', false, {
-          folded: true,
-          nullable: false,
-        }),
-        // Entra and Okta deactivate instead of deleting (reference §2.1, §2.2): active is "not deactivated".
-        scalar('active', 'boolean', "(m.seat_state <> 'deactivated')", true, { nullable: false }),
-        ...['displayName', 'nickName', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone'].map(
-          (name) => stored(name, `$.${name}`),
-        ),
-        stored('profileUrl', '$.profileUrl', true),
-        storedComplex('name', '$.name', [
-          ['formatted', false],
-          ['familyName', false],
-          ['givenName', false],
-          ['middleName', false],
-          ['honorificPrefix', false],
-          ['honorificSuffix', false],
-        ]),
-        storedMulti('emails', [element('value'), element('display')]),
-        storedMulti('phoneNumbers', [element('value'), element('display')]),
-        storedMulti('ims', [element('value'), element('display')]),
-        storedMulti('photos', [element('value', 'string', true), element('display')]),
-        storedMulti('addresses', [
-          element('formatted'),
-          element('streetAddress'),
-          element('locality'),
-          element('region'),
-          element('postalCode'),
-          element('country'),
-        ]),
-        storedMulti('entitlements', [element('value'), element('display')]),
-        storedMulti('roles', [element('value'), element('display')]),
-        storedMulti('x509Certificates', [element('value', 'binary', true), element('display')]),
-        {
-          kind: 'multi',
-          name: 'groups',
-          from: 'scim_group_members gm JOIN scim_groups gg ON gg.id = gm.group_id',
-          where: 'gm.member_id = m.id',
-          present: 'EXISTS (SELECT 1 FROM scim_group_members gm WHERE gm.member_id = m.id)',
-          // Membership is by id only: eq (and ne, its negation) is all a client needs to find members.
-          sub: byName([scalar('value', 'string', 'gg.public_id', true, { nullable: false, ops: ['eq'] })]),
-        },
-        meta('User', 'm'),
-      ]),
-    ],
-    [
-      ENTERPRISE_USER.toLowerCase(),
-      byName<Attribute>([
-        ...['employeeNumber', 'costCenter', 'organization', 'division', 'department'].map((name) =>
-          stored(name, `${ENTERPRISE_JSON}.${name}`),
-        ),
-        // manager.value is the manager's id, and ids are caseExact (RFC 7643 §3.1, §4.3).
-        storedComplex('manager', `${ENTERPRISE_JSON}.manager`, [
-          ['value', true],
-          ['displayName', false],
-        ]),
-      ]),
-    ],
-    [
-      SEATKEEPER_USER.toLowerCase(),
-      byName<Attribute>([
-        scalar('tier', 'string', 'm.tier_id', true),
-        scalar('seatState', 'string', 'm.seat_state', true, { nullable: false }),
-        scalar('role', 'string', 'm.role', true, { nullable: false }),
-      ]),
-    ],
-  ]),
-};
+  /** A sub-attribute of an element `e` of a multi-valued attribute. */
+  const element = (name: string, type: ScalarType = 'string', caseExact = false): Scalar =>
+    scalar(name, type, f.element(name, type), caseExact);
 
-const GROUP: Resource = {
-  schemas: new Map([
-    [
-      CORE_GROUP.toLowerCase(),
-      byName<Attribute>([
-        scalar('id', 'string', 'g.public_id', true, { nullable: false }),
-        // caseExact=false (RFC 7643 §4.2); the column holds foldKey(display_name), unique per organisation.
-        scalar('displayName', 'string', 'g.display_name_key', false, { nullable: false, folded: true }),
-        scalar('externalId', 'string', 'g.external_id', true),
-        {
-          kind: 'multi',
-          name: 'members',
-          from: 'scim_group_members gm JOIN members mm ON mm.id = gm.member_id',
-          where: 'gm.group_id = g.id',
-          present: 'EXISTS (SELECT 1 FROM scim_group_members gm WHERE gm.group_id = g.id)',
-          sub: byName([scalar('value', 'string', 'mm.public_id', true, { ops: ['eq'] })]),
-        },
-        meta('Group', 'g'),
-      ]),
-    ],
-  ]),
+  const storedComplex = (
+    name: string,
+    keys: readonly string[],
+    subs: readonly [string, boolean][],
+  ): Complex => ({
+    kind: 'complex',
+    name,
+    present: f.someAtom(keys),
+    sub: byName(subs.map(([sub, caseExact]) => stored(sub, [...keys, sub], caseExact))),
+  });
+
+  /**
+   * A multi-valued complex attribute stored as a JSON array (RFC 7643 §4.1.2). Sub-attributes and
+   * caseExact per RFC 7643 §8.7.1; `value` is what a filter without a sub-attribute compares
+   * (`emails co "x"`, RFC 7644 §3.4.2.2).
+   */
+  const storedMulti = (name: string, subs: readonly Scalar[]): Multi => ({
+    kind: 'multi',
+    name,
+    from: f.elements(name),
+    present: f.nonEmptyArray(name),
+    sub: byName([...subs, element('type'), element('primary', 'boolean')]),
+    primaryFirst: `CASE WHEN ${element('primary', 'boolean').sql} = TRUE THEN 0 ELSE 1 END, e.key`,
+  });
+
+  const user: Resource = {
+    schemas: new Map([
+      [
+        CORE_USER.toLowerCase(),
+        byName<Attribute>([
+          scalar('id', 'string', 'm.public_id', true),
+          scalar('externalId', 'string', 'm.external_id', true),
+          // caseExact=false (RFC 7643 §4.1.1). The userName shown: the pushed one, else the address
+          // (both columns hold foldKey() of the value), so `eq` is one lookup in the expression index
+          // members_scim_user_name (organisation_id, coalesce(user_name_key, email_key)).
+          scalar('userName', 'string', 'coalesce(m.user_name_key, m.email_key)', false, {
+            folded: true,
+            nullable: false,
+          }),
+          // Entra and Okta deactivate instead of deleting (reference §2.1, §2.2): active is "not deactivated".
+          scalar('active', 'boolean', "(m.seat_state <> 'deactivated')", true, { nullable: false }),
+          ...['displayName', 'nickName', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone'].map(
+            (name) => stored(name, [name]),
+          ),
+          stored('profileUrl', ['profileUrl'], true),
+          storedComplex(
+            'name',
+            ['name'],
+            [
+              ['formatted', false],
+              ['familyName', false],
+              ['givenName', false],
+              ['middleName', false],
+              ['honorificPrefix', false],
+              ['honorificSuffix', false],
+            ],
+          ),
+          storedMulti('emails', [element('value'), element('display')]),
+          storedMulti('phoneNumbers', [element('value'), element('display')]),
+          storedMulti('ims', [element('value'), element('display')]),
+          storedMulti('photos', [element('value', 'string', true), element('display')]),
+          storedMulti('addresses', [
+            element('formatted'),
+            element('streetAddress'),
+            element('locality'),
+            element('region'),
+            element('postalCode'),
+            element('country'),
+          ]),
+          storedMulti('entitlements', [element('value'), element('display')]),
+          storedMulti('roles', [element('value'), element('display')]),
+          storedMulti('x509Certificates', [element('value', 'binary', true), element('display')]),
+          {
+            kind: 'multi',
+            name: 'groups',
+            from: 'scim_group_members gm JOIN scim_groups gg ON gg.id = gm.group_id',
+            where: 'gm.member_id = m.id',
+            present: 'EXISTS (SELECT 1 FROM scim_group_members gm WHERE gm.member_id = m.id)',
+            // Membership is by id only: eq (and ne, its negation) is all a client needs to find members.
+            sub: byName([scalar('value', 'string', 'gg.public_id', true, { nullable: false, ops: ['eq'] })]),
+          },
+          meta('User', 'm'),
+        ]),
+      ],
+      [
+        ENTERPRISE_USER.toLowerCase(),
+        byName<Attribute>([
+          ...['employeeNumber', 'costCenter', 'organization', 'division', 'department'].map((name) =>
+            stored(name, [ENTERPRISE_USER, name]),
+          ),
+          // manager.value is the manager's id, and ids are caseExact (RFC 7643 §3.1, §4.3).
+          storedComplex(
+            'manager',
+            [ENTERPRISE_USER, 'manager'],
+            [
+              ['value', true],
+              ['displayName', false],
+            ],
+          ),
+        ]),
+      ],
+      [
+        SEATKEEPER_USER.toLowerCase(),
+        byName<Attribute>([
+          scalar('tier', 'string', 'm.tier_id', true),
+          scalar('seatState', 'string', 'm.seat_state', true, { nullable: false }),
+          scalar('role', 'string', 'm.role', true, { nullable: false }),
+        ]),
+      ],
+    ]),
+  };
+
+  const group: Resource = {
+    schemas: new Map([
+      [
+        CORE_GROUP.toLowerCase(),
+        byName<Attribute>([
+          scalar('id', 'string', 'g.public_id', true, { nullable: false }),
+          // caseExact=false (RFC 7643 §4.2); the column holds foldKey(display_name), unique per organisation.
+          scalar('displayName', 'string', 'g.display_name_key', false, { nullable: false, folded: true }),
+          scalar('externalId', 'string', 'g.external_id', true),
+          {
+            kind: 'multi',
+            name: 'members',
+            from: 'scim_group_members gm JOIN members mm ON mm.id = gm.member_id',
+            where: 'gm.group_id = g.id',
+            present: 'EXISTS (SELECT 1 FROM scim_group_members gm WHERE gm.group_id = g.id)',
+            sub: byName([scalar('value', 'string', 'mm.public_id', true, { ops: ['eq'] })]),
+          },
+          meta('Group', 'g'),
+        ]),
+      ],
+    ]),
+  };
+  return { user, group };
+}
+
+const RESOURCES: Readonly<Record<Dialect, ReturnType<typeof resources>>> = {
+  sqlite: resources(SQLITE),
+  postgres: resources(POSTGRES),
 };
 
 // --- resolution ----------------------------------------------------------------------------------
@@ -360,7 +481,10 @@ class Compiler {
   private readonly params: (string | number)[] = [];
   private readonly fail = failWith('invalid_filter', 'filter');
 
-  constructor(private readonly resource: Resource) {}
+  constructor(
+    private readonly resource: Resource,
+    private readonly f: Fragments,
+  ) {}
 
   compile(node: FilterNode): CompiledFilter {
     const sql = this.node(node, RESOURCE_SCOPE);
@@ -517,18 +641,19 @@ class Compiler {
 
     if (attr.type === 'dateTime') {
       const { instant, truncated } = this.dateTime(label, value);
-      if (op === 'eq') return truncated ? '0' : guard(`${attr.sql} = ${this.param(instant)}`);
+      if (op === 'eq') return truncated ? 'FALSE' : guard(`${attr.sql} = ${this.param(instant)}`);
       // Stored values have millisecond precision: against a literal with a sub-millisecond part,
       // x >= lit is x > floor(lit) and x < lit is x <= floor(lit).
       const sqlOp = truncated && op === 'ge' ? '>' : truncated && op === 'lt' ? '<=' : SQL_OP[op]!;
-      return guard(`${attr.sql} ${sqlOp} ${this.param(instant)}`);
+      return guard(`${this.f.ordered(attr.sql)} ${sqlOp} ${this.param(instant)}`);
     }
 
     const text = this.string(attr, label, value);
     // caseExact=false: fold both sides. A *_key column already holds foldKey(value) (written by the
     // application, Unicode-aware); the literal gets the same fold, so `user_name_key = ?` stays an
     // index lookup. Attributes kept only in the JSON document are folded by fold_key(), the same
-    // function registered on the connection (db/sqlite/connection.ts), so every comparison folds alike.
+    // fold in SQL (registered on the SQLite connection, db/sqlite/connection.ts; a function of the
+    // PostgreSQL schema, db/postgres/migrations/0001_init.sql), so every comparison folds alike.
     const lhs = attr.caseExact || attr.folded ? attr.sql : `fold_key(${attr.sql})`;
     const rhs = (): string => (attr.caseExact ? this.param(text) : this.param(foldKey(text)));
     switch (op) {
@@ -538,13 +663,13 @@ class Compiler {
       case 'sw':
       case 'ew':
         // Every string contains, starts and ends with "" (and substr(x, -0) would not say so).
-        if (text === '') return attr.nullable ? `(${attr.sql} IS NOT NULL)` : '1';
-        if (op === 'co') return guard(`instr(${lhs}, ${rhs()}) > 0`);
-        if (op === 'sw') return guard(`substr(${lhs}, 1, length(${rhs()})) = ${rhs()}`);
-        return guard(`substr(${lhs}, -length(${rhs()})) = ${rhs()}`);
+        if (text === '') return attr.nullable ? `(${attr.sql} IS NOT NULL)` : 'TRUE';
+        if (op === 'co') return guard(this.f.contains(lhs, rhs));
+        if (op === 'sw') return guard(this.f.startsWith(lhs, rhs));
+        return guard(this.f.endsWith(lhs, rhs));
       default:
         // Lexical order of the (folded) strings: RFC 7644 §3.4.2.2 gt/ge/lt/le on strings.
-        return guard(`${lhs} ${SQL_OP[op]!} ${rhs()}`);
+        return guard(`${this.f.ordered(lhs)} ${SQL_OP[op]!} ${rhs()}`);
     }
   }
 
@@ -600,7 +725,7 @@ class Compiler {
 
 /** RFC 7644 §3.4.2.2 "pr": a non-empty value. Never NULL. */
 function presentScalar(attr: Scalar): string {
-  if (!attr.nullable) return attr.type === 'string' ? `(${attr.sql} <> '')` : '1';
+  if (!attr.nullable) return attr.type === 'string' ? `(${attr.sql} <> '')` : 'TRUE';
   return attr.type === 'string' || attr.type === 'binary'
     ? `(${attr.sql} IS NOT NULL AND ${attr.sql} <> '')`
     : `(${attr.sql} IS NOT NULL)`;
@@ -608,14 +733,16 @@ function presentScalar(attr: Scalar): string {
 
 // --- sorting -------------------------------------------------------------------------------------
 
-function sortExpression(resource: Resource, path: AttributePath): string {
+function sortExpression(resource: Resource, f: Fragments, path: AttributePath): string {
   const fail = failWith('invalid_sort', 'sortBy');
   const attribute = resolve(resource, path, fail);
   const key = (attr: Scalar) =>
     attr.type === 'string' && !attr.caseExact && !attr.folded ? `fold_key(${attr.sql})` : attr.sql;
+  // Text (strings, dateTimes, binary) in code point order; a boolean has no collation.
+  const ordered = (attr: Scalar, sql: string) => (attr.type === 'boolean' ? sql : f.ordered(sql));
   if (attribute.kind === 'scalar') {
     if (path.subAttribute !== undefined) fail(`"${attribute.name}" has no sub-attributes`);
-    return key(attribute);
+    return ordered(attribute, key(attribute));
   }
   const sub =
     path.subAttribute !== undefined
@@ -624,8 +751,11 @@ function sortExpression(resource: Resource, path: AttributePath): string {
         ? attribute.sub.get('value')
         : undefined;
   if (sub === undefined) return fail(`Cannot sort by the complex attribute "${attribute.name}" as a whole`);
-  if (attribute.kind === 'complex') return key(sub);
+  if (attribute.kind === 'complex') return ordered(sub, key(sub));
   if (attribute.primaryFirst === undefined) return fail(`Cannot sort by "${attribute.name}"`);
   // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value, else by its first one.
-  return `(SELECT ${key(sub)} FROM ${attribute.from} ORDER BY ${attribute.primaryFirst} LIMIT 1)`;
+  return ordered(
+    sub,
+    `(SELECT ${key(sub)} FROM ${attribute.from} ORDER BY ${attribute.primaryFirst} LIMIT 1)`,
+  );
 }

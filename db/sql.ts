@@ -36,8 +36,16 @@ export interface PrepareOptions {
   readonly rowsAsArrays?: boolean;
 }
 
+/**
+ * Which SQL a connection speaks. A module whose statement differs between the two in one fragment
+ * (JSON access, JSON building, a planner hint) keeps one statement text and picks the fragment by
+ * this; everything else is written once for both.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
 /** One connection's statements, as the query modules see it. */
 export interface Sql {
+  readonly dialect: Dialect;
   /** Prepares a statement once; a module prepares its fixed statements when it is built. */
   prepare<P extends Params = unknown[], R = unknown>(text: string, options?: PrepareOptions): Statement<P, R>;
   /**

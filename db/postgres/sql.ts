@@ -93,6 +93,7 @@ export function postgresSql(slot: ClientSlot): Sql {
     };
   };
   return {
+    dialect: 'postgres',
     prepare: <P extends Params = unknown[], R = unknown>(text: string, options: PrepareOptions = {}) =>
       prepareAs<P, R>(text, options, true),
     cache: (limit = 500) =>

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
-import { compileUserFilter, userSortExpression } from '../scim-filter-sql.js';
+import { compileUserFilter, sortDirection, userSortExpression } from '../scim-filter-sql.js';
 import { toMember, type MemberRow } from './members.js';
 import { mapOptional } from './organisations.js';
 import type { DirectoryFields, ListPage, Member } from '../../domain/records.js';
@@ -132,12 +132,16 @@ export function createDirectoryUserQueries(db: Sql): DirectoryUserQueries {
       (await waiting.all(organisationId)).map(toMember),
     /** One page of the directory and the total matching count, both computed in SQL. */
     async list(organisationId: number, page: ListPage): Promise<{ total: number; members: Member[] }> {
-      const compiled = page.filter ? compileUserFilter(page.filter) : undefined;
+      const compiled = page.filter ? compileUserFilter(page.filter, db.dialect) : undefined;
       const where = compiled ? ` AND (${compiled.sql})` : '';
       const params = [organisationId, ...(compiled?.params ?? [])];
       // Unfiltered and in id order, the listing is the partial index members_listed itself;
       // SQLite's planner otherwise prefers another index and counts through the table rows.
-      const from = !compiled && !page.sortBy ? 'members m INDEXED BY members_listed' : 'members m';
+      // INDEXED BY is SQLite's alone; PostgreSQL's planner picks the index by its statistics.
+      const from =
+        !compiled && !page.sortBy && db.dialect === 'sqlite'
+          ? 'members m INDEXED BY members_listed'
+          : 'members m';
       const total = (
         (await prepared(`SELECT count(*) AS n FROM ${from} WHERE ${LISTED}${where}`).get(...params)) as {
           n: number;
@@ -147,7 +151,7 @@ export function createDirectoryUserQueries(db: Sql): DirectoryUserQueries {
       const direction = page.descending ? 'DESC' : 'ASC';
       // The id tie-break makes the order stable across pages (RFC 7644 §3.4.2.4).
       const order = page.sortBy
-        ? `${userSortExpression(page.sortBy)} ${direction}, m.id ${direction}`
+        ? `${userSortExpression(page.sortBy, db.dialect)} ${sortDirection(page.descending)}, m.id ${direction}`
         : `m.id ${direction}`;
       const rows: MemberRow[] = [];
       let bytes = 0;

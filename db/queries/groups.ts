@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
-import { compileGroupFilter, groupSortExpression } from '../scim-filter-sql.js';
+import { compileGroupFilter, sortDirection, groupSortExpression } from '../scim-filter-sql.js';
 import { mapOptional } from './organisations.js';
 import type { Group, GroupMemberRef, ListPage } from '../../domain/records.js';
 import type { GroupQueries } from '../port.js';
@@ -133,7 +133,7 @@ export function createGroupQueries(db: Sql): GroupQueries {
       (await memberIds.all(group.id)).map((r) => r.member_id),
     groupsOf: async (memberId: number): Promise<Group[]> => (await groupsOf.all(memberId)).map(toGroup),
     async list(organisationId: number, page: ListPage): Promise<{ total: number; groups: Group[] }> {
-      const compiled = page.filter ? compileGroupFilter(page.filter) : undefined;
+      const compiled = page.filter ? compileGroupFilter(page.filter, db.dialect) : undefined;
       const where = compiled ? ` AND (${compiled.sql})` : '';
       const params = [organisationId, ...(compiled?.params ?? [])];
       const total = (
@@ -144,7 +144,7 @@ export function createGroupQueries(db: Sql): GroupQueries {
       if (page.limit === 0 || page.offset >= total) return { total, groups: [] };
       const direction = page.descending ? 'DESC' : 'ASC';
       const order = page.sortBy
-        ? `${groupSortExpression(page.sortBy)} ${direction}, g.id ${direction}`
+        ? `${groupSortExpression(page.sortBy, db.dialect)} ${sortDirection(page.descending)}, g.id ${direction}`
         : `g.id ${direction}`;
       const rows = (await prepared(
         `SELECT g.* FROM scim_groups g WHERE g.organisation_id = ?${where} ORDER BY ${order} LIMIT ? OFFSET ?`,

@@ -72,6 +72,7 @@ export function sqliteSql(db: Db): Sql {
     return wrap<P, R>(prepared);
   };
   return {
+    dialect: 'sqlite',
     prepare,
     cache: (limit = 500) => boundedStatementCache(limit, (text) => prepare(text)),
     get inTransaction() {

@@ -8,10 +8,25 @@
 --   same letters in PostgreSQL whatever the database's locale.
 -- - The append-only triggers call one trigger function (PostgreSQL triggers run a function);
 --   the error message is the same.
+-- - fold_key(text) is defined here as an SQL function; SQLite's connection registers the
+--   application's own (db/sqlite/connection.ts). See its definition below.
 --
 -- Organisations, their annual contracts, the tiered seat pool, members, invitations, quotes,
 -- invoices and the audit log. Invariants that must hold under concurrency and after a crash are
 -- written as constraints here, so no code path can break them.
+
+-- The application's fold of case-insensitive keys (domain/fold.ts foldKey: NFC, then lower-case),
+-- for statements that fold in SQL (member and audit search, SCIM filters on attributes kept only in
+-- the stored JSON), so they match the key columns the application folded. lower() follows the
+-- collation: the database's own may fold ASCII only (C) or by the language's rules, so the fold
+-- names ICU's root locale, which maps case as JavaScript's toLowerCase() does (Ä, final Σ, İ, ẞ).
+-- Needs a PostgreSQL built with ICU (the Debian, Ubuntu and official container builds are).
+-- What may still differ: a character newer than PostgreSQL's normalisation tables or ICU's
+-- Unicode version is left as it is by the side that does not know it. IMMUTABLE, as the fold is
+-- fixed for a given server build; no index is built on it, so an ICU upgrade rebuilds nothing.
+CREATE FUNCTION fold_key(text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  RETURN lower(normalize($1, NFC) COLLATE "und-x-icu");
 
 -- Seat tiers as ordered data: a third tier is a row, not a code change. Higher rank = more.
 CREATE TABLE tiers (

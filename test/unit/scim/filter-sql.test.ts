@@ -15,104 +15,7 @@ import {
 } from '../../../db/scim-filter-sql.js';
 import { MAX_FILTER_DEPTH, parseAttributePath, parseFilter, type FilterNode } from '../../../scim/filter.js';
 import { createExample, setup, type TestContext } from '../../helpers/fixtures.js';
-
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-
-interface UserRow {
-  readonly publicId: string;
-  readonly userName: string;
-  readonly externalId: string | null;
-  readonly seatState: 'seated' | 'deactivated' | 'unassigned' | 'invited';
-  readonly role?: 'user' | 'admin';
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly resource: Record<string, unknown>;
-}
-
-/**
- * u1..u5 come through SCIM. u2 and u3 have the same two emails with the types swapped, so only a
- * value path tells them apart; u1 and u4 have titles that LIKE would confuse ("_" and "%" as
- * wildcards). The primary owner (created by createExample) never came through SCIM: it has no
- * userName and no stored resource, so it is matched as SCIM would show it: its address as userName
- * and as its primary work email, its name as displayName and, split, as name.
- */
-const USERS: readonly UserRow[] = [
-  {
-    publicId: 'u1',
-    userName: 'Bjensen@Example.com',
-    externalId: 'ext-1',
-    seatState: 'seated',
-    createdAt: '2026-01-01T09:00:00.000Z',
-    updatedAt: '2026-01-02T10:00:00.000Z',
-    resource: {
-      userName: 'Bjensen@Example.com',
-      displayName: 'Babs Jensen',
-      title: '100% Sales_Lead',
-      name: { givenName: 'Barbara', familyName: 'Jensen' },
-      emails: [
-        { value: 'bjensen@example.com', type: 'work', primary: true },
-        { value: 'babs@home.example', type: 'home' },
-      ],
-      phoneNumbers: [{ value: '+1 555 0100', type: 'mobile' }],
-      [ENTERPRISE]: { employeeNumber: '42', department: 'Sales', manager: { value: 'u4' } },
-    },
-  },
-  {
-    publicId: 'u2',
-    userName: 'jsmith',
-    externalId: 'EXT-1',
-    seatState: 'deactivated',
-    createdAt: '2026-01-01T09:00:00.000Z',
-    updatedAt: '2026-01-03T00:00:00.000Z',
-    resource: {
-      userName: 'jsmith',
-      name: { givenName: 'John', familyName: 'Smith' },
-      emails: [
-        { value: 'a@x', type: 'home' },
-        { value: 'b@y', type: 'work', primary: true },
-      ],
-    },
-  },
-  {
-    publicId: 'u3',
-    userName: 'ALICE',
-    externalId: null,
-    seatState: 'seated',
-    createdAt: '2026-01-01T09:00:00.000Z',
-    updatedAt: '2026-01-01T09:00:00.000Z',
-    resource: {
-      userName: 'ALICE',
-      emails: [
-        { value: 'b@y', type: 'home' },
-        { value: 'a@x', type: 'work' },
-      ],
-    },
-  },
-  {
-    publicId: 'u4',
-    userName: 'bob',
-    externalId: 'ext-4',
-    seatState: 'unassigned',
-    role: 'admin',
-    createdAt: '2026-01-02T09:00:00.000Z',
-    updatedAt: '2026-01-02T09:59:59.999Z',
-    resource: {
-      userName: 'bob',
-      title: '1000 SalesXLead',
-      emails: [],
-      [ENTERPRISE]: { employeeNumber: '43' },
-    },
-  },
-  {
-    publicId: 'u5',
-    userName: 'ÉMILE',
-    externalId: 'ext-5',
-    seatState: 'invited',
-    createdAt: '2026-01-02T09:00:00.000Z',
-    updatedAt: '2026-01-02T09:00:00.000Z',
-    resource: { userName: 'ÉMILE', displayName: 'Émile Zola' },
-  },
-];
+import { ENTERPRISE, USERS } from '../../helpers/scim-filter-data.js';
 
 describe('SCIM filters compiled to SQLite', () => {
   let ctx: TestContext;
@@ -180,7 +83,10 @@ describe('SCIM filters compiled to SQLite', () => {
 
   /** The public ids of the members `filter` (text, or an AST) selects, sorted. */
   function users(filter: string | FilterNode): string[] {
-    const { sql, params } = compileUserFilter(typeof filter === 'string' ? parseFilter(filter) : filter);
+    const { sql, params } = compileUserFilter(
+      typeof filter === 'string' ? parseFilter(filter) : filter,
+      'sqlite',
+    );
     return (
       db
         .prepare(`SELECT m.public_id FROM members m WHERE m.organisation_id = ? AND (${sql})`)
@@ -190,7 +96,7 @@ describe('SCIM filters compiled to SQLite', () => {
   }
 
   function groups(filter: string): string[] {
-    const { sql, params } = compileGroupFilter(parseFilter(filter));
+    const { sql, params } = compileGroupFilter(parseFilter(filter), 'sqlite');
     return (
       db
         .prepare(`SELECT g.public_id FROM scim_groups g WHERE g.organisation_id = ? AND (${sql})`)
@@ -225,7 +131,7 @@ describe('SCIM filters compiled to SQLite', () => {
     });
 
     test('When userName eq runs, then SQLite answers it from the index members_scim_user_name', () => {
-      const { sql, params } = compileUserFilter(parseFilter('userName eq "X"'));
+      const { sql, params } = compileUserFilter(parseFilter('userName eq "X"'), 'sqlite');
       assert.equal(sql, '(coalesce(m.user_name_key, m.email_key) = ?)');
       assert.deepEqual(params, ['x']);
       const plan = db
@@ -498,6 +404,7 @@ describe('SCIM filters compiled to SQLite', () => {
     test('When a filter is compiled, then no value appears in the SQL text', () => {
       const { sql, params } = compileUserFilter(
         parseFilter(`title co "'); DROP TABLE members; --" or displayName eq "?"`),
+        'sqlite',
       );
       assert.ok(!/drop/i.test(sql));
       // title is caseExact=false: its literal arrives folded, as a parameter like any other.
@@ -507,7 +414,7 @@ describe('SCIM filters compiled to SQLite', () => {
   });
 
   describe('sortBy', () => {
-    const sorted = (sortBy: string, expression = userSortExpression(parseAttributePath(sortBy))) =>
+    const sorted = (sortBy: string, expression = userSortExpression(parseAttributePath(sortBy), 'sqlite')) =>
       db
         .prepare(
           `SELECT m.public_id FROM members m WHERE m.organisation_id = ? AND m.user_name_key IS NOT NULL
@@ -529,22 +436,22 @@ describe('SCIM filters compiled to SQLite', () => {
     test('When sorting by a sub-attribute or a date, then that value orders the rows', () => {
       assert.deepEqual(sorted('name.familyName').slice(-2), ['u1', 'u2']);
       assert.deepEqual(sorted('meta.lastModified'), ['u3', 'u5', 'u4', 'u1', 'u2']);
-      assert.equal(groupSortExpression(parseAttributePath('displayName')), 'g.display_name_key');
+      assert.equal(groupSortExpression(parseAttributePath('displayName'), 'sqlite'), 'g.display_name_key');
     });
 
     test('When sortBy names something unsortable, then it is refused with invalid_sort', () => {
       refused(
-        () => userSortExpression(parseAttributePath('name')),
+        () => userSortExpression(parseAttributePath('name'), 'sqlite'),
         /complex attribute "name"/,
         'invalid_sort',
       );
       refused(
-        () => userSortExpression(parseAttributePath('groups')),
+        () => userSortExpression(parseAttributePath('groups'), 'sqlite'),
         /Cannot sort by "groups"/,
         'invalid_sort',
       );
       refused(
-        () => userSortExpression(parseAttributePath('nope')),
+        () => userSortExpression(parseAttributePath('nope'), 'sqlite'),
         /Unknown attribute "nope" in sortBy/,
         'invalid_sort',
       );

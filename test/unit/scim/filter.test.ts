@@ -612,7 +612,7 @@ describe('SCIM filter properties', () => {
           ] as const) {
             let compiled;
             try {
-              compiled = compile(ast);
+              compiled = compile(ast, 'sqlite');
             } catch (error) {
               assert.ok(error instanceof ValidationError, `not a ValidationError: ${String(error)}`);
               assert.equal(error.code, 'invalid_filter');
