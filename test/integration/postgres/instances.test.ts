@@ -255,4 +255,99 @@ describe('Three instances on one PostgreSQL database', () => {
       'every refusal is on the waiting list',
     );
   });
+
+  test('When one instance is killed with SIGKILL in the middle of a SCIM create load, then every 201 is stored and seated, held equals the seated members, and the other two keep serving', async () => {
+    const t = perTest();
+    const d = deployment(t);
+    // 151 seats, 150 free: more than the load takes before the kill, fewer than it asks for.
+    createOrganisation(d, 151);
+    const token = scimToken(d);
+    const servers = await Promise.all([d.start(), d.start(), d.start()]);
+    const victim = servers[1];
+    const victimExited = new Promise<NodeJS.Signals | null>((resolve) =>
+      victim.child.once('exit', (_code, signal) => resolve(signal)),
+    );
+
+    const attempts = 300;
+    const inFlight = 30;
+    const killAfter = 60;
+    const results: CreateResult[] = [];
+    let next = 0;
+    let killedAt = -1;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < attempts) {
+          const i = next++;
+          // Round-robin while all three serve; after the kill the load goes to the survivors only,
+          // as a load balancer takes a dead instance out.
+          const s = killedAt === -1 ? i % 3 : [0, 2][i % 2]!;
+          const r = await scimCreate(servers[s]!, s, token, `load${i}@acme.example`);
+          results.push(r);
+          if (killedAt === -1 && results.length >= killAfter) {
+            killedAt = results.length;
+            victim.child.kill('SIGKILL');
+          }
+        }
+      }),
+    );
+    assert.equal(await victimExited, 'SIGKILL', 'the instance was killed, not stopped');
+    const created = results.filter((r) => r.status === 201);
+    const unanswered = results.filter((r) => r.status === null);
+    const refused = results.filter((r) => r.status !== 201 && r.status !== null);
+    t.diagnostic(
+      `killed after ${killedAt} answers: ${created.length} created, ${refused.length} refused, ${unanswered.length} cut off by the kill`,
+    );
+    assert.ok(
+      created.some((r) => r.server === 1),
+      'the killed instance had answered creates before the kill',
+    );
+    assert.ok(unanswered.length > 0, 'the kill cut off creates in flight');
+    assert.ok(
+      unanswered.every((r) => r.server === 1),
+      `only the killed instance left creates unanswered: ${JSON.stringify(unanswered.filter((r) => r.server !== 1))}`,
+    );
+    for (const r of refused) assertSeatRefusal(r);
+
+    // Every 201 is stored and seated, whichever instance gave it, the killed one included.
+    const states = await storedSeatStates(
+      d,
+      created.map((r) => r.userName),
+    );
+    assert.equal(states.size, created.length, 'every 201 is a stored directory user');
+    assert.deepEqual(new Set(states.values()), new Set(['seated']));
+    // A create cut off by the kill committed or not, all of it or nothing.
+    const cutOff = await storedSeatStates(
+      d,
+      unanswered.map((r) => r.userName),
+    );
+    assert.ok([...cutOff.values()].every((state) => state === 'seated'));
+    const [{ users }] = await d.query<{ users: number }>(
+      "SELECT count(*)::int AS users FROM members WHERE role = 'user'",
+    );
+    assert.equal(users, created.length + cutOff.size, 'one member row per committed create, no other');
+    const pool = await poolState(d);
+    for (const tier of pool) {
+      assert.equal(tier.held, tier.holding, `${tier.tier_id}: held = member rows seated or invited`);
+      assert.ok(tier.held <= tier.allocation, `${tier.tier_id}: held ≤ allocation`);
+    }
+    const standard = pool.find((p) => p.tier_id === 'standard')!;
+    assert.equal(standard.seated, users);
+    assert.deepEqual([standard.allocation, standard.held], [151, 151], 'the load took every seat');
+    assert.equal(refused.length, attempts - users - unanswered.length + cutOff.size);
+
+    // The survivors keep serving: each answers a read and one more create (refused: the pool is full).
+    for (const s of [0, 2]) {
+      const ready = await fetch(`http://127.0.0.1:${servers[s]!.port}/readyz`);
+      assert.equal(ready.status, 200, `instance ${s} is ready`);
+      assertSeatRefusal(await scimCreate(servers[s]!, s, token, `after${s}@acme.example`));
+      const list = await fetch(`http://127.0.0.1:${servers[s]!.port}/scim/v2/Users?count=1`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(list.status, 200);
+      // The directory's users: the seated ones (the owner's pending invitation is not one).
+      assert.equal(((await list.json()) as { totalResults: number }).totalResults, users);
+    }
+    const shown = shownStandard(d);
+    assert.deepEqual([shown.held, shown.seated, shown.available], [151, users, 0]);
+  });
 });
