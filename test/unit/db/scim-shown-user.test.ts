@@ -1,12 +1,16 @@
 // What SCIM shows for a member the identity provider never pushed, in its two forms: the object the
-// listing returns (domain/shown-user.ts) and the SQLite expression filters read
-// (db/scim-shown-user.ts). Both run over the same rows in a real SQLite database and must agree,
-// JSON null in SQL standing for a key the object leaves out.
+// listing returns (domain/shown-user.ts) and the SQL expression filters read
+// (db/scim-shown-user.ts), in each dialect. Both run over the same rows in a real SQLite database
+// and a throwaway PostgreSQL cluster and must agree, JSON null in SQL standing for a key the object
+// leaves out.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
+import type pg from 'pg';
+import { openPool } from '../../../db/postgres/connection.js';
 import { openDatabase, type Db } from '../../../db/sqlite/connection.js';
 import { scimShownUserSql } from '../../../db/scim-shown-user.js';
 import { scimShownUser } from '../../../domain/shown-user.js';
+import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
 
 /** The value without its null members, at every depth. */
 function withoutNulls(value: unknown): unknown {
@@ -35,30 +39,74 @@ const NAMES: readonly (string | null)[] = [
   ' x y',
 ];
 
-describe('The SCIM attributes shown for a member the provider never pushed', () => {
-  let db: Db;
+type Row = { email: string; display_name: string | null; doc: string };
 
-  beforeAll(() => {
-    db = openDatabase(':memory:', { busyTimeoutMs: 1000 });
-    db.exec('CREATE TABLE members (id INTEGER PRIMARY KEY, email TEXT NOT NULL, display_name TEXT)');
-    const insert = db.prepare('INSERT INTO members (email, display_name) VALUES (?, ?)');
-    NAMES.forEach((name, i) => insert.run(`person-${i}@acme.example`, name));
-  });
-  afterAll(() => {
-    db.close();
-  });
-
-  test('When the SQL and the listing build the document for the same rows, then they agree', () => {
-    const rows = db
-      .prepare(`SELECT m.email, m.display_name, ${scimShownUserSql('m')} AS doc FROM members m ORDER BY m.id`)
-      .all() as { email: string; display_name: string | null; doc: string }[];
-    assert.equal(rows.length, NAMES.length);
-    for (const row of rows) {
-      assert.deepEqual(
-        withoutNulls(JSON.parse(row.doc)),
-        scimShownUser(row.email, row.display_name),
-        JSON.stringify(row.display_name),
+/** The same rows in each dialect's table, and the SQL's document for each, in id order. */
+const DIALECTS: readonly { readonly name: string; readonly rows: () => Promise<Row[]> }[] = [
+  {
+    name: 'SQLite',
+    rows: async () => {
+      const db: Db = openDatabase(':memory:', { busyTimeoutMs: 1000 });
+      try {
+        db.exec('CREATE TABLE members (id INTEGER PRIMARY KEY, email TEXT NOT NULL, display_name TEXT)');
+        const insert = db.prepare('INSERT INTO members (email, display_name) VALUES (?, ?)');
+        NAMES.forEach((name, i) => insert.run(`person-${i}@acme.example`, name));
+        return db
+          .prepare(
+            `SELECT m.email, m.display_name, ${scimShownUserSql('m', 'sqlite')} AS doc FROM members m ORDER BY m.id`,
+          )
+          .all() as Row[];
+      } finally {
+        db.close();
+      }
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    rows: async () => {
+      await pool.query(
+        'CREATE TABLE members (id bigint PRIMARY KEY, email text NOT NULL, display_name text)',
       );
+      for (const [i, name] of NAMES.entries()) {
+        await pool.query('INSERT INTO members (id, email, display_name) VALUES ($1, $2, $3)', [
+          i,
+          `person-${i}@acme.example`,
+          name,
+        ]);
+      }
+      // As text, as SQLite returns it: the driver would otherwise parse the jsonb itself.
+      const { rows } = await pool.query<Row>(
+        `SELECT m.email, m.display_name, (${scimShownUserSql('m', 'postgres')})::text AS doc FROM members m ORDER BY m.id`,
+      );
+      return rows;
+    },
+  },
+];
+
+let cluster: PostgresCluster;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  cluster = await startPostgres();
+  pool = openPool({ url: cluster.createDatabase('shown'), maxConnections: 2 });
+}, 60_000);
+afterAll(async () => {
+  await pool?.end();
+  cluster?.stop();
+});
+
+describe('The SCIM attributes shown for a member the provider never pushed', () => {
+  test('When the SQL and the listing build the document for the same rows, then they agree', async () => {
+    for (const dialect of DIALECTS) {
+      const rows = await dialect.rows();
+      assert.equal(rows.length, NAMES.length, dialect.name);
+      for (const row of rows) {
+        assert.deepEqual(
+          withoutNulls(JSON.parse(row.doc)),
+          scimShownUser(row.email, row.display_name),
+          `${dialect.name}: ${JSON.stringify(row.display_name)}`,
+        );
+      }
     }
   });
 
