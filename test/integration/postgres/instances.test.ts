@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { perTest, type PerTest } from '../../helpers/per-test.js';
 import { tempDir } from '../../helpers/fixtures.js';
@@ -350,4 +352,162 @@ describe('Three instances on one PostgreSQL database', () => {
     const shown = shownStandard(d);
     assert.deepEqual([shown.held, shown.seated, shown.available], [151, users, 0]);
   });
+
+  test('When an instance is killed while it holds a webhook delivery, then another instance delivers it after the lease ends, with the same event id, exactly once', async () => {
+    const t = perTest();
+    const d = deployment(t);
+    createOrganisation(d, 10);
+    const token = scimToken(d);
+    const issued = d.cli('api-token', 'create', 'acme', '--role', 'owner', '--name', 'hooks');
+    assert.equal(issued.status, 0, issued.stderr);
+    const apiToken = (issued.json as { token: string }).token;
+    const receiver = await startHoldingReceiver();
+    t.after(() => receiver.close());
+    // Receivers on 127.0.0.1 over http are allowed for this deployment; every instance looks for
+    // due deliveries each second besides being nudged by its own writes.
+    const hooks = {
+      WEBHOOKS_ALLOW_HTTP: 'true',
+      OUTBOUND_ALLOWLIST: '127.0.0.1',
+      WEBHOOK_POLL_INTERVAL_SECONDS: '1',
+    };
+    const holder = await d.start(hooks);
+    const holderExited = new Promise<NodeJS.Signals | null>((resolve) =>
+      holder.child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    const endpoint = await fetch(`http://127.0.0.1:${holder.port}/api/v1/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: receiver.url, events: ['member.created'] }),
+    });
+    assert.equal(endpoint.status, 201, await endpoint.text());
+
+    // The member is created on the holder, whose worker leases the delivery and posts it; the
+    // receiver keeps that request unanswered.
+    const created = await scimCreate(holder, 0, token, 'hook@acme.example');
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await receiver.waitFor(1, 15_000);
+    const first = receiver.received[0]!;
+    assert.equal(first.answered, false);
+    const [leased] = await d.query<{
+      attempts: number;
+      lease_until: string | null;
+      delivered_at: string | null;
+    }>('SELECT attempts::int AS attempts, lease_until, delivered_at FROM webhook_deliveries');
+    assert.equal(leased?.attempts, 1);
+    assert.equal(leased?.delivered_at, null);
+    assert.ok(leased?.lease_until, 'the delivery is leased');
+    const leaseEnds = Date.parse(leased.lease_until);
+
+    // Two more instances, polling every second: the live lease keeps them off.
+    const others = await Promise.all([d.start(hooks), d.start(hooks)]);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(receiver.received.length, 1, 'nobody else posts it while the lease runs');
+
+    holder.child.kill('SIGKILL');
+    assert.equal(await holderExited, 'SIGKILL');
+    const killedAt = Date.now();
+    assert.ok(killedAt < leaseEnds, 'killed while the lease ran');
+
+    // Once the lease has ended, one of the others posts it again, and the receiver takes it.
+    await receiver.waitFor(2, leaseEnds - Date.now() + 20_000);
+    const second = receiver.received[1]!;
+    t.diagnostic(
+      `lease ended ${leaseEnds - killedAt} ms after the kill; posted again ${second.at - leaseEnds} ms after it ended`,
+    );
+    assert.ok(second.at >= leaseEnds, 'not before the lease ended');
+    assert.equal(second.answered, true);
+    assert.equal(second.headers['webhook-id'], first.headers['webhook-id'], 'the same event id');
+    assert.equal(second.eventId, first.eventId);
+    assert.equal(second.type, 'member.created');
+
+    // Exactly once: no instance posts it again, and the database says delivered, after two attempts.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(receiver.received.length, 2);
+    const answered = receiver.received.filter((r) => r.answered);
+    assert.deepEqual(
+      answered.map((r) => r.eventId),
+      [first.eventId],
+      'one delivery taken, of that event',
+    );
+    const [done] = await d.query<{
+      attempts: number;
+      delivered_at: string | null;
+      last_status: number | null;
+      public_id: string;
+    }>(
+      `SELECT d.attempts::int AS attempts, d.delivered_at, d.last_status::int AS last_status, e.public_id
+         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id`,
+    );
+    assert.deepEqual([done?.attempts, done?.last_status, done?.public_id], [2, 200, first.eventId]);
+    assert.ok(done?.delivered_at);
+    for (const other of others) {
+      assert.equal(other.child.exitCode, null, 'the others still run');
+      assert.equal((await fetch(`http://127.0.0.1:${other.port}/readyz`)).status, 200);
+    }
+  }, 90_000);
 });
+
+interface HeldRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly eventId: string;
+  readonly type: string;
+  /** Date.now() when it arrived. */
+  readonly at: number;
+  /** Whether it was answered (200); the first request never is. */
+  answered: boolean;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1 that keeps the first request unanswered, as a receiver that is
+ * slow to answer, and answers every later one 200; it records each, with the event id of its body.
+ */
+async function startHoldingReceiver(): Promise<{
+  readonly url: string;
+  readonly received: HeldRequest[];
+  waitFor(count: number, timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const received: HeldRequest[] = [];
+  const held: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; type: string };
+      const entry: HeldRequest = {
+        headers: req.headers,
+        eventId: body.id,
+        type: body.type,
+        at: Date.now(),
+        answered: false,
+      };
+      received.push(entry);
+      if (received.length === 1) {
+        held.push(res);
+        return;
+      }
+      entry.answered = true;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/seatkeeper`,
+    received,
+    async waitFor(count, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline)
+          throw new Error(`waited ${timeoutMs} ms for ${count} requests, saw ${received.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of held) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
