@@ -5,25 +5,31 @@
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import pg from 'pg';
 import { perTest, type PerTest } from '../../helpers/per-test.js';
 import { tempDir } from '../../helpers/fixtures.js';
 import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
+import { startSamlIdp } from '../../helpers/saml-idp.js';
 import { oktaUserBody } from '../../helpers/scim-requests.js';
 import { cliWithEnv, startServer, type ServerProcess } from '../../helpers/server-main-process.js';
 
 /** Refusal detail of a SCIM create for want of a seat, as the SQLite tests assert it. */
 const SEAT_LIMIT_DETAIL =
   /Organisation "acme" has no available seat.*every seat bought is held.*An owner must add seats.*recorded in the organisation's waiting list/s;
+const EMAIL_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 interface Deployment {
   /** What every instance and every CLI run is given: one database, one secrets key. */
   readonly env: Record<string, string>;
   readonly databaseUrl: string;
+  /** A temporary directory of the test's (DATA_DIR of every instance). */
+  readonly dir: string;
   cli(...args: string[]): { status: number | null; json: unknown; stderr: string };
   /** Starts one more instance of server/main.ts on the database; stopped when the test ends. */
   start(extra?: Record<string, string>): Promise<ServerProcess>;
@@ -64,6 +70,7 @@ function deployment(t: PerTest): Deployment {
   return {
     env,
     databaseUrl,
+    dir,
     cli: (...args) => cliWithEnv(env, ...args),
     async start(extra = {}) {
       const server = await startServer({ ...env, ...extra });
@@ -256,6 +263,103 @@ describe('Three instances on one PostgreSQL database', () => {
       250,
       'every refusal is on the waiting list',
     );
+  });
+
+  test('When 200 people sign in for the first time at once over three instances against 50 free seats, then exactly 50 accounts are created and seated, and 150 see the no-seat page', async () => {
+    const t = perTest();
+    const d = deployment(t);
+    createOrganisation(d, 51);
+    const jit = d.cli('org', 'set', 'acme', '--provisioning-mode', 'jit');
+    assert.equal(jit.status, 0, jit.stderr);
+    // One public address for the three instances, as behind a load balancer: the connection's
+    // entity id and ACS are below it, whichever instance answers.
+    const publicBaseUrl = 'http://seatkeeper.test';
+    const idp = startSamlIdp({
+      spMetadata: `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="placeholder"><SPSSODescriptor WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${publicBaseUrl}/placeholder" index="0"/></SPSSODescriptor></EntityDescriptor>`,
+      now: () => DateTime.now(),
+    });
+    t.after(() => idp.close());
+    const certFile = join(d.dir, 'idp.pem');
+    writeFileSync(certFile, idp.certPem);
+    const added = d.cli(
+      ...['sso', 'add-saml', 'acme', '--name', 'Acme SAML'],
+      ...['--entity-id', idp.entityId, '--sso-url', idp.ssoUrl, '--cert', certFile],
+    );
+    assert.equal(added.status, 0, `sso add-saml: ${added.stderr}`);
+    const spEntityId = `${publicBaseUrl}/sso/saml/${(added.json as { publicId: string }).publicId}`;
+    const acsPath = new URL(`${spEntityId}/acs`).pathname;
+    const servers = await Promise.all([0, 1, 2].map(() => d.start({ PUBLIC_BASE_URL: publicBaseUrl })));
+    const base = (s: number) => `http://127.0.0.1:${servers[s]!.port}`;
+
+    // Each person starts on one instance and the browser posts the IdP's answer to the next one:
+    // the sign-in's state is in the database, not in the instance.
+    const people = 200;
+    const responses = [];
+    for (let i = 0; i < people; i++) {
+      const started = await fetch(`${base(i % 3)}/sso/start?org=acme`, { redirect: 'manual' });
+      assert.equal(started.status, 303, await started.text());
+      responses.push(
+        await idp.respond(
+          started.headers.get('location')!,
+          { nameId: `rush${i}-id`, attributes: { [EMAIL_CLAIM]: `rush${i}@acme.example` } },
+          { audience: spEntityId, recipient: `${spEntityId}/acs`, destination: `${spEntityId}/acs` },
+        ),
+      );
+    }
+    const results = await Promise.all(
+      responses.map(async (form, i) => {
+        const res = await fetch(`${base((i + 1) % 3)}${acsPath}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form).toString(),
+        });
+        return {
+          email: `rush${i}@acme.example`,
+          status: res.status,
+          signedIn: res.headers.getSetCookie().some((c) => c.startsWith('seatkeeper_session=')),
+          text: await res.text(),
+        };
+      }),
+    );
+    const statuses = results.map((r) => r.status);
+    const other = results.find((r) => r.status !== 303 && r.status !== 403);
+    assert.equal(other, undefined, `no answer but 303 or 403: ${JSON.stringify(other)}`);
+    const signedIn = results.filter((r) => r.status === 303);
+    assert.equal(
+      signedIn.length,
+      50,
+      `303: ${signedIn.length}, 403: ${statuses.filter((s) => s === 403).length}`,
+    );
+    assert.equal(statuses.filter((s) => s === 403).length, 150);
+    assert.ok(
+      signedIn.every((r) => r.signedIn),
+      'every 303 carries a session',
+    );
+    const refused = results.filter((r) => r.status === 403);
+    assert.ok(
+      refused.every((r) => /no_seats/.test(r.text) && !r.signedIn),
+      'every refusal is the no-seat page, without a session',
+    );
+
+    const rows = await d.query<{ email: string; seat_state: string; tier_id: string; role: string }>(
+      "SELECT email, seat_state, tier_id, role FROM members WHERE email LIKE 'rush%' ORDER BY email",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.email),
+      signedIn.map((r) => r.email).sort(),
+      'an account for each one signed in, none for a refused one',
+    );
+    assert.ok(rows.every((r) => r.seat_state === 'seated' && r.tier_id === 'standard' && r.role === 'user'));
+    assert.deepEqual(
+      (await poolState(d)).map((p) => [p.tier_id, p.allocation, p.held, p.holding, p.seated, p.invited]),
+      [
+        ['premium', 0, 0, 0, 0, 0],
+        ['standard', 51, 51, 51, 50, 1],
+      ],
+    );
+    const shown = shownStandard(d);
+    assert.deepEqual([shown.held, shown.seated, shown.available], [51, 50, 0]);
   });
 
   test('When one instance is killed with SIGKILL in the middle of a SCIM create load, then every 201 is stored and seated, held equals the seated members, and the other two keep serving', async () => {
