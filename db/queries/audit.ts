@@ -1,6 +1,6 @@
 // The append-only audit log. Rows are written inside the transaction of the change they record,
 // through recordAudit (audit/record.ts).
-import type { Sql } from '../sql.js';
+import type { Dialect, Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import type { Actor } from '../../domain/model.js';
 import type { AuditEntry, AuditFilter, AuditRecord, SeatChange } from '../../domain/records.js';
@@ -47,6 +47,41 @@ export function actorId(actor: Actor): string | null {
   }
 }
 
+/**
+ * How a statement reads a member of the JSON text in `after`: its value if it is a JSON string
+ * (else NULL), its JSON text if it is an object (else NULL), and whether it is either. Keys are our
+ * own names.
+ */
+const AFTER: Readonly<
+  Record<
+    Dialect,
+    {
+      string(key: string): string;
+      object(key: string): string;
+      isString(key: string): string;
+      isObject(key: string): string;
+    }
+  >
+> = {
+  sqlite: {
+    // json_extract gives a JSON string as text; the members read so are strings wherever written.
+    string: (key) => `json_extract(after, '$.${key}')`,
+    object: (key) =>
+      `CASE json_type(after, '$.${key}') WHEN 'object' THEN json_extract(after, '$.${key}') END`,
+    isString: (key) => `json_type(after, '$.${key}') = 'text'`,
+    isObject: (key) => `json_type(after, '$.${key}') = 'object'`,
+  },
+  postgres: {
+    // The column is text (JSON.stringify's); jsonb reads it. ->> of an object is its JSON text.
+    string: (key) =>
+      `CASE jsonb_typeof(after::jsonb -> '${key}') WHEN 'string' THEN after::jsonb ->> '${key}' END`,
+    object: (key) =>
+      `CASE jsonb_typeof(after::jsonb -> '${key}') WHEN 'object' THEN after::jsonb ->> '${key}' END`,
+    isString: (key) => `jsonb_typeof(after::jsonb -> '${key}') = 'string'`,
+    isObject: (key) => `jsonb_typeof(after::jsonb -> '${key}') = 'object'`,
+  },
+};
+
 export function createAuditQueries(db: Sql): AuditQueries {
   const insert = db.prepare(
     `INSERT INTO audit_log (organisation_id, at, actor_type, actor_id, action, subject_type, subject_id, before, after, invoice_id)
@@ -74,16 +109,16 @@ export function createAuditQueries(db: Sql): AuditQueries {
 
   // Every entry whose `after` is a member's seat (a MemberSnapshot) or a tier allocation: what the
   // seat usage history replays (seats/usage-history.ts). Read through audit_log_by_org.
+  const after = AFTER[db.dialect];
   const seatChanges = db.prepare<[number], SeatChangeRow>(
     `SELECT at, subject_type, subject_id,
-            json_extract(after, '$.seatState') AS seat_state,
-            json_extract(after, '$.tierId') AS tier_id,
-            CASE json_type(after, '$.allocation') WHEN 'object' THEN json_extract(after, '$.allocation') END
-              AS allocation,
-            json_extract(after, '$.termStart') AS term_start
+            ${after.string('seatState')} AS seat_state,
+            ${after.string('tierId')} AS tier_id,
+            ${after.object('allocation')} AS allocation,
+            ${after.string('termStart')} AS term_start
      FROM audit_log
      WHERE organisation_id = ? AND after IS NOT NULL
-       AND (json_type(after, '$.seatState') = 'text' OR json_type(after, '$.allocation') = 'object')
+       AND (${after.isString('seatState')} OR ${after.isObject('allocation')})
      ORDER BY id`,
   );
 
