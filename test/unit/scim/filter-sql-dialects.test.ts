@@ -17,10 +17,13 @@ import {
 import { openPool } from '../../../db/postgres/connection.js';
 import { migratePostgres } from '../../../db/postgres/migrate.js';
 import { postgresSql } from '../../../db/postgres/sql.js';
+import { createPostgresStore } from '../../../db/postgres/store.js';
+import type { Store } from '../../../db/port.js';
 import type { Dialect, Sql } from '../../../db/sql.js';
 import { openDatabase, type Db } from '../../../db/sqlite/connection.js';
 import { migrate } from '../../../db/sqlite/migrate.js';
 import { sqliteSql } from '../../../db/sqlite/sql.js';
+import { createStore } from '../../../db/sqlite/store.js';
 import { parseAttributePath, parseFilter, type FilterNode } from '../../../scim/filter.js';
 import { tempDir } from '../../helpers/fixtures.js';
 import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
@@ -37,7 +40,7 @@ let pool: pg.Pool;
 let client: pg.PoolClient;
 let sqlite: Db;
 const dir = tempDir('seatkeeper-filter-dialects-');
-const on: Record<Dialect, { sql: Sql; orgId: number }> = {} as never;
+const on: Record<Dialect, { sql: Sql; orgId: number; store: () => Store }> = {} as never;
 
 beforeAll(async () => {
   cluster = await startPostgres();
@@ -56,8 +59,12 @@ beforeAll(async () => {
   sqlite = openDatabase(join(dir, 'filters.db'), { busyTimeoutMs: 5000 });
   migrate(sqlite);
   const lite = sqliteSql(sqlite);
-  on.sqlite = { sql: lite, orgId: await seedFilterDirectory(lite) };
-  on.postgres = { sql: postgres, orgId: await seedFilterDirectory(postgres) };
+  on.sqlite = { sql: lite, orgId: await seedFilterDirectory(lite), store: () => createStore(sqlite) };
+  on.postgres = {
+    sql: postgres,
+    orgId: await seedFilterDirectory(postgres),
+    store: () => createPostgresStore(pool),
+  };
 }, 60_000);
 afterAll(async () => {
   client?.release();
@@ -182,5 +189,47 @@ describe('SCIM filters on SQLite and PostgreSQL', () => {
     assert.ok(calls.length > 100, `${calls.length} calls found`);
     const missing = calls.map((call) => call[2]!).filter((text) => !lists.includes(text));
     assert.deepEqual(missing, []);
+  });
+
+  test('When the SCIM listings page through a filtered and sorted directory, then both dialects give the same pages', async () => {
+    const pages: readonly [filter: string | undefined, sortBy: string | undefined, descending: boolean][] = [
+      [undefined, undefined, false],
+      [undefined, undefined, true],
+      ['emails pr', 'emails', false],
+      ['title eq null', 'userName', true],
+      [undefined, 'meta.lastModified', true],
+      ['not (groups pr)', 'name.familyName', false],
+    ];
+    const listings = async (dialect: Dialect) => {
+      const store = on[dialect].store();
+      const orgId = on[dialect].orgId;
+      const out: unknown[] = [];
+      for (const [filter, sortBy, descending] of pages) {
+        for (const offset of [0, 2]) {
+          const page = {
+            filter: filter === undefined ? undefined : parseFilter(filter),
+            sortBy: sortBy === undefined ? undefined : parseAttributePath(sortBy),
+            descending,
+            offset,
+            limit: 3,
+          };
+          const users = await store.read((q) => q.directoryUsers.list(orgId, page));
+          const groups = await store.read((q) =>
+            q.groups.list(orgId, { ...page, filter: undefined, sortBy: parseAttributePath('displayName') }),
+          );
+          out.push({
+            users: [users.total, users.members.map((m) => m.publicId)],
+            groups: [groups.total, groups.groups.map((g) => g.publicId)],
+          });
+        }
+      }
+      return out;
+    };
+    const lite = await listings('sqlite');
+    assert.deepEqual(await listings('postgres'), lite);
+    assert.deepEqual(lite[0], {
+      users: [6, [OWNER, 'u1', 'u2']],
+      groups: [3, ['g-adm', 'g-eng', 'g-empty']],
+    });
   });
 });
