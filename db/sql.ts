@@ -1,7 +1,9 @@
 // The query layer: every statement is written once, in SQL that SQLite and PostgreSQL both accept,
 // and run through the driver of whichever dialect is configured. The query modules (db/queries/)
-// see only this interface; a dialect (db/sqlite/sql.ts) prepares and runs the statements. Where the
-// two dialects differ (JSON access, case folding), the module asks the dialect for the fragment.
+// see only this interface; a dialect (db/sqlite/sql.ts, db/postgres/sql.ts) prepares and runs the
+// statements. Where the two dialects differ (reading and building JSON, a planner hint), the module
+// keeps one statement and picks the differing fragment by `Sql.dialect`. Case folding is the same
+// text on both: fold_key(), which each dialect defines as the application's foldKey().
 //
 // Parameters are positional (`?`) or named (`@name`, given as one object), as in every module today;
 // a dialect whose driver numbers them ($1, $2 …) rewrites the text once, when it prepares it.
