@@ -126,6 +126,14 @@ async function poolState(d: Deployment): Promise<TierRow[]> {
   );
 }
 
+/** Member rows with the role user: every one that came by SCIM or by a first sign-in. */
+async function userCount(d: Deployment): Promise<number> {
+  const rows = await d.query<{ users: number }>(
+    "SELECT count(*)::int AS users FROM members WHERE role = 'user'",
+  );
+  return rows[0]?.users ?? 0;
+}
+
 /** The standard tier as `seatkeeper org show` reports it. */
 function shownStandard(d: Deployment): { held: number; seated: number; invited: number; available: number } {
   const shown = d.cli('org', 'show', 'acme');
@@ -249,9 +257,7 @@ describe('Three instances on one PostgreSQL database', () => {
     );
     assert.equal(states.size, 50, 'every 201 is a stored directory user');
     assert.deepEqual(new Set(states.values()), new Set(['seated']));
-    const [{ users }] = await d.query<{ users: number }>(
-      "SELECT count(*)::int AS users FROM members WHERE role = 'user'",
-    );
+    const users = await userCount(d);
     assert.equal(users, 50, 'no member row for a refused create');
     // The operator's view agrees.
     const shown = shownStandard(d);
@@ -427,9 +433,7 @@ describe('Three instances on one PostgreSQL database', () => {
       unanswered.map((r) => r.userName),
     );
     assert.ok([...cutOff.values()].every((state) => state === 'seated'));
-    const [{ users }] = await d.query<{ users: number }>(
-      "SELECT count(*)::int AS users FROM members WHERE role = 'user'",
-    );
+    const users = await userCount(d);
     assert.equal(users, created.length + cutOff.size, 'one member row per committed create, no other');
     const pool = await poolState(d);
     for (const tier of pool) {
