@@ -4,11 +4,14 @@
 // delivery leased by a killed instance is made by another once the lease ends, once.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import pg from 'pg';
 import { perTest, type PerTest } from '../../helpers/per-test.js';
@@ -16,11 +19,15 @@ import { tempDir } from '../../helpers/fixtures.js';
 import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
 import { startSamlIdp } from '../../helpers/saml-idp.js';
 import { oktaUserBody } from '../../helpers/scim-requests.js';
+import { startSmtp } from '../../helpers/smtp.js';
+import type { LeaserMessage } from '../../helpers/processes/pg-mail-leaser.js';
 import { cliWithEnv, startServer, type ServerProcess } from '../../helpers/server-main-process.js';
 
 /** Refusal detail of a SCIM create for want of a seat, as the SQLite tests assert it. */
 const SEAT_LIMIT_DETAIL =
   /Organisation "acme" has no available seat.*every seat bought is held.*An owner must add seats.*recorded in the organisation's waiting list/s;
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const LEASER = fileURLToPath(new URL('../../helpers/processes/pg-mail-leaser.ts', import.meta.url));
 const EMAIL_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -552,6 +559,92 @@ describe('Three instances on one PostgreSQL database', () => {
       assert.equal(other.child.exitCode, null, 'the others still run');
       assert.equal((await fetch(`http://127.0.0.1:${other.port}/readyz`)).status, 200);
     }
+  }, 90_000);
+
+  test('When a process is killed while the SMTP server holds its mail, then an instance sends it again after the lease ends, with the same Message-ID, once', async () => {
+    const t = perTest();
+    const d = deployment(t);
+    const smtp = await startSmtp();
+    t.after(() => smtp.close());
+    // The instances' mail lease outlasts the longest SMTP conversation (minutes), so the process
+    // that dies is one with the real container and mail worker whose lease is 10 s.
+    const leaseMs = 10_000;
+    let taken!: () => void;
+    const tookIt = new Promise<void>((resolve) => (taken = resolve));
+    let letGo!: () => void;
+    const goneNow = new Promise<void>((resolve) => (letGo = resolve));
+    // The server has the message; before it answers 250, the sender is killed.
+    smtp.beforeReply(async () => {
+      taken();
+      await goneNow;
+    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', LEASER, d.databaseUrl, smtp.url, String(leaseMs)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, SECRETS_KEY: d.env.SECRETS_KEY! },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const messages: LeaserMessage[] = [];
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    createInterface({ input: child.stdout }).on('line', (line) =>
+      messages.push(JSON.parse(line) as LeaserMessage),
+    );
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    const first = await Promise.race([
+      tookIt.then(() => 'taken'),
+      exited.then((how) => `exited ${how}: ${JSON.stringify(messages)} ${stderr}`),
+      new Promise((resolve) => setTimeout(() => resolve('no mail in 30 s'), 30_000)),
+    ]);
+    assert.equal(first, 'taken', stderr);
+    assert.equal(smtp.messages.length, 1);
+    const id = messages.find((m) => m.type === 'enqueued')?.id;
+    assert.ok(id !== undefined, JSON.stringify(messages));
+    const outboxRow = async () =>
+      (
+        await d.query<{ attempts: number; lease_until: string | null; delivered_at: string | null }>(
+          'SELECT attempts::int AS attempts, lease_until, delivered_at FROM outbox WHERE id = $1',
+          [id],
+        )
+      )[0];
+    const leased = await outboxRow();
+    assert.equal(leased?.attempts, 1);
+    assert.equal(leased?.delivered_at, null);
+    assert.ok(leased?.lease_until, 'the mail is leased');
+    const leaseEnds = Date.parse(leased.lease_until);
+
+    // Three instances, each looking for due mail every second: the live lease keeps them off.
+    const arrivals: number[] = [];
+    const mailEnv = { SMTP_URL: smtp.url, MAIL_POLL_INTERVAL_SECONDS: '1' };
+    const servers = await Promise.all([0, 1, 2].map(() => d.start(mailEnv)));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(smtp.messages.length, 1, 'nobody else sends it while the lease runs');
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    assert.ok(Date.now() < leaseEnds, 'killed while the lease ran');
+    smtp.beforeReply(() => void arrivals.push(Date.now()));
+    letGo();
+
+    await smtp.waitFor(2, leaseEnds - Date.now() + 20_000);
+    t.diagnostic(`sent again ${arrivals[0]! - leaseEnds} ms after the lease ended`);
+    assert.ok(arrivals[0]! >= leaseEnds, 'not before the lease ended');
+    assert.equal(smtp.messages[1]!.messageId, smtp.messages[0]!.messageId, 'the same Message-ID');
+    assert.equal(smtp.messages[1]!.subject, 'Leased');
+    // Once: no other instance sends it again, and the row says delivered, after two attempts.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(smtp.messages.length, 2);
+    const done = await outboxRow();
+    assert.equal(done?.attempts, 2);
+    assert.ok(done?.delivered_at, 'marked delivered');
+    for (const server of servers) assert.equal(server.child.exitCode, null, 'every instance still runs');
   }, 90_000);
 });
 
