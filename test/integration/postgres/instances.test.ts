@@ -599,11 +599,13 @@ describe('Three instances on one PostgreSQL database', () => {
     t.after(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
+    let timer: NodeJS.Timeout | undefined;
     const first = await Promise.race([
       tookIt.then(() => 'taken'),
       exited.then((how) => `exited ${how}: ${JSON.stringify(messages)} ${stderr}`),
-      new Promise((resolve) => setTimeout(() => resolve('no mail in 30 s'), 30_000)),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('no mail in 30 s'), 30_000))),
     ]);
+    clearTimeout(timer);
     assert.equal(first, 'taken', stderr);
     assert.equal(smtp.messages.length, 1);
     const id = messages.find((m) => m.type === 'enqueued')?.id;
