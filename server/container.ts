@@ -176,7 +176,7 @@ export async function buildContainer({ config, clock, logger }: ContainerOptions
       webhookWorker.nudge();
     });
   };
-  store.queries.webhooks.onEventWritten(nudgeWebhooks);
+  store.onEventWritten(nudgeWebhooks);
   const publicBaseUrl = config.publicBaseUrl ?? 'http://127.0.0.1:3000';
   const notices = createOwnerNotices({ store, clock, publicBaseUrl });
   // The seat pool tells of every invitation event, so each is counted wherever it starts.

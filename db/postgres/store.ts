@@ -36,12 +36,20 @@ export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = 
   const units = unitContext(options.checkNesting);
   let closed = false;
   let running = 0;
+  /** Told after each webhook event row is inserted (Store.onEventWritten). */
+  const wakes: (() => void)[] = [];
+  const eventWritten = () => wakes.forEach((wake) => wake());
 
   async function once<T>(kind: Kind, work: (q: Queries) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     const slot = { client, inTransaction: false };
     // The query modules are built for this unit, over its client.
-    const q = createQueries(postgresSql(slot), secrets, () => kind === 'write' && slot.inTransaction);
+    const q = createQueries(
+      postgresSql(slot),
+      secrets,
+      () => kind === 'write' && slot.inTransaction,
+      eventWritten,
+    );
     let broken: unknown;
     try {
       await client.query(kind === 'write' ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -85,11 +93,6 @@ export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = 
   }
 
   return {
-    get queries(): Queries {
-      throw new Error(
-        'On PostgreSQL, queries exist only inside a unit of work: use store.read or store.write.',
-      );
-    },
     write: (work) => unit('write', work),
     read: (work) => unit('read', work),
     async ping() {
@@ -98,6 +101,9 @@ export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = 
       } catch {
         return false;
       }
+    },
+    onEventWritten(wake) {
+      wakes.push(wake);
     },
     async close() {
       if (closed) return;

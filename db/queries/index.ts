@@ -30,8 +30,16 @@ import { createTierQueries } from './tiers.js';
 import { createWaitlistQueries } from './waitlist.js';
 import { createWebhookQueries } from './webhooks.js';
 
-/** `secrets` seals and opens the secrets stored for later use (db/secret-box.ts). */
-export function createQueries(db: Sql, secrets: SecretBox, inWrite: () => boolean): Queries {
+/**
+ * `secrets` seals and opens the secrets stored for later use (db/secret-box.ts); `eventWritten` is
+ * told after each webhook event row is inserted (the store's onEventWritten).
+ */
+export function createQueries(
+  db: Sql,
+  secrets: SecretBox,
+  inWrite: () => boolean,
+  eventWritten: () => void,
+): Queries {
   const open = db.prepare('SAVEPOINT step');
   const release = db.prepare('RELEASE step');
   const rollbackTo = db.prepare('ROLLBACK TO step');
@@ -83,7 +91,7 @@ export function createQueries(db: Sql, secrets: SecretBox, inWrite: () => boolea
     apiTokens: createApiTokenQueries(db),
     signInLinks: createSignInLinkQueries(db),
     ownershipTransfers: createOwnershipTransferQueries(db),
-    webhooks: createWebhookQueries(db, secrets),
+    webhooks: createWebhookQueries(db, secrets, eventWritten),
     memberImports: createMemberImportQueries(db),
     seatRequests: createSeatRequestQueries(db),
   };

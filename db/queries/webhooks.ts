@@ -119,7 +119,7 @@ const TURN = `EXISTS (SELECT 1 FROM webhook_endpoints w
         WHERE p.endpoint_id = d.endpoint_id AND p.member_id = d.member_id AND p.id < d.id
           AND p.delivered_at IS NULL AND p.failed_at IS NULL))`;
 
-export function createWebhookQueries(db: Sql, box: SecretBox): WebhookQueries {
+export function createWebhookQueries(db: Sql, box: SecretBox, eventWritten: () => void): WebhookQueries {
   const insertEndpoint = db.prepare<Omit<NewWebhookEndpoint, 'events'> & { events: string }, { id: number }>(
     `INSERT INTO webhook_endpoints (organisation_id, url, description, events, secret, created_at, updated_at)
      VALUES (@organisationId, @url, @description, @events, @secret, @at, @at) RETURNING id`,
@@ -218,18 +218,7 @@ export function createWebhookQueries(db: Sql, box: SecretBox): WebhookQueries {
      FROM webhook_deliveries`,
   );
 
-  /** Woken after each event row is written (the delivery worker's nudge); none write anything. */
-  const wakeOnEvent: (() => void)[] = [];
-
   return {
-    /**
-     * Registers `wake`, told after each event row is inserted, inside the inserting transaction: as
-     * PostgreSQL's NOTIFY would, it only tells a worker to look for due deliveries soon (it must
-     * wait for the commit, and find nothing if the transaction rolled back).
-     */
-    onEventWritten(wake: () => void): void {
-      wakeOnEvent.push(wake);
-    },
     /** Inserts the endpoint; its secret is sealed for the new row's id (in the caller's transaction). */
     async insertEndpoint(e: NewWebhookEndpoint): Promise<number> {
       const { id } = (await insertEndpoint.get({ ...e, events: JSON.stringify(e.events), secret: '' }))!;
@@ -282,7 +271,7 @@ export function createWebhookQueries(db: Sql, box: SecretBox): WebhookQueries {
 
     async insertEvent(e: NewWebhookEvent): Promise<number> {
       const { id } = (await insertEvent.get(e))!;
-      for (const wake of wakeOnEvent) wake();
+      eventWritten();
       return id;
     },
     /** A delivery of the event to the endpoint, due at once; returns its id. */

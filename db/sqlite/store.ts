@@ -68,7 +68,14 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   const units = unitContext(options.checkNesting);
   /** The kind of the unit holding the connection; one runs at a time. */
   let running: Kind | undefined;
-  const queries = createQueries(sqliteSql(db), options.secrets ?? noSecretBox, () => running === 'write');
+  /** Told after each webhook event row is inserted (Store.onEventWritten). */
+  const wakes: (() => void)[] = [];
+  const queries = createQueries(
+    sqliteSql(db),
+    options.secrets ?? noSecretBox,
+    () => running === 'write',
+    () => wakes.forEach((wake) => wake()),
+  );
 
   const begin = db.prepare('BEGIN IMMEDIATE');
   const beginRead = db.prepare('BEGIN DEFERRED');
@@ -229,7 +236,6 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   }
 
   return {
-    queries,
     write: (work) => enqueue('write', work),
     read: (work) => enqueue('read', work),
     ping: () => {
@@ -238,6 +244,9 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
       } catch {
         return Promise.resolve(false);
       }
+    },
+    onEventWritten(wake) {
+      wakes.push(wake);
     },
     async close() {
       if (closed) return;

@@ -96,9 +96,9 @@ describe('Recording an audit entry', () => {
     assert.deepEqual((await stored()).events, ['member.deactivated', 'member.updated', ...before.events]);
   });
 
-  test('When an event row is written, then the webhook queries wake whoever waits for events', async () => {
+  test('When an event row is written, then the store wakes whoever waits for events', async () => {
     let woken = 0;
-    ctx.c.store.queries.webhooks.onEventWritten(() => (woken += 1));
+    ctx.c.store.onEventWritten(() => (woken += 1));
     await ctx.c.store.write((q) => recordAudit(q, entry('member.role_changed')));
     assert.equal(woken, 1);
     await ctx.c.store.write((q) => recordAudit(q, entry('organisation.require_sso_changed')));

@@ -37,7 +37,7 @@ describe('A savepoint inside a write', () => {
   test('When a savepoint is asked for outside a write, then it is refused rather than committing on its own', async () => {
     const { store, insert, rows } = world();
     await assert.rejects(
-      store.queries.savepoint(async () => insert('alone')),
+      store.read((q) => q.savepoint(async () => insert('alone'))),
       /outside a write/,
     );
     assert.deepEqual(rows(), []);
