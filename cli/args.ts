@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseInstant } from '../domain/clock.js';
 import { currencyDigits, isCurrency } from '../domain/money.js';
 import type { NewOrganisation } from '../provisioning/organisations.js';
+import { parsePostgresUrl } from '../server/config.js';
 
 /** Bad arguments: every problem found, so the operator fixes them in one go. Exit code 2. */
 export class UsageError extends Error {
@@ -18,6 +19,7 @@ export class UsageError extends Error {
 const OPTIONS = {
   json: { type: 'boolean' },
   db: { type: 'string' },
+  'database-url': { type: 'string' },
   now: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   slug: { type: 'string' },
@@ -60,7 +62,7 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 export type OptionValues = ReturnType<typeof parseOptions>['values'];
 
-const GLOBAL_OPTIONS: readonly OptionName[] = ['json', 'db', 'now', 'help'];
+const GLOBAL_OPTIONS: readonly OptionName[] = ['json', 'db', 'database-url', 'now', 'help'];
 
 const ORG_CREATE_OPTIONS: readonly OptionName[] = [
   'slug',
@@ -211,6 +213,8 @@ Database
 Global options
   --json                       Machine output: one JSON document on stdout (errors on stderr).
   --db PATH                    Database file (default: DATABASE_PATH, or DATA_DIR/seatkeeper.db).
+  --database-url URL           PostgreSQL instead: postgres://user:pass@host:5432/name
+                               (default: DATABASE_URL).
   --now ISO                    Act as if it were this instant (rehearsals and tests).
   -h, --help, help             This text.
 
@@ -225,6 +229,8 @@ export type CommandLine =
       readonly values: OptionValues;
       readonly json: boolean;
       readonly db: string | undefined;
+      /** --database-url: PostgreSQL, whatever DATABASE_URL and DATABASE_PATH say. */
+      readonly databaseUrl: string | undefined;
       readonly now: string | undefined;
     };
 
@@ -302,6 +308,13 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
   }
   if (values.db === '') problems.push('--db needs a file path');
+  const databaseUrl = values['database-url'];
+  if (databaseUrl !== undefined) {
+    const problem = parsePostgresUrl(databaseUrl);
+    // The URL may carry a password: it is never echoed.
+    if (problem !== undefined) problems.push(`--database-url ${problem}`);
+    if (values.db !== undefined) problems.push('--db and --database-url name two databases: give one');
+  }
   if (problems.length > 0) throw new UsageError(problems);
 
   return {
@@ -311,6 +324,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     values,
     json: values.json ?? false,
     db: values.db,
+    databaseUrl,
     now: values.now,
   };
 }

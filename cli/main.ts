@@ -27,22 +27,28 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
     }
     const print = (output: Output) =>
       process.stdout.write(`${json ? JSON.stringify(output.data, null, 2) : output.text}\n`);
+    const configured = parseConfig(withEnvFile(env));
+    // --db and --database-url name the database for this command, over the configuration's.
+    const config = {
+      ...configured,
+      databasePath: line.db === undefined ? configured.databasePath : resolve(line.db),
+      databaseUrl: line.db !== undefined ? null : (line.databaseUrl ?? configured.databaseUrl),
+    };
     if (isFileCommand(line.command)) {
-      const config = parseConfig(withEnvFile(env));
       print(
         await runFileCommand({
           command: line.command,
           params: line.params,
-          databasePath: line.db === undefined ? config.databasePath : resolve(line.db),
+          databasePath: config.databasePath,
+          databaseUrl: config.databaseUrl,
           busyTimeoutMs: config.dbBusyTimeoutMs,
         }),
       );
       return EXIT_OK;
     }
     const run = prepareCommand({ command: line.command, params: line.params, values: line.values });
-    const config = parseConfig(withEnvFile(env));
     const container = await buildContainer({
-      config: { ...config, databasePath: line.db === undefined ? config.databasePath : resolve(line.db) },
+      config,
       clock: line.now === undefined ? systemClock : new FixedClock(line.now),
       // Warnings (a busy database) go to stderr, synchronously so none is lost at exit; stdout
       // carries only the command's output, so --json stays one parseable document.

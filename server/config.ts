@@ -39,6 +39,14 @@ export const CONFIG_KEYS = {
   },
   DATA_DIR: { default: './data', doc: 'Directory for the SQLite database and other local files.' },
   DATABASE_PATH: { default: '', doc: 'SQLite database file; defaults to DATA_DIR/seatkeeper.db.' },
+  DATABASE_URL: {
+    default: '',
+    doc: 'PostgreSQL (15 or later) instead of SQLite, for several instances on one database: postgres://user:password@host:5432/name (or postgresql://), libpq parameters such as ?sslmode=require after it; empty: SQLite at DATABASE_PATH.',
+  },
+  DATABASE_POOL_SIZE: {
+    default: '10',
+    doc: 'PostgreSQL: most connections each server process holds (a transaction holds one from BEGIN to COMMIT).',
+  },
   DB_BUSY_TIMEOUT_MS: {
     default: '5000',
     doc: 'How long a write waits for another process holding the database lock.',
@@ -158,6 +166,14 @@ const schema = z.object({
   }),
   DATA_DIR: z.string().min(1),
   DATABASE_PATH: z.string(),
+  DATABASE_URL: z.string().transform((text, ctx): string | null => {
+    if (text === '') return null;
+    const problem = parsePostgresUrl(text);
+    if (problem === undefined) return text;
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }),
+  DATABASE_POOL_SIZE: integer(1, 1_000),
   DB_BUSY_TIMEOUT_MS: integer(0, 600_000),
   LOG_LEVEL: z.enum(LOG_LEVELS),
   METRICS_TOKEN: z.union([
@@ -211,7 +227,41 @@ const schema = z.object({
 });
 
 /** Keys whose values may hold credentials: never echoed, not even in an error. */
-const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL', 'METRICS_TOKEN', 'SECRETS_KEY']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL', 'METRICS_TOKEN', 'SECRETS_KEY', 'DATABASE_URL']);
+
+/**
+ * A PostgreSQL URL as the driver reads it (libpq's URI form): postgres:// or postgresql://, a host,
+ * a database name. Returns what is wrong, or undefined when it will do. The parameters after `?`
+ * (sslmode, connect_timeout, …) are the driver's to judge when it connects.
+ */
+export function parsePostgresUrl(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be a postgres:// or postgresql:// URL';
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    return 'must be a postgres:// or postgresql:// URL';
+  if (url.hostname === '' && !url.searchParams.has('host')) return 'must name the host';
+  if (url.pathname.replace(/^\//, '') === '') return 'must name the database (postgres://host/name)';
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.has(sslmode))
+    return `sslmode must be one of ${[...SSL_MODES].join(', ')}`;
+  return undefined;
+}
+
+/** The database for the logs: the SQLite file, or the PostgreSQL URL without its credentials. */
+export function databaseLabel(config: Pick<Config, 'databasePath' | 'databaseUrl'>): string {
+  if (config.databaseUrl === null) return config.databasePath;
+  const url = new URL(config.databaseUrl);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/** libpq's sslmode values, as the driver understands them. */
+const SSL_MODES: ReadonlySet<string> = new Set(['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']);
 
 /** The names express (proxy-addr) gives to the private and local address ranges. */
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -258,6 +308,10 @@ export interface Config {
   readonly trustProxy: TrustProxy;
   readonly dataDir: string;
   readonly databasePath: string;
+  /** DATABASE_URL: PostgreSQL instead of SQLite at databasePath; null: SQLite. */
+  readonly databaseUrl: string | null;
+  /** PostgreSQL: the most connections this process holds. */
+  readonly databasePoolSize: number;
   readonly dbBusyTimeoutMs: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly metrics: MetricsConfig;
@@ -334,6 +388,12 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     );
   }
   const v = parsed.data;
+  if (v.DATABASE_URL !== null && v.DATABASE_PATH !== '') {
+    // Two databases named: which one holds the members is not for the server to guess.
+    throw new ConfigError([
+      'DATABASE_PATH and DATABASE_URL are both set: set DATABASE_URL for PostgreSQL, or DATABASE_PATH for SQLite, not both.',
+    ]);
+  }
   const dataDir = resolve(v.DATA_DIR);
   const databasePath = v.DATABASE_PATH === '' ? join(dataDir, 'seatkeeper.db') : v.DATABASE_PATH;
   return Object.freeze({
@@ -353,6 +413,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     dataDir,
     databasePath:
       databasePath === ':memory:' || isAbsolute(databasePath) ? databasePath : resolve(databasePath),
+    databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     dbBusyTimeoutMs: v.DB_BUSY_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL,
     metrics: Object.freeze({

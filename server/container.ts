@@ -4,18 +4,13 @@ import { dirname, join } from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import { createBilling } from '../billing/billing.js';
 import { createRenewals } from '../billing/renewal.js';
-import { openDatabase } from '../db/sqlite/connection.js';
-import { migrate } from '../db/sqlite/migrate.js';
-import { createStats } from '../db/sqlite/stats.js';
+import { openStorage, type DatabaseTarget } from '../db/open.js';
 import { createSecretBox, newSecretKey } from '../db/secret-box.js';
-import type { Store } from '../db/port.js';
-import { createStore } from '../db/sqlite/store.js';
 import { createTransport } from '../mail/transport.js';
 import { createMailWorker, MAIL_RETRY } from '../mail/worker.js';
 import { createApiTokens } from '../provisioning/api-tokens.js';
 import { createAuditLog } from '../provisioning/audit-log.js';
 import { createDirectory } from '../provisioning/directory.js';
-import { createDirectoryReader } from '../db/sqlite/directory-reader.js';
 import { createConsoleSignIn } from '../provisioning/console-sign-in.js';
 import { createInvitationService } from '../provisioning/invitations.js';
 import { createLanguageService } from '../provisioning/languages.js';
@@ -52,6 +47,10 @@ import { createMetrics } from './metrics.js';
 
 export interface ContainerOptions {
   readonly config: Pick<Config, 'databasePath' | 'dbBusyTimeoutMs' | 'quoteTtlSeconds'> & {
+    /** PostgreSQL instead of SQLite at databasePath; missing or null: SQLite. */
+    readonly databaseUrl?: string | null;
+    /** PostgreSQL: the most connections this process holds; missing: 10. */
+    readonly databasePoolSize?: number;
     /** For links in mail; tests and tools may leave it out. */
     readonly publicBaseUrl?: string;
     /** Who issues the invoices; missing: "Seatkeeper" over the public URL. */
@@ -74,21 +73,24 @@ export interface ContainerOptions {
 }
 
 export async function buildContainer({ config, clock, logger }: ContainerOptions) {
-  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
-  const applied = migrate(db);
-  // SCIM lists read on a thread of their own, so a directory-wide filter never holds the event loop
-  // (db/sqlite/directory-reader.ts); an in-memory database exists only on this connection.
-  const reader =
-    config.databasePath === ':memory:'
-      ? undefined
-      : createDirectoryReader({ databasePath: config.databasePath, busyTimeoutMs: config.dbBusyTimeoutMs });
-  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
   // SAML verification's library speed-ups (sso/saml-speedups.ts): one written for another version
   // of its package is left out, and the library's own (slower) code runs.
   for (const speedup of installSamlSpeedups().filter((s) => !s.installed))
     logger.warn({ speedup: speedup.name, reason: speedup.reason }, 'SAML library speed-up not installed');
   const secretKeys = secretKeySource(config, logger);
-  const stats = createStats(db);
+  // Metrics count retries, but are built on the database's statistics, so they come second.
+  let countRetry = (): void => undefined;
+  const storage = await openStorage(databaseTarget(config), {
+    secrets: createSecretBox(secretKeys),
+    onRetry: () => {
+      countRetry();
+      logger.warn('database busy; retrying the transaction');
+    },
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, 'an idle database connection failed; the pool opens another'),
+  });
+  const { store, stats } = storage;
+  if (storage.migrated.length > 0) logger.info({ migrations: storage.migrated }, 'database migrated');
   // Metrics are this container's own registry: counted by what the services below tell their
   // observers and by the HTTP edge, the database's gauges read from `stats` when scraped.
   const metrics = createMetrics({
@@ -97,31 +99,23 @@ export async function buildContainer({ config, clock, logger }: ContainerOptions
     logger,
     perOrganisation: config.metrics?.perOrganisation ?? true,
   });
-  const store: Store = createStore(db, {
-    onBusyRetry: () => {
-      metrics.busyRetry();
-      logger.warn('database busy; retrying the transaction');
-    },
-    secrets: createSecretBox(secretKeys),
-  });
+  countRetry = () => metrics.busyRetry();
   // Secrets an earlier release stored in plain text are sealed at the first start that finds them.
   const storedSecrets = createStoredSecrets({ store });
   const sealed = await storedSecrets.sealPlaintext();
   if (sealed.resealed > 0) {
     logger.info({ secrets: sealed.resealed }, 'sealed secrets stored in plain text');
     // The plain values' old bytes may linger in free pages and the write-ahead log: rewrite the
-    // file without them, once, at the upgrade. Another process reading at this instant makes it
-    // fail; the values are sealed either way.
+    // database without them, once, at the upgrade. The values are sealed either way.
     try {
-      db.exec('VACUUM');
-      db.pragma('wal_checkpoint(TRUNCATE)');
+      await storage.compact();
     } catch (error) {
       logger.warn({ err: error }, 'could not compact the database; run VACUUM to drop plain-text copies');
     }
   }
   if (sealed.unknownKeys.length > 0) {
-    // Nothing has run on the store yet: the connection closes at once.
-    db.close();
+    // Nothing has run on the store yet: it closes at once.
+    await storage.close();
     // A configuration problem: the operator must give the key (the CLI exits 2, the server 1).
     throw new ConfigError([
       `Stored secrets are sealed under key ${sealed.unknownKeys.join(', ')}, which ${secretKeys.origin} ` +
@@ -223,7 +217,12 @@ export async function buildContainer({ config, clock, logger }: ContainerOptions
       seller: config.invoiceSeller ?? { name: 'Seatkeeper', lines: [publicBaseUrl] },
     }),
     renewals,
-    directory: createDirectory({ store, clock, seats, ...(reader ? { reader } : {}) }),
+    directory: createDirectory({
+      store,
+      clock,
+      seats,
+      ...(storage.directoryReader ? { reader: storage.directoryReader } : {}),
+    }),
     scimTokens: createScimTokens({ store, clock }),
     apiTokens: createApiTokens({ store, clock }),
     /** Reading the audit log: filtered pages and the CSV export. */
@@ -295,11 +294,17 @@ export async function buildContainer({ config, clock, logger }: ContainerOptions
       return { renewals: renewed, expiredInvitations };
     },
     async close(): Promise<void> {
-      void reader?.close();
       mailTransport.close();
-      await store.close();
+      await storage.close();
     },
   };
+}
+
+/** The database the configuration names: PostgreSQL at databaseUrl, else SQLite at databasePath. */
+export function databaseTarget(config: ContainerOptions['config']): DatabaseTarget {
+  return config.databaseUrl
+    ? { dialect: 'postgres', url: config.databaseUrl, maxConnections: config.databasePoolSize ?? 10 }
+    : { dialect: 'sqlite', path: config.databasePath, busyTimeoutMs: config.dbBusyTimeoutMs };
 }
 
 /**

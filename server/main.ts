@@ -3,10 +3,10 @@
 // migrates the database once and forks that many server processes sharing the port and the
 // database file.
 import cluster from 'node:cluster';
-import { openDatabase } from '../db/sqlite/connection.js';
-import { migrate } from '../db/sqlite/migrate.js';
+import { migrateOnly } from '../db/open.js';
 import { runPrimary } from './cluster.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
+import { databaseTarget } from './container.js';
 import { withEnvFile } from './env-file.js';
 import { createLogger } from '../runtime/logger.js';
 import { serve } from './serve.js';
@@ -26,10 +26,8 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel);
 if (config.workers > 1 && cluster.isPrimary) {
   // Migrations run here, once, so workers start on the current schema instead of queueing on it.
-  const db = openDatabase(config.databasePath, { busyTimeoutMs: config.dbBusyTimeoutMs });
-  const applied = migrate(db);
-  db.close();
-  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  const applied = await migrateOnly(databaseTarget(config));
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   runPrimary({
     workers: config.workers,
     shutdownGraceMs: config.shutdownGraceMs,

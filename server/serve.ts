@@ -7,7 +7,7 @@ import cluster from 'node:cluster';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { systemClock } from '../domain/clock.js';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import { databaseLabel, type Config } from './config.js';
 import { answerClientErrors } from './client-errors.js';
 import { buildContainer } from './container.js';
 import type { Logger } from '../runtime/logger.js';
@@ -77,7 +77,7 @@ export async function serve(config: Config, logger: Logger): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
-      { host: config.host, port, database: config.databasePath },
+      { host: config.host, port, database: databaseLabel(config) },
       `listening on http://${config.host}:${port}`,
     );
     await runJobs();

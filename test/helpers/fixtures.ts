@@ -1,5 +1,6 @@
-// Test fixtures: a real SQLite file in a fresh temporary directory, the real services over it, a
-// clock the test controls, and the product's example organisation.
+// Test fixtures: a real SQLite file in a fresh temporary directory (or, in the PostgreSQL run, a
+// fresh PostgreSQL database), the real services over it, a clock the test controls, and the
+// product's example organisation.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { createApp } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
 import { buildContainer, type Container, type ContainerOptions } from '../../server/container.js';
 import { createLogger } from '../../runtime/logger.js';
+import { newPostgresDatabase, TEST_BACKEND } from './test-database.js';
 
 export interface TestContext {
   readonly dir: string;
@@ -50,6 +52,8 @@ export async function setup(
   const c = await buildContainer({
     config: {
       databasePath,
+      // The PostgreSQL run (test/helpers/test-database.ts): the same services on a database of its own.
+      databaseUrl: TEST_BACKEND === 'postgres' ? await newPostgresDatabase() : null,
       dbBusyTimeoutMs: 5000,
       quoteTtlSeconds: 900,
       outbound: TEST_OUTBOUND,

@@ -701,4 +701,39 @@ describe('The seatkeeper command', () => {
       assert.ok(run.stdout.includes(word), `help mentions ${word}`);
     }
   });
+
+  test('When --database-url is not a PostgreSQL URL, or comes with --db, then the command is refused as bad arguments without echoing the URL', () => {
+    const dir = newDir();
+    const wrong = cli(dir, 'org', 'list', '--database-url', 'mysql://admin:hunter2@db/seatkeeper');
+    assert.equal(wrong.status, 2, wrong.stderr);
+    assert.match(wrong.stderr, /--database-url must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    assert.doesNotMatch(wrong.stderr, /hunter2/);
+    const both = cli(
+      dir,
+      'org',
+      'list',
+      '--db',
+      join(dir, 'x.db'),
+      '--database-url',
+      'postgres://db/seatkeeper',
+    );
+    assert.equal(both.status, 2, both.stderr);
+    assert.match(both.stderr, /--db and --database-url name two databases/);
+  });
+
+  test('When backup or restore is asked for on PostgreSQL, then it is refused with the PostgreSQL tools to use instead', () => {
+    const dir = newDir();
+    // Refused before any connection is tried: nothing listens at this address.
+    const url = 'postgres://seatkeeper@127.0.0.1:1/seatkeeper';
+    const backup = cli(dir, 'backup', join(dir, 'b.dump'), '--database-url', url);
+    assert.equal(backup.status, 1, backup.stderr);
+    assert.match(backup.stderr, /pg_dump --format=custom/);
+    const restore = cli(dir, 'restore', join(dir, 'b.dump'), '--json', '--database-url', url);
+    assert.equal(restore.status, 1, restore.stderr);
+    assert.equal(
+      (JSON.parse(restore.stderr) as { error: { code: string } }).error.code,
+      'use_postgres_tools',
+    );
+    assert.match(restore.stderr, /pg_restore --clean/);
+  });
 });

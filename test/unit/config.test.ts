@@ -3,7 +3,7 @@ import { test } from '@jest/globals';
 import assert from '../helpers/assert.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CONFIG_KEYS, ConfigError, parseConfig } from '../../server/config.js';
+import { CONFIG_KEYS, ConfigError, databaseLabel, parseConfig } from '../../server/config.js';
 
 test('When nothing is configured, then the embedded defaults apply: 127.0.0.1:3000 and ./data/seatkeeper.db', () => {
   const config = parseConfig({});
@@ -86,4 +86,48 @@ test('When SMTP_URL or MAIL_FROM is wrong, then the error names the key, and nev
     assert.doesNotMatch(error.message, /hunter2/);
     assert.match(error.message, /SMTP_URL=\(hidden\): must be an smtp:\/\/ or smtps:\/\/ URL/);
   }
+});
+
+test('When DATABASE_URL names a PostgreSQL database, then the server uses it, with its libpq parameters, and logs it without credentials', () => {
+  for (const url of [
+    'postgres://seatkeeper:s3cret@db.internal:5432/seatkeeper',
+    'postgresql://seatkeeper@db.internal/seatkeeper?sslmode=verify-full',
+  ]) {
+    const config = parseConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '25' });
+    assert.equal(config.databaseUrl, url);
+    assert.equal(config.databasePoolSize, 25);
+    assert.doesNotMatch(databaseLabel(config), /s3cret|seatkeeper@/);
+    assert.match(databaseLabel(config), /^postgres(ql)?:\/\/db\.internal(:5432)?\/seatkeeper/);
+  }
+  const sqlite = parseConfig({});
+  assert.equal(sqlite.databaseUrl, null);
+  assert.equal(databaseLabel(sqlite), resolve('data/seatkeeper.db'));
+});
+
+test('When DATABASE_URL is not a usable PostgreSQL URL, then start-up is refused saying why, without echoing the URL', () => {
+  const cases: readonly (readonly [string, RegExp])[] = [
+    ['mysql://u:p@db/seatkeeper', /must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['postgres://u:p@db.internal:5432', /must name the database/],
+    ['postgres://u:p@db.internal/seatkeeper?sslmode=sometimes', /sslmode must be one of/],
+    ['not a url at all', /must be a postgres:\/\/ or postgresql:\/\/ URL/],
+  ];
+  for (const [url, message] of cases) {
+    try {
+      parseConfig({ DATABASE_URL: url });
+      assert.fail(`expected a ConfigError for ${url}`);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.match(error.message, message);
+      assert.match(error.message, /DATABASE_URL=\(hidden\)/);
+      assert.doesNotMatch(error.message, /u:p@/);
+    }
+  }
+});
+
+test('When both DATABASE_PATH and DATABASE_URL are set, then start-up is refused: the server does not guess which database holds the members', () => {
+  assert.throws(
+    () =>
+      parseConfig({ DATABASE_PATH: '/srv/seatkeeper.db', DATABASE_URL: 'postgres://db.internal/seatkeeper' }),
+    (error: unknown) => error instanceof ConfigError && /not both/.test(error.message),
+  );
 });
