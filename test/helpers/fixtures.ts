@@ -18,6 +18,8 @@ import { newPostgresDatabase, TEST_BACKEND } from './test-database.js';
 export interface TestContext {
   readonly dir: string;
   readonly databasePath: string;
+  /** The test's own PostgreSQL database in the PostgreSQL run; null on SQLite (the file at `databasePath`). */
+  readonly databaseUrl: string | null;
   readonly clock: FixedClock;
   readonly c: Container;
   /** Closes the database and deletes the directory. */
@@ -49,11 +51,12 @@ export async function setup(
   const dir = tempDir();
   const databasePath = join(dir, 'seatkeeper.db');
   const clock = new FixedClock(now);
+  // The PostgreSQL run (test/helpers/test-database.ts): the same services on a database of its own.
+  const databaseUrl = TEST_BACKEND === 'postgres' ? await newPostgresDatabase() : null;
   const c = await buildContainer({
     config: {
       databasePath,
-      // The PostgreSQL run (test/helpers/test-database.ts): the same services on a database of its own.
-      databaseUrl: TEST_BACKEND === 'postgres' ? await newPostgresDatabase() : null,
+      databaseUrl,
       dbBusyTimeoutMs: 5000,
       quoteTtlSeconds: 900,
       outbound: TEST_OUTBOUND,
@@ -65,6 +68,7 @@ export async function setup(
   return {
     dir,
     databasePath,
+    databaseUrl,
     clock,
     c,
     async cleanup() {

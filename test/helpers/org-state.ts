@@ -1,8 +1,9 @@
 // What the organisation routes' tests compare before and after a refused request: every row those
-// routes could write, read straight from the database file, so "nothing was written" is checked
-// against storage itself rather than through the code under test.
-import Database from 'better-sqlite3';
+// routes could write, read straight from the database (the SQLite file, or the test's PostgreSQL
+// database), so "nothing was written" is checked against storage itself rather than through the
+// code under test.
 import type { ApiWorld } from './api.js';
+import { readStored } from './stored-rows.js';
 
 const QUERIES = {
   audit: 'SELECT count(*) AS n, max(id) AS last FROM audit_log',
@@ -21,14 +22,12 @@ const QUERIES = {
   webhookDeliveries: 'SELECT id, event_id, next_attempt_at, failed_at FROM webhook_deliveries ORDER BY id',
 } as const;
 
-/** A comparable picture of everything the organisation routes write. */
-export function storedState(w: ApiWorld): Record<keyof typeof QUERIES, unknown> {
-  const db = new Database(w.databasePath, { readonly: true, fileMustExist: true });
-  try {
-    return Object.fromEntries(
-      Object.entries(QUERIES).map(([name, sql]) => [name, db.prepare(sql).all()]),
-    ) as Record<keyof typeof QUERIES, unknown>;
-  } finally {
-    db.close();
-  }
+/** A comparable picture of everything the organisation routes write (SQLite or PostgreSQL alike). */
+export async function storedState(w: ApiWorld): Promise<Record<keyof typeof QUERIES, unknown>> {
+  return await readStored(w, async (db) => {
+    const state = {} as Record<keyof typeof QUERIES, unknown>;
+    for (const name of Object.keys(QUERIES) as (keyof typeof QUERIES)[])
+      state[name] = await db.all(QUERIES[name]);
+    return state;
+  });
 }

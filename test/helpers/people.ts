@@ -1,35 +1,29 @@
 // Helpers for the admin API's people routes: what the database holds (to prove a refusal wrote
 // nothing), the mail in the outbox and the secrets in its links, fresh members to act on, and API
 // tokens of every role.
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { OutboxRow } from '../../domain/records.js';
 import { HIGHEST, OPERATOR, type Role } from '../../domain/model.js';
 import type { ApiWorld } from './api.js';
 import { inspect } from './inspect.js';
+import { readStored } from './stored-rows.js';
 
 /**
- * A digest of every row of every table, read through a second connection, as another process
- * would see the committed state. Sessions and API tokens are left out: authenticating a request
- * starts no change of the organisation, but a token's first use records its `last_used_at`.
+ * A digest of every row of every table, read through a second connection (stored-rows.ts), as
+ * another process would see the committed state. Sessions and API tokens are left out:
+ * authenticating a request starts no change of the organisation, but a token's first use records
+ * its `last_used_at`.
  */
-export function databaseDigest(w: ApiWorld): string {
-  const db = new Database(w.databasePath, { readonly: true, fileMustExist: true });
-  try {
-    const tables = db
-      .prepare<[], { name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('sessions', 'api_tokens') ORDER BY name",
-      )
-      .all();
+export async function databaseDigest(w: ApiWorld): Promise<string> {
+  return await readStored(w, async (db) => {
     const hash = createHash('sha256');
-    for (const { name } of tables) {
+    for (const name of await db.tables()) {
+      if (name === 'sessions' || name === 'api_tokens') continue;
       hash.update(name);
-      hash.update(JSON.stringify(db.prepare(`SELECT * FROM "${name}" ORDER BY rowid`).all()));
+      hash.update(JSON.stringify(await db.rowsOf(name)));
     }
     return hash.digest('hex');
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** Every mail in the outbox, oldest first. */

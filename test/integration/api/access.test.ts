@@ -58,11 +58,11 @@ describe('admin API: sign-in links', () => {
     assert.equal(row.action, 'member.signed_in');
     assert.deepEqual(row.after, { outcome: 'signed_in', method: 'email_link' });
 
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const again = await redeem(w, token);
     assert.equal(again.status, 410);
     assert.equal(problem(again).code, 'sign_in_link_used');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When nobody with a seat has that address there, then the same 202 and nothing is written or mailed', async () => {
@@ -72,7 +72,7 @@ describe('admin API: sign-in links', () => {
     await w.c.seats.unassign(w.organisationId, unassigned.id, OPERATOR);
     await createExample(w, { slug: 'globex' });
     const reference = await askForLink(w, { organisation: 'acme', email: 'user@acme.example' });
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const mails = (await outbox(w)).length;
     for (const body of [
       { organisation: 'acme', email: 'nobody@acme.example' },
@@ -87,7 +87,7 @@ describe('admin API: sign-in links', () => {
       assert.deepEqual(res.body, reference.body, 'the answer says nothing about the address');
     }
     assert.equal((await outbox(w)).length, mails);
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When links are asked for again and again, then at most 3 per quarter hour are mailed, each answered 202', async () => {
@@ -113,16 +113,16 @@ describe('admin API: sign-in links', () => {
     await askForLink(w, { organisation: 'acme', email: 'admin@acme.example' });
     const token = tokenIn((await lastMailTo(w, 'admin@acme.example')).text);
     await w.c.seats.unassign(w.organisationId, w.as.admin.memberId, OPERATOR);
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await redeem(w, token);
     assert.equal(res.status, 403);
     assert.equal(problem(res).code, 'not_seated');
     assert.equal(res.headers['set-cookie'], undefined);
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When the token or body is bad, then 400 and nothing is written', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const unknown = await redeem(w, 'sklink_unknown');
     assert.equal(unknown.status, 400);
     assert.equal(problem(unknown).code, 'sign_in_link_invalid');
@@ -134,7 +134,7 @@ describe('admin API: sign-in links', () => {
     assert.deepEqual(problem(extra).errors, [{ in: 'body', pointer: '/remember', detail: 'Unknown field.' }]);
     assert.equal((await askForLink(w, { organisation: 'acme' })).status, 400);
     assert.equal((await askForLink(w, { organisation: 'acme', email: 'x'.repeat(70_000) })).status, 413);
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 });
 
@@ -235,11 +235,11 @@ describe('admin API: transferring primary ownership', () => {
     await w.as.primary_owner.post(`/members/${w.as.owner.memberId}/ownership-transfer`);
     const token = tokenIn((await lastMailTo(w, 'co-owner@acme.example', 'ownership_transfer')).text);
     w.clock.advance({ hours: 72 });
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await confirm(w, token);
     assert.equal(res.status, 410);
     assert.equal(problem(res).code, 'transfer_expired');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
     assert.equal(
       (await (await w.signedIn(w.as.owner.memberId)).get('/ownership-transfer')).body.transfer,
       null,
@@ -250,18 +250,18 @@ describe('admin API: transferring primary ownership', () => {
     await w.as.primary_owner.post(`/members/${w.as.admin.memberId}/ownership-transfer`);
     const token = tokenIn((await lastMailTo(w, 'admin@acme.example', 'ownership_transfer')).text);
     await w.c.seats.unassign(w.organisationId, w.as.admin.memberId, OPERATOR);
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await confirm(w, token);
     assert.equal(res.status, 409);
     assert.equal(problem(res).code, 'target_not_seated');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When the target is the primary owner, seatless or unknown, or the caller is not the primary owner in person, then refused and nothing is written', async () => {
     const { owner } = await tokensOfEachRole(w);
     const benched = await seatedMember(w, 'user', 'benched');
     await w.c.seats.unassign(w.organisationId, benched.id, OPERATOR);
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const self = await w.as.primary_owner.post(`/members/${w.as.primary_owner.memberId}/ownership-transfer`);
     assert.equal(self.status, 400);
     assert.equal(problem(self).code, 'transfer_to_self');
@@ -276,7 +276,7 @@ describe('admin API: transferring primary ownership', () => {
       assert.equal(refused.status, 403);
       assert.equal(problem(refused).requiredRole, 'primary_owner');
     }
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
     const unknown = await confirm(w, 'skxfer_nothing');
     assert.equal(unknown.status, 400);
     assert.equal(problem(unknown).code, 'transfer_invalid');

@@ -334,7 +334,7 @@ describe('admin API: the audit log', () => {
   });
 
   test('When a user asks for the log or its export, then 403 names admin', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     // A session of its own: the member was unassigned and seated again above, which ended the world's.
     const user = await w.signedIn(w.as.user.memberId);
     for (const path of ['/audit', '/audit.csv']) {
@@ -343,7 +343,7 @@ describe('admin API: the audit log', () => {
       assert.equal(problem(res).requiredRole, 'admin');
       assert.ok(String(res.headers['content-type']).startsWith('application/problem+json'));
     }
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 });
 

@@ -107,7 +107,7 @@ describe('admin API: the product example, quoted and bought', () => {
   afterAll(() => w.cleanup());
 
   test('When an owner quotes 5 standard seats and 10 upgrades on 1 March, then the lines are 2,500.00 and 10,000.00 EUR and nothing changes', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const res = await w.as.owner.post('/billing/quotes', EXAMPLE);
     assert.equal(res.status, 200);
     assert.match(res.body.id, /^q_[\w-]+$/);
@@ -130,7 +130,7 @@ describe('admin API: the product example, quoted and bought', () => {
     assert.ok(Number.isInteger(res.body.totalMinor));
     assert.equal(res.body.expiresAt, '2026-03-01T09:15:00.000Z');
 
-    const stateAfter = storedState(w);
+    const stateAfter = await storedState(w);
     assert.deepEqual(stateAfter.pools, stateBefore.pools, 'a quote buys nothing');
     assert.deepEqual(stateAfter.invoices, stateBefore.invoices);
     assert.deepEqual(stateAfter.audit, stateBefore.audit, 'a quote is not a change to audit');
@@ -172,25 +172,25 @@ describe('admin API: the product example, quoted and bought', () => {
 
   test('When two confirms of one quote arrive together, then one buys (201) and the other answers the same invoice (200)', async () => {
     const quote = (await w.as.owner.post('/billing/quotes', { add: { premium: 2 } })).body;
-    const invoicesBefore = (storedState(w).invoices as unknown[]).length;
+    const invoicesBefore = ((await storedState(w)).invoices as unknown[]).length;
     const [a, b] = await Promise.all([
       w.as.owner.post(`/billing/quotes/${quote.id}/confirm`),
       w.as.primary_owner.post(`/billing/quotes/${quote.id}/confirm`),
     ]);
     assert.deepEqual([a.status, b.status].sort(), [200, 201]);
     assert.deepEqual(a.body, b.body);
-    assert.equal((storedState(w).invoices as unknown[]).length, invoicesBefore + 1);
+    assert.equal(((await storedState(w)).invoices as unknown[]).length, invoicesBefore + 1);
   });
 
   test('When a quote is confirmed after a newer purchase, then 409 quote_stale and nothing is bought', async () => {
     const a = (await w.as.owner.post('/billing/quotes', { add: { standard: 1 } })).body;
     const b = (await w.as.owner.post('/billing/quotes', { add: { premium: 1 } })).body;
     assert.equal((await w.as.owner.post(`/billing/quotes/${a.id}/confirm`)).status, 201);
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const stale = await w.as.owner.post(`/billing/quotes/${b.id}/confirm`);
     assert.equal(stale.status, 409);
     assert.equal(problem(stale).code, 'quote_stale');
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 
   test('When a quote has expired, then confirming it is 409 quote_expired', async () => {
@@ -330,17 +330,17 @@ describe('admin API: quote input is strict', () => {
   ];
   for (const [what, body, expected] of bad) {
     test(`When a quote has ${what}, then 400 points at it and nothing is written`, async () => {
-      const stateBefore = storedState(w);
+      const stateBefore = await storedState(w);
       const res = await w.as.owner.post('/billing/quotes', body);
       assert.equal(res.status, 400, res.text);
       assert.equal(problem(res).code, 'validation_failed');
       assert.deepEqual(pointers(res), expected);
-      assert.deepEqual(storedState(w), stateBefore);
+      assert.deepEqual(await storedState(w), stateBefore);
     });
   }
 
   test('When a quote asks for nothing, an unknown tier or a downgrade, then 400 with the rule broken', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     for (const [body, code] of [
       [{}, 'empty_purchase'],
       [{ add: { standard: 0 } }, 'empty_purchase'],
@@ -351,17 +351,17 @@ describe('admin API: quote input is strict', () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(problem(res).code, code);
     }
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 
   test('When the body is larger than 64 KiB, then 413 and nothing is written', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const res = await w.as.owner.post('/billing/quotes', {
       add: { standard: 1 },
       idempotencyKey: 'k'.repeat(70_000),
     });
     assert.equal(res.status, 413);
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 });
 

@@ -67,7 +67,7 @@ describe('admin API: provisioning settings', () => {
   });
 
   test('When a setting is unknown, mistyped or read-only, then 400 points at it and nothing changes', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     for (const [body, expected] of [
       [{ provisioningMode: 'ldap' }, ['/provisioningMode']],
       [{ seatExhaustion: true }, ['/seatExhaustion']],
@@ -78,11 +78,11 @@ describe('admin API: provisioning settings', () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.deepEqual(pointers(res), expected);
     }
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 
   test('When an admin opens or changes identity settings, then 403 names owner', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     for (const res of [
       await w.as.admin.get('/identity'),
       await w.as.admin.patch('/identity', { provisioningMode: 'jit' }),
@@ -90,7 +90,7 @@ describe('admin API: provisioning settings', () => {
       assert.equal(res.status, 403);
       assert.equal(problem(res).requiredRole, 'owner');
     }
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 });
 
@@ -166,7 +166,7 @@ describe('admin API: single sign-on connections', () => {
   });
 
   test('When SAML input is incomplete, contradictory or unreadable, then 400 points at the field and nothing is added', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const cases: [unknown, string[]][] = [
       [{ protocol: 'saml', name: 'x', idpEntityId: 'e', idpSsoUrl: 'https://i.example/sso' }, ['/idpCerts']],
       [{ protocol: 'saml', name: 'x', metadata: METADATA, idpEntityId: 'e' }, ['/idpEntityId']],
@@ -188,7 +188,7 @@ describe('admin API: single sign-on connections', () => {
     const badUrl = await w.as.owner.post('/sso-connections', { ...OIDC, issuer: 'not a url' });
     assert.equal(badUrl.status, 400);
     assert.equal(problem(badUrl).code, 'validation_failed');
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 
   test('When an owner disables a connection, then sign-in cannot start through it and the change is audited as such', async () => {
@@ -235,7 +235,7 @@ describe('admin API: single sign-on connections', () => {
     const saml = (
       await w.as.owner.post('/sso-connections', { protocol: 'saml', name: 'S', metadata: METADATA })
     ).body;
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const foreign = await w.as.owner.patch(`/sso-connections/${saml.id}`, { issuer: 'https://x.example' });
     assert.equal(foreign.status, 400);
     assert.deepEqual(pointers(foreign), ['/issuer']);
@@ -243,7 +243,7 @@ describe('admin API: single sign-on connections', () => {
     assert.equal(emptied.status, 400);
     const unknown = await w.as.owner.patch(`/sso-connections/${saml.id}`, { secret: 'x' });
     assert.deepEqual(pointers(unknown), ['/secret']);
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 
   test('When an owner deletes a connection, then its linked identities go but the member keeps seat and role', async () => {
@@ -272,10 +272,10 @@ describe('admin API: single sign-on connections', () => {
       { ...OIDC, protocol: 'oidc' },
       OPERATOR,
     );
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     assert.equal((await w.as.owner.patch(`/sso-connections/${theirs.id}`, { name: 'mine' })).status, 404);
     assert.equal((await w.as.owner.delete(`/sso-connections/${theirs.id}`)).status, 404);
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
     const ours = (await w.as.owner.get('/sso-connections')).body.connections as Connection[];
     assert.ok(!ours.some((c) => c.id === theirs.id));
   });
@@ -311,14 +311,14 @@ describe('admin API: SCIM tokens', () => {
   });
 
   test('When the name is missing, empty or too long, then 400 and no token exists', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     for (const body of [{}, { name: '  ' }, { name: 'x'.repeat(101) }, { name: 'ok', role: 'owner' }]) {
       const res = await w.as.owner.post('/scim-tokens', body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.ok(pointers(res).length > 0);
     }
     assert.equal((await w.as.owner.delete('/scim-tokens/abc')).status, 400);
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 });
 
@@ -379,7 +379,7 @@ describe('admin API: group mappings', () => {
 
   test('When a change would demote the owner making it, then 409 confirmation_required lists it and nothing changes', async () => {
     const asDana = await w.signedIn(dana.id);
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const res = await asDana.put('/group-mappings', {
       enabled: true,
       mappings: [{ groupName: 'Owners', role: 'admin', tier: null }],
@@ -400,7 +400,7 @@ describe('admin API: group mappings', () => {
         tier: null,
       },
     ]);
-    assert.deepEqual(storedState(w), stateBefore, 'the measured change was rolled back');
+    assert.deepEqual(await storedState(w), stateBefore, 'the measured change was rolled back');
 
     const confirmed = await asDana.put('/group-mappings', {
       enabled: true,
@@ -422,7 +422,7 @@ describe('admin API: group mappings', () => {
 
   test('When a change concerns the primary owner, then 409 until confirmed, and the primary owner keeps role and seat', async () => {
     const mappings = [OWNERS, { groupName: 'Staff', role: 'user', tier: null }];
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const res = await w.as.owner.put('/group-mappings', { enabled: true, mappings });
     assert.equal(res.status, 409);
     const body = problem(res);
@@ -434,7 +434,7 @@ describe('admin API: group mappings', () => {
       mappedBefore: { role: null, tier: null },
       mappedAfter: { role: 'user', tier: null },
     });
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
 
     const ok = await w.as.owner.put('/group-mappings', { enabled: true, mappings, confirm: true });
     assert.equal(ok.status, 200);
@@ -471,7 +471,7 @@ describe('admin API: group mappings', () => {
   });
 
   test('When mappings are malformed, then 400 points at each problem and nothing changes', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const cases: [unknown, string[]][] = [
       [{ enabled: true, mappings: [{ groupName: 'A', role: null, tier: null }] }, ['/mappings/0']],
       [
@@ -494,6 +494,6 @@ describe('admin API: group mappings', () => {
     });
     assert.equal(unknownTier.status, 400);
     assert.equal(problem(unknownTier).code, 'unknown_tier');
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 });

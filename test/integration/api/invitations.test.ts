@@ -106,7 +106,7 @@ describe('admin API: inviting', () => {
         .status,
       201,
     );
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await w.as.admin.post('/invitations', {
       email: 'paul@acme.example',
       role: 'user',
@@ -115,11 +115,11 @@ describe('admin API: inviting', () => {
     assert.equal(res.status, 409);
     assert.equal(problem(res).code, 'seats_exhausted');
     assert.match(problem(res).detail!, /An owner must add seats/);
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When the address is not on a verified domain, or not an address, then 400 and nothing is written', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const foreign = await w.as.admin.post('/invitations', { email: 'eve@evil.example', role: 'user' });
     assert.equal(foreign.status, 400);
     assert.equal(problem(foreign).code, 'domain_not_verified');
@@ -129,7 +129,7 @@ describe('admin API: inviting', () => {
     const control = await w.as.admin.post('/invitations', { email: 'a\u0000b@acme.example', role: 'user' });
     assert.equal(control.status, 400, 'a control character can never be mailed to');
     assert.equal(problem(control).code, 'invalid_email');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When the person is a member already, then 409 member_exists', async () => {
@@ -139,18 +139,18 @@ describe('admin API: inviting', () => {
   });
 
   test('When an admin invites an owner, then 403 requires an owner; an owner may', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const refused = await w.as.admin.post('/invitations', { email: 'boss@acme.example', role: 'owner' });
     assert.equal(refused.status, 403);
     assert.equal(problem(refused).requiredRole, 'owner');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
     const res = await w.as.owner.post('/invitations', { email: 'boss@acme.example', role: 'owner' });
     assert.equal(res.status, 201);
     assert.equal(res.body.role, 'owner');
   });
 
   test('When the body is bad, then 400 (or 413) points at the field and nothing is written', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const cases: [unknown, string][] = [
       [{ email: 'a@acme.example', role: 'primary_owner' }, '/role'],
       [{ email: 'a@acme.example', role: 'user', admin: true }, '/admin'],
@@ -178,7 +178,7 @@ describe('admin API: inviting', () => {
       .set('content-type', 'text/plain')
       .send('email=a@acme.example');
     assert.equal(text.status, 415);
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When an API token invites, then the mail names nobody as the inviter and the audit names the token', async () => {
@@ -324,19 +324,19 @@ describe('admin API: accepting an invitation', () => {
     assert.equal(row.action, 'invitation.accepted');
     assert.deepEqual([row.actorType, row.actorId], ['member', String(made.body.memberId)]);
 
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const twice = await accept(w, token, cookie);
     assert.equal(twice.status, 200);
     assert.equal(twice.headers['set-cookie'], undefined, 'no second session');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
     const elsewhere = await accept(w, token);
     assert.equal(elsewhere.status, 410);
     assert.equal(problem(elsewhere).code, 'invitation_used');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When the token is unknown or malformed, then 400 and nothing is written', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const unknown = await accept(w, 'skinv_nothing');
     assert.equal(unknown.status, 400);
     assert.equal(problem(unknown).code, 'invitation_invalid');
@@ -353,7 +353,7 @@ describe('admin API: accepting an invitation', () => {
       ).status,
       400,
     );
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When 21 days pass, then the invitation cannot be accepted even before the job runs; the job expires it once and releases the seat', async () => {
@@ -367,9 +367,9 @@ describe('admin API: accepting an invitation', () => {
     assert.equal((await pool(w)).standard!.held, held, 'the seat is held until the job runs');
 
     assert.equal((await w.c.runJobs()).expiredInvitations, 1);
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     assert.equal((await w.c.runJobs()).expiredInvitations, 0, 'running the job again changes nothing');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
     assert.equal((await pool(w)).standard!.held, held - 1);
     const admin = await w.signedIn(w.as.admin.memberId);
     const listed = await admin.get('/invitations?status=expired');

@@ -210,7 +210,7 @@ describe('admin API: changing roles', () => {
 
   test('When anyone asks to make someone primary owner, then 400: that is a transfer', async () => {
     const target = await seatedMember(w);
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await w.as.primary_owner.patch(`/members/${target.id}/role`, { role: 'primary_owner' });
     assert.equal(res.status, 400);
     assert.equal((problem(res).errors as { pointer: string }[])[0]!.pointer, '/role');
@@ -223,24 +223,24 @@ describe('admin API: changing roles', () => {
     );
     assert.equal((await w.as.owner.patch(`/members/${target.id}/role`, [])).status, 400);
     assert.equal((await w.as.owner.patch('/members/0/role', { role: 'admin' })).status, 400);
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test("When an owner changes the primary owner's role, then 403 primary_owner_protected and nothing is written", async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await w.as.owner.patch(`/members/${w.as.primary_owner.memberId}/role`, { role: 'admin' });
     assert.equal(res.status, 403);
     assert.equal(problem(res).code, 'primary_owner_protected');
     assert.match(problem(res).detail!, /transfer primary ownership/);
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When an owner changes their own role, then 403 self_action and nothing is written', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await w.as.owner.patch(`/members/${w.as.owner.memberId}/role`, { role: 'user' });
     assert.equal(res.status, 403);
     assert.equal(problem(res).code, 'self_action');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When the member was removed, then 409 and the advice to invite them again', async () => {
@@ -265,7 +265,7 @@ describe('admin API: changing seat tiers', () => {
 
   test('When no premium seat is free, then 409 names the purchase needed and nothing is written', async () => {
     const target = await seatedMember(w, 'user', 'mover');
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await w.as.admin.patch(`/members/${target.id}/tier`, { tier: 'premium' });
     assert.equal(res.status, 409);
     const body = problem(res);
@@ -276,7 +276,7 @@ describe('admin API: changing seat tiers', () => {
     assert.deepEqual(body.alternative, {
       upgrades: [{ from: 'standard', to: 'premium', quantity: 1, moveMemberIds: [target.id] }],
     });
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When a premium seat is free, then an admin moves a member into it and the standard seat is freed', async () => {
@@ -298,11 +298,11 @@ describe('admin API: changing seat tiers', () => {
   });
 
   test("When an admin changes an owner's tier, then 403 requires an owner; an owner may", async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const refused = await w.as.admin.patch(`/members/${w.as.owner.memberId}/tier`, { tier: 'standard' });
     assert.equal(refused.status, 403);
     assert.equal(problem(refused).requiredRole, 'owner');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
     const res = await w.as.owner.patch(`/members/${w.as.primary_owner.memberId}/tier`, { tier: 'standard' });
     assert.equal(res.status, 200, 'a tier change takes nothing from the primary owner');
   });
@@ -371,16 +371,16 @@ describe('admin API: unassigning and removing', () => {
 
   test('When an admin removes an owner, then 403 requires an owner and nothing is written; an owner may', async () => {
     const target = await seatedMember(w, 'owner');
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const refused = await w.as.admin.delete(`/members/${target.id}`);
     assert.equal(refused.status, 403);
     assert.equal(problem(refused).requiredRole, 'owner');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
     assert.equal((await w.as.owner.delete(`/members/${target.id}`)).status, 204);
   });
 
   test('When anyone removes or unassigns the primary owner, then 403 primary_owner_protected', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     for (const res of [
       await w.as.owner.delete(`/members/${w.as.primary_owner.memberId}`),
       await w.as.owner.post(`/members/${w.as.primary_owner.memberId}/unassign`),
@@ -389,17 +389,17 @@ describe('admin API: unassigning and removing', () => {
       assert.equal(res.status, 403);
       assert.equal(problem(res).code, 'primary_owner_protected');
     }
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When a member removes or unassigns themselves, then 403 self_action', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const removed = await w.as.admin.delete(`/members/${w.as.admin.memberId}`);
     assert.equal(removed.status, 403);
     assert.equal(problem(removed).code, 'self_action');
     const unassigned = await w.as.owner.post(`/members/${w.as.owner.memberId}/unassign`);
     assert.equal(problem(unassigned).code, 'self_action');
-    assert.equal(databaseDigest(w), before);
+    assert.equal(await databaseDigest(w), before);
   });
 
   test('When an invited member is removed, then the invitation is revoked and its seat released', async () => {
@@ -417,9 +417,9 @@ describe('admin API: unassigning and removing', () => {
     const held = (await pool(w)).standard!.held;
     assert.equal((await w.as.admin.delete(`/members/${target.id}`)).status, 204);
     assert.equal((await pool(w)).standard!.held, held - 1, 'the seat is released at once');
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     assert.equal((await w.as.admin.delete(`/members/${target.id}`)).status, 204, 'removing twice is fine');
-    assert.equal(databaseDigest(w), before, '…and writes nothing');
+    assert.equal(await databaseDigest(w), before, '…and writes nothing');
 
     const back = await w.as.admin.post('/invitations', { email: 'RETURNING@acme.example', role: 'user' });
     assert.equal(back.status, 201);

@@ -127,7 +127,7 @@ describe('admin API: who may call the organisation routes', () => {
       for (const call of CALLS) {
         const label = `${name}: ${call.method.toUpperCase()} ${call.path}`;
         const allowed = hasRole(role, call.role);
-        const stateBefore = allowed ? undefined : storedState(w);
+        const stateBefore = allowed ? undefined : await storedState(w);
         const send = caller[call.method];
         const res = await (call.body === undefined ? send(call.path) : send(call.path, call.body));
         if (allowed) {
@@ -138,7 +138,7 @@ describe('admin API: who may call the organisation routes', () => {
         } else {
           assert.equal(res.status, 403, label);
           assert.equal(problem(res).requiredRole, call.role, label);
-          assert.deepEqual(storedState(w), stateBefore, `${label} wrote something`);
+          assert.deepEqual(await storedState(w), stateBefore, `${label} wrote something`);
         }
       }
     }

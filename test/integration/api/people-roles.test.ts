@@ -170,14 +170,14 @@ describe('admin API: who may call the people routes', () => {
         const allowed = hasRole(who.role, c.role) && !(c.sessionOnly && who.via === 'token');
         test(`When ${who.name} calls it, then ${allowed ? `${c.success}` : '403 and nothing is written'}`, async () => {
           const call = await c.prepare(w);
-          const before = databaseDigest(w);
+          const before = await databaseDigest(w);
           const res = await call(callers[who.name]);
           if (allowed) {
             assert.equal(res.status, c.success, res.text);
           } else {
             assert.equal(res.status, 403, res.text);
             assert.equal(problem(res).requiredRole, c.role);
-            assert.equal(databaseDigest(w), before);
+            assert.equal(await databaseDigest(w), before);
           }
         });
       }

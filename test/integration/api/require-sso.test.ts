@@ -41,11 +41,11 @@ describe('admin API: require single sign-on', () => {
   afterEach(() => w.cleanup());
 
   test('When an owner requires SSO without an enabled connection, then 409 sso_not_configured and nothing changes', async () => {
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const res = await w.as.owner.patch('/identity', { requireSso: true, provisioningMode: 'jit' });
     assert.equal(res.status, 409);
     assert.equal(problem(res).code, 'sso_not_configured');
-    assert.equal(databaseDigest(w), before, 'neither setting changed');
+    assert.equal(await databaseDigest(w), before, 'neither setting changed');
 
     const connection = await addConnection(w);
     await w.c.sso.updateConnection(w.organisationId, connection.id, { enabled: false }, OPERATOR);
@@ -113,12 +113,12 @@ describe('admin API: require single sign-on', () => {
     const token = tokenIn((await lastMailTo(w, 'newcomer@acme.example', 'invitation')).text);
     assert.equal((await w.as.owner.patch('/identity', { requireSso: true })).status, 200);
 
-    const before = databaseDigest(w);
+    const before = await databaseDigest(w);
     const refused = await accept(w, token);
     assert.equal(refused.status, 403);
     assert.equal(problem(refused).code, 'sso_required');
     assert.equal(problem(refused).organisation, 'acme');
-    assert.equal(databaseDigest(w), before, 'nothing written');
+    assert.equal(await databaseDigest(w), before, 'nothing written');
     const listed = await w.as.admin.get('/invitations');
     const row = (listed.body.invitations as { email: string; status: string; tier: string | null }[]).find(
       (i) => i.email === 'newcomer@acme.example',

@@ -64,12 +64,12 @@ describe('When a member asks for a premium seat', () => {
   });
 
   test('then granting with no premium seat free is refused, naming the purchase, and changes nothing', async () => {
-    const digest = databaseDigest(w);
+    const digest = await databaseDigest(w);
     const res = await w.as.admin.post(`/seat-requests/${requestId}/grant`);
     assert.equal(res.status, 409);
     assert.equal(problem(res).code, 'seats_exhausted');
     assert.deepEqual(problem(res).purchase, { add: { premium: 1 } });
-    assert.equal(databaseDigest(w), digest);
+    assert.equal(await databaseDigest(w), digest);
   });
 
   test('then granting once a seat is bought moves the member and mails them', async () => {

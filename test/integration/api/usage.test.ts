@@ -86,12 +86,12 @@ describe('admin API: seat usage', () => {
   });
 
   test('When a user asks for usage or sync now, then 403 names admin, and nothing is seated', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     for (const res of [await w.as.user.get('/usage'), await w.as.user.post('/usage/sync-now')]) {
       assert.equal(res.status, 403);
       assert.equal(problem(res).requiredRole, 'admin');
     }
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 });
 
@@ -120,11 +120,11 @@ describe('admin API: notice thresholds', () => {
   });
 
   test('When an admin sets thresholds, then 403 names owner and nothing changes', async () => {
-    const stateBefore = storedState(w);
+    const stateBefore = await storedState(w);
     const res = await w.as.admin.put('/usage/thresholds', { thresholds: [50] });
     assert.equal(res.status, 403);
     assert.equal(problem(res).requiredRole, 'owner');
-    assert.deepEqual(storedState(w), stateBefore);
+    assert.deepEqual(await storedState(w), stateBefore);
   });
 
   const bad: [string, unknown, string[], string][] = [
@@ -139,7 +139,7 @@ describe('admin API: notice thresholds', () => {
   ];
   for (const [what, body, pointers, code] of bad) {
     test(`When thresholds have ${what}, then 400 and nothing is written`, async () => {
-      const stateBefore = storedState(w);
+      const stateBefore = await storedState(w);
       const res = await w.as.owner.put('/usage/thresholds', body);
       assert.equal(res.status, 400);
       assert.equal(problem(res).code, code);
@@ -147,7 +147,7 @@ describe('admin API: notice thresholds', () => {
         ((problem(res).errors ?? []) as { pointer: string }[]).map((e) => e.pointer),
         pointers,
       );
-      assert.deepEqual(storedState(w), stateBefore);
+      assert.deepEqual(await storedState(w), stateBefore);
     });
   }
 });

@@ -88,7 +88,7 @@ describe('admin API: webhooks', () => {
       [{ url: 42, events: ['*'] }, '/url'],
     ];
     for (const [body, pointer] of cases) {
-      const before = storedState(strict);
+      const before = await storedState(strict);
       const res = await strict.as.owner.post('/webhooks', body);
       assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
       const p = problem(res);
@@ -96,7 +96,7 @@ describe('admin API: webhooks', () => {
         const pointers = ((p.errors ?? []) as { pointer: string }[]).map((e) => e.pointer);
         assert.ok(pointers.includes(pointer), `${JSON.stringify(body)} names ${pointer}: ${res.text}`);
       }
-      assert.deepEqual(storedState(strict), before, `${JSON.stringify(body)} wrote nothing`);
+      assert.deepEqual(await storedState(strict), before, `${JSON.stringify(body)} wrote nothing`);
     }
     const empty = await strict.as.owner.post('/webhooks', { url: 'https://hooks.example/x', events: [] });
     assert.match(problem(empty).detail ?? '', /at least one event type, or "\*" for all/);
