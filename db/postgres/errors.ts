@@ -1,11 +1,15 @@
 // PostgreSQL's errors, by SQLSTATE (PostgreSQL manual, appendix A): which end a unit of work that
 // is worth running again, and which constraint failures become domain errors, as on SQLite
 // (db/sqlite/errors.ts).
-import { ConflictError } from '../../domain/errors.js';
+import { ConflictError, ValidationError } from '../../domain/errors.js';
 
 const SERIALIZATION_FAILURE = '40001';
 const DEADLOCK_DETECTED = '40P01';
 const UNIQUE_VIOLATION = '23505';
+/** A text value PostgreSQL cannot hold: U+0000 in a parameter. */
+const CHARACTER_NOT_IN_REPERTOIRE = '22021';
+/** A JSON text it cannot read as jsonb: the escape \u0000. */
+const UNTRANSLATABLE_CHARACTER = '22P05';
 
 function sqlState(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
@@ -18,8 +22,18 @@ export function isRetryable(error: unknown): boolean {
 }
 
 export function translatePostgresError(error: unknown): unknown {
-  if (sqlState(error) === UNIQUE_VIOLATION) {
+  const state = sqlState(error);
+  if (state === UNIQUE_VIOLATION) {
     return new ConflictError('This already exists: another request created it first.', {}, 'already_exists');
+  }
+  // PostgreSQL's text cannot hold the NUL character: a value carrying one is the caller's to
+  // change, never a server error (a 400 in each protocol's form).
+  if (state === CHARACTER_NOT_IN_REPERTOIRE || state === UNTRANSLATABLE_CHARACTER) {
+    return new ValidationError(
+      'Text containing the NUL character (U+0000) cannot be stored or searched for.',
+      {},
+      'nul_character',
+    );
   }
   return error;
 }

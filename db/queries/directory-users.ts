@@ -5,7 +5,7 @@ import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import { compileUserFilter, sortDirection, userSortExpression } from '../scim-filter-sql.js';
 import { toMember, type MemberRow } from './members.js';
-import { mapOptional } from './organisations.js';
+import { isPublicId, mapOptional } from './organisations.js';
 import type { DirectoryFields, ListPage, Member } from '../../domain/records.js';
 import type { DirectoryUserQueries } from '../port.js';
 
@@ -68,7 +68,9 @@ export function createDirectoryUserQueries(db: Sql): DirectoryUserQueries {
   return {
     /** Any current member by its SCIM id, whether the directory manages it yet or not. */
     byPublicId: async (organisationId: number, publicId: string) =>
-      mapOptional(await byPublicId.get(organisationId, publicId), toMember),
+      isPublicId(publicId)
+        ? mapOptional(await byPublicId.get(organisationId, publicId), toMember)
+        : undefined,
     /** Any member row with this userName (case-insensitive), deleted ones included. */
     byUserName: async (organisationId: number, userName: string) =>
       mapOptional(await byUserName.get(organisationId, foldKey(userName)), toMember),

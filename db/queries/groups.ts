@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sql } from '../sql.js';
 import { foldKey } from '../../domain/fold.js';
 import { compileGroupFilter, sortDirection, groupSortExpression } from '../scim-filter-sql.js';
-import { mapOptional } from './organisations.js';
+import { isPublicId, mapOptional } from './organisations.js';
 import type { Group, GroupMemberRef, ListPage } from '../../domain/records.js';
 import type { GroupQueries } from '../port.js';
 
@@ -95,7 +95,7 @@ export function createGroupQueries(db: Sql): GroupQueries {
       return toGroup((await byId.get(organisationId, id))!);
     },
     byPublicId: async (organisationId: number, publicId: string) =>
-      mapOptional(await byPublicId.get(organisationId, publicId), toGroup),
+      isPublicId(publicId) ? mapOptional(await byPublicId.get(organisationId, publicId), toGroup) : undefined,
     byId: async (organisationId: number, id: number) =>
       mapOptional(await byId.get(organisationId, id), toGroup),
     byName: async (organisationId: number, displayName: string) =>

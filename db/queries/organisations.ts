@@ -77,3 +77,13 @@ export function createOrganisationQueries(db: Sql): OrganisationQueries {
 export function mapOptional<R, T>(row: R | undefined, map: (row: R) => T): T | undefined {
   return row === undefined ? undefined : map(row);
 }
+
+/**
+ * Whether `text` can be a public id this server issued: a lower-case UUID (randomUUID), or 32
+ * lower-case hex digits (members that existed before SCIM, given ids by migration 0002). Anything
+ * else names no row, and is answered without asking the database: PostgreSQL's text cannot even
+ * hold all of it (U+0000), and a lookup by an impossible id should cost nothing.
+ */
+export function isPublicId(text: string): boolean {
+  return /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$/.test(text);
+}

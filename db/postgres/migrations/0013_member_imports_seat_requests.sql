@@ -28,7 +28,7 @@ CREATE TABLE seat_requests (
   member_id        bigint REFERENCES members (id),
   email            text NOT NULL,
   -- fold_key(email): one open request per person and tier.
-  email_key        text NOT NULL,
+  email_key        text COLLATE "C" NOT NULL,
   display_name     text,
   tier_id          text NOT NULL REFERENCES tiers (id),
   note             text,

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { FixedClock } from '../../../domain/clock.js';
-import { ConflictError, SeatLimitError } from '../../../domain/errors.js';
+import { ConflictError, SeatLimitError, ValidationError } from '../../../domain/errors.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 import type { Store } from '../../../db/port.js';
 import { openPool } from '../../../db/postgres/connection.js';
@@ -239,6 +239,23 @@ async function organisationWithPool(
 }
 
 describe('PostgreSQL only', () => {
+  test('When text with the NUL character is written or searched for, then it is refused as invalid input, not a server error', async () => {
+    const store = createPostgresStore(pool);
+    const at = '2026-12-06T00:00:00.000Z';
+    // PostgreSQL's text cannot hold U+0000 (SQLite stores it): the caller gets a ValidationError,
+    // which every protocol answers as its own 400.
+    for (const attempt of [
+      store.write((q) => q.organisations.insert('nul', 'Nul\u0000Org', at)),
+      store.read((q) => q.organisations.bySlug('nul\u0000')),
+    ]) {
+      await assert.rejects(
+        attempt,
+        (e: unknown) => e instanceof ValidationError && e.code === 'nul_character',
+      );
+    }
+    assert.equal(await store.read((q) => q.organisations.bySlug('nul')), undefined, 'nothing was written');
+  });
+
   test('When a claim by rank waits on a concurrent claim that takes the last seat of the tier it chose, then it takes none, and the seat pool seats the member in the next tier', async () => {
     const store = createPostgresStore(pool);
     const seats = createSeatPool({ store, clock: new FixedClock('2026-12-06T12:00:00Z') });
