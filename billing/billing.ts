@@ -100,7 +100,8 @@ export function createBilling({
   ): Promise<{ invoice: Invoice; issued: boolean }> {
     return await store.write(async (q) => {
       const now = clock.now();
-      const quote = await q.quotes.byId(organisationId, quoteId);
+      // Held until this transaction ends: a second confirm of the quote waits here, then finds the invoice.
+      const quote = await q.quotes.byIdForConfirm(organisationId, quoteId);
       if (!quote) throw new NotFoundError(`No quote ${quoteId} for this organisation.`);
       await requireRole(q, organisationId, actor, 'owner', 'buy seats or see billing', { allowSystem: true });
       const done = await q.invoices.byQuote(quote.id);

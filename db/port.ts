@@ -370,6 +370,12 @@ export interface InvitationQueries {
 export interface QuoteQueries {
   insert(q: NewQuote): Promise<Quote>;
   byId: (organisationId: number, id: string) => Promise<Quote | undefined>;
+  /**
+   * byId, holding the quote's row until the transaction ends, so that two confirms of one quote
+   * take turns: the second then finds the first one's invoice (PostgreSQL: FOR UPDATE; SQLite's
+   * write transactions take turns already).
+   */
+  byIdForConfirm: (organisationId: number, id: string) => Promise<Quote | undefined>;
   byIdempotencyKey: (organisationId: number, key: string) => Promise<Quote | undefined>;
 }
 

@@ -29,7 +29,7 @@ import { requireOrganisation } from '../seats/contract-state.js';
 import { requireRole } from '../seats/roles.js';
 import { INVITATION_TTL_DAYS, snapshot, type SeatPool } from '../seats/seat-pool.js';
 import { consoleLink } from './console-links.js';
-import type { MemberService } from './members.js';
+import { emailDomain, type MemberService } from './members.js';
 import { endSession, sessionOf, startSession, type StartedSession } from './sessions.js';
 import { ssoRequiredError, ssoRequiredFor } from './sso.js';
 import { recordAudit } from '../audit/record.js';
@@ -177,6 +177,8 @@ export function createInvitationService({
     }
     const organisation = await requireOrganisation(q, organisationId);
     await requireInviterFor(q, organisationId, actor, role, 'send invitations');
+    // An address first: what is not one is refused as such, never looked up.
+    emailDomain(input.email);
     // Inviting an address back brings back its member, who keeps a role above the one asked
     // for (a lapsed primary owner stays primary owner): that takes the inviter the kept role would.
     for (const member of await q.members.withEmail(organisationId, input.email.trim())) {

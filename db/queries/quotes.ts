@@ -48,6 +48,12 @@ export function createQuoteQueries(db: Sql): QuoteQueries {
   const byId = db.prepare<[number, string], QuoteRow>(
     'SELECT * FROM quotes WHERE organisation_id = ? AND id = ?',
   );
+  // READ COMMITTED lets two confirms of one quote both find no invoice yet; the row lock makes the
+  // second wait for the first's commit, and its next statement then sees the invoice. SQLite has
+  // no FOR UPDATE and needs none: its write transactions run one at a time.
+  const byIdForConfirm = db.prepare<[number, string], QuoteRow>(
+    `SELECT * FROM quotes WHERE organisation_id = ? AND id = ?${db.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+  );
   const byKey = db.prepare<[number, string], QuoteRow>(
     'SELECT * FROM quotes WHERE organisation_id = ? AND idempotency_key = ?',
   );
@@ -73,6 +79,8 @@ export function createQuoteQueries(db: Sql): QuoteQueries {
     },
     byId: async (organisationId: number, id: string) =>
       mapOptional(await byId.get(organisationId, id), toQuote),
+    byIdForConfirm: async (organisationId: number, id: string) =>
+      mapOptional(await byIdForConfirm.get(organisationId, id), toQuote),
     byIdempotencyKey: async (organisationId: number, key: string) =>
       mapOptional(await byKey.get(organisationId, key), toQuote),
   };
