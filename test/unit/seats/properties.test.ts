@@ -887,7 +887,9 @@ test('When random sequences of seat, invitation and purchase commands run, then 
     fc.asyncProperty(contractArb, commandsArb, (contract, commands) => runScenario(contract, commands)),
     { numRuns: runs, ...seed, ...path },
   );
-});
+  // A hundred scenarios, each on a fresh database: about 100 s on SQLite on a busy 2-core machine,
+  // longer in the PostgreSQL run.
+}, 360_000);
 
 // Few addresses (two people and the primary owner) and short runs: members leave and come back
 // often (re-admission, re-invitation, waiting), which is where an unaudited change would hide, and a
@@ -903,4 +905,4 @@ test('When few people leave and come back in random sequences, then the same inv
     fc.asyncProperty(contractArb, fewPeopleArb, (contract, commands) => runScenario(contract, commands)),
     { numRuns: runs, ...seed, ...path },
   );
-});
+}, 360_000);
