@@ -19,6 +19,8 @@ export default {
     '<rootDir>/test/integration/sso/**/*.test.ts',
     '<rootDir>/test/integration/webhooks/**/*.test.ts',
     '<rootDir>/test/integration/jobs-after-term.test.ts',
+    '<rootDir>/test/integration/mail-languages.test.ts',
+    '<rootDir>/test/integration/operations/metrics.test.ts',
   ],
   // Suites about the SQLite file itself: they open it (to edit a row by hand, to read what is
   // stored at rest), or run the command line or a second process on it. Their PostgreSQL counterparts are test/integration/postgres/ (several instances, the
