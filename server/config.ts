@@ -227,7 +227,12 @@ const schema = z.object({
 });
 
 /** Keys whose values may hold credentials: never echoed, not even in an error. */
-const SECRET_KEYS: ReadonlySet<string> = new Set(['SMTP_URL', 'METRICS_TOKEN', 'SECRETS_KEY', 'DATABASE_URL']);
+const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'SMTP_URL',
+  'METRICS_TOKEN',
+  'SECRETS_KEY',
+  'DATABASE_URL',
+]);
 
 /**
  * A PostgreSQL URL as the driver reads it (libpq's URI form): postgres:// or postgresql://, a host,
@@ -261,7 +266,14 @@ export function databaseLabel(config: Pick<Config, 'databasePath' | 'databaseUrl
 }
 
 /** libpq's sslmode values, as the driver understands them. */
-const SSL_MODES: ReadonlySet<string> = new Set(['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']);
+const SSL_MODES: ReadonlySet<string> = new Set([
+  'disable',
+  'prefer',
+  'require',
+  'verify-ca',
+  'verify-full',
+  'no-verify',
+]);
 
 /** The names express (proxy-addr) gives to the private and local address ranges. */
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
