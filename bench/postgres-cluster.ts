@@ -89,6 +89,7 @@ async function start(): Promise<BenchPostgres> {
     execFileSync(join(bin, 'psql'), [`${url}/${database}`, '-qAtc', statement], {
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024, // 100,000 public ids and more
     }).trim();
   const plain = (name: string) => {
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
