@@ -3,50 +3,15 @@
 // PostgreSQL. Member search and audit search by person fold like the application (domain/fold.ts),
 // non-ASCII capitals included; the seat changes read out of the audit log's JSON; and the billing
 // contact's insert-or-update.
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type pg from 'pg';
 import { foldKey } from '../../../domain/fold.js';
 import type { SeatChange } from '../../../domain/records.js';
 import type { Store } from '../../../db/port.js';
-import { openPool } from '../../../db/postgres/connection.js';
-import { migratePostgres } from '../../../db/postgres/migrate.js';
-import { createPostgresStore } from '../../../db/postgres/store.js';
-import { openDatabase } from '../../../db/sqlite/connection.js';
-import { migrate } from '../../../db/sqlite/migrate.js';
-import { createStore } from '../../../db/sqlite/store.js';
-import { tempDir } from '../../helpers/fixtures.js';
-import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
+import { storeBackends } from '../../helpers/store-backends.js';
 
-let cluster: PostgresCluster;
-let pool: pg.Pool;
-const dir = tempDir('seatkeeper-dialect-queries-');
-
-beforeAll(async () => {
-  cluster = await startPostgres();
-  pool = openPool({ url: cluster.createDatabase('queries'), maxConnections: 4 });
-  await migratePostgres(pool);
-}, 60_000);
-afterAll(async () => {
-  await pool?.end();
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const backends: readonly { readonly name: string; readonly open: () => Store }[] = [
-  {
-    name: 'SQLite',
-    open: () => {
-      const db = openDatabase(join(dir, 'queries.db'), { busyTimeoutMs: 5000 });
-      migrate(db);
-      return createStore(db);
-    },
-  },
-  // The pool is the suite's; the suite ends it.
-  { name: 'PostgreSQL', open: () => createPostgresStore(pool) },
-];
+const suite = storeBackends('queries', 4);
+const { backends } = suite;
 
 const AT = '2026-01-01T09:00:00.000Z';
 
@@ -239,12 +204,12 @@ describe('fold_key in PostgreSQL', () => {
       'Ω',
       'K',
     ];
-    const { rows } = await pool.query<{ folded: string[] }>(
+    const { rows } = await suite.pool.query<{ folded: string[] }>(
       'SELECT array_agg(fold_key(s) ORDER BY n) AS folded FROM unnest($1::text[]) WITH ORDINALITY AS t (s, n)',
       [samples],
     );
     assert.deepEqual(rows[0]!.folded, samples.map(foldKey));
-    const { rows: nulls } = await pool.query<{ f: string | null }>('SELECT fold_key(NULL) AS f');
+    const { rows: nulls } = await suite.pool.query<{ f: string | null }>('SELECT fold_key(NULL) AS f');
     assert.equal(nulls[0]!.f, null);
   });
 });

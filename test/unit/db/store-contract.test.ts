@@ -2,11 +2,8 @@
 // PostgreSQL (a throwaway cluster). Commit and rollback, savepoints, a unique violation as a domain
 // conflict, and concurrent seat claims deciding on the same row; then what is PostgreSQL's own:
 // instances migrating one database at once.
-import { afterAll, beforeAll, describe, test } from '@jest/globals';
+import { beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type pg from 'pg';
 import { FixedClock } from '../../../domain/clock.js';
 import { ConflictError, SeatLimitError, ValidationError } from '../../../domain/errors.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
@@ -14,40 +11,11 @@ import type { Store } from '../../../db/port.js';
 import { openPool } from '../../../db/postgres/connection.js';
 import { loadPostgresMigrations, migratePostgres, schemaVersion } from '../../../db/postgres/migrate.js';
 import { createPostgresStore } from '../../../db/postgres/store.js';
-import { openDatabase } from '../../../db/sqlite/connection.js';
-import { migrate } from '../../../db/sqlite/migrate.js';
-import { createStore } from '../../../db/sqlite/store.js';
 import { createSeatPool } from '../../../seats/seat-pool.js';
-import { tempDir } from '../../helpers/fixtures.js';
-import { startPostgres, type PostgresCluster } from '../../helpers/postgres.js';
+import { storeBackends } from '../../helpers/store-backends.js';
 
-let cluster: PostgresCluster;
-let pool: pg.Pool;
-const dir = tempDir('seatkeeper-contract-');
-
-beforeAll(async () => {
-  cluster = await startPostgres();
-  pool = openPool({ url: cluster.createDatabase('contract'), maxConnections: 20 });
-  await migratePostgres(pool);
-}, 60_000);
-afterAll(async () => {
-  await pool?.end();
-  cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const backends: readonly { readonly name: string; readonly open: () => Store }[] = [
-  {
-    name: 'SQLite',
-    open: () => {
-      const db = openDatabase(join(dir, 'contract.db'), { busyTimeoutMs: 5000 });
-      migrate(db);
-      return createStore(db);
-    },
-  },
-  // The pool is the suite's; closing this store would end it, so the suite ends it instead.
-  { name: 'PostgreSQL', open: () => createPostgresStore(pool) },
-];
+const suite = storeBackends('contract', 20);
+const { backends } = suite;
 
 describe.each(backends)('the store on $name', ({ open }) => {
   let store: Store;
@@ -240,7 +208,7 @@ async function organisationWithPool(
 
 describe('PostgreSQL only', () => {
   test('When text with the NUL character is written or searched for, then it is refused as invalid input, not a server error', async () => {
-    const store = createPostgresStore(pool);
+    const store = createPostgresStore(suite.pool);
     const at = '2026-12-06T00:00:00.000Z';
     // PostgreSQL's text cannot hold U+0000 (SQLite stores it): the caller gets a ValidationError,
     // which every protocol answers as its own 400.
@@ -257,7 +225,7 @@ describe('PostgreSQL only', () => {
   });
 
   test('When a claim by rank waits on a concurrent claim that takes the last seat of the tier it chose, then it takes none, and the seat pool seats the member in the next tier', async () => {
-    const store = createPostgresStore(pool);
+    const store = createPostgresStore(suite.pool);
     const seats = createSeatPool({ store, clock: new FixedClock('2026-12-06T12:00:00Z') });
     const orgId = await organisationWithPool(store, 'race', { premium: 1, standard: 1 });
     const member = await store.write((q) =>
@@ -298,7 +266,7 @@ describe('PostgreSQL only', () => {
   });
 
   test('When three instances migrate one database at once, then every migration is applied exactly once', async () => {
-    const url = cluster.createDatabase('contract_race');
+    const url = suite.cluster.createDatabase('contract_race');
     const [first, ...others] = [openPool({ url }), openPool({ url }), openPool({ url })] as const;
     try {
       const applied = await Promise.all([first, ...others].map((p) => migratePostgres(p)));
@@ -313,7 +281,7 @@ describe('PostgreSQL only', () => {
   });
 
   test('When the server ends the pool’s idle connections, then the process goes on and the next unit of work runs on a new one', async () => {
-    const url = cluster.createDatabase('contract_idle');
+    const url = suite.cluster.createDatabase('contract_idle');
     const idleErrors: Error[] = [];
     const own = openPool({ url, onIdleError: (error) => idleErrors.push(error) });
     try {
@@ -321,7 +289,7 @@ describe('PostgreSQL only', () => {
       const store = createPostgresStore(own);
       await store.read((q) => q.organisations.all());
       // Another session ends every other connection to the database, as a restart or a failover would.
-      await pool.query(
+      await suite.pool.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
         ['contract_idle'],
       );
