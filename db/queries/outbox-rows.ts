@@ -4,8 +4,8 @@
 // (next_attempt_at, attempts, lease_until, delivered_at, failed_at, last_error).
 //
 // Every state change is one conditional UPDATE whose WHERE clause says which state it may change
-// from, valid as written in SQLite and PostgreSQL: two workers (in one process or two) cannot both
-// lease a row, and a late outcome cannot overwrite a row another worker took over.
+// from: two workers (in one process, two, or two instances on PostgreSQL) cannot both lease a row,
+// and a late outcome cannot overwrite a row another worker took over.
 import type { Sql } from '../sql.js';
 
 export interface OutboxTable {
@@ -35,9 +35,17 @@ export function createOutboxRows(db: Sql, { table, alsoLeasable, keepsStatus = f
   // The lease: one conditional UPDATE, so of two workers racing for a row exactly one changes it.
   // The attempt is counted here, before sending, so a row that kills the process mid-send (or a
   // receiver that hangs it) still runs out of attempts instead of being retried for ever.
+  //
+  // On PostgreSQL the subquery takes the row with FOR UPDATE SKIP LOCKED. Without it, under READ
+  // COMMITTED, a second worker's UPDATE would wait for the first worker's lease to commit and then
+  // re-check only `id = …` on the changed row, not the subquery's conditions, and lease the row a
+  // second time. Locked, the row is skipped at once: another worker is taking it. A row the
+  // other worker has already committed is read at its newest version and fails `leasable`.
+  // (SQLite has one writer at a time, so the second worker's statement sees the first's lease.)
+  const skipLocked = db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
   const lease = db.prepare<{ id: number; now: string; until: string }, { id: number }>(
     `UPDATE ${table} SET lease_until = @until, attempts = attempts + 1
-     WHERE id = (SELECT d.id FROM ${table} d WHERE d.id = @id AND ${leasable}) RETURNING id`,
+     WHERE id = (SELECT d.id FROM ${table} d WHERE d.id = @id AND ${leasable}${skipLocked}) RETURNING id`,
   );
   const delivered = db.prepare<Record<string, unknown>>(
     `UPDATE ${table} SET delivered_at = @now, lease_until = NULL${status}, last_error = NULL ${held}`,

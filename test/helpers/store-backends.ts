@@ -10,6 +10,7 @@ import type { Store } from '../../db/port.js';
 import { openPool } from '../../db/postgres/connection.js';
 import { migratePostgres } from '../../db/postgres/migrate.js';
 import { createPostgresStore } from '../../db/postgres/store.js';
+import type { SecretBox } from '../../db/secret-box.js';
 import { openDatabase } from '../../db/sqlite/connection.js';
 import { migrate } from '../../db/sqlite/migrate.js';
 import { createStore } from '../../db/sqlite/store.js';
@@ -19,7 +20,7 @@ import { startPostgres, type PostgresCluster } from './postgres.js';
 export interface StoreBackend {
   readonly name: 'SQLite' | 'PostgreSQL';
   /** A store on the file's database of this backend (SQLite: a new connection to the one file). */
-  readonly open: () => Store;
+  readonly open: (secrets?: SecretBox) => Store;
 }
 
 export interface StoreBackends {
@@ -53,13 +54,16 @@ export function storeBackends(name: string, maxConnections: number): StoreBacken
     backends: [
       {
         name: 'SQLite',
-        open: () => {
+        open: (secrets) => {
           const db = openDatabase(join(dir, `${name}.db`), { busyTimeoutMs: 5000 });
           migrate(db);
-          return createStore(db);
+          return createStore(db, secrets ? { secrets } : {});
         },
       },
-      { name: 'PostgreSQL', open: () => createPostgresStore(started(pool)) },
+      {
+        name: 'PostgreSQL',
+        open: (secrets) => createPostgresStore(started(pool), secrets ? { secrets } : {}),
+      },
     ],
     get cluster() {
       return started(cluster);
