@@ -47,7 +47,7 @@ export function createPostgresStore(pool: Pool, options: PostgresStoreOptions = 
     const q = createQueries(
       postgresSql(slot),
       secrets,
-      () => kind === 'write' && slot.inTransaction,
+      () => (kind === 'write' && slot.inTransaction ? slot : undefined),
       eventWritten,
     );
     let broken: unknown;

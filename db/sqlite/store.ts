@@ -68,12 +68,14 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
   const units = unitContext(options.checkNesting);
   /** The kind of the unit holding the connection; one runs at a time. */
   let running: Kind | undefined;
+  /** Names the write unit running now (Queries' savepoints are kept per write); new for each run. */
+  let writing: object = {};
   /** Told after each webhook event row is inserted (Store.onEventWritten). */
   const wakes: (() => void)[] = [];
   const queries = createQueries(
     sqliteSql(db),
     options.secrets ?? noSecretBox,
-    () => running === 'write',
+    () => (running === 'write' ? writing : undefined),
     () => wakes.forEach((wake) => wake()),
   );
 
@@ -211,6 +213,7 @@ export function createStore(db: Db, options: StoreOptions = {}): Store {
     try {
       const outcomes: Outcome[] = [];
       for (const unit of batch) {
+        writing = {};
         if (!alone) savepoint.run();
         try {
           const value = await units.run('write', () => unit.work(queries));

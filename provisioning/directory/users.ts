@@ -259,9 +259,11 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
         after: snapshot(member),
       });
     }
-    const settled = await settle(q, member, input.active, input.tier, actor, true);
+    // The attempt is off the waiting list whatever settle decides (a refusal undoes this with the
+    // rest of the create). Resolved before the claim rather than after: on PostgreSQL the seat pool's
+    // row stays locked from the claim to the commit, so the claim comes as late as it can.
     await q.waitlist.resolve(organisationId, input.userName, at);
-    return settled;
+    return await settle(q, member, input.active, input.tier, actor, true);
   }
 
   /** A replace (PUT, or a PATCH applied); a reactivation claims a seat in the same write. */

@@ -138,6 +138,25 @@ describe('store.write (group commit)', () => {
     assert.deepEqual(w.committedRows(), ['outer']);
   });
 
+  test('When writes of one batch each use savepoints, then each starts its own afresh and all commit together', async () => {
+    // A savepoint whose work succeeded stays open until the next of its depth; the batch releases
+    // each write's own savepoint, and with it those, so the next write must not look for them.
+    const write = (name: string, fails: boolean) =>
+      settled(
+        w.store.write(async (q) => {
+          await q.savepoint(async () => w.insert(`${name}-1`));
+          await q.savepoint(async () => w.insert(`${name}-2`));
+          if (fails) throw new Error(`${name} fails`);
+        }),
+      );
+    const outcomes = await Promise.all([write('a', false), write('b', true), write('c', false)]);
+    assert.deepEqual(
+      outcomes.map((o) => o.ok),
+      [true, false, true],
+    );
+    assert.deepEqual(w.committedRows(), ['a-1', 'a-2', 'c-1', 'c-2']);
+  });
+
   test('When a write breaks a constraint, then it is refused with the translated error and the others commit', async () => {
     w.insert('taken');
     const [duplicate, fine] = await Promise.all([

@@ -47,6 +47,71 @@ describe.each(backends)('the store on $name', ({ open }) => {
     assert.equal((await store.read((q) => q.organisations.byId(id)))?.slug, 'acme');
   });
 
+  test('When savepoints follow one another, nest, fail and succeed in one write, then exactly the failed ones are undone', async () => {
+    const at = '2026-12-06T00:00:00.000Z';
+    const fail = (slug: string) =>
+      store.write(async (q) => {
+        await q.organisations.insert(slug, slug, at);
+        throw new Error(`${slug} fails`);
+      });
+    const slugs = await store.write(async (q) => {
+      const insert = (slug: string) => q.organisations.insert(`sp-${slug}`, slug, at);
+      const refused = async (work: () => Promise<unknown>) => {
+        await assert.rejects(q.savepoint(work), /refused/);
+      };
+      // Siblings: one kept, one undone, one kept after it; then a long run of siblings (each is
+      // released just before the next of its depth opens).
+      await q.savepoint(() => insert('a'));
+      await refused(async () => {
+        await insert('b');
+        throw new Error('refused');
+      });
+      await q.savepoint(() => insert('c'));
+      for (let i = 0; i < 50; i++) await q.savepoint(() => insert(`run-${i}`));
+      // Nested: the inner one kept, then the outer undone, taking the inner with it.
+      await refused(async () => {
+        await insert('outer');
+        await q.savepoint(() => insert('inner-kept-then-undone'));
+        throw new Error('refused');
+      });
+      // Nested: the inner one undone, the outer kept; then a sibling of the outer undone.
+      await q.savepoint(async () => {
+        await insert('outer-kept');
+        await refused(async () => {
+          await insert('inner-undone');
+          throw new Error('refused');
+        });
+        await q.savepoint(() => insert('inner-after'));
+      });
+      await refused(async () => {
+        await insert('last');
+        throw new Error('refused');
+      });
+      return (await q.organisations.all()).map((o) => o.slug).filter((slug) => slug.startsWith('sp-'));
+    });
+    const expected = [
+      'sp-a',
+      'sp-c',
+      ...Array.from({ length: 50 }, (_, i) => `sp-run-${i}`),
+      'sp-outer-kept',
+      'sp-inner-after',
+    ];
+    assert.deepEqual([...slugs].sort(), [...expected].sort());
+    const stored = await store.read(async (q) =>
+      (await q.organisations.all()).map((o) => o.slug).filter((slug) => slug.startsWith('sp-')),
+    );
+    assert.deepEqual([...stored].sort(), [...expected].sort());
+    // The next writes start afresh: a savepoint in each, after a failed write, still works.
+    await assert.rejects(fail('sp-failed-write'), /fails/);
+    for (const slug of ['sp-next-1', 'sp-next-2']) {
+      await store.write((q) => q.savepoint(() => q.organisations.insert(slug, slug, at)));
+    }
+    const after = await store.read(async (q) => (await q.organisations.all()).map((o) => o.slug));
+    assert.ok(
+      after.includes('sp-next-1') && after.includes('sp-next-2') && !after.includes('sp-failed-write'),
+    );
+  });
+
   test('When a unique key is taken, then the write is refused as a conflict', async () => {
     await assert.rejects(
       store.write((q) => q.organisations.insert('acme', 'Acme again', '2026-12-06T00:00:00.000Z')),
