@@ -55,6 +55,16 @@ export function createQueries(
     const byDepth: ReturnType<Sql['prepare']>[] = [];
     return (d: number) => (byDepth[d] ??= db.prepare(`${verb} step_${d + 1}`));
   };
+  // What a query module may remember within one write (db/queries/webhooks.ts), under a key that
+  // a rolled-back savepoint replaces: what was read inside it may have been undone.
+  const memoKeys = new WeakMap<object, object>();
+  const writeMemo = () => {
+    const unit = writeUnit();
+    if (unit === undefined) return undefined;
+    let key = memoKeys.get(unit);
+    if (key === undefined) memoKeys.set(unit, (key = {}));
+    return key;
+  };
   const openAt = statements('SAVEPOINT');
   const releaseAt = statements('RELEASE');
   const rollbackAt = statements('ROLLBACK TO');
@@ -83,6 +93,7 @@ export function createQueries(
           return await work();
         } catch (error) {
           // SQLite may have ended the whole transaction (a full disk): then there is nothing to undo to.
+          memoKeys.set(unit, {});
           if (db.inTransaction) {
             await rollbackAt(d).run();
             stillOpen.length = d + 1; // the deeper ones are gone; this one stays open, empty
@@ -117,7 +128,7 @@ export function createQueries(
     apiTokens: createApiTokenQueries(db),
     signInLinks: createSignInLinkQueries(db),
     ownershipTransfers: createOwnershipTransferQueries(db),
-    webhooks: createWebhookQueries(db, secrets, eventWritten),
+    webhooks: createWebhookQueries(db, secrets, eventWritten, writeMemo),
     memberImports: createMemberImportQueries(db),
     seatRequests: createSeatRequestQueries(db),
   };

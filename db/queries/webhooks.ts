@@ -119,7 +119,30 @@ const TURN = `EXISTS (SELECT 1 FROM webhook_endpoints w
         WHERE p.endpoint_id = d.endpoint_id AND p.member_id = d.member_id AND p.id < d.id
           AND p.delivered_at IS NULL AND p.failed_at IS NULL))`;
 
-export function createWebhookQueries(db: Sql, box: SecretBox, eventWritten: () => void): WebhookQueries {
+/** An organisation's enabled endpoints and the event types each wants. */
+type Subscription = { id: number; events: readonly string[] };
+
+/**
+ * `writeMemo` is a key for what may be remembered within the write running now (undefined outside
+ * one; a new key after a savepoint is rolled back): within one write, an organisation's
+ * subscriptions are read once. Every audited change reads them (webhooks/events.ts),
+ * and a use case records several: a SCIM create audits the member, then its seat, the second after
+ * the seat claim, while PostgreSQL holds the seat pool's row locked. The write's own endpoint
+ * changes forget what was read; another transaction's, committed meanwhile, count from the next
+ * write on, as if it had committed a moment later.
+ */
+export function createWebhookQueries(
+  db: Sql,
+  box: SecretBox,
+  eventWritten: () => void,
+  writeMemo: () => object | undefined = () => undefined,
+): WebhookQueries {
+  const read = new WeakMap<object, Map<number, Promise<Subscription[]>>>();
+  /** Forgets the subscriptions the running write has read. */
+  const changed = () => {
+    const key = writeMemo();
+    if (key !== undefined) read.delete(key);
+  };
   const insertEndpoint = db.prepare<Omit<NewWebhookEndpoint, 'events'> & { events: string }, { id: number }>(
     `INSERT INTO webhook_endpoints (organisation_id, url, description, events, secret, created_at, updated_at)
      VALUES (@organisationId, @url, @description, @events, @secret, @at, @at) RETURNING id`,
@@ -221,6 +244,7 @@ export function createWebhookQueries(db: Sql, box: SecretBox, eventWritten: () =
   return {
     /** Inserts the endpoint; its secret is sealed for the new row's id (in the caller's transaction). */
     async insertEndpoint(e: NewWebhookEndpoint): Promise<number> {
+      changed();
       const { id } = (await insertEndpoint.get({ ...e, events: JSON.stringify(e.events), secret: '' }))!;
       await setSecret.run(box.seal(e.secret, secretContext(id)), id);
       return id;
@@ -233,11 +257,26 @@ export function createWebhookQueries(db: Sql, box: SecretBox, eventWritten: () =
     endpoints: async (organisationId: number): Promise<WebhookEndpoint[]> =>
       (await endpoints.all(organisationId)).map((r) => toEndpoint(r, box)),
     /** The organisation's enabled endpoints and the event types each wants. */
-    subscriptions: (organisationId: number): Promise<{ id: number; events: readonly string[] }[]> =>
-      subscriptions
+    subscriptions(organisationId: number): Promise<Subscription[]> {
+      const key = writeMemo();
+      let byOrganisation = key === undefined ? undefined : read.get(key);
+      const known = byOrganisation?.get(organisationId);
+      if (known !== undefined) return known;
+      const reading = subscriptions
         .all(organisationId)
-        .then((rows) => rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] }))),
+        .then((rows) => rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] })));
+      if (key !== undefined) {
+        if (byOrganisation === undefined)
+          read.set(key, (byOrganisation = new Map<number, Promise<Subscription[]>>()));
+        const memo = byOrganisation;
+        memo.set(organisationId, reading);
+        // A failed read is not remembered.
+        reading.catch(() => memo.delete(organisationId));
+      }
+      return reading;
+    },
     async updateEndpoint(current: WebhookEndpoint, patch: WebhookEndpointPatch, at: string): Promise<void> {
+      changed();
       await updateEndpoint.run({
         id: current.id,
         organisationId: current.organisationId,
@@ -264,6 +303,7 @@ export function createWebhookQueries(db: Sql, box: SecretBox, eventWritten: () =
     },
     /** Deletes the endpoint and gives up what it had not received; false if there was none. */
     async deleteEndpoint(organisationId: number, id: number, at: string): Promise<boolean> {
+      changed();
       if ((await deleteEndpoint.run({ id, organisationId, at })).changes !== 1) return false;
       await abandon.run({ endpointId: id, at });
       return true;
