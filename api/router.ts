@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { z } from 'zod';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { hasRole } from '../domain/model.js';
+import { refuseNul } from '../domain/nul.js';
 import type { Logger } from '../runtime/logger.js';
 import { sendProblem } from '../http/problem.js';
 import { whoMay } from '../seats/roles.js';
@@ -117,6 +118,10 @@ export function createApiRouter({ routes, authenticator, logger, afterChange }: 
           });
           return;
         }
+        // U+0000 anywhere in what was sent: the same 400 on either backend (domain/nul.ts).
+        refuseNul(req.params, 'path');
+        refuseNul(req.query, 'query');
+        if (spec.body) refuseNul(req.body, 'body');
         const params = parse(spec.params, req.params, 'path');
         const query = parse(spec.query, req.query, 'query');
         const body = parse(spec.body, req.body, 'body');

@@ -50,6 +50,15 @@ export function parseFilter(text: string): FilterNode {
       'invalid_filter',
     );
   }
+  // PostgreSQL cannot compare text holding U+0000, and SQLite would match nothing: refused on both.
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) {
+    throw new ValidationError(
+      `The filter contains the NUL character (U+0000) at position ${nul}; no value can hold it`,
+      { position: nul },
+      'invalid_filter',
+    );
+  }
   const parser = new Parser(text);
   if (parser.token.type === 'end') parser.fail('The filter is empty', 0);
   const node = parser.parseOr(0, false);

@@ -5,6 +5,7 @@ import { keyedQueue } from '../runtime/keyed-queue.js';
 import { isUtf8 } from 'node:buffer';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Actor } from '../domain/model.js';
+import { refuseNul } from '../domain/nul.js';
 import { AuthError, PreconditionFailedError, ValidationError } from '../domain/errors.js';
 import type { Directory, Group } from '../provisioning/directory.js';
 import type { ScimCaller, ScimTokens } from '../provisioning/scim-tokens.js';
@@ -31,6 +32,8 @@ export const SCIM_PATH = '/scim/v2';
 const SCIM_TYPE = 'application/scim+json';
 const DEFAULT_COUNT = 100;
 /** The paths whose POST or PUT body is one User: /Users and /Users/{id}, not /Users/.search. */
+/** The paths whose POST body is a SearchRequest (RFC 7644 §3.4.3). */
+const SEARCH = /\/\.search\/?$/i;
 const USER_BODY = /^\/Users(?:\/(?!\.search(?:[/?]|$))[^/?]+)?\/?(?:\?.*)?$/i;
 
 export interface ScimDeps {
@@ -316,6 +319,17 @@ export function createScimRouter(deps: ScimDeps): Router {
       },
     }),
   );
+
+  // U+0000 anywhere in a body (a key or a value, raw or as the escape \u0000): 400 invalidValue on
+  // either backend, before anything is read or written (domain/nul.ts). A filter, in the query or
+  // a SearchRequest, is the filter parser's to refuse (invalidFilter), as any filter it cannot
+  // take; an id in the path is checked for its form before any lookup (404), and the other query
+  // parameters reach no store.
+  router.use((req, _res, next) => {
+    const search = req.method === 'POST' && SEARCH.test(req.path) && isObject(req.body);
+    refuseNul(search ? { ...(req.body as Json), filter: undefined } : req.body, 'body');
+    next();
+  });
 
   // Discovery (RFC 7644 §4), generated from the declared schemas so it never claims more than is done.
   router.get('/ServiceProviderConfig', (_req, res) => send(res, 200, documents.serviceProviderConfig()));

@@ -52,6 +52,7 @@ export const SSO_ERROR_STATUS = {
   oidc_provider_error: 502,
   oidc_provider_refused: 502,
   login_state_unknown: 400,
+  nul_character: 400,
   sso_busy: 503,
   sso_unavailable: 503,
 } as const satisfies Record<SsoErrorCode, number>;

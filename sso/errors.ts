@@ -50,6 +50,8 @@ export const SSO_ERRORS = {
   oidc_provider_refused:
     'Your identity provider is at an address this service does not call. An administrator must check the connection.',
   // Either protocol
+  nul_character:
+    'Your identity provider sent a name, address, identifier or group containing the NUL character (U+0000), which cannot be stored. An administrator must correct it at the identity provider.',
   login_state_unknown: 'This sign-in was not started here or has expired. Please sign in again.',
   sso_busy: 'Sign-in is very busy right now. Please try again in a moment.',
   sso_unavailable: 'Your sign-in could not be checked just now. Please try again in a moment.',

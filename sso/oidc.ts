@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Clock } from '../domain/clock.js';
 import { OutboundRefusedError } from '../domain/errors.js';
+import { findNul } from '../domain/nul.js';
 import { createOutboundGuard } from '../net/outbound.js';
 import { groupNames, type ExternalIdentity } from '../provisioning/identity.js';
 import { SsoError, type SsoErrorCode } from './errors.js';
@@ -328,7 +329,7 @@ function identityFrom(
     groups = groupNames(list);
   }
 
-  return {
+  const identity: ExternalIdentity = {
     connectionId: config.connectionId,
     subject,
     email,
@@ -336,6 +337,11 @@ function identityFrom(
     displayName,
     groups,
   };
+  // U+0000 in anything that would be stored or looked up: refused on either backend.
+  if (findNul(identity) !== undefined) {
+    throw new SsoError('nul_character', { details: { connectionId: config.connectionId } });
+  }
+  return identity;
 }
 
 /** openid-client v6 / oauth4webapi errors → our codes (see completeOidcLogin). */

@@ -16,6 +16,7 @@ import express, { type Response, type Router } from 'express';
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import { AuthError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { refuseNul } from '../domain/nul.js';
 import { chooseLanguage, escapeHtml, t, tHtml, tOr } from '../i18n/index.js';
 import type { LanguageService } from '../provisioning/languages.js';
 import type { Sessions } from '../provisioning/sessions.js';
@@ -119,6 +120,11 @@ export function createSsoRouter(deps: SsoDeps): Router {
   // proxy that TRUST_PROXY believes: req.secure).
   const secure = base.startsWith('https:');
   const router = express.Router();
+  // U+0000 in a query (an organisation, an address, a state): the same 400 page on either backend.
+  router.use((req, _res, next) => {
+    refuseNul(req.query, 'query');
+    next();
+  });
   // Workers start with the first SAML sign-in, stop when idle, and never keep the process alive.
   const samlPool: SamlVerifierPool | undefined =
     deps.samlVerifyThreads === 0
@@ -285,6 +291,10 @@ export function createSsoRouter(deps: SsoDeps): Router {
   router.post(
     '/saml/:connection/acs',
     express.urlencoded({ extended: false, limit: '512kb' }),
+    (req, _res, next) => {
+      refuseNul(req.body, 'body');
+      next();
+    },
     async (req, res) => {
       const connection = await sso.connection(req.params.connection);
       res.locals.connection = connection;

@@ -2,6 +2,7 @@
 // from the connection's map or, where it names none, the common names of each identity provider.
 // Read only from node-saml's profile, which is built from the signed bytes, never the posted ones.
 import type { Profile } from '@node-saml/passport-saml';
+import { findNul } from '../domain/nul.js';
 import { groupNames, type ExternalIdentity } from '../provisioning/identity.js';
 import type { SsoError, SsoErrorCode } from './errors.js';
 import type { SamlConnectionConfig } from './saml.js';
@@ -85,7 +86,7 @@ export function samlIdentity(
     groups = 'unknown';
   else groups = groupNames(values(attributes[map.groups]));
 
-  return {
+  const identity: ExternalIdentity = {
     connectionId: config.connectionId,
     subject,
     email,
@@ -93,6 +94,9 @@ export function samlIdentity(
     displayName,
     groups,
   };
+  // U+0000 in anything that would be stored or looked up: refused on either backend.
+  if (findNul(identity) !== undefined) throw fail('nul_character');
+  return identity;
 }
 
 /** node-saml gives one value as a string, several as an array, complex values as objects (skipped). */

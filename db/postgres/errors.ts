@@ -1,7 +1,8 @@
 // PostgreSQL's errors, by SQLSTATE (PostgreSQL manual, appendix A): which end a unit of work that
 // is worth running again, and which constraint failures become domain errors, as on SQLite
 // (db/sqlite/errors.ts).
-import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { ConflictError } from '../../domain/errors.js';
+import { nulCharacterError } from '../../domain/nul.js';
 
 const SERIALIZATION_FAILURE = '40001';
 const DEADLOCK_DETECTED = '40P01';
@@ -27,13 +28,10 @@ export function translatePostgresError(error: unknown): unknown {
     return new ConflictError('This already exists: another request created it first.', {}, 'already_exists');
   }
   // PostgreSQL's text cannot hold the NUL character: a value carrying one is the caller's to
-  // change, never a server error (a 400 in each protocol's form).
+  // change, never a server error (a 400 in each protocol's form). The edges refuse it before it
+  // gets here (domain/nul.ts), with the same error.
   if (state === CHARACTER_NOT_IN_REPERTOIRE || state === UNTRANSLATABLE_CHARACTER) {
-    return new ValidationError(
-      'Text containing the NUL character (U+0000) cannot be stored or searched for.',
-      {},
-      'nul_character',
-    );
+    return nulCharacterError();
   }
   return error;
 }

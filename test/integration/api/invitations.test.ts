@@ -126,9 +126,13 @@ describe('admin API: inviting', () => {
     const malformed = await w.as.admin.post('/invitations', { email: 'not an address', role: 'user' });
     assert.equal(malformed.status, 400);
     assert.equal(problem(malformed).code, 'invalid_email');
-    const control = await w.as.admin.post('/invitations', { email: 'a\u0000b@acme.example', role: 'user' });
+    const control = await w.as.admin.post('/invitations', { email: 'a\u0001b@acme.example', role: 'user' });
     assert.equal(control.status, 400, 'a control character can never be mailed to');
     assert.equal(problem(control).code, 'invalid_email');
+    // NUL is refused before the address is read, as in any text (domain/nul.ts).
+    const nul = await w.as.admin.post('/invitations', { email: 'a\u0000b@acme.example', role: 'user' });
+    assert.equal(nul.status, 400);
+    assert.equal(problem(nul).code, 'nul_character');
     assert.equal(await databaseDigest(w), before);
   });
 
