@@ -19,6 +19,8 @@ export default {
     '<rootDir>/test/integration/sso/**/*.test.ts',
     '<rootDir>/test/integration/webhooks/**/*.test.ts',
     '<rootDir>/test/integration/jobs-after-term.test.ts',
+    '<rootDir>/test/integration/processes.test.ts',
+    '<rootDir>/test/integration/mail-processes.test.ts',
     '<rootDir>/test/integration/mail-languages.test.ts',
     '<rootDir>/test/integration/operations/metrics.test.ts',
   ],

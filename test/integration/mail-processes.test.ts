@@ -1,6 +1,7 @@
-// Mail across operating-system processes sharing one database file: a process killed with SIGKILL
-// after committing mail and before delivering it, one killed after the SMTP server took a message
-// and before the row was marked, and two processes delivering from one outbox at once.
+// Mail across operating-system processes sharing one database (one SQLite file; in the PostgreSQL
+// run, one database of the cluster): a process killed with SIGKILL after committing mail and before
+// delivering it, one killed after the SMTP server took a message and before the row was marked, and
+// two processes delivering from one outbox at once.
 import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import assert from '../helpers/assert.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -15,7 +16,8 @@ import { createLogger } from '../../runtime/logger.js';
 import { tempDir } from '../helpers/fixtures.js';
 import { startSmtp, type TestSmtpServer } from '../helpers/smtp.js';
 import type { MailerMessage } from '../helpers/processes/mailer.js';
-import { WORKER_NOW } from '../helpers/processes/protocol.js';
+import { databaseConfig, WORKER_NOW } from '../helpers/processes/protocol.js';
+import { newPostgresDatabase, TEST_BACKEND } from '../helpers/test-database.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAILER = fileURLToPath(new URL('../helpers/processes/mailer.ts', import.meta.url));
@@ -81,7 +83,8 @@ async function kill(child: Child): Promise<void> {
 
 describe('Mail across processes', () => {
   let dir: string;
-  let databasePath: string;
+  /** The SQLite file's path, or the PostgreSQL database's URL (databaseConfig). */
+  let target: string;
   let smtp: TestSmtpServer;
   let clock: FixedClock;
   let c: Container;
@@ -89,12 +92,17 @@ describe('Mail across processes', () => {
 
   beforeEach(async () => {
     dir = tempDir('seatkeeper-mail-processes-');
-    databasePath = join(dir, 'seatkeeper.db');
+    target = TEST_BACKEND === 'postgres' ? await newPostgresDatabase() : join(dir, 'seatkeeper.db');
     smtp = await startSmtp();
     clock = new FixedClock(WORKER_NOW);
     // The "restarted" server: opened first, so the schema exists before any child starts.
     c = await buildContainer({
-      config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900, mail: { smtpUrl: smtp.url } },
+      config: {
+        ...databaseConfig(target),
+        dbBusyTimeoutMs: 5000,
+        quoteTtlSeconds: 900,
+        mail: { smtpUrl: smtp.url },
+      },
       clock,
       logger: createLogger('silent'),
     });
@@ -107,7 +115,7 @@ describe('Mail across processes', () => {
   });
 
   const mailer = (...argv: string[]): Child => {
-    const child = startMailer([databasePath, smtp.url, ...argv]);
+    const child = startMailer([target, smtp.url, ...argv]);
     children.push(child);
     return child;
   };

@@ -1,5 +1,7 @@
-// The seat pool across operating-system processes sharing one database file: two processes racing
-// for the last seats, and a process killed with SIGKILL in the middle of its transactions.
+// The seat pool across operating-system processes sharing one database: two processes racing for the
+// last seats, and a process killed with SIGKILL in the middle of its transactions. On SQLite they
+// share one file; in the PostgreSQL run (`npm run test:postgres`) one database of the cluster, each
+// process with its own pool, so the same totals must come out of PostgreSQL's row locks.
 import { test } from '@jest/globals';
 import { perTest, type PerTest as TestContext } from '../helpers/per-test.js';
 import assert from '../helpers/assert.js';
@@ -8,13 +10,14 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../../db/sqlite/connection.js';
 import { FixedClock } from '../../domain/clock.js';
 import { OPERATOR } from '../../domain/model.js';
 import { buildContainer } from '../../server/container.js';
 import { createLogger } from '../../runtime/logger.js';
 import { exampleOrganisation, tempDir } from '../helpers/fixtures.js';
-import { WORKER_NOW, type WorkerMessage } from '../helpers/processes/protocol.js';
+import { databaseConfig, WORKER_NOW, type WorkerMessage } from '../helpers/processes/protocol.js';
+import { readStored, type Row } from '../helpers/stored-rows.js';
+import { newPostgresDatabase, TEST_BACKEND } from '../helpers/test-database.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKERS = fileURLToPath(new URL('../helpers/processes/', import.meta.url));
@@ -106,20 +109,25 @@ async function stop(workers: readonly Worker[]): Promise<void> {
   await Promise.all(workers.map((w) => w.exited));
 }
 
-/** A database file with the example organisation under the given seats; the handle is closed again. */
-async function createDatabase(
-  seats: Record<string, number>,
-): Promise<{ dir: string; databasePath: string; orgId: number }> {
+interface Database {
+  readonly dir: string;
+  /** What the workers are given: the SQLite file's path, or the PostgreSQL database's URL. */
+  readonly target: string;
+  readonly orgId: number;
+}
+
+/** A database with the example organisation under the given seats; the services are closed again. */
+async function createDatabase(seats: Record<string, number>): Promise<Database> {
   const dir = tempDir('seatkeeper-processes-');
-  const databasePath = join(dir, 'seatkeeper.db');
+  const target = TEST_BACKEND === 'postgres' ? await newPostgresDatabase() : join(dir, 'seatkeeper.db');
   const c = await buildContainer({
-    config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+    config: { ...databaseConfig(target), dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
     clock: new FixedClock(WORKER_NOW),
     logger: createLogger('silent'),
   });
   try {
     const { organisation } = await c.organisations.create(exampleOrganisation({ seats }), OPERATOR);
-    return { dir, databasePath, orgId: organisation.id };
+    return { dir, target, orgId: organisation.id };
   } finally {
     await c.close();
   }
@@ -135,59 +143,68 @@ interface TierState {
   invited: number;
 }
 
-/** Opens the file as a new process would, checks it is intact, and reads the pool against the rows. */
-function inspect(databasePath: string, orgId: number) {
-  const db = openDatabase(databasePath, { busyTimeoutMs: 5000 });
-  try {
-    const integrity = db.pragma('integrity_check', { simple: true }) as string;
-    const foreignKeyProblems = db.pragma('foreign_key_check') as unknown[];
-    const tiers = db
-      .prepare<[number], TierState>(
-        `SELECT p.tier_id, p.allocation, p.held,
-           (SELECT count(*) FROM members m WHERE m.organisation_id = p.organisation_id AND m.tier_id = p.tier_id
-              AND m.seat_state IN ('seated', 'invited')) AS holding,
-           (SELECT count(*) FROM members m WHERE m.organisation_id = p.organisation_id AND m.tier_id = p.tier_id
-              AND m.seat_state = 'seated') AS seated,
-           (SELECT count(*) FROM members m WHERE m.organisation_id = p.organisation_id AND m.tier_id = p.tier_id
-              AND m.seat_state = 'invited') AS invited
-         FROM seat_pools p WHERE p.organisation_id = ? ORDER BY p.tier_id`,
-      )
-      .all(orgId);
-    const count = (sql: string, ...params: (string | number)[]) =>
-      (db
-        .prepare(sql)
-        .pluck()
-        .get(...params) as number) ?? 0;
-    return {
-      integrity,
-      foreignKeyProblems,
-      tiers,
-      /** Member rows whose email starts with `tag-`. */
-      membersTagged: (tag: string) =>
-        count('SELECT count(*) FROM members WHERE organisation_id = ? AND email LIKE ?', orgId, `${tag}-%`),
-      users: count("SELECT count(*) FROM members WHERE organisation_id = ? AND role = 'user'", orgId),
-      audited: (action: string) =>
-        count('SELECT count(*) FROM audit_log WHERE organisation_id = ? AND action = ?', orgId, action),
-      /** Runs of consecutive user rows (in id, i.e. commit, order) whose emails share the first letter. */
-      turns() {
-        const firsts = db
-          .prepare<[number], string>(
-            "SELECT substr(email, 1, 1) FROM members WHERE organisation_id = ? AND role = 'user' ORDER BY id",
-          )
-          .pluck()
-          .all(orgId);
-        return firsts.filter((f, i) => i === 0 || f !== firsts[i - 1]).length;
-      },
-      pendingInvitations: count(
-        "SELECT count(*) FROM invitations WHERE organisation_id = ? AND status = 'pending'",
-        orgId,
-      ),
-      close: () => db.close(),
-    };
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+/**
+ * Opens the database as a new process would, checks it is intact, and reads the pool against the
+ * rows. On SQLite, intact is integrity_check and foreign_key_check; PostgreSQL checks its
+ * constraints as it writes, so there it is that every index is still valid.
+ */
+async function inspect({ target, orgId }: Database, tags: readonly string[]) {
+  const postgres = TEST_BACKEND === 'postgres';
+  return await readStored(
+    { databasePath: postgres ? '' : target, databaseUrl: postgres ? target : null },
+    async (db) => {
+      const first = async (sql: string): Promise<unknown> => Object.values((await db.all(sql))[0] ?? {})[0];
+      const count = async (sql: string) => Number((await first(sql)) ?? 0);
+      const integrity = postgres
+        ? (await count('SELECT count(*) FROM pg_index WHERE NOT indisvalid')) === 0
+          ? 'ok'
+          : 'an index is invalid'
+        : String(await first('PRAGMA integrity_check'));
+      const foreignKeyProblems = postgres ? [] : await db.all('PRAGMA foreign_key_check');
+      const member = (state: string) =>
+        `(SELECT count(*) FROM members m WHERE m.organisation_id = p.organisation_id AND m.tier_id = p.tier_id AND m.seat_state IN (${state}))`;
+      const tiers = (
+        await db.all(
+          `SELECT p.tier_id, p.allocation, p.held, ${member("'seated', 'invited'")} AS holding,
+             ${member("'seated'")} AS seated, ${member("'invited'")} AS invited
+           FROM seat_pools p WHERE p.organisation_id = ${orgId} ORDER BY p.tier_id`,
+        )
+      ).map((r: Row) => ({ ...r, allocation: Number(r.allocation), held: Number(r.held) }) as TierState);
+      const auditedCounts: Record<string, number> = {};
+      for (const action of ['member.created', 'seat.claimed', 'seat.released']) {
+        auditedCounts[action] = await count(
+          `SELECT count(*) FROM audit_log WHERE organisation_id = ${orgId} AND action = '${action}'`,
+        );
+      }
+      const taggedCounts: Record<string, number> = {};
+      for (const tag of tags) {
+        taggedCounts[tag] = await count(
+          `SELECT count(*) FROM members WHERE organisation_id = ${orgId} AND email LIKE '${tag}-%'`,
+        );
+      }
+      // Runs of consecutive user rows (in id, i.e. commit, order) whose emails share the first letter.
+      const firsts = (
+        await db.all(
+          `SELECT substr(email, 1, 1) AS f FROM members WHERE organisation_id = ${orgId} AND role = 'user' ORDER BY id`,
+        )
+      ).map((r) => r.f as string);
+      return {
+        integrity,
+        foreignKeyProblems,
+        tiers,
+        /** Member rows whose email starts with `tag-`, for each tag asked for. */
+        tagged: (tag: string) => taggedCounts[tag] ?? NaN,
+        /** Audit rows of the organisation by action (member.created, seat.claimed, seat.released). */
+        audited: (action: 'member.created' | 'seat.claimed' | 'seat.released') =>
+          auditedCounts[action] ?? NaN,
+        users: await count(`SELECT count(*) FROM members WHERE organisation_id = ${orgId} AND role = 'user'`),
+        turns: firsts.filter((f, i) => i === 0 || f !== firsts[i - 1]).length,
+        pendingInvitations: await count(
+          `SELECT count(*) FROM invitations WHERE organisation_id = ${orgId} AND status = 'pending'`,
+        ),
+      };
+    },
+  );
 }
 
 interface RaceOutcome {
@@ -197,17 +214,18 @@ interface RaceOutcome {
 }
 
 /**
- * Two claimer processes started at the same moment on one file with 300 standard + 200 premium
+ * Two claimer processes started at the same moment on one database with 300 standard + 200 premium
  * seats; checks everything that must hold however the claims interleaved.
  */
 async function race(t: TestContext, pauseMs: number): Promise<RaceOutcome> {
   const seats = { standard: 300, premium: 200 };
   const allocation = seats.standard + seats.premium;
-  const { dir, databasePath, orgId } = await createDatabase(seats);
+  const database = await createDatabase(seats);
+  const { dir, target, orgId } = database;
   const tags = ['a', 'b'];
   // Each stops after 200 refusals in a row; 5,000 attempts is only a backstop against a runaway loop.
   const workers = tags.map((tag) =>
-    startWorker('claimer.ts', [databasePath, String(orgId), tag, '200', '5000', String(pauseMs)]),
+    startWorker('claimer.ts', [target, String(orgId), tag, '200', '5000', String(pauseMs)]),
   );
   try {
     await startTogether(workers);
@@ -237,37 +255,33 @@ async function race(t: TestContext, pauseMs: number): Promise<RaceOutcome> {
     // The primary owner's invitation (made when the organisation was created) holds one standard seat.
     assert.equal(successes, allocation - 1, `every seat but the owner's was claimed, once\n${why}`);
 
-    const db = inspect(databasePath, orgId);
-    try {
-      assert.equal(db.integrity, 'ok');
-      assert.deepEqual(db.foreignKeyProblems, []);
-      assert.deepEqual(
-        db.tiers.map((t) => [t.tier_id, t.allocation, t.held, t.holding]),
-        [
-          ['premium', seats.premium, seats.premium, seats.premium],
-          ['standard', seats.standard, seats.standard, seats.standard],
-        ],
-        'per tier: held = allocation = member rows holding a seat',
-      );
-      assert.deepEqual(
-        db.tiers.map((t) => [t.tier_id, t.seated, t.invited]),
-        [
-          ['premium', seats.premium, 0],
-          ['standard', seats.standard - 1, 1],
-        ],
-      );
-      assert.equal(db.users, successes, 'one member row per successful claim, none for a refused one');
-      tags.forEach((tag, i) => assert.equal(db.membersTagged(tag), done[i]!.successes));
-      assert.equal(db.audited('seat.claimed'), successes);
-      assert.equal(db.audited('member.created'), successes + 1, 'refused claims left no audit rows');
-      const turns = db.turns();
-      t.diagnostic(
-        `pause ${pauseMs} ms: ${done.map((d, i) => `${tags[i]} ${d.successes} seats / ${d.attempts} attempts in ${d.elapsedMs} ms, ${d.busyRetries} busy retries`).join('; ')}; ${turns} turns in commit order`,
-      );
-      return { done, turns };
-    } finally {
-      db.close();
-    }
+    const db = await inspect(database, tags);
+    assert.equal(db.integrity, 'ok');
+    assert.deepEqual(db.foreignKeyProblems, []);
+    assert.deepEqual(
+      db.tiers.map((t) => [t.tier_id, t.allocation, t.held, t.holding]),
+      [
+        ['premium', seats.premium, seats.premium, seats.premium],
+        ['standard', seats.standard, seats.standard, seats.standard],
+      ],
+      'per tier: held = allocation = member rows holding a seat',
+    );
+    assert.deepEqual(
+      db.tiers.map((t) => [t.tier_id, t.seated, t.invited]),
+      [
+        ['premium', seats.premium, 0],
+        ['standard', seats.standard - 1, 1],
+      ],
+    );
+    assert.equal(db.users, successes, 'one member row per successful claim, none for a refused one');
+    for (const [i, tag] of tags.entries()) assert.equal(db.tagged(tag), done[i]!.successes);
+    assert.equal(db.audited('seat.claimed'), successes);
+    assert.equal(db.audited('member.created'), successes + 1, 'refused claims left no audit rows');
+    const turns = db.turns;
+    t.diagnostic(
+      `pause ${pauseMs} ms: ${done.map((d, i) => `${tags[i]} ${d.successes} seats / ${d.attempts} attempts in ${d.elapsedMs} ms, ${d.busyRetries} busy retries`).join('; ')}; ${turns} turns in commit order`,
+    );
+    return { done, turns };
   } finally {
     await stop(workers);
     rmSync(dir, { recursive: true, force: true });
@@ -278,7 +292,7 @@ async function race(t: TestContext, pauseMs: number): Promise<RaceOutcome> {
 // is not a queue: the waiting process sleeps (1, 2, 5 … 100 ms) and gets the lock only if it wakes
 // while the other happens not to hold it. So one process often takes every seat before the other
 // gets in (seen in about a third of runs); the totals must be exact either way.
-test('When two processes claim seats on one database file at full speed, then together they get exactly the allocation and every other attempt is a SeatLimitError', async () => {
+test('When two processes claim seats on one database at full speed, then together they get exactly the allocation and every other attempt is a SeatLimitError', async () => {
   const t = perTest();
   await race(t, 0);
 });
@@ -295,16 +309,17 @@ test('When two processes claim seats with a 1 ms pause between attempts, then bo
   assert.ok(turns >= 3, `the claims changed hands in commit order (${turns} turns)`);
 });
 
-test('When a process is killed with SIGKILL in the middle of claims and releases, then the file opens intact and the pool matches the members, three times over', async () => {
+test('When a process is killed with SIGKILL in the middle of claims and releases, then the database opens intact and the pool matches the members, three times over', async () => {
   const t = perTest();
   const seats = { standard: 30, premium: 20 };
-  const { dir, databasePath, orgId } = await createDatabase(seats);
+  const database = await createDatabase(seats);
+  const { dir, target, orgId } = database;
   const workers: Worker[] = [];
   let moves = { claimed: 0, released: 0 };
   try {
     for (const [round, killAfter] of [50, 300, 1000].entries()) {
       const tag = `kill${round + 1}`;
-      const worker = startWorker('churner.ts', [databasePath, String(orgId), tag, '30']);
+      const worker = startWorker('churner.ts', [target, String(orgId), tag, '30']);
       workers.push(worker);
       await startTogether([worker]);
       const reached = await worker.waitFor(
@@ -318,42 +333,36 @@ test('When a process is killed with SIGKILL in the middle of claims and releases
       // Everything the worker reported had committed before it said so.
       const lastReported = worker.messages.filter((m): m is Progress => m.type === 'progress').at(-1)!;
       assert.ok(lastReported.ops >= reached.ops);
-      assert.ok(existsSync(`${databasePath}-wal`), 'the kill left a write-ahead log to recover');
-
-      const db = inspect(databasePath, orgId);
-      try {
-        assert.equal(db.integrity, 'ok', `${tag}: integrity_check`);
-        assert.deepEqual(db.foreignKeyProblems, [], `${tag}: foreign_key_check`);
-        for (const t of db.tiers) {
-          assert.equal(
-            t.allocation,
-            seats[t.tier_id as keyof typeof seats],
-            `${tag} ${t.tier_id}: allocation`,
-          );
-          assert.equal(t.held, t.holding, `${tag} ${t.tier_id}: held = member rows seated or invited`);
-          assert.ok(t.held <= t.allocation, `${tag} ${t.tier_id}: held ≤ allocation`);
-        }
-        assert.equal(
-          db.pendingInvitations,
-          db.tiers.reduce((n, t) => n + t.invited, 0),
-          `${tag}: one pending invitation per invited member`,
-        );
-        const now = { claimed: db.audited('seat.claimed'), released: db.audited('seat.released') };
-        assert.ok(
-          now.claimed > moves.claimed && now.released > moves.released,
-          `${tag}: seats moved both ways (${JSON.stringify(moves)} → ${JSON.stringify(now)})`,
-        );
-        moves = now;
-        assert.ok(
-          db.membersTagged(tag) >= lastReported.created,
-          `${tag}: every member reported as created (${lastReported.created}) survived the kill`,
-        );
-        t.diagnostic(
-          `${tag}: killed after ≥ ${lastReported.ops} ops; ${JSON.stringify(db.tiers.map((t) => [t.tier_id, t.held, t.allocation]))}`,
-        );
-      } finally {
-        db.close();
+      if (TEST_BACKEND === 'sqlite') {
+        assert.ok(existsSync(`${target}-wal`), 'the kill left a write-ahead log to recover');
       }
+
+      const db = await inspect(database, [tag]);
+      assert.equal(db.integrity, 'ok', `${tag}: integrity_check`);
+      assert.deepEqual(db.foreignKeyProblems, [], `${tag}: foreign_key_check`);
+      for (const t of db.tiers) {
+        assert.equal(t.allocation, seats[t.tier_id as keyof typeof seats], `${tag} ${t.tier_id}: allocation`);
+        assert.equal(t.held, t.holding, `${tag} ${t.tier_id}: held = member rows seated or invited`);
+        assert.ok(t.held <= t.allocation, `${tag} ${t.tier_id}: held ≤ allocation`);
+      }
+      assert.equal(
+        db.pendingInvitations,
+        db.tiers.reduce((n, t) => n + t.invited, 0),
+        `${tag}: one pending invitation per invited member`,
+      );
+      const now = { claimed: db.audited('seat.claimed'), released: db.audited('seat.released') };
+      assert.ok(
+        now.claimed > moves.claimed && now.released > moves.released,
+        `${tag}: seats moved both ways (${JSON.stringify(moves)} → ${JSON.stringify(now)})`,
+      );
+      moves = now;
+      assert.ok(
+        db.tagged(tag) >= lastReported.created,
+        `${tag}: every member reported as created (${lastReported.created}) survived the kill`,
+      );
+      t.diagnostic(
+        `${tag}: killed after ≥ ${lastReported.ops} ops; ${JSON.stringify(db.tiers.map((t) => [t.tier_id, t.held, t.allocation]))}`,
+      );
     }
   } finally {
     await stop(workers);

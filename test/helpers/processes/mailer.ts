@@ -9,7 +9,7 @@ import { enqueueMail } from '../../../mail/outbox.js';
 import { FixedClock } from '../../../domain/clock.js';
 import { buildContainer } from '../../../server/container.js';
 import { createLogger } from '../../../runtime/logger.js';
-import { args, describeError, waitForGo, WORKER_NOW } from './protocol.js';
+import { args, databaseConfig, describeError, waitForGo, WORKER_NOW } from './protocol.js';
 
 export type MailerMessage =
   | { readonly type: 'ready'; readonly pid: number }
@@ -26,10 +26,10 @@ function send(message: MailerMessage): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-const [databasePath, smtpUrl, mode, count] = args(['DATABASE', 'SMTP_URL', 'MODE']);
+const [database, smtpUrl, mode, count] = args(['DATABASE', 'SMTP_URL', 'MODE']);
 const c = await buildContainer({
   config: {
-    databasePath: databasePath!,
+    ...databaseConfig(database!),
     dbBusyTimeoutMs: 5000,
     quoteTtlSeconds: 900,
     mail: { smtpUrl: smtpUrl! },

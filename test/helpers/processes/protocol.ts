@@ -41,15 +41,20 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** The real services over `databasePath`, with a silent logger that only counts busy retries. */
-export async function workerContainer(
-  databasePath: string,
-): Promise<{ c: Container; busyRetries: () => number }> {
+/** The database a worker is given: a PostgreSQL URL, or else the path of a SQLite file. */
+export function databaseConfig(target: string): { databasePath: string; databaseUrl?: string } {
+  return /^postgres(ql)?:\/\//.test(target)
+    ? { databasePath: ':memory:', databaseUrl: target }
+    : { databasePath: target };
+}
+
+/** The real services over `target` (databaseConfig), with a silent logger that only counts busy retries. */
+export async function workerContainer(target: string): Promise<{ c: Container; busyRetries: () => number }> {
   let retries = 0;
   // The store reports each busy retry as a warning; nothing else in a claim logs at warn level.
   const logger = createLogger('warn', { write: () => void retries++ });
   const c = await buildContainer({
-    config: { databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+    config: { ...databaseConfig(target), dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
     clock: new FixedClock(WORKER_NOW),
     logger,
   });
