@@ -25,16 +25,14 @@ export default {
     '<rootDir>/test/integration/operations/metrics.test.ts',
   ],
   // Suites about the SQLite file itself: they open it (to edit a row by hand, to read what is
-  // stored at rest), or run the command line or a second process on it. Where only a few tests of a
-  // suite do so, those tests live in a file of their own (scim-tokens-file: the ones of
-  // scim-tenancy and scim-limits), and the rest of the suite runs here. Their PostgreSQL
+  // stored at rest), or run the command line or a second process on it. Their PostgreSQL
   // counterparts are test/integration/postgres/ (several instances, the command line, killed
-  // processes) and test/unit/db/ (the store, on both dialects).
+  // processes), test/integration/processes.test.ts and mail-processes.test.ts (which run here too)
+  // and test/unit/db/ (the store, on both dialects).
   testPathIgnorePatterns: [
     '/node_modules/',
     '/test/integration/scim/scim-processes\\.test\\.ts$',
     '/test/integration/scim/scim-shutdown\\.test\\.ts$',
-    '/test/integration/scim/scim-tokens-file\\.test\\.ts$',
     '/test/integration/sso/saml-sp-keys-api\\.test\\.ts$',
     '/test/unit/seats/usage\\.test\\.ts$',
   ],

@@ -1,7 +1,7 @@
 // The limits that keep one request's work bounded (scim/limits.ts, docs/scim.md "Limits"): each is
 // answered in SCIM form with its status and scimType, and a refused request stores nothing. Also
 // the per-organisation rate limit over several tokens and the cap on live tokens (through the API; on
-// the command line in scim-tokens-file.test.ts).
+// the command line in scim-tokens-elsewhere.test.ts).
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { MAX_LIVE_TOKENS } from '../../../provisioning/scim-tokens.js';

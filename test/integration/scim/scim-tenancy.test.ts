@@ -1,7 +1,7 @@
 // One server, many organisations: a SCIM token sees only its own organisation; unknown, revoked,
 // missing or garbled credentials get a SCIM 401; every answer is application/scim+json; and a
 // token that sends too fast is told when to come back (429 + Retry-After). A token revoked by
-// another process on the SQLite file: scim-tokens-file.test.ts.
+// another process on the database: scim-tokens-elsewhere.test.ts.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { OPERATOR } from '../../../domain/model.js';

@@ -1,7 +1,7 @@
-// SCIM tokens changed on the SQLite file by another process, the operator's command line: a token
-// it revokes is refused by the running server, and it keeps to the cap on live tokens. These are
-// the tests of scim-tenancy.test.ts and scim-limits.test.ts that open the database file themselves,
-// kept apart so that those two suites also run on PostgreSQL (jest.postgres.config.js).
+// SCIM tokens changed in the database by another process, the operator's command line (or, on
+// PostgreSQL, another instance): a token it revokes is refused by the running server, and it keeps
+// to the cap on live tokens. Each opens the test's database a second time: the SQLite file, or in
+// the PostgreSQL run the test's PostgreSQL database.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { spawnSync } from 'node:child_process';
@@ -34,9 +34,14 @@ describe('Tenancy and authentication', () => {
     const issued = await ctx.c.scimTokens.create(w.orgId, 'revoked elsewhere', OPERATOR);
     const client = scimClient(server, issued.token);
     expectStatus(await client.send(oktaListUsers()), 200); // now remembered as valid
-    // Another connection to the same file, as the command line opens it.
+    // Another connection to the same database, as the command line (or another instance) opens it.
     const cli = await buildContainer({
-      config: { databasePath: ctx.databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
+      config: {
+        databasePath: ctx.databasePath,
+        databaseUrl: ctx.databaseUrl,
+        dbBusyTimeoutMs: 5000,
+        quoteTtlSeconds: 900,
+      },
       clock: ctx.clock,
       logger: createLogger('silent'),
     });
@@ -74,7 +79,13 @@ describe('Rate limit per organisation and live tokens per organisation', () => {
         ],
         {
           cwd: root,
-          env: { ...process.env, DATABASE_PATH: ctx.databasePath, DATA_DIR: dir },
+          env: {
+            ...process.env,
+            ...(ctx.databaseUrl === null
+              ? { DATABASE_PATH: ctx.databasePath }
+              : { DATABASE_URL: ctx.databaseUrl }),
+            DATA_DIR: dir,
+          },
           encoding: 'utf8',
         },
       );
