@@ -346,6 +346,40 @@ describe('PostgreSQL only', () => {
     assert.match(later, /^seatkeeper_mail_outbox_pending 1$/m);
     assert.equal(await collectErrors(metrics), 1);
   });
+
+  test('When the pool has no free connection, then /readyz answers within its time limit that the database timed out, and is ready again once it answers', async () => {
+    const url = cluster.createDatabase('readiness_wait');
+    const pool = openPool({ url, maxConnections: 1 });
+    pools.push(pool);
+    await migratePostgres(pool);
+    const store = createPostgresStore(pool);
+    const health = createHealth({
+      ping: () => store.ping(),
+      stats: createPostgresStats(pool),
+      timeoutMs: 300,
+    });
+    const held = await pool.connect();
+    try {
+      const started = Date.now();
+      const readiness = await health.readiness();
+      const took = Date.now() - started;
+      assert.ok(took < 3000, `readiness took ${took} ms`);
+      assert.deepEqual(readiness, {
+        ready: false,
+        database: 'timeout',
+        schema: 'unknown',
+        shuttingDown: false,
+      });
+    } finally {
+      held.release();
+    }
+    assert.deepEqual(await health.readiness(), {
+      ready: true,
+      database: 'ok',
+      schema: 'current',
+      shuttingDown: false,
+    });
+  });
 });
 
 /** An organisation with a contract and the given seats per tier. */
