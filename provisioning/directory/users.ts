@@ -3,6 +3,7 @@
 // settled in the same write (seat-settlement.ts). The write steps run inside the caller's write.
 import type { Clock } from '../../domain/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { foldKey } from '../../domain/fold.js';
 import { holdsSeat, type Actor } from '../../domain/model.js';
 import type { DirectoryReader, Queries, Store } from '../../db/port.js';
 import type { Group, ListPage, Member } from '../../domain/records.js';
@@ -116,10 +117,10 @@ async function unlinkedTarget(
   userName: string,
   email: string,
 ): Promise<Member | undefined> {
-  return (
-    (await unlinkedWithAddress(q, organisationId, userName)) ??
-    (await unlinkedWithAddress(q, organisationId, email))
-  );
+  const byUserName = await unlinkedWithAddress(q, organisationId, userName);
+  // Most providers send the address as the userName too: then it was one lookup, not two.
+  if (byUserName !== undefined || foldKey(email) === foldKey(userName)) return byUserName;
+  return await unlinkedWithAddress(q, organisationId, email);
 }
 
 /**
