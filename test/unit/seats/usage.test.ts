@@ -1,8 +1,10 @@
-// Seat usage (seats/usage.ts) over a real database file: the one per-tier computation every reader
-// uses, and the administrators' usage page built on it.
+// Seat usage (seats/usage.ts) over a real database (the SQLite file, or in the PostgreSQL run the
+// test's own PostgreSQL database): the one per-tier computation every reader uses, and the
+// administrators' usage page built on it.
 import { afterEach, beforeEach, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { ForbiddenError, NotFoundError } from '../../../domain/errors.js';
 import { OPERATOR, type Actor } from '../../../domain/model.js';
 import { DEFAULT_NOTICE_THRESHOLDS } from '../../../seats/notices.js';
@@ -103,7 +105,18 @@ describe('Seat usage', () => {
     );
   });
   test('When the stored notice thresholds were edited by hand into something invalid, then the usage page shows the defaults, as the notices themselves use', async () => {
-    const store = (json: string) => {
+    // Edited by hand: through a connection of its own, as an operator's SQL client would.
+    const store = async (json: string) => {
+      if (ctx.databaseUrl !== null) {
+        const other = new pg.Client({ connectionString: ctx.databaseUrl });
+        await other.connect();
+        try {
+          await other.query('UPDATE organisations SET notice_thresholds = $1 WHERE id = $2', [json, orgId]);
+        } finally {
+          await other.end();
+        }
+        return;
+      }
       const other = new Database(ctx.databasePath);
       try {
         other.prepare('UPDATE organisations SET notice_thresholds = ? WHERE id = ?').run(json, orgId);
@@ -113,9 +126,9 @@ describe('Seat usage', () => {
     };
     const thresholds = async () =>
       (await ctx.c.store.read((q) => seatUsage(q, orgId, OPERATOR))).noticeThresholds;
-    store('[50]');
+    await store('[50]');
     assert.deepEqual(await thresholds(), [50], 'a valid stored row is what the page shows');
-    store('[150, "x"');
+    await store('[150, "x"');
     const page = { noticeThresholds: await thresholds() };
     assert.deepEqual(page.noticeThresholds, DEFAULT_NOTICE_THRESHOLDS);
   });
