@@ -4,8 +4,8 @@
 import assert from '../../helpers/assert.js';
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { DOMParser } from '@xmldom/xmldom';
-import Database from 'better-sqlite3';
 import { apiWorld, problem, type ApiWorld } from '../../helpers/api.js';
+import { readStored } from '../../helpers/stored-rows.js';
 
 const CERT = 'MIIC8DCCAdigAwIBAgIQExampleCertificateBodyOnlyForTests0123456789==';
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -72,16 +72,11 @@ describe('SAML service provider keys through the admin API', () => {
     assert.deepEqual(certificatesIn(sp.metadata, 'signing'), [body(sp.keys[0]!.certificate)]);
     assert.doesNotMatch(JSON.stringify(res.body), /PRIVATE KEY/);
     // Sealed at rest: the stored value is not the PEM.
-    const db = new Database(w.databasePath, { readonly: true });
-    try {
-      const stored = db.prepare('SELECT private_key FROM saml_sp_keys').all() as { private_key: string }[];
-      assert.ok(stored.length > 0);
-      assert.ok(
-        stored.every((r) => r.private_key.startsWith('v1:') && !r.private_key.includes('PRIVATE KEY')),
-      );
-    } finally {
-      db.close();
-    }
+    const stored = (await readStored(w, (db) => db.all('SELECT private_key FROM saml_sp_keys'))) as {
+      private_key: string;
+    }[];
+    assert.ok(stored.length > 0);
+    assert.ok(stored.every((r) => r.private_key.startsWith('v1:') && !r.private_key.includes('PRIVATE KEY')));
   });
 
   test('When an admin or a user asks, then 403; an OIDC connection or another organisation’s id is 404', async () => {
