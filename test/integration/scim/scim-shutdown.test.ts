@@ -1,13 +1,14 @@
 // A SCIM create refused for want of a seat while the server shuts down: the store's close runs the
-// queued batch, and the refusal is recorded in it, so the waiting list misses no one and the caller
-// hears the refusal, not a closed database.
+// queued batch (on PostgreSQL, waits for the transactions in flight), and the refusal is recorded in
+// it, so the waiting list misses no one and the caller hears the refusal, not a closed database. The waiting list is read afterwards through a
+// connection of its own (the SQLite file, or in the PostgreSQL run the test's database).
 import { test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { rmSync } from 'node:fs';
-import { openDatabase } from '../../../db/sqlite/connection.js';
 import { SeatLimitError } from '../../../domain/errors.js';
 import type { DirectoryUserInput } from '../../../provisioning/directory.js';
 import { createExample, setup } from '../../helpers/fixtures.js';
+import { readStored } from '../../helpers/stored-rows.js';
 
 test('When a refused create is still queued as the store closes, then the refusal reaches the caller and the waiting list', async () => {
   const ctx = await setup('2026-03-01T10:00:00Z');
@@ -30,11 +31,9 @@ test('When a refused create is still queued as the store closes, then the refusa
   await ctx.c.close(); // shutdown, with the create queued
   await lateRefused;
 
-  const db = openDatabase(ctx.databasePath, { busyTimeoutMs: 1000 });
-  const waiting = db.prepare('SELECT user_name FROM seat_waitlist ORDER BY user_name').all() as {
-    user_name: string;
-  }[];
-  db.close();
+  const waiting = (await readStored(ctx, (db) =>
+    db.all('SELECT user_name FROM seat_waitlist ORDER BY user_name'),
+  )) as { user_name: string }[];
   rmSync(ctx.dir, { recursive: true, force: true });
   assert.deepEqual(
     waiting.map((w) => w.user_name),
