@@ -1,6 +1,7 @@
-// Two server processes on one database file, each answering SCIM creates with group commit
-// (concurrent requests share a transaction): together they never give out more seats than the
-// pool has, every 201 is a stored, seated user, and every refusal is a 403 for want of a seat.
+// Two server processes on one database (the SQLite file, or in the PostgreSQL run the test's
+// PostgreSQL database), each answering SCIM creates with group commit (concurrent requests share a
+// transaction): together they never give out more seats than the pool has, every 201 is a stored,
+// seated user, and every refusal is a 403 for want of a seat.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -25,10 +26,11 @@ interface ServerProcess {
   stderr(): string;
 }
 
-async function startServer(databasePath: string): Promise<ServerProcess> {
+/** A server process over `target`: a SQLite file's path or a PostgreSQL URL (protocol.ts databaseConfig). */
+async function startServer(target: string): Promise<ServerProcess> {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT; // the server is a plain program, not a test file
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, databasePath], {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, target], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -54,7 +56,7 @@ async function stop(server: ServerProcess): Promise<void> {
   await exited;
 }
 
-describe('SCIM creates from two server processes on one database file', () => {
+describe('SCIM creates from two server processes on one database', () => {
   const STANDARD_SEATS = 40; // the primary owner's invitation holds one of them
   const PER_SERVER = 45;
   const IN_FLIGHT = 15;
@@ -68,7 +70,8 @@ describe('SCIM creates from two server processes on one database file', () => {
     organisationId = (await createExample(ctx, { seats: { standard: STANDARD_SEATS, premium: 0 } }))
       .organisation.id;
     token = await scimToken(ctx, organisationId);
-    servers.push(...(await Promise.all([startServer(ctx.databasePath), startServer(ctx.databasePath)])));
+    const target = ctx.databaseUrl ?? ctx.databasePath;
+    servers.push(...(await Promise.all([startServer(target), startServer(target)])));
   });
   afterAll(async () => {
     await Promise.all(servers.map(stop));
@@ -104,7 +107,7 @@ describe('SCIM creates from two server processes on one database file', () => {
     assert.equal(statuses.length, 2 * PER_SERVER);
     assert.equal(statuses.filter((s) => s === 201).length, free);
     assert.equal(statuses.filter((s) => s === 403).length, 2 * PER_SERVER - free);
-    // What the file holds, read by a third connection: the pool is full, never over.
+    // What the database holds, read by a third connection: the pool is full, never over.
     const usage = (await ctx.c.seats.usage(organisationId)).find((t) => t.tierId === 'standard')!;
     assert.equal(usage.held, STANDARD_SEATS);
     assert.equal(usage.seated, free);
