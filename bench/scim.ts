@@ -19,7 +19,7 @@ import {
   SCIM_BASE,
   seededUserName,
 } from './http/bodies.js';
-import { Servers, type ChildServer } from './http/child.js';
+import { cpuSecondsOf, Servers, type ChildServer } from './http/child.js';
 import { EntryServer } from './http/entry-server.js';
 import {
   asTiming,
@@ -33,18 +33,21 @@ import {
   type LoadResult,
   type NextRequest,
 } from './http/load.js';
+import type { DatabaseOptions } from './http/seatkeeper-app.js';
 import {
   announced,
   copyOfTemplate,
   freshServer,
+  ORGANISATION,
   runDir,
   seededTemplate,
   serverFromTemplate,
   type Template,
 } from './http/templates.js';
+import { sqlite, type Backend, type SeededDirectory } from './backend.js';
 import { latencySummary, quantile, type RunOptions, type Scenario, type ScenarioResult } from './scenario.js';
 
-const CONNECTIONS = 20;
+export const CONNECTIONS = 20;
 
 interface Sizes {
   /** Warm-up before each measured server (JIT, statement caches), seconds. */
@@ -114,7 +117,7 @@ const QUICK: Sizes = {
   workersCreateSlice: 2_000,
 };
 
-const sizesFor = ({ quick }: RunOptions): Sizes => (quick ? QUICK : FULL);
+export const sizesFor = ({ quick }: RunOptions): Sizes => (quick ? QUICK : FULL);
 
 // --- checks -------------------------------------------------------------------------------------
 
@@ -122,11 +125,11 @@ class BenchCheckFailed extends Error {
   override name = 'BenchCheckFailed';
 }
 
-function check(condition: boolean, message: string): asserts condition {
+export function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new BenchCheckFailed(message);
 }
 
-interface ServerCounts {
+export interface ServerCounts {
   readonly users: number;
   readonly deactivated: number;
   readonly tiers: readonly { tierId: string; held: number; seated: number; invited: number }[];
@@ -135,7 +138,7 @@ interface ServerCounts {
   readonly log: { readonly lines: number; readonly problems: number };
 }
 
-async function countsOf(
+export async function countsOf(
   server: ChildServer,
   organisationId: number,
   groupId?: string,
@@ -143,10 +146,11 @@ async function countsOf(
   return server.call<ServerCounts>('counts', { organisationId, ...(groupId ? { groupId } : {}) });
 }
 
-const serverStatus = (counts: ServerCounts, status: number): number => counts.statuses[String(status)] ?? 0;
+export const serverStatus = (counts: ServerCounts, status: number): number =>
+  counts.statuses[String(status)] ?? 0;
 
 /** No 5xx, no warning or error logged, and every tier's pool counter equals its seat holders. */
-function checkServer(name: string, counts: ServerCounts): void {
+export function checkServer(name: string, counts: ServerCounts): void {
   const fivexx = Object.entries(counts.statuses).filter(([s]) => s.startsWith('5'));
   check(fivexx.length === 0, `${name} answered ${fivexx.map(([s, n]) => `${s} × ${n}`).join(', ')}`);
   check(counts.log.problems === 0, `${name} logged ${counts.log.problems} warnings or errors (see stderr)`);
@@ -159,7 +163,7 @@ function checkServer(name: string, counts: ServerCounts): void {
 }
 
 /** Only `expected` statuses, and no connection errors. */
-function checkClient(name: string, result: LoadResult, ...expected: number[]): void {
+export function checkClient(name: string, result: LoadResult, ...expected: number[]): void {
   const others = [...result.statuses.entries()].filter(([s]) => !expected.includes(s));
   check(
     others.length === 0,
@@ -168,13 +172,14 @@ function checkClient(name: string, result: LoadResult, ...expected: number[]): v
   check(result.errors === 0, `${name}: ${result.errors} connection errors or timeouts`);
 }
 
-const standardTier = (counts: ServerCounts) => counts.tiers.find((t) => t.tierId === 'standard')!;
+export const standardTier = (counts: ServerCounts) => counts.tiers.find((t) => t.tierId === 'standard')!;
 
 // --- formatting ---------------------------------------------------------------------------------
 
-const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+export const int = (x: number): string => Math.round(x).toLocaleString('en-US');
 const median = (r: LoadResult): number => quantile(r.latenciesMs, 0.5);
 const mb = (x: number): string => `${x.toFixed(0)} MB`;
+const pct = (cpuSeconds: number, seconds: number) => `${Math.round((100 * cpuSeconds) / seconds)} %`;
 
 function memoryNote(name: string, memory: { peakSampledMb: number; hwmMb: number }): string {
   return `${name} memory: peak VmRSS sampled ${mb(memory.peakSampledMb)}, VmHWM ${mb(memory.hwmMb)}`;
@@ -195,43 +200,49 @@ interface ListBody {
 
 // --- load shared by the create and lookup scenarios ---------------------------------------------
 
-/** POST /Users with a unique Okta-shaped body per request: create0, create1, … across every run. */
-function createRequests(): () => NextRequest {
+/** POST /Users with a unique Okta-shaped body per request: <prefix>0, <prefix>1, … across every run. */
+export function createRequests(prefix = 'create'): () => NextRequest {
   let n = 0;
   return () => ({
     method: 'POST',
     path: `${SCIM_BASE}/Users`,
-    body: JSON.stringify(oktaUserBody(`create${n++}`)),
+    body: JSON.stringify(oktaUserBody(`${prefix}${n++}`)),
   });
 }
 
 /** Okta's existence check (GET filter userName eq) for a random existing user of the template. */
-const lookupRequests = (template: Template) => (): NextRequest => ({
+const lookupRequests = (template: SeededDirectory) => (): NextRequest => ({
   method: 'GET',
   path: oktaFindPath(seededUserName(randomInt(template.users))),
 });
 
 type Phase = 'warm-up' | 'measured';
 
-interface Slices {
+export interface Slices {
   readonly warm: LoadResult;
   /** The measured slices taken as one. */
   readonly measured: LoadResult;
-  /** CPU seconds over the measured slices: this process (the load generator), and the server's
-   * processes when the caller can read them (NaN otherwise). */
+  /** CPU seconds over the measured slices: this process (the load generator), the server's
+   * processes when the caller can read them (NaN otherwise), and the database's own processes
+   * (PostgreSQL; NaN where it runs in the server's). */
   readonly loadCpu: number;
   readonly serverCpu: number;
+  readonly databaseCpu: number;
 }
 
 /**
  * A warm-up of every side, then `rounds` measured slices of each, the sides taking turns, so that a
  * change in whatever else the machine is doing falls on every side alike. Results in side order.
  */
-async function alternate<S>(
+export async function alternate<S>(
   sides: readonly S[],
   rounds: number,
   run: (side: S, phase: Phase) => Promise<LoadResult>,
-  hooks: { readonly beforeMeasured?: () => void; readonly serverCpu?: (side: S) => number } = {},
+  hooks: {
+    readonly beforeMeasured?: () => void;
+    readonly serverCpu?: (side: S) => number;
+    readonly databaseCpu?: () => Promise<number | undefined>;
+  } = {},
 ): Promise<Slices[]> {
   const warm: LoadResult[] = [];
   for (const side of sides) warm.push(await run(side, 'warm-up'));
@@ -239,14 +250,18 @@ async function alternate<S>(
   const measured = sides.map(() => [] as LoadResult[]);
   const loadCpu = sides.map(() => 0);
   const serverCpu = sides.map(() => 0);
+  const databaseCpu = sides.map(() => 0);
+  const database = async () => (await hooks.databaseCpu?.()) ?? NaN;
   for (let round = 0; round < rounds; round++) {
     for (const [k, side] of sides.entries()) {
       const serverBefore = hooks.serverCpu?.(side) ?? NaN;
+      const databaseBefore = await database();
       const ownBefore = process.cpuUsage();
       measured[k]!.push(await run(side, 'measured'));
       const own = process.cpuUsage(ownBefore);
       loadCpu[k]! += (own.user + own.system) / 1e6;
       serverCpu[k]! += (hooks.serverCpu?.(side) ?? NaN) - serverBefore;
+      databaseCpu[k]! += (await database()) - databaseBefore;
     }
   }
   return sides.map((_, k) => ({
@@ -254,102 +269,164 @@ async function alternate<S>(
     measured: merge(measured[k]!),
     loadCpu: loadCpu[k]!,
     serverCpu: serverCpu[k]!,
+    databaseCpu: databaseCpu[k]!,
   }));
+}
+
+/** CPU seconds of the processes given, all their threads. */
+export const cpuOf = (pids: readonly number[]): number =>
+  pids.reduce((sum, pid) => sum + cpuSecondsOf(pid).total, 0);
+
+/** "server processes 80 % + PostgreSQL 60 % + load generator 40 %", over the measured slices. */
+export function cpuNote(s: Slices): string {
+  const seconds = s.measured.seconds;
+  const database = Number.isNaN(s.databaseCpu) ? '' : ` + PostgreSQL ${pct(s.databaseCpu, seconds)}`;
+  return `server processes ${pct(s.serverCpu, seconds)}${database} + load generator ${pct(s.loadCpu, seconds)}`;
+}
+
+/** A Seatkeeper server over `database`, with the benchmark organisation when it is new. */
+export function startSeatkeeper(
+  servers: Servers,
+  name: string,
+  database: DatabaseOptions,
+  organisation?: typeof ORGANISATION,
+): Promise<ChildServer> {
+  return servers.start('seatkeeper', name, { ...database, ...(organisation ? { organisation } : {}) });
 }
 
 // --- 1. create ----------------------------------------------------------------------------------
 
 /**
  * POST /Users with a unique Okta-shaped body per request, 20 connections, against Seatkeeper (each
- * create claims a standard seat), the echo server and the scimmy in-memory store, in alternating
- * slices after a warm-up each. Value: Seatkeeper's 201s per second.
+ * create claims a standard seat), the echo server and (on SQLite) the scimmy in-memory store, in
+ * alternating slices after a warm-up each. Value: Seatkeeper's 201s per second.
  */
-export const scimCreate: Scenario = {
-  name: 'SCIM create with seat claim',
-  async run(options): Promise<ScenarioResult> {
-    const z = sizesFor(options);
-    const servers = new Servers();
-    try {
-      const seatkeeper = await freshServer(servers, 'seatkeeper');
-      const org = announced(seatkeeper);
-      const sides = [
-        { label: 'echo', server: await servers.start('echo', 'echo'), token: 'unused' },
-        { label: 'scimmy', server: await servers.start('scimmy', 'scimmy'), token: 'unused' },
-        { label: 'seatkeeper', server: seatkeeper, token: org.token },
-      ] as const;
-      const next = createRequests();
-      const [echoSlices, scimmySlices, ourSlices] = (await alternate(
-        sides,
-        z.createRounds,
-        (side, phase) =>
-          cannon({
-            url: side.server.url,
-            connections: CONNECTIONS,
-            seconds: phase === 'warm-up' ? z.warmupSeconds : z.createSeconds,
-            headers: scimHeaders(side.token),
-            next,
-          }),
-        { beforeMeasured: () => seatkeeper.startSampling() },
-      )) as [Slices, Slices, Slices];
-      const memory = seatkeeper.stopSampling();
-      const [echo, scimmy, ours] = [echoSlices.measured, scimmySlices.measured, ourSlices.measured];
+export function scimCreateScenario<T extends SeededDirectory>(name: string, backend: Backend<T>): Scenario {
+  return {
+    name,
+    async run(options): Promise<ScenarioResult> {
+      const z = sizesFor(options);
+      const servers = new Servers();
+      try {
+        const onPostgres = backend.dialect === 'postgres';
+        const seatkeeper = await startSeatkeeper(
+          servers,
+          'seatkeeper',
+          await backend.freshDatabase('create_one'),
+          ORGANISATION,
+        );
+        const org = announced(seatkeeper);
+        // scimmy's share of echo is the store's own figure: measured once, next to SQLite.
+        const sides = [
+          { label: 'echo', server: await servers.start('echo', 'echo'), token: 'unused' },
+          ...(onPostgres
+            ? []
+            : [{ label: 'scimmy', server: await servers.start('scimmy', 'scimmy'), token: 'unused' }]),
+          { label: 'seatkeeper', server: seatkeeper, token: org.token },
+        ];
+        const next = createRequests(onPostgres ? 'pgcreate' : 'create');
+        const slices = await alternate(
+          sides,
+          z.createRounds,
+          (side, phase) =>
+            cannon({
+              url: side.server.url,
+              connections: CONNECTIONS,
+              seconds: phase === 'warm-up' ? z.warmupSeconds : z.createSeconds,
+              headers: scimHeaders(side.token),
+              next,
+            }),
+          {
+            beforeMeasured: () => seatkeeper.startSampling(),
+            serverCpu: (side) => cpuOf([side.server.pid]),
+            databaseCpu: () => backend.databaseCpu(),
+          },
+        );
+        const memory = seatkeeper.stopSampling();
+        const echoSlices = slices[0]!;
+        const ourSlices = slices[slices.length - 1]!;
+        const scimmySlices = onPostgres ? undefined : slices[1];
+        const [echo, ours] = [echoSlices.measured, ourSlices.measured];
 
-      checkClient('echo', merge([echoSlices.warm, echo]), 201);
-      checkClient('scimmy in-memory', merge([scimmySlices.warm, scimmy]), 201);
-      const all = merge([ourSlices.warm, ours]);
-      check(all.errors === 0, `seatkeeper: ${all.errors} connection errors or timeouts`);
-      const counts = await countsOf(seatkeeper, org.organisationId);
-      checkServer('seatkeeper', counts);
-      // autocannon stops with requests in flight: the server may have answered (and created) a few
-      // that the client never saw, never more than one per connection per run.
-      const serverCreated = serverStatus(counts, 201);
-      const clientCreated = countOf(all, 201);
-      const runs = 1 + z.createRounds; // the warm-up and the measured slices
-      check(
-        counts.users === serverCreated,
-        `seatkeeper holds ${counts.users} directory users but answered 201 ${serverCreated} times`,
-      );
-      check(
-        clientCreated <= serverCreated && serverCreated <= clientCreated + CONNECTIONS * runs,
-        `seatkeeper answered 201 ${serverCreated} times; the client saw ${clientCreated}`,
-      );
-      check(
-        standardTier(counts).seated === counts.users,
-        `${counts.users} users created but ${standardTier(counts).seated} standard seats seated`,
-      );
+        checkClient('echo', merge([echoSlices.warm, echo]), 201);
+        if (scimmySlices)
+          checkClient('scimmy in-memory', merge([scimmySlices.warm, scimmySlices.measured]), 201);
+        const all = merge([ourSlices.warm, ours]);
+        check(all.errors === 0, `seatkeeper: ${all.errors} connection errors or timeouts`);
+        await backend.settle();
+        const counts = await countsOf(seatkeeper, org.organisationId);
+        checkServer('seatkeeper', counts);
+        // autocannon stops with requests in flight: the server may have answered (and created) a few
+        // that the client never saw, never more than one per connection per run.
+        const serverCreated = serverStatus(counts, 201);
+        // On PostgreSQL, a create in flight when a timed run ended commits, but its response closed
+        // before a status was set (counted as 200); on SQLite every user created was answered 201.
+        const leftEarly = onPostgres ? serverStatus(counts, 200) : 0;
+        const clientCreated = countOf(all, 201);
+        const runs = 1 + z.createRounds; // the warm-up and the measured slices
+        check(
+          serverCreated <= counts.users && counts.users <= serverCreated + leftEarly,
+          `seatkeeper holds ${counts.users} directory users but answered 201 ${serverCreated} times` +
+            (onPostgres ? ` (${leftEarly} left before the answer)` : ''),
+        );
+        check(
+          clientCreated <= serverCreated && serverCreated <= clientCreated + CONNECTIONS * runs,
+          `seatkeeper answered 201 ${serverCreated} times; the client saw ${clientCreated}`,
+        );
+        check(
+          standardTier(counts).seated === counts.users,
+          `${counts.users} users created but ${standardTier(counts).seated} standard seats seated`,
+        );
 
-      const value = ratePerSecond(ours, 201);
-      const baseline = ratePerSecond(echo, 201);
-      const scimmyRate = ratePerSecond(scimmy, 201);
-      const non201 = [...ours.statuses.entries()].filter(([s]) => s !== 201);
-      const ratio = value / baseline;
-      return {
-        name: this.name,
-        unit: 'creates/s',
-        value,
-        baseline: { name: 'echo POST (express 5)', value: baseline },
-        ratio,
-        goal: { description: '>= 50 % of echo, no errors', met: ratio >= 0.5 && non201.length === 0 },
-        notes: [
-          `${z.createRounds} × ${z.createSeconds} s per server after ${z.warmupSeconds} s warm-up, ${CONNECTIONS} connections (autocannon); slices alternate echo, scimmy, Seatkeeper; unique Okta-shaped bodies; every 201 claimed a standard seat`,
-          `Seatkeeper answers each create after its transaction committed (synchronous=FULL); creates that arrive together share one commit (group commit), each in its own savepoint`,
-          `scimmy in-memory: ${int(scimmyRate)} creates/s = ${((scimmyRate / baseline) * 100).toFixed(1)} % of echo (the issue says about 20 %); Seatkeeper = ${(value / scimmyRate).toFixed(2)} × scimmy in-memory`,
-          `latency under load: Seatkeeper ${latencySummary(asTiming(ours))}; echo ${latencySummary(asTiming(echo))}; scimmy ${latencySummary(asTiming(scimmy))}`,
-          `Seatkeeper answers: ${describeStatuses(ours.statuses)}; non-201 (errors): ${non201.length === 0 ? 'none' : describeStatuses(new Map(non201))}`,
-          `checked in the server: ${int(counts.users)} directory users = ${int(serverCreated)} 201s (client saw ${int(clientCreated)}); standard pool held ${int(standardTier(counts).held)} = seated ${int(standardTier(counts).seated)} + invited ${standardTier(counts).invited}; no 5xx`,
-          memoryNote('Seatkeeper', memory),
-        ],
-      };
-    } finally {
-      await servers.stopAll();
-    }
-  },
-};
+        const value = ratePerSecond(ours, 201);
+        const baseline = ratePerSecond(echo, 201);
+        const non201 = [...ours.statuses.entries()].filter(([s]) => s !== 201);
+        const ratio = value / baseline;
+        const scimmyNotes = (scimmy: LoadResult) => {
+          const scimmyRate = ratePerSecond(scimmy, 201);
+          return [
+            `scimmy in-memory: ${int(scimmyRate)} creates/s = ${((scimmyRate / baseline) * 100).toFixed(1)} % of echo (the issue says about 20 %); Seatkeeper = ${(value / scimmyRate).toFixed(2)} × scimmy in-memory`,
+            `latency under load: Seatkeeper ${latencySummary(asTiming(ours))}; echo ${latencySummary(asTiming(echo))}; scimmy ${latencySummary(asTiming(scimmy))}`,
+          ];
+        };
+        return {
+          name,
+          unit: 'creates/s',
+          value,
+          baseline: { name: 'echo POST (express 5)', value: baseline },
+          ratio,
+          goal: { description: '>= 50 % of echo, no errors', met: ratio >= 0.5 && non201.length === 0 },
+          notes: [
+            `${z.createRounds} × ${z.createSeconds} s per server after ${z.warmupSeconds} s warm-up, ${CONNECTIONS} connections (autocannon); slices alternate ${sides.map((s) => (s.label === 'seatkeeper' ? 'Seatkeeper' : s.label)).join(', ')}; unique Okta-shaped bodies; every 201 claimed a standard seat`,
+            ...(onPostgres
+              ? await backend.notes()
+              : [
+                  `Seatkeeper answers each create after its transaction committed (synchronous=FULL); creates that arrive together share one commit (group commit), each in its own savepoint`,
+                ]),
+            `CPU over Seatkeeper's measured slices, in % of one core (${availableParallelism()} cores): ${cpuNote(ourSlices)}`,
+            ...(scimmySlices
+              ? scimmyNotes(scimmySlices.measured)
+              : [
+                  `latency under load: Seatkeeper ${latencySummary(asTiming(ours))}; echo ${latencySummary(asTiming(echo))}`,
+                ]),
+            `Seatkeeper answers: ${describeStatuses(ours.statuses)}; non-201 (errors): ${non201.length === 0 ? 'none' : describeStatuses(new Map(non201))}`,
+            `checked in the ${onPostgres ? 'database' : 'server'}: ${int(counts.users)} directory users = ${int(serverCreated)} 201s (client saw ${int(clientCreated)})${onPostgres ? ` + ${counts.users - serverCreated} of the ${leftEarly} creates in flight when a timed slice ended` : ''}; standard pool held ${int(standardTier(counts).held)} = seated ${int(standardTier(counts).seated)} + invited ${standardTier(counts).invited}; no 5xx${onPostgres ? ', no warning logged' : ''}`,
+            memoryNote('Seatkeeper', memory),
+          ],
+        };
+      } finally {
+        await servers.stopAll();
+      }
+    },
+  };
+}
+
+export const scimCreate = scimCreateScenario('SCIM create with seat claim', sqlite);
 
 // --- 2. filter lookup ---------------------------------------------------------------------------
 
 /** Ten random lookups answered with exactly the seeded user. */
-async function probeLookups(server: { readonly url: string }, template: Template): Promise<void> {
+async function probeLookups(server: { readonly url: string }, template: SeededDirectory): Promise<void> {
   const client = httpClient(server.url, scimHeaders(template.token), 1);
   try {
     for (let k = 0; k < 10; k++) {
@@ -370,68 +447,78 @@ async function probeLookups(server: { readonly url: string }, template: Template
 /**
  * GET /Users?filter=userName eq "<random existing user>" (Okta's existence check), 20 connections,
  * against two servers: one whose database holds 100,000 directory users, one with 1,000 (both
- * seeded by the engine, copied from templates). Alternating slices after a warm-up each.
+ * seeded by the engine, copied from templates on SQLite). Alternating slices after a warm-up each.
  * Value: median latency at 100k; baseline: at 1k.
  */
-export const filterLookup: Scenario = {
-  name: 'filter lookup at 100k vs 1k',
-  async run(options): Promise<ScenarioResult> {
-    const z = sizesFor(options);
-    const servers = new Servers();
-    try {
-      const bigTemplate = await seededTemplate(z.bigUsers);
-      const smallTemplate = await seededTemplate(z.smallUsers);
-      const big = {
-        template: bigTemplate,
-        server: await serverFromTemplate(servers, 'seatkeeper-big', bigTemplate),
-      };
-      const small = {
-        template: smallTemplate,
-        server: await serverFromTemplate(servers, 'seatkeeper-small', smallTemplate),
-      };
-      const sides = [small, big];
-      for (const side of sides) await probeLookups(side.server, side.template);
-      const [smallResult, bigResult] = (
-        await alternate(sides, z.lookupRounds, (side, phase) =>
-          cannon({
-            url: side.server.url,
-            connections: CONNECTIONS,
-            seconds: phase === 'warm-up' ? z.warmupSeconds : z.lookupSeconds,
-            headers: scimHeaders(side.template.token),
-            next: lookupRequests(side.template),
-          }),
-        )
-      ).map((s) => s.measured) as [LoadResult, LoadResult];
-      checkClient('lookups at the small directory', smallResult, 200);
-      checkClient('lookups at the large directory', bigResult, 200);
-      for (const side of sides) {
-        const counts = await countsOf(side.server, side.template.organisationId);
-        checkServer(side.server.name, counts);
-        check(counts.users === side.template.users, `${side.server.name} holds ${counts.users} users`);
+export function filterLookupScenario<T extends SeededDirectory>(name: string, backend: Backend<T>): Scenario {
+  return {
+    name,
+    async run(options): Promise<ScenarioResult> {
+      const z = sizesFor(options);
+      const servers = new Servers();
+      try {
+        const onPostgres = backend.dialect === 'postgres';
+        const bigTemplate = await backend.seeded(z.bigUsers);
+        const smallTemplate = await backend.seeded(z.smallUsers);
+        const side = async (label: string, template: T) => ({
+          template,
+          server: await startSeatkeeper(servers, label, backend.seededDatabase(label, template)),
+        });
+        const big = await side('seatkeeper_big', bigTemplate);
+        const small = await side('seatkeeper_small', smallTemplate);
+        const sides = [small, big];
+        for (const side of sides) await probeLookups(side.server, side.template);
+        const [smallSlices, bigSlices] = (await alternate(
+          sides,
+          z.lookupRounds,
+          (side, phase) =>
+            cannon({
+              url: side.server.url,
+              connections: CONNECTIONS,
+              seconds: phase === 'warm-up' ? z.warmupSeconds : z.lookupSeconds,
+              headers: scimHeaders(side.template.token),
+              next: lookupRequests(side.template),
+            }),
+          { serverCpu: (side) => cpuOf([side.server.pid]), databaseCpu: () => backend.databaseCpu() },
+        )) as [Slices, Slices];
+        const [smallResult, bigResult] = [smallSlices.measured, bigSlices.measured];
+        await backend.settle();
+        checkClient('lookups at the small directory', smallResult, 200);
+        checkClient('lookups at the large directory', bigResult, 200);
+        for (const side of sides) {
+          const counts = await countsOf(side.server, side.template.organisationId);
+          checkServer(side.server.name, counts);
+          check(counts.users === side.template.users, `${side.server.name} holds ${counts.users} users`);
+          // PostgreSQL's instances share the seeded database with the other read-only scenarios.
+          if (onPostgres) check(serverStatus(counts, 201) === 0, `${side.server.name} created users`);
+        }
+        const value = median(bigResult);
+        const baseline = median(smallResult);
+        const ratio = value / baseline;
+        return {
+          name,
+          unit: 'ms (p50)',
+          value,
+          baseline: { name: `p50 at ${int(z.smallUsers)} users`, value: baseline },
+          ratio,
+          goal: { description: '<= 1.5 × the 1k latency', met: ratio <= 1.5 },
+          notes: [
+            `${int(z.bigUsers)} vs ${int(z.smallUsers)} directory users, one ${backend.server} (process, database) each; ${CONNECTIONS} connections, ${z.lookupRounds} × ${z.lookupSeconds} s alternating slices after ${z.warmupSeconds} s warm-up; a random existing userName per request`,
+            ...(await backend.notes()),
+            `at ${int(z.bigUsers)}: ${int(ratePerSecond(bigResult, 200))} lookups/s, ${latencySummary(asTiming(bigResult))}; CPU ${cpuNote(bigSlices)}`,
+            `at ${int(z.smallUsers)}: ${int(ratePerSecond(smallResult, 200))} lookups/s, ${latencySummary(asTiming(smallResult))}; CPU ${cpuNote(smallSlices)}`,
+            `checked: 10 random upper-cased lookups per ${backend.server} return exactly the seeded user; all ${int(bigResult.latenciesMs.length + smallResult.latenciesMs.length)} answers 200; user counts unchanged; no 5xx`,
+            backend.seedingNote(bigTemplate),
+          ],
+        };
+      } finally {
+        await servers.stopAll();
       }
-      const value = median(bigResult);
-      const baseline = median(smallResult);
-      const ratio = value / baseline;
-      return {
-        name: this.name,
-        unit: 'ms (p50)',
-        value,
-        baseline: { name: `p50 at ${int(z.smallUsers)} users`, value: baseline },
-        ratio,
-        goal: { description: '<= 1.5 × the 1k latency', met: ratio <= 1.5 },
-        notes: [
-          `${int(z.bigUsers)} vs ${int(z.smallUsers)} directory users, one server (process, database) each; ${CONNECTIONS} connections, ${z.lookupRounds} × ${z.lookupSeconds} s alternating slices after ${z.warmupSeconds} s warm-up; a random existing userName per request`,
-          `at ${int(z.bigUsers)}: ${int(ratePerSecond(bigResult, 200))} lookups/s, ${latencySummary(asTiming(bigResult))}`,
-          `at ${int(z.smallUsers)}: ${int(ratePerSecond(smallResult, 200))} lookups/s, ${latencySummary(asTiming(smallResult))}`,
-          `checked: 10 random upper-cased lookups per server return exactly the seeded user; all ${int(bigResult.latenciesMs.length + smallResult.latenciesMs.length)} answers 200; no 5xx`,
-          `seeding (set-up, not measured): ${int(z.bigUsers)} users in ${bigTemplate.seedSeconds.toFixed(1)} s by the directory engine in transactions of 5,000`,
-        ],
-      };
-    } finally {
-      await servers.stopAll();
-    }
-  },
-};
+    },
+  };
+}
+
+export const filterLookup = filterLookupScenario('filter lookup at 100k vs 1k', sqlite);
 
 // --- 3. pages -----------------------------------------------------------------------------------
 
@@ -440,88 +527,98 @@ export const filterLookup: Scenario = {
  * directory, sequentially (one connection, so each latency is one request's service time, not
  * queueing), alternating slices. Value: median of the last page; baseline: of the first.
  */
-export const pages: Scenario = {
-  name: 'last page vs first page at 100k',
-  async run(options): Promise<ScenarioResult> {
-    const z = sizesFor(options);
-    const servers = new Servers();
-    try {
-      const template = await seededTemplate(z.bigUsers);
-      const smallTemplate = await seededTemplate(z.smallUsers);
-      const server = await serverFromTemplate(servers, 'seatkeeper-big', template);
-      const smallServer = await serverFromTemplate(servers, 'seatkeeper-small', smallTemplate);
-      const lastStart = template.users - 99;
-      const pagePath = (startIndex: number) => `${SCIM_BASE}/Users?startIndex=${startIndex}&count=100`;
-      const client = httpClient(server.url, scimHeaders(template.token), 1);
+export function pagesScenario<T extends SeededDirectory>(name: string, backend: Backend<T>): Scenario {
+  return {
+    name,
+    async run(options): Promise<ScenarioResult> {
+      const z = sizesFor(options);
+      const servers = new Servers();
       try {
-        for (const [startIndex, first] of [
-          [1, 0],
-          [lastStart, template.users - 100],
-        ] as const) {
-          const answer = await client.send('GET', pagePath(startIndex));
-          check(answer.status === 200, `page at ${startIndex}: ${answer.status}`);
-          const body = JSON.parse(answer.text) as ListBody;
-          check(
-            body.totalResults === template.users &&
-              body.itemsPerPage === 100 &&
-              body.Resources.length === 100 &&
-              body.Resources[0]?.id === template.publicIds[first] &&
-              body.Resources[99]?.id === template.publicIds[first + 99],
-            `page at ${startIndex}: totalResults ${body.totalResults}, itemsPerPage ${body.itemsPerPage}, first ${body.Resources[0]?.id} (expected ${template.publicIds[first]})`,
-          );
+        const template = await backend.seeded(z.bigUsers);
+        const smallTemplate = await backend.seeded(z.smallUsers);
+        const start = (label: string, t: T) =>
+          startSeatkeeper(servers, label, backend.seededDatabase(label, t));
+        const server = await start('seatkeeper_big', template);
+        const smallServer = await start('seatkeeper_small', smallTemplate);
+        const lastStart = template.users - 99;
+        const pagePath = (startIndex: number) => `${SCIM_BASE}/Users?startIndex=${startIndex}&count=100`;
+        const client = httpClient(server.url, scimHeaders(template.token), 1);
+        try {
+          for (const [startIndex, first] of [
+            [1, 0],
+            [lastStart, template.users - 100],
+          ] as const) {
+            const answer = await client.send('GET', pagePath(startIndex));
+            check(answer.status === 200, `page at ${startIndex}: ${answer.status}`);
+            const body = JSON.parse(answer.text) as ListBody;
+            check(
+              body.totalResults === template.users &&
+                body.itemsPerPage === 100 &&
+                body.Resources.length === 100 &&
+                body.Resources[0]?.id === template.publicIds[first] &&
+                body.Resources[99]?.id === template.publicIds[first + 99],
+              `page at ${startIndex}: totalResults ${body.totalResults}, itemsPerPage ${body.itemsPerPage}, first ${body.Resources[0]?.id} (expected ${template.publicIds[first]})`,
+            );
+          }
+        } finally {
+          client.close();
         }
+        const run = (startIndex: number, amount: number, target = server, token = template.token) =>
+          cannon({
+            url: target.url,
+            connections: 1,
+            amount,
+            headers: scimHeaders(token),
+            next: () => ({ method: 'GET', path: pagePath(startIndex) }),
+          });
+        await run(1, 10);
+        await run(lastStart, 10);
+        await run(1, 10, smallServer, smallTemplate.token);
+        const firsts: LoadResult[] = [];
+        const lasts: LoadResult[] = [];
+        const smallFirsts: LoadResult[] = [];
+        for (let round = 0; round < z.pageRounds; round++) {
+          firsts.push(await run(1, z.pageRequests));
+          lasts.push(await run(lastStart, z.pageRequests));
+          smallFirsts.push(await run(1, z.pageRequests, smallServer, smallTemplate.token));
+        }
+        const first = merge(firsts);
+        const last = merge(lasts);
+        const smallFirst = merge(smallFirsts);
+        checkClient('first page', first, 200);
+        checkClient('last page', last, 200);
+        checkClient('first page of the small directory', smallFirst, 200);
+        const counts = await countsOf(server, template.organisationId);
+        checkServer('seatkeeper', counts);
+        // PostgreSQL's instances share the seeded database with the other read-only scenarios.
+        if (backend.dialect === 'postgres')
+          check(counts.users === template.users, `the large directory holds ${counts.users} users`);
+        const value = median(last);
+        const baseline = median(first);
+        const ratio = value / baseline;
+        return {
+          name,
+          unit: 'ms (p50)',
+          value,
+          baseline: { name: 'first page p50', value: baseline },
+          ratio,
+          goal: { description: '<= 2 × the first page', met: ratio <= 2 },
+          notes: [
+            `${int(template.users)} directory users; sequential (1 connection), ${z.pageRounds} × ${z.pageRequests} requests per page in alternating slices after 10 warm-up each; startIndex=1 vs startIndex=${int(lastStart)}, count=100`,
+            ...(await backend.notes()),
+            `first page ${latencySummary(asTiming(first))}; last page ${latencySummary(asTiming(last))}`,
+            `for scale: the first page of a ${int(smallTemplate.users)}-user directory (same requests, its own ${backend.server}) ${latencySummary(asTiming(smallFirst))}; at ${int(template.users)} users the first page costs ${(median(first) / median(smallFirst)).toFixed(1)} × as much`,
+            `checked: both pages hold the expected 100 users in creation order, totalResults ${int(template.users)}, itemsPerPage 100; no 5xx`,
+          ],
+        };
       } finally {
-        client.close();
+        await servers.stopAll();
       }
-      const run = (startIndex: number, amount: number, target = server, token = template.token) =>
-        cannon({
-          url: target.url,
-          connections: 1,
-          amount,
-          headers: scimHeaders(token),
-          next: () => ({ method: 'GET', path: pagePath(startIndex) }),
-        });
-      await run(1, 10);
-      await run(lastStart, 10);
-      await run(1, 10, smallServer, smallTemplate.token);
-      const firsts: LoadResult[] = [];
-      const lasts: LoadResult[] = [];
-      const smallFirsts: LoadResult[] = [];
-      for (let round = 0; round < z.pageRounds; round++) {
-        firsts.push(await run(1, z.pageRequests));
-        lasts.push(await run(lastStart, z.pageRequests));
-        smallFirsts.push(await run(1, z.pageRequests, smallServer, smallTemplate.token));
-      }
-      const first = merge(firsts);
-      const last = merge(lasts);
-      const smallFirst = merge(smallFirsts);
-      checkClient('first page', first, 200);
-      checkClient('last page', last, 200);
-      checkClient('first page of the small directory', smallFirst, 200);
-      const counts = await countsOf(server, template.organisationId);
-      checkServer('seatkeeper', counts);
-      const value = median(last);
-      const baseline = median(first);
-      const ratio = value / baseline;
-      return {
-        name: this.name,
-        unit: 'ms (p50)',
-        value,
-        baseline: { name: 'first page p50', value: baseline },
-        ratio,
-        goal: { description: '<= 2 × the first page', met: ratio <= 2 },
-        notes: [
-          `${int(template.users)} directory users; sequential (1 connection), ${z.pageRounds} × ${z.pageRequests} requests per page in alternating slices after 10 warm-up each; startIndex=1 vs startIndex=${int(lastStart)}, count=100`,
-          `first page ${latencySummary(asTiming(first))}; last page ${latencySummary(asTiming(last))}`,
-          `for scale: the first page of a ${int(smallTemplate.users)}-user directory (same requests, its own server) ${latencySummary(asTiming(smallFirst))}; at ${int(template.users)} users the first page costs ${(median(first) / median(smallFirst)).toFixed(1)} × as much`,
-          `checked: both pages hold the expected 100 users in creation order, totalResults ${int(template.users)}, itemsPerPage 100; no 5xx`,
-        ],
-      };
-    } finally {
-      await servers.stopAll();
-    }
-  },
-};
+    },
+  };
+}
+
+export const pages = pagesScenario('last page vs first page at 100k', sqlite);
 
 // --- 4. group add -------------------------------------------------------------------------------
 
@@ -935,8 +1032,6 @@ async function stopAndCount(
     await reader.stop();
   }
 }
-
-const pct = (cpuSeconds: number, seconds: number) => `${Math.round((100 * cpuSeconds) / seconds)} %`;
 
 /** "WORKERS=1 <f(0)>; WORKERS=2 <f(1)>" */
 const perSide = (sides: readonly WorkersSide[], f: (k: number) => string): string =>

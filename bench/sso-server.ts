@@ -2,37 +2,37 @@
 // parent process is the load generator, the SAML IdP (which signs every response before the timed
 // part) and the OpenID Provider.
 //
-// argv[2]: JSON { mode: 'seatkeeper', databasePath } or { mode: 'echo' }.
+// argv[2]: JSON { mode: 'seatkeeper', databasePath } or { mode: 'seatkeeper', databaseUrl,
+// secretsKey } or { mode: 'echo' }.
 //
-// seatkeeper: the real container and createApp (the /sso edge included) over a SQLite file, with
-//   publicBaseUrl set to where this process listens, so AuthnRequests, ACS URLs and the OIDC
-//   redirect_uri name this server. Clock-driven jobs are never started. Request logging stays at the
-//   production level (info), serialised by the real pino logger into a sink that counts lines and
-//   passes warnings and errors on to stderr. Commands (IPC): organisation, samlConnection,
-//   oidcConnection, counts, exit.
+// seatkeeper: the server of bench/http/seatkeeper-app.ts (the real container and createApp, the
+//   /sso edge included) over a SQLite file or a PostgreSQL database; its publicBaseUrl is where this
+//   process listens, so AuthnRequests, ACS URLs and the OIDC redirect_uri name this server.
+//   Commands (IPC): organisation, samlConnection, oidcConnection, counts, exit.
 // echo: the baseline, a bare express 5 server that parses a form POST (express.urlencoded, as the
 //   ACS route does) and answers it with the fields as JSON, and answers GET with a small JSON object.
 //
 // Started with BENCH_CPU_PROF=<dir> set, the parent adds --cpu-prof to the seatkeeper process; the
 // profile is written when the scenario stops it (the built-in `exit` command).
-import { benchOrganisation, countingLogSink } from './fixture.js';
 import express from 'express';
+import type { PoolClient } from 'pg';
+import { openPool } from '../db/postgres/connection.js';
 import { openDatabase } from '../db/sqlite/connection.js';
-import { systemClock } from '../domain/clock.js';
 import { OPERATOR } from '../domain/model.js';
-import { createApp } from '../server/app.js';
-import { buildContainer } from '../server/container.js';
-import { createLogger } from '../runtime/logger.js';
+import { benchOrganisation } from './fixture.js';
 import { announce, listenLocal, serveCommands, statusCounter } from './http/child-side.js';
+import { num, startSeatkeeper, str, type DatabaseOptions } from './http/seatkeeper-app.js';
 
-type Options = { readonly mode: 'seatkeeper'; readonly databasePath: string } | { readonly mode: 'echo' };
+type Options = ({ readonly mode: 'seatkeeper' } & DatabaseOptions) | { readonly mode: 'echo' };
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 
-const { server, port, url } = await listenLocal();
-const statuses = statusCounter();
-
+let port: number;
 if (options.mode === 'echo') {
+  const listening = await listenLocal();
+  const { server } = listening;
+  port = listening.port;
+  const statuses = statusCounter();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -47,43 +47,10 @@ if (options.mode === 'echo') {
     server.close();
   });
 } else {
-  const { databasePath } = options;
-  const { log, sink } = countingLogSink('seatkeeper');
-  const c = await buildContainer({
-    // The benchmark's OpenID Provider listens on 127.0.0.1, which the outbound guard refuses otherwise.
-    config: {
-      databasePath,
-      dbBusyTimeoutMs: 5000,
-      quoteTtlSeconds: 900,
-      outbound: { allowlist: ['127.0.0.1'] },
-    },
-    clock: systemClock,
-    logger: createLogger('info', sink),
-  });
-  server.on(
-    'request',
-    statuses.wrap(
-      createApp({
-        ...c,
-        config: {
-          publicBaseUrl: url,
-          scimRateLimit: { perSecond: 0, burst: 1 },
-          scimOrganisationRateLimit: { perSecond: 0, burst: 1 },
-        },
-      }),
-    ),
-  );
-
-  const num = (args: Record<string, unknown>, key: string): number => {
-    const value = args[key];
-    if (typeof value !== 'number') throw new Error(`${key} must be a number`);
-    return value;
-  };
-  const str = (args: Record<string, unknown>, key: string): string => {
-    const value = args[key];
-    if (typeof value !== 'string') throw new Error(`${key} must be a string`);
-    return value;
-  };
+  const seatkeeper = await startSeatkeeper(options, 'seatkeeper');
+  const { c, url, statuses, log } = seatkeeper;
+  port = seatkeeper.port;
+  const snapshot = snapshotReader(options);
 
   /** A fresh organisation in JIT mode whose contract starts today (Europe/Berlin), with `seats`
    * standard seats (the owner's invitation holds one of them) and no premium ones. */
@@ -133,7 +100,7 @@ if (options.mode === 'echo') {
 
   /** What the scenario checks afterwards. Pool counters against member rows exactly as the test
    * suite's heldMatchesMembers does (the store's own queries); the row counts in plain SQL over a
-   * second connection, in one read transaction: members, identities, sessions, and the refusals
+   * second connection (see `snapshot`), in one read transaction: members, identities, sessions, and the refusals
    * the sign-in engine recorded (audited by code, and the open waiting list). */
   const counts = async (args: Record<string, unknown>) => {
     const organisationId = num(args, 'organisationId');
@@ -146,43 +113,84 @@ if (options.mode === 'echo') {
         memberRows: counted.get(t.tierId) ?? 0,
       }));
     });
-    const db = openDatabase(databasePath, { busyTimeoutMs: 5000 });
-    try {
-      const count = (sql: string) => db.prepare<[number]>(sql).pluck().get(organisationId) as number;
-      const rows = db.transaction(() => ({
-        jitMembers: count(`SELECT count(*) FROM members WHERE organisation_id = ? AND source = 'jit'`),
-        seatedJitMembers: count(
-          `SELECT count(*) FROM members WHERE organisation_id = ? AND source = 'jit' AND seat_state = 'seated'`,
-        ),
-        identities: count(
-          `SELECT count(*) FROM sso_identities i JOIN sso_connections s ON s.id = i.connection_id
-           WHERE s.organisation_id = ?`,
-        ),
-        sessions: count('SELECT count(*) FROM sessions WHERE organisation_id = ? AND revoked_at IS NULL'),
-        refusals: Object.fromEntries(
-          db
-            .prepare<[number], { code: string; n: number }>(
-              `SELECT json_extract(after, '$.code') AS code, count(*) AS n FROM audit_log
-               WHERE organisation_id = ? AND action = 'sign_in.refused' GROUP BY code`,
-            )
-            .all(organisationId)
-            .map((r) => [r.code, r.n]),
-        ),
-        waitlisted: count(
-          'SELECT count(*) FROM seat_waitlist WHERE organisation_id = ? AND resolved_at IS NULL',
-        ),
-      }))();
-      return { ...rows, pools, statuses: { ...statuses.counts }, log: { ...log } };
-    } finally {
-      db.close();
-    }
+    const count = async (sql: string) => Number((await snapshot.rows<{ n: number | string }>(sql))[0]!.n);
+    const rows = await snapshot.read(organisationId, async () => ({
+      jitMembers: await count(
+        `SELECT count(*) AS n FROM members WHERE organisation_id = $org AND source = 'jit'`,
+      ),
+      seatedJitMembers: await count(
+        `SELECT count(*) AS n FROM members WHERE organisation_id = $org AND source = 'jit' AND seat_state = 'seated'`,
+      ),
+      identities: await count(
+        `SELECT count(*) AS n FROM sso_identities i JOIN sso_connections s ON s.id = i.connection_id
+         WHERE s.organisation_id = $org`,
+      ),
+      sessions: await count(
+        'SELECT count(*) AS n FROM sessions WHERE organisation_id = $org AND revoked_at IS NULL',
+      ),
+      refusals: Object.fromEntries(
+        (
+          await snapshot.rows<{ code: string; n: number | string }>(
+            `SELECT ${snapshot.jsonText('after', 'code')} AS code, count(*) AS n FROM audit_log
+             WHERE organisation_id = $org AND action = 'sign_in.refused' GROUP BY code`,
+          )
+        ).map((r) => [r.code, Number(r.n)]),
+      ),
+      waitlisted: await count(
+        'SELECT count(*) AS n FROM seat_waitlist WHERE organisation_id = $org AND resolved_at IS NULL',
+      ),
+    }));
+    return { ...rows, pools, statuses: { ...statuses.counts }, log: { ...log } };
   };
 
-  serveCommands({ organisation, samlConnection, oidcConnection, counts }, async () => {
-    server.closeAllConnections();
-    server.close();
-    await c.close();
-  });
+  serveCommands({ organisation, samlConnection, oidcConnection, counts }, seatkeeper.close);
 }
 
 announce({ port });
+
+/**
+ * The row counts' own connection to the database, one read transaction per call of `read`, for
+ * SQL with one parameter, $org: better-sqlite3 on the file, or a pool of one on PostgreSQL.
+ */
+function snapshotReader(database: DatabaseOptions) {
+  let organisationId = 0;
+  if ('databasePath' in database) {
+    let db: ReturnType<typeof openDatabase> | undefined;
+    return {
+      jsonText: (column: string, key: string) => `json_extract(${column}, '$.${key}')`,
+      rows: <T>(sql: string) => Promise.resolve(db!.prepare(sql).all({ org: organisationId }) as T[]),
+      async read<T>(organisation: number, run: () => Promise<T>): Promise<T> {
+        organisationId = organisation;
+        db = openDatabase(database.databasePath, { busyTimeoutMs: 5000 });
+        try {
+          db.exec('BEGIN');
+          const result = await run();
+          db.exec('COMMIT');
+          return result;
+        } finally {
+          db.close();
+        }
+      },
+    };
+  }
+  let client: PoolClient | undefined;
+  return {
+    jsonText: (column: string, key: string) => `(${column}::jsonb)->>'${key}'`,
+    rows: async <T>(sql: string) =>
+      (await client!.query(sql.replaceAll('$org', '$1'), [organisationId])).rows as T[],
+    async read<T>(organisation: number, run: () => Promise<T>): Promise<T> {
+      organisationId = organisation;
+      const pool = openPool({ url: database.databaseUrl, maxConnections: 1 });
+      client = await pool.connect();
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const result = await run();
+        await client.query('COMMIT');
+        return result;
+      } finally {
+        client.release();
+        await pool.end();
+      }
+    },
+  };
+}

@@ -45,7 +45,9 @@ import { samlServiceProviderMetadata } from '../sso/saml-metadata.js';
 import { samlDirectStatus, setSamlDirect } from '../sso/saml-direct.js';
 import { installSamlSpeedups, setSamlSpeedups } from '../sso/saml-speedups.js';
 import { startSamlIdp, type SamlIdp } from '../test/helpers/saml-idp.js';
+import { sqlite, type Backend } from './backend.js';
 import { cpuSecondsOf, startScript, type ChildServer } from './http/child.js';
+import type { DatabaseOptions } from './http/seatkeeper-app.js';
 import { describeStatuses, httpClient, type HttpAnswer, type HttpClient } from './http/load.js';
 import {
   latencySummary,
@@ -81,8 +83,7 @@ const oidcSizes = ({ quick }: RunOptions): Sizes =>
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
-type ChildOptions =
-  { readonly mode: 'seatkeeper'; readonly databasePath: string } | { readonly mode: 'echo' };
+type ChildOptions = ({ readonly mode: 'seatkeeper' } & DatabaseOptions) | { readonly mode: 'echo' };
 
 /** Starts bench/sso-server.ts and waits for its announcement (the protocol of bench/http/child.ts). */
 function startChild(name: string, options: ChildOptions): Promise<ChildServer> {
@@ -212,9 +213,13 @@ class Resources {
   }
 }
 
-async function startServers(r: Resources) {
+/** The server under test over `database` (a file in the scenario's directory unless given), and echo. */
+async function startServers(r: Resources, database?: DatabaseOptions) {
   const [seatkeeper, echo] = await Promise.all([
-    startChild('seatkeeper', { mode: 'seatkeeper', databasePath: join(r.dir, 'seatkeeper.db') }),
+    startChild('seatkeeper', {
+      mode: 'seatkeeper',
+      ...(database ?? { databasePath: join(r.dir, 'seatkeeper.db') }),
+    }),
     startChild('echo', { mode: 'echo' }),
   ]);
   r.add(() => seatkeeper.stop());
@@ -410,7 +415,7 @@ function samlSignInScenario(name: string, sign: SamlSigning): Scenario {
 // A burst of first sign-ins racing for the last seats
 
 /** Everyone signs in for the first time at once, against fewer free seats than people. */
-const BURST = { people: 200, seats: 50 } as const;
+export const BURST = { people: 200, seats: 50 } as const;
 /** Before it, on another organisation of the same server: the same race, smaller (not timed). */
 const burstWarmup = ({ quick }: RunOptions) => (quick ? { people: 20, seats: 5 } : { people: 40, seats: 10 });
 /** What the refusal page for want of a seat names as its stable code (sso/router.ts). */
@@ -475,104 +480,114 @@ async function openConnections(http: HttpClient, sockets: number, what: string):
  * server's for the same 200 requests, just before and just after. Goal: exactly 50 signed in and
  * seated, 150 answered with the no-seats page; the database must agree with the answers, or it fails.
  */
-export const seatRace: Scenario = {
-  name: `${BURST.people} concurrent first sign-ins against ${BURST.seats} seats`,
-  async run(options: RunOptions): Promise<ScenarioResult> {
-    const warm = burstWarmup(options);
-    const r = new Resources();
-    try {
-      const { seatkeeper, echo } = await startServers(r);
-      // One seat more than free: the owner's invitation holds one.
-      const target = await samlOrganisation(r, seatkeeper, {
-        slug: 'bench-burst',
-        domain: 'burst.bench.example',
-        seats: BURST.seats + 1,
-      });
-      const warmOrg = await samlOrganisation(r, seatkeeper, {
-        slug: 'bench-burst-warm',
-        domain: 'warm.bench.example',
-        seats: warm.seats + 1,
-      });
-      const before = await seatkeeper.call<Counts>('counts', { organisationId: target.organisationId });
-      const free = before.pools.reduce((n, p) => n + p.allocation - p.held, 0);
-      if (free !== BURST.seats || before.jitMembers !== 0)
-        throw new Error(
-          `the organisation starts with ${free} free seats and ${before.jitMembers} JIT members`,
+export function seatRaceScenario(name: string, backend: Backend): Scenario {
+  return {
+    name,
+    async run(options: RunOptions): Promise<ScenarioResult> {
+      const warm = burstWarmup(options);
+      const r = new Resources();
+      try {
+        const { seatkeeper, echo } = await startServers(r, await backend.freshDatabase('sso_burst'));
+        // One seat more than free: the owner's invitation holds one.
+        const target = await samlOrganisation(r, seatkeeper, {
+          slug: 'bench-burst',
+          domain: 'burst.bench.example',
+          seats: BURST.seats + 1,
+        });
+        const warmOrg = await samlOrganisation(r, seatkeeper, {
+          slug: 'bench-burst-warm',
+          domain: 'warm.bench.example',
+          seats: warm.seats + 1,
+        });
+        const before = await seatkeeper.call<Counts>('counts', { organisationId: target.organisationId });
+        const free = before.pools.reduce((n, p) => n + p.allocation - p.held, 0);
+        if (free !== BURST.seats || before.jitMembers !== 0)
+          throw new Error(
+            `the organisation starts with ${free} free seats and ${before.jitMembers} JIT members`,
+          );
+
+        const prepareStarted = performance.now();
+        const warmBodies = await warmOrg.prepare(warm.people, 'warm');
+        const bodies = await target.prepare(BURST.people, 'person');
+        const prepareSeconds = (performance.now() - prepareStarted) / 1000;
+
+        // Every connection is open before the burst, so it times sign-ins, not TCP handshakes.
+        const server = client(r, seatkeeper.url, FORM, BURST.people);
+        const baseline = client(r, echo.url, FORM, BURST.people);
+        await openConnections(server, BURST.people, 'seatkeeper');
+        await openConnections(baseline, BURST.people, 'echo');
+        const burst = (http: HttpClient, path: string, forms: readonly string[]) =>
+          timeConcurrent(forms.length, forms.length, (i) => http.send('POST', path, forms[i]));
+
+        // Warm-up: the smaller race on the other organisation (JIT seats and refusals alike), and the
+        // burst's bodies once to the echo server.
+        const warmed = outcomeOf((await burst(server, warmOrg.acsPath, warmBodies)).results);
+        if (warmed.others.length > 0)
+          throw new Error(
+            `warm-up: ${warmed.others.length} unexpected answers:\n  ${warmed.others.slice(0, 3).map(sample).join('\n  ')}`,
+          );
+        const warmChecked = verifyBurst(
+          await seatkeeper.call<Counts>('counts', { organisationId: warmOrg.organisationId }),
+          warmed,
+          warm.seats,
         );
+        requireAll((await burst(baseline, target.acsPath, bodies)).results, 200, 'echo warm-up');
 
-      const prepareStarted = performance.now();
-      const warmBodies = await warmOrg.prepare(warm.people, 'warm');
-      const bodies = await target.prepare(BURST.people, 'person');
-      const prepareSeconds = (performance.now() - prepareStarted) / 1000;
+        // Timed: echo, server, echo, over the same bodies.
+        const echoBefore = await burst(baseline, target.acsPath, bodies);
+        const cpuBefore = cpuSecondsOf(seatkeeper.pid);
+        const databaseBefore = await backend.databaseCpu();
+        const ownBefore = process.cpuUsage();
+        const signIns = await burst(server, target.acsPath, bodies);
+        const serverCpu = cpuSince(cpuBefore, seatkeeper.pid);
+        const ownCpu = cpuSeconds(process.cpuUsage(ownBefore));
+        const databaseAfter = await backend.databaseCpu();
+        const echoAfter = await burst(baseline, target.acsPath, bodies);
+        requireAll([...echoBefore.results, ...echoAfter.results], 200, 'echo');
 
-      // Every connection is open before the burst, so it times sign-ins, not TCP handshakes.
-      const server = client(r, seatkeeper.url, FORM, BURST.people);
-      const baseline = client(r, echo.url, FORM, BURST.people);
-      await openConnections(server, BURST.people, 'seatkeeper');
-      await openConnections(baseline, BURST.people, 'echo');
-      const burst = (http: HttpClient, path: string, forms: readonly string[]) =>
-        timeConcurrent(forms.length, forms.length, (i) => http.send('POST', path, forms[i]));
-
-      // Warm-up: the smaller race on the other organisation (JIT seats and refusals alike), and the
-      // burst's bodies once to the echo server.
-      const warmed = outcomeOf((await burst(server, warmOrg.acsPath, warmBodies)).results);
-      if (warmed.others.length > 0)
-        throw new Error(
-          `warm-up: ${warmed.others.length} unexpected answers:\n  ${warmed.others.slice(0, 3).map(sample).join('\n  ')}`,
+        const outcome = outcomeOf(signIns.results);
+        const checked = verifyBurst(
+          await seatkeeper.call<Counts>('counts', { organisationId: target.organisationId }),
+          outcome,
+          BURST.seats,
         );
-      const warmChecked = verifyBurst(
-        await seatkeeper.call<Counts>('counts', { organisationId: warmOrg.organisationId }),
-        warmed,
-        warm.seats,
-      );
-      requireAll((await burst(baseline, target.acsPath, bodies)).results, 200, 'echo warm-up');
+        const correct = outcome.seated === BURST.seats && outcome.refused === BURST.people - BURST.seats;
+        const ms = (t: Timing) => t.seconds * 1000;
+        const value = ms(signIns.timing);
+        const baselineValue = (ms(echoBefore.timing) + ms(echoAfter.timing)) / 2;
+        const fastest = Math.min(...signIns.timing.latenciesMs);
+        return {
+          name,
+          unit: 'ms',
+          value,
+          baseline: { name: 'express echo, same 200 POSTs at once', value: baselineValue },
+          ratio: value / baselineValue,
+          goal: {
+            description: `exactly ${BURST.seats} seated, ${BURST.people - BURST.seats} clean refusals`,
+            met: correct,
+          },
+          notes: [
+            `${BURST.people} distinct people, each a first sign-in (a SAML POST to the ACS, full validation, no cookie), all ${BURST.people} in flight at once over ${BURST.people} keep-alive connections opened beforehand; the organisation is in JIT mode with exactly ${BURST.seats} free standard seats (allocation ${BURST.seats + 1}, the owner's invitation holds one) and no premium ones; every response was signed beforehand (prepare: ${prepareSeconds.toFixed(1)} s for ${warm.people + BURST.people} GET /sso/start + sign, not timed)`,
+            `answers: ${outcome.seated} × 303 → /sso/me, ${outcome.refused} × 403 no-seats page (Reference: no_seats), ${outcome.others.length} other${outcome.others.length > 0 ? `: ${outcome.others.slice(0, 3).map(sample).join(' | ')}` : ''}; ${correct ? 'correct' : 'NOT CORRECT'}`,
+            `wall time ${value.toFixed(0)} ms; first answer after ${fastest.toFixed(0)} ms, latency ${latencySummary(signIns.timing)}; echo ${ms(echoBefore.timing).toFixed(0)} ms before, ${ms(echoAfter.timing).toFixed(0)} ms after (the same ${BURST.people} bodies over its own ${BURST.people} connections)`,
+            ...(await backend.notes()),
+            `warm-up (not timed), on a second organisation of the same server: ${warm.people} first sign-ins at once against ${warm.seats} free seats, ${warmed.seated} signed in and ${warmed.refused} refused; then the burst's bodies once to the echo server`,
+            `${cpuNote(signIns.timing.seconds, serverCpu, BURST.people, 'server')}; ${databaseBefore === undefined || databaseAfter === undefined ? '' : `PostgreSQL ${share(databaseAfter - databaseBefore, signIns.timing.seconds)}; `}this process (load generator): ${share(ownCpu, signIns.timing.seconds)}`,
+            checked,
+            `warm-up organisation ${warmChecked}`,
+          ],
+        };
+      } finally {
+        await r.close();
+      }
+    },
+  };
+}
 
-      // Timed: echo, server, echo, over the same bodies.
-      const echoBefore = await burst(baseline, target.acsPath, bodies);
-      const cpuBefore = cpuSecondsOf(seatkeeper.pid);
-      const ownBefore = process.cpuUsage();
-      const signIns = await burst(server, target.acsPath, bodies);
-      const serverCpu = cpuSince(cpuBefore, seatkeeper.pid);
-      const ownCpu = cpuSeconds(process.cpuUsage(ownBefore));
-      const echoAfter = await burst(baseline, target.acsPath, bodies);
-      requireAll([...echoBefore.results, ...echoAfter.results], 200, 'echo');
-
-      const outcome = outcomeOf(signIns.results);
-      const checked = verifyBurst(
-        await seatkeeper.call<Counts>('counts', { organisationId: target.organisationId }),
-        outcome,
-        BURST.seats,
-      );
-      const correct = outcome.seated === BURST.seats && outcome.refused === BURST.people - BURST.seats;
-      const ms = (t: Timing) => t.seconds * 1000;
-      const value = ms(signIns.timing);
-      const baselineValue = (ms(echoBefore.timing) + ms(echoAfter.timing)) / 2;
-      const fastest = Math.min(...signIns.timing.latenciesMs);
-      return {
-        name: seatRace.name,
-        unit: 'ms',
-        value,
-        baseline: { name: 'express echo, same 200 POSTs at once', value: baselineValue },
-        ratio: value / baselineValue,
-        goal: {
-          description: `exactly ${BURST.seats} seated, ${BURST.people - BURST.seats} clean refusals`,
-          met: correct,
-        },
-        notes: [
-          `${BURST.people} distinct people, each a first sign-in (a SAML POST to the ACS, full validation, no cookie), all ${BURST.people} in flight at once over ${BURST.people} keep-alive connections opened beforehand; the organisation is in JIT mode with exactly ${BURST.seats} free standard seats (allocation ${BURST.seats + 1}, the owner's invitation holds one) and no premium ones; every response was signed beforehand (prepare: ${prepareSeconds.toFixed(1)} s for ${warm.people + BURST.people} GET /sso/start + sign, not timed)`,
-          `answers: ${outcome.seated} × 303 → /sso/me, ${outcome.refused} × 403 no-seats page (Reference: no_seats), ${outcome.others.length} other${outcome.others.length > 0 ? `: ${outcome.others.slice(0, 3).map(sample).join(' | ')}` : ''}; ${correct ? 'correct' : 'NOT CORRECT'}`,
-          `wall time ${value.toFixed(0)} ms; first answer after ${fastest.toFixed(0)} ms, latency ${latencySummary(signIns.timing)}; echo ${ms(echoBefore.timing).toFixed(0)} ms before, ${ms(echoAfter.timing).toFixed(0)} ms after (the same ${BURST.people} bodies over its own ${BURST.people} connections)`,
-          `warm-up (not timed), on a second organisation of the same server: ${warm.people} first sign-ins at once against ${warm.seats} free seats, ${warmed.seated} signed in and ${warmed.refused} refused; then the burst's bodies once to the echo server`,
-          `${cpuNote(signIns.timing.seconds, serverCpu, BURST.people, 'server')}; this process (load generator): ${share(ownCpu, signIns.timing.seconds)}`,
-          checked,
-          `warm-up organisation ${warmChecked}`,
-        ],
-      };
-    } finally {
-      await r.close();
-    }
-  },
-};
+export const seatRace = seatRaceScenario(
+  `${BURST.people} concurrent first sign-ins against ${BURST.seats} seats`,
+  sqlite,
+);
 
 // ---------------------------------------------------------------------------------------------
 // OIDC

@@ -1,56 +1,31 @@
-// The server under test, in its own process: the real container and createApp over a database file
-// given by the parent, SCIM rate limit off, clock-driven jobs never started (server/main.ts starts
-// them; this entry does not). Request logging stays at the production level (info), serialised by
-// the real pino logger into an in-process sink that counts lines and passes warnings and errors on
-// to stderr, so its CPU cost is measured but no log file is written.
+// The server under test, in its own process (bench/http/seatkeeper-app.ts): the real container and
+// createApp over the database the parent names, a SQLite file or PostgreSQL at a URL. Several of
+// these processes on one PostgreSQL database are several instances of one deployment.
 //
-// argv[2]: JSON { databasePath, organisation?: { slug, standardSeats } }. With an organisation, it
-// is created with a SCIM token before the announcement, which then carries organisationId and token.
-// Commands (IPC): seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop, exit.
+// argv[2]: JSON { databasePath } or { databaseUrl, secretsKey }, and organisation?: { slug,
+// standardSeats }. With an organisation, it is created with a SCIM token before the announcement,
+// which then carries organisationId, token and tokenId.
+// Commands (IPC): seedUsers, seedGroup, counts, checkpoint (SQLite), createOrganisation, eventLoop, exit.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { benchOrganisation, countingLogSink } from '../fixture.js';
+import { benchOrganisation } from '../fixture.js';
 import { openDatabase } from '../../db/sqlite/connection.js';
-import { systemClock } from '../../domain/clock.js';
 import { OPERATOR, type Actor } from '../../domain/model.js';
 import { parseFilter } from '../../scim/filter.js';
 import { normaliseResource } from '../../scim/normalise.js';
 import { fromScimUser } from '../../scim/representation.js';
 import { tierUsage } from '../../seats/usage.js';
-import { createApp } from '../../server/app.js';
-import { buildContainer } from '../../server/container.js';
-import { createLogger } from '../../runtime/logger.js';
 import { DOMAIN, oktaUserBody } from './bodies.js';
-import { announce, listenLocal, serveCommands, statusCounter } from './child-side.js';
+import { announce, serveCommands } from './child-side.js';
+import { num, startSeatkeeper, type DatabaseOptions } from './seatkeeper-app.js';
 
-interface Options {
-  readonly databasePath: string;
+type Options = DatabaseOptions & {
   readonly organisation?: { readonly slug: string; readonly standardSeats: number };
-}
+};
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 
-const { log, sink } = countingLogSink('seatkeeper');
-
-const c = await buildContainer({
-  config: { databasePath: options.databasePath, dbBusyTimeoutMs: 5000, quoteTtlSeconds: 900 },
-  clock: systemClock,
-  logger: createLogger('info', sink),
-});
-const { server, port, url } = await listenLocal();
-const statuses = statusCounter();
-server.on(
-  'request',
-  statuses.wrap(
-    createApp({
-      ...c,
-      config: {
-        publicBaseUrl: url,
-        scimRateLimit: { perSecond: 0, burst: 1 },
-        scimOrganisationRateLimit: { perSecond: 0, burst: 1 },
-      },
-    }),
-  ),
-);
+const app = await startSeatkeeper(options, 'seatkeeper');
+const { c, port, statuses, log } = app;
 
 let created: { organisationId: number; token: string; tokenId: number } | undefined;
 if (options.organisation) {
@@ -64,12 +39,6 @@ if (options.organisation) {
   const issued = await c.scimTokens.create(organisation.id, 'bench', OPERATOR);
   created = { organisationId: organisation.id, token: issued.token, tokenId: issued.record.id };
 }
-
-const num = (args: Record<string, unknown>, key: string): number => {
-  const value = args[key];
-  if (typeof value !== 'number') throw new Error(`${key} must be a number`);
-  return value;
-};
 
 /**
  * Directory users 0..count-1 (userName user<i>@bench.example), created by the directory engine
@@ -96,10 +65,13 @@ async function seedUsers(args: Record<string, unknown>): Promise<{ publicIds: st
   const started = performance.now();
   const publicIds: string[] = [];
   for (let from = 0; from < count; from += BATCH) {
+    const batch: string[] = [];
     await c.store.write(async (q) => {
+      batch.length = 0; // a transaction run again starts its batch again
       for (let i = from; i < Math.min(count, from + BATCH); i++)
-        publicIds.push((await c.directory.createUserIn(q, organisationId, inputFor(i), actor)).publicId);
+        batch.push((await c.directory.createUserIn(q, organisationId, inputFor(i), actor)).publicId);
     });
+    publicIds.push(...batch);
   }
   return { publicIds, seconds: (performance.now() - started) / 1000 };
 }
@@ -144,6 +116,7 @@ async function counts(args: Record<string, unknown>) {
 
 /** Moves the write-ahead log into the database file, as a long-running server's checkpoints would. */
 function checkpoint(): null {
+  if (!('databasePath' in options)) throw new Error('checkpoint: the server is not on SQLite');
   const db = openDatabase(options.databasePath, { busyTimeoutMs: 5000 });
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -192,9 +165,5 @@ function eventLoop(args: Record<string, unknown>) {
   return result;
 }
 
-serveCommands({ seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop }, async () => {
-  server.closeAllConnections();
-  server.close();
-  await c.close();
-});
+serveCommands({ seedUsers, seedGroup, counts, checkpoint, createOrganisation, eventLoop }, app.close);
 announce({ port, ...(created ?? {}) });
