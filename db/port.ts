@@ -239,6 +239,21 @@ export interface SeatPoolQueries {
     organisationId: number,
     order: 'highest' | 'lowest',
   ) => Promise<{ readonly tierId: string; readonly count: HeldCount } | undefined>;
+  /**
+   * claimRanked, and the member moved from `from` to seated in the tier it took, as one step: on
+   * PostgreSQL one statement, since the seat pool's row stays locked from the claim to the commit
+   * and every round trip in between holds up the organisation's next claim. Undefined when no seat
+   * was taken; `member` undefined when a seat was taken but the member was no longer `from` (the
+   * caller must then fail the write, which gives the seat back).
+   */
+  claimRankedFor: (
+    member: Member,
+    from: SeatState,
+    order: 'highest' | 'lowest',
+    at: string,
+  ) => Promise<
+    { readonly tierId: string; readonly count: HeldCount; readonly member: Member | undefined } | undefined
+  >;
   /** release(), returning the tier's new count; undefined if none was held (a broken invariant). */
   releaseCounted: (organisationId: number, tierId: string) => Promise<HeldCount | undefined>;
   /** Returns one held seat of the tier to the pool; false if none was held (a broken invariant). */

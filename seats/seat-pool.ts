@@ -77,21 +77,28 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     return true;
   }
 
+  const rankOf = (choice: TierChoice): 'highest' | 'lowest' => ('lowest' in choice ? 'lowest' : 'highest');
+
   /** Claims one seat by the choice's rule and returns its tier, or throws SeatLimitError. */
   async function claimTier(q: Queries, open: OpenContract, choice: TierChoice): Promise<string> {
-    // By rank, one statement chooses the tier and takes the seat: every JIT and SCIM arrival passes
-    // here. When it takes none, the tiers are tried one by one below, which also names them in the
-    // refusal (and, on PostgreSQL, finds a seat a concurrent claim left in another tier).
+    // By rank, one statement chooses the tier and takes the seat. When it takes none, the tiers
+    // are tried one by one (claimTierByTier).
     if (!('tier' in choice)) {
-      const taken = await q.seatPools.claimRanked(
-        open.organisation.id,
-        'lowest' in choice ? 'lowest' : 'highest',
-      );
+      const taken = await q.seatPools.claimRanked(open.organisation.id, rankOf(choice));
       if (taken) {
         await notices?.seatTaken(q, open.organisation.id, taken.tierId, taken.count);
         return taken.tierId;
       }
     }
+    return await claimTierByTier(q, open, choice);
+  }
+
+  /**
+   * claimTier's way when a claim by rank took nothing, or a tier is named: one tier at a time, in
+   * the choice's order, which also names them in the refusal (and, on PostgreSQL, finds a seat a
+   * concurrent claim left in another tier).
+   */
+  async function claimTierByTier(q: Queries, open: OpenContract, choice: TierChoice): Promise<string> {
     const pool = await q.seatPools.list(open.organisation.id);
     const candidates = tierOrder(pool, choice);
     for (const tier of candidates) {
@@ -126,6 +133,18 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
   ): Promise<Member> {
     const when = at.toISO()!;
     const after = await q.members.setSeat(member, member.seatState, state, tierId, when);
+    return await moved(q, member, after, actor, action, when);
+  }
+
+  /** What follows a move guarded by the state `member` was read in: `after`, or a conflict. */
+  async function moved(
+    q: Queries,
+    member: Member,
+    after: Member | undefined,
+    actor: Actor,
+    action: string,
+    when: string,
+  ): Promise<Member> {
     if (after === undefined) {
       throw new ConflictError(
         `Member ${member.email} was changed by another request; try again.`,
@@ -133,6 +152,7 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
         'concurrent_change',
       );
     }
+    const state = after.seatState;
     // Losing the seat ends the member's sessions: a session is refused only while unseated, so
     // one kept would work again on any later re-seating (a laptop left behind, for hours).
     if (member.seatState === 'seated' && state !== 'seated') {
@@ -274,8 +294,20 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     now: DateTime,
   ): Promise<Member> {
     requireState(member, SEATLESS, 'seat');
-    const tierId = await claimTier(q, open, choice);
-    return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
+    if ('tier' in choice) {
+      const tierId = await claimTierByTier(q, open, choice);
+      return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
+    }
+    // Every JIT and SCIM arrival passes here: the claim by rank and the member's move are one step
+    // (one statement on PostgreSQL, whose lock on the pool's row lasts until the commit).
+    const when = now.toISO()!;
+    const taken = await q.seatPools.claimRankedFor(member, member.seatState, rankOf(choice), when);
+    if (taken === undefined) {
+      const tierId = await claimTierByTier(q, open, choice);
+      return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
+    }
+    await notices?.seatTaken(q, open.organisation.id, taken.tierId, taken.count);
+    return await moved(q, member, taken.member, actor, 'seat.claimed', when);
   }
 
   /** A seated member's seat back to the pool, the member to `to`; the seat goes to whoever waits longest. */

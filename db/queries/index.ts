@@ -65,6 +65,7 @@ export function createQueries(
     if (key === undefined) memoKeys.set(unit, (key = {}));
     return key;
   };
+  const members = createMemberQueries(db);
   const openAt = statements('SAVEPOINT');
   const releaseAt = statements('RELEASE');
   const rollbackAt = statements('ROLLBACK TO');
@@ -107,8 +108,8 @@ export function createQueries(
     organisations: createOrganisationQueries(db),
     contracts: createContractQueries(db),
     tiers: createTierQueries(db),
-    seatPools: createSeatPoolQueries(db),
-    members: createMemberQueries(db),
+    seatPools: createSeatPoolQueries(db, members),
+    members,
     languages: createLanguageQueries(db),
     invitations: createInvitationQueries(db),
     quotes: createQuoteQueries(db),

@@ -60,6 +60,24 @@ export const toMember = (r: MemberRow): Member => ({
   lastActiveAt: r.last_active_at ?? null,
 });
 
+/** The columns a seat move sets, as it returns them: seat_state, tier_id, updated_at, version, waiting_since. */
+export type MovedColumns = [SeatState, string | null, string, number, string | null];
+
+/**
+ * The member `m` after a seat move that returned `moved`. The other columns are as `m` has them,
+ * unless another transaction changed the row since it was read (the version counts every change):
+ * then it is read again.
+ */
+export function asMoved(
+  m: Member,
+  moved: MovedColumns,
+  reread: (m: Member) => Promise<Member | undefined>,
+): Member | Promise<Member | undefined> {
+  const [seatState, tierId, updatedAt, version, waitingSince] = moved;
+  if (version !== m.version + 1) return reread(m);
+  return { ...m, seatState, tierId, updatedAt, version, waitingSince };
+}
+
 export function createMemberQueries(db: Sql): MemberQueries {
   // A new member holds no seat until a claim or an invitation hold moves it in the same transaction.
   const insert = db.prepare<
@@ -72,6 +90,7 @@ export function createMemberQueries(db: Sql): MemberQueries {
   const byId = db.prepare<[number, number], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND id = ?',
   );
+  const reread = (m: Member) => byId.get(m.organisationId, m.id).then((row) => mapOptional(row, toMember));
   const withEmail = db.prepare<[number, string], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND email_key = ? ORDER BY id',
   );
@@ -92,7 +111,7 @@ export function createMemberQueries(db: Sql): MemberQueries {
       id: number;
       from: SeatState;
     },
-    [SeatState, string | null, string, number, string | null]
+    MovedColumns
   >(
     // Only the moved columns come back (a row carries the user's whole SCIM resource, and every
     // seat move passes here), as an array: the cheapest row the driver hands back.
@@ -212,15 +231,9 @@ export function createMemberQueries(db: Sql): MemberQueries {
       tierId: string | null,
       at: string,
     ): Promise<Member | undefined> =>
-      setSeat.get({ state, tier: tierId, at, org: m.organisationId, id: m.id, from }).then((moved) => {
-        if (moved === undefined) return undefined;
-        const [seatState, tier, updatedAt, version, waitingSince] = moved;
-        // The other columns are as `m` has them unless another transaction changed the row since
-        // it was read (the version counts every change): then it is read again.
-        if (version !== m.version + 1)
-          return byId.get(m.organisationId, m.id).then((row) => mapOptional(row, toMember));
-        return { ...m, seatState, tierId: tier, updatedAt, version, waitingSince };
-      }),
+      setSeat
+        .get({ state, tier: tierId, at, org: m.organisationId, id: m.id, from })
+        .then((moved) => (moved === undefined ? undefined : asMoved(m, moved, reread))),
     async setRole(m: Member, role: Role, at: string): Promise<void> {
       await setRole.run(role, at, m.organisationId, m.id);
     },

@@ -5,8 +5,10 @@
 // Under concurrent writers the database serialises the row update and re-checks the condition, so
 // no interleaving can push held past allocation; the CHECK constraint backs this up.
 import type { Sql } from '../sql.js';
-import type { HeldCount, PoolTier } from '../../domain/records.js';
-import type { SeatPoolQueries } from '../port.js';
+import type { SeatState } from '../../domain/model.js';
+import type { HeldCount, Member, PoolTier } from '../../domain/records.js';
+import type { MemberQueries, SeatPoolQueries } from '../port.js';
+import { asMoved, type MovedColumns } from './members.js';
 
 interface PoolRow {
   tier_id: string;
@@ -29,7 +31,14 @@ const toPoolTier = (r: PoolRow): PoolTier => ({
 const toHeldCount = (r: [number, number, string] | undefined): HeldCount | undefined =>
   r === undefined ? undefined : { held: r[0], allocation: r[1], thresholds: r[2] };
 
-export function createSeatPoolQueries(db: Sql): SeatPoolQueries {
+/**
+ * `members` moves the member a claim is for (claimRankedFor): where the claim and the move are two
+ * statements, the second is the member queries' own.
+ */
+export function createSeatPoolQueries(
+  db: Sql,
+  members: Pick<MemberQueries, 'setSeat' | 'byId'>,
+): SeatPoolQueries {
   const insert = db.prepare<[number, string, number, number]>(
     'INSERT INTO seat_pools (organisation_id, tier_id, unit_price_minor, allocation) VALUES (?, ?, ?, ?)',
   );
@@ -71,6 +80,41 @@ export function createSeatPoolQueries(db: Sql): SeatPoolQueries {
       rowsAsArrays: true,
     }),
   };
+  // On PostgreSQL the claim by rank and the member's move are one statement: the member is moved
+  // (the same UPDATE as members.setSeat, to seated) in the tier the claim took, and only if it took
+  // one; the LEFT JOIN tells "no seat" (no row) from "a seat, but the member had changed" (a row
+  // without the member's columns). Data-modifying WITH is PostgreSQL's; SQLite runs the two
+  // statements in turn, which costs it nothing, as its write lock is held in-process.
+  type ClaimedFor = [string, number, number, string, ...(MovedColumns | [null, null, null, null, null])];
+  const claimRankedForSql = (direction: 'DESC' | 'ASC') =>
+    `WITH taken AS (${claimRankedSql(direction).replaceAll('?', '@org')}),
+     moved AS (
+       UPDATE members SET seat_state = 'seated', tier_id = taken.tier_id, updated_at = @at,
+         version = version + 1, waiting_since = NULL
+       FROM taken
+       WHERE members.organisation_id = @org AND members.id = @id AND members.seat_state = @from
+       RETURNING members.seat_state, members.tier_id, members.updated_at, members.version, members.waiting_since)
+     SELECT taken.*, moved.* FROM taken LEFT JOIN moved ON true`;
+  const claimRankedFor =
+    db.dialect === 'postgres'
+      ? {
+          highest: db.prepare<Record<string, unknown>, ClaimedFor>(claimRankedForSql('DESC'), {
+            rowsAsArrays: true,
+          }),
+          lowest: db.prepare<Record<string, unknown>, ClaimedFor>(claimRankedForSql('ASC'), {
+            rowsAsArrays: true,
+          }),
+        }
+      : undefined;
+  const reread = (m: Member) => members.byId(m.organisationId, m.id);
+  const takeRanked = (organisationId: number, order: 'highest' | 'lowest') =>
+    claimRanked[order]
+      .get(organisationId, organisationId)
+      .then((r) =>
+        r === undefined
+          ? undefined
+          : { tierId: r[0], count: { held: r[1], allocation: r[2], thresholds: r[3] } },
+      );
   const releaseCounted = db.prepare<[number, string], [number, number, string]>(
     `UPDATE seat_pools SET held = held - 1 WHERE organisation_id = ? AND tier_id = ? AND held > 0 RETURNING ${COUNTED}`,
     { rowsAsArrays: true },
@@ -104,14 +148,22 @@ export function createSeatPoolQueries(db: Sql): SeatPoolQueries {
     /** claim(), returning the tier's new count; undefined when no seat is left. */
     claimCounted: (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
       claimCounted.get(organisationId, tierId).then(toHeldCount),
-    claimRanked: (organisationId: number, order: 'highest' | 'lowest') =>
-      claimRanked[order]
-        .get(organisationId, organisationId)
-        .then((r) =>
-          r === undefined
-            ? undefined
-            : { tierId: r[0], count: { held: r[1], allocation: r[2], thresholds: r[3] } },
-        ),
+    claimRanked: takeRanked,
+    async claimRankedFor(member: Member, from: SeatState, order: 'highest' | 'lowest', at: string) {
+      if (claimRankedFor === undefined) {
+        const taken = await takeRanked(member.organisationId, order);
+        if (taken === undefined) return undefined;
+        return { ...taken, member: await members.setSeat(member, from, 'seated', taken.tierId, at) };
+      }
+      const row = await claimRankedFor[order].get({ org: member.organisationId, id: member.id, from, at });
+      if (row === undefined) return undefined;
+      const [tierId, held, allocation, thresholds, ...moved] = row;
+      return {
+        tierId,
+        count: { held, allocation, thresholds },
+        member: moved[0] === null ? undefined : await asMoved(member, moved, reread),
+      };
+    },
     /** release(), returning the tier's new count; undefined if none was held (a broken invariant). */
     releaseCounted: (organisationId: number, tierId: string): Promise<HeldCount | undefined> =>
       releaseCounted.get(organisationId, tierId).then(toHeldCount),

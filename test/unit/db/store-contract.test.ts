@@ -200,6 +200,70 @@ describe.each(backends)('the store on $name', ({ open }) => {
       ['admin', 'unassigned', read.version + 3],
     );
   });
+
+  test('When a claim by rank is made for a member, then the member is seated in the tier taken; stale, it comes back as stored; moved elsewhere, the seat is taken but the member is not', async () => {
+    const orgId = await organisationWithPool(store, 'claimfor', { premium: 1, standard: 2 });
+    const at = '2026-12-06T00:00:00.000Z';
+    const later = '2026-12-06T00:00:01.000Z';
+    const insert = (email: string) =>
+      store.write((q) =>
+        q.members.insert({
+          organisationId: orgId,
+          email,
+          displayName: null,
+          role: 'user',
+          source: 'scim',
+          at,
+        }),
+      );
+    const ada = await insert('ada@claimfor.example');
+    const first = await store.write((q) => q.seatPools.claimRankedFor(ada, 'unassigned', 'highest', later));
+    assert.deepEqual(
+      [first?.tierId, first?.count.held, first?.count.allocation],
+      ['premium', 1, 1],
+      'the highest tier with a seat',
+    );
+    assert.deepEqual(
+      [first?.member?.seatState, first?.member?.tierId, first?.member?.updatedAt, first?.member?.version],
+      ['seated', 'premium', later, ada.version + 1],
+    );
+    // Stale: another unit changed the role after the member was read.
+    const bob = await insert('bob@claimfor.example');
+    await store.write((q) => q.members.setRole(bob, 'admin', at));
+    const second = await store.write((q) => q.seatPools.claimRankedFor(bob, 'unassigned', 'highest', later));
+    assert.deepEqual(
+      [second?.tierId, second?.member?.role, second?.member?.seatState, second?.member?.version],
+      ['standard', 'admin', 'seated', bob.version + 2],
+    );
+    // Moved elsewhere: no longer unassigned. The seat is taken, the member is not moved; the caller
+    // fails the write, which gives the seat back.
+    const cy = await insert('cy@claimfor.example');
+    await store.write((q) => q.members.setSeat(cy, 'unassigned', 'deactivated', null, at));
+    await assert.rejects(
+      store.write(async (q) => {
+        const third = await q.seatPools.claimRankedFor(cy, 'unassigned', 'highest', later);
+        assert.deepEqual([third?.tierId, third?.count.held, third?.member], ['standard', 2, undefined]);
+        throw new Error('the member had moved');
+      }),
+      /had moved/,
+    );
+    const pool = await store.read((q) => q.seatPools.list(orgId));
+    assert.deepEqual(
+      pool.map((t) => [t.tierId, t.held]),
+      [
+        ['premium', 1],
+        ['standard', 1],
+      ],
+    );
+    // Full: nothing taken.
+    const dee = await insert('dee@claimfor.example');
+    await store.write((q) => q.seatPools.claimRankedFor(dee, 'unassigned', 'lowest', later));
+    const eve = await insert('eve@claimfor.example');
+    assert.equal(
+      await store.write((q) => q.seatPools.claimRankedFor(eve, 'unassigned', 'lowest', later)),
+      undefined,
+    );
+  });
 });
 
 describe.each(backends)('the seat pool on $name', ({ name, open }) => {

@@ -11,6 +11,7 @@ import { command, Refused } from '../../../provisioning/directory/command-forms.
 import { createExample, setup } from '../../helpers/fixtures.js';
 import { scratchStores } from '../../helpers/scratch-store.js';
 import { perTest } from '../../helpers/per-test.js';
+import { TEST_BACKEND } from '../../helpers/test-database.js';
 
 const world = scratchStores('seatkeeper-command-forms-');
 
@@ -76,19 +77,25 @@ describe('Directory creates in one group commit', () => {
     const ctx = await setup('2026-02-01T10:00:00Z');
     t.after(() => ctx.cleanup());
     const orgId = (await createExample(ctx, { seats: { standard: 2, premium: 0 } })).organisation.id;
-    const [first, second] = await Promise.allSettled([
-      ctx.c.directory.createUser(orgId, user('ada@acme.example'), OPERATOR),
-      ctx.c.directory.createUser(orgId, user('bob@acme.example'), OPERATOR),
-    ]);
-    assert.equal(first?.status, 'fulfilled');
-    assert.ok(second?.status === 'rejected' && second.reason instanceof SeatLimitError);
+    const names = ['ada@acme.example', 'bob@acme.example'];
+    const outcomes = await Promise.allSettled(
+      names.map((name) => ctx.c.directory.createUser(orgId, user(name), OPERATOR)),
+    );
+    // SQLite runs the two in the order asked, in one transaction. PostgreSQL runs them at once, each
+    // on its own connection, and either may reach the last seat first: the rule is the same, one
+    // stored and one refused, whichever it is.
+    const won = TEST_BACKEND === 'sqlite' ? 0 : outcomes.findIndex((o) => o.status === 'fulfilled');
+    const [winner, loser] = won === 0 ? [0, 1] : [1, 0];
+    assert.equal(outcomes[winner]?.status, 'fulfilled');
+    const refused = outcomes[loser];
+    assert.ok(refused?.status === 'rejected' && refused.reason instanceof SeatLimitError);
     const stored = await ctx.c.store.read(async (q) =>
       (await q.members.list(orgId)).map((m) => m.email).sort(),
     );
-    assert.deepEqual(stored, ['ada@acme.example', 'owner@acme.example']);
+    assert.deepEqual(stored, [names[winner], 'owner@acme.example']);
     assert.deepEqual(
       (await ctx.c.directory.waiting(orgId)).refused.map((r) => r.userName),
-      ['bob@acme.example'],
+      [names[loser]],
     );
   });
 });
