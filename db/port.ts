@@ -191,6 +191,15 @@ export interface OrganisationQueries {
   byId: (id: number) => Promise<Organisation | undefined>;
   bySlug: (slug: string) => Promise<Organisation | undefined>;
   all: () => Promise<Organisation[]>;
+  /**
+   * Makes the rest of this write the only one changing the organisation's members' standing (an
+   * invitation accepted or revoked, primary ownership moved) until it commits: a second write that
+   * asks waits here, then reads what the first committed. Call it first, before reading what the
+   * change depends on. On SQLite the write already holds the database's write lock; on PostgreSQL
+   * it locks the organisation's row (FOR NO KEY UPDATE, so rows that merely refer to the
+   * organisation, a member or an audit row, are still written meanwhile).
+   */
+  lockForChange(organisationId: number): Promise<void>;
   addDomain(organisationId: number, domain: string, verifiedAt: string | null): Promise<void>;
   /** What a directory push does when no seat is free; false if there is no such organisation. */
   setProvisioningMode(organisationId: number, mode: ProvisioningMode): Promise<boolean>;

@@ -45,6 +45,10 @@ export function createOrganisationQueries(db: Sql): OrganisationQueries {
     'UPDATE organisations SET seat_exhaustion = ? WHERE id = ?',
   );
   const setRequireSso = db.prepare<[number, number]>('UPDATE organisations SET require_sso = ? WHERE id = ?');
+  const lock =
+    db.dialect === 'postgres'
+      ? db.prepare<[number]>('SELECT id FROM organisations WHERE id = ? FOR NO KEY UPDATE')
+      : undefined;
   const domains = db.prepare<[number], { domain: string; verified_at: string | null }>(
     'SELECT domain, verified_at FROM organisation_domains WHERE organisation_id = ? ORDER BY domain',
   );
@@ -56,6 +60,9 @@ export function createOrganisationQueries(db: Sql): OrganisationQueries {
     byId: async (id: number) => mapOptional(await byId.get(id), toOrganisation),
     bySlug: async (slug: string) => mapOptional(await bySlug.get(slug), toOrganisation),
     all: async () => (await all.all()).map(toOrganisation),
+    async lockForChange(organisationId: number): Promise<void> {
+      await lock?.run(organisationId);
+    },
     async addDomain(organisationId: number, domain: string, verifiedAt: string | null): Promise<void> {
       await insertDomain.run(organisationId, domain, verifiedAt);
     },

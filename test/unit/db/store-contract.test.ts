@@ -112,6 +112,27 @@ describe.each(backends)('the store on $name', ({ open }) => {
     );
   });
 
+  test('When two writes lock one organisation for a change, then the second waits and reads what the first committed', async () => {
+    const at = '2026-12-06T00:00:00.000Z';
+    const orgId = await store.write((q) => q.organisations.insert('locked', 'Locked', at));
+    let locked!: () => void;
+    const firstHasLocked = new Promise<void>((resolve) => (locked = resolve));
+    const first = store.write(async (q) => {
+      await q.organisations.lockForChange(orgId);
+      locked();
+      // Long enough for the second write to reach its lock.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await q.organisations.addDomain(orgId, 'first.example', null);
+    });
+    await Promise.race([firstHasLocked, first]);
+    const second = store.write(async (q) => {
+      await q.organisations.lockForChange(orgId);
+      return (await q.organisations.domains(orgId)).map((d) => d.domain);
+    });
+    await first;
+    assert.deepEqual(await second, ['first.example'], 'the second read after the first committed');
+  });
+
   test('When a unique key is taken, then the write is refused as a conflict', async () => {
     await assert.rejects(
       store.write((q) => q.organisations.insert('acme', 'Acme again', '2026-12-06T00:00:00.000Z')),
