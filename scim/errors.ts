@@ -98,7 +98,15 @@ export const SCIM_ANSWERS: readonly (readonly [DomainErrorClass, Answer])[] = [
   [ForbiddenError, { status: 403 }],
   [NotFoundError, { status: 404 }],
   [PreconditionFailedError, { status: 412 }],
-  [ConflictError, { status: 409, scimType: (e) => (e.code === 'uniqueness' ? 'uniqueness' : undefined) }],
+  // A unique key the database refused (`already_exists`: two creates of one userName at once, on
+  // PostgreSQL) is the same conflict as one the code found first (RFC 7644 §3.3: 409 uniqueness).
+  [
+    ConflictError,
+    {
+      status: 409,
+      scimType: (e) => (e.code === 'uniqueness' || e.code === 'already_exists' ? 'uniqueness' : undefined),
+    },
+  ],
   [GoneError, { status: 400 }],
   [TooLargeError, { status: 400 }],
   [QuoteError, { status: 400 }],

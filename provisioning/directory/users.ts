@@ -205,7 +205,11 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
    * userName) when the provider names it without describing it: as a group member, or in a DELETE.
    * Left as it is when a directory user holds that userName already.
    */
-  async function linkAsShown(q: Queries, member: Member, actor: Actor): Promise<Member> {
+  async function linkAsShown(q: Queries, shown: Member, actor: Actor): Promise<Member> {
+    if (shown.userName !== null) return shown;
+    // As in createUserIn: locked, then read again, so that a create linking the member meanwhile wins.
+    await q.organisations.lockForChange(shown.organisationId);
+    const member = (await q.members.byId(shown.organisationId, shown.id)) ?? shown;
     if (member.userName !== null || (await q.directoryUsers.byUserName(member.organisationId, member.email)))
       return member;
     const input: DirectoryUserInput = {
@@ -230,9 +234,19 @@ export function createDirectoryUsers({ store, clock, seats, settlement, reader }
     await requireOrganisation(q, organisationId);
     const email = addressOf(input);
     const at = now();
-    const existing =
+    const target = async () =>
       (await claimUserName(q, organisationId, input.userName, null)) ??
       (await unlinkedTarget(q, organisationId, input.userName, email));
+    let existing = await target();
+    if (existing) {
+      // Linking a member the directory did not push, or restoring a deleted directory user, takes
+      // the organisation's lock and decides again: two creates racing for one member (possible on
+      // PostgreSQL, where each runs on its own connection) would otherwise both take it over. The
+      // second then finds the userName taken (409 uniqueness) or the member linked (a new user).
+      // A create of a new user needs no lock: the unique userName index decides between those.
+      await q.organisations.lockForChange(organisationId);
+      existing = await target();
+    }
     let member: Member;
     if (existing) {
       member = await writeFields(q, existing, input, email, actor);

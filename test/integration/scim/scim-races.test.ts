@@ -28,6 +28,8 @@ import {
   type TestContext,
 } from '../../helpers/fixtures.js';
 import { oktaCreateUser, oktaFindUser, oktaUserBody, USER_SCHEMA } from '../../helpers/scim-requests.js';
+import { readStored } from '../../helpers/stored-rows.js';
+import { HIGHEST, OPERATOR } from '../../../domain/model.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVER = fileURLToPath(new URL('../../helpers/processes/scim-app-server.ts', import.meta.url));
@@ -55,8 +57,27 @@ function expectOneCreated(responses: ScimResponse[]): ScimResponse {
   const statuses = responses.map((r) => r.status);
   assert.equal(count(responses, 201), 1, `statuses: ${statuses.join(' ')}`);
   assert.equal(count(responses, 409), responses.length - 1, `statuses: ${statuses.join(' ')}`);
-  for (const res of responses.filter((r) => r.status === 409)) expectScimError(res, 409);
+  for (const res of responses.filter((r) => r.status === 409)) {
+    expectScimError(res, 409);
+    // RFC 7644 §3.3: a duplicate userName is 409 with scimType uniqueness, however it was found.
+    assert.equal(res.body.scimType, 'uniqueness', JSON.stringify(res.body));
+  }
   return responses.find((r) => r.status === 201)!;
+}
+
+/** The member.linked audit rows about one member. */
+async function linkedRows(w: World, memberId: number): Promise<number> {
+  return await readStored(w.ctx, async (db) => {
+    const rows = await db.all(
+      `SELECT count(*) AS n FROM audit_log WHERE action = 'member.linked' AND subject_id = '${memberId}'`,
+    );
+    return Number(rows[0]?.n);
+  });
+}
+
+/** A member who arrived before the directory knew them (an administrator added them). */
+async function unlinkedMember(w: World, email: string) {
+  return await w.ctx.c.members.admit(w.orgId, { email, role: 'user' }, 'manual', HIGHEST, OPERATOR);
 }
 
 describe('SCIM creates racing on one userName', () => {
@@ -113,6 +134,58 @@ describe('SCIM creates racing on one userName', () => {
     for (const res of responses) expectStatus(res, 201);
     assert.equal(new Set(responses.map((r) => r.body.id as string)).size, N);
     assert.equal(await heldStandard(w), held + N);
+  });
+});
+
+describe('SCIM creates racing to take over one member the directory did not push', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world({ standard: 60, premium: 0 });
+  });
+  afterAll(() => close(w));
+
+  test(`When ${N} creates name a member by its address as userName at once, then one links it (201, the same member) and the rest are 409 uniqueness`, async () => {
+    const member = await unlinkedMember(w, 'early@acme.example');
+    const held = await heldStandard(w);
+    const responses = await Promise.all(
+      Array.from({ length: N }, () => w.scim.send(oktaCreateUser('early@acme.example'))),
+    );
+    const created = expectOneCreated(responses);
+    assert.equal(created.body.id, member.publicId, 'the member was linked, not copied');
+    assert.equal(await linkedRows(w, member.id), 1);
+    assert.equal(await heldStandard(w), held, 'the linked member keeps the seat it had');
+  });
+
+  test(`When ${N} creates with different userNames carry one member's address at once, then one links it and the rest are new users, each findable by its userName`, async () => {
+    const member = await unlinkedMember(w, 'shared-early@acme.example');
+    const held = await heldStandard(w);
+    const names = Array.from({ length: N }, (_, i) => `linker-${i}`);
+    const responses = await Promise.all(
+      names.map((userName) =>
+        w.scim.send({
+          method: 'POST',
+          path: '/Users',
+          body: {
+            schemas: [USER_SCHEMA],
+            userName,
+            emails: [{ primary: true, type: 'work', value: 'shared-early@acme.example' }],
+            active: true,
+          },
+        }),
+      ),
+    );
+    for (const res of responses) expectStatus(res, 201);
+    const ids = responses.map((r) => r.body.id as string);
+    assert.equal(new Set(ids).size, N, `ids: ${ids.join(' ')}`);
+    assert.equal(ids.filter((id) => id === member.publicId).length, 1, 'exactly one linked the member');
+    assert.equal(await linkedRows(w, member.id), 1);
+    for (const [i, userName] of names.entries()) {
+      assert.deepEqual(
+        (await usersNamed(w, userName)).map((u) => u.id),
+        [ids[i]],
+      );
+    }
+    assert.equal(await heldStandard(w), held + N - 1, 'a seat for each new user, none for the linked one');
   });
 });
 
