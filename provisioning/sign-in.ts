@@ -16,6 +16,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { DateTime } from 'luxon';
 import {
+  ConflictError,
   ContractExpiredError,
   type DomainError,
   SeatLimitError,
@@ -149,6 +150,13 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
     identity: ExternalIdentity,
     actor: Actor,
   ): Promise<{ member: Member; accepted: boolean }> {
+    if (member.seatState === 'invited') {
+      // Signing in accepts the invitation: decided on the member as they are once the organisation
+      // is locked for the change, so an acceptance by the link or a revoke committed meanwhile is
+      // seen (seats/seat-pool.ts).
+      await q.organisations.lockForChange(organisation.id);
+      member = (await q.members.byId(organisation.id, member.id)) ?? member;
+    }
     // The primary owner is never demoted or refused by a mapping; with groups unknown, roles stay.
     if (
       member.role !== 'primary_owner' &&
@@ -270,8 +278,17 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
         HIGHEST,
         actor,
       );
-      if ((await q.sso.linkedMember(connection.id, identity.subject)) === undefined)
-        await q.sso.link(connection.id, identity.subject, member.id, at);
+      // Another sign-in of this identity made its account meanwhile (two tabs, on PostgreSQL): this
+      // one's account must not stay. Refused as a duplicate, the write is run again and signs in
+      // to that account (againOnDuplicate); if this link races the other's, the key refuses it.
+      if ((await q.sso.linkedMember(connection.id, identity.subject)) !== undefined) {
+        throw new ConflictError(
+          'This identity was linked by another sign-in meanwhile.',
+          {},
+          'already_exists',
+        );
+      }
+      await q.sso.link(connection.id, identity.subject, member.id, at);
       outcome = 'created';
     } else {
       // 4. Nobody gave this person access.
@@ -362,6 +379,22 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
   }
 
   /**
+   * Runs a sign-in's write, and once more if it was refused for a duplicate key. Two first sign-ins
+   * of one person at once (two tabs) both find no account: on PostgreSQL they run side by side, both
+   * make one, and the second's link to the identity is refused as existing. Run again, the second
+   * finds the first's account and signs in to it. (On SQLite writes take turns: the second finds the
+   * link at once.) Whatever the first run used up or wrote was rolled back with it.
+   */
+  async function againOnDuplicate<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof ConflictError && error.code === 'already_exists')) throw error;
+      return await write();
+    }
+  }
+
+  /**
    * Signs the identity in within the caller's write. What the attempt changed (a JIT account, a
    * claimed seat, a link) is in a savepoint: a refusal undoes it, and is then recorded in the same
    * write, which the caller commits.
@@ -413,7 +446,7 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
     async signIn(identity: ExternalIdentity): Promise<SignedIn> {
       let result;
       try {
-        result = await store.write((q) => signInWithin(q, identity));
+        result = await againOnDuplicate(() => store.write((q) => signInWithin(q, identity)));
       } catch (error) {
         if (error instanceof SignInRefusedError) observer?.refused(error.code);
         throw error;
@@ -435,24 +468,26 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
      * Network I/O (verifying signatures, exchanging a code) is done before this is called.
      */
     async complete(attempt: SignInAttempt): Promise<SignInOutcome> {
-      const outcome = await store.write(async (q): Promise<SignInOutcome> => {
-        const at = clock.now();
-        const saved =
-          attempt.loginState === undefined
-            ? undefined
-            : await q.ssoState.takeLoginState(attempt.loginState, at.toUTC().toISO()!);
-        const answer = await attempt.check(oneTimeIds(q), saved);
-        if ('rejected' in answer) {
-          await recordRejection(q, attempt.connectionId, answer.rejected.code);
-          return answer;
-        }
-        if ('restart' in answer) return answer;
-        const result = await signInWithin(q, answer.identity);
-        if ('refused' in result) return result;
-        if (attempt.previousSession !== undefined) await endSession(q, at, attempt.previousSession);
-        const session = await startSession(q, at, result.organisation.id, result.member.id);
-        return { signed: result, session, returnTo: answer.returnTo };
-      });
+      const outcome = await againOnDuplicate(() =>
+        store.write(async (q): Promise<SignInOutcome> => {
+          const at = clock.now();
+          const saved =
+            attempt.loginState === undefined
+              ? undefined
+              : await q.ssoState.takeLoginState(attempt.loginState, at.toUTC().toISO()!);
+          const answer = await attempt.check(oneTimeIds(q), saved);
+          if ('rejected' in answer) {
+            await recordRejection(q, attempt.connectionId, answer.rejected.code);
+            return answer;
+          }
+          if ('restart' in answer) return answer;
+          const result = await signInWithin(q, answer.identity);
+          if ('refused' in result) return result;
+          if (attempt.previousSession !== undefined) await endSession(q, at, attempt.previousSession);
+          const session = await startSession(q, at, result.organisation.id, result.member.id);
+          return { signed: result, session, returnTo: answer.returnTo };
+        }),
+      );
       if ('signed' in outcome) observer?.signedIn(outcome.signed.outcome);
       else if ('refused' in outcome) observer?.refused(outcome.refused.code);
       else if ('rejected' in outcome) observer?.refused(outcome.rejected.code);

@@ -165,6 +165,23 @@ describe('SAML responses racing at the ACS', () => {
     assert.equal(await held(), before + 1);
   });
 
+  test('When one new person finishes two sign-ins at once (two tabs, two responses), then both sign in and exactly one account is made', async () => {
+    const tabs = [await answer(await start(), 'twotabs'), await answer(await start(), 'twotabs')];
+    const before = await held();
+    const results = await Promise.all(tabs.map(post));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [303, 303],
+      summary(results).join(', '),
+    );
+    assert.ok(
+      results.every((r) => sessionCookie(r.setCookie)),
+      'each tab gets a session',
+    );
+    assert.equal(await accountsOf('twotabs'), 1, 'one account made just in time');
+    assert.equal(await held(), before + 1, 'one seat claimed');
+  });
+
   test(`When ${N} sign-ins are started and each answer is posted twice at once, then each person signs in exactly once`, async () => {
     const responses = [];
     for (let i = 0; i < N; i++) responses.push(await answer(await start(), `pair${i}`));
