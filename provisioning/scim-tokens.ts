@@ -91,7 +91,9 @@ export function createScimTokens({ store, clock }: { readonly store: Store; read
       return await store.write(async (q) => {
         await requireOrganisation(q, organisationId);
         await requireRole(q, organisationId, actor, 'owner', 'manage SCIM tokens');
-        // Counted in the transaction that inserts, so two concurrent creates cannot both pass.
+        // Counted under the organisation's lock, in the transaction that inserts, so two concurrent
+        // creates cannot both pass (on PostgreSQL, without the lock, both would count the same nine).
+        await q.organisations.lockForChange(organisationId);
         const live = (await q.scimTokens.list(organisationId)).filter((t) => t.revokedAt === null).length;
         if (live >= MAX_LIVE_TOKENS) {
           throw new ConflictError(

@@ -480,6 +480,27 @@ describe('Rate limit per organisation and live tokens per organisation', () => {
       await w.cleanup();
     }
   });
+
+  test('When an owner asks for more tokens than the cap allows all at once, then exactly the cap is reached and the rest are 409 scim_token_limit', async () => {
+    const w = await apiWorld();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: MAX_LIVE_TOKENS + 5 }, (_, i) =>
+          w.as.owner.post('/scim-tokens', { name: `IdP ${i}` }),
+        ),
+      );
+      const statuses = answers.map((a) => a.status);
+      assert.equal(statuses.filter((s) => s === 201).length, MAX_LIVE_TOKENS, statuses.join(' '));
+      for (const refused of answers.filter((a) => a.status !== 201)) {
+        assert.equal(refused.status, 409, refused.text);
+        assert.equal(problem(refused).code, 'scim_token_limit');
+      }
+      const listed = await w.as.owner.get('/scim-tokens');
+      assert.equal(listed.body.tokens.length, MAX_LIVE_TOKENS);
+    } finally {
+      await w.cleanup();
+    }
+  });
 });
 
 describe("Lists of one organisation do not hold up another's", () => {
