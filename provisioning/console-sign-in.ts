@@ -67,6 +67,8 @@ export function createConsoleSignIn({
         const now = clock.now();
         const at = now.toISO()!;
         const windowStart = now.minus({ minutes: SIGN_IN_LINK_TTL_MINUTES }).toISO()!;
+        // Counted under the organisation's lock, so a burst of requests cannot all pass the window.
+        await q.organisations.lockForChange(organisation.id);
         if ((await q.signInLinks.issuedSince(member.id, windowStart)) >= SIGN_IN_LINKS_PER_WINDOW) return;
         await q.signInLinks.prune(member.id, at);
         const secret = newSecret(SECRET_PREFIX);

@@ -263,6 +263,8 @@ export function createSeatRequests({
         const organisationId = ticket.organisationId;
         const organisation = await requireOrganisation(q, organisationId);
         const since = now.minus({ hours: 1 }).toISO()!;
+        // Counted under the organisation's lock, so a burst of tickets used at once cannot all pass.
+        await q.organisations.lockForChange(organisationId);
         if (
           (await q.seatRequests.countSince(organisationId, 'sign_in', since)) >= SIGN_IN_REQUESTS_PER_HOUR
         ) {

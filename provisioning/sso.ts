@@ -161,6 +161,10 @@ async function keepOneConnectionWhileRequired(
   without: number,
   doing: string,
 ): Promise<void> {
+  // Under the organisation's lock, as setRequireSso takes it too: two owners turning off the last two
+  // connections at once, or one requiring SSO as another turns off the only one, would otherwise each
+  // see the other's connection (or the setting) as it was and both go ahead on PostgreSQL.
+  await q.organisations.lockForChange(organisationId);
   const organisation = await q.organisations.byId(organisationId);
   if (!organisation?.requireSso) return;
   if ((await q.sso.connections(organisationId)).some((c) => c.enabled && c.id !== without)) return;
@@ -275,8 +279,12 @@ export function createSsoService({
     required: boolean,
     actor: Actor,
   ): Promise<void> {
-    const organisation = await requireOrganisation(q, organisationId);
+    await requireOrganisation(q, organisationId);
     await requireRole(q, organisationId, actor, 'owner', 'require single sign-on');
+    // The setting and the enabled connections are read under the organisation's lock, which turning
+    // a connection off or deleting it takes too (keepOneConnectionWhileRequired).
+    await q.organisations.lockForChange(organisationId);
+    const organisation = await requireOrganisation(q, organisationId);
     if (organisation.requireSso === required) return;
     if (required && !(await q.sso.connections(organisationId)).some((c) => c.enabled)) {
       throw new ConflictError(

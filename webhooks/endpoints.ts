@@ -198,6 +198,8 @@ export function createWebhooks({
       return await store.write(async (q) => {
         await requireOrganisation(q, organisationId);
         await requireRole(q, organisationId, actor, 'owner', DOING);
+        // Counted under the organisation's lock, so concurrent creates cannot all pass the cap.
+        await q.organisations.lockForChange(organisationId);
         if ((await q.webhooks.endpoints(organisationId)).length >= MAX_WEBHOOK_ENDPOINTS) {
           throw new ValidationError(
             `An organisation has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first.`,
