@@ -69,6 +69,10 @@ export function createGroupMappings({ store, clock, settlement }: GroupMappingsD
     return await store.write(async (q) => {
       await requireOrganisation(q, organisationId);
       await requireRole(q, organisationId, actor, 'owner', 'change provisioning settings');
+      // Under the organisation's lock: the list a PUT replaces and the members compared before and
+      // after are read here, so two changes at once must take turns, or on PostgreSQL both would
+      // start from the same list and leave a mix of the two (and consequences neither was shown).
+      await q.organisations.lockForChange(organisationId);
       const watch = await watchMappingChange(q, organisationId, actor);
       if (change.replace) {
         const kept = new Set(change.replace.map((m) => foldKey(m.groupName)));

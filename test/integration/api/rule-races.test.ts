@@ -139,4 +139,26 @@ describe('rules that hold when the requests that meet them arrive at once', () =
       assert.equal(problem(refused).code, 'too_many_requests', refused.text);
     }
   });
+
+  test('When two owners replace the group mappings at once, then the list is one of the two, never a mix', async () => {
+    const put = (mappings: { groupName: string; role: string; tier: null }[]) =>
+      w.as.owner.put('/group-mappings', { enabled: false, mappings });
+    assert.equal((await put([{ groupName: 'old', role: 'user', tier: null }])).status, 200);
+    for (let round = 0; round < 5; round++) {
+      const a = [{ groupName: `a${round}`, role: 'user', tier: null }];
+      const b = [{ groupName: `b${round}`, role: 'admin', tier: null }];
+      const answers = await Promise.all([put(a), put(b)]);
+      for (const answer of answers) assert.equal(answer.status, 200, answer.text);
+      const names = (
+        (await w.as.owner.get('/group-mappings')).body as { mappings: { groupName: string }[] }
+      ).mappings
+        .map((m) => m.groupName)
+        .sort();
+      assert.ok(
+        JSON.stringify(names) === JSON.stringify([`a${round}`]) ||
+          JSON.stringify(names) === JSON.stringify([`b${round}`]),
+        `round ${round}: ${names.join(', ')}`,
+      );
+    }
+  });
 });
