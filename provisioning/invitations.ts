@@ -240,6 +240,7 @@ export function createInvitationService({
      */
     async resend(organisationId: number, invitationId: number, actor: Actor): Promise<InvitationListing> {
       return await store.write(async (q) => {
+        await q.organisations.lockForChange(organisationId);
         const organisation = await requireOrganisation(q, organisationId);
         await requireRole(q, organisationId, actor, 'admin', 're-send invitations');
         const invitation = await requireInvitation(q, organisationId, invitationId);
@@ -299,6 +300,8 @@ export function createInvitationService({
     /** Revokes a pending invitation: its seat is released at once and its link stops working. */
     async revoke(organisationId: number, invitationId: number, actor: Actor): Promise<void> {
       await store.write(async (q) => {
+        // Before reading the invitation: an acceptance that commits first is seen as such.
+        await q.organisations.lockForChange(organisationId);
         await requireRole(q, organisationId, actor, 'admin', 'revoke invitations');
         const invitation = await requireInvitation(q, organisationId, invitationId);
         const member = (await q.members.byId(organisationId, invitation.memberId))!;
@@ -331,7 +334,12 @@ export function createInvitationService({
     async accept(token: string, options: { readonly currentSession?: string } = {}): Promise<Accepted> {
       const tokenHash = hashSecret(token);
       return await store.write(async (q) => {
-        const invitation = await q.invitations.byTokenHash(tokenHash);
+        // The organisation is known from the invitation only: read it, lock the organisation for
+        // the change, then read it again. A request that used the link meanwhile has committed by
+        // then, so this one sees the invitation accepted (or revoked) and is refused as such.
+        const found = await q.invitations.byTokenHash(tokenHash);
+        if (found) await q.organisations.lockForChange(found.organisationId);
+        const invitation = found && (await q.invitations.byTokenHash(tokenHash));
         if (!invitation) {
           throw new ValidationError(
             'This invitation link is not valid: it may have been replaced by a newer invitation email. Use the link in the most recent one, or ask for a new invitation.',

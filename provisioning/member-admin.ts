@@ -274,6 +274,9 @@ export function createMemberAdmin({
      */
     async remove(organisationId: number, memberId: number, actor: Actor): Promise<void> {
       await store.write(async (q) => {
+        // Before reading the member: removing an invited member revokes the invitation, which an
+        // acceptance may be committing right now (seats/seat-pool.ts).
+        await q.organisations.lockForChange(organisationId);
         await requireRole(q, organisationId, actor, 'admin', 'remove members');
         const member = await requireMember(q, organisationId, memberId);
         if (member.seatState === 'removed') return;

@@ -4,6 +4,10 @@
 // all, and comes in two forms: a step (`claimIn(q, …)`) that runs inside the caller's transaction
 // and never opens one, and a command (`claim(…)`) that opens exactly one write around the step.
 // Code that already holds a `q` calls the step; a command inside another's write is refused.
+//
+// Accepting, revoking and expiring an invitation lock the organisation for the change first
+// (`lockForChange`) and read the member and invitation after it: on PostgreSQL two of them at once
+// would otherwise both read the invitation as pending, and all but one fail halfway.
 import type { DateTime } from 'luxon';
 import type { Clock } from '../domain/clock.js';
 import {
@@ -246,6 +250,8 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
 
   /** Expires one pending invitation if it still is pending; 1 if it did. */
   async function expireOne(q: Queries, invitation: Invitation, now: DateTime): Promise<number> {
+    // Read after the lock: an acceptance or revoke that committed meanwhile is seen, not undone.
+    await q.organisations.lockForChange(invitation.organisationId);
     const member = await q.members.byId(invitation.organisationId, invitation.memberId);
     const pending = member && (await q.invitations.pendingFor(member.organisationId, member.id));
     if (!member || pending?.id !== invitation.id || member.seatState !== 'invited') return 0;
@@ -390,6 +396,7 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
   }
 
   async function revoke(q: Queries, organisationId: number, memberId: number, actor: Actor): Promise<Member> {
+    await q.organisations.lockForChange(organisationId);
     const member = await requireMember(q, organisationId, memberId);
     requireState(member, ['invited'], 'revoke the invitation of');
     return await endInvitation(q, member, 'revoked', 'removed', actor, clock.now());
@@ -397,6 +404,7 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
 
   async function accept(q: Queries, organisationId: number, memberId: number, actor: Actor): Promise<Member> {
     const now = clock.now();
+    await q.organisations.lockForChange(organisationId);
     const member = await requireMember(q, organisationId, memberId);
     requireState(member, ['invited'], 'accept the invitation of');
     const invitation = await requirePendingInvitation(q, member);
