@@ -1,6 +1,11 @@
 // Handing the organisation to another member: the primary owner names a seated member, who is
 // mailed a single-use confirmation link; confirming makes them the primary owner and the old
 // primary owner an owner, in one transaction. Nothing changes until the new owner confirms.
+//
+// Every write here (start, cancel, confirm) locks the organisation for the change before reading
+// who is primary owner and which transfer is pending: on PostgreSQL two of them at once would
+// otherwise decide on the same state, and a start by a primary owner who was just replaced could
+// leave a transfer from the new one behind.
 import type { Clock } from '../domain/clock.js';
 import { ConflictError, GoneError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
@@ -94,6 +99,7 @@ export function createOwnershipService({
      */
     async start(organisationId: number, toMemberId: number, actor: Actor): Promise<TransferView> {
       return await store.write(async (q) => {
+        await q.organisations.lockForChange(organisationId);
         const organisation = await requireOrganisation(q, organisationId);
         await requireRole(q, organisationId, actor, 'primary_owner', 'transfer primary ownership');
         const from = await q.members.primaryOwner(organisationId);
@@ -171,6 +177,7 @@ export function createOwnershipService({
     /** The primary owner withdraws the pending transfer; its link stops working. */
     async cancel(organisationId: number, actor: Actor): Promise<void> {
       await store.write(async (q) => {
+        await q.organisations.lockForChange(organisationId);
         await requireRole(q, organisationId, actor, 'primary_owner', 'cancel an ownership transfer');
         const at = clock.now().toISO()!;
         const pending = await q.ownershipTransfers.pending(organisationId);
@@ -189,7 +196,12 @@ export function createOwnershipService({
     async confirm(token: string): Promise<TransferConfirmed> {
       const tokenHash = hashSecret(token);
       return await store.write(async (q) => {
-        const transfer = await q.ownershipTransfers.byHash(tokenHash);
+        // The organisation is known from the transfer only: read it, lock the organisation for the
+        // change, then read it again. A confirmation or a new start that committed meanwhile is seen
+        // (the link used, or replaced), not decided on from before.
+        const found = await q.ownershipTransfers.byHash(tokenHash);
+        if (found) await q.organisations.lockForChange(found.organisationId);
+        const transfer = found && (await q.ownershipTransfers.byHash(tokenHash));
         if (!transfer) {
           throw new ValidationError('This confirmation link is not valid.', {}, 'transfer_invalid');
         }
