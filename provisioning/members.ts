@@ -51,6 +51,10 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
     const at = clock.now().toISO()!;
     const email = input.email.trim();
     emailDomain(email);
+    // No index keeps one current member per address: it is looked up under the organisation's lock,
+    // so two invitations (or admissions) of one address at once cannot both find none and both
+    // make a member on PostgreSQL.
+    await q.organisations.lockForChange(organisationId);
     const existing = await q.members.byEmail(organisationId, email);
     if (existing && existing.seatState !== 'removed') {
       throw new ConflictError(

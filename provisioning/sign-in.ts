@@ -383,13 +383,16 @@ export function createSignIn({ store, clock, seats, members, notices, observer }
    * of one person at once (two tabs) both find no account: on PostgreSQL they run side by side, both
    * make one, and the second's link to the identity is refused as existing. Run again, the second
    * finds the first's account and signs in to it. (On SQLite writes take turns: the second finds the
-   * link at once.) Whatever the first run used up or wrote was rolled back with it.
+   * link at once.) Whatever the first run used up or wrote was rolled back with it. The second may
+   * also be refused as `member_exists`: a new member's address is looked up under the organisation's
+   * lock (provisioning/members.ts), so it waits for the first and then finds its account.
    */
   async function againOnDuplicate<T>(write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
-      if (!(error instanceof ConflictError && error.code === 'already_exists')) throw error;
+      if (!(error instanceof ConflictError && ['already_exists', 'member_exists'].includes(error.code ?? '')))
+        throw error;
       return await write();
     }
   }

@@ -161,4 +161,19 @@ describe('rules that hold when the requests that meet them arrive at once', () =
       );
     }
   });
+
+  test('When two admins invite the same new address at once, then one member is made and the other is 409 member_exists', async () => {
+    for (let round = 0; round < 3; round++) {
+      const email = `twice${round}@acme.example`;
+      const answers = await Promise.all([
+        w.as.admin.post('/invitations', { email, role: 'user' }),
+        w.as.owner.post('/invitations', { email, role: 'user' }),
+      ]);
+      const statuses = answers.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [201, 409], answers.map((r) => r.text).join('\n'));
+      assert.equal(problem(answers.find((r) => r.status === 409)!).code, 'member_exists');
+      const rows = await w.c.store.read((q) => q.members.withEmail(w.organisationId, email));
+      assert.equal(rows.length, 1, `round ${round}: ${rows.length} member rows`);
+    }
+  });
 });
