@@ -301,6 +301,15 @@ export interface MemberQueries {
   /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
   withEmail: (organisationId: number, email: string) => Promise<Member[]>;
   /**
+   * Makes the rest of this write the only one enrolling this address (case-insensitive) in the
+   * organisation until it commits; call it before looking the address up. No index keeps one
+   * current member per address (directory users may share one), so without it two writes at once
+   * could both find none and both make a member. On SQLite the write lock is already held; on
+   * PostgreSQL a transaction-scoped advisory lock on the address, so enrolments of different
+   * people do not wait for each other.
+   */
+  lockAddress: (organisationId: number, email: string) => Promise<void>;
+  /**
    * The one current (not removed) member with this address, else the most recently removed one.
    * Several current members may share an address (directory users); then this refuses to guess.
    */

@@ -51,10 +51,11 @@ export function createMemberService({ store, clock, seats }: MemberServiceDeps) 
     const at = clock.now().toISO()!;
     const email = input.email.trim();
     emailDomain(email);
-    // No index keeps one current member per address: it is looked up under the organisation's lock,
+    // No index keeps one current member per address: it is looked up under a lock on the address,
     // so two invitations (or admissions) of one address at once cannot both find none and both
-    // make a member on PostgreSQL.
-    await q.organisations.lockForChange(organisationId);
+    // make a member on PostgreSQL. Only the same address waits: first sign-ins of different
+    // people still run side by side.
+    await q.members.lockAddress(organisationId, email);
     const existing = await q.members.byEmail(organisationId, email);
     if (existing && existing.seatState !== 'removed') {
       throw new ConflictError(

@@ -91,6 +91,13 @@ export function createMemberQueries(db: Sql): MemberQueries {
     'SELECT * FROM members WHERE organisation_id = ? AND id = ?',
   );
   const reread = (m: Member) => byId.get(m.organisationId, m.id).then((row) => mapOptional(row, toMember));
+  // hashtextextended: a 64-bit key from the text; two addresses sharing one only wait for each other.
+  const lockAddress =
+    db.dialect === 'postgres'
+      ? db.prepare<[string]>(
+          "SELECT pg_advisory_xact_lock(hashtextextended('seatkeeper member address ' || ?, 0))",
+        )
+      : undefined;
   const withEmail = db.prepare<[number, string], MemberRow>(
     'SELECT * FROM members WHERE organisation_id = ? AND email_key = ? ORDER BY id',
   );
@@ -202,6 +209,9 @@ export function createMemberQueries(db: Sql): MemberQueries {
     byId: (organisationId: number, id: number) =>
       byId.get(organisationId, id).then((row) => mapOptional(row, toMember)),
     /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
+    async lockAddress(organisationId: number, email: string): Promise<void> {
+      await lockAddress?.run(`${organisationId} ${foldKey(email)}`);
+    },
     withEmail: async (organisationId: number, email: string): Promise<Member[]> =>
       (await withEmail.all(organisationId, foldKey(email))).map(toMember),
     /**

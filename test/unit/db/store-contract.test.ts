@@ -17,7 +17,7 @@ import { storeBackends } from '../../helpers/store-backends.js';
 const suite = storeBackends('contract', 20);
 const { backends } = suite;
 
-describe.each(backends)('the store on $name', ({ open }) => {
+describe.each(backends)('the store on $name', ({ name, open }) => {
   let store: Store;
   beforeAll(() => {
     store = open();
@@ -131,6 +131,42 @@ describe.each(backends)('the store on $name', ({ open }) => {
     });
     await first;
     assert.deepEqual(await second, ['first.example'], 'the second read after the first committed');
+  });
+
+  test('When writes lock addresses for enrolment, then one of the same address waits for the first, and on PostgreSQL one of another address does not', async () => {
+    const at = '2026-12-06T00:00:00.000Z';
+    const orgId = await store.write((q) => q.organisations.insert('addresses', 'Addresses', at));
+    const finished: string[] = [];
+    let locked!: () => void;
+    const firstHasLocked = new Promise<void>((resolve) => (locked = resolve));
+    const first = store.write(async (q) => {
+      await q.members.lockAddress(orgId, 'Ada@Addresses.example');
+      locked();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await q.members.insert({
+        organisationId: orgId,
+        email: 'ada@addresses.example',
+        displayName: null,
+        role: 'user',
+        source: 'manual',
+        at,
+      });
+      finished.push('first');
+    });
+    await Promise.race([firstHasLocked, first]);
+    const same = store.write(async (q) => {
+      await q.members.lockAddress(orgId, 'ADA@addresses.example');
+      finished.push('same address');
+      return (await q.members.withEmail(orgId, 'ada@addresses.example')).length;
+    });
+    const other = store.write(async (q) => {
+      await q.members.lockAddress(orgId, 'bob@addresses.example');
+      finished.push('other address');
+    });
+    await Promise.all([first, same, other]);
+    assert.equal(await same, 1, 'the same address read what the first committed');
+    assert.ok(finished.indexOf('same address') > finished.indexOf('first'), finished.join(', '));
+    if (name === 'PostgreSQL') assert.equal(finished[0], 'other address', finished.join(', '));
   });
 
   test('When a unique key is taken, then the write is refused as a conflict', async () => {
