@@ -78,6 +78,8 @@ export function asMoved(
   return { ...m, seatState, tierId, updatedAt, version, waitingSince };
 }
 
+const NOTHING: Promise<void> = Promise.resolve();
+
 export function createMemberQueries(db: Sql): MemberQueries {
   // A new member holds no seat until a claim or an invitation hold moves it in the same transaction.
   const insert = db.prepare<
@@ -209,9 +211,13 @@ export function createMemberQueries(db: Sql): MemberQueries {
     byId: (organisationId: number, id: number) =>
       byId.get(organisationId, id).then((row) => mapOptional(row, toMember)),
     /** Every member row with this address (case-insensitive), removed ones included, oldest first. */
-    async lockAddress(organisationId: number, email: string): Promise<void> {
-      await lockAddress?.run(`${organisationId} ${foldKey(email)}`);
-    },
+    // Without a statement to run (SQLite) nothing is folded or awaited: every admission passes here.
+    lockAddress:
+      lockAddress === undefined
+        ? () => NOTHING
+        : async (organisationId: number, email: string): Promise<void> => {
+            await lockAddress.run(`${organisationId} ${foldKey(email)}`);
+          },
     withEmail: async (organisationId: number, email: string): Promise<Member[]> =>
       (await withEmail.all(organisationId, foldKey(email))).map(toMember),
     /**

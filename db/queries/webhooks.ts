@@ -137,7 +137,7 @@ export function createWebhookQueries(
   eventWritten: () => void,
   writeMemo: () => object | undefined = () => undefined,
 ): WebhookQueries {
-  const read = new WeakMap<object, Map<number, Promise<Subscription[]>>>();
+  const read = new WeakMap<object, Map<number, Subscription[]>>();
   /** Forgets the subscriptions the running write has read. */
   const changed = () => {
     const key = writeMemo();
@@ -259,21 +259,20 @@ export function createWebhookQueries(
     /** The organisation's enabled endpoints and the event types each wants. */
     subscriptions(organisationId: number): Promise<Subscription[]> {
       const key = writeMemo();
-      let byOrganisation = key === undefined ? undefined : read.get(key);
-      const known = byOrganisation?.get(organisationId);
-      if (known !== undefined) return known;
-      const reading = subscriptions
-        .all(organisationId)
-        .then((rows) => rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] })));
-      if (key !== undefined) {
-        if (byOrganisation === undefined)
-          read.set(key, (byOrganisation = new Map<number, Promise<Subscription[]>>()));
-        const memo = byOrganisation;
-        memo.set(organisationId, reading);
-        // A failed read is not remembered.
-        reading.catch(() => memo.delete(organisationId));
-      }
-      return reading;
+      const known = key === undefined ? undefined : read.get(key)?.get(organisationId);
+      if (known !== undefined) return Promise.resolve(known);
+      // What was read is remembered once read (a failed read is not), with no promise of its own:
+      // every claim's audit row passes here.
+      return subscriptions.all(organisationId).then((rows) => {
+        const subscribed = rows.map((r) => ({ id: r.id, events: JSON.parse(r.events) as string[] }));
+        if (key !== undefined) {
+          let byOrganisation = read.get(key);
+          if (byOrganisation === undefined)
+            read.set(key, (byOrganisation = new Map<number, Subscription[]>()));
+          byOrganisation.set(organisationId, subscribed);
+        }
+        return subscribed;
+      });
     },
     async updateEndpoint(current: WebhookEndpoint, patch: WebhookEndpointPatch, at: string): Promise<void> {
       changed();
