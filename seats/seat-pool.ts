@@ -300,14 +300,14 @@ export function createSeatPool({ store, clock, notices, onInvitation }: SeatPool
     now: DateTime,
   ): Promise<Member> {
     requireState(member, SEATLESS, 'seat');
-    if ('tier' in choice) {
-      const tierId = await claimTierByTier(q, open, choice);
-      return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
-    }
-    // Every JIT and SCIM arrival passes here: the claim by rank and the member's move are one step
-    // (one statement on PostgreSQL, whose lock on the pool's row lasts until the commit).
+    // Every JIT and SCIM arrival claims by rank: the claim and the member's move are one step (one
+    // statement on PostgreSQL, whose lock on the pool's row lasts until the commit). A named tier,
+    // or a claim by rank that took nothing, goes tier by tier.
     const when = now.toISO()!;
-    const taken = await q.seatPools.claimRankedFor(member, member.seatState, rankOf(choice), when);
+    const taken =
+      'tier' in choice
+        ? undefined
+        : await q.seatPools.claimRankedFor(member, member.seatState, rankOf(choice), when);
     if (taken === undefined) {
       const tierId = await claimTierByTier(q, open, choice);
       return await move(q, member, 'seated', tierId, actor, 'seat.claimed', now);
