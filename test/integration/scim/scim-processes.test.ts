@@ -4,9 +4,7 @@
 // seated user, and every refusal is a 403 for want of a seat.
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { startServer, stop, type ServerProcess } from '../../helpers/scim-server-process.js';
 import { WORKER_NOW } from '../../helpers/processes/protocol.js';
 import {
   createExample,
@@ -16,45 +14,6 @@ import {
   type TestContext,
 } from '../../helpers/fixtures.js';
 import { oktaUserBody } from '../../helpers/scim-requests.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SERVER = fileURLToPath(new URL('../../helpers/processes/scim-app-server.ts', import.meta.url));
-
-interface ServerProcess {
-  readonly url: string;
-  readonly child: ChildProcessWithoutNullStreams;
-  stderr(): string;
-}
-
-/** A server process over `target`: a SQLite file's path or a PostgreSQL URL (protocol.ts databaseConfig). */
-async function startServer(target: string): Promise<ServerProcess> {
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT; // the server is a plain program, not a test file
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, target], {
-    cwd: ROOT,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 30_000);
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child, stderr: () => stderr };
-}
-
-async function stop(server: ServerProcess): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.stdin.end();
-  await exited;
-}
 
 describe('SCIM creates from two server processes on one database', () => {
   const STANDARD_SEATS = 40; // the primary owner's invitation holds one of them

@@ -4,11 +4,9 @@
 // unique per organisation regardless of case, so one of the racing creates wins, the rest are
 // refused with 409, and the pool holds one seat more; email is not unique for directory users
 // (docs/scim.md), so creates sharing one are all made.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import assert from '../../helpers/assert.js';
+import { startServer, stop, type ServerProcess } from '../../helpers/scim-server-process.js';
 import { WORKER_NOW } from '../../helpers/processes/protocol.js';
 import {
   close,
@@ -30,9 +28,6 @@ import {
 import { oktaCreateUser, oktaFindUser, oktaUserBody, USER_SCHEMA } from '../../helpers/scim-requests.js';
 import { readStored } from '../../helpers/stored-rows.js';
 import { HIGHEST, OPERATOR } from '../../../domain/model.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SERVER = fileURLToPath(new URL('../../helpers/processes/scim-app-server.ts', import.meta.url));
 
 const N = 10;
 
@@ -188,41 +183,6 @@ describe('SCIM creates racing to take over one member the directory did not push
     assert.equal(await heldStandard(w), held + N - 1, 'a seat for each new user, none for the linked one');
   });
 });
-
-interface ServerProcess {
-  readonly url: string;
-  readonly child: ChildProcessWithoutNullStreams;
-}
-
-/** A server process over `target`: a SQLite file's path or a PostgreSQL URL (as scim-processes.test.ts). */
-async function startServer(target: string): Promise<ServerProcess> {
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, target], {
-    cwd: ROOT,
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 30_000);
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
-async function stop(server: ServerProcess): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.stdin.end();
-  await exited;
-}
 
 describe('SCIM creates of one userName racing over two server processes on one database', () => {
   let ctx: TestContext;
